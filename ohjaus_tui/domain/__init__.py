@@ -1,0 +1,1 @@
+"""Plain-Python domain rules: no Textual, no SQL, no network."""
