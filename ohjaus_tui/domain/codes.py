@@ -220,13 +220,19 @@ class FollowUpKind(LabelledEnum):
 
 
 class FollowUpStatus(LabelledEnum):
+    PLANNED = "planned"  # written in a draft; becomes open when the contact is signed
     OPEN = "open"
     DONE = "done"
     CANCELLED = "cancelled"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
-        return {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")}
+        return {
+            "planned": N_("Planned"),
+            "open": N_("Open"),
+            "done": N_("Done"),
+            "cancelled": N_("Cancelled"),
+        }
 
 
 class ContactStatus(LabelledEnum):

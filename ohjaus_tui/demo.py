@@ -1,0 +1,282 @@
+"""Demo data: a fictional region's units, workers, slots, clients and history.
+
+`ohjaus --demo` makes it on first use; `ohjaus demo --data-dir DIR` makes a device
+directory headless. Synthetic contacts are made by the same domain code the screens use
+(protocol evaluation, segment and outcome suggestions, slot choice, step checks, signing).
+Reference ids are UUIDv5 of their codes, and clients come from the seed, so demo devices
+made with the same seed share units, workers, slots and clients.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from .context import Shipped, load_shipped, shipped_data_dir
+from .domain.calendar import is_working_day
+from .domain.clock import HELSINKI
+from .domain.codes import Channel, FollowUpKind, Language, OutcomeKind, Register, ServiceArea
+from .domain.contact import ContactDraft, first_incomplete_step
+from .domain.datafile import load_toml
+from .domain.demo_region import DemoRegion, Names, load_demo_region, load_names
+from .domain.errors import DomainError
+from .domain.identity import make_identity_code
+from .domain.protocols import evaluate, protocols_for
+from .domain.segmentation import suggest_follow_up, suggest_outcome, suggest_segment
+from .domain.slots import choose_slots
+from .i18n import _
+from .store import models
+from .store.engine import DB_NAME
+from .store.store import Store
+
+NAMESPACE = uuid.UUID("6f1c2e4a-9d3b-5c7e-8a1f-0b2c3d4e5f60")
+HISTORY_DAYS = 60
+
+
+def ref_id(kind: str, code: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{kind}:{code}"))
+
+
+def ensure_demo(data_dir: Path) -> None:
+    """Make the demo directory on first use; later starts open it as it is."""
+    if (data_dir / DB_NAME).exists():
+        store = Store(data_dir)
+        try:
+            if store.setting("demo") == "1":
+                return
+        finally:
+            store.close()
+    make_demo(data_dir)
+
+
+def make_demo(
+    data_dir: Path,
+    *,
+    clients: int = 300,
+    contacts: int = 150,
+    unit_code: str | None = None,
+    seed: int = 2026,
+    today: date | None = None,
+    shipped: Shipped | None = None,
+) -> str:
+    shipped = shipped or load_shipped()
+    root = shipped_data_dir() / "demo"
+    region = load_demo_region(root)
+    names = load_names(root / "names.toml")
+    phrases = load_toml(root / "phrases.toml")
+    today = today or date.today()
+    unit_code = unit_code or region.units[0].code
+    if unit_code not in {u.code for u in region.units}:
+        raise DomainError(
+            _("Unknown unit {code}; the demo region has {codes}.").format(
+                code=unit_code, codes=", ".join(u.code for u in region.units)
+            )
+        )
+    if clients < 1 or contacts < 0:
+        raise DomainError(_("Give at least one client and zero or more contacts."))
+    store = Store(data_dir)
+    try:
+        if store.workers():
+            raise DomainError(
+                _("{path} already holds ohjaus data; choose an empty directory.").format(path=data_dir)
+            )
+        rng = random.Random(seed)
+        _reference(store, region, today)
+        client_rows = _clients(store, region, names, rng, clients, today)
+        _contacts(store, shipped, region, phrases, rng, client_rows, contacts, unit_code, today)
+        store.set_setting("demo", "1")
+        store.set_setting("unit", unit_code)
+        store.set_setting("seed", str(seed))
+    finally:
+        store.close()
+    return _("Demo data directory {path}: unit {unit}, {clients} clients, {contacts} signed contacts.").format(
+        path=data_dir, unit=unit_code, clients=clients, contacts=contacts
+    )
+
+
+def _reference(store: Store, region: DemoRegion, today: date) -> None:
+    municipalities = {m.code: m for m in region.municipalities}
+    units: list = []
+    for unit in region.units:
+        municipality = municipalities.get(unit.municipality)
+        units.append(
+            models.Unit(
+                id=ref_id("unit", unit.code),
+                code=unit.code,
+                name=json.dumps(unit.names, ensure_ascii=False),
+                municipality=municipality.names["fi"] if municipality else unit.municipality,
+                languages=",".join(unit.languages),
+                mobile=unit.mobile,
+            )
+        )
+    workers: list = []
+    for worker in region.workers:
+        workers.append(
+            models.Worker(
+                id=ref_id("worker", worker.username),
+                username=worker.username,
+                name=worker.name,
+                role=worker.role.value,
+                sector=worker.register.value,
+                unit_id=ref_id("unit", worker.unit),
+                languages=",".join(worker.languages),
+            )
+        )
+    professionals: list = []
+    slots: list = []
+    template = region.slot_template
+    slot_rng = random.Random(f"slots:{today.isoformat()}")
+    for professional in region.professionals:
+        professional_id = ref_id("professional", professional.code)
+        professionals.append(
+            models.Professional(
+                id=professional_id,
+                code=professional.code,
+                name=professional.name,
+                profession=professional.profession,
+                profession_name=json.dumps(professional.profession_names, ensure_ascii=False),
+                unit_id=ref_id("unit", professional.unit),
+                languages=",".join(professional.languages),
+                service_area=professional.service_area.value,
+            )
+        )
+        for offset in range(-HISTORY_DAYS, template.days + 1):
+            day = today + timedelta(days=offset)
+            if not is_working_day(day):
+                continue
+            for start in template.times():
+                if slot_rng.random() > template.fill_ratio:
+                    continue
+                starts_at = datetime.combine(day, start, tzinfo=HELSINKI)
+                slots.append(
+                    models.Slot(
+                        id=ref_id("slot", f"{professional.code}:{starts_at.isoformat()}"),
+                        professional_id=professional_id,
+                        unit_id=ref_id("unit", professional.unit),
+                        starts_at=starts_at,
+                        minutes=template.minutes,
+                        mode=slot_rng.choice(professional.modes),
+                    )
+                )
+    store.add_all(units, workers, professionals, slots)
+
+
+def _clients(
+    store: Store, region: DemoRegion, names: Names, rng: random.Random, count: int, today: date
+) -> list[models.Client]:
+    municipalities = list(region.municipalities)
+    used: set[str] = set()
+    rows = []
+    for _index in range(count):
+        municipality = rng.choice(municipalities)
+        swedish = municipality.languages[0] == Language.SV if rng.random() < 0.8 else rng.random() < 0.06
+        female = rng.random() < 0.52
+        if swedish:
+            first = rng.choice(names.sv_female if female else names.sv_male)
+            last = rng.choice(names.sv_last)
+        else:
+            first = rng.choice(names.fi_female if female else names.fi_male)
+            last = rng.choice(names.fi_last)
+        while True:
+            born = date(1930, 1, 1) + timedelta(days=rng.randrange((today - date(1930, 1, 1)).days))
+            # Individual numbers 900-999 are not in the population register: synthetic.
+            code = make_identity_code(born, rng.randrange(900, 1000))
+            if code not in used:
+                used.add(code)
+                break
+        phone = f"+35840{rng.randrange(1000000, 9999999)}" if rng.random() < 0.85 else None
+        rows.append(
+            models.Client(
+                id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                first_name=first,
+                last_name=last,
+                identity_code=code,
+                identity_temporary=True,
+                birth_date=born,
+                phone=phone,
+                language=(Language.SV if swedish else Language.FI).value,
+                municipality=municipality.names["sv" if swedish else "fi"],
+                created_at=datetime.combine(today - timedelta(days=400), time(9), tzinfo=HELSINKI),
+            )
+        )
+    store.add_clients(rows)
+    return rows
+
+
+def _contacts(
+    store: Store,
+    shipped: Shipped,
+    region: DemoRegion,
+    phrases: dict,
+    rng: random.Random,
+    clients: list[models.Client],
+    count: int,
+    unit_code: str,
+    today: date,
+) -> None:
+    workers = [w for w in region.workers if w.unit == unit_code and w.role.value != "team_lead"]
+    workers = workers or [w for w in region.workers if w.role.value != "team_lead"]
+    # A few clients call often: the repeated-contacts trigger has something to find.
+    weights = [8 if i % 25 == 0 else 1 for i in range(len(clients))]
+    for index in range(count):
+        worker = rng.choice(workers)
+        # Spread over the history window; the newest ones are today, for today's follow-ups.
+        day = today - timedelta(days=int(HISTORY_DAYS * (1 - (index + 1) / count)))
+        started = datetime.combine(day, time(8), tzinfo=HELSINKI) + timedelta(minutes=rng.randrange(0, 7 * 60))
+        client = rng.choices(clients, weights)[0] if rng.random() < 0.9 else None
+        if worker.register == Register.SOCIAL:
+            area = rng.choice([ServiceArea.WORKING_AGE, ServiceArea.FAMILY, ServiceArea.OLDER_PEOPLE])
+        else:
+            area = rng.choice([ServiceArea.HEALTH] * 6 + [ServiceArea.ORAL_HEALTH, ServiceArea.MENTAL_SUBSTANCE])
+        draft = ContactDraft(
+            worker_id=ref_id("worker", worker.username),
+            unit_id=ref_id("unit", worker.unit),
+            started_at=started,
+            client_id=client.id if client else None,
+            anonymous=client is None,
+            language=Language(client.language) if client else Language.FI,
+            channel=rng.choice(list(Channel)),
+            service_area=area,
+        )
+        protocol = rng.choice(protocols_for(shipped.protocols, area))
+        # Most answers are no; a red flag is rare, as on a real line.
+        answers = {
+            q.id: rng.random() < (0.01 if q.red_flag else 0.25) for q in protocol.questions
+        }
+        result = evaluate(protocol, answers)
+        draft.protocol_id, draft.protocol_version = protocol.id, protocol.version
+        draft.answers, draft.red_flags = answers, list(result.red_flags)
+        draft.suggested_urgency = draft.urgency = result.suggested
+        draft.reason = rng.choice(phrases["reasons"].get(protocol.id, ["-"]))
+        draft.suggested_segment = draft.segment = suggest_segment(draft.urgency, [])
+        kind = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
+        if kind == OutcomeKind.BOOKING and client is None:
+            kind = OutcomeKind.ADVICE
+        draft.outcome_kind = kind
+        if kind == OutcomeKind.ADVICE:
+            draft.advice_text = rng.choice(phrases["advice"]["texts"])
+        elif kind == OutcomeKind.EMERGENCY:
+            draft.outcome_note = "112"
+        elif kind == OutcomeKind.BOOKING:
+            offers = choose_slots(
+                store.free_slots(area, started, started + timedelta(days=28)),
+                language=draft.language.value,
+                preferred_unit_id=draft.unit_id,
+                deadline=None,
+                not_before=started,
+                limit=3,
+            )
+            if not offers:
+                draft.outcome_kind, draft.advice_text = OutcomeKind.ADVICE, phrases["advice"]["texts"][0]
+            else:
+                draft.slot_id = rng.choice(offers).slot_id
+        follow_kind, due = suggest_follow_up(draft.outcome_kind, draft.segment, day)
+        if follow_kind != FollowUpKind.NONE:
+            draft.follow_up_kind, draft.follow_up_due = follow_kind, due
+            draft.follow_up_assignee_id = draft.worker_id
+        if first_incomplete_step(draft) is not None:
+            continue
+        store.sign(draft, started + timedelta(minutes=rng.randrange(3, 15)))

@@ -1,0 +1,114 @@
+"""The referral catalogue (palveluvalikoima): services and partner authorities to refer to.
+
+Shipped as `data/services.toml`, editable by a region, read strictly like the protocols.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..i18n import N_, _, localized
+from .codes import LabelledEnum, Register, ServiceArea
+from .datafile import load_toml
+from .protocols import Fields, Source
+
+ANY_REGISTER = "any"
+
+
+class ServiceKind(LabelledEnum):
+    SERVICE = "service"
+    AUTHORITY = "authority"
+    PARTNER = "partner"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "service": N_("Service of the sote-centre"),
+            "authority": N_("Authority"),
+            "partner": N_("Partner (NGO, parish, other)"),
+        }
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service, authority or partner that a client can be referred to (ohjaus eteenpäin).
+
+    `register` is None for a service of both registers ("any" in the file).
+    `warm_handover`: the worker can hand the client over in person (lämmin saattaen siirto).
+    """
+
+    code: str
+    kind: ServiceKind
+    register: Register | None
+    service_areas: tuple[ServiceArea, ...]
+    names: dict[str, str]
+    descriptions: dict[str, str]
+    contact: str
+    warm_handover: bool
+
+    @property
+    def name(self) -> str:
+        return localized(self.names)
+
+    @property
+    def description(self) -> str:
+        return localized(self.descriptions)
+
+    def serves(self, register: Register) -> bool:
+        return self.register is None or self.register is register
+
+
+def _read_service(fields: Fields) -> Service:
+    fields.only(
+        "code", "kind", "register", "service_areas", "name", "description", "contact",
+        "warm_handover",
+    )
+    code = fields.identifier("code")
+    kind = fields.choice("kind", ServiceKind)
+    register_value = fields.string("register")
+    register = (
+        None if register_value == ANY_REGISTER else fields.parse("register", Register, register_value)
+    )
+    service_areas = fields.choices("service_areas", ServiceArea)
+    if register is not None:
+        for area in service_areas:
+            if area.register is not register:
+                raise fields.error(
+                    _(
+                        "service area '{area}' belongs to the {other} register, not {register}"
+                        " (use register = \"any\")"
+                    ).format(area=area.value, other=area.register.value, register=register.value),
+                    "service_areas",
+                )
+    names = fields.texts("name")
+    descriptions = fields.texts("description")
+    contact = fields.string("contact")
+    warm_handover = fields.boolean("warm_handover")
+    return Service(code, kind, register, service_areas, names, descriptions, contact, warm_handover)
+
+
+def load_catalogue(path: Path) -> list[Service]:
+    """Every `[[service]]` of the catalogue file, in file order."""
+    top = Fields(Source(path), load_toml(path))
+    top.only("service")
+    services: list[Service] = []
+    for fields in top.tables("service"):
+        service = _read_service(fields)
+        if any(service.code == earlier.code for earlier in services):
+            raise fields.error(_("duplicate service code '{code}'").format(code=service.code), "code")
+        services.append(service)
+    return services
+
+
+def services_for(
+    catalogue: list[Service], register: Register, service_area: ServiceArea | None = None
+) -> list[Service]:
+    """The services a worker of `register` can refer to, optionally for one service area."""
+    return [
+        service
+        for service in catalogue
+        if service.serves(register)
+        and (service_area is None or service_area in service.service_areas)
+    ]
+

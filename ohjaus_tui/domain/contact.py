@@ -1,0 +1,193 @@
+"""One contact (yhteydenotto) from first word to signature, as plain data.
+
+The contact flow screen edits a `ContactDraft`; the store saves it after every step and
+signs it at the end. What each step needs before the worker may go on is decided here, so
+the screens, the headless demo generator and the tests share one rule.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import IntEnum
+
+from ..i18n import N_, _
+from .codes import (
+    Channel,
+    FollowUpKind,
+    Handover,
+    HighNeedTrigger,
+    Language,
+    OutcomeKind,
+    Segment,
+    ServiceArea,
+    Urgency,
+)
+
+
+def new_id() -> str:
+    """Record ids are UUIDs made on the device, so records can be created offline."""
+    return str(uuid.uuid4())
+
+
+class Step(IntEnum):
+    """The visible steps of the contact flow, in order."""
+
+    CLIENT = 0
+    NEED = 1
+    ASSESSMENT = 2
+    SEGMENT = 3
+    OUTCOME = 4
+    FOLLOW_UP = 5
+    SUMMARY = 6
+
+    @property
+    def label(self) -> str:
+        return _(_STEP_LABELS[self])
+
+
+_STEP_LABELS = {
+    Step.CLIENT: N_("Client"),
+    Step.NEED: N_("Need"),
+    Step.ASSESSMENT: N_("Assessment"),
+    Step.SEGMENT: N_("Segment"),
+    Step.OUTCOME: N_("Outcome"),
+    Step.FOLLOW_UP: N_("Follow-up"),
+    Step.SUMMARY: N_("Sign"),
+}
+
+
+@dataclass
+class ContactDraft:
+    """Everything typed or chosen so far in one contact; saved after every step."""
+
+    worker_id: str
+    unit_id: str
+    started_at: datetime
+    id: str = field(default_factory=new_id)
+    version: int = 1
+    supersedes_id: str | None = None
+    step: Step = Step.CLIENT
+    # client
+    client_id: str | None = None
+    anonymous: bool = False
+    language: Language = Language.FI
+    # need
+    channel: Channel = Channel.PHONE
+    reason: str = ""
+    service_area: ServiceArea | None = None
+    # assessment (ensiarvio)
+    protocol_id: str | None = None
+    protocol_version: int | None = None
+    answers: dict[str, bool] = field(default_factory=dict)
+    red_flags: list[str] = field(default_factory=list)
+    suggested_urgency: Urgency | None = None
+    urgency: Urgency | None = None
+    override_reason: str = ""
+    # segment
+    suggested_segment: Segment | None = None
+    segment: Segment | None = None
+    high_need: bool = False
+    triggers: list[HighNeedTrigger] = field(default_factory=list)
+    # outcome
+    outcome_kind: OutcomeKind | None = None
+    advice_text: str = ""
+    slot_id: str | None = None
+    service_code: str | None = None
+    handover: Handover | None = None
+    consent: bool = False
+    outcome_note: str = ""
+    # follow-up
+    follow_up_kind: FollowUpKind = FollowUpKind.NONE
+    follow_up_due: date | None = None
+    follow_up_assignee_id: str | None = None
+    follow_up_note: str = ""
+
+    @property
+    def overridden(self) -> bool:
+        return (
+            self.urgency is not None
+            and self.suggested_urgency is not None
+            and self.urgency != self.suggested_urgency
+        )
+
+    def as_correction(self, now: datetime) -> "ContactDraft":
+        """A new version of a signed contact: same content, new id, back at the client step."""
+        return replace(
+            self,
+            id=new_id(),
+            version=self.version + 1,
+            supersedes_id=self.id,
+            step=Step.CLIENT,
+            started_at=now,
+            answers=dict(self.answers),
+            red_flags=list(self.red_flags),
+            triggers=list(self.triggers),
+        )
+
+
+def step_problems(draft: ContactDraft, step: Step) -> list[str]:
+    """What still blocks `step`; an empty list means the worker may go on."""
+    problems: list[str] = []
+    if step == Step.CLIENT:
+        if draft.client_id is None and not draft.anonymous:
+            problems.append(_("Choose a client, add a new one, or continue unidentified."))
+    elif step == Step.NEED:
+        if not draft.reason.strip():
+            problems.append(_("Write the reason for contact in the client's words."))
+        if draft.service_area is None:
+            problems.append(_("Choose the service area."))
+    elif step == Step.ASSESSMENT:
+        if draft.protocol_id is None:
+            problems.append(_("Choose an assessment protocol."))
+        elif draft.suggested_urgency is None:
+            problems.append(_("Answer every question of the protocol."))
+        if draft.urgency is None:
+            problems.append(_("Choose the urgency."))
+        elif draft.overridden and not draft.override_reason.strip():
+            problems.append(_("A different urgency than suggested needs a reason."))
+    elif step == Step.SEGMENT:
+        if draft.segment is None:
+            problems.append(_("Choose the segment."))
+    elif step == Step.OUTCOME:
+        problems.extend(_outcome_problems(draft))
+    elif step == Step.FOLLOW_UP:
+        if draft.follow_up_kind != FollowUpKind.NONE:
+            if draft.follow_up_due is None:
+                problems.append(_("Give the follow-up a due date."))
+            if draft.follow_up_assignee_id is None:
+                problems.append(_("Choose who does the follow-up."))
+    return problems
+
+
+def _outcome_problems(draft: ContactDraft) -> list[str]:
+    kind = draft.outcome_kind
+    if kind is None:
+        return [_("Choose the outcome.")]
+    if draft.red_flags and kind != OutcomeKind.EMERGENCY:
+        return [_("A red flag was found: the outcome must be an emergency redirect.")]
+    if kind == OutcomeKind.ADVICE and not draft.advice_text.strip():
+        return [_("Write the advice given.")]
+    if kind == OutcomeKind.BOOKING and draft.anonymous:
+        return [_("A booking needs an identified client.")]
+    if kind == OutcomeKind.BOOKING and draft.slot_id is None:
+        return [_("Choose a slot.")]
+    if kind == OutcomeKind.REFERRAL:
+        problems = []
+        if draft.service_code is None:
+            problems.append(_("Choose the service or authority to refer to."))
+        if draft.handover is None:
+            problems.append(_("Choose a warm or a cold hand-over."))
+        elif draft.handover == Handover.WARM and not draft.consent:
+            problems.append(_("A warm hand-over needs the client's consent."))
+        return problems
+    return []
+
+
+def first_incomplete_step(draft: ContactDraft) -> Step | None:
+    """The first step that still has problems, or None when the contact can be signed."""
+    for step in Step:
+        if step != Step.SUMMARY and step_problems(draft, step):
+            return step
+    return None

@@ -1,0 +1,387 @@
+"""Region-configurable time limits (määräajat): care guarantee, region promise, assessments.
+
+The limits are data (data/region.toml), not constants: the law (Health Care Act 51 §, Social
+Welfare Act 36 §) and each region's own promises differ and change, and a rule may depend on
+the date of the contact and on the client's age.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Mapping, NoReturn
+
+from ..i18n import LANGUAGES, _, localized
+from .calendar import add_working_days
+from .codes import Urgency
+from .datafile import line_of, load_toml
+from .errors import DataFileError, DomainError
+
+PRIMARY_CARE = "primary_care"
+ORAL_HEALTH = "oral_health"
+CARE_GUARANTEE_SERVICES = (PRIMARY_CARE, ORAL_HEALTH)
+RULES_TABLE = "care_guarantee"
+
+# Working days for the care-need assessment when a region has not adopted the same-day rule
+# (Health Care Act 51 § before 1.9.2023: by the third working day after contact).
+HEALTH_ASSESSMENT_WORKING_DAYS = 3
+THREE_DAYS_WORKING_DAYS = 3
+
+
+class NoCareGuaranteeRule(DomainError):
+    """No care-guarantee rule covers this service, date and age."""
+
+
+@dataclass(frozen=True)
+class CareGuaranteeRule:
+    """One care-guarantee (hoitotakuu) rule: non-urgent care within `days` calendar days.
+
+    In force from valid_from up to and including valid_until; ages min_age..max_age inclusive.
+    """
+
+    service: str
+    valid_from: date
+    days: int
+    source: str
+    valid_until: date | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+
+    def in_force(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def fits_age(self, age: int) -> bool:
+        return (self.min_age is None or age >= self.min_age) and (
+            self.max_age is None or age <= self.max_age
+        )
+
+    def overlaps(self, other: CareGuaranteeRule) -> bool:
+        """Same service, and some day and some age that both rules would cover."""
+        if self.service != other.service:
+            return False
+        far = date.max
+        dates = self.valid_from <= (other.valid_until or far) and other.valid_from <= (
+            self.valid_until or far
+        )
+        top = 10**6
+        ages = (self.min_age or 0) <= (
+            other.max_age if other.max_age is not None else top
+        ) and (other.min_age or 0) <= (self.max_age if self.max_age is not None else top)
+        return dates and ages
+
+
+@dataclass(frozen=True)
+class RegionRules:
+    """A region's time limits (hyvinvointialueen määräajat), as loaded from region.toml."""
+
+    name: Mapping[str, str]
+    promise_days: int
+    health_same_day: bool
+    social_start_working_days: int
+    rules: tuple[CareGuaranteeRule, ...]
+
+    @property
+    def display_name(self) -> str:
+        return localized(self.name)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+_HEADER = re.compile(r"^\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
+_KEY = re.compile(r"^([A-Za-z0-9_\-]+)\s*=")
+
+
+class _Lines:
+    """Where each table and key sits in the file, so an error can name the line.
+
+    line_of finds the first line holding a word, which is the wrong one for the third
+    [[care_guarantee]] or when a comment mentions the key; this follows the table headers.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.headers: dict[tuple[str, int], int] = {}
+        self.keys: dict[tuple[str, int, str], int] = {}
+        try:
+            lines = path.read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        counts: dict[str, int] = {}
+        table, index = "", 0
+        for number, raw in enumerate(lines, start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            header = _HEADER.match(line)
+            if header:
+                table = header.group(1)
+                index = counts.get(table, 0)
+                counts[table] = index + 1
+                self.headers.setdefault((table, index), number)
+                continue
+            key = _KEY.match(line)
+            if key:
+                self.keys.setdefault((table, index, key.group(1)), number)
+
+    def find(self, table: str, index: int = 0, key: str | None = None) -> int | None:
+        if key is not None and (table, index, key) in self.keys:
+            return self.keys[(table, index, key)]
+        if (table, index) in self.headers:
+            return self.headers[(table, index)]
+        # Dotted keys or inline tables the simple scan does not follow.
+        return line_of(self.path, key or table)
+
+
+def _as_toml(value: Any) -> str:
+    """A value as it was written in the file, not as Python shows it (true, not True)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    return str(value)
+
+
+class _Loader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines = _Lines(path)
+
+    def fail(self, reason: str, table: str, index: int = 0, key: str | None = None) -> NoReturn:
+        raise DataFileError(self.path, self.lines.find(table, index, key), reason)
+
+    @staticmethod
+    def label(table: str, index: int) -> str:
+        """How a person finds the table in the file: [region], [[care_guarantee]] rule 2."""
+        if table == RULES_TABLE:
+            return _("[[{table}]] rule {number}").format(table=table, number=index + 1)
+        return f"[{table}]" if table else _("the top level")
+
+    def table(self, data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+        value = data.get(name)
+        if value is None:
+            self.fail(_("missing table [{table}]").format(table=name), name)
+        if not isinstance(value, dict):
+            self.fail(_("{key} must be a table").format(key=name), "", key=name)
+        return value
+
+    def unknown_keys(
+        self, table: Mapping[str, Any], allowed: set[str], name: str, index: int = 0
+    ) -> None:
+        # A misspelt key (vaild_from) must not silently fall back to a default.
+        for key in table:
+            if key not in allowed:
+                self.fail(
+                    _("unknown key {key} in {table}").format(
+                        key=key, table=self.label(name, index)
+                    ),
+                    name, index, key,
+                )
+
+    def get(
+        self, table: Mapping[str, Any], key: str, kind: str, name: str, index: int = 0,
+        required: bool = True,
+    ) -> Any:
+        if key not in table:
+            if required:
+                self.fail(
+                    _("missing key {key} in {table}").format(
+                        key=key, table=self.label(name, index)
+                    ),
+                    name, index,
+                )
+            return None
+        value = table[key]
+        # type() not isinstance(): bool is an int and datetime is a date, both wrong here.
+        ok = {
+            "int": lambda v: type(v) is int and v >= 0,
+            "bool": lambda v: type(v) is bool,
+            "date": lambda v: type(v) is date,
+            "text": lambda v: isinstance(v, str) and v.strip() != "",
+        }[kind](value)
+        if not ok:
+            expected = {
+                "int": _("a whole number, 0 or more"),
+                "bool": _("true or false"),
+                "date": _("a date like 2023-09-01"),
+                "text": _("a non-empty text"),
+            }[kind]
+            self.fail(
+                _("{key} must be {expected}, not {value}").format(
+                    key=key, expected=expected, value=_as_toml(value)
+                ),
+                name, index, key,
+            )
+        return value
+
+    def name_texts(self, region: Mapping[str, Any]) -> dict[str, str]:
+        texts = region.get("name")
+        if texts is None:
+            self.fail(_("missing key {key} in {table}").format(key="name", table="[region]"),
+                      "region")
+        if not isinstance(texts, dict):
+            self.fail(_('name must be a table like { fi = "...", sv = "..." }'),
+                      "region", 0, "name")
+        for language, text in texts.items():
+            if language not in LANGUAGES:
+                self.fail(_("unknown language {language} in name").format(language=language),
+                          "region", 0, "name")
+            if not isinstance(text, str) or not text.strip():
+                self.fail(_("name.{language} must be a non-empty text").format(
+                    language=language), "region", 0, "name")
+        if "fi" not in texts:
+            self.fail(_("name must have a Finnish text (fi)"), "region", 0, "name")
+        return dict(texts)
+
+    def rule(self, raw: Any, index: int) -> CareGuaranteeRule:
+        name = RULES_TABLE
+        if not isinstance(raw, dict):
+            self.fail(_("[[care_guarantee]] entries must be tables"), name, index)
+        self.unknown_keys(
+            raw,
+            {"service", "valid_from", "valid_until", "min_age", "max_age", "days", "source"},
+            name, index,
+        )
+        service = self.get(raw, "service", "text", name, index)
+        if service not in CARE_GUARANTEE_SERVICES:
+            self.fail(
+                _("unknown service {service}; expected one of: {known}").format(
+                    service=service, known=", ".join(CARE_GUARANTEE_SERVICES)
+                ),
+                name, index, "service",
+            )
+        rule = CareGuaranteeRule(
+            service=service,
+            valid_from=self.get(raw, "valid_from", "date", name, index),
+            valid_until=self.get(raw, "valid_until", "date", name, index, required=False),
+            min_age=self.get(raw, "min_age", "int", name, index, required=False),
+            max_age=self.get(raw, "max_age", "int", name, index, required=False),
+            days=self.get(raw, "days", "int", name, index),
+            source=self.get(raw, "source", "text", name, index),
+        )
+        if rule.valid_until is not None and rule.valid_until < rule.valid_from:
+            self.fail(_("valid_until is before valid_from"), name, index, "valid_until")
+        if rule.min_age is not None and rule.max_age is not None and rule.max_age < rule.min_age:
+            self.fail(_("max_age is below min_age"), name, index, "max_age")
+        return rule
+
+    def load(self) -> RegionRules:
+        data = load_toml(self.path)
+        self.unknown_keys(data, {"region", "assessment", RULES_TABLE}, "")
+
+        region = self.table(data, "region")
+        self.unknown_keys(region, {"name", "promise_days"}, "region")
+        name = self.name_texts(region)
+        promise_days = self.get(region, "promise_days", "int", "region")
+
+        assessment = self.table(data, "assessment")
+        self.unknown_keys(
+            assessment, {"health_same_day", "social_start_working_days"}, "assessment"
+        )
+        health_same_day = self.get(assessment, "health_same_day", "bool", "assessment")
+        social_days = self.get(assessment, "social_start_working_days", "int", "assessment")
+
+        raw_rules = data.get(RULES_TABLE, [])
+        if not isinstance(raw_rules, list):
+            self.fail(_("care_guarantee must be written as [[care_guarantee]] tables"),
+                      "", 0, RULES_TABLE)
+        rules = tuple(self.rule(raw, index) for index, raw in enumerate(raw_rules))
+        for later, rule in enumerate(rules):
+            for earlier in range(later):
+                if rule.overlaps(rules[earlier]):
+                    self.fail(
+                        _("care_guarantee rule {later} overlaps rule {earlier} for {service} "
+                          "(same dates and ages)").format(
+                            later=later + 1, earlier=earlier + 1, service=rule.service
+                        ),
+                        RULES_TABLE, later,
+                    )
+
+        return RegionRules(
+            name=name,
+            promise_days=promise_days,
+            health_same_day=health_same_day,
+            social_start_working_days=social_days,
+            rules=rules,
+        )
+
+
+def load_region_rules(path: Path) -> RegionRules:
+    """Read and validate region.toml; any problem is a DataFileError naming the line."""
+    return _Loader(Path(path)).load()
+
+
+# --- deadlines -----------------------------------------------------------------------------
+
+
+def care_guarantee_rule(
+    rules: RegionRules, contact_day: date, service: str = PRIMARY_CARE, age: int | None = None
+) -> CareGuaranteeRule:
+    """The care-guarantee rule in force on the contact day for this service and age.
+
+    With the age unknown, the shortest limit in force for the service is used, so that an
+    unknown age never gives the client a later deadline than the law could.
+    """
+    candidates = [r for r in rules.rules if r.service == service and r.in_force(contact_day)]
+    if age is not None:
+        candidates = [r for r in candidates if r.fits_age(age)]
+    if not candidates:
+        raise NoCareGuaranteeRule(
+            _("No care-guarantee rule for {service} on {date}").format(
+                service=service, date=f"{contact_day.day}.{contact_day.month}.{contact_day.year}"
+            )
+        )
+    return min(candidates, key=lambda r: r.days)
+
+
+def care_guarantee_deadline(
+    rules: RegionRules, contact_day: date, service: str = PRIMARY_CARE, age: int | None = None
+) -> date:
+    """Last day of the care guarantee (hoitotakuu): contact day + the rule's calendar days.
+
+    The law counts from the care-need assessment; the demo assumes it is made on the contact
+    day (same-day assessment in office hours).
+    """
+    rule = care_guarantee_rule(rules, contact_day, service, age)
+    return contact_day + timedelta(days=rule.days)
+
+
+def promise_deadline(rules: RegionRules, contact_day: date) -> date:
+    """Last day of the region's own access promise (e.g. care within 7 days): calendar days."""
+    return contact_day + timedelta(days=rules.promise_days)
+
+
+def health_assessment_deadline(rules: RegionRules, contact_day: date) -> date:
+    """Care-need assessment (hoidon tarpeen arviointi): same day, or by the 3rd working day."""
+    if rules.health_same_day:
+        return contact_day
+    return add_working_days(contact_day, HEALTH_ASSESSMENT_WORKING_DAYS)
+
+
+def social_assessment_start_deadline(rules: RegionRules, contact_day: date) -> date:
+    """Start of the service-need assessment (palvelutarpeen arviointi) for 75+ and others
+    named in Social Welfare Act 36 §: the n-th working day after contact."""
+    return add_working_days(contact_day, rules.social_start_working_days)
+
+
+def urgency_deadline(
+    urgency: Urgency,
+    contact_day: date,
+    rules: RegionRules,
+    age: int | None = None,
+    service: str = PRIMARY_CARE,
+) -> date | None:
+    """The last day care should happen for an assessed urgency; None when no booking is needed."""
+    urgency = Urgency(urgency)  # a stored plain string works too
+    if urgency in (Urgency.EMERGENCY, Urgency.SAME_DAY):
+        return contact_day
+    if urgency is Urgency.THREE_DAYS:
+        return add_working_days(contact_day, THREE_DAYS_WORKING_DAYS)
+    if urgency is Urgency.NON_URGENT:
+        return care_guarantee_deadline(rules, contact_day, service, age)
+    if urgency is Urgency.SELF_CARE:
+        return None
+    raise ValueError(f"unknown urgency {urgency!r}")

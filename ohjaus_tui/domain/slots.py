@@ -1,0 +1,65 @@
+"""Choosing appointment slots to offer (ajanvaraus): earliest first, within the deadline.
+
+A slot fits when it starts before the urgency's deadline, its professional serves in the
+client's language, and it is at the preferred unit. Fitting slots come first, earliest
+first; when there are too few, the nearest misses follow, each marked with why it misses,
+so the worker is never left with an empty list and always sees the compromise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .clock import local
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    slot_id: str
+    starts_at: datetime
+    minutes: int
+    mode: str
+    unit_id: str
+    unit_name: str
+    professional_name: str
+    profession: str
+    languages: tuple[str, ...]
+    past_deadline: bool = False
+    language_mismatch: bool = False
+    other_unit: bool = False
+
+    @property
+    def fits(self) -> bool:
+        return not (self.past_deadline or self.language_mismatch or self.other_unit)
+
+
+def choose_slots(
+    free: list[SlotOffer],
+    *,
+    language: str,
+    preferred_unit_id: str | None,
+    deadline: date | None,
+    not_before: datetime,
+    limit: int = 8,
+) -> list[SlotOffer]:
+    """The `limit` best slots to offer from `free`, fitting ones first, each marked."""
+    marked = []
+    for offer in free:
+        if offer.starts_at < not_before:
+            continue
+        marked.append(
+            SlotOffer(
+                **{
+                    **offer.__dict__,
+                    "past_deadline": deadline is not None and local(offer.starts_at).date() > deadline,
+                    "language_mismatch": language not in offer.languages,
+                    "other_unit": preferred_unit_id is not None
+                    and offer.unit_id != preferred_unit_id,
+                }
+            )
+        )
+    marked.sort(
+        key=lambda o: (o.past_deadline, o.language_mismatch, o.other_unit, o.starts_at)
+    )
+    return marked[:limit]

@@ -1,0 +1,164 @@
+"""The contact flow: one screen for one contact, steps visible, saved after every step."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from ..domain.contact import ContactDraft, Step, step_problems
+from ..domain.errors import DomainError
+from ..i18n import _
+from ..widgets.step_bar import StepBar
+from .confirm import ConfirmScreen
+from .steps.assessment import AssessmentStep
+from .steps.base import StepPanel
+from .steps.client import ClientStep
+from .steps.follow_up import FollowUpStep
+from .steps.need import NeedStep
+from .steps.outcome import OutcomeStep
+from .steps.segment import SegmentStep
+from .steps.summary import SummaryStep
+
+PANELS: dict[Step, type[StepPanel]] = {
+    Step.CLIENT: ClientStep,
+    Step.NEED: NeedStep,
+    Step.ASSESSMENT: AssessmentStep,
+    Step.SEGMENT: SegmentStep,
+    Step.OUTCOME: OutcomeStep,
+    Step.FOLLOW_UP: FollowUpStep,
+    Step.SUMMARY: SummaryStep,
+}
+
+
+class ContactScreen(Screen):
+    CSS_PATH = "contact.tcss"
+
+    BINDINGS = [
+        Binding("escape", "back", _("Back")),
+        Binding("ctrl+n", "next", _("Next")),
+        Binding("ctrl+s", "sign", _("Sign")),
+        Binding("ctrl+d", "discard", _("Discard draft")),
+    ]
+
+    def __init__(self, draft: ContactDraft, saved: bool = False) -> None:
+        super().__init__()
+        self.draft = draft
+        self.saved = saved  # has the draft reached the store yet?
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="contact-header")
+        yield StepBar(id="step-bar")
+        with ContentSwitcher(id="steps"):
+            for step, panel in PANELS.items():
+                yield panel(id=f"step-{int(step)}")
+        yield Static(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_step(self.draft.step)
+
+    @property
+    def ctx(self):
+        return self.app.ctx  # type: ignore[attr-defined]
+
+    def panel(self, step: Step) -> StepPanel:
+        return self.query_one(f"#step-{int(step)}", StepPanel)
+
+    def show_step(self, step: Step) -> None:
+        self.draft.step = step
+        self.query_one(StepBar).current = step
+        self.query_one("#problems", Static).update("")
+        panel = self.panel(step)
+        panel.enter(self.draft)
+        self.query_one(ContentSwitcher).current = panel.id
+        self._update_header()
+        self.call_after_refresh(panel.focus_default)
+
+    def _update_header(self) -> None:
+        draft, ctx = self.draft, self.ctx
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if draft.client_id:
+            client = ctx.store.client(draft.client_id)
+            if client:
+                text.append(f"{client.last_name} {client.first_name}", style="bold")
+        elif draft.anonymous:
+            text.append(_("Unidentified client"), style="bold")
+        else:
+            text.append(_("New contact"), style="bold")
+        text.append("  " + _("Language: {language}").format(language=draft.language.label), style="cyan")
+        if draft.urgency:
+            style = "bold white on red" if draft.red_flags else "bold"
+            text.append("  ")
+            text.append(draft.urgency.label, style=style)
+        if draft.version > 1:
+            text.append("  " + _("Correction, version {n}").format(n=draft.version), style="yellow")
+        self.query_one("#contact-header", Static).update(text)
+
+    # -- moving between steps ---------------------------------------------------------------
+
+    def on_step_panel_next(self, event: StepPanel.Next) -> None:
+        event.stop()
+        self.action_next()
+
+    def action_next(self) -> None:
+        step = self.draft.step
+        if step == Step.SUMMARY:
+            self.action_sign()
+            return
+        panel = self.panel(step)
+        panel.apply(self.draft)
+        problems = step_problems(self.draft, step)
+        if problems:
+            self.query_one("#problems", Static).update(Text("\n".join(problems), style="bold red"))
+            self.bell()
+            return
+        if self._save(Step(step + 1)):
+            self.show_step(Step(step + 1))
+
+    def action_back(self) -> None:
+        step = self.draft.step
+        self.panel(step).apply(self.draft)
+        if step == Step.CLIENT:
+            self.dismiss(None)
+            return
+        if self.saved:
+            self._save(Step(step - 1))
+        self.show_step(Step(step - 1))
+
+    def _save(self, step: Step) -> bool:
+        previous = self.draft.step
+        self.draft.step = step
+        try:
+            self.ctx.store.save_draft(self.draft, self.ctx.now())
+        except DomainError as error:
+            self.draft.step = previous
+            self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
+            self.bell()
+            return False
+        self.saved = True
+        return True
+
+    def action_sign(self) -> None:
+        if self.draft.step != Step.SUMMARY:
+            self.action_next()
+            return
+        try:
+            self.ctx.store.sign(self.draft, self.ctx.now())
+        except DomainError as error:
+            self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
+            self.bell()
+            return
+        self.app.notify(_("Contact signed."), timeout=4)
+        self.dismiss(self.draft.id)
+
+    def action_discard(self) -> None:
+        def discard(yes: bool | None) -> None:
+            if yes:
+                if self.saved:
+                    self.ctx.store.discard_draft(self.draft.id)
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen(_("Discard this contact? What was typed is lost.")), discard)

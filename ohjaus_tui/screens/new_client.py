@@ -1,0 +1,123 @@
+"""A modal to add a new client; a wrong identity code says why and loses nothing."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+
+from ..domain.codes import Language
+from ..domain.errors import DomainError
+from ..domain.identity import looks_like_identity_code
+from ..domain.phone import looks_like_phone
+from ..i18n import _
+
+ANONYMOUS = "anonymous"
+
+
+class NewClientScreen(ModalScreen):
+    """Dismisses with the new Client, "anonymous", or None when cancelled."""
+
+    DEFAULT_CSS = """
+    NewClientScreen { align: center middle; }
+    NewClientScreen > Vertical {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    NewClientScreen Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: auto; height: auto; }
+    NewClientScreen Grid Label { padding: 1 0 0 0; }
+    NewClientScreen Input, NewClientScreen Select { width: 1fr; }
+    NewClientScreen #new-client-error { color: $error; height: auto; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel")),
+        Binding("ctrl+s", "save", _("Save")),
+        Binding("ctrl+t", "save_without_code", _("Save without identity code")),
+        Binding("ctrl+u", "unidentified", _("Continue unidentified")),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial = query.strip()
+
+    def compose(self) -> ComposeResult:
+        code = self.initial if looks_like_identity_code(self.initial) else ""
+        phone = self.initial if looks_like_phone(self.initial) and not code else ""
+        name = "" if code or phone else self.initial
+        last, _sep, first = name.partition(" ")
+        with Vertical():
+            yield Label(Text(_("New client"), style="bold"))
+            with Grid():
+                yield Label(_("Last name"))
+                yield Input(last, id="last-name")
+                yield Label(_("First name"))
+                yield Input(first, id="first-name")
+                yield Label(_("Identity code"))
+                yield Input(code, id="identity-code", placeholder="DDMMYYCZZZQ")
+                yield Label("")
+                yield Checkbox(_("Temporary identity code (900-999)"), id="temporary")
+                yield Label(_("Phone"))
+                yield Input(phone, id="phone")
+                yield Label(_("Language of service"))
+                yield Select(
+                    [(language.label, language.value) for language in Language],
+                    value=Language.FI.value,
+                    allow_blank=False,
+                    id="language",
+                )
+                yield Label(_("Municipality"))
+                yield Input(id="municipality")
+            yield Static(id="new-client-error")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        for widget_id in ("last-name", "first-name", "identity-code", "phone"):
+            field = self.query_one(f"#{widget_id}", Input)
+            if not field.value:
+                field.focus()
+                return
+        self.query_one("#municipality", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "municipality":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_unidentified(self) -> None:
+        self.dismiss(ANONYMOUS)
+
+    def action_save_without_code(self) -> None:
+        self._save(with_code=False)
+
+    def action_save(self) -> None:
+        self._save(with_code=True)
+
+    def _save(self, with_code: bool) -> None:
+        value = lambda widget_id: self.query_one(f"#{widget_id}", Input).value  # noqa: E731
+        app = self.app
+        try:
+            client = app.ctx.store.add_client(  # type: ignore[attr-defined]
+                first_name=value("first-name"),
+                last_name=value("last-name"),
+                identity_code=value("identity-code").strip() or None if with_code else None,
+                phone=value("phone").strip() or None,
+                language=Language(self.query_one("#language", Select).value),
+                municipality=value("municipality"),
+                created_by=app.ctx.worker.id if app.ctx.worker else None,  # type: ignore[attr-defined]
+                now=app.ctx.now(),  # type: ignore[attr-defined]
+                allow_temporary=self.query_one("#temporary", Checkbox).value,
+            )
+        except DomainError as error:
+            hint = _("Fix it, or press Ctrl+T to save without the code, Ctrl+U to continue unidentified.")
+            self.query_one("#new-client-error", Static).update(Text(f"{error}\n{hint}"))
+            return
+        self.dismiss(client)

@@ -1,0 +1,1 @@
+"""The panels of the contact flow, one module a step."""

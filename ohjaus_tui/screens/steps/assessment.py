@@ -1,0 +1,145 @@
+"""Step 3: the initial assessment (ensiarvio) - protocol, questions, red flags, urgency."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...domain.codes import Urgency
+from ...domain.contact import ContactDraft, Step
+from ...domain.protocols import Protocol, evaluate, protocols_for
+from ...i18n import _
+from ...widgets.question_list import QuestionList
+from .base import StepPanel
+
+
+class AssessmentStep(StepPanel):
+    step = Step.ASSESSMENT
+
+    def compose(self) -> ComposeResult:
+        yield Label(_("Protocol"))
+        yield OptionList(id="protocols")
+        yield Label(_("Questions: K/Y = yes, E/N = no. Life threats first."), id="questions-label")
+        yield QuestionList(id="questions")
+        yield Static(id="suggestion")
+        yield Label(_("Urgency (Enter accepts; choose another only with a reason)"))
+        yield OptionList(*[Option(u.label, id=u.value) for u in Urgency], id="urgency")
+        yield Input(id="override-reason", placeholder=_("Why another urgency than suggested?"))
+
+    def enter(self, draft: ContactDraft) -> None:
+        self._draft = draft
+        protocols = protocols_for(self.ctx.shipped.protocols, draft.service_area)
+        self._protocols = {p.id: p for p in protocols}
+        listing = self.query_one("#protocols", OptionList)
+        listing.clear_options()
+        for protocol in protocols:
+            listing.add_option(Option(Text(protocol.title), id=protocol.id))
+        ids = list(self._protocols)
+        listing.highlighted = ids.index(draft.protocol_id) if draft.protocol_id in ids else 0
+        override = self.query_one("#override-reason", Input)
+        if draft.override_reason and not override.value:
+            override.value = draft.override_reason
+        self._show_protocol()
+
+    def _protocol(self) -> Protocol | None:
+        return self._protocols.get(self._draft.protocol_id or "")
+
+    def _show_protocol(self) -> None:
+        protocol = self._protocol()
+        questions = self.query_one("#questions", QuestionList)
+        questions.display = protocol is not None
+        self.query_one("#questions-label").display = protocol is not None
+        if protocol is not None:
+            questions.show(protocol, self._draft.answers)
+        self._show_result()
+
+    def _show_result(self) -> None:
+        draft = self._draft
+        protocol = self._protocol()
+        suggestion = self.query_one("#suggestion", Static)
+        urgency = self.query_one("#urgency", OptionList)
+        if protocol is None:
+            suggestion.update("")
+            draft.suggested_urgency = None
+        else:
+            result = evaluate(protocol, draft.answers)
+            draft.red_flags = list(result.red_flags)
+            if result.complete or result.red_flags:
+                draft.suggested_urgency = result.suggested
+                if draft.urgency is None or not draft.override_reason:
+                    draft.urgency = result.suggested
+            else:
+                draft.suggested_urgency = None
+            suggestion.update(self._explain(protocol, result))
+        if draft.urgency is not None:
+            urgency.highlighted = list(Urgency).index(draft.urgency)
+        self._show_override()
+
+    def _explain(self, protocol: Protocol, result) -> Text:
+        text = Text()
+        if result.red_flags:
+            text.append(_("RED FLAG: redirect to 112 / emergency department now"), style="bold white on red")
+            text.append("\n")
+        if not result.complete and not result.red_flags:
+            text.append(
+                _("{n} questions unanswered").format(n=len(result.unanswered)), style="yellow"
+            )
+            return text
+        text.append(_("Suggested urgency: "), style="bold")
+        text.append(result.suggested.label, style="bold")
+        questions = {q.id: q for q in protocol.questions}
+        if result.reasons:
+            text.append("\n" + _("Because: "))
+            text.append("; ".join(questions[r].text for r in result.reasons if r in questions))
+        else:
+            text.append("\n" + _("Because no answer raised it (the protocol's default)."))
+        return text
+
+    def _show_override(self) -> None:
+        self.query_one("#override-reason", Input).display = self._draft.overridden
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        draft = self._draft
+        source = event.option_list.id
+        if source == "protocols":
+            if draft.protocol_id != event.option.id:
+                protocol = self._protocols[event.option.id]
+                draft.protocol_id, draft.protocol_version = protocol.id, protocol.version
+                draft.answers, draft.urgency, draft.override_reason = {}, None, ""
+                self.query_one("#override-reason", Input).value = ""
+            self._show_protocol()
+            self.query_one("#questions", QuestionList).focus()
+        elif source == "questions":
+            if draft.suggested_urgency is not None:
+                self.next()
+        elif source == "urgency":
+            draft.urgency = Urgency(event.option.id)
+            self._show_override()
+            if draft.overridden:
+                self.query_one("#override-reason", Input).focus()
+            else:
+                draft.override_reason = ""
+                self.next()
+
+    def on_question_list_answered(self, event: QuestionList.Answered) -> None:
+        event.stop()
+        self._draft.answers = event.answers
+        self._show_result()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.next()
+
+    def apply(self, draft: ContactDraft) -> None:
+        draft.override_reason = (
+            self.query_one("#override-reason", Input).value.strip() if draft.overridden else ""
+        )
+
+    def focus_default(self) -> None:
+        if self._protocol() is None:
+            self.query_one("#protocols", OptionList).focus()
+        else:
+            self.query_one("#questions", QuestionList).focus()

@@ -1,0 +1,41 @@
+"""What every step panel of the contact flow does.
+
+The contact screen owns the draft. A panel shows it (`enter`), writes what the worker typed
+back into it (`apply`), and posts `StepPanel.Next` when the worker has finished the step.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.containers import VerticalScroll
+from textual.message import Message
+
+from ...domain.contact import ContactDraft, Step
+
+if TYPE_CHECKING:
+    from ...context import Context
+
+
+class StepPanel(VerticalScroll):
+    step: Step
+
+    class Next(Message):
+        """The worker finished this step (Enter on its last field)."""
+
+    @property
+    def ctx(self) -> "Context":
+        return self.app.ctx  # type: ignore[attr-defined]
+
+    def enter(self, draft: ContactDraft) -> None:
+        """Show the draft (called every time the step is shown)."""
+
+    def apply(self, draft: ContactDraft) -> None:
+        """Write what is on the screen into the draft."""
+
+    def focus_default(self) -> None:
+        """Focus the field where the worker starts."""
+        self.focus_chain[0].focus() if self.focus_chain else None
+
+    def next(self) -> None:
+        self.post_message(self.Next())

@@ -1,0 +1,116 @@
+"""Step 1: who is calling - search by name, identity code or phone; new; unidentified."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...domain.codes import Language
+from ...domain.contact import ContactDraft, Step
+from ...domain.phone import format_phone
+from ...i18n import _
+from ...store.models import Client
+from ..new_client import NewClientScreen
+from .base import StepPanel
+
+NEW = "new"
+ANONYMOUS = "anonymous"
+
+
+def client_line(client: Client) -> Text:
+    """One line naming a client: literal text, never markup."""
+    text = Text(f"{client.last_name} {client.first_name}", style="bold")
+    if client.identity_code:
+        text.append(f"  {client.identity_code}")
+        if client.identity_temporary:
+            text.append(" " + _("(temporary)"), style="dim")
+    if client.phone:
+        text.append(f"  {format_phone(client.phone)}")
+    if client.municipality:
+        text.append(f"  {client.municipality}", style="dim")
+    text.append(f"  [{client.language}]", style="cyan")
+    return text
+
+
+class ClientStep(StepPanel):
+    step = Step.CLIENT
+
+    def compose(self) -> ComposeResult:
+        yield Label(_("Find the client: name, identity code or phone number"))
+        yield Input(placeholder=_("e.g. Virtanen Matti, 131052-308T, 040 123 4567"), id="client-query")
+        yield OptionList(id="client-results")
+        yield Static(id="client-chosen")
+
+    def on_mount(self) -> None:
+        self._show_results([])
+
+    def enter(self, draft: ContactDraft) -> None:
+        self._draft = draft
+        self._show_chosen(draft)
+
+    def _show_chosen(self, draft: ContactDraft) -> None:
+        chosen = self.query_one("#client-chosen", Static)
+        if draft.client_id:
+            client = self.ctx.store.client(draft.client_id)
+            chosen.update(Text(_("Chosen: ")) + client_line(client) if client else Text(""))
+        elif draft.anonymous:
+            chosen.update(Text(_("Chosen: unidentified client")))
+        else:
+            chosen.update("")
+
+    def _show_results(self, clients: list[Client]) -> None:
+        results = self.query_one("#client-results", OptionList)
+        results.clear_options()
+        for client in clients:
+            results.add_option(Option(client_line(client), id=f"client:{client.id}"))
+        results.add_option(Option(Text("+ " + _("New client")), id=NEW))
+        results.add_option(Option(Text("? " + _("Unidentified client (advice without identifying)")), id=ANONYMOUS))
+        results.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._show_results(self.ctx.store.find_clients(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        results = self.query_one("#client-results", OptionList)
+        if event.value.strip() and results.option_count > 2:
+            self._choose(results.get_option_at_index(results.highlighted or 0).id)
+        else:
+            results.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._choose(event.option.id)
+
+    def _choose(self, option_id: str | None) -> None:
+        draft = self._draft
+        if option_id == NEW:
+            query = self.query_one("#client-query", Input).value
+            self.app.push_screen(NewClientScreen(query), self._new_client_done)
+            return
+        if option_id == ANONYMOUS:
+            draft.client_id, draft.anonymous = None, True
+        elif option_id and option_id.startswith("client:"):
+            client = self.ctx.store.client(option_id.removeprefix("client:"))
+            if client is None:
+                return
+            draft.client_id, draft.anonymous = client.id, False
+            draft.language = Language(client.language)
+        self._show_chosen(draft)
+        self.next()
+
+    def _new_client_done(self, result: Client | str | None) -> None:
+        if result is None:
+            self.query_one("#client-query", Input).focus()
+            return
+        if result == ANONYMOUS:
+            self._choose(ANONYMOUS)
+            return
+        assert isinstance(result, Client)
+        self._choose(f"client:{result.id}")
+
+    def focus_default(self) -> None:
+        self.query_one("#client-query", Input).focus()

@@ -1,0 +1,108 @@
+"""Step 6: the follow-up - none, a callback, a check of a referral or visit; who and when."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from ...domain.codes import FollowUpKind
+from ...domain.contact import ContactDraft, Step
+from ...domain.segmentation import suggest_follow_up
+from ...i18n import _
+from .base import StepPanel
+
+DATE_FORMAT = "%d.%m.%Y"
+OFFERED = [k for k in FollowUpKind if k != FollowUpKind.REBOOK]
+
+
+def parse_day(text: str) -> date | None:
+    try:
+        return datetime.strptime(text.strip(), DATE_FORMAT).date()
+    except ValueError:
+        return None
+
+
+class FollowUpStep(StepPanel):
+    step = Step.FOLLOW_UP
+
+    def compose(self) -> ComposeResult:
+        yield Label(_("Follow-up"))
+        yield OptionList(id="follow-up-kinds")
+        with Vertical(id="follow-up-details"):
+            yield Label(_("Due date (dd.mm.yyyy)"))
+            yield Input(id="follow-up-due")
+            yield Label(_("Who does it"))
+            yield Select([], allow_blank=False, id="follow-up-assignee")
+            yield Label(_("Note"))
+            yield Input(id="follow-up-note", placeholder=_("What to check or agree on"))
+            yield Static(id="follow-up-error")
+
+    def enter(self, draft: ContactDraft) -> None:
+        self._draft = draft
+        today = self.ctx.now().date()
+        suggested, suggested_due = suggest_follow_up(draft.outcome_kind, draft.segment, today)
+        kinds = self.query_one("#follow-up-kinds", OptionList)
+        kinds.clear_options()
+        for kind in OFFERED:
+            prompt = Text(kind.label)
+            if kind == suggested:
+                prompt.append("  " + _("(suggested)"), style="bold green")
+            kinds.add_option(Option(prompt, id=kind.value))
+        current = draft.follow_up_kind if draft.follow_up_due else suggested
+        kinds.highlighted = OFFERED.index(current) if current in OFFERED else 0
+        due = draft.follow_up_due or suggested_due
+        due_input = self.query_one("#follow-up-due", Input)
+        if not due_input.value and due:
+            due_input.value = due.strftime(DATE_FORMAT)
+        workers = self.ctx.store.workers_of_unit(draft.unit_id)
+        assignee = self.query_one("#follow-up-assignee", Select)
+        assignee.set_options([(w.name, w.id) for w in workers])
+        wanted = draft.follow_up_assignee_id or draft.worker_id
+        if any(w.id == wanted for w in workers):
+            assignee.value = wanted
+        note = self.query_one("#follow-up-note", Input)
+        if draft.follow_up_note and not note.value:
+            note.value = draft.follow_up_note
+        self._show_details(draft.follow_up_kind)
+
+    def _show_details(self, kind: FollowUpKind) -> None:
+        self.query_one("#follow-up-details").display = kind != FollowUpKind.NONE
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._draft.follow_up_kind = FollowUpKind(event.option.id)
+        self._show_details(self._draft.follow_up_kind)
+        if self._draft.follow_up_kind == FollowUpKind.NONE:
+            self.next()
+        else:
+            self.query_one("#follow-up-due", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "follow-up-due":
+            self.query_one("#follow-up-note", Input).focus()
+        else:
+            self.next()
+
+    def apply(self, draft: ContactDraft) -> None:
+        error = self.query_one("#follow-up-error", Static)
+        error.update("")
+        if draft.follow_up_kind == FollowUpKind.NONE:
+            draft.follow_up_due = draft.follow_up_assignee_id = None
+            draft.follow_up_note = ""
+            return
+        text = self.query_one("#follow-up-due", Input).value
+        draft.follow_up_due = parse_day(text)
+        if draft.follow_up_due is None and text.strip():
+            error.update(Text(_("Not a date: {text}").format(text=text), style="red"))
+        assignee = self.query_one("#follow-up-assignee", Select).value
+        draft.follow_up_assignee_id = assignee if isinstance(assignee, str) else None
+        draft.follow_up_note = self.query_one("#follow-up-note", Input).value.strip()
+
+    def focus_default(self) -> None:
+        self.query_one("#follow-up-kinds", OptionList).focus()

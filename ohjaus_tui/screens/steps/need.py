@@ -1,0 +1,55 @@
+"""Step 2: the need - channel, the reason in the client's words, service area."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Input, Label, Select
+
+from ...domain.codes import Channel, Register, ServiceArea
+from ...domain.contact import ContactDraft, Step
+from ...i18n import _
+from .base import StepPanel
+
+
+class NeedStep(StepPanel):
+    step = Step.NEED
+
+    def compose(self) -> ComposeResult:
+        yield Label(_("Reason for contact, in the client's words"))
+        yield Input(id="reason", placeholder=_("What does the client say?"))
+        yield Label(_("Channel"))
+        yield Select([(c.label, c.value) for c in Channel], allow_blank=False, id="channel")
+        yield Label(_("Service area"))
+        yield Select([(a.label, a.value) for a in ServiceArea], allow_blank=False, id="service-area")
+
+    def enter(self, draft: ContactDraft) -> None:
+        reason = self.query_one("#reason", Input)
+        if reason.value != draft.reason and draft.reason:
+            reason.value = draft.reason
+        self.query_one("#channel", Select).value = draft.channel.value
+        area = draft.service_area or self._default_area()
+        self.query_one("#service-area", Select).value = area.value
+
+    def _default_area(self) -> ServiceArea:
+        worker = self.ctx.worker
+        if worker is not None and worker.sector == Register.SOCIAL.value:
+            return ServiceArea.WORKING_AGE
+        return ServiceArea.HEALTH
+
+    def apply(self, draft: ContactDraft) -> None:
+        draft.reason = self.query_one("#reason", Input).value.strip()
+        draft.channel = Channel(self.query_one("#channel", Select).value)
+        new_area = ServiceArea(self.query_one("#service-area", Select).value)
+        if draft.service_area is not None and new_area != draft.service_area:
+            # Another service area means another protocol: the old answers no longer apply.
+            draft.protocol_id = None
+            draft.answers = {}
+            draft.suggested_urgency = None
+        draft.service_area = new_area
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.next()
+
+    def focus_default(self) -> None:
+        self.query_one("#reason", Input).focus()

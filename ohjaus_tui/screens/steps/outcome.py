@@ -1,0 +1,213 @@
+"""Step 5: the outcome - advice, a booking, a referral, or an emergency redirect."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Checkbox, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...domain.catalogue import services_for
+from ...domain.codes import Handover, OutcomeKind, Register, Urgency
+from ...domain.contact import ContactDraft, Step
+from ...domain.deadlines import promise_deadline, urgency_deadline
+from ...domain.segmentation import suggest_outcome
+from ...domain.slots import choose_slots
+from ...i18n import _
+from ...widgets.slot_picker import SlotPicker
+from .base import StepPanel
+
+SLOT_SEARCH_DAYS = 28
+
+
+class ConsentBox(Checkbox):
+    """Space records the consent; Enter means the worker is done."""
+
+    BINDINGS = [Binding("enter", "done", _("Done"))]
+
+    class Done(Message):
+        pass
+
+    def action_done(self) -> None:
+        self.post_message(self.Done())
+
+
+class OutcomeStep(StepPanel):
+    step = Step.OUTCOME
+
+    def compose(self) -> ComposeResult:
+        yield Label(_("Outcome"))
+        yield OptionList(id="outcome-kinds")
+        with Vertical(id="advice-box", classes="outcome-box"):
+            yield Label(_("Advice given"))
+            yield Input(id="advice-text", placeholder=_("What advice was given?"))
+        with Vertical(id="booking-box", classes="outcome-box"):
+            yield SlotPicker(id="slots")
+        with Vertical(id="referral-box", classes="outcome-box"):
+            yield Input(id="service-filter", placeholder=_("Filter services and authorities"))
+            yield OptionList(id="services")
+            yield Label(_("Hand-over"))
+            yield OptionList(*[Option(h.label, id=h.value) for h in Handover], id="handover")
+            yield ConsentBox(_("The client consents to sharing the information needed"), id="consent")
+        with Vertical(id="emergency-box", classes="outcome-box"):
+            yield Static(
+                Text(_("Redirect to emergency care now: call 112 or go to the emergency department."), style="bold white on red"),
+            )
+            yield Input(id="emergency-note", placeholder=_("What was done (e.g. 112 called with the client)"))
+
+    def enter(self, draft: ContactDraft) -> None:
+        self._draft = draft
+        suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
+        if draft.red_flags:
+            draft.outcome_kind = OutcomeKind.EMERGENCY
+        kinds = self.query_one("#outcome-kinds", OptionList)
+        kinds.clear_options()
+        for kind in OutcomeKind:
+            prompt = Text(kind.label)
+            if kind == suggested:
+                prompt.append("  " + _("(suggested)"), style="bold green")
+            kinds.add_option(Option(prompt, id=kind.value))
+        kinds.highlighted = list(OutcomeKind).index(draft.outcome_kind or suggested)
+        self._fill_text("#advice-text", draft.advice_text)
+        self._fill_text("#emergency-note", draft.outcome_note if draft.outcome_kind == OutcomeKind.EMERGENCY else "")
+        self.query_one("#consent", Checkbox).value = draft.consent
+        self._show_box(draft.outcome_kind)
+
+    def _fill_text(self, selector: str, value: str) -> None:
+        field = self.query_one(selector, Input)
+        if value and not field.value:
+            field.value = value
+
+    def _show_box(self, kind: OutcomeKind | None) -> None:
+        for box in self.query(".outcome-box"):
+            box.display = kind is not None and box.id == f"{kind.value}-box"
+        if kind == OutcomeKind.BOOKING:
+            self._show_slots()
+        elif kind == OutcomeKind.REFERRAL:
+            self._show_services()
+
+    # -- booking ----------------------------------------------------------------------------
+
+    def _show_slots(self) -> None:
+        draft = self._draft
+        store, region = self.ctx.store, self.ctx.shipped.region
+        now = self.ctx.now()
+        client = store.client(draft.client_id) if draft.client_id else None
+        age = None
+        if client is not None and client.birth_date is not None:
+            born = client.birth_date
+            age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
+        urgency = draft.urgency or Urgency.NON_URGENT
+        deadline = urgency_deadline(urgency, now.date(), region, age=age)
+        free = store.free_slots(draft.service_area, now, now + timedelta(days=SLOT_SEARCH_DAYS))
+        offers = choose_slots(
+            free,
+            language=draft.language.value,
+            preferred_unit_id=draft.unit_id,
+            deadline=deadline,
+            not_before=now,
+        )
+        if draft.slot_id and all(o.slot_id != draft.slot_id for o in offers):
+            held = store.slot_offer(draft.slot_id)
+            if held is not None:
+                offers.insert(0, held)
+        lines = [_("Urgency: {urgency}").format(urgency=urgency.label)]
+        if deadline is not None:
+            lines.append(_("Deadline: {date}").format(date=deadline.strftime("%d.%m.%Y")))
+        lines.append(
+            _("Region's promise: care by {date}").format(
+                date=promise_deadline(region, now.date()).strftime("%d.%m.%Y")
+            )
+        )
+        lines.append(_("Client's language of service: {language}").format(language=draft.language.label))
+        self.query_one(SlotPicker).show(offers, " · ".join(lines), draft.slot_id)
+
+    def on_slot_picker_chosen(self, event: SlotPicker.Chosen) -> None:
+        event.stop()
+        self._draft.slot_id = event.offer.slot_id
+        self.next()
+
+    # -- referral ---------------------------------------------------------------------------
+
+    def _show_services(self) -> None:
+        draft = self._draft
+        register = draft.service_area.register if draft.service_area else Register.HEALTH
+        text = self.query_one("#service-filter", Input).value.strip().lower()
+        services = [
+            s for s in services_for(self.ctx.shipped.catalogue, register)
+            if not text or text in s.name.lower() or text in s.description.lower()
+        ]
+        listing = self.query_one("#services", OptionList)
+        listing.clear_options()
+        for service in services:
+            prompt = Text(service.name, style="bold")
+            prompt.append(f"  {service.description}", style="dim")
+            listing.add_option(Option(prompt, id=service.code))
+        codes = [s.code for s in services]
+        listing.highlighted = codes.index(draft.service_code) if draft.service_code in codes else 0
+        handover = self.query_one("#handover", OptionList)
+        if draft.handover is not None:
+            handover.highlighted = list(Handover).index(draft.handover)
+        self.query_one("#consent").display = draft.handover == Handover.WARM
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "service-filter":
+            event.stop()
+            self._show_services()
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        draft = self._draft
+        source = event.option_list.id
+        if source == "outcome-kinds":
+            draft.outcome_kind = OutcomeKind(event.option.id)
+            self._show_box(draft.outcome_kind)
+            self.call_after_refresh(self._focus_box)
+        elif source == "services":
+            draft.service_code = event.option.id
+            self.query_one("#handover", OptionList).focus()
+        elif source == "handover":
+            draft.handover = Handover(event.option.id)
+            self.query_one("#consent").display = draft.handover == Handover.WARM
+            if draft.handover == Handover.WARM:
+                self.query_one("#consent", Checkbox).focus()
+            else:
+                self.next()
+
+    def on_consent_box_done(self, event: ConsentBox.Done) -> None:
+        event.stop()
+        self.next()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "service-filter":
+            self.query_one("#services", OptionList).focus()
+        else:
+            self.next()
+
+    def _focus_box(self) -> None:
+        kind = self._draft.outcome_kind
+        target = {
+            OutcomeKind.ADVICE: "#advice-text",
+            OutcomeKind.BOOKING: "#slot-table",
+            OutcomeKind.REFERRAL: "#services",
+            OutcomeKind.EMERGENCY: "#emergency-note",
+        }.get(kind)
+        if target:
+            self.query_one(target).focus()
+
+    def apply(self, draft: ContactDraft) -> None:
+        draft.advice_text = self.query_one("#advice-text", Input).value.strip()
+        if draft.outcome_kind == OutcomeKind.EMERGENCY:
+            draft.outcome_note = self.query_one("#emergency-note", Input).value.strip()
+        draft.consent = self.query_one("#consent", Checkbox).value
+
+    def focus_default(self) -> None:
+        self.query_one("#outcome-kinds", OptionList).focus()

@@ -1,0 +1,106 @@
+"""Step 7: the whole contact on one page; Enter signs it."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from ...domain.codes import OutcomeKind
+from ...domain.contact import ContactDraft, Step
+from ...i18n import _
+from ...widgets.slot_picker import format_slot_time
+from .base import StepPanel
+
+
+class SummaryView(Static, can_focus=True):
+    BINDINGS = [Binding("enter", "sign", _("Sign"))]
+
+    def action_sign(self) -> None:
+        self.screen.action_sign()  # type: ignore[attr-defined]
+
+
+class SummaryStep(StepPanel):
+    step = Step.SUMMARY
+
+    def compose(self) -> ComposeResult:
+        yield SummaryView(id="summary")
+
+    def enter(self, draft: ContactDraft) -> None:
+        self.query_one("#summary", Static).update(self.render_summary(draft))
+
+    def render_summary(self, draft: ContactDraft) -> Table:
+        ctx = self.ctx
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        client = ctx.store.client(draft.client_id) if draft.client_id else None
+        if client is not None:
+            who = f"{client.last_name} {client.first_name}  {client.identity_code or ''}"
+        else:
+            who = _("Unidentified client")
+        table.add_row(_("Client"), Text(who))
+        table.add_row(_("Language of service"), draft.language.label)
+        table.add_row(_("Channel"), draft.channel.label)
+        table.add_row(_("Reason"), Text(draft.reason))
+        if draft.service_area:
+            table.add_row(_("Service area"), draft.service_area.label)
+        protocol = ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+        if protocol:
+            table.add_row(_("Protocol"), Text(protocol.title))
+        if draft.urgency:
+            urgency = Text(draft.urgency.label)
+            if draft.overridden:
+                urgency.append(
+                    "  " + _("(suggested {urgency}; reason: {reason})").format(
+                        urgency=draft.suggested_urgency.label, reason=draft.override_reason
+                    )
+                )
+            table.add_row(_("Urgency"), urgency)
+        if draft.segment:
+            segment = Text(draft.segment.label)
+            if draft.high_need:
+                segment.append("  " + _("High-need: ") + ", ".join(t.label for t in draft.triggers))
+            table.add_row(_("Segment"), segment)
+        if draft.outcome_kind:
+            table.add_row(_("Outcome"), self._outcome(draft))
+        table.add_row(_("Follow-up"), self._follow_up(draft))
+        table.add_row("", "")
+        table.add_row("", Text(_("Enter or Ctrl+S signs the contact. Esc goes back."), style="dim"))
+        return table
+
+    def _outcome(self, draft: ContactDraft) -> Text:
+        ctx = self.ctx
+        text = Text(draft.outcome_kind.label)
+        if draft.outcome_kind == OutcomeKind.ADVICE:
+            text.append(f": {draft.advice_text}")
+        elif draft.outcome_kind == OutcomeKind.BOOKING and draft.slot_id:
+            offer = ctx.store.slot_offer(draft.slot_id)
+            if offer:
+                text.append(f": {format_slot_time(offer)}, {offer.professional_name}, {offer.unit_name}")
+        elif draft.outcome_kind == OutcomeKind.REFERRAL and draft.service_code:
+            service = ctx.shipped.service(draft.service_code)
+            text.append(f": {service.name if service else draft.service_code}")
+            if draft.handover:
+                text.append(f", {draft.handover.label}")
+            if draft.consent:
+                text.append(", " + _("consent recorded"))
+        elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.outcome_note:
+            text.append(f": {draft.outcome_note}")
+        return text
+
+    def _follow_up(self, draft: ContactDraft) -> Text:
+        text = Text(draft.follow_up_kind.label)
+        if draft.follow_up_due:
+            worker = self.ctx.store.worker(draft.follow_up_assignee_id or "")
+            text.append(f", {draft.follow_up_due.strftime('%d.%m.%Y')}")
+            if worker:
+                text.append(f", {worker.name}")
+        if draft.follow_up_note:
+            text.append(f": {draft.follow_up_note}")
+        return text
+
+    def focus_default(self) -> None:
+        self.query_one("#summary").focus()

@@ -1,0 +1,224 @@
+"""Schema migrations, from the first release: field laptops upgrade with data on them.
+
+Each migration is plain SQL, applied once, in order, in its own transaction; the schema
+version lives in SQLite's `user_version`. A migration is never edited after release: a
+change is a new migration. tests/test_store_schema.py checks that the migrated schema
+matches the SQLModel tables in models.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..domain.errors import DomainError
+from ..i18n import _
+
+# A signed contact and its assessment, segment and outcome are never changed or deleted.
+_IMMUTABLE_CHILD = """
+CREATE TRIGGER {table}_signed_no_insert BEFORE INSERT ON {table}
+WHEN (SELECT status FROM contact WHERE id = NEW.contact_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
+CREATE TRIGGER {table}_signed_no_update BEFORE UPDATE ON {table}
+WHEN (SELECT status FROM contact WHERE id = OLD.contact_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
+CREATE TRIGGER {table}_signed_no_delete BEFORE DELETE ON {table}
+WHEN (SELECT status FROM contact WHERE id = OLD.contact_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
+"""
+
+_V1 = """
+CREATE TABLE unit (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    municipality TEXT NOT NULL,
+    languages TEXT NOT NULL,
+    mobile BOOLEAN NOT NULL DEFAULT 0
+);
+CREATE TABLE worker (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    sector TEXT NOT NULL CHECK (sector IN ('health', 'social')),
+    unit_id TEXT NOT NULL REFERENCES unit(id),
+    languages TEXT NOT NULL
+);
+CREATE TABLE professional (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    profession TEXT NOT NULL,
+    profession_name TEXT NOT NULL,
+    unit_id TEXT NOT NULL REFERENCES unit(id),
+    languages TEXT NOT NULL,
+    service_area TEXT NOT NULL
+);
+CREATE TABLE client (
+    id TEXT PRIMARY KEY,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    identity_code TEXT,
+    identity_temporary BOOLEAN NOT NULL DEFAULT 0,
+    birth_date DATE,
+    phone TEXT,
+    language TEXT NOT NULL DEFAULT 'fi',
+    municipality TEXT NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL,
+    created_by TEXT REFERENCES worker(id)
+);
+CREATE UNIQUE INDEX client_identity_code ON client(identity_code) WHERE identity_code IS NOT NULL;
+CREATE INDEX client_phone ON client(phone);
+CREATE INDEX client_last_name ON client(last_name COLLATE NOCASE);
+CREATE VIRTUAL TABLE client_fts USING fts5(
+    first_name, last_name, content='client', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER client_fts_insert AFTER INSERT ON client BEGIN
+    INSERT INTO client_fts(rowid, first_name, last_name)
+    VALUES (NEW.rowid, NEW.first_name, NEW.last_name);
+END;
+CREATE TRIGGER client_fts_delete AFTER DELETE ON client BEGIN
+    INSERT INTO client_fts(client_fts, rowid, first_name, last_name)
+    VALUES ('delete', OLD.rowid, OLD.first_name, OLD.last_name);
+END;
+CREATE TRIGGER client_fts_update AFTER UPDATE ON client BEGIN
+    INSERT INTO client_fts(client_fts, rowid, first_name, last_name)
+    VALUES ('delete', OLD.rowid, OLD.first_name, OLD.last_name);
+    INSERT INTO client_fts(rowid, first_name, last_name)
+    VALUES (NEW.rowid, NEW.first_name, NEW.last_name);
+END;
+CREATE TABLE contact (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL DEFAULT 1,
+    supersedes_id TEXT REFERENCES contact(id),
+    status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'signed')),
+    step INTEGER NOT NULL DEFAULT 0,
+    client_id TEXT REFERENCES client(id),
+    anonymous BOOLEAN NOT NULL DEFAULT 0,
+    language TEXT NOT NULL DEFAULT 'fi',
+    channel TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    service_area TEXT,
+    unit_id TEXT NOT NULL REFERENCES unit(id),
+    worker_id TEXT NOT NULL REFERENCES worker(id),
+    started_at DATETIME NOT NULL,
+    updated_at DATETIME NOT NULL,
+    signed_at DATETIME
+);
+CREATE INDEX contact_client ON contact(client_id, started_at);
+CREATE INDEX contact_worker_status ON contact(worker_id, status);
+CREATE INDEX contact_supersedes ON contact(supersedes_id);
+CREATE TRIGGER contact_signed_no_update BEFORE UPDATE ON contact
+WHEN OLD.status = 'signed'
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
+CREATE TRIGGER contact_signed_no_delete BEFORE DELETE ON contact
+WHEN OLD.status = 'signed'
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
+CREATE TABLE slot (
+    id TEXT PRIMARY KEY,
+    professional_id TEXT NOT NULL REFERENCES professional(id),
+    unit_id TEXT NOT NULL REFERENCES unit(id),
+    starts_at DATETIME NOT NULL,
+    minutes INTEGER NOT NULL,
+    mode TEXT NOT NULL,
+    booked_contact_id TEXT REFERENCES contact(id)
+);
+CREATE INDEX slot_free ON slot(starts_at) WHERE booked_contact_id IS NULL;
+CREATE INDEX slot_contact ON slot(booked_contact_id);
+CREATE TABLE assessment (
+    id TEXT PRIMARY KEY,
+    contact_id TEXT NOT NULL UNIQUE REFERENCES contact(id),
+    protocol_id TEXT NOT NULL,
+    protocol_version INTEGER NOT NULL,
+    answers TEXT NOT NULL,
+    red_flags TEXT NOT NULL,
+    suggested_urgency TEXT,
+    urgency TEXT,
+    override_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE segment (
+    id TEXT PRIMARY KEY,
+    contact_id TEXT NOT NULL UNIQUE REFERENCES contact(id),
+    suggested TEXT,
+    segment TEXT NOT NULL,
+    high_need BOOLEAN NOT NULL DEFAULT 0,
+    triggers TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE outcome (
+    id TEXT PRIMARY KEY,
+    contact_id TEXT NOT NULL UNIQUE REFERENCES contact(id),
+    kind TEXT NOT NULL,
+    advice_text TEXT NOT NULL DEFAULT '',
+    slot_id TEXT REFERENCES slot(id),
+    service_code TEXT,
+    handover TEXT,
+    consent BOOLEAN NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE follow_up (
+    id TEXT PRIMARY KEY,
+    contact_id TEXT NOT NULL REFERENCES contact(id),
+    client_id TEXT REFERENCES client(id),
+    kind TEXT NOT NULL,
+    due DATE NOT NULL,
+    assignee_id TEXT NOT NULL REFERENCES worker(id),
+    status TEXT NOT NULL DEFAULT 'open',
+    note TEXT NOT NULL DEFAULT '',
+    result TEXT NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX follow_up_due ON follow_up(status, due);
+CREATE TABLE setting (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+""" + "".join(
+    _IMMUTABLE_CHILD.format(table=table) for table in ("assessment", "segment", "outcome")
+)
+
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1)]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class SchemaTooNew(DomainError):
+    pass
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Bring the database up to SCHEMA_VERSION; returns the version it was at."""
+    found = connection.execute("PRAGMA user_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            _("The data was written by a newer ohjaus (schema {found}, this one knows {known}).").format(
+                found=found, known=SCHEMA_VERSION
+            )
+        )
+    for version, script in MIGRATIONS:
+        if version <= found:
+            continue
+        # executescript would commit on its own; run the statements inside one transaction.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(script):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {version}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements, keeping trigger bodies whole."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

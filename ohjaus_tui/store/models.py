@@ -1,0 +1,171 @@
+"""The tables of the local store (SQLModel). The schema itself is made by migrations.py.
+
+Every id is a UUID made on the device. Codes are stored as their stable string values
+(see domain/codes.py). JSON columns hold small lists and maps (answers, triggers).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class Unit(SQLModel, table=True):
+    """Unit (toimipiste)."""
+
+    id: str = Field(primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    municipality: str
+    languages: str  # "fi" or "fi,sv"
+    mobile: bool = False
+
+
+class Worker(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    username: str = Field(unique=True)
+    name: str
+    role: str
+    sector: str  # the register the worker works in: "health" or "social"
+    unit_id: str = Field(foreign_key="unit.id")
+    languages: str
+
+
+class Professional(SQLModel, table=True):
+    """A professional whose appointment slots can be booked."""
+
+    id: str = Field(primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    profession: str
+    profession_name: str  # JSON {fi, sv, en}
+    unit_id: str = Field(foreign_key="unit.id")
+    languages: str
+    service_area: str
+
+
+class Slot(SQLModel, table=True):
+    """An appointment slot (vastaanottoaika) of a professional at a unit."""
+
+    id: str = Field(primary_key=True)
+    professional_id: str = Field(foreign_key="professional.id")
+    unit_id: str = Field(foreign_key="unit.id")
+    starts_at: datetime
+    minutes: int
+    mode: str
+    booked_contact_id: str | None = Field(default=None, foreign_key="contact.id")
+
+
+class Client(SQLModel, table=True):
+    """Client (asiakas). identity_code is stored exactly as given (trimmed, upper-cased)."""
+
+    id: str = Field(primary_key=True)
+    first_name: str
+    last_name: str
+    identity_code: str | None = None
+    identity_temporary: bool = False
+    birth_date: date | None = None
+    phone: str | None = None
+    language: str = "fi"
+    municipality: str = ""
+    created_at: datetime
+    created_by: str | None = Field(default=None, foreign_key="worker.id")
+
+
+class Contact(SQLModel, table=True):
+    """Contact (yhteydenotto). Immutable once signed; a correction is a new version."""
+
+    id: str = Field(primary_key=True)
+    version: int = 1
+    supersedes_id: str | None = Field(default=None, foreign_key="contact.id")
+    status: str = "draft"
+    step: int = 0
+    client_id: str | None = Field(default=None, foreign_key="client.id")
+    anonymous: bool = False
+    language: str = "fi"
+    channel: str
+    reason: str = ""
+    service_area: str | None = None
+    unit_id: str = Field(foreign_key="unit.id")
+    worker_id: str = Field(foreign_key="worker.id")
+    started_at: datetime
+    updated_at: datetime
+    signed_at: datetime | None = None
+
+
+class Assessment(SQLModel, table=True):
+    """Initial assessment (ensiarvio): protocol, answers, urgency and any override."""
+
+    id: str = Field(primary_key=True)
+    contact_id: str = Field(foreign_key="contact.id", unique=True)
+    protocol_id: str
+    protocol_version: int
+    answers: str  # JSON {question id: bool}
+    red_flags: str  # JSON [question id]
+    suggested_urgency: str | None = None
+    urgency: str | None = None
+    override_reason: str = ""
+
+
+class SegmentChoice(SQLModel, table=True):
+    """Segment (asiakassegmentti) with the high-need flag and its triggers."""
+
+    __tablename__ = "segment"
+
+    id: str = Field(primary_key=True)
+    contact_id: str = Field(foreign_key="contact.id", unique=True)
+    suggested: str | None = None
+    segment: str
+    high_need: bool = False
+    triggers: str = "[]"  # JSON [trigger]
+
+
+class Outcome(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    contact_id: str = Field(foreign_key="contact.id", unique=True)
+    kind: str
+    advice_text: str = ""
+    slot_id: str | None = Field(default=None, foreign_key="slot.id")
+    service_code: str | None = None
+    handover: str | None = None
+    consent: bool = False
+    note: str = ""
+
+
+class FollowUp(SQLModel, table=True):
+    """Follow-up (jatkotoimenpide). A task: its status changes after the contact is signed."""
+
+    __tablename__ = "follow_up"
+
+    id: str = Field(primary_key=True)
+    contact_id: str = Field(foreign_key="contact.id")
+    client_id: str | None = Field(default=None, foreign_key="client.id")
+    kind: str
+    due: date
+    assignee_id: str = Field(foreign_key="worker.id")
+    status: str = "open"
+    note: str = ""
+    result: str = ""
+    created_at: datetime
+
+
+class Setting(SQLModel, table=True):
+    """Device settings (demo flag, region, language)."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+RECORD_TYPES: dict[str, type[SQLModel]] = {
+    "unit": Unit,
+    "worker": Worker,
+    "professional": Professional,
+    "slot": Slot,
+    "client": Client,
+    "contact": Contact,
+    "assessment": Assessment,
+    "segment": SegmentChoice,
+    "outcome": Outcome,
+    "follow_up": FollowUp,
+}

@@ -1,0 +1,627 @@
+"""The local store in the words of the domain. The only module that speaks SQL.
+
+Screens and the demo generator call these methods; each write is one transaction, so a
+killed process leaves either the old state or the new one, never half of a step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ..domain.codes import (
+    Channel,
+    ContactStatus,
+    FollowUpKind,
+    FollowUpStatus,
+    Handover,
+    HighNeedTrigger,
+    Language,
+    OutcomeKind,
+    Segment,
+    ServiceArea,
+    Urgency,
+)
+from ..domain.contact import ContactDraft, Step, first_incomplete_step, new_id
+from ..domain.errors import DomainError
+from ..domain.identity import looks_like_identity_code, normalize_identity_code, parse_identity_code
+from ..domain.phone import looks_like_phone, normalize_phone
+from ..domain.slots import SlotOffer
+from ..i18n import _, localized
+from .engine import StoreError, open_engine
+from .models import (
+    RECORD_TYPES,
+    Assessment,
+    Client,
+    Contact,
+    FollowUp,
+    Outcome,
+    Professional,
+    SegmentChoice,
+    Setting,
+    Slot,
+    Unit,
+    Worker,
+)
+
+
+class SlotTaken(DomainError):
+    """Someone else booked the slot first."""
+
+
+class NotADraft(DomainError):
+    """A signed contact cannot be changed; a correction is a new version."""
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    id: str
+    started_at: datetime
+    step: Step
+    client_name: str
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    id: str
+    kind: FollowUpKind
+    due: date
+    status: FollowUpStatus
+    client_name: str
+    note: str
+
+
+class Store:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.engine = open_engine(data_dir)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        with self.session() as session:
+            row = session.get(Setting, key)
+            return row.value if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.session() as session:
+            session.merge(Setting(key=key, value=value))
+            session.commit()
+
+    # -- reference data ---------------------------------------------------------------------
+
+    def add_all(self, *groups: list) -> None:
+        """Insert groups of rows in one transaction, each group after the one before it."""
+        with self.session() as session:
+            for rows in groups:
+                session.add_all(rows)
+                session.flush()
+            session.commit()
+
+    def units(self) -> list[Unit]:
+        with self.session() as session:
+            return list(session.exec(select(Unit).order_by(Unit.code)))
+
+    def unit(self, unit_id: str) -> Unit | None:
+        with self.session() as session:
+            return session.get(Unit, unit_id)
+
+    def unit_by_code(self, code: str) -> Unit | None:
+        with self.session() as session:
+            return session.exec(select(Unit).where(Unit.code == code)).first()
+
+    def workers(self) -> list[Worker]:
+        with self.session() as session:
+            return list(session.exec(select(Worker).order_by(Worker.name)))
+
+    def worker(self, worker_id: str) -> Worker | None:
+        with self.session() as session:
+            return session.get(Worker, worker_id)
+
+    def workers_of_unit(self, unit_id: str) -> list[Worker]:
+        with self.session() as session:
+            query = select(Worker).where(Worker.unit_id == unit_id).order_by(Worker.name)
+            return list(session.exec(query))
+
+    def professionals(self) -> list[Professional]:
+        with self.session() as session:
+            return list(session.exec(select(Professional)))
+
+    # -- clients ----------------------------------------------------------------------------
+
+    def find_clients(self, query: str, limit: int = 20) -> list[Client]:
+        """Search by identity code (exact), phone (exact, any format) or name (prefixes)."""
+        query = query.strip()
+        if not query:
+            return []
+        with self.session() as session:
+            if looks_like_identity_code(query):
+                # Exact code, or the codes that begin with what has been typed so far;
+                # never a fuzzy match (the wrong person is worse than none).
+                code = normalize_identity_code(query)
+                query_ = (
+                    select(Client)
+                    .where(Client.identity_code >= code)
+                    .where(Client.identity_code < code + "\uffff")
+                    .order_by(Client.identity_code)
+                    .limit(limit)
+                )
+                return list(session.exec(query_))
+            if looks_like_phone(query):
+                try:
+                    phone = normalize_phone(query)
+                except DomainError:
+                    return []
+                return list(session.exec(select(Client).where(Client.phone == phone).limit(limit)))
+            terms = [t.replace('"', "") for t in query.split() if t.replace('"', "")]
+            if not terms:
+                return []
+            match = " ".join(f'"{term}"*' for term in terms)
+            rows = session.exec(
+                select(Client)
+                .from_statement(
+                    text(
+                        "SELECT client.* FROM client_fts JOIN client ON client.rowid = client_fts.rowid "
+                        "WHERE client_fts MATCH :match "
+                        "ORDER BY client.last_name, client.first_name LIMIT :limit"
+                    )
+                )
+                .params(match=match, limit=limit)
+            )
+            return list(rows)
+
+    def client(self, client_id: str) -> Client | None:
+        with self.session() as session:
+            return session.get(Client, client_id)
+
+    def add_client(
+        self,
+        *,
+        first_name: str,
+        last_name: str,
+        identity_code: str | None,
+        phone: str | None,
+        language: Language,
+        municipality: str,
+        created_by: str | None,
+        now: datetime,
+        allow_temporary: bool = False,
+    ) -> Client:
+        """Add a client; the identity code is checked and must be unique.
+
+        Raises InvalidIdentityCode / InvalidPhone / StoreError with a message for the worker.
+        """
+        if not first_name.strip() or not last_name.strip():
+            raise StoreError(_("Give the client's first and last name."))
+        parsed = parse_identity_code(identity_code) if identity_code else None
+        if parsed and parsed.temporary and not allow_temporary:
+            raise StoreError(
+                _("{code} is a temporary identity code (900-999): mark it as temporary.").format(
+                    code=parsed.code
+                )
+            )
+        client = Client(
+            id=new_id(),
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            identity_code=parsed.code if parsed else None,
+            identity_temporary=bool(parsed and parsed.temporary),
+            birth_date=parsed.birth_date if parsed else None,
+            phone=normalize_phone(phone) if phone else None,
+            language=language.value,
+            municipality=municipality.strip(),
+            created_at=now,
+            created_by=created_by,
+        )
+        try:
+            with self.session() as session:
+                session.add(client)
+                session.commit()
+        except IntegrityError as error:
+            raise StoreError(
+                _("A client with the identity code {code} already exists.").format(
+                    code=client.identity_code
+                )
+            ) from error
+        return client
+
+    def add_clients(self, clients: list[Client]) -> None:
+        with self.session() as session:
+            session.add_all(clients)
+            session.commit()
+
+    def contacts_since(self, client_id: str, since: datetime) -> int:
+        """Signed contacts of a client since `since` (for the repeated-contacts trigger)."""
+        with self.session() as session:
+            query = (
+                select(func.count())
+                .select_from(Contact)
+                .where(Contact.client_id == client_id)
+                .where(Contact.status == ContactStatus.SIGNED.value)
+                .where(Contact.started_at >= since)
+            )
+            return session.exec(query).one()
+
+    def client_contacts(self, client_id: str, limit: int = 10) -> list[Contact]:
+        with self.session() as session:
+            query = (
+                select(Contact)
+                .where(Contact.client_id == client_id)
+                .where(Contact.status == ContactStatus.SIGNED.value)
+                .order_by(col(Contact.started_at).desc())
+                .limit(limit)
+            )
+            return list(session.exec(query))
+
+    # -- drafts and signing -----------------------------------------------------------------
+
+    def save_draft(self, draft: ContactDraft, now: datetime) -> None:
+        """Write the whole draft in one transaction (after every step)."""
+        with self.session() as session:
+            self._write_draft(session, draft, now)
+            session.commit()
+
+    def _write_draft(self, session: Session, draft: ContactDraft, now: datetime) -> None:
+        existing = session.get(Contact, draft.id)
+        if existing is not None and existing.status == ContactStatus.SIGNED.value:
+            raise NotADraft(_("This contact is signed; make a correction instead."))
+        contact = Contact(
+            id=draft.id,
+            version=draft.version,
+            supersedes_id=draft.supersedes_id,
+            status=ContactStatus.DRAFT.value,
+            step=int(draft.step),
+            client_id=draft.client_id,
+            anonymous=draft.anonymous,
+            language=draft.language.value,
+            channel=draft.channel.value,
+            reason=draft.reason,
+            service_area=draft.service_area.value if draft.service_area else None,
+            unit_id=draft.unit_id,
+            worker_id=draft.worker_id,
+            started_at=draft.started_at,
+            updated_at=now,
+        )
+        session.merge(contact)
+        session.flush()
+        self._write_assessment(session, draft)
+        self._write_segment(session, draft)
+        self._write_outcome(session, draft)
+        self._write_follow_up(session, draft, now)
+        session.flush()
+
+    def _child(self, session: Session, model: type, contact_id: str):
+        return session.exec(select(model).where(model.contact_id == contact_id)).first()
+
+    def _write_assessment(self, session: Session, draft: ContactDraft) -> None:
+        row = self._child(session, Assessment, draft.id)
+        if draft.protocol_id is None:
+            if row:
+                session.delete(row)
+            return
+        row = row or Assessment(id=new_id(), contact_id=draft.id)
+        row.protocol_id = draft.protocol_id
+        row.protocol_version = draft.protocol_version or 1
+        row.answers = json.dumps(draft.answers, sort_keys=True)
+        row.red_flags = json.dumps(draft.red_flags)
+        row.suggested_urgency = draft.suggested_urgency.value if draft.suggested_urgency else None
+        row.urgency = draft.urgency.value if draft.urgency else None
+        row.override_reason = draft.override_reason
+        session.add(row)
+
+    def _write_segment(self, session: Session, draft: ContactDraft) -> None:
+        row = self._child(session, SegmentChoice, draft.id)
+        if draft.segment is None:
+            if row:
+                session.delete(row)
+            return
+        row = row or SegmentChoice(id=new_id(), contact_id=draft.id)
+        row.suggested = draft.suggested_segment.value if draft.suggested_segment else None
+        row.segment = draft.segment.value
+        row.high_need = draft.high_need
+        row.triggers = json.dumps([t.value for t in draft.triggers])
+        session.add(row)
+
+    def _write_outcome(self, session: Session, draft: ContactDraft) -> None:
+        row = self._child(session, Outcome, draft.id)
+        wanted_slot = draft.slot_id if draft.outcome_kind == OutcomeKind.BOOKING else None
+        self._hold_slot(session, draft, wanted_slot)
+        if draft.outcome_kind is None:
+            if row:
+                session.delete(row)
+            return
+        row = row or Outcome(id=new_id(), contact_id=draft.id)
+        row.kind = draft.outcome_kind.value
+        row.advice_text = draft.advice_text
+        row.slot_id = wanted_slot
+        row.service_code = draft.service_code if draft.outcome_kind == OutcomeKind.REFERRAL else None
+        row.handover = draft.handover.value if draft.handover else None
+        row.consent = draft.consent
+        row.note = draft.outcome_note
+        session.add(row)
+
+    def _hold_slot(self, session: Session, draft: ContactDraft, slot_id: str | None) -> None:
+        """Reserve the chosen slot for this draft and free any other it held."""
+        session.exec(
+            text(
+                "UPDATE slot SET booked_contact_id = NULL "
+                "WHERE booked_contact_id = :contact AND (:slot IS NULL OR id != :slot)"
+            ).bindparams(contact=draft.id, slot=slot_id)
+        )
+        if slot_id is None:
+            return
+        # A correction takes over the slot of the version it corrects.
+        result = session.exec(
+            text(
+                "UPDATE slot SET booked_contact_id = :contact WHERE id = :slot AND "
+                "(booked_contact_id IS NULL OR booked_contact_id = :contact "
+                "OR booked_contact_id = :previous)"
+            ).bindparams(contact=draft.id, slot=slot_id, previous=draft.supersedes_id or "")
+        )
+        if result.rowcount != 1:
+            raise SlotTaken(_("That slot was just booked by someone else. Choose another."))
+
+    def _write_follow_up(self, session: Session, draft: ContactDraft, now: datetime) -> None:
+        row = session.exec(
+            select(FollowUp)
+            .where(FollowUp.contact_id == draft.id)
+            .where(FollowUp.status == FollowUpStatus.PLANNED.value)
+        ).first()
+        wanted = (
+            draft.follow_up_kind != FollowUpKind.NONE
+            and draft.follow_up_due is not None
+            and draft.follow_up_assignee_id is not None
+        )
+        if not wanted:
+            if row:
+                session.delete(row)
+            return
+        row = row or FollowUp(id=new_id(), contact_id=draft.id, created_at=now)
+        row.client_id = draft.client_id
+        row.kind = draft.follow_up_kind.value
+        row.due = draft.follow_up_due
+        row.assignee_id = draft.follow_up_assignee_id
+        row.note = draft.follow_up_note
+        session.add(row)
+
+    def sign(self, draft: ContactDraft, now: datetime) -> None:
+        """Sign the contact: it becomes immutable and its follow-up becomes a task."""
+        missing = first_incomplete_step(draft)
+        if missing is not None:
+            raise DomainError(
+                _("The contact cannot be signed yet: step {step} is incomplete.").format(
+                    step=missing.label
+                )
+            )
+        draft.step = Step.SUMMARY
+        with self.session() as session:
+            self._write_draft(session, draft, now)
+            session.exec(
+                text(
+                    "UPDATE follow_up SET status = 'open' WHERE contact_id = :id AND status = 'planned'"
+                ).bindparams(id=draft.id)
+            )
+            contact = session.get(Contact, draft.id)
+            contact.status = ContactStatus.SIGNED.value
+            contact.signed_at = contact.updated_at = now
+            session.add(contact)
+            session.commit()
+
+    def load_draft(self, contact_id: str) -> ContactDraft:
+        """Rebuild a draft (or a signed contact, for viewing and correcting) from its rows."""
+        with self.session() as session:
+            contact = session.get(Contact, contact_id)
+            if contact is None:
+                raise StoreError(_("No such contact: {id}").format(id=contact_id))
+            draft = ContactDraft(
+                id=contact.id,
+                worker_id=contact.worker_id,
+                unit_id=contact.unit_id,
+                started_at=contact.started_at,
+                version=contact.version,
+                supersedes_id=contact.supersedes_id,
+                step=Step(contact.step),
+                client_id=contact.client_id,
+                anonymous=contact.anonymous,
+                language=Language(contact.language),
+                channel=Channel(contact.channel),
+                reason=contact.reason,
+                service_area=ServiceArea(contact.service_area) if contact.service_area else None,
+            )
+            assessment = self._child(session, Assessment, contact.id)
+            if assessment:
+                draft.protocol_id = assessment.protocol_id
+                draft.protocol_version = assessment.protocol_version
+                draft.answers = json.loads(assessment.answers)
+                draft.red_flags = json.loads(assessment.red_flags)
+                draft.suggested_urgency = _maybe(Urgency, assessment.suggested_urgency)
+                draft.urgency = _maybe(Urgency, assessment.urgency)
+                draft.override_reason = assessment.override_reason
+            segment = self._child(session, SegmentChoice, contact.id)
+            if segment:
+                draft.suggested_segment = _maybe(Segment, segment.suggested)
+                draft.segment = Segment(segment.segment)
+                draft.high_need = segment.high_need
+                draft.triggers = [HighNeedTrigger(t) for t in json.loads(segment.triggers)]
+            outcome = self._child(session, Outcome, contact.id)
+            if outcome:
+                draft.outcome_kind = OutcomeKind(outcome.kind)
+                draft.advice_text = outcome.advice_text
+                draft.slot_id = outcome.slot_id
+                draft.service_code = outcome.service_code
+                draft.handover = _maybe(Handover, outcome.handover)
+                draft.consent = outcome.consent
+                draft.outcome_note = outcome.note
+            follow_up = session.exec(
+                select(FollowUp).where(FollowUp.contact_id == contact.id)
+            ).first()
+            if follow_up:
+                draft.follow_up_kind = FollowUpKind(follow_up.kind)
+                draft.follow_up_due = follow_up.due
+                draft.follow_up_assignee_id = follow_up.assignee_id
+                draft.follow_up_note = follow_up.note
+            return draft
+
+    def contact_status(self, contact_id: str) -> ContactStatus | None:
+        with self.session() as session:
+            contact = session.get(Contact, contact_id)
+            return ContactStatus(contact.status) if contact else None
+
+    def open_drafts(self, worker_id: str) -> list[DraftSummary]:
+        """Unsigned contacts of a worker, newest first (offered after a crash)."""
+        with self.session() as session:
+            query = (
+                select(Contact, Client)
+                .join(Client, isouter=True)
+                .where(Contact.worker_id == worker_id)
+                .where(Contact.status == ContactStatus.DRAFT.value)
+                .order_by(col(Contact.updated_at).desc())
+            )
+            return [
+                DraftSummary(
+                    id=contact.id,
+                    started_at=contact.started_at,
+                    step=Step(contact.step),
+                    client_name=_client_name(client, contact.anonymous),
+                )
+                for contact, client in session.exec(query)
+            ]
+
+    def discard_draft(self, contact_id: str) -> None:
+        with self.session() as session:
+            contact = session.get(Contact, contact_id)
+            if contact is None:
+                return
+            if contact.status != ContactStatus.DRAFT.value:
+                raise NotADraft(_("A signed contact cannot be discarded."))
+            for statement in (
+                "UPDATE slot SET booked_contact_id = NULL WHERE booked_contact_id = :id",
+                "DELETE FROM follow_up WHERE contact_id = :id",
+                "DELETE FROM outcome WHERE contact_id = :id",
+                "DELETE FROM segment WHERE contact_id = :id",
+                "DELETE FROM assessment WHERE contact_id = :id",
+                "DELETE FROM contact WHERE id = :id",
+            ):
+                session.exec(text(statement).bindparams(id=contact_id))
+            session.commit()
+
+    def start_correction(self, contact_id: str, now: datetime) -> ContactDraft:
+        """A correction of a signed contact: a new draft version that keeps the old one."""
+        if self.contact_status(contact_id) != ContactStatus.SIGNED:
+            raise NotADraft(_("Only a signed contact can be corrected."))
+        correction = self.load_draft(contact_id).as_correction(now)
+        self.save_draft(correction, now)
+        return correction
+
+    def signed_contacts(self, limit: int = 50) -> list[Contact]:
+        with self.session() as session:
+            query = (
+                select(Contact)
+                .where(Contact.status == ContactStatus.SIGNED.value)
+                .order_by(col(Contact.signed_at).desc())
+                .limit(limit)
+            )
+            return list(session.exec(query))
+
+    # -- slots ------------------------------------------------------------------------------
+
+    def free_slots(
+        self, service_area: ServiceArea, start: datetime, until: datetime
+    ) -> list[SlotOffer]:
+        """Free slots of professionals of a service area between two times, earliest first."""
+        with self.session() as session:
+            query = (
+                select(Slot, Professional, Unit)
+                .join(Professional, Slot.professional_id == Professional.id)
+                .join(Unit, Slot.unit_id == Unit.id)
+                .where(Slot.booked_contact_id == None)  # noqa: E711 (SQL IS NULL)
+                .where(Slot.starts_at >= start)
+                .where(Slot.starts_at < until)
+                .where(Professional.service_area == service_area.value)
+                .order_by(Slot.starts_at)
+                .limit(500)
+            )
+            return [_offer(*row) for row in session.exec(query)]
+
+    def slot_offer(self, slot_id: str) -> SlotOffer | None:
+        with self.session() as session:
+            query = (
+                select(Slot, Professional, Unit)
+                .join(Professional, Slot.professional_id == Professional.id)
+                .join(Unit, Slot.unit_id == Unit.id)
+                .where(Slot.id == slot_id)
+            )
+            row = session.exec(query).first()
+            return _offer(*row) if row else None
+
+    # -- follow-ups -------------------------------------------------------------------------
+
+    def follow_ups_due(self, worker_id: str, day: date) -> list[FollowUpRow]:
+        """Open follow-ups of a worker due on or before `day`, oldest first."""
+        with self.session() as session:
+            query = (
+                select(FollowUp, Client)
+                .join(Client, isouter=True)
+                .where(FollowUp.assignee_id == worker_id)
+                .where(FollowUp.status == FollowUpStatus.OPEN.value)
+                .where(FollowUp.due <= day)
+                .order_by(FollowUp.due)
+            )
+            return [
+                FollowUpRow(
+                    id=row.id,
+                    kind=FollowUpKind(row.kind),
+                    due=row.due,
+                    status=FollowUpStatus(row.status),
+                    client_name=_client_name(client, client is None),
+                    note=row.note,
+                )
+                for row, client in session.exec(query)
+            ]
+
+    # -- export -----------------------------------------------------------------------------
+
+    def export_records(self) -> Iterator[dict]:
+        """Every record, as plain JSON-ready dicts with a "type" and an "id"."""
+        with self.session() as session:
+            for type_name, model in RECORD_TYPES.items():
+                for row in session.exec(select(model).order_by(model.id)):
+                    yield {"type": type_name, **row.model_dump(mode="json")}
+
+
+def _maybe(enum: type, value: str | None):
+    return enum(value) if value else None
+
+
+def _client_name(client: Client | None, anonymous: bool) -> str:
+    if client is not None:
+        return f"{client.last_name} {client.first_name}"
+    return _("Unidentified client") if anonymous else "-"
+
+
+def _offer(slot: Slot, professional: Professional, unit: Unit) -> SlotOffer:
+    return SlotOffer(
+        slot_id=slot.id,
+        starts_at=slot.starts_at,
+        minutes=slot.minutes,
+        mode=slot.mode,
+        unit_id=unit.id,
+        professional_name=professional.name,
+        profession=localized(json.loads(professional.profession_name)),
+        unit_name=localized(json.loads(unit.name)),
+        languages=tuple(professional.languages.split(",")),
+    )
+

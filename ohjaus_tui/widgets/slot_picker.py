@@ -1,0 +1,80 @@
+"""Slot picker: the earliest free slots that fit, with the deadline in sight."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from ..domain.clock import local
+from ..domain.slots import SlotOffer
+from ..i18n import _
+
+
+def format_slot_time(offer: SlotOffer) -> str:
+    return local(offer.starts_at).strftime("%a %d.%m. %H:%M")
+
+
+class SlotPicker(Vertical):
+    DEFAULT_CSS = """
+    SlotPicker { height: auto; }
+    SlotPicker #slot-deadline { height: auto; color: $warning; }
+    SlotPicker DataTable { height: auto; max-height: 10; }
+    """
+
+    class Chosen(Message):
+        def __init__(self, offer: SlotOffer) -> None:
+            self.offer = offer
+            super().__init__()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.offers: list[SlotOffer] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="slot-deadline")
+        table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="slot-table")
+        yield table
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Time"), _("Professional"), _("Unit"), _("Lang."), _("Note"))
+
+    def show(self, offers: list[SlotOffer], deadline_text: str, chosen: str | None) -> None:
+        self.offers = offers
+        self.query_one("#slot-deadline", Static).update(Text(deadline_text))
+        table = self.query_one(DataTable)
+        table.clear()
+        for offer in offers:
+            notes = []
+            if offer.past_deadline:
+                notes.append(_("past deadline"))
+            if offer.language_mismatch:
+                notes.append(_("other language"))
+            if offer.other_unit:
+                notes.append(_("other unit"))
+            table.add_row(
+                format_slot_time(offer),
+                Text(f"{offer.professional_name}, {offer.profession}"),
+                Text(offer.unit_name),
+                ",".join(offer.languages),
+                Text(", ".join(notes), style="yellow" if notes else ""),
+                key=offer.slot_id,
+            )
+        if not offers:
+            self.query_one("#slot-deadline", Static).update(
+                Text(deadline_text + "\n" + _("No free slots found for this service area."))
+            )
+        index = next((i for i, o in enumerate(offers) if o.slot_id == chosen), 0)
+        if offers:
+            table.move_cursor(row=index)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        offer = self.offers[event.cursor_row]
+        self.post_message(self.Chosen(offer))
+
+    def focus_table(self) -> None:
+        self.query_one(DataTable).focus()

@@ -1,0 +1,351 @@
+"""Region-configurable time limits (DOMAIN.md, "Time limits") and data/region.toml."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ohjaus_tui.domain.codes import Urgency
+from ohjaus_tui.domain.deadlines import (
+    NoCareGuaranteeRule,
+    RegionRules,
+    care_guarantee_deadline,
+    health_assessment_deadline,
+    load_region_rules,
+    promise_deadline,
+    social_assessment_start_deadline,
+    urgency_deadline,
+)
+from ohjaus_tui.domain.errors import DataFileError, DomainError
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "data" / "region.toml"
+
+HEAD = """\
+[region]
+name = { fi = "Testialue", sv = "Testområde", en = "Test region" }
+promise_days = 7
+
+[assessment]
+health_same_day = true
+social_start_working_days = 7
+"""
+
+# Dates and ages as the law went and as HE 134/2024 proposed, to exercise selection.
+HISTORY = HEAD + """
+[[care_guarantee]]
+service = "primary_care"
+valid_from = 2011-05-01
+valid_until = 2023-08-31
+days = 90
+source = "3 months"
+
+[[care_guarantee]]
+service = "primary_care"
+valid_from = 2023-09-01
+valid_until = 2024-12-31
+days = 14
+source = "14 days"
+
+[[care_guarantee]]
+service = "primary_care"
+valid_from = 2025-01-01
+max_age = 22
+days = 14
+source = "under 23"
+
+[[care_guarantee]]
+service = "primary_care"
+valid_from = 2025-01-01
+min_age = 23
+days = 90
+source = "23 or over"
+
+[[care_guarantee]]
+service = "oral_health"
+valid_from = 2023-09-01
+valid_until = 2024-10-31
+days = 120
+source = "4 months"
+
+[[care_guarantee]]
+service = "oral_health"
+valid_from = 2024-11-01
+days = 90
+source = "3 months"
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "region.toml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def history(tmp_path: Path) -> RegionRules:
+    return load_region_rules(_write(tmp_path, HISTORY))
+
+
+@pytest.fixture()
+def shipped() -> RegionRules:
+    return load_region_rules(SHIPPED)
+
+
+@pytest.mark.parametrize(
+    ("contact", "service", "age", "expected"),
+    [
+        ("2023-08-31", "primary_care", 40, "2023-11-29"),  # last day of the 3-month rule
+        ("2023-09-01", "primary_care", 40, "2023-09-15"),  # first day of 14 days
+        ("2023-09-01", "primary_care", None, "2023-09-15"),
+        ("2024-12-31", "primary_care", 40, "2025-01-14"),
+        ("2025-01-01", "primary_care", 22, "2025-01-15"),
+        ("2025-01-01", "primary_care", 23, "2025-04-01"),
+        ("2025-01-01", "primary_care", 0, "2025-01-15"),
+        ("2025-01-01", "primary_care", 90, "2025-04-01"),
+        # age unknown: the shortest limit in force, never a later deadline than the law's
+        ("2025-01-01", "primary_care", None, "2025-01-15"),
+        ("2024-10-31", "oral_health", 40, "2025-02-28"),
+        ("2024-11-01", "oral_health", 40, "2025-01-30"),
+    ],
+)
+def test_rule_selection_by_date_and_age(
+    history: RegionRules, contact: str, service: str, age: int | None, expected: str
+) -> None:
+    day = date.fromisoformat(contact)
+    assert care_guarantee_deadline(history, day, service, age) == date.fromisoformat(expected)
+
+
+@pytest.mark.parametrize(
+    ("contact", "service"),
+    [("2011-04-30", "primary_care"), ("2023-08-31", "oral_health"), ("2025-01-01", "physio")],
+)
+def test_no_rule_in_force(history: RegionRules, contact: str, service: str) -> None:
+    with pytest.raises(NoCareGuaranteeRule) as caught:
+        care_guarantee_deadline(history, date.fromisoformat(contact), service)
+    assert isinstance(caught.value, DomainError)
+    assert service in str(caught.value)
+
+
+def test_shipped_region_file_loads(shipped: RegionRules) -> None:
+    assert shipped.name["fi"] == "Järvilaakson hyvinvointialue"
+    assert set(shipped.name) == {"fi", "sv", "en"}
+    assert shipped.display_name in shipped.name.values()
+    assert shipped.promise_days == 7
+    assert shipped.health_same_day is True
+    assert shipped.social_start_working_days == 7
+    services = {rule.service for rule in shipped.rules}
+    assert services == {"primary_care", "oral_health"}
+    assert all(rule.source for rule in shipped.rules)
+
+
+@pytest.mark.parametrize(
+    ("contact", "service", "expected"),
+    [
+        ("2023-09-01", "primary_care", "2023-09-15"),
+        ("2025-04-17", "primary_care", "2025-05-01"),
+        ("2025-04-17", "oral_health", "2025-07-16"),
+    ],
+)
+def test_shipped_demo_rules(
+    shipped: RegionRules, contact: str, service: str, expected: str
+) -> None:
+    day = date.fromisoformat(contact)
+    for age in (None, 5, 22, 23, 80):  # the demo's rules do not depend on age
+        assert care_guarantee_deadline(shipped, day, service, age) == date.fromisoformat(expected)
+
+
+def test_shipped_rules_start_on_1_september_2023(shipped: RegionRules) -> None:
+    with pytest.raises(NoCareGuaranteeRule):
+        care_guarantee_deadline(shipped, date(2023, 8, 31))
+
+
+@pytest.mark.parametrize(
+    ("urgency", "expected"),
+    [
+        (Urgency.EMERGENCY, "2025-04-17"),
+        (Urgency.SAME_DAY, "2025-04-17"),
+        (Urgency.THREE_DAYS, "2025-04-24"),  # Good Friday and Easter Monday skipped
+        (Urgency.NON_URGENT, "2025-05-01"),
+        (Urgency.SELF_CARE, None),
+        ("three_days", "2025-04-24"),  # as stored in the database
+    ],
+)
+def test_urgency_deadline(shipped: RegionRules, urgency: Urgency, expected: str | None) -> None:
+    result = urgency_deadline(urgency, date(2025, 4, 17), shipped)
+    assert result == (date.fromisoformat(expected) if expected else None)
+
+
+def test_urgency_deadline_uses_age(history: RegionRules) -> None:
+    day = date(2025, 1, 1)
+    assert urgency_deadline(Urgency.NON_URGENT, day, history, age=30) == date(2025, 4, 1)
+    assert urgency_deadline(Urgency.NON_URGENT, day, history, age=10) == date(2025, 1, 15)
+
+
+@pytest.mark.parametrize(
+    ("contact", "expected"),
+    [("2025-04-17", "2025-04-24"), ("2025-12-31", "2026-01-07")],
+)
+def test_promise_deadline_counts_calendar_days(
+    shipped: RegionRules, contact: str, expected: str
+) -> None:
+    assert promise_deadline(shipped, date.fromisoformat(contact)) == date.fromisoformat(expected)
+
+
+@pytest.mark.parametrize(
+    ("contact", "expected"),
+    [("2025-04-14", "2025-04-25"), ("2025-12-19", "2026-01-05"), ("2025-03-10", "2025-03-19")],
+)
+def test_social_assessment_start_counts_working_days(
+    shipped: RegionRules, contact: str, expected: str
+) -> None:
+    day = date.fromisoformat(contact)
+    assert social_assessment_start_deadline(shipped, day) == date.fromisoformat(expected)
+
+
+def test_health_assessment_same_day_or_third_working_day(tmp_path: Path) -> None:
+    same_day = load_region_rules(_write(tmp_path, HISTORY))
+    assert health_assessment_deadline(same_day, date(2025, 4, 17)) == date(2025, 4, 17)
+    older = load_region_rules(
+        _write(tmp_path, HISTORY.replace("health_same_day = true", "health_same_day = false"))
+    )
+    assert health_assessment_deadline(older, date(2025, 4, 17)) == date(2025, 4, 24)
+
+
+RULE = """
+[[care_guarantee]]
+service = "primary_care"
+valid_from = 2023-09-01
+days = 14
+source = "x"
+"""
+
+# Each broken file marks the line the error must name with "# <-" (None: no line).
+BROKEN = {
+    "syntax": HEAD + RULE + 'days = = 3  # <-\n',
+    "missing promise_days": HEAD.replace(
+        "[region]", "[region]  # <-"
+    ).replace("promise_days = 7\n", ""),
+    "promise_days text": HEAD.replace('promise_days = 7', 'promise_days = "7"  # <-') + RULE,
+    "promise_days bool": HEAD.replace('promise_days = 7', 'promise_days = true  # <-') + RULE,
+    "promise_days negative": HEAD.replace('promise_days = 7', 'promise_days = -1  # <-') + RULE,
+    "comment mentions key": "# promise_days is the region's own promise\n"
+    + HEAD.replace('promise_days = 7', 'promise_days = 7.5  # <-') + RULE,
+    "health_same_day text": HEAD.replace(
+        "health_same_day = true", 'health_same_day = "yes"  # <-'
+    ) + RULE,
+    "missing social days": HEAD.replace(
+        "[assessment]", "[assessment]  # <-"
+    ).replace("social_start_working_days = 7\n", "") + RULE,
+    "missing assessment": HEAD.split("[assessment]")[0] + RULE,
+    "unknown top-level key": HEAD + RULE + "[extra]  # <-\nx = 1\n",
+    "name not a table": HEAD.replace(
+        'name = { fi = "Testialue", sv = "Testområde", en = "Test region" }',
+        'name = "Testialue"  # <-',
+    ) + RULE,
+    "name without Finnish": HEAD.replace(
+        'name = { fi = "Testialue", sv = "Testområde", en = "Test region" }',
+        'name = { sv = "Testområde" }  # <-',
+    ) + RULE,
+    "name unknown language": HEAD.replace(
+        'en = "Test region" }', 'de = "Testgebiet" }  # <-'
+    ) + RULE,
+    "second rule missing days": HEAD + RULE + """
+[[care_guarantee]]  # <-
+service = "oral_health"
+valid_from = 2023-09-01
+source = "x"
+""",
+    "unknown service": HEAD + RULE.replace('service = "primary_care"', 'service = "dental"  # <-'),
+    "date as text": HEAD + RULE.replace(
+        "valid_from = 2023-09-01", 'valid_from = "2023-09-01"  # <-'
+    ),
+    "date with time": HEAD + RULE.replace(
+        "valid_from = 2023-09-01", "valid_from = 2023-09-01T08:00:00  # <-"
+    ),
+    "until before from": HEAD + RULE.replace(
+        "days = 14", "valid_until = 2023-08-31  # <-\ndays = 14"
+    ),
+    "max_age below min_age": HEAD + RULE.replace(
+        "days = 14", "min_age = 23\nmax_age = 22  # <-\ndays = 14"
+    ),
+    "negative days": HEAD + RULE.replace("days = 14", "days = -14  # <-"),
+    "misspelt key": HEAD + RULE.replace("days = 14", "days = 14\nvaild_until = 2024-01-01  # <-"),
+    "empty source": HEAD + RULE.replace('source = "x"', 'source = "  "  # <-'),
+    "overlap, no limits": HEAD + RULE + RULE.replace(
+        "[[care_guarantee]]", "[[care_guarantee]]  # <-"
+    ),
+    "overlap, one age shared": HEAD + RULE.replace("days = 14", "max_age = 23\ndays = 14")
+    + RULE.replace("[[care_guarantee]]", "[[care_guarantee]]  # <-").replace(
+        "days = 14", "min_age = 23\ndays = 90"
+    ),
+    "overlap, one day shared": HEAD
+    + RULE.replace("days = 14", "valid_until = 2024-12-31\ndays = 14")
+    + RULE.replace("[[care_guarantee]]", "[[care_guarantee]]  # <-").replace(
+        "valid_from = 2023-09-01", "valid_from = 2024-12-31"
+    ),
+    "overlap, third rule": HEAD + RULE + RULE.replace("primary_care", "oral_health")
+    + RULE.replace("[[care_guarantee]]", "[[care_guarantee]]  # <-").replace(
+        "valid_from = 2023-09-01", "valid_from = 2024-01-01"
+    ),
+}
+
+
+def _marked_line(text: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "# <-" in line:
+            return number
+    return None
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_broken_region_file_names_the_line(tmp_path: Path, case: str) -> None:
+    text = BROKEN[case]
+    path = _write(tmp_path, text)
+    with pytest.raises(DataFileError) as caught:
+        load_region_rules(path)
+    assert caught.value.path == path
+    assert caught.value.line == _marked_line(text), str(caught.value)
+    assert caught.value.reason
+
+
+def test_missing_file_is_a_data_file_error(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError):
+        load_region_rules(tmp_path / "nowhere.toml")
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        # consecutive dates
+        RULE.replace("days = 14", "valid_until = 2024-12-31\ndays = 14")
+        + RULE.replace("valid_from = 2023-09-01", "valid_from = 2025-01-01"),
+        # adjacent ages
+        RULE.replace("days = 14", "max_age = 22\ndays = 14")
+        + RULE.replace("days = 14", "min_age = 23\ndays = 90"),
+        # different services
+        RULE + RULE.replace("primary_care", "oral_health"),
+        # no rules at all is a valid (if useless) file
+        "",
+    ],
+)
+def test_rules_that_do_not_overlap_load(tmp_path: Path, rules: str) -> None:
+    load_region_rules(_write(tmp_path, HEAD + rules))
+
+
+def test_domain_imports_no_ui_sql_or_network() -> None:
+    code = (
+        "import sys\n"
+        "import ohjaus_tui.domain.identity, ohjaus_tui.domain.phone\n"
+        "import ohjaus_tui.domain.calendar, ohjaus_tui.domain.deadlines\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('textual', 'sqlmodel', 'sqlalchemy', 'sqlite3', 'httpx', 'rich', 'socket')]\n"
+        "print(bad)\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -1,0 +1,319 @@
+"""Initial-assessment protocols: the shipped set, the urgency rules, and broken files."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ohjaus_tui.domain.codes import Register, ServiceArea, Urgency
+from ohjaus_tui.domain.errors import DataFileError
+from ohjaus_tui.domain.protocols import (
+    LIFE_THREATS_FILE,
+    Protocol,
+    evaluate,
+    load_life_threats,
+    load_protocols,
+    protocols_for,
+)
+from ohjaus_tui.i18n import current_language, set_language
+
+PROTOCOLS = Path(__file__).resolve().parent.parent / "data" / "protocols"
+SHIPPED = load_protocols(PROTOCOLS)
+BY_ID = {protocol.id: protocol for protocol in SHIPPED}
+LIFE_THREAT_IDS = [q.id for q in load_life_threats(PROTOCOLS / LIFE_THREATS_FILE)]
+
+EXPECTED_IDS = {
+    "advice_only", "chest_pain", "shortness_of_breath", "fever_adult", "fever_child",
+    "abdominal_pain", "headache_stroke", "urinary", "back_pain", "dental_pain",
+    "mental_health_crisis", "social_service_need",
+}
+WITHOUT_LIFE_THREATS = {"advice_only", "social_service_need"}
+
+
+def red_flag_cases() -> list[tuple[str, str]]:
+    return [(p.id, q.id) for p in SHIPPED for q in p.questions if q.red_flag]
+
+
+def if_yes_cases() -> list[tuple[str, str, Urgency]]:
+    return [(p.id, q.id, q.if_yes) for p in SHIPPED for q in p.questions if q.if_yes]
+
+
+# --- the shipped set ----------------------------------------------------------------------
+
+
+def test_every_shipped_protocol_loads_sorted_by_order() -> None:
+    assert {p.id for p in SHIPPED} == EXPECTED_IDS
+    assert [p.order for p in SHIPPED] == sorted(p.order for p in SHIPPED)
+    assert SHIPPED[0].id == "advice_only"
+
+
+def test_life_threats_are_four_red_flags() -> None:
+    assert LIFE_THREAT_IDS == ["unconscious", "severe_breathing_difficulty", "choking", "seizure_now"]
+
+
+@pytest.mark.parametrize("protocol", SHIPPED, ids=lambda p: p.id)
+def test_life_threats_come_first_in_health_protocols_only(protocol: Protocol) -> None:
+    first = [q.id for q in protocol.questions[: len(LIFE_THREAT_IDS)]]
+    flagged = [q.id for q in protocol.questions if q.life_threat]
+    if protocol.id in WITHOUT_LIFE_THREATS:
+        assert flagged == []
+        assert not set(LIFE_THREAT_IDS) & {q.id for q in protocol.questions}
+    else:
+        assert protocol.register is Register.HEALTH
+        assert first == LIFE_THREAT_IDS
+        assert flagged == LIFE_THREAT_IDS
+    own = [q for q in protocol.questions if not q.life_threat]
+    assert 1 <= len(own) <= 7
+
+
+@pytest.mark.parametrize("protocol", SHIPPED, ids=lambda p: p.id)
+def test_every_text_is_a_question_in_three_languages(protocol: Protocol) -> None:
+    assert set(protocol.titles) == {"fi", "sv", "en"}
+    for question in protocol.questions:
+        assert set(question.texts) == {"fi", "sv", "en"}
+        assert all(text.endswith("?") for text in question.texts.values()), question.id
+        assert not (question.red_flag and question.if_yes)
+
+
+def test_service_areas_and_registers() -> None:
+    assert BY_ID["social_service_need"].register is Register.SOCIAL
+    assert set(BY_ID["social_service_need"].service_areas) == {
+        area for area in ServiceArea if area.register is Register.SOCIAL
+    }
+    assert set(BY_ID["advice_only"].service_areas) == {
+        area for area in ServiceArea if area.register is Register.HEALTH
+    }
+    assert BY_ID["dental_pain"].service_areas == (ServiceArea.ORAL_HEALTH,)
+    assert BY_ID["mental_health_crisis"].service_areas == (ServiceArea.MENTAL_SUBSTANCE,)
+
+
+def test_protocols_for_a_service_area_keeps_picker_order() -> None:
+    oral = [p.id for p in protocols_for(SHIPPED, ServiceArea.ORAL_HEALTH)]
+    assert oral == ["advice_only", "dental_pain"]
+    family = [p.id for p in protocols_for(SHIPPED, ServiceArea.FAMILY)]
+    assert family == ["social_service_need"]
+    assert "chest_pain" in [p.id for p in protocols_for(SHIPPED, ServiceArea.HEALTH)]
+
+
+def test_title_and_text_follow_the_language() -> None:
+    before = current_language()
+    try:
+        set_language("sv")
+        assert BY_ID["chest_pain"].title == "Bröstsmärta"
+        set_language("fi")
+        assert BY_ID["chest_pain"].title == "Rintakipu"
+        assert BY_ID["chest_pain"].questions[0].text.startswith("Onko asiakas tajuton")
+    finally:
+        set_language(before)
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("protocol_id", "question_id"), red_flag_cases())
+def test_every_red_flag_yes_is_an_emergency(protocol_id: str, question_id: str) -> None:
+    protocol = BY_ID[protocol_id]
+    answers = {q.id: q.id == question_id for q in protocol.questions}
+    result = evaluate(protocol, answers)
+    assert result.suggested is Urgency.EMERGENCY
+    assert result.reasons == (question_id,)
+    assert result.red_flags == (question_id,)
+    assert result.complete
+
+
+@pytest.mark.parametrize(("protocol_id", "question_id", "urgency"), if_yes_cases())
+def test_every_if_yes_raises_to_its_urgency(
+    protocol_id: str, question_id: str, urgency: Urgency
+) -> None:
+    protocol = BY_ID[protocol_id]
+    result = evaluate(protocol, {question_id: True})
+    assert result.suggested is urgency
+    assert result.reasons == (question_id,)
+    assert result.red_flags == ()
+    assert result.complete == (len(protocol.questions) == 1)
+    assert question_id not in result.unanswered
+
+
+@pytest.mark.parametrize("protocol", SHIPPED, ids=lambda p: p.id)
+def test_all_no_gives_the_default(protocol: Protocol) -> None:
+    result = evaluate(protocol, {q.id: False for q in protocol.questions})
+    assert result.suggested is protocol.default_urgency
+    assert result.reasons == ()
+    assert result.red_flags == ()
+    assert result.complete and result.unanswered == ()
+
+
+def test_most_urgent_yes_wins_and_every_question_giving_it_is_a_reason() -> None:
+    protocol = BY_ID["social_service_need"]
+    answers = {
+        "danger_or_violence_now": False,
+        "child_at_risk": False,
+        "older_person_not_coping": True,
+        "no_money_for_food_or_medicine": True,
+        "housing_lost": False,
+        "information_only": True,
+    }
+    result = evaluate(protocol, answers)
+    assert result.suggested is Urgency.THREE_DAYS
+    assert result.reasons == ("older_person_not_coping", "no_money_for_food_or_medicine")
+
+    result = evaluate(protocol, {**answers, "child_at_risk": True})
+    assert result.suggested is Urgency.SAME_DAY
+    assert result.reasons == ("child_at_risk",)
+
+
+def test_red_flags_beat_if_yes_and_are_all_reasons() -> None:
+    protocol = BY_ID["headache_stroke"]
+    result = evaluate(
+        protocol, {"face_droop": True, "speech_difficulty": True, "new_headache_over_50": True}
+    )
+    assert result.suggested is Urgency.EMERGENCY
+    assert result.reasons == ("face_droop", "speech_difficulty")
+    assert result.red_flags == result.reasons
+
+
+def test_information_only_changes_nothing() -> None:
+    protocol = BY_ID["social_service_need"]
+    result = evaluate(protocol, {"information_only": True})
+    assert result.suggested is Urgency.NON_URGENT
+    assert result.reasons == ()
+
+
+def test_advice_only() -> None:
+    protocol = BY_ID["advice_only"]
+    assert evaluate(protocol, {"has_symptoms_or_worry": False}).suggested is Urgency.SELF_CARE
+    assert evaluate(protocol, {"has_symptoms_or_worry": True}).suggested is Urgency.NON_URGENT
+
+
+def test_unanswered_questions_are_listed_in_order_and_unknown_ids_ignored() -> None:
+    protocol = BY_ID["chest_pain"]
+    result = evaluate(protocol, {"unconscious": False, "choking": None, "no_such_question": True})
+    assert not result.complete
+    assert result.unanswered == tuple(q.id for q in protocol.questions if q.id != "unconscious")
+    assert result.suggested is Urgency.NON_URGENT
+
+
+# --- broken files -------------------------------------------------------------------------
+
+LIFE_THREATS = """\
+[[questions]]
+id = "unconscious"
+text = { fi = "Onko asiakas tajuton?", sv = "Är klienten medvetslös?", en = "Unconscious?" }
+red_flag = true
+"""
+
+GOOD = """\
+id = "sample"
+version = 1
+register = "health"
+service_areas = ["health"]
+order = 5
+title = { fi = "Näyte", sv = "Prov", en = "Sample" }
+default_urgency = "non_urgent"
+
+[[questions]]
+id = "first"
+text = { fi = "Ensimmäinen?", sv = "Första?", en = "First?" }
+red_flag = true
+
+[[questions]]
+id = "second"
+text = { fi = "Toinen?", sv = "Andra?", en = "Second?" }
+if_yes = "same_day"
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "sample.toml") -> Path:
+    (tmp_path / LIFE_THREATS_FILE).write_text(LIFE_THREATS, "utf-8")
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), "utf-8")
+    return path
+
+
+def broken(tmp_path: Path, text: str, name: str = "sample.toml") -> DataFileError:
+    path = write(tmp_path, text, name)
+    with pytest.raises(DataFileError) as caught:
+        load_protocols(tmp_path)
+    assert caught.value.path == path, str(caught.value)
+    assert str(caught.value).startswith(f"{path}:")
+    return caught.value
+
+
+def test_a_good_file_loads_with_the_life_threat_first(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    (protocol,) = load_protocols(tmp_path)
+    assert [q.id for q in protocol.questions] == ["unconscious", "first", "second"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        ('order = 5', 'order = = 5', 5, "Invalid value"),  # TOML syntax
+        ('default_urgency = "non_urgent"', 'default_urgency = "soonish"', 7, "soonish"),
+        ('if_yes = "same_day"', 'if_yes = "tomorrow"', 17, "tomorrow"),
+        ('if_yes = "same_day"', 'if_yes = "same_day"\nred_flag = true', 17, "contradictory"),
+        ('id = "second"', 'id = "first"', 15, "duplicate question id 'first'"),
+        ('id = "second"', 'id = "unconscious"', 15, "life-threat"),
+        ('text = { fi = "Toinen?", sv = "Andra?", en = "Second?" }',
+         'text = { sv = "Andra?", en = "Second?" }', 16, "Finnish"),
+        ('title = { fi = "Näyte", sv = "Prov", en = "Sample" }',
+         'title = { sv = "Prov", en = "Sample" }', 6, "Finnish"),
+        ('id = "sample"', 'id = "other"', 1, "file name"),
+        ('order = 5', 'order = "5"', 5, "integer"),
+        ('version = 1', 'version = true', 2, "integer"),
+        ('register = "health"', 'register = "sote"', 3, "sote"),
+        ('service_areas = ["health"]', 'service_areas = ["dental"]', 4, "dental"),
+        ('service_areas = ["health"]', 'service_areas = ["family"]', 4, "social register"),
+        ('order = 5', 'order = 5\ncolour = "red"', 6, "unknown key 'colour'"),
+        ('red_flag = true', 'red_flag = true\nhelp = "x"', 13, "unknown key 'help'"),
+        ('red_flag = true', 'red_flag = "yes"', 12, "true or false"),
+        ('if_yes = "same_day"', 'if_yes = "non_urgent"', 17, "does not raise"),
+        ('if_yes = "same_day"', 'if_yes = "emergency"', 17, "red_flag"),
+        ('id = "second"\n', '', 14, "missing key 'id'"),
+    ],
+)
+def test_a_broken_file_names_itself_and_the_line(
+    tmp_path: Path, old: str, new: str, line: int, words: str
+) -> None:
+    assert old in GOOD
+    error = broken(tmp_path, GOOD.replace(old, new, 1))
+    assert error.line == line, str(error)
+    assert words in error.reason
+
+
+def test_a_protocol_without_questions_is_an_error(tmp_path: Path) -> None:
+    text = GOOD[: GOOD.index("[[questions]]")]
+    error = broken(tmp_path, text)
+    assert "questions" in error.reason
+
+
+def test_the_first_broken_file_of_many_names_itself(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    bad = GOOD.replace('id = "sample"', 'id = "zzz"').replace('if_yes = "same_day"', 'if_yes = "x"')
+    error = broken(tmp_path, bad, "zzz.toml")
+    assert error.path.name == "zzz.toml" and error.line == 17
+
+
+def test_a_broken_life_threat_file_names_itself(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    shared = tmp_path / LIFE_THREATS_FILE
+    shared.write_text(LIFE_THREATS.replace("red_flag = true", "red_flag = false"), "utf-8")
+    with pytest.raises(DataFileError) as caught:
+        load_protocols(tmp_path)
+    assert caught.value.path == shared and caught.value.line == 4
+    assert "red flag" in caught.value.reason
+
+
+def test_a_missing_life_threat_file_is_an_error_for_health_protocols(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    (tmp_path / LIFE_THREATS_FILE).unlink()
+    with pytest.raises(DataFileError) as caught:
+        load_protocols(tmp_path)
+    assert caught.value.path == path and LIFE_THREATS_FILE in caught.value.reason
+    (tmp_path / "sample.toml").write_text(GOOD.replace(
+        'default_urgency = "non_urgent"', 'default_urgency = "non_urgent"\nlife_threats = false'
+    ), "utf-8")
+    (protocol,) = load_protocols(tmp_path)
+    assert [q.id for q in protocol.questions] == ["first", "second"]
