@@ -223,8 +223,8 @@ def _contacts(
     weights = [8 if i % 25 == 0 else 1 for i in range(len(clients))]
     for index in range(count):
         worker = rng.choice(workers)
-        # Spread over the history window; the newest ones are today, for today's follow-ups.
-        day = today - timedelta(days=int(HISTORY_DAYS * (1 - (index + 1) / count)))
+        # Spread over the history window up to yesterday; their follow-ups fall due today and later.
+        day = today - timedelta(days=1 + int((HISTORY_DAYS - 1) * (1 - (index + 1) / count)))
         started = datetime.combine(day, time(8), tzinfo=HELSINKI) + timedelta(minutes=rng.randrange(0, 7 * 60))
         client = rng.choices(clients, weights)[0] if rng.random() < 0.9 else None
         if worker.register == Register.SOCIAL:

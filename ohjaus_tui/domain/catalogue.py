@@ -67,9 +67,9 @@ def _read_service(fields: Fields) -> Service:
     code = fields.identifier("code")
     kind = fields.choice("kind", ServiceKind)
     register_value = fields.string("register")
-    register = (
-        None if register_value == ANY_REGISTER else fields.parse("register", Register, register_value)
-    )
+    register: Register | None = None
+    if register_value != ANY_REGISTER:
+        register = fields.parse("register", Register, register_value)
     service_areas = fields.choices("service_areas", ServiceArea)
     if register is not None:
         for area in service_areas:
@@ -96,7 +96,9 @@ def load_catalogue(path: Path) -> list[Service]:
     for fields in top.tables("service"):
         service = _read_service(fields)
         if any(service.code == earlier.code for earlier in services):
-            raise fields.error(_("duplicate service code '{code}'").format(code=service.code), "code")
+            raise fields.error(
+                _("duplicate service code '{code}'").format(code=service.code), "code"
+            )
         services.append(service)
     return services
 

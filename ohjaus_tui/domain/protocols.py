@@ -52,7 +52,7 @@ class Source:
                 self.headers.append((number, name, match.group(1) == "[["))
 
     def block(self, table: str | None, index: int | None) -> tuple[int, int] | None:
-        """First and last line of a table: top level (None), `[table]` or the index-th `[[table]]`."""
+        """First and last line of the top level (None), of `[table]` or the index-th `[[table]]`."""
         if table is None:
             start = 1
             end = self.headers[0][0] - 1 if self.headers else len(self.lines)
@@ -72,7 +72,9 @@ class Source:
             return number, end
         return None
 
-    def line(self, table: str | None = None, index: int | None = None, key: str | None = None) -> int | None:
+    def line(
+        self, table: str | None = None, index: int | None = None, key: str | None = None
+    ) -> int | None:
         """The line of `key` in a table, else the table's header line (None for the top level)."""
         found = self.block(table, index)
         if found is None:
@@ -195,7 +197,9 @@ class Fields:
     def boolean(self, key: str, default: Any = _REQUIRED) -> bool:
         return self.value(key, bool, default)
 
-    def strings(self, key: str, default: Any = _REQUIRED, *, non_empty: bool = True) -> tuple[str, ...]:
+    def strings(
+        self, key: str, default: Any = _REQUIRED, *, non_empty: bool = True
+    ) -> tuple[str, ...]:
         values = self.value(key, list, default)
         for value in values:
             if not isinstance(value, str) or not value.strip():
@@ -446,7 +450,7 @@ def load_protocols(directory: Path) -> list[Protocol]:
         if path.name == LIFE_THREATS_FILE:
             continue
         protocol = load_protocol(path, life_threats)
-        if protocol.id in seen:
+        if protocol.id in seen:  # unreachable while ids equal file stems; kept as a guard
             raise DataFileError(
                 path,
                 Source(path).line(key="id"),

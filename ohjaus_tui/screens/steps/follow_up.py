@@ -37,7 +37,7 @@ class FollowUpStep(StepPanel):
             yield Label(_("Due date (dd.mm.yyyy)"))
             yield Input(id="follow-up-due")
             yield Label(_("Who does it"))
-            yield Select([], allow_blank=False, id="follow-up-assignee")
+            yield Select([], prompt=_("Choose a worker"), id="follow-up-assignee")
             yield Label(_("Note"))
             yield Input(id="follow-up-note", placeholder=_("What to check or agree on"))
             yield Static(id="follow-up-error")
