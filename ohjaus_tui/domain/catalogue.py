@@ -10,8 +10,7 @@ from pathlib import Path
 
 from ..i18n import N_, _, localized
 from .codes import LabelledEnum, Register, ServiceArea
-from .datafile import load_toml
-from .protocols import Fields, Source
+from .datafile import Fields, Source, load_toml
 
 ANY_REGISTER = "any"
 

@@ -16,8 +16,7 @@ from typing import Any
 
 from ..i18n import _, localized
 from .codes import Language, Register, Role, ServiceArea
-from .datafile import load_toml
-from .protocols import IDENTIFIER, Fields, Source
+from .datafile import IDENTIFIER, Fields, Source, load_toml
 
 REGION_FILE = "region.toml"
 MODES = ("visit", "phone", "video")

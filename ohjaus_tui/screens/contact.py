@@ -113,7 +113,7 @@ class ContactScreen(Screen):
         problems = step_problems(self.draft, step)
         if problems:
             self.query_one("#problems", Static).update(Text("\n".join(problems), style="bold red"))
-            self.bell()
+            self.app.bell()
             return
         if self._save(Step(step + 1)):
             self.show_step(Step(step + 1))
@@ -136,7 +136,7 @@ class ContactScreen(Screen):
         except DomainError as error:
             self.draft.step = previous
             self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
-            self.bell()
+            self.app.bell()
             return False
         self.saved = True
         return True
@@ -149,7 +149,7 @@ class ContactScreen(Screen):
             self.ctx.store.sign(self.draft, self.ctx.now())
         except DomainError as error:
             self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
-            self.bell()
+            self.app.bell()
             return
         self.app.notify(_("Contact signed."), timeout=4)
         self.dismiss(self.draft.id)

@@ -389,7 +389,9 @@ class Store:
             if row:
                 session.delete(row)
             return
-        row = row or FollowUp(id=new_id(), contact_id=draft.id, created_at=now)
+        row = row or FollowUp(
+            id=new_id(), contact_id=draft.id, created_at=now, status=FollowUpStatus.PLANNED.value
+        )
         row.client_id = draft.client_id
         row.kind = draft.follow_up_kind.value
         row.due = draft.follow_up_due

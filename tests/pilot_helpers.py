@@ -1,0 +1,49 @@
+"""Keyboard helpers for Pilot tests: they press keys, as a worker would."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from ohjaus_tui.screens.home import HomeScreen
+from ohjaus_tui.store.models import Client
+from textual.widgets import OptionList
+
+
+async def sign_in(pilot, username: str) -> None:
+    names = [w.username for w in pilot.app.ctx.store.workers()]
+    for _ in range(names.index(username)):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, HomeScreen)
+
+
+async def pick(pilot, list_id: str, option_id: str) -> None:
+    """Move the highlight of a focused option list to `option_id` with arrow keys, press Enter."""
+    listing = pilot.app.screen.query_one(f"#{list_id}", OptionList)
+    assert pilot.app.screen.focused is listing, f"{list_id} is not focused"
+    ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+    target, current = ids.index(option_id), listing.highlighted or 0
+    await pilot.press(*(["down"] * (target - current) if target >= current else ["up"] * (current - target)))
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def answer(pilot, answers: list[bool]) -> None:
+    await pilot.press(*["k" if yes else "e" for yes in answers])
+    await pilot.pause()
+
+
+def a_client(store, language: str = "fi", nth: int = 0) -> Client:
+    with store.session() as session:
+        query = select(Client).where(Client.language == language).order_by(Client.id)
+        return list(session.exec(query))[nth]
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*text)
+
+
+def focused_id(pilot) -> str | None:
+    focused = pilot.app.screen.focused
+    return focused.id if focused else None

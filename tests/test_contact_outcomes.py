@@ -1,0 +1,229 @@
+"""Complete contacts for each segment and each outcome, checked in the store."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from ohjaus_tui.domain.codes import (
+    FollowUpKind,
+    FollowUpStatus,
+    Handover,
+    HighNeedTrigger,
+    OutcomeKind,
+    Segment,
+    Urgency,
+)
+from ohjaus_tui.screens.contact import ContactScreen
+from ohjaus_tui.screens.home import HomeScreen
+from ohjaus_tui.store.models import FollowUp, Slot
+
+from .pilot_helpers import a_client, answer, focused_id, pick, sign_in, type_text
+
+
+def new_signed(store, before: set[str]):
+    new = [c for c in store.signed_contacts(limit=10_000) if c.id not in before]
+    assert len(new) == 1, "exactly one new signed contact"
+    return store.load_draft(new[0].id)
+
+
+def signed_ids(store) -> set[str]:
+    return {c.id for c in store.signed_contacts(limit=10_000)}
+
+
+async def test_booking_for_a_clear_need(app, store, shipped):
+    client = a_client(store, nth=1)
+    before = signed_ids(store)
+    protocol = shipped.protocol("urinary")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, client.identity_code)
+        await pilot.press("enter")
+        await type_text(pilot, "Kirvelee virtsatessa")
+        await pilot.press("enter")
+        await pick(pilot, "protocols", "urinary")
+        # No to every red flag and to every raising question but the last one.
+        await answer(pilot, [False] * (len(protocol.questions) - 1) + [True])
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "segments"
+        await pilot.press("enter")  # the suggested clear need
+        await pilot.press("enter")  # the suggested booking
+        await pilot.pause()
+        assert focused_id(pilot) == "slot-table"
+        await pilot.press("enter")  # the earliest fitting slot
+        await pilot.press("enter")  # no follow-up
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.segment == Segment.CLEAR_NEED
+    assert draft.outcome_kind == OutcomeKind.BOOKING
+    assert draft.urgency == protocol.questions[-1].if_yes
+    with store.session() as session:
+        slot = session.get(Slot, draft.slot_id)
+    assert slot.booked_contact_id == draft.id
+    offer = store.slot_offer(slot.id)
+    assert "fi" in offer.languages
+
+
+async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipped):
+    client = a_client(store, nth=2)
+    before = signed_ids(store)
+    protocol = shipped.protocol("social_service_need")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "ohjaaja1")
+        await pilot.press("n")
+        await type_text(pilot, client.identity_code)
+        await pilot.press("enter")
+        await type_text(pilot, "Rahat loppu, vuokra rästissä")
+        await pilot.press("enter")
+        await pick(pilot, "protocols", "social_service_need")
+        answers = [q.id == "no_money_for_food_or_medicine" for q in protocol.questions]
+        await answer(pilot, answers)
+        await pilot.press("enter")
+        await pick(pilot, "segments", Segment.COMPLEX_NEED.value)
+        assert focused_id(pilot) == "triggers"
+        await pilot.press("space")  # the first trigger: worry
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "outcome-kinds"
+        await pilot.press("enter")  # the suggested referral
+        await pilot.pause()
+        assert focused_id(pilot) == "services"
+        await pick(pilot, "services", "social_guidance")
+        await pick(pilot, "handover", Handover.WARM.value)
+        assert focused_id(pilot) == "consent"
+        await pilot.press("space", "enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "follow-up-kinds"
+        await pilot.press("enter")  # the suggested callback
+        await pilot.press("enter")  # the suggested due date
+        await type_text(pilot, "Soita ja kysy, onko aika sovittu")
+        await pilot.press("enter")
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.urgency == Urgency.THREE_DAYS
+    assert draft.segment == Segment.COMPLEX_NEED
+    assert draft.high_need and draft.triggers == [HighNeedTrigger.WORRY]
+    assert draft.outcome_kind == OutcomeKind.REFERRAL
+    assert draft.service_code == "social_guidance"
+    assert draft.handover == Handover.WARM and draft.consent
+    with store.session() as session:
+        follow_up = session.exec(select(FollowUp).where(FollowUp.contact_id == draft.id)).one()
+    assert follow_up.kind == FollowUpKind.CALLBACK.value
+    assert follow_up.status == FollowUpStatus.OPEN.value
+    assert follow_up.due > app.ctx.now().date()
+    assert follow_up.note == "Soita ja kysy, onko aika sovittu"
+
+
+async def test_red_flag_ends_in_emergency_redirect_for_an_unidentified_caller(app, store):
+    before = signed_ids(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await pilot.press("enter")  # empty search: go to the list
+        await pick(pilot, "client-results", "anonymous")
+        await type_text(pilot, "Puristava rintakipu")
+        await pilot.press("enter")
+        await pick(pilot, "protocols", "chest_pain")
+        await answer(pilot, [True])  # unconscious or hard to wake
+        assert "112" in str(app.screen.query_one("#suggestion").render())
+        await pilot.press("enter")
+        await pilot.press("enter")  # segment as suggested
+        await pilot.pause()
+        assert focused_id(pilot) == "outcome-kinds"
+        await pilot.press("enter")  # the emergency redirect, forced by the red flag
+        await type_text(pilot, "112 soitettu asiakkaan kanssa")
+        await pilot.press("enter")
+        await pilot.press("enter")  # the suggested callback
+        await pilot.press("enter", "enter")  # due date and note as they are
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.anonymous and draft.client_id is None
+    assert draft.red_flags == ["unconscious"]
+    assert draft.urgency == Urgency.EMERGENCY
+    assert draft.outcome_kind == OutcomeKind.EMERGENCY
+    assert draft.outcome_note == "112 soitettu asiakkaan kanssa"
+
+
+async def test_another_urgency_needs_a_reason_which_is_kept(app, store, shipped):
+    client = a_client(store, nth=3)
+    before = signed_ids(store)
+    protocol = shipped.protocol("back_pain")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, client.identity_code)
+        await pilot.press("enter")
+        await type_text(pilot, "Selkä jumissa")
+        await pilot.press("enter")
+        await pick(pilot, "protocols", "back_pain")
+        await answer(pilot, [False] * len(protocol.questions))
+        await pilot.press("tab")
+        assert focused_id(pilot) == "urgency"
+        await pick(pilot, "urgency", Urgency.SAME_DAY.value)
+        assert focused_id(pilot) == "override-reason"
+        await pilot.press("enter")  # no reason yet: blocked
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        assert "reason" in str(app.screen.query_one("#problems").render()).lower() or "syy" in str(
+            app.screen.query_one("#problems").render()
+        ).lower()
+        await type_text(pilot, "Kipu estaa liikkumisen, asuu yksin")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "segments"
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        await pilot.press("enter", "enter", "enter")  # slot, no follow-up, sign
+        await pilot.pause()
+    draft = new_signed(store, before)
+    assert draft.suggested_urgency == protocol.default_urgency
+    assert draft.urgency == Urgency.SAME_DAY
+    assert draft.override_reason == "Kipu estaa liikkumisen, asuu yksin"
+
+
+async def test_escape_goes_back_without_losing_what_was_typed(app, store):
+    client = a_client(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, client.identity_code)
+        await pilot.press("enter")
+        await type_text(pilot, "Kuumetta kolme päivää")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "protocols"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one("#reason").value == "Kuumetta kolme päivää"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert focused_id(pilot) == "client-query"
+        assert app.screen.draft.client_id == client.id
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert focused_id(pilot) == "reason"
+        assert app.screen.query_one("#reason").value == "Kuumetta kolme päivää"
+
+
+async def test_an_empty_reason_blocks_only_its_step(app, store):
+    client = a_client(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, client.identity_code)
+        await pilot.press("enter")
+        await pilot.press("enter")  # reason left empty
+        await pilot.pause()
+        assert focused_id(pilot) == "reason"
+        problems = str(app.screen.query_one("#problems").render())
+        assert problems.strip(), "the worker is told what is missing"
+        # The client step was saved: the draft is in the store at the need step.
+        draft = store.load_draft(app.screen.draft.id)
+        assert draft.client_id == client.id
