@@ -129,6 +129,9 @@ def run_once(kind: str, data_dir: Path) -> dict[str, float]:
     if not lines:
         raise SystemExit(f"startup.py: no result from the {kind} run:\n{done.stdout}{done.stderr}")
     marks = json.loads(lines[-1])
+    expected = "LoginScreen" if kind == "ohjaus" else "Screen"
+    if marks.get("screen") != expected:
+        raise SystemExit(f"startup.py: {kind} showed {marks.get('screen')}, not {expected}")
     marks["exit"] = exited
     return marks
 

@@ -15,7 +15,7 @@ async def sign_in(pilot, username: str) -> None:
         await pilot.press("down")
     await pilot.press("enter")
     await pilot.pause()
-    assert isinstance(pilot.app.screen, HomeScreen)
+    assert any(isinstance(screen, HomeScreen) for screen in pilot.app.screen_stack)
 
 
 async def pick(pilot, list_id: str, option_id: str) -> None:

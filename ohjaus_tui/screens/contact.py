@@ -58,6 +58,10 @@ class ContactScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        # A resumed draft: fill the earlier steps too, so going back shows what was typed.
+        for step in Step:
+            if step < self.draft.step:
+                self.panel(step).enter(self.draft)
         self.show_step(self.draft.step)
 
     @property

@@ -172,14 +172,13 @@ class Store:
             match = " ".join(f'"{term}"*' for term in terms)
             rows = session.exec(
                 select(Client)
-                .from_statement(
+                .where(
                     text(
-                        "SELECT client.* FROM client_fts JOIN client ON client.rowid = client_fts.rowid "
-                        "WHERE client_fts MATCH :match "
-                        "ORDER BY client.last_name, client.first_name LIMIT :limit"
-                    )
+                        "client.rowid IN (SELECT rowid FROM client_fts WHERE client_fts MATCH :match)"
+                    ).bindparams(match=match)
                 )
-                .params(match=match, limit=limit)
+                .order_by(Client.last_name, Client.first_name)
+                .limit(limit)
             )
             return list(rows)
 

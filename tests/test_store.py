@@ -1,0 +1,215 @@
+"""The local store: schema, durability settings, immutability of signed records, versions."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from sqlmodel import SQLModel, select
+
+from ohjaus_tui.domain.codes import ContactStatus, Language, OutcomeKind, Segment, ServiceArea, Urgency
+from ohjaus_tui.domain.contact import ContactDraft, Step
+from ohjaus_tui.domain.errors import DomainError
+from ohjaus_tui.domain.identity import InvalidIdentityCode
+from ohjaus_tui.store.engine import DB_NAME, StoreError
+from ohjaus_tui.store.migrations import SCHEMA_VERSION
+from ohjaus_tui.store.models import Client, Contact, Slot, Worker
+from ohjaus_tui.store.store import NotADraft, SlotTaken, Store
+
+from .conftest import FIXED_NOW
+
+
+def worker(store) -> Worker:
+    return next(w for w in store.workers() if w.username == "hoitaja1")
+
+
+def advice_draft(store, client_id=None) -> ContactDraft:
+    nurse = worker(store)
+    return ContactDraft(
+        worker_id=nurse.id,
+        unit_id=nurse.unit_id,
+        started_at=FIXED_NOW,
+        client_id=client_id,
+        anonymous=client_id is None,
+        reason="Kysyy aukioloaikoja",
+        service_area=ServiceArea.HEALTH,
+        protocol_id="advice_only",
+        protocol_version=1,
+        answers={"has_symptoms_or_worry": False},
+        suggested_urgency=Urgency.SELF_CARE,
+        urgency=Urgency.SELF_CARE,
+        segment=Segment.ADVICE,
+        outcome_kind=OutcomeKind.ADVICE,
+        advice_text="Aukioloajat kerrottu",
+    )
+
+
+def test_migrated_schema_matches_the_models(store):
+    connection = sqlite3.connect(store.data_dir / DB_NAME)
+    try:
+        for table in SQLModel.metadata.sorted_tables:
+            columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table.name})")}
+            assert columns == {c.name for c in table.columns}, table.name
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        connection.close()
+
+
+def test_every_connection_is_wal_full_sync_with_foreign_keys(store):
+    with store.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_opening_again_does_not_migrate_twice(data_dir):
+    Store(data_dir).close()
+    store = Store(data_dir)
+    assert store.workers()
+    store.close()
+
+
+def test_a_newer_schema_is_refused_with_a_message(data_dir):
+    connection = sqlite3.connect(data_dir / DB_NAME)
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    connection.close()
+    with pytest.raises(DomainError, match="newer"):
+        Store(data_dir)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_an_unwritable_data_directory_says_so(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    with pytest.raises(StoreError, match="cannot be written"):
+        Store(locked / "data")
+
+
+def test_a_file_in_place_of_the_data_directory_says_so(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a directory")
+    with pytest.raises(StoreError, match=str(blocker)):
+        Store(blocker / "data")
+
+
+def test_a_signed_contact_is_immutable_even_to_direct_sql(store):
+    draft = advice_draft(store)
+    store.sign(draft, FIXED_NOW)
+    assert store.contact_status(draft.id) == ContactStatus.SIGNED
+    with pytest.raises(NotADraft):
+        store.save_draft(draft, FIXED_NOW)
+    connection = sqlite3.connect(store.data_dir / DB_NAME)
+    try:
+        for statement in (
+            "UPDATE contact SET reason = 'changed' WHERE id = ?",
+            "DELETE FROM contact WHERE id = ?",
+            "UPDATE outcome SET advice_text = 'changed' WHERE contact_id = ?",
+            "DELETE FROM assessment WHERE contact_id = ?",
+        ):
+            with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+                connection.execute(statement, (draft.id,))
+    finally:
+        connection.close()
+    assert store.load_draft(draft.id).reason == "Kysyy aukioloaikoja"
+
+
+def test_a_correction_is_a_new_version_that_keeps_the_old(store):
+    draft = advice_draft(store)
+    store.sign(draft, FIXED_NOW)
+    correction = store.start_correction(draft.id, FIXED_NOW + timedelta(minutes=5))
+    assert correction.version == 2 and correction.supersedes_id == draft.id
+    correction.advice_text = "Aukioloajat ja ajanvaraus kerrottu"
+    store.sign(correction, FIXED_NOW + timedelta(minutes=6))
+    assert store.load_draft(draft.id).advice_text == "Aukioloajat kerrottu"
+    assert store.load_draft(correction.id).advice_text == "Aukioloajat ja ajanvaraus kerrottu"
+
+
+def test_an_incomplete_contact_cannot_be_signed(store):
+    draft = advice_draft(store)
+    draft.advice_text = ""
+    with pytest.raises(DomainError):
+        store.sign(draft, FIXED_NOW)
+    assert store.contact_status(draft.id) is None
+
+
+def test_a_slot_held_by_one_draft_cannot_be_taken_by_another(store):
+    client = store.find_clients("a")[0] if store.find_clients("a") else None
+    with store.session() as session:
+        slot = session.exec(select(Slot).where(Slot.booked_contact_id == None)).first()  # noqa: E711
+        client = session.exec(select(Client)).first()
+    first = advice_draft(store, client.id)
+    first.outcome_kind, first.slot_id, first.segment = OutcomeKind.BOOKING, slot.id, Segment.CLEAR_NEED
+    store.save_draft(first, FIXED_NOW)
+    second = advice_draft(store, client.id)
+    second.outcome_kind, second.slot_id = OutcomeKind.BOOKING, slot.id
+    with pytest.raises(SlotTaken):
+        store.save_draft(second, FIXED_NOW)
+    store.discard_draft(first.id)
+    store.save_draft(second, FIXED_NOW)  # free again once the first draft is discarded
+
+
+def test_client_search_by_name_code_and_phone(store):
+    client = store.add_client(
+        first_name="Ilmari",
+        last_name="Testinen",
+        identity_code="131052-308T",
+        phone="040 123 4567",
+        language=Language.FI,
+        municipality="Järvilaakso",
+        created_by=None,
+        now=FIXED_NOW,
+    )
+    assert [c.id for c in store.find_clients("testinen")] == [client.id]
+    assert [c.id for c in store.find_clients("Ilm Test")] == [client.id]
+    assert [c.id for c in store.find_clients("131052-308t")] == [client.id]
+    assert [c.id for c in store.find_clients("+358 40 1234567")] == [client.id]
+    assert store.find_clients("131052A308T") == []  # another sign is another person
+
+
+def test_a_wrong_identity_code_is_refused_and_nothing_is_stored(store):
+    before = len(store.find_clients("Virheellinen"))
+    with pytest.raises(InvalidIdentityCode) as error:
+        store.add_client(
+            first_name="Ville",
+            last_name="Virheellinen",
+            identity_code="131052-308U",
+            phone=None,
+            language=Language.FI,
+            municipality="",
+            created_by=None,
+            now=FIXED_NOW,
+        )
+    assert error.value.reason == "check"
+    assert len(store.find_clients("Virheellinen")) == before
+
+
+def test_a_duplicate_identity_code_is_refused(store):
+    kwargs = dict(phone=None, language=Language.FI, municipality="", created_by=None, now=FIXED_NOW)
+    store.add_client(first_name="A", last_name="Kaksinen", identity_code="311280-999J", allow_temporary=True, **kwargs)
+    with pytest.raises(StoreError, match="311280-999J"):
+        store.add_client(first_name="B", last_name="Kaksinen", identity_code="311280-999J", allow_temporary=True, **kwargs)
+
+
+def test_a_temporary_code_must_be_marked_temporary(store):
+    kwargs = dict(phone=None, language=Language.FI, municipality="", created_by=None, now=FIXED_NOW)
+    with pytest.raises(StoreError, match="temporary"):
+        store.add_client(first_name="A", last_name="Väliaikainen", identity_code="311280-999J", **kwargs)
+    client = store.add_client(
+        first_name="A", last_name="Väliaikainen", identity_code="311280-999J", allow_temporary=True, **kwargs
+    )
+    assert client.identity_temporary
+
+
+def test_drafts_are_listed_for_their_worker_and_can_be_resumed(store):
+    draft = advice_draft(store)
+    draft.step = Step.ASSESSMENT
+    store.save_draft(draft, FIXED_NOW)
+    drafts = store.open_drafts(draft.worker_id)
+    assert [d.id for d in drafts] == [draft.id]
+    assert drafts[0].step == Step.ASSESSMENT
+    loaded = store.load_draft(draft.id)
+    assert loaded == draft
