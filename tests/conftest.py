@@ -21,8 +21,11 @@ DEMO_SEED = 7
 
 
 @pytest.fixture(autouse=True)
-def finnish() -> None:
-    set_language("fi")
+def english_messages():
+    """Tests read messages by their English ids; snapshot tests switch to Finnish themselves."""
+    set_language("en")
+    yield
+    set_language("en")
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +35,6 @@ def shipped():
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory, shipped) -> Path:
-    set_language("fi")
     directory = tmp_path_factory.mktemp("demo-template")
     make_demo(directory, clients=80, contacts=40, seed=DEMO_SEED, today=FIXED_NOW.date(), shipped=shipped)
     return directory

@@ -40,7 +40,7 @@ class ContactScreen(Screen):
         Binding("escape", "back", _("Back")),
         Binding("ctrl+n", "next", _("Next")),
         Binding("ctrl+s", "sign", _("Sign")),
-        Binding("ctrl+d", "discard", _("Discard draft")),
+        Binding("f8", "discard", _("Discard draft")),
     ]
 
     def __init__(self, draft: ContactDraft, saved: bool = False) -> None:

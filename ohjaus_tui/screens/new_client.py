@@ -37,7 +37,7 @@ class NewClientScreen(ModalScreen):
         Binding("escape", "cancel", _("Cancel")),
         Binding("ctrl+s", "save", _("Save")),
         Binding("ctrl+t", "save_without_code", _("Save without identity code")),
-        Binding("ctrl+u", "unidentified", _("Continue unidentified")),
+        Binding("ctrl+r", "unidentified", _("Continue unidentified")),
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -117,7 +117,7 @@ class NewClientScreen(ModalScreen):
                 allow_temporary=self.query_one("#temporary", Checkbox).value,
             )
         except DomainError as error:
-            hint = _("Fix it, or press Ctrl+T to save without the code, Ctrl+U to continue unidentified.")
+            hint = _("Fix it, or press Ctrl+T to save without the code, Ctrl+R to continue unidentified.")
             self.query_one("#new-client-error", Static).update(Text(f"{error}\n{hint}"))
             return
         self.dismiss(client)

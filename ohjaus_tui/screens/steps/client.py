@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -36,6 +37,8 @@ def client_line(client: Client) -> Text:
 
 class ClientStep(StepPanel):
     step = Step.CLIENT
+
+    BINDINGS = [Binding("down", "to_results", _("Results"), show=False)]
 
     def compose(self) -> ComposeResult:
         yield Label(_("Find the client: name, identity code or phone number"))
@@ -111,6 +114,9 @@ class ClientStep(StepPanel):
             return
         assert isinstance(result, Client)
         self._choose(f"client:{result.id}")
+
+    def action_to_results(self) -> None:
+        self.query_one("#client-results", OptionList).focus()
 
     def focus_default(self) -> None:
         self.query_one("#client-query", Input).focus()

@@ -1,0 +1,95 @@
+"""The `ohjaus` command: demo directories, export, and one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ohjaus_tui.cli import main
+from ohjaus_tui.context import shipped_data_dir
+
+
+def ohjaus(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, "OHJAUS_LANG": "en", **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "ohjaus_tui.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_demo_makes_a_device_directory_with_signed_contacts(tmp_path):
+    result = ohjaus("demo", "--data-dir", str(tmp_path / "dev"), "--contacts", "12", "--clients", "30", "--unit", "JL-POHJ")
+    assert result.returncode == 0, result.stderr
+    exported = ohjaus("export", "--data-dir", str(tmp_path / "dev"))
+    records = [json.loads(line) for line in exported.stdout.splitlines()]
+    types = {r["type"] for r in records}
+    assert {"unit", "worker", "client", "contact", "assessment", "segment", "outcome", "slot"} <= types
+    contacts = [r for r in records if r["type"] == "contact"]
+    assert len(contacts) == 12 and all(c["status"] == "signed" for c in contacts)
+    assert all("id" in r for r in records)
+    clients = [r for r in records if r["type"] == "client"]
+    assert len(clients) == 30
+    # Synthetic identity codes only: individual numbers 900-999 (not in the population register).
+    assert all(900 <= int(c["identity_code"][7:10]) <= 999 for c in clients)
+
+
+def test_demo_refuses_a_directory_that_already_holds_data(tmp_path):
+    assert ohjaus("demo", "--data-dir", str(tmp_path), "--contacts", "0", "--clients", "5").returncode == 0
+    again = ohjaus("demo", "--data-dir", str(tmp_path), "--contacts", "0", "--clients", "5")
+    assert again.returncode == 2
+    assert again.stderr.count("\n") == 1 and "already holds" in again.stderr
+
+
+def test_demo_with_an_unknown_unit_says_which_units_exist(tmp_path):
+    result = ohjaus("demo", "--data-dir", str(tmp_path / "x"), "--unit", "NOPE")
+    assert result.returncode == 2
+    assert "NOPE" in result.stderr and "JL-KESK" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_export_csv_has_a_row_per_record(data_dir, tmp_path, capsys):
+    out = tmp_path / "records.csv"
+    assert main(["export", "--data-dir", str(data_dir), "--format", "csv", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
+    assert rows and {"type", "id"} <= set(rows[0])
+    assert sum(1 for r in rows if r["type"] == "contact") == 40
+
+
+def test_export_of_a_missing_directory_is_one_line(tmp_path):
+    result = ohjaus("export", "--data-dir", str(tmp_path / "missing"))
+    assert result.returncode == 2 and "missing" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def broken_data(tmp_path) -> Path:
+    copy = tmp_path / "shipped"
+    shutil.copytree(shipped_data_dir(), copy)
+    path = copy / "protocols" / "chest_pain.toml"
+    lines = path.read_text("utf-8").splitlines()
+    lines[5] = "this is = = not toml"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return copy
+
+
+def test_a_broken_data_file_stops_start_up_with_its_file_and_line(broken_data, tmp_path):
+    result = ohjaus("--data-dir", str(tmp_path / "d"), env_extra={"OHJAUS_SHIPPED_DATA": str(broken_data)})
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "chest_pain.toml:6" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unwritable_data_directory_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = ohjaus("--data-dir", str(blocker / "data"))
+    assert result.returncode == 2
+    assert "cannot be written" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,64 @@
+"""Adding a client during a contact: a wrong identity code says why and loses nothing."""
+
+from __future__ import annotations
+
+from ohjaus_tui.screens.contact import ContactScreen
+from ohjaus_tui.screens.new_client import NewClientScreen
+
+from .pilot_helpers import focused_id, pick, sign_in, type_text
+
+
+async def open_new_client(pilot, query: str) -> None:
+    await sign_in(pilot, "hoitaja1")
+    await pilot.press("n")
+    await type_text(pilot, query)
+    await pilot.press("down")  # into the results
+    await pilot.pause()
+    await pick(pilot, "client-results", "new")
+    assert isinstance(pilot.app.screen, NewClientScreen)
+
+
+async def test_a_wrong_check_character_is_explained_and_can_be_fixed(app, store):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_new_client(pilot, "Testinen Ilmari")
+        modal = app.screen
+        assert modal.query_one("#last-name").value == "Testinen"
+        assert modal.query_one("#first-name").value == "Ilmari"
+        assert focused_id(pilot) == "identity-code"
+        await type_text(pilot, "131052-308U")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        message = str(modal.query_one("#new-client-error").render())
+        assert "308U" in message or "T" in message
+        assert isinstance(app.screen, NewClientScreen), "nothing is lost: the form stays open"
+        assert modal.query_one("#identity-code").value == "131052-308U"
+        await pilot.press("backspace", "T", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        assert focused_id(pilot) == "reason"
+    [client] = store.find_clients("131052-308T")
+    assert (client.last_name, client.first_name) == ("Testinen", "Ilmari")
+
+
+async def test_an_impossible_date_can_be_saved_without_the_code(app, store):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_new_client(pilot, "Koodinen Kaarina")
+        await type_text(pilot, "310252-308T")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NewClientScreen)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        assert app.screen.draft.client_id is not None
+    [client] = store.find_clients("Koodinen")
+    assert client.identity_code is None
+
+
+async def test_the_worker_can_continue_unidentified(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_new_client(pilot, "Nimetön")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        assert app.screen.draft.anonymous and app.screen.draft.client_id is None
