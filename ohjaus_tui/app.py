@@ -6,7 +6,6 @@ from textual.app import App
 
 from .context import Context
 from .i18n import _
-from .screens.home import HomeScreen
 from .screens.login import LoginScreen
 
 
@@ -23,6 +22,8 @@ class OhjausApp(App):
         self.push_screen(LoginScreen())
 
     def sign_in(self, worker_id: str) -> None:
+        from .screens.home import HomeScreen
+
         worker = self.ctx.store.worker(worker_id)
         if worker is None:
             self.notify(_("Unknown worker."), severity="error")

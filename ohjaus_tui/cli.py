@@ -83,20 +83,19 @@ def _run_export(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     from .app import OhjausApp
     from .context import Context, load_shipped
-    from .store.engine import default_data_dir
-    from .store.store import Store
+    from .store.directory import default_data_dir, prepare, read_setting
 
     shipped = load_shipped()
-    if args.demo:
-        from .demo import ensure_demo
+    data_dir = args.data_dir or (_demo_dir() if args.demo else default_data_dir())
+    if args.demo and read_setting(data_dir, "demo") != "1":
+        from .demo import make_demo
 
-        data_dir = args.data_dir or _demo_dir()
-        ensure_demo(data_dir)
-    else:
-        data_dir = args.data_dir or default_data_dir()
-    store = Store(data_dir)
-    demo = args.demo or store.setting("demo") == "1"
-    OhjausApp(Context(store=store, shipped=shipped, demo=demo)).run()
+        print(_("Making the demo data (first use)..."), file=sys.stderr)
+        make_demo(data_dir, shipped=shipped)
+    # Problems with the directory are one line here, before the screen opens.
+    prepare(data_dir)
+    demo = args.demo or read_setting(data_dir, "demo") == "1"
+    OhjausApp(Context(data_dir=data_dir, shipped=shipped, demo=demo)).run()
     return 0
 
 

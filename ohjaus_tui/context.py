@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .domain import clock
-from .domain.clock import local
+from .domain import clock as clock_module
 from .domain.catalogue import Service, load_catalogue
+from .domain.clock import local
 from .domain.deadlines import RegionRules, load_region_rules
 from .domain.protocols import Protocol, load_protocols
-from .store.models import Unit, Worker
-from .store.store import Store
+
+if TYPE_CHECKING:
+    from .store.models import Unit, Worker
+    from .store.store import Store
 
 
 def shipped_data_dir() -> Path:
@@ -46,15 +50,46 @@ def load_shipped(root: Path | None = None) -> Shipped:
     )
 
 
-@dataclass
 class Context:
-    store: Store
-    shipped: Shipped
-    clock: Callable[[], datetime] = clock.now
-    demo: bool = False
-    worker: Worker | None = None
-    unit: Unit | None = None
-    extra: dict = field(default_factory=dict)
+    """The application's shared state. The store (SQLModel) may open in the background:
+    the sign-in screen does not need it, and importing the ORM is most of start-up time."""
+
+    def __init__(
+        self,
+        *,
+        shipped: Shipped,
+        store: "Store | None" = None,
+        data_dir: Path | None = None,
+        clock: Callable[[], datetime] = clock_module.now,
+        demo: bool = False,
+    ) -> None:
+        if store is None and data_dir is None:
+            raise ValueError("a store or a data directory is needed")
+        self.shipped = shipped
+        self.data_dir: Path = data_dir or store.data_dir  # type: ignore[union-attr]
+        self.clock = clock
+        self.demo = demo
+        self.worker: "Worker | None" = None
+        self.unit: "Unit | None" = None
+        self._store = store
+        self._opening: Future | None = None
+
+    def open_store_in_background(self) -> None:
+        if self._store is None and self._opening is None:
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+            self._opening = executor.submit(self._open_store)
+            executor.shutdown(wait=False)
+
+    def _open_store(self) -> "Store":
+        from .store.store import Store
+
+        return Store(self.data_dir)
+
+    @property
+    def store(self) -> "Store":
+        if self._store is None:
+            self._store = self._opening.result() if self._opening else self._open_store()
+        return self._store
 
     def now(self) -> datetime:
         return local(self.clock()).replace(microsecond=0)

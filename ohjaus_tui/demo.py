@@ -29,7 +29,6 @@ from .domain.segmentation import suggest_follow_up, suggest_outcome, suggest_seg
 from .domain.slots import choose_slots
 from .i18n import _
 from .store import models
-from .store.engine import DB_NAME
 from .store.store import Store
 
 NAMESPACE = uuid.UUID("6f1c2e4a-9d3b-5c7e-8a1f-0b2c3d4e5f60")
@@ -38,18 +37,6 @@ HISTORY_DAYS = 60
 
 def ref_id(kind: str, code: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{code}"))
-
-
-def ensure_demo(data_dir: Path) -> None:
-    """Make the demo directory on first use; later starts open it as it is."""
-    if (data_dir / DB_NAME).exists():
-        store = Store(data_dir)
-        try:
-            if store.setting("demo") == "1":
-                return
-        finally:
-            store.close()
-    make_demo(data_dir)
 
 
 def make_demo(

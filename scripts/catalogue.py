@@ -81,6 +81,7 @@ def merge(template: Catalog, language: str) -> Catalog:
 
 def render_po(catalog: Catalog, locations: bool) -> bytes:
     out = io.BytesIO()
+    # no "#| msgid" of fuzzy entries: Babel reads those back as comments, so they would pile up
     write_po(out, catalog, no_location=not locations, include_lineno=False, ignore_obsolete=True)
     return DATE_LINES.sub(b"", out.getvalue())
 
@@ -91,6 +92,11 @@ def render_mo(catalog: Catalog) -> bytes:
     return out.getvalue()
 
 
+def _key(message) -> str:
+    """A message's id; the singular of a plural one."""
+    return message.id[0] if message.pluralizable else message.id
+
+
 def untranslated(catalog: Catalog) -> list[str]:
     """Ids with no usable translation: empty (any plural form) or fuzzy."""
     missing = []
@@ -99,7 +105,7 @@ def untranslated(catalog: Catalog) -> list[str]:
             continue
         strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
         if message.fuzzy or not all(strings):
-            missing.append(message.id if isinstance(message.id, str) else message.id[0])
+            missing.append(_key(message))
     return missing
 
 
@@ -117,7 +123,7 @@ def placeholder_mismatches(catalog: Catalog) -> list[str]:
                 set(PLACEHOLDER.findall(message.string)) == set(PLACEHOLDER.findall(message.id))
             )
         if not ok:
-            wrong.append(message.id[0] if message.pluralizable else message.id)
+            wrong.append(_key(message))
     return wrong
 
 
@@ -137,17 +143,19 @@ def build() -> tuple[Catalog, dict[Path, bytes], dict[str, Catalog]]:
 def check() -> list[str]:
     """Everything missing or stale, one line each; an empty list means all is well."""
     template, files, catalogs = build()
-    template_ids = {m.id for m in template if m.id}
+    template_ids = {_key(m) for m in template if m.id}
     problems = []
     for language, catalog in catalogs.items():
         path = po_path(language)
         on_disk = set()
         if path.exists():
             with path.open("rb") as file:
-                on_disk = {m.id for m in read_po(file, locale=language) if m.id}
-        problems += [f"{language}: not in {path.name}: {i!r}" for i in template_ids - on_disk]
-        problems += [f"{language}: no longer in the code: {i!r}" for i in on_disk - template_ids]
-        problems += [f"{language}: untranslated or fuzzy: {i!r}" for i in untranslated(catalog)]
+                on_disk = {_key(m) for m in read_po(file, locale=language) if m.id}
+        problems += [f"{language}: not in {path.name}: {i!r}" for i in sorted(template_ids - on_disk)]
+        problems += [f"{language}: no longer in the code: {i!r}" for i in sorted(on_disk - template_ids)]
+        problems += [
+            f"{language}: untranslated or fuzzy: {i!r}" for i in untranslated(catalog) if i in on_disk
+        ]
         problems += [f"{language}: placeholders differ: {i!r}" for i in placeholder_mismatches(catalog)]
     for path, content in files.items():
         if not path.exists() or path.read_bytes() != content:
@@ -155,14 +163,14 @@ def check() -> list[str]:
     return problems
 
 
-def update() -> dict[str, list[str]]:
-    """Write the .pot, the .po and the .mo files; return the untranslated ids per language."""
+def update() -> dict[str, Catalog]:
+    """Write the .pot, the .po and the .mo files; return the merged catalogue per language."""
     _template, files, catalogs = build()
     for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != content:
             path.write_bytes(content)
-    return {language: untranslated(catalog) for language, catalog in catalogs.items()}
+    return catalogs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,10 +181,12 @@ def main(argv: list[str] | None = None) -> int:
         problems = check()
         print("\n".join(problems) or "Catalogues are complete and up to date.")
         return 1 if problems else 0
-    for language, missing in update().items():
-        print(f"{language}: {len(missing)} untranslated or fuzzy")
-        for message_id in missing:
-            print(f"  {message_id!r}")
+    for language, catalog in update().items():
+        missing = untranslated(catalog)
+        print(f"{language}: {len(missing)} untranslated or fuzzy in {po_path(language).relative_to(ROOT)}")
+        print("".join(f"  {message_id!r}\n" for message_id in missing), end="")
+        for message_id in placeholder_mismatches(catalog):
+            print(f"  placeholders differ: {message_id!r}")
     return 0
 
 

@@ -55,9 +55,7 @@ def store(data_dir: Path):
 
 
 def build_app(data_dir: Path, shipped=None) -> OhjausApp:
-    ctx = Context(
-        store=Store(data_dir), shipped=shipped or load_shipped(), clock=lambda: FIXED_NOW, demo=True
-    )
+    ctx = Context(data_dir=data_dir, shipped=shipped or load_shipped(), clock=lambda: FIXED_NOW, demo=True)
     return OhjausApp(ctx)
 
 
