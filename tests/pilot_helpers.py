@@ -29,6 +29,15 @@ async def pick(pilot, list_id: str, option_id: str) -> None:
     await pilot.pause()
 
 
+async def pick_result(pilot, option_id: str) -> None:
+    """In the client step: arrows move the highlight while typing continues; Enter takes it."""
+    listing = pilot.app.screen.query_one("#client-results", OptionList)
+    ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+    await pilot.press(*["down"] * (ids.index(option_id) - (listing.highlighted or 0)))
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def answer(pilot, answers: list[bool]) -> None:
     await pilot.press(*["k" if yes else "e" for yes in answers])
     await pilot.pause()

@@ -17,7 +17,7 @@ from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import FollowUp, Slot
 
-from .pilot_helpers import a_client, answer, focused_id, pick, sign_in, type_text
+from .pilot_helpers import a_client, answer, focused_id, pick, pick_result, sign_in, type_text
 
 
 def new_signed(store, before: set[str]):
@@ -124,8 +124,7 @@ async def test_red_flag_ends_in_emergency_redirect_for_an_unidentified_caller(ap
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "hoitaja1")
         await pilot.press("n")
-        await pilot.press("enter")  # empty search: go to the list
-        await pick(pilot, "client-results", "anonymous")
+        await pick_result(pilot, "anonymous")
         await type_text(pilot, "Puristava rintakipu")
         await pilot.press("enter")
         await pick(pilot, "protocols", "chest_pain")

@@ -5,16 +5,15 @@ from __future__ import annotations
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.new_client import NewClientScreen
 
-from .pilot_helpers import focused_id, pick, sign_in, type_text
+from .pilot_helpers import focused_id, pick_result, sign_in, type_text
 
 
 async def open_new_client(pilot, query: str) -> None:
     await sign_in(pilot, "hoitaja1")
     await pilot.press("n")
     await type_text(pilot, query)
-    await pilot.press("down")  # into the results
     await pilot.pause()
-    await pick(pilot, "client-results", "new")
+    await pick_result(pilot, "new")
     assert isinstance(pilot.app.screen, NewClientScreen)
 
 

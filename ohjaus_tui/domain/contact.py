@@ -54,7 +54,7 @@ _STEP_LABELS = {
     Step.SEGMENT: N_("Segment"),
     Step.OUTCOME: N_("Outcome"),
     Step.FOLLOW_UP: N_("Follow-up"),
-    Step.SUMMARY: N_("Sign"),
+    Step.SUMMARY: N_("Signature"),
 }
 
 

@@ -57,7 +57,7 @@ class NewClientScreen(ModalScreen):
                 yield Label(_("First name"))
                 yield Input(first, id="first-name")
                 yield Label(_("Identity code"))
-                yield Input(code, id="identity-code", placeholder="DDMMYYCZZZQ")
+                yield Input(code, id="identity-code", placeholder=_("DDMMYYCZZZQ"))
                 yield Label("")
                 yield Checkbox(_("Temporary identity code (900-999)"), id="temporary")
                 yield Label(_("Phone"))

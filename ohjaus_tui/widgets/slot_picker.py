@@ -10,11 +10,14 @@ from textual.widgets import DataTable, Static
 
 from ..domain.clock import local
 from ..domain.slots import SlotOffer
-from ..i18n import _
+from ..i18n import _, current_language
 
 
 def format_slot_time(offer: SlotOffer) -> str:
-    return local(offer.starts_at).strftime("%a %d.%m. %H:%M")
+    """Weekday, date and time in the worker's language (ti 1.12. 09:30)."""
+    from babel.dates import format_datetime
+
+    return format_datetime(local(offer.starts_at), "EEE d.M. HH:mm", locale=current_language())
 
 
 class SlotPicker(Vertical):

@@ -21,7 +21,7 @@ class StepBar(Static):
         for step in Step:
             if step > 0:
                 text.append(" › ", style="dim")
-            label = f"{step + 1} {step.label}"
+            label = step.label
             if step == self.current:
                 text.append(label, style="bold reverse")
             elif step < self.current:

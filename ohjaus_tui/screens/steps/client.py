@@ -38,7 +38,12 @@ def client_line(client: Client) -> Text:
 class ClientStep(StepPanel):
     step = Step.CLIENT
 
-    BINDINGS = [Binding("down", "to_results", _("Results"), show=False)]
+    # The search box keeps the focus; arrows move the highlight in the results below it,
+    # Enter takes the highlighted one (type, arrow, Enter - even when typed ahead fast).
+    BINDINGS = [
+        Binding("down", "move(1)", _("Next result"), show=False),
+        Binding("up", "move(-1)", _("Previous result"), show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Label(_("Find the client: name, identity code or phone number"))
@@ -79,10 +84,7 @@ class ClientStep(StepPanel):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         results = self.query_one("#client-results", OptionList)
-        if event.value.strip() and results.option_count > 2:
-            self._choose(results.get_option_at_index(results.highlighted or 0).id)
-        else:
-            results.focus()
+        self._choose(results.get_option_at_index(results.highlighted or 0).id)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -115,8 +117,10 @@ class ClientStep(StepPanel):
         assert isinstance(result, Client)
         self._choose(f"client:{result.id}")
 
-    def action_to_results(self) -> None:
-        self.query_one("#client-results", OptionList).focus()
+    def action_move(self, step: int) -> None:
+        results = self.query_one("#client-results", OptionList)
+        current = results.highlighted or 0
+        results.highlighted = max(0, min(results.option_count - 1, current + step))
 
     def focus_default(self) -> None:
         self.query_one("#client-query", Input).focus()
