@@ -45,7 +45,7 @@ class HomeScreen(Screen):
         yield Static(_("Press N to start a new contact."), id="home-hint")
         yield Label(_("Unfinished contacts (Enter continues)"), id="drafts-label")
         yield OptionList(id="drafts")
-        yield Label(_("Follow-ups due today"))
+        yield Label(_("Follow-ups due today or overdue"))
         yield DataTable(id="follow-ups", cursor_type="row")
         yield Footer()
 

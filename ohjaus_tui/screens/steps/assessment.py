@@ -21,10 +21,11 @@ class AssessmentStep(StepPanel):
     def compose(self) -> ComposeResult:
         yield Label(_("Protocol"))
         yield OptionList(id="protocols")
+        # The suggestion sits above the questions so that it stays in sight while answering.
+        yield Static(id="suggestion")
         yield Label(_("Questions: K/Y = yes, E/N = no. Life threats first."), id="questions-label")
         yield QuestionList(id="questions")
-        yield Static(id="suggestion")
-        yield Label(_("Urgency (Enter accepts; choose another only with a reason)"))
+        yield Label(_("Urgency (Enter accepts; choose another only with a reason)"), id="urgency-label")
         yield OptionList(*[Option(u.label, id=u.value) for u in Urgency], id="urgency")
         yield Input(id="override-reason", placeholder=_("Why another urgency than suggested?"))
 
@@ -75,6 +76,8 @@ class AssessmentStep(StepPanel):
             suggestion.update(self._explain(protocol, result))
         if draft.urgency is not None:
             urgency.highlighted = list(Urgency).index(draft.urgency)
+        self.query_one("#protocols").set_class(protocol is not None, "chosen")
+        self._show_urgency()
         self._show_override()
 
     def _explain(self, protocol: Protocol, result) -> Text:
@@ -96,6 +99,11 @@ class AssessmentStep(StepPanel):
         else:
             text.append("\n" + _("Because no answer raised it (the protocol's default)."))
         return text
+
+    def _show_urgency(self) -> None:
+        known = self._draft.suggested_urgency is not None
+        self.query_one("#urgency").display = known
+        self.query_one("#urgency-label").display = known
 
     def _show_override(self) -> None:
         self.query_one("#override-reason", Input).display = self._draft.overridden

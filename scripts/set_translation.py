@@ -1,0 +1,15 @@
+"""Set Finnish translations from a JSON object on stdin: {"msgid": "msgstr"}; then run catalogue.py."""
+import sys, json
+from babel.messages.pofile import read_po, write_po
+path = "ohjaus_tui/locale/fi/LC_MESSAGES/ohjaus.po"
+pairs = json.loads(sys.stdin.read())
+with open(path, "rb") as f:
+    cat = read_po(f)
+for msgid, msgstr in pairs.items():
+    m = cat.get(msgid)
+    if m is None:
+        print("missing", msgid); continue
+    m.string = msgstr
+    m.flags.discard("fuzzy")
+with open(path, "wb") as f:
+    write_po(f, cat, omit_header=False, no_location=True, width=0)
