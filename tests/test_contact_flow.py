@@ -9,25 +9,9 @@ from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import Client, Contact, Worker
 
+from .pilot_helpers import a_client, sign_in
+
 NURSE = "hoitaja1"
-
-
-def worker_index(store, username: str) -> int:
-    return [w.username for w in store.workers()].index(username)
-
-
-async def sign_in(pilot, username: str = NURSE) -> None:
-    store = pilot.app.ctx.store
-    for _ in range(worker_index(store, username)):
-        await pilot.press("down")
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, HomeScreen)
-
-
-def a_client(store) -> Client:
-    with store.session() as session:
-        return session.exec(select(Client).where(Client.language == "fi").order_by(Client.id)).first()
 
 
 def signed_contacts(store) -> list[Contact]:
@@ -45,7 +29,7 @@ async def test_advice_only_contact_of_a_known_client_in_few_keys(app, store):
         await pilot.press(*names)
 
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot)
+        await sign_in(pilot, NURSE)
         await key("n")
         assert isinstance(app.screen, ContactScreen)
         await pilot.press(*client.identity_code)
@@ -75,3 +59,4 @@ async def test_advice_only_contact_of_a_known_client_in_few_keys(app, store):
     assert draft.outcome_kind == OutcomeKind.ADVICE
     assert draft.advice_text == "Neuvottu ajanvarauksesta"
     assert store.contact_status(signed.id) == ContactStatus.SIGNED
+

@@ -79,7 +79,7 @@ class ContactScreen(Screen):
         panel.enter(self.draft)
         self.query_one(ContentSwitcher).current = panel.id
         self._update_header()
-        self.call_after_refresh(panel.focus_default)
+        panel.focus_default()
 
     def _update_header(self) -> None:
         draft, ctx = self.draft, self.ctx

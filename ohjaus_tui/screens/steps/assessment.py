@@ -119,7 +119,7 @@ class AssessmentStep(StepPanel):
                 draft.answers, draft.urgency, draft.override_reason = {}, None, ""
                 self.query_one("#override-reason", Input).value = ""
             self._show_protocol()
-            self.query_one("#questions", QuestionList).focus()
+            self.focus_now(self.query_one("#questions", QuestionList))
         elif source == "questions":
             if draft.suggested_urgency is not None:
                 self.next()
@@ -127,7 +127,7 @@ class AssessmentStep(StepPanel):
             draft.urgency = Urgency(event.option.id)
             self._show_override()
             if draft.overridden:
-                self.query_one("#override-reason", Input).focus()
+                self.focus_now(self.query_one("#override-reason", Input))
             else:
                 draft.override_reason = ""
                 self.next()
@@ -148,6 +148,6 @@ class AssessmentStep(StepPanel):
 
     def focus_default(self) -> None:
         if self._protocol() is None:
-            self.query_one("#protocols", OptionList).focus()
+            self.focus_now(self.query_one("#protocols", OptionList))
         else:
-            self.query_one("#questions", QuestionList).focus()
+            self.focus_now(self.query_one("#questions", QuestionList))

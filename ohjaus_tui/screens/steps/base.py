@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 
 from ...domain.contact import ContactDraft, Step
 
@@ -35,7 +36,19 @@ class StepPanel(VerticalScroll):
 
     def focus_default(self) -> None:
         """Focus the field where the worker starts."""
-        self.focus_chain[0].focus() if self.focus_chain else None
+        if self.focus_chain:
+            self.focus_now(self.focus_chain[0])
+
+    def focus_now(self, widget: Widget) -> None:
+        """Move the focus before the next key is handled.
+
+        `Widget.focus()` waits for the message queue, so keys typed ahead (Enter, Down, Down,
+        Enter) would reach the old field; a worker who knows the flow types ahead.
+        """
+        if widget.focusable:
+            self.screen.set_focus(widget)
+        else:
+            widget.focus()
 
     def next(self) -> None:
         self.post_message(self.Next())

@@ -52,6 +52,7 @@ class ClientStep(StepPanel):
         yield Static(id="client-chosen")
 
     def on_mount(self) -> None:
+        self._searched = ""
         self._show_results([])
 
     def enter(self, draft: ContactDraft) -> None:
@@ -77,12 +78,19 @@ class ClientStep(StepPanel):
         results.add_option(Option(Text("? " + _("Unidentified client (advice without identifying)")), id=ANONYMOUS))
         results.highlighted = 0
 
+    def _search(self, query: str) -> None:
+        if query != self._searched:
+            self._searched = query
+            self._show_results(self.ctx.store.find_clients(query))
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._show_results(self.ctx.store.find_clients(event.value))
+        self._search(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        # Enter typed ahead can arrive before the Changed message of the last character.
+        self._search(event.value)
         results = self.query_one("#client-results", OptionList)
         self._choose(results.get_option_at_index(results.highlighted or 0).id)
 
@@ -109,7 +117,7 @@ class ClientStep(StepPanel):
 
     def _new_client_done(self, result: Client | str | None) -> None:
         if result is None:
-            self.query_one("#client-query", Input).focus()
+            self.focus_now(self.query_one("#client-query", Input))
             return
         if result == ANONYMOUS:
             self._choose(ANONYMOUS)
@@ -123,4 +131,4 @@ class ClientStep(StepPanel):
         results.highlighted = max(0, min(results.option_count - 1, current + step))
 
     def focus_default(self) -> None:
-        self.query_one("#client-query", Input).focus()
+        self.focus_now(self.query_one("#client-query", Input))

@@ -80,12 +80,12 @@ class FollowUpStep(StepPanel):
         if self._draft.follow_up_kind == FollowUpKind.NONE:
             self.next()
         else:
-            self.query_one("#follow-up-due", Input).focus()
+            self.focus_now(self.query_one("#follow-up-due", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "follow-up-due":
-            self.query_one("#follow-up-note", Input).focus()
+            self.focus_now(self.query_one("#follow-up-note", Input))
         else:
             self.next()
 
@@ -105,4 +105,4 @@ class FollowUpStep(StepPanel):
         draft.follow_up_note = self.query_one("#follow-up-note", Input).value.strip()
 
     def focus_default(self) -> None:
-        self.query_one("#follow-up-kinds", OptionList).focus()
+        self.focus_now(self.query_one("#follow-up-kinds", OptionList))

@@ -52,4 +52,4 @@ class NeedStep(StepPanel):
         self.next()
 
     def focus_default(self) -> None:
-        self.query_one("#reason", Input).focus()
+        self.focus_now(self.query_one("#reason", Input))

@@ -169,15 +169,15 @@ class OutcomeStep(StepPanel):
         if source == "outcome-kinds":
             draft.outcome_kind = OutcomeKind(event.option.id)
             self._show_box(draft.outcome_kind)
-            self.call_after_refresh(self._focus_box)
+            self._focus_box()
         elif source == "services":
             draft.service_code = event.option.id
-            self.query_one("#handover", OptionList).focus()
+            self.focus_now(self.query_one("#handover", OptionList))
         elif source == "handover":
             draft.handover = Handover(event.option.id)
             self.query_one("#consent").display = draft.handover == Handover.WARM
             if draft.handover == Handover.WARM:
-                self.query_one("#consent", Checkbox).focus()
+                self.focus_now(self.query_one("#consent", Checkbox))
             else:
                 self.next()
 
@@ -188,7 +188,7 @@ class OutcomeStep(StepPanel):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "service-filter":
-            self.query_one("#services", OptionList).focus()
+            self.focus_now(self.query_one("#services", OptionList))
         else:
             self.next()
 
@@ -201,7 +201,7 @@ class OutcomeStep(StepPanel):
             OutcomeKind.EMERGENCY: "#emergency-note",
         }.get(kind)
         if target:
-            self.query_one(target).focus()
+            self.focus_now(self.query_one(target))
 
     def apply(self, draft: ContactDraft) -> None:
         draft.advice_text = self.query_one("#advice-text", Input).value.strip()
@@ -210,4 +210,4 @@ class OutcomeStep(StepPanel):
         draft.consent = self.query_one("#consent", Checkbox).value
 
     def focus_default(self) -> None:
-        self.query_one("#outcome-kinds", OptionList).focus()
+        self.focus_now(self.query_one("#outcome-kinds", OptionList))

@@ -80,7 +80,7 @@ class SegmentStep(StepPanel):
         self._draft.segment = Segment(event.option.id)
         self._show_triggers(self._draft.segment)
         if self._draft.segment == Segment.COMPLEX_NEED:
-            self.query_one("#triggers", SelectionList).focus()
+            self.focus_now(self.query_one("#triggers", SelectionList))
         else:
             self.next()
 
@@ -100,4 +100,4 @@ class SegmentStep(StepPanel):
         draft.high_need = bool(draft.triggers)
 
     def focus_default(self) -> None:
-        self.query_one("#segments", OptionList).focus()
+        self.focus_now(self.query_one("#segments", OptionList))

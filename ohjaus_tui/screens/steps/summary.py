@@ -103,4 +103,4 @@ class SummaryStep(StepPanel):
         return text
 
     def focus_default(self) -> None:
-        self.query_one("#summary").focus()
+        self.focus_now(self.query_one("#summary"))
