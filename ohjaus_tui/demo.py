@@ -18,7 +18,17 @@ from pathlib import Path
 from .context import Shipped, load_shipped, shipped_data_dir
 from .domain.calendar import is_working_day
 from .domain.clock import HELSINKI
-from .domain.codes import Channel, FollowUpKind, Language, OutcomeKind, Register, ServiceArea
+from .domain.catalogue import services_for
+from .domain.codes import (
+    Channel,
+    FollowUpKind,
+    Handover,
+    HighNeedTrigger,
+    Language,
+    OutcomeKind,
+    Register,
+    ServiceArea,
+)
 from .domain.contact import ContactDraft, first_incomplete_step
 from .domain.datafile import load_toml
 from .domain.demo_region import DemoRegion, Names, load_demo_region, load_names
@@ -73,7 +83,7 @@ def make_demo(
         rng = random.Random(seed)
         _reference(store, region, today)
         client_rows = _clients(store, region, names, rng, clients, today)
-        _contacts(store, shipped, region, phrases, rng, client_rows, contacts, unit_code, today)
+        contacts = _contacts(store, shipped, region, phrases, rng, client_rows, contacts, unit_code, today)
         store.set_setting("demo", "1")
         store.set_setting("unit", unit_code)
         store.set_setting("seed", str(seed))
@@ -203,9 +213,10 @@ def _contacts(
     count: int,
     unit_code: str,
     today: date,
-) -> None:
+) -> int:
     workers = [w for w in region.workers if w.unit == unit_code and w.role.value != "team_lead"]
     workers = workers or [w for w in region.workers if w.role.value != "team_lead"]
+    signed = 0
     # A few clients call often: the repeated-contacts trigger has something to find.
     weights = [8 if i % 25 == 0 else 1 for i in range(len(clients))]
     for index in range(count):
@@ -238,7 +249,12 @@ def _contacts(
         draft.answers, draft.red_flags = answers, list(result.red_flags)
         draft.suggested_urgency = draft.urgency = result.suggested
         draft.reason = rng.choice(phrases["reasons"].get(protocol.id, ["-"]))
-        draft.suggested_segment = draft.segment = suggest_segment(draft.urgency, [])
+        # A counsellor ticks a manual trigger now and then: complex needs and referrals.
+        triggers = []
+        if client is not None and worker.register == Register.SOCIAL and rng.random() < 0.35:
+            triggers = [rng.choice([HighNeedTrigger.WORRY, HighNeedTrigger.UNCLEAR_CORE])]
+        draft.suggested_segment = draft.segment = suggest_segment(draft.urgency, triggers)
+        draft.triggers, draft.high_need = triggers, bool(triggers)
         kind = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
         if kind == OutcomeKind.BOOKING and client is None:
             kind = OutcomeKind.ADVICE
@@ -247,6 +263,11 @@ def _contacts(
             draft.advice_text = rng.choice(phrases["advice"]["texts"])
         elif kind == OutcomeKind.EMERGENCY:
             draft.outcome_note = "112"
+        elif kind == OutcomeKind.REFERRAL:
+            service = rng.choice(services_for(shipped.catalogue, area.register, area) or shipped.catalogue)
+            draft.service_code = service.code
+            draft.handover = Handover.WARM if service.warm_handover and rng.random() < 0.6 else Handover.COLD
+            draft.consent = draft.handover == Handover.WARM
         elif kind == OutcomeKind.BOOKING:
             offers = choose_slots(
                 store.free_slots(area, started, started + timedelta(days=28)),
@@ -267,3 +288,5 @@ def _contacts(
         if first_incomplete_step(draft) is not None:
             continue
         store.sign(draft, started + timedelta(minutes=rng.randrange(3, 15)))
+        signed += 1
+    return signed

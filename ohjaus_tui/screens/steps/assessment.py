@@ -23,7 +23,7 @@ class AssessmentStep(StepPanel):
         yield OptionList(id="protocols")
         # The suggestion sits above the questions so that it stays in sight while answering.
         yield Static(id="suggestion")
-        yield Label(_("Questions: K/Y = yes, E/N = no. Life threats first."), id="questions-label")
+        yield Label(id="questions-label")
         yield QuestionList(id="questions")
         yield Label(_("Urgency (Enter accepts; choose another only with a reason)"), id="urgency-label")
         yield OptionList(*[Option(u.label, id=u.value) for u in Urgency], id="urgency")
@@ -54,6 +54,10 @@ class AssessmentStep(StepPanel):
         self.query_one("#questions-label").display = protocol is not None
         if protocol is not None:
             questions.show(protocol, self._draft.answers)
+            label = _("Questions: K/Y = yes, E/N = no.")
+            if protocol.questions and protocol.questions[0].life_threat:
+                label += " " + _("Life threats first.")
+            self.query_one("#questions-label", Label).update(label)
         self._show_result()
 
     def _show_result(self) -> None:

@@ -49,6 +49,8 @@ class StepPanel(VerticalScroll):
             self.screen.set_focus(widget)
         else:
             widget.focus()
+        # A field that was just shown has no place yet: scroll to it once it has.
+        self.call_after_refresh(widget.scroll_visible)
 
     def next(self) -> None:
         self.post_message(self.Next())

@@ -22,7 +22,8 @@ ANONYMOUS = "anonymous"
 
 def client_line(client: Client) -> Text:
     """One line naming a client: literal text, never markup."""
-    text = Text(f"{client.last_name} {client.first_name}", style="bold")
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{client.last_name} {client.first_name}", style="bold")
     if client.identity_code:
         text.append(f"  {client.identity_code}")
         if client.identity_temporary:

@@ -150,10 +150,20 @@ class OutcomeStep(StepPanel):
             listing.add_option(Option(prompt, id=service.code))
         codes = [s.code for s in services]
         listing.highlighted = codes.index(draft.service_code) if draft.service_code in codes else 0
-        handover = self.query_one("#handover", OptionList)
-        if draft.handover is not None:
-            handover.highlighted = list(Handover).index(draft.handover)
+        self._offer_handovers()
         self.query_one("#consent").display = draft.handover == Handover.WARM
+
+    def _offer_handovers(self) -> None:
+        """A warm hand-over only where the service takes one (catalogue's warm_handover)."""
+        service = self.ctx.shipped.service(self._draft.service_code or "")
+        offered = [h for h in Handover if h != Handover.WARM or (service and service.warm_handover)]
+        handover = self.query_one("#handover", OptionList)
+        handover.clear_options()
+        for option in offered:
+            handover.add_option(Option(option.label, id=option.value))
+        if self._draft.handover not in offered:
+            self._draft.handover = None
+        handover.highlighted = offered.index(self._draft.handover) if self._draft.handover else 0
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "service-filter":
@@ -172,6 +182,7 @@ class OutcomeStep(StepPanel):
             self._focus_box()
         elif source == "services":
             draft.service_code = event.option.id
+            self._offer_handovers()
             self.focus_now(self.query_one("#handover", OptionList))
         elif source == "handover":
             draft.handover = Handover(event.option.id)
