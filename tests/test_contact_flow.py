@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from ohjaus_tui.domain.codes import ContactStatus, OutcomeKind, Segment, Urgency
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
-from ohjaus_tui.store.models import Client, Contact, Worker
+from ohjaus_tui.store.models import Contact
 
 from .pilot_helpers import a_client, sign_in
 

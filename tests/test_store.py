@@ -15,7 +15,7 @@ from ohjaus_tui.domain.errors import DomainError
 from ohjaus_tui.domain.identity import InvalidIdentityCode
 from ohjaus_tui.store.engine import DB_NAME, StoreError
 from ohjaus_tui.store.migrations import SCHEMA_VERSION
-from ohjaus_tui.store.models import Client, Contact, Slot, Worker
+from ohjaus_tui.store.models import Client, Slot, Worker
 from ohjaus_tui.store.store import NotADraft, SlotTaken, Store
 
 from .conftest import FIXED_NOW

@@ -8,14 +8,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
 
 from ...domain.contact import ContactDraft, Step
+from ...i18n import _
 
 if TYPE_CHECKING:
     from ...context import Context
+
+
+def offer_codes(listing: OptionList, codes: list, suggested, chosen) -> None:
+    """Fill an option list with codes, mark the suggested one, highlight the chosen one."""
+    listing.clear_options()
+    for code in codes:
+        prompt = Text(code.label)
+        if code == suggested:
+            prompt.append("  " + _("(suggested)"), style="bold green")
+        listing.add_option(Option(prompt, id=code.value))
+    current = chosen if chosen in codes else suggested
+    listing.highlighted = codes.index(current) if current in codes else 0
 
 
 class StepPanel(VerticalScroll):

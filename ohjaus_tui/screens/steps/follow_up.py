@@ -8,13 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList, Select, Static
-from textual.widgets.option_list import Option
 
 from ...domain.codes import FollowUpKind
 from ...domain.contact import ContactDraft, Step
 from ...domain.segmentation import suggest_follow_up
 from ...i18n import _
-from .base import StepPanel
+from .base import StepPanel, offer_codes
 
 DATE_FORMAT = "%d.%m.%Y"
 OFFERED = [k for k in FollowUpKind if k != FollowUpKind.REBOOK]
@@ -46,15 +45,8 @@ class FollowUpStep(StepPanel):
         self._draft = draft
         today = self.ctx.now().date()
         suggested, suggested_due = suggest_follow_up(draft.outcome_kind, draft.segment, today)
-        kinds = self.query_one("#follow-up-kinds", OptionList)
-        kinds.clear_options()
-        for kind in OFFERED:
-            prompt = Text(kind.label)
-            if kind == suggested:
-                prompt.append("  " + _("(suggested)"), style="bold green")
-            kinds.add_option(Option(prompt, id=kind.value))
         current = draft.follow_up_kind if draft.follow_up_due else suggested
-        kinds.highlighted = OFFERED.index(current) if current in OFFERED else 0
+        offer_codes(self.query_one("#follow-up-kinds", OptionList), OFFERED, suggested, current)
         due = draft.follow_up_due or suggested_due
         due_input = self.query_one("#follow-up-due", Input)
         if not due_input.value and due:

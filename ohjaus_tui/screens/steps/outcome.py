@@ -20,7 +20,7 @@ from ...domain.segmentation import suggest_outcome
 from ...domain.slots import choose_slots
 from ...i18n import _
 from ...widgets.slot_picker import SlotPicker
-from .base import StepPanel
+from .base import StepPanel, offer_codes
 
 SLOT_SEARCH_DAYS = 28
 
@@ -65,14 +65,7 @@ class OutcomeStep(StepPanel):
         suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
         if draft.red_flags:
             draft.outcome_kind = OutcomeKind.EMERGENCY
-        kinds = self.query_one("#outcome-kinds", OptionList)
-        kinds.clear_options()
-        for kind in OutcomeKind:
-            prompt = Text(kind.label)
-            if kind == suggested:
-                prompt.append("  " + _("(suggested)"), style="bold green")
-            kinds.add_option(Option(prompt, id=kind.value))
-        kinds.highlighted = list(OutcomeKind).index(draft.outcome_kind or suggested)
+        offer_codes(self.query_one("#outcome-kinds", OptionList), list(OutcomeKind), suggested, draft.outcome_kind)
         self._fill_text("#advice-text", draft.advice_text)
         self._fill_text("#emergency-note", draft.outcome_note if draft.outcome_kind == OutcomeKind.EMERGENCY else "")
         self.query_one("#consent", Checkbox).value = draft.consent

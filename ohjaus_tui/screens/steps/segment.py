@@ -9,13 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Label, OptionList, SelectionList, Static
-from textual.widgets.option_list import Option
 
 from ...domain.codes import HighNeedTrigger, Segment
 from ...domain.contact import ContactDraft, Step
 from ...domain.segmentation import REPEATED_WINDOW_DAYS, detected_triggers, suggest_segment
 from ...i18n import _
-from .base import StepPanel
+from .base import StepPanel, offer_codes
 
 
 class TriggerList(SelectionList[str]):
@@ -53,15 +52,8 @@ class SegmentStep(StepPanel):
         for trigger in set(detected) | set(draft.triggers):
             triggers.select(trigger.value)
         draft.suggested_segment = suggest_segment(draft.urgency, list(set(detected) | set(draft.triggers)))
-        listing = self.query_one("#segments", OptionList)
-        listing.clear_options()
-        for segment in Segment:
-            prompt = Text(segment.label)
-            if segment == draft.suggested_segment:
-                prompt.append("  " + _("(suggested)"), style="bold green")
-            listing.add_option(Option(prompt, id=segment.value))
         chosen = draft.segment or draft.suggested_segment
-        listing.highlighted = list(Segment).index(chosen)
+        offer_codes(self.query_one("#segments", OptionList), list(Segment), draft.suggested_segment, chosen)
         why = Text()
         if draft.urgency is not None:
             why.append(_("Urgency: {urgency}").format(urgency=draft.urgency.label))
