@@ -226,3 +226,45 @@ async def test_an_empty_reason_blocks_only_its_step(app, store):
         # The client step was saved: the draft is in the store at the need step.
         draft = store.load_draft(app.screen.draft.id)
         assert draft.client_id == client.id
+
+
+async def test_a_correction_from_home_is_a_new_version_and_keeps_the_signed_one(app, store):
+    client = a_client(store, nth=5)
+    before = signed_ids(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, client.identity_code)
+        await pilot.press("enter")
+        await type_text(pilot, "Kysyy aukioloaikoja")
+        await pilot.press("enter", "enter", "n", "enter", "enter", "enter")
+        await type_text(pilot, "Aukioloajat kerrottu")
+        await pilot.press("enter", "enter", "enter")
+        await pilot.pause()
+        original = new_signed(store, before)
+        recent = app.screen.query_one("#recent")
+        app.screen.set_focus(recent)
+        assert recent.get_option_at_index(recent.highlighted or 0).id == original.id
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        assert app.screen.draft.version == 2 and app.screen.draft.supersedes_id == original.id
+        await pilot.press(*["ctrl+n"] * 4)
+        await pilot.pause()
+        advice = app.screen.query_one("#advice-text")
+        assert advice.value == "Aukioloajat kerrottu"
+        await pilot.press("ctrl+n", "ctrl+n")
+        await pilot.pause()
+        await pilot.press("enter")  # sign the correction
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        recent = app.screen.query_one("#recent")
+        assert recent.get_option_at_index(0).id != original.id
+    signed = [c for c in store.signed_contacts(limit=10_000) if c.id not in before]
+    assert len(signed) == 2
+    correction = next(c for c in signed if c.id != original.id)
+    assert (correction.version, correction.supersedes_id) == (2, original.id)
+    assert correction.started_at == original.started_at
+    assert store.load_draft(original.id).advice_text == "Aukioloajat kerrottu"

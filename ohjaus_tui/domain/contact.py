@@ -112,15 +112,17 @@ class ContactDraft:
             and self.urgency != self.suggested_urgency
         )
 
-    def as_correction(self, now: datetime) -> "ContactDraft":
-        """A new version of a signed contact: same content, new id, back at the client step."""
+    def as_correction(self) -> "ContactDraft":
+        """A new version of a signed contact: same content, new id, back at the client step.
+
+        The contact happened when it happened: `started_at` stays; the version's own time is
+        its `updated_at` and `signed_at` in the store."""
         return replace(
             self,
             id=new_id(),
             version=self.version + 1,
             supersedes_id=self.id,
             step=Step.CLIENT,
-            started_at=now,
             answers=dict(self.answers),
             red_flags=list(self.red_flags),
             triggers=list(self.triggers),

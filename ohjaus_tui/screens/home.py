@@ -17,6 +17,17 @@ from .confirm import ConfirmScreen
 from .contact import ContactScreen
 
 
+class RecentList(OptionList):
+    """The worker's latest signed contacts; C corrects the highlighted one."""
+
+    BINDINGS = [Binding("c", "correct", _("Correct"))]
+
+    def action_correct(self) -> None:
+        if self.option_count:
+            option = self.get_option_at_index(self.highlighted or 0)
+            self.screen.correct(option.id)  # type: ignore[attr-defined]
+
+
 class HomeScreen(Screen):
     BINDINGS = [
         Binding("n", "new_contact", _("New contact")),
@@ -29,6 +40,7 @@ class HomeScreen(Screen):
     HomeScreen Label { margin: 1 1 0 1; text-style: bold; }
     HomeScreen #drafts { height: auto; max-height: 6; margin: 0 1; }
     HomeScreen #follow-ups { height: 1fr; margin: 0 1; }
+    HomeScreen #recent { height: auto; max-height: 6; margin: 0 1; }
     HomeScreen #home-hint { margin: 0 1; color: $text-muted; }
     """
 
@@ -47,6 +59,8 @@ class HomeScreen(Screen):
         yield OptionList(id="drafts")
         yield Label(_("Follow-ups due today or overdue"))
         yield DataTable(id="follow-ups", cursor_type="row")
+        yield Label(_("Recently signed (C makes a correction)"), id="recent-label")
+        yield RecentList(id="recent")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -89,8 +103,19 @@ class HomeScreen(Screen):
             line.append(draft.client_name, style="bold")
             line.append(f"  {draft.step.label}", style="dim")
             listing.add_option(Option(line, id=draft.id))
+        listing.highlighted = 0 if drafts else None
         listing.display = bool(drafts)
         self.query_one("#drafts-label").display = bool(drafts)
+        recent = ctx.store.recent_signed(worker.id)
+        listing = self.query_one("#recent", OptionList)
+        listing.clear_options()
+        for contact in recent:
+            line = Text(f"{local(contact.started_at):%d.%m. %H:%M}  ")
+            line.append(contact.client_name, style="bold")
+            listing.add_option(Option(line, id=contact.id))
+        listing.highlighted = 0 if recent else None
+        listing.display = bool(recent)
+        self.query_one("#recent-label").display = bool(recent)
         table = self.query_one("#follow-ups", DataTable)
         table.clear()
         for row in ctx.store.follow_ups_due(worker.id, ctx.now().date()):
@@ -109,7 +134,20 @@ class HomeScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.resume(event.option.id)
+        if event.option_list.id == "drafts":
+            self.resume(event.option.id)
+
+    def correct(self, contact_id: str) -> None:
+        """A correction is a new version of the signed contact; the signed one stays as it was."""
+
+        def start(yes: bool | None) -> None:
+            if yes:
+                draft = self.ctx.store.start_correction(contact_id, self.ctx.now())
+                self.app.push_screen(ContactScreen(draft, saved=True))
+
+        self.app.push_screen(
+            ConfirmScreen(_("Make a correction? It becomes a new version; the signed one is kept.")), start
+        )
 
     def action_sign_out(self) -> None:
         self.app.sign_out()  # type: ignore[attr-defined]

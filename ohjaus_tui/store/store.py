@@ -523,9 +523,32 @@ class Store:
         """A correction of a signed contact: a new draft version that keeps the old one."""
         if self.contact_status(contact_id) != ContactStatus.SIGNED:
             raise NotADraft(_("Only a signed contact can be corrected."))
-        correction = self.load_draft(contact_id).as_correction(now)
+        correction = self.load_draft(contact_id).as_correction()
         self.save_draft(correction, now)
         return correction
+
+    def recent_signed(self, worker_id: str, limit: int = 8) -> list[DraftSummary]:
+        """A worker's latest signed contacts that no later version corrects."""
+        corrected = select(Contact.supersedes_id).where(Contact.supersedes_id != None)  # noqa: E711
+        with self.session() as session:
+            query = (
+                select(Contact, Client)
+                .join(Client, isouter=True)
+                .where(Contact.worker_id == worker_id)
+                .where(Contact.status == ContactStatus.SIGNED.value)
+                .where(col(Contact.id).not_in(corrected))
+                .order_by(col(Contact.signed_at).desc())
+                .limit(limit)
+            )
+            return [
+                DraftSummary(
+                    id=contact.id,
+                    started_at=contact.signed_at or contact.started_at,
+                    step=Step(contact.step),
+                    client_name=_client_name(client, contact.anonymous),
+                )
+                for contact, client in session.exec(query)
+            ]
 
     def signed_contacts(self, limit: int = 50) -> list[Contact]:
         with self.session() as session:
