@@ -1,0 +1,117 @@
+"""What blocks each step of a contact, and the suggestions that fill the defaults."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from ohjaus_tui.domain.codes import (
+    FollowUpKind,
+    Handover,
+    HighNeedTrigger,
+    OutcomeKind,
+    Segment,
+    ServiceArea,
+    Urgency,
+)
+from ohjaus_tui.domain.contact import ContactDraft, Step, first_incomplete_step, step_problems
+from ohjaus_tui.domain.segmentation import (
+    REPEATED_CONTACTS,
+    detected_triggers,
+    suggest_follow_up,
+    suggest_outcome,
+    suggest_segment,
+)
+
+
+def complete() -> ContactDraft:
+    return ContactDraft(
+        worker_id="w",
+        unit_id="u",
+        started_at=datetime(2026, 11, 25, 9, 0),
+        client_id="c",
+        reason="Kuumetta",
+        service_area=ServiceArea.HEALTH,
+        protocol_id="fever_adult",
+        suggested_urgency=Urgency.NON_URGENT,
+        urgency=Urgency.NON_URGENT,
+        segment=Segment.CLEAR_NEED,
+        outcome_kind=OutcomeKind.BOOKING,
+        slot_id="s",
+    )
+
+
+def test_a_complete_contact_can_be_signed():
+    assert first_incomplete_step(complete()) is None
+
+
+@pytest.mark.parametrize(
+    "change, step",
+    [
+        (dict(client_id=None), Step.CLIENT),
+        (dict(reason="   "), Step.NEED),
+        (dict(service_area=None), Step.NEED),
+        (dict(protocol_id=None), Step.ASSESSMENT),
+        (dict(suggested_urgency=None), Step.ASSESSMENT),
+        (dict(urgency=Urgency.SAME_DAY), Step.ASSESSMENT),  # an override without a reason
+        (dict(segment=None), Step.SEGMENT),
+        (dict(outcome_kind=None), Step.OUTCOME),
+        (dict(slot_id=None), Step.OUTCOME),
+        (dict(client_id=None, anonymous=True), Step.OUTCOME),  # a booking needs a client
+        (dict(red_flags=["unconscious"]), Step.OUTCOME),  # a red flag must end in 112
+        (dict(outcome_kind=OutcomeKind.ADVICE), Step.OUTCOME),  # advice text missing
+        (dict(outcome_kind=OutcomeKind.REFERRAL, service_code="x", handover=Handover.WARM), Step.OUTCOME),
+        (dict(follow_up_kind=FollowUpKind.CALLBACK), Step.FOLLOW_UP),
+    ],
+)
+def test_what_is_missing_blocks_only_its_step(change, step):
+    draft = complete()
+    for key, value in change.items():
+        setattr(draft, key, value)
+    assert first_incomplete_step(draft) == step
+    assert step_problems(draft, step)
+
+
+def test_an_override_with_a_reason_is_accepted():
+    draft = complete()
+    draft.urgency, draft.override_reason = Urgency.SAME_DAY, "Asuu yksin, kipu pahenee"
+    assert draft.overridden and not step_problems(draft, Step.ASSESSMENT)
+
+
+def test_an_unidentified_caller_can_get_advice():
+    draft = complete()
+    draft.client_id, draft.anonymous = None, True
+    draft.outcome_kind, draft.slot_id, draft.advice_text = OutcomeKind.ADVICE, None, "Neuvottu"
+    assert first_incomplete_step(draft) is None
+
+
+@pytest.mark.parametrize(
+    "urgency, triggers, segment",
+    [
+        (Urgency.SELF_CARE, [], Segment.ADVICE),
+        (None, [], Segment.ADVICE),
+        (Urgency.NON_URGENT, [], Segment.CLEAR_NEED),
+        (Urgency.SAME_DAY, [], Segment.CLEAR_NEED),
+        (Urgency.SELF_CARE, [HighNeedTrigger.WORRY], Segment.COMPLEX_NEED),
+    ],
+)
+def test_segment_suggestion(urgency, triggers, segment):
+    assert suggest_segment(urgency, triggers) == segment
+
+
+def test_repeated_contacts_raise_a_trigger():
+    assert detected_triggers(REPEATED_CONTACTS - 1) == []
+    assert detected_triggers(REPEATED_CONTACTS) == [HighNeedTrigger.REPEATED_CONTACTS]
+
+
+def test_a_red_flag_always_suggests_the_emergency_redirect():
+    assert suggest_outcome(Segment.ADVICE, ["unconscious"], Urgency.EMERGENCY) == OutcomeKind.EMERGENCY
+    assert suggest_outcome(Segment.CLEAR_NEED, [], Urgency.NON_URGENT) == OutcomeKind.BOOKING
+    assert suggest_outcome(Segment.COMPLEX_NEED, [], Urgency.THREE_DAYS) == OutcomeKind.REFERRAL
+
+
+def test_follow_up_suggestion_counts_working_days():
+    friday = date(2026, 12, 4)  # Independence Day (Sun 6.12.) does not matter; the weekend does
+    kind, due = suggest_follow_up(OutcomeKind.REFERRAL, Segment.CLEAR_NEED, friday)
+    assert kind == FollowUpKind.CHECK_REFERRAL and due == date(2026, 12, 9)
