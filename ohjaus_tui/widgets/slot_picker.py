@@ -43,7 +43,8 @@ class SlotPicker(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(_("Time"), _("Professional"), _("Unit"), _("Lang."), _("Note"))
+        # The unit comes last: it is usually the worker's own, and 80 columns cut the right end.
+        table.add_columns(_("Time"), _("Professional"), _("Lang."), _("Note"), _("Unit"))
 
     def show(self, offers: list[SlotOffer], deadline_text: str, chosen: str | None) -> None:
         self.offers = offers
@@ -61,9 +62,9 @@ class SlotPicker(Vertical):
             table.add_row(
                 format_slot_time(offer),
                 Text(f"{offer.professional_name}, {offer.profession}"),
-                Text(offer.unit_name),
                 ",".join(offer.languages),
                 Text(", ".join(notes), style="yellow" if notes else ""),
+                Text(offer.unit_name),
                 key=offer.slot_id,
             )
         if not offers:

@@ -80,7 +80,10 @@ class AssessmentStep(StepPanel):
             suggestion.update(self._explain(protocol, result))
         if draft.urgency is not None:
             urgency.highlighted = list(Urgency).index(draft.urgency)
-        self.query_one("#protocols").set_class(protocol is not None, "chosen")
+        listing = self.query_one("#protocols", OptionList)
+        listing.set_class(protocol is not None, "chosen")
+        # Collapsed to a few lines: keep the chosen protocol in sight.
+        self.call_after_refresh(listing.scroll_to_highlight)
         self._show_urgency()
         self._show_override()
 
