@@ -343,13 +343,17 @@ class Store:
                 session.delete(row)
             return
         row = row or Outcome(id=new_id(), contact_id=draft.id)
-        row.kind = draft.outcome_kind.value
-        row.advice_text = draft.advice_text
+        # Only what belongs to the chosen kind is kept: a worker who tried a referral and
+        # then gave advice leaves no referral behind in the record.
+        kind = draft.outcome_kind
+        referral = kind == OutcomeKind.REFERRAL
+        row.kind = kind.value
+        row.advice_text = draft.advice_text if kind == OutcomeKind.ADVICE else ""
         row.slot_id = wanted_slot
-        row.service_code = draft.service_code if draft.outcome_kind == OutcomeKind.REFERRAL else None
-        row.handover = draft.handover.value if draft.handover else None
-        row.consent = draft.consent
-        row.note = draft.outcome_note
+        row.service_code = draft.service_code if referral else None
+        row.handover = draft.handover.value if referral and draft.handover else None
+        row.consent = draft.consent if referral else False
+        row.note = draft.outcome_note if kind == OutcomeKind.EMERGENCY else ""
         session.add(row)
 
     def _hold_slot(self, session: Session, draft: ContactDraft, slot_id: str | None) -> None:
