@@ -13,6 +13,7 @@ from ohjaus_tui.domain.codes import (
     Segment,
     Urgency,
 )
+from ohjaus_tui.domain.contact import Step
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import FollowUp, Slot
@@ -268,3 +269,34 @@ async def test_a_correction_from_home_is_a_new_version_and_keeps_the_signed_one(
     assert (correction.version, correction.supersedes_id) == (2, original.id)
     assert correction.started_at == original.started_at
     assert store.load_draft(original.id).advice_text == "Aukioloajat kerrottu"
+
+
+async def test_a_full_disk_keeps_the_worker_on_the_step_with_a_message(app, store):
+    from sqlalchemy import event
+
+    client = a_client(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, client.identity_code)
+        await pilot.press("enter")
+        engine = app.ctx.store.engine
+        engine.dispose()
+
+        @event.listens_for(engine, "connect")
+        def _full(connection, _record):
+            pages = connection.execute("PRAGMA page_count").fetchone()[0]
+            connection.execute(f"PRAGMA max_page_count = {pages}")
+
+        reason = app.screen.query_one("#reason")
+        reason.value = "Pitkä kuvaus " * 20_000
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.draft.step == Step.NEED
+        assert "could not be written" in str(app.screen.query_one("#problems").render())
+        assert reason.value.startswith("Pitkä kuvaus")
+        event.remove(engine, "connect", _full)
+        engine.dispose()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.draft.step == Step.ASSESSMENT

@@ -213,3 +213,23 @@ def test_drafts_are_listed_for_their_worker_and_can_be_resumed(store):
     assert drafts[0].step == Step.ASSESSMENT
     loaded = store.load_draft(draft.id)
     assert loaded == draft
+
+
+def test_a_full_disk_is_a_clear_error_and_the_saved_draft_stays(store):
+    from sqlalchemy import event
+
+    draft = advice_draft(store)
+    store.save_draft(draft, FIXED_NOW)
+    store.engine.dispose()
+
+    @event.listens_for(store.engine, "connect")
+    def _full(connection, _record):
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    draft.reason = "x" * 200_000
+    with pytest.raises(StoreError, match="could not be written"):
+        store.save_draft(draft, FIXED_NOW)
+    event.remove(store.engine, "connect", _full)
+    store.engine.dispose()
+    assert store.load_draft(draft.id).reason == "Kysyy aukioloaikoja"

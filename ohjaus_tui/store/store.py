@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from ..domain.codes import (
@@ -83,8 +84,20 @@ class Store:
         self.data_dir = data_dir
         self.engine = open_engine(data_dir)
 
-    def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose disk problems (full, read-only, locked) become a StoreError that
+        the screen shows; nothing is reported saved that was not."""
+        session = Session(self.engine, expire_on_commit=False)
+        try:
+            yield session
+        except OperationalError as error:
+            raise StoreError(
+                _("The local store could not be written: {reason}. What is on the screen is kept; "
+                  "try again.").format(reason=error.orig)
+            ) from error
+        finally:
+            session.close()
 
     def close(self) -> None:
         self.engine.dispose()
