@@ -61,3 +61,35 @@ async def test_the_worker_can_continue_unidentified(app):
         await pilot.pause()
         assert isinstance(app.screen, ContactScreen)
         assert app.screen.draft.anonymous and app.screen.draft.client_id is None
+
+
+async def test_an_existing_identity_code_offers_the_existing_client_never_a_second_one(app, store):
+    from .pilot_helpers import a_client
+
+    existing = a_client(store)
+    before = len(store.find_clients(existing.last_name))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_new_client(pilot, "Kaksoisolento Kalle")
+        await type_text(pilot, existing.identity_code)
+        await pilot.press("enter", "space")  # the demo codes are temporary ones
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("k")  # use the existing client
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        assert app.screen.draft.client_id == existing.id
+    assert store.find_clients("Kaksoisolento") == []
+    assert len(store.find_clients(existing.last_name)) == before
+
+
+async def test_enter_does_not_tick_the_temporary_box(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_new_client(pilot, "Testinen Ilmari")
+        await type_text(pilot, "311280-999J")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "temporary"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "phone"
+        assert app.screen.query_one("#temporary").value is False

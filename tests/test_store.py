@@ -233,3 +233,65 @@ def test_a_full_disk_is_a_clear_error_and_the_saved_draft_stays(store):
     event.remove(store.engine, "connect", _full)
     store.engine.dispose()
     assert store.load_draft(draft.id).reason == "Kysyy aukioloaikoja"
+
+
+def booked_draft(store):
+    with store.session() as session:
+        slot = session.exec(
+            select(Slot).where(Slot.booked_contact_id == None).where(Slot.starts_at > FIXED_NOW)  # noqa: E711
+        ).first()
+        client = session.exec(select(Client)).first()
+    draft = advice_draft(store, client.id)
+    draft.segment, draft.outcome_kind, draft.slot_id = Segment.CLEAR_NEED, OutcomeKind.BOOKING, slot.id
+    return draft, slot.id
+
+
+def slot_holder(store, slot_id):
+    with store.session() as session:
+        return session.get(Slot, slot_id).booked_contact_id
+
+
+def test_a_discarded_correction_leaves_the_signed_booking_its_slot(store):
+    draft, slot_id = booked_draft(store)
+    store.sign(draft, FIXED_NOW)
+    correction = store.start_correction(draft.id, FIXED_NOW)
+    assert slot_holder(store, slot_id) == draft.id
+    store.discard_draft(correction.id)
+    assert slot_holder(store, slot_id) == draft.id
+
+
+def test_a_signed_correction_takes_over_the_slot_and_the_follow_ups(store):
+    from ohjaus_tui.domain.codes import FollowUpKind
+    from ohjaus_tui.store.models import FollowUp
+
+    draft, slot_id = booked_draft(store)
+    draft.follow_up_kind, draft.follow_up_assignee_id = FollowUpKind.CHECK_VISIT, draft.worker_id
+    draft.follow_up_due = FIXED_NOW.date() + timedelta(days=7)
+    store.sign(draft, FIXED_NOW)
+    correction = store.start_correction(draft.id, FIXED_NOW)
+    store.sign(correction, FIXED_NOW + timedelta(minutes=1))
+    assert slot_holder(store, slot_id) == correction.id
+    with store.session() as session:
+        rows = {r.contact_id: r.status for r in session.exec(select(FollowUp))
+                if r.contact_id in (draft.id, correction.id)}
+    assert rows == {draft.id: "cancelled", correction.id: "open"}
+
+
+def test_a_correction_that_changes_the_booking_frees_the_old_slot(store):
+    draft, first_slot = booked_draft(store)
+    store.sign(draft, FIXED_NOW)
+    correction = store.start_correction(draft.id, FIXED_NOW)
+    _other, second_slot = booked_draft(store)
+    correction.slot_id = second_slot
+    store.sign(correction, FIXED_NOW)
+    assert slot_holder(store, first_slot) is None
+    assert slot_holder(store, second_slot) == correction.id
+
+
+def test_corrections_are_not_counted_as_more_contacts(store):
+    draft, _slot = booked_draft(store)
+    store.sign(draft, FIXED_NOW)
+    before = store.contacts_since(draft.client_id, FIXED_NOW - timedelta(days=1))
+    correction = store.start_correction(draft.id, FIXED_NOW)
+    store.sign(correction, FIXED_NOW)
+    assert store.contacts_since(draft.client_id, FIXED_NOW - timedelta(days=1)) == before

@@ -21,13 +21,19 @@ class ConfirmScreen(ModalScreen[bool]):
     }
     """
     BINDINGS = [
-        Binding("k,y,enter", "answer(True)", _("Yes")),
+        Binding("k,y", "answer(True)", _("Yes")),
         Binding("e,n,escape", "answer(False)", _("No")),
+        Binding("enter", "enter", show=False),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, enter_means_yes: bool = True) -> None:
+        """`enter_means_yes=False` for what cannot be undone: only K/Y confirms it."""
         super().__init__()
         self.question = question
+        self.enter_means_yes = enter_means_yes
+
+    def action_enter(self) -> None:
+        self.dismiss(self.enter_means_yes)
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -128,8 +128,8 @@ class ContactScreen(Screen):
         if step == Step.CLIENT:
             self.dismiss(None)
             return
-        if self.saved:
-            self._save(Step(step - 1))
+        if self.saved and not self._save(Step(step - 1)):
+            return
         self.show_step(Step(step - 1))
 
     def _save(self, step: Step) -> bool:
@@ -165,4 +165,5 @@ class ContactScreen(Screen):
                     self.ctx.store.discard_draft(self.draft.id)
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmScreen(_("Discard this contact? What was typed is lost.")), discard)
+        question = _("Discard this contact? What was typed is lost.")
+        self.app.push_screen(ConfirmScreen(question, enter_means_yes=False), discard)

@@ -14,8 +14,16 @@ from ..domain.errors import DomainError
 from ..domain.identity import looks_like_identity_code
 from ..domain.phone import looks_like_phone
 from ..i18n import _
+from ..store.store import DuplicateClient
+from .confirm import ConfirmScreen
 
 ANONYMOUS = "anonymous"
+
+
+class NextOnEnter(Checkbox):
+    """Space ticks the box; Enter goes on to the next field (it must not tick by accident)."""
+
+    BINDINGS = [Binding("enter", "app.focus_next", show=False)]
 
 
 class NewClientScreen(ModalScreen):
@@ -59,7 +67,7 @@ class NewClientScreen(ModalScreen):
                 yield Label(_("Identity code"))
                 yield Input(code, id="identity-code", placeholder=_("DDMMYYCZZZQ"))
                 yield Label("")
-                yield Checkbox(_("Temporary identity code (900-999)"), id="temporary")
+                yield NextOnEnter(_("Temporary identity code (900-999)"), id="temporary")
                 yield Label(_("Phone"))
                 yield Input(phone, id="phone")
                 yield Label(_("Language of service"))
@@ -86,6 +94,9 @@ class NewClientScreen(ModalScreen):
         event.stop()
         if event.input.id == "municipality":
             self.action_save()
+        elif event.input.id == "phone":
+            # Past the language (Tab reaches it): Enter on a Select would open it.
+            self.query_one("#municipality", Input).focus()
         else:
             self.focus_next()
 
@@ -100,6 +111,22 @@ class NewClientScreen(ModalScreen):
 
     def action_save(self) -> None:
         self._save(with_code=True)
+
+    def _offer_existing(self, code: str) -> None:
+        """The person is already a client: use that record, never make a second one."""
+        existing = self.app.ctx.store.find_clients(code)  # type: ignore[attr-defined]
+        if not existing:
+            return
+        client = existing[0]
+        question = _("{name} ({code}) is already a client. Use that client?").format(
+            name=f"{client.last_name} {client.first_name}", code=code
+        )
+
+        def use(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(client)
+
+        self.app.push_screen(ConfirmScreen(question), use)
 
     def _save(self, with_code: bool) -> None:
         value = lambda widget_id: self.query_one(f"#{widget_id}", Input).value  # noqa: E731
@@ -116,6 +143,9 @@ class NewClientScreen(ModalScreen):
                 now=app.ctx.now(),  # type: ignore[attr-defined]
                 allow_temporary=self.query_one("#temporary", Checkbox).value,
             )
+        except DuplicateClient as error:
+            self._offer_existing(error.code)
+            return
         except DomainError as error:
             hint = _("Fix it, or press Ctrl+T to save without the code, Ctrl+R to continue unidentified.")
             self.query_one("#new-client-error", Static).update(Text(f"{error}\n{hint}"))

@@ -57,6 +57,14 @@ class SlotTaken(DomainError):
     """Someone else booked the slot first."""
 
 
+class DuplicateClient(StoreError):
+    """A client with this identity code exists already."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class NotADraft(DomainError):
     """A signed contact cannot be changed; a correction is a new version."""
 
@@ -243,10 +251,11 @@ class Store:
                 session.add(client)
                 session.commit()
         except IntegrityError as error:
-            raise StoreError(
+            raise DuplicateClient(
                 _("A client with the identity code {code} already exists.").format(
                     code=client.identity_code
-                )
+                ),
+                client.identity_code or "",
             ) from error
         return client
 
@@ -263,6 +272,7 @@ class Store:
                 .select_from(Contact)
                 .where(Contact.client_id == client_id)
                 .where(Contact.status == ContactStatus.SIGNED.value)
+                .where(col(Contact.id).not_in(_corrected()))
                 .where(Contact.started_at >= since)
             )
             return session.exec(query).one()
@@ -379,13 +389,20 @@ class Store:
         )
         if slot_id is None:
             return
-        # A correction takes over the slot of the version it corrects.
+        # A correction keeping the booking of the version it corrects leaves the slot with
+        # that version until it is signed (see sign): a discarded correction frees nothing.
+        kept = session.exec(
+            text("SELECT 1 FROM slot WHERE id = :slot AND booked_contact_id = :previous").bindparams(
+                slot=slot_id, previous=draft.supersedes_id or ""
+            )
+        ).first()
+        if kept:
+            return
         result = session.exec(
             text(
                 "UPDATE slot SET booked_contact_id = :contact WHERE id = :slot AND "
-                "(booked_contact_id IS NULL OR booked_contact_id = :contact "
-                "OR booked_contact_id = :previous)"
-            ).bindparams(contact=draft.id, slot=slot_id, previous=draft.supersedes_id or "")
+                "(booked_contact_id IS NULL OR booked_contact_id = :contact)"
+            ).bindparams(contact=draft.id, slot=slot_id)
         )
         if result.rowcount != 1:
             raise SlotTaken(_("That slot was just booked by someone else. Choose another."))
@@ -432,11 +449,31 @@ class Store:
                     "UPDATE follow_up SET status = 'open' WHERE contact_id = :id AND status = 'planned'"
                 ).bindparams(id=draft.id)
             )
+            if draft.supersedes_id:
+                self._supersede(session, draft)
             contact = session.get(Contact, draft.id)
             contact.status = ContactStatus.SIGNED.value
             contact.signed_at = contact.updated_at = now
             session.add(contact)
             session.commit()
+
+    def _supersede(self, session: Session, draft: ContactDraft) -> None:
+        """A signed correction takes over from the version it corrects: its slot (or frees
+        it when the booking changed) and its open follow-ups (the correction has its own)."""
+        previous = draft.supersedes_id
+        kept = draft.slot_id if draft.outcome_kind == OutcomeKind.BOOKING else None
+        session.exec(
+            text(
+                "UPDATE slot SET booked_contact_id = CASE WHEN id = :kept THEN :id ELSE NULL END "
+                "WHERE booked_contact_id = :previous"
+            ).bindparams(kept=kept or "", id=draft.id, previous=previous)
+        )
+        session.exec(
+            text(
+                "UPDATE follow_up SET status = 'cancelled', result = :why "
+                "WHERE contact_id = :previous AND status IN ('open', 'planned')"
+            ).bindparams(previous=previous, why=f"superseded by version {draft.version}")
+        )
 
     def load_draft(self, contact_id: str) -> ContactDraft:
         """Rebuild a draft (or a signed contact, for viewing and correcting) from its rows."""
@@ -546,7 +583,7 @@ class Store:
 
     def recent_signed(self, worker_id: str, limit: int = 8) -> list[DraftSummary]:
         """A worker's latest signed contacts that no later version corrects."""
-        corrected = select(Contact.supersedes_id).where(Contact.supersedes_id != None)  # noqa: E711
+        corrected = _corrected()
         with self.session() as session:
             query = (
                 select(Contact, Client)
@@ -641,6 +678,15 @@ class Store:
             for type_name, model in RECORD_TYPES.items():
                 for row in session.exec(select(model).order_by(model.id)):
                     yield {"type": type_name, **row.model_dump(mode="json")}
+
+
+def _corrected():
+    """Ids of contacts that a signed later version corrects."""
+    return (
+        select(Contact.supersedes_id)
+        .where(Contact.supersedes_id != None)  # noqa: E711 (SQL IS NOT NULL)
+        .where(Contact.status == ContactStatus.SIGNED.value)
+    )
 
 
 def _maybe(enum: type, value: str | None):

@@ -92,6 +92,9 @@ class FollowUpStep(StepPanel):
         draft.follow_up_due = parse_day(text)
         if draft.follow_up_due is None and text.strip():
             error.update(Text(_("Not a date: {text}").format(text=text), style="red"))
+        elif draft.follow_up_due is not None and draft.follow_up_due < self.ctx.now().date():
+            error.update(Text(_("The due date has passed: {text}").format(text=text), style="red"))
+            draft.follow_up_due = None
         assignee = self.query_one("#follow-up-assignee", Select).value
         draft.follow_up_assignee_id = assignee if isinstance(assignee, str) else None
         draft.follow_up_note = self.query_one("#follow-up-note", Input).value.strip()

@@ -41,10 +41,12 @@ class NeedStep(StepPanel):
         draft.channel = Channel(self.query_one("#channel", Select).value)
         new_area = ServiceArea(self.query_one("#service-area", Select).value)
         if draft.service_area is not None and new_area != draft.service_area:
-            # Another service area means another protocol: the old answers no longer apply.
-            draft.protocol_id = None
-            draft.answers = {}
-            draft.suggested_urgency = None
+            # Another service area means another protocol, and what followed from the old one
+            # (urgency, a booked slot of that area, a referral) no longer applies.
+            draft.protocol_id = draft.suggested_urgency = draft.urgency = None
+            draft.answers, draft.red_flags, draft.override_reason = {}, [], ""
+            draft.outcome_kind = draft.slot_id = draft.service_code = draft.handover = None
+            draft.consent = False
         draft.service_area = new_area
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

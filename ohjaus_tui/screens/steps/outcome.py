@@ -65,6 +65,9 @@ class OutcomeStep(StepPanel):
         suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
         if draft.red_flags:
             draft.outcome_kind = OutcomeKind.EMERGENCY
+        elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.urgency != Urgency.EMERGENCY:
+            # The red flag that forced the redirect was answered no after all.
+            draft.outcome_kind = None
         offer_codes(self.query_one("#outcome-kinds", OptionList), list(OutcomeKind), suggested, draft.outcome_kind)
         self._fill_text("#advice-text", draft.advice_text)
         self._fill_text("#emergency-note", draft.outcome_note if draft.outcome_kind == OutcomeKind.EMERGENCY else "")

@@ -41,6 +41,8 @@ class SegmentStep(StepPanel):
             *[(t.label, t.value) for t in HighNeedTrigger], id="triggers"
         )
 
+    _visited = False
+
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
         detected: list[HighNeedTrigger] = []
@@ -49,7 +51,10 @@ class SegmentStep(StepPanel):
             detected = detected_triggers(self.ctx.store.contacts_since(draft.client_id, since))
         self._detected = detected
         triggers = self.query_one("#triggers", SelectionList)
-        for trigger in set(detected) | set(draft.triggers):
+        # Detected triggers are marked on the first visit only: a worker may unmark one.
+        marked = set(draft.triggers) if self._visited else set(detected) | set(draft.triggers)
+        self._visited = True
+        for trigger in marked:
             triggers.select(trigger.value)
         draft.suggested_segment = suggest_segment(draft.urgency, list(set(detected) | set(draft.triggers)))
         chosen = draft.segment or draft.suggested_segment
