@@ -93,3 +93,16 @@ async def test_enter_does_not_tick_the_temporary_box(app):
         await pilot.pause()
         assert focused_id(pilot) == "phone"
         assert app.screen.query_one("#temporary").value is False
+
+
+async def test_escape_from_the_form_keeps_what_was_typed(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_new_client(pilot, "Testinen Ilmari")
+        await type_text(pilot, "131052-308T")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        await pick_result(pilot, "new")
+        assert isinstance(app.screen, NewClientScreen)
+        assert app.screen.query_one("#identity-code").value == "131052-308T"
+        assert app.screen.query_one("#last-name").value == "Testinen"

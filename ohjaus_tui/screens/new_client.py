@@ -48,9 +48,14 @@ class NewClientScreen(ModalScreen):
         Binding("ctrl+r", "unidentified", _("Continue unidentified")),
     ]
 
-    def __init__(self, query: str = "") -> None:
+    TEXT_FIELDS = ("last-name", "first-name", "identity-code", "phone", "municipality")
+
+    def __init__(self, query: str = "", kept: dict[str, str] | None = None) -> None:
+        """`kept`: what was typed before the form was closed with Esc, to type on from."""
         super().__init__()
         self.initial = query.strip()
+        self.kept = kept or {}
+        self.typed: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         code = self.initial if looks_like_identity_code(self.initial) else ""
@@ -83,6 +88,8 @@ class NewClientScreen(ModalScreen):
             yield Footer()
 
     def on_mount(self) -> None:
+        for widget_id, value in self.kept.items():
+            self.query_one(f"#{widget_id}", Input).value = value
         for widget_id in ("last-name", "first-name", "identity-code", "phone"):
             field = self.query_one(f"#{widget_id}", Input)
             if not field.value:
@@ -101,6 +108,8 @@ class NewClientScreen(ModalScreen):
             self.focus_next()
 
     def action_cancel(self) -> None:
+        # Esc closes the form without losing what was typed: it opens with it next time.
+        self.typed = {w: self.query_one(f"#{w}", Input).value for w in self.TEXT_FIELDS}
         self.dismiss(None)
 
     def action_unidentified(self) -> None:

@@ -54,6 +54,7 @@ class ClientStep(StepPanel):
 
     def on_mount(self) -> None:
         self._searched = ""
+        self._kept_form: dict[str, str] = {}
         self._show_results([])
 
     def enter(self, draft: ContactDraft) -> None:
@@ -103,7 +104,8 @@ class ClientStep(StepPanel):
         draft = self._draft
         if option_id == NEW:
             query = self.query_one("#client-query", Input).value
-            self.app.push_screen(NewClientScreen(query), self._new_client_done)
+            self._form = NewClientScreen(query, kept=self._kept_form)
+            self.app.push_screen(self._form, self._new_client_done)
             return
         if option_id == ANONYMOUS:
             draft.client_id, draft.anonymous = None, True
@@ -117,6 +119,7 @@ class ClientStep(StepPanel):
         self.next()
 
     def _new_client_done(self, result: Client | str | None) -> None:
+        self._kept_form = self._form.typed if result is None else {}
         if result is None:
             self.focus_now(self.query_one("#client-query", Input))
             return
