@@ -18,6 +18,15 @@ async def sign_in(pilot, username: str) -> None:
     assert any(isinstance(screen, HomeScreen) for screen in pilot.app.screen_stack)
 
 
+async def start_contact(pilot, username: str, code: str, reason: str) -> None:
+    """Sign in, start a contact, find the client by identity code, write the reason."""
+    await sign_in(pilot, username)
+    await pilot.press("n")
+    await pilot.press(*code, "enter")
+    await pilot.press(*reason, "enter")
+    await pilot.pause()
+
+
 async def pick(pilot, list_id: str, option_id: str) -> None:
     """Move the highlight of a focused option list to `option_id` with arrow keys, press Enter."""
     listing = pilot.app.screen.query_one(f"#{list_id}", OptionList)

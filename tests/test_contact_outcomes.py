@@ -18,7 +18,7 @@ from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import FollowUp, Slot
 
-from .pilot_helpers import a_client, answer, focused_id, pick, pick_result, sign_in, type_text
+from .pilot_helpers import a_client, answer, focused_id, pick, pick_result, sign_in, start_contact, type_text
 
 
 def new_signed(store, before: set[str]):
@@ -36,12 +36,7 @@ async def test_booking_for_a_clear_need(app, store, shipped):
     before = signed_ids(store)
     protocol = shipped.protocol("urinary")
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "hoitaja1")
-        await pilot.press("n")
-        await type_text(pilot, client.identity_code)
-        await pilot.press("enter")
-        await type_text(pilot, "Kirvelee virtsatessa")
-        await pilot.press("enter")
+        await start_contact(pilot, "hoitaja1", client.identity_code, "Kirvelee virtsatessa")
         await pick(pilot, "protocols", "urinary")
         # No to every red flag and to every raising question but the last one.
         await answer(pilot, [False] * (len(protocol.questions) - 1) + [True])
@@ -73,12 +68,7 @@ async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipp
     before = signed_ids(store)
     protocol = shipped.protocol("social_service_need")
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "ohjaaja1")
-        await pilot.press("n")
-        await type_text(pilot, client.identity_code)
-        await pilot.press("enter")
-        await type_text(pilot, "Rahat loppu, vuokra rästissä")
-        await pilot.press("enter")
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Rahat loppu, vuokra rästissä")
         await pick(pilot, "protocols", "social_service_need")
         answers = [q.id == "no_money_for_food_or_medicine" for q in protocol.questions]
         await answer(pilot, answers)
@@ -156,12 +146,7 @@ async def test_another_urgency_needs_a_reason_which_is_kept(app, store, shipped)
     before = signed_ids(store)
     protocol = shipped.protocol("back_pain")
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "hoitaja1")
-        await pilot.press("n")
-        await type_text(pilot, client.identity_code)
-        await pilot.press("enter")
-        await type_text(pilot, "Selkä jumissa")
-        await pilot.press("enter")
+        await start_contact(pilot, "hoitaja1", client.identity_code, "Selkä jumissa")
         await pick(pilot, "protocols", "back_pain")
         await answer(pilot, [False] * len(protocol.questions))
         await pilot.press("tab")
@@ -191,12 +176,7 @@ async def test_another_urgency_needs_a_reason_which_is_kept(app, store, shipped)
 async def test_escape_goes_back_without_losing_what_was_typed(app, store):
     client = a_client(store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "hoitaja1")
-        await pilot.press("n")
-        await type_text(pilot, client.identity_code)
-        await pilot.press("enter")
-        await type_text(pilot, "Kuumetta kolme päivää")
-        await pilot.press("enter")
+        await start_contact(pilot, "hoitaja1", client.identity_code, "Kuumetta kolme päivää")
         await pilot.pause()
         assert focused_id(pilot) == "protocols"
         await pilot.press("escape")
