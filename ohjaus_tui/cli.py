@@ -87,14 +87,15 @@ def _run_app(args: argparse.Namespace) -> int:
 
     shipped = load_shipped()
     data_dir = args.data_dir or (_demo_dir() if args.demo else default_data_dir())
-    if args.demo and read_setting(data_dir, "demo") != "1":
+    demo = read_setting(data_dir, "demo") == "1"
+    if args.demo and not demo:
         from .demo import make_demo
 
         print(_("Making the demo data (first use)..."), file=sys.stderr)
         make_demo(data_dir, shipped=shipped)
+        demo = True
     # Problems with the directory are one line here, before the screen opens.
     prepare(data_dir)
-    demo = args.demo or read_setting(data_dir, "demo") == "1"
     OhjausApp(Context(data_dir=data_dir, shipped=shipped, demo=demo)).run()
     return 0
 

@@ -9,9 +9,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
-from .directory import DB_NAME, StoreError, apply_pragmas, check_writable, prepare
+from .directory import DB_NAME, StoreError, apply_pragmas, prepare
 
-__all__ = ["DB_NAME", "StoreError", "check_writable", "open_engine"]
+__all__ = ["DB_NAME", "StoreError", "open_engine"]
 
 
 def open_engine(data_dir: Path) -> Engine:

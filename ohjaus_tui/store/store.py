@@ -140,10 +140,6 @@ class Store:
         with self.session() as session:
             return session.get(Unit, unit_id)
 
-    def unit_by_code(self, code: str) -> Unit | None:
-        with self.session() as session:
-            return session.exec(select(Unit).where(Unit.code == code)).first()
-
     def workers(self) -> list[Worker]:
         with self.session() as session:
             return list(session.exec(select(Worker).order_by(Worker.name)))
@@ -276,17 +272,6 @@ class Store:
                 .where(Contact.started_at >= since)
             )
             return session.exec(query).one()
-
-    def client_contacts(self, client_id: str, limit: int = 10) -> list[Contact]:
-        with self.session() as session:
-            query = (
-                select(Contact)
-                .where(Contact.client_id == client_id)
-                .where(Contact.status == ContactStatus.SIGNED.value)
-                .order_by(col(Contact.started_at).desc())
-                .limit(limit)
-            )
-            return list(session.exec(query))
 
     # -- drafts and signing -----------------------------------------------------------------
 
