@@ -35,6 +35,39 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--unit", help=_("the unit code of the device (default: the region's first unit)"))
     demo.add_argument("--seed", type=int, default=2026)
 
+    demo.add_argument(
+        "--register",
+        action="append",
+        choices=("health", "social"),
+        help=_("the register(s) of the device (default: both)"),
+    )
+
+    serve = commands.add_parser("serve", help=_("run the central API that devices sync with"))
+    serve.add_argument("--db", help=_("sqlite:///FILE (default: a file in the user data directory) or postgresql://..."))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--demo", action="store_true", dest="serve_demo", help=_("load the demo region and accept demo devices"))
+
+    sync = commands.add_parser("sync", help=_("one sync round with the central API: send, then receive"))
+    sync.add_argument("--data-dir", type=Path, required=True, dest="sync_dir")
+    sync.add_argument("--server", help=_("the central API's address (default: the one the device was connected to)"))
+
+    connect = commands.add_parser("connect", help=_("connect a device to a central API with its credential"))
+    connect.add_argument("--data-dir", type=Path, required=True, dest="connect_dir")
+    connect.add_argument("--server", required=True)
+    connect.add_argument("--token", required=True, help=_("the credential from `ohjaus device add`"))
+
+    devices = commands.add_parser("device", help=_("enrol, list and revoke devices (on the central API's database)"))
+    devices.add_argument("--db", help=_("the central API's database (as for serve)"))
+    device_commands = devices.add_subparsers(dest="device_command", required=True)
+    add = device_commands.add_parser("add", help=_("make a credential for a device of a unit and register"))
+    add.add_argument("--unit", required=True, help=_("unit code"))
+    add.add_argument("--register", action="append", required=True, choices=("health", "social"))
+    add.add_argument("--name", default="", help=_("a name to recognise the device by"))
+    device_commands.add_parser("list", help=_("list enrolled devices"))
+    revoke = device_commands.add_parser("revoke", help=_("revoke a device's credential"))
+    revoke.add_argument("device_id")
+
     export = commands.add_parser("export", help=_("write every record as JSON Lines or CSV"))
     export.add_argument("--data-dir", type=Path, required=True, dest="export_dir")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
@@ -51,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
             return _run_demo(args)
         if args.command == "export":
             return _run_export(args)
+        if args.command == "serve":
+            return _run_serve(args)
+        if args.command == "sync":
+            return _run_sync(args)
+        if args.command == "connect":
+            return _run_connect(args)
+        if args.command == "device":
+            return _run_device(args)
         return _run_app(args)
     except DomainError as error:
         print(f"ohjaus: {error}", file=sys.stderr)
@@ -63,7 +104,12 @@ def _run_demo(args: argparse.Namespace) -> int:
     from .demo import make_demo
 
     summary = make_demo(
-        args.demo_dir, clients=args.clients, contacts=args.contacts, unit_code=args.unit, seed=args.seed
+        args.demo_dir,
+        clients=args.clients,
+        contacts=args.contacts,
+        unit_code=args.unit,
+        seed=args.seed,
+        registers=tuple(args.register or ("health", "social")),
     )
     print(summary)
     return 0
@@ -77,6 +123,96 @@ def _run_export(args: argparse.Namespace) -> int:
     count = export(args.export_dir, args.format, args.out)
     if args.out:
         print(_("{n} records written to {path}").format(n=count, path=args.out), file=sys.stderr)
+    return 0
+
+
+def _existing_dir(path: Path) -> Path:
+    from .store.directory import DB_NAME
+
+    if not (path / DB_NAME).exists():
+        raise DomainError(_("No data directory at {path}").format(path=path))
+    return path
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .central.serve import default_db_url, serve
+
+    try:
+        return serve(args.db or default_db_url(), args.host, args.port, args.serve_demo)
+    except ValueError as error:
+        raise DomainError(str(error)) from None
+    except OSError as error:
+        raise DomainError(_("The central API could not start: {reason}").format(reason=error)) from None
+
+
+def _run_sync(args: argparse.Namespace) -> int:
+    from .domain.clock import now
+    from .store.store import Store
+    from .sync.client import sync_once
+
+    store = Store(_existing_dir(args.sync_dir))
+    try:
+        result = sync_once(store, now, args.server)
+    finally:
+        store.close()
+    print(result.summary())
+    if result.rejected or result.conflicts:
+        print(_("Rejected changes and conflicts are listed in the application's sync view (F6)."), file=sys.stderr)
+    if result.pending:
+        print(_("ohjaus: {n} changes are still waiting; run sync again.").format(n=result.pending), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_connect(args: argparse.Namespace) -> int:
+    from .store.store import Store
+    from .store.sync_side import SERVER, TOKEN
+    from .sync.client import check_server_url
+
+    server = check_server_url(args.server)
+    store = Store(_existing_dir(args.connect_dir))
+    try:
+        store.set_setting(SERVER, server)
+        store.set_setting(TOKEN, args.token.strip())
+    finally:
+        store.close()
+    print(_("Connected to {server}; `ohjaus sync --data-dir {path}` sends and receives.").format(
+        server=server, path=args.connect_dir
+    ))
+    return 0
+
+
+def _run_device(args: argparse.Namespace) -> int:
+    from .central.serve import default_db_url, open_central
+
+    try:
+        store = open_central(args.db or default_db_url())
+    except ValueError as error:
+        raise DomainError(str(error)) from None
+    try:
+        if args.device_command == "add":
+            try:
+                device_id, token = store.add_device(args.unit, args.register, args.name or args.unit)
+            except KeyError:
+                raise DomainError(
+                    _("Unknown unit {code}; the central API knows {codes}.").format(
+                        code=args.unit, codes=", ".join(store.unit_codes()) or "-"
+                    )
+                ) from None
+            print(_("Device {id} for {unit} ({registers}). Its credential, shown only now:").format(
+                id=device_id, unit=args.unit, registers=", ".join(args.register)
+            ), file=sys.stderr)
+            print(token)
+        elif args.device_command == "list":
+            for row in store.devices():
+                state = _("revoked") if row["revoked_at"] else _("active")
+                print(f"{row['id']}  {row['unit_code']:<10} {row['registers']:<14} {state:<8} {row['name']}")
+        elif args.device_command == "revoke":
+            if not store.revoke_device(args.device_id):
+                raise DomainError(_("No active device {id}.").format(id=args.device_id))
+            print(_("Device {id} revoked.").format(id=args.device_id))
+    finally:
+        store.close()
     return 0
 
 

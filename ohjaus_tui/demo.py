@@ -29,17 +29,20 @@ from .domain.codes import (
     Register,
     ServiceArea,
 )
-from .domain.contact import ContactDraft, first_incomplete_step
+from .domain.contact import ContactDraft, first_incomplete_step, seeded_ids
 from .domain.datafile import load_toml
 from .domain.demo_region import DemoRegion, Names, load_demo_region, load_names
 from .domain.errors import DomainError
-from .domain.identity import make_identity_code
+from .domain.identity import client_id_for, make_identity_code
 from .domain.protocols import evaluate, protocols_for
 from .domain.segmentation import suggest_follow_up, suggest_outcome, suggest_segment
 from .domain.slots import choose_slots
 from .i18n import _
 from .store import models
 from .store.store import Store
+from .store.sync_side import SERVER, TOKEN
+from .sync.client import DEMO_SERVER
+from .sync.protocol import demo_token
 
 NAMESPACE = uuid.UUID("6f1c2e4a-9d3b-5c7e-8a1f-0b2c3d4e5f60")
 HISTORY_DAYS = 60
@@ -56,6 +59,7 @@ def make_demo(
     contacts: int = 150,
     unit_code: str | None = None,
     seed: int = 2026,
+    registers: tuple[str, ...] = ("health", "social"),
     today: date | None = None,
     shipped: Shipped | None = None,
 ) -> str:
@@ -81,12 +85,19 @@ def make_demo(
                 _("{path} already holds ohjaus data; choose an empty directory.").format(path=data_dir)
             )
         rng = random.Random(seed)
-        _reference(store, region, today)
-        client_rows = _clients(store, region, names, rng, clients, today)
-        contacts = _contacts(store, shipped, region, phrases, rng, client_rows, contacts, unit_code, today)
+        store.add_all(*reference_rows(region, today))
+        # Records made with one seed and unit have the same ids on every demo device.
+        with seeded_ids(f"{seed}:{unit_code}:{today.isoformat()}"):
+            client_rows = _clients(store, region, names, rng, clients, today)
+            contacts = _contacts(
+                store, shipped, region, phrases, rng, client_rows, contacts, unit_code, registers, today
+            )
         store.set_setting("demo", "1")
         store.set_setting("unit", unit_code)
         store.set_setting("seed", str(seed))
+        # A demo device is ready for `ohjaus serve --demo` on this machine.
+        store.set_setting(SERVER, DEMO_SERVER)
+        store.set_setting(TOKEN, demo_token(str(uuid.uuid4()), unit_code, registers))
     finally:
         store.close()
     return _("Demo data directory {path}: unit {unit}, {clients} clients, {contacts} signed contacts.").format(
@@ -94,7 +105,8 @@ def make_demo(
     )
 
 
-def _reference(store: Store, region: DemoRegion, today: date) -> None:
+def reference_rows(region: DemoRegion, today: date) -> tuple[list, list, list, list]:
+    """The demo region's units, workers, professionals and slots (also the central API's)."""
     municipalities = {m.code: m for m in region.municipalities}
     units: list = []
     for unit in region.units:
@@ -158,7 +170,7 @@ def _reference(store: Store, region: DemoRegion, today: date) -> None:
                         mode=slot_rng.choice(professional.modes),
                     )
                 )
-    store.add_all(units, workers, professionals, slots)
+    return units, workers, professionals, slots
 
 
 def _clients(
@@ -187,7 +199,7 @@ def _clients(
         phone = f"+35840{rng.randrange(1000000, 9999999)}" if rng.random() < 0.85 else None
         rows.append(
             models.Client(
-                id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                id=client_id_for(code),
                 first_name=first,
                 last_name=last,
                 identity_code=code,
@@ -199,7 +211,7 @@ def _clients(
                 created_at=datetime.combine(today - timedelta(days=400), time(9), tzinfo=HELSINKI),
             )
         )
-    store.add_clients(rows)
+    store.add_clients(rows, datetime.combine(today, time(7), tzinfo=HELSINKI))
     return rows
 
 
@@ -212,10 +224,17 @@ def _contacts(
     clients: list[models.Client],
     count: int,
     unit_code: str,
+    registers: tuple[str, ...],
     today: date,
 ) -> int:
-    workers = [w for w in region.workers if w.unit == unit_code and w.role.value != "team_lead"]
-    workers = workers or [w for w in region.workers if w.role.value != "team_lead"]
+    # The device's own unit and registers: what it may send to the central API.
+    workers = [
+        w
+        for w in region.workers
+        if w.unit == unit_code and w.role.value != "team_lead" and w.register.value in registers
+    ]
+    if not workers:
+        return 0
     signed = 0
     # A few clients call often: the repeated-contacts trigger has something to find.
     weights = [8 if i % 25 == 0 else 1 for i in range(len(clients))]
@@ -269,8 +288,11 @@ def _contacts(
             draft.handover = Handover.WARM if service.warm_handover and rng.random() < 0.6 else Handover.COLD
             draft.consent = draft.handover == Handover.WARM
         elif kind == OutcomeKind.BOOKING:
+            # Demo devices of different units book only their own unit's slots, so their
+            # histories never ask the central API for the same slot.
+            own = [o for o in store.free_slots(area, started, started + timedelta(days=28)) if o.unit_id == draft.unit_id]
             offers = choose_slots(
-                store.free_slots(area, started, started + timedelta(days=28)),
+                own,
                 language=draft.language.value,
                 preferred_unit_id=draft.unit_id,
                 deadline=None,

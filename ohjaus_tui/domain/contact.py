@@ -7,7 +7,11 @@ the screens, the headless demo generator and the tests share one rule.
 
 from __future__ import annotations
 
+import random
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import IntEnum
@@ -26,9 +30,26 @@ from .codes import (
 )
 
 
+_seeded: ContextVar[random.Random | None] = ContextVar("seeded_ids", default=None)
+
+
 def new_id() -> str:
     """Record ids are UUIDs made on the device, so records can be created offline."""
-    return str(uuid.uuid4())
+    rng = _seeded.get()
+    if rng is None:
+        return str(uuid.uuid4())
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+@contextmanager
+def seeded_ids(seed: str) -> Iterator[None]:
+    """Repeatable ids (demo data): two demo devices made with one seed hold the same
+    records under the same ids, so syncing both sends the central API nothing twice."""
+    token = _seeded.set(random.Random(seed))
+    try:
+        yield
+    finally:
+        _seeded.reset(token)
 
 
 class Step(IntEnum):

@@ -11,6 +11,7 @@ Gender is deliberately not derived from the individual number.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -163,3 +164,16 @@ def looks_like_identity_code(text: str) -> bool:
 
 def _format_message() -> str:
     return _("Identity code must look like DDMMYYCZZZQ, e.g. 131052-308T")
+
+
+_CLIENT_NAMESPACE = uuid.UUID("0b9a4c1e-3f2d-5e6a-9b8c-7d6e5f4a3b2c")
+
+
+def client_id_for(code: str) -> str:
+    """The record id of the client with this identity code.
+
+    Derived from the code, so two devices that add the same person while offline make one
+    record, not two (the sync conflict rule for clients then decides between their
+    versions). The id is therefore as sensitive as the code itself.
+    """
+    return str(uuid.uuid5(_CLIENT_NAMESPACE, normalize_identity_code(code)))

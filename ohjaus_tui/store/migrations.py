@@ -177,7 +177,43 @@ CREATE TABLE setting (
     _IMMUTABLE_CHILD.format(table=table) for table in ("assessment", "segment", "outcome")
 )
 
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1)]
+# Sync (issue 3): the outbox written in the same transaction as each change, the server
+# sequence of each synced record (the base of the next edit), the changes the central API
+# rejected or answered with a conflict (shown to the worker), and slots that the server
+# says are booked by a contact this device may not see.
+_V2 = """
+ALTER TABLE slot ADD COLUMN taken_elsewhere BOOLEAN NOT NULL DEFAULT 0;
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    change_id TEXT NOT NULL UNIQUE,
+    record_type TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    base_seq INTEGER NOT NULL DEFAULT 0,
+    data TEXT NOT NULL,
+    made_at DATETIME NOT NULL
+);
+CREATE TABLE sync_record (
+    record_type TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (record_type, record_id)
+);
+CREATE TABLE sync_problem (
+    id TEXT PRIMARY KEY,
+    change_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('rejected', 'conflict')),
+    record_type TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    data TEXT NOT NULL,
+    at DATETIME NOT NULL,
+    seen BOOLEAN NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX sync_problem_change ON sync_problem(change_id, kind);
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

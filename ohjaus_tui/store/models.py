@@ -55,6 +55,8 @@ class Slot(SQLModel, table=True):
     minutes: int
     mode: str
     booked_contact_id: str | None = Field(default=None, foreign_key="contact.id")
+    # Booked on the central API by a contact this device may not see.
+    taken_elsewhere: bool = False
 
 
 class Client(SQLModel, table=True):
@@ -155,6 +157,45 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class Outbox(SQLModel, table=True):
+    """A change waiting to be pushed, written in the same transaction as the change."""
+
+    seq: int | None = Field(default=None, primary_key=True)
+    change_id: str = Field(unique=True)
+    record_type: str
+    record_id: str
+    base_seq: int = 0  # the server sequence of the version this change was made on
+    data: str  # JSON
+    made_at: datetime
+
+
+class SyncRecord(SQLModel, table=True):
+    """The server sequence of the version of a record this device last saw."""
+
+    __tablename__ = "sync_record"
+
+    record_type: str = Field(primary_key=True)
+    record_id: str = Field(primary_key=True)
+    seq: int
+
+
+class SyncProblem(SQLModel, table=True):
+    """A change the central API rejected, or accepted with a conflict: shown to the worker."""
+
+    __tablename__ = "sync_problem"
+
+    id: str = Field(primary_key=True)
+    change_id: str
+    kind: str  # "rejected" or "conflict"
+    record_type: str
+    record_id: str
+    reason: str  # a code, see sync/protocol.py
+    detail: str = ""
+    data: str  # JSON of the change as it was sent
+    at: datetime
+    seen: bool = False
 
 
 RECORD_TYPES: dict[str, type[SQLModel]] = {

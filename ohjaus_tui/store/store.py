@@ -32,10 +32,16 @@ from ..domain.codes import (
 )
 from ..domain.contact import ContactDraft, Step, first_incomplete_step, new_id
 from ..domain.errors import DomainError
-from ..domain.identity import looks_like_identity_code, normalize_identity_code, parse_identity_code
+from ..domain.identity import (
+    client_id_for,
+    looks_like_identity_code,
+    normalize_identity_code,
+    parse_identity_code,
+)
 from ..domain.phone import looks_like_phone, normalize_phone
 from ..domain.slots import SlotOffer
 from ..i18n import _, localized
+from ..sync.protocol import RecordType
 from .engine import StoreError, open_engine
 from .models import (
     RECORD_TYPES,
@@ -51,6 +57,7 @@ from .models import (
     Unit,
     Worker,
 )
+from .sync_side import SyncSide, contact_family, dump, enqueue
 
 
 class SlotTaken(DomainError):
@@ -87,7 +94,7 @@ class FollowUpRow:
     note: str
 
 
-class Store:
+class Store(SyncSide):
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.engine = open_engine(data_dir)
@@ -230,7 +237,8 @@ class Store:
                 )
             )
         client = Client(
-            id=new_id(),
+            # One person, one record, even when two devices add them offline.
+            id=client_id_for(parsed.code) if parsed else new_id(),
             first_name=first_name.strip(),
             last_name=last_name.strip(),
             identity_code=parsed.code if parsed else None,
@@ -245,6 +253,8 @@ class Store:
         try:
             with self.session() as session:
                 session.add(client)
+                session.flush()
+                enqueue(session, RecordType.CLIENT, client.id, dump(client), now)
                 session.commit()
         except IntegrityError as error:
             raise DuplicateClient(
@@ -255,10 +265,33 @@ class Store:
             ) from error
         return client
 
-    def add_clients(self, clients: list[Client]) -> None:
+    def add_clients(self, clients: list[Client], now: datetime) -> None:
         with self.session() as session:
             session.add_all(clients)
+            session.flush()
+            for client in clients:
+                enqueue(session, RecordType.CLIENT, client.id, dump(client), now)
             session.commit()
+
+    def update_client(self, client_id: str, now: datetime, **fields: object) -> Client:
+        """Change a client's details (name, phone, language, municipality)."""
+        allowed = {"first_name", "last_name", "phone", "language", "municipality"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        if "phone" in fields and fields["phone"]:
+            fields["phone"] = normalize_phone(str(fields["phone"]))
+        with self.session() as session:
+            client = session.get(Client, client_id)
+            if client is None:
+                raise StoreError(_("No such client: {id}").format(id=client_id))
+            for key, value in fields.items():
+                setattr(client, key, value)
+            session.add(client)
+            session.flush()
+            enqueue(session, RecordType.CLIENT, client.id, dump(client), now)
+            session.commit()
+            return client
 
     def contacts_since(self, client_id: str, since: datetime) -> int:
         """Signed contacts of a client since `since` (for the repeated-contacts trigger)."""
@@ -434,19 +467,50 @@ class Store:
                     "UPDATE follow_up SET status = 'open' WHERE contact_id = :id AND status = 'planned'"
                 ).bindparams(id=draft.id)
             )
+            released: list[str] = []
+            cancelled: list[str] = []
             if draft.supersedes_id:
-                self._supersede(session, draft)
+                released, cancelled = self._supersede(session, draft)
             contact = session.get(Contact, draft.id)
             contact.status = ContactStatus.SIGNED.value
             contact.signed_at = contact.updated_at = now
             session.add(contact)
+            session.flush()
+            self._enqueue_signed(session, draft, released, cancelled, now)
             session.commit()
 
-    def _supersede(self, session: Session, draft: ContactDraft) -> None:
+    def _enqueue_signed(
+        self, session: Session, draft: ContactDraft, released: list[str], cancelled: list[str], now: datetime
+    ) -> None:
+        """The outbox entries of a signature, in the order the server must apply them."""
+        enqueue(session, RecordType.CONTACT, draft.id, contact_family(session, draft.id), now)
+        if draft.outcome_kind == OutcomeKind.BOOKING and draft.slot_id:
+            booking = {"slot_id": draft.slot_id, "contact_id": draft.id, "previous_contact_id": draft.supersedes_id}
+            enqueue(session, RecordType.BOOKING, draft.slot_id, booking, now)
+        for slot_id in released:
+            release = {"slot_id": slot_id, "contact_id": None, "previous_contact_id": draft.supersedes_id}
+            enqueue(session, RecordType.BOOKING, slot_id, release, now)
+        for follow_up_id in cancelled:
+            enqueue(session, RecordType.FOLLOW_UP, follow_up_id, dump(session.get(FollowUp, follow_up_id)), now)
+
+    def _supersede(self, session: Session, draft: ContactDraft) -> tuple[list[str], list[str]]:
         """A signed correction takes over from the version it corrects: its slot (or frees
-        it when the booking changed) and its open follow-ups (the correction has its own)."""
+        it when the booking changed) and its open follow-ups (the correction has its own).
+        Returns the slots given back and the follow-ups cancelled."""
         previous = draft.supersedes_id
         kept = draft.slot_id if draft.outcome_kind == OutcomeKind.BOOKING else None
+        released = list(
+            session.exec(
+                select(Slot.id).where(Slot.booked_contact_id == previous).where(Slot.id != (kept or ""))
+            )
+        )
+        cancelled = list(
+            session.exec(
+                select(FollowUp.id)
+                .where(FollowUp.contact_id == previous)
+                .where(col(FollowUp.status).in_([FollowUpStatus.OPEN.value, FollowUpStatus.PLANNED.value]))
+            )
+        )
         session.exec(
             text(
                 "UPDATE slot SET booked_contact_id = CASE WHEN id = :kept THEN :id ELSE NULL END "
@@ -459,6 +523,7 @@ class Store:
                 "WHERE contact_id = :previous AND status IN ('open', 'planned')"
             ).bindparams(previous=previous, why=f"superseded by version {draft.version}")
         )
+        return released, cancelled
 
     def load_draft(self, contact_id: str) -> ContactDraft:
         """Rebuild a draft (or a signed contact, for viewing and correcting) from its rows."""
@@ -611,6 +676,7 @@ class Store:
                 .join(Professional, Slot.professional_id == Professional.id)
                 .join(Unit, Slot.unit_id == Unit.id)
                 .where(Slot.booked_contact_id == None)  # noqa: E711 (SQL IS NULL)
+                .where(Slot.taken_elsewhere == False)  # noqa: E712
                 .where(Slot.starts_at >= start)
                 .where(Slot.starts_at < until)
                 .where(Professional.service_area == service_area.value)
@@ -654,6 +720,21 @@ class Store:
                 )
                 for row, client in session.exec(query)
             ]
+
+    def set_follow_up_status(
+        self, follow_up_id: str, status: FollowUpStatus, result: str, now: datetime
+    ) -> FollowUp:
+        """Close (done, cancelled) or reopen a follow-up task, with what came of it."""
+        with self.session() as session:
+            row = session.get(FollowUp, follow_up_id)
+            if row is None or row.status == FollowUpStatus.PLANNED.value:
+                raise StoreError(_("No such follow-up: {id}").format(id=follow_up_id))
+            row.status, row.result = status.value, result
+            session.add(row)
+            session.flush()
+            enqueue(session, RecordType.FOLLOW_UP, row.id, dump(row), now)
+            session.commit()
+            return row
 
     # -- export -----------------------------------------------------------------------------
 

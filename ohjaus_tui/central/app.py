@@ -1,0 +1,122 @@
+"""The central API: an ASGI app (FastAPI) with its OpenAPI description at /openapi.json.
+
+Every route but /v1/health needs a device credential (Authorization: Bearer ...); without a
+valid one the answer is 401. Bodies over MAX_BODY_BYTES are refused with 413 before they
+are read whole; a malformed body is 422 with what was wrong. Nothing here logs record data.
+"""
+
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from .. import __version__
+from ..sync.protocol import MAX_BODY_BYTES, MAX_PAGE, DeviceInfo, ErrorBody, PullResponse, PushRequest, PushResponse
+from .db import CentralStore, Device
+
+_ERRORS = {401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+
+
+class BodyLimit:
+    """Refuse request bodies larger than the limit with 413, counting what arrives (a
+    missing or false Content-Length does not get past it)."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await _too_large(send)
+        received = 0
+        started = False
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _too_large(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send) -> None:
+    body = b'{"error":"request body too large","detail":"at most %d bytes"}' % MAX_BODY_BYTES
+    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
+    app = FastAPI(
+        title="ohjaus central API",
+        version=__version__,
+        description=(
+            "Devices push their changes (each applied once, its id the idempotency key) and "
+            "pull the region's changes in server order, only what their unit and register may see."
+        ),
+    )
+
+    def device(authorization: Annotated[str | None, Header()] = None) -> Device:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise HTTPException(401, "a device credential is needed (Authorization: Bearer ...)")
+        found = store.authenticate(authorization[len("Bearer ") :].strip(), demo=demo)
+        if found is None:
+            raise HTTPException(401, "unknown or revoked device credential")
+        return found
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(error.detail)}, status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        detail = [
+            {"where": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in error.errors()[:20]
+        ]
+        return JSONResponse({"error": "invalid request", "detail": detail}, status_code=422)
+
+    @app.get("/v1/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/device", response_model=DeviceInfo, responses=_ERRORS)
+    def who_am_i(dev: Annotated[Device, Depends(device)]) -> DeviceInfo:
+        return DeviceInfo(device_id=dev.id, name=dev.name, unit_code=dev.unit_code, registers=list(dev.registers))
+
+    @app.post("/v1/push", response_model=PushResponse, responses=_ERRORS)
+    def push(body: PushRequest, dev: Annotated[Device, Depends(device)]) -> PushResponse:
+        return PushResponse(answers=store.push(dev, body.changes))
+
+    @app.get("/v1/changes", response_model=PullResponse, responses=_ERRORS)
+    def pull(
+        dev: Annotated[Device, Depends(device)],
+        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 500,
+    ) -> PullResponse:
+        changes, last_seq, more = store.pull(dev, after, limit)
+        return PullResponse(changes=changes, last_seq=last_seq, more=more)
+
+    wrapped = BodyLimit(app, MAX_BODY_BYTES)
+    wrapped.fastapi = app  # for app.openapi() and the routes
+    return wrapped  # type: ignore[return-value]

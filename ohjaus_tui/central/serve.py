@@ -1,0 +1,66 @@
+"""`ohjaus serve`: open the central store, load the demo region when asked, run uvicorn."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from ..i18n import _
+from ..sync.protocol import RecordType
+
+
+def default_db_url() -> str:
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("ohjaus", appauthor=False)) / "central"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'central.db'}"
+
+
+def open_central(db_url: str):
+    from .db import CentralStore
+
+    if not (db_url.startswith("sqlite:///") or db_url.startswith("postgresql")):
+        raise ValueError(_("--db takes sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB"))
+    return CentralStore(db_url)
+
+
+def load_demo_region(store, today: date | None = None) -> int:
+    """The demo region's units, workers, professionals and slots, as `ohjaus demo` makes
+    them; run at every start so the slots reach as far ahead as a new demo device's."""
+    from ..context import shipped_data_dir
+    from ..demo import reference_rows
+    from ..domain.demo_region import load_demo_region as load_region
+
+    region = load_region(shipped_data_dir() / "demo")
+    units, workers, professionals, slots = reference_rows(region, today or date.today())
+    logged = 0
+    for record_type, rows in (
+        (RecordType.UNIT, units),
+        (RecordType.WORKER, workers),
+        (RecordType.PROFESSIONAL, professionals),
+        (RecordType.SLOT, slots),
+    ):
+        logged += store.load_reference(record_type, [row.model_dump(mode="json") for row in rows])
+    return logged
+
+
+def serve(db_url: str, host: str, port: int, demo: bool) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    store = open_central(db_url)
+    if demo:
+        load_demo_region(store)
+    shown = db_url.split("@")[-1] if "@" in db_url else db_url
+    print(
+        _("ohjaus central API on http://{host}:{port} (database {db}{demo}); Ctrl+C stops it.").format(
+            host=host, port=port, db=shown, demo=_(", demo region") if demo else ""
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(create_app(store, demo=demo), host=host, port=port, log_level="warning", access_log=False)
+    return 0

@@ -1,0 +1,363 @@
+"""The device's side of sync, in the store: the outbox, applying the central API's answers
+and pulled pages, and the status the screens show. Each method is one transaction.
+
+The outbox entry of a change is written by the store method that makes the change, in the
+same transaction (see `enqueue`), so a record is never saved without it, nor it without
+the record. The conflict rules are in docs/sync.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
+
+from ..domain.clock import local
+from ..domain.codes import ContactStatus, FollowUpKind, FollowUpStatus
+from ..domain.contact import new_id
+from ..i18n import _
+from ..sync.protocol import Answer, PulledChange, Reason, RecordType
+from .models import (
+    Assessment,
+    Client,
+    Contact,
+    FollowUp,
+    Outbox,
+    Outcome,
+    Professional,
+    SegmentChoice,
+    Setting,
+    Slot,
+    SyncProblem,
+    SyncRecord,
+    Unit,
+    Worker,
+)
+
+CURSOR = "sync_cursor"
+LAST_SYNC = "sync_last_at"
+LAST_ERROR = "sync_last_error"
+SERVER = "sync_server"
+TOKEN = "sync_token"
+
+_REFERENCE = {
+    RecordType.UNIT: Unit,
+    RecordType.WORKER: Worker,
+    RecordType.PROFESSIONAL: Professional,
+}
+
+
+def dump(row: Any) -> dict:
+    return row.model_dump(mode="json")
+
+
+def enqueue(session: Session, record_type: RecordType, record_id: str, data: dict, now: datetime) -> None:
+    """Write the outbox entry of a change, in the caller's transaction."""
+    base = session.get(SyncRecord, (record_type.value, record_id))
+    session.add(
+        Outbox(
+            change_id=new_id(),
+            record_type=record_type.value,
+            record_id=record_id,
+            base_seq=base.seq if base else 0,
+            data=json.dumps(data, ensure_ascii=False, sort_keys=True),
+            made_at=now,
+        )
+    )
+
+
+def contact_family(session: Session, contact_id: str) -> dict:
+    """A signed contact as one change: the contact with its assessment, segment, outcome and
+    the follow-ups it made. They are immutable together, so they travel together."""
+    contact = session.get(Contact, contact_id)
+
+    def child(model: type) -> dict | None:
+        row = session.exec(select(model).where(model.contact_id == contact_id)).first()
+        return dump(row) if row else None
+
+    follow_ups = session.exec(
+        select(FollowUp).where(FollowUp.contact_id == contact_id).order_by(FollowUp.id)
+    )
+    return {
+        "contact": dump(contact),
+        "assessment": child(Assessment),
+        "segment": child(SegmentChoice),
+        "outcome": child(Outcome),
+        "follow_ups": [dump(row) for row in follow_ups],
+    }
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    configured: bool
+    pending: int
+    problems: int  # rejected changes and conflicts the worker has not yet looked at
+    last_sync_at: datetime | None
+    last_error: str
+
+
+@dataclass(frozen=True)
+class AnswerCounts:
+    accepted: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+
+
+class SyncSide:
+    """Mixed into Store."""
+
+    def session(self):  # provided by Store
+        raise NotImplementedError
+
+    # -- configuration and status -----------------------------------------------------------
+
+    def sync_config(self) -> tuple[str | None, str | None]:
+        with self.session() as session:
+            server, token = session.get(Setting, SERVER), session.get(Setting, TOKEN)
+            return (server.value if server else None, token.value if token else None)
+
+    def sync_status(self) -> SyncStatus:
+        with self.session() as session:
+            settings = {
+                row.key: row.value
+                for row in session.exec(
+                    select(Setting).where(col(Setting.key).in_([SERVER, LAST_SYNC, LAST_ERROR]))
+                )
+            }
+            pending = session.exec(select(func.count()).select_from(Outbox)).one()
+            problems = session.exec(
+                select(func.count()).select_from(SyncProblem).where(SyncProblem.seen == False)  # noqa: E712
+            ).one()
+        last = settings.get(LAST_SYNC)
+        return SyncStatus(
+            configured=SERVER in settings,
+            pending=pending,
+            problems=problems,
+            last_sync_at=datetime.fromisoformat(last) if last else None,
+            last_error=settings.get(LAST_ERROR, ""),
+        )
+
+    def record_sync_result(self, now: datetime, error: str = "") -> None:
+        with self.session() as session:
+            if not error:
+                session.merge(Setting(key=LAST_SYNC, value=now.isoformat()))
+            session.merge(Setting(key=LAST_ERROR, value=error))
+            session.commit()
+
+    def sync_problems(self, limit: int = 200) -> list[SyncProblem]:
+        with self.session() as session:
+            query = select(SyncProblem).order_by(col(SyncProblem.at).desc()).limit(limit)
+            return list(session.exec(query))
+
+    def mark_problems_seen(self) -> None:
+        with self.session() as session:
+            session.exec(text("UPDATE sync_problem SET seen = 1 WHERE seen = 0"))
+            session.commit()
+
+    # -- push -------------------------------------------------------------------------------
+
+    def pending_changes(self, limit: int) -> list[Outbox]:
+        with self.session() as session:
+            return list(session.exec(select(Outbox).order_by(Outbox.seq).limit(limit)))
+
+    def pending_count(self) -> int:
+        with self.session() as session:
+            return session.exec(select(func.count()).select_from(Outbox)).one()
+
+    def apply_answers(self, sent: list[Outbox], answers: list[Answer], now: datetime) -> AnswerCounts:
+        """Take the server's answers to a pushed batch, in one transaction: accepted changes
+        leave the outbox; rejected ones and conflicts become problems the worker sees; a
+        booking into a slot someone else took first becomes a follow-up to rebook."""
+        by_id = {answer.change_id: answer for answer in answers}
+        accepted = rejected = conflicts = 0
+        with self.session() as session:
+            for entry in sent:
+                answer = by_id.get(entry.change_id)
+                if answer is None:
+                    continue  # not answered: stays in the outbox and goes again
+                data = json.loads(entry.data)
+                record_type = RecordType(entry.record_type)
+                if answer.status == "accepted":
+                    accepted += 1
+                    if answer.seq is not None:
+                        _remember(session, record_type, entry.record_id, answer.seq, data)
+                    if answer.reason is not None:
+                        conflicts += 1
+                        _problem(session, entry, "conflict", answer, now)
+                else:
+                    rejected += 1
+                    _problem(session, entry, "rejected", answer, now)
+                    if answer.reason == Reason.SLOT_TAKEN:
+                        self._needs_rebooking(session, data, now)
+                if answer.current is not None and answer.seq is not None:
+                    _apply(session, record_type, entry.record_id, answer.current, answer.seq)
+                session.delete(session.get(Outbox, entry.seq))
+            session.commit()
+        return AnswerCounts(accepted, rejected, conflicts)
+
+    def _needs_rebooking(self, session: Session, booking: dict, now: datetime) -> None:
+        """The slot went to another device's client first: the contact stays as signed, the
+        slot is marked taken, and the worker who booked gets a follow-up to book again."""
+        contact_id, slot_id = booking.get("contact_id"), booking.get("slot_id")
+        if not contact_id:
+            return
+        session.exec(
+            text(
+                "UPDATE slot SET booked_contact_id = NULL, taken_elsewhere = 1 "
+                "WHERE id = :slot AND booked_contact_id = :contact"
+            ).bindparams(slot=slot_id, contact=contact_id)
+        )
+        contact = session.get(Contact, contact_id)
+        slot = session.get(Slot, slot_id)
+        if contact is None:
+            return
+        when = local(slot.starts_at).strftime("%d.%m.%Y %H:%M") if slot else slot_id
+        follow_up = FollowUp(
+            id=new_id(),
+            contact_id=contact_id,
+            client_id=contact.client_id,
+            kind=FollowUpKind.REBOOK.value,
+            due=local(now).date(),
+            assignee_id=contact.worker_id,
+            status=FollowUpStatus.OPEN.value,
+            note=_("The time {when} was booked on another device first: book a new time.").format(
+                when=when
+            ),
+            created_at=now,
+        )
+        session.add(follow_up)
+        session.flush()
+        enqueue(session, RecordType.FOLLOW_UP, follow_up.id, dump(follow_up), now)
+
+    # -- pull -------------------------------------------------------------------------------
+
+    def sync_cursor(self) -> int:
+        with self.session() as session:
+            row = session.get(Setting, CURSOR)
+            return int(row.value) if row else 0
+
+    def apply_page(self, changes: list[PulledChange], last_seq: int) -> int:
+        """Apply one pulled page and store the cursor, in one transaction: a device killed
+        mid-pull pulls the page again and applies it again, to the same result."""
+        applied = 0
+        with self.session() as session:
+            session.exec(text("PRAGMA defer_foreign_keys = ON"))
+            pending = _pending_records(session)
+            for change in changes:
+                if (change.type.value, change.record_id) in pending:
+                    continue  # a local edit is on its way; the server's answer decides
+                _apply(session, change.type, change.record_id, change.data, change.seq)
+                applied += 1
+            session.merge(Setting(key=CURSOR, value=str(last_seq)))
+            session.commit()
+        return applied
+
+
+def _pending_records(session: Session) -> set[tuple[str, str]]:
+    rows = session.exec(select(Outbox.record_type, Outbox.record_id))
+    pending = set()
+    for record_type, record_id in rows:
+        if record_type == RecordType.BOOKING.value:
+            pending.add((RecordType.SLOT.value, record_id))
+        else:
+            pending.add((record_type, record_id))
+    return pending
+
+
+def _remember(session: Session, record_type: RecordType, record_id: str, seq: int, data: dict) -> None:
+    if record_type == RecordType.CONTACT:
+        for follow_up in data.get("follow_ups", []):
+            session.merge(SyncRecord(record_type="follow_up", record_id=follow_up["id"], seq=seq))
+    if record_type == RecordType.BOOKING:
+        record_type, record_id = RecordType.SLOT, data.get("slot_id", record_id)
+    session.merge(SyncRecord(record_type=record_type.value, record_id=record_id, seq=seq))
+
+
+def _problem(session: Session, entry: Outbox, kind: str, answer: Answer, now: datetime) -> None:
+    exists = session.exec(
+        select(SyncProblem).where(SyncProblem.change_id == entry.change_id).where(SyncProblem.kind == kind)
+    ).first()
+    if exists:
+        return
+    session.add(
+        SyncProblem(
+            id=new_id(),
+            change_id=entry.change_id,
+            kind=kind,
+            record_type=entry.record_type,
+            record_id=entry.record_id,
+            reason=(answer.reason or Reason.INVALID).value,
+            detail=answer.detail[:2000],
+            data=entry.data,
+            at=now,
+        )
+    )
+
+
+def _apply(session: Session, record_type: RecordType, record_id: str, data: dict, seq: int) -> None:
+    """Make the local copy of a record equal to the server's version."""
+    if record_type in _REFERENCE:
+        session.merge(_REFERENCE[record_type].model_validate(data))
+    elif record_type == RecordType.SLOT:
+        _apply_slot(session, data)
+    elif record_type == RecordType.CLIENT:
+        _apply_client(session, data)
+    elif record_type == RecordType.CONTACT:
+        _apply_contact(session, data)
+    elif record_type == RecordType.FOLLOW_UP:
+        session.merge(FollowUp.model_validate(data))
+    elif record_type == RecordType.BOOKING:
+        return
+    session.flush()
+    session.merge(SyncRecord(record_type=record_type.value, record_id=record_id, seq=seq))
+
+
+def _apply_slot(session: Session, data: dict) -> None:
+    holder = data.get("booked_contact_id")
+    known = holder is not None and session.get(Contact, holder) is not None
+    local_row = session.get(Slot, data["id"])
+    if holder is None and local_row is not None and local_row.booked_contact_id:
+        draft = session.get(Contact, local_row.booked_contact_id)
+        if draft is not None and draft.status == ContactStatus.DRAFT.value:
+            holder, known = local_row.booked_contact_id, True  # a local draft's hold stays
+    slot = Slot.model_validate(
+        {**data, "booked_contact_id": holder if known else None, "taken_elsewhere": holder is not None and not known}
+    )
+    session.merge(slot)
+
+
+def _apply_client(session: Session, data: dict) -> None:
+    client = Client.model_validate(data)
+    if client.identity_code:
+        other = session.exec(
+            select(Client.id)
+            .where(Client.identity_code == client.identity_code)
+            .where(Client.id != client.id)
+        ).first()
+        if other is not None:
+            # An older local record of the same person under another id: keep both apart
+            # rather than break the page; the code goes on the newer one only.
+            client.identity_code = None
+    session.merge(client)
+
+
+def _apply_contact(session: Session, data: dict) -> None:
+    contact_data = data["contact"]
+    if session.get(Contact, contact_data["id"]) is not None:
+        return  # signed contacts never change: the copy here is the same
+    contact = Contact.model_validate({**contact_data, "status": ContactStatus.DRAFT.value})
+    session.add(contact)
+    session.flush()
+    for key, model in (("assessment", Assessment), ("segment", SegmentChoice), ("outcome", Outcome)):
+        if data.get(key):
+            session.add(model.model_validate(data[key]))
+    for follow_up in data.get("follow_ups", []):
+        session.merge(FollowUp.model_validate(follow_up))
+    session.flush()
+    session.exec(
+        text("UPDATE contact SET status = 'signed' WHERE id = :id").bindparams(id=contact.id)
+    )

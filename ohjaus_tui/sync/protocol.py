@@ -1,0 +1,122 @@
+"""The sync protocol between a device and the central API, shared by both sides.
+
+A change is one record as a whole (never a field patch), sent with a UUID that is its
+idempotency key and the server sequence of the version it was made on (`base_seq`).
+Push: POST /v1/push with up to MAX_BATCH changes, applied in one transaction, one answer
+per change. Pull: GET /v1/changes?after=SEQ&limit=N, the accepted changes in server order.
+The conflict rule of every record type is in docs/sync.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_VERSION = "v1"
+MAX_BATCH = 500  # changes in one push
+MAX_PAGE = 1000  # changes in one pull page
+MAX_BODY_BYTES = 4 * 1024 * 1024  # a push body larger than this is refused with 413
+MAX_TEXT = 20_000  # characters in any one text field of a record
+
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+class RecordType(StrEnum):
+    # Made on devices and pushed.
+    CLIENT = "client"
+    CONTACT = "contact"  # a signed contact with its assessment, segment, outcome, follow-ups
+    FOLLOW_UP = "follow_up"
+    BOOKING = "booking"  # a slot taken for a contact, or given back
+    # The region's reference data: made on the server, pulled by every device.
+    UNIT = "unit"
+    WORKER = "worker"
+    PROFESSIONAL = "professional"
+    SLOT = "slot"
+
+
+PUSHED_TYPES = (RecordType.CLIENT, RecordType.CONTACT, RecordType.FOLLOW_UP, RecordType.BOOKING)
+
+
+class Reason(StrEnum):
+    """Why a change was rejected or answered with a conflict; devices translate the codes."""
+
+    INVALID = "invalid"  # a field is missing, of the wrong type or too long
+    OUT_OF_SCOPE = "out_of_scope"  # not the device's unit or register
+    UNKNOWN_REFERENCE = "unknown_reference"  # refers to a record the server does not have
+    IMMUTABLE = "immutable"  # a signed contact sent again with other content
+    SLOT_TAKEN = "slot_taken"  # another device booked the slot first
+    FOLLOW_UP_CLOSED = "follow_up_closed"  # done or cancelled on another device first
+    CONCURRENT_EDIT = "concurrent_edit"  # accepted, the other version kept as a conflict
+    TWO_CORRECTIONS = "two_corrections"  # accepted; another correction of the same contact exists
+
+
+class Change(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=UUID_PATTERN, description="the change's idempotency key")
+    type: Literal["client", "contact", "follow_up", "booking"]
+    record_id: str = Field(min_length=1, max_length=64)
+    base_seq: int = Field(default=0, ge=0, description="server sequence the change was made on")
+    data: dict[str, Any]
+
+
+class PushRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    changes: list[Change] = Field(max_length=MAX_BATCH)
+
+
+class Answer(BaseModel):
+    change_id: str
+    status: Literal["accepted", "rejected"]
+    seq: int | None = Field(default=None, description="server sequence of the record's version")
+    reason: Reason | None = None
+    detail: str = ""
+    current: dict[str, Any] | None = Field(
+        default=None, description="the server's version, when the change was not taken as sent"
+    )
+
+
+class PushResponse(BaseModel):
+    answers: list[Answer]
+
+
+class PulledChange(BaseModel):
+    seq: int
+    type: RecordType
+    record_id: str
+    data: dict[str, Any]
+
+
+class PullResponse(BaseModel):
+    changes: list[PulledChange]
+    last_seq: int = Field(description="the cursor to store once this page is applied")
+    more: bool
+
+
+class DeviceInfo(BaseModel):
+    device_id: str
+    name: str
+    unit_code: str
+    registers: list[str]
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: Any = None
+
+
+DEMO_KEY = b"ohjaus-demo-devices-only"  # public on purpose: accepted only by `serve --demo`
+
+
+def demo_token(device_id: str, unit_code: str, registers: Iterable[str]) -> str:
+    """The credential of a demo device: `serve --demo` enrols it on first use. A server
+    started without --demo refuses it like any unknown credential."""
+    body = f"{device_id}.{unit_code}.{'+'.join(registers)}"
+    mac = hmac.new(DEMO_KEY, body.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"demo.{body}.{mac}"
