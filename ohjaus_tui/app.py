@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 from textual.app import App
+from textual.binding import Binding
 
 from .context import Context
 from .i18n import _
 from .screens.login import LoginScreen
 
 
+def sync_interval() -> float:
+    """Seconds between background sync rounds (OHJAUS_SYNC_INTERVAL, default 60)."""
+    try:
+        return max(5.0, float(os.environ.get("OHJAUS_SYNC_INTERVAL", "60")))
+    except ValueError:
+        return 60.0
+
+
+@dataclass
+class SyncState:
+    status: Any = None  # store.sync_side.SyncStatus
+    online: bool = False
+    running: bool = False
+
+
 class OhjausApp(App):
     TITLE = "ohjaus"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f5", "sync_now", _("Sync")),
+        Binding("f6", "sync_view", _("Sync view")),
+    ]
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()
         self.ctx = ctx
+        self.sync_state = SyncState()
+        self._sync_timer = None
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -33,6 +58,59 @@ class OhjausApp(App):
         self.ctx.worker = worker
         self.ctx.unit = self.ctx.store.unit(worker.unit_id)
         self.switch_screen(HomeScreen())
+        self.start_sync()
+
+    # -- sync: a background worker on a timer and on F5; typing never waits for it ---------
+
+    def start_sync(self) -> None:
+        self.refresh_sync_status()
+        if self._sync_timer is None and self.sync_state.status.configured:
+            self._sync_timer = self.set_interval(sync_interval(), self.action_sync_now)
+            self.call_later(self.action_sync_now)
+
+    def refresh_sync_status(self) -> None:
+        self.sync_state.status = self.ctx.store.sync_status()
+
+    def action_sync_now(self) -> None:
+        if self.ctx.worker is None or self.sync_state.running:
+            return
+        self.refresh_sync_status()
+        if not self.sync_state.status.configured:
+            self.notify(_("This device is not connected to a central API."), severity="warning")
+            return
+        self.sync_state.running = True
+        self.run_worker(self._sync_round, thread=True, exclusive=True, group="sync", exit_on_error=False)
+
+    def _sync_round(self) -> None:
+        from .sync.client import SyncError, sync_once
+
+        try:
+            result = sync_once(self.ctx.store, self.ctx.clock)
+            online, message = True, None
+        except SyncError as error:
+            online, message, result = False, str(error), None
+        except Exception as error:  # a disk problem in the store, say: shown, not fatal
+            online, message, result = False, str(error), None
+        status = self.ctx.store.sync_status()
+        self.call_from_thread(self._sync_done, online, status, result, message)
+
+    def _sync_done(self, online: bool, status, result, message: str | None) -> None:
+        self.sync_state.online, self.sync_state.running, self.sync_state.status = online, False, status
+        if result is not None and (result.rejected or result.conflicts):
+            self.notify(
+                _("The central API rejected {rejected} and found {conflicts} conflicts: F6 shows them.").format(
+                    rejected=result.rejected, conflicts=result.conflicts
+                ),
+                severity="warning",
+                timeout=10,
+            )
+
+    def action_sync_view(self) -> None:
+        from .screens.sync_view import SyncViewScreen
+
+        if self.ctx.worker is None or isinstance(self.screen, SyncViewScreen):
+            return
+        self.push_screen(SyncViewScreen())
 
     def _fatal_error(self) -> None:
         """An unexpected error: one clear line on exit instead of a traceback with locals

@@ -87,7 +87,7 @@ def make_demo(
         rng = random.Random(seed)
         store.add_all(*reference_rows(region, today))
         # Records made with one seed and unit have the same ids on every demo device.
-        with seeded_ids(f"{seed}:{unit_code}:{today.isoformat()}"):
+        with seeded_ids(f"{seed}:{unit_code}:{'+'.join(registers)}:{today.isoformat()}"):
             client_rows = _clients(store, region, names, rng, clients, today)
             contacts = _contacts(
                 store, shipped, region, phrases, rng, client_rows, contacts, unit_code, registers, today

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from ohjaus_tui.context import Context, load_shipped
 from ohjaus_tui.demo import make_demo
 from ohjaus_tui.domain.clock import HELSINKI
 from ohjaus_tui.i18n import set_language
+from ohjaus_tui.store.directory import DB_NAME
 from ohjaus_tui.store.store import Store
 
 # A Wednesday morning; every test and snapshot sees the same day.
@@ -37,6 +39,12 @@ def shipped():
 def demo_template(tmp_path_factory: pytest.TempPathFactory, shipped) -> Path:
     directory = tmp_path_factory.mktemp("demo-template")
     make_demo(directory, clients=80, contacts=40, seed=DEMO_SEED, today=FIXED_NOW.date(), shipped=shipped)
+    # Screen tests run without a central API (a demo server on this machine must not see
+    # them); the sync tests connect their own devices.
+    connection = sqlite3.connect(directory / DB_NAME)
+    with connection:
+        connection.execute("DELETE FROM setting WHERE key IN ('sync_server', 'sync_token')")
+    connection.close()
     return directory
 
 
@@ -62,3 +70,50 @@ def build_app(data_dir: Path, shipped=None) -> OhjausApp:
 @pytest.fixture
 def app(data_dir: Path, shipped) -> OhjausApp:
     return build_app(data_dir, shipped)
+
+
+# -- sync: a real central server per test (SQLite, and PostgreSQL when reachable) --------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path) -> str:
+    from .sync_helpers import PG_ENV, postgres_url, reset_database
+
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'central.db'}"
+    url = postgres_url()
+    if url is None:
+        pytest.skip(f"no PostgreSQL reachable: set {PG_ENV} to a database URL (.ci/run does)")
+    reset_database(url)
+    return url
+
+
+@pytest.fixture
+def server(db_url: str, tmp_path: Path):
+    from .sync_helpers import CentralServer
+
+    central = CentralServer(db_url, tmp_path / "server.log").start()
+    yield central
+    central.stop()
+
+
+@pytest.fixture(scope="session")
+def device_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("device-templates")
+
+
+@pytest.fixture
+def devices(device_templates: Path, tmp_path: Path, server):
+    """make(name, unit=..., registers=...) -> a device connected to `server`."""
+    from .sync_helpers import new_device
+
+    made = []
+
+    def make(name: str, unit: str = "JL-KESK", registers=("health", "social"), **kwargs):
+        device = new_device(device_templates, tmp_path / name, server.url, unit, tuple(registers), **kwargs)
+        made.append(device)
+        return device
+
+    yield make
+    for device in made:
+        device.close()

@@ -12,6 +12,7 @@ from ..domain.contact import ContactDraft, Step, step_problems
 from ..domain.errors import DomainError
 from ..i18n import _
 from ..widgets.step_bar import StepBar
+from ..widgets.sync_badge import SyncBadge
 from .confirm import ConfirmScreen
 from .steps.assessment import AssessmentStep
 from .steps.base import StepPanel
@@ -55,6 +56,7 @@ class ContactScreen(Screen):
             for step, panel in PANELS.items():
                 yield panel(id=f"step-{int(step)}")
         yield Static(id="problems")
+        yield SyncBadge()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -157,6 +159,7 @@ class ContactScreen(Screen):
             return
         self.app.notify(_("Contact signed."), timeout=4)
         self.dismiss(self.draft.id)
+        self.app.action_sync_now()  # type: ignore[attr-defined]  (on its way at once, if online)
 
     def action_discard(self) -> None:
         def discard(yes: bool | None) -> None:

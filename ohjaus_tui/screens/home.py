@@ -13,6 +13,7 @@ from ..domain.clock import local
 from ..domain.codes import Role
 from ..domain.contact import ContactDraft
 from ..i18n import _
+from ..widgets.sync_badge import SyncBadge
 from .confirm import ConfirmScreen
 from .contact import ContactScreen
 
@@ -61,6 +62,7 @@ class HomeScreen(Screen):
         yield DataTable(id="follow-ups", cursor_type="row")
         yield Label(_("Recently signed (C makes a correction)"), id="recent-label")
         yield RecentList(id="recent")
+        yield SyncBadge()
         yield Footer()
 
     def on_mount(self) -> None:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import func, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from ..domain.clock import local
@@ -243,18 +244,155 @@ class SyncSide:
     def apply_page(self, changes: list[PulledChange], last_seq: int) -> int:
         """Apply one pulled page and store the cursor, in one transaction: a device killed
         mid-pull pulls the page again and applies it again, to the same result."""
-        applied = 0
         with self.session() as session:
             session.exec(text("PRAGMA defer_foreign_keys = ON"))
             pending = _pending_records(session)
+            latest: dict[tuple[RecordType, str], PulledChange] = {}
             for change in changes:
                 if (change.type.value, change.record_id) in pending:
                     continue  # a local edit is on its way; the server's answer decides
-                _apply(session, change.type, change.record_id, change.data, change.seq)
-                applied += 1
+                latest.pop((change.type, change.record_id), None)
+                latest[(change.type, change.record_id)] = change
+            by_type: dict[RecordType, list[PulledChange]] = {}
+            for (record_type, _id), change in latest.items():
+                by_type.setdefault(record_type, []).append(change)
+            for record_type in _APPLY_ORDER:
+                if by_type.get(record_type):
+                    _apply_many(session, record_type, [c.data for c in by_type[record_type]])
+            if latest:
+                _upsert(
+                    session,
+                    SyncRecord,
+                    [
+                        {"record_type": c.type.value, "record_id": c.record_id, "seq": c.seq}
+                        for c in latest.values()
+                        if c.type != RecordType.BOOKING
+                    ],
+                    keys=("record_type", "record_id"),
+                )
             session.merge(Setting(key=CURSOR, value=str(last_seq)))
             session.commit()
-        return applied
+        return len(latest)
+
+
+_APPLY_ORDER = (
+    RecordType.UNIT,
+    RecordType.WORKER,
+    RecordType.PROFESSIONAL,
+    RecordType.CLIENT,
+    RecordType.CONTACT,
+    RecordType.FOLLOW_UP,
+    RecordType.SLOT,
+)
+
+
+def _upsert(session: Session, model: type, rows: list[dict], keys: tuple[str, ...] = ("id",)) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE for many rows at once."""
+    if not rows:
+        return
+    table = model.__table__
+    statement = sqlite_insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
+    )
+    session.execute(statement, rows)
+
+
+def _apply_many(session: Session, record_type: RecordType, items: list[dict]) -> None:
+    if record_type in _REFERENCE:
+        model = _REFERENCE[record_type]
+        _upsert(session, model, [model.model_validate(d).model_dump() for d in items])
+    elif record_type == RecordType.CLIENT:
+        _upsert(session, Client, _clients(session, items))
+    elif record_type == RecordType.FOLLOW_UP:
+        _upsert(session, FollowUp, [FollowUp.model_validate(d).model_dump() for d in items])
+    elif record_type == RecordType.CONTACT:
+        _insert_contacts(session, items)
+    elif record_type == RecordType.SLOT:
+        _upsert(session, Slot, _slots(session, items))
+
+
+def _clients(session: Session, items: list[dict]) -> list[dict]:
+    rows = [Client.model_validate(d).model_dump() for d in items]
+    codes = [row["identity_code"] for row in rows if row["identity_code"]]
+    taken: dict[str, str] = {}
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        taken.update(
+            session.exec(select(Client.identity_code, Client.id).where(col(Client.identity_code).in_(chunk))).all()
+        )
+    for row in rows:
+        other = taken.get(row["identity_code"]) if row["identity_code"] else None
+        if other is not None and other != row["id"]:
+            # An older local record of the same person under another id: keep both apart
+            # rather than break the page; the code stays on the older one.
+            row["identity_code"] = None
+    return rows
+
+
+def _existing(session: Session, model: type, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(session.exec(select(model.id).where(col(model.id).in_(chunk))).all())
+    return found
+
+
+def _insert_contacts(session: Session, items: list[dict]) -> None:
+    """Signed contacts never change: one already here is the same. New ones go in as drafts
+    with their parts, then are signed, so the immutability triggers stay as they are."""
+    existing = _existing(session, Contact, [d["contact"]["id"] for d in items])
+    new = [d for d in items if d["contact"]["id"] not in existing]
+    if not new:
+        return
+    contacts = []
+    for d in new:
+        row = Contact.model_validate(d["contact"]).model_dump()
+        row["status"] = ContactStatus.DRAFT.value
+        contacts.append(row)
+    session.execute(sqlite_insert(Contact.__table__), contacts)
+    for key, model in (("assessment", Assessment), ("segment", SegmentChoice), ("outcome", Outcome)):
+        rows = [model.model_validate(d[key]).model_dump() for d in new if d.get(key)]
+        if rows:
+            session.execute(sqlite_insert(model.__table__), rows)
+    _upsert(session, FollowUp, [FollowUp.model_validate(f).model_dump() for d in new for f in d.get("follow_ups", [])])
+    ids = [row["id"] for row in contacts]
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(Contact.__table__)
+            .where(Contact.__table__.c.id.in_(ids[start : start + 500]))
+            .values(status=ContactStatus.SIGNED.value)
+        )
+
+
+def _slots(session: Session, items: list[dict]) -> list[dict]:
+    """A slot booked by a contact this device may not see is marked taken elsewhere; a
+    slot held by a local draft keeps the hold until the server gives it to someone else."""
+    holders = [d["booked_contact_id"] for d in items if d.get("booked_contact_id")]
+    known = _existing(session, Contact, holders)
+    local_holds: dict[str, str] = {}
+    ids = [d["id"] for d in items]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        local_holds.update(
+            session.exec(
+                select(Slot.id, Slot.booked_contact_id)
+                .join(Contact, Contact.id == Slot.booked_contact_id)
+                .where(col(Slot.id).in_(chunk))
+                .where(Contact.status == ContactStatus.DRAFT.value)
+            ).all()
+        )
+    rows = []
+    for d in items:
+        row = Slot.model_validate({**d, "taken_elsewhere": False}).model_dump()
+        holder = row["booked_contact_id"]
+        if holder is None and row["id"] in local_holds:
+            row["booked_contact_id"] = local_holds[row["id"]]
+        elif holder is not None and holder not in known:
+            row["booked_contact_id"], row["taken_elsewhere"] = None, True
+        rows.append(row)
+    return rows
 
 
 def _pending_records(session: Session) -> set[tuple[str, str]]:
@@ -299,65 +437,8 @@ def _problem(session: Session, entry: Outbox, kind: str, answer: Answer, now: da
 
 
 def _apply(session: Session, record_type: RecordType, record_id: str, data: dict, seq: int) -> None:
-    """Make the local copy of a record equal to the server's version."""
-    if record_type in _REFERENCE:
-        session.merge(_REFERENCE[record_type].model_validate(data))
-    elif record_type == RecordType.SLOT:
-        _apply_slot(session, data)
-    elif record_type == RecordType.CLIENT:
-        _apply_client(session, data)
-    elif record_type == RecordType.CONTACT:
-        _apply_contact(session, data)
-    elif record_type == RecordType.FOLLOW_UP:
-        session.merge(FollowUp.model_validate(data))
-    elif record_type == RecordType.BOOKING:
+    """Make the local copy of one record equal to the server's version."""
+    if record_type == RecordType.BOOKING:
         return
-    session.flush()
+    _apply_many(session, record_type, [data])
     session.merge(SyncRecord(record_type=record_type.value, record_id=record_id, seq=seq))
-
-
-def _apply_slot(session: Session, data: dict) -> None:
-    holder = data.get("booked_contact_id")
-    known = holder is not None and session.get(Contact, holder) is not None
-    local_row = session.get(Slot, data["id"])
-    if holder is None and local_row is not None and local_row.booked_contact_id:
-        draft = session.get(Contact, local_row.booked_contact_id)
-        if draft is not None and draft.status == ContactStatus.DRAFT.value:
-            holder, known = local_row.booked_contact_id, True  # a local draft's hold stays
-    slot = Slot.model_validate(
-        {**data, "booked_contact_id": holder if known else None, "taken_elsewhere": holder is not None and not known}
-    )
-    session.merge(slot)
-
-
-def _apply_client(session: Session, data: dict) -> None:
-    client = Client.model_validate(data)
-    if client.identity_code:
-        other = session.exec(
-            select(Client.id)
-            .where(Client.identity_code == client.identity_code)
-            .where(Client.id != client.id)
-        ).first()
-        if other is not None:
-            # An older local record of the same person under another id: keep both apart
-            # rather than break the page; the code goes on the newer one only.
-            client.identity_code = None
-    session.merge(client)
-
-
-def _apply_contact(session: Session, data: dict) -> None:
-    contact_data = data["contact"]
-    if session.get(Contact, contact_data["id"]) is not None:
-        return  # signed contacts never change: the copy here is the same
-    contact = Contact.model_validate({**contact_data, "status": ContactStatus.DRAFT.value})
-    session.add(contact)
-    session.flush()
-    for key, model in (("assessment", Assessment), ("segment", SegmentChoice), ("outcome", Outcome)):
-        if data.get(key):
-            session.add(model.model_validate(data[key]))
-    for follow_up in data.get("follow_ups", []):
-        session.merge(FollowUp.model_validate(follow_up))
-    session.flush()
-    session.exec(
-        text("UPDATE contact SET status = 'signed' WHERE id = :id").bindparams(id=contact.id)
-    )

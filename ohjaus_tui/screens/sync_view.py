@@ -1,0 +1,88 @@
+"""Rejected changes and conflicts, so nothing the central API refused goes unseen."""
+
+from __future__ import annotations
+
+import json
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ..domain.clock import local
+from ..i18n import N_, _
+from ..widgets.sync_badge import SyncBadge
+
+REASONS = {
+    "invalid": N_("The central API could not read the record"),
+    "out_of_scope": N_("Not of this device's unit or register"),
+    "unknown_reference": N_("Refers to a record the central API does not have"),
+    "immutable": N_("A signed contact was sent again with other content"),
+    "slot_taken": N_("The time was booked on another device first: a follow-up to rebook was made"),
+    "follow_up_closed": N_("The follow-up was closed on another device first"),
+    "concurrent_edit": N_("Changed on another device too: this version was kept, the other saved"),
+    "two_corrections": N_("Another correction of the same contact exists: both kept"),
+}
+
+KINDS = {"rejected": N_("Rejected"), "conflict": N_("Conflict")}
+RECORDS = {
+    "client": N_("Client"),
+    "contact": N_("Contact"),
+    "follow_up": N_("Follow-up"),
+    "booking": N_("Booking"),
+}
+
+
+def describe(record_type: str, data: str) -> str:
+    """A short, recognisable description of the record a problem is about."""
+    try:
+        record = json.loads(data)
+    except ValueError:
+        return ""
+    if record_type == "client":
+        return f"{record.get('last_name', '')} {record.get('first_name', '')}".strip()
+    if record_type == "contact":
+        contact = record.get("contact", {})
+        return f"{contact.get('reason', '')[:40]}"
+    if record_type == "follow_up":
+        return f"{record.get('due', '')} {record.get('note', '')[:30]}".strip()
+    return ""
+
+
+class SyncViewScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", _("Back")),
+        Binding("f5", "app.sync_now", _("Sync now")),
+    ]
+
+    DEFAULT_CSS = """
+    SyncViewScreen #sync-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
+    SyncViewScreen #sync-empty { margin: 1 2; color: $text-muted; }
+    SyncViewScreen DataTable { height: 1fr; margin: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(_("Sync: rejected changes and conflicts"), id="sync-title")
+        yield Static(id="sync-empty")
+        yield DataTable(id="sync-problems", cursor_type="row")
+        yield SyncBadge()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("When"), _("What"), _("Record"), _("Why"))
+        store = self.app.ctx.store  # type: ignore[attr-defined]
+        problems = store.sync_problems()
+        for problem in problems:
+            table.add_row(
+                local(problem.at).strftime("%d.%m. %H:%M"),
+                _(KINDS.get(problem.kind, problem.kind)),
+                f"{_(RECORDS.get(problem.record_type, problem.record_type))} {describe(problem.record_type, problem.data)}",
+                _(REASONS[problem.reason]) if problem.reason in REASONS else problem.reason,
+                key=problem.id,
+            )
+        self.query_one("#sync-empty", Static).update(
+            "" if problems else _("Nothing was rejected and there are no conflicts.")
+        )
+        store.mark_problems_seen()
+        table.focus()

@@ -1,0 +1,54 @@
+"""The always-visible sync status: online or offline, last sync, changes waiting, problems."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..domain.clock import local
+from ..i18n import _, ngettext
+
+
+class SyncBadge(Static):
+    DEFAULT_CSS = """
+    SyncBadge { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    """
+
+    def on_mount(self) -> None:
+        self.update_status()
+        self.set_interval(2, self.update_status)
+
+    def update_status(self) -> None:
+        state = getattr(self.app, "sync_state", None)
+        if state is None:
+            return
+        if self.app.ctx.worker is not None:  # type: ignore[attr-defined]
+            self.app.refresh_sync_status()  # type: ignore[attr-defined]
+        self.update(render_status(state))
+
+
+def render_status(state) -> Text:
+    status = state.status
+    if status is None:
+        return Text(_("Sync: starting"))
+    text = Text()
+    if not status.configured:
+        text.append(_("Sync: not connected to a central API (ohjaus connect)"))
+    elif state.running:
+        text.append("◐ " + _("Syncing…"), style="bold")
+    elif state.online:
+        text.append("● " + _("Online"), style="bold green")
+    else:
+        text.append("○ " + _("Offline"), style="bold yellow")
+    if status.last_sync_at is not None:
+        text.append("  " + _("last sync {time}").format(time=local(status.last_sync_at).strftime("%d.%m. %H:%M")))
+    text.append("  " + ngettext("{n} change waiting", "{n} changes waiting", status.pending).format(n=status.pending))
+    if status.problems:
+        text.append("  ")
+        text.append(
+            ngettext("{n} problem (F6)", "{n} problems (F6)", status.problems).format(n=status.problems),
+            style="bold red",
+        )
+    if status.configured and not state.online and not state.running and status.last_error:
+        text.append("  " + status.last_error, style="italic")
+    return text

@@ -1,0 +1,259 @@
+"""Real central servers and real device directories for the sync tests.
+
+`CentralServer` runs `ohjaus serve --demo` as a child process on a free loopback port (so it
+can be SIGKILLed and restarted), on SQLite or PostgreSQL. `Device` is a demo data directory
+with its own store and credential; its edits go through the same store methods as the
+screens'. Nothing here mocks the transport.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+from ohjaus_tui.demo import make_demo
+from ohjaus_tui.domain.clock import now
+from ohjaus_tui.domain.codes import FollowUpKind, Language, OutcomeKind, Segment, ServiceArea, Urgency
+from ohjaus_tui.domain.contact import ContactDraft
+from ohjaus_tui.domain.identity import make_identity_code
+from ohjaus_tui.store.store import Store
+from ohjaus_tui.store.sync_side import SERVER, TOKEN
+from ohjaus_tui.sync.client import SyncClient, SyncError
+from ohjaus_tui.sync.protocol import demo_token
+
+PG_ENV = "OHJAUS_TEST_PG"  # e.g. postgresql://ohjaus:ohjaus@127.0.0.1/ohjaus_test
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres_url() -> str | None:
+    """The test PostgreSQL, or None with pytest told why (skipped, never silently passed)."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        return None
+    try:
+        import psycopg
+
+        psycopg.connect(url, connect_timeout=3).close()
+    except Exception:
+        return None
+    return url
+
+
+def reset_database(url: str) -> None:
+    """An empty central database for one test."""
+    if url.startswith("postgresql"):
+        from ohjaus_tui.central.db import CentralStore, metadata
+
+        store = CentralStore(url)
+        metadata.drop_all(store.engine)
+        store.close()
+
+
+class CentralServer:
+    def __init__(self, db_url: str, log: Path) -> None:
+        self.db_url = db_url
+        self.port = free_port()
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "CentralServer":
+        command = [sys.executable, "-m", "ohjaus_tui.cli", "serve", "--demo", "--db", self.db_url, "--port", str(self.port)]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=log, cwd=ROOT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server stopped: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the server did not start in 30 s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def central(self):
+        """The server's database, read directly (for assertions)."""
+        from ohjaus_tui.central.db import CentralStore
+
+        return CentralStore(self.db_url)
+
+
+class Device:
+    """A device data directory with a credential of its own."""
+
+    def __init__(self, path: Path, server_url: str, unit: str = "JL-KESK", registers=("health", "social")) -> None:
+        self.path = path
+        self.unit = unit
+        self.store = Store(path)
+        self.store.set_setting(SERVER, server_url)
+        self.store.set_setting(TOKEN, demo_token(str(uuid.uuid4()), unit, registers))
+
+    def client(self, server: str | None = None, **kwargs) -> SyncClient:
+        configured, token = self.store.sync_config()
+        return SyncClient(self.store, server or configured, token, clock=now, **kwargs)
+
+    def sync(self, server: str | None = None, **kwargs):
+        with self.client(server, **kwargs) as client:
+            return client.round()
+
+    def try_sync(self, server: str | None = None, **kwargs) -> bool:
+        try:
+            self.sync(server, **kwargs)
+            return True
+        except SyncError:
+            return False
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- edits, as the screens make them ----------------------------------------------------
+
+    def worker(self, register: str = "health"):
+        return next(
+            w for w in self.store.workers()
+            if self.store.unit(w.unit_id).code == self.unit and w.sector == register and w.role != "team_lead"
+        )
+
+    def add_client(self, born: date, individual: int, first: str = "Testi", phone: str | None = None):
+        return self.store.add_client(
+            first_name=first,
+            last_name="Asiakas",
+            identity_code=make_identity_code(born, individual),
+            phone=phone,
+            language=Language.FI,
+            municipality="Järvilaakso",
+            created_by=self.worker().id,
+            now=now(),
+            allow_temporary=True,
+        )
+
+    def sign_contact(
+        self, client_id: str | None, reason: str = "Testi", slot_id: str | None = None, follow_up: bool = True
+    ) -> ContactDraft:
+        worker = self.worker()
+        started = now().replace(microsecond=0)
+        draft = ContactDraft(
+            worker_id=worker.id,
+            unit_id=worker.unit_id,
+            started_at=started,
+            client_id=client_id,
+            anonymous=client_id is None,
+            reason=reason,
+            service_area=ServiceArea.HEALTH,
+            protocol_id="advice_only",
+            protocol_version=1,
+            answers={"has_symptoms_or_worry": False},
+            suggested_urgency=Urgency.SELF_CARE,
+            urgency=Urgency.SELF_CARE,
+            suggested_segment=Segment.ADVICE,
+            segment=Segment.ADVICE,
+        )
+        if slot_id:
+            draft.outcome_kind, draft.slot_id = OutcomeKind.BOOKING, slot_id
+            draft.urgency = draft.suggested_urgency = Urgency.NON_URGENT
+            draft.segment = draft.suggested_segment = Segment.CLEAR_NEED
+        else:
+            draft.outcome_kind, draft.advice_text = OutcomeKind.ADVICE, "Lepoa ja nestettä."
+        if follow_up and client_id:
+            draft.follow_up_kind = FollowUpKind.CALLBACK
+            draft.follow_up_due = started.date() + timedelta(days=2)
+            draft.follow_up_assignee_id = worker.id
+        self.store.sign(draft, started)
+        return draft
+
+    def free_slot(self, index: int = 0) -> str:
+        start = now()
+        offers = [
+            o for o in self.store.free_slots(ServiceArea.HEALTH, start, start + timedelta(days=14))
+        ]
+        return offers[index].slot_id
+
+    # -- what the device holds ---------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, dict]:
+        """Every synced record (not drafts, not reference data) as plain JSON."""
+        records: dict[str, dict] = {}
+        for row in self.store.export_records():
+            kind = row["type"]
+            if kind in ("unit", "worker", "professional"):
+                continue
+            if kind == "contact" and row["status"] != "signed":
+                continue
+            if kind in ("assessment", "segment", "outcome") and not self._signed(row["contact_id"]):
+                continue
+            if kind == "follow_up" and row["status"] == "planned":
+                continue
+            if kind == "slot":
+                if not row["booked_contact_id"] and not row["taken_elsewhere"]:
+                    continue
+            records[f"{kind}:{row['id']}"] = row
+        return records
+
+    def _signed(self, contact_id: str) -> bool:
+        return self.store.contact_status(contact_id).value == "signed"
+
+
+def device_template(base: Path, unit: str, registers: tuple[str, ...], contacts: int = 6, clients: int = 25) -> Path:
+    """A demo device made once per (unit, registers, size); copies start from it."""
+    path = base / f"{unit}-{'+'.join(registers)}-{contacts}-{clients}"
+    if not path.exists():
+        make_demo(path, clients=clients, contacts=contacts, unit_code=unit, registers=registers, seed=11, today=date.today())
+    return path
+
+
+def new_device(templates: Path, target: Path, server_url: str, unit: str = "JL-KESK", registers=("health", "social"), **kwargs) -> Device:
+    shutil.copytree(device_template(templates, unit, registers, **kwargs), target)
+    return Device(target, server_url, unit, registers)
+
+
+def comparable(snapshot: dict[str, dict]) -> dict[str, dict]:
+    """Records as every device should hold them: slots by whom they are taken for."""
+    out = {}
+    for key, row in snapshot.items():
+        out[key] = json.loads(json.dumps(row, sort_keys=True))
+    return out
+
+
+def wait_until(predicate, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()

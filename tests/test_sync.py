@@ -1,0 +1,181 @@
+"""Devices and a real central server over loopback: convergence, exactly once, the
+double-booked slot, scope. Every test runs on SQLite and on PostgreSQL (skipped with a
+reason when none is reachable)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ohjaus_tui.domain.codes import FollowUpStatus
+from ohjaus_tui.domain.clock import now
+from ohjaus_tui.sync.protocol import RecordType
+
+from .sync_helpers import Device
+
+
+def sync_all(*devices: Device, rounds: int = 2) -> None:
+    # Two rounds: the first sends, the second brings what the others sent after.
+    for _round in range(rounds):
+        for device in devices:
+            device.sync()
+
+
+def assert_converged(*devices: Device) -> dict:
+    first = devices[0].snapshot()
+    for other in devices[1:]:
+        snapshot = other.snapshot()
+        assert snapshot.keys() == first.keys(), (sorted(snapshot.keys() - first.keys())[:5], sorted(first.keys() - snapshot.keys())[:5])
+        for key, row in first.items():
+            assert snapshot[key] == row, key
+    for device in devices:
+        assert device.store.pending_count() == 0
+    return first
+
+
+def test_two_devices_converge_with_edits_made_offline_on_both(server, devices):
+    a, b = devices("a"), devices("b")
+    # Offline on both: each adds a client with a contact, and signs one for a demo client.
+    new_a = a.add_client(date(1980, 5, 1), 911, "Aino")
+    new_b = b.add_client(date(1975, 3, 2), 922, "Bertta")
+    a.sign_contact(new_a.id, "Yskää")
+    b.sign_contact(new_b.id, "Kuumetta")
+    b.sign_contact(None, "Nimetön soittaja")
+    sync_all(a, b)
+    records = assert_converged(a, b)
+    assert f"client:{new_a.id}" in records and f"client:{new_b.id}" in records
+    central = server.central()
+    contacts = central.records(RecordType.CONTACT)
+    local_contacts = {k for k in records if k.startswith("contact:")}
+    assert {f"contact:{i}" for i in contacts} == local_contacts  # every one there, once
+    central.close()
+
+
+def test_three_devices_converge_with_offline_edits_on_all_of_them(server, devices):
+    a, b, c = devices("a"), devices("b"), devices("c")
+    sync_all(a, b, c)
+    client = a.add_client(date(1990, 1, 1), 933, "Cecilia", phone="0401234567")
+    draft = a.sign_contact(client.id, "Selkäkipu")
+    sync_all(a, b, c)
+    follow_up_id = next(
+        f.id for f in b.store.follow_ups_due(a.worker().id, date(2100, 1, 1)) if f.note == "" and f.kind.value == "callback"
+        and b.store.load_draft(draft.id)
+    )
+    # Offline everywhere: B closes the follow-up, C changes the phone, A signs another.
+    b.store.set_follow_up_status(follow_up_id, FollowUpStatus.DONE, "Soitettu, voi hyvin", now())
+    c.store.update_client(client.id, now(), phone="0509876543")
+    a.sign_contact(client.id, "Uusi yhteydenotto")
+    sync_all(c, a, b, rounds=2)
+    records = assert_converged(a, b, c)
+    assert records[f"follow_up:{follow_up_id}"]["status"] == "done"
+    assert records[f"client:{client.id}"]["phone"] == "+358509876543"
+
+
+def test_concurrent_edits_of_one_client_keep_the_later_and_show_a_conflict(server, devices):
+    a, b = devices("a"), devices("b")
+    client = a.add_client(date(1970, 7, 7), 944, "Doris")
+    sync_all(a, b)
+    a.store.update_client(client.id, now(), phone="0401111111")
+    b.store.update_client(client.id, now(), phone="0402222222")
+    a.sync()
+    result = b.sync()
+    assert result.conflicts == 1
+    a.sync()
+    records = assert_converged(a, b)
+    # Server order decides, not device clocks: B's version reached the server last.
+    assert records[f"client:{client.id}"]["phone"] == "+358402222222"
+    problems = b.store.sync_problems()
+    assert [(p.kind, p.reason) for p in problems] == [("conflict", "concurrent_edit")]
+    central = server.central()
+    kept = central.conflicts()
+    assert len(kept) == 1 and "+358401111111" in kept[0]["other"]  # the other version is saved
+    central.close()
+
+
+def test_a_follow_up_closed_on_one_device_stays_closed(server, devices):
+    a, b = devices("a"), devices("b")
+    client = a.add_client(date(1960, 2, 2), 955, "Eero")
+    draft = a.sign_contact(client.id)
+    sync_all(a, b)
+    follow_up_id = b.store.load_draft(draft.id) and next(
+        row["id"] for row in b.store.export_records() if row["type"] == "follow_up" and row["contact_id"] == draft.id
+    )
+    a.store.set_follow_up_status(follow_up_id, FollowUpStatus.DONE, "Hoidettu", now())
+    b.store.set_follow_up_status(follow_up_id, FollowUpStatus.CANCELLED, "Ei tarvetta", now())
+    a.sync()
+    result = b.sync()
+    assert result.rejected == 1
+    records = assert_converged(a, b)
+    assert records[f"follow_up:{follow_up_id}"]["status"] == "done"
+    assert [(p.kind, p.reason) for p in b.store.sync_problems()] == [("rejected", "follow_up_closed")]
+
+
+def test_a_slot_booked_on_two_devices_goes_to_the_first_and_the_second_rebooks(server, devices):
+    a, b = devices("a"), devices("b")
+    sync_all(a, b)
+    slot_id = a.free_slot()
+    assert b.free_slot() == slot_id
+    client_a = a.add_client(date(1985, 4, 4), 966, "Fanni")
+    client_b = b.add_client(date(1986, 5, 5), 977, "Greta")
+    first = a.sign_contact(client_a.id, "Verenpaine", slot_id=slot_id)
+    second = b.sign_contact(client_b.id, "Verenpaine", slot_id=slot_id)
+    a.sync()
+    result = b.sync()
+    assert result.rejected == 1
+    # B keeps its contact; the booking is marked for rebooking with a follow-up.
+    assert b.store.contact_status(second.id).value == "signed"
+    rebook = [r for r in b.store.export_records() if r["type"] == "follow_up" and r["kind"] == "rebook"]
+    assert len(rebook) == 1 and rebook[0]["contact_id"] == second.id and rebook[0]["status"] == "open"
+    assert [(p.kind, p.reason) for p in b.store.sync_problems()] == [("rejected", "slot_taken")]
+    sync_all(a, b)
+    records = assert_converged(a, b)
+    assert records[f"slot:{slot_id}"]["booked_contact_id"] == first.id
+    assert f"follow_up:{rebook[0]['id']}" in records  # the rebooking task reached A too
+    central = server.central()
+    assert central.records(RecordType.SLOT)[slot_id]["booked_contact_id"] == first.id
+    central.close()
+
+
+def test_a_device_pulls_only_its_own_unit_and_register(server, devices):
+    kesk_health = devices("kesk-health", "JL-KESK", ("health",))
+    kesk_social = devices("kesk-social", "JL-KESK", ("social",))
+    pohj = devices("pohj", "JL-POHJ", ("health", "social"))
+    for device in (kesk_health, kesk_social, pohj):
+        device.sync()
+    for device in (kesk_health, kesk_social, pohj):
+        device.sync()
+    central = server.central()
+    contacts = central.records(RecordType.CONTACT)
+    central.close()
+    by_unit_register = {}
+    for contact_id, family in contacts.items():
+        contact = family["contact"]
+        register = "health" if contact["service_area"] in ("health", "oral_health", "mental_substance") else "social"
+        by_unit_register.setdefault((contact["unit_id"], register), set()).add(contact_id)
+
+    def held(device):
+        return {key.split(":", 1)[1] for key in device.snapshot() if key.startswith("contact:")}
+
+    kesk_id = kesk_health.worker().unit_id
+    pohj_id = pohj.worker().unit_id
+    assert held(kesk_health) == by_unit_register.get((kesk_id, "health"), set())
+    assert held(kesk_social) == by_unit_register.get((kesk_id, "social"), set())
+    assert held(pohj) == by_unit_register.get((pohj_id, "health"), set()) | by_unit_register.get((pohj_id, "social"), set())
+    assert held(kesk_health) and held(kesk_social) and held(pohj)
+
+
+def test_a_contact_of_another_unit_is_rejected_and_stays_visible(server, devices):
+    kesk = devices("kesk", "JL-KESK", ("health",))
+    pohj = devices("pohj", "JL-POHJ", ("health",))
+    kesk.sync()
+    # A contact recorded on the KESK device under a POHJ worker: not this device's to send.
+    pohj_worker = pohj.worker()
+    kesk.worker = lambda register="health": pohj_worker  # type: ignore[method-assign]
+    kesk.unit = "JL-POHJ"
+    draft = kesk.sign_contact(None, "Väärä toimipiste")
+    result = kesk.sync()
+    assert result.rejected == 1
+    problems = kesk.store.sync_problems()
+    assert [(p.reason, p.record_id) for p in problems] == [("out_of_scope", draft.id)]
+    central = server.central()
+    assert draft.id not in central.records(RecordType.CONTACT)
+    central.close()
