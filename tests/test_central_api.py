@@ -1,0 +1,208 @@
+"""The central API facing bad requests: unauthenticated, malformed, oversized, out of range.
+Each gets a 4xx with a clear error and changes nothing (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import pytest
+
+from ohjaus_tui.sync.protocol import MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, demo_token
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory):
+    """One server per module and database: these requests should change nothing anyway."""
+    from .sync_helpers import PG_ENV, CentralServer, postgres_url, reset_database
+
+    folder = tmp_path_factory.mktemp("api")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'central.db'}"
+    else:
+        url = postgres_url()
+        if url is None:
+            pytest.skip(f"no PostgreSQL reachable: set {PG_ENV} to a database URL (.ci/run does)")
+        reset_database(url)
+    central = CentralServer(url, folder / "server.log").start()
+    yield central
+    central.stop()
+
+
+def demo_headers(unit: str = "JL-KESK", registers=("health",)) -> dict[str, str]:
+    return {"Authorization": f"Bearer {demo_token(str(uuid.uuid4()), unit, registers)}"}
+
+
+def log_size(server) -> int:
+    central = server.central()
+    try:
+        return central.log_count()
+    finally:
+        central.close()
+
+
+def a_client_change(record_id: str | None = None, **data) -> dict:
+    from ohjaus_tui.domain.identity import client_id_for
+
+    code = "010190-900R"
+    record = {
+        "id": record_id or client_id_for(code),
+        "first_name": "Testi",
+        "last_name": "Asiakas",
+        "identity_code": code,
+        "identity_temporary": True,
+        "birth_date": "1990-01-01",
+        "phone": None,
+        "language": "fi",
+        "municipality": "Järvilaakso",
+        "created_at": "2026-11-25T09:00:00+02:00",
+        "created_by": None,
+    }
+    record.update(data)
+    return {"id": str(uuid.uuid4()), "type": "client", "record_id": record["id"], "base_seq": 0, "data": record}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Basic dXNlcjpwdw=="},
+     {"Authorization": "Bearer demo.x.JL-KESK.health.0000"}],
+    ids=["none", "unknown", "not-bearer", "forged-demo"],
+)
+def test_requests_without_a_valid_credential_get_401_and_change_nothing(server, headers):
+    before = log_size(server)
+    push = httpx.post(f"{server.url}/v1/push", json={"changes": [a_client_change()]}, headers=headers)
+    pull = httpx.get(f"{server.url}/v1/changes", headers=headers)
+    assert push.status_code == pull.status_code == 401
+    assert "credential" in push.json()["error"]
+    assert log_size(server) == before
+
+
+def test_a_revoked_device_is_refused(server):
+    central = server.central()
+    device_id, token = central.add_device("JL-KESK", ["health"], "kokeilu")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{server.url}/v1/device", headers=headers).json()["unit_code"] == "JL-KESK"
+    assert central.revoke_device(device_id)
+    central.close()
+    assert httpx.get(f"{server.url}/v1/device", headers=headers).status_code == 401
+
+
+def test_a_demo_credential_is_refused_by_a_server_not_in_demo_mode(tmp_path):
+    from .sync_helpers import CentralServer
+
+    # The demo region loaded once with --demo, then the server runs without it.
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    demo = CentralServer(url, tmp_path / "log").start()
+    demo.stop()
+    plain = CentralServer(url, tmp_path / "log")
+    import subprocess
+    import sys
+
+    from .sync_helpers import ROOT
+
+    plain.process = subprocess.Popen(
+        [sys.executable, "-m", "ohjaus_tui.cli", "serve", "--db", url, "--port", str(plain.port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        from .sync_helpers import wait_until
+
+        def up():
+            try:
+                return httpx.get(f"{plain.url}/v1/health", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        assert wait_until(up, 30)
+        assert httpx.get(f"{plain.url}/v1/device", headers=demo_headers()).status_code == 401
+    finally:
+        plain.stop()
+
+
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        (b"{not json", "body"),
+        (b'{"changes": "lots"}', "changes"),
+        (json.dumps({"changes": [], "extra": 1}).encode(), "extra"),
+        (json.dumps({"changes": [{"id": "not-a-uuid", "type": "client", "record_id": "x", "data": {}}]}).encode(), "id"),
+        (json.dumps({"changes": [{"id": str(uuid.uuid4()), "type": "slot", "record_id": "x", "data": {}}]}).encode(), "type"),
+        (json.dumps({"changes": [{"id": str(uuid.uuid4()), "type": "client", "record_id": "x", "base_seq": -1, "data": {}}]}).encode(), "base_seq"),
+    ],
+    ids=["not-json", "wrong-type", "unknown-field", "bad-id", "unpushable-type", "negative-seq"],
+)
+def test_malformed_pushes_get_422_saying_what_is_wrong(server, body, where):
+    before = log_size(server)
+    response = httpx.post(
+        f"{server.url}/v1/push", content=body, headers={**demo_headers(), "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    error = response.json()
+    assert error["error"] == "invalid request"
+    assert any(where in item["where"] for item in error["detail"]) or where == "body"
+    assert log_size(server) == before
+
+
+def test_an_oversized_body_gets_413_before_it_is_read_whole(server):
+    before = log_size(server)
+    big = json.dumps({"changes": [a_client_change(first_name="x" * (MAX_BODY_BYTES + 10))]})
+    response = httpx.post(f"{server.url}/v1/push", content=big, headers={**demo_headers(), "Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert "too large" in response.json()["error"]
+
+    def chunks():  # no Content-Length: counted as it arrives
+        for _ in range(5):
+            yield b" " * (MAX_BODY_BYTES // 4)
+
+    streamed = httpx.post(f"{server.url}/v1/push", content=chunks(), headers={**demo_headers(), "Content-Type": "application/json"})
+    assert streamed.status_code == 413
+    assert log_size(server) == before
+
+
+def test_too_many_changes_or_too_big_a_page_is_422(server):
+    changes = [a_client_change(str(uuid.uuid4())) for _ in range(MAX_BATCH + 1)]
+    response = httpx.post(f"{server.url}/v1/push", json={"changes": changes}, headers=demo_headers())
+    assert response.status_code == 422
+    assert httpx.get(f"{server.url}/v1/changes", params={"limit": MAX_PAGE + 1}, headers=demo_headers()).status_code == 422
+    assert httpx.get(f"{server.url}/v1/changes", params={"after": -1}, headers=demo_headers()).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (a_client_change(first_name=12), "first_name"),
+        (a_client_change(created_at="yesterday"), "created_at"),
+        (a_client_change(nickname="Tepi"), "unknown fields"),
+        (a_client_change(first_name="x" * 20_001), "longer than"),
+        (dict(a_client_change(), record_id="someone-else"), "record_id"),
+        ({"id": str(uuid.uuid4()), "type": "contact", "record_id": "c1", "base_seq": 0, "data": {"contact": {}}}, "exactly"),
+        ({"id": str(uuid.uuid4()), "type": "booking", "record_id": "s1", "base_seq": 0, "data": {"slot_id": "s1"}}, "booking"),
+    ],
+    ids=["wrong-type", "bad-date", "unknown-field", "too-long", "id-mismatch", "contact-shape", "booking-shape"],
+)
+def test_an_invalid_record_is_rejected_with_the_field_and_nothing_is_stored(server, change, reason):
+    before = log_size(server)
+    response = httpx.post(f"{server.url}/v1/push", json={"changes": [change]}, headers=demo_headers())
+    assert response.status_code == 200
+    (answer,) = response.json()["answers"]
+    assert answer["status"] == "rejected" and answer["reason"] == "invalid"
+    assert reason in answer["detail"]
+    assert log_size(server) == before
+
+
+def test_the_same_change_sent_twice_is_applied_once_with_the_same_answer(server):
+    headers = demo_headers()
+    change = a_client_change()
+    first = httpx.post(f"{server.url}/v1/push", json={"changes": [change]}, headers=headers).json()
+    size = log_size(server)
+    again = httpx.post(f"{server.url}/v1/push", json={"changes": [change, change]}, headers=headers).json()
+    assert first["answers"][0]["status"] == "accepted"
+    assert again["answers"] == [first["answers"][0]] * 2
+    assert log_size(server) == size
+
+
+def test_the_openapi_description_lists_the_routes(server):
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+    assert {"/v1/push", "/v1/changes", "/v1/device", "/v1/health"} <= set(spec["paths"])
+    assert "401" in spec["paths"]["/v1/push"]["post"]["responses"]
