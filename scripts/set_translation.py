@@ -9,7 +9,7 @@ for msgid, msgstr in pairs.items():
     m = cat.get(msgid)
     if m is None:
         print("missing", msgid); continue
-    m.string = msgstr
+    m.string = tuple(msgstr) if isinstance(msgstr, list) else msgstr
     m.flags.discard("fuzzy")
 with open(path, "wb") as f:
     write_po(f, cat, omit_header=False, no_location=True, width=0)

@@ -45,13 +45,18 @@ def free_port() -> int:
 def postgres_url() -> str | None:
     """The test PostgreSQL, or None with pytest told why (skipped, never silently passed)."""
     url = os.environ.get(PG_ENV)
+    required = os.environ.get("OHJAUS_REQUIRE_PG") == "1"
     if not url:
+        if required:
+            raise RuntimeError(f"OHJAUS_REQUIRE_PG=1 but {PG_ENV} is not set")
         return None
     try:
         import psycopg
 
         psycopg.connect(url, connect_timeout=3).close()
-    except Exception:
+    except Exception as error:
+        if required:
+            raise RuntimeError(f"PostgreSQL at {PG_ENV} is not reachable: {error}") from error
         return None
     return url
 
