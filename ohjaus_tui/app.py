@@ -96,6 +96,11 @@ class OhjausApp(App):
 
     def _sync_done(self, online: bool, status, result, message: str | None) -> None:
         self.sync_state.online, self.sync_state.running, self.sync_state.status = online, False, status
+        if result is not None and (result.pulled or result.rejected):
+            # What arrived shows at once: the home lists are read again.
+            refresh = getattr(self.screen, "refresh_lists", None)
+            if refresh is not None:
+                refresh()
         if result is not None and (result.rejected or result.conflicts):
             self.notify(
                 _("The central API rejected {rejected} and found {conflicts} conflicts: F6 shows them.").format(

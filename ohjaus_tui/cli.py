@@ -170,16 +170,41 @@ def _run_connect(args: argparse.Namespace) -> int:
     from .sync.client import check_server_url
 
     server = check_server_url(args.server)
+    token = args.token.strip()
+    device = _ask_device(server, token)
     store = Store(_existing_dir(args.connect_dir))
     try:
         store.set_setting(SERVER, server)
-        store.set_setting(TOKEN, args.token.strip())
+        store.set_setting(TOKEN, token)
+        if device is not None:
+            # Sign-in then lists only the workers of the device's unit and registers.
+            store.set_setting("unit", device.unit_code)
+            store.set_setting("registers", ",".join(device.registers))
     finally:
         store.close()
+    if device is None:
+        print(_("The central API could not be asked now; the credential is kept and checked at the first sync."), file=sys.stderr)
     print(_("Connected to {server}; `ohjaus sync --data-dir {path}` sends and receives.").format(
         server=server, path=args.connect_dir
     ))
     return 0
+
+
+def _ask_device(server: str, token: str):
+    import httpx
+
+    from .sync.client import SyncError
+    from .sync.protocol import DeviceInfo
+
+    try:
+        response = httpx.get(f"{server}/v1/device", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    except httpx.HTTPError:
+        return None
+    if response.status_code == 401:
+        raise SyncError(_("The central API does not accept this device's credential (401): ask for a new one."))
+    if response.status_code != 200:
+        return None
+    return DeviceInfo.model_validate_json(response.content)
 
 
 def _run_device(args: argparse.Namespace) -> int:

@@ -94,6 +94,7 @@ def make_demo(
             )
         store.set_setting("demo", "1")
         store.set_setting("unit", unit_code)
+        store.set_setting("registers", ",".join(registers))
         store.set_setting("seed", str(seed))
         # A demo device is ready for `ohjaus serve --demo` on this machine.
         store.set_setting(SERVER, DEMO_SERVER)

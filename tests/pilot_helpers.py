@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlmodel import select
 
 from ohjaus_tui.screens.home import HomeScreen
+from ohjaus_tui.store.directory import sign_in_workers
 from ohjaus_tui.store.models import Client
 from textual.widgets import OptionList
 
 
 async def sign_in(pilot, username: str) -> None:
-    names = [w.username for w in pilot.app.ctx.store.workers()]
+    by_id = {w.id: w.username for w in pilot.app.ctx.store.workers()}
+    names = [by_id[w.id] for w in sign_in_workers(pilot.app.ctx.data_dir)]
     for _ in range(names.index(username)):
         await pilot.press("down")
     await pilot.press("enter")

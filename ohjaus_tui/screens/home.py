@@ -99,23 +99,25 @@ class HomeScreen(Screen):
         self.query_one("#home-header", Static).update(header)
         drafts = ctx.store.open_drafts(worker.id)
         listing = self.query_one("#drafts", OptionList)
+        was = listing.highlighted or 0  # a refresh after a sync keeps the worker's place
         listing.clear_options()
         for draft in drafts:
             line = Text(f"{local(draft.started_at):%d.%m. %H:%M}  ")
             line.append(draft.client_name, style="bold")
             line.append(f"  {draft.step.label}", style="dim")
             listing.add_option(Option(line, id=draft.id))
-        listing.highlighted = 0 if drafts else None
+        listing.highlighted = min(was, len(drafts) - 1) if drafts else None
         listing.display = bool(drafts)
         self.query_one("#drafts-label").display = bool(drafts)
         recent = ctx.store.recent_signed(worker.id)
         listing = self.query_one("#recent", OptionList)
+        was = listing.highlighted or 0
         listing.clear_options()
         for contact in recent:
             line = Text(f"{local(contact.started_at):%d.%m. %H:%M}  ")
             line.append(contact.client_name, style="bold")
             listing.add_option(Option(line, id=contact.id))
-        listing.highlighted = 0 if recent else None
+        listing.highlighted = min(was, len(recent) - 1) if recent else None
         listing.display = bool(recent)
         self.query_one("#recent-label").display = bool(recent)
         table = self.query_one("#follow-ups", DataTable)

@@ -103,9 +103,15 @@ def read_setting(data_dir: Path, key: str) -> str | None:
 
 
 def sign_in_workers(data_dir: Path) -> list[SignInWorker]:
+    """The workers who may sign in on this device: those of its unit and registers (the
+    settings `unit` and `registers`, from enrolment or the demo), or everyone before that."""
     rows = _read(
         data_dir,
         "SELECT worker.id, worker.name, worker.role, worker.sector, unit.code "
-        "FROM worker JOIN unit ON unit.id = worker.unit_id ORDER BY worker.name",
+        "FROM worker JOIN unit ON unit.id = worker.unit_id "
+        "WHERE unit.code = coalesce((SELECT value FROM setting WHERE key = 'unit'), unit.code) "
+        "AND instr(',' || coalesce((SELECT value FROM setting WHERE key = 'registers'), worker.sector) || ',', "
+        "',' || worker.sector || ',') > 0 "
+        "ORDER BY worker.name",
     )
     return [SignInWorker(*row) for row in rows]
