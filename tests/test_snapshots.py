@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from ohjaus_tui.i18n import set_language
+from ohjaus_tui.sync.protocol import Answer, Reason
 
-from .conftest import build_app
+from .conftest import FIXED_NOW, build_app
 from .pilot_helpers import a_client, answer, pick, sign_in, type_text
 
 SIZES = {"100x30": (100, 30), "80x24": (80, 24)}
-STOPS = ["login", "home", "client", "need", "assessment", "segment", "outcome", "follow_up", "summary", "new_client_error"]
+STOPS = ["login", "home", "sync_view", "client", "need", "assessment", "segment", "outcome", "follow_up", "summary", "new_client_error"]
 
 
 def journey(stop: str):
@@ -23,6 +24,15 @@ def journey(stop: str):
             return
         await sign_in(pilot, "hoitaja1")
         if stop == "home":
+            return
+        if stop == "sync_view":
+            # A change the central API rejected, taken through the device's own answer path.
+            store = app.ctx.store
+            entry = store.pending_changes(1)[0]
+            rejection = Answer(change_id=entry.change_id, status="rejected", reason=Reason.INVALID, detail="first_name")
+            store.apply_answers([entry], [rejection], FIXED_NOW)
+            await pilot.press("f6")
+            await pilot.pause()
             return
         client = a_client(app.ctx.store, nth=4)
         await pilot.press("n")

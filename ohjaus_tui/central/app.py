@@ -6,6 +6,7 @@ are read whole; a malformed body is 422 with what was wrong. Nothing here logs r
 """
 
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
@@ -15,6 +16,8 @@ from fastapi.responses import JSONResponse
 from .. import __version__
 from ..sync.protocol import MAX_BODY_BYTES, MAX_PAGE, DeviceInfo, ErrorBody, PullResponse, PushRequest, PushResponse
 from .db import CentralStore, Device
+
+logger = logging.getLogger("ohjaus.central")
 
 _ERRORS = {401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 
@@ -93,6 +96,12 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
             {"where": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in error.errors()[:20]
         ]
         return JSONResponse({"error": "invalid request", "detail": detail}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal(_request: Request, error: Exception) -> JSONResponse:
+        # The type only: an exception's message may hold record values.
+        logger.error("internal error: %s", type(error).__name__)
+        return JSONResponse({"error": "internal error; the request was not applied"}, status_code=500)
 
     @app.get("/v1/health")
     def health() -> dict[str, str]:

@@ -147,15 +147,21 @@ def _hash(token: str) -> str:
 
 
 class CentralStore:
+    """hide_parameters: a database error never puts record values (client data) in a log."""
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_postgres = url.startswith("postgresql")
         if self.is_postgres and url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
         if self.is_postgres:
-            self.engine: Engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.engine: Engine = create_engine(
+                url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+            )
         else:
-            self.engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            self.engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+            )
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._push_lock = threading.Lock()
         metadata.create_all(self.engine)

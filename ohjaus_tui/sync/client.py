@@ -20,9 +20,10 @@ from pydantic import ValidationError
 
 from ..domain.errors import DomainError
 from ..i18n import _
-from ..sync.protocol import MAX_BATCH, MAX_PAGE, Change, PullResponse, PushResponse
+from ..sync.protocol import MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, Change, PullResponse, PushResponse
 
 DEMO_SERVER = "http://127.0.0.1:8765"
+BATCH_BYTES = MAX_BODY_BYTES // 2  # a batch stops growing here, well under the server's limit
 
 
 class SyncError(DomainError):
@@ -117,7 +118,7 @@ class SyncClient:
     def _push_all(self) -> tuple[int, int, int, int]:
         pushed = accepted = rejected = conflicts = 0
         while True:
-            entries = self.store.pending_changes(self.batch)
+            entries = _within(self.store.pending_changes(self.batch), BATCH_BYTES)
             if not entries:
                 return pushed, accepted, rejected, conflicts
             changes = [
@@ -175,6 +176,16 @@ class SyncClient:
                 _("The central API answered {status}: {message}").format(status=response.status_code, message=message)
             )
         return response
+
+
+def _within(entries: list, limit: int) -> list:
+    """The first entries whose data fit in `limit` bytes (always at least one)."""
+    total = 0
+    for index, entry in enumerate(entries):
+        total += len(entry.data.encode())
+        if total > limit and index > 0:
+            return entries[:index]
+    return entries
 
 
 def _parse(model, response: httpx.Response):
