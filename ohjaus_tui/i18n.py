@@ -54,3 +54,44 @@ def localized(texts: Mapping[str, str]) -> str:
 
 
 set_language(os.environ.get("OHJAUS_LANG", DEFAULT_LANGUAGE))
+
+
+# -- dates, times and numbers in the language's own way (Babel, Finland's variants) -----------
+
+_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+
+
+def babel_locale() -> str:
+    return _LOCALES.get(_language, "fi_FI")
+
+
+def format_date(value) -> str:
+    """25.11.2026 / 2026-11-25 / 25/11/2026."""
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(value, "short", locale=babel_locale())
+
+
+def format_day(value) -> str:
+    """Day and month: 25.11. / 25.11 / 25/11."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("dM", value, locale=babel_locale())
+
+
+def format_time(value) -> str:
+    """9.05 / 09:05 / 09:05."""
+    from babel.dates import format_time as babel_format_time
+
+    return babel_format_time(value, "short", locale=babel_locale())
+
+
+def format_moment(value) -> str:
+    """Day, month and time, for lists: 25.11. 9.05."""
+    return f"{format_day(value)} {format_time(value)}"
+
+
+def format_number(value) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=babel_locale())

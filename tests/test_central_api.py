@@ -11,6 +11,8 @@ import pytest
 
 from ohjaus_tui.sync.protocol import MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, demo_token
 
+from .sync_helpers import wait_until
+
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request, tmp_path_factory):
@@ -85,7 +87,8 @@ def test_a_revoked_device_is_refused(server):
     assert httpx.get(f"{server.url}/v1/device", headers=headers).json()["unit_code"] == "JL-KESK"
     assert central.revoke_device(device_id)
     central.close()
-    assert httpx.get(f"{server.url}/v1/device", headers=headers).status_code == 401
+    # The server remembers a checked credential for a few seconds (AUTH_CACHE_SECONDS).
+    assert wait_until(lambda: httpx.get(f"{server.url}/v1/device", headers=headers).status_code == 401, 15)
 
 
 def test_a_demo_credential_is_refused_by_a_server_not_in_demo_mode(tmp_path):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text, update
+from sqlalchemy import delete, func, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
@@ -175,17 +175,18 @@ class SyncSide:
         booking into a slot someone else took first becomes a follow-up to rebook."""
         by_id = {answer.change_id: answer for answer in answers}
         accepted = rejected = conflicts = 0
+        seen: dict[tuple[str, str], int] = {}
+        done: list[int] = []
         with self.session() as session:
             for entry in sent:
                 answer = by_id.get(entry.change_id)
                 if answer is None:
                     continue  # not answered: stays in the outbox and goes again
-                data = json.loads(entry.data)
                 record_type = RecordType(entry.record_type)
                 if answer.status == "accepted":
                     accepted += 1
                     if answer.seq is not None:
-                        _remember(session, record_type, entry.record_id, answer.seq, data)
+                        _remember(seen, record_type, entry, answer.seq)
                     if answer.reason is not None:
                         conflicts += 1
                         _problem(session, entry, "conflict", answer, now)
@@ -193,10 +194,19 @@ class SyncSide:
                     rejected += 1
                     _problem(session, entry, "rejected", answer, now)
                     if answer.reason == Reason.SLOT_TAKEN:
-                        self._needs_rebooking(session, data, now)
+                        self._needs_rebooking(session, json.loads(entry.data), now)
                 if answer.current is not None and answer.seq is not None:
                     _apply(session, record_type, entry.record_id, answer.current, answer.seq)
-                session.delete(session.get(Outbox, entry.seq))
+                    seen.pop((record_type.value, entry.record_id), None)
+                done.append(entry.seq)
+            _upsert(
+                session,
+                SyncRecord,
+                [{"record_type": t, "record_id": i, "seq": seq} for (t, i), seq in seen.items()],
+                keys=("record_type", "record_id"),
+            )
+            for start in range(0, len(done), 500):
+                session.execute(delete(Outbox.__table__).where(Outbox.__table__.c.seq.in_(done[start : start + 500])))
             session.commit()
         return AnswerCounts(accepted, rejected, conflicts)
 
@@ -406,13 +416,15 @@ def _pending_records(session: Session) -> set[tuple[str, str]]:
     return pending
 
 
-def _remember(session: Session, record_type: RecordType, record_id: str, seq: int, data: dict) -> None:
+def _remember(seen: dict[tuple[str, str], int], record_type: RecordType, entry: Outbox, seq: int) -> None:
+    """The server sequence of the version this device now holds (the base of its next edit)."""
     if record_type == RecordType.CONTACT:
-        for follow_up in data.get("follow_ups", []):
-            session.merge(SyncRecord(record_type="follow_up", record_id=follow_up["id"], seq=seq))
+        for follow_up in json.loads(entry.data).get("follow_ups", []):
+            seen[("follow_up", follow_up["id"])] = seq
     if record_type == RecordType.BOOKING:
-        record_type, record_id = RecordType.SLOT, data.get("slot_id", record_id)
-    session.merge(SyncRecord(record_type=record_type.value, record_id=record_id, seq=seq))
+        seen[(RecordType.SLOT.value, entry.record_id)] = seq
+        return
+    seen[(record_type.value, entry.record_id)] = seq
 
 
 def _problem(session: Session, entry: Outbox, kind: str, answer: Answer, now: datetime) -> None:

@@ -1,0 +1,500 @@
+"""One pushed batch, applied in one transaction with a handful of queries.
+
+Validation happens before the batch takes the push lock (`prepare`). Under the lock, the
+batch reads every record it refers to in one query per record type, decides every change
+against that picture (updated as it goes, so a later change in the batch sees an earlier
+one), and writes the change log, the records, the answers and the conflicts in bulk.
+The conflict rules are in docs/sync.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from ..domain.codes import Channel, FollowUpKind, FollowUpStatus, ServiceArea
+from ..store.models import Assessment, Client, Contact, FollowUp, Outcome, SegmentChoice
+from ..sync.protocol import MAX_TEXT, Answer, Change, Reason, RecordType
+from .tables import answer, change_log, conflict, record
+
+CHUNK = 500
+
+
+class Rejected(Exception):
+    def __init__(self, reason: Reason, detail: str, current: dict | None = None) -> None:
+        super().__init__(detail)
+        self.reason, self.detail, self.current = reason, detail, current
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+# -- validation (no database, before the lock) --------------------------------------------------
+
+
+@cache
+def _schema(model: type) -> type[BaseModel]:
+    """A plain pydantic model with the record's fields: strict about unknown fields, and
+    much cheaper than building table objects just to validate."""
+    fields = {
+        name: (info.annotation, ... if info.is_required() else info.default)
+        for name, info in model.model_fields.items()
+    }
+    return create_model(f"{model.__name__}Record", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def validated(model: type, data: Any, record_id: str) -> dict:
+    """The record as the model reads it, or Rejected(INVALID) saying which field is wrong."""
+    if not isinstance(data, dict):
+        raise Rejected(Reason.INVALID, "the record must be an object")
+    try:
+        row = _schema(model).model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors()[:5]:
+            where = ".".join(str(p) for p in item["loc"])
+            problem = "unknown fields" if item["type"] == "extra_forbidden" else item["msg"]
+            problems.append(f"{where}: {problem}")
+        raise Rejected(Reason.INVALID, "; ".join(problems)[:1000]) from None
+    dumped = row.model_dump(mode="json")
+    for name, value in dumped.items():
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise Rejected(Reason.INVALID, f"{name}: longer than {MAX_TEXT} characters")
+    if dumped.get("id") != record_id:
+        raise Rejected(Reason.INVALID, "the record's id is not the change's record_id")
+    return dumped
+
+
+def contact_family(data: Any, record_id: str) -> dict:
+    expected = {"contact", "assessment", "segment", "outcome", "follow_ups"}
+    if not isinstance(data, dict) or set(data) != expected:
+        raise Rejected(Reason.INVALID, f"a contact has exactly: {', '.join(sorted(expected))}")
+    contact = validated(Contact, data["contact"], record_id)
+    if contact["status"] != "signed":
+        raise Rejected(Reason.INVALID, "only signed contacts are sent")
+    try:
+        ServiceArea(contact["service_area"])
+        Channel(contact["channel"])
+    except ValueError:
+        raise Rejected(Reason.INVALID, "unknown service area or channel") from None
+    family: dict[str, Any] = {"contact": contact}
+    for key, model in (("assessment", Assessment), ("segment", SegmentChoice), ("outcome", Outcome)):
+        child = data[key]
+        if child is None:
+            family[key] = None
+            continue
+        if not isinstance(child, dict):
+            raise Rejected(Reason.INVALID, f"{key} must be an object or null")
+        family[key] = validated(model, child, child.get("id", ""))
+        if family[key]["contact_id"] != record_id:
+            raise Rejected(Reason.INVALID, f"{key} belongs to another contact")
+    if not isinstance(data["follow_ups"], list) or len(data["follow_ups"]) > 20:
+        raise Rejected(Reason.INVALID, "follow_ups must be a list of at most 20")
+    family["follow_ups"] = []
+    for item in data["follow_ups"]:
+        follow_up = validated(FollowUp, item, item.get("id", "") if isinstance(item, dict) else "")
+        if follow_up["contact_id"] != record_id:
+            raise Rejected(Reason.INVALID, "a follow-up belongs to another contact")
+        family["follow_ups"].append(follow_up)
+    return family
+
+
+def booking(data: Any, record_id: str) -> dict:
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"slot_id", "contact_id", "previous_contact_id"}
+        or not all(value is None or (isinstance(value, str) and len(value) <= 64) for value in data.values())
+        or data["slot_id"] != record_id
+    ):
+        raise Rejected(Reason.INVALID, "a booking has slot_id (the record id), contact_id and previous_contact_id")
+    return dict(data)
+
+
+@dataclass
+class Prepared:
+    change: Change
+    data: dict | None = None
+    text: str = ""
+    error: Rejected | None = None
+
+
+def prepare(change: Change) -> Prepared:
+    try:
+        if change.type == "client":
+            data = validated(Client, change.data, change.record_id)
+        elif change.type == "contact":
+            data = contact_family(change.data, change.record_id)
+        elif change.type == "follow_up":
+            data = validated(FollowUp, change.data, change.record_id)
+            try:
+                FollowUpKind(data["kind"]), FollowUpStatus(data["status"])
+            except ValueError:
+                raise Rejected(Reason.INVALID, "unknown follow-up kind or status") from None
+        else:
+            data = booking(change.data, change.record_id)
+    except Rejected as rejection:
+        return Prepared(change, error=rejection)
+    return Prepared(change, data, _json(data))
+
+
+# -- applying a batch (under the lock) ---------------------------------------------------------
+
+
+def _accepted(change: Change, seq: int, reason: Reason | None = None) -> Answer:
+    detail = ""
+    if reason == Reason.CONCURRENT_EDIT:
+        detail = "changed on another device too; this version is kept and the other is saved as a conflict"
+    elif reason == Reason.TWO_CORRECTIONS:
+        detail = "another correction of the same contact exists; both are kept"
+    return Answer(change_id=change.id, status="accepted", seq=seq, reason=reason, detail=detail)
+
+
+def stored_answer(row) -> Answer:
+    return Answer(
+        change_id=row["change_id"],
+        status=row["status"],
+        seq=row["seq"],
+        reason=Reason(row["reason"]) if row["reason"] else None,
+        detail=row["detail"] or "",
+        current=json.loads(row["current"]) if row["current"] else None,
+    )
+
+
+class Batch:
+    """The state a batch works on, and the rows it will write."""
+
+    def __init__(self, conn: Connection, device) -> None:
+        self.conn, self.device = conn, device
+        self.now = datetime.now(UTC)
+        self.records: dict[tuple[str, str], dict | None] = {}
+        self.client_units: dict[str, set[str]] = defaultdict(set)
+        self.corrections: dict[str, set[str]] = defaultdict(set)  # corrected id -> correcting ids
+        self.next_seq = (conn.execute(select(func.max(change_log.c.seq))).scalar() or 0) + 1
+        self.log_rows: list[dict] = []
+        self.new_records: dict[tuple[str, str], dict] = {}
+        self.changed_records: dict[tuple[str, str], dict] = {}
+        self.answer_rows: list[dict] = []
+        self.conflict_rows: list[dict] = []
+
+    # -- reading, once per batch ---------------------------------------------------------------
+
+    def load(self, keys: set[tuple[str, str]], clients: set[str], corrected: set[str]) -> None:
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for record_type, record_id in keys:
+            self.records[(record_type, record_id)] = None
+            by_type[record_type].append(record_id)
+        for record_type, ids in by_type.items():
+            for start in range(0, len(ids), CHUNK):
+                rows = self.conn.execute(
+                    select(record)
+                    .where(record.c.record_type == record_type)
+                    .where(record.c.record_id.in_(ids[start : start + CHUNK]))
+                ).mappings()
+                for row in rows:
+                    self.records[(record_type, row["record_id"])] = dict(row)
+        ids = sorted(clients)
+        for start in range(0, len(ids), CHUNK):
+            rows = self.conn.execute(
+                select(change_log.c.record_id, change_log.c.unit_id)
+                .where(change_log.c.record_type == RecordType.CLIENT.value)
+                .where(change_log.c.record_id.in_(ids[start : start + CHUNK]))
+                .distinct()
+            )
+            for record_id, unit_id in rows:
+                if unit_id:
+                    self.client_units[record_id].add(unit_id)
+        ids = sorted(corrected)
+        for start in range(0, len(ids), CHUNK):
+            rows = self.conn.execute(
+                select(record.c.record_id, record.c.parent_id)
+                .where(record.c.record_type == RecordType.CONTACT.value)
+                .where(record.c.parent_id.in_(ids[start : start + CHUNK]))
+            )
+            for record_id, parent_id in rows:
+                self.corrections[parent_id].add(record_id)
+
+    def get(self, record_type: RecordType, record_id: str | None) -> dict | None:
+        if record_id is None:
+            return None
+        return self.records.get((record_type.value, record_id))
+
+    def require(self, record_type: RecordType, record_id: str) -> dict:
+        row = self.get(record_type, record_id)
+        if row is None:
+            raise Rejected(Reason.UNKNOWN_REFERENCE, f"no {record_type.value} {record_id} on the server")
+        return row
+
+    # -- writing, at the end ---------------------------------------------------------------------
+
+    def log(self, record_type: RecordType, record_id: str, text: str, unit_id, register) -> int:
+        seq = self.next_seq
+        self.next_seq += 1
+        self.log_rows.append(
+            dict(
+                seq=seq,
+                record_type=record_type.value,
+                record_id=record_id,
+                unit_id=unit_id,
+                register=register,
+                data=text,
+                device_id=self.device.id if self.device else None,
+                received_at=self.now,
+            )
+        )
+        return seq
+
+    def put(self, record_type: RecordType, record_id: str, text: str, seq: int, unit_id=None, register=None, parent_id=None) -> None:
+        key = (record_type.value, record_id)
+        device_id = self.device.id if self.device else None
+        existing = self.records.get(key)
+        row = dict(
+            record_type=record_type.value,
+            record_id=record_id,
+            data=text,
+            seq=seq,
+            device_id=device_id,
+            unit_id=existing["unit_id"] if existing else unit_id,
+            register=existing["register"] if existing else register,
+            parent_id=existing["parent_id"] if existing else parent_id,
+        )
+        if key in self.new_records or existing is None:
+            self.new_records[key] = row
+        else:
+            self.changed_records[key] = row
+        self.records[key] = row
+
+    def flush(self) -> None:
+        conn = self.conn
+        if self.log_rows:
+            conn.execute(insert(change_log), self.log_rows)
+        if self.new_records:
+            conn.execute(insert(record), list(self.new_records.values()))
+        if self.changed_records:
+            conn.execute(
+                update(record)
+                .where(record.c.record_type == bindparam("key_type"))
+                .where(record.c.record_id == bindparam("key_id"))
+                .values(data=bindparam("data"), seq=bindparam("seq"), device_id=bindparam("device_id")),
+                [
+                    {"key_type": r["record_type"], "key_id": r["record_id"], "data": r["data"], "seq": r["seq"], "device_id": r["device_id"]}
+                    for r in self.changed_records.values()
+                ],
+            )
+        if self.answer_rows:
+            conn.execute(insert(answer), self.answer_rows)
+        if self.conflict_rows:
+            conn.execute(insert(conflict), self.conflict_rows)
+
+    def answered(self, result: Answer) -> None:
+        self.answer_rows.append(
+            dict(
+                device_id=self.device.id,
+                change_id=result.change_id,
+                status=result.status,
+                seq=result.seq,
+                reason=result.reason.value if result.reason else None,
+                detail=result.detail,
+                current=_json(result.current) if result.current is not None else None,
+            )
+        )
+
+    def conflict(self, change: Change, reason: Reason, kept: str, other: str) -> None:
+        self.conflict_rows.append(
+            dict(
+                record_type=change.type,
+                record_id=change.record_id,
+                change_id=change.id,
+                device_id=self.device.id,
+                reason=reason.value,
+                kept=kept,
+                other=other,
+                at=self.now,
+            )
+        )
+
+    # -- the rules -------------------------------------------------------------------------------
+
+    def apply(self, item: Prepared) -> Answer:
+        change = item.change
+        try:
+            if item.error is not None:
+                raise item.error
+            handler = {
+                "client": self._client,
+                "contact": self._contact,
+                "follow_up": self._follow_up,
+                "booking": self._booking,
+            }[change.type]
+            return handler(change, item.data, item.text)
+        except Rejected as rejection:
+            current_type = RecordType.SLOT if change.type == "booking" else RecordType(change.type)
+            current = self.get(current_type, change.record_id) if rejection.current is not None else None
+            return Answer(
+                change_id=change.id,
+                status="rejected",
+                reason=rejection.reason,
+                detail=rejection.detail,
+                current=rejection.current,
+                seq=current["seq"] if current else None,
+            )
+
+    def _client(self, change: Change, data: dict, text: str) -> Answer:
+        dev = self.device
+        current = self.get(RecordType.CLIENT, change.record_id)
+        if current is None:
+            seq = self.log(RecordType.CLIENT, change.record_id, text, dev.unit_id, None)
+            self.put(RecordType.CLIENT, change.record_id, text, seq, dev.unit_id)
+            self.client_units[change.record_id].add(dev.unit_id)
+            return _accepted(change, seq)
+        units = self.client_units[change.record_id]
+        if current["data"] == text:
+            if dev.unit_id not in units:  # the same person, now known at this unit too
+                self.log(RecordType.CLIENT, change.record_id, text, dev.unit_id, None)
+                units.add(dev.unit_id)
+            return _accepted(change, current["seq"])
+        # A newer version: the later one in server order is kept; when it was made without
+        # seeing the current one (another device's), the overwritten one is kept as a conflict.
+        concurrent = current["seq"] != change.base_seq and current["device_id"] != dev.id
+        units.add(dev.unit_id)
+        seq = 0
+        for unit_id in sorted(units):
+            seq = self.log(RecordType.CLIENT, change.record_id, text, unit_id, None)
+        previous = current["data"]
+        self.put(RecordType.CLIENT, change.record_id, text, seq)
+        if concurrent:
+            self.conflict(change, Reason.CONCURRENT_EDIT, text, previous)
+            return _accepted(change, seq, Reason.CONCURRENT_EDIT)
+        return _accepted(change, seq)
+
+    def _contact(self, change: Change, data: dict, text: str) -> Answer:
+        dev = self.device
+        contact = data["contact"]
+        register = ServiceArea(contact["service_area"]).register.value
+        if contact["unit_id"] != dev.unit_id or register not in dev.registers:
+            raise Rejected(Reason.OUT_OF_SCOPE, "the contact is not of this device's unit and register")
+        current = self.get(RecordType.CONTACT, change.record_id)
+        if current is not None:
+            if current["data"] == text:
+                return _accepted(change, current["seq"])
+            raise Rejected(Reason.IMMUTABLE, "a signed contact cannot change; a correction is a new version")
+        self.require(RecordType.WORKER, contact["worker_id"])
+        if contact["client_id"]:
+            self.require(RecordType.CLIENT, contact["client_id"])
+        if contact["supersedes_id"]:
+            self.require(RecordType.CONTACT, contact["supersedes_id"])
+        if data["outcome"] and data["outcome"]["slot_id"]:
+            self.require(RecordType.SLOT, data["outcome"]["slot_id"])
+        for follow_up in data["follow_ups"]:
+            self.require(RecordType.WORKER, follow_up["assignee_id"])
+        seq = self.log(RecordType.CONTACT, change.record_id, text, dev.unit_id, register)
+        self.put(RecordType.CONTACT, change.record_id, text, seq, dev.unit_id, register, contact["supersedes_id"])
+        for follow_up in data["follow_ups"]:
+            self.put(RecordType.FOLLOW_UP, follow_up["id"], _json(follow_up), seq, dev.unit_id, register, contact["id"])
+        corrected = contact["supersedes_id"]
+        if corrected:
+            others = self.corrections[corrected] - {change.record_id}
+            self.corrections[corrected].add(change.record_id)
+            if others:
+                self.conflict(change, Reason.TWO_CORRECTIONS, text, _json({"contact_id": sorted(others)[0]}))
+                return _accepted(change, seq, Reason.TWO_CORRECTIONS)
+        return _accepted(change, seq)
+
+    def _follow_up(self, change: Change, data: dict, text: str) -> Answer:
+        dev = self.device
+        contact = self.require(RecordType.CONTACT, data["contact_id"])
+        if contact["unit_id"] != dev.unit_id or contact["register"] not in dev.registers:
+            raise Rejected(Reason.OUT_OF_SCOPE, "the follow-up is not of this device's unit and register")
+        self.require(RecordType.WORKER, data["assignee_id"])
+        current = self.get(RecordType.FOLLOW_UP, change.record_id)
+        conflict_with = None
+        if current is not None:
+            if current["data"] == text:
+                return _accepted(change, current["seq"])
+            concurrent = current["seq"] != change.base_seq and current["device_id"] != dev.id
+            closed = json.loads(current["data"])["status"] in (FollowUpStatus.DONE.value, FollowUpStatus.CANCELLED.value)
+            if concurrent and closed:
+                # A task closed on another device first stays closed.
+                raise Rejected(Reason.FOLLOW_UP_CLOSED, "the follow-up was closed on another device first", json.loads(current["data"]))
+            if concurrent:
+                conflict_with = current["data"]
+        seq = self.log(RecordType.FOLLOW_UP, change.record_id, text, contact["unit_id"], contact["register"])
+        self.put(RecordType.FOLLOW_UP, change.record_id, text, seq, contact["unit_id"], contact["register"], data["contact_id"])
+        if conflict_with is not None:
+            self.conflict(change, Reason.CONCURRENT_EDIT, text, conflict_with)
+            return _accepted(change, seq, Reason.CONCURRENT_EDIT)
+        return _accepted(change, seq)
+
+    def _booking(self, change: Change, data: dict, _text: str) -> Answer:
+        dev = self.device
+        slot = self.require(RecordType.SLOT, data["slot_id"])
+        for key in ("contact_id", "previous_contact_id"):
+            if data[key]:
+                contact = self.require(RecordType.CONTACT, data[key])
+                if contact["unit_id"] != dev.unit_id:
+                    raise Rejected(Reason.OUT_OF_SCOPE, "the contact is not of this device's unit")
+        slot_data = json.loads(slot["data"])
+        holder = slot_data.get("booked_contact_id")
+        wanted, previous = data["contact_id"], data["previous_contact_id"]
+        if wanted is None:  # given back: only by the contact that held it
+            if holder is None or holder != previous:
+                return _accepted(change, slot["seq"])
+        elif holder not in (None, wanted, previous):
+            raise Rejected(Reason.SLOT_TAKEN, "another device booked this time first")
+        if holder == wanted:
+            return _accepted(change, slot["seq"])
+        slot_data["booked_contact_id"] = wanted
+        text = _json(slot_data)
+        seq = self.log(RecordType.SLOT, slot_data["id"], text, None, None)
+        self.put(RecordType.SLOT, slot_data["id"], text, seq)
+        return _accepted(change, seq)
+
+
+def references(items: list[Prepared]) -> tuple[set[tuple[str, str]], set[str], set[str]]:
+    """The records a batch reads: (type, id) keys, the clients whose units matter, and the
+    contacts that corrections in the batch correct."""
+    keys: set[tuple[str, str]] = set()
+    clients: set[str] = set()
+    corrected: set[str] = set()
+
+    def want(record_type: RecordType, record_id: str | None) -> None:
+        if record_id:
+            keys.add((record_type.value, record_id))
+
+    for item in items:
+        if item.error is not None:
+            continue
+        data, change = item.data, item.change
+        if change.type == "client":
+            want(RecordType.CLIENT, change.record_id)
+            clients.add(change.record_id)
+        elif change.type == "contact":
+            contact = data["contact"]
+            want(RecordType.CONTACT, contact["id"])
+            want(RecordType.WORKER, contact["worker_id"])
+            want(RecordType.CLIENT, contact["client_id"])
+            want(RecordType.CONTACT, contact["supersedes_id"])
+            if contact["supersedes_id"]:
+                corrected.add(contact["supersedes_id"])
+            if data["outcome"]:
+                want(RecordType.SLOT, data["outcome"]["slot_id"])
+            for follow_up in data["follow_ups"]:
+                want(RecordType.WORKER, follow_up["assignee_id"])
+                want(RecordType.FOLLOW_UP, follow_up["id"])
+        elif change.type == "follow_up":
+            want(RecordType.FOLLOW_UP, change.record_id)
+            want(RecordType.CONTACT, data["contact_id"])
+            want(RecordType.WORKER, data["assignee_id"])
+        else:
+            want(RecordType.SLOT, data["slot_id"])
+            want(RecordType.CONTACT, data["contact_id"])
+            want(RecordType.CONTACT, data["previous_contact_id"])
+    return keys, clients, corrected

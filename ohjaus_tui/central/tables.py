@@ -1,0 +1,79 @@
+"""The central store's tables (SQLAlchemy Core; the same on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+
+SCHEMA_VERSION = 1
+_SEQ = BigInteger().with_variant(Integer, "sqlite")
+
+metadata = MetaData()
+
+device = Table(
+    "device",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("unit_code", String(64), nullable=False),
+    Column("registers", String(40), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("record_type", String(20), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("unit_id", String(64)),  # NULL: every device of the region
+    Column("register", String(10)),  # NULL: every register
+    Column("data", Text, nullable=False),
+    Column("device_id", String(36)),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+Index("change_log_record", change_log.c.record_type, change_log.c.record_id)
+
+record = Table(
+    "record",
+    metadata,
+    Column("record_type", String(20), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("seq", _SEQ, nullable=False),
+    Column("device_id", String(36)),  # who wrote the current version
+    Column("unit_id", String(64)),
+    Column("register", String(10)),
+    Column("parent_id", String(64)),  # contact: the version it corrects; follow-up: its contact
+)
+Index("record_parent", record.c.record_type, record.c.parent_id)
+
+answer = Table(
+    "answer",
+    metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("change_id", String(36), primary_key=True),
+    Column("status", String(10), nullable=False),
+    Column("seq", _SEQ),
+    Column("reason", String(30)),
+    Column("detail", Text, nullable=False, default=""),
+    Column("current", Text),
+)
+
+conflict = Table(
+    "conflict",
+    metadata,
+    Column("id", _SEQ, primary_key=True, autoincrement=True),
+    Column("record_type", String(20), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("change_id", String(36), nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("reason", String(30), nullable=False),
+    Column("kept", Text, nullable=False),
+    Column("other", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+schema = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
