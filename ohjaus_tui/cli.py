@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--demo", action="store_true", dest="serve_demo", help=_("load the demo region and accept demo devices"))
+    serve.add_argument("--workers", type=int, default=1, help=_("server processes (default 1; one a core at most)"))
 
     sync = commands.add_parser("sync", help=_("one sync round with the central API: send, then receive"))
     sync.add_argument("--data-dir", type=Path, required=True, dest="sync_dir")
@@ -138,7 +139,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     from .central.serve import default_db_url, serve
 
     try:
-        return serve(args.db or default_db_url(), args.host, args.port, args.serve_demo)
+        return serve(args.db or default_db_url(), args.host, args.port, args.serve_demo, max(1, args.workers))
     except ValueError as error:
         raise DomainError(str(error)) from None
     except OSError as error:

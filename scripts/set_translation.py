@@ -1,14 +1,20 @@
-"""Set Finnish translations from a JSON object on stdin: {"msgid": "msgstr"}; then run catalogue.py."""
-import sys, json
+"""Set translations from a JSON object on stdin: {"msgid": "msgstr"} (a list for plural
+forms); then run catalogue.py.  python scripts/set_translation.py [fi|sv|en]  (default fi)."""
+import json
+import sys
+
 from babel.messages.pofile import read_po, write_po
-path = "ohjaus_tui/locale/fi/LC_MESSAGES/ohjaus.po"
+
+language = sys.argv[1] if len(sys.argv) > 1 else "fi"
+path = f"ohjaus_tui/locale/{language}/LC_MESSAGES/ohjaus.po"
 pairs = json.loads(sys.stdin.read())
 with open(path, "rb") as f:
     cat = read_po(f)
 for msgid, msgstr in pairs.items():
     m = cat.get(msgid)
     if m is None:
-        print("missing", msgid); continue
+        print("missing", msgid)
+        continue
     m.string = tuple(msgstr) if isinstance(msgstr, list) else msgstr
     m.flags.discard("fuzzy")
 with open(path, "wb") as f:

@@ -72,8 +72,9 @@ def reset_database(url: str) -> None:
 
 
 class CentralServer:
-    def __init__(self, db_url: str, log: Path) -> None:
+    def __init__(self, db_url: str, log: Path, extra: list[str] | None = None) -> None:
         self.db_url = db_url
+        self.extra = extra or []
         self.port = free_port()
         self.log = log
         self.process: subprocess.Popen | None = None
@@ -83,7 +84,7 @@ class CentralServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "CentralServer":
-        command = [sys.executable, "-m", "ohjaus_tui.cli", "serve", "--demo", "--db", self.db_url, "--port", str(self.port)]
+        command = [sys.executable, "-m", "ohjaus_tui.cli", "serve", "--demo", "--db", self.db_url, "--port", str(self.port), *self.extra]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=log, cwd=ROOT)
         deadline = time.monotonic() + 30

@@ -8,8 +8,11 @@ are read whole; a malformed body is 422 with what was wrong. Nothing here logs r
 
 import json
 import logging
+import os
+from contextlib import asynccontextmanager
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -19,6 +22,7 @@ from ..sync.protocol import MAX_BODY_BYTES, MAX_PAGE, DeviceInfo, ErrorBody, Pul
 from .db import CentralStore, Device
 
 logger = logging.getLogger("ohjaus.central")
+THREADS = int(os.environ.get("OHJAUS_SERVER_THREADS", "4"))
 
 _ERRORS = {401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 
@@ -70,7 +74,15 @@ async def _too_large(send) -> None:
 
 
 def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # Few threads for the (synchronous) routes: pushes run one at a time anyway, and
+        # dozens of threads contending for the GIL slow the one holding the push lock.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ohjaus central API",
         version=__version__,
         description=(

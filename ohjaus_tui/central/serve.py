@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
 from ..i18n import _
 from ..sync.protocol import RecordType
+
+
+SWITCH_INTERVAL = float(os.environ.get("OHJAUS_SWITCH_INTERVAL", "0.0005"))
 
 
 def default_db_url() -> str:
@@ -46,7 +50,7 @@ def load_demo_region(store, today: date | None = None) -> int:
     return logged
 
 
-def serve(db_url: str, host: str, port: int, demo: bool) -> int:
+def serve(db_url: str, host: str, port: int, demo: bool, workers: int = 1) -> int:
     import uvicorn
 
     from .app import create_app
@@ -62,5 +66,16 @@ def serve(db_url: str, host: str, port: int, demo: bool) -> int:
         file=sys.stderr,
         flush=True,
     )
+    # Pushes run one at a time under a lock, between database calls that let go of the GIL;
+    # a short switch interval gives the lock holder the GIL back sooner when many requests
+    # wait (p95 under load, bench/sync_load.py).
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    if workers > 1:
+        # Several processes (cores): each opens the database itself; pushes stay one at a
+        # time across them (SQLite's write lock, PostgreSQL's advisory lock).
+        store.close()
+        os.environ["OHJAUS_CENTRAL_DB"], os.environ["OHJAUS_CENTRAL_DEMO"] = db_url, "1" if demo else "0"
+        uvicorn.run("ohjaus_tui.central.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+        return 0
     uvicorn.run(create_app(store, demo=demo), host=host, port=port, log_level="warning", access_log=False)
     return 0

@@ -1,0 +1,395 @@
+"""Sync throughput: pushing 10,000 changes from one device, pulling 100,000 into a fresh one,
+through a real `ohjaus serve --demo` child process on loopback, each against plain bulk writes
+of the same rows into the same kind of database.
+
+    python bench/sync_throughput.py [--db postgresql://USER:PW@HOST/DB] [--push-changes 10000]
+                                    [--pull-changes 100000] [--only push|pull]
+
+Push: a demo device signs contacts and adds clients through the store methods the screens use
+(as tests/sync_helpers.Device does) until its outbox holds N changes; the timed part is the
+push phase of a sync round (`SyncClient._push_all`: outbox read, HTTP, the server's checks and
+writes, answers applied on the device). Baseline: the rows the server keeps for those changes
+(change log, current record, answer) inserted with plain SQLAlchemy Core executemany, 500
+changes a transaction as the push does, into a fresh central database of the same kind (the
+median of three runs).
+A diagnostic line shows `CentralStore.push` called in-process (no HTTP, no device).
+
+Pull: the central database gets the demo region (as `serve --demo` loads it) and synthetic
+clients and signed contacts of the device's unit up to N changes in all, inserted directly;
+the server is started on it and a fresh device pulls (`SyncClient._pull_all`, pages of 1000).
+Baseline: the same rows written into a fresh device store with executemany (the same statements
+the device's apply uses, one transaction per 1000 changes), no HTTP, no parsing.
+
+The goal of both: the product within 5x its baseline. Exit status 1 if a goal is missed.
+A --db PostgreSQL database is emptied (its name must contain "bench" or "test"); the device
+stores are SQLite files in a temp dir, removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sync_common import (  # noqa: E402
+    CentralServer,
+    ContactFamilies,
+    central_url,
+    fresh_central,
+    synthetic_clients,
+    table,
+)
+
+from ohjaus_tui.central.batch import _json  # noqa: E402
+from ohjaus_tui.central.batch import contact_family as _contact_family  # noqa: E402
+from ohjaus_tui.central.batch import validated as _validated  # noqa: E402
+from ohjaus_tui.central.tables import answer, change_log, record  # noqa: E402
+from ohjaus_tui.demo import make_demo, ref_id  # noqa: E402
+from ohjaus_tui.domain.codes import ContactStatus, ServiceArea  # noqa: E402
+from ohjaus_tui.store.engine import open_engine  # noqa: E402
+from ohjaus_tui.store.models import (  # noqa: E402
+    Assessment,
+    Client,
+    Contact,
+    FollowUp,
+    Outcome,
+    Professional,
+    SegmentChoice,
+    Setting,
+    Slot,
+    SyncRecord,
+    Unit,
+    Worker,
+)
+from ohjaus_tui.store.sync_side import CURSOR  # noqa: E402
+from ohjaus_tui.sync.protocol import MAX_BATCH, MAX_PAGE, Change, demo_token  # noqa: E402
+from sqlalchemy import func, insert, select, text, update  # noqa: E402
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # noqa: E402
+from tests.sync_helpers import Device  # noqa: E402
+
+GOAL = 5.0
+UNIT = "JL-KESK"
+REGISTERS = ("health", "social")
+
+
+# -- push -----------------------------------------------------------------------------------
+
+
+def make_pushing_device(folder: Path, server_url: str, changes: int) -> tuple[Device, float]:
+    """A demo device (no history) whose outbox holds exactly `changes` changes: new clients
+    and a signed advice contact with a call-back follow-up for each, made by the store methods."""
+    started = time.perf_counter()
+    path = folder / "pushing-device"
+    make_demo(path, clients=1, contacts=0, unit_code=UNIT, registers=REGISTERS, seed=11, today=date.today())
+    device = Device(path, server_url, UNIT, REGISTERS)
+    index = 0
+    while device.store.pending_count() < changes:
+        born = date(1935, 1, 1) + timedelta(days=index)
+        index += 1
+        client = device.add_client(born, 900 + index % 100)
+        if device.store.pending_count() < changes:
+            device.sign_contact(client.id, reason=f"Kuumetta {index}. päivää")
+    return device, time.perf_counter() - started
+
+
+def outbox(device: Device) -> list[tuple[str, str, str, str]]:
+    connection = sqlite3.connect(device.path / "ohjaus.sqlite3")
+    rows = connection.execute("SELECT change_id, record_type, record_id, data FROM outbox ORDER BY seq").fetchall()
+    connection.close()
+    return rows
+
+
+def push_baseline(url: str, entries: list[tuple[str, str, str, str]], device_id: str) -> float:
+    """The server's rows for the pushed changes, written with Core executemany, 500 a transaction."""
+    store = fresh_central(url)
+    unit_id = ref_id("unit", UNIT)
+    with store.engine.connect() as conn:
+        seq = conn.execute(select(func.max(change_log.c.seq))).scalar() or 0
+    batches = []
+    for start in range(0, len(entries), MAX_BATCH):
+        logs, records, answers = [], [], []
+        for change_id, kind, record_id, data in entries[start : start + MAX_BATCH]:
+            seq += 1
+            if kind == "client":
+                body, register, parent = _json(_validated(Client, json.loads(data), record_id)), None, None
+                records.append(dict(record_type=kind, record_id=record_id, data=body, seq=seq, device_id=device_id,
+                                    unit_id=unit_id, register=None, parent_id=None))
+            elif kind == "contact":
+                family = _contact_family(json.loads(data), record_id)
+                body = _json(family)
+                register = ServiceArea(family["contact"]["service_area"]).register.value
+                parent = family["contact"]["supersedes_id"]
+                records.append(dict(record_type=kind, record_id=record_id, data=body, seq=seq, device_id=device_id,
+                                    unit_id=unit_id, register=register, parent_id=parent))
+                for follow_up in family["follow_ups"]:
+                    records.append(dict(record_type="follow_up", record_id=follow_up["id"], data=_json(follow_up),
+                                        seq=seq, device_id=device_id, unit_id=unit_id, register=register,
+                                        parent_id=record_id))
+            else:
+                raise RuntimeError(f"the generator made a {kind} change")
+            logs.append(dict(seq=seq, record_type=kind, record_id=record_id, unit_id=unit_id, register=register,
+                             data=body, device_id=device_id))
+            answers.append(dict(device_id=device_id, change_id=change_id, status="accepted", seq=seq, reason=None,
+                                detail="", current=None))
+        batches.append((logs, records, answers))
+    started = time.perf_counter()
+    for logs, records, answers in batches:
+        received = datetime.now(UTC)
+        with store.engine.begin() as conn:
+            conn.execute(insert(change_log), [{**row, "received_at": received} for row in logs])
+            conn.execute(insert(record), records)
+            conn.execute(insert(answer), answers)
+    elapsed = time.perf_counter() - started
+    store.close()
+    return elapsed
+
+
+def push_in_process(url: str, entries: list[tuple[str, str, str, str]]) -> float:
+    """Diagnostic: CentralStore.push itself, batches of 500, no HTTP and no device."""
+    store = fresh_central(url)
+    dev = store.authenticate(demo_token(str(uuid.uuid4()), UNIT, REGISTERS), demo=True)
+    changes = [
+        Change(id=change_id, type=kind, record_id=record_id, base_seq=0, data=json.loads(data))
+        for change_id, kind, record_id, data in entries
+    ]
+    started = time.perf_counter()
+    for start in range(0, len(changes), MAX_BATCH):
+        answers = store.push(dev, changes[start : start + MAX_BATCH])
+        assert all(a.status == "accepted" for a in answers), answers[:3]
+    elapsed = time.perf_counter() - started
+    store.close()
+    return elapsed
+
+
+def bench_push(args, folder: Path) -> tuple[list, bool]:
+    server_url = central_url(args.db, folder, "push.db")
+    server = CentralServer(server_url, folder / "push-server.log", profile_path(args, "push"))
+    device, made = make_pushing_device(folder, server.url, args.push_changes)
+    entries = outbox(device)
+    print(f"push: device outbox of {len(entries):,} changes made through the store in {made:.0f} s", flush=True)
+
+    # The baseline takes well under a second: the median of three, each into a fresh database.
+    baseline = statistics.median(
+        push_baseline(central_url(args.db, folder, f"push-baseline-{run}.db"), entries, str(uuid.uuid4()))
+        for run in range(3)
+    )
+    in_process = push_in_process(central_url(args.db, folder, "push-in-process.db"), entries) if args.breakdown else None
+
+    fresh_central(server_url).close()
+    server.start()
+    try:
+        with device.client(timeout=120) as client:
+            started = time.perf_counter()
+            pushed, accepted, rejected, conflicts = client._push_all()
+            elapsed = time.perf_counter() - started
+    finally:
+        server.stop()
+    device.close()
+    if (pushed, accepted, rejected, conflicts) != (len(entries), len(entries), 0, 0):
+        raise SystemExit(f"push: expected every change accepted, got {pushed=} {accepted=} {rejected=} {conflicts=}")
+    ratio = elapsed / baseline
+    rows = [[f"push {len(entries):,} (HTTP, {server_kind(args)})", f"{elapsed:.2f} s",
+             f"{len(entries) / elapsed:,.0f}/s", f"{baseline:.2f} s", f"{ratio:.1f}x",
+             "PASS" if ratio <= GOAL else "MISS"]]
+    if in_process is not None:
+        rows.append(["  of which: CentralStore.push in-process", f"{in_process:.2f} s",
+                     f"{len(entries) / in_process:,.0f}/s", "", f"{in_process / baseline:.1f}x", "(info)"])
+    return rows, ratio <= GOAL
+
+
+# -- pull -----------------------------------------------------------------------------------
+
+
+def fill_central(url: str, folder: Path, total: int) -> tuple[int, int]:
+    """The demo region, then client and signed-contact pairs of the unit up to `total` changes
+    in the device's scope, written straight into the change log and the record table."""
+    store = fresh_central(url)
+    reference = store.log_count()
+    generated = max(0, total - reference)
+    families = ContactFamilies(folder, UNIT, REGISTERS)
+    rng = random.Random(2026)
+    clients = synthetic_clients((generated + 1) // 2, seed=2026)
+    unit_id = families.unit_id
+    logs, records = [], []
+    received = datetime.now(UTC)
+
+    def flush() -> None:
+        with store.engine.begin() as conn:
+            conn.execute(insert(change_log), logs)
+            if records:
+                conn.execute(insert(record), records)
+        logs.clear()
+        records.clear()
+
+    for index in range(generated):
+        client = clients[index // 2]
+        if index % 2 == 0:
+            body = _json(client)
+            logs.append(dict(record_type="client", record_id=client["id"], unit_id=unit_id, register=None,
+                             data=body, device_id=None, received_at=received))
+            records.append(dict(record_type="client", record_id=client["id"], data=body, seq=0, device_id=None,
+                                unit_id=unit_id, register=None, parent_id=None))
+        else:
+            family = families.make(rng, client["id"])
+            contact = family["contact"]
+            register = ServiceArea(contact["service_area"]).register.value
+            body = _json(family)
+            logs.append(dict(record_type="contact", record_id=contact["id"], unit_id=unit_id, register=register,
+                             data=body, device_id=None, received_at=received))
+            records.append(dict(record_type="contact", record_id=contact["id"], data=body, seq=0, device_id=None,
+                                unit_id=unit_id, register=register, parent_id=None))
+            for follow_up in family["follow_ups"]:
+                records.append(dict(record_type="follow_up", record_id=follow_up["id"], data=_json(follow_up), seq=0,
+                                    device_id=None, unit_id=unit_id, register=register, parent_id=contact["id"]))
+        if len(logs) == 10_000:
+            flush()
+    if logs:
+        flush()
+    store.close()
+    return reference, generated
+
+
+def pulled_pages(url: str) -> list[list[tuple[int, str, str, dict]]]:
+    """The change log as the device receives it: in server order, pages of MAX_PAGE."""
+    from ohjaus_tui.central.db import CentralStore
+
+    store = CentralStore(url)
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(change_log.c.seq, change_log.c.record_type, change_log.c.record_id, change_log.c.data)
+            .order_by(change_log.c.seq)
+        ).all()
+    store.close()
+    return [
+        [(seq, kind, record_id, json.loads(data)) for seq, kind, record_id, data in rows[start : start + MAX_PAGE]]
+        for start in range(0, len(rows), MAX_PAGE)
+    ]
+
+
+_MODELS = {"unit": Unit, "worker": Worker, "professional": Professional, "client": Client}
+_ORDER = ("unit", "worker", "professional", "client", "contact", "assessment", "segment", "outcome", "follow_up", "slot")
+
+
+def pull_baseline(folder: Path, pages: list) -> float:
+    """The device rows of every page, made beforehand; timed: written into a fresh device store
+    with the statements apply_page uses (contacts in as drafts with their parts, then signed)."""
+    prepared = []
+    for page in pages:
+        tables: dict[str, list[dict]] = {name: [] for name in _ORDER}
+        synced, contact_ids = [], []
+        for seq, kind, record_id, data in page:
+            if kind in _MODELS:
+                tables[kind].append(_MODELS[kind].model_validate(data).model_dump())
+            elif kind == "slot":
+                tables["slot"].append(Slot.model_validate({**data, "taken_elsewhere": False}).model_dump())
+            elif kind == "contact":
+                row = Contact.model_validate(data["contact"]).model_dump()
+                row["status"] = ContactStatus.DRAFT.value
+                tables["contact"].append(row)
+                contact_ids.append(row["id"])
+                for key, model in (("assessment", Assessment), ("segment", SegmentChoice), ("outcome", Outcome)):
+                    if data.get(key):
+                        tables[key].append(model.model_validate(data[key]).model_dump())
+                tables["follow_up"].extend(FollowUp.model_validate(f).model_dump() for f in data["follow_ups"])
+            synced.append({"record_type": kind, "record_id": record_id, "seq": seq})
+        prepared.append((tables, contact_ids, synced, page[-1][0]))
+    models = {"unit": Unit, "worker": Worker, "professional": Professional, "client": Client, "contact": Contact,
+              "assessment": Assessment, "segment": SegmentChoice, "outcome": Outcome, "follow_up": FollowUp,
+              "slot": Slot}
+    engine = open_engine(folder / "baseline-device")
+    started = time.perf_counter()
+    for tables, contact_ids, synced, last_seq in prepared:
+        with engine.begin() as conn:
+            conn.execute(text("PRAGMA defer_foreign_keys = ON"))
+            for name in _ORDER:
+                if tables[name]:
+                    conn.execute(insert(models[name].__table__), tables[name])
+            for start in range(0, len(contact_ids), 500):
+                conn.execute(
+                    update(Contact.__table__)
+                    .where(Contact.__table__.c.id.in_(contact_ids[start : start + 500]))
+                    .values(status=ContactStatus.SIGNED.value)
+                )
+            conn.execute(insert(SyncRecord.__table__), synced)
+            statement = sqlite_insert(Setting.__table__).values(key=CURSOR, value=str(last_seq))
+            conn.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": str(last_seq)}))
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def bench_pull(args, folder: Path) -> tuple[list, bool]:
+    url = central_url(args.db, folder, "pull.db")
+    started = time.perf_counter()
+    reference, generated = fill_central(url, folder, args.pull_changes)
+    total = reference + generated
+    print(f"pull: central change log of {total:,} changes in the device's scope ({reference:,} demo region, "
+          f"{generated:,} clients and signed contacts) made in {time.perf_counter() - started:.0f} s", flush=True)
+    pages = pulled_pages(url)
+    baseline = pull_baseline(folder, pages)
+    del pages
+
+    server = CentralServer(url, folder / "pull-server.log", profile_path(args, "pull")).start()
+    try:
+        device = Device(folder / "fresh-device", server.url, UNIT, REGISTERS)
+        with device.client(timeout=120) as client:
+            started = time.perf_counter()
+            pulled = client._pull_all()
+            elapsed = time.perf_counter() - started
+        device.close()
+    finally:
+        server.stop()
+    if pulled != total:
+        raise SystemExit(f"pull: expected {total:,} changes applied, got {pulled:,}")
+    ratio = elapsed / baseline
+    return [[f"pull {pulled:,} (HTTP, {server_kind(args)})", f"{elapsed:.2f} s", f"{pulled / elapsed:,.0f}/s",
+             f"{baseline:.2f} s", f"{ratio:.1f}x", "PASS" if ratio <= GOAL else "MISS"]], ratio <= GOAL
+
+
+def profile_path(args, part: str) -> str | None:
+    return f"{args.profile_server}.{part}.txt" if args.profile_server else None
+
+
+def server_kind(args) -> str:
+    return "PostgreSQL" if args.db else "SQLite"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", help="postgresql://... for the central database (emptied!); default: a SQLite file")
+    parser.add_argument("--push-changes", type=int, default=10_000)
+    parser.add_argument("--pull-changes", type=int, default=100_000)
+    parser.add_argument("--only", choices=("push", "pull"))
+    parser.add_argument("--no-breakdown", dest="breakdown", action="store_false",
+                        help="skip the in-process CentralStore.push line")
+    parser.add_argument("--profile-server", metavar="PREFIX",
+                        help="run the server under pyinstrument: PREFIX.push.txt, PREFIX.pull.txt (+ .html)")
+    args = parser.parse_args()
+    rows, ok = [], True
+    with tempfile.TemporaryDirectory(prefix="ohjaus-sync-bench-") as tmp:
+        folder = Path(tmp)
+        if args.only in (None, "push"):
+            part, passed = bench_push(args, folder)
+            rows += part
+            ok &= passed
+        if args.only in (None, "pull"):
+            part, passed = bench_pull(args, folder)
+            rows += part
+            ok &= passed
+    print()
+    print(table(rows, ["phase", "product", "changes", "baseline", "ratio", f"goal <={GOAL:g}x"]))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
