@@ -11,8 +11,12 @@ from textual.app import App
 from textual.binding import Binding
 
 from .context import Context
-from .i18n import _
+from .i18n import N_, _
 from .screens.login import LoginScreen
+from .widgets.sync_badge import SyncBadge
+
+
+LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
 
 
 def sync_interval() -> float:
@@ -26,7 +30,7 @@ def sync_interval() -> float:
 @dataclass
 class SyncState:
     status: Any = None  # store.sync_side.SyncStatus
-    online: bool = False
+    online: bool | None = None  # None: no round has finished since the start
     running: bool = False
 
 
@@ -35,8 +39,9 @@ class OhjausApp(App):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("f5", "sync_now", _("Sync")),
-        Binding("f6", "sync_view", _("Sync view")),
+        Binding("f5", "sync_now", N_("Sync")),
+        Binding("f6", "sync_view", N_("Sync view")),
+        Binding("f9", "switch_language", N_("Language")),
     ]
 
     def __init__(self, ctx: Context) -> None:
@@ -79,6 +84,8 @@ class OhjausApp(App):
             self.notify(_("This device is not connected to a central API."), severity="warning")
             return
         self.sync_state.running = True
+        for badge in self.screen.query(SyncBadge):
+            badge.update_status()
         self.run_worker(self._sync_round, thread=True, exclusive=True, group="sync", exit_on_error=False)
 
     def _sync_round(self) -> None:
@@ -96,6 +103,8 @@ class OhjausApp(App):
 
     def _sync_done(self, online: bool, status, result, message: str | None) -> None:
         self.sync_state.online, self.sync_state.running, self.sync_state.status = online, False, status
+        for badge in self.screen.query(SyncBadge):
+            badge.update_status()
         if result is not None and (result.pulled or result.rejected):
             # What arrived shows at once: the home lists are read again.
             refresh = getattr(self.screen, "refresh_lists", None)
@@ -109,6 +118,19 @@ class OhjausApp(App):
                 severity="warning",
                 timeout=10,
             )
+
+    async def action_switch_language(self) -> None:
+        """F9: suomi -> svenska -> English, at once, keeping everything typed."""
+        from .i18n import LANGUAGES, current_language, set_language
+        from .screens.relabel import relabel
+
+        language = LANGUAGES[(LANGUAGES.index(current_language()) + 1) % len(LANGUAGES)]
+        set_language(language)
+        if self.ctx.worker is not None:
+            self.ctx.store.set_setting("language", language)
+        for screen in list(self.screen_stack):
+            await relabel(screen)
+        self.notify(_("Language: {name}").format(name=LANGUAGE_NAMES[language]), timeout=3)
 
     def action_sync_view(self) -> None:
         from .screens.sync_view import SyncViewScreen

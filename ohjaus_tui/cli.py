@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -250,6 +251,10 @@ def _run_app(args: argparse.Namespace) -> int:
     shipped = load_shipped()
     data_dir = args.data_dir or (_demo_dir() if args.demo else default_data_dir())
     demo = read_setting(data_dir, "demo") == "1"
+    if not args.lang and not os.environ.get("OHJAUS_LANG"):
+        chosen = read_setting(data_dir, "language")  # the last one chosen with F9 on this device
+        if chosen in LANGUAGES:
+            set_language(chosen)
     if args.demo and not demo:
         from .demo import make_demo
 

@@ -85,3 +85,11 @@ def test_snapshot(snap_compare, data_dir, shipped, stop, size):
     set_language("fi")
     app = build_app(data_dir, shipped)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=journey(stop))
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("stop", ["home", "assessment", "outcome", "summary"])
+def test_snapshot_in_swedish_and_english(snap_compare, data_dir, shipped, stop, language):
+    set_language(language)
+    app = build_app(data_dir, shipped)
+    assert snap_compare(app, terminal_size=SIZES["100x30"], run_before=journey(stop))

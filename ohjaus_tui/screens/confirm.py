@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
-from ..i18n import _
+from ..i18n import N_
+from ..widgets.footer import Footer
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -21,8 +22,8 @@ class ConfirmScreen(ModalScreen[bool]):
     }
     """
     BINDINGS = [
-        Binding("k,y", "answer(True)", _("Yes")),
-        Binding("e,n,escape", "answer(False)", _("No")),
+        Binding("k,y", "answer(True)", N_("Yes")),
+        Binding("e,n,escape", "answer(False)", N_("No")),
         Binding("enter", "enter", show=False),
     ]
 

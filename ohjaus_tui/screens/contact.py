@@ -6,13 +6,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 from ..domain.contact import ContactDraft, Step, step_problems
 from ..domain.errors import DomainError
-from ..i18n import _
+from ..i18n import N_, _
 from ..widgets.step_bar import StepBar
 from ..widgets.sync_badge import SyncBadge
+from ..widgets.footer import Footer
 from .confirm import ConfirmScreen
 from .steps.assessment import AssessmentStep
 from .steps.base import StepPanel
@@ -38,10 +39,10 @@ class ContactScreen(Screen):
     CSS_PATH = "contact.tcss"
 
     BINDINGS = [
-        Binding("escape", "back", _("Back")),
-        Binding("ctrl+n", "next", _("Next")),
-        Binding("ctrl+s", "sign", _("Sign")),
-        Binding("f8", "discard", _("Discard draft")),
+        Binding("escape", "back", N_("Back")),
+        Binding("ctrl+n", "next", N_("Next")),
+        Binding("ctrl+s", "sign", N_("Sign")),
+        Binding("f8", "discard", N_("Discard draft")),
     ]
 
     def __init__(self, draft: ContactDraft, saved: bool = False) -> None:
@@ -65,6 +66,13 @@ class ContactScreen(Screen):
             if step < self.draft.step:
                 self.panel(step).enter(self.draft)
         self.show_step(self.draft.step)
+
+    def before_relabel(self) -> None:
+        """A language switch: what is typed in the open step goes into the draft first."""
+        self.panel(self.draft.step).apply(self.draft)
+
+    def after_relabel(self) -> None:
+        self.on_mount()
 
     @property
     def ctx(self):

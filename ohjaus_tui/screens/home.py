@@ -6,13 +6,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, OptionList, Static
+from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain.clock import local
 from ..domain.codes import Role
 from ..domain.contact import ContactDraft
-from ..i18n import _
+from ..i18n import N_, _, format_date, format_day, format_moment
+from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 from .confirm import ConfirmScreen
 from .contact import ContactScreen
@@ -21,7 +22,7 @@ from .contact import ContactScreen
 class RecentList(OptionList):
     """The worker's latest signed contacts; C corrects the highlighted one."""
 
-    BINDINGS = [Binding("c", "correct", _("Correct"))]
+    BINDINGS = [Binding("c", "correct", N_("Correct"))]
 
     def action_correct(self) -> None:
         if self.option_count:
@@ -31,9 +32,9 @@ class RecentList(OptionList):
 
 class HomeScreen(Screen):
     BINDINGS = [
-        Binding("n", "new_contact", _("New contact")),
-        Binding("l", "sign_out", _("Sign out")),
-        Binding("ctrl+q", "app.quit", _("Quit")),
+        Binding("n", "new_contact", N_("New contact")),
+        Binding("l", "sign_out", N_("Sign out")),
+        Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
 
     DEFAULT_CSS = """
@@ -65,10 +66,16 @@ class HomeScreen(Screen):
         yield SyncBadge()
         yield Footer()
 
-    def on_mount(self) -> None:
+    def after_relabel(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
         table = self.query_one("#follow-ups", DataTable)
         table.add_columns(_("Due"), _("What"), _("Client"), _("Note"))
         self.refresh_lists()
+
+    def on_mount(self) -> None:
+        self._fill()
         drafts = self.ctx.store.open_drafts(self.ctx.worker.id)
         if drafts and not self._offered:
             self._offered = True
@@ -78,7 +85,7 @@ class HomeScreen(Screen):
             ).format(
                 client=latest.client_name,
                 step=latest.step.label,
-                time=local(latest.started_at).strftime("%d.%m. %H:%M"),
+                time=format_moment(local(latest.started_at)),
             )
             self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self.resume(latest.id))
 
@@ -93,7 +100,7 @@ class HomeScreen(Screen):
         header.append(f"{worker.name}, {Role(worker.role).label}")
         if unit:
             header.append(f"  {unit.code}", style="dim")
-        header.append("  " + ctx.now().strftime("%d.%m.%Y"), style="dim")
+        header.append("  " + format_date(ctx.now()), style="dim")
         if ctx.demo:
             header.append("  " + _("DEMO"), style="bold yellow")
         self.query_one("#home-header", Static).update(header)
@@ -102,7 +109,7 @@ class HomeScreen(Screen):
         was = listing.highlighted or 0  # a refresh after a sync keeps the worker's place
         listing.clear_options()
         for draft in drafts:
-            line = Text(f"{local(draft.started_at):%d.%m. %H:%M}  ")
+            line = Text(f"{format_moment(local(draft.started_at))}  ")
             line.append(draft.client_name, style="bold")
             line.append(f"  {draft.step.label}", style="dim")
             listing.add_option(Option(line, id=draft.id))
@@ -114,7 +121,7 @@ class HomeScreen(Screen):
         was = listing.highlighted or 0
         listing.clear_options()
         for contact in recent:
-            line = Text(f"{local(contact.started_at):%d.%m. %H:%M}  ")
+            line = Text(f"{format_moment(local(contact.started_at))}  ")
             line.append(contact.client_name, style="bold")
             listing.add_option(Option(line, id=contact.id))
         listing.highlighted = min(was, len(recent) - 1) if recent else None
@@ -124,7 +131,7 @@ class HomeScreen(Screen):
         table.clear()
         for row in ctx.store.follow_ups_due(worker.id, ctx.now().date()):
             table.add_row(
-                row.due.strftime("%d.%m."), row.kind.label, Text(row.client_name), Text(row.note)
+                format_day(row.due), row.kind.label, Text(row.client_name), Text(row.note)
             )
 
     def action_new_contact(self) -> None:

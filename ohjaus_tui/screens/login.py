@@ -7,19 +7,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain.codes import Register, Role
-from ..i18n import _
+from ..i18n import N_, _
 from ..store.directory import sign_in_workers
+from ..widgets.footer import Footer
 
 
 STORE_OPEN_DELAY = 0.3  # seconds
 
 
 class LoginScreen(Screen):
-    BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"))]
+    BINDINGS = [Binding("ctrl+q", "app.quit", N_("Quit"))]
 
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }

@@ -7,14 +7,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..domain.codes import Language
 from ..domain.errors import DomainError
 from ..domain.identity import looks_like_identity_code
 from ..domain.phone import looks_like_phone
-from ..i18n import _
+from ..i18n import N_, _
 from ..store.store import DuplicateClient
+from ..widgets.footer import Footer
 from .confirm import ConfirmScreen
 
 ANONYMOUS = "anonymous"
@@ -42,10 +43,10 @@ class NewClientScreen(ModalScreen):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "save", _("Save")),
-        Binding("ctrl+t", "save_without_code", _("Save without identity code")),
-        Binding("ctrl+r", "unidentified", _("Continue unidentified")),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "save", N_("Save")),
+        Binding("ctrl+t", "save_without_code", N_("Save without identity code")),
+        Binding("ctrl+r", "unidentified", N_("Continue unidentified")),
     ]
 
     TEXT_FIELDS = ("last-name", "first-name", "identity-code", "phone", "municipality")

@@ -7,11 +7,12 @@ import json
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ..domain.clock import local
-from ..i18n import N_, _
+from ..i18n import N_, _, format_moment
 from ..widgets.sync_badge import SyncBadge
+from ..widgets.footer import Footer
 
 REASONS = {
     "invalid": N_("The central API could not read the record"),
@@ -51,8 +52,8 @@ def describe(record_type: str, data: str) -> str:
 
 class SyncViewScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", _("Back")),
-        Binding("f5", "app.sync_now", _("Sync now")),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("f5", "app.sync_now", N_("Sync now")),
     ]
 
     DEFAULT_CSS = """
@@ -68,6 +69,9 @@ class SyncViewScreen(Screen):
         yield SyncBadge()
         yield Footer()
 
+    def after_relabel(self) -> None:
+        self.on_mount()
+
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(_("When"), _("What"), _("Record"), _("Why"))
@@ -75,7 +79,7 @@ class SyncViewScreen(Screen):
         problems = store.sync_problems()
         for problem in problems:
             table.add_row(
-                local(problem.at).strftime("%d.%m. %H:%M"),
+                format_moment(local(problem.at)),
                 _(KINDS.get(problem.kind, problem.kind)),
                 f"{_(RECORDS.get(problem.record_type, problem.record_type))} {describe(problem.record_type, problem.data)}",
                 _(REASONS[problem.reason]) if problem.reason in REASONS else problem.reason,

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from ..domain.clock import local
 from ..domain.codes import ContactStatus, FollowUpKind, FollowUpStatus
 from ..domain.contact import new_id
-from ..i18n import _
+from ..i18n import _, format_date, format_time
 from ..sync.protocol import Answer, PulledChange, Reason, RecordType
 from .models import (
     Assessment,
@@ -226,7 +226,7 @@ class SyncSide:
         slot = session.get(Slot, slot_id)
         if contact is None:
             return
-        when = local(slot.starts_at).strftime("%d.%m.%Y %H:%M") if slot else slot_id
+        when = f"{format_date(local(slot.starts_at))} {format_time(local(slot.starts_at))}" if slot else slot_id
         follow_up = FollowUp(
             id=new_id(),
             contact_id=contact_id,

@@ -9,13 +9,13 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..domain.protocols import Protocol
-from ..i18n import _
+from ..i18n import N_, _
 
 
 class QuestionList(OptionList):
     BINDINGS = [
-        Binding("k,y", "answer(True)", _("Yes")),
-        Binding("e,n", "answer(False)", _("No")),
+        Binding("k,y", "answer(True)", N_("Yes")),
+        Binding("e,n", "answer(False)", N_("No")),
     ]
 
     class Answered(Message):

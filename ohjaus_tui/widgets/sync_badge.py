@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ..domain.clock import local
-from ..i18n import _, ngettext
+from ..i18n import _, format_moment, ngettext
 
 
 class SyncBadge(Static):
@@ -36,12 +36,14 @@ def render_status(state) -> Text:
         text.append(_("Sync: not connected to a central API (ohjaus connect)"))
     elif state.running:
         text.append("◐ " + _("Syncing…"), style="bold")
+    elif state.online is None:
+        text.append("◌ " + _("Not yet synced"))
     elif state.online:
         text.append("● " + _("Online"), style="bold green")
     else:
         text.append("○ " + _("Offline"), style="bold yellow")
     if status.last_sync_at is not None:
-        text.append("  " + _("last sync {time}").format(time=local(status.last_sync_at).strftime("%d.%m. %H:%M")))
+        text.append("  " + _("last sync {time}").format(time=format_moment(local(status.last_sync_at))))
     text.append("  " + ngettext("{n} change waiting", "{n} changes waiting", status.pending).format(n=status.pending))
     if status.problems:
         text.append("  ")

@@ -18,7 +18,7 @@ from ...domain.contact import ContactDraft, Step
 from ...domain.deadlines import promise_deadline, urgency_deadline
 from ...domain.segmentation import suggest_outcome
 from ...domain.slots import choose_slots
-from ...i18n import _
+from ...i18n import N_, _, format_date
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
 
@@ -28,7 +28,7 @@ SLOT_SEARCH_DAYS = 28
 class ConsentBox(Checkbox):
     """Space records the consent; Enter means the worker is done."""
 
-    BINDINGS = [Binding("enter", "done", _("Done"))]
+    BINDINGS = [Binding("enter", "done", N_("Done"))]
 
     class Done(Message):
         pass
@@ -114,10 +114,10 @@ class OutcomeStep(StepPanel):
                 offers.insert(0, held)
         lines = [_("Urgency: {urgency}").format(urgency=urgency.label)]
         if deadline is not None:
-            lines.append(_("Deadline: {date}").format(date=deadline.strftime("%d.%m.%Y")))
+            lines.append(_("Deadline: {date}").format(date=format_date(deadline)))
         lines.append(
             _("Region's promise: care by {date}").format(
-                date=promise_deadline(region, now.date()).strftime("%d.%m.%Y")
+                date=format_date(promise_deadline(region, now.date()))
             )
         )
         lines.append(_("Client's language of service: {language}").format(language=draft.language.label))

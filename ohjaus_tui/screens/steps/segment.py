@@ -13,14 +13,14 @@ from textual.widgets import Label, OptionList, SelectionList, Static
 from ...domain.codes import HighNeedTrigger, Segment
 from ...domain.contact import ContactDraft, Step
 from ...domain.segmentation import REPEATED_WINDOW_DAYS, detected_triggers, suggest_segment
-from ...i18n import _
+from ...i18n import N_, _
 from .base import StepPanel, offer_codes
 
 
 class TriggerList(SelectionList[str]):
     """Space marks a trigger; Enter means the marking is done."""
 
-    BINDINGS = [Binding("enter", "done", _("Done"))]
+    BINDINGS = [Binding("enter", "done", N_("Done"))]
 
     class Done(Message):
         pass

@@ -10,13 +10,13 @@ from textual.widgets import Static
 
 from ...domain.codes import OutcomeKind
 from ...domain.contact import ContactDraft, Step
-from ...i18n import _
+from ...i18n import N_, _, format_date
 from ...widgets.slot_picker import format_slot_time
 from .base import StepPanel
 
 
 class SummaryView(Static, can_focus=True):
-    BINDINGS = [Binding("enter", "sign", _("Sign"))]
+    BINDINGS = [Binding("enter", "sign", N_("Sign"))]
 
     def action_sign(self) -> None:
         self.screen.action_sign()  # type: ignore[attr-defined]
@@ -95,7 +95,7 @@ class SummaryStep(StepPanel):
         text = Text(draft.follow_up_kind.label)
         if draft.follow_up_due:
             worker = self.ctx.store.worker(draft.follow_up_assignee_id or "")
-            text.append(f", {draft.follow_up_due.strftime('%d.%m.%Y')}")
+            text.append(f", {format_date(draft.follow_up_due)}")
             if worker:
                 text.append(f", {worker.name}")
         if draft.follow_up_note:
