@@ -336,14 +336,18 @@ class Batch:
             }[change.type]
             return handler(change, item.data, item.text)
         except Rejected as rejection:
-            current_type = RecordType.SLOT if change.type == "booking" else RecordType(change.type)
-            current = self.get(current_type, change.record_id) if rejection.current is not None else None
+            # A rejected change of a record the server has comes back with the server's
+            # version, so the device ends as the server is (its own stays in its problem list).
+            current = None
+            if change.type != "contact":
+                current_type = RecordType.SLOT if change.type == "booking" else RecordType(change.type)
+                current = self.get(current_type, change.record_id)
             return Answer(
                 change_id=change.id,
                 status="rejected",
                 reason=rejection.reason,
                 detail=rejection.detail,
-                current=rejection.current,
+                current=json.loads(current["data"]) if current else None,
                 seq=current["seq"] if current else None,
             )
 
@@ -363,11 +367,12 @@ class Batch:
             return _accepted(change, current["seq"])
         # A newer version: the later one in server order is kept; when it was made without
         # seeing the current one (another device's), the overwritten one is kept as a conflict.
-        concurrent = current["seq"] != change.base_seq and current["device_id"] != dev.id
+        concurrent = change.base_seq < current["seq"] and current["device_id"] != dev.id
         units.add(dev.unit_id)
-        seq = 0
-        for unit_id in sorted(units):
-            seq = self.log(RecordType.CLIENT, change.record_id, text, unit_id, None)
+        # One entry for every unit that knows the client; the version's number is the first
+        # of them, so a device that pulled any of them has seen this version.
+        seqs = [self.log(RecordType.CLIENT, change.record_id, text, unit_id, None) for unit_id in sorted(units)]
+        seq = seqs[0]
         previous = current["data"]
         self.put(RecordType.CLIENT, change.record_id, text, seq)
         if concurrent:
@@ -419,7 +424,7 @@ class Batch:
         if current is not None:
             if current["data"] == text:
                 return _accepted(change, current["seq"])
-            concurrent = current["seq"] != change.base_seq and current["device_id"] != dev.id
+            concurrent = change.base_seq < current["seq"] and current["device_id"] != dev.id
             closed = json.loads(current["data"])["status"] in (FollowUpStatus.DONE.value, FollowUpStatus.CANCELLED.value)
             if concurrent and closed:
                 # A task closed on another device first stays closed.

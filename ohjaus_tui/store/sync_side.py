@@ -196,8 +196,11 @@ class SyncSide:
                     if answer.reason == Reason.SLOT_TAKEN:
                         self._needs_rebooking(session, json.loads(entry.data), now)
                 if answer.current is not None and answer.seq is not None:
-                    _apply(session, record_type, entry.record_id, answer.current, answer.seq)
+                    # The server's version of a record whose change it did not take as sent.
+                    kind = RecordType.SLOT if record_type == RecordType.BOOKING else record_type
+                    _apply(session, kind, entry.record_id, answer.current, answer.seq)
                     seen.pop((record_type.value, entry.record_id), None)
+                    seen.pop((kind.value, entry.record_id), None)
                 done.append(entry.seq)
             _upsert(
                 session,
@@ -270,14 +273,22 @@ class SyncSide:
                 if by_type.get(record_type):
                     _apply_many(session, record_type, [c.data for c in by_type[record_type]])
             if latest:
+                seqs: dict[tuple[str, str], int] = {}
+                for change in sorted(latest.values(), key=lambda c: c.seq):
+                    if change.type == RecordType.CONTACT:
+                        # The follow-ups a contact made are versions of their own: the base
+                        # of their next edit here.
+                        for follow_up in change.data.get("follow_ups", []):
+                            key = (RecordType.FOLLOW_UP.value, follow_up["id"])
+                            if key not in pending:
+                                seqs[key] = max(seqs.get(key, 0), change.seq)
+                    if change.type != RecordType.BOOKING:
+                        key = (change.type.value, change.record_id)
+                        seqs[key] = max(seqs.get(key, 0), change.seq)
                 _upsert(
                     session,
                     SyncRecord,
-                    [
-                        {"record_type": c.type.value, "record_id": c.record_id, "seq": c.seq}
-                        for c in latest.values()
-                        if c.type != RecordType.BOOKING
-                    ],
+                    [{"record_type": t, "record_id": i, "seq": seq} for (t, i), seq in seqs.items()],
                     keys=("record_type", "record_id"),
                 )
             session.merge(Setting(key=CURSOR, value=str(last_seq)))
