@@ -6,6 +6,7 @@ are read whole; a malformed body is 422 with what was wrong. Nothing here logs r
 """
 
 
+import asyncio
 import json
 import logging
 import os
@@ -125,8 +126,10 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         return DeviceInfo(device_id=dev.id, name=dev.name, unit_code=dev.unit_code, registers=list(dev.registers))
 
     @app.post("/v1/push", response_model=PushResponse, responses=_ERRORS)
-    def push(body: PushRequest, dev: Annotated[Device, Depends(device)]) -> PushResponse:
-        return PushResponse(answers=store.push(dev, body.changes))
+    async def push(body: PushRequest, dev: Annotated[Device, Depends(device)]) -> PushResponse:
+        # The writer thread applies it, with any others waiting (group commit).
+        answers = await asyncio.wrap_future(store.submit(dev, body.changes))
+        return PushResponse(answers=answers)
 
     @app.get("/v1/changes", response_model=PullResponse, responses=_ERRORS)
     def pull(

@@ -13,10 +13,12 @@ import hashlib
 import hmac
 import json
 import os
+import queue
 import secrets
 import threading
 import time
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -68,6 +70,7 @@ class CentralStore:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._push_lock = threading.Lock()
         self._auth_cache: dict[str, tuple[float, Device]] = {}
+        self._writer = _Writer(self)
         metadata.create_all(self.engine)
         with self.engine.begin() as conn:
             found = conn.execute(select(schema.c.version)).scalar()
@@ -210,30 +213,39 @@ class CentralStore:
     def push(self, dev: Device, changes: list[Change]) -> list[Answer]:
         """Apply a batch in one transaction; one answer per change. A change already
         answered (the same id from the same device) gets the same answer again."""
-        prepared = [prepare(change) for change in changes]  # validation, before the lock
-        keys, clients, corrected = references(prepared)
+        return self._push_group([(dev, changes)])[0]
+
+    def submit(self, dev: Device, changes: list[Change]) -> Future:
+        """`push` through the writer thread: pushes that arrive while one is being written
+        go together in the next transaction (group commit: one lock, one disk flush), each
+        answered as if alone. The future's result is the list of answers."""
+        return self._writer.submit(dev, changes)
+
+    def _push_group(self, requests: list[tuple[Device, list[Change]]]) -> list[list[Answer]]:
+        prepared = [[prepare(change) for change in changes] for _dev, changes in requests]  # before the lock
+        keys, clients, corrected = references([item for items in prepared for item in items])
+        ids = sorted({change.id for _dev, changes in requests for change in changes})
         with _Writing(self) as conn:
-            ids = [c.id for c in changes]
-            known: dict[str, Answer] = {}
+            known: dict[tuple[str, str], Answer] = {}
             for start in range(0, len(ids), 500):
-                rows = conn.execute(
-                    select(answer)
-                    .where(answer.c.device_id == dev.id)
-                    .where(answer.c.change_id.in_(ids[start : start + 500]))
-                ).mappings()
-                known.update((row["change_id"], stored_answer(row)) for row in rows)
-            batch = Batch(conn, dev)
+                rows = conn.execute(select(answer).where(answer.c.change_id.in_(ids[start : start + 500]))).mappings()
+                known.update(((row["device_id"], row["change_id"]), stored_answer(row)) for row in rows)
+            batch = Batch(conn, None)
             batch.load(keys, clients, corrected)
-            answers = []
-            for item in prepared:
-                result = known.get(item.change.id)
-                if result is None:
-                    result = batch.apply(item)
-                    batch.answered(result)
-                    known[item.change.id] = result
-                answers.append(result)
+            results = []
+            for (dev, _changes), items in zip(requests, prepared):
+                batch.device = dev
+                answers = []
+                for item in items:
+                    result = known.get((dev.id, item.change.id))
+                    if result is None:
+                        result = batch.apply(item)
+                        batch.answered(result)
+                        known[(dev.id, item.change.id)] = result
+                    answers.append(result)
+                results.append(answers)
             batch.flush()
-            return answers
+            return results
 
     # -- pull -------------------------------------------------------------------------------
 
@@ -319,3 +331,46 @@ class _Writing:
         finally:
             self.conn.close()
             self.store._push_lock.release()
+
+
+class _Writer:
+    """One thread that writes pushes, several at a time when they queue up."""
+
+    GROUP = 64  # requests in one transaction at most
+
+    def __init__(self, store: CentralStore) -> None:
+        self.store = store
+        self.queue: queue.Queue = queue.Queue()
+        self.thread: threading.Thread | None = None
+        self.starting = threading.Lock()
+
+    def submit(self, dev: Device, changes: list[Change]) -> Future:
+        future: Future = Future()
+        self.queue.put((dev, changes, future))
+        if self.thread is None:
+            with self.starting:
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self._run, name="central-writer", daemon=True)
+                    self.thread.start()
+        return future
+
+    def _run(self) -> None:
+        while True:
+            group = [self.queue.get()]
+            while len(group) < self.GROUP:
+                try:
+                    group.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                results = self.store._push_group([(dev, changes) for dev, changes, _future in group])
+            except Exception:
+                # One request's trouble must not fail the others: each again, alone.
+                for dev, changes, future in group:
+                    try:
+                        future.set_result(self.store._push_group([(dev, changes)])[0])
+                    except Exception as error:
+                        future.set_exception(error)
+                continue
+            for (_dev, _changes, future), answers in zip(group, results):
+                future.set_result(answers)
