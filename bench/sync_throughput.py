@@ -231,11 +231,15 @@ def fill_central(url: str, folder: Path, total: int) -> tuple[int, int]:
         logs.clear()
         records.clear()
 
+    # The server numbers its log itself (explicit sequence numbers under its write lock), so
+    # these rows are numbered here too, after the demo region's.
+    seq = store.log_max()
     for index in range(generated):
+        seq += 1
         client = clients[index // 2]
         if index % 2 == 0:
             body = _json(client)
-            logs.append(dict(record_type="client", record_id=client["id"], unit_id=unit_id, register=None,
+            logs.append(dict(seq=seq, record_type="client", record_id=client["id"], unit_id=unit_id, register=None,
                              data=body, device_id=None, received_at=received))
             records.append(dict(record_type="client", record_id=client["id"], data=body, seq=0, device_id=None,
                                 unit_id=unit_id, register=None, parent_id=None))
@@ -244,7 +248,7 @@ def fill_central(url: str, folder: Path, total: int) -> tuple[int, int]:
             contact = family["contact"]
             register = ServiceArea(contact["service_area"]).register.value
             body = _json(family)
-            logs.append(dict(record_type="contact", record_id=contact["id"], unit_id=unit_id, register=register,
+            logs.append(dict(seq=seq, record_type="contact", record_id=contact["id"], unit_id=unit_id, register=register,
                              data=body, device_id=None, received_at=received))
             records.append(dict(record_type="contact", record_id=contact["id"], data=body, seq=0, device_id=None,
                                 unit_id=unit_id, register=register, parent_id=None))

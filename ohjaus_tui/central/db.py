@@ -279,6 +279,10 @@ class CentralStore:
         with self.engine.connect() as conn:
             return [dict(row) for row in conn.execute(select(conflict).order_by(conflict.c.id)).mappings()]
 
+    def log_max(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(change_log.c.seq))).scalar() or 0
+
     def log_count(self, record_type: RecordType | None = None) -> int:
         query = select(func.count()).select_from(change_log)
         if record_type is not None:
