@@ -86,8 +86,10 @@ def make_demo(
             )
         rng = random.Random(seed)
         store.add_all(*reference_rows(region, today))
-        # Records made with one seed and unit have the same ids on every demo device.
-        with seeded_ids(f"{seed}:{unit_code}:{'+'.join(registers)}:{today.isoformat()}"):
+        # Records made with one seed, unit, registers, size and day have the same ids on every
+        # demo device; change any of them and the ids differ (no two contacts share an id).
+        key = f"{seed}:{unit_code}:{'+'.join(registers)}:{clients}:{contacts}:{today.isoformat()}"
+        with seeded_ids(key):
             client_rows = _clients(store, region, names, rng, clients, today)
             contacts = _contacts(
                 store, shipped, region, phrases, rng, client_rows, contacts, unit_code, registers, today
