@@ -17,7 +17,8 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import String, any_, bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from ..domain.codes import Channel, FollowUpKind, FollowUpStatus, ServiceArea
@@ -169,6 +170,14 @@ def stored_answer(row) -> Answer:
     )
 
 
+def among(conn: Connection, column, values: list[str]):
+    """`column IN values`; on PostgreSQL as `= ANY(array)`, one parameter instead of
+    hundreds (planning a 500-parameter IN was most of a batch's read time)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(String)))
+    return column.in_(values)
+
+
 class Batch:
     """The state a batch works on, and the rows it will write."""
 
@@ -187,6 +196,9 @@ class Batch:
 
     # -- reading, once per batch ---------------------------------------------------------------
 
+    def _in(self, column, values: list[str]):
+        return among(self.conn, column, values)
+
     def load(self, keys: set[tuple[str, str]], clients: set[str], corrected: set[str]) -> None:
         by_type: dict[str, list[str]] = defaultdict(list)
         for record_type, record_id in keys:
@@ -197,7 +209,7 @@ class Batch:
                 rows = self.conn.execute(
                     select(record)
                     .where(record.c.record_type == record_type)
-                    .where(record.c.record_id.in_(ids[start : start + CHUNK]))
+                    .where(self._in(record.c.record_id, ids[start : start + CHUNK]))
                 ).mappings()
                 for row in rows:
                     self.records[(record_type, row["record_id"])] = dict(row)
@@ -206,7 +218,7 @@ class Batch:
             rows = self.conn.execute(
                 select(change_log.c.record_id, change_log.c.unit_id)
                 .where(change_log.c.record_type == RecordType.CLIENT.value)
-                .where(change_log.c.record_id.in_(ids[start : start + CHUNK]))
+                .where(self._in(change_log.c.record_id, ids[start : start + CHUNK]))
                 .distinct()
             )
             for record_id, unit_id in rows:
@@ -217,7 +229,7 @@ class Batch:
             rows = self.conn.execute(
                 select(record.c.record_id, record.c.parent_id)
                 .where(record.c.record_type == RecordType.CONTACT.value)
-                .where(record.c.parent_id.in_(ids[start : start + CHUNK]))
+                .where(self._in(record.c.parent_id, ids[start : start + CHUNK]))
             )
             for record_id, parent_id in rows:
                 self.corrections[parent_id].add(record_id)

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..domain.codes import Register
 from ..sync.protocol import Answer, Change, RecordType, demo_token
-from .batch import Batch, prepare, references, stored_answer
+from .batch import Batch, among, prepare, references, stored_answer
 from .tables import SCHEMA_VERSION, answer, change_log, conflict, device, metadata, record, schema
 
 AUTH_CACHE_SECONDS = float(os.environ.get("OHJAUS_AUTH_CACHE_SECONDS", "5"))
@@ -225,10 +225,15 @@ class CentralStore:
         prepared = [[prepare(change) for change in changes] for _dev, changes in requests]  # before the lock
         keys, clients, corrected = references([item for items in prepared for item in items])
         ids = sorted({change.id for _dev, changes in requests for change in changes})
+        devices = sorted({dev.id for dev, _changes in requests})
         with _Writing(self) as conn:
             known: dict[tuple[str, str], Answer] = {}
             for start in range(0, len(ids), 500):
-                rows = conn.execute(select(answer).where(answer.c.change_id.in_(ids[start : start + 500]))).mappings()
+                rows = conn.execute(
+                    select(answer)
+                    .where(answer.c.device_id.in_(devices))  # the primary key's first column: an index lookup
+                    .where(among(conn, answer.c.change_id, ids[start : start + 500]))
+                ).mappings()
                 known.update(((row["device_id"], row["change_id"]), stored_answer(row)) for row in rows)
             batch = Batch(conn, None)
             batch.load(keys, clients, corrected)
