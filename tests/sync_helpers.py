@@ -72,9 +72,12 @@ def reset_database(url: str) -> None:
 
 
 class CentralServer:
-    def __init__(self, db_url: str, log: Path, extra: list[str] | None = None) -> None:
+    START_SECONDS = 30
+
+    def __init__(self, db_url: str, log: Path, extra: list[str] | None = None, demo: bool = True) -> None:
         self.db_url = db_url
         self.extra = extra or []
+        self.demo = demo
         self.port = free_port()
         self.log = log
         self.process: subprocess.Popen | None = None
@@ -83,11 +86,14 @@ class CentralServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def command(self) -> list[str]:
+        demo = ["--demo"] if self.demo else []
+        return [sys.executable, "-m", "ohjaus_tui.cli", "serve", *demo, "--db", self.db_url, "--port", str(self.port), *self.extra]
+
     def start(self) -> "CentralServer":
-        command = [sys.executable, "-m", "ohjaus_tui.cli", "serve", "--demo", "--db", self.db_url, "--port", str(self.port), *self.extra]
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=log, cwd=ROOT)
-        deadline = time.monotonic() + 30
+            self.process = subprocess.Popen(self.command(), stdout=log, stderr=log, cwd=ROOT)
+        deadline = time.monotonic() + self.START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server stopped: {self.log.read_text()[-2000:]}")
@@ -97,7 +103,7 @@ class CentralServer:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("the server did not start in 30 s")
+        raise RuntimeError(f"the server did not start in {self.START_SECONDS} s")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush."""
@@ -233,6 +239,29 @@ class Device:
 
     def _signed(self, contact_id: str) -> bool:
         return self.store.contact_status(contact_id).value == "signed"
+
+
+def sync_all(*devices: Device, rounds: int = 2) -> None:
+    """Directly to the server; two rounds: the first sends, the second brings the others'."""
+    for _round in range(rounds):
+        for device in devices:
+            device.sync()
+
+
+def assert_converged(*devices: Device) -> dict:
+    """Every device holds the same synced records and has nothing waiting; returns them."""
+    first = devices[0].snapshot()
+    for other in devices[1:]:
+        snapshot = other.snapshot()
+        assert snapshot.keys() == first.keys(), (
+            sorted(snapshot.keys() - first.keys())[:5],
+            sorted(first.keys() - snapshot.keys())[:5],
+        )
+        for key, row in first.items():
+            assert snapshot[key] == row, key
+    for device in devices:
+        assert device.store.pending_count() == 0
+    return first
 
 
 def device_template(base: Path, unit: str, registers: tuple[str, ...], contacts: int = 6, clients: int = 25) -> Path:

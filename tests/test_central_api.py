@@ -98,26 +98,8 @@ def test_a_demo_credential_is_refused_by_a_server_not_in_demo_mode(tmp_path):
     url = f"sqlite:///{tmp_path / 'c.db'}"
     demo = CentralServer(url, tmp_path / "log").start()
     demo.stop()
-    plain = CentralServer(url, tmp_path / "log")
-    import subprocess
-    import sys
-
-    from .sync_helpers import ROOT
-
-    plain.process = subprocess.Popen(
-        [sys.executable, "-m", "ohjaus_tui.cli", "serve", "--db", url, "--port", str(plain.port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    plain = CentralServer(url, tmp_path / "log", demo=False).start()
     try:
-        from .sync_helpers import wait_until
-
-        def up():
-            try:
-                return httpx.get(f"{plain.url}/v1/health", timeout=1).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        assert wait_until(up, 30)
         assert httpx.get(f"{plain.url}/v1/device", headers=demo_headers()).status_code == 401
     finally:
         plain.stop()

@@ -10,26 +10,7 @@ from ohjaus_tui.domain.codes import FollowUpStatus
 from ohjaus_tui.domain.clock import now
 from ohjaus_tui.sync.protocol import RecordType
 
-from .sync_helpers import Device
-
-
-def sync_all(*devices: Device, rounds: int = 2) -> None:
-    # Two rounds: the first sends, the second brings what the others sent after.
-    for _round in range(rounds):
-        for device in devices:
-            device.sync()
-
-
-def assert_converged(*devices: Device) -> dict:
-    first = devices[0].snapshot()
-    for other in devices[1:]:
-        snapshot = other.snapshot()
-        assert snapshot.keys() == first.keys(), (sorted(snapshot.keys() - first.keys())[:5], sorted(first.keys() - snapshot.keys())[:5])
-        for key, row in first.items():
-            assert snapshot[key] == row, key
-    for device in devices:
-        assert device.store.pending_count() == 0
-    return first
+from .sync_helpers import assert_converged, sync_all
 
 
 def test_two_devices_converge_with_edits_made_offline_on_both(server, devices):

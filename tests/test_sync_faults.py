@@ -40,31 +40,9 @@ from ohjaus_tui.sync.protocol import RecordType
 
 from . import sync_helpers
 from .fault_proxy import FAULTS, FaultProxy
-from .sync_helpers import ROOT, Device, wait_until
+from .sync_helpers import ROOT, Device, assert_converged, sync_all, wait_until
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def sync_all(*devices: Device, rounds: int = 2) -> None:
-    """Directly to the server; two rounds: the first sends, the second brings the others'."""
-    for _round in range(rounds):
-        for device in devices:
-            device.sync()
-
-
-def assert_converged(*devices: Device) -> dict:
-    first = devices[0].snapshot()
-    for other in devices[1:]:
-        snapshot = other.snapshot()
-        assert snapshot.keys() == first.keys(), (
-            sorted(snapshot.keys() - first.keys())[:5],
-            sorted(first.keys() - snapshot.keys())[:5],
-        )
-        for key, row in first.items():
-            assert snapshot[key] == row, key
-    for device in devices:
-        assert device.store.pending_count() == 0
-    return first
 
 
 def device_id(device: Device) -> str:
