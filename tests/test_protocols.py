@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.codes import Register, ServiceArea, Urgency
+from ohjaus_tui.domain.codes import Register, ServiceArea, Urgency, WorryLevel
 from ohjaus_tui.domain.errors import DataFileError
 from ohjaus_tui.domain.protocols import (
     LIFE_THREATS_FILE,
@@ -30,6 +30,10 @@ EXPECTED_IDS = {
     "mental_health_crisis", "social_service_need",
 }
 WITHOUT_LIFE_THREATS = {"advice_only", "social_service_need"}
+
+
+def no_worry(protocol: Protocol) -> WorryLevel | None:
+    return WorryLevel.NONE if protocol.asks_worry else None
 
 
 def red_flag_cases() -> list[tuple[str, str]]:
@@ -65,7 +69,8 @@ def test_life_threats_come_first_in_health_protocols_only(protocol: Protocol) ->
         assert first == LIFE_THREAT_IDS
         assert flagged == LIFE_THREAT_IDS
     own = [q for q in protocol.questions if not q.life_threat]
-    assert 1 <= len(own) <= 7
+    # A phone protocol stays short; the social one walks through nine need domains.
+    assert 1 <= len(own) <= (16 if protocol.register is Register.SOCIAL else 7)
 
 
 @pytest.mark.parametrize("protocol", SHIPPED, ids=lambda p: p.id)
@@ -116,7 +121,7 @@ def test_title_and_text_follow_the_language() -> None:
 def test_every_red_flag_yes_is_an_emergency(protocol_id: str, question_id: str) -> None:
     protocol = BY_ID[protocol_id]
     answers = {q.id: q.id == question_id for q in protocol.questions}
-    result = evaluate(protocol, answers)
+    result = evaluate(protocol, answers, no_worry(protocol))
     assert result.suggested is Urgency.EMERGENCY
     assert result.reasons == (question_id,)
     assert result.red_flags == (question_id,)
@@ -138,7 +143,7 @@ def test_every_if_yes_raises_to_its_urgency(
 
 @pytest.mark.parametrize("protocol", SHIPPED, ids=lambda p: p.id)
 def test_all_no_gives_the_default(protocol: Protocol) -> None:
-    result = evaluate(protocol, {q.id: False for q in protocol.questions})
+    result = evaluate(protocol, {q.id: False for q in protocol.questions}, no_worry(protocol))
     assert result.suggested is protocol.default_urgency
     assert result.reasons == ()
     assert result.red_flags == ()
@@ -317,3 +322,149 @@ def test_a_missing_life_threat_file_is_an_error_for_health_protocols(tmp_path: P
     ), "utf-8")
     (protocol,) = load_protocols(tmp_path)
     assert [q.id for q in protocol.questions] == ["first", "second"]
+
+
+# --- the social service-need assessment: domains, worry, duties --------------------------
+
+SOCIAL = BY_ID["social_service_need"]
+NINE_DOMAINS = [
+    "safety_violence", "family_children", "coping_at_home", "housing", "livelihood",
+    "work_study", "substance_use", "mental_wellbeing", "relationships",
+]
+
+
+def social(*yes: str, worry: WorryLevel | None = WorryLevel.NONE):
+    return evaluate(SOCIAL, {q.id: q.id in yes for q in SOCIAL.questions}, worry)
+
+
+def test_the_social_protocol_walks_the_nine_need_domains() -> None:
+    assert [d.id for d in SOCIAL.domains] == NINE_DOMAINS
+    asked = {q.domain for q in SOCIAL.questions}
+    assert set(NINE_DOMAINS) <= asked
+    assert all(set(d.titles) == {"fi", "sv", "en"} for d in SOCIAL.domains)
+
+
+def test_the_social_protocol_asks_the_worry_and_is_not_complete_without_it() -> None:
+    result = social(worry=None)
+    assert not result.complete and result.unanswered == ("worry",)
+    assert social().complete
+
+
+@pytest.mark.parametrize(
+    ("worry", "urgency", "raised_by_worry"),
+    [
+        (WorryLevel.NONE, Urgency.NON_URGENT, None),
+        (WorryLevel.SMALL, Urgency.NON_URGENT, None),
+        (WorryLevel.GREY_ZONE, Urgency.THREE_DAYS, WorryLevel.GREY_ZONE),
+        (WorryLevel.GREAT, Urgency.SAME_DAY, WorryLevel.GREAT),
+    ],
+)
+def test_a_greater_worry_raises_the_suggestion_and_says_so(
+    worry: WorryLevel, urgency: Urgency, raised_by_worry: WorryLevel | None
+) -> None:
+    result = social(worry=worry)
+    assert result.suggested is urgency
+    assert result.worry is raised_by_worry
+    assert result.reasons == ()
+
+
+def test_worry_and_answers_together_the_more_urgent_wins() -> None:
+    result = social("housing_lost", worry=WorryLevel.GREAT)
+    assert result.suggested is Urgency.SAME_DAY and result.worry is WorryLevel.GREAT
+    assert result.reasons == ()
+    result = social("child_at_risk", worry=WorryLevel.GREY_ZONE)
+    assert result.suggested is Urgency.SAME_DAY and result.worry is None
+    assert result.reasons == ("child_at_risk",)
+    # A red flag is an emergency whatever the worry.
+    assert social("danger_or_violence_now", worry=WorryLevel.NONE).suggested is Urgency.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("yes", "duties"),
+    [
+        (("child_at_risk",), ("child_welfare_notification",)),
+        (("older_person_not_coping",), ("older_person_notification",)),
+        (("danger_or_violence_now",), ("immediate_safety_response",)),
+        (("violence_or_threat_at_home",), ("immediate_safety_response",)),
+        (("danger_or_violence_now", "violence_or_threat_at_home", "child_at_risk"),
+         ("immediate_safety_response", "child_welfare_notification")),
+        (("housing_lost", "family_needs_support"), ()),
+    ],
+)
+def test_answers_bring_their_duties_once_each(yes: tuple[str, ...], duties: tuple[str, ...]) -> None:
+    assert social(*yes).duties == duties
+    for duty in duties:
+        assert SOCIAL.duty(duty) is not None and "§" in SOCIAL.duty(duty).basis
+
+
+def test_domains_with_a_yes_are_listed_in_order_and_the_statutory_group_is_seen() -> None:
+    result = social("lonely_or_in_conflict", "housing_lost", "statutory_group")
+    assert result.domains == ("housing", "relationships")
+    assert result.statutory_group
+    assert not social("housing_lost").statutory_group
+
+
+SOCIAL_GOOD = """\
+id = "sample"
+version = 1
+register = "social"
+service_areas = ["family"]
+order = 5
+title = { fi = "Näyte", sv = "Prov", en = "Sample" }
+default_urgency = "non_urgent"
+life_threats = false
+
+[worry_urgency]
+grey_zone = "three_days"
+great = "same_day"
+
+[[domains]]
+id = "housing"
+title = { fi = "Asuminen", sv = "Boende", en = "Housing" }
+
+[[duties]]
+id = "notify"
+title = { fi = "Ilmoitus", sv = "Anmälan", en = "Notification" }
+basis = { fi = "Laki 1 §", sv = "Lag 1 §", en = "Act 1 §" }
+
+[[questions]]
+id = "homeless"
+domain = "housing"
+text = { fi = "Asunnoton?", sv = "Bostadslös?", en = "Homeless?" }
+if_yes = "three_days"
+duties = ["notify"]
+"""
+
+
+def test_a_good_social_file_loads(tmp_path: Path) -> None:
+    write(tmp_path, SOCIAL_GOOD)
+    (protocol,) = load_protocols(tmp_path)
+    assert protocol.asks_worry and [d.id for d in protocol.domains] == ["housing"]
+    assert evaluate(protocol, {"homeless": True}, WorryLevel.SMALL).duties == ("notify",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        ('domain = "housing"', 'domain = "money"', 25, "unknown domain 'money'"),
+        ('duties = ["notify"]', 'duties = ["report"]', 28, "unknown duty 'report'"),
+        ('duties = ["notify"]', '', 19, "never triggered"),
+        ('great = "same_day"', 'great = "non_urgent"', 12, "does not raise"),
+        ('great = "same_day"', 'great = "emergency"', 12, "red-flag"),
+        ('great = "same_day"', 'great = "same_day"\nhuge = "same_day"', 13, "unknown key 'huge'"),
+        ('grey_zone = "three_days"\ngreat = "same_day"',
+         'grey_zone = "same_day"\ngreat = "three_days"', None, "greater worry"),
+        ('[[duties]]', '[[domains]]\nid = "housing"\ntitle = { fi = "A" }\n\n[[duties]]',
+         19, "duplicate domain id"),
+        ('if_yes = "three_days"', 'if_yes = "three_days"\nstatutory_group = "yes"', 28,
+         "true or false"),
+    ],
+)
+def test_a_broken_social_file_names_the_line_and_the_contradiction(
+    tmp_path: Path, old: str, new: str, line: int | None, words: str
+) -> None:
+    assert old in SOCIAL_GOOD
+    error = broken(tmp_path, SOCIAL_GOOD.replace(old, new, 1))
+    if line is not None:
+        assert error.line == line, str(error)
+    assert words in error.reason, str(error)

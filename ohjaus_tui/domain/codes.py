@@ -173,6 +173,40 @@ class HighNeedTrigger(LabelledEnum):
         }
 
 
+class WorryLevel(LabelledEnum):
+    """The worker's level of worry (huolen vyöhykkeet) in a social service-need assessment."""
+
+    NONE = "none"
+    SMALL = "small"
+    GREY_ZONE = "grey_zone"
+    GREAT = "great"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "none": N_("No worry"),
+            "small": N_("Small worry"),
+            "grey_zone": N_("Grey zone of worry"),
+            "great": N_("Great worry"),
+        }
+
+
+class PlanType(LabelledEnum):
+    """The plan made for a high-need client (seed 001)."""
+
+    CARE_PLAN = "care_plan"
+    CLIENT_PLAN = "client_plan"
+    SERVICE_PLAN = "service_plan"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "care_plan": N_("Health and care plan"),
+            "client_plan": N_("Client plan (social welfare)"),
+            "service_plan": N_("Service plan"),
+        }
+
+
 class OutcomeKind(LabelledEnum):
     ADVICE = "advice"
     BOOKING = "booking"

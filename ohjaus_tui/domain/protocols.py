@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Mapping
 
 from ..i18n import _, localized
-from .codes import Register, ServiceArea, Urgency
+from .codes import Register, ServiceArea, Urgency, WorryLevel
 from .datafile import Fields, Source, load_toml
 from .errors import DataFileError
 
 LIFE_THREATS_FILE = "_life_threats.toml"
+WORRY = "worry"  # in `unanswered`: the worker's level of worry is not chosen yet
 
 
 # --- protocols --------------------------------------------------------------------------------
@@ -34,6 +35,10 @@ class Question:
     `red_flag`: a yes ends the assessment in an emergency redirect (112 / emergency department).
     `if_yes`: the urgency a yes raises the suggestion to. Never both.
     `life_threat`: one of the shared life-threat questions asked first.
+    `domain`: the need domain a yes points to (social service-need assessment).
+    `duties`: duties a yes triggers (e.g. a child-welfare notification).
+    `statutory_group`: a yes puts the client in a group for which the law sets a deadline
+    (Social Welfare Act 36 §: 75 or over, highest care allowance, child needing special support).
     """
 
     id: str
@@ -41,10 +46,42 @@ class Question:
     red_flag: bool
     if_yes: Urgency | None
     life_threat: bool = False
+    domain: str | None = None
+    duties: tuple[str, ...] = ()
+    statutory_group: bool = False
 
     @property
     def text(self) -> str:
         return localized(self.texts)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A need domain of the social service-need assessment (housing, livelihood, ...)."""
+
+    id: str
+    titles: dict[str, str]
+
+    @property
+    def title(self) -> str:
+        return localized(self.titles)
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A duty that follows from an answer: a notification or an immediate safety response."""
+
+    id: str
+    titles: dict[str, str]
+    bases: dict[str, str]
+
+    @property
+    def title(self) -> str:
+        return localized(self.titles)
+
+    @property
+    def basis(self) -> str:
+        return localized(self.bases)
 
 
 @dataclass(frozen=True)
@@ -59,10 +96,25 @@ class Protocol:
     titles: dict[str, str]
     default_urgency: Urgency
     questions: tuple[Question, ...]
+    domains: tuple[Domain, ...] = ()
+    duties: tuple[Duty, ...] = ()
+    # The worker's level of worry and the urgency each level raises the suggestion to; None
+    # when the protocol does not ask it. A level missing from the map raises nothing.
+    worry_urgency: Mapping[WorryLevel, Urgency] | None = None
 
     @property
     def title(self) -> str:
         return localized(self.titles)
+
+    @property
+    def asks_worry(self) -> bool:
+        return self.worry_urgency is not None
+
+    def duty(self, duty_id: str) -> Duty | None:
+        return next((duty for duty in self.duties if duty.id == duty_id), None)
+
+    def domain(self, domain_id: str) -> Domain | None:
+        return next((domain for domain in self.domains if domain.id == domain_id), None)
 
 
 @dataclass(frozen=True)
@@ -74,14 +126,22 @@ class ProtocolResult:
     red_flags: tuple[str, ...]
     complete: bool
     unanswered: tuple[str, ...]
+    duties: tuple[str, ...] = ()
+    # The level of worry when it set the suggestion (alone or with answers).
+    worry: WorryLevel | None = None
+    domains: tuple[str, ...] = ()  # need domains with a yes, in the protocol's order
+    statutory_group: bool = False
 
 
 def _read_question(fields: Fields, default_urgency: Urgency | None, life_threat: bool) -> Question:
-    fields.only("id", "text", "red_flag", "if_yes")
+    fields.only("id", "text", "red_flag", "if_yes", "domain", "duties", "statutory_group")
     question_id = fields.identifier("id")
     texts = fields.texts("text")
     red_flag = fields.boolean("red_flag", False)
     if_yes = fields.choice("if_yes", Urgency, None)
+    domain = fields.identifier("domain") if fields.has("domain") else None
+    duties = tuple(fields.strings("duties", ())) if fields.has("duties") else ()
+    statutory_group = fields.boolean("statutory_group", False)
     if red_flag and if_yes is not None:
         raise fields.error(
             _("question '{id}' is contradictory: red_flag and if_yes together").format(
@@ -104,7 +164,9 @@ def _read_question(fields: Fields, default_urgency: Urgency | None, life_threat:
         raise fields.error(
             _("life-threat question '{id}' must be a red flag").format(id=question_id), "red_flag"
         )
-    return Question(question_id, texts, red_flag, if_yes, life_threat)
+    return Question(
+        question_id, texts, red_flag, if_yes, life_threat, domain, duties, statutory_group
+    )
 
 
 def _read_questions(
@@ -143,7 +205,7 @@ def load_protocol(path: Path, life_threats: tuple[Question, ...] | None) -> Prot
     top = Fields(Source(path), load_toml(path))
     top.only(
         "id", "version", "register", "service_areas", "order", "title",
-        "default_urgency", "life_threats", "questions",
+        "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency",
     )
     protocol_id = top.identifier("id")
     if protocol_id != path.stem:
@@ -177,6 +239,10 @@ def load_protocol(path: Path, life_threats: tuple[Question, ...] | None) -> Prot
         )
     preamble = life_threats if wants_life_threats and life_threats else ()
     own = _read_questions(top, default_urgency, False, preamble)
+    domains = _read_domains(top)
+    duties = _read_duties(top)
+    worry_urgency = _read_worry(top, default_urgency)
+    _check_references(top, own, domains, duties)
     return Protocol(
         id=protocol_id,
         version=version,
@@ -186,7 +252,96 @@ def load_protocol(path: Path, life_threats: tuple[Question, ...] | None) -> Prot
         titles=titles,
         default_urgency=default_urgency,
         questions=tuple(preamble) + tuple(own),
+        domains=domains,
+        duties=duties,
+        worry_urgency=worry_urgency,
     )
+
+
+def _read_domains(top: Fields) -> tuple[Domain, ...]:
+    domains: list[Domain] = []
+    for fields in top.tables("domains", required=False):
+        fields.only("id", "title")
+        domain = Domain(fields.identifier("id"), fields.texts("title"))
+        if any(domain.id == earlier.id for earlier in domains):
+            raise fields.error(_("duplicate domain id '{id}'").format(id=domain.id), "id")
+        domains.append(domain)
+    return tuple(domains)
+
+
+def _read_duties(top: Fields) -> tuple[Duty, ...]:
+    duties: list[Duty] = []
+    for fields in top.tables("duties", required=False):
+        fields.only("id", "title", "basis")
+        duty = Duty(fields.identifier("id"), fields.texts("title"), fields.texts("basis"))
+        if any(duty.id == earlier.id for earlier in duties):
+            raise fields.error(_("duplicate duty id '{id}'").format(id=duty.id), "id")
+        duties.append(duty)
+    return tuple(duties)
+
+
+def _read_worry(top: Fields, default_urgency: Urgency) -> dict[WorryLevel, Urgency] | None:
+    """`[worry_urgency]`: level = urgency; the table being there means the worry is asked."""
+    if not top.has("worry_urgency"):
+        return None
+    fields = top.subtable("worry_urgency")
+    fields.only(*(level.value for level in WorryLevel))
+    mapping: dict[WorryLevel, Urgency] = {}
+    for level in WorryLevel:
+        if not fields.has(level.value):
+            continue
+        urgency = fields.choice(level.value, Urgency)
+        if urgency is Urgency.EMERGENCY:
+            raise fields.error(
+                _("worry level '{level}': use a red-flag question for an emergency").format(
+                    level=level.value
+                ),
+                level.value,
+            )
+        if urgency.rank >= default_urgency.rank:
+            raise fields.error(
+                _("worry level '{level}': '{urgency}' does not raise the default urgency "
+                  "'{default}'").format(
+                    level=level.value, urgency=urgency.value, default=default_urgency.value
+                ),
+                level.value,
+            )
+        mapping[level] = urgency
+    ranks = [mapping[level].rank for level in WorryLevel if level in mapping]
+    if ranks != sorted(ranks, reverse=True):
+        raise fields.error(_("a greater worry must never suggest a less urgent answer"))
+    return mapping
+
+
+def _check_references(
+    top: Fields, questions: list[Question], domains: tuple[Domain, ...], duties: tuple[Duty, ...]
+) -> None:
+    """Every domain and duty a question names exists; every duty can be triggered."""
+    known_domains = {domain.id for domain in domains}
+    known_duties = {duty.id for duty in duties}
+    triggered: set[str] = set()
+    for position, (question, fields) in enumerate(zip(questions, top.tables("questions"))):
+        if question.domain is not None and question.domain not in known_domains:
+            raise fields.error(
+                _("question '{id}': unknown domain '{domain}'").format(
+                    id=question.id, domain=question.domain
+                ),
+                "domain",
+            )
+        for duty in question.duties:
+            if duty not in known_duties:
+                raise fields.error(
+                    _("question '{id}': unknown duty '{duty}'").format(id=question.id, duty=duty),
+                    "duties",
+                )
+        triggered.update(question.duties)
+    if sum(question.statutory_group for question in questions) > 1:
+        raise top.error(_("only one question may set statutory_group"), "questions")
+    for fields, duty in zip(top.tables("duties", required=False), duties):
+        if duty.id not in triggered:
+            raise fields.error(
+                _("duty '{id}' is never triggered: no question lists it").format(id=duty.id), "id"
+            )
 
 
 def load_protocols(directory: Path) -> list[Protocol]:
@@ -213,7 +368,9 @@ def load_protocols(directory: Path) -> list[Protocol]:
     return protocols
 
 
-def evaluate(protocol: Protocol, answers: Mapping[str, bool | None]) -> ProtocolResult:
+def evaluate(
+    protocol: Protocol, answers: Mapping[str, bool | None], worry: WorryLevel | None = None
+) -> ProtocolResult:
     """Suggest an urgency from yes/no answers.
 
     Any red flag answered yes -> EMERGENCY, with those questions as reasons. Otherwise the most
@@ -224,22 +381,35 @@ def evaluate(protocol: Protocol, answers: Mapping[str, bool | None]) -> Protocol
     """
     yes = [q for q in protocol.questions if answers.get(q.id) is True]
     unanswered = tuple(q.id for q in protocol.questions if answers.get(q.id) is None)
+    if protocol.asks_worry and worry is None:
+        unanswered += (WORRY,)
     red_flags = tuple(q.id for q in yes if q.red_flag)
+    by_worry = (protocol.worry_urgency or {}).get(worry) if worry is not None else None
+    worry_reason = None
     if red_flags:
         suggested, reasons = Urgency.EMERGENCY, red_flags
     else:
         raised = [q.if_yes for q in yes if q.if_yes is not None]
+        if by_worry is not None:
+            raised.append(by_worry)
         suggested = Urgency.most_urgent(raised, protocol.default_urgency)
         if suggested.rank >= protocol.default_urgency.rank:
             suggested, reasons = protocol.default_urgency, ()
         else:
             reasons = tuple(q.id for q in yes if q.if_yes is suggested)
+            worry_reason = worry if by_worry is suggested else None
+    duties = tuple(dict.fromkeys(duty for q in yes for duty in q.duties))
+    domains = tuple(d.id for d in protocol.domains if any(q.domain == d.id for q in yes))
     return ProtocolResult(
         suggested=suggested,
         reasons=reasons,
         red_flags=red_flags,
         complete=not unanswered,
         unanswered=unanswered,
+        duties=duties,
+        worry=worry_reason,
+        domains=domains,
+        statutory_group=any(q.statutory_group for q in yes),
     )
 
 
