@@ -26,8 +26,10 @@ from .domain.codes import (
     HighNeedTrigger,
     Language,
     OutcomeKind,
+    PlanType,
     Register,
     ServiceArea,
+    WorryLevel,
 )
 from .domain.contact import ContactDraft, first_incomplete_step, seeded_ids
 from .domain.datafile import load_toml
@@ -266,17 +268,27 @@ def _contacts(
         answers = {
             q.id: rng.random() < (0.01 if q.red_flag else 0.25) for q in protocol.questions
         }
-        result = evaluate(protocol, answers)
+        worry = None
+        if protocol.asks_worry:
+            worry = rng.choices(list(WorryLevel), [4, 4, 2, 1])[0]
+        result = evaluate(protocol, answers, worry)
         draft.protocol_id, draft.protocol_version = protocol.id, protocol.version
         draft.answers, draft.red_flags = answers, list(result.red_flags)
+        draft.worry_level, draft.duties = worry, list(result.duties)
+        draft.domains = list(result.domains)
         draft.suggested_urgency = draft.urgency = result.suggested
         draft.reason = rng.choice(phrases["reasons"].get(protocol.id, ["-"]))
         # A counsellor ticks a manual trigger now and then: complex needs and referrals.
         triggers = []
         if client is not None and worker.register == Register.SOCIAL and rng.random() < 0.35:
             triggers = [rng.choice([HighNeedTrigger.WORRY, HighNeedTrigger.UNCLEAR_CORE])]
-        draft.suggested_segment = draft.segment = suggest_segment(draft.urgency, triggers)
+        draft.suggested_segment = draft.segment = suggest_segment(
+            draft.urgency, triggers, worry, result.domains
+        )
         draft.triggers, draft.high_need = triggers, bool(triggers)
+        if draft.high_need_plan:
+            draft.plan_type = PlanType.CLIENT_PLAN
+            draft.named_contact = f"worker:{draft.worker_id}"
         kind = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
         if kind == OutcomeKind.BOOKING and client is None:
             kind = OutcomeKind.ADVICE
@@ -314,4 +326,20 @@ def _contacts(
             continue
         store.sign(draft, started + timedelta(minutes=rng.randrange(3, 15)))
         signed += 1
+    _missed_appointments(store, rng, [c for i, c in enumerate(clients) if i % 25 == 0], today)
     return signed
+
+
+def _missed_appointments(store: Store, rng: random.Random, clients: list, today: date) -> None:
+    """The frequent callers also miss appointments now and then: the missed-appointments
+    trigger has something to find."""
+    units = store.units()
+    if not units:
+        return
+    for client in clients:
+        for _n in range(rng.randrange(0, 4)):
+            day = today - timedelta(days=rng.randrange(1, 28))
+            starts = datetime.combine(day, time(9 + rng.randrange(0, 7)), tzinfo=HELSINKI)
+            store.record_missed_appointment(
+                client.id, starts, rng.choice(units).id, datetime.combine(day, time(17), tzinfo=HELSINKI)
+            )

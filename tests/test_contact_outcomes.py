@@ -10,8 +10,10 @@ from ohjaus_tui.domain.codes import (
     Handover,
     HighNeedTrigger,
     OutcomeKind,
+    PlanType,
     Segment,
     Urgency,
+    WorryLevel,
 )
 from ohjaus_tui.domain.contact import Step
 from ohjaus_tui.screens.contact import ContactScreen
@@ -73,10 +75,18 @@ async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipp
         answers = [q.id == "no_money_for_food_or_medicine" for q in protocol.questions]
         await answer(pilot, answers)
         await pilot.press("enter")
+        assert focused_id(pilot) == "worry"
+        await pick(pilot, "worry", WorryLevel.SMALL.value)
         await pick(pilot, "segments", Segment.COMPLEX_NEED.value)
         assert focused_id(pilot) == "triggers"
         await pilot.press("space")  # the first trigger: worry
         await pilot.press("enter")
+        await pilot.pause()
+        # The high-need flag asks for the plan and the worker responsible.
+        assert focused_id(pilot) == "plan-type"
+        await pick(pilot, "plan-type", PlanType.CLIENT_PLAN.value)
+        assert focused_id(pilot) == "named-contact"
+        await pilot.press("enter")  # the worker themself, highlighted first
         await pilot.pause()
         assert focused_id(pilot) == "outcome-kinds"
         await pilot.press("enter")  # the suggested referral
@@ -99,6 +109,9 @@ async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipp
     assert draft.urgency == Urgency.THREE_DAYS
     assert draft.segment == Segment.COMPLEX_NEED
     assert draft.high_need and draft.triggers == [HighNeedTrigger.WORRY]
+    assert draft.worry_level == WorryLevel.SMALL
+    assert draft.plan_type == PlanType.CLIENT_PLAN
+    assert draft.named_contact == f"worker:{draft.worker_id}"
     assert draft.outcome_kind == OutcomeKind.REFERRAL
     assert draft.service_code == "social_guidance"
     assert draft.handover == Handover.WARM and draft.consent

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from ohjaus_tui.domain.codes import (
+    WorryLevel,
     FollowUpKind,
     Handover,
     HighNeedTrigger,
@@ -17,8 +18,6 @@ from ohjaus_tui.domain.codes import (
 )
 from ohjaus_tui.domain.contact import ContactDraft, Step, first_incomplete_step, step_problems
 from ohjaus_tui.domain.segmentation import (
-    REPEATED_CONTACTS,
-    detected_triggers,
     suggest_follow_up,
     suggest_outcome,
     suggest_segment,
@@ -100,9 +99,17 @@ def test_segment_suggestion(urgency, triggers, segment):
     assert suggest_segment(urgency, triggers) == segment
 
 
-def test_repeated_contacts_raise_a_trigger():
-    assert detected_triggers(REPEATED_CONTACTS - 1) == []
-    assert detected_triggers(REPEATED_CONTACTS) == [HighNeedTrigger.REPEATED_CONTACTS]
+@pytest.mark.parametrize(
+    "urgency, worry, domains, segment",
+    [
+        (Urgency.NON_URGENT, WorryLevel.GREAT, [], Segment.COMPLEX_NEED),
+        (Urgency.NON_URGENT, WorryLevel.GREY_ZONE, [], Segment.CLEAR_NEED),
+        (Urgency.THREE_DAYS, None, ["housing", "livelihood", "work_study"], Segment.COMPLEX_NEED),
+        (Urgency.THREE_DAYS, None, ["housing", "livelihood"], Segment.CLEAR_NEED),
+    ],
+)
+def test_great_worry_or_many_need_domains_suggest_the_complex_path(urgency, worry, domains, segment):
+    assert suggest_segment(urgency, [], worry, domains) == segment
 
 
 def test_a_red_flag_always_suggests_the_emergency_redirect():

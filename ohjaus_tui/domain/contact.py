@@ -24,9 +24,11 @@ from .codes import (
     HighNeedTrigger,
     Language,
     OutcomeKind,
+    PlanType,
     Segment,
     ServiceArea,
     Urgency,
+    WorryLevel,
 )
 
 
@@ -106,11 +108,18 @@ class ContactDraft:
     suggested_urgency: Urgency | None = None
     urgency: Urgency | None = None
     override_reason: str = ""
+    worry_level: WorryLevel | None = None
+    duties: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    # Set by the assessment step from the protocol (not saved): the protocol asks the worry.
+    worry_required: bool = False
     # segment
     suggested_segment: Segment | None = None
     segment: Segment | None = None
     high_need: bool = False
     triggers: list[HighNeedTrigger] = field(default_factory=list)
+    plan_type: PlanType | None = None
+    named_contact: str | None = None  # "worker:<id>" or "team:<unit id>"
     # outcome
     outcome_kind: OutcomeKind | None = None
     advice_text: str = ""
@@ -119,6 +128,9 @@ class ContactDraft:
     handover: Handover | None = None
     consent: bool = False
     outcome_note: str = ""
+    care_deadline: date | None = None  # the day the booking was measured against
+    past_deadline: bool = False
+    deadline_reason: str = ""
     # follow-up
     follow_up_kind: FollowUpKind = FollowUpKind.NONE
     follow_up_due: date | None = None
@@ -147,7 +159,14 @@ class ContactDraft:
             answers=dict(self.answers),
             red_flags=list(self.red_flags),
             triggers=list(self.triggers),
+            duties=list(self.duties),
+            domains=list(self.domains),
         )
+
+    @property
+    def high_need_plan(self) -> bool:
+        """The complex path with the high-need flag: a plan, a named contact and a follow-up."""
+        return self.segment == Segment.COMPLEX_NEED and self.high_need
 
 
 def step_problems(draft: ContactDraft, step: Step) -> list[str]:
@@ -164,6 +183,8 @@ def step_problems(draft: ContactDraft, step: Step) -> list[str]:
     elif step == Step.ASSESSMENT:
         if draft.protocol_id is None:
             problems.append(_("Choose an assessment protocol."))
+        elif draft.worry_required and draft.worry_level is None and not draft.red_flags:
+            problems.append(_("Choose your level of worry."))
         elif draft.suggested_urgency is None:
             problems.append(_("Answer every question of the protocol."))
         if draft.urgency is None:
@@ -173,9 +194,16 @@ def step_problems(draft: ContactDraft, step: Step) -> list[str]:
     elif step == Step.SEGMENT:
         if draft.segment is None:
             problems.append(_("Choose the segment."))
+        elif draft.high_need_plan:
+            if draft.plan_type is None:
+                problems.append(_("Choose the plan to make for a high-need client."))
+            if draft.named_contact is None:
+                problems.append(_("Name the worker or team responsible for the client."))
     elif step == Step.OUTCOME:
         problems.extend(_outcome_problems(draft))
     elif step == Step.FOLLOW_UP:
+        if draft.high_need_plan and draft.follow_up_kind == FollowUpKind.NONE:
+            problems.append(_("A high-need client's situation is followed up: plan a follow-up."))
         if draft.follow_up_kind != FollowUpKind.NONE:
             if draft.follow_up_due is None:
                 problems.append(_("Give the follow-up a due date."))
@@ -196,6 +224,8 @@ def _outcome_problems(draft: ContactDraft) -> list[str]:
         return [_("A booking needs an identified client.")]
     if kind == OutcomeKind.BOOKING and draft.slot_id is None:
         return [_("Choose a slot.")]
+    if kind == OutcomeKind.BOOKING and draft.past_deadline and not draft.deadline_reason.strip():
+        return [_("The slot is past the deadline: write why.")]
     if kind == OutcomeKind.REFERRAL:
         problems = []
         if draft.service_code is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Mapping, NoReturn
@@ -73,6 +74,16 @@ class CareGuaranteeRule:
 
 
 @dataclass(frozen=True)
+class HighNeedRules:
+    """When the history raises a high-need trigger: N signed contacts, or K missed appointments,
+    within D days (seed 001's "repeated and unplanned contacts", "missed appointments")."""
+
+    repeated_contacts: int = 3
+    missed_appointments: int = 2
+    window_days: int = 30
+
+
+@dataclass(frozen=True)
 class RegionRules:
     """A region's time limits (hyvinvointialueen määräajat), as loaded from region.toml."""
 
@@ -81,6 +92,12 @@ class RegionRules:
     health_same_day: bool
     social_start_working_days: int
     rules: tuple[CareGuaranteeRule, ...]
+    # Social Welfare Act 36 §: the 7-working-day start applies from this age (and to the
+    # other groups the law names, which the protocol asks about).
+    social_priority_age: int = 75
+    # Child Welfare Act 26 §: decide within N working days whether to open an assessment.
+    child_welfare_decision_working_days: int = 7
+    high_need: HighNeedRules = HighNeedRules()
 
     @property
     def display_name(self) -> str:
@@ -270,7 +287,7 @@ class _Loader:
 
     def load(self) -> RegionRules:
         data = load_toml(self.path)
-        self.unknown_keys(data, {"region", "assessment", RULES_TABLE}, "")
+        self.unknown_keys(data, {"region", "assessment", "high_need", RULES_TABLE}, "")
 
         region = self.table(data, "region")
         self.unknown_keys(region, {"name", "promise_days"}, "region")
@@ -279,10 +296,23 @@ class _Loader:
 
         assessment = self.table(data, "assessment")
         self.unknown_keys(
-            assessment, {"health_same_day", "social_start_working_days"}, "assessment"
+            assessment,
+            {"health_same_day", "social_start_working_days", "social_priority_age",
+             "child_welfare_decision_working_days"},
+            "assessment",
         )
         health_same_day = self.get(assessment, "health_same_day", "bool", "assessment")
         social_days = self.get(assessment, "social_start_working_days", "int", "assessment")
+        defaults = RegionRules(name={}, promise_days=0, health_same_day=True,
+                               social_start_working_days=0, rules=())
+        priority_age = self.get(
+            assessment, "social_priority_age", "int", "assessment", required=False
+        )
+        child_days = self.get(
+            assessment, "child_welfare_decision_working_days", "int", "assessment",
+            required=False,
+        )
+        high_need = self.high_need(data)
 
         raw_rules = data.get(RULES_TABLE, [])
         if not isinstance(raw_rules, list):
@@ -306,7 +336,27 @@ class _Loader:
             health_same_day=health_same_day,
             social_start_working_days=social_days,
             rules=rules,
+            social_priority_age=defaults.social_priority_age if priority_age is None else priority_age,
+            child_welfare_decision_working_days=(
+                defaults.child_welfare_decision_working_days if child_days is None else child_days
+            ),
+            high_need=high_need,
         )
+
+    def high_need(self, data: Mapping[str, Any]) -> HighNeedRules:
+        """[high_need]: optional; every key must be a whole number above 0."""
+        if "high_need" not in data:
+            return HighNeedRules()
+        table = self.table(data, "high_need")
+        keys = ("repeated_contacts", "missed_appointments", "window_days")
+        self.unknown_keys(table, set(keys), "high_need")
+        values = {}
+        for key in keys:
+            value = self.get(table, key, "int", "high_need")
+            if value == 0:
+                self.fail(_("{key} must be 1 or more").format(key=key), "high_need", 0, key)
+            values[key] = value
+        return HighNeedRules(**values)
 
 
 def load_region_rules(path: Path) -> RegionRules:
@@ -385,3 +435,94 @@ def urgency_deadline(
     if urgency is Urgency.SELF_CARE:
         return None
     raise ValueError(f"unknown urgency {urgency!r}")
+
+
+# --- every deadline of one contact -----------------------------------------------------------
+
+
+class DeadlineKind(StrEnum):
+    """What a deadline is for; the screens label it."""
+
+    HEALTH_ASSESSMENT = "health_assessment"  # care-need assessment (hoidon tarpeen arviointi)
+    CARE = "care"  # care by the assessed urgency (incl. the care guarantee)
+    PROMISE = "promise"  # the region's own promise
+    SOCIAL_ASSESSMENT = "social_assessment"  # service-need assessment starts (SWA 36 §)
+    CHILD_WELFARE = "child_welfare"  # child welfare decides whether to open an assessment
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: DeadlineKind
+    day: date | None  # None: "without delay", no counted day
+    basis: str  # the rule it comes from, for the worker who asks why
+
+
+def service_for_area(area: str | None) -> str:
+    """The care-guarantee service of a service area (oral health has its own limits)."""
+    return ORAL_HEALTH if area == "oral_health" else PRIMARY_CARE
+
+
+def contact_deadlines(
+    rules: RegionRules,
+    contact_day: date,
+    *,
+    register: str,
+    service_area: str | None = None,
+    urgency: Urgency | None = None,
+    age: int | None = None,
+    statutory_group: bool = False,
+    duties: tuple[str, ...] | list[str] = (),
+) -> list[Deadline]:
+    """The time limits that apply to one contact, soonest kind first.
+
+    Health: the care-need assessment, care by the assessed urgency (non-urgent: the care
+    guarantee in force for the service and age), and the region's promise. Social: the start
+    of the service-need assessment (7th working day for the groups of Social Welfare Act 36 §,
+    otherwise without delay), the urgency's day, the region's promise, and child welfare's
+    decision after a notification.
+    """
+    deadlines: list[Deadline] = []
+    care_levels = (Urgency.SAME_DAY, Urgency.THREE_DAYS, Urgency.NON_URGENT)
+    if register == "health":
+        deadlines.append(Deadline(
+            DeadlineKind.HEALTH_ASSESSMENT,
+            health_assessment_deadline(rules, contact_day),
+            "Health Care Act 51 §",
+        ))
+        if urgency in care_levels:
+            service = service_for_area(service_area)
+            basis = _("assessed urgency")
+            if urgency is Urgency.NON_URGENT:
+                basis = care_guarantee_rule(rules, contact_day, service, age).source
+            day = urgency_deadline(urgency, contact_day, rules, age, service)
+            deadlines.append(Deadline(DeadlineKind.CARE, day, basis))
+    else:
+        priority = statutory_group or (age is not None and age >= rules.social_priority_age)
+        deadlines.append(Deadline(
+            DeadlineKind.SOCIAL_ASSESSMENT,
+            social_assessment_start_deadline(rules, contact_day) if priority else None,
+            "Social Welfare Act 36 §",
+        ))
+        if urgency in (Urgency.SAME_DAY, Urgency.THREE_DAYS):
+            day = urgency_deadline(urgency, contact_day, rules)
+            deadlines.append(Deadline(DeadlineKind.CARE, day, _("assessed urgency")))
+        if "child_welfare_notification" in duties:
+            deadlines.append(Deadline(
+                DeadlineKind.CHILD_WELFARE,
+                add_working_days(contact_day, rules.child_welfare_decision_working_days),
+                "Child Welfare Act 26 §",
+            ))
+    if urgency is None or urgency in care_levels:
+        deadlines.append(Deadline(
+            DeadlineKind.PROMISE, promise_deadline(rules, contact_day), _("the region's promise")
+        ))
+    return deadlines
+
+
+def booking_deadline(deadlines: list[Deadline]) -> date | None:
+    """The day a booking should be by: the care deadline, else the earliest dated one."""
+    for deadline in deadlines:
+        if deadline.kind is DeadlineKind.CARE:
+            return deadline.day
+    days = [d.day for d in deadlines if d.day is not None and d.kind is not DeadlineKind.HEALTH_ASSESSMENT]
+    return min(days) if days else None

@@ -1,34 +1,89 @@
 """Suggesting the segment (asiakassegmentti) and the next steps from what is known.
 
-The worker decides; these functions only suggest, and say why. The full history-based
-trigger rules (no-shows, per-region N/K/D) come with the protocol work; here the
-repeated-contacts trigger uses defaults that a region will set.
+The worker decides; these functions only suggest, and say why. The history-based high-need
+triggers (seed 001) use the region's N, K and D (region.toml [high_need]): N signed contacts
+or K missed appointments within D days.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from .calendar import add_working_days
-from .codes import FollowUpKind, HighNeedTrigger, OutcomeKind, Segment, Urgency
+from .codes import FollowUpKind, HighNeedTrigger, OutcomeKind, Segment, Urgency, WorryLevel
+from .deadlines import HighNeedRules
 
-REPEATED_CONTACTS = 3  # N signed contacts ...
-REPEATED_WINDOW_DAYS = 30  # ... within D days raise the repeated-contacts trigger
-
-
-def detected_triggers(recent_contacts: int) -> list[HighNeedTrigger]:
-    """Triggers the software sees in the client's history."""
-    if recent_contacts >= REPEATED_CONTACTS:
-        return [HighNeedTrigger.REPEATED_CONTACTS]
-    return []
+# Need domains with a yes from which a social situation counts as complex (many-sided).
+MANY_DOMAINS = 3
 
 
-def suggest_segment(urgency: Urgency | None, triggers: list[HighNeedTrigger]) -> Segment:
+@dataclass(frozen=True)
+class DetectedTrigger:
+    """A high-need trigger seen in the history, with what was counted against which limit."""
+
+    trigger: HighNeedTrigger
+    count: int
+    limit: int
+    window_days: int
+
+
+def detected_triggers(
+    recent_contacts: int, missed_appointments: int, rules: HighNeedRules
+) -> list[DetectedTrigger]:
+    """Triggers the software sees in the client's history (counts within rules.window_days)."""
+    found = []
+    if recent_contacts >= rules.repeated_contacts:
+        found.append(DetectedTrigger(
+            HighNeedTrigger.REPEATED_CONTACTS, recent_contacts, rules.repeated_contacts,
+            rules.window_days,
+        ))
+    if missed_appointments >= rules.missed_appointments:
+        found.append(DetectedTrigger(
+            HighNeedTrigger.MISSED_APPOINTMENTS, missed_appointments, rules.missed_appointments,
+            rules.window_days,
+        ))
+    return found
+
+
+class SegmentReason:
+    """Why a segment is suggested (codes; the screen words them)."""
+
+    TRIGGERS = "triggers"
+    GREAT_WORRY = "great_worry"
+    MANY_DOMAINS = "many_domains"
+    SELF_CARE = "self_care"
+    CARE_NEEDED = "care_needed"
+
+
+def suggest_segment_with_reasons(
+    urgency: Urgency | None,
+    triggers: list[HighNeedTrigger],
+    worry: WorryLevel | None = None,
+    domains: tuple[str, ...] | list[str] = (),
+) -> tuple[Segment, list[str]]:
+    """The suggested path and the reasons for it (SegmentReason codes)."""
+    reasons = []
     if triggers:
-        return Segment.COMPLEX_NEED
+        reasons.append(SegmentReason.TRIGGERS)
+    if worry is WorryLevel.GREAT:
+        reasons.append(SegmentReason.GREAT_WORRY)
+    if len(domains) >= MANY_DOMAINS:
+        reasons.append(SegmentReason.MANY_DOMAINS)
+    if reasons:
+        return Segment.COMPLEX_NEED, reasons
     if urgency in (None, Urgency.SELF_CARE):
-        return Segment.ADVICE
-    return Segment.CLEAR_NEED
+        return Segment.ADVICE, [SegmentReason.SELF_CARE]
+    return Segment.CLEAR_NEED, [SegmentReason.CARE_NEEDED]
+
+
+def suggest_segment(
+    urgency: Urgency | None,
+    triggers: list[HighNeedTrigger],
+    worry: WorryLevel | None = None,
+    domains: tuple[str, ...] | list[str] = (),
+) -> Segment:
+    return suggest_segment_with_reasons(urgency, triggers, worry, domains)[0]
 
 
 def suggest_outcome(segment: Segment | None, red_flags: list[str], urgency: Urgency | None) -> OutcomeKind:

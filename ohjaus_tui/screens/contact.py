@@ -18,6 +18,7 @@ from .confirm import ConfirmScreen
 from .steps.assessment import AssessmentStep
 from .steps.base import StepPanel
 from .steps.client import ClientStep
+from .steps.deadline_info import deadline_text, draft_deadlines
 from .steps.follow_up import FollowUpStep
 from .steps.need import NeedStep
 from .steps.outcome import OutcomeStep
@@ -52,6 +53,7 @@ class ContactScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="contact-header")
+        yield Static(id="deadlines")
         yield StepBar(id="step-bar")
         with ContentSwitcher(id="steps"):
             for step, panel in PANELS.items():
@@ -110,6 +112,14 @@ class ContactScreen(Screen):
         if draft.version > 1:
             text.append("  " + _("Correction, version {n}").format(n=draft.version), style="yellow")
         self.query_one("#contact-header", Static).update(text)
+        self.update_deadlines()
+
+    def update_deadlines(self) -> None:
+        """The contact's time limits, kept in sight on every step (issue 4)."""
+        deadlines = draft_deadlines(self.ctx, self.draft)
+        line = self.query_one("#deadlines", Static)
+        line.display = bool(deadlines)
+        line.update(deadline_text(deadlines, self.ctx.now().date()))
 
     # -- moving between steps ---------------------------------------------------------------
 

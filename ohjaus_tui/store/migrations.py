@@ -213,7 +213,31 @@ CREATE TABLE sync_problem (
 CREATE UNIQUE INDEX sync_problem_change ON sync_problem(change_id, kind);
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2)]
+# Protocols and time limits (issue 4): the worker's level of worry, the duties and need
+# domains of an assessment; the plan and named contact of a high-need client; the deadline a
+# booking was measured against and the reason for a slot past it; missed appointments
+# (the history-based high-need trigger).
+_V3 = """
+ALTER TABLE assessment ADD COLUMN worry_level TEXT;
+ALTER TABLE assessment ADD COLUMN duties TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE assessment ADD COLUMN domains TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE segment ADD COLUMN plan_type TEXT;
+ALTER TABLE segment ADD COLUMN named_contact TEXT;
+ALTER TABLE outcome ADD COLUMN care_deadline DATE;
+ALTER TABLE outcome ADD COLUMN past_deadline BOOLEAN NOT NULL DEFAULT 0;
+ALTER TABLE outcome ADD COLUMN deadline_reason TEXT NOT NULL DEFAULT '';
+CREATE TABLE missed_appointment (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES client(id),
+    starts_at DATETIME NOT NULL,
+    unit_id TEXT NOT NULL REFERENCES unit(id),
+    slot_id TEXT,
+    recorded_at DATETIME NOT NULL
+);
+CREATE INDEX missed_appointment_client ON missed_appointment(client_id, starts_at);
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2), (3, _V3)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

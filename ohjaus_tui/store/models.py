@@ -108,6 +108,9 @@ class Assessment(SQLModel, table=True):
     suggested_urgency: str | None = None
     urgency: str | None = None
     override_reason: str = ""
+    worry_level: str | None = None
+    duties: str = "[]"  # JSON [duty id]
+    domains: str = "[]"  # JSON [need domain id]
 
 
 class SegmentChoice(SQLModel, table=True):
@@ -121,6 +124,8 @@ class SegmentChoice(SQLModel, table=True):
     segment: str
     high_need: bool = False
     triggers: str = "[]"  # JSON [trigger]
+    plan_type: str | None = None
+    named_contact: str | None = None  # "worker:<id>" or "team:<unit id>"
 
 
 class Outcome(SQLModel, table=True):
@@ -133,6 +138,22 @@ class Outcome(SQLModel, table=True):
     handover: str | None = None
     consent: bool = False
     note: str = ""
+    care_deadline: date | None = None
+    past_deadline: bool = False
+    deadline_reason: str = ""
+
+
+class MissedAppointment(SQLModel, table=True):
+    """An appointment the client missed without cancelling (a high-need trigger)."""
+
+    __tablename__ = "missed_appointment"
+
+    id: str = Field(primary_key=True)
+    client_id: str = Field(foreign_key="client.id")
+    starts_at: datetime
+    unit_id: str = Field(foreign_key="unit.id")
+    slot_id: str | None = None
+    recorded_at: datetime
 
 
 class FollowUp(SQLModel, table=True):

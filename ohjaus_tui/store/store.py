@@ -26,9 +26,11 @@ from ..domain.codes import (
     HighNeedTrigger,
     Language,
     OutcomeKind,
+    PlanType,
     Segment,
     ServiceArea,
     Urgency,
+    WorryLevel,
 )
 from ..domain.contact import ContactDraft, Step, first_incomplete_step, new_id
 from ..domain.errors import DomainError
@@ -49,6 +51,7 @@ from .models import (
     Client,
     Contact,
     FollowUp,
+    MissedAppointment,
     Outcome,
     Professional,
     SegmentChoice,
@@ -306,6 +309,31 @@ class Store(SyncSide):
             )
             return session.exec(query).one()
 
+    def missed_appointments_since(self, client_id: str, since: datetime) -> int:
+        """Appointments the client missed without cancelling since `since`."""
+        with self.session() as session:
+            query = (
+                select(func.count())
+                .select_from(MissedAppointment)
+                .where(MissedAppointment.client_id == client_id)
+                .where(MissedAppointment.starts_at >= since)
+            )
+            return session.exec(query).one()
+
+    def record_missed_appointment(
+        self, client_id: str, starts_at: datetime, unit_id: str, now: datetime,
+        slot_id: str | None = None,
+    ) -> MissedAppointment:
+        with self.session() as session:
+            row = MissedAppointment(
+                id=new_id(), client_id=client_id, starts_at=starts_at, unit_id=unit_id,
+                slot_id=slot_id, recorded_at=now,
+            )
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return row
+
     # -- drafts and signing -----------------------------------------------------------------
 
     def save_draft(self, draft: ContactDraft, now: datetime) -> None:
@@ -360,6 +388,9 @@ class Store(SyncSide):
         row.suggested_urgency = draft.suggested_urgency.value if draft.suggested_urgency else None
         row.urgency = draft.urgency.value if draft.urgency else None
         row.override_reason = draft.override_reason
+        row.worry_level = draft.worry_level.value if draft.worry_level else None
+        row.duties = json.dumps(draft.duties)
+        row.domains = json.dumps(draft.domains)
         session.add(row)
 
     def _write_segment(self, session: Session, draft: ContactDraft) -> None:
@@ -373,6 +404,9 @@ class Store(SyncSide):
         row.segment = draft.segment.value
         row.high_need = draft.high_need
         row.triggers = json.dumps([t.value for t in draft.triggers])
+        high_need_plan = draft.segment == Segment.COMPLEX_NEED and draft.high_need
+        row.plan_type = draft.plan_type.value if high_need_plan and draft.plan_type else None
+        row.named_contact = draft.named_contact if high_need_plan else None
         session.add(row)
 
     def _write_outcome(self, session: Session, draft: ContactDraft) -> None:
@@ -395,6 +429,10 @@ class Store(SyncSide):
         row.handover = draft.handover.value if referral and draft.handover else None
         row.consent = draft.consent if referral else False
         row.note = draft.outcome_note if kind == OutcomeKind.EMERGENCY else ""
+        booking = kind == OutcomeKind.BOOKING
+        row.care_deadline = draft.care_deadline if booking else None
+        row.past_deadline = draft.past_deadline if booking else False
+        row.deadline_reason = draft.deadline_reason if booking and draft.past_deadline else ""
         session.add(row)
 
     def _hold_slot(self, session: Session, draft: ContactDraft, slot_id: str | None) -> None:
@@ -555,12 +593,17 @@ class Store(SyncSide):
                 draft.suggested_urgency = _maybe(Urgency, assessment.suggested_urgency)
                 draft.urgency = _maybe(Urgency, assessment.urgency)
                 draft.override_reason = assessment.override_reason
+                draft.worry_level = _maybe(WorryLevel, assessment.worry_level)
+                draft.duties = json.loads(assessment.duties)
+                draft.domains = json.loads(assessment.domains)
             segment = self._child(session, SegmentChoice, contact.id)
             if segment:
                 draft.suggested_segment = _maybe(Segment, segment.suggested)
                 draft.segment = Segment(segment.segment)
                 draft.high_need = segment.high_need
                 draft.triggers = [HighNeedTrigger(t) for t in json.loads(segment.triggers)]
+                draft.plan_type = _maybe(PlanType, segment.plan_type)
+                draft.named_contact = segment.named_contact
             outcome = self._child(session, Outcome, contact.id)
             if outcome:
                 draft.outcome_kind = OutcomeKind(outcome.kind)
@@ -570,6 +613,9 @@ class Store(SyncSide):
                 draft.handover = _maybe(Handover, outcome.handover)
                 draft.consent = outcome.consent
                 draft.outcome_note = outcome.note
+                draft.care_deadline = outcome.care_deadline
+                draft.past_deadline = outcome.past_deadline
+                draft.deadline_reason = outcome.deadline_reason
             follow_up = session.exec(
                 select(FollowUp).where(FollowUp.contact_id == contact.id)
             ).first()

@@ -7,9 +7,9 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.codes import Urgency
+from ...domain.codes import Urgency, WorryLevel
 from ...domain.contact import ContactDraft, Step
-from ...domain.protocols import Protocol, evaluate, protocols_for
+from ...domain.protocols import WORRY, Protocol, evaluate, protocols_for
 from ...i18n import _
 from ...widgets.question_list import QuestionList
 from .base import StepPanel
@@ -25,6 +25,8 @@ class AssessmentStep(StepPanel):
         yield Static(id="suggestion")
         yield Label(id="questions-label")
         yield QuestionList(id="questions")
+        yield Label(_("Your level of worry (Enter chooses)"), id="worry-label")
+        yield OptionList(*[Option(w.label, id=w.value) for w in WorryLevel], id="worry")
         yield Label(_("Urgency (Enter accepts; choose another only with a reason)"), id="urgency-label")
         yield OptionList(*[Option(u.label, id=u.value) for u in Urgency], id="urgency")
         yield Input(id="override-reason", placeholder=_("Why another urgency than suggested?"))
@@ -52,6 +54,14 @@ class AssessmentStep(StepPanel):
         questions = self.query_one("#questions", QuestionList)
         questions.display = protocol is not None
         self.query_one("#questions-label").display = protocol is not None
+        asks_worry = protocol is not None and protocol.asks_worry
+        self._draft.worry_required = asks_worry
+        self.query_one("#worry").display = asks_worry
+        self.query_one("#worry-label").display = asks_worry
+        if asks_worry and self._draft.worry_level is not None:
+            self.query_one("#worry", OptionList).highlighted = list(WorryLevel).index(
+                self._draft.worry_level
+            )
         if protocol is not None:
             questions.show(protocol, self._draft.answers)
             label = _("Questions: K/Y = yes, E/N = no.")
@@ -69,8 +79,10 @@ class AssessmentStep(StepPanel):
             suggestion.update("")
             draft.suggested_urgency = None
         else:
-            result = evaluate(protocol, draft.answers)
+            result = evaluate(protocol, draft.answers, draft.worry_level)
             draft.red_flags = list(result.red_flags)
+            draft.duties = list(result.duties)
+            draft.domains = list(result.domains)
             if result.complete or result.red_flags:
                 draft.suggested_urgency = result.suggested
                 if draft.urgency is None or not draft.override_reason:
@@ -86,26 +98,50 @@ class AssessmentStep(StepPanel):
         self.call_after_refresh(listing.scroll_to_highlight)
         self._show_urgency()
         self._show_override()
+        update_deadlines = getattr(self.screen, "update_deadlines", None)
+        if update_deadlines is not None:
+            update_deadlines()
 
     def _explain(self, protocol: Protocol, result) -> Text:
         text = Text()
         if result.red_flags:
             text.append(_("RED FLAG: redirect to 112 / emergency department now"), style="bold white on red")
             text.append("\n")
+        self._explain_duties(protocol, result, text)
         if not result.complete and not result.red_flags:
-            text.append(
-                _("{n} questions unanswered").format(n=len(result.unanswered)), style="yellow"
-            )
+            if result.unanswered == (WORRY,):
+                text.append(_("Choose your level of worry."), style="yellow")
+            else:
+                text.append(
+                    _("{n} questions unanswered").format(n=len(result.unanswered)),
+                    style="yellow",
+                )
             return text
         text.append(_("Suggested urgency: "), style="bold")
         text.append(result.suggested.label, style="bold")
         questions = {q.id: q for q in protocol.questions}
-        if result.reasons:
+        because = [questions[r].text for r in result.reasons if r in questions]
+        if result.worry is not None:
+            because.append(_("your level of worry: {worry}").format(worry=result.worry.label))
+        if because:
             text.append("\n" + _("Because: "))
-            text.append("; ".join(questions[r].text for r in result.reasons if r in questions))
+            text.append("; ".join(because))
         else:
             text.append("\n" + _("Because no answer raised it (the protocol's default)."))
+        if result.domains:
+            names = [protocol.domain(d).title for d in result.domains if protocol.domain(d)]
+            text.append("\n" + _("Need domains: {domains}").format(domains=", ".join(names)))
         return text
+
+    @staticmethod
+    def _explain_duties(protocol: Protocol, result, text: Text) -> None:
+        """Duties come first and loud: a notification is not optional."""
+        for duty_id in result.duties:
+            duty = protocol.duty(duty_id)
+            if duty is None:
+                continue
+            text.append(_("DUTY: {duty}").format(duty=duty.title), style="bold black on yellow")
+            text.append(f" ({duty.basis})\n")
 
     def _show_urgency(self) -> None:
         known = self._draft.suggested_urgency is not None
@@ -124,10 +160,19 @@ class AssessmentStep(StepPanel):
                 protocol = self._protocols[event.option.id]
                 draft.protocol_id, draft.protocol_version = protocol.id, protocol.version
                 draft.answers, draft.urgency, draft.override_reason = {}, None, ""
+                draft.worry_level = None
                 self.query_one("#override-reason", Input).value = ""
             self._show_protocol()
             self.focus_now(self.query_one("#questions", QuestionList))
         elif source == "questions":
+            protocol = self._protocol()
+            if protocol and protocol.asks_worry and draft.worry_level is None and not draft.red_flags:
+                self.focus_now(self.query_one("#worry", OptionList))
+            elif draft.suggested_urgency is not None:
+                self.next()
+        elif source == "worry":
+            draft.worry_level = WorryLevel(event.option.id)
+            self._show_result()
             if draft.suggested_urgency is not None:
                 self.next()
         elif source == "urgency":

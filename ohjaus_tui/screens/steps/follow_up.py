@@ -54,7 +54,9 @@ class FollowUpStep(StepPanel):
         workers = self.ctx.store.workers_of_unit(draft.unit_id)
         assignee = self.query_one("#follow-up-assignee", Select)
         assignee.set_options([(w.name, w.id) for w in workers])
-        wanted = draft.follow_up_assignee_id or draft.worker_id
+        named = draft.named_contact or ""
+        named_worker = named.removeprefix("worker:") if named.startswith("worker:") else None
+        wanted = draft.follow_up_assignee_id or named_worker or draft.worker_id
         if any(w.id == wanted for w in workers):
             assignee.value = wanted
         note = self.query_one("#follow-up-note", Input)

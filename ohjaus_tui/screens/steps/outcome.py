@@ -15,12 +15,13 @@ from textual.widgets.option_list import Option
 from ...domain.catalogue import services_for
 from ...domain.codes import Handover, OutcomeKind, Register, Urgency
 from ...domain.contact import ContactDraft, Step
-from ...domain.deadlines import promise_deadline, urgency_deadline
+from ...domain.deadlines import DeadlineKind, booking_deadline
 from ...domain.segmentation import suggest_outcome
 from ...domain.slots import choose_slots
 from ...i18n import N_, _, format_date
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
+from .deadline_info import draft_deadlines
 
 SLOT_SEARCH_DAYS = 28
 
@@ -48,6 +49,10 @@ class OutcomeStep(StepPanel):
             yield Input(id="advice-text", placeholder=_("What advice was given?"))
         with Vertical(id="booking-box", classes="outcome-box"):
             yield SlotPicker(id="slots")
+            yield Input(
+                id="deadline-reason",
+                placeholder=_("Why a slot past the deadline? (e.g. the client's wish)"),
+            )
         with Vertical(id="referral-box", classes="outcome-box"):
             yield Input(id="service-filter", placeholder=_("Filter services and authorities"))
             yield OptionList(id="services")
@@ -91,15 +96,12 @@ class OutcomeStep(StepPanel):
 
     def _show_slots(self) -> None:
         draft = self._draft
-        store, region = self.ctx.store, self.ctx.shipped.region
+        store = self.ctx.store
         now = self.ctx.now()
-        client = store.client(draft.client_id) if draft.client_id else None
-        age = None
-        if client is not None and client.birth_date is not None:
-            born = client.birth_date
-            age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
         urgency = draft.urgency or Urgency.NON_URGENT
-        deadline = urgency_deadline(urgency, now.date(), region, age=age)
+        deadlines = draft_deadlines(self.ctx, draft)
+        deadline = booking_deadline(deadlines)
+        draft.care_deadline = deadline
         free = store.free_slots(draft.service_area, now, now + timedelta(days=SLOT_SEARCH_DAYS))
         offers = choose_slots(
             free,
@@ -115,18 +117,33 @@ class OutcomeStep(StepPanel):
         lines = [_("Urgency: {urgency}").format(urgency=urgency.label)]
         if deadline is not None:
             lines.append(_("Deadline: {date}").format(date=format_date(deadline)))
-        lines.append(
-            _("Region's promise: care by {date}").format(
-                date=format_date(promise_deadline(region, now.date()))
-            )
-        )
+        for other in deadlines:
+            if other.kind is DeadlineKind.PROMISE:
+                lines.append(
+                    _("Region's promise: care by {date}").format(date=format_date(other.day))
+                )
         lines.append(_("Client's language of service: {language}").format(language=draft.language.label))
         self.query_one(SlotPicker).show(offers, " · ".join(lines), draft.slot_id)
+        self._show_deadline_reason()
+
+    def _show_deadline_reason(self) -> None:
+        draft = self._draft
+        reason = self.query_one("#deadline-reason", Input)
+        reason.display = draft.past_deadline
+        if draft.deadline_reason and not reason.value:
+            reason.value = draft.deadline_reason
 
     def on_slot_picker_chosen(self, event: SlotPicker.Chosen) -> None:
         event.stop()
-        self._draft.slot_id = event.offer.slot_id
-        self.next()
+        draft = self._draft
+        draft.slot_id = event.offer.slot_id
+        draft.past_deadline = event.offer.past_deadline
+        self._show_deadline_reason()
+        if draft.past_deadline:
+            # Booking past the deadline is allowed, but only with a reason that is kept.
+            self.focus_now(self.query_one("#deadline-reason", Input))
+        else:
+            self.next()
 
     # -- referral ---------------------------------------------------------------------------
 
@@ -197,6 +214,7 @@ class OutcomeStep(StepPanel):
         if event.input.id == "service-filter":
             self.focus_now(self.query_one("#services", OptionList))
         else:
+            self.apply(self._draft)
             self.next()
 
     def _focus_box(self) -> None:
@@ -215,6 +233,9 @@ class OutcomeStep(StepPanel):
         if draft.outcome_kind == OutcomeKind.EMERGENCY:
             draft.outcome_note = self.query_one("#emergency-note", Input).value.strip()
         draft.consent = self.query_one("#consent", Checkbox).value
+        draft.deadline_reason = (
+            self.query_one("#deadline-reason", Input).value.strip() if draft.past_deadline else ""
+        )
 
     def focus_default(self) -> None:
         self.focus_now(self.query_one("#outcome-kinds", OptionList))

@@ -1,4 +1,8 @@
-"""Step 4: the segment - one of the three paths, suggested with its reasons."""
+"""Step 4: the segment - one of the three paths, suggested with its reasons.
+
+The complex path with the high-need flag asks for the plan to make and the worker or team
+responsible (seed 001); the follow-up step then asks for the agreed follow-up.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,32 @@ from datetime import timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
 
-from ...domain.codes import HighNeedTrigger, Segment
+from ...domain.codes import HighNeedTrigger, PlanType, Register, Segment
 from ...domain.contact import ContactDraft, Step
-from ...domain.segmentation import REPEATED_WINDOW_DAYS, detected_triggers, suggest_segment
+from ...domain.segmentation import (
+    DetectedTrigger,
+    SegmentReason,
+    detected_triggers,
+    suggest_segment_with_reasons,
+)
 from ...i18n import N_, _
 from .base import StepPanel, offer_codes
+
+_REASONS = {
+    SegmentReason.TRIGGERS: N_("high-need triggers are marked"),
+    SegmentReason.GREAT_WORRY: N_("your level of worry is great"),
+    SegmentReason.MANY_DOMAINS: N_("needs in several domains"),
+    SegmentReason.SELF_CARE: N_("self-care and advice are enough"),
+    SegmentReason.CARE_NEEDED: N_("the assessment calls for care or a service"),
+}
+
+TEAM = "team:"
+WORKER = "worker:"
 
 
 class TriggerList(SelectionList[str]):
@@ -29,6 +51,14 @@ class TriggerList(SelectionList[str]):
         self.post_message(self.Done())
 
 
+def detected_text(found: DetectedTrigger) -> str:
+    if found.trigger is HighNeedTrigger.MISSED_APPOINTMENTS:
+        phrase = _("{count} missed appointments in {days} days (limit {limit})")
+    else:
+        phrase = _("{count} contacts in {days} days (limit {limit})")
+    return phrase.format(count=found.count, days=found.window_days, limit=found.limit)
+
+
 class SegmentStep(StepPanel):
     step = Step.SEGMENT
 
@@ -40,50 +70,120 @@ class SegmentStep(StepPanel):
         yield TriggerList(
             *[(t.label, t.value) for t in HighNeedTrigger], id="triggers"
         )
+        with Vertical(id="plan-box"):
+            yield Label(_("High-need client: plan to make"))
+            yield OptionList(*[Option(p.label, id=p.value) for p in PlanType], id="plan-type")
+            yield Label(_("Named worker or team responsible"))
+            yield OptionList(id="named-contact")
 
     _visited = False
 
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
-        detected: list[HighNeedTrigger] = []
+        rules = self.ctx.shipped.region.high_need
+        detected: list[DetectedTrigger] = []
         if draft.client_id:
-            since = draft.started_at - timedelta(days=REPEATED_WINDOW_DAYS)
-            detected = detected_triggers(self.ctx.store.contacts_since(draft.client_id, since))
+            since = draft.started_at - timedelta(days=rules.window_days)
+            store = self.ctx.store
+            detected = detected_triggers(
+                store.contacts_since(draft.client_id, since),
+                store.missed_appointments_since(draft.client_id, since),
+                rules,
+            )
         self._detected = detected
         triggers = self.query_one("#triggers", SelectionList)
         # Detected triggers are marked on the first visit only: a worker may unmark one.
-        marked = set(draft.triggers) if self._visited else set(detected) | set(draft.triggers)
+        marked = set(draft.triggers)
+        if not self._visited:
+            marked |= {found.trigger for found in detected}
         self._visited = True
         for trigger in marked:
             triggers.select(trigger.value)
-        draft.suggested_segment = suggest_segment(draft.urgency, list(set(detected) | set(draft.triggers)))
+        suggested, reasons = suggest_segment_with_reasons(
+            draft.urgency, list(marked), draft.worry_level, draft.domains
+        )
+        draft.suggested_segment = suggested
         chosen = draft.segment or draft.suggested_segment
-        offer_codes(self.query_one("#segments", OptionList), list(Segment), draft.suggested_segment, chosen)
+        offer_codes(self.query_one("#segments", OptionList), list(Segment), suggested, chosen)
         why = Text()
+        why.append(_("Suggested because: "), style="bold")
+        why.append(", ".join(_(_REASONS[reason]) for reason in reasons))
         if draft.urgency is not None:
-            why.append(_("Urgency: {urgency}").format(urgency=draft.urgency.label))
-        for trigger in detected:
-            why.append("\n" + _("Detected in history: {trigger}").format(trigger=trigger.label), style="yellow")
+            why.append("\n" + _("Urgency: {urgency}").format(urgency=draft.urgency.label))
+        for found in detected:
+            why.append(
+                "\n" + _("Detected in history: {trigger}").format(trigger=found.trigger.label)
+                + f" - {detected_text(found)}",
+                style="yellow",
+            )
         self.query_one("#segment-why", Static).update(why)
+        self._fill_named_contacts()
         self._show_triggers(chosen)
+
+    def _fill_named_contacts(self) -> None:
+        """The unit's workers of this register, then the unit's team."""
+        draft = self._draft
+        register = draft.service_area.register if draft.service_area else Register.HEALTH
+        unit = self.ctx.store.unit(draft.unit_id)
+        listing = self.query_one("#named-contact", OptionList)
+        listing.clear_options()
+        ids = []
+        for worker in self.ctx.store.workers_of_unit(draft.unit_id):
+            if worker.sector != register.value:
+                continue
+            ids.append(f"{WORKER}{worker.id}")
+            listing.add_option(Option(Text(worker.name), id=ids[-1]))
+        ids.append(f"{TEAM}{draft.unit_id}")
+        team = _("Own team: {unit}").format(unit=unit.name if unit else draft.unit_id)
+        listing.add_option(Option(Text(team), id=ids[-1]))
+        own = f"{WORKER}{draft.worker_id}"
+        current = draft.named_contact or own
+        listing.highlighted = ids.index(current) if current in ids else 0
+        plan = self.query_one("#plan-type", OptionList)
+        default_plan = PlanType.CARE_PLAN if register is Register.HEALTH else PlanType.CLIENT_PLAN
+        plan.highlighted = list(PlanType).index(draft.plan_type or default_plan)
 
     def _show_triggers(self, segment: Segment) -> None:
         complex_need = segment == Segment.COMPLEX_NEED
         self.query_one("#triggers").display = complex_need
         self.query_one("#triggers-label").display = complex_need
+        self._show_plan()
+
+    def _show_plan(self) -> None:
+        draft = self._draft
+        complex_need = draft.segment == Segment.COMPLEX_NEED
+        marked = bool(self.query_one("#triggers", SelectionList).selected)
+        self.query_one("#plan-box").display = complex_need and marked
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        self._show_plan()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self._draft.segment = Segment(event.option.id)
-        self._show_triggers(self._draft.segment)
-        if self._draft.segment == Segment.COMPLEX_NEED:
-            self.focus_now(self.query_one("#triggers", SelectionList))
-        else:
+        draft = self._draft
+        source = event.option_list.id
+        if source == "segments":
+            draft.segment = Segment(event.option.id)
+            self._show_triggers(draft.segment)
+            if draft.segment == Segment.COMPLEX_NEED:
+                self.focus_now(self.query_one("#triggers", SelectionList))
+            else:
+                self.next()
+        elif source == "plan-type":
+            draft.plan_type = PlanType(event.option.id)
+            self.focus_now(self.query_one("#named-contact", OptionList))
+        elif source == "named-contact":
+            draft.named_contact = event.option.id
             self.next()
 
     def on_trigger_list_done(self, event: "TriggerList.Done") -> None:
         event.stop()
-        self.next()
+        if self.query_one("#triggers", SelectionList).selected:
+            self._show_plan()
+            self.focus_now(self.query_one("#plan-type", OptionList))
+        else:
+            self.next()
 
     def apply(self, draft: ContactDraft) -> None:
         highlighted = self.query_one("#segments", OptionList).highlighted
@@ -95,6 +195,8 @@ class SegmentStep(StepPanel):
         else:
             draft.triggers = []
         draft.high_need = bool(draft.triggers)
+        if not draft.high_need_plan:
+            draft.plan_type, draft.named_contact = None, None
 
     def focus_default(self) -> None:
         self.focus_now(self.query_one("#segments", OptionList))

@@ -13,6 +13,7 @@ from ...domain.contact import ContactDraft, Step
 from ...i18n import N_, _, format_date
 from ...widgets.slot_picker import format_slot_time
 from .base import StepPanel
+from .deadline_info import deadline_phrase, draft_deadlines
 
 
 class SummaryView(Static, can_focus=True):
@@ -59,11 +60,29 @@ class SummaryStep(StepPanel):
                     )
                 )
             table.add_row(_("Urgency"), urgency)
+        if draft.worry_level:
+            table.add_row(_("Level of worry"), draft.worry_level.label)
+        if protocol and draft.domains:
+            names = [protocol.domain(d).title for d in draft.domains if protocol.domain(d)]
+            table.add_row(_("Need domains"), Text(", ".join(names)))
+        for duty_id in draft.duties:
+            duty = protocol.duty(duty_id) if protocol else None
+            if duty:
+                table.add_row(_("Duty"), Text(f"{duty.title} ({duty.basis})", style="bold yellow"))
         if draft.segment:
             segment = Text(draft.segment.label)
             if draft.high_need:
                 segment.append("  " + _("High-need: ") + ", ".join(t.label for t in draft.triggers))
             table.add_row(_("Segment"), segment)
+        if draft.high_need_plan and draft.plan_type:
+            plan = Text(draft.plan_type.label)
+            named = self._named_contact(draft.named_contact)
+            if named:
+                plan.append(", " + _("responsible: {who}").format(who=named))
+            table.add_row(_("Plan"), plan)
+        deadlines = draft_deadlines(ctx, draft)
+        if deadlines:
+            table.add_row(_("Deadlines"), Text(", ".join(deadline_phrase(d) for d in deadlines)))
         if draft.outcome_kind:
             table.add_row(_("Outcome"), self._outcome(draft))
         table.add_row(_("Follow-up"), self._follow_up(draft))
@@ -80,6 +99,11 @@ class SummaryStep(StepPanel):
             offer = ctx.store.slot_offer(draft.slot_id)
             if offer:
                 text.append(f": {format_slot_time(offer)}, {offer.professional_name}, {offer.unit_name}")
+            if draft.past_deadline:
+                text.append(
+                    "\n" + _("Past the deadline; reason: {reason}").format(reason=draft.deadline_reason),
+                    style="yellow",
+                )
         elif draft.outcome_kind == OutcomeKind.REFERRAL and draft.service_code:
             service = ctx.shipped.service(draft.service_code)
             text.append(f": {service.name if service else draft.service_code}")
@@ -90,6 +114,16 @@ class SummaryStep(StepPanel):
         elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.outcome_note:
             text.append(f": {draft.outcome_note}")
         return text
+
+    def _named_contact(self, named: str | None) -> str | None:
+        if not named:
+            return None
+        kind, _sep, ident = named.partition(":")
+        if kind == "worker":
+            worker = self.ctx.store.worker(ident)
+            return worker.name if worker else ident
+        unit = self.ctx.store.unit(ident)
+        return _("Own team: {unit}").format(unit=unit.name if unit else ident)
 
     def _follow_up(self, draft: ContactDraft) -> Text:
         text = Text(draft.follow_up_kind.label)

@@ -1,0 +1,71 @@
+"""The time limits of the contact on screen: computed from the draft, worded for the worker."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from ...domain.contact import ContactDraft
+from ...domain.deadlines import Deadline, DeadlineKind, contact_deadlines
+from ...i18n import N_, _, format_date
+
+if TYPE_CHECKING:
+    from ...context import Context
+
+_LABELS = {
+    DeadlineKind.HEALTH_ASSESSMENT: N_("care-need assessment {date}"),
+    DeadlineKind.CARE: N_("care by {date}"),
+    DeadlineKind.PROMISE: N_("region's promise {date}"),
+    DeadlineKind.SOCIAL_ASSESSMENT: N_("service-need assessment starts by {date}"),
+    DeadlineKind.CHILD_WELFARE: N_("child welfare decides by {date}"),
+}
+
+
+def age_on(birth_date: date | None, day: date) -> int | None:
+    if birth_date is None:
+        return None
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def draft_deadlines(ctx: "Context", draft: ContactDraft) -> list[Deadline]:
+    """Every time limit that applies to the draft as it stands; [] before the service area."""
+    if draft.service_area is None:
+        return []
+    day = draft.started_at.date()
+    client = ctx.store.client(draft.client_id) if draft.client_id else None
+    protocol = ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+    statutory = protocol is not None and any(
+        q.statutory_group and draft.answers.get(q.id) for q in protocol.questions
+    )
+    return contact_deadlines(
+        ctx.shipped.region,
+        day,
+        register=draft.service_area.register.value,
+        service_area=draft.service_area.value,
+        urgency=draft.urgency,
+        age=age_on(client.birth_date if client else None, day),
+        statutory_group=statutory,
+        duties=tuple(draft.duties),
+    )
+
+
+def deadline_phrase(deadline: Deadline) -> str:
+    if deadline.day is None:
+        return _("service-need assessment starts without delay")
+    return _(_LABELS[deadline.kind]).format(date=format_date(deadline.day))
+
+
+def deadline_text(deadlines: list[Deadline], today: date | None = None) -> Text:
+    """One line: "Deadlines: care-need assessment 25.11.2026 · care by 9.12.2026 · ..."."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if not deadlines:
+        return text
+    text.append(_("Deadlines: "), style="bold")
+    for position, deadline in enumerate(deadlines):
+        if position:
+            text.append(" · ", style="dim")
+        overdue = today is not None and deadline.day is not None and deadline.day < today
+        text.append(deadline_phrase(deadline), style="bold red" if overdue else "")
+    return text
