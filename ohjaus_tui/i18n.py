@@ -79,6 +79,13 @@ def format_day(value) -> str:
     return format_skeleton("dM", value, locale=babel_locale())
 
 
+def format_weekday_day(value) -> str:
+    """Weekday, day and month: ma 30.11. / mån 30.11 / Mon 30/11."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("EdM", value, locale=babel_locale())
+
+
 def format_time(value) -> str:
     """9.05 / 09:05 / 09:05."""
     from babel.dates import format_time as babel_format_time

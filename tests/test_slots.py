@@ -82,3 +82,16 @@ def test_the_deadline_outranks_language_and_unit():
 def test_at_most_the_limit_is_offered():
     free = [offer(f"s{i}", i + 1) for i in range(20)]
     assert len(choose_slots(free, language="fi", preferred_unit_id=HOME, deadline=None, not_before=NOW, limit=8)) == 8
+
+
+def test_a_full_list_still_shows_the_earliest_slots_past_the_deadline():
+    # Ten fitting slots today and tomorrow, then later ones: the last two rows are the later.
+    free = [offer(f"soon{i}", 1 + i) for i in range(10)]
+    free += [offer(f"late{i}", 24 * (10 + i)) for i in range(3)]
+    offered = choose_slots(
+        free, language="fi", preferred_unit_id=HOME, deadline=NOW.date() + timedelta(days=3),
+        not_before=NOW, limit=8,
+    )
+    assert len(offered) == 8
+    assert [o.past_deadline for o in offered] == [False] * 6 + [True] * 2
+    assert ids(offered) == [f"soon{i}" for i in range(6)] + ["late0", "late1"]

@@ -42,8 +42,14 @@ def choose_slots(
     deadline: date | None,
     not_before: datetime,
     limit: int = 8,
+    later: int = 2,
 ) -> list[SlotOffer]:
-    """The `limit` best slots to offer from `free`, fitting ones first, each marked."""
+    """The `limit` best slots to offer from `free`, fitting ones first, each marked.
+
+    When there are more good slots than fit the list, the last `later` rows still show the
+    earliest slots past the deadline: a client may want a later day, which the worker can
+    book with a reason.
+    """
     marked = []
     for offer in free:
         if offer.starts_at < not_before:
@@ -62,4 +68,8 @@ def choose_slots(
     marked.sort(
         key=lambda o: (o.past_deadline, o.language_mismatch, o.other_unit, o.starts_at)
     )
-    return marked[:limit]
+    chosen = marked[:limit]
+    late = [o for o in marked[limit:] if o.past_deadline][:later]
+    if late and not any(o.past_deadline for o in chosen):
+        chosen = chosen[: limit - len(late)] + late
+    return chosen

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from ...domain.contact import ContactDraft
 from ...domain.deadlines import Deadline, DeadlineKind, contact_deadlines
-from ...i18n import N_, _, format_date
+from ...i18n import N_, _, format_weekday_day
 
 if TYPE_CHECKING:
     from ...context import Context
@@ -54,12 +54,12 @@ def draft_deadlines(ctx: "Context", draft: ContactDraft) -> list[Deadline]:
 def deadline_phrase(deadline: Deadline) -> str:
     if deadline.day is None:
         return _("service-need assessment starts without delay")
-    return _(_LABELS[deadline.kind]).format(date=format_date(deadline.day))
+    return _(_LABELS[deadline.kind]).format(date=format_weekday_day(deadline.day))
 
 
 def deadline_text(deadlines: list[Deadline], today: date | None = None) -> Text:
     """One line: "Deadlines: care-need assessment 25.11.2026 · care by 9.12.2026 · ..."."""
-    text = Text(no_wrap=True, overflow="ellipsis")
+    text = Text()
     if not deadlines:
         return text
     text.append(_("Deadlines: "), style="bold")

@@ -1,0 +1,252 @@
+"""Issue 4 in the contact flow, from the keyboard: deadlines in sight, a slot past the deadline
+needs a reason, the history's high-need triggers with their counts, duties and red flags of
+the social service-need assessment."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+from ohjaus_tui.domain.calendar import add_working_days
+from ohjaus_tui.domain.codes import (
+    Channel,
+    HighNeedTrigger,
+    Language,
+    OutcomeKind,
+    PlanType,
+    Segment,
+    ServiceArea,
+    Urgency,
+    WorryLevel,
+)
+from ohjaus_tui.domain.contact import ContactDraft
+from ohjaus_tui.domain.identity import make_identity_code
+from ohjaus_tui.i18n import format_weekday_day
+from ohjaus_tui.screens.contact import ContactScreen
+from ohjaus_tui.screens.home import HomeScreen
+from ohjaus_tui.widgets.slot_picker import SlotPicker
+
+from .conftest import FIXED_NOW
+from .pilot_helpers import a_client, answer, focused_id, pick, start_contact, type_text
+from .test_contact_outcomes import new_signed, signed_ids
+
+
+def worker_id(store, username: str) -> str:
+    return next(w.id for w in store.workers() if w.username == username)
+
+
+def new_client(store, born: date, individual: int, last_name: str):
+    return store.add_client(
+        first_name="Testi",
+        last_name=last_name,
+        identity_code=make_identity_code(born, individual),
+        phone=None,
+        language=Language.FI,
+        municipality="Järvilaakso",
+        created_by=None,
+        now=FIXED_NOW,
+        allow_temporary=True,
+    )
+
+
+def sign_advice(store, client_id: str, worker: str, started) -> None:
+    """A signed advice-only contact in the client's history."""
+    unit = store.worker(worker).unit_id
+    draft = ContactDraft(worker_id=worker, unit_id=unit, started_at=started, client_id=client_id)
+    draft.channel, draft.reason, draft.service_area = Channel.PHONE, "Kysyi taas", ServiceArea.WORKING_AGE
+    draft.protocol_id, draft.protocol_version = "advice_only", 1
+    draft.answers = {"advice_only_ok": False}
+    draft.suggested_urgency = draft.urgency = Urgency.SELF_CARE
+    draft.suggested_segment = draft.segment = Segment.ADVICE
+    draft.outcome_kind, draft.advice_text = OutcomeKind.ADVICE, "Neuvottu"
+    store.sign(draft, started + timedelta(minutes=5))
+
+
+def summary_text(app) -> str:
+    """The summary as the worker reads it (the rendered table, wide enough not to wrap)."""
+    from rich.console import Console
+
+    panel = app.screen.query_one("#step-6")
+    console = Console(width=300, record=True, file=open(os.devnull, "w"))
+    console.print(panel.render_summary(app.screen.draft))
+    return console.export_text()
+
+
+def deadlines_line(app) -> str:
+    return str(app.screen.query_one("#deadlines").render())
+
+
+async def test_a_slot_past_the_deadline_needs_a_reason_which_is_kept(app, store, shipped):
+    client = a_client(store, nth=4)
+    before = signed_ids(store)
+    protocol = shipped.protocol("urinary")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "hoitaja1", client.identity_code, "Kirvelee")
+        await pick(pilot, "protocols", "urinary")
+        await answer(pilot, [False] * len(protocol.questions))
+        # Another urgency than suggested: same day, with its reason.
+        await pilot.press("tab")
+        await pick(pilot, "urgency", Urgency.SAME_DAY.value)
+        await type_text(pilot, "Kuumeinen, asuu yksin")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter", "enter")  # clear need, booking
+        await pilot.pause()
+        # Same day: the deadline is today, the contact day, shown on the header line.
+        assert "care by" in deadlines_line(app)
+        picker = app.screen.query_one(SlotPicker)
+        late = next(i for i, offer in enumerate(picker.offers) if offer.past_deadline)
+        assert all(not offer.past_deadline for offer in picker.offers[:late])
+        assert "past deadline" in str(app.screen.query_one("#slot-table").get_row_at(late))
+        await pilot.press(*["down"] * late, "enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "deadline-reason"
+        await pilot.press("enter")  # no reason: blocked on this step
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        assert "past the deadline" in str(app.screen.query_one("#problems").render())
+        await type_text(pilot, "Asiakas haluaa ajan vasta maanantaina")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "follow-up-kinds"
+        await pilot.press("enter")  # no follow-up
+        await pilot.pause()
+        summary = summary_text(app)
+        assert "Past the deadline; reason: Asiakas haluaa ajan vasta maanantaina" in summary
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.outcome_kind == OutcomeKind.BOOKING
+    assert draft.past_deadline and draft.care_deadline == FIXED_NOW.date()
+    assert draft.deadline_reason == "Asiakas haluaa ajan vasta maanantaina"
+    assert draft.override_reason == "Kuumeinen, asuu yksin"
+
+
+async def test_history_triggers_show_their_counts_and_the_high_need_path_asks_for_a_plan(
+    app, store, shipped
+):
+    counsellor = worker_id(store, "ohjaaja1")
+    client = new_client(store, date(1980, 5, 17), 931, "Toistuva")
+    for days_ago in (2, 9, 20):  # three contacts within 30 days ...
+        sign_advice(store, client.id, counsellor, FIXED_NOW - timedelta(days=days_ago))
+    sign_advice(store, client.id, counsellor, FIXED_NOW - timedelta(days=45))  # ... one before
+    unit = store.worker(counsellor).unit_id
+    for days_ago in (3, 15):
+        store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=days_ago), unit, FIXED_NOW)
+    store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=60), unit, FIXED_NOW)
+    before = signed_ids(store)
+    protocol = shipped.protocol("social_service_need")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Taas rahat loppu")
+        await pick(pilot, "protocols", "social_service_need")
+        await answer(pilot, [q.id == "no_money_for_food_or_medicine" for q in protocol.questions])
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
+        assert focused_id(pilot) == "segments"
+        why = str(app.screen.query_one("#segment-why").render())
+        assert "3 contacts in 30 days (limit 3)" in why
+        assert "2 missed appointments in 30 days (limit 2)" in why
+        assert "high-need triggers are marked" in why
+        segments = app.screen.query_one("#segments")
+        assert "(suggested)" in str(segments.get_option(Segment.COMPLEX_NEED.value).prompt)
+        await pilot.press("enter")  # the suggested complex path
+        await pilot.pause()
+        triggers = app.screen.query_one("#triggers")
+        assert set(triggers.selected) == {"repeated_contacts", "missed_appointments"}
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "plan-type"
+        # Skipping the plan is not possible: Ctrl+N names what is missing.
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        problems = str(app.screen.query_one("#problems").render())
+        assert "plan" in problems and "worker or team" in problems
+        await pick(pilot, "plan-type", PlanType.SERVICE_PLAN.value)
+        listing = app.screen.query_one("#named-contact")
+        team = next(
+            listing.get_option_at_index(i).id for i in range(listing.option_count)
+            if listing.get_option_at_index(i).id.startswith("team:")
+        )
+        await pick(pilot, "named-contact", team)
+        assert focused_id(pilot) == "outcome-kinds"
+        await pilot.press("enter")  # referral
+        await pilot.pause()
+        await pick(pilot, "services", "social_guidance")
+        await pick(pilot, "handover", "cold")
+        assert focused_id(pilot) == "follow-up-kinds"
+        # The high-need path wants an agreed follow-up: "none" is refused.
+        await pick(pilot, "follow-up-kinds", "none")
+        await pilot.pause()
+        assert "plan a follow-up" in str(app.screen.query_one("#problems").render())
+        await pick(pilot, "follow-up-kinds", "callback")
+        await pilot.press("enter", "enter")  # due date as suggested, no note
+        await pilot.pause()
+        summary = summary_text(app)
+        assert "Service plan" in summary and "Own team" in summary
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.high_need and set(draft.triggers) == {
+        HighNeedTrigger.REPEATED_CONTACTS, HighNeedTrigger.MISSED_APPOINTMENTS,
+    }
+    assert draft.plan_type == PlanType.SERVICE_PLAN and draft.named_contact == team
+    assert draft.worry_level == WorryLevel.GREY_ZONE
+    assert draft.follow_up_kind.value == "callback"
+
+
+async def test_a_danger_now_ends_in_an_emergency_redirect_with_the_safety_duty(app, store, shipped):
+    client = a_client(store, nth=5)
+    before = signed_ids(store)
+    protocol = shipped.protocol("social_service_need")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Mies uhkaa kotona")
+        await pick(pilot, "protocols", "social_service_need")
+        await answer(pilot, [q.id in ("danger_or_violence_now", "child_at_risk") for q in protocol.questions])
+        suggestion = str(app.screen.query_one("#suggestion").render())
+        assert "RED FLAG" in suggestion
+        assert "DUTY: Immediate safety response" in suggestion
+        assert "DUTY: Child-welfare notification" in suggestion
+        # A red flag needs no level of worry: Enter goes on.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "segments"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "outcome-kinds"
+        assert app.screen.query_one("#emergency-box").display
+        await pilot.press("enter")
+        await type_text(pilot, "112 soitettu, poliisi matkalla")
+        await pilot.press("enter")
+        await pilot.pause()
+        # After a child-welfare notification, child welfare decides within 7 working days.
+        assert "child welfare decides by" in deadlines_line(app)
+        await pilot.press("enter")  # the suggested callback
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.urgency == Urgency.EMERGENCY and draft.outcome_kind == OutcomeKind.EMERGENCY
+    assert draft.duties == ["immediate_safety_response", "child_welfare_notification"]
+    assert draft.domains == ["safety_violence", "family_children"]
+
+
+async def test_an_older_client_gets_the_seventh_working_day_and_the_notification_duty(
+    app, store, shipped
+):
+    client = new_client(store, date(1946, 2, 3), 944, "Vanhempi")  # 80 years old
+    protocol = shipped.protocol("social_service_need")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Ei pärjää kotona")
+        await pick(pilot, "protocols", "social_service_need")
+        line = deadlines_line(app)
+        seventh = add_working_days(FIXED_NOW.date(), 7)
+        assert f"service-need assessment starts by {format_weekday_day(seventh)}" in line
+        assert seventh == date(2026, 12, 4)  # Wed 25.11. + 7 working days (no holidays between)
+        await answer(pilot, [q.id == "older_person_not_coping" for q in protocol.questions])
+        suggestion = str(app.screen.query_one("#suggestion").render())
+        assert "DUTY: Notification about an older person" in suggestion
+        assert "Choose your level of worry" in suggestion
