@@ -349,3 +349,134 @@ def test_domain_imports_no_ui_sql_or_network() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+# --- every deadline of one contact (contact_deadlines) ------------------------------------
+
+from datetime import time, timedelta  # noqa: E402
+
+from ohjaus_tui.domain.deadlines import (  # noqa: E402
+    DeadlineKind,
+    booking_deadline,
+    contact_deadlines,
+)
+
+OFFICE = HEAD.replace(
+    "health_same_day = true\n",
+    "health_same_day = true\noffice_opens = 08:00:00\noffice_closes = 16:00:00\n",
+) + HISTORY[len(HEAD):]
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> RegionRules:
+    return load_region_rules(_write(tmp_path, OFFICE))
+
+
+def by_kind(deadlines) -> dict[DeadlineKind, date | None]:
+    return {d.kind: d.day for d in deadlines}
+
+
+@pytest.mark.parametrize(
+    ("contact", "at", "expected"),
+    [
+        ("2026-11-25", "09:00", "2026-11-25"),  # Wednesday, in office hours: the same day
+        ("2026-11-25", "07:30", "2026-11-25"),  # before opening: the same working day
+        ("2026-11-27", "16:30", "2026-11-30"),  # Friday evening: Monday
+        ("2026-11-28", "10:00", "2026-11-30"),  # Saturday: Monday
+        ("2026-04-02", "17:00", "2026-04-07"),  # Thursday before Easter: Tuesday after
+        ("2026-12-23", "18:00", "2026-12-28"),  # Christmas Eve to St Stephen's: Monday 28th
+        ("2026-06-18", "20:00", "2026-06-22"),  # Thursday before Midsummer Eve: Monday
+    ],
+)
+def test_care_need_assessment_is_the_same_day_in_office_hours_else_the_next_working_day(
+    office: RegionRules, contact: str, at: str, expected: str
+) -> None:
+    deadlines = contact_deadlines(
+        office, date.fromisoformat(contact), register="health", contact_time=time.fromisoformat(at)
+    )
+    assert by_kind(deadlines)[DeadlineKind.HEALTH_ASSESSMENT] == date.fromisoformat(expected)
+
+
+def test_office_hours_must_come_in_pairs_and_in_order(tmp_path: Path) -> None:
+    one = HEAD.replace("health_same_day = true\n", "health_same_day = true\noffice_opens = 08:00:00\n")
+    with pytest.raises(DataFileError, match="office_opens and office_closes"):
+        load_region_rules(_write(tmp_path, one))
+    backwards = HEAD.replace(
+        "health_same_day = true\n",
+        "health_same_day = true\noffice_opens = 16:00:00\noffice_closes = 08:00:00\n",
+    )
+    with pytest.raises(DataFileError, match="after office_opens") as caught:
+        load_region_rules(_write(tmp_path, backwards))
+    assert caught.value.line == 8
+
+
+@pytest.mark.parametrize(
+    ("area", "age", "contact", "care_by"),
+    [
+        ("health", 30, "2025-03-03", "2025-06-01"),  # 23 or over after 2025: 90 days
+        ("health", 19, "2025-03-03", "2025-03-17"),  # under 23: 14 days
+        ("health", None, "2025-03-03", "2025-03-17"),  # age unknown: the shorter limit
+        ("oral_health", 30, "2024-10-15", "2025-02-12"),  # oral health then: 4 months (120 d)
+        ("oral_health", 30, "2024-11-15", "2025-02-13"),  # from 1.11.2024: 3 months (90 d)
+    ],
+)
+def test_non_urgent_care_follows_the_care_guarantee_of_the_service_date_and_age(
+    history: RegionRules, area: str, age: int | None, contact: str, care_by: str
+) -> None:
+    deadlines = contact_deadlines(
+        history, date.fromisoformat(contact), register="health", service_area=area,
+        urgency=Urgency.NON_URGENT, age=age,
+    )
+    days = by_kind(deadlines)
+    assert days[DeadlineKind.CARE] == date.fromisoformat(care_by)
+    assert days[DeadlineKind.PROMISE] == date.fromisoformat(contact) + timedelta(days=7)
+    assert booking_deadline(deadlines) == date.fromisoformat(care_by)
+
+
+def test_three_working_days_skip_the_weekend_and_self_care_has_no_care_deadline(
+    shipped: RegionRules,
+) -> None:
+    friday = date(2026, 11, 27)
+    days = by_kind(contact_deadlines(shipped, friday, register="health", urgency=Urgency.THREE_DAYS))
+    assert days[DeadlineKind.CARE] == date(2026, 12, 2)  # Mon, Tue, Wed
+    days = by_kind(contact_deadlines(shipped, friday, register="health", urgency=Urgency.SELF_CARE))
+    assert DeadlineKind.CARE not in days and DeadlineKind.PROMISE not in days
+
+
+@pytest.mark.parametrize(
+    ("age", "statutory_group", "expected"),
+    [
+        (80, False, "2026-12-31"),  # 75 or over: the 7th working day (not 24-26.12.)
+        (75, False, "2026-12-31"),
+        (74, False, None),  # otherwise: without delay, no counted day
+        (40, True, "2026-12-31"),  # the protocol's group question: highest care allowance...
+        (None, False, None),
+    ],
+)
+def test_social_assessment_start_for_the_groups_of_section_36(
+    shipped: RegionRules, age: int | None, statutory_group: bool, expected: str | None
+) -> None:
+    friday = date(2026, 12, 18)
+    deadlines = contact_deadlines(
+        shipped, friday, register="social", age=age, statutory_group=statutory_group
+    )
+    day = by_kind(deadlines)[DeadlineKind.SOCIAL_ASSESSMENT]
+    assert day == (date.fromisoformat(expected) if expected else None)
+
+
+def test_a_child_welfare_notification_brings_the_seven_working_day_decision(
+    shipped: RegionRules,
+) -> None:
+    thursday = date(2026, 4, 2)  # Good Friday and Easter Monday fall inside
+    deadlines = contact_deadlines(
+        shipped, thursday, register="social", urgency=Urgency.SAME_DAY,
+        duties=("child_welfare_notification",),
+    )
+    days = by_kind(deadlines)
+    # 7.-10.4. and 13.-15.4.: Good Friday 3.4. and Easter Monday 6.4. are not counted
+    assert days[DeadlineKind.CHILD_WELFARE] == date(2026, 4, 15)
+    assert days[DeadlineKind.CARE] == thursday
+    assert booking_deadline(deadlines) == thursday
+    assert DeadlineKind.CHILD_WELFARE not in by_kind(
+        contact_deadlines(shipped, thursday, register="social")
+    )

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, Mapping, NoReturn
 
 from ..i18n import LANGUAGES, _, localized
-from .calendar import add_working_days
+from .calendar import add_working_days, is_working_day
 from .codes import Urgency
 from .datafile import line_of, load_toml
 from .errors import DataFileError, DomainError
@@ -98,6 +98,9 @@ class RegionRules:
     # Child Welfare Act 26 §: decide within N working days whether to open an assessment.
     child_welfare_decision_working_days: int = 7
     high_need: HighNeedRules = HighNeedRules()
+    # Office hours (virka-aika) for the same-day care-need assessment; None: every contact.
+    office_opens: time | None = None
+    office_closes: time | None = None
 
     @property
     def display_name(self) -> str:
@@ -218,6 +221,7 @@ class _Loader:
             "bool": lambda v: type(v) is bool,
             "date": lambda v: type(v) is date,
             "text": lambda v: isinstance(v, str) and v.strip() != "",
+            "time": lambda v: type(v) is time,
         }[kind](value)
         if not ok:
             expected = {
@@ -225,6 +229,7 @@ class _Loader:
                 "bool": _("true or false"),
                 "date": _("a date like 2023-09-01"),
                 "text": _("a non-empty text"),
+                "time": _("a time like 08:00:00"),
             }[kind]
             self.fail(
                 _("{key} must be {expected}, not {value}").format(
@@ -298,7 +303,7 @@ class _Loader:
         self.unknown_keys(
             assessment,
             {"health_same_day", "social_start_working_days", "social_priority_age",
-             "child_welfare_decision_working_days"},
+             "child_welfare_decision_working_days", "office_opens", "office_closes"},
             "assessment",
         )
         health_same_day = self.get(assessment, "health_same_day", "bool", "assessment")
@@ -313,6 +318,14 @@ class _Loader:
             required=False,
         )
         high_need = self.high_need(data)
+        opens = self.get(assessment, "office_opens", "time", "assessment", required=False)
+        closes = self.get(assessment, "office_closes", "time", "assessment", required=False)
+        if (opens is None) != (closes is None):
+            self.fail(_("give both office_opens and office_closes, or neither"),
+                      "assessment", 0, "office_opens" if opens is None else "office_closes")
+        if opens is not None and closes <= opens:
+            self.fail(_("office_closes must be after office_opens"), "assessment", 0,
+                      "office_closes")
 
         raw_rules = data.get(RULES_TABLE, [])
         if not isinstance(raw_rules, list):
@@ -341,6 +354,8 @@ class _Loader:
                 defaults.child_welfare_decision_working_days if child_days is None else child_days
             ),
             high_need=high_need,
+            office_opens=opens,
+            office_closes=closes,
         )
 
     def high_need(self, data: Mapping[str, Any]) -> HighNeedRules:
@@ -404,11 +419,22 @@ def promise_deadline(rules: RegionRules, contact_day: date) -> date:
     return contact_day + timedelta(days=rules.promise_days)
 
 
-def health_assessment_deadline(rules: RegionRules, contact_day: date) -> date:
-    """Care-need assessment (hoidon tarpeen arviointi): same day, or by the 3rd working day."""
-    if rules.health_same_day:
+def health_assessment_deadline(
+    rules: RegionRules, contact_day: date, contact_time: time | None = None
+) -> date:
+    """Care-need assessment (hoidon tarpeen arviointi): the same day for a contact in office
+    hours, the next working day for one outside them; by the 3rd working day where the
+    same-day rule is not in force."""
+    if not rules.health_same_day:
+        return add_working_days(contact_day, HEALTH_ASSESSMENT_WORKING_DAYS)
+    if rules.office_opens is None or contact_time is None:
         return contact_day
-    return add_working_days(contact_day, HEALTH_ASSESSMENT_WORKING_DAYS)
+    in_hours = is_working_day(contact_day) and rules.office_opens <= contact_time < rules.office_closes
+    if in_hours:
+        return contact_day
+    if is_working_day(contact_day) and contact_time < rules.office_opens:
+        return contact_day  # before opening: the same working day
+    return add_working_days(contact_day, 1)
 
 
 def social_assessment_start_deadline(rules: RegionRules, contact_day: date) -> date:
@@ -472,6 +498,7 @@ def contact_deadlines(
     age: int | None = None,
     statutory_group: bool = False,
     duties: tuple[str, ...] | list[str] = (),
+    contact_time: time | None = None,
 ) -> list[Deadline]:
     """The time limits that apply to one contact, soonest kind first.
 
@@ -486,7 +513,7 @@ def contact_deadlines(
     if register == "health":
         deadlines.append(Deadline(
             DeadlineKind.HEALTH_ASSESSMENT,
-            health_assessment_deadline(rules, contact_day),
+            health_assessment_deadline(rules, contact_day, contact_time),
             "Health Care Act 51 §",
         ))
         if urgency in care_levels:

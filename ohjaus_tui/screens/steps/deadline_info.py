@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from ...domain.clock import local
 from ...domain.contact import ContactDraft
 from ...domain.deadlines import Deadline, DeadlineKind, contact_deadlines
 from ...i18n import N_, _, format_weekday_day
@@ -33,7 +34,8 @@ def draft_deadlines(ctx: "Context", draft: ContactDraft) -> list[Deadline]:
     """Every time limit that applies to the draft as it stands; [] before the service area."""
     if draft.service_area is None:
         return []
-    day = draft.started_at.date()
+    started = local(draft.started_at)
+    day = started.date()
     client = ctx.store.client(draft.client_id) if draft.client_id else None
     protocol = ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
     statutory = protocol is not None and any(
@@ -48,6 +50,7 @@ def draft_deadlines(ctx: "Context", draft: ContactDraft) -> list[Deadline]:
         age=age_on(client.birth_date if client else None, day),
         statutory_group=statutory,
         duties=tuple(draft.duties),
+        contact_time=started.time().replace(tzinfo=None),
     )
 
 
