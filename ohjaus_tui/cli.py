@@ -43,6 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("the register(s) of the device (default: both)"),
     )
 
+    check = commands.add_parser(
+        "check",
+        help=_("check a region's data folder (protocols, services, time limits); run case vignettes"),
+    )
+    check.add_argument(
+        "data", type=Path, nargs="?",
+        help=_("the data folder to check (default: the one in use, OHJAUS_SHIPPED_DATA)"),
+    )
+    check.add_argument(
+        "--vignettes", type=Path,
+        help=_("a vignette file or folder to run through the protocols"),
+    )
+
     serve = commands.add_parser("serve", help=_("run the central API that devices sync with"))
     serve.add_argument("--db", help=_("sqlite:///FILE (default: a file in the user data directory) or postgresql://..."))
     serve.add_argument("--host", default="127.0.0.1")
@@ -86,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_demo(args)
         if args.command == "export":
             return _run_export(args)
+        if args.command == "check":
+            return _run_check(args)
         if args.command == "serve":
             return _run_serve(args)
         if args.command == "sync":
@@ -115,6 +130,35 @@ def _run_demo(args: argparse.Namespace) -> int:
     )
     print(summary)
     return 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    """Validate a data folder a region has edited; exit 0, or 2 with file:line: reason.
+
+    With --vignettes, also run the case vignettes and exit 1 when an emergency would be
+    under-triaged."""
+    from .context import load_shipped, shipped_data_dir
+    from .domain.vignettes import load_vignettes, report, run_vignettes
+
+    root = args.data or shipped_data_dir()
+    if not root.is_dir():
+        raise DomainError(_("No data folder at {path}").format(path=root))
+    shipped = load_shipped(root)
+    rules = shipped.region
+    print(_("{path}: {protocols} protocols, {services} services, region {region}: OK").format(
+        path=root, protocols=len(shipped.protocols), services=len(shipped.catalogue),
+        region=rules.display_name,
+    ))
+    if args.vignettes is None:
+        return 0
+    files = sorted(args.vignettes.glob("*.toml")) if args.vignettes.is_dir() else [args.vignettes]
+    if not files or not all(path.is_file() for path in files):
+        raise DomainError(_("No vignette files at {path}").format(path=args.vignettes))
+    vignettes = [v for path in files for v in load_vignettes(path, shipped.protocols)]
+    outcomes = run_vignettes(vignettes, shipped.protocols)
+    print(report(outcomes))
+    under = [o for o in outcomes if o.vignette.expected.value == "emergency" and o.under_triaged]
+    return 1 if under else 0
 
 
 def _run_export(args: argparse.Namespace) -> int:

@@ -27,7 +27,8 @@ LIFE_THREAT_IDS = [q.id for q in load_life_threats(PROTOCOLS / LIFE_THREATS_FILE
 EXPECTED_IDS = {
     "advice_only", "chest_pain", "shortness_of_breath", "fever_adult", "fever_child",
     "abdominal_pain", "headache_stroke", "urinary", "back_pain", "dental_pain",
-    "mental_health_crisis", "social_service_need",
+    "mental_health_crisis", "social_service_need", "injury", "skin", "substance_use",
+    "medication_question",
 }
 WITHOUT_LIFE_THREATS = {"advice_only", "social_service_need"}
 
