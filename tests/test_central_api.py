@@ -191,3 +191,29 @@ def test_the_openapi_description_lists_the_routes(server):
     spec = httpx.get(f"{server.url}/openapi.json").json()
     assert {"/v1/push", "/v1/changes", "/v1/device", "/v1/health"} <= set(spec["paths"])
     assert "401" in spec["paths"]["/v1/push"]["post"]["responses"]
+
+
+def test_a_missed_appointment_is_recorded_once_and_cannot_change(server):
+    headers = demo_headers()
+    client = a_client_change()
+    assert httpx.post(f"{server.url}/v1/push", json={"changes": [client]}, headers=headers).status_code == 200
+    from ohjaus_tui.sync.protocol import RecordType
+
+    code = httpx.get(f"{server.url}/v1/device", headers=headers).json()["unit_code"]
+    central = server.central()
+    unit = next(i for i, u in central.records(RecordType.UNIT).items() if u["code"] == code)
+    central.close()
+    record = {
+        "id": str(uuid.uuid4()), "client_id": client["record_id"], "starts_at": "2026-11-20T09:00:00+02:00",
+        "unit_id": unit, "slot_id": None, "recorded_at": "2026-11-20T17:00:00+02:00",
+    }
+    change = {"id": str(uuid.uuid4()), "type": "missed_appointment", "record_id": record["id"], "base_seq": 0, "data": record}
+    first = httpx.post(f"{server.url}/v1/push", json={"changes": [change]}, headers=headers).json()["answers"][0]
+    assert first["status"] == "accepted"
+    changed = {**change, "id": str(uuid.uuid4()), "data": {**record, "starts_at": "2026-11-21T09:00:00+02:00"}}
+    second = httpx.post(f"{server.url}/v1/push", json={"changes": [changed]}, headers=headers).json()["answers"][0]
+    assert second["status"] == "rejected" and second["reason"] == "immutable"
+    elsewhere = {**change, "id": str(uuid.uuid4()), "record_id": (other := str(uuid.uuid4())),
+                 "data": {**record, "id": other, "unit_id": "someone-else"}}
+    third = httpx.post(f"{server.url}/v1/push", json={"changes": [elsewhere]}, headers=headers).json()["answers"][0]
+    assert third["status"] == "rejected" and third["reason"] == "out_of_scope"

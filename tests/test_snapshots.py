@@ -93,3 +93,68 @@ def test_snapshot_in_swedish_and_english(snap_compare, data_dir, shipped, stop, 
     set_language(language)
     app = build_app(data_dir, shipped)
     assert snap_compare(app, terminal_size=SIZES["100x30"], run_before=journey(stop))
+
+
+COUNSELLOR_STOPS = ["social_assessment", "high_need_plan", "late_slot_reason"]
+
+
+def counsellor_journey(stop: str):
+    """Issue 4's screens: a social assessment with a duty and the level of worry, the
+    high-need plan, and a nurse's slot past the deadline asking for its reason."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await pilot.pause()
+        store = app.ctx.store
+        if stop == "late_slot_reason":
+            client = a_client(store, nth=4)
+            await sign_in(pilot, "hoitaja1")
+            await pilot.press("n")
+            await type_text(pilot, client.identity_code)
+            await pilot.press("enter")
+            await type_text(pilot, "Kirvelee virtsatessa")
+            await pilot.press("enter")
+            await pick(pilot, "protocols", "urinary")
+            protocol = app.ctx.shipped.protocol("urinary")
+            await answer(pilot, [False] * len(protocol.questions))
+            await pilot.press("tab")
+            await pick(pilot, "urgency", "same_day")
+            await type_text(pilot, "Kuumeinen, asuu yksin")
+            await pilot.press("enter")
+            await pilot.press("enter", "enter")
+            await pilot.pause()
+            picker = app.screen.query_one("#slots")
+            late = next(i for i, offer in enumerate(picker.offers) if offer.past_deadline)
+            await pilot.press(*["down"] * late, "enter")
+            await type_text(pilot, "Asiakkaan toive")
+            await pilot.pause()
+            return
+        client = a_client(store, nth=6)
+        await sign_in(pilot, "ohjaaja1")
+        await pilot.press("n")
+        await type_text(pilot, client.identity_code)
+        await pilot.press("enter")
+        await type_text(pilot, "Vuokra rästissä, lapset kotona yksin")
+        await pilot.press("enter")
+        await pick(pilot, "protocols", "social_service_need")
+        protocol = app.ctx.shipped.protocol("social_service_need")
+        yes = {"child_at_risk", "housing_lost", "no_money_for_food_or_medicine"}
+        await answer(pilot, [q.id in yes for q in protocol.questions])
+        await pilot.press("enter")
+        await pilot.pause()
+        if stop == "social_assessment":
+            return
+        await pick(pilot, "worry", "great")
+        await pilot.press("enter")  # the suggested complex path
+        await pilot.press("space", "enter")  # the worry trigger
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("stop", COUNSELLOR_STOPS)
+def test_snapshot_of_time_limits_and_protocols(snap_compare, data_dir, shipped, stop, size):
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=counsellor_journey(stop))

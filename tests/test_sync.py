@@ -160,3 +160,36 @@ def test_a_contact_of_another_unit_is_rejected_and_stays_visible(server, devices
     central = server.central()
     assert draft.id not in central.records(RecordType.CONTACT)
     central.close()
+
+
+def test_a_missed_appointment_reaches_the_units_devices_and_counts_there(server, devices):
+    """The missed-appointments trigger needs every device of the unit to see them."""
+    from datetime import timedelta
+
+    from ohjaus_tui.domain.deadlines import HighNeedRules
+    from ohjaus_tui.domain.segmentation import detected_triggers
+
+    a, b = devices("a"), devices("b")
+    other = devices("pohj", "JL-POHJ", ("health", "social"))
+    client = a.add_client(date(1985, 8, 8), 955, "Eetu")
+    sync_all(a, b, other)
+    unit = a.worker().unit_id
+    moment = now()
+    missed = [
+        a.store.record_missed_appointment(client.id, moment - timedelta(days=d), unit, moment)
+        for d in (4, 11)
+    ]
+    sync_all(a, b, other)
+    records = assert_converged(a, b)
+    for row in missed:
+        assert records[f"missed_appointment:{row.id}"]["client_id"] == client.id
+    elsewhere = other.snapshot()
+    assert not any(f"missed_appointment:{row.id}" in elsewhere for row in missed)
+    since = moment - timedelta(days=30)
+    count = b.store.missed_appointments_since(client.id, since)
+    assert count == 2
+    found = detected_triggers(b.store.contacts_since(client.id, since), count, HighNeedRules())
+    assert [t.trigger.value for t in found] == ["missed_appointments"]
+    central = server.central()
+    assert {row.id for row in missed} <= set(central.records(RecordType.MISSED_APPOINTMENT))
+    central.close()

@@ -22,7 +22,15 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from ..domain.codes import Channel, FollowUpKind, FollowUpStatus, ServiceArea
-from ..store.models import Assessment, Client, Contact, FollowUp, Outcome, SegmentChoice
+from ..store.models import (
+    Assessment,
+    Client,
+    Contact,
+    FollowUp,
+    MissedAppointment,
+    Outcome,
+    SegmentChoice,
+)
 from ..sync.protocol import MAX_TEXT, Answer, Change, Reason, RecordType
 from .tables import answer, change_log, conflict, record
 
@@ -140,6 +148,8 @@ def prepare(change: Change) -> Prepared:
                 FollowUpKind(data["kind"]), FollowUpStatus(data["status"])
             except ValueError:
                 raise Rejected(Reason.INVALID, "unknown follow-up kind or status") from None
+        elif change.type == "missed_appointment":
+            data = validated(MissedAppointment, change.data, change.record_id)
         else:
             data = booking(change.data, change.record_id)
     except Rejected as rejection:
@@ -345,13 +355,14 @@ class Batch:
                 "contact": self._contact,
                 "follow_up": self._follow_up,
                 "booking": self._booking,
+                "missed_appointment": self._missed_appointment,
             }[change.type]
             return handler(change, item.data, item.text)
         except Rejected as rejection:
             # A rejected change of a record the server has comes back with the server's
             # version, so the device ends as the server is (its own stays in its problem list).
             current = None
-            if change.type != "contact":
+            if change.type not in ("contact", "missed_appointment"):
                 current_type = RecordType.SLOT if change.type == "booking" else RecordType(change.type)
                 current = self.get(current_type, change.record_id)
             return Answer(
@@ -450,6 +461,23 @@ class Batch:
             return _accepted(change, seq, Reason.CONCURRENT_EDIT)
         return _accepted(change, seq)
 
+    def _missed_appointment(self, change: Change, data: dict, text: str) -> Answer:
+        """A missed appointment is a fact recorded once: the same again is the same answer,
+        a different one under the same id is refused. It is seen by the unit that recorded
+        it (every register there: it is the trigger of a client the unit serves)."""
+        dev = self.device
+        if data["unit_id"] != dev.unit_id:
+            raise Rejected(Reason.OUT_OF_SCOPE, "the missed appointment is not of this device's unit")
+        current = self.get(RecordType.MISSED_APPOINTMENT, change.record_id)
+        if current is not None:
+            if current["data"] == text:
+                return _accepted(change, current["seq"])
+            raise Rejected(Reason.IMMUTABLE, "a recorded missed appointment cannot change")
+        self.require(RecordType.CLIENT, data["client_id"])
+        seq = self.log(RecordType.MISSED_APPOINTMENT, change.record_id, text, dev.unit_id, None)
+        self.put(RecordType.MISSED_APPOINTMENT, change.record_id, text, seq, dev.unit_id)
+        return _accepted(change, seq)
+
     def _booking(self, change: Change, data: dict, _text: str) -> Answer:
         dev = self.device
         slot = self.require(RecordType.SLOT, data["slot_id"])
@@ -510,6 +538,9 @@ def references(items: list[Prepared]) -> tuple[set[tuple[str, str]], set[str], s
             want(RecordType.FOLLOW_UP, change.record_id)
             want(RecordType.CONTACT, data["contact_id"])
             want(RecordType.WORKER, data["assignee_id"])
+        elif change.type == "missed_appointment":
+            want(RecordType.MISSED_APPOINTMENT, change.record_id)
+            want(RecordType.CLIENT, data["client_id"])
         else:
             want(RecordType.SLOT, data["slot_id"])
             want(RecordType.CONTACT, data["contact_id"])

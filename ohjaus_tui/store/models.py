@@ -230,4 +230,5 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "segment": SegmentChoice,
     "outcome": Outcome,
     "follow_up": FollowUp,
+    "missed_appointment": MissedAppointment,
 }

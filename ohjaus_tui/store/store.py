@@ -330,6 +330,8 @@ class Store(SyncSide):
                 slot_id=slot_id, recorded_at=now,
             )
             session.add(row)
+            session.flush()
+            enqueue(session, RecordType.MISSED_APPOINTMENT, row.id, dump(row), now)
             session.commit()
             session.refresh(row)
             return row

@@ -27,6 +27,7 @@ from .models import (
     Client,
     Contact,
     FollowUp,
+    MissedAppointment,
     Outbox,
     Outcome,
     Professional,
@@ -304,6 +305,7 @@ _APPLY_ORDER = (
     RecordType.CONTACT,
     RecordType.FOLLOW_UP,
     RecordType.SLOT,
+    RecordType.MISSED_APPOINTMENT,
 )
 
 
@@ -332,6 +334,8 @@ def _apply_many(session: Session, record_type: RecordType, items: list[dict]) ->
         _insert_contacts(session, items)
     elif record_type == RecordType.SLOT:
         _upsert(session, Slot, _slots(session, items))
+    elif record_type == RecordType.MISSED_APPOINTMENT:
+        _upsert(session, MissedAppointment, [MissedAppointment.model_validate(d).model_dump() for d in items])
 
 
 def _clients(session: Session, items: list[dict]) -> list[dict]:

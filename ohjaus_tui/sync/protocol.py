@@ -32,6 +32,7 @@ class RecordType(StrEnum):
     CONTACT = "contact"  # a signed contact with its assessment, segment, outcome, follow-ups
     FOLLOW_UP = "follow_up"
     BOOKING = "booking"  # a slot taken for a contact, or given back
+    MISSED_APPOINTMENT = "missed_appointment"  # a client did not come (high-need trigger)
     # The region's reference data: made on the server, pulled by every device.
     UNIT = "unit"
     WORKER = "worker"
@@ -39,7 +40,10 @@ class RecordType(StrEnum):
     SLOT = "slot"
 
 
-PUSHED_TYPES = (RecordType.CLIENT, RecordType.CONTACT, RecordType.FOLLOW_UP, RecordType.BOOKING)
+PUSHED_TYPES = (
+    RecordType.CLIENT, RecordType.CONTACT, RecordType.FOLLOW_UP, RecordType.BOOKING,
+    RecordType.MISSED_APPOINTMENT,
+)
 
 
 class Reason(StrEnum):
@@ -59,7 +63,7 @@ class Change(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=UUID_PATTERN, description="the change's idempotency key")
-    type: Literal["client", "contact", "follow_up", "booking"]
+    type: Literal["client", "contact", "follow_up", "booking", "missed_appointment"]
     record_id: str = Field(min_length=1, max_length=64)
     base_seq: int = Field(default=0, ge=0, description="server sequence the change was made on")
     data: dict[str, Any]
