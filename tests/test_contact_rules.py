@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pathlib import Path
+
 import pytest
 
 from ohjaus_tui.domain.codes import (
@@ -122,3 +124,42 @@ def test_follow_up_suggestion_counts_working_days():
     friday = date(2026, 12, 4)  # Independence Day (Sun 6.12.) does not matter; the weekend does
     kind, due = suggest_follow_up(OutcomeKind.REFERRAL, Segment.CLEAR_NEED, friday)
     assert kind == FollowUpKind.CHECK_REFERRAL and due == date(2026, 12, 9)
+
+
+@pytest.mark.parametrize(
+    "contacts, missed, expected",
+    [
+        (2, 1, []),
+        (3, 1, ["repeated_contacts"]),
+        (2, 2, ["missed_appointments"]),
+        (5, 4, ["repeated_contacts", "missed_appointments"]),
+    ],
+)
+def test_history_triggers_at_the_regions_limits(contacts, missed, expected):
+    from ohjaus_tui.domain.deadlines import HighNeedRules
+    from ohjaus_tui.domain.segmentation import detected_triggers
+
+    rules = HighNeedRules(repeated_contacts=3, missed_appointments=2, window_days=30)
+    found = detected_triggers(contacts, missed, rules)
+    assert [t.trigger.value for t in found] == expected
+    for trigger in found:
+        assert trigger.window_days == 30
+        assert trigger.count >= trigger.limit
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_region_sets_its_own_limits(tmp_path):
+    from ohjaus_tui.domain.deadlines import load_region_rules
+    from ohjaus_tui.domain.segmentation import detected_triggers
+
+    text = (ROOT / "data" / "region.toml").read_text("utf-8").replace(
+        "repeated_contacts = 3", "repeated_contacts = 5"
+    ).replace("window_days = 30", "window_days = 60")
+    path = tmp_path / "region.toml"
+    path.write_text(text, "utf-8")
+    rules = load_region_rules(path).high_need
+    assert (rules.repeated_contacts, rules.missed_appointments, rules.window_days) == (5, 2, 60)
+    assert detected_triggers(4, 0, rules) == []
+    assert [t.trigger.value for t in detected_triggers(5, 0, rules)] == ["repeated_contacts"]

@@ -244,6 +244,16 @@ BROKEN = {
     ).replace("social_start_working_days = 7\n", "") + RULE,
     "missing assessment": HEAD.split("[assessment]")[0] + RULE,
     "unknown top-level key": HEAD + RULE + "[extra]  # <-\nx = 1\n",
+    "high_need zero": HEAD + RULE
+    + "[high_need]\nrepeated_contacts = 0  # <-\nmissed_appointments = 2\nwindow_days = 30\n",
+    "high_need missing key": HEAD + RULE
+    + "[high_need]  # <-\nrepeated_contacts = 3\nmissed_appointments = 2\n",
+    "high_need unknown key": HEAD + RULE + "[high_need]\nrepeated_contacts = 3\n"
+    "missed_appointments = 2\nwindow_days = 30\nno_shows = 2  # <-\n",
+    "office hours not a time": HEAD.replace(
+        "health_same_day = true\n",
+        'health_same_day = true\noffice_opens = "8"  # <-\noffice_closes = 16:00:00\n',
+    ) + RULE,
     "name not a table": HEAD.replace(
         'name = { fi = "Testialue", sv = "Testområde", en = "Test region" }',
         'name = "Testialue"  # <-',

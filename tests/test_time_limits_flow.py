@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from datetime import date, timedelta
 
+import pytest
+
 from ohjaus_tui.domain.calendar import add_working_days
 from ohjaus_tui.domain.codes import (
     Channel,
@@ -19,6 +21,7 @@ from ohjaus_tui.domain.codes import (
     Urgency,
     WorryLevel,
 )
+from ohjaus_tui.context import load_shipped
 from ohjaus_tui.domain.contact import ContactDraft
 from ohjaus_tui.domain.identity import make_identity_code
 from ohjaus_tui.i18n import format_weekday_day
@@ -250,3 +253,55 @@ async def test_an_older_client_gets_the_seventh_working_day_and_the_notification
         suggestion = str(app.screen.query_one("#suggestion").render())
         assert "DUTY: Notification about an older person" in suggestion
         assert "Choose your level of worry" in suggestion
+
+
+def _protocols_with_workers(shipped):
+    """Every shipped protocol with a worker of its register and a service area offering it."""
+    cases = []
+    for protocol in shipped.protocols:
+        area = protocol.service_areas[0]
+        username = "hoitaja1" if protocol.register.value == "health" else "ohjaaja1"
+        cases.append((protocol.id, username, area.value))
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("protocol_id", "username", "area"),
+    _protocols_with_workers(load_shipped()),
+    ids=lambda value: value,
+)
+async def test_every_protocol_runs_from_the_keyboard_to_its_suggestion(
+    app, store, shipped, protocol_id, username, area
+):
+    """A nurse runs each health protocol and a counsellor the social one: protocol picked with
+    arrows, every question answered with E (no), the default suggested with its reason, the
+    deadlines in sight, Enter goes on to the segment."""
+    client = a_client(store, nth=7)
+    protocol = shipped.protocol(protocol_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, username, client.identity_code, "Soittaa")
+        current = app.screen.draft.service_area
+        if area != current.value:
+            # Back to the need step; Tab to the service area; Enter opens it, arrows, Enter.
+            areas = [a.value for a in ServiceArea]
+            steps = areas.index(area) - areas.index(current.value)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert focused_id(pilot) == "reason"
+            await pilot.press("tab", "tab")
+            assert focused_id(pilot) == "service-area"
+            await pilot.press("enter", *(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+            await pilot.pause()
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            assert app.screen.draft.service_area.value == area
+        await pick(pilot, "protocols", protocol_id)
+        await answer(pilot, [False] * len(protocol.questions))
+        await pilot.press("enter")
+        await pilot.pause()
+        if protocol.asks_worry:
+            await pick(pilot, "worry", WorryLevel.NONE.value)
+        assert focused_id(pilot) == "segments"
+        draft = app.screen.draft
+        assert draft.suggested_urgency == protocol.default_urgency == draft.urgency
+        assert "Deadlines:" in deadlines_line(app)
