@@ -186,7 +186,9 @@ async def test_history_triggers_show_their_counts_and_the_high_need_path_asks_fo
         await pilot.press("enter", "enter")  # due date as suggested, no note
         await pilot.pause()
         summary = summary_text(app)
-        assert "Service plan" in summary and "Own team" in summary
+        assert "Service plan" in summary
+        assert f"Own team: {store.unit_name(store.worker(counsellor).unit_id)}" in summary
+        assert "{" not in summary
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)

@@ -146,6 +146,11 @@ class Store(SyncSide):
         with self.session() as session:
             return list(session.exec(select(Unit).order_by(Unit.code)))
 
+    def unit_name(self, unit_id: str) -> str:
+        """The unit's name in the worker's language (the id when the unit is unknown)."""
+        unit = self.unit(unit_id)
+        return localized(json.loads(unit.name)) if unit else unit_id
+
     def unit(self, unit_id: str) -> Unit | None:
         with self.session() as session:
             return session.get(Unit, unit_id)

@@ -184,6 +184,12 @@ class AssessmentStep(StepPanel):
                 draft.override_reason = ""
                 self.next()
 
+    def on_descendant_focus(self, event) -> None:
+        """Past the questions, their list folds to a few lines, so that the suggestion, its
+        reasons and any duty stay in sight while the worry and the urgency are chosen."""
+        after = event.widget.id in ("worry", "urgency", "override-reason")
+        self.query_one("#questions", QuestionList).set_class(after, "folded")
+
     def on_question_list_answered(self, event: QuestionList.Answered) -> None:
         event.stop()
         self._draft.answers = event.answers

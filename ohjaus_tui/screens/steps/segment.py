@@ -124,7 +124,6 @@ class SegmentStep(StepPanel):
         """The unit's workers of this register, then the unit's team."""
         draft = self._draft
         register = draft.service_area.register if draft.service_area else Register.HEALTH
-        unit = self.ctx.store.unit(draft.unit_id)
         listing = self.query_one("#named-contact", OptionList)
         listing.clear_options()
         ids = []
@@ -134,7 +133,7 @@ class SegmentStep(StepPanel):
             ids.append(f"{WORKER}{worker.id}")
             listing.add_option(Option(Text(worker.name), id=ids[-1]))
         ids.append(f"{TEAM}{draft.unit_id}")
-        team = _("Own team: {unit}").format(unit=unit.name if unit else draft.unit_id)
+        team = _("Own team: {unit}").format(unit=self.ctx.store.unit_name(draft.unit_id))
         listing.add_option(Option(Text(team), id=ids[-1]))
         own = f"{WORKER}{draft.worker_id}"
         current = draft.named_contact or own

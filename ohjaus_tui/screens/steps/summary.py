@@ -122,8 +122,7 @@ class SummaryStep(StepPanel):
         if kind == "worker":
             worker = self.ctx.store.worker(ident)
             return worker.name if worker else ident
-        unit = self.ctx.store.unit(ident)
-        return _("Own team: {unit}").format(unit=unit.name if unit else ident)
+        return _("Own team: {unit}").format(unit=self.ctx.store.unit_name(ident))
 
     def _follow_up(self, draft: ContactDraft) -> Text:
         text = Text(draft.follow_up_kind.label)
