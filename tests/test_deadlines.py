@@ -490,3 +490,40 @@ def test_a_child_welfare_notification_brings_the_seven_working_day_decision(
     assert DeadlineKind.CHILD_WELFARE not in by_kind(
         contact_deadlines(shipped, thursday, register="social")
     )
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ohjaus_tui.domain.calendar import is_working_day, working_days_between  # noqa: E402
+from ohjaus_tui.domain.deadlines import health_assessment_deadline  # noqa: E402
+
+OFFICE_RULES = load_region_rules(SHIPPED)
+
+
+@given(
+    day=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
+    at=st.times(),
+)
+def test_property_the_care_need_assessment_is_due_on_the_first_working_moment(day: date, at) -> None:
+    due = health_assessment_deadline(OFFICE_RULES, day, at)
+    in_hours = is_working_day(day) and at < OFFICE_RULES.office_closes
+    if in_hours:
+        assert due == day
+    else:
+        # The next working day: a working day, with none between.
+        assert due > day and is_working_day(due)
+        assert working_days_between(day, due) == 1
+
+
+@given(
+    day=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
+    age=st.one_of(st.none(), st.integers(0, 110)),
+    urgency=st.sampled_from(list(Urgency)),
+    register=st.sampled_from(["health", "social"]),
+)
+def test_property_no_deadline_is_before_the_contact_day(day, age, urgency, register) -> None:
+    for deadline in contact_deadlines(OFFICE_RULES, day, register=register, urgency=urgency, age=age):
+        assert deadline.day is None or deadline.day >= day
+        if deadline.kind in (DeadlineKind.SOCIAL_ASSESSMENT, DeadlineKind.CHILD_WELFARE) and deadline.day:
+            assert working_days_between(day, deadline.day) == 7 and is_working_day(deadline.day)
