@@ -455,6 +455,8 @@ def test_a_good_social_file_loads(tmp_path: Path) -> None:
         ('great = "same_day"', 'great = "same_day"\nhuge = "same_day"', 13, "unknown key 'huge'"),
         ('grey_zone = "three_days"\ngreat = "same_day"',
          'grey_zone = "same_day"\ngreat = "three_days"', None, "greater worry"),
+        # A level with no line suggests the default: great worry would fall below grey zone.
+        ('great = "same_day"\n', '', None, "greater worry"),
         ('[[duties]]', '[[domains]]\nid = "housing"\ntitle = { fi = "A" }\n\n[[duties]]',
          19, "duplicate domain id"),
         ('if_yes = "three_days"', 'if_yes = "three_days"\nstatutory_group = "yes"', 28,

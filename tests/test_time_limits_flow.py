@@ -307,3 +307,73 @@ async def test_every_protocol_runs_from_the_keyboard_to_its_suggestion(
         draft = app.screen.draft
         assert draft.suggested_urgency == protocol.default_urgency == draft.urgency
         assert "Deadlines:" in deadlines_line(app)
+
+
+async def test_the_held_slot_is_measured_again_when_the_urgency_changes(data_dir, store, shipped):
+    """A slot chosen in time for a non-urgent need is past the deadline once the urgency is
+    raised: going forward again asks for the reason; Enter on the held (marked) slot too."""
+    from ohjaus_tui.app import OhjausApp
+    from ohjaus_tui.context import Context
+
+    # Late in the afternoon: today's slots are gone, the list starts tomorrow.
+    late = FIXED_NOW.replace(hour=16, minute=30)
+    app = OhjausApp(Context(data_dir=data_dir, shipped=shipped, clock=lambda: late, demo=True))
+    client = a_client(store, nth=8)
+    protocol = shipped.protocol("back_pain")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "hoitaja1", client.identity_code, "Selkä kipeä")
+        await pick(pilot, "protocols", "back_pain")
+        await answer(pilot, [False] * len(protocol.questions))
+        await pilot.press("tab")
+        await pick(pilot, "urgency", Urgency.NON_URGENT.value)  # from self-care, with a reason
+        await type_text(pilot, "Kipu jatkunut viikon")
+        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # clear need, booking
+        await pilot.pause()
+        picker = app.screen.query_one(SlotPicker)
+        assert all(offer.starts_at.date() > late.date() for offer in picker.offers)
+        await pilot.press("enter")  # the earliest, tomorrow: in time for non-urgent care
+        await pilot.pause()
+        assert focused_id(pilot) == "follow-up-kinds" and not app.screen.draft.past_deadline
+        # Back to the assessment: the urgency becomes same day.
+        await pilot.press("escape", "escape", "escape")
+        await pilot.pause()
+        await pilot.press("tab")
+        await pick(pilot, "urgency", Urgency.SAME_DAY.value)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "segments"
+        await pilot.press("enter")  # the clear need again
+        await pilot.pause()
+        assert app.screen.draft.past_deadline  # the held slot is now past today's deadline
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert "past the deadline" in str(app.screen.query_one("#problems").render())
+        # The held slot is at the top, marked; Enter on it asks for the reason.
+        picker = app.screen.query_one(SlotPicker)
+        assert picker.offers[0].slot_id == app.screen.draft.slot_id and picker.offers[0].past_deadline
+        app.screen.query_one("#slot-table").focus()
+        await pilot.pause()
+        await pilot.press("home", "enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "deadline-reason"
+
+
+def test_a_gap_in_the_care_guarantee_rules_is_named_on_the_deadline_line(shipped):
+    """A region switching rules with a gap must not break the contact screen."""
+    from dataclasses import replace as copy
+
+    from ohjaus_tui.screens.steps.deadline_info import deadline_text, draft_deadlines
+
+    class Ctx:
+        def __init__(self, shipped):
+            self.shipped = shipped
+            self.store = None
+
+    no_rules = copy(shipped, region=copy(shipped.region, rules=()))
+    draft = ContactDraft(worker_id="w", unit_id="u", started_at=FIXED_NOW)
+    draft.service_area, draft.urgency = ServiceArea.HEALTH, Urgency.NON_URGENT
+    deadlines = draft_deadlines(Ctx(no_rules), draft)
+    text = str(deadline_text(deadlines))
+    assert "No care-guarantee rule for primary_care on 25.11.2026" in text
+    assert "care-need assessment" in text and "region's promise" in text

@@ -307,7 +307,8 @@ def _read_worry(top: Fields, default_urgency: Urgency) -> dict[WorryLevel, Urgen
                 level.value,
             )
         mapping[level] = urgency
-    ranks = [mapping[level].rank for level in WorryLevel if level in mapping]
+    # A level without a line suggests the default: it too may not fall below a smaller worry.
+    ranks = [mapping.get(level, default_urgency).rank for level in WorryLevel]
     if ranks != sorted(ranks, reverse=True):
         raise fields.error(_("a greater worry must never suggest a less urgent answer"))
     return mapping

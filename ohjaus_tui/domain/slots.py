@@ -8,7 +8,7 @@ so the worker is never left with an empty list and always sees the compromise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from .clock import local
@@ -34,6 +34,18 @@ class SlotOffer:
         return not (self.past_deadline or self.language_mismatch or self.other_unit)
 
 
+def mark(
+    offer: SlotOffer, *, language: str, preferred_unit_id: str | None, deadline: date | None
+) -> SlotOffer:
+    """The offer with why it misses: past the deadline, another language, another unit."""
+    return replace(
+        offer,
+        past_deadline=deadline is not None and local(offer.starts_at).date() > deadline,
+        language_mismatch=language not in offer.languages,
+        other_unit=preferred_unit_id is not None and offer.unit_id != preferred_unit_id,
+    )
+
+
 def choose_slots(
     free: list[SlotOffer],
     *,
@@ -50,21 +62,11 @@ def choose_slots(
     earliest slots past the deadline: a client may want a later day, which the worker can
     book with a reason.
     """
-    marked = []
-    for offer in free:
-        if offer.starts_at < not_before:
-            continue
-        marked.append(
-            SlotOffer(
-                **{
-                    **offer.__dict__,
-                    "past_deadline": deadline is not None and local(offer.starts_at).date() > deadline,
-                    "language_mismatch": language not in offer.languages,
-                    "other_unit": preferred_unit_id is not None
-                    and offer.unit_id != preferred_unit_id,
-                }
-            )
-        )
+    marked = [
+        mark(offer, language=language, preferred_unit_id=preferred_unit_id, deadline=deadline)
+        for offer in free
+        if offer.starts_at >= not_before
+    ]
     marked.sort(
         key=lambda o: (o.past_deadline, o.language_mismatch, o.other_unit, o.starts_at)
     )

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from ...domain.clock import local
 from ...domain.contact import ContactDraft
-from ...domain.deadlines import Deadline, DeadlineKind, contact_deadlines
+from ...domain.deadlines import Deadline, DeadlineKind, NoCareGuaranteeRule, contact_deadlines
 from ...i18n import N_, _, format_weekday_day
 
 if TYPE_CHECKING:
@@ -41,21 +41,26 @@ def draft_deadlines(ctx: "Context", draft: ContactDraft) -> list[Deadline]:
     statutory = protocol is not None and any(
         q.statutory_group and draft.answers.get(q.id) for q in protocol.questions
     )
-    return contact_deadlines(
-        ctx.shipped.region,
-        day,
+    arguments = dict(
         register=draft.service_area.register.value,
         service_area=draft.service_area.value,
-        urgency=draft.urgency,
         age=age_on(client.birth_date if client else None, day),
         statutory_group=statutory,
         duties=tuple(draft.duties),
         contact_time=started.time().replace(tzinfo=None),
     )
+    try:
+        return contact_deadlines(ctx.shipped.region, day, urgency=draft.urgency, **arguments)
+    except NoCareGuaranteeRule as error:
+        # A gap in the region's rules: the other limits still show, and the gap is named.
+        deadlines = contact_deadlines(ctx.shipped.region, day, urgency=None, **arguments)
+        return deadlines + [Deadline(DeadlineKind.CARE, None, str(error))]
 
 
 def deadline_phrase(deadline: Deadline) -> str:
     if deadline.day is None:
+        if deadline.kind is DeadlineKind.CARE:
+            return deadline.basis  # no rule gives a day: the reason, as the rules name it
         return _("service-need assessment starts without delay")
     return _(_LABELS[deadline.kind]).format(date=format_weekday_day(deadline.day))
 

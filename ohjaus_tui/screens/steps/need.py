@@ -47,6 +47,9 @@ class NeedStep(StepPanel):
             draft.answers, draft.red_flags, draft.override_reason = {}, [], ""
             draft.outcome_kind = draft.slot_id = draft.service_code = draft.handover = None
             draft.consent = False
+            draft.worry_level, draft.duties, draft.domains = None, [], []
+            draft.plan_type = draft.named_contact = draft.care_deadline = None
+            draft.past_deadline, draft.deadline_reason = False, ""
         draft.service_area = new_area
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -17,7 +17,7 @@ from ...domain.codes import Handover, OutcomeKind, Register, Urgency
 from ...domain.contact import ContactDraft, Step
 from ...domain.deadlines import DeadlineKind, booking_deadline
 from ...domain.segmentation import suggest_outcome
-from ...domain.slots import choose_slots
+from ...domain.slots import choose_slots, mark
 from ...i18n import N_, _, format_date
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
@@ -113,12 +113,19 @@ class OutcomeStep(StepPanel):
         if draft.slot_id and all(o.slot_id != draft.slot_id for o in offers):
             held = store.slot_offer(draft.slot_id)
             if held is not None:
-                offers.insert(0, held)
+                offers.insert(0, mark(
+                    held, language=draft.language.value, preferred_unit_id=draft.unit_id,
+                    deadline=deadline,
+                ))
+        # The held slot measured again: the urgency (so the deadline) may have changed since.
+        held_offer = next((o for o in offers if o.slot_id == draft.slot_id), None)
+        if held_offer is not None:
+            draft.past_deadline = held_offer.past_deadline
         lines = [_("Urgency: {urgency}").format(urgency=urgency.label)]
         if deadline is not None:
             lines.append(_("Deadline: {date}").format(date=format_date(deadline)))
         for other in deadlines:
-            if other.kind is DeadlineKind.PROMISE:
+            if other.kind is DeadlineKind.PROMISE and other.day != deadline:
                 lines.append(
                     _("Region's promise: care by {date}").format(date=format_date(other.day))
                 )

@@ -24,7 +24,7 @@ from ...domain.segmentation import (
     detected_triggers,
     suggest_segment_with_reasons,
 )
-from ...i18n import N_, _
+from ...i18n import N_, _, ngettext
 from .base import StepPanel, offer_codes
 
 _REASONS = {
@@ -53,9 +53,17 @@ class TriggerList(SelectionList[str]):
 
 def detected_text(found: DetectedTrigger) -> str:
     if found.trigger is HighNeedTrigger.MISSED_APPOINTMENTS:
-        phrase = _("{count} missed appointments in {days} days (limit {limit})")
+        phrase = ngettext(
+            "{count} missed appointment in {days} days (limit {limit})",
+            "{count} missed appointments in {days} days (limit {limit})",
+            found.count,
+        )
     else:
-        phrase = _("{count} contacts in {days} days (limit {limit})")
+        phrase = ngettext(
+            "{count} contact in {days} days (limit {limit})",
+            "{count} contacts in {days} days (limit {limit})",
+            found.count,
+        )
     return phrase.format(count=found.count, days=found.window_days, limit=found.limit)
 
 
@@ -99,8 +107,10 @@ class SegmentStep(StepPanel):
         self._visited = True
         for trigger in marked:
             triggers.select(trigger.value)
+        # What the history shows counts on every visit, whatever was marked before.
+        seen = marked | {found.trigger for found in detected}
         suggested, reasons = suggest_segment_with_reasons(
-            draft.urgency, list(marked), draft.worry_level, draft.domains
+            draft.urgency, [t for t in HighNeedTrigger if t in seen], draft.worry_level, draft.domains
         )
         draft.suggested_segment = suggested
         chosen = draft.segment or draft.suggested_segment
@@ -196,6 +206,8 @@ class SegmentStep(StepPanel):
         draft.high_need = bool(draft.triggers)
         if not draft.high_need_plan:
             draft.plan_type, draft.named_contact = None, None
+        # Ctrl+N with the complex path only highlighted: the plan fields must be in sight.
+        self._show_plan()
 
     def focus_default(self) -> None:
         self.focus_now(self.query_one("#segments", OptionList))
