@@ -67,3 +67,15 @@ async def type_text(pilot, text: str) -> None:
 def focused_id(pilot) -> str | None:
     focused = pilot.app.screen.focused
     return focused.id if focused else None
+
+
+async def all_no_then_urgency(pilot, protocol_id: str, urgency: str, reason: str) -> None:
+    """Pick a protocol, answer every question no, choose another urgency with its reason."""
+    protocol = pilot.app.ctx.shipped.protocol(protocol_id)
+    await pick(pilot, "protocols", protocol_id)
+    await answer(pilot, [False] * len(protocol.questions))
+    await pilot.press("tab")
+    await pick(pilot, "urgency", urgency)
+    await type_text(pilot, reason)
+    await pilot.press("enter")
+    await pilot.pause()

@@ -496,7 +496,6 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from ohjaus_tui.domain.calendar import is_working_day, working_days_between  # noqa: E402
-from ohjaus_tui.domain.deadlines import health_assessment_deadline  # noqa: E402
 
 OFFICE_RULES = load_region_rules(SHIPPED)
 

@@ -8,7 +8,7 @@ from ohjaus_tui.i18n import set_language
 from ohjaus_tui.sync.protocol import Answer, Reason
 
 from .conftest import FIXED_NOW, build_app
-from .pilot_helpers import a_client, answer, pick, sign_in, type_text
+from .pilot_helpers import a_client, all_no_then_urgency, answer, pick, sign_in, type_text
 
 SIZES = {"100x30": (100, 30), "80x24": (80, 24)}
 STOPS = ["login", "home", "sync_view", "client", "need", "assessment", "segment", "outcome", "follow_up", "summary", "new_client_error"]
@@ -114,13 +114,7 @@ def counsellor_journey(stop: str):
             await pilot.press("enter")
             await type_text(pilot, "Kirvelee virtsatessa")
             await pilot.press("enter")
-            await pick(pilot, "protocols", "urinary")
-            protocol = app.ctx.shipped.protocol("urinary")
-            await answer(pilot, [False] * len(protocol.questions))
-            await pilot.press("tab")
-            await pick(pilot, "urgency", "same_day")
-            await type_text(pilot, "Kuumeinen, asuu yksin")
-            await pilot.press("enter")
+            await all_no_then_urgency(pilot, "urinary", "same_day", "Kuumeinen, asuu yksin")
             await pilot.press("enter", "enter")
             await pilot.pause()
             picker = app.screen.query_one("#slots")

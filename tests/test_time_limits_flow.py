@@ -30,7 +30,15 @@ from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 
 from .conftest import FIXED_NOW
-from .pilot_helpers import a_client, answer, focused_id, pick, start_contact, type_text
+from .pilot_helpers import (
+    a_client,
+    all_no_then_urgency,
+    answer,
+    focused_id,
+    pick,
+    start_contact,
+    type_text,
+)
 from .test_contact_outcomes import new_signed, signed_ids
 
 
@@ -82,17 +90,10 @@ def deadlines_line(app) -> str:
 async def test_a_slot_past_the_deadline_needs_a_reason_which_is_kept(app, store, shipped):
     client = a_client(store, nth=4)
     before = signed_ids(store)
-    protocol = shipped.protocol("urinary")
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Kirvelee")
-        await pick(pilot, "protocols", "urinary")
-        await answer(pilot, [False] * len(protocol.questions))
         # Another urgency than suggested: same day, with its reason.
-        await pilot.press("tab")
-        await pick(pilot, "urgency", Urgency.SAME_DAY.value)
-        await type_text(pilot, "Kuumeinen, asuu yksin")
-        await pilot.press("enter")
-        await pilot.pause()
+        await all_no_then_urgency(pilot, "urinary", Urgency.SAME_DAY.value, "Kuumeinen, asuu yksin")
         await pilot.press("enter", "enter")  # clear need, booking
         await pilot.pause()
         # Same day: the deadline is today, the contact day, shown on the header line.
@@ -319,15 +320,10 @@ async def test_the_held_slot_is_measured_again_when_the_urgency_changes(data_dir
     late = FIXED_NOW.replace(hour=16, minute=30)
     app = OhjausApp(Context(data_dir=data_dir, shipped=shipped, clock=lambda: late, demo=True))
     client = a_client(store, nth=8)
-    protocol = shipped.protocol("back_pain")
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Selkä kipeä")
-        await pick(pilot, "protocols", "back_pain")
-        await answer(pilot, [False] * len(protocol.questions))
-        await pilot.press("tab")
-        await pick(pilot, "urgency", Urgency.NON_URGENT.value)  # from self-care, with a reason
-        await type_text(pilot, "Kipu jatkunut viikon")
-        await pilot.press("enter")
+        # From self-care to non-urgent, with a reason.
+        await all_no_then_urgency(pilot, "back_pain", Urgency.NON_URGENT.value, "Kipu jatkunut viikon")
         await pilot.press("enter", "enter")  # clear need, booking
         await pilot.pause()
         picker = app.screen.query_one(SlotPicker)
