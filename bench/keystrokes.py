@@ -75,9 +75,14 @@ async def contact(data_dir: Path, shipped, kind: str) -> tuple[int, int, bool]:
             protocol = shipped.protocol("urinary")
             await c.type("Kirvelee virtsatessa")
             await c.key("enter")
+            # A letter jumps to the next protocol starting with it, as a nurse who knows the
+            # list would use it (V twice: Vatsakipu, then Virtsaamisvaivat).
             listing = app.screen.query_one("#protocols")
-            ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
-            await c.key(*["down"] * ids.index("urinary"), "enter")
+            for _press in range(listing.option_count):
+                if listing.get_option_at_index(listing.highlighted).id == "urinary":
+                    break
+                await c.key(protocol.title[0].lower())
+            await c.key("enter")
             await c.key(*["e"] * (len(protocol.questions) - 1), "k")
             await c.key("enter")  # accept the suggested urgency
             await c.key("enter")  # segment: clear need

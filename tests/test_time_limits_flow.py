@@ -373,3 +373,33 @@ def test_a_gap_in_the_care_guarantee_rules_is_named_on_the_deadline_line(shipped
     text = str(deadline_text(deadlines))
     assert "No care-guarantee rule for primary_care on 25.11.2026" in text
     assert "care-need assessment" in text and "region's promise" in text
+
+
+async def test_a_letter_jumps_to_the_protocol(app, store):
+    client = a_client(store, nth=9)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "hoitaja1", client.identity_code, "Kirvelee")
+        listing = app.screen.query_one("#protocols")
+        assert focused_id(pilot) == "protocols"
+
+        def highlighted() -> str:
+            return listing.get_option_at_index(listing.highlighted).id
+
+        await pilot.press("u")
+        assert highlighted() == "urinary"
+        # Again the same letter: the next one starting with it, round the end.
+        starting_with_s = [
+            listing.get_option_at_index(i).id for i in range(listing.option_count)
+            if str(listing.get_option_at_index(i).prompt).startswith("S")
+        ]
+        assert len(starting_with_s) >= 2  # shortness of breath, skin
+        seen = []
+        for _n in starting_with_s + starting_with_s[:1]:
+            await pilot.press("s")
+            seen.append(highlighted())
+        assert seen == starting_with_s + starting_with_s[:1]
+        await pilot.press("x")  # no protocol starts with it: nothing moves
+        assert highlighted() == starting_with_s[0]
+        await pilot.press("u", "enter")
+        await pilot.pause()
+        assert app.screen.draft.protocol_id == "urinary"

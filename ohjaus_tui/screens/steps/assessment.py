@@ -11,6 +11,7 @@ from ...domain.codes import Urgency, WorryLevel
 from ...domain.contact import ContactDraft, Step
 from ...domain.protocols import WORRY, Protocol, evaluate, protocols_for
 from ...i18n import _
+from ...widgets.jump_list import JumpList
 from ...widgets.question_list import QuestionList
 from .base import StepPanel
 
@@ -19,8 +20,8 @@ class AssessmentStep(StepPanel):
     step = Step.ASSESSMENT
 
     def compose(self) -> ComposeResult:
-        yield Label(_("Protocol"))
-        yield OptionList(id="protocols")
+        yield Label(_("Protocol (a letter jumps to it)"))
+        yield JumpList(id="protocols")
         # The suggestion sits above the questions so that it stays in sight while answering.
         yield Static(id="suggestion")
         yield Label(id="questions-label")
