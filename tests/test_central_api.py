@@ -4,6 +4,7 @@ Each gets a 4xx with a clear error and changes nothing (SQLite and PostgreSQL)."
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import httpx
@@ -217,3 +218,32 @@ def test_a_missed_appointment_is_recorded_once_and_cannot_change(server):
                  "data": {**record, "id": other, "unit_id": "someone-else"}}
     third = httpx.post(f"{server.url}/v1/push", json={"changes": [elsewhere]}, headers=headers).json()["answers"][0]
     assert third["status"] == "rejected" and third["reason"] == "out_of_scope"
+
+
+def test_too_many_requests_get_429_with_retry_after_and_the_device_waits(tmp_path, monkeypatch):
+    """A device (or anyone) sending faster than the limit gets 429 before any work is done;
+    the sync client takes it as "try again later", not as a failure."""
+    from ohjaus_tui.sync.client import Offline, SyncClient
+
+    from .sync_helpers import CentralServer
+
+    monkeypatch.setenv("OHJAUS_RATE_LIMIT", "2/5")  # the server process inherits it
+    server = CentralServer(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "log").start()
+    try:
+        headers = demo_headers()
+        codes = [httpx.get(f"{server.url}/v1/changes", headers=headers).status_code for _ in range(12)]
+        assert codes[:5] == [200] * 5 and 429 in codes[5:]
+        refused = httpx.get(f"{server.url}/v1/changes", headers=headers)
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) >= 1 and refused.json()["error"] == "too many requests"
+        # Another credential has its own allowance; the health check is never limited.
+        assert httpx.get(f"{server.url}/v1/changes", headers=demo_headers("JL-POHJ")).status_code == 200
+        assert all(httpx.get(f"{server.url}/v1/health").status_code == 200 for _ in range(10))
+        token = headers["Authorization"].removeprefix("Bearer ")
+        with SyncClient(None, server.url, token, clock=lambda: None) as client:
+            with pytest.raises(Offline, match="busy"):
+                client._request("GET", "/v1/changes")
+        time.sleep(1.5)  # the bucket refills at 2 a second
+        assert httpx.get(f"{server.url}/v1/changes", headers=headers).status_code == 200
+    finally:
+        server.stop()

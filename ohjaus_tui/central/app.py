@@ -7,9 +7,12 @@ are read whole; a malformed body is 422 with what was wrong. Nothing here logs r
 
 
 import asyncio
+import hashlib
 import json
 import logging
+import math
 import os
+import time
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -25,7 +28,10 @@ from .db import CentralStore, Device
 logger = logging.getLogger("ohjaus.central")
 THREADS = int(os.environ.get("OHJAUS_SERVER_THREADS", "4"))
 
-_ERRORS = {401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_ERRORS = {
+    401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody},
+    429: {"model": ErrorBody},
+}
 
 
 class BodyLimit:
@@ -66,6 +72,53 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class RateLimit:
+    """At most `rate` requests a second per credential (or per address without one), in
+    bursts of up to `burst`; more get 429 with Retry-After, before any work is done. The
+    health check is exempt. OHJAUS_RATE_LIMIT="RATE/BURST" sets it; "0" turns it off."""
+
+    def __init__(self, app, rate: float, burst: float) -> None:
+        self.app, self.rate, self.burst = app, rate, burst
+        self.buckets: dict[str, tuple[float, float]] = {}  # key: (tokens, at)
+
+    @classmethod
+    def from_env(cls, app, value: str | None):
+        value = (value or "50/200").strip()
+        if value == "0":
+            return app
+        rate, _slash, burst = value.partition("/")
+        return cls(app, float(rate), float(burst or rate))
+
+    def _key(self, scope) -> str:
+        headers = dict(scope.get("headers") or [])
+        credential = headers.get(b"authorization")
+        if credential:
+            return "c:" + hashlib.sha256(credential).hexdigest()  # never the credential itself
+        client = scope.get("client") or ("?", 0)
+        return "a:" + str(client[0])
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("path") == "/v1/health":
+            return await self.app(scope, receive, send)
+        key, now = self._key(scope), time.monotonic()
+        tokens, at = self.buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        if tokens < 1:
+            self.buckets[key] = (tokens, now)
+            wait = max(1, math.ceil((1 - tokens) / self.rate))
+            body = b'{"error":"too many requests","detail":"retry after %d s"}' % wait
+            await send({
+                "type": "http.response.start", "status": 429,
+                "headers": [(b"content-type", b"application/json"), (b"retry-after", str(wait).encode())],
+            })
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.buckets[key] = (tokens - 1, now)
+        if len(self.buckets) > 100_000:  # keys of devices long gone: forget the full ones
+            self.buckets = {k: v for k, v in self.buckets.items() if v[0] < self.burst}
+        await self.app(scope, receive, send)
 
 
 async def _too_large(send) -> None:
@@ -147,6 +200,6 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         body = '{"changes":[%s],"last_seq":%d,"more":%s}' % (",".join(parts), last_seq, "true" if more else "false")
         return Response(body.encode(), media_type="application/json")
 
-    wrapped = BodyLimit(app, MAX_BODY_BYTES)
+    wrapped = RateLimit.from_env(BodyLimit(app, MAX_BODY_BYTES), os.environ.get("OHJAUS_RATE_LIMIT"))
     wrapped.fastapi = app  # for app.openapi() and the routes
     return wrapped  # type: ignore[return-value]

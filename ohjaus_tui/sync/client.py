@@ -167,6 +167,13 @@ class SyncClient:
             ) from None
         if response.status_code == 401:
             raise SyncError(_("The central API does not accept this device's credential (401): ask for a new one."))
+        if response.status_code == 429:
+            # Busy, not broken: the changes wait and the next round tries again.
+            raise Offline(
+                _("The central API is busy; trying again in {seconds} s.").format(
+                    seconds=response.headers.get("retry-after", "?")
+                )
+            )
         if response.status_code >= 400:
             try:
                 message = response.json().get("error", "")
