@@ -79,3 +79,10 @@ async def all_no_then_urgency(pilot, protocol_id: str, urgency: str, reason: str
     await type_text(pilot, reason)
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def pick_and_answer(pilot, protocol_id: str, *yes: str) -> None:
+    """Pick a protocol and answer yes to the questions named, no to every other one."""
+    protocol = pilot.app.ctx.shipped.protocol(protocol_id)
+    await pick(pilot, "protocols", protocol_id)
+    await answer(pilot, [q.id in yes for q in protocol.questions])

@@ -20,7 +20,17 @@ from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import FollowUp, Slot
 
-from .pilot_helpers import a_client, answer, focused_id, pick, pick_result, sign_in, start_contact, type_text
+from .pilot_helpers import (
+    a_client,
+    answer,
+    focused_id,
+    pick,
+    pick_and_answer,
+    pick_result,
+    sign_in,
+    start_contact,
+    type_text,
+)
 
 
 def new_signed(store, before: set[str]):
@@ -68,12 +78,9 @@ async def test_booking_for_a_clear_need(app, store, shipped):
 async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipped):
     client = a_client(store, nth=2)
     before = signed_ids(store)
-    protocol = shipped.protocol("social_service_need")
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Rahat loppu, vuokra rästissä")
-        await pick(pilot, "protocols", "social_service_need")
-        answers = [q.id == "no_money_for_food_or_medicine" for q in protocol.questions]
-        await answer(pilot, answers)
+        await pick_and_answer(pilot, "social_service_need", "no_money_for_food_or_medicine")
         await pilot.press("enter")
         assert focused_id(pilot) == "worry"
         await pick(pilot, "worry", WorryLevel.SMALL.value)

@@ -8,7 +8,16 @@ from ohjaus_tui.i18n import set_language
 from ohjaus_tui.sync.protocol import Answer, Reason
 
 from .conftest import FIXED_NOW, build_app
-from .pilot_helpers import a_client, all_no_then_urgency, answer, pick, sign_in, type_text
+from .pilot_helpers import (
+    a_client,
+    all_no_then_urgency,
+    answer,
+    pick,
+    pick_and_answer,
+    sign_in,
+    start_contact,
+    type_text,
+)
 
 SIZES = {"100x30": (100, 30), "80x24": (80, 24)}
 STOPS = ["login", "home", "sync_view", "client", "need", "assessment", "segment", "outcome", "follow_up", "summary", "new_client_error"]
@@ -108,12 +117,7 @@ def counsellor_journey(stop: str):
         store = app.ctx.store
         if stop == "late_slot_reason":
             client = a_client(store, nth=4)
-            await sign_in(pilot, "hoitaja1")
-            await pilot.press("n")
-            await type_text(pilot, client.identity_code)
-            await pilot.press("enter")
-            await type_text(pilot, "Kirvelee virtsatessa")
-            await pilot.press("enter")
+            await start_contact(pilot, "hoitaja1", client.identity_code, "Kirvelee virtsatessa")
             await all_no_then_urgency(pilot, "urinary", "same_day", "Kuumeinen, asuu yksin")
             await pilot.press("enter", "enter")
             await pilot.pause()
@@ -124,16 +128,10 @@ def counsellor_journey(stop: str):
             await pilot.pause()
             return
         client = a_client(store, nth=6)
-        await sign_in(pilot, "ohjaaja1")
-        await pilot.press("n")
-        await type_text(pilot, client.identity_code)
-        await pilot.press("enter")
-        await type_text(pilot, "Vuokra rästissä, lapset kotona yksin")
-        await pilot.press("enter")
-        await pick(pilot, "protocols", "social_service_need")
-        protocol = app.ctx.shipped.protocol("social_service_need")
-        yes = {"child_at_risk", "housing_lost", "no_money_for_food_or_medicine"}
-        await answer(pilot, [q.id in yes for q in protocol.questions])
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Vuokra rästissä, lapset kotona yksin")
+        await pick_and_answer(
+            pilot, "social_service_need", "child_at_risk", "housing_lost", "no_money_for_food_or_medicine"
+        )
         await pilot.press("enter")
         await pilot.pause()
         if stop == "social_assessment":

@@ -36,6 +36,7 @@ from .pilot_helpers import (
     answer,
     focused_id,
     pick,
+    pick_and_answer,
     start_contact,
     type_text,
 )
@@ -140,11 +141,9 @@ async def test_history_triggers_show_their_counts_and_the_high_need_path_asks_fo
         store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=days_ago), unit, FIXED_NOW)
     store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=60), unit, FIXED_NOW)
     before = signed_ids(store)
-    protocol = shipped.protocol("social_service_need")
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Taas rahat loppu")
-        await pick(pilot, "protocols", "social_service_need")
-        await answer(pilot, [q.id == "no_money_for_food_or_medicine" for q in protocol.questions])
+        await pick_and_answer(pilot, "social_service_need", "no_money_for_food_or_medicine")
         await pilot.press("enter")
         await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
         assert focused_id(pilot) == "segments"
@@ -205,11 +204,9 @@ async def test_history_triggers_show_their_counts_and_the_high_need_path_asks_fo
 async def test_a_danger_now_ends_in_an_emergency_redirect_with_the_safety_duty(app, store, shipped):
     client = a_client(store, nth=5)
     before = signed_ids(store)
-    protocol = shipped.protocol("social_service_need")
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Mies uhkaa kotona")
-        await pick(pilot, "protocols", "social_service_need")
-        await answer(pilot, [q.id in ("danger_or_violence_now", "child_at_risk") for q in protocol.questions])
+        await pick_and_answer(pilot, "social_service_need", "danger_or_violence_now", "child_at_risk")
         suggestion = str(app.screen.query_one("#suggestion").render())
         assert "RED FLAG" in suggestion
         assert "DUTY: Immediate safety response" in suggestion

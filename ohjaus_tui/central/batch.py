@@ -409,11 +409,11 @@ class Batch:
         register = ServiceArea(contact["service_area"]).register.value
         if contact["unit_id"] != dev.unit_id or register not in dev.registers:
             raise Rejected(Reason.OUT_OF_SCOPE, "the contact is not of this device's unit and register")
-        current = self.get(RecordType.CONTACT, change.record_id)
-        if current is not None:
-            if current["data"] == text:
-                return _accepted(change, current["seq"])
-            raise Rejected(Reason.IMMUTABLE, "a signed contact cannot change; a correction is a new version")
+        again = self._recorded_once(
+            RecordType.CONTACT, change, text, "a signed contact cannot change; a correction is a new version"
+        )
+        if again is not None:
+            return again
         self.require(RecordType.WORKER, contact["worker_id"])
         if contact["client_id"]:
             self.require(RecordType.CLIENT, contact["client_id"])
@@ -435,6 +435,16 @@ class Batch:
                 self.conflict(change, Reason.TWO_CORRECTIONS, text, _json({"contact_id": sorted(others)[0]}))
                 return _accepted(change, seq, Reason.TWO_CORRECTIONS)
         return _accepted(change, seq)
+
+    def _recorded_once(self, record_type: RecordType, change: Change, text: str, why: str) -> Answer | None:
+        """For records that never change: the same again gets the same answer, a different
+        one under the same id is refused; None when the record is new."""
+        current = self.get(record_type, change.record_id)
+        if current is None:
+            return None
+        if current["data"] == text:
+            return _accepted(change, current["seq"])
+        raise Rejected(Reason.IMMUTABLE, why)
 
     def _follow_up(self, change: Change, data: dict, text: str) -> Answer:
         dev = self.device
@@ -468,11 +478,11 @@ class Batch:
         dev = self.device
         if data["unit_id"] != dev.unit_id:
             raise Rejected(Reason.OUT_OF_SCOPE, "the missed appointment is not of this device's unit")
-        current = self.get(RecordType.MISSED_APPOINTMENT, change.record_id)
-        if current is not None:
-            if current["data"] == text:
-                return _accepted(change, current["seq"])
-            raise Rejected(Reason.IMMUTABLE, "a recorded missed appointment cannot change")
+        again = self._recorded_once(
+            RecordType.MISSED_APPOINTMENT, change, text, "a recorded missed appointment cannot change"
+        )
+        if again is not None:
+            return again
         self.require(RecordType.CLIENT, data["client_id"])
         seq = self.log(RecordType.MISSED_APPOINTMENT, change.record_id, text, dev.unit_id, None)
         self.put(RecordType.MISSED_APPOINTMENT, change.record_id, text, seq, dev.unit_id)

@@ -483,6 +483,13 @@ class Deadline:
     basis: str  # the rule it comes from, for the worker who asks why
 
 
+def age_on(birth_date: date | None, day: date) -> int | None:
+    """Age in whole years on `day` (None when the birth date is unknown)."""
+    if birth_date is None:
+        return None
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
 def service_for_area(area: str | None) -> str:
     """The care-guarantee service of a service area (oral health has its own limits)."""
     return ORAL_HEALTH if area == "oral_health" else PRIMARY_CARE

@@ -110,6 +110,10 @@ class Protocol:
     def asks_worry(self) -> bool:
         return self.worry_urgency is not None
 
+    def in_statutory_group(self, answers: Mapping[str, bool | None]) -> bool:
+        """A yes to the statutory-group question (Social Welfare Act 36 § deadlines)."""
+        return any(q.statutory_group and answers.get(q.id) is True for q in self.questions)
+
     def duty(self, duty_id: str) -> Duty | None:
         return next((duty for duty in self.duties if duty.id == duty_id), None)
 
@@ -410,7 +414,7 @@ def evaluate(
         duties=duties,
         worry=worry_reason,
         domains=domains,
-        statutory_group=any(q.statutory_group for q in yes),
+        statutory_group=protocol.in_statutory_group(answers),
     )
 
 

@@ -73,6 +73,7 @@ class AssessmentStep(StepPanel):
 
     def _show_result(self) -> None:
         draft = self._draft
+        before = self._deadline_inputs()
         protocol = self._protocol()
         suggestion = self.query_one("#suggestion", Static)
         urgency = self.query_one("#urgency", OptionList)
@@ -99,9 +100,16 @@ class AssessmentStep(StepPanel):
         self.call_after_refresh(listing.scroll_to_highlight)
         self._show_urgency()
         self._show_override()
+        # The deadline line reads the store: redraw it when what it depends on changed, not
+        # on every answer key.
         update_deadlines = getattr(self.screen, "update_deadlines", None)
-        if update_deadlines is not None:
+        if update_deadlines is not None and self._deadline_inputs() != before:
             update_deadlines()
+
+    def _deadline_inputs(self) -> tuple:
+        draft, protocol = self._draft, self._protocol()
+        statutory = protocol is not None and protocol.in_statutory_group(draft.answers)
+        return draft.urgency, tuple(draft.duties), statutory
 
     def _explain(self, protocol: Protocol, result) -> Text:
         text = Text()

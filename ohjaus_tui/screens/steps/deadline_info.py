@@ -9,7 +9,13 @@ from rich.text import Text
 
 from ...domain.clock import local
 from ...domain.contact import ContactDraft
-from ...domain.deadlines import Deadline, DeadlineKind, NoCareGuaranteeRule, contact_deadlines
+from ...domain.deadlines import (
+    Deadline,
+    DeadlineKind,
+    NoCareGuaranteeRule,
+    age_on,
+    contact_deadlines,
+)
 from ...i18n import N_, _, format_weekday_day
 
 if TYPE_CHECKING:
@@ -24,12 +30,6 @@ _LABELS = {
 }
 
 
-def age_on(birth_date: date | None, day: date) -> int | None:
-    if birth_date is None:
-        return None
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
-
-
 def draft_deadlines(ctx: "Context", draft: ContactDraft) -> list[Deadline]:
     """Every time limit that applies to the draft as it stands; [] before the service area."""
     if draft.service_area is None:
@@ -38,9 +38,7 @@ def draft_deadlines(ctx: "Context", draft: ContactDraft) -> list[Deadline]:
     day = started.date()
     client = ctx.store.client(draft.client_id) if draft.client_id else None
     protocol = ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
-    statutory = protocol is not None and any(
-        q.statutory_group and draft.answers.get(q.id) for q in protocol.questions
-    )
+    statutory = protocol is not None and protocol.in_statutory_group(draft.answers)
     arguments = dict(
         register=draft.service_area.register.value,
         service_area=draft.service_area.value,
