@@ -237,7 +237,65 @@ CREATE TABLE missed_appointment (
 CREATE INDEX missed_appointment_client ON missed_appointment(client_id, starts_at);
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2), (3, _V3)]
+# Client data protection (issue 5): the workers' sign-in verifiers; the register of every
+# contact and missed appointment, fixed when it is made (a draft's follows its service
+# area until it is signed); the client's consents between registers; the access log, which
+# no statement may change or delete (the hash chain finds an edit that goes around this).
+_V4 = """
+CREATE TABLE credential (
+    worker_id TEXT PRIMARY KEY REFERENCES worker(id),
+    kdf TEXT NOT NULL,
+    params TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    digest BLOB NOT NULL,
+    set_at DATETIME NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    wait_until DATETIME
+);
+ALTER TABLE contact ADD COLUMN sector TEXT NOT NULL DEFAULT 'health'
+    CHECK (sector IN ('health', 'social'));
+UPDATE contact SET sector = 'social'
+    WHERE service_area IN ('family', 'working_age', 'older_people', 'disability');
+CREATE INDEX contact_client_sector ON contact(client_id, sector);
+ALTER TABLE missed_appointment ADD COLUMN sector TEXT NOT NULL DEFAULT 'health'
+    CHECK (sector IN ('health', 'social'));
+CREATE TABLE consent (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES client(id),
+    from_register TEXT NOT NULL CHECK (from_register IN ('health', 'social')),
+    to_register TEXT NOT NULL CHECK (to_register IN ('health', 'social')),
+    decision TEXT NOT NULL CHECK (decision IN ('granted', 'denied')),
+    valid_until DATE,
+    recorded_by TEXT NOT NULL REFERENCES worker(id),
+    unit_id TEXT NOT NULL REFERENCES unit(id),
+    recorded_at DATETIME NOT NULL,
+    revoked_at DATETIME,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX consent_client ON consent(client_id, to_register);
+CREATE TABLE access_log (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    at DATETIME NOT NULL,
+    worker_id TEXT NOT NULL,
+    unit_id TEXT NOT NULL,
+    client_id TEXT,
+    action TEXT NOT NULL,
+    item TEXT NOT NULL,
+    sector TEXT,
+    purpose TEXT NOT NULL,
+    recipient TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX access_log_client ON access_log(client_id, at);
+CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -94,6 +94,7 @@ class Contact(SQLModel, table=True):
     started_at: datetime
     updated_at: datetime
     signed_at: datetime | None = None
+    sector: str = "health"  # the register: health care or social welfare
 
 
 class Assessment(SQLModel, table=True):
@@ -154,6 +155,7 @@ class MissedAppointment(SQLModel, table=True):
     unit_id: str = Field(foreign_key="unit.id")
     slot_id: str | None = None
     recorded_at: datetime
+    sector: str = "health"  # the register
 
 
 class FollowUp(SQLModel, table=True):
@@ -171,6 +173,56 @@ class FollowUp(SQLModel, table=True):
     note: str = ""
     result: str = ""
     created_at: datetime
+
+
+class Credential(SQLModel, table=True):
+    """A worker's sign-in verifier on this device (never the passphrase itself)."""
+
+    worker_id: str = Field(primary_key=True, foreign_key="worker.id")
+    kdf: str
+    params: str
+    salt: bytes
+    digest: bytes
+    set_at: datetime
+    failures: int = 0
+    wait_until: datetime | None = None
+
+
+class Consent(SQLModel, table=True):
+    """The client's consent (suostumus) to show one register's data to the other, or its
+    denial. In force from recorded_at until valid_until (inclusive) unless revoked."""
+
+    id: str = Field(primary_key=True)
+    client_id: str = Field(foreign_key="client.id")
+    from_register: str
+    to_register: str
+    decision: str  # "granted" or "denied"
+    valid_until: date | None = None
+    recorded_by: str = Field(foreign_key="worker.id")
+    unit_id: str = Field(foreign_key="unit.id")
+    recorded_at: datetime
+    revoked_at: datetime | None = None
+    note: str = ""
+
+
+class AccessLog(SQLModel, table=True):
+    """One use of a client's data (käyttöloki): append-only and hash-chained."""
+
+    __tablename__ = "access_log"
+
+    seq: int = Field(primary_key=True)
+    id: str = Field(unique=True)
+    at: datetime
+    worker_id: str
+    unit_id: str
+    client_id: str | None = None
+    action: str
+    item: str
+    sector: str | None = None  # the register whose data was used
+    purpose: str
+    recipient: str = ""
+    prev_hash: str
+    hash: str
 
 
 class Setting(SQLModel, table=True):
@@ -231,4 +283,5 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "outcome": Outcome,
     "follow_up": FollowUp,
     "missed_appointment": MissedAppointment,
+    "consent": Consent,
 }

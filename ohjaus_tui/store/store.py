@@ -7,7 +7,7 @@ killed process leaves either the old state or the new one, never half of a step.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +17,7 @@ from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from ..domain.access_log import AccessAction, Purpose
 from ..domain.codes import (
     Channel,
     ContactStatus,
@@ -27,6 +28,7 @@ from ..domain.codes import (
     Language,
     OutcomeKind,
     PlanType,
+    Register,
     Segment,
     ServiceArea,
     Urgency,
@@ -42,6 +44,7 @@ from ..domain.identity import (
 )
 from ..domain.phone import looks_like_phone, normalize_phone
 from ..domain.slots import SlotOffer
+from ..domain.viewer import NotVisible, Viewer
 from ..i18n import _, localized
 from ..sync.protocol import RecordType
 from .engine import StoreError, open_engine
@@ -60,6 +63,7 @@ from .models import (
     Unit,
     Worker,
 )
+from .protection import Protection, write_access
 from .sync_side import SyncSide, contact_family, dump, enqueue
 
 
@@ -97,7 +101,7 @@ class FollowUpRow:
     note: str
 
 
-class Store(SyncSide):
+class Store(Protection, SyncSide):
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.engine = open_engine(data_dir)
@@ -230,6 +234,7 @@ class Store(SyncSide):
         created_by: str | None,
         now: datetime,
         allow_temporary: bool = False,
+        viewer: Viewer | None = None,
     ) -> Client:
         """Add a client; the identity code is checked and must be unique.
 
@@ -263,6 +268,8 @@ class Store(SyncSide):
                 session.add(client)
                 session.flush()
                 enqueue(session, RecordType.CLIENT, client.id, dump(client), now)
+                if viewer is not None:
+                    write_access(session, viewer, [client.id], AccessAction.CREATE, "client", Purpose.CONTACT.value, now)
                 session.commit()
         except IntegrityError as error:
             raise DuplicateClient(
@@ -281,7 +288,7 @@ class Store(SyncSide):
                 enqueue(session, RecordType.CLIENT, client.id, dump(client), now)
             session.commit()
 
-    def update_client(self, client_id: str, now: datetime, **fields: object) -> Client:
+    def update_client(self, client_id: str, now: datetime, viewer: Viewer | None = None, **fields: object) -> Client:
         """Change a client's details (name, phone, language, municipality)."""
         allowed = {"first_name", "last_name", "phone", "language", "municipality"}
         unknown = set(fields) - allowed
@@ -298,11 +305,14 @@ class Store(SyncSide):
             session.add(client)
             session.flush()
             enqueue(session, RecordType.CLIENT, client.id, dump(client), now)
+            if viewer is not None:
+                write_access(session, viewer, [client.id], AccessAction.CHANGE, "client", Purpose.CONTACT.value, now)
             session.commit()
             return client
 
-    def contacts_since(self, client_id: str, since: datetime) -> int:
-        """Signed contacts of a client since `since` (for the repeated-contacts trigger)."""
+    def contacts_since(self, client_id: str, since: datetime, registers: Iterable[Register] | None = None) -> int:
+        """Signed contacts of a client since `since` (for the repeated-contacts trigger), in
+        the registers given (the ones the worker may see)."""
         with self.session() as session:
             query = (
                 select(func.count())
@@ -312,9 +322,13 @@ class Store(SyncSide):
                 .where(col(Contact.id).not_in(_corrected()))
                 .where(Contact.started_at >= since)
             )
+            if registers is not None:
+                query = query.where(col(Contact.sector).in_([r.value for r in registers]))
             return session.exec(query).one()
 
-    def missed_appointments_since(self, client_id: str, since: datetime) -> int:
+    def missed_appointments_since(
+        self, client_id: str, since: datetime, registers: Iterable[Register] | None = None
+    ) -> int:
         """Appointments the client missed without cancelling since `since`."""
         with self.session() as session:
             query = (
@@ -323,16 +337,18 @@ class Store(SyncSide):
                 .where(MissedAppointment.client_id == client_id)
                 .where(MissedAppointment.starts_at >= since)
             )
+            if registers is not None:
+                query = query.where(col(MissedAppointment.sector).in_([r.value for r in registers]))
             return session.exec(query).one()
 
     def record_missed_appointment(
         self, client_id: str, starts_at: datetime, unit_id: str, now: datetime,
-        slot_id: str | None = None,
+        slot_id: str | None = None, register: Register = Register.HEALTH,
     ) -> MissedAppointment:
         with self.session() as session:
             row = MissedAppointment(
                 id=new_id(), client_id=client_id, starts_at=starts_at, unit_id=unit_id,
-                slot_id=slot_id, recorded_at=now,
+                slot_id=slot_id, recorded_at=now, sector=register.value,
             )
             session.add(row)
             session.flush()
@@ -343,11 +359,25 @@ class Store(SyncSide):
 
     # -- drafts and signing -----------------------------------------------------------------
 
-    def save_draft(self, draft: ContactDraft, now: datetime) -> None:
-        """Write the whole draft in one transaction (after every step)."""
+    def save_draft(self, draft: ContactDraft, now: datetime, viewer: Viewer | None = None) -> None:
+        """Write the whole draft in one transaction (after every step); with the worker
+        who wrote it, the change goes to the access log in the same transaction."""
         with self.session() as session:
+            new = session.get(Contact, draft.id) is None
             self._write_draft(session, draft, now)
+            if viewer is not None and draft.client_id:
+                action = AccessAction.CREATE if new else AccessAction.CHANGE
+                write_access(session, viewer, [draft.client_id], action, "contact", Purpose.CONTACT.value, now, self._register(session, draft))
             session.commit()
+
+    @staticmethod
+    def _register(session: Session, draft: ContactDraft) -> Register:
+        """The register a contact belongs to: its service area's, or before one is chosen
+        the worker's own."""
+        if draft.service_area is not None:
+            return draft.service_area.register
+        worker = session.get(Worker, draft.worker_id)
+        return Register(worker.sector) if worker else Register.HEALTH
 
     def _write_draft(self, session: Session, draft: ContactDraft, now: datetime) -> None:
         existing = session.get(Contact, draft.id)
@@ -369,6 +399,7 @@ class Store(SyncSide):
             worker_id=draft.worker_id,
             started_at=draft.started_at,
             updated_at=now,
+            sector=self._register(session, draft).value,
         )
         session.merge(contact)
         session.flush()
@@ -495,7 +526,7 @@ class Store(SyncSide):
         row.note = draft.follow_up_note
         session.add(row)
 
-    def sign(self, draft: ContactDraft, now: datetime) -> None:
+    def sign(self, draft: ContactDraft, now: datetime, viewer: Viewer | None = None) -> None:
         """Sign the contact: it becomes immutable and its follow-up becomes a task."""
         missing = first_incomplete_step(draft)
         if missing is not None:
@@ -522,6 +553,8 @@ class Store(SyncSide):
             session.add(contact)
             session.flush()
             self._enqueue_signed(session, draft, released, cancelled, now)
+            if viewer is not None and draft.client_id:
+                write_access(session, viewer, [draft.client_id], AccessAction.SIGN, "contact", Purpose.CONTACT.value, now, contact.sector)
             session.commit()
 
     def _enqueue_signed(
@@ -570,12 +603,23 @@ class Store(SyncSide):
         )
         return released, cancelled
 
-    def load_draft(self, contact_id: str) -> ContactDraft:
-        """Rebuild a draft (or a signed contact, for viewing and correcting) from its rows."""
+    def load_draft(self, contact_id: str, viewer: Viewer | None = None, now: datetime | None = None) -> ContactDraft:
+        """Rebuild a draft (or a signed contact, for viewing and correcting) from its rows.
+        With a viewer: only from a register they may see now, and the view is logged."""
         with self.session() as session:
             contact = session.get(Contact, contact_id)
             if contact is None:
                 raise StoreError(_("No such contact: {id}").format(id=contact_id))
+            if viewer is not None and contact.client_id:
+                assert now is not None
+                visible = self._visible(session, contact.client_id, viewer, now)
+                register = Register(contact.sector)
+                if register not in visible:
+                    write_access(session, viewer, [contact.client_id], AccessAction.REFUSED, "contact", Purpose.CONTACT.value, now, register)
+                    session.commit()
+                    raise NotVisible(_("This contact is in the {register} register, which you may not see without the client's consent.").format(register=register.label))
+                write_access(session, viewer, [contact.client_id], AccessAction.VIEW, "contact", visible[register], now, register)
+                session.commit()
             draft = ContactDraft(
                 id=contact.id,
                 worker_id=contact.worker_id,
@@ -775,7 +819,8 @@ class Store(SyncSide):
             ]
 
     def set_follow_up_status(
-        self, follow_up_id: str, status: FollowUpStatus, result: str, now: datetime
+        self, follow_up_id: str, status: FollowUpStatus, result: str, now: datetime,
+        viewer: Viewer | None = None,
     ) -> FollowUp:
         """Close (done, cancelled) or reopen a follow-up task, with what came of it."""
         with self.session() as session:
@@ -786,6 +831,8 @@ class Store(SyncSide):
             session.add(row)
             session.flush()
             enqueue(session, RecordType.FOLLOW_UP, row.id, dump(row), now)
+            if viewer is not None and row.client_id:
+                write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "follow-up", Purpose.WORKLIST.value, now)
             session.commit()
             return row
 

@@ -33,6 +33,7 @@ class RecordType(StrEnum):
     FOLLOW_UP = "follow_up"
     BOOKING = "booking"  # a slot taken for a contact, or given back
     MISSED_APPOINTMENT = "missed_appointment"  # a client did not come (high-need trigger)
+    CONSENT = "consent"  # the client's consent between registers, or its denial
     # The region's reference data: made on the server, pulled by every device.
     UNIT = "unit"
     WORKER = "worker"
@@ -42,7 +43,7 @@ class RecordType(StrEnum):
 
 PUSHED_TYPES = (
     RecordType.CLIENT, RecordType.CONTACT, RecordType.FOLLOW_UP, RecordType.BOOKING,
-    RecordType.MISSED_APPOINTMENT,
+    RecordType.MISSED_APPOINTMENT, RecordType.CONSENT,
 )
 
 
@@ -63,7 +64,7 @@ class Change(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=UUID_PATTERN, description="the change's idempotency key")
-    type: Literal["client", "contact", "follow_up", "booking", "missed_appointment"]
+    type: Literal["client", "contact", "follow_up", "booking", "missed_appointment", "consent"]
     record_id: str = Field(min_length=1, max_length=64)
     base_seq: int = Field(default=0, ge=0, description="server sequence the change was made on")
     data: dict[str, Any]

@@ -1,0 +1,335 @@
+"""Client data protection in the store: sign-in verifiers, registers and consent, and the
+access log. Mixed into Store; like the rest of the store, the only place that speaks SQL.
+
+The register rule lives in the queries, not in the screens: a method that returns a
+client's records takes the Viewer and returns only the registers the viewer may see now
+(their own, one the client has consented to, or one a legal basis was stated for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ..domain.access_log import GENESIS, AccessAction, ChainCheck, Entry, Purpose, entry_hash, verify_chain
+from ..domain.clock import local
+from ..domain.codes import ContactStatus, OutcomeKind, Register, Role, ServiceArea, Urgency
+from ..domain.contact import new_id
+from ..domain.credentials import MAX_FAILURES, WAIT_SECONDS, Verifier, make_verifier, matches
+from ..domain.errors import DomainError
+from ..domain.viewer import Permission, Viewer
+from ..i18n import _
+from ..sync.protocol import RecordType
+from .models import AccessLog, Assessment, Client, Consent, Contact, Credential, Outcome, Worker
+from .sync_side import dump, enqueue
+
+
+class SignIn(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    WAIT = "wait"  # too many wrong tries: wait until wait_until
+    NO_CREDENTIAL = "no_credential"
+
+
+@dataclass(frozen=True)
+class SignInCheck:
+    result: SignIn
+    tries_left: int = 0
+    wait_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    contact_id: str
+    started_at: datetime
+    register: Register
+    service_area: ServiceArea | None
+    reason: str
+    urgency: Urgency | None
+    outcome: OutcomeKind | None
+    worker_name: str
+
+
+@dataclass(frozen=True)
+class ClientHistory:
+    rows: list[HistoryRow]
+    shown: dict[Register, str]  # register -> the purpose it is shown on
+    not_shown: list[Register]
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    entry: Entry
+    worker_name: str
+
+
+def _entry(row: AccessLog) -> Entry:
+    return Entry(
+        seq=row.seq, id=row.id, at=row.at, worker_id=row.worker_id, unit_id=row.unit_id,
+        client_id=row.client_id, action=row.action, item=row.item, sector=row.sector,
+        purpose=row.purpose, recipient=row.recipient, prev_hash=row.prev_hash, hash=row.hash,
+    )
+
+
+def write_access(
+    session: Session,
+    viewer: Viewer,
+    client_ids: Iterable[str | None],
+    action: AccessAction,
+    item: str,
+    purpose: str,
+    now: datetime,
+    register: Register | str | None = None,
+    recipient: str = "",
+) -> None:
+    """Append entries to the access log in the caller's transaction, each chained to the
+    one before. The numbers are given here, without gaps: a second writer that took the
+    same number fails on the primary key instead of forking the chain."""
+    last = session.exec(text("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")).first()
+    seq, previous = (last[0], last[1]) if last else (0, GENESIS)
+    register = register.value if isinstance(register, Register) else register
+    for client_id in client_ids:
+        seq += 1
+        entry = Entry(
+            seq=seq, id=new_id(), at=now, worker_id=viewer.worker_id, unit_id=viewer.unit_id,
+            client_id=client_id, action=action.value, item=item, sector=register,
+            purpose=purpose, recipient=recipient, prev_hash=previous,
+        )
+        previous = entry_hash(entry)
+        session.add(AccessLog(**{**entry.__dict__, "hash": previous}))
+        session.flush()
+
+
+def in_force_consents(session: Session, client_id: str, to_register: Register, now: datetime) -> dict[str, str]:
+    """from_register -> consent id, for the consents in force now: the latest decision of
+    each direction counts (a later denial ends an earlier consent)."""
+    rows = session.exec(
+        select(Consent)
+        .where(Consent.client_id == client_id)
+        .where(Consent.to_register == to_register.value)
+        .where(Consent.revoked_at == None)  # noqa: E711 (SQL IS NULL)
+        .order_by(col(Consent.recorded_at).desc())
+    )
+    today, latest = local(now).date(), {}
+    for row in rows:
+        latest.setdefault(row.from_register, row)
+    return {
+        register: row.id
+        for register, row in latest.items()
+        if row.decision == "granted" and (row.valid_until is None or row.valid_until >= today)
+    }
+
+
+class Protection:
+    """Mixed into Store."""
+
+    def session(self):  # provided by Store
+        raise NotImplementedError
+
+    # -- sign-in ----------------------------------------------------------------------------
+
+    def set_passphrase(self, worker_id: str, passphrase: str, now: datetime, cost: dict | None = None) -> None:
+        verifier = make_verifier(passphrase, cost)
+        with self.session() as session:
+            if session.get(Worker, worker_id) is None:
+                raise DomainError(_("Unknown worker."))
+            session.merge(
+                Credential(
+                    worker_id=worker_id, kdf=verifier.kdf, params=verifier.params, salt=verifier.salt,
+                    digest=verifier.digest, set_at=now,
+                )
+            )
+            session.commit()
+
+    def set_verifiers(self, verifiers: dict[str, Verifier], now: datetime) -> None:
+        """Verifiers made elsewhere (the demo makes one for all its workers)."""
+        with self.session() as session:
+            for worker_id, verifier in verifiers.items():
+                session.merge(
+                    Credential(
+                        worker_id=worker_id, kdf=verifier.kdf, params=verifier.params,
+                        salt=verifier.salt, digest=verifier.digest, set_at=now,
+                    )
+                )
+            session.commit()
+
+    def check_passphrase(self, worker_id: str, passphrase: str, now: datetime) -> SignInCheck:
+        """Check a sign-in offline. Wrong tries are counted in the database (a restart does
+        not reset them); after MAX_FAILURES in a row sign-in waits WAIT_SECONDS."""
+        with self.session() as session:
+            row = session.get(Credential, worker_id)
+            if row is None:
+                return SignInCheck(SignIn.NO_CREDENTIAL)
+            wait_until = row.wait_until.replace(tzinfo=now.tzinfo) if row.wait_until else None
+            if wait_until and wait_until > now.replace(tzinfo=now.tzinfo):
+                return SignInCheck(SignIn.WAIT, wait_until=wait_until)
+            verifier = Verifier(row.kdf, row.params, row.salt, row.digest)
+            if matches(passphrase, verifier):
+                row.failures, row.wait_until = 0, None
+                session.add(row)
+                session.commit()
+                return SignInCheck(SignIn.OK)
+            row.failures += 1
+            result = SignInCheck(SignIn.WRONG, tries_left=max(0, MAX_FAILURES - row.failures))
+            if row.failures >= MAX_FAILURES:
+                row.failures, row.wait_until = 0, now + timedelta(seconds=WAIT_SECONDS)
+                result = SignInCheck(SignIn.WAIT, wait_until=row.wait_until)
+            session.add(row)
+            session.commit()
+            return result
+
+    def viewer(self, worker_id: str) -> Viewer:
+        with self.session() as session:
+            worker = session.get(Worker, worker_id)
+            if worker is None:
+                raise DomainError(_("Unknown worker."))
+            return Viewer(worker.id, worker.unit_id, Register(worker.sector), Role(worker.role))
+
+    # -- registers and consent --------------------------------------------------------------
+
+    def visible_registers(self, client_id: str, viewer: Viewer, now: datetime) -> dict[Register, str]:
+        """The registers of a client the viewer may see now, each with the purpose it is
+        seen on: their own (the client relationship) and any the client consented to."""
+        with self.session() as session:
+            return self._visible(session, client_id, viewer, now)
+
+    def _visible(self, session: Session, client_id: str, viewer: Viewer, now: datetime) -> dict[Register, str]:
+        visible = {viewer.register: Purpose.CONTACT.value}
+        for register, consent_id in in_force_consents(session, client_id, viewer.register, now).items():
+            visible.setdefault(Register(register), f"{Purpose.CONSENT.value}:{consent_id}")
+        return visible
+
+    def consents(self, client_id: str) -> list[Consent]:
+        with self.session() as session:
+            query = select(Consent).where(Consent.client_id == client_id).order_by(col(Consent.recorded_at).desc())
+            return list(session.exec(query))
+
+    def record_consent(
+        self,
+        viewer: Viewer,
+        client_id: str,
+        from_register: Register,
+        granted: bool,
+        valid_until: date | None,
+        now: datetime,
+        note: str = "",
+    ) -> Consent:
+        """The client's consent (or its denial) to show `from_register`'s data to the
+        viewer's register; logged, and sent to the central API like any change."""
+        viewer.require(Permission.CONTACTS)
+        if from_register == viewer.register:
+            raise DomainError(_("A consent is between the two registers."))
+        if granted and valid_until is not None and valid_until < local(now).date():
+            raise DomainError(_("The consent would end before today."))
+        row = Consent(
+            id=new_id(), client_id=client_id, from_register=from_register.value,
+            to_register=viewer.register.value, decision="granted" if granted else "denied",
+            valid_until=valid_until, recorded_by=viewer.worker_id, unit_id=viewer.unit_id,
+            recorded_at=now, note=note.strip(),
+        )
+        with self.session() as session:
+            if session.get(Client, client_id) is None:
+                raise DomainError(_("No such client: {id}").format(id=client_id))
+            session.add(row)
+            session.flush()
+            enqueue(session, RecordType.CONSENT, row.id, dump(row), now)
+            write_access(session, viewer, [client_id], AccessAction.CREATE, "consent", Purpose.CONTACT.value, now)
+            session.commit()
+        return row
+
+    def client_history(
+        self, client_id: str, viewer: Viewer, now: datetime, basis: str | None = None, limit: int = 200
+    ) -> ClientHistory:
+        """A client's signed contacts in the registers the viewer may see (with a stated
+        legal basis, the other register too). Writes the view to the access log."""
+        with self.session() as session:
+            shown = self._visible(session, client_id, viewer, now)
+            if basis and basis.strip():
+                shown.setdefault(viewer.other_register, f"{Purpose.LEGAL_BASIS.value}:{basis.strip()}")
+            corrected = select(Contact.supersedes_id).where(Contact.supersedes_id != None)  # noqa: E711
+            query = (
+                select(Contact, Assessment, Outcome, Worker)
+                .join(Assessment, Assessment.contact_id == Contact.id, isouter=True)
+                .join(Outcome, Outcome.contact_id == Contact.id, isouter=True)
+                .join(Worker, Worker.id == Contact.worker_id)
+                .where(Contact.client_id == client_id)
+                .where(Contact.status == ContactStatus.SIGNED.value)
+                .where(col(Contact.id).not_in(corrected.where(Contact.status == ContactStatus.SIGNED.value)))
+                .where(col(Contact.sector).in_([r.value for r in shown]))
+                .order_by(col(Contact.started_at).desc())
+                .limit(limit)
+            )
+            rows = [
+                HistoryRow(
+                    contact_id=contact.id,
+                    started_at=contact.started_at,
+                    register=Register(contact.sector),
+                    service_area=ServiceArea(contact.service_area) if contact.service_area else None,
+                    reason=contact.reason,
+                    urgency=Urgency(assessment.urgency) if assessment and assessment.urgency else None,
+                    outcome=OutcomeKind(outcome.kind) if outcome else None,
+                    worker_name=worker.name,
+                )
+                for contact, assessment, outcome, worker in session.exec(query)
+            ]
+            for register, purpose in shown.items():
+                write_access(session, viewer, [client_id], AccessAction.VIEW, "contacts", purpose, now, register)
+            not_shown = [r for r in Register if r not in shown]
+            session.commit()
+        return ClientHistory(rows, shown, not_shown)
+
+    # -- the access log ---------------------------------------------------------------------
+
+    def log_access(
+        self,
+        viewer: Viewer,
+        client_ids: Iterable[str | None],
+        action: AccessAction,
+        item: str,
+        purpose: str,
+        now: datetime,
+        register: Register | str | None = None,
+        recipient: str = "",
+    ) -> None:
+        ids = list(client_ids)
+        if not ids:
+            return
+        for attempt in range(3):
+            try:
+                with self.session() as session:
+                    write_access(session, viewer, ids, action, item, purpose, now, register, recipient)
+                    session.commit()
+                return
+            except IntegrityError:  # another writer took the number: take the next one
+                if attempt == 2:
+                    raise
+
+    def access_log_for(self, client_id: str, viewer: Viewer, now: datetime) -> list[AccessRow]:
+        """Who has used the client's data, newest first (the client's right to know, Client
+        Data Act § 11). Only a role with the permission may ask; asking is logged too."""
+        viewer.require(Permission.ACCESS_LOG)
+        self.log_access(viewer, [client_id], AccessAction.VIEW, "access log", Purpose.RIGHT_TO_KNOW.value, now)
+        with self.session() as session:
+            query = (
+                select(AccessLog, Worker)
+                .join(Worker, Worker.id == AccessLog.worker_id, isouter=True)
+                .where(AccessLog.client_id == client_id)
+                .order_by(col(AccessLog.seq).desc())
+            )
+            return [AccessRow(_entry(row), worker.name if worker else row.worker_id) for row, worker in session.exec(query)]
+
+    def access_entries(self, after: int = 0, limit: int | None = None) -> list[Entry]:
+        with self.session() as session:
+            query = select(AccessLog).where(AccessLog.seq > after).order_by(AccessLog.seq)
+            if limit:
+                query = query.limit(limit)
+            return [_entry(row) for row in session.exec(query)]
+
+    def verify_access_log(self) -> ChainCheck:
+        return verify_chain(self.access_entries())
