@@ -11,12 +11,23 @@ from textual.app import App
 from textual.binding import Binding
 
 from .context import Context
+from .domain.access_log import Purpose
 from .i18n import N_, _
 from .screens.login import LoginScreen
 from .widgets.sync_badge import SyncBadge
 
 
 LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
+
+
+def idle_lock_seconds(configured: str | None) -> float:
+    """Seconds without a key before the screen locks: OHJAUS_IDLE_LOCK, else the device
+    setting `idle_lock`, else 5 minutes; "0" turns it off."""
+    value = os.environ.get("OHJAUS_IDLE_LOCK") or configured or "300"
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 300.0
 
 
 def sync_interval() -> float:
@@ -42,6 +53,7 @@ class OhjausApp(App):
         Binding("f5", "sync_now", N_("Sync")),
         Binding("f6", "sync_view", N_("Sync view")),
         Binding("f9", "switch_language", N_("Language")),
+        Binding("ctrl+l", "lock", N_("Lock"), priority=True),
     ]
 
     def __init__(self, ctx: Context) -> None:
@@ -49,21 +61,70 @@ class OhjausApp(App):
         self.ctx = ctx
         self.sync_state = SyncState()
         self._sync_timer = None
+        self._idle_timer = None
+        self.last_input = ctx.clock()
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
 
-    def sign_in(self, worker_id: str) -> None:
+    def sign_in(self, worker_id: str, passphrase: str) -> str | None:
+        """Check the passphrase offline and open the home screen; returns what went wrong."""
+        from .screens.audit import ViewTrail
         from .screens.home import HomeScreen
+        from .screens.lock import sign_in_problem
 
-        worker = self.ctx.store.worker(worker_id)
+        ctx = self.ctx
+        worker = ctx.store.worker(worker_id)
         if worker is None:
-            self.notify(_("Unknown worker."), severity="error")
-            return
-        self.ctx.worker = worker
-        self.ctx.unit = self.ctx.store.unit(worker.unit_id)
+            return _("Unknown worker.")
+        problem = sign_in_problem(ctx.store.check_passphrase(worker.id, passphrase, ctx.now()), ctx.data_dir)
+        if problem:
+            return problem
+        ctx.worker = worker
+        ctx.unit = ctx.store.unit(worker.unit_id)
+        ctx.viewer = ctx.store.viewer(worker.id)
+        ctx.worklist_trail = ViewTrail(ctx, "work list", Purpose.WORKLIST)
         self.switch_screen(HomeScreen())
         self.start_sync()
+        self.note_input()
+        if self._idle_timer is None:
+            self._idle_timer = self.set_interval(5, self.lock_when_idle)
+        return None
+
+    # -- the lock: after the idle time and on Ctrl+L; the screen beneath keeps its state ----
+
+    async def on_event(self, event) -> None:
+        from textual import events
+
+        if isinstance(event, (events.Key, events.MouseDown)) and not event.is_forwarded:
+            self.note_input()
+        await super().on_event(event)
+
+    def note_input(self) -> None:
+        self.last_input = self.ctx.clock()
+
+    def lock_when_idle(self) -> None:
+        limit = idle_lock_seconds(self.ctx.store.setting("idle_lock"))
+        idle = (self.ctx.clock() - self.last_input).total_seconds()
+        if limit and idle >= limit:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        from .screens.lock import LockScreen
+
+        if self.ctx.worker is None or self.ctx.locked:
+            return
+        self.ctx.locked = True
+        self.push_screen(LockScreen())
+
+    def unlock(self) -> None:
+        self.ctx.locked = False
+        self.note_input()
+        self.pop_screen()
+
+    def action_command_palette(self) -> None:
+        if not self.ctx.locked:
+            super().action_command_palette()
 
     # -- sync: a background worker on a timer and on F5; typing never waits for it ---------
 
@@ -135,7 +196,7 @@ class OhjausApp(App):
     def action_sync_view(self) -> None:
         from .screens.sync_view import SyncViewScreen
 
-        if self.ctx.worker is None or isinstance(self.screen, SyncViewScreen):
+        if self.ctx.worker is None or self.ctx.locked or isinstance(self.screen, SyncViewScreen):
             return
         self.push_screen(SyncViewScreen())
 
@@ -157,6 +218,10 @@ class OhjausApp(App):
         self._close_messages_no_wait()
 
     def sign_out(self) -> None:
-        self.ctx.worker = None
-        self.ctx.unit = None
+        ctx = self.ctx
+        ctx.worker = ctx.unit = ctx.viewer = ctx.worklist_trail = None
+        ctx.locked = False
+        # Back to the first screen, whatever was open (a contact's saved steps are kept).
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
         self.switch_screen(LoginScreen())

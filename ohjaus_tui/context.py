@@ -17,6 +17,7 @@ from .domain.deadlines import RegionRules, load_region_rules
 from .domain.protocols import Protocol, load_protocols
 
 if TYPE_CHECKING:
+    from .domain.viewer import Viewer
     from .store.models import Unit, Worker
     from .store.store import Store
 
@@ -71,6 +72,9 @@ class Context:
         self.demo = demo
         self.worker: "Worker | None" = None
         self.unit: "Unit | None" = None
+        self.viewer: "Viewer | None" = None  # the signed-in worker's register and role
+        self.locked = False
+        self.worklist_trail = None  # screens.audit.ViewTrail of the home lists, per sign-in
         self._store = store
         self._opening: Future | None = None
 

@@ -31,6 +31,7 @@ from .domain.codes import (
     ServiceArea,
     WorryLevel,
 )
+from .domain.credentials import DEMO_PASSPHRASE, make_verifier
 from .domain.contact import ContactDraft, first_incomplete_step, seeded_ids
 from .domain.datafile import load_toml
 from .domain.demo_region import DemoRegion, Names, load_demo_region, load_names
@@ -88,6 +89,9 @@ def make_demo(
             )
         rng = random.Random(seed)
         store.add_all(*reference_rows(region, today))
+        # Demo workers sign in with the demo passphrase; each has a verifier of its own.
+        now = datetime.now(HELSINKI)
+        store.set_verifiers({worker.id: make_verifier(DEMO_PASSPHRASE) for worker in store.workers()}, now)
         # Records made with one seed, unit, registers, size and day have the same ids on every
         # demo device; change any of them and the ids differ (no two contacts share an id).
         key = f"{seed}:{unit_code}:{'+'.join(registers)}:{clients}:{contacts}:{today.isoformat()}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.directory import sign_in_workers
 from ohjaus_tui.store.models import Client
@@ -16,6 +17,7 @@ async def sign_in(pilot, username: str) -> None:
     for _ in range(names.index(username)):
         await pilot.press("down")
     await pilot.press("enter")
+    await pilot.press(*DEMO_PASSPHRASE, "enter")
     await pilot.pause()
     assert any(isinstance(screen, HomeScreen) for screen in pilot.app.screen_stack)
 

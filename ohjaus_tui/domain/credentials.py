@@ -17,6 +17,7 @@ from ..i18n import _
 from .errors import DomainError
 
 MIN_LENGTH = 8
+DEMO_PASSPHRASE = "demo1234"  # every demo worker's; shown on the demo's sign-in screen
 # scrypt N=2^15, r=8, p=1: about 32 MiB and a tenth of a second on the field laptops, so
 # a sign-in is still instant while guessing costs the same for every try.
 DEFAULT_COST = {"n": 2**15, "r": 8, "p": 1}

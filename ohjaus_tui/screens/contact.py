@@ -156,7 +156,7 @@ class ContactScreen(Screen):
         previous = self.draft.step
         self.draft.step = step
         try:
-            self.ctx.store.save_draft(self.draft, self.ctx.now())
+            self.ctx.store.save_draft(self.draft, self.ctx.now(), self.ctx.viewer)
         except DomainError as error:
             self.draft.step = previous
             self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
@@ -170,7 +170,7 @@ class ContactScreen(Screen):
             self.action_next()
             return
         try:
-            self.ctx.store.sign(self.draft, self.ctx.now())
+            self.ctx.store.sign(self.draft, self.ctx.now(), self.ctx.viewer)
         except DomainError as error:
             self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
             self.app.bell()

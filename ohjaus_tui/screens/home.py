@@ -129,10 +129,14 @@ class HomeScreen(Screen):
         self.query_one("#recent-label").display = bool(recent)
         table = self.query_one("#follow-ups", DataTable)
         table.clear()
-        for row in ctx.store.follow_ups_due(worker.id, ctx.now().date()):
+        due = ctx.store.follow_ups_due(worker.id, ctx.now().date())
+        for row in due:
             table.add_row(
                 format_day(row.due), row.kind.label, Text(row.client_name), Text(row.note)
             )
+        # The names and notes on these lists are views of the clients' data, logged once
+        # a sign-in for each client (the trail is the sign-in's).
+        ctx.worklist_trail.shown([item.client_id for item in (*drafts, *recent, *due)])
 
     def action_new_contact(self) -> None:
         ctx = self.ctx
@@ -140,7 +144,7 @@ class HomeScreen(Screen):
         self.app.push_screen(ContactScreen(draft))
 
     def resume(self, contact_id: str) -> None:
-        draft = self.ctx.store.load_draft(contact_id)
+        draft = self.ctx.store.load_draft(contact_id, self.ctx.viewer, self.ctx.now())
         self.app.push_screen(ContactScreen(draft, saved=True))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -153,7 +157,7 @@ class HomeScreen(Screen):
 
         def start(yes: bool | None) -> None:
             if yes:
-                draft = self.ctx.store.start_correction(contact_id, self.ctx.now())
+                draft = self.ctx.store.start_correction(contact_id, self.ctx.now(), self.ctx.viewer)
                 self.app.push_screen(ContactScreen(draft, saved=True))
 
         self.app.push_screen(

@@ -1,4 +1,4 @@
-"""Worker sign-in. Demo workers in demo mode; personal credentials come with issue 5."""
+"""Worker sign-in: choose your name, type your passphrase. Checked offline, on this device."""
 
 from __future__ import annotations
 
@@ -7,33 +7,43 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain.codes import Register, Role
+from ..domain.credentials import DEMO_PASSPHRASE
 from ..i18n import N_, _
 from ..store.directory import sign_in_workers
 from ..widgets.footer import Footer
 
-
 STORE_OPEN_DELAY = 0.3  # seconds
 
 
+def passphrase_field() -> Input:
+    return Input(password=True, placeholder=_("Passphrase"), id="passphrase")
+
+
 class LoginScreen(Screen):
-    BINDINGS = [Binding("ctrl+q", "app.quit", N_("Quit"))]
+    BINDINGS = [
+        Binding("ctrl+q", "app.quit", N_("Quit")),
+        Binding("escape", "choose_again", N_("Another name"), show=False),
+    ]
 
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
     LoginScreen > Vertical { width: 72; max-width: 100%; height: auto; border: round $accent; padding: 0 1; }
-    LoginScreen OptionList { height: auto; max-height: 14; }
+    LoginScreen OptionList { height: auto; max-height: 12; }
     LoginScreen #login-hint { color: $text-muted; }
+    LoginScreen #passphrase { display: none; }
+    LoginScreen.asking #passphrase { display: block; }
+    LoginScreen #login-message { color: $error; height: auto; }
     """
 
     def compose(self) -> ComposeResult:
         ctx = self.app.ctx  # type: ignore[attr-defined]
         with Vertical():
             yield Label(Text("ohjaus", style="bold"))
-            yield Static(_("Sign in: choose your name and press Enter."), id="login-hint")
+            yield Static(_("Sign in: choose your name, press Enter, type your passphrase."), id="login-hint")
             options = []
             for worker in sign_in_workers(ctx.data_dir):
                 line = Text(worker.name, style="bold")
@@ -41,6 +51,8 @@ class LoginScreen(Screen):
                 line.append(f"  {worker.unit_code}", style="dim")
                 options.append(Option(line, id=worker.id))
             yield OptionList(*options, id="workers")
+            yield passphrase_field()
+            yield Static(id="login-message")
             if not options:
                 yield Static(
                     Text(
@@ -50,7 +62,14 @@ class LoginScreen(Screen):
                     )
                 )
             elif ctx.demo:
-                yield Static(Text(_("Demo data: every person here is fictional."), style="dim"))
+                yield Static(
+                    Text(
+                        _("Demo data: every person here is fictional. Every demo worker's passphrase is {p}.").format(
+                            p=DEMO_PASSPHRASE
+                        ),
+                        style="dim",
+                    )
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -61,4 +80,21 @@ class LoginScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.app.sign_in(event.option.id)  # type: ignore[attr-defined]
+        self._worker_id = event.option.id
+        self.add_class("asking")
+        field = self.query_one("#passphrase", Input)
+        field.value = ""
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        passphrase, event.input.value = event.input.value, ""
+        message = self.app.sign_in(self._worker_id, passphrase)  # type: ignore[attr-defined]
+        if message:
+            self.query_one("#login-message", Static).update(Text(message))
+            self.app.bell()
+
+    def action_choose_again(self) -> None:
+        self.remove_class("asking")
+        self.query_one("#login-message", Static).update("")
+        self.query_one("#workers", OptionList).focus()

@@ -16,6 +16,7 @@ from ..domain.phone import looks_like_phone
 from ..i18n import N_, _
 from ..store.store import DuplicateClient
 from ..widgets.footer import Footer
+from .audit import ViewTrail
 from .confirm import ConfirmScreen
 
 ANONYMOUS = "anonymous"
@@ -128,6 +129,7 @@ class NewClientScreen(ModalScreen):
         if not existing:
             return
         client = existing[0]
+        ViewTrail(self.app.ctx, "client").shown([client.id])  # type: ignore[attr-defined]
         question = _("{name} ({code}) is already a client. Use that client?").format(
             name=f"{client.last_name} {client.first_name}", code=code
         )
@@ -152,6 +154,7 @@ class NewClientScreen(ModalScreen):
                 created_by=app.ctx.worker.id if app.ctx.worker else None,  # type: ignore[attr-defined]
                 now=app.ctx.now(),  # type: ignore[attr-defined]
                 allow_temporary=self.query_one("#temporary", Checkbox).value,
+                viewer=app.ctx.viewer,  # type: ignore[attr-defined]
             )
         except DuplicateClient as error:
             self._offer_existing(error.code)

@@ -89,6 +89,7 @@ class DraftSummary:
     started_at: datetime
     step: Step
     client_name: str
+    client_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class FollowUpRow:
     status: FollowUpStatus
     client_name: str
     note: str
+    client_id: str | None = None
 
 
 class Store(Protection, SyncSide):
@@ -698,6 +700,7 @@ class Store(Protection, SyncSide):
                     started_at=contact.started_at,
                     step=Step(contact.step),
                     client_name=_client_name(client, contact.anonymous),
+                    client_id=contact.client_id,
                 )
                 for contact, client in session.exec(query)
             ]
@@ -720,12 +723,12 @@ class Store(Protection, SyncSide):
                 session.exec(text(statement).bindparams(id=contact_id))
             session.commit()
 
-    def start_correction(self, contact_id: str, now: datetime) -> ContactDraft:
+    def start_correction(self, contact_id: str, now: datetime, viewer: Viewer | None = None) -> ContactDraft:
         """A correction of a signed contact: a new draft version that keeps the old one."""
         if self.contact_status(contact_id) != ContactStatus.SIGNED:
             raise NotADraft(_("Only a signed contact can be corrected."))
-        correction = self.load_draft(contact_id).as_correction()
-        self.save_draft(correction, now)
+        correction = self.load_draft(contact_id, viewer, now).as_correction()
+        self.save_draft(correction, now, viewer)
         return correction
 
     def recent_signed(self, worker_id: str, limit: int = 8) -> list[DraftSummary]:
@@ -747,6 +750,7 @@ class Store(Protection, SyncSide):
                     started_at=contact.signed_at or contact.started_at,
                     step=Step(contact.step),
                     client_name=_client_name(client, contact.anonymous),
+                    client_id=contact.client_id,
                 )
                 for contact, client in session.exec(query)
             ]
@@ -814,6 +818,7 @@ class Store(Protection, SyncSide):
                     status=FollowUpStatus(row.status),
                     client_name=_client_name(client, client is None),
                     note=row.note,
+                    client_id=row.client_id,
                 )
                 for row, client in session.exec(query)
             ]

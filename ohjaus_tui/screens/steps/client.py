@@ -11,8 +11,9 @@ from textual.widgets.option_list import Option
 from ...domain.codes import Language
 from ...domain.contact import ContactDraft, Step
 from ...domain.phone import format_phone
-from ...i18n import _
+from ...i18n import N_, _
 from ...store.models import Client
+from ..audit import ViewTrail
 from ..new_client import NewClientScreen
 from .base import StepPanel
 
@@ -44,6 +45,7 @@ class ClientStep(StepPanel):
     BINDINGS = [
         Binding("down", "move(1)", _("Next result"), show=False),
         Binding("up", "move(-1)", _("Previous result"), show=False),
+        Binding("f2", "client_view", N_("Client's data")),
     ]
 
     def compose(self) -> ComposeResult:
@@ -53,6 +55,10 @@ class ClientStep(StepPanel):
         yield Static(id="client-chosen")
 
     def on_mount(self) -> None:
+        # Every client the search shows is a view of their data: logged once per contact,
+        # in one write for what stayed on the screen while the worker typed.
+        self._trail = ViewTrail(self.ctx, "search result")
+        self._trail_timer = None
         self._searched = ""
         self._kept_form: dict[str, str] = {}
         self._show_results([])
@@ -76,6 +82,11 @@ class ClientStep(StepPanel):
         results.clear_options()
         for client in clients:
             results.add_option(Option(client_line(client), id=f"client:{client.id}"))
+        if clients:
+            self._trail.shown([client.id for client in clients], now=False)
+            if self._trail_timer is not None:
+                self._trail_timer.stop()
+            self._trail_timer = self.set_timer(0.5, self._trail.flush)
         results.add_option(Option(Text("+ " + _("New client")), id=NEW))
         results.add_option(Option(Text("? " + _("Unidentified client (advice without identifying)")), id=ANONYMOUS))
         results.highlighted = 0
@@ -102,6 +113,7 @@ class ClientStep(StepPanel):
 
     def _choose(self, option_id: str | None) -> None:
         draft = self._draft
+        self._trail.flush()
         if option_id == NEW:
             query = self.query_one("#client-query", Input).value
             self._form = NewClientScreen(query, kept=self._kept_form)
@@ -115,6 +127,7 @@ class ClientStep(StepPanel):
                 return
             draft.client_id, draft.anonymous = client.id, False
             draft.language = Language(client.language)
+            ViewTrail(self.ctx, "client").shown([client.id])
         self._show_chosen(draft)
         self.next()
 
@@ -128,6 +141,18 @@ class ClientStep(StepPanel):
             return
         assert isinstance(result, Client)
         self._choose(f"client:{result.id}")
+
+    def action_client_view(self) -> None:
+        """F2: the highlighted client's contacts, consents and access log."""
+        from ..client_view import ClientScreen
+
+        results = self.query_one("#client-results", OptionList)
+        option = results.get_option_at_index(results.highlighted or 0) if results.option_count else None
+        if option is not None and option.id and option.id.startswith("client:"):
+            self._trail.flush()
+            self.app.push_screen(ClientScreen(option.id.removeprefix("client:")))
+        elif self._draft.client_id:
+            self.app.push_screen(ClientScreen(self._draft.client_id))
 
     def action_move(self, step: int) -> None:
         results = self.query_one("#client-results", OptionList)

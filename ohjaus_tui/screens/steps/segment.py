@@ -92,10 +92,13 @@ class SegmentStep(StepPanel):
         detected: list[DetectedTrigger] = []
         if draft.client_id:
             since = draft.started_at - timedelta(days=rules.window_days)
-            store = self.ctx.store
+            store, viewer = self.ctx.store, self.ctx.viewer
+            # Only the history the worker may see counts: the other register's contacts
+            # are not counted without the client's consent.
+            registers = store.visible_registers(draft.client_id, viewer, self.ctx.now()) if viewer else None
             detected = detected_triggers(
-                store.contacts_since(draft.client_id, since),
-                store.missed_appointments_since(draft.client_id, since),
+                store.contacts_since(draft.client_id, since, registers),
+                store.missed_appointments_since(draft.client_id, since, registers),
                 rules,
             )
         self._detected = detected

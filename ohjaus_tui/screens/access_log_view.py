@@ -1,0 +1,84 @@
+"""A client's access log: who has used their data, when, what and on what basis (the
+client's right to know, Client Data Act 703/2023 § 11). The line above the table says
+whether this device's log is whole (its hash chain)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from ..domain.access_log import AccessAction, purpose_label
+from ..domain.clock import local
+from ..domain.codes import Register
+from ..i18n import N_, _, format_moment
+from ..widgets.footer import Footer
+
+ITEMS = {
+    "client": N_("client details"),
+    "search result": N_("search result"),
+    "work list": N_("work list"),
+    "contact": N_("contact"),
+    "contacts": N_("contacts"),
+    "consent": N_("consent"),
+    "follow-up": N_("follow-up"),
+    "access log": N_("access log"),
+    "export": N_("export"),
+}
+
+
+class AccessLogScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back"))]
+
+    DEFAULT_CSS = """
+    AccessLogScreen #log-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
+    AccessLogScreen #log-chain { height: auto; padding: 0 1; }
+    AccessLogScreen DataTable { height: 1fr; margin: 0 1; }
+    """
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__()
+        self.client_id = client_id
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="log-title")
+        yield Static(id="log-chain")
+        yield DataTable(id="log", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        client = ctx.store.client(self.client_id)
+        name = f"{client.last_name} {client.first_name}" if client else self.client_id
+        self.query_one("#log-title", Static).update(Text(_("Access log: {name}").format(name=name)))
+        rows = ctx.store.access_log_for(self.client_id, ctx.viewer, ctx.now())
+        check = ctx.store.verify_access_log()
+        if check.intact:
+            chain = Text(_("This device's log is whole: {n} entries, each linked to the one before.").format(n=check.entries), style="green")
+        else:
+            seq, what = check.problems[0]
+            chain = Text(
+                _("This device's log has been tampered with: entry {seq}: {what} ({n} problems).").format(
+                    seq=seq, what=what, n=len(check.problems)
+                ),
+                style="bold red",
+            )
+        self.query_one("#log-chain", Static).update(chain)
+        table = self.query_one("#log", DataTable)
+        table.add_columns(_("Time"), _("Worker"), _("What"), _("Data"), _("Register"), _("Basis"))
+        for row in rows:
+            entry = row.entry
+            table.add_row(
+                format_moment(local(entry.at)),
+                Text(row.worker_name),
+                AccessAction(entry.action).label,
+                _(ITEMS[entry.item]) if entry.item in ITEMS else Text(entry.item),
+                Register(entry.sector).label if entry.sector else "-",
+                Text(purpose_label(entry.purpose)),
+            )
+        table.focus()
+
+    def after_relabel(self) -> None:
+        self.on_mount()

@@ -1,0 +1,149 @@
+"""One client: details, consents, and the signed contacts of the registers the worker may
+see. The other register stays hidden unless the client has consented or the worker states
+a legal basis; a team lead can show the client's access log from here (L)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from ..domain.access_log import purpose_label
+from ..domain.clock import local
+from ..domain.codes import Register
+from ..domain.errors import DomainError
+from ..domain.viewer import Permission
+from ..i18n import N_, _, format_date, format_moment
+from ..widgets.footer import Footer
+from ..widgets.sync_badge import SyncBadge
+from .audit import ViewTrail
+from .consent import BasisScreen, ConsentScreen
+
+
+class ClientScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("s", "consent", N_("Consent")),
+        Binding("b", "basis", N_("Legal basis")),
+        Binding("l", "access_log", N_("Access log")),
+    ]
+
+    DEFAULT_CSS = """
+    ClientScreen #client-title { height: 1; padding: 0 1; background: $primary-background; }
+    ClientScreen #client-registers, ClientScreen #client-consents { height: auto; padding: 0 1; }
+    ClientScreen #client-contacts { height: 1fr; margin: 0 1; }
+    ClientScreen #client-message { height: auto; padding: 0 1; color: $warning; }
+    """
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__()
+        self.client_id = client_id
+        self.basis: str | None = None
+
+    @property
+    def ctx(self):
+        return self.app.ctx  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="client-title")
+        yield Static(id="client-registers")
+        yield Static(id="client-consents")
+        yield DataTable(id="client-contacts", cursor_type="row")
+        yield Static(id="client-message")
+        yield SyncBadge()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from .steps.client import client_line
+
+        client = self.ctx.store.client(self.client_id)
+        ViewTrail(self.ctx, "client").shown([self.client_id])
+        self.query_one("#client-title", Static).update(client_line(client) if client else Text(self.client_id))
+        table = self.query_one("#client-contacts", DataTable)
+        table.add_columns(_("Time"), _("Register"), _("Service area"), _("Reason"), _("Urgency"), _("Outcome"), _("Worker"))
+        self.refresh_history()
+        table.focus()
+
+    def after_relabel(self) -> None:
+        self.on_mount()
+
+    def refresh_history(self) -> None:
+        ctx = self.ctx
+        history = ctx.store.client_history(self.client_id, ctx.viewer, ctx.now(), basis=self.basis)
+        lines = Text()
+        for register, purpose in history.shown.items():
+            lines.append(f"{register.label}: ", style="bold")
+            lines.append(_("shown ({purpose})").format(purpose=purpose_label(purpose)) + "\n")
+        for register in history.not_shown:
+            lines.append(f"{register.label}: ", style="bold")
+            lines.append(
+                _("not shown without the client's consent or a legal basis (S records consent, B states a basis)"),
+                style="yellow",
+            )
+        self.query_one("#client-registers", Static).update(lines)
+        consents = Text()
+        for consent in ctx.store.consents(self.client_id):
+            source, target = Register(consent.from_register).label, Register(consent.to_register).label
+            if consent.decision == "granted":
+                consents.append(_("Consent: {source} -> {target} until {until}").format(
+                    source=source, target=target,
+                    until=format_date(consent.valid_until) if consent.valid_until else "-",
+                ))
+            else:
+                consents.append(_("Consent refused: {source} -> {target}").format(source=source, target=target))
+            consents.append("  " + _("recorded {time}").format(time=format_moment(local(consent.recorded_at))) + "\n", style="dim")
+        self.query_one("#client-consents", Static).update(consents)
+        table = self.query_one("#client-contacts", DataTable)
+        table.clear()
+        for row in history.rows:
+            table.add_row(
+                format_moment(local(row.started_at)),
+                row.register.label,
+                row.service_area.label if row.service_area else "-",
+                Text(row.reason[:60]),
+                row.urgency.label if row.urgency else "-",
+                row.outcome.label if row.outcome else "-",
+                Text(row.worker_name),
+            )
+        if not history.rows:
+            self.query_one("#client-message", Static).update(_("No signed contacts to show."))
+
+    def _say(self, message: str) -> None:
+        self.query_one("#client-message", Static).update(Text(message))
+
+    def action_consent(self) -> None:
+        ctx = self.ctx
+        viewer = ctx.viewer
+
+        def record(result) -> None:
+            if result is None:
+                return
+            granted, until, note = result
+            try:
+                ctx.store.record_consent(viewer, self.client_id, viewer.other_register, granted, until, ctx.now(), note)
+            except DomainError as error:
+                self._say(str(error))
+                return
+            self._say(_("Consent recorded.") if granted else _("The refusal was recorded."))
+            self.refresh_history()
+
+        self.app.push_screen(ConsentScreen(viewer.other_register, viewer.register, ctx.now().date()), record)
+
+    def action_basis(self) -> None:
+        def shown(basis: str | None) -> None:
+            if basis:
+                self.basis = basis
+                self.refresh_history()
+
+        self.app.push_screen(BasisScreen(self.ctx.viewer.other_register), shown)
+
+    def action_access_log(self) -> None:
+        from .access_log_view import AccessLogScreen
+
+        if not self.ctx.viewer.may(Permission.ACCESS_LOG):
+            self._say(_("Only a team lead may show a client's access log."))
+            self.app.bell()
+            return
+        self.app.push_screen(AccessLogScreen(self.client_id))

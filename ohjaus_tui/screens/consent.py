@@ -1,0 +1,145 @@
+"""Modals for seeing the other register: the client's consent (or its denial), and a legal
+basis the worker states for one view. Both end up in the access log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..domain.codes import Register
+from ..i18n import N_, _, format_date
+from ..widgets.footer import Footer
+
+GRANTED, DENIED = "granted", "denied"
+
+_MODAL_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 72; max-width: 100%; height: auto; border: thick $accent; background: $surface; padding: 0 1;
+}}
+{name} OptionList {{ height: auto; }}
+{name} .error {{ color: $error; height: auto; }}
+"""
+
+
+def parse_day(value: str) -> date:
+    """A date as a Finnish worker writes it (25.11.2027) or as ISO (2027-11-25)."""
+    value = value.strip()
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+class ConsentScreen(ModalScreen):
+    """Dismisses with (granted, valid_until, note) or None."""
+
+    DEFAULT_CSS = _MODAL_CSS.format(name="ConsentScreen")
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "save", N_("Save")),
+    ]
+
+    def __init__(self, from_register: Register, to_register: Register, today: date) -> None:
+        super().__init__()
+        self.from_register, self.to_register, self.today = from_register, to_register, today
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(_("The client's consent"), style="bold"))
+            yield Static(
+                Text(_("May {source} records be shown to {target}? Ask the client; record what they said.").format(
+                    source=self.from_register.label, target=self.to_register.label
+                ))
+            )
+            yield OptionList(
+                Option(_("Yes: the client consents"), id=GRANTED),
+                Option(_("No: the client refuses"), id=DENIED),
+                id="decision",
+            )
+            yield Label(_("In force until (dd.mm.yyyy)"))
+            yield Input(format_date(self.today + timedelta(days=365)), id="valid-until")
+            yield Label(_("Note (optional)"))
+            yield Input(id="consent-note")
+            yield Static(classes="error", id="consent-error")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#decision", OptionList).highlighted = 0
+        self.query_one("#decision", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.query_one("#valid-until", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "valid-until":
+            self.query_one("#consent-note", Input).focus()
+        else:
+            self.action_save()
+
+    def action_save(self) -> None:
+        decision = self.query_one("#decision", OptionList)
+        granted = decision.get_option_at_index(decision.highlighted or 0).id == GRANTED
+        try:
+            until = parse_day(self.query_one("#valid-until", Input).value)
+        except ValueError:
+            self.query_one("#consent-error", Static).update(
+                Text(_("Write the date as dd.mm.yyyy, e.g. {example}.").format(example=format_date(self.today)))
+            )
+            return
+        if granted and until < self.today:
+            self.query_one("#consent-error", Static).update(Text(_("The consent would end before today.")))
+            return
+        self.dismiss((granted, until, self.query_one("#consent-note", Input).value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class BasisScreen(ModalScreen):
+    """The legal basis a worker states for seeing the other register once; dismisses it."""
+
+    DEFAULT_CSS = _MODAL_CSS.format(name="BasisScreen")
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, register: Register) -> None:
+        super().__init__()
+        self.register = register
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(_("Legal basis"), style="bold"))
+            yield Static(
+                Text(_("Why may you see the {register} records without the client's consent? "
+                       "Name the law and the reason; it is written to the access log with your name.").format(
+                    register=self.register.label
+                ))
+            )
+            yield Input(placeholder=_("e.g. Client Data Act 703/2023 § 17: danger to life"), id="basis")
+            yield Static(classes="error", id="basis-error")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#basis", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        basis = event.value.strip()
+        if len(basis) < 5:
+            self.query_one("#basis-error", Static).update(Text(_("State the basis in a few words.")))
+            return
+        self.dismiss(basis)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,71 @@
+"""The locked screen: after the idle time or Ctrl+L. It covers everything beneath it and
+shows no client data; the same worker's passphrase opens it, F10 signs out instead (every
+step saved before the lock is kept)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Label, Static
+
+from ..i18n import N_, _, format_time
+from ..store.protection import SignIn, SignInCheck
+from ..widgets.footer import Footer
+from .login import passphrase_field
+
+
+def sign_in_problem(check: SignInCheck, data_dir) -> str | None:
+    """What the worker reads when a passphrase was not taken; None when it was."""
+    if check.result == SignIn.OK:
+        return None
+    if check.result == SignIn.WRONG:
+        return _("Wrong passphrase. {n} tries left before sign-in waits.").format(n=check.tries_left)
+    if check.result == SignIn.WAIT:
+        return _("Too many wrong tries: sign-in waits until {time}.").format(
+            time=format_time(check.wait_until)
+        )
+    return _(
+        "No passphrase is set for you on this device. A team lead sets one with "
+        "`ohjaus worker passphrase --data-dir {path} USERNAME`."
+    ).format(path=data_dir)
+
+
+class LockScreen(Screen):
+    BINDINGS = [Binding("f10", "sign_out", N_("Sign out"))]
+
+    DEFAULT_CSS = """
+    LockScreen { align: center middle; background: $background; }
+    LockScreen > Vertical { width: 60; max-width: 100%; height: auto; border: round $warning; padding: 0 1; }
+    LockScreen #lock-message { color: $error; height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        worker = self.app.ctx.worker  # type: ignore[attr-defined]
+        with Vertical():
+            yield Label(Text(_("Locked"), style="bold"))
+            yield Static(Text(_("{name}: type your passphrase and press Enter.").format(name=worker.name)))
+            yield passphrase_field()
+            yield Static(id="lock-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#passphrase", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        passphrase, event.input.value = event.input.value, ""
+        app = self.app
+        ctx = app.ctx  # type: ignore[attr-defined]
+        check = ctx.store.check_passphrase(ctx.worker.id, passphrase, ctx.now())
+        problem = sign_in_problem(check, ctx.data_dir)
+        if problem:
+            self.query_one("#lock-message", Static).update(Text(problem))
+            app.bell()
+            return
+        app.unlock()  # type: ignore[attr-defined]
+
+    def action_sign_out(self) -> None:
+        self.app.sign_out()  # type: ignore[attr-defined]
