@@ -83,10 +83,28 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = device_commands.add_parser("revoke", help=_("revoke a device's credential"))
     revoke.add_argument("device_id")
 
-    export = commands.add_parser("export", help=_("write every record as JSON Lines or CSV"))
+    export = commands.add_parser(
+        "export", help=_("write the records of your register as JSON Lines or CSV (logged; team leads)")
+    )
     export.add_argument("--data-dir", type=Path, required=True, dest="export_dir")
+    export.add_argument("--worker", required=True, help=_("your user name; the passphrase is asked"))
+    export.add_argument("--out", type=Path, required=True, help=_("the file to write (a new file)"))
+    export.add_argument("--purpose", required=True, help=_("what the export is for (written to the access log)"))
+    export.add_argument("--recipient", default="", help=_("who receives it (written to the access log)"))
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    export.add_argument("--out", type=Path, help=_("output file (default: standard output)"))
+
+    worker = commands.add_parser("worker", help=_("workers on this device: set a passphrase"))
+    worker_commands = worker.add_subparsers(dest="worker_command", required=True)
+    passphrase = worker_commands.add_parser(
+        "passphrase", help=_("set a worker's sign-in passphrase on this device (asked twice, or one line on standard input)")
+    )
+    passphrase.add_argument("--data-dir", type=Path, required=True, dest="worker_dir")
+    passphrase.add_argument("username")
+
+    log = commands.add_parser("log", help=_("the access log of this device"))
+    log_commands = log.add_subparsers(dest="log_command", required=True)
+    verify = log_commands.add_parser("verify", help=_("check that no entry was removed or changed (exit 1 if so)"))
+    verify.add_argument("--data-dir", type=Path, required=True, dest="log_dir")
     return parser
 
 
@@ -109,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_connect(args)
         if args.command == "device":
             return _run_device(args)
+        if args.command == "worker":
+            return _run_worker(args)
+        if args.command == "log":
+            return _run_log(args)
         return _run_app(args)
     except DomainError as error:
         print(f"ohjaus: {error}", file=sys.stderr)
@@ -161,15 +183,84 @@ def _run_check(args: argparse.Namespace) -> int:
     return 1 if under else 0
 
 
-def _run_export(args: argparse.Namespace) -> int:
-    from .export import export
+def _read_passphrase(prompt: str, confirm: bool = False) -> str:
+    """From the terminal without echo; one line from standard input for scripts."""
+    import getpass
 
-    if not args.export_dir.exists():
-        raise DomainError(_("No data directory at {path}").format(path=args.export_dir))
-    count = export(args.export_dir, args.format, args.out)
-    if args.out:
-        print(_("{n} records written to {path}").format(n=count, path=args.out), file=sys.stderr)
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass(_("Again: ")) != first:
+        raise DomainError(_("The two passphrases differ; nothing was changed."))
+    return first
+
+
+def _signed_in(store, username: str):
+    """A worker of this device who proves it with their passphrase (for the CLI)."""
+    from .domain.clock import now
+    from .screens.lock import sign_in_problem
+
+    from .store.directory import sign_in_workers
+
+    device_workers = {w.id for w in sign_in_workers(store.data_dir)}
+    worker = next((w for w in store.workers() if w.username == username and w.id in device_workers), None)
+    if worker is None:
+        raise DomainError(_("No worker {name} on this device.").format(name=username))
+    check = store.check_passphrase(worker.id, _read_passphrase(_("Passphrase: ")), now())
+    problem = sign_in_problem(check, store.data_dir)
+    if problem:
+        raise DomainError(problem)
+    return store.viewer(worker.id)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from .domain.clock import now
+    from .export import export
+    from .store.store import Store
+
+    store = Store(_existing_dir(args.export_dir))
+    try:
+        viewer = _signed_in(store, args.worker)
+        records, clients = export(store, viewer, args.format, args.out, args.purpose, args.recipient, now())
+    finally:
+        store.close()
+    print(_("{n} records of {clients} clients written to {path}; the export is in the access log.").format(
+        n=records, clients=clients, path=args.out
+    ), file=sys.stderr)
     return 0
+
+
+def _run_worker(args: argparse.Namespace) -> int:
+    from .domain.clock import now
+    from .store.store import Store
+
+    store = Store(_existing_dir(args.worker_dir))
+    try:
+        worker = next((w for w in store.workers() if w.username == args.username), None)
+        if worker is None:
+            raise DomainError(_("No worker {name} on this device.").format(name=args.username))
+        store.set_passphrase(worker.id, _read_passphrase(_("New passphrase: "), confirm=True), now())
+    finally:
+        store.close()
+    print(_("Passphrase set for {name}.").format(name=worker.name), file=sys.stderr)
+    return 0
+
+
+def _run_log(args: argparse.Namespace) -> int:
+    from .store.store import Store
+
+    store = Store(_existing_dir(args.log_dir))
+    try:
+        check = store.verify_access_log()
+    finally:
+        store.close()
+    if check.intact:
+        print(_("Access log whole: {n} entries, each linked to the one before.").format(n=check.entries))
+        return 0
+    for seq, what in check.problems:
+        print(_("entry {seq}: {what}").format(seq=seq, what=what))
+    print(_("ohjaus: the access log has been tampered with ({n} problems).").format(n=len(check.problems)), file=sys.stderr)
+    return 1
 
 
 def _existing_dir(path: Path) -> Path:

@@ -1,26 +1,24 @@
-"""`ohjaus export`: every local record, as JSON Lines (one object a line) or CSV."""
+"""`ohjaus export`: the local records of the worker's register, as JSON Lines or CSV.
+
+An export is a disclosure: it needs a worker whose role may export, their passphrase, a
+file they name, and the purpose and recipient; every client in it gets an access-log entry
+(action export) in the same run, before the file is written. The file is created new (an
+existing file is never overwritten) and readable by its owner only.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-import sys
-from contextlib import contextmanager
+import os
 from pathlib import Path
-from typing import IO, Iterator
 
+from .domain.access_log import AccessAction, Purpose
+from .domain.errors import DomainError
+from .domain.viewer import Permission, Viewer
+from .i18n import _
 from .store.models import RECORD_TYPES
 from .store.store import Store
-
-
-@contextmanager
-def _output(out: Path | None) -> Iterator[IO[str]]:
-    if out is None:
-        yield sys.stdout
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8", newline="") as handle:
-        yield handle
 
 
 def csv_columns() -> list[str]:
@@ -32,21 +30,36 @@ def csv_columns() -> list[str]:
     return ["type", "id", *columns]
 
 
-def export(data_dir: Path, fmt: str, out: Path | None) -> int:
-    store = Store(data_dir)
-    count = 0
+def _open_new(out: Path):
+    out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _output(out) as handle:
-            if fmt == "csv":
-                writer = csv.DictWriter(handle, fieldnames=csv_columns())
-                writer.writeheader()
-                for record in store.export_records():
-                    writer.writerow(record)
-                    count += 1
-            else:
-                for record in store.export_records():
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                    count += 1
-    finally:
-        store.close()
-    return count
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise DomainError(_("{path} exists already; name a new file.").format(path=out)) from None
+    return os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+
+
+def export(store: Store, viewer: Viewer, fmt: str, out: Path, purpose: str, recipient: str, now) -> tuple[int, int]:
+    """Write the export; returns (records, clients)."""
+    viewer.require(Permission.EXPORT)
+    if not purpose.strip():
+        raise DomainError(_("Say what the export is for (--purpose)."))
+    records = list(store.export_records(viewer))
+    clients = [r["id"] for r in records if r["type"] == "client"]
+    # Logged first: a file written without its log entries must never happen; entries
+    # for a file that then failed to be written say so by the recipient.
+    store.log_access(
+        viewer, clients, AccessAction.EXPORT, "export", f"{Purpose.EXPORT.value}:{purpose.strip()}",
+        now, viewer.register, recipient=f"{recipient.strip() or '-'} ({out})",
+    )
+    with _open_new(out) as handle:
+        if fmt == "csv":
+            writer = csv.DictWriter(handle, fieldnames=csv_columns())
+            writer.writeheader()
+            writer.writerows(records)
+        else:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return len(records), len(clients)

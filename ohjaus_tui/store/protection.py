@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import text
@@ -166,8 +166,10 @@ class Protection:
             row = session.get(Credential, worker_id)
             if row is None:
                 return SignInCheck(SignIn.NO_CREDENTIAL)
-            wait_until = row.wait_until.replace(tzinfo=now.tzinfo) if row.wait_until else None
-            if wait_until and wait_until > now.replace(tzinfo=now.tzinfo):
+            wait_until = row.wait_until
+            if wait_until is not None and wait_until.tzinfo is None:
+                wait_until = wait_until.replace(tzinfo=UTC)  # the store keeps times in UTC
+            if wait_until and wait_until > now:
                 return SignInCheck(SignIn.WAIT, wait_until=wait_until)
             verifier = Verifier(row.kdf, row.params, row.salt, row.digest)
             if matches(passphrase, verifier):

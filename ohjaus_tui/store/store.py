@@ -843,12 +843,46 @@ class Store(Protection, SyncSide):
 
     # -- export -----------------------------------------------------------------------------
 
-    def export_records(self) -> Iterator[dict]:
-        """Every record, as plain JSON-ready dicts with a "type" and an "id"."""
+    def export_records(self, viewer: Viewer | None = None) -> Iterator[dict]:
+        """Every record, as plain JSON-ready dicts with a "type" and an "id". With a viewer
+        (an export by a worker): the records of the viewer's register and the clients they
+        are about; a slot booked by the other register's contact shows as booked by nobody
+        in particular. Without one: everything (the tests' and the device's own use)."""
         with self.session() as session:
+            if viewer is None:
+                for type_name, model in RECORD_TYPES.items():
+                    for row in session.exec(select(model).order_by(model.id)):
+                        yield {"type": type_name, **row.model_dump(mode="json")}
+                return
+            sector = viewer.register.value
+            contacts = set(session.exec(select(Contact.id).where(Contact.sector == sector)))
+            clients = set(session.exec(select(Contact.client_id).where(Contact.sector == sector)))
+            clients |= set(
+                session.exec(select(MissedAppointment.client_id).where(MissedAppointment.sector == sector))
+            )
+            clients.discard(None)
+            keep = {
+                "contact": lambda row: row.id in contacts,
+                "assessment": lambda row: row.contact_id in contacts,
+                "segment": lambda row: row.contact_id in contacts,
+                "outcome": lambda row: row.contact_id in contacts,
+                "follow_up": lambda row: row.contact_id in contacts,
+                "missed_appointment": lambda row: row.sector == sector,
+                "client": lambda row: row.id in clients,
+                "consent": lambda row: row.client_id in clients,
+            }
             for type_name, model in RECORD_TYPES.items():
+                wanted = keep.get(type_name, lambda row: True)
                 for row in session.exec(select(model).order_by(model.id)):
-                    yield {"type": type_name, **row.model_dump(mode="json")}
+                    if not wanted(row):
+                        continue
+                    record = {"type": type_name, **row.model_dump(mode="json")}
+                    if type_name == "slot" and record["booked_contact_id"] not in (None, *contacts):
+                        record["booked_contact_id"], record["taken_elsewhere"] = None, True
+                    yield record
+
+    def exported_clients(self, viewer: Viewer) -> list[str]:
+        return [r["id"] for r in self.export_records(viewer) if r["type"] == "client"]
 
 
 def _corrected():

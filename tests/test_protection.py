@@ -1,0 +1,258 @@
+"""Client data protection in the store: passphrases, registers and consent, the access log,
+and the export as a logged disclosure."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from ohjaus_tui.domain.access_log import AccessAction
+from ohjaus_tui.domain.codes import Register
+from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE
+from ohjaus_tui.domain.errors import DomainError
+from ohjaus_tui.domain.viewer import NotPermitted, NotVisible
+from ohjaus_tui.export import export
+from ohjaus_tui.store.directory import DB_NAME
+from ohjaus_tui.store.models import Contact, Credential
+from ohjaus_tui.store.protection import SignIn
+
+from .conftest import FIXED_NOW
+
+
+def worker_id(store, username: str) -> str:
+    return next(w.id for w in store.workers() if w.username == username)
+
+
+def viewer(store, username: str):
+    return store.viewer(worker_id(store, username))
+
+
+def client_in_both_registers(store) -> str:
+    with store.session() as session:
+        rows = session.exec(
+            select(Contact.client_id, Contact.sector).where(Contact.status == "signed").where(Contact.client_id != None)  # noqa: E711
+        ).all()
+    sectors: dict[str, set] = {}
+    for client_id, sector in rows:
+        sectors.setdefault(client_id, set()).add(sector)
+    return next(c for c, s in sorted(sectors.items()) if s == {"health", "social"})
+
+
+# -- passphrases -------------------------------------------------------------------------------
+
+
+def test_the_passphrase_is_not_stored_and_a_wrong_one_is_counted(store):
+    nurse = worker_id(store, "hoitaja1")
+    with store.session() as session:
+        row = session.get(Credential, nurse)
+    assert DEMO_PASSPHRASE.encode() not in row.digest + row.salt + row.params.encode()
+    assert store.check_passphrase(nurse, DEMO_PASSPHRASE, FIXED_NOW).result == SignIn.OK
+    wrong = store.check_passphrase(nurse, "not-it-at-all", FIXED_NOW)
+    assert wrong.result == SignIn.WRONG and wrong.tries_left == 4
+
+
+def test_five_wrong_tries_make_sign_in_wait_even_for_the_right_passphrase(store):
+    nurse = worker_id(store, "hoitaja1")
+    results = [store.check_passphrase(nurse, f"wrong-{n}", FIXED_NOW).result for n in range(5)]
+    assert results == [SignIn.WRONG] * 4 + [SignIn.WAIT]
+    assert store.check_passphrase(nurse, DEMO_PASSPHRASE, FIXED_NOW + timedelta(seconds=30)).result == SignIn.WAIT
+    assert store.check_passphrase(nurse, DEMO_PASSPHRASE, FIXED_NOW + timedelta(seconds=61)).result == SignIn.OK
+
+
+def test_a_new_passphrase_replaces_the_old_and_a_short_one_is_refused(store):
+    nurse = worker_id(store, "hoitaja1")
+    with pytest.raises(DomainError, match="at least 8"):
+        store.set_passphrase(nurse, "short", FIXED_NOW)
+    store.set_passphrase(nurse, "kaksi kissaa katolla", FIXED_NOW)
+    assert store.check_passphrase(nurse, DEMO_PASSPHRASE, FIXED_NOW).result == SignIn.WRONG
+    assert store.check_passphrase(nurse, "kaksi kissaa katolla", FIXED_NOW).result == SignIn.OK
+
+
+# -- registers and consent ---------------------------------------------------------------------
+
+
+def test_a_health_worker_sees_only_health_contacts_without_consent(store):
+    client = client_in_both_registers(store)
+    history = store.client_history(client, viewer(store, "hoitaja1"), FIXED_NOW)
+    assert history.rows and {row.register for row in history.rows} == {Register.HEALTH}
+    assert history.not_shown == [Register.SOCIAL]
+    social = store.client_history(client, viewer(store, "ohjaaja1"), FIXED_NOW)
+    assert {row.register for row in social.rows} == {Register.SOCIAL}
+
+
+def test_consent_shows_the_other_register_until_it_ends_or_is_denied(store):
+    client = client_in_both_registers(store)
+    nurse = viewer(store, "hoitaja1")
+    store.record_consent(nurse, client, Register.SOCIAL, True, FIXED_NOW.date() + timedelta(days=10), FIXED_NOW)
+    shown = store.client_history(client, nurse, FIXED_NOW)
+    assert {row.register for row in shown.rows} == {Register.HEALTH, Register.SOCIAL}
+    assert shown.shown[Register.SOCIAL].startswith("consent:")
+    later = FIXED_NOW + timedelta(days=11)
+    assert {row.register for row in store.client_history(client, nurse, later).rows} == {Register.HEALTH}
+    # The consent is one way: the social worker still sees only social welfare.
+    assert {row.register for row in store.client_history(client, viewer(store, "ohjaaja1"), FIXED_NOW).rows} == {Register.SOCIAL}
+    store.record_consent(nurse, client, Register.SOCIAL, False, None, FIXED_NOW + timedelta(minutes=1))
+    after_denial = store.client_history(client, nurse, FIXED_NOW + timedelta(minutes=2))
+    assert {row.register for row in after_denial.rows} == {Register.HEALTH}
+
+
+def test_a_stated_legal_basis_shows_the_other_register_once_and_is_logged(store):
+    client = client_in_both_registers(store)
+    nurse = viewer(store, "hoitaja1")
+    history = store.client_history(client, nurse, FIXED_NOW, basis="Laki 703/2023 17 §: hengenvaara")
+    assert Register.SOCIAL in {row.register for row in history.rows}
+    assert Register.SOCIAL not in {row.register for row in store.client_history(client, nurse, FIXED_NOW).rows}
+    entries = [e for e in store.access_entries() if e.client_id == client and e.sector == "social"]
+    assert entries and entries[0].purpose == "legal_basis:Laki 703/2023 17 §: hengenvaara"
+    assert entries[0].worker_id == nurse.worker_id
+
+
+def test_opening_the_other_registers_contact_is_refused_and_logged(store):
+    client = client_in_both_registers(store)
+    with store.session() as session:
+        social_contact = session.exec(
+            select(Contact.id).where(Contact.client_id == client).where(Contact.sector == "social")
+        ).first()
+    nurse = viewer(store, "hoitaja1")
+    with pytest.raises(NotVisible):
+        store.load_draft(social_contact, nurse, FIXED_NOW)
+    refused = store.access_entries()[-1]
+    assert (refused.action, refused.client_id, refused.sector) == ("refused", client, "social")
+    assert store.load_draft(social_contact, viewer(store, "ohjaaja1"), FIXED_NOW).id == social_contact
+
+
+def test_history_triggers_count_only_the_registers_seen(store):
+    client = client_in_both_registers(store)
+    since = FIXED_NOW - timedelta(days=365)
+    every = store.contacts_since(client, since)
+    health = store.contacts_since(client, since, [Register.HEALTH])
+    social = store.contacts_since(client, since, [Register.SOCIAL])
+    assert health and social and health + social == every
+
+
+# -- the access log ----------------------------------------------------------------------------
+
+
+def test_the_access_log_refuses_update_and_delete_even_by_direct_sql(store):
+    nurse = viewer(store, "hoitaja1")
+    client = client_in_both_registers(store)
+    store.log_access(nurse, [client], AccessAction.VIEW, "client", "contact", FIXED_NOW)
+    connection = sqlite3.connect(store.data_dir / DB_NAME)
+    try:
+        for statement in ("UPDATE access_log SET worker_id = 'x'", "DELETE FROM access_log"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                connection.execute(statement)
+    finally:
+        connection.close()
+    assert store.verify_access_log().intact
+
+
+def _tamper(store, *statements: str) -> None:
+    """What someone with the database file could do: go around the triggers."""
+    connection = sqlite3.connect(store.data_dir / DB_NAME)
+    try:
+        with connection:
+            connection.execute("DROP TRIGGER access_log_no_update")
+            connection.execute("DROP TRIGGER access_log_no_delete")
+            for statement in statements:
+                connection.execute(statement)
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def logged(store):
+    nurse = viewer(store, "hoitaja1")
+    client = client_in_both_registers(store)
+    for minute in range(5):
+        store.log_access(nurse, [client], AccessAction.VIEW, "client", "contact", FIXED_NOW + timedelta(minutes=minute))
+    assert store.verify_access_log().intact
+    return store
+
+
+def test_the_chain_finds_a_changed_entry(logged):
+    _tamper(logged, "UPDATE access_log SET worker_id = 'someone-else' WHERE seq = 3")
+    check = logged.verify_access_log()
+    assert not check.intact and check.problems == [(3, "changed after it was written")]
+
+
+def test_the_chain_finds_a_removed_entry(logged):
+    _tamper(logged, "DELETE FROM access_log WHERE seq = 2")
+    check = logged.verify_access_log()
+    assert not check.intact and check.problems[0][0] == 3 and "missing" in check.problems[0][1]
+
+
+def test_the_chain_finds_an_entry_rewritten_with_a_new_hash(logged):
+    # Changed and its own hash made again: the next entry no longer links to it.
+    from ohjaus_tui.domain.access_log import entry_hash
+
+    entry = logged.access_entries()[1]
+    forged = type(entry)(**{**entry.__dict__, "worker_id": "someone-else", "hash": ""})
+    _tamper(logged, f"UPDATE access_log SET worker_id = 'someone-else', hash = '{entry_hash(forged)}' WHERE seq = 2")
+    problems = logged.verify_access_log().problems
+    assert problems == [(3, "not linked to the entry before it")]
+
+
+def test_only_a_team_lead_may_read_a_clients_access_log(store):
+    client = client_in_both_registers(store)
+    with pytest.raises(NotPermitted):
+        store.access_log_for(client, viewer(store, "hoitaja1"), FIXED_NOW)
+    store.client_history(client, viewer(store, "hoitaja1"), FIXED_NOW)
+    rows = store.access_log_for(client, viewer(store, "esihenkilo1"), FIXED_NOW)
+    names = [(row.worker_name, row.entry.action, row.entry.item) for row in rows]
+    assert names[0] == ("Kaisa Rantanen", "view", "access log")  # asking is logged too
+    assert ("Sari Mäkinen", "view", "contacts") in names
+
+
+def test_verify_on_the_command_line_exits_1_on_a_tampered_log(logged, capsys):
+    from ohjaus_tui.cli import main
+
+    assert main(["log", "verify", "--data-dir", str(logged.data_dir)]) == 0
+    _tamper(logged, "UPDATE access_log SET item = 'nothing' WHERE seq = 4")
+    assert main(["log", "verify", "--data-dir", str(logged.data_dir)]) == 1
+    assert "entry 4: changed after it was written" in capsys.readouterr().out
+
+
+# -- export: a logged disclosure ---------------------------------------------------------------
+
+
+def test_an_export_holds_one_register_and_logs_every_client_in_it(store, tmp_path):
+    lead = viewer(store, "esihenkilo1")
+    out = tmp_path / "out" / "health.jsonl"
+    records, clients = export(store, lead, "jsonl", out, "audit by the region", "Valvira", FIXED_NOW)
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert len(lines) == records
+    assert {r["sector"] for r in lines if r["type"] == "contact"} == {"health"}
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    exported = [e for e in store.access_entries() if e.action == "export"]
+    assert len(exported) == clients == len({r["id"] for r in lines if r["type"] == "client"})
+    assert exported[0].recipient == f"Valvira ({out})" and exported[0].purpose == "export:audit by the region"
+    with pytest.raises(DomainError, match="exists already"):
+        export(store, lead, "jsonl", out, "again", "", FIXED_NOW)
+
+
+def test_a_nurse_may_not_export(store, tmp_path):
+    with pytest.raises(NotPermitted):
+        export(store, viewer(store, "hoitaja1"), "jsonl", tmp_path / "x.jsonl", "why", "", FIXED_NOW)
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_export_from_the_command_line_asks_the_passphrase(data_dir, tmp_path, monkeypatch, capsys):
+    import io
+
+    from ohjaus_tui.cli import main
+
+    out = tmp_path / "e.csv"
+    args = ["export", "--data-dir", str(data_dir), "--worker", "esihenkilo1", "--out", str(out), "--purpose", "p", "--format", "csv"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong-passphrase\n"))
+    assert main(args) == 2 and not out.exists()
+    assert "Wrong passphrase" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(DEMO_PASSPHRASE + "\n"))
+    assert main(args) == 0 and out.read_text("utf-8").startswith("type,id")
