@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain.codes import Register
-from ..i18n import N_, _, format_date
+from ..i18n import N_, _
 from ..widgets.footer import Footer
 
 GRANTED, DENIED = "granted", "denied"
@@ -32,7 +32,7 @@ _MODAL_CSS = """
 def parse_day(value: str) -> date:
     """A date as a Finnish worker writes it (25.11.2027) or as ISO (2027-11-25)."""
     value = value.strip()
-    for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+    for pattern in ("%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%y"):
         try:
             return datetime.strptime(value, pattern).date()
         except ValueError:
@@ -56,18 +56,19 @@ class ConsentScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(_("The client's consent"), style="bold"))
-            yield Static(
-                Text(_("May {source} records be shown to {target}? Ask the client; record what they said.").format(
-                    source=self.from_register.label, target=self.to_register.label
-                ))
+            question = (
+                _("May the client's social-welfare records be shown in health care?")
+                if self.from_register == Register.SOCIAL
+                else _("May the client's health-care records be shown in social welfare?")
             )
+            yield Static(Text(question + " " + _("Ask the client; record what they said.")))
             yield OptionList(
                 Option(_("Yes: the client consents"), id=GRANTED),
                 Option(_("No: the client refuses"), id=DENIED),
                 id="decision",
             )
             yield Label(_("In force until (dd.mm.yyyy)"))
-            yield Input(format_date(self.today + timedelta(days=365)), id="valid-until")
+            yield Input((self.today + timedelta(days=365)).strftime("%d.%m.%Y"), id="valid-until")
             yield Label(_("Note (optional)"))
             yield Input(id="consent-note")
             yield Static(classes="error", id="consent-error")
@@ -95,7 +96,7 @@ class ConsentScreen(ModalScreen):
             until = parse_day(self.query_one("#valid-until", Input).value)
         except ValueError:
             self.query_one("#consent-error", Static).update(
-                Text(_("Write the date as dd.mm.yyyy, e.g. {example}.").format(example=format_date(self.today)))
+                Text(_("Write the date as dd.mm.yyyy, e.g. {example}.").format(example=self.today.strftime("%d.%m.%Y")))
             )
             return
         if granted and until < self.today:

@@ -90,7 +90,8 @@ class HomeScreen(Screen):
             self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self.resume(latest.id))
 
     def on_screen_resume(self) -> None:
-        self.refresh_lists()
+        if self.ctx.worker is not None:  # not while signing out
+            self.refresh_lists()
 
     def refresh_lists(self) -> None:
         ctx = self.ctx
