@@ -150,3 +150,44 @@ def test_snapshot_of_time_limits_and_protocols(snap_compare, data_dir, shipped, 
     set_language("fi")
     app = build_app(data_dir, shipped)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=counsellor_journey(stop))
+
+
+PROTECTION_STOPS = ["lock", "client_view", "consent", "access_log"]
+
+
+def protection_journey(stop: str):
+    """Issue 5's screens: the lock over a contact, the client view with the other register
+    hidden, the consent question, and a team lead's view of the client's access log."""
+
+    async def run_before(pilot) -> None:
+        from .test_protection import client_in_both_registers
+
+        app = pilot.app
+        await pilot.pause()
+        store = app.ctx.store
+        client = store.client(client_in_both_registers(store))
+        await sign_in(pilot, "esihenkilo1" if stop == "access_log" else "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, client.identity_code)
+        await pilot.pause()
+        if stop == "lock":
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            return
+        await pilot.press("f2")
+        await pilot.pause()
+        if stop == "consent":
+            await pilot.press("s")
+        elif stop == "access_log":
+            await pilot.press("l")
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("stop", PROTECTION_STOPS)
+def test_snapshot_of_client_data_protection(snap_compare, data_dir, shipped, stop, size):
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=protection_journey(stop))
