@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from ..domain.clock import local
 from ..domain.codes import Role
 from ..domain.contact import ContactDraft
+from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ..i18n import N_, _, format_date, format_day, format_moment
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
@@ -97,7 +98,7 @@ class HomeScreen(Screen):
         worker, unit = ctx.worker, ctx.unit
         header = Text(no_wrap=True, overflow="ellipsis")
         header.append("ohjaus  ", style="bold")
-        header.append(f"{worker.name}, {Role(worker.role).label}")
+        header.append(f"{shown(worker.name, NAME_SHOWN)}, {Role(worker.role).label}")
         if unit:
             header.append(f"  {unit.code}", style="dim")
         header.append("  " + format_date(ctx.now()), style="dim")
@@ -109,8 +110,8 @@ class HomeScreen(Screen):
         was = listing.highlighted or 0  # a refresh after a sync keeps the worker's place
         listing.clear_options()
         for draft in drafts:
-            line = Text(f"{format_moment(local(draft.started_at))}  ")
-            line.append(draft.client_name, style="bold")
+            line = Text(f"{format_moment(local(draft.started_at))}  ", no_wrap=True, overflow="ellipsis")
+            line.append(shown(draft.client_name, NAME_SHOWN), style="bold")
             line.append(f"  {draft.step.label}", style="dim")
             listing.add_option(Option(line, id=draft.id))
         listing.highlighted = min(was, len(drafts) - 1) if drafts else None
@@ -121,8 +122,8 @@ class HomeScreen(Screen):
         was = listing.highlighted or 0
         listing.clear_options()
         for contact in recent:
-            line = Text(f"{format_moment(local(contact.started_at))}  ")
-            line.append(contact.client_name, style="bold")
+            line = Text(f"{format_moment(local(contact.started_at))}  ", no_wrap=True, overflow="ellipsis")
+            line.append(shown(contact.client_name, NAME_SHOWN), style="bold")
             listing.add_option(Option(line, id=contact.id))
         listing.highlighted = min(was, len(recent) - 1) if recent else None
         listing.display = bool(recent)
@@ -131,7 +132,8 @@ class HomeScreen(Screen):
         table.clear()
         for row in ctx.store.follow_ups_due(worker.id, ctx.now().date()):
             table.add_row(
-                format_day(row.due), row.kind.label, Text(row.client_name), Text(row.note)
+                format_day(row.due), row.kind.label, Text(shown(row.client_name, NAME_SHOWN), no_wrap=True, overflow="ellipsis"),
+                Text(shown(row.note, NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
             )
 
     def action_new_contact(self) -> None:

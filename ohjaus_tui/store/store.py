@@ -42,6 +42,7 @@ from ..domain.identity import (
 )
 from ..domain.phone import looks_like_phone, normalize_phone
 from ..domain.slots import SlotOffer
+from ..domain.text import NAME_FIELDS, check_client_fields
 from ..i18n import _, localized
 from ..sync.protocol import RecordType
 from .engine import StoreError, open_engine
@@ -237,6 +238,7 @@ class Store(SyncSide):
         """
         if not first_name.strip() or not last_name.strip():
             raise StoreError(_("Give the client's first and last name."))
+        check_client_fields(first_name=first_name, last_name=last_name, municipality=municipality)
         parsed = parse_identity_code(identity_code) if identity_code else None
         if parsed and parsed.temporary and not allow_temporary:
             raise StoreError(
@@ -287,6 +289,7 @@ class Store(SyncSide):
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not editable: {sorted(unknown)}")
+        check_client_fields(**{k: v for k, v in fields.items() if k in NAME_FIELDS})
         if "phone" in fields and fields["phone"]:
             fields["phone"] = normalize_phone(str(fields["phone"]))
         with self.session() as session:
@@ -350,6 +353,7 @@ class Store(SyncSide):
             session.commit()
 
     def _write_draft(self, session: Session, draft: ContactDraft, now: datetime) -> None:
+        draft.clean_text()
         existing = session.get(Contact, draft.id)
         if existing is not None and existing.status == ContactStatus.SIGNED.value:
             raise NotADraft(_("This contact is signed; make a correction instead."))

@@ -11,6 +11,7 @@ from textual.widgets.option_list import Option
 from ...domain.codes import Language
 from ...domain.contact import ContactDraft, Step
 from ...domain.phone import format_phone
+from ...domain.text import NAME_SHOWN, shown
 from ...i18n import _
 from ...store.models import Client
 from ..new_client import NewClientScreen
@@ -23,15 +24,15 @@ ANONYMOUS = "anonymous"
 def client_line(client: Client) -> Text:
     """One line naming a client: literal text, never markup."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{client.last_name} {client.first_name}", style="bold")
+    text.append(shown(f"{client.last_name} {client.first_name}", NAME_SHOWN), style="bold")
     if client.identity_code:
-        text.append(f"  {client.identity_code}")
+        text.append(f"  {shown(client.identity_code)}")
         if client.identity_temporary:
             text.append(" " + _("(temporary)"), style="dim")
     if client.phone:
-        text.append(f"  {format_phone(client.phone)}")
+        text.append(f"  {shown(format_phone(client.phone))}")
     if client.municipality:
-        text.append(f"  {client.municipality}", style="dim")
+        text.append(f"  {shown(client.municipality, NAME_SHOWN)}", style="dim")
     text.append(f"  [{client.language}]", style="cyan")
     return text
 
