@@ -33,7 +33,7 @@ MAX_COMBINING = 4  # combining marks kept on one base character when shown ("Zal
 # summary (where 20,000 pasted characters would push the signing line off the screen).
 NAME_SHOWN = 2 * MAX_NAME + 1
 NOTE_SHOWN = 120
-HEADER_NAME = 48  # the contact header: the language and urgency after it stay in sight
+LINE_NAME = 48  # a name with more after it on the line (the code, the language): that stays in sight
 TEXT_SHOWN = 600
 
 # Bidirectional controls: embeddings, overrides, isolates and the invisible direction marks.
@@ -49,12 +49,13 @@ class InvalidText(DomainError):
 
 def _is_hidden(value: str, index: int) -> bool:
     """A character that does not show as itself: control, format (invisible), bidi, lone
-    surrogate, line or paragraph separator."""
+    surrogate, unassigned, line or paragraph separator."""
     char = value[index]
     if char in BIDI:
         return True
     category = unicodedata.category(char)
-    if category in ("Cc", "Cs", "Zl", "Zp"):
+    # Cn: unassigned, so no terminal can draw it as anything a worker could read.
+    if category in ("Cc", "Cs", "Cn", "Zl", "Zp"):
         return True
     if category != "Cf":
         return False

@@ -10,7 +10,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from ..domain.contact import ContactDraft, Step, step_problems
 from ..domain.errors import DomainError
-from ..domain.text import HEADER_NAME, shown
+from ..domain.text import LINE_NAME, shown
 from ..i18n import N_, _
 from ..widgets.step_bar import StepBar
 from ..widgets.sync_badge import SyncBadge
@@ -101,7 +101,7 @@ class ContactScreen(Screen):
             client = ctx.store.client(draft.client_id)
             if client:
                 # Cut well short of the width: the language of service and the urgency stay in sight.
-                text.append(shown(f"{client.last_name} {client.first_name}", HEADER_NAME), style="bold")
+                text.append(shown(f"{client.last_name} {client.first_name}", LINE_NAME), style="bold")
         elif draft.anonymous:
             text.append(_("Unidentified client"), style="bold")
         else:

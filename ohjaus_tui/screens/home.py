@@ -41,9 +41,9 @@ class HomeScreen(Screen):
     DEFAULT_CSS = """
     HomeScreen #home-header { height: 1; padding: 0 1; background: $primary-background; }
     HomeScreen Label { margin: 1 1 0 1; text-style: bold; }
-    HomeScreen #drafts { height: auto; max-height: 6; margin: 0 1; }
+    HomeScreen #drafts { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     HomeScreen #follow-ups { height: 1fr; margin: 0 1; }
-    HomeScreen #recent { height: auto; max-height: 6; margin: 0 1; }
+    HomeScreen #recent { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     HomeScreen #home-hint { margin: 0 1; color: $text-muted; }
     """
 
