@@ -215,7 +215,7 @@ def test_a_missed_appointment_is_recorded_once_and_cannot_change(server):
     second = httpx.post(f"{server.url}/v1/push", json={"changes": [changed]}, headers=headers).json()["answers"][0]
     assert second["status"] == "rejected" and second["reason"] == "immutable"
     elsewhere = {**change, "id": str(uuid.uuid4()), "record_id": (other := str(uuid.uuid4())),
-                 "data": {**record, "id": other, "unit_id": "someone-else"}}
+                 "data": {**record, "id": other, "unit_id": str(uuid.uuid4())}}
     third = httpx.post(f"{server.url}/v1/push", json={"changes": [elsewhere]}, headers=headers).json()["answers"][0]
     assert third["status"] == "rejected" and third["reason"] == "out_of_scope"
 

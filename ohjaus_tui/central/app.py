@@ -20,6 +20,7 @@ import anyio
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..sync.protocol import MAX_BODY_BYTES, MAX_PAGE, DeviceInfo, ErrorBody, PullResponse, PushRequest, PushResponse
@@ -29,7 +30,7 @@ logger = logging.getLogger("ohjaus.central")
 THREADS = int(os.environ.get("OHJAUS_SERVER_THREADS", "4"))
 
 _ERRORS = {
-    401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody},
+    400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody},
     429: {"model": ErrorBody},
 }
 
@@ -153,8 +154,9 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
             raise HTTPException(401, "unknown or revoked device credential")
         return found
 
-    @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+    # Starlette's class: also the body-parsing 400 and the routing 404/405, one error shape.
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"error": str(error.detail)}, status_code=error.status_code, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)

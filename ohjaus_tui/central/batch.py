@@ -10,9 +10,10 @@ The conflict rules are in docs/sync.md.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -21,7 +22,21 @@ from sqlalchemy import String, any_, bindparam, func, insert, literal, select, u
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from ..domain.codes import Channel, FollowUpKind, FollowUpStatus, ServiceArea
+from ..domain.codes import (
+    Channel,
+    ContactStatus,
+    FollowUpKind,
+    FollowUpStatus,
+    Handover,
+    Language,
+    OutcomeKind,
+    PlanType,
+    Segment,
+    ServiceArea,
+    Urgency,
+    WorryLevel,
+)
+from ..domain.text import MAX_NAME, hidden_character
 from ..store.models import (
     Assessment,
     Client,
@@ -31,7 +46,7 @@ from ..store.models import (
     Outcome,
     SegmentChoice,
 )
-from ..sync.protocol import MAX_TEXT, Answer, Change, Reason, RecordType
+from ..sync.protocol import MAX_TEXT, UUID_PATTERN, Answer, Change, Reason, RecordType
 from .tables import answer, change_log, conflict, record
 
 CHUNK = 500
@@ -74,13 +89,76 @@ def validated(model: type, data: Any, record_id: str) -> dict:
             problem = "unknown fields" if item["type"] == "extra_forbidden" else item["msg"]
             problems.append(f"{where}: {problem}")
         raise Rejected(Reason.INVALID, "; ".join(problems)[:1000]) from None
+    for name, value in row:
+        _check_field(model, name, value)
     dumped = row.model_dump(mode="json")
-    for name, value in dumped.items():
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            raise Rejected(Reason.INVALID, f"{name}: longer than {MAX_TEXT} characters")
     if dumped.get("id") != record_id:
         raise Rejected(Reason.INVALID, "the record's id is not the change's record_id")
     return dumped
+
+
+# Free text: new lines and tabs allowed (a device keeps them), other hidden characters not.
+FREE_TEXT = {"reason", "override_reason", "advice_text", "note", "deadline_reason", "result"}
+NAMES = {"first_name", "last_name", "municipality"}
+# Text columns holding JSON a device parses: a list of ids, or answers.
+JSON_LISTS = {"red_flags", "duties", "domains", "triggers"}
+ENUMS: dict[tuple[type, str], type] = {
+    (Client, "language"): Language,
+    (Contact, "language"): Language, (Contact, "channel"): Channel, (Contact, "service_area"): ServiceArea,
+    (Contact, "status"): ContactStatus,
+    (Assessment, "suggested_urgency"): Urgency, (Assessment, "urgency"): Urgency,
+    (Assessment, "worry_level"): WorryLevel,
+    (SegmentChoice, "suggested"): Segment, (SegmentChoice, "segment"): Segment,
+    (SegmentChoice, "plan_type"): PlanType,
+    (Outcome, "kind"): OutcomeKind, (Outcome, "handover"): Handover,
+    (FollowUp, "kind"): FollowUpKind, (FollowUp, "status"): FollowUpStatus,
+}
+EARLIEST, LATEST = date(1800, 1, 1), date(2200, 1, 1)  # birth dates reach the 1800s (sign +)
+MAX_INT = 2**31 - 1
+_UUID = re.compile(UUID_PATTERN)
+
+
+def _check_field(model: type, name: str, value: Any) -> None:
+    """One field of a record, beyond its type: what a device could not show or store."""
+    if value is None:
+        return
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise Rejected(Reason.INVALID, f"{name}: longer than {MAX_TEXT} characters")
+        if (name == "id" or name.endswith("_id")) and name != "protocol_id" and not _UUID.match(value):
+            raise Rejected(Reason.INVALID, f"{name}: not a UUID")
+        hidden = hidden_character(value, keep_lines=name in FREE_TEXT)
+        if hidden is not None:
+            raise Rejected(Reason.INVALID, f"{name}: holds a control, bidi or invisible character ({hidden})")
+        if name in NAMES and len(value) > MAX_NAME:
+            raise Rejected(Reason.INVALID, f"{name}: longer than {MAX_NAME} characters")
+        enum = ENUMS.get((model, name))
+        if enum is not None and value not in enum._value2member_map_:
+            raise Rejected(Reason.INVALID, f"{name}: not one of {', '.join(enum._value2member_map_)}")
+        if name in JSON_LISTS or name == "answers":
+            _check_json(name, value)
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if not 0 <= value <= MAX_INT:
+            raise Rejected(Reason.INVALID, f"{name}: out of range")
+    elif isinstance(value, (date, datetime)):
+        day = value.date() if isinstance(value, datetime) else value
+        if not EARLIEST <= day < LATEST:
+            raise Rejected(Reason.INVALID, f"{name}: not a plausible date")
+
+
+def _check_json(name: str, text: str) -> None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise Rejected(Reason.INVALID, f"{name}: not JSON") from None
+    if name == "answers":
+        ok = isinstance(value, dict) and all(isinstance(v, bool) for v in value.values())
+    else:
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if not ok or len(text) > 10_000:
+        raise Rejected(Reason.INVALID, f"{name}: not the expected list or answers")
 
 
 def contact_family(data: Any, record_id: str) -> dict:
@@ -121,7 +199,7 @@ def booking(data: Any, record_id: str) -> dict:
     if (
         not isinstance(data, dict)
         or set(data) != {"slot_id", "contact_id", "previous_contact_id"}
-        or not all(value is None or (isinstance(value, str) and len(value) <= 64) for value in data.values())
+        or not all(value is None or (isinstance(value, str) and _UUID.match(value)) for value in data.values())
         or data["slot_id"] != record_id
     ):
         raise Rejected(Reason.INVALID, "a booking has slot_id (the record id), contact_id and previous_contact_id")

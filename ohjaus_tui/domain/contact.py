@@ -17,6 +17,7 @@ from datetime import date, datetime
 from enum import IntEnum
 
 from ..i18n import N_, _
+from .text import free_text
 from .codes import (
     Channel,
     FollowUpKind,
@@ -136,6 +137,13 @@ class ContactDraft:
     follow_up_due: date | None = None
     follow_up_assignee_id: str | None = None
     follow_up_note: str = ""
+
+    FREE_TEXT = ("reason", "override_reason", "advice_text", "outcome_note", "deadline_reason", "follow_up_note")
+
+    def clean_text(self) -> None:
+        """The free text as it is stored: hidden characters dropped, lines kept (domain/text.py)."""
+        for name in self.FREE_TEXT:
+            setattr(self, name, free_text(getattr(self, name)))
 
     @property
     def overridden(self) -> bool:

@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping, TypeVar
 
 from ..i18n import LANGUAGES, _
 from .errors import DataFileError
+from .textfile import read_lines
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -28,11 +29,11 @@ def load_toml(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except OSError as error:
         raise DataFileError(path, None, f"cannot read: {error.strerror or error}") from error
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise DataFileError(path, line, "not valid UTF-8") from error
+    lines = read_lines(path, raw)
+    if lines.invalid:
+        # The first bad line stops start-up like any other data-file error.
+        raise DataFileError(path, lines.invalid[0], _("not valid UTF-8"))
+    text = raw.decode("utf-8")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -10,6 +10,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from ..domain.contact import ContactDraft, Step, step_problems
 from ..domain.errors import DomainError
+from ..domain.text import LINE_NAME, shown
 from ..i18n import N_, _
 from ..widgets.step_bar import StepBar
 from ..widgets.sync_badge import SyncBadge
@@ -99,7 +100,8 @@ class ContactScreen(Screen):
         if draft.client_id:
             client = ctx.store.client(draft.client_id)
             if client:
-                text.append(f"{client.last_name} {client.first_name}", style="bold")
+                # Cut well short of the width: the language of service and the urgency stay in sight.
+                text.append(shown(f"{client.last_name} {client.first_name}", LINE_NAME), style="bold")
         elif draft.anonymous:
             text.append(_("Unidentified client"), style="bold")
         else:

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from ..domain.clock import local
 from ..domain.codes import Role
 from ..domain.contact import ContactDraft
+from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ..i18n import N_, _, format_date, format_day, format_moment
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
@@ -40,9 +41,9 @@ class HomeScreen(Screen):
     DEFAULT_CSS = """
     HomeScreen #home-header { height: 1; padding: 0 1; background: $primary-background; }
     HomeScreen Label { margin: 1 1 0 1; text-style: bold; }
-    HomeScreen #drafts { height: auto; max-height: 6; margin: 0 1; }
+    HomeScreen #drafts { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     HomeScreen #follow-ups { height: 1fr; margin: 0 1; }
-    HomeScreen #recent { height: auto; max-height: 6; margin: 0 1; }
+    HomeScreen #recent { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     HomeScreen #home-hint { margin: 0 1; color: $text-muted; }
     """
 
@@ -98,7 +99,7 @@ class HomeScreen(Screen):
         worker, unit = ctx.worker, ctx.unit
         header = Text(no_wrap=True, overflow="ellipsis")
         header.append("ohjaus  ", style="bold")
-        header.append(f"{worker.name}, {Role(worker.role).label}")
+        header.append(f"{shown(worker.name, NAME_SHOWN)}, {Role(worker.role).label}")
         if unit:
             header.append(f"  {unit.code}", style="dim")
         header.append("  " + format_date(ctx.now()), style="dim")
@@ -110,8 +111,8 @@ class HomeScreen(Screen):
         was = listing.highlighted or 0  # a refresh after a sync keeps the worker's place
         listing.clear_options()
         for draft in drafts:
-            line = Text(f"{format_moment(local(draft.started_at))}  ")
-            line.append(draft.client_name, style="bold")
+            line = Text(f"{format_moment(local(draft.started_at))}  ", no_wrap=True, overflow="ellipsis")
+            line.append(shown(draft.client_name, NAME_SHOWN), style="bold")
             line.append(f"  {draft.step.label}", style="dim")
             listing.add_option(Option(line, id=draft.id))
         listing.highlighted = min(was, len(drafts) - 1) if drafts else None
@@ -122,8 +123,8 @@ class HomeScreen(Screen):
         was = listing.highlighted or 0
         listing.clear_options()
         for contact in recent:
-            line = Text(f"{format_moment(local(contact.started_at))}  ")
-            line.append(contact.client_name, style="bold")
+            line = Text(f"{format_moment(local(contact.started_at))}  ", no_wrap=True, overflow="ellipsis")
+            line.append(shown(contact.client_name, NAME_SHOWN), style="bold")
             listing.add_option(Option(line, id=contact.id))
         listing.highlighted = min(was, len(recent) - 1) if recent else None
         listing.display = bool(recent)
@@ -133,7 +134,8 @@ class HomeScreen(Screen):
         due = ctx.store.follow_ups_due(worker.id, ctx.now().date())
         for row in due:
             table.add_row(
-                format_day(row.due), row.kind.label, Text(row.client_name), Text(row.note)
+                format_day(row.due), row.kind.label, Text(shown(row.client_name, NAME_SHOWN), no_wrap=True, overflow="ellipsis"),
+                Text(shown(row.note, NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
             )
         # The names and notes on these lists are views of the clients' data, logged once
         # a sign-in for each client (the trail is the sign-in's).

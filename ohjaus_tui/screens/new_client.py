@@ -13,6 +13,7 @@ from ..domain.codes import Language
 from ..domain.errors import DomainError
 from ..domain.identity import looks_like_identity_code
 from ..domain.phone import looks_like_phone
+from ..domain.text import NAME_SHOWN, shown
 from ..i18n import N_, _
 from ..store.store import DuplicateClient
 from ..widgets.footer import Footer
@@ -131,7 +132,7 @@ class NewClientScreen(ModalScreen):
         client = existing[0]
         ViewTrail(self.app.ctx, "client").shown([client.id])  # type: ignore[attr-defined]
         question = _("{name} ({code}) is already a client. Use that client?").format(
-            name=f"{client.last_name} {client.first_name}", code=code
+            name=shown(f"{client.last_name} {client.first_name}", NAME_SHOWN), code=code
         )
 
         def use(yes: bool | None) -> None:

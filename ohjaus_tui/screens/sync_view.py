@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ..domain.clock import local
+from ..domain.text import NAME_SHOWN, shown
 from ..i18n import N_, _, format_moment
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.footer import Footer
@@ -41,12 +43,12 @@ def describe(record_type: str, data: str) -> str:
     except ValueError:
         return ""
     if record_type == "client":
-        return f"{record.get('last_name', '')} {record.get('first_name', '')}".strip()
+        return shown(f"{record.get('last_name', '')} {record.get('first_name', '')}".strip(), NAME_SHOWN)
     if record_type == "contact":
         contact = record.get("contact", {})
-        return f"{contact.get('reason', '')[:40]}"
+        return shown(str(contact.get("reason", "")), 40)
     if record_type == "follow_up":
-        return f"{record.get('due', '')} {record.get('note', '')[:30]}".strip()
+        return shown(f"{record.get('due', '')} {str(record.get('note', ''))[:60]}".strip(), 40)
     return ""
 
 
@@ -81,7 +83,7 @@ class SyncViewScreen(Screen):
             table.add_row(
                 format_moment(local(problem.at)),
                 _(KINDS.get(problem.kind, problem.kind)),
-                f"{_(RECORDS.get(problem.record_type, problem.record_type))} {describe(problem.record_type, problem.data)}",
+                Text(f"{_(RECORDS.get(problem.record_type, problem.record_type))} {describe(problem.record_type, problem.data)}"),
                 _(REASONS[problem.reason]) if problem.reason in REASONS else problem.reason,
                 key=problem.id,
             )

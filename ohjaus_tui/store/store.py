@@ -44,6 +44,7 @@ from ..domain.identity import (
 )
 from ..domain.phone import looks_like_phone, normalize_phone
 from ..domain.slots import SlotOffer
+from ..domain.text import NAME_FIELDS, check_client_fields
 from ..domain.viewer import NotVisible, Viewer
 from ..i18n import _, localized
 from ..sync.protocol import RecordType
@@ -244,6 +245,7 @@ class Store(Protection, SyncSide):
         """
         if not first_name.strip() or not last_name.strip():
             raise StoreError(_("Give the client's first and last name."))
+        check_client_fields(first_name=first_name, last_name=last_name, municipality=municipality)
         parsed = parse_identity_code(identity_code) if identity_code else None
         if parsed and parsed.temporary and not allow_temporary:
             raise StoreError(
@@ -296,6 +298,7 @@ class Store(Protection, SyncSide):
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not editable: {sorted(unknown)}")
+        check_client_fields(**{k: v for k, v in fields.items() if k in NAME_FIELDS})
         if "phone" in fields and fields["phone"]:
             fields["phone"] = normalize_phone(str(fields["phone"]))
         with self.session() as session:
@@ -382,6 +385,7 @@ class Store(Protection, SyncSide):
         return Register(worker.sector) if worker else Register.HEALTH
 
     def _write_draft(self, session: Session, draft: ContactDraft, now: datetime) -> None:
+        draft.clean_text()
         existing = session.get(Contact, draft.id)
         if existing is not None and existing.status == ContactStatus.SIGNED.value:
             raise NotADraft(_("This contact is signed; make a correction instead."))

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 API_VERSION = "v1"
 MAX_BATCH = 500  # changes in one push
@@ -66,8 +66,17 @@ class Change(BaseModel):
     id: str = Field(pattern=UUID_PATTERN, description="the change's idempotency key")
     type: Literal["client", "contact", "follow_up", "booking", "missed_appointment", "consent"]
     record_id: str = Field(min_length=1, max_length=64)
-    base_seq: int = Field(default=0, ge=0, description="server sequence the change was made on")
+    base_seq: int = Field(default=0, ge=0, le=2**53, description="server sequence the change was made on")
     data: dict[str, Any]
+
+    @field_validator("base_seq", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: Any) -> Any:
+        # JSON Schema's integer takes 5.0 (pydantic does too) but not false, which pydantic
+        # would read as 0: found by schemathesis.
+        if isinstance(value, bool):
+            raise ValueError("must be an integer, not a boolean")
+        return value
 
 
 class PushRequest(BaseModel):

@@ -11,11 +11,14 @@ from textual.widgets.option_list import Option
 from ...domain.codes import Language
 from ...domain.contact import ContactDraft, Step
 from ...domain.phone import format_phone
+from ...domain.text import LINE_NAME, shown
 from ...i18n import N_, _
 from ...store.models import Client
 from ..audit import ViewTrail
 from ..new_client import NewClientScreen
 from .base import StepPanel
+
+MUNICIPALITY_SHOWN = 24  # cut before the language code after it
 
 NEW = "new"
 ANONYMOUS = "anonymous"
@@ -24,15 +27,15 @@ ANONYMOUS = "anonymous"
 def client_line(client: Client) -> Text:
     """One line naming a client: literal text, never markup."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{client.last_name} {client.first_name}", style="bold")
+    text.append(shown(f"{client.last_name} {client.first_name}", LINE_NAME), style="bold")
     if client.identity_code:
-        text.append(f"  {client.identity_code}")
+        text.append(f"  {shown(client.identity_code)}")
         if client.identity_temporary:
             text.append(" " + _("(temporary)"), style="dim")
     if client.phone:
-        text.append(f"  {format_phone(client.phone)}")
+        text.append(f"  {shown(format_phone(client.phone))}")
     if client.municipality:
-        text.append(f"  {client.municipality}", style="dim")
+        text.append(f"  {shown(client.municipality, MUNICIPALITY_SHOWN)}", style="dim")
     text.append(f"  [{client.language}]", style="cyan")
     return text
 

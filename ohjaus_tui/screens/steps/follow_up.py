@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, OptionList, Select, Static
 from ...domain.codes import FollowUpKind
 from ...domain.contact import ContactDraft, Step
 from ...domain.segmentation import suggest_follow_up
+from ...domain.text import NAME_SHOWN, shown
 from ...i18n import _
 from .base import StepPanel, offer_codes
 
@@ -53,7 +54,7 @@ class FollowUpStep(StepPanel):
             due_input.value = due.strftime(DATE_FORMAT)
         workers = self.ctx.store.workers_of_unit(draft.unit_id)
         assignee = self.query_one("#follow-up-assignee", Select)
-        assignee.set_options([(w.name, w.id) for w in workers])
+        assignee.set_options([(Text(shown(w.name, NAME_SHOWN)), w.id) for w in workers])
         named = draft.named_contact or ""
         named_worker = named.removeprefix("worker:") if named.startswith("worker:") else None
         wanted = draft.follow_up_assignee_id or named_worker or draft.worker_id

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.codes import HighNeedTrigger, PlanType, Register, Segment
 from ...domain.contact import ContactDraft, Step
+from ...domain.text import NAME_SHOWN, shown
 from ...domain.segmentation import (
     DetectedTrigger,
     SegmentReason,
@@ -144,7 +145,7 @@ class SegmentStep(StepPanel):
             if worker.sector != register.value:
                 continue
             ids.append(f"{WORKER}{worker.id}")
-            listing.add_option(Option(Text(worker.name), id=ids[-1]))
+            listing.add_option(Option(Text(shown(worker.name, NAME_SHOWN), no_wrap=True, overflow="ellipsis"), id=ids[-1]))
         ids.append(f"{TEAM}{draft.unit_id}")
         team = _("Own team: {unit}").format(unit=self.ctx.store.unit_name(draft.unit_id))
         listing.add_option(Option(Text(team), id=ids[-1]))

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from ...domain.codes import OutcomeKind
 from ...domain.contact import ContactDraft, Step
+from ...domain.text import NAME_SHOWN, TEXT_SHOWN, shown
 from ...i18n import N_, _, format_date
 from ...widgets.slot_picker import format_slot_time
 from .base import StepPanel
@@ -39,13 +40,13 @@ class SummaryStep(StepPanel):
         table.add_column()
         client = ctx.store.client(draft.client_id) if draft.client_id else None
         if client is not None:
-            who = f"{client.last_name} {client.first_name}  {client.identity_code or ''}"
+            who = f"{shown(f'{client.last_name} {client.first_name}', NAME_SHOWN)}  {shown(client.identity_code)}"
         else:
             who = _("Unidentified client")
         table.add_row(_("Client"), Text(who))
         table.add_row(_("Language of service"), draft.language.label)
         table.add_row(_("Channel"), draft.channel.label)
-        table.add_row(_("Reason"), Text(draft.reason))
+        table.add_row(_("Reason"), Text(shown(draft.reason, TEXT_SHOWN, multiline=True)))
         if draft.service_area:
             table.add_row(_("Service area"), draft.service_area.label)
         protocol = ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
@@ -56,7 +57,7 @@ class SummaryStep(StepPanel):
             if draft.overridden:
                 urgency.append(
                     "  " + _("(suggested {urgency}; reason: {reason})").format(
-                        urgency=draft.suggested_urgency.label, reason=draft.override_reason
+                        urgency=draft.suggested_urgency.label, reason=shown(draft.override_reason, TEXT_SHOWN)
                     )
                 )
             table.add_row(_("Urgency"), urgency)
@@ -94,14 +95,14 @@ class SummaryStep(StepPanel):
         ctx = self.ctx
         text = Text(draft.outcome_kind.label)
         if draft.outcome_kind == OutcomeKind.ADVICE:
-            text.append(f": {draft.advice_text}")
+            text.append(f": {shown(draft.advice_text, TEXT_SHOWN, multiline=True)}")
         elif draft.outcome_kind == OutcomeKind.BOOKING and draft.slot_id:
             offer = ctx.store.slot_offer(draft.slot_id)
             if offer:
                 text.append(f": {format_slot_time(offer)}, {offer.professional_name}, {offer.unit_name}")
             if draft.past_deadline:
                 text.append(
-                    "\n" + _("Past the deadline; reason: {reason}").format(reason=draft.deadline_reason),
+                    "\n" + _("Past the deadline; reason: {reason}").format(reason=shown(draft.deadline_reason, TEXT_SHOWN)),
                     style="yellow",
                 )
         elif draft.outcome_kind == OutcomeKind.REFERRAL and draft.service_code:
@@ -112,7 +113,7 @@ class SummaryStep(StepPanel):
             if draft.consent:
                 text.append(", " + _("consent recorded"))
         elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.outcome_note:
-            text.append(f": {draft.outcome_note}")
+            text.append(f": {shown(draft.outcome_note, TEXT_SHOWN, multiline=True)}")
         return text
 
     def _named_contact(self, named: str | None) -> str | None:
@@ -121,7 +122,7 @@ class SummaryStep(StepPanel):
         kind, _sep, ident = named.partition(":")
         if kind == "worker":
             worker = self.ctx.store.worker(ident)
-            return worker.name if worker else ident
+            return shown(worker.name, NAME_SHOWN) if worker else ident
         return _("Own team: {unit}").format(unit=self.ctx.store.unit_name(ident))
 
     def _follow_up(self, draft: ContactDraft) -> Text:
@@ -130,9 +131,9 @@ class SummaryStep(StepPanel):
             worker = self.ctx.store.worker(draft.follow_up_assignee_id or "")
             text.append(f", {format_date(draft.follow_up_due)}")
             if worker:
-                text.append(f", {worker.name}")
+                text.append(f", {shown(worker.name, NAME_SHOWN)}")
         if draft.follow_up_note:
-            text.append(f": {draft.follow_up_note}")
+            text.append(f": {shown(draft.follow_up_note, TEXT_SHOWN, multiline=True)}")
         return text
 
     def focus_default(self) -> None:
