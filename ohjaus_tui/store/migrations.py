@@ -295,7 +295,34 @@ CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
 BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4)]
+# The worker's day (issue 6): callback requests from the phone system's queue, and a
+# follow-up handed to a team (the unit) instead of one worker.
+_V5 = """
+ALTER TABLE follow_up ADD COLUMN team_id TEXT REFERENCES unit(id);
+CREATE INDEX follow_up_team ON follow_up(team_id, status, due);
+CREATE INDEX follow_up_assignee ON follow_up(assignee_id, status, due);
+CREATE TABLE callback (
+    id TEXT PRIMARY KEY,
+    unit_id TEXT NOT NULL REFERENCES unit(id),
+    sector TEXT NOT NULL DEFAULT 'health' CHECK (sector IN ('health', 'social')),
+    client_id TEXT REFERENCES client(id),
+    name TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    requested_at DATETIME NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'taken', 'done', 'cancelled')),
+    taken_by TEXT REFERENCES worker(id),
+    contact_id TEXT REFERENCES contact(id),
+    result TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    imported_at DATETIME NOT NULL
+);
+CREATE UNIQUE INDEX callback_source ON callback(source) WHERE source != '';
+CREATE INDEX callback_open ON callback(unit_id, status, requested_at);
+CREATE INDEX callback_contact ON callback(contact_id);
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -173,6 +173,7 @@ class FollowUp(SQLModel, table=True):
     note: str = ""
     result: str = ""
     created_at: datetime
+    team_id: str | None = Field(default=None, foreign_key="unit.id")  # handed to the unit's team
 
 
 class Credential(SQLModel, table=True):
@@ -223,6 +224,26 @@ class AccessLog(SQLModel, table=True):
     recipient: str = ""
     prev_hash: str
     hash: str
+
+
+class Callback(SQLModel, table=True):
+    """A callback request (soittopyyntö) from the phone system's queue. Taking it starts a
+    contact; signing that contact marks it done."""
+
+    id: str = Field(primary_key=True)
+    unit_id: str = Field(foreign_key="unit.id")
+    sector: str = "health"  # the register of the service line that took the request
+    client_id: str | None = Field(default=None, foreign_key="client.id")
+    name: str = ""  # as the caller gave it to the phone system
+    phone: str  # E.164
+    reason: str = ""
+    requested_at: datetime
+    status: str = "open"  # open, taken, done, cancelled
+    taken_by: str | None = Field(default=None, foreign_key="worker.id")
+    contact_id: str | None = Field(default=None, foreign_key="contact.id")
+    result: str = ""
+    source: str = ""  # the phone system's id of the request: importing it again adds nothing
+    imported_at: datetime
 
 
 class Setting(SQLModel, table=True):
@@ -284,4 +305,5 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "follow_up": FollowUp,
     "missed_appointment": MissedAppointment,
     "consent": Consent,
+    "callback": Callback,
 }

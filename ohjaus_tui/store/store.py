@@ -65,6 +65,7 @@ from .models import (
     Worker,
 )
 from .protection import Protection, write_access
+from .worklist import Worklist
 from .sync_side import SyncSide, contact_family, dump, enqueue
 
 
@@ -104,7 +105,7 @@ class FollowUpRow:
     client_id: str | None = None
 
 
-class Store(Protection, SyncSide):
+class Store(Protection, Worklist, SyncSide):
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.engine = open_engine(data_dir)
@@ -549,6 +550,12 @@ class Store(Protection, SyncSide):
                     "UPDATE follow_up SET status = 'open' WHERE contact_id = :id AND status = 'planned'"
                 ).bindparams(id=draft.id)
             )
+            session.exec(
+                text(
+                    "UPDATE callback SET status = 'done', result = 'contact signed' "
+                    "WHERE contact_id = :id AND status = 'taken'"
+                ).bindparams(id=draft.id)
+            )
             released: list[str] = []
             cancelled: list[str] = []
             if draft.supersedes_id:
@@ -717,6 +724,8 @@ class Store(Protection, SyncSide):
             if contact.status != ContactStatus.DRAFT.value:
                 raise NotADraft(_("A signed contact cannot be discarded."))
             for statement in (
+                # A callback request taken for this contact goes back to the queue.
+                "UPDATE callback SET status = 'open', taken_by = NULL, contact_id = NULL WHERE contact_id = :id",
                 "UPDATE slot SET booked_contact_id = NULL WHERE booked_contact_id = :id",
                 "DELETE FROM follow_up WHERE contact_id = :id",
                 "DELETE FROM outcome WHERE contact_id = :id",

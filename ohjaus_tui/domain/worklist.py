@@ -1,0 +1,69 @@
+"""The worker's day (työlista): callback requests, follow-ups due, bookings to make again
+and unfinished contacts, in one list ordered by what must be done first.
+
+Each item has the moment by which it should be done: a callback request is a contact, so
+its care-need assessment is due as the law has it (the same day in office hours, the next
+working day after them: deadlines.health_assessment_deadline), by the office's closing time
+that day; a follow-up by the end of its due day; an unfinished contact by the end of the
+day it was started (its assessment was due then). Overdue first, then the nearest; among
+equals, who has waited longest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from ..i18n import N_
+from .clock import HELSINKI, local
+from .codes import LabelledEnum
+from .deadlines import RegionRules, health_assessment_deadline
+
+
+class WorkKind(LabelledEnum):
+    CALLBACK = "callback"
+    FOLLOW_UP = "follow_up"
+    REBOOK = "rebook"
+    DRAFT = "draft"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "callback": N_("Callback request"),
+            "follow_up": N_("Follow-up"),
+            "rebook": N_("Book again"),
+            "draft": N_("Unfinished contact"),
+        }
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    kind: WorkKind
+    id: str  # the callback's, follow-up's or contact's id
+    client_id: str | None
+    who: str  # the client's name, or the caller's as the phone system gave it
+    phone: str | None
+    what: str  # the reason, or the follow-up's kind and note
+    since: datetime  # asked, made or started
+    due_at: datetime
+    team: bool = False  # handed to the team, not to one worker
+
+    def overdue(self, now: datetime) -> bool:
+        return self.due_at < now
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=HELSINKI)
+
+
+def callback_due(rules: RegionRules, requested_at: datetime) -> datetime:
+    moment = local(requested_at)
+    day = health_assessment_deadline(rules, moment.date(), moment.time())
+    closes = rules.office_closes or time(16, 0)
+    due = datetime.combine(day, closes, tzinfo=HELSINKI)
+    # Asked after closing on the due day itself cannot be due before it was asked.
+    return max(due, moment + timedelta(hours=1)) if day == moment.date() else due
+
+
+def ordered(items: list[WorkItem]) -> list[WorkItem]:
+    return sorted(items, key=lambda item: (item.due_at, item.since, item.id))

@@ -1,0 +1,224 @@
+"""The worker's day in the store: callback requests (imported, taken, done), and the
+worklist query that brings callbacks, follow-ups and unfinished contacts together.
+Mixed into Store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, text
+from sqlmodel import Session, col, select
+
+from ..domain.access_log import AccessAction, Purpose
+from ..domain.callbacks import CallbackRequest
+from ..domain.codes import Channel, ContactStatus, FollowUpKind, FollowUpStatus, Language, Register
+from ..domain.contact import ContactDraft, Step, new_id
+from ..domain.deadlines import RegionRules
+from ..domain.errors import DomainError
+from ..domain.identity import client_id_for
+from ..domain.viewer import Viewer
+from ..domain.worklist import WorkItem, WorkKind, callback_due, end_of_day, ordered
+from ..i18n import _
+from ..sync.protocol import RecordType
+from .models import Callback, Client, Contact, FollowUp, Unit, Worker
+from .protection import write_access
+from .sync_side import dump, enqueue
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    already: int  # the same request (by the phone system's id) was imported before
+    matched: int  # requests whose caller is a known client
+
+
+def _name(client: Client | None, fallback: str) -> str:
+    return f"{client.last_name} {client.first_name}" if client else (fallback or "-")
+
+
+class Worklist:
+    def session(self):  # provided by Store
+        raise NotImplementedError
+
+    # -- callback requests ------------------------------------------------------------------
+
+    def import_callbacks(self, requests: list[CallbackRequest], default_unit_id: str, now: datetime) -> ImportResult:
+        """Write the requests in one transaction (all or none). A caller is matched to a
+        client by identity code exactly, else by phone when exactly one client has it."""
+        added = already = matched = 0
+        with self.session() as session:
+            units = {u.code: u.id for u in session.exec(select(Unit))}
+            for request in requests:
+                if request.unit_code and request.unit_code not in units:
+                    raise DomainError(_("line {line}: unknown unit {code}").format(line=request.line, code=request.unit_code))
+            for request in requests:
+                if request.source and session.exec(select(Callback.id).where(Callback.source == request.source)).first():
+                    already += 1
+                    continue
+                client_id = self._match(session, request)
+                matched += client_id is not None
+                session.add(
+                    Callback(
+                        id=new_id(), unit_id=units[request.unit_code] if request.unit_code else default_unit_id,
+                        sector=request.register.value, client_id=client_id, name=request.name,
+                        phone=request.phone, reason=request.reason, requested_at=request.requested_at,
+                        source=request.source, imported_at=now,
+                    )
+                )
+                session.flush()
+                added += 1
+            session.commit()
+        return ImportResult(added, already, matched)
+
+    @staticmethod
+    def _match(session: Session, request: CallbackRequest) -> str | None:
+        if request.identity_code:
+            found = session.get(Client, client_id_for(request.identity_code))
+            if found is None:
+                found = session.exec(select(Client).where(Client.identity_code == request.identity_code)).first()
+            return found.id if found else None
+        same_phone = list(session.exec(select(Client.id).where(Client.phone == request.phone).limit(2)))
+        return same_phone[0] if len(same_phone) == 1 else None
+
+    def callback(self, callback_id: str) -> Callback | None:
+        with self.session() as session:
+            return session.get(Callback, callback_id)
+
+    def take_callback(self, callback_id: str, viewer: Viewer, now: datetime) -> ContactDraft:
+        """Start the contact of a callback request: the client chosen (when known), the
+        reason as the caller gave it, the channel phone. Saved at once as a draft."""
+        with self.session() as session:
+            row = session.get(Callback, callback_id)
+            if row is None or row.status != "open":
+                raise DomainError(_("Someone has already taken this callback request."))
+            client = session.get(Client, row.client_id) if row.client_id else None
+        draft = ContactDraft(worker_id=viewer.worker_id, unit_id=viewer.unit_id, started_at=now)
+        draft.channel, draft.reason = Channel.PHONE, row.reason
+        if client is not None:
+            draft.client_id, draft.language = client.id, Language(client.language)
+            draft.step = Step.NEED
+        self.save_draft(draft, now, viewer)  # type: ignore[attr-defined]
+        with self.session() as session:
+            updated = session.exec(
+                text(
+                    "UPDATE callback SET status = 'taken', taken_by = :worker, contact_id = :contact "
+                    "WHERE id = :id AND status = 'open'"
+                ).bindparams(worker=viewer.worker_id, contact=draft.id, id=callback_id)
+            )
+            if updated.rowcount != 1:
+                session.rollback()
+                self.discard_draft(draft.id)  # type: ignore[attr-defined]
+                raise DomainError(_("Someone has already taken this callback request."))
+            session.commit()
+        return draft
+
+    def finish_callback(self, callback_id: str, result: str, viewer: Viewer, now: datetime) -> None:
+        """Done without a contact (no answer twice, a text message sent): with what came of it."""
+        if not result.strip():
+            raise DomainError(_("Say what came of it."))
+        with self.session() as session:
+            row = session.get(Callback, callback_id)
+            if row is None or row.status not in ("open", "taken"):
+                raise DomainError(_("No such open callback request."))
+            row.status, row.result, row.taken_by = "done", result.strip(), viewer.worker_id
+            session.add(row)
+            if row.client_id:
+                write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "callback", Purpose.WORKLIST.value, now)
+            session.commit()
+
+    # -- follow-ups -------------------------------------------------------------------------
+
+    def _follow_up_change(self, follow_up_id: str, viewer: Viewer, now: datetime, **fields) -> FollowUp:
+        with self.session() as session:
+            row = session.get(FollowUp, follow_up_id)
+            if row is None or row.status != FollowUpStatus.OPEN.value:
+                raise DomainError(_("No such open follow-up."))
+            for key, value in fields.items():
+                setattr(row, key, value)
+            session.add(row)
+            session.flush()
+            enqueue(session, RecordType.FOLLOW_UP, row.id, dump(row), now)
+            if row.client_id:
+                write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "follow-up", Purpose.WORKLIST.value, now)
+            session.commit()
+            return row
+
+    def reschedule_follow_up(self, follow_up_id: str, due: date, viewer: Viewer, now: datetime) -> FollowUp:
+        if due < now.date():
+            raise DomainError(_("A new due date cannot be in the past."))
+        return self._follow_up_change(follow_up_id, viewer, now, due=due)
+
+    def hand_follow_up(self, follow_up_id: str, viewer: Viewer, now: datetime, *, worker_id: str | None = None, team_id: str | None = None) -> FollowUp:
+        """To another worker, or to a team (the unit: whoever of it takes it first)."""
+        if (worker_id is None) == (team_id is None):
+            raise ValueError("a worker or a team")
+        if worker_id is not None:
+            return self._follow_up_change(follow_up_id, viewer, now, assignee_id=worker_id, team_id=None)
+        return self._follow_up_change(follow_up_id, viewer, now, team_id=team_id)
+
+    # -- the list ---------------------------------------------------------------------------
+
+    def worklist(self, viewer: Viewer, rules: RegionRules, now: datetime, limit: int = 200) -> list[WorkItem]:
+        """Open callback requests of the worker's unit and register, follow-ups due by today
+        for the worker or their team, and their unfinished contacts, most urgent first."""
+        today = now.date()
+        items: list[WorkItem] = []
+        with self.session() as session:
+            callbacks = session.exec(
+                select(Callback, Client)
+                .join(Client, Client.id == Callback.client_id, isouter=True)
+                .where(Callback.unit_id == viewer.unit_id)
+                .where(Callback.sector == viewer.register.value)
+                .where(Callback.status == "open")
+                .order_by(Callback.requested_at)
+                .limit(limit)
+            )
+            for row, client in callbacks:
+                items.append(WorkItem(
+                    WorkKind.CALLBACK, row.id, row.client_id, _name(client, row.name), row.phone, row.reason,
+                    row.requested_at, callback_due(rules, row.requested_at),
+                ))
+            follow_ups = session.exec(
+                select(FollowUp, Client, Contact)
+                .join(Client, Client.id == FollowUp.client_id, isouter=True)
+                .join(Contact, Contact.id == FollowUp.contact_id)
+                .where(FollowUp.status == FollowUpStatus.OPEN.value)
+                .where(FollowUp.due <= today)
+                .where(or_(
+                    (FollowUp.assignee_id == viewer.worker_id) & (col(FollowUp.team_id).is_(None)),
+                    (FollowUp.team_id == viewer.unit_id) & (Contact.sector == viewer.register.value),
+                ))
+                .order_by(FollowUp.due)
+                .limit(limit)
+            )
+            for row, client, _contact in follow_ups:
+                kind = WorkKind.REBOOK if row.kind == FollowUpKind.REBOOK.value else WorkKind.FOLLOW_UP
+                what = FollowUpKind(row.kind).label + (f": {row.note}" if row.note else "")
+                items.append(WorkItem(
+                    kind, row.id, row.client_id, _name(client, ""), client.phone if client else None, what,
+                    row.created_at, end_of_day(row.due), team=row.team_id is not None,
+                ))
+            drafts = session.exec(
+                select(Contact, Client)
+                .join(Client, Client.id == Contact.client_id, isouter=True)
+                .where(Contact.worker_id == viewer.worker_id)
+                .where(Contact.status == ContactStatus.DRAFT.value)
+                .limit(limit)
+            )
+            for contact, client in drafts:
+                name = _name(client, _("Unidentified client") if contact.anonymous else "-")
+                items.append(WorkItem(
+                    WorkKind.DRAFT, contact.id, contact.client_id, name, client.phone if client else None,
+                    contact.reason, contact.started_at, end_of_day(contact.started_at.astimezone(now.tzinfo).date()),
+                ))
+        return ordered(items)[:limit]
+
+    def team_choices(self, viewer: Viewer) -> list[tuple[str, str]]:
+        """(id, name) of the workers of the unit in the viewer's register, and the team."""
+        with self.session() as session:
+            workers = session.exec(
+                select(Worker).where(Worker.unit_id == viewer.unit_id).where(Worker.sector == viewer.register.value)
+                .where(Worker.id != viewer.worker_id).order_by(Worker.name)
+            )
+            return [(f"worker:{w.id}", w.name) for w in workers]
