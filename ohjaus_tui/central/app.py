@@ -17,14 +17,26 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..sync.protocol import MAX_BODY_BYTES, MAX_PAGE, DeviceInfo, ErrorBody, PullResponse, PushRequest, PushResponse
-from .db import CentralStore, Device
+from ..sync.protocol import (
+    MAX_BODY_BYTES,
+    MAX_PAGE,
+    UUID_PATTERN,
+    AccessLogAck,
+    AccessLogPush,
+    ClientAccessLog,
+    DeviceInfo,
+    ErrorBody,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from .db import AccessLogRefused, CentralStore, Device
 
 logger = logging.getLogger("ohjaus.central")
 THREADS = int(os.environ.get("OHJAUS_SERVER_THREADS", "4"))
@@ -201,6 +213,49 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         ]
         body = '{"changes":[%s],"last_seq":%d,"more":%s}' % (",".join(parts), last_seq, "true" if more else "false")
         return Response(body.encode(), media_type="application/json")
+
+    @app.post(
+        "/v1/access-log",
+        response_model=AccessLogAck,
+        responses={**_ERRORS, 409: {"model": ErrorBody, "description": "the entries do not continue the log the server holds"}},
+    )
+    def access_log(body: AccessLogPush, dev: Annotated[Device, Depends(device)]) -> Response:
+        """The device's access-log entries, in order, continuing what the server holds (an
+        entry already held is accepted again if it is the same). Append only: no route
+        changes or deletes them. Refused whole, naming the entry, when one does not fit."""
+        try:
+            received, held = store.add_access_events(dev, body.entries)
+        except AccessLogRefused as refusal:
+            return JSONResponse(
+                {
+                    "error": f"access-log entry {refusal.seq} refused: {refusal.problem}",
+                    "detail": {"seq": refusal.seq, "problem": refusal.problem},
+                },
+                status_code=refusal.status,
+            )
+        return AccessLogAck(received=received, held_seq=held)
+
+    @app.get(
+        "/v1/clients/{client_id}/access-log",
+        response_model=ClientAccessLog,
+        responses={**_ERRORS, 404: {"model": ErrorBody, "description": "not a client of this device's unit"}},
+    )
+    def client_access_log(
+        client_id: Annotated[str, Path(pattern=UUID_PATTERN)],
+        dev: Annotated[Device, Depends(device)],
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
+    ) -> Response:
+        """Who used the client's data, on every device, newest first: the client's right to
+        know (Client Data Act 703/2023 § 11). Only for a client the device's unit knows;
+        otherwise 404, and the attempt is recorded (never in the technical log)."""
+        if not store.knows_client(dev, client_id):
+            store.record_server_access(dev, client_id, "refused", "access log", "out_of_scope")
+            return JSONResponse(
+                {"error": "no such client at this device's unit", "detail": None}, status_code=404
+            )
+        store.record_server_access(dev, client_id, "view", "access log", "right_to_know")
+        events, more = store.client_access_log(client_id, limit)
+        return ClientAccessLog(client_id=client_id, events=events, more=more)
 
     wrapped = RateLimit.from_env(BodyLimit(app, MAX_BODY_BYTES), os.environ.get("OHJAUS_RATE_LIMIT"))
     wrapped.fastapi = app  # for app.openapi() and the routes

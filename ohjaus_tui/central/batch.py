@@ -31,6 +31,7 @@ from ..domain.codes import (
     Language,
     OutcomeKind,
     PlanType,
+    Register,
     Segment,
     ServiceArea,
     Urgency,
@@ -40,6 +41,7 @@ from ..domain.text import MAX_NAME, hidden_character
 from ..store.models import (
     Assessment,
     Client,
+    Consent,
     Contact,
     FollowUp,
     MissedAppointment,
@@ -206,6 +208,25 @@ def booking(data: Any, record_id: str) -> dict:
     return dict(data)
 
 
+def consent_record(data: Any, record_id: str) -> dict:
+    """A consent between the two registers (or its denial), its times in UTC so that the
+    same moment is the same text however the device wrote it."""
+    consent = validated(Consent, data, record_id)
+    registers = {register.value for register in Register}
+    if consent["from_register"] not in registers or consent["to_register"] not in registers:
+        raise Rejected(Reason.INVALID, "from_register and to_register are health or social")
+    if consent["from_register"] == consent["to_register"]:
+        raise Rejected(Reason.INVALID, "a consent is between the two registers")
+    if consent["decision"] not in ("granted", "denied"):
+        raise Rejected(Reason.INVALID, "decision is granted or denied")
+    for key in ("recorded_at", "revoked_at"):
+        if consent[key] is not None:
+            moment = datetime.fromisoformat(consent[key])
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+            consent[key] = moment.isoformat()
+    return consent
+
+
 @dataclass
 class Prepared:
     change: Change
@@ -228,6 +249,10 @@ def prepare(change: Change) -> Prepared:
                 raise Rejected(Reason.INVALID, "unknown follow-up kind or status") from None
         elif change.type == "missed_appointment":
             data = validated(MissedAppointment, change.data, change.record_id)
+            if data["sector"] not in {register.value for register in Register}:
+                raise Rejected(Reason.INVALID, "sector is health or social")
+        elif change.type == "consent":
+            data = consent_record(change.data, change.record_id)
         else:
             data = booking(change.data, change.record_id)
     except Rejected as rejection:
@@ -274,6 +299,7 @@ class Batch:
         self.now = datetime.now(UTC)
         self.records: dict[tuple[str, str], dict | None] = {}
         self.client_units: dict[str, set[str]] = defaultdict(set)
+        self.client_consents: dict[str, set[str]] = defaultdict(set)  # client id -> consent ids
         self.corrections: dict[str, set[str]] = defaultdict(set)  # corrected id -> correcting ids
         self.next_seq = (conn.execute(select(func.max(change_log.c.seq))).scalar() or 0) + 1
         self.log_rows: list[dict] = []
@@ -312,6 +338,14 @@ class Batch:
             for record_id, unit_id in rows:
                 if unit_id:
                     self.client_units[record_id].add(unit_id)
+            rows = self.conn.execute(
+                select(record)
+                .where(record.c.record_type == RecordType.CONSENT.value)
+                .where(self._in(record.c.parent_id, ids[start : start + CHUNK]))
+            ).mappings()
+            for row in rows:
+                self.records[(RecordType.CONSENT.value, row["record_id"])] = dict(row)
+                self.client_consents[row["parent_id"]].add(row["record_id"])
         ids = sorted(corrected)
         for start in range(0, len(ids), CHUNK):
             rows = self.conn.execute(
@@ -434,6 +468,7 @@ class Batch:
                 "follow_up": self._follow_up,
                 "booking": self._booking,
                 "missed_appointment": self._missed_appointment,
+                "consent": self._consent,
             }[change.type]
             return handler(change, item.data, item.text)
         except Rejected as rejection:
@@ -465,10 +500,12 @@ class Batch:
             if dev.unit_id not in units:  # the same person, now known at this unit too
                 self.log(RecordType.CLIENT, change.record_id, text, dev.unit_id, None)
                 units.add(dev.unit_id)
+                self._consents_to(change.record_id, dev.unit_id)
             return _accepted(change, current["seq"])
         # A newer version: the later one in server order is kept; when it was made without
         # seeing the current one (another device's), the overwritten one is kept as a conflict.
         concurrent = change.base_seq < current["seq"] and current["device_id"] != dev.id
+        new_unit = dev.unit_id not in units
         units.add(dev.unit_id)
         # One entry for every unit that knows the client; the version's number is the first
         # of them, so a device that pulled any of them has seen this version.
@@ -476,15 +513,26 @@ class Batch:
         seq = seqs[0]
         previous = current["data"]
         self.put(RecordType.CLIENT, change.record_id, text, seq)
+        if new_unit:
+            self._consents_to(change.record_id, dev.unit_id)
         if concurrent:
             self.conflict(change, Reason.CONCURRENT_EDIT, text, previous)
             return _accepted(change, seq, Reason.CONCURRENT_EDIT)
         return _accepted(change, seq)
 
+    def _consents_to(self, client_id: str, unit_id: str) -> None:
+        """A unit that comes to know a client gets the client's consents too (after the
+        client's entry, so a device has the client before its consents)."""
+        for consent_id in sorted(self.client_consents[client_id]):
+            consent = self.records[(RecordType.CONSENT.value, consent_id)]
+            self.log(RecordType.CONSENT, consent_id, consent["data"], unit_id, None)
+
     def _contact(self, change: Change, data: dict, text: str) -> Answer:
         dev = self.device
         contact = data["contact"]
         register = ServiceArea(contact["service_area"]).register.value
+        if contact["sector"] != register:
+            raise Rejected(Reason.INVALID, f"the contact's sector is not its service area's register ({register})")
         if contact["unit_id"] != dev.unit_id or register not in dev.registers:
             raise Rejected(Reason.OUT_OF_SCOPE, "the contact is not of this device's unit and register")
         again = self._recorded_once(
@@ -551,20 +599,45 @@ class Batch:
 
     def _missed_appointment(self, change: Change, data: dict, text: str) -> Answer:
         """A missed appointment is a fact recorded once: the same again is the same answer,
-        a different one under the same id is refused. It is seen by the unit that recorded
-        it (every register there: it is the trigger of a client the unit serves)."""
+        a different one under the same id is refused. It is seen by the devices of the unit
+        that recorded it that hold its register (sector)."""
         dev = self.device
-        if data["unit_id"] != dev.unit_id:
-            raise Rejected(Reason.OUT_OF_SCOPE, "the missed appointment is not of this device's unit")
+        if data["unit_id"] != dev.unit_id or data["sector"] not in dev.registers:
+            raise Rejected(Reason.OUT_OF_SCOPE, "the missed appointment is not of this device's unit and register")
         again = self._recorded_once(
             RecordType.MISSED_APPOINTMENT, change, text, "a recorded missed appointment cannot change"
         )
         if again is not None:
             return again
         self.require(RecordType.CLIENT, data["client_id"])
-        seq = self.log(RecordType.MISSED_APPOINTMENT, change.record_id, text, dev.unit_id, None)
-        self.put(RecordType.MISSED_APPOINTMENT, change.record_id, text, seq, dev.unit_id)
+        seq = self.log(RecordType.MISSED_APPOINTMENT, change.record_id, text, dev.unit_id, data["sector"])
+        self.put(RecordType.MISSED_APPOINTMENT, change.record_id, text, seq, dev.unit_id, data["sector"])
         return _accepted(change, seq)
+
+    def _consent(self, change: Change, data: dict, text: str) -> Answer:
+        """A consent is recorded once, at the device's unit, by one of its workers, for a
+        client the server has; the one change it may have later is its revocation
+        (revoked_at from null to a time). It goes to every unit that knows the client."""
+        dev = self.device
+        if data["unit_id"] != dev.unit_id or data["to_register"] not in dev.registers:
+            raise Rejected(Reason.OUT_OF_SCOPE, "the consent is not of this device's unit and register")
+        current = self.get(RecordType.CONSENT, change.record_id)
+        if current is not None:
+            if current["data"] == text:
+                return _accepted(change, current["seq"])
+            held = json.loads(current["data"])
+            revoked = held["revoked_at"] is None and data["revoked_at"] is not None
+            if not revoked or {**held, "revoked_at": None} != {**data, "revoked_at": None}:
+                raise Rejected(Reason.IMMUTABLE, "a recorded consent cannot change; it can only be revoked, once")
+        worker = self.require(RecordType.WORKER, data["recorded_by"])
+        if json.loads(worker["data"])["unit_id"] != dev.unit_id:
+            raise Rejected(Reason.OUT_OF_SCOPE, "recorded_by is not a worker of this device's unit")
+        self.require(RecordType.CLIENT, data["client_id"])
+        units = self.client_units[data["client_id"]] | {dev.unit_id}
+        seqs = [self.log(RecordType.CONSENT, change.record_id, text, unit_id, None) for unit_id in sorted(units)]
+        self.put(RecordType.CONSENT, change.record_id, text, seqs[0], dev.unit_id, None, data["client_id"])
+        self.client_consents[data["client_id"]].add(change.record_id)
+        return _accepted(change, seqs[0])
 
     def _booking(self, change: Change, data: dict, _text: str) -> Answer:
         dev = self.device
@@ -629,6 +702,11 @@ def references(items: list[Prepared]) -> tuple[set[tuple[str, str]], set[str], s
         elif change.type == "missed_appointment":
             want(RecordType.MISSED_APPOINTMENT, change.record_id)
             want(RecordType.CLIENT, data["client_id"])
+        elif change.type == "consent":
+            want(RecordType.CONSENT, change.record_id)
+            want(RecordType.CLIENT, data["client_id"])
+            want(RecordType.WORKER, data["recorded_by"])
+            clients.add(data["client_id"])
         else:
             want(RecordType.SLOT, data["slot_id"])
             want(RecordType.CONTACT, data["contact_id"])

@@ -26,10 +26,23 @@ from sqlalchemy import create_engine, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from ..domain.access_log import GENESIS, Entry, _iso, entry_hash
 from ..domain.codes import Register
-from ..sync.protocol import Answer, Change, RecordType, demo_token
+from ..sync.protocol import AccessEntry, Answer, Change, RecordType, demo_token
 from .batch import Batch, among, prepare, references, stored_answer
-from .tables import SCHEMA_VERSION, answer, change_log, conflict, device, metadata, record, schema
+from .tables import (
+    APPEND_ONLY,
+    SCHEMA_VERSION,
+    access_event,
+    answer,
+    change_log,
+    conflict,
+    device,
+    metadata,
+    record,
+    schema,
+    server_access_event,
+)
 
 AUTH_CACHE_SECONDS = float(os.environ.get("OHJAUS_AUTH_CACHE_SECONDS", "5"))
 
@@ -71,13 +84,13 @@ class CentralStore:
         self._push_lock = threading.Lock()
         self._auth_cache: dict[str, tuple[float, Device]] = {}
         self._writer = _Writer(self)
-        metadata.create_all(self.engine)
+        metadata.create_all(self.engine)  # makes the tables a database of an older schema lacks
         with self.engine.begin() as conn:
             found = conn.execute(select(schema.c.version)).scalar()
-            if found is None:
-                conn.execute(insert(schema).values(version=SCHEMA_VERSION))
-            elif found > SCHEMA_VERSION:
+            if found is not None and found > SCHEMA_VERSION:
                 raise RuntimeError(f"the central database has schema {found}; this server knows {SCHEMA_VERSION}")
+            if found is None or found < SCHEMA_VERSION:
+                _upgrade(conn, found, self.is_postgres)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -271,6 +284,173 @@ class CentralStore:
         rows = rows[:limit]
         return rows, (rows[-1][0] if rows else after), more
 
+    # -- the access log ---------------------------------------------------------------------
+
+    def add_access_events(self, dev: Device, entries: list[AccessEntry]) -> tuple[int, int]:
+        """Take a device's access-log entries, all or none: each must be what its hash says,
+        and they must continue the chain the server holds for the device (the next number,
+        linked to the held entry before it). An entry already held is accepted again if it
+        is the same. Returns (entries new to the server, the device's last seq held now).
+        Raises AccessLogRefused naming the first entry that fails."""
+        ordered = sorted(entries, key=lambda e: e.seq)
+        if not ordered:
+            return 0, self.access_log_held(dev.id)
+        workers = {w: self._worker_unit(w) for w in {e.worker_id for e in ordered}}
+        for number, entry in enumerate(ordered):
+            if number and entry.seq == ordered[number - 1].seq:
+                raise AccessLogRefused(422, entry.seq, "sent twice in one request")
+            if entry_hash(_entry(entry)) != entry.hash:
+                raise AccessLogRefused(422, entry.seq, "its hash does not match its content: changed after it was written")
+            if entry.unit_id != dev.unit_id:
+                raise AccessLogRefused(422, entry.seq, "written at another unit than this device's")
+            if workers[entry.worker_id] != dev.unit_id:
+                raise AccessLogRefused(422, entry.seq, "its worker is not a worker of this device's unit")
+        first, last = ordered[0].seq, ordered[-1].seq
+        now = _now()
+        with _Writing(self) as conn:
+            held = {
+                row.seq: row.hash
+                for row in conn.execute(
+                    select(access_event.c.seq, access_event.c.hash)
+                    .where(access_event.c.device_id == dev.id)
+                    .where(access_event.c.seq.between(first - 1, last))
+                )
+            }
+            last_held = conn.execute(
+                select(func.max(access_event.c.seq)).where(access_event.c.device_id == dev.id)
+            ).scalar() or 0
+            previous = GENESIS if first == 1 else held.get(first - 1)
+            rows = []
+            for entry in ordered:
+                if entry.seq in held:
+                    if held[entry.seq] != entry.hash:
+                        raise AccessLogRefused(409, entry.seq, "differs from the entry the server holds under this number")
+                    previous = entry.hash
+                    continue
+                if entry.seq != last_held + 1:
+                    raise AccessLogRefused(
+                        409, entry.seq, f"does not follow the entries the server holds: entries {last_held + 1}-{entry.seq - 1} are missing"
+                    )
+                if entry.prev_hash != previous:
+                    raise AccessLogRefused(409, entry.seq, f"not linked to entry {entry.seq - 1} as the server holds it")
+                rows.append(
+                    dict(
+                        device_id=dev.id, seq=entry.seq, id=entry.id, at=_iso(entry.at), worker_id=entry.worker_id,
+                        unit_id=entry.unit_id, client_id=entry.client_id, action=entry.action, item=entry.item,
+                        sector=entry.sector, purpose=entry.purpose, recipient=entry.recipient,
+                        prev_hash=entry.prev_hash, hash=entry.hash, received_at=now,
+                    )
+                )
+                previous, last_held = entry.hash, entry.seq
+            if rows:
+                conn.execute(insert(access_event), rows)
+        return len(rows), last_held
+
+    def _worker_unit(self, worker_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            data = conn.execute(
+                select(record.c.data)
+                .where(record.c.record_type == RecordType.WORKER.value)
+                .where(record.c.record_id == worker_id)
+            ).scalar()
+        return json.loads(data)["unit_id"] if data else None
+
+    def access_log_held(self, device_id: str) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(func.max(access_event.c.seq)).where(access_event.c.device_id == device_id)
+            ).scalar() or 0
+
+    def knows_client(self, dev: Device, client_id: str) -> bool:
+        """Whether the device's unit has sent the client or been sent it (the change log
+        holds a client entry for the unit)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(change_log.c.seq)
+                .where(change_log.c.record_type == RecordType.CLIENT.value)
+                .where(change_log.c.record_id == client_id)
+                .where(change_log.c.unit_id == dev.unit_id)
+                .limit(1)
+            ).first() is not None
+
+    def record_server_access(self, dev: Device, client_id: str, action: str, item: str, purpose: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(server_access_event).values(
+                    at=_iso(_now()), device_id=dev.id, unit_id=dev.unit_id, client_id=client_id,
+                    action=action, item=item, purpose=purpose,
+                )
+            )
+
+    def client_access_log(self, client_id: str, limit: int) -> tuple[list[dict], bool]:
+        """The client's access events from every device, and the server's own, newest first;
+        each with the worker's name when known and the code of the unit of the device."""
+        with self.engine.connect() as conn:
+            units = {row.id: row.unit_code for row in conn.execute(select(device.c.id, device.c.unit_code))}
+            events = [
+                {**dict(row), "source": "device"}
+                for row in conn.execute(
+                    select(
+                        access_event.c.device_id, access_event.c.seq, access_event.c.at, access_event.c.worker_id,
+                        access_event.c.action, access_event.c.item, access_event.c.sector,
+                        access_event.c.purpose, access_event.c.recipient,
+                    )
+                    .where(access_event.c.client_id == client_id)
+                    .order_by(access_event.c.at.desc(), access_event.c.seq.desc())
+                    .limit(limit + 1)
+                ).mappings()
+            ]
+            events += [
+                {**dict(row), "seq": row["id"], "worker_id": None, "sector": None, "recipient": "", "source": "server"}
+                for row in conn.execute(
+                    select(
+                        server_access_event.c.id, server_access_event.c.device_id, server_access_event.c.at,
+                        server_access_event.c.action, server_access_event.c.item, server_access_event.c.purpose,
+                    )
+                    .where(server_access_event.c.client_id == client_id)
+                    .order_by(server_access_event.c.at.desc(), server_access_event.c.id.desc())
+                    .limit(limit + 1)
+                ).mappings()
+            ]
+            ids = sorted({e["worker_id"] for e in events if e["worker_id"]})
+            names = {}
+            for start in range(0, len(ids), 500):
+                rows = conn.execute(
+                    select(record.c.record_id, record.c.data)
+                    .where(record.c.record_type == RecordType.WORKER.value)
+                    .where(among(conn, record.c.record_id, ids[start : start + 500]))
+                )
+                names.update((worker_id, json.loads(data)["name"]) for worker_id, data in rows)
+        events.sort(key=lambda e: (e["at"], e["source"] == "device", e["seq"]), reverse=True)
+        more = len(events) > limit
+        out = [
+            {
+                "at": datetime.fromisoformat(e["at"]).replace(tzinfo=UTC),
+                "worker_name": names.get(e["worker_id"]) if e["worker_id"] else None,
+                "action": e["action"],
+                "item": e["item"],
+                "sector": e["sector"],
+                "purpose": e["purpose"],
+                "recipient": e["recipient"],
+                "unit_code": units.get(e["device_id"], ""),
+                "source": e["source"],
+            }
+            for e in events[:limit]
+        ]
+        return out, more
+
+    def server_access_events(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(server_access_event).order_by(server_access_event.c.id)).mappings()
+            return [dict(row) for row in rows]
+
+    def access_events(self, device_id: str | None = None) -> list[dict]:
+        query = select(access_event).order_by(access_event.c.device_id, access_event.c.seq)
+        if device_id is not None:
+            query = query.where(access_event.c.device_id == device_id)
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
     # -- inspection (tests, admin) ----------------------------------------------------------
 
     def records(self, record_type: RecordType) -> dict[str, dict]:
@@ -294,6 +474,65 @@ class CentralStore:
             query = query.where(change_log.c.record_type == record_type.value)
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
+
+
+class AccessLogRefused(Exception):
+    """A device's access-log entries the server does not take: the status (409: they do not
+    continue what the server holds; 422: an entry is not what it claims), the entry's number
+    and what is wrong. Nothing of the request is stored."""
+
+    def __init__(self, status: int, seq: int, problem: str) -> None:
+        super().__init__(problem)
+        self.status, self.seq, self.problem = status, seq, problem
+
+
+def _entry(row: AccessEntry) -> Entry:
+    return Entry(
+        seq=row.seq, id=row.id, at=row.at, worker_id=row.worker_id, unit_id=row.unit_id,
+        client_id=row.client_id, action=row.action, item=row.item, sector=row.sector,
+        purpose=row.purpose, recipient=row.recipient, prev_hash=row.prev_hash, hash=row.hash,
+    )
+
+
+def _upgrade(conn: Connection, found: int | None, is_postgres: bool) -> None:
+    """From schema `found` (None: a new database) to SCHEMA_VERSION; the tables themselves
+    were made by create_all."""
+    if found is not None and found < 2:
+        # Missed appointments are scoped by register since schema 2; the ones recorded
+        # before carried none, and devices read them as health care's (the default).
+        for table in (change_log, record):
+            conn.execute(
+                update(table)
+                .where(table.c.record_type == RecordType.MISSED_APPOINTMENT.value)
+                .where(table.c.register.is_(None))
+                .values(register=Register.HEALTH.value)
+            )
+    for name in APPEND_ONLY:
+        if is_postgres:
+            conn.exec_driver_sql(
+                "CREATE OR REPLACE FUNCTION ohjaus_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME; END $$"
+            )
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}_append_only ON {name}")
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
+                "FOR EACH ROW EXECUTE FUNCTION ohjaus_append_only()"
+            )
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}_no_truncate ON {name}")
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION ohjaus_append_only()"
+            )
+        else:
+            for verb in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER IF NOT EXISTS {name}_no_{verb.lower()} BEFORE {verb} ON {name} "
+                    f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"
+                )
+    if found is None:
+        conn.execute(insert(schema).values(version=SCHEMA_VERSION))
+    else:
+        conn.execute(update(schema).values(version=SCHEMA_VERSION))
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: access_event, server_access_event (append-only), registers of missed appointments
 _SEQ = BigInteger().with_variant(Integer, "sqlite")
 
 metadata = MetaData()
@@ -75,5 +75,46 @@ conflict = Table(
     Column("other", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+# The devices' access logs (käyttöloki), entry by entry as each device chained them; append
+# only (triggers refuse UPDATE and DELETE, db.py). `at` is the UTC text the hash was taken over.
+access_event = Table(
+    "access_event",
+    metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("seq", _SEQ, primary_key=True, autoincrement=False),
+    Column("id", String(36), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("worker_id", String(64), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("client_id", String(36)),
+    Column("action", String(20), nullable=False),
+    Column("item", Text, nullable=False),
+    Column("sector", String(10)),
+    Column("purpose", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+Index("access_event_client", access_event.c.client_id, access_event.c.at)
+
+# The server's own use of client data: a device that asked for a client's access log, given
+# or refused (another unit's client). Append only, like access_event.
+server_access_event = Table(
+    "server_access_event",
+    metadata,
+    Column("id", _SEQ, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),  # UTC
+    Column("device_id", String(36), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("client_id", String(36), nullable=False),
+    Column("action", String(20), nullable=False),  # view | refused
+    Column("item", String(40), nullable=False),
+    Column("purpose", String(40), nullable=False),
+)
+Index("server_access_event_client", server_access_event.c.client_id, server_access_event.c.at)
+
+APPEND_ONLY = ("access_event", "server_access_event")
 
 schema = Table("schema_version", metadata, Column("version", Integer, primary_key=True))

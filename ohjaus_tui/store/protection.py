@@ -245,6 +245,24 @@ class Protection:
             session.commit()
         return row
 
+    def revoke_consent(self, viewer: Viewer, consent_id: str, now: datetime) -> Consent:
+        """The client takes a consent back: it stops counting from now. The one change a
+        recorded consent may have; sent to the central API like any change."""
+        viewer.require(Permission.CONTACTS)
+        with self.session() as session:
+            row = session.get(Consent, consent_id)
+            if row is None:
+                raise DomainError(_("No such consent."))
+            if row.revoked_at is not None:
+                return row
+            row.revoked_at = now
+            session.add(row)
+            session.flush()
+            enqueue(session, RecordType.CONSENT, row.id, dump(row), now)
+            write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "consent", Purpose.CONTACT.value, now)
+            session.commit()
+            return row
+
     def client_history(
         self, client_id: str, viewer: Viewer, now: datetime, basis: str | None = None, limit: int = 200
     ) -> ClientHistory:

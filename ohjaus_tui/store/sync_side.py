@@ -25,6 +25,7 @@ from ..sync.protocol import Answer, PulledChange, Reason, RecordType
 from .models import (
     Assessment,
     Client,
+    Consent,
     Contact,
     FollowUp,
     MissedAppointment,
@@ -45,6 +46,7 @@ LAST_SYNC = "sync_last_at"
 LAST_ERROR = "sync_last_error"
 SERVER = "sync_server"
 TOKEN = "sync_token"
+ACCESS_LOG_SENT = "access_log_sent"  # the highest access-log seq the central API has acknowledged
 
 _REFERENCE = {
     RecordType.UNIT: Unit,
@@ -248,6 +250,18 @@ class SyncSide:
         session.flush()
         enqueue(session, RecordType.FOLLOW_UP, follow_up.id, dump(follow_up), now)
 
+    # -- the access log (sent by itself, not through the outbox) -----------------------------
+
+    def access_log_sent(self) -> int:
+        with self.session() as session:
+            row = session.get(Setting, ACCESS_LOG_SENT)
+            return int(row.value) if row else 0
+
+    def set_access_log_sent(self, seq: int) -> None:
+        with self.session() as session:
+            session.merge(Setting(key=ACCESS_LOG_SENT, value=str(seq)))
+            session.commit()
+
     # -- pull -------------------------------------------------------------------------------
 
     def sync_cursor(self) -> int:
@@ -302,6 +316,7 @@ _APPLY_ORDER = (
     RecordType.WORKER,
     RecordType.PROFESSIONAL,
     RecordType.CLIENT,
+    RecordType.CONSENT,  # after the client it belongs to
     RecordType.CONTACT,
     RecordType.FOLLOW_UP,
     RecordType.SLOT,
@@ -336,6 +351,8 @@ def _apply_many(session: Session, record_type: RecordType, items: list[dict]) ->
         _upsert(session, Slot, _slots(session, items))
     elif record_type == RecordType.MISSED_APPOINTMENT:
         _upsert(session, MissedAppointment, [MissedAppointment.model_validate(d).model_dump() for d in items])
+    elif record_type == RecordType.CONSENT:
+        _upsert(session, Consent, [Consent.model_validate(d).model_dump() for d in items])
 
 
 def _clients(session: Session, items: list[dict]) -> list[dict]:

@@ -20,7 +20,18 @@ from pydantic import ValidationError
 
 from ..domain.errors import DomainError
 from ..i18n import _
-from ..sync.protocol import MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, Change, PullResponse, PushResponse
+from ..sync.protocol import (
+    MAX_ACCESS_BATCH,
+    MAX_BATCH,
+    MAX_BODY_BYTES,
+    MAX_PAGE,
+    AccessEntry,
+    AccessLogAck,
+    Change,
+    ClientAccessLog,
+    PullResponse,
+    PushResponse,
+)
 
 DEMO_SERVER = "http://127.0.0.1:8765"
 BATCH_BYTES = MAX_BODY_BYTES // 2  # a batch stops growing here, well under the server's limit
@@ -34,6 +45,15 @@ class Offline(SyncError):
     """No connection to the central API (the device keeps working)."""
 
 
+class AccessLogRefused(SyncError):
+    """The central API did not take this device's access log: an entry does not continue
+    what it holds (edited, cut or replaced here). Changes still sync; the log waits."""
+
+    def __init__(self, message: str, seq: int | None) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
 @dataclass(frozen=True)
 class RoundResult:
     pushed: int = 0
@@ -42,6 +62,7 @@ class RoundResult:
     conflicts: int = 0
     pulled: int = 0
     pending: int = 0
+    access_sent: int = 0  # access-log entries sent
 
     def summary(self) -> str:
         return _(
@@ -105,15 +126,65 @@ class SyncClient:
         self.close()
 
     def round(self) -> RoundResult:
-        """Push everything pending, then pull until caught up. Raises SyncError."""
+        """Push everything pending, send the access log, then pull until caught up. Raises
+        SyncError; a refused access log (AccessLogRefused) only after the pull, so that
+        changes keep moving while someone looks into it."""
+        refused = None
         try:
             pushed, accepted, rejected, conflicts = self._push_all()
+            try:
+                access_sent = self._send_access_log()
+            except AccessLogRefused as error:
+                refused, access_sent = error, 0
             pulled = self._pull_all()
+            if refused is not None:
+                raise refused
         except SyncError as error:
             self.store.record_sync_result(self.clock(), str(error))
             raise
         self.store.record_sync_result(self.clock())
-        return RoundResult(pushed, accepted, rejected, conflicts, pulled, self.store.pending_count())
+        return RoundResult(
+            pushed, accepted, rejected, conflicts, pulled, self.store.pending_count(), access_sent
+        )
+
+    def _send_access_log(self) -> int:
+        """The access-log entries after the acknowledged mark, in batches; the mark moves
+        after each batch the server took. A resend after a lost answer is taken again."""
+        sent = 0
+        while True:
+            after = self.store.access_log_sent()
+            entries = self.store.access_entries(after, MAX_ACCESS_BATCH)
+            if not entries:
+                return sent
+            rows = []
+            for entry in entries:
+                try:
+                    rows.append(AccessEntry.model_validate(entry.__dict__).model_dump(mode="json"))
+                except ValidationError as error:
+                    problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()[:3])
+                    raise AccessLogRefused(
+                        _("The central API refused this device's access log at entry {seq}: {problem}").format(
+                            seq=entry.seq, problem=problem
+                        ),
+                        entry.seq,
+                    ) from None
+            rows = _within_rows(rows, BATCH_BYTES)
+            response = self._request("POST", "/v1/access-log", json={"entries": rows}, refusals=(409, 422))
+            if response.status_code in (409, 422):
+                try:
+                    body = response.json()
+                    seq, problem = body["detail"]["seq"], body["detail"]["problem"]
+                except (ValueError, KeyError, TypeError):
+                    seq, problem = None, response.text[:200]
+                raise AccessLogRefused(
+                    _("The central API refused this device's access log at entry {seq}: {problem}").format(
+                        seq=seq, problem=problem
+                    ),
+                    seq,
+                )
+            _parse(AccessLogAck, response)
+            self.store.set_access_log_sent(rows[-1]["seq"])
+            sent += len(rows)
 
     def _push_all(self) -> tuple[int, int, int, int]:
         pushed = accepted = rejected = conflicts = 0
@@ -154,7 +225,8 @@ class SyncClient:
             if not page.more:
                 return pulled
 
-    def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+    def _request(self, method: str, path: str, refusals: tuple[int, ...] = (), **kwargs) -> httpx.Response:
+        """The response, or SyncError / Offline; a status in `refusals` is the caller's."""
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.TimeoutException:
@@ -174,6 +246,8 @@ class SyncClient:
                     seconds=response.headers.get("retry-after", "?")
                 )
             )
+        if response.status_code in refusals:
+            return response
         if response.status_code >= 400:
             try:
                 message = response.json().get("error", "")
@@ -195,6 +269,16 @@ def _within(entries: list, limit: int) -> list:
     return entries
 
 
+def _within_rows(rows: list[dict], limit: int) -> list[dict]:
+    """The first rows whose JSON fits in `limit` bytes (always at least one)."""
+    total = 0
+    for index, row in enumerate(rows):
+        total += len(json.dumps(row, ensure_ascii=False).encode()) + 1
+        if total > limit and index > 0:
+            return rows[:index]
+    return rows
+
+
 def _parse(model, response: httpx.Response):
     try:
         return model.model_validate_json(response.content)
@@ -210,3 +294,20 @@ def sync_once(store, clock: Callable[[], datetime], server: str | None = None) -
         raise SyncError(_("This device is not connected to a central API: run `ohjaus connect` first."))
     with SyncClient(store, server, token, clock=clock) as client:
         return client.round()
+
+
+def fetch_access_log(store, client_id: str, clock: Callable[[], datetime] | None = None) -> list[dict]:
+    """The client's access log from the central API, every device's, newest first (the
+    client's right to know): dicts with at, worker_name, action, item, sector, purpose,
+    recipient, unit_code and source. Raises Offline without a connection and SyncError when
+    the server will not give it (not a client of this unit, credential refused)."""
+    from ..domain.clock import now
+
+    configured, token = store.sync_config()
+    if not configured or not token:
+        raise SyncError(_("This device is not connected to a central API: run `ohjaus connect` first."))
+    with SyncClient(store, configured, token, clock=clock or now) as client:
+        response = client._request("GET", f"/v1/clients/{client_id}/access-log", refusals=(404, 422))
+        if response.status_code in (404, 422):
+            raise SyncError(_("The central API has no such client for this device's unit."))
+        return [event.model_dump() for event in _parse(ClientAccessLog, response).events]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -123,6 +124,63 @@ class DeviceInfo(BaseModel):
 class ErrorBody(BaseModel):
     error: str
     detail: Any = None
+
+
+# -- the access log: POST /v1/access-log, GET /v1/clients/{id}/access-log ----------------------
+
+MAX_ACCESS_BATCH = 1000  # access-log entries in one request
+HASH_PATTERN = r"^[0-9a-f]{64}$"
+
+
+class AccessEntry(BaseModel):
+    """One entry of a device's access log, as the device chained it (domain/access_log.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int = Field(ge=1, le=2**62)
+    id: str = Field(pattern=UUID_PATTERN)
+    at: datetime
+    worker_id: str = Field(min_length=1, max_length=64)
+    unit_id: str = Field(min_length=1, max_length=64)
+    client_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+    action: str = Field(pattern=r"^[a-z_]{1,20}$")
+    item: str = Field(max_length=200)
+    sector: Literal["health", "social"] | None = None
+    purpose: str = Field(max_length=MAX_TEXT)
+    recipient: str = Field(default="", max_length=MAX_TEXT)
+    prev_hash: str = Field(pattern=HASH_PATTERN)
+    hash: str = Field(pattern=HASH_PATTERN)
+
+
+class AccessLogPush(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entries: list[AccessEntry] = Field(max_length=MAX_ACCESS_BATCH)
+
+
+class AccessLogAck(BaseModel):
+    received: int = Field(description="entries new to the server (the rest it held already)")
+    held_seq: int = Field(description="the highest entry number of this device the server holds")
+
+
+class AccessEvent(BaseModel):
+    """A use of the client's data, for the client's right to know (Client Data Act 703/2023 § 11)."""
+
+    at: datetime
+    worker_name: str | None = Field(description="None when the server made the entry or does not know the worker")
+    action: str
+    item: str
+    sector: str | None = Field(description="the register whose data was used")
+    purpose: str
+    recipient: str
+    unit_code: str = Field(description="the unit of the device that made the entry or the request")
+    source: Literal["device", "server"] = Field(description="server: a device asked the server for the client's log")
+
+
+class ClientAccessLog(BaseModel):
+    client_id: str
+    events: list[AccessEvent] = Field(description="newest first")
+    more: bool = Field(description="older events were left out (limit)")
 
 
 DEMO_KEY = b"ohjaus-demo-devices-only"  # public on purpose: accepted only by `serve --demo`
