@@ -227,7 +227,9 @@ def test_too_many_requests_get_429_with_retry_after_and_the_device_waits(tmp_pat
 
     from .sync_helpers import CentralServer
 
-    monkeypatch.setenv("OHJAUS_RATE_LIMIT", "2/5")  # the server process inherits it
+    # Slow refill (one request every 2 s after a burst of 5), so a busy machine's slowness
+    # between the requests below does not give the bucket a token back by accident.
+    monkeypatch.setenv("OHJAUS_RATE_LIMIT", "0.5/5")  # the server process inherits it
     server = CentralServer(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "log").start()
     try:
         headers = demo_headers()
@@ -243,7 +245,7 @@ def test_too_many_requests_get_429_with_retry_after_and_the_device_waits(tmp_pat
         with SyncClient(None, server.url, token, clock=lambda: None) as client:
             with pytest.raises(Offline, match="busy"):
                 client._request("GET", "/v1/changes")
-        time.sleep(1.5)  # the bucket refills at 2 a second
+        time.sleep(2.5)  # the bucket refills one request in 2 s
         assert httpx.get(f"{server.url}/v1/changes", headers=headers).status_code == 200
     finally:
         server.stop()
