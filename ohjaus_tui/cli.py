@@ -101,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     passphrase.add_argument("--data-dir", type=Path, required=True, dest="worker_dir")
     passphrase.add_argument("username")
 
+    callbacks = commands.add_parser("callbacks", help=_("callback requests from a phone system's queue"))
+    callback_commands = callbacks.add_subparsers(dest="callbacks_command", required=True)
+    imported = callback_commands.add_parser(
+        "import", help=_("import callback requests from CSV or JSON; bad rows are reported by line, good ones imported")
+    )
+    imported.add_argument("file", type=Path)
+    imported.add_argument("--data-dir", type=Path, dest="callbacks_dir", help=_("data directory (default as for the application)"))
+    imported.add_argument("--unit", help=_("unit code for rows without one (default: the device's unit)"))
+
     log = commands.add_parser("log", help=_("the access log of this device"))
     log_commands = log.add_subparsers(dest="log_command", required=True)
     verify = log_commands.add_parser("verify", help=_("check that no entry was removed or changed (exit 1 if so)"))
@@ -131,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_worker(args)
         if args.command == "log":
             return _run_log(args)
+        if args.command == "callbacks":
+            return _run_callbacks(args)
         return _run_app(args)
     except DomainError as error:
         print(f"ohjaus: {error}", file=sys.stderr)
@@ -244,6 +255,34 @@ def _run_worker(args: argparse.Namespace) -> int:
         store.close()
     print(_("Passphrase set for {name}.").format(name=worker.name), file=sys.stderr)
     return 0
+
+
+def _run_callbacks(args: argparse.Namespace) -> int:
+    """Exit 0 when every row was imported, 1 when some were bad (the good ones are in),
+    2 when nothing could be imported."""
+    from .domain.callbacks import read_callbacks
+    from .domain.clock import now
+    from .store.directory import default_data_dir
+    from .store.store import Store
+
+    if not args.file.is_file():
+        raise DomainError(_("No file at {path}").format(path=args.file))
+    read = read_callbacks(args.file)
+    store = Store(_existing_dir(args.callbacks_dir or default_data_dir()))
+    try:
+        code = args.unit or store.setting("unit")
+        unit = next((u for u in store.units() if u.code == code), None)
+        if unit is None:
+            raise DomainError(_("Say the unit with --unit; this device has none set."))
+        result = store.import_callbacks(read.requests, unit.id, now())
+    finally:
+        store.close()
+    for problem in read.problems:
+        print(problem, file=sys.stderr)
+    print(_("{added} callback requests imported ({matched} of known clients), {already} imported before, {bad} rows with problems.").format(
+        added=result.added, matched=result.matched, already=result.already, bad=len(read.problems)
+    ))
+    return 1 if read.problems else 0
 
 
 def _run_log(args: argparse.Namespace) -> int:

@@ -332,7 +332,40 @@ def _contacts(
         signed += 1
     frequent = [c for i, c in enumerate(clients) if i % 25 == 0]
     _missed_appointments(store, rng, frequent, ref_id("unit", unit_code), today)
+    _callbacks(store, phrases, rng, clients, ref_id("unit", unit_code), registers, today)
     return signed
+
+
+def _callbacks(
+    store: Store, phrases: dict, rng: random.Random, clients: list, unit_id: str,
+    registers: tuple[str, ...], today: date,
+) -> None:
+    """This morning's callback queue of the device's unit, as a phone system would hand it
+    over: most callers are known clients (by phone), a few are not."""
+    from .domain.callbacks import CallbackRequest
+
+    reasons = phrases["reasons"]
+    opened = datetime.combine(today, time(7, 30), tzinfo=HELSINKI)
+    requests = []
+    for number in range(8):
+        register = Register.SOCIAL if "social" in registers and number % 4 == 3 else Register.HEALTH
+        if register == Register.HEALTH and "health" not in registers:
+            continue
+        pool = reasons["social_service_need"] if register == Register.SOCIAL else rng.choice(
+            [reasons["fever_adult"], reasons["urinary"], reasons["back_pain"], reasons["medication_question"]]
+        )
+        known = [c for c in clients if c.phone]
+        caller = rng.choice(known) if number % 5 != 4 and known else None
+        requests.append(CallbackRequest(
+            line=number + 1,
+            requested_at=opened + timedelta(minutes=9 * number + rng.randrange(0, 8)),
+            phone=caller.phone if caller else f"+35850{rng.randrange(1000000, 9999999)}",
+            name=f"{caller.first_name} {caller.last_name}" if caller else "",
+            reason=rng.choice(pool),
+            source=f"demo-{today.isoformat()}-{unit_id[:8]}-{number}",
+            register=register,
+        ))
+    store.import_callbacks(requests, unit_id, opened)
 
 
 def _missed_appointments(

@@ -47,10 +47,12 @@ class ContactScreen(Screen):
         Binding("f8", "discard", N_("Discard draft")),
     ]
 
-    def __init__(self, draft: ContactDraft, saved: bool = False) -> None:
+    def __init__(self, draft: ContactDraft, saved: bool = False, client_query: str = "") -> None:
+        """`client_query`: typed into the client search to start with (a callback's phone)."""
         super().__init__()
         self.draft = draft
         self.saved = saved  # has the draft reached the store yet?
+        self.client_query = client_query
 
     def compose(self) -> ComposeResult:
         yield Static(id="contact-header")
@@ -69,6 +71,8 @@ class ContactScreen(Screen):
             if step < self.draft.step:
                 self.panel(step).enter(self.draft)
         self.show_step(self.draft.step)
+        if self.client_query and self.draft.step == Step.CLIENT:
+            self.query_one("#client-query").value, self.client_query = self.client_query, ""
 
     def before_relabel(self) -> None:
         """A language switch: what is typed in the open step goes into the draft first."""

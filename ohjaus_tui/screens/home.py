@@ -1,6 +1,9 @@
-"""Home: start a contact, continue an unfinished one, see today's follow-ups."""
+"""Home: the worklist of the day (callbacks, follow-ups, bookings to redo, unfinished
+contacts), a new contact, the latest signed ones."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,14 +13,19 @@ from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain.clock import local
-from ..domain.codes import Role
-from ..domain.contact import ContactDraft
+from ..domain.codes import FollowUpStatus, Language, Role
+from ..domain.contact import ContactDraft, Step
+from ..domain.errors import DomainError
+from ..domain.phone import format_phone
 from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
-from ..i18n import N_, _, format_date, format_day, format_moment
+from ..domain.worklist import WorkItem, WorkKind
+from ..i18n import N_, _, format_date, format_day, format_moment, format_time
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 from .confirm import ConfirmScreen
+from .consent import parse_day
 from .contact import ContactScreen
+from .prompt import PickScreen, PromptScreen
 
 
 class RecentList(OptionList):
@@ -31,9 +39,34 @@ class RecentList(OptionList):
             self.screen.correct(option.id)  # type: ignore[attr-defined]
 
 
+def waited(since: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return _("{m} min").format(m=minutes)
+    if minutes < 24 * 60:
+        return _("{h} h {m} min").format(h=minutes // 60, m=minutes % 60)
+    return _("{d} d").format(d=minutes // (24 * 60))
+
+
+def due_text(item: WorkItem, now: datetime) -> Text:
+    due = local(item.due_at)
+    if due.date() == now.date():
+        label = _("today") if (due.hour, due.minute) == (23, 59) else _("by {time}").format(time=format_time(due))
+    else:
+        label = format_day(due.date())
+    return Text(label, style="bold red" if item.overdue(now) else "")
+
+
 class HomeScreen(Screen):
+    """The worker's day: the worklist, most urgent first, and the latest signed contacts."""
+
     BINDINGS = [
         Binding("n", "new_contact", N_("New contact")),
+        Binding("t", "take_next", N_("Take next")),
+        Binding("d", "done", N_("Done")),
+        Binding("s", "reschedule", N_("Reschedule")),
+        Binding("h", "hand_on", N_("Hand on")),
+        Binding("o", "open_client", N_("Client")),
         Binding("l", "sign_out", N_("Sign out")),
         Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
@@ -41,15 +74,15 @@ class HomeScreen(Screen):
     DEFAULT_CSS = """
     HomeScreen #home-header { height: 1; padding: 0 1; background: $primary-background; }
     HomeScreen Label { margin: 1 1 0 1; text-style: bold; }
-    HomeScreen #drafts { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    HomeScreen #follow-ups { height: 1fr; margin: 0 1; }
+    HomeScreen #worklist { height: 1fr; margin: 0 1; }
     HomeScreen #recent { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    HomeScreen #home-hint { margin: 0 1; color: $text-muted; }
+    HomeScreen #home-hint { margin: 0 1; color: $text-muted; height: auto; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._offered = False
+        self.items: list[WorkItem] = []
 
     @property
     def ctx(self):
@@ -57,11 +90,12 @@ class HomeScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="home-header")
-        yield Static(_("Press N to start a new contact."), id="home-hint")
-        yield Label(_("Unfinished contacts (Enter continues)"), id="drafts-label")
-        yield OptionList(id="drafts")
-        yield Label(_("Follow-ups due today or overdue"))
-        yield DataTable(id="follow-ups", cursor_type="row")
+        yield Static(
+            _("Enter takes the highlighted item, T the most urgent; D done, S reschedule, H hand on, O the client. N starts a new contact."),
+            id="home-hint",
+        )
+        yield Label(_("Today's work, most urgent first"), id="worklist-label")
+        yield DataTable(id="worklist", cursor_type="row")
         yield Label(_("Recently signed (C makes a correction)"), id="recent-label")
         yield RecentList(id="recent")
         yield SyncBadge()
@@ -71,12 +105,13 @@ class HomeScreen(Screen):
         self._fill()
 
     def _fill(self) -> None:
-        table = self.query_one("#follow-ups", DataTable)
-        table.add_columns(_("Due"), _("What"), _("Client"), _("Note"))
+        table = self.query_one("#worklist", DataTable)
+        table.add_columns(_("Due"), _("What"), _("Client"), _("Phone"), _("Reason or note"), _("Waited"))
         self.refresh_lists()
 
     def on_mount(self) -> None:
         self._fill()
+        self.query_one("#worklist", DataTable).focus()
         drafts = self.ctx.store.open_drafts(self.ctx.worker.id)
         if drafts and not self._offered:
             self._offered = True
@@ -84,7 +119,7 @@ class HomeScreen(Screen):
             question = _(
                 "An unfinished contact was found: {client}, step {step}, started {time}. Continue it?"
             ).format(
-                client=latest.client_name,
+                client=shown(latest.client_name, NAME_SHOWN),
                 step=latest.step.label,
                 time=format_moment(local(latest.started_at)),
             )
@@ -97,27 +132,33 @@ class HomeScreen(Screen):
     def refresh_lists(self) -> None:
         ctx = self.ctx
         worker, unit = ctx.worker, ctx.unit
+        now = ctx.now()
         header = Text(no_wrap=True, overflow="ellipsis")
         header.append("ohjaus  ", style="bold")
         header.append(f"{shown(worker.name, NAME_SHOWN)}, {Role(worker.role).label}")
         if unit:
             header.append(f"  {unit.code}", style="dim")
-        header.append("  " + format_date(ctx.now()), style="dim")
+        header.append("  " + format_date(now), style="dim")
         if ctx.demo:
             header.append("  " + _("DEMO"), style="bold yellow")
         self.query_one("#home-header", Static).update(header)
-        drafts = ctx.store.open_drafts(worker.id)
-        listing = self.query_one("#drafts", OptionList)
-        was = listing.highlighted or 0  # a refresh after a sync keeps the worker's place
-        listing.clear_options()
-        for draft in drafts:
-            line = Text(f"{format_moment(local(draft.started_at))}  ", no_wrap=True, overflow="ellipsis")
-            line.append(shown(draft.client_name, NAME_SHOWN), style="bold")
-            line.append(f"  {draft.step.label}", style="dim")
-            listing.add_option(Option(line, id=draft.id))
-        listing.highlighted = min(was, len(drafts) - 1) if drafts else None
-        listing.display = bool(drafts)
-        self.query_one("#drafts-label").display = bool(drafts)
+        self.items = ctx.store.worklist(ctx.viewer, ctx.shipped.region, now)
+        table = self.query_one("#worklist", DataTable)
+        was = table.cursor_row  # a refresh after a sync keeps the worker's place
+        table.clear()
+        for item in self.items:
+            what = item.kind.label + (" (" + _("team") + ")" if item.team else "")
+            table.add_row(
+                due_text(item, now),
+                what,
+                Text(shown(item.who, NAME_SHOWN), no_wrap=True, overflow="ellipsis"),
+                format_phone(item.phone) if item.phone else "",
+                Text(shown(item.what, NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
+                waited(item.since, now),
+                key=f"{item.kind.value}:{item.id}",
+            )
+        if self.items:
+            table.move_cursor(row=min(was, len(self.items) - 1))
         recent = ctx.store.recent_signed(worker.id)
         listing = self.query_one("#recent", OptionList)
         was = listing.highlighted or 0
@@ -129,17 +170,135 @@ class HomeScreen(Screen):
         listing.highlighted = min(was, len(recent) - 1) if recent else None
         listing.display = bool(recent)
         self.query_one("#recent-label").display = bool(recent)
-        table = self.query_one("#follow-ups", DataTable)
-        table.clear()
-        due = ctx.store.follow_ups_due(worker.id, ctx.now().date())
-        for row in due:
-            table.add_row(
-                format_day(row.due), row.kind.label, Text(shown(row.client_name, NAME_SHOWN), no_wrap=True, overflow="ellipsis"),
-                Text(shown(row.note, NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
-            )
         # The names and notes on these lists are views of the clients' data, logged once
         # a sign-in for each client (the trail is the sign-in's).
-        ctx.worklist_trail.shown([item.client_id for item in (*drafts, *recent, *due)])
+        ctx.worklist_trail.shown([item.client_id for item in (*self.items, *recent)])
+
+    # -- the worklist's keys ----------------------------------------------------------------
+
+    def highlighted(self) -> WorkItem | None:
+        table = self.query_one("#worklist", DataTable)
+        if not self.items or table.cursor_row is None or table.cursor_row >= len(self.items):
+            return None
+        return self.items[table.cursor_row]
+
+    def _say(self, message: str) -> None:
+        self.app.notify(message, timeout=5)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        item = self.highlighted()
+        if item is not None:
+            self.take(item)
+
+    def action_take_next(self) -> None:
+        if self.items:
+            self.query_one("#worklist", DataTable).move_cursor(row=0)
+            self.take(self.items[0])
+
+    def take(self, item: WorkItem) -> None:
+        """A callback request starts its contact with the client chosen; a follow-up or a
+        booking to make again starts a contact with its client; an unfinished one goes on."""
+        ctx = self.ctx
+        if item.kind == WorkKind.DRAFT:
+            self.resume(item.id)
+            return
+        if item.kind == WorkKind.CALLBACK:
+            try:
+                draft = ctx.store.take_callback(item.id, ctx.viewer, ctx.now())
+            except DomainError as error:
+                self._say(str(error))
+                self.refresh_lists()
+                return
+            query = "" if draft.client_id else (format_phone(item.phone) if item.phone else "")
+            self.app.push_screen(ContactScreen(draft, saved=True, client_query=query))
+            return
+        draft = ContactDraft(worker_id=ctx.worker.id, unit_id=ctx.worker.unit_id, started_at=ctx.now())
+        if item.client_id:
+            client = ctx.store.client(item.client_id)
+            draft.client_id, draft.language = item.client_id, Language(client.language)
+            draft.step = Step.NEED
+            ctx.store.save_draft(draft, ctx.now(), ctx.viewer)
+            self.app.push_screen(ContactScreen(draft, saved=True))
+        else:
+            self.app.push_screen(ContactScreen(draft))
+
+    def action_done(self) -> None:
+        item = self.highlighted()
+        if item is None or item.kind == WorkKind.DRAFT:
+            self._say(_("An unfinished contact is finished by signing it (or F8 in it discards it)."))
+            return
+        ctx = self.ctx
+
+        def finish(result: str | None) -> None:
+            if not result:
+                return
+            if item.kind == WorkKind.CALLBACK:
+                ctx.store.finish_callback(item.id, result, ctx.viewer, ctx.now())
+            else:
+                ctx.store.set_follow_up_status(item.id, FollowUpStatus.DONE, result, ctx.now(), ctx.viewer)
+            self.refresh_lists()
+            self._say(_("Marked done."))
+
+        self.app.push_screen(
+            PromptScreen(_("Done"), _("What came of it? (Enter saves)"), check=lambda v: None if v.strip() else _("Say what came of it.")),
+            finish,
+        )
+
+    def action_reschedule(self) -> None:
+        item = self.highlighted()
+        if item is None or item.kind not in (WorkKind.FOLLOW_UP, WorkKind.REBOOK):
+            self._say(_("Only a follow-up can be rescheduled."))
+            return
+        ctx = self.ctx
+        today = ctx.now().date()
+
+        def check(value: str) -> str | None:
+            try:
+                day = parse_day(value)
+            except ValueError:
+                return _("Write the date as dd.mm.yyyy, e.g. {example}.").format(example=today.strftime("%d.%m.%Y"))
+            return _("A new due date cannot be in the past.") if day < today else None
+
+        def move(value: str | None) -> None:
+            if value:
+                ctx.store.reschedule_follow_up(item.id, parse_day(value), ctx.viewer, ctx.now())
+                self.refresh_lists()
+                self._say(_("Rescheduled to {day}.").format(day=format_date(parse_day(value))))
+
+        tomorrow = (today + timedelta(days=1)).strftime("%d.%m.%Y")
+        self.app.push_screen(PromptScreen(_("Reschedule"), _("New due date (dd.mm.yyyy)"), tomorrow, check), move)
+
+    def action_hand_on(self) -> None:
+        item = self.highlighted()
+        if item is None or item.kind not in (WorkKind.FOLLOW_UP, WorkKind.REBOOK):
+            self._say(_("Only a follow-up can be handed on."))
+            return
+        ctx = self.ctx
+        choices = [("team", _("The team: {unit}").format(unit=ctx.store.unit_name(ctx.viewer.unit_id)))]
+        choices += ctx.store.team_choices(ctx.viewer)
+
+        def hand(choice: str | None) -> None:
+            if not choice:
+                return
+            if choice == "team":
+                ctx.store.hand_follow_up(item.id, ctx.viewer, ctx.now(), team_id=ctx.viewer.unit_id)
+            else:
+                ctx.store.hand_follow_up(item.id, ctx.viewer, ctx.now(), worker_id=choice.removeprefix("worker:"))
+            label = dict(choices)[choice]
+            self.refresh_lists()
+            self._say(_("Handed on to {who}.").format(who=label))
+
+        self.app.push_screen(PickScreen(_("Hand the follow-up on to"), choices), hand)
+
+    def action_open_client(self) -> None:
+        from .client_view import ClientScreen
+
+        item = self.highlighted()
+        if item is None or not item.client_id:
+            self._say(_("This item has no identified client."))
+            return
+        self.app.push_screen(ClientScreen(item.client_id))
 
     def action_new_contact(self) -> None:
         ctx = self.ctx
@@ -149,11 +308,6 @@ class HomeScreen(Screen):
     def resume(self, contact_id: str) -> None:
         draft = self.ctx.store.load_draft(contact_id, self.ctx.viewer, self.ctx.now())
         self.app.push_screen(ContactScreen(draft, saved=True))
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option_list.id == "drafts":
-            self.resume(event.option.id)
 
     def correct(self, contact_id: str) -> None:
         """A correction is a new version of the signed contact; the signed one stays as it was."""

@@ -1,0 +1,88 @@
+"""Small modal questions of the worklist: a line of text (what came of it, a new date) and
+a choice from a list (who takes a follow-up on). Each dismisses its answer or None."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..i18n import N_
+from ..widgets.footer import Footer
+
+_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 70; max-width: 100%; height: auto; max-height: 100%;
+    border: thick $accent; background: $surface; padding: 0 1;
+}}
+{name} OptionList {{ height: auto; max-height: 12; }}
+{name} .error {{ color: $error; height: auto; }}
+"""
+
+
+class PromptScreen(ModalScreen):
+    """One line of text; `check` returns what is wrong with it, or None."""
+
+    DEFAULT_CSS = _CSS.format(name="PromptScreen")
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, title: str, question: str, value: str = "", check: Callable[[str], str | None] | None = None) -> None:
+        super().__init__()
+        self.title_text, self.question, self.value, self.check = title, question, value, check
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.title_text, style="bold"))
+            yield Static(Text(self.question))
+            yield Input(self.value, id="prompt-value")
+            yield Static(classes="error", id="prompt-error")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt-value", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        problem = self.check(event.value) if self.check else None
+        if problem:
+            self.query_one("#prompt-error", Static).update(Text(problem))
+            self.app.bell()
+            return
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PickScreen(ModalScreen):
+    """A choice from (id, label) pairs."""
+
+    DEFAULT_CSS = _CSS.format(name="PickScreen")
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text, self.choices = title, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.title_text, style="bold"))
+            yield OptionList(*[Option(Text(label), id=key) for key, label in self.choices], id="pick")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#pick", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
