@@ -256,3 +256,38 @@ def test_export_from_the_command_line_asks_the_passphrase(data_dir, tmp_path, mo
     assert "Wrong passphrase" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO(DEMO_PASSPHRASE + "\n"))
     assert main(args) == 0 and out.read_text("utf-8").startswith("type,id")
+
+
+def test_the_timeline_has_the_bookings_referrals_and_follow_ups_of_the_contacts_shown(store):
+    from ohjaus_tui.store.protection import EventKind
+
+    client = client_in_both_registers(store)
+    nurse = viewer(store, "hoitaja1")
+    history = store.client_history(client, nurse, FIXED_NOW)
+    shown_contacts = {row.contact_id for row in history.rows}
+    assert {e.contact_id for e in history.timeline} == shown_contacts  # nothing of the hidden register
+    assert [e.at for e in history.timeline] == sorted((e.at for e in history.timeline), reverse=True)
+    kinds = {e.kind for e in history.timeline}
+    assert EventKind.CONTACT in kinds
+    with store.session() as session:
+        from ohjaus_tui.store.models import FollowUp, Outcome
+
+        outcomes = session.exec(select(Outcome).where(Outcome.contact_id.in_(shown_contacts))).all()
+        follow_ups = session.exec(select(FollowUp).where(FollowUp.contact_id.in_(shown_contacts))).all()
+    assert sum(e.kind == EventKind.BOOKING for e in history.timeline) == sum(o.kind == "booking" for o in outcomes)
+    assert sum(e.kind == EventKind.REFERRAL for e in history.timeline) == sum(o.kind == "referral" for o in outcomes)
+    assert sum(e.kind == EventKind.FOLLOW_UP for e in history.timeline) == len(follow_ups)
+
+
+def test_a_high_need_client_shows_the_plan_and_the_named_worker(store):
+    from ohjaus_tui.store.models import SegmentChoice
+
+    with store.session() as session:
+        segment = session.exec(select(SegmentChoice).where(SegmentChoice.high_need == True)).first()  # noqa: E712
+        contact = session.get(Contact, segment.contact_id)
+    reader = viewer(store, "ohjaaja1" if contact.sector == "social" else "hoitaja1")
+    high_need = store.client_history(contact.client_id, reader, FIXED_NOW).high_need
+    assert high_need is not None and high_need.plan_type == segment.plan_type
+    named = segment.named_contact
+    if named.startswith("worker:"):
+        assert high_need.named_contact == store.worker(named.removeprefix("worker:")).name

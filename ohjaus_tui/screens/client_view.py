@@ -1,5 +1,5 @@
-"""One client: details, consents, and the signed contacts of the registers the worker may
-see. The other register stays hidden unless the client has consented or the worker states
+"""One client: details, consents, the high-need plan, and a timeline of the contacts,
+appointments, referrals and follow-ups of the registers the worker may see (F filters). The other register stays hidden unless the client has consented or the worker states
 a legal basis; a team lead can show the client's access log from here (L)."""
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from textual.widgets import DataTable, Static
 
 from ..domain.access_log import purpose_label
 from ..domain.clock import local
-from ..domain.codes import Register
+from ..domain.codes import FollowUpKind, FollowUpStatus, Handover, PlanType, Register, Urgency
+from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
+from ..store.protection import EventKind
 from ..domain.errors import DomainError
 from ..domain.viewer import Permission
 from ..i18n import N_, _, format_date, format_moment
@@ -22,17 +24,28 @@ from .audit import ViewTrail
 from .consent import BasisScreen, ConsentScreen
 
 
+FILTERS = [
+    (None, N_("everything")),
+    (EventKind.CONTACT, N_("contacts and assessments")),
+    (EventKind.BOOKING, N_("appointments")),
+    (EventKind.REFERRAL, N_("referrals")),
+    (EventKind.FOLLOW_UP, N_("follow-ups")),
+]
+
+
 class ClientScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("s", "consent", N_("Consent")),
         Binding("b", "basis", N_("Legal basis")),
         Binding("l", "access_log", N_("Access log")),
+        Binding("f", "filter", N_("Filter")),
     ]
 
     DEFAULT_CSS = """
     ClientScreen #client-title { height: 1; padding: 0 1; background: $primary-background; }
-    ClientScreen #client-registers, ClientScreen #client-consents { height: auto; padding: 0 1; }
+    ClientScreen #client-registers, ClientScreen #client-consents, ClientScreen #client-high-need,
+    ClientScreen #client-filter { height: auto; padding: 0 1; }
     ClientScreen #client-contacts { height: 1fr; margin: 0 1; }
     ClientScreen #client-message { height: auto; padding: 0 1; color: $warning; }
     """
@@ -41,6 +54,7 @@ class ClientScreen(Screen):
         super().__init__()
         self.client_id = client_id
         self.basis: str | None = None
+        self.filter_index = 0
 
     @property
     def ctx(self):
@@ -50,6 +64,8 @@ class ClientScreen(Screen):
         yield Static(id="client-title")
         yield Static(id="client-registers")
         yield Static(id="client-consents")
+        yield Static(id="client-high-need")
+        yield Static(id="client-filter")
         yield DataTable(id="client-contacts", cursor_type="row")
         yield Static(id="client-message")
         yield SyncBadge()
@@ -62,7 +78,7 @@ class ClientScreen(Screen):
         ViewTrail(self.ctx, "client").shown([self.client_id])
         self.query_one("#client-title", Static).update(client_line(client) if client else Text(self.client_id))
         table = self.query_one("#client-contacts", DataTable)
-        table.add_columns(_("Time"), _("Register"), _("Service area"), _("Reason"), _("Urgency"), _("Outcome"), _("Worker"))
+        table.add_columns(_("Time"), _("Register"), _("What"), _("Details"))
         self.refresh_history()
         table.focus()
 
@@ -95,20 +111,67 @@ class ClientScreen(Screen):
                 consents.append(_("Consent refused: {source} -> {target}").format(source=source, target=target))
             consents.append("  " + _("recorded {time}").format(time=format_moment(local(consent.recorded_at))) + "\n", style="dim")
         self.query_one("#client-consents", Static).update(consents)
-        table = self.query_one("#client-contacts", DataTable)
-        table.clear()
-        for row in history.rows:
-            table.add_row(
-                format_moment(local(row.started_at)),
-                row.register.label,
-                row.service_area.label if row.service_area else "-",
-                Text(row.reason[:60]),
-                row.urgency.label if row.urgency else "-",
-                row.outcome.label if row.outcome else "-",
-                Text(row.worker_name),
-            )
+        self.history = history
+        self.query_one("#client-high-need", Static).update(self._high_need_line(history))
+        self.fill_timeline()
         if not history.rows:
             self.query_one("#client-message", Static).update(_("No signed contacts to show."))
+
+    def _high_need_line(self, history) -> Text:
+        high_need = history.high_need
+        if high_need is None:
+            return Text("")
+        line = Text(_("High-need client"), style="bold magenta")
+        if high_need.plan_type:
+            line.append(f"  {PlanType(high_need.plan_type).label}")
+        named = high_need.named_contact
+        if named.startswith("team:"):
+            named = _("own team: {unit}").format(unit=self.ctx.store.unit_name(named.removeprefix("team:")))
+        if named:
+            line.append("  " + _("named worker: {who}").format(who=shown(named, NAME_SHOWN)))
+        return line
+
+    def fill_timeline(self) -> None:
+        """The events of the filter in force, newest first."""
+        table = self.query_one("#client-contacts", DataTable)
+        table.clear()
+        wanted = FILTERS[self.filter_index][0]
+        for event in self.history.timeline:
+            if wanted is not None and event.kind != wanted:
+                continue
+            table.add_row(
+                format_moment(local(event.at)),
+                event.register.label,
+                self._what(event),
+                Text(shown(self._detail(event), NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
+            )
+        label = _(FILTERS[self.filter_index][1])
+        self.query_one("#client-filter", Static).update(
+            Text(_("Showing: {what} (F changes)").format(what=label), style="dim")
+        )
+
+    def _what(self, event) -> str:
+        if event.kind == EventKind.CONTACT:
+            urgency = Urgency(event.title).label if event.title else ""
+            return _("Contact") + (f": {urgency}" if urgency else "")
+        if event.kind == EventKind.BOOKING:
+            return _("Appointment")
+        if event.kind == EventKind.REFERRAL:
+            service = self.ctx.shipped.service(event.title)
+            return _("Referral") + f": {service.name if service else event.title}"
+        return _("Follow-up") + f": {FollowUpKind(event.title).label}"
+
+    @staticmethod
+    def _detail(event) -> str:
+        if event.kind == EventKind.REFERRAL and event.detail:
+            return Handover(event.detail).label
+        if event.kind == EventKind.FOLLOW_UP and event.detail in {s.value for s in FollowUpStatus}:
+            return FollowUpStatus(event.detail).label
+        return event.detail
+
+    def action_filter(self) -> None:
+        self.filter_index = (self.filter_index + 1) % len(FILTERS)
+        self.fill_timeline()
 
     def _say(self, message: str) -> None:
         self.query_one("#client-message", Static).update(Text(message))

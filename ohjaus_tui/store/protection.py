@@ -9,8 +9,8 @@ client's records takes the Viewer and returns only the registers the viewer may 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import text
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ..domain.access_log import GENESIS, AccessAction, ChainCheck, Entry, Purpose, entry_hash, verify_chain
-from ..domain.clock import local
+from ..domain.clock import HELSINKI, local
 from ..domain.codes import ContactStatus, OutcomeKind, Register, Role, ServiceArea, Urgency
 from ..domain.contact import new_id
 from ..domain.credentials import MAX_FAILURES, WAIT_SECONDS, Verifier, make_verifier, matches
@@ -26,7 +26,10 @@ from ..domain.errors import DomainError
 from ..domain.viewer import Permission, Viewer
 from ..i18n import _
 from ..sync.protocol import RecordType
-from .models import AccessLog, Assessment, Client, Consent, Contact, Credential, Outcome, Worker
+from .models import (
+    AccessLog, Assessment, Client, Consent, Contact, Credential, FollowUp, Outcome, Professional,
+    SegmentChoice, Slot, Worker,
+)
 from .sync_side import dump, enqueue
 
 
@@ -56,11 +59,37 @@ class HistoryRow:
     worker_name: str
 
 
+class EventKind(StrEnum):
+    CONTACT = "contact"
+    BOOKING = "booking"
+    REFERRAL = "referral"
+    FOLLOW_UP = "follow_up"
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    kind: EventKind
+    at: datetime
+    register: Register
+    contact_id: str
+    title: str  # a code the screen labels: urgency, service code, follow-up kind
+    detail: str  # free text or a name: reason, professional, result
+
+
+@dataclass(frozen=True)
+class HighNeed:
+    plan_type: str | None
+    named_contact: str  # the named worker's name, or the team's unit id prefixed "team:"
+    since: datetime
+
+
 @dataclass(frozen=True)
 class ClientHistory:
     rows: list[HistoryRow]
     shown: dict[Register, str]  # register -> the purpose it is shown on
     not_shown: list[Register]
+    timeline: list[TimelineEvent] = field(default_factory=list)  # newest first
+    high_need: HighNeed | None = None
 
 
 @dataclass(frozen=True)
@@ -298,11 +327,60 @@ class Protection:
                 )
                 for contact, assessment, outcome, worker in session.exec(query)
             ]
+            timeline, high_need = self._timeline(session, rows)
             for register, purpose in shown.items():
                 write_access(session, viewer, [client_id], AccessAction.VIEW, "contacts", purpose, now, register)
             not_shown = [r for r in Register if r not in shown]
             session.commit()
-        return ClientHistory(rows, shown, not_shown)
+        return ClientHistory(rows, shown, not_shown, timeline, high_need)
+
+    @staticmethod
+    def _timeline(session: Session, rows: list[HistoryRow]) -> tuple[list[TimelineEvent], HighNeed | None]:
+        """The bookings, referrals and follow-ups of the contacts shown, beside them; the
+        latest high-need plan among them."""
+        by_id = {row.contact_id: row for row in rows}
+        events = [
+            TimelineEvent(EventKind.CONTACT, row.started_at, row.register, row.contact_id,
+                          row.urgency.value if row.urgency else "", row.reason)
+            for row in rows
+        ]
+        ids = list(by_id)
+        high_need = None
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            outcomes = session.exec(
+                select(Outcome, Slot, Professional)
+                .join(Slot, Slot.id == Outcome.slot_id, isouter=True)
+                .join(Professional, Professional.id == Slot.professional_id, isouter=True)
+                .where(col(Outcome.contact_id).in_(chunk))
+            )
+            for outcome, slot, professional in outcomes:
+                row = by_id[outcome.contact_id]
+                if outcome.kind == OutcomeKind.BOOKING.value and slot is not None:
+                    events.append(TimelineEvent(EventKind.BOOKING, slot.starts_at, row.register, row.contact_id,
+                                                "", professional.name if professional else ""))
+                elif outcome.kind == OutcomeKind.REFERRAL.value:
+                    events.append(TimelineEvent(EventKind.REFERRAL, row.started_at, row.register, row.contact_id,
+                                                outcome.service_code or "", outcome.handover or ""))
+            for follow_up in session.exec(select(FollowUp).where(col(FollowUp.contact_id).in_(chunk))):
+                if follow_up.status == "planned":
+                    continue
+                row = by_id[follow_up.contact_id]
+                at = datetime.combine(follow_up.due, time(12), tzinfo=HELSINKI)  # the due day
+                events.append(TimelineEvent(EventKind.FOLLOW_UP, at, row.register, row.contact_id,
+                                            follow_up.kind, follow_up.result or follow_up.status))
+            for segment in session.exec(
+                select(SegmentChoice).where(col(SegmentChoice.contact_id).in_(chunk)).where(SegmentChoice.high_need == True)  # noqa: E712
+            ):
+                row = by_id[segment.contact_id]
+                if high_need is None or row.started_at > high_need.since:
+                    named = segment.named_contact or ""
+                    if named.startswith("worker:"):
+                        worker = session.get(Worker, named.removeprefix("worker:"))
+                        named = worker.name if worker else named
+                    high_need = HighNeed(segment.plan_type, named, row.started_at)
+        events.sort(key=lambda e: e.at, reverse=True)
+        return events, high_need
 
     # -- the access log ---------------------------------------------------------------------
 
