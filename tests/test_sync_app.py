@@ -4,7 +4,7 @@ in the background, F6 lists what the central API rejected; typing never waits.""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 
 from textual.widgets import DataTable
 
@@ -104,6 +104,41 @@ async def test_a_booking_taken_elsewhere_shows_as_a_problem_in_f6_and_a_rebook_f
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert "problem" not in badge_text(app)  # seen
-        follow_ups = app.screen.query_one("#follow-ups", DataTable)
+        follow_ups = app.screen.query_one("#worklist", DataTable)
         cells = [" ".join(str(c) for c in follow_ups.get_row_at(i)) for i in range(follow_ups.row_count)]
         assert any("Booking needs rebooking" in line for line in cells)
+
+
+async def test_a_team_lead_reads_every_devices_log_of_a_client_from_the_central_api(devices):
+    """Device A's nurse looks at a client; after A syncs, a team lead on device B asks the
+    central API for the client's log and sees A's view there too."""
+    from ohjaus_tui.domain.access_log import AccessAction
+    from ohjaus_tui.screens.access_log_view import AccessLogScreen
+    from ohjaus_tui.screens.client_view import ClientScreen
+
+    a, b = devices("a"), devices("b")
+    client = next(c for c in a.store.signed_contacts(50) if c.client_id and c.sector == "health").client_id
+    nurse = next(w for w in a.store.workers() if w.username == "hoitaja2")
+    a.store.log_access(a.store.viewer(nurse.id), [client], AccessAction.VIEW, "client", "contact", datetime.now(UTC))
+    a.sync()
+    b.sync()
+    b.close()
+    app = build_app(b.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "esihenkilo1")
+        app.push_screen(ClientScreen(client))
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, AccessLogScreen)
+        local_rows = app.screen.query_one("#log", DataTable).row_count
+        await pilot.press("c")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if "central API" in str(app.screen.query_one("#log-chain").render()):
+                break
+        table = app.screen.query_one("#log", DataTable)
+        workers = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert nurse.name in workers  # device A's entry, which device B never held
+        assert "every device" in str(app.screen.query_one("#log-chain").render()).lower()
+        assert local_rows >= 1

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ..domain.access_log import AccessAction, purpose_label
+from ..domain.access_log import AccessAction, Purpose, purpose_label
 from ..domain.clock import local
 from ..domain.codes import Register
 from ..i18n import N_, _, format_moment
@@ -30,7 +30,10 @@ ITEMS = {
 
 
 class AccessLogScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back"))]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("c", "central", N_("All devices")),
+    ]
 
     DEFAULT_CSS = """
     AccessLogScreen #log-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
@@ -82,3 +85,49 @@ class AccessLogScreen(Screen):
 
     def after_relabel(self) -> None:
         self.on_mount()
+
+    # -- every device's entries, from the central API ----------------------------------------
+
+    def action_central(self) -> None:
+        """C: the log of every device of the region for this client, asked from the central
+        API (in a thread: the screen never waits for the network)."""
+        self.query_one("#log-chain", Static).update(Text(_("Asking the central API..."), style="dim"))
+        self.run_worker(self._fetch, thread=True, exclusive=True, group="central-log", exit_on_error=False)
+
+    def _fetch(self) -> None:
+        from ..sync.client import SyncError, fetch_access_log
+
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        try:
+            events = fetch_access_log(ctx.store, self.client_id)
+        except SyncError as error:
+            self.app.call_from_thread(self._central_failed, str(error))
+            return
+        self.app.call_from_thread(self._show_central, events)
+
+    def _central_failed(self, message: str) -> None:
+        self.query_one("#log-chain", Static).update(Text(message, style="yellow"))
+
+    def _show_central(self, events: list[dict]) -> None:
+        from datetime import datetime
+
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx.store.log_access(
+            ctx.viewer, [self.client_id], AccessAction.VIEW, "access log", Purpose.RIGHT_TO_KNOW.value, ctx.now()
+        )
+        self.query_one("#log-chain", Static).update(
+            Text(_("Every device's entries from the central API: {n}.").format(n=len(events)), style="green")
+        )
+        table = self.query_one("#log", DataTable)
+        table.clear()
+        for event in events:
+            at = event["at"] if isinstance(event["at"], datetime) else datetime.fromisoformat(str(event["at"]))
+            item = event.get("item") or ""
+            table.add_row(
+                format_moment(local(at)),
+                Text(event.get("worker_name") or "-"),
+                AccessAction(event["action"]).label if event["action"] in {a.value for a in AccessAction} else event["action"],
+                _(ITEMS[item]) if item in ITEMS else Text(item),
+                Register(event["sector"]).label if event.get("sector") else "-",
+                Text(purpose_label(event.get("purpose") or "") + (f" ({event['unit_code']})" if event.get("unit_code") else "")),
+            )
