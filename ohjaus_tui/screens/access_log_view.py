@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from ..domain.access_log import AccessAction, Purpose, purpose_label
 from ..domain.clock import local
 from ..domain.codes import Register
+from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ..i18n import N_, _, format_moment
 from ..widgets.footer import Footer
 
@@ -75,11 +76,11 @@ class AccessLogScreen(Screen):
             entry = row.entry
             table.add_row(
                 format_moment(local(entry.at)),
-                Text(row.worker_name),
+                Text(shown(row.worker_name, NAME_SHOWN)),
                 AccessAction(entry.action).label,
                 _(ITEMS[entry.item]) if entry.item in ITEMS else Text(entry.item),
                 Register(entry.sector).label if entry.sector else "-",
-                Text(purpose_label(entry.purpose)),
+                Text(shown(purpose_label(entry.purpose), NOTE_SHOWN)),
             )
         table.focus()
 
@@ -125,7 +126,7 @@ class AccessLogScreen(Screen):
             item = event.get("item") or ""
             table.add_row(
                 format_moment(local(at)),
-                Text(event.get("worker_name") or "-"),
+                Text(shown(event.get("worker_name") or "-", NAME_SHOWN)),
                 AccessAction(event["action"]).label if event["action"] in {a.value for a in AccessAction} else event["action"],
                 _(ITEMS[item]) if item in ITEMS else Text(item),
                 Register(event["sector"]).label if event.get("sector") else "-",

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
+from ..domain.text import NAME_SHOWN, shown
 from ..i18n import N_, _, format_time
 from ..store.protection import SignIn, SignInCheck
 from ..widgets.footer import Footer
@@ -46,7 +47,7 @@ class LockScreen(Screen):
         worker = self.app.ctx.worker  # type: ignore[attr-defined]
         with Vertical():
             yield Label(Text(_("Locked"), style="bold"))
-            yield Static(Text(_("{name}: type your passphrase and press Enter.").format(name=worker.name)))
+            yield Static(Text(_("{name}: type your passphrase and press Enter.").format(name=shown(worker.name, NAME_SHOWN))))
             yield passphrase_field()
             yield Static(id="lock-message")
         yield Footer()

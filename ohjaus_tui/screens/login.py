@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from ..domain.codes import Register, Role
 from ..domain.credentials import DEMO_PASSPHRASE
+from ..domain.text import NAME_SHOWN, shown
 from ..i18n import N_, _
 from ..store.directory import sign_in_workers
 from ..widgets.footer import Footer
@@ -46,7 +47,7 @@ class LoginScreen(Screen):
             yield Static(_("Sign in: choose your name, press Enter, type your passphrase."), id="login-hint")
             options = []
             for worker in sign_in_workers(ctx.data_dir):
-                line = Text(worker.name, style="bold")
+                line = Text(shown(worker.name, NAME_SHOWN), style="bold")
                 line.append(f"  {Role(worker.role).label}, {Register(worker.sector).label}")
                 line.append(f"  {worker.unit_code}", style="dim")
                 options.append(Option(line, id=worker.id))

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from ..domain.text import NAME_SHOWN, shown
 from ..domain.clock import local
 from ..domain.slots import SlotOffer
 from ..i18n import _, current_language
@@ -61,7 +62,7 @@ class SlotPicker(Vertical):
                 notes.append(_("other unit"))
             table.add_row(
                 format_slot_time(offer),
-                Text(f"{offer.professional_name}, {offer.profession}"),
+                Text(f"{shown(offer.professional_name, NAME_SHOWN)}, {shown(offer.profession, NAME_SHOWN)}"),
                 ",".join(offer.languages),
                 Text(", ".join(notes), style="yellow" if notes else ""),
                 Text(offer.unit_name),
