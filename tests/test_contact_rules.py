@@ -163,3 +163,17 @@ def test_a_region_sets_its_own_limits(tmp_path):
     assert (rules.repeated_contacts, rules.missed_appointments, rules.window_days) == (5, 2, 60)
     assert detected_triggers(4, 0, rules) == []
     assert [t.trigger.value for t in detected_triggers(5, 0, rules)] == ["repeated_contacts"]
+
+
+def test_a_text_longer_than_the_central_api_takes_is_refused_at_the_step():
+    from datetime import datetime
+
+    from ohjaus_tui.domain.contact import MAX_FREE_TEXT, ContactDraft, Step, step_problems
+    from ohjaus_tui.sync.protocol import MAX_TEXT
+
+    assert MAX_FREE_TEXT == MAX_TEXT
+    draft = ContactDraft(worker_id="w", unit_id="u", started_at=datetime(2026, 11, 25, 9))
+    draft.reason = "x" * (MAX_TEXT + 1)
+    assert any("longer than 20000" in p for p in step_problems(draft, Step.NEED))
+    draft.reason = "x" * MAX_TEXT
+    assert not any("longer than" in p for p in step_problems(draft, Step.NEED))

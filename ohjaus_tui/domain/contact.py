@@ -177,9 +177,17 @@ class ContactDraft:
         return self.segment == Segment.COMPLEX_NEED and self.high_need
 
 
+MAX_FREE_TEXT = 20_000  # sync/protocol.py MAX_TEXT: the central API's limit for one text
+
+
 def step_problems(draft: ContactDraft, step: Step) -> list[str]:
     """What still blocks `step`; an empty list means the worker may go on."""
     problems: list[str] = []
+    for name in ContactDraft.FREE_TEXT:
+        # The central API refuses a record with a longer text for good: say so now.
+        if len(getattr(draft, name)) > MAX_FREE_TEXT:
+            problems.append(_("A text is longer than {n} characters; shorten it.").format(n=MAX_FREE_TEXT))
+            break
     if step == Step.CLIENT:
         if draft.client_id is None and not draft.anonymous:
             problems.append(_("Choose a client, add a new one, or continue unidentified."))
