@@ -10,8 +10,10 @@ from pathlib import Path
 
 # Device keys go to a key directory of this test session, never the user's real one; set at
 # import so that every child process (crash workers, `ohjaus`, the central server) inherits it.
-_KEYS = tempfile.TemporaryDirectory(prefix="ohjaus-test-keys-")
-os.environ["OHJAUS_KEY_DIR"] = _KEYS.name
+# A child that imports this module (the crash workers do) keeps the session's directory.
+if "OHJAUS_TEST_KEY_DIR" not in os.environ:
+    _KEYS = tempfile.TemporaryDirectory(prefix="ohjaus-test-keys-")
+    os.environ["OHJAUS_TEST_KEY_DIR"] = os.environ["OHJAUS_KEY_DIR"] = _KEYS.name
 
 import pytest
 

@@ -296,3 +296,24 @@ def test_the_cli_on_a_copied_directory_says_what_is_missing_in_one_line(data_dir
         assert "Traceback" not in result.stderr and result.stdout == ""
     assert snapshot(copy) == before
     assert list(empty.iterdir()) == []
+
+
+def test_every_pooled_connection_of_the_store_is_keyed(store):
+    held = [store.engine.connect() for _ in range(3)]  # three at once: three new connections
+    try:
+        for connection in held:
+            raw = connection.connection.driver_connection
+            assert isinstance(raw, sqlcipher.Connection)
+            assert raw.execute("SELECT count(*) FROM client").fetchone()[0] > 0
+            assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2
+    finally:
+        for connection in held:
+            connection.close()
+
+
+def test_without_ohjaus_key_dir_the_keys_are_in_the_user_configuration_directory(monkeypatch, tmp_path):
+    import platformdirs
+
+    monkeypatch.delenv(KEY_DIR_ENV)
+    monkeypatch.setattr(platformdirs, "user_config_dir", lambda name, appauthor=None: str(tmp_path / name))
+    assert key_dir() == tmp_path / "ohjaus" / "keys"
