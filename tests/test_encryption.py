@@ -317,3 +317,10 @@ def test_without_ohjaus_key_dir_the_keys_are_in_the_user_configuration_directory
     monkeypatch.delenv(KEY_DIR_ENV)
     monkeypatch.setattr(platformdirs, "user_config_dir", lambda name, appauthor=None: str(tmp_path / name))
     assert key_dir() == tmp_path / "ohjaus" / "keys"
+
+
+def test_a_key_is_never_made_inside_the_data_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv(KEY_DIR_ENV, str(tmp_path / "data" / "keys"))
+    with pytest.raises(StoreError, match="inside the data directory"):
+        Store(tmp_path / "data")
+    assert not (tmp_path / "data" / "keys").exists()

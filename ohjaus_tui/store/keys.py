@@ -88,6 +88,12 @@ def make_key(data_dir: Path) -> bytes:
     making one at once agree on the first id written."""
     key, key_id = secrets.token_bytes(32), secrets.token_hex(16)
     folder = key_dir()
+    if folder.resolve().is_relative_to(data_dir.resolve()):
+        # A copy of the directory would carry its key: the encryption would protect nothing.
+        raise StoreError(
+            _("The key directory {keys} is inside the data directory {path}; choose a data "
+              "directory apart from it.").format(keys=folder, path=data_dir)
+        )
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         _write_atomically(folder / f"{key_id}.key", (key.hex() + "\n").encode("ascii"), 0o600)
