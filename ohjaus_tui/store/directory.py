@@ -8,6 +8,8 @@ migrations', the tests' - comes from `connect`, so every one is keyed and has th
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,21 +85,40 @@ def device_key(data_dir: Path) -> bytes:
     return make_key(data_dir)
 
 
+# Database files this process has opened encrypted. Their header is not read again: closing
+# any other descriptor of the file would drop the POSIX locks that the process's open
+# connections hold on it (SQLite's "How To Corrupt An SQLite Database File", 2.2), so the
+# file is looked at only before the first connection, under a lock.
+_seen_encrypted: set[str] = set()
+_first_open = threading.Lock()
+
+
 def connect(data_dir: Path, **options) -> sqlcipher.Connection:
     """A connection to the device database: keyed first, then WAL, synchronous=FULL, foreign
     keys and the busy timeout. A plaintext database (from before encryption) is encrypted
     first. Options go to sqlcipher3's connect (check_same_thread, isolation_level)."""
     path = data_dir / DB_NAME
     key = device_key(data_dir)
-    if is_plaintext(path):
-        encrypt_plaintext(path, key)
     options.setdefault("timeout", 5)
+    name = os.path.abspath(path)
+    if name in _seen_encrypted:
+        return _open(data_dir, key, options)
+    with _first_open:
+        if name not in _seen_encrypted and is_plaintext(path):
+            encrypt_plaintext(path, key)
+        connection = _open(data_dir, key, options)
+        _seen_encrypted.add(name)
+        return connection
+
+
+def _open(data_dir: Path, key: bytes, options: dict) -> sqlcipher.Connection:
+    path = data_dir / DB_NAME
     connection = sqlcipher.connect(path, **options)
     try:
         connection.execute(key_pragma(key))
         # SQLCipher reports a failed page check on stderr too; the message below says it.
         connection.execute("PRAGMA cipher_log_level = NONE")
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
     except sqlcipher.DatabaseError as error:
         connection.close()
         raise StoreError(
@@ -129,8 +150,6 @@ def prepare(data_dir: Path) -> None:
 
 
 def default_data_dir() -> Path:
-    import os
-
     from platformdirs import user_data_dir
 
     configured = os.environ.get("OHJAUS_DATA_DIR")
