@@ -8,6 +8,7 @@ PRAGMA integrity_check says ok.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -25,6 +26,7 @@ def main() -> int:
     parser.add_argument("--iterations", type=int, default=250)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
         data_dir = Path(tmp) / "device"
         make_demo(data_dir, clients=30, contacts=0, today=date(2026, 11, 25))
         started = time.perf_counter()

@@ -11,6 +11,7 @@ advice). Goal (issue 2): advice-only in 12 keys or fewer besides the typed text.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from datetime import datetime
@@ -100,6 +101,7 @@ async def contact(data_dir: Path, shipped, kind: str) -> tuple[int, int, bool]:
 async def main() -> int:
     shipped = load_shipped()
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
         data_dir = Path(tmp) / "demo"
         make_demo(data_dir, clients=80, contacts=20, today=NOW.date(), shipped=shipped)
         rows = []

@@ -10,8 +10,8 @@ median and 95th percentile per query kind. The store file is made in a temp dir 
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ohjaus_tui.context import shipped_data_dir  # noqa: E402
 from ohjaus_tui.domain.demo_region import load_names  # noqa: E402
 from ohjaus_tui.domain.identity import make_identity_code  # noqa: E402
-from ohjaus_tui.store.directory import DB_NAME, prepare  # noqa: E402
+from ohjaus_tui.store.directory import connect, prepare  # noqa: E402
 from ohjaus_tui.store.store import Store  # noqa: E402
 
 
@@ -34,7 +34,7 @@ def fill(data_dir: Path, count: int, rng: random.Random) -> list[tuple[str, str,
     names = load_names(shipped_data_dir() / "demo" / "names.toml")
     first = names.fi_female + names.fi_male + names.sv_female + names.sv_male
     last = names.fi_last + names.sv_last
-    connection = sqlite3.connect(data_dir / DB_NAME)
+    connection = connect(data_dir)
     samples, used = [], set()
     rows = []
     for index in range(count):
@@ -57,7 +57,7 @@ def fill(data_dir: Path, count: int, rng: random.Random) -> list[tuple[str, str,
     return samples
 
 
-def _insert(connection: sqlite3.Connection, rows: list) -> None:
+def _insert(connection, rows: list) -> None:
     connection.executemany(
         "INSERT INTO client (id, first_name, last_name, identity_code, identity_temporary, birth_date,"
         " phone, language, municipality, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'fi', '', "
@@ -84,6 +84,7 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(2026)
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
         data_dir = Path(tmp)
         prepare(data_dir)
         started = time.perf_counter()

@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
 
     with tempfile.TemporaryDirectory(prefix="ohjaus-bench-") as tmp:
+        os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
         data_dir = Path(tmp) / "demo"
         from ohjaus_tui.demo import make_demo  # the parent's imports are not timed
 

@@ -184,9 +184,9 @@ class ContactFamilies:
     def __init__(self, folder: Path, unit: str, registers: tuple[str, ...], contacts: int = 120) -> None:
         path = folder / f"templates-{unit}-{'+'.join(registers)}"
         make_demo(path, clients=60, contacts=contacts, unit_code=unit, registers=registers, seed=5)
-        import sqlite3
+        from ohjaus_tui.store.directory import connect
 
-        connection = sqlite3.connect(path / "ohjaus.sqlite3")
+        connection = connect(path)
         rows = connection.execute(
             "SELECT record_id, data FROM outbox WHERE record_type = 'contact' ORDER BY seq"
         ).fetchall()

@@ -198,6 +198,7 @@ def main() -> int:
                         help="run the server under pyinstrument, endpoints inline (a text report; .html beside)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ohjaus-sync-load-") as tmp:
+        os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
         folder = Path(tmp)
         url = central_url(args.db, folder, "load.db")
         devices = make_devices(folder, args.devices, args.rounds)

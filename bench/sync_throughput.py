@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -56,6 +56,7 @@ from ohjaus_tui.central.batch import validated as _validated  # noqa: E402
 from ohjaus_tui.central.tables import answer, change_log, record  # noqa: E402
 from ohjaus_tui.demo import make_demo, ref_id  # noqa: E402
 from ohjaus_tui.domain.codes import ContactStatus, ServiceArea  # noqa: E402
+from ohjaus_tui.store.directory import connect  # noqa: E402
 from ohjaus_tui.store.engine import open_engine  # noqa: E402
 from ohjaus_tui.store.models import (  # noqa: E402
     Assessment,
@@ -103,7 +104,7 @@ def make_pushing_device(folder: Path, server_url: str, changes: int) -> tuple[De
 
 
 def outbox(device: Device) -> list[tuple[str, str, str, str]]:
-    connection = sqlite3.connect(device.path / "ohjaus.sqlite3")
+    connection = connect(device.path)
     rows = connection.execute("SELECT change_id, record_type, record_id, data FROM outbox ORDER BY seq").fetchall()
     connection.close()
     return rows
@@ -381,6 +382,7 @@ def main() -> int:
     args = parser.parse_args()
     rows, ok = [], True
     with tempfile.TemporaryDirectory(prefix="ohjaus-sync-bench-") as tmp:
+        os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
         folder = Path(tmp)
         if args.only in (None, "push"):
             part, passed = bench_push(args, folder)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-import sqlite3
+import tempfile
 from datetime import datetime
 from pathlib import Path
+
+# Device keys go to a key directory of this test session, never the user's real one; set at
+# import so that every child process (crash workers, `ohjaus`, the central server) inherits it.
+# A child that imports this module (the crash workers do) keeps the session's directory.
+if "OHJAUS_TEST_KEY_DIR" not in os.environ:
+    _KEYS = tempfile.TemporaryDirectory(prefix="ohjaus-test-keys-")
+    os.environ["OHJAUS_TEST_KEY_DIR"] = os.environ["OHJAUS_KEY_DIR"] = _KEYS.name
 
 import pytest
 
@@ -14,7 +22,7 @@ from ohjaus_tui.context import Context, load_shipped
 from ohjaus_tui.demo import make_demo
 from ohjaus_tui.domain.clock import HELSINKI
 from ohjaus_tui.i18n import set_language
-from ohjaus_tui.store.directory import DB_NAME
+from ohjaus_tui.store.directory import connect
 from ohjaus_tui.store.store import Store
 
 # A Wednesday morning; every test and snapshot sees the same day.
@@ -41,7 +49,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, shipped) -> Path:
     make_demo(directory, clients=80, contacts=40, seed=DEMO_SEED, today=FIXED_NOW.date(), shipped=shipped)
     # Screen tests run without a central API (a demo server on this machine must not see
     # them); the sync tests connect their own devices.
-    connection = sqlite3.connect(directory / DB_NAME)
+    connection = connect(directory)
     with connection:
         connection.execute("DELETE FROM setting WHERE key IN ('sync_server', 'sync_token')")
     connection.close()

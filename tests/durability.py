@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from ohjaus_tui.store.directory import connect
 
 WORKER = Path(__file__).with_name("durability_worker.py")
 
@@ -36,7 +37,7 @@ def kill_at_random(data_dir: Path, iterations: int, seed: int = 1) -> dict:
                 reported_step[contact_id] = int(rest[0])
             elif kind == "SIGNED":
                 reported_signed.add(contact_id)
-    connection = sqlite3.connect(data_dir / "ohjaus.sqlite3")
+    connection = connect(data_dir)
     try:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = dict(connection.execute("SELECT id, step FROM contact"))

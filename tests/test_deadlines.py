@@ -354,7 +354,7 @@ def test_domain_imports_no_ui_sql_or_network() -> None:
         "import ohjaus_tui.domain.identity, ohjaus_tui.domain.phone\n"
         "import ohjaus_tui.domain.calendar, ohjaus_tui.domain.deadlines\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
-        "('textual', 'sqlmodel', 'sqlalchemy', 'sqlite3', 'httpx', 'rich', 'socket')]\n"
+        "('textual', 'sqlmodel', 'sqlalchemy', 'sqlite3', 'sqlcipher3', 'httpx', 'rich', 'socket')]\n"
         "print(bad)\n"
         "assert not bad, bad\n"
     )

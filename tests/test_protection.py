@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import stat
 from datetime import timedelta
 
 import pytest
+from sqlcipher3 import dbapi2 as sqlcipher
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -19,7 +19,7 @@ from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE
 from ohjaus_tui.domain.errors import DomainError
 from ohjaus_tui.domain.viewer import NotPermitted, NotVisible
 from ohjaus_tui.export import export
-from ohjaus_tui.store.directory import DB_NAME
+from ohjaus_tui.store.directory import connect
 from ohjaus_tui.store.models import Contact, Credential
 from ohjaus_tui.store.protection import SignIn
 
@@ -144,10 +144,10 @@ def test_the_access_log_refuses_update_and_delete_even_by_direct_sql(store):
     nurse = viewer(store, "hoitaja1")
     client = client_in_both_registers(store)
     store.log_access(nurse, [client], AccessAction.VIEW, "client", "contact", FIXED_NOW)
-    connection = sqlite3.connect(store.data_dir / DB_NAME)
+    connection = connect(store.data_dir)
     try:
         for statement in ("UPDATE access_log SET worker_id = 'x'", "DELETE FROM access_log"):
-            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            with pytest.raises(sqlcipher.DatabaseError, match="append-only"):
                 connection.execute(statement)
     finally:
         connection.close()
@@ -156,7 +156,7 @@ def test_the_access_log_refuses_update_and_delete_even_by_direct_sql(store):
 
 def _tamper(store, *statements: str) -> None:
     """What someone with the database file could do: go around the triggers."""
-    connection = sqlite3.connect(store.data_dir / DB_NAME)
+    connection = connect(store.data_dir)
     try:
         with connection:
             connection.execute("DROP TRIGGER access_log_no_update")

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from datetime import timedelta
 
 import pytest
+from sqlcipher3 import dbapi2 as sqlcipher
 from sqlmodel import SQLModel, select
 
 from ohjaus_tui.domain.codes import ContactStatus, Language, OutcomeKind, Segment, ServiceArea, Urgency
 from ohjaus_tui.domain.contact import ContactDraft, Step
 from ohjaus_tui.domain.errors import DomainError
 from ohjaus_tui.domain.identity import InvalidIdentityCode
-from ohjaus_tui.store.engine import DB_NAME, StoreError
+from ohjaus_tui.store.directory import connect
+from ohjaus_tui.store.engine import StoreError
 from ohjaus_tui.store.migrations import SCHEMA_VERSION
 from ohjaus_tui.store.models import Client, Slot, Worker
 from ohjaus_tui.store.store import NotADraft, SlotTaken, Store
@@ -47,7 +48,7 @@ def advice_draft(store, client_id=None) -> ContactDraft:
 
 
 def test_migrated_schema_matches_the_models(store):
-    connection = sqlite3.connect(store.data_dir / DB_NAME)
+    connection = connect(store.data_dir)
     try:
         for table in SQLModel.metadata.sorted_tables:
             columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table.name})")}
@@ -73,7 +74,7 @@ def test_opening_again_does_not_migrate_twice(data_dir):
 
 
 def test_a_newer_schema_is_refused_with_a_message(data_dir):
-    connection = sqlite3.connect(data_dir / DB_NAME)
+    connection = connect(data_dir)
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     connection.close()
     with pytest.raises(DomainError, match="newer"):
@@ -102,7 +103,7 @@ def test_a_signed_contact_is_immutable_even_to_direct_sql(store):
     assert store.contact_status(draft.id) == ContactStatus.SIGNED
     with pytest.raises(NotADraft):
         store.save_draft(draft, FIXED_NOW)
-    connection = sqlite3.connect(store.data_dir / DB_NAME)
+    connection = connect(store.data_dir)
     try:
         for statement in (
             "UPDATE contact SET reason = 'changed' WHERE id = ?",
@@ -110,7 +111,7 @@ def test_a_signed_contact_is_immutable_even_to_direct_sql(store):
             "UPDATE outcome SET advice_text = 'changed' WHERE contact_id = ?",
             "DELETE FROM assessment WHERE contact_id = ?",
         ):
-            with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+            with pytest.raises(sqlcipher.IntegrityError, match="immutable"):
                 connection.execute(statement, (draft.id,))
     finally:
         connection.close()

@@ -14,7 +14,6 @@ import math
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -32,7 +31,7 @@ from sqlalchemy import bindparam, text
 
 from ohjaus_tui.domain.clock import now
 from ohjaus_tui.domain.codes import FollowUpStatus, Language
-from ohjaus_tui.store.directory import DB_NAME
+from ohjaus_tui.store.directory import connect
 from ohjaus_tui.store.store import DuplicateClient, Store
 from ohjaus_tui.store.sync_side import CURSOR
 from ohjaus_tui.sync.client import SyncClient, SyncError
@@ -454,7 +453,7 @@ def test_a_change_sent_again_after_its_answer_was_lost_does_not_undo_a_later_edi
 
 
 def _outbox(path: Path) -> set[tuple[str, str, str]]:
-    connection = sqlite3.connect(path / DB_NAME)
+    connection = connect(path)
     try:
         return set(connection.execute("SELECT change_id, record_type, record_id FROM outbox"))
     finally:
@@ -529,7 +528,7 @@ def test_a_server_killed_mid_push_loses_no_acknowledged_change_and_resumes_from_
 
 
 def _cursor(path: Path) -> int:
-    connection = sqlite3.connect(f"file:{path / DB_NAME}?mode=ro", uri=True, timeout=5)
+    connection = connect(path)
     try:
         row = connection.execute("SELECT value FROM setting WHERE key = ?", (CURSOR,)).fetchone()
         return int(row[0]) if row else 0
@@ -538,7 +537,7 @@ def _cursor(path: Path) -> int:
 
 
 def _integrity(path: Path) -> str:
-    connection = sqlite3.connect(path / DB_NAME)
+    connection = connect(path)
     try:
         return connection.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
@@ -570,7 +569,7 @@ def _assert_holds_everything_up_to_cursor(path: Path, changes: list, cursor: int
     for seq, kind, record_id in changes:
         if seq <= cursor:
             wanted[kind].add(record_id)
-    connection = sqlite3.connect(path / DB_NAME)
+    connection = connect(path)
     try:
         for kind, ids in wanted.items():
             assert kind in _TABLES, kind
@@ -592,7 +591,7 @@ def test_a_device_killed_mid_pull_keeps_what_it_applied_and_converges(server, de
     puller.close()  # the CLI opens it in its own process
     # A device connected afresh has not got the region's calendar yet: ~11 000 slots, in
     # pages of MAX_PAGE, are all new to it (the demo template has them already).
-    connection = sqlite3.connect(puller.path / DB_NAME)
+    connection = connect(puller.path)
     with connection:
         assert connection.execute("DELETE FROM slot").rowcount > 10_000
     connection.close()

@@ -6,7 +6,6 @@ appointments. A real `ohjaus serve` per test, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from dataclasses import replace
 from datetime import date, timedelta
@@ -19,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from ohjaus_tui.domain.access_log import AccessAction, Entry, Purpose, entry_hash
 from ohjaus_tui.domain.clock import now
 from ohjaus_tui.domain.codes import Register
-from ohjaus_tui.store.directory import DB_NAME
+from ohjaus_tui.store.directory import connect
 from ohjaus_tui.sync.client import AccessLogRefused, SyncError, fetch_access_log
 from ohjaus_tui.sync.protocol import RecordType
 
@@ -199,7 +198,7 @@ def test_an_edited_or_cut_device_log_is_refused_naming_the_entry(server, devices
     use_client(b, client_b.id, 4)
     b.sync()
     entries = b.store.access_entries()
-    connection = sqlite3.connect(b.path / DB_NAME)
+    connection = connect(b.path)
     with connection:
         connection.execute("DROP TRIGGER access_log_no_delete")
         connection.execute("DELETE FROM access_log WHERE seq > ?", (entries[-3].seq,))

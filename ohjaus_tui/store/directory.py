@@ -1,18 +1,27 @@
-"""The first look into a data directory, with plain sqlite3 and no ORM.
+"""The first look into a data directory, and the one way to open its database.
 
 Start-up must be quick: the sign-in screen needs only the workers and a setting, so they
-are read here while the full store (SQLModel) is opened in the background.
+are read here with the DB-API and no ORM while the full store (SQLModel) is opened in the
+background. Every connection to the device database - these, the SQLModel engine's, the
+migrations', the tests' - comes from `connect`, so every one is keyed and has the PRAGMAs.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..domain.errors import DomainError
+from sqlcipher3 import dbapi2 as sqlcipher
+
 from ..i18n import _
+from .encrypt import encrypt_plaintext, holds_encrypted_data, is_plaintext
+from .errors import StoreError
+from .keys import KEY_ID_NAME, KeyMissing, key_path, key_pragma, make_key, read_key
 from .migrations import migrate
+
+__all__ = ["DB_NAME", "PRAGMAS", "SignInWorker", "StoreError", "connect", "prepare"]
 
 DB_NAME = "ohjaus.sqlite3"
 
@@ -23,10 +32,6 @@ PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
 )
-
-
-class StoreError(DomainError):
-    """The local store cannot be used (unwritable directory, broken file)."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,80 @@ def check_writable(data_dir: Path) -> None:
         ) from error
 
 
-def apply_pragmas(connection: sqlite3.Connection) -> None:
+def apply_pragmas(connection: sqlcipher.Connection) -> None:
     for pragma in PRAGMAS:
         connection.execute(pragma)
+
+
+def device_key(data_dir: Path) -> bytes:
+    """The directory's key. A new one only where nothing is encrypted yet (a new directory,
+    a plaintext database): a new key for an encrypted database would open nothing, and the
+    old data would be lost to it."""
+    path = data_dir / DB_NAME
+    try:
+        key = read_key(data_dir)
+    except KeyMissing:
+        if holds_encrypted_data(path):
+            raise
+        key = None
+    if key is not None:
+        return key
+    if holds_encrypted_data(path):
+        raise KeyMissing(
+            _("The database {path} is encrypted and the data directory has no key id ({name}); "
+              "it does not open without its device key. Nothing was changed.").format(
+                path=path, name=KEY_ID_NAME
+            )
+        )
+    return make_key(data_dir)
+
+
+# Database files this process has opened encrypted. Their header is not read again: closing
+# any other descriptor of the file would drop the POSIX locks that the process's open
+# connections hold on it (SQLite's "How To Corrupt An SQLite Database File", 2.2), so the
+# file is looked at only before the first connection, under a lock.
+_seen_encrypted: set[str] = set()
+_first_open = threading.Lock()
+
+
+def connect(data_dir: Path, **options) -> sqlcipher.Connection:
+    """A connection to the device database: keyed first, then WAL, synchronous=FULL, foreign
+    keys and the busy timeout. A plaintext database (from before encryption) is encrypted
+    first. Options go to sqlcipher3's connect (check_same_thread, isolation_level)."""
+    path = data_dir / DB_NAME
+    key = device_key(data_dir)
+    options.setdefault("timeout", 5)
+    name = os.path.abspath(path)
+    if name in _seen_encrypted:
+        return _open(data_dir, key, options)
+    with _first_open:
+        if name not in _seen_encrypted and is_plaintext(path):
+            encrypt_plaintext(path, key)
+        connection = _open(data_dir, key, options)
+        _seen_encrypted.add(name)
+        return connection
+
+
+def _open(data_dir: Path, key: bytes, options: dict) -> sqlcipher.Connection:
+    path = data_dir / DB_NAME
+    connection = sqlcipher.connect(path, **options)
+    try:
+        connection.execute(key_pragma(key))
+        # SQLCipher reports a failed page check on stderr too; the message below says it.
+        connection.execute("PRAGMA cipher_log_level = NONE")
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    except sqlcipher.DatabaseError as error:
+        connection.close()
+        raise StoreError(
+            _("The device key {key} does not open the database {path} (another key, or a "
+              "damaged file). Nothing was changed.").format(key=key_path(data_dir), path=path)
+        ) from error
+    try:
+        apply_pragmas(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
 
 
 def prepare(data_dir: Path) -> None:
@@ -62,21 +138,18 @@ def prepare(data_dir: Path) -> None:
     check_writable(data_dir)
     path = data_dir / DB_NAME
     try:
-        connection = sqlite3.connect(path, isolation_level=None)
+        connection = connect(data_dir, isolation_level=None)
         try:
-            apply_pragmas(connection)
             migrate(connection)
         finally:
             connection.close()
-    except sqlite3.DatabaseError as error:
+    except sqlcipher.DatabaseError as error:
         raise StoreError(
             _("The database {path} cannot be opened: {reason}").format(path=path, reason=error)
         ) from error
 
 
 def default_data_dir() -> Path:
-    import os
-
     from platformdirs import user_data_dir
 
     configured = os.environ.get("OHJAUS_DATA_DIR")
@@ -84,7 +157,7 @@ def default_data_dir() -> Path:
 
 
 def _read(data_dir: Path, query: str, params: tuple = ()) -> list[tuple]:
-    connection = sqlite3.connect(data_dir / DB_NAME)
+    connection = connect(data_dir)
     try:
         return connection.execute(query, params).fetchall()
     finally:
@@ -92,12 +165,13 @@ def _read(data_dir: Path, query: str, params: tuple = ()) -> list[tuple]:
 
 
 def read_setting(data_dir: Path, key: str) -> str | None:
-    """A device setting, or None (also when there is no database yet)."""
+    """A device setting, or None (also when there is no database yet). A missing or wrong
+    key is a StoreError, not None: the caller must not take the directory for a new one."""
     if not (data_dir / DB_NAME).exists():
         return None
     try:
         rows = _read(data_dir, "SELECT value FROM setting WHERE key = ?", (key,))
-    except sqlite3.DatabaseError:
+    except sqlcipher.DatabaseError:
         return None
     return rows[0][0] if rows else None
 

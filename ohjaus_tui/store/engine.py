@@ -1,15 +1,16 @@
-"""Opening the SQLite file with SQLModel: WAL, synchronous=FULL, foreign keys, migrations."""
+"""Opening the device database with SQLModel: keyed (SQLCipher), WAL, synchronous=FULL,
+foreign keys, migrations."""
 
 from __future__ import annotations
 
-import sqlite3
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlcipher3 import dbapi2 as sqlcipher
 from sqlmodel import create_engine
 
-from .directory import DB_NAME, StoreError, apply_pragmas, prepare
+from .directory import DB_NAME, StoreError, connect, prepare
 
 __all__ = ["DB_NAME", "StoreError", "open_engine"]
 
@@ -17,13 +18,12 @@ __all__ = ["DB_NAME", "StoreError", "open_engine"]
 def open_engine(data_dir: Path) -> Engine:
     """Create the data directory if needed, migrate the schema, return an engine."""
     prepare(data_dir)
-    engine = create_engine(
-        f"sqlite:///{data_dir / DB_NAME}", connect_args={"check_same_thread": False, "timeout": 5}
+    # Every pooled connection comes from `connect`, so each is keyed and has the PRAGMAs.
+    # The file URL keeps the pool SQLAlchemy gives a file database (the creator opens it);
+    # `module` makes the pysqlite dialect wrap sqlcipher3's own exception classes
+    # (OperationalError, IntegrityError) as it wraps sqlite3's.
+    return create_engine(
+        f"sqlite:///{data_dir / DB_NAME}",
+        module=sqlcipher,
+        creator=partial(connect, data_dir, check_same_thread=False),
     )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-        apply_pragmas(dbapi_connection)
-
-    return engine
-

@@ -8,7 +8,7 @@ matches the SQLModel tables in models.py.
 
 from __future__ import annotations
 
-import sqlite3
+from sqlcipher3 import dbapi2 as sqlcipher
 
 from ..domain.errors import DomainError
 from ..i18n import _
@@ -330,7 +330,7 @@ class SchemaTooNew(DomainError):
     pass
 
 
-def migrate(connection: sqlite3.Connection) -> int:
+def migrate(connection: sqlcipher.Connection) -> int:
     """Bring the database up to SCHEMA_VERSION; returns the version it was at."""
     found = connection.execute("PRAGMA user_version").fetchone()[0]
     if found > SCHEMA_VERSION:
@@ -360,7 +360,7 @@ def _statements(script: str) -> list[str]:
     statements, current = [], ""
     for line in script.splitlines(keepends=True):
         current += line
-        if sqlite3.complete_statement(current):
+        if sqlcipher.complete_statement(current):
             if current.strip():
                 statements.append(current.strip())
             current = ""
