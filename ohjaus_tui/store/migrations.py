@@ -295,7 +295,36 @@ CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
 BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4)]
+# Reports (issue 6): a daily summary the reports read instead of a year of contacts. Each
+# contact that becomes signed, by any path (this device, a sync pull), is queued by the
+# trigger; the report code folds the queue by computing the touched days again from the
+# contacts (store/reports.py). Contacts signed before this migration are queued here.
+_V5 = """
+CREATE INDEX contact_started ON contact(started_at);
+CREATE TABLE report_queue (
+    contact_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE TABLE report_day (
+    day DATE NOT NULL,
+    unit_id TEXT NOT NULL,
+    figure TEXT NOT NULL,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, unit_id, figure, key)
+) WITHOUT ROWID;
+CREATE TABLE report_high_need (
+    day DATE NOT NULL,
+    unit_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    PRIMARY KEY (day, unit_id, client_id)
+) WITHOUT ROWID;
+CREATE TRIGGER contact_signed_report AFTER UPDATE OF status ON contact
+WHEN OLD.status = 'draft' AND NEW.status = 'signed'
+BEGIN INSERT OR IGNORE INTO report_queue (contact_id) VALUES (NEW.id); END;
+INSERT INTO report_queue (contact_id) SELECT id FROM contact WHERE status = 'signed';
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
