@@ -301,6 +301,7 @@ BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
 # contacts (store/reports.py). Contacts signed before this migration are queued here.
 _V5 = """
 CREATE INDEX contact_started ON contact(started_at);
+CREATE INDEX follow_up_contact ON follow_up(contact_id);
 CREATE TABLE report_queue (
     contact_id TEXT PRIMARY KEY
 ) WITHOUT ROWID;

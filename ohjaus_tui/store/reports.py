@@ -60,8 +60,7 @@ LEFT JOIN segment s ON s.contact_id = c.id
 LEFT JOIN outcome o ON o.contact_id = c.id
 LEFT JOIN slot sl ON sl.id = o.slot_id
 WHERE c.status = 'signed' AND c.started_at >= ? AND c.started_at < ?
-  AND c.id NOT IN (SELECT supersedes_id FROM contact
-                   WHERE supersedes_id IS NOT NULL AND status = 'signed')
+  AND NOT EXISTS (SELECT 1 FROM contact v WHERE v.supersedes_id = c.id AND v.status = 'signed')
 """
 
 
