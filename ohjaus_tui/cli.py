@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--recipient", default="", help=_("who receives it (written to the access log)"))
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
 
+    report = commands.add_parser("report", help=_("the management figures of the reports screen, printed"))
+    report.add_argument("--data-dir", type=Path, dest="report_dir", help=_("data directory (default: as for the application)"))
+    report.add_argument("--from", type=_iso_day, dest="start", help=_("first day, YYYY-MM-DD (default: 29 days before --to)"))
+    report.add_argument("--to", type=_iso_day, dest="end", help=_("last day, YYYY-MM-DD (default: today)"))
+    report.add_argument("--unit", help=_("unit code (default: every unit)"))
+    report.add_argument("--format", choices=("text", "csv"), default="text", dest="report_format")
+
     worker = commands.add_parser("worker", help=_("workers on this device: set a passphrase"))
     worker_commands = worker.add_subparsers(dest="worker_command", required=True)
     passphrase = worker_commands.add_parser(
@@ -136,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_connect(args)
         if args.command == "device":
             return _run_device(args)
+        if args.command == "report":
+            return _run_report(args)
         if args.command == "worker":
             return _run_worker(args)
         if args.command == "log":
@@ -238,6 +247,44 @@ def _run_export(args: argparse.Namespace) -> int:
     print(_("{n} records of {clients} clients written to {path}; the export is in the access log.").format(
         n=records, clients=clients, path=args.out
     ), file=sys.stderr)
+    return 0
+
+
+def _iso_day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a date like 2026-11-25: {text}").format(text=text)) from None
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from .context import load_shipped
+    from .domain.clock import now
+    from .report_text import render_csv, render_text
+    from .store.directory import default_data_dir
+    from .store.reports import make_report
+    from .store.store import Store
+
+    data_dir = _existing_dir(args.report_dir or args.data_dir or default_data_dir())
+    shipped = load_shipped()
+    moment = now()
+    end = args.end or moment.date()
+    start = args.start or end - timedelta(days=29)
+    store = Store(data_dir)
+    try:
+        report = make_report(store, shipped.region, start, end, moment, args.unit)
+    finally:
+        store.close()
+
+    def service_name(code: str) -> str:
+        service = shipped.service(code)
+        return service.name if service else code
+
+    print(render_csv(report) if args.report_format == "csv" else render_text(report, service_name), end="")
     return 0
 
 

@@ -19,12 +19,13 @@ class Permission(StrEnum):
     CONTACTS = "contacts"  # make and sign contacts, record consents
     ACCESS_LOG = "access_log"  # show a client's access log (the right to know)
     EXPORT = "export"  # write records out of the system
+    REPORTS = "reports"  # read the management figures (aggregates, no client data)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.NURSE: frozenset({Permission.CONTACTS}),
     Role.COUNSELLOR: frozenset({Permission.CONTACTS}),
-    Role.TEAM_LEAD: frozenset({Permission.CONTACTS, Permission.ACCESS_LOG, Permission.EXPORT}),
+    Role.TEAM_LEAD: frozenset({Permission.CONTACTS, Permission.ACCESS_LOG, Permission.EXPORT, Permission.REPORTS}),
 }
 
 

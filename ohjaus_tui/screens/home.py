@@ -67,6 +67,7 @@ class HomeScreen(Screen):
         Binding("s", "reschedule", N_("Reschedule")),
         Binding("h", "hand_on", N_("Hand on")),
         Binding("o", "open_client", N_("Client")),
+        Binding("r", "reports", N_("Reports")),
         Binding("l", "sign_out", N_("Sign out")),
         Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
@@ -320,6 +321,15 @@ class HomeScreen(Screen):
         self.app.push_screen(
             ConfirmScreen(_("Make a correction? It becomes a new version; the signed one is kept.")), start
         )
+
+    def action_reports(self) -> None:
+        from ..domain.viewer import Permission
+        from .reports import ReportsScreen
+
+        if not self.ctx.viewer.may(Permission.REPORTS):
+            self.notify(_("The reports are for team leads."), severity="warning")
+            return
+        self.app.push_screen(ReportsScreen())
 
     def action_sign_out(self) -> None:
         self.app.sign_out()  # type: ignore[attr-defined]

@@ -322,7 +322,37 @@ CREATE INDEX callback_open ON callback(unit_id, status, requested_at);
 CREATE INDEX callback_contact ON callback(contact_id);
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5)]
+# Reports (issue 6): a daily summary the reports read instead of a year of contacts. Each
+# contact that becomes signed, by any path (this device, a sync pull), is queued by the
+# trigger; the report code folds the queue by computing the touched days again from the
+# contacts (store/reports.py). Contacts signed before this migration are queued here.
+_V6 = """
+CREATE INDEX contact_started ON contact(started_at);
+CREATE INDEX follow_up_contact ON follow_up(contact_id);
+CREATE TABLE report_queue (
+    contact_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE TABLE report_day (
+    day DATE NOT NULL,
+    unit_id TEXT NOT NULL,
+    figure TEXT NOT NULL,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, unit_id, figure, key)
+) WITHOUT ROWID;
+CREATE TABLE report_high_need (
+    day DATE NOT NULL,
+    unit_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    PRIMARY KEY (day, unit_id, client_id)
+) WITHOUT ROWID;
+CREATE TRIGGER contact_signed_report AFTER UPDATE OF status ON contact
+WHEN OLD.status = 'draft' AND NEW.status = 'signed'
+BEGIN INSERT OR IGNORE INTO report_queue (contact_id) VALUES (NEW.id); END;
+INSERT INTO report_queue (contact_id) SELECT id FROM contact WHERE status = 'signed';
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -292,6 +292,36 @@ class SyncProblem(SQLModel, table=True):
     seen: bool = False
 
 
+class ReportQueue(SQLModel, table=True):
+    """A signed contact whose day the report summary has not counted yet."""
+
+    __tablename__ = "report_queue"
+
+    contact_id: str = Field(primary_key=True)
+
+
+class ReportDay(SQLModel, table=True):
+    """The report summary: one figure of one (local) day at one unit, e.g. channel/phone."""
+
+    __tablename__ = "report_day"
+
+    day: date = Field(primary_key=True)
+    unit_id: str = Field(primary_key=True)
+    figure: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    count: int
+
+
+class ReportHighNeed(SQLModel, table=True):
+    """A client flagged high-need on a day at a unit (distinct clients are not additive)."""
+
+    __tablename__ = "report_high_need"
+
+    day: date = Field(primary_key=True)
+    unit_id: str = Field(primary_key=True)
+    client_id: str = Field(primary_key=True)
+
+
 RECORD_TYPES: dict[str, type[SQLModel]] = {
     "unit": Unit,
     "worker": Worker,

@@ -1,0 +1,320 @@
+"""The figures a team lead leads with (tiedolla johtaminen): plain computations over plain data.
+
+A report is made of *tallies*: counts of (figure, key) per local day and unit, such as
+("channel", "phone") or ("booking_days", "3"). One contact gives its tallies with
+`contact_tallies`; the store keeps the sums per day (store/reports.py) and a report adds up
+the days of its range and turns them into shares, medians and 90th percentiles with
+`build_report`. Times are measured in whole minutes and whole days, so a histogram of them
+gives the median and the percentile exactly, not approximately.
+
+Definitions (also in the README and in the report's own text):
+
+- A contact counts when it is signed and no signed correction replaces it; its day is the
+  local (Finnish) day it started.
+- Resolved at the first contact (yhdellä yhteydenotolla): a contact of an identified client
+  that ended in an outcome (advice, booking, referral or emergency redirect), without a
+  callback follow-up, after which the same client made no new contact within 7 days.
+  Contacts with a callback follow-up are left out (the matter is known to continue), and
+  anonymous contacts are counted apart (no one can tell whether they came back). Only
+  contacts whose 7 days have passed are counted.
+- Time to the care-need assessment (hoidon tarpeen arviointi), health care contacts: the
+  assessment is made in the contact, so from its start to its signature, in minutes; within
+  the limit when signed by the region's deadline (domain/deadlines.py, same day in office
+  hours, the next working day outside them).
+- Time to the appointment: booked contacts, from the contact's day to the slot's day, in
+  days; against the care deadline the booking was measured against (the assessed urgency's,
+  which for non-urgent care is the care guarantee) and against the region's own promise.
+- Third next available slot (T3): days from now to the third free slot of each unit and
+  profession.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from .clock import local
+from .codes import Channel, OutcomeKind, Segment, Urgency
+from .deadlines import (
+    NoCareGuaranteeRule,
+    RegionRules,
+    age_on,
+    booking_deadline,
+    contact_deadlines,
+    health_assessment_deadline,
+)
+
+FCR_WINDOW_DAYS = 7  # no new contact within this many days: resolved at the first contact
+
+Tally = Counter  # (figure, key) -> count
+
+# Figures of the summary; the keys of the histograms are whole minutes or days.
+CONTACTS = "contacts"
+CHANNEL = "channel"
+ANONYMOUS = "anonymous"
+FCR_ELIGIBLE = "fcr_eligible"
+FCR_RESOLVED = "fcr_resolved"
+FCR_CALLBACK = "fcr_callback"
+ASSESSMENT_MINUTES = "assessment_minutes"
+ASSESSMENT_WITHIN = "assessment_within"
+BOOKING_DAYS = "booking_days"
+BOOKING_WITH_DEADLINE = "booking_with_deadline"
+BOOKING_WITHIN_CARE = "booking_within_care"
+SEGMENT = "segment"
+REFERRAL = "referral"
+
+
+@dataclass(frozen=True)
+class ContactFact:
+    """What the reports need of one signed contact (no names, no identity codes)."""
+
+    started_at: datetime
+    signed_at: datetime
+    unit_id: str
+    channel: str
+    sector: str
+    client_id: str | None
+    segment: str | None = None
+    high_need: bool = False
+    outcome: str | None = None
+    service_code: str | None = None
+    slot_starts_at: datetime | None = None
+    care_deadline: date | None = None
+    urgency: str | None = None
+    service_area: str | None = None
+    birth_date: date | None = None
+    callback: bool = False  # the contact made a callback follow-up
+    repeated: bool = False  # the same client made another contact within FCR_WINDOW_DAYS
+
+    @property
+    def day(self) -> date:
+        return local(self.started_at).date()
+
+
+def contact_tallies(fact: ContactFact, rules: RegionRules) -> Tally:
+    """The (figure, key) counts one contact adds to its day."""
+    tally: Tally = Counter()
+    tally[(CONTACTS, "")] += 1
+    tally[(CHANNEL, fact.channel)] += 1
+    if fact.client_id is None:
+        tally[(ANONYMOUS, "")] += 1
+    elif fact.outcome is not None:
+        if fact.callback:
+            tally[(FCR_CALLBACK, "")] += 1
+        else:
+            tally[(FCR_ELIGIBLE, "")] += 1
+            if not fact.repeated:
+                tally[(FCR_RESOLVED, "")] += 1
+    started = local(fact.started_at)
+    if fact.sector == "health":
+        signed = local(fact.signed_at)
+        minutes = max(0, int((signed - started).total_seconds() // 60))
+        tally[(ASSESSMENT_MINUTES, str(minutes))] += 1
+        deadline = health_assessment_deadline(rules, started.date(), started.time())
+        if signed.date() <= deadline:
+            tally[(ASSESSMENT_WITHIN, "")] += 1
+    if fact.outcome == OutcomeKind.BOOKING.value and fact.slot_starts_at is not None:
+        slot_day = local(fact.slot_starts_at).date()
+        tally[(BOOKING_DAYS, str(max(0, (slot_day - started.date()).days)))] += 1
+        deadline = fact.care_deadline or care_deadline(fact, rules)
+        if deadline is not None:
+            tally[(BOOKING_WITH_DEADLINE, "")] += 1
+            if slot_day <= deadline:
+                tally[(BOOKING_WITHIN_CARE, "")] += 1
+    if fact.segment is not None:
+        tally[(SEGMENT, fact.segment)] += 1
+    if fact.outcome == OutcomeKind.REFERRAL.value and fact.service_code:
+        tally[(REFERRAL, fact.service_code)] += 1
+    return tally
+
+
+def care_deadline(fact: ContactFact, rules: RegionRules) -> date | None:
+    """The care deadline of a booking that did not record one (older data): as the outcome
+    step measures it, from the assessed urgency."""
+    if fact.urgency is None:
+        return None
+    day = fact.day
+    try:
+        deadlines = contact_deadlines(
+            rules, day, register=fact.sector, service_area=fact.service_area,
+            urgency=Urgency(fact.urgency), age=age_on(fact.birth_date, day),
+        )
+    except NoCareGuaranteeRule:
+        return None
+    return booking_deadline(deadlines)
+
+
+# --- from tallies to figures -----------------------------------------------------------------
+
+
+def _value_at(histogram: Mapping[int, int], position: int) -> int:
+    """The value at a 0-based position of the sorted observations."""
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if position < seen:
+            return value
+    raise IndexError(position)
+
+
+def median(histogram: Mapping[int, int]) -> float | None:
+    """The middle value; the mean of the two middle ones for an even count."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    return (_value_at(histogram, (n - 1) // 2) + _value_at(histogram, n // 2)) / 2
+
+
+def percentile(histogram: Mapping[int, int], share: float) -> int | None:
+    """Nearest rank: the smallest value that at least `share` of the observations reach."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    return _value_at(histogram, max(1, math.ceil(share * n)) - 1)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How long something took: whole minutes or days, with the share within a limit."""
+
+    histogram: dict[int, int]
+    within: int  # observations within the limit
+    judged: int  # observations that had a limit to be judged against
+
+    @property
+    def count(self) -> int:
+        return sum(self.histogram.values())
+
+    @property
+    def median(self) -> float | None:
+        return median(self.histogram)
+
+    @property
+    def p90(self) -> int | None:
+        return percentile(self.histogram, 0.9)
+
+    @property
+    def share_within(self) -> float | None:
+        return self.within / self.judged if self.judged else None
+
+
+@dataclass(frozen=True)
+class T3Row:
+    """Third next available slot (kolmas vapaa aika) of a unit's profession."""
+
+    unit_code: str
+    profession_code: str
+    profession: str  # the profession's name in the current language
+    free: int  # free slots from now on
+    days: float | None  # days from now to the third free slot; None: fewer than three
+
+
+@dataclass(frozen=True)
+class Report:
+    start: date
+    end: date
+    unit_code: str | None  # None: every unit
+    made_at: datetime
+    promise_days: int
+    contacts: int
+    by_channel: dict[str, int]
+    by_day: list[tuple[date, int]]
+    anonymous: int
+    fcr_until: date | None  # the last day whose 7 days have passed (None: none in range)
+    fcr_eligible: int
+    fcr_resolved: int
+    fcr_callback: int
+    assessment: Distribution  # minutes, health care contacts
+    booking: Distribution  # days; within: the care deadline
+    booking_within_promise: int
+    segments: dict[str, int]
+    high_need_clients: int
+    referrals: dict[str, int]  # service code -> count
+    t3: list[T3Row] = field(default_factory=list)
+    overdue: dict[str, int] = field(default_factory=dict)  # unit code -> open follow-ups due before today
+
+    @property
+    def fcr_share(self) -> float | None:
+        return self.fcr_resolved / self.fcr_eligible if self.fcr_eligible else None
+
+    @property
+    def booking_promise_share(self) -> float | None:
+        return self.booking_within_promise / self.booking.count if self.booking.count else None
+
+
+def fcr_last_day(today: date) -> date:
+    """The last day whose contacts have had their FCR_WINDOW_DAYS days (up to yesterday's end)."""
+    return today - timedelta(days=FCR_WINDOW_DAYS + 1)
+
+
+def histogram(totals: Mapping[tuple[str, str], int], figure: str) -> dict[int, int]:
+    return {int(key): n for (name, key), n in totals.items() if name == figure and n}
+
+
+def build_report(
+    *,
+    start: date,
+    end: date,
+    unit_code: str | None,
+    made_at: datetime,
+    rules: RegionRules,
+    totals: Mapping[tuple[str, str], int],
+    fcr_totals: Mapping[tuple[str, str], int],
+    by_day: Mapping[date, int],
+    high_need_clients: int,
+    t3: Iterable[T3Row] = (),
+    overdue: Mapping[str, int] | None = None,
+) -> Report:
+    """Figures from summed tallies: `totals` over the whole range, `fcr_totals` over the days
+    whose 7 days have passed, `by_day` the contacts of each day."""
+    today = local(made_at).date()
+    last = min(end, fcr_last_day(today))
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    bookings = histogram(totals, BOOKING_DAYS)
+    return Report(
+        start=start,
+        end=end,
+        unit_code=unit_code,
+        made_at=made_at,
+        promise_days=rules.promise_days,
+        contacts=totals.get((CONTACTS, ""), 0),
+        by_channel={c.value: totals.get((CHANNEL, c.value), 0) for c in Channel},
+        by_day=[(day, by_day.get(day, 0)) for day in days],
+        anonymous=totals.get((ANONYMOUS, ""), 0),
+        fcr_until=last if last >= start else None,
+        fcr_eligible=fcr_totals.get((FCR_ELIGIBLE, ""), 0),
+        fcr_resolved=fcr_totals.get((FCR_RESOLVED, ""), 0),
+        fcr_callback=fcr_totals.get((FCR_CALLBACK, ""), 0),
+        assessment=Distribution(
+            histogram(totals, ASSESSMENT_MINUTES),
+            totals.get((ASSESSMENT_WITHIN, ""), 0),
+            sum(histogram(totals, ASSESSMENT_MINUTES).values()),
+        ),
+        booking=Distribution(
+            bookings,
+            totals.get((BOOKING_WITHIN_CARE, ""), 0),
+            totals.get((BOOKING_WITH_DEADLINE, ""), 0),
+        ),
+        booking_within_promise=sum(n for d, n in bookings.items() if d <= rules.promise_days),
+        segments={s.value: totals.get((SEGMENT, s.value), 0) for s in Segment},
+        high_need_clients=high_need_clients,
+        referrals=dict(
+            sorted(
+                ((key, n) for (name, key), n in totals.items() if name == REFERRAL and n),
+                key=lambda item: (-item[1], item[0]),
+            )
+        ),
+        t3=list(t3),
+        overdue=dict(overdue or {}),
+    )
+
+
+def third_next_available(starts: list[datetime], now: datetime) -> float | None:
+    """Days from now to the third free slot (the slots from now on, in any order)."""
+    later = sorted(s for s in starts if s >= now)
+    if len(later) < 3:
+        return None
+    return (later[2] - now).total_seconds() / 86400

@@ -1,0 +1,232 @@
+"""A report as text a person reads (80 columns, in the UI language) or as CSV for a
+spreadsheet (one row a figure: section, key, value; stable codes, not translated)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import textwrap
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from .domain.clock import local
+from .domain.codes import Channel, Segment
+from .domain.reports import FCR_WINDOW_DAYS, Report
+from .i18n import _, babel_locale, format_date, format_day, format_moment, format_number
+
+WIDTH = 78
+LABEL = 46
+
+
+def percent(share: float | None) -> str:
+    from babel.numbers import format_percent
+
+    return "-" if share is None else format_percent(share, locale=babel_locale())
+
+
+def decimal(value: float | None) -> str:
+    from babel.numbers import format_decimal
+
+    return "-" if value is None else format_decimal(value, format="0.#", locale=babel_locale())
+
+
+def fcr_definition() -> str:
+    return _(
+        "Resolved at the first contact: a contact of an identified client that ended in advice, "
+        "a booking, a referral or an emergency redirect, with no callback follow-up, after which "
+        "the same client made no new contact within {days} days. Only contacts whose {days} days "
+        "have passed count; anonymous contacts are counted apart."
+    ).format(days=FCR_WINDOW_DAYS)
+
+
+def assessment_definition() -> str:
+    return _(
+        "Care-need assessment (health care contacts): from the start of the contact to its "
+        "signature; within the limit when signed by the region's deadline (the same day in "
+        "office hours, the next working day outside them)."
+    )
+
+
+def booking_definition(promise_days: int) -> str:
+    return _(
+        "Appointment: from the day of the contact to the day of the booked slot; the care "
+        "deadline is the assessed urgency's (for non-urgent care the care guarantee), the "
+        "region's promise is {days} days."
+    ).format(days=promise_days)
+
+
+def range_label(report: Report) -> str:
+    unit = report.unit_code or _("all units")
+    return _("{start} - {end}, {unit}").format(
+        start=format_date(report.start), end=format_date(report.end), unit=unit
+    )
+
+
+def profession_label(row) -> str:
+    return f"{row.unit_code} {row.profession}"
+
+
+def t3_value(days: float | None) -> str:
+    return _("fewer than 3 free") if days is None else _("{days} d").format(days=decimal(days))
+
+
+def weekly(by_day: list[tuple[date, int]]) -> list[tuple[date, int]]:
+    """Contacts by the week (from its Monday), for ranges longer than a month."""
+    weeks: dict[date, int] = {}
+    for day, n in by_day:
+        monday = day - timedelta(days=day.weekday())
+        weeks[monday] = weeks.get(monday, 0) + n
+    return sorted(weeks.items())
+
+
+def render_text(report: Report, service_name: Callable[[str], str] = str) -> str:
+    lines: list[str] = []
+
+    def head(text: str) -> None:
+        lines.append("")
+        lines.append(text)
+
+    def row(label: str, value: str, extra: str = "") -> None:
+        label = label if len(label) <= LABEL else label[: LABEL - 1] + "…"
+        lines.append(f"  {label:<{LABEL}}{value:>10}  {extra}".rstrip())
+
+    def note(text: str) -> None:
+        lines.extend(textwrap.wrap(text, WIDTH, initial_indent="  ", subsequent_indent="  "))
+
+    lines.append(_("Report {range}").format(range=range_label(report)))
+    lines.append(_("Made {moment}. Aggregates only: no names or identity codes.").format(
+        moment=format_moment(local(report.made_at))
+    ))
+
+    head(_("Contacts"))
+    row(_("Signed contacts"), format_number(report.contacts))
+    for channel in Channel:
+        n = report.by_channel.get(channel.value, 0)
+        row(channel.label, format_number(n), percent(n / report.contacts) if report.contacts else "")
+    row(_("of them anonymous"), format_number(report.anonymous))
+
+    long_range = len(report.by_day) > 31
+    head(_("Contacts by week (from Monday)") if long_range else _("Contacts by day"))
+    series = weekly(report.by_day) if long_range else report.by_day
+    top = max((n for _day, n in series), default=0)
+    for day, n in series:
+        bar = "█" * (round(n / top * 40) if top else 0)
+        lines.append(f"  {format_day(day):<8}{format_number(n):>7}  {bar}")
+
+    head(_("Resolved at the first contact"))
+    if report.fcr_until is None:
+        row(_("Share resolved"), "-", _("no contact in the range has had its {days} days yet").format(days=FCR_WINDOW_DAYS))
+    else:
+        row(_("Share resolved"), percent(report.fcr_share), _("{resolved} of {eligible}").format(
+            resolved=format_number(report.fcr_resolved), eligible=format_number(report.fcr_eligible)
+        ))
+        row(_("Left out: a callback follow-up"), format_number(report.fcr_callback))
+        row(_("Counted up to"), format_date(report.fcr_until))
+    note(fcr_definition())
+
+    head(_("Time to the care-need assessment (minutes)"))
+    a = report.assessment
+    row(_("Assessed"), format_number(a.count))
+    row(_("Median"), decimal(a.median))
+    row(_("90th percentile"), decimal(a.p90))
+    row(_("Within the deadline"), percent(a.share_within), _("{n} of {total}").format(
+        n=format_number(a.within), total=format_number(a.judged)
+    ))
+    note(assessment_definition())
+
+    head(_("Time to the appointment (days)"))
+    b = report.booking
+    row(_("Booked"), format_number(b.count))
+    row(_("Median"), decimal(b.median))
+    row(_("90th percentile"), decimal(b.p90))
+    row(_("Within the care deadline"), percent(b.share_within), _("{n} of {total}").format(
+        n=format_number(b.within), total=format_number(b.judged)
+    ))
+    row(_("Within the region's promise ({days} d)").format(days=report.promise_days),
+        percent(report.booking_promise_share), _("{n} of {total}").format(
+            n=format_number(report.booking_within_promise), total=format_number(b.count)
+        ))
+    note(booking_definition(report.promise_days))
+
+    head(_("Third next available slot (days from now)"))
+    if not report.t3:
+        row(_("No professionals"), "-")
+    for t3 in report.t3:
+        row(profession_label(t3), t3_value(t3.days), _("{n} free").format(n=format_number(t3.free)))
+
+    head(_("Segments"))
+    total_segments = sum(report.segments.values())
+    for segment in Segment:
+        n = report.segments.get(segment.value, 0)
+        row(segment.label, format_number(n), percent(n / total_segments) if total_segments else "")
+    row(_("High-need clients identified"), format_number(report.high_need_clients))
+
+    head(_("Referrals by destination"))
+    if not report.referrals:
+        row(_("No referrals"), "0")
+    for code, n in report.referrals.items():
+        row(service_name(code), format_number(n))
+
+    head(_("Overdue follow-ups (open, due before today)"))
+    if not report.overdue:
+        row(_("None"), "0")
+    for code, n in report.overdue.items():
+        row(code, format_number(n))
+    return "\n".join(lines) + "\n"
+
+
+def csv_rows(report: Report) -> list[tuple[str, str, str]]:
+    def number(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return f"{value:.4f}".rstrip("0").rstrip(".")
+        return str(value)
+
+    rows: list[tuple[str, str, object]] = [
+        ("range", "start", report.start.isoformat()),
+        ("range", "end", report.end.isoformat()),
+        ("range", "unit", report.unit_code or "all"),
+        ("contacts", "signed", report.contacts),
+        ("contacts", "anonymous", report.anonymous),
+    ]
+    rows += [("channel", channel, n) for channel, n in report.by_channel.items()]
+    rows += [("day", day.isoformat(), n) for day, n in report.by_day]
+    rows += [
+        ("first_contact", "counted_until", report.fcr_until.isoformat() if report.fcr_until else ""),
+        ("first_contact", "eligible", report.fcr_eligible),
+        ("first_contact", "resolved", report.fcr_resolved),
+        ("first_contact", "share_resolved", report.fcr_share),
+        ("first_contact", "left_out_callback", report.fcr_callback),
+    ]
+    a, b = report.assessment, report.booking
+    rows += [
+        ("assessment_minutes", "count", a.count),
+        ("assessment_minutes", "median", a.median),
+        ("assessment_minutes", "p90", a.p90),
+        ("assessment_minutes", "within_deadline", a.within),
+        ("assessment_minutes", "share_within_deadline", a.share_within),
+        ("appointment_days", "count", b.count),
+        ("appointment_days", "median", b.median),
+        ("appointment_days", "p90", b.p90),
+        ("appointment_days", "within_care_deadline", b.within),
+        ("appointment_days", "with_care_deadline", b.judged),
+        ("appointment_days", "share_within_care_deadline", b.share_within),
+        ("appointment_days", "promise_days", report.promise_days),
+        ("appointment_days", "within_promise", report.booking_within_promise),
+        ("appointment_days", "share_within_promise", report.booking_promise_share),
+    ]
+    rows += [("t3_days", f"{t.unit_code}/{t.profession_code}", t.days) for t in report.t3]
+    rows += [("segment", segment, n) for segment, n in report.segments.items()]
+    rows += [("high_need", "clients", report.high_need_clients)]
+    rows += [("referral", code, n) for code, n in report.referrals.items()]
+    rows += [("overdue_follow_ups", code, n) for code, n in report.overdue.items()]
+    return [(section, key, number(value)) for section, key, value in rows]
+
+
+def render_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("section", "key", "value"))
+    writer.writerows(csv_rows(report))
+    return out.getvalue()

@@ -1,0 +1,265 @@
+"""Reports for team leads (tiedolla johtaminen): the figures of `ohjaus report`, with charts
+where a person would rather look than read, and the numbers beside them.
+
+The computation (store/reports.py) runs in a thread worker; the screen says it is counting
+meanwhile. Reports are aggregates without names or identity codes: no access-log entry.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from ..domain.codes import Channel, Segment
+from ..domain.reports import FCR_WINDOW_DAYS, Report
+from ..i18n import N_, _, format_day, format_number
+from ..report_text import (
+    assessment_definition,
+    booking_definition,
+    decimal,
+    fcr_definition,
+    percent,
+    range_label,
+    t3_value,
+    weekly,
+)
+from ..widgets.footer import Footer
+from ..widgets.sync_badge import SyncBadge
+
+RANGES = (7, 30, 90)
+LABEL = 24
+
+# Buckets of the distributions: (lowest value, label); the last is open-ended.
+MINUTE_BUCKETS = ((0, "0-4"), (5, "5-9"), (10, "10-14"), (15, "15-19"), (20, "20-29"), (30, "30-59"), (60, "60+"))
+DAY_BUCKETS = ((0, "0"), (1, "1"), (2, "2"), (3, "3"), (4, "4-7"), (8, "8-14"), (15, "15-30"), (31, "31+"))
+
+
+def bucketed(histogram: dict[int, int], buckets: tuple[tuple[int, str], ...]) -> list[int]:
+    counts = [0] * len(buckets)
+    for value, n in histogram.items():
+        index = max(i for i, (low, _label) in enumerate(buckets) if value >= low)
+        counts[index] += n
+    return counts
+
+
+def _line(label: str, value: str, extra: str = "") -> str:
+    label = label if len(label) <= LABEL else label[: LABEL - 1] + "…"
+    return f"{label:<{LABEL}}{value:>7} {extra}".rstrip()
+
+
+class ReportsScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("1", "range(7)", N_("7 days")),
+        Binding("3", "range(30)", N_("30 days")),
+        Binding("9", "range(90)", N_("90 days")),
+        Binding("u", "next_unit", N_("Unit")),
+    ]
+
+    DEFAULT_CSS = """
+    ReportsScreen #reports-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
+    ReportsScreen #reports-status { height: 1; padding: 0 1; color: $text-muted; }
+    ReportsScreen #reports-body { height: 1fr; }
+    ReportsScreen .reports-row { height: auto; }
+    ReportsScreen .reports-numbers { width: 44; height: auto; padding: 0 1; }
+    ReportsScreen .reports-chart { width: 1fr; height: 11; min-width: 30; }
+    ReportsScreen #reports-more { height: auto; padding: 0 1; }
+    ReportsScreen .reports-note { height: auto; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, days: int = 30) -> None:
+        super().__init__()
+        self.days = days
+        self.unit_code: str | None = None
+        self.report: Report | None = None
+
+    @property
+    def ctx(self):
+        return self.app.ctx  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="reports-title")
+        yield Static(id="reports-status")
+        with VerticalScroll(id="reports-body"):
+            with Horizontal(classes="reports-row"):
+                yield Static(id="numbers-contacts", classes="reports-numbers")
+                yield PlotextPlot(id="chart-days", classes="reports-chart")
+            with Horizontal(classes="reports-row"):
+                yield Static(id="numbers-assessment", classes="reports-numbers")
+                yield PlotextPlot(id="chart-assessment", classes="reports-chart")
+            with Horizontal(classes="reports-row"):
+                yield Static(id="numbers-booking", classes="reports-numbers")
+                yield PlotextPlot(id="chart-booking", classes="reports-chart")
+            yield Static(id="reports-more")
+            yield Static(id="reports-notes", classes="reports-note")
+        yield SyncBadge()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#reports-body").focus()
+        self.count()
+
+    def after_relabel(self) -> None:
+        if self.report is not None:
+            self.show(self.report)
+        else:
+            self.count()
+        self.query_one("#reports-body").focus()
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def action_range(self, days: int) -> None:
+        if days != self.days:
+            self.days = days
+            self.count()
+
+    def action_next_unit(self) -> None:
+        codes: list[str | None] = [None, *(unit.code for unit in self.ctx.store.units())]
+        self.unit_code = codes[(codes.index(self.unit_code) + 1) % len(codes)]
+        self.count()
+
+    # -- counting in a thread ---------------------------------------------------------------
+
+    def count(self) -> None:
+        today = self.ctx.now().date()
+        start = today - timedelta(days=self.days - 1)
+        unit = self.unit_code or _("all units")
+        self.query_one("#reports-status", Static).update(
+            Text(_("Counting... {start} - {end}, {unit}").format(
+                start=format_day(start), end=format_day(today), unit=unit
+            ))
+        )
+        self.query_one("#reports-body").display = self.report is not None
+        self._count(start, today, self.unit_code)
+
+    @work(thread=True, exclusive=True, group="reports", exit_on_error=False)
+    def _count(self, start, end, unit_code) -> None:
+        from ..store.reports import make_report
+
+        ctx = self.ctx
+        try:
+            report = make_report(ctx.store, ctx.shipped.region, start, end, ctx.now(), unit_code)
+        except Exception as error:  # a disk problem, say: shown, not fatal
+            self.app.call_from_thread(self._failed, str(error))
+            return
+        self.app.call_from_thread(self.show, report)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#reports-status", Static).update(Text(message, style="bold red"))
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def show(self, report: Report) -> None:
+        self.report = report
+        self.query_one("#reports-title", Static).update(
+            Text(_("Reports: {range}").format(range=range_label(report)), no_wrap=True, overflow="ellipsis")
+        )
+        self.query_one("#reports-status", Static).update(
+            Text(_("Last {days} days. Aggregates only: no names or identity codes.").format(days=self.days))
+        )
+        self.query_one("#reports-body").display = True
+        self._contacts(report)
+        self._assessment(report)
+        self._booking(report)
+        self._more(report)
+        self.query_one("#reports-notes", Static).update(
+            Text("\n".join((fcr_definition(), assessment_definition(), booking_definition(report.promise_days))))
+        )
+
+    def _contacts(self, report: Report) -> None:
+        lines = [_line(_("Signed contacts"), format_number(report.contacts))]
+        for channel in Channel:
+            n = report.by_channel.get(channel.value, 0)
+            lines.append(_line("  " + channel.label, format_number(n), percent(n / report.contacts) if report.contacts else ""))
+        lines.append(_line("  " + _("of them anonymous"), format_number(report.anonymous)))
+        if report.fcr_until is None:
+            lines.append(_line(_("Resolved at first contact"), "-"))
+            lines.append("  " + _("no contact has had its {days} days yet").format(days=FCR_WINDOW_DAYS))
+        else:
+            lines.append(_line(_("Resolved at first contact"), percent(report.fcr_share),
+                               f"{format_number(report.fcr_resolved)}/{format_number(report.fcr_eligible)}"))
+            lines.append("  " + _("contacts up to {day}").format(day=format_day(report.fcr_until)))
+        self.query_one("#numbers-contacts", Static).update(Text("\n".join(lines)))
+        long_range = len(report.by_day) > 31
+        series = weekly(report.by_day) if long_range else report.by_day
+        plot = self.query_one("#chart-days", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(_("Contacts by week") if long_range else _("Contacts by day"))
+        positions = list(range(1, len(series) + 1))
+        plt.bar(positions, [n for _day, n in series], width=0.6)
+        step = max(1, len(series) // 5)
+        plt.xticks(positions[::step], [format_day(day) for day, _n in series][::step])
+        plot.refresh()
+
+    def _assessment(self, report: Report) -> None:
+        a = report.assessment
+        lines = [
+            _("Care-need assessment, minutes"),
+            _line("  " + _("Assessed"), format_number(a.count)),
+            _line("  " + _("Median"), decimal(a.median)),
+            _line("  " + _("90th percentile"), decimal(a.p90)),
+            _line("  " + _("Within the deadline"), percent(a.share_within), f"{format_number(a.within)}/{format_number(a.judged)}"),
+        ]
+        self.query_one("#numbers-assessment", Static).update(Text("\n".join(lines)))
+        self._histogram("#chart-assessment", _("Minutes to the assessment"), a.histogram, MINUTE_BUCKETS)
+
+    def _booking(self, report: Report) -> None:
+        b = report.booking
+        lines = [
+            _("Appointment, days from the contact"),
+            _line("  " + _("Booked"), format_number(b.count)),
+            _line("  " + _("Median"), decimal(b.median)),
+            _line("  " + _("90th percentile"), decimal(b.p90)),
+            _line("  " + _("Within the care deadline"), percent(b.share_within), f"{format_number(b.within)}/{format_number(b.judged)}"),
+            _line("  " + _("Within the promise ({days} d)").format(days=report.promise_days),
+                  percent(report.booking_promise_share),
+                  f"{format_number(report.booking_within_promise)}/{format_number(b.count)}"),
+        ]
+        self.query_one("#numbers-booking", Static).update(Text("\n".join(lines)))
+        self._histogram("#chart-booking", _("Days to the appointment"), b.histogram, DAY_BUCKETS)
+
+    def _histogram(self, selector: str, title: str, histogram: dict[int, int], buckets) -> None:
+        plot = self.query_one(selector, PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(title)
+        plt.bar([label for _low, label in buckets], bucketed(histogram, buckets), width=0.6)
+        plot.refresh()
+
+    def _more(self, report: Report) -> None:
+        lines: list[str] = [_("Third next available slot (days from now)")]
+        for row in report.t3:
+            lines.append(_line(f"  {row.unit_code} {row.profession}", t3_value(row.days), _("{n} free").format(n=format_number(row.free))))
+        lines.append("")
+        lines.append(_("Segments"))
+        total = sum(report.segments.values())
+        for segment in Segment:
+            n = report.segments.get(segment.value, 0)
+            lines.append(_line("  " + segment.label, format_number(n), percent(n / total) if total else ""))
+        lines.append(_line(_("High-need clients identified"), format_number(report.high_need_clients)))
+        lines.append("")
+        lines.append(_("Referrals by destination"))
+        if not report.referrals:
+            lines.append(_line("  " + _("No referrals"), "0"))
+        for code, n in report.referrals.items():
+            service = self.ctx.shipped.service(code)
+            lines.append(_line("  " + (service.name if service else code), format_number(n)))
+        lines.append("")
+        lines.append(_("Overdue follow-ups (open, due before today)"))
+        if not report.overdue:
+            lines.append(_line("  " + _("None"), "0"))
+        for code, n in report.overdue.items():
+            lines.append(_line("  " + code, format_number(n)))
+        lines.append("")
+        self.query_one("#reports-more", Static).update(Text("\n".join(lines)))
