@@ -16,6 +16,7 @@ from ohjaus_tui.domain.codes import (
     Language,
     OutcomeKind,
     PlanType,
+    Register,
     Segment,
     ServiceArea,
     Urgency,
@@ -138,8 +139,10 @@ async def test_history_triggers_show_their_counts_and_the_high_need_path_asks_fo
     sign_advice(store, client.id, counsellor, FIXED_NOW - timedelta(days=45))  # ... one before
     unit = store.worker(counsellor).unit_id
     for days_ago in (3, 15):
-        store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=days_ago), unit, FIXED_NOW)
-    store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=60), unit, FIXED_NOW)
+        store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=days_ago), unit, FIXED_NOW, register=Register.SOCIAL)
+    store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=60), unit, FIXED_NOW, register=Register.SOCIAL)
+    # A health-care appointment the social worker may not see does not count for them.
+    store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=5), unit, FIXED_NOW, register=Register.HEALTH)
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Taas rahat loppu")

@@ -48,11 +48,13 @@ class ClientStep(StepPanel):
     BINDINGS = [
         Binding("down", "move(1)", _("Next result"), show=False),
         Binding("up", "move(-1)", _("Previous result"), show=False),
-        Binding("f2", "client_view", N_("Client's data")),
+        # Not in the footer (it would push F9 out at 100 columns): the label below says it.
+        Binding("f2", "client_view", N_("Client"), show=False),
     ]
 
     def compose(self) -> ComposeResult:
         yield Label(_("Find the client: name, identity code or phone number"))
+        yield Static(Text(_("F2 opens the highlighted client's data."), style="dim"), id="client-hint")
         yield Input(placeholder=_("e.g. Virtanen Matti, 131052-308T, 040 123 4567"), id="client-query")
         yield OptionList(id="client-results")
         yield Static(id="client-chosen")
