@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE
 from ohjaus_tui.app import OhjausApp  # noqa: E402
 from ohjaus_tui.context import Context, load_shipped  # noqa: E402
 from ohjaus_tui.demo import make_demo  # noqa: E402
@@ -57,6 +58,7 @@ async def contact(data_dir: Path, shipped, kind: str) -> tuple[int, int, bool]:
         for _ in range(names.index("hoitaja1")):
             await pilot.press("down")
         await pilot.press("enter")  # sign-in is not part of a contact
+        await pilot.press(*DEMO_PASSPHRASE, "enter")
         await pilot.pause()
         c = Counter(pilot)
         await c.key("n")

@@ -107,7 +107,7 @@ class HomeScreen(Screen):
 
     def _fill(self) -> None:
         table = self.query_one("#worklist", DataTable)
-        table.add_columns(_("Due"), _("What"), _("Client"), _("Phone"), _("Reason or note"), _("Waited"))
+        table.add_columns(_("Due"), _("What"), _("Client"), _("Phone"), _("Waited"), _("Reason or note"))
         self.refresh_lists()
 
     def on_mount(self) -> None:
@@ -154,8 +154,8 @@ class HomeScreen(Screen):
                 what,
                 Text(shown(item.who, NAME_SHOWN), no_wrap=True, overflow="ellipsis"),
                 format_phone(item.phone) if item.phone else "",
-                Text(shown(item.what, NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
                 waited(item.since, now),
+                Text(shown(item.what, NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
                 key=f"{item.kind.value}:{item.id}",
             )
         if self.items:
