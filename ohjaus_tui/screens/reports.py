@@ -35,7 +35,7 @@ from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 
 RANGES = (7, 30, 90)
-LABEL = 24
+LABEL = 26
 
 # Buckets of the distributions: (lowest value, label); the last is open-ended.
 MINUTE_BUCKETS = ((0, "0-4"), (5, "5-9"), (10, "10-14"), (15, "15-19"), (20, "20-29"), (30, "30-59"), (60, "60+"))
@@ -50,9 +50,17 @@ def bucketed(histogram: dict[int, int], buckets: tuple[tuple[int, str], ...]) ->
     return counts
 
 
+def _counts_axis(plt, values: list[int]) -> None:
+    """Whole numbers from 0 on the y axis (counts, not measurements)."""
+    top = max(max(values, default=0), 1)
+    ticks = sorted({0, top // 2, top})
+    plt.ylim(0, top)
+    plt.yticks(ticks, [format_number(t) for t in ticks])
+
+
 def _line(label: str, value: str, extra: str = "") -> str:
     label = label if len(label) <= LABEL else label[: LABEL - 1] + "…"
-    return f"{label:<{LABEL}}{value:>7} {extra}".rstrip()
+    return f"{label:<{LABEL}}{value:>6} {extra}".rstrip()
 
 
 class ReportsScreen(Screen):
@@ -175,7 +183,7 @@ class ReportsScreen(Screen):
         )
 
     def _contacts(self, report: Report) -> None:
-        lines = [_line(_("Signed contacts"), format_number(report.contacts))]
+        lines = [_line(_("Contacts"), format_number(report.contacts))]
         for channel in Channel:
             n = report.by_channel.get(channel.value, 0)
             lines.append(_line("  " + channel.label, format_number(n), percent(n / report.contacts) if report.contacts else ""))
@@ -196,7 +204,9 @@ class ReportsScreen(Screen):
         plt.clear_figure()
         plt.title(_("Contacts by week") if long_range else _("Contacts by day"))
         positions = list(range(1, len(series) + 1))
-        plt.bar(positions, [n for _day, n in series], width=0.6)
+        values = [n for _day, n in series]
+        plt.bar(positions, values, width=0.6)
+        _counts_axis(plt, values)
         step = max(1, len(series) // 5)
         plt.xticks(positions[::step], [format_day(day) for day, _n in series][::step])
         plot.refresh()
@@ -234,7 +244,9 @@ class ReportsScreen(Screen):
         plt.clear_data()
         plt.clear_figure()
         plt.title(title)
-        plt.bar([label for _low, label in buckets], bucketed(histogram, buckets), width=0.6)
+        values = bucketed(histogram, buckets)
+        plt.bar([label for _low, label in buckets], values, width=0.6)
+        _counts_axis(plt, values)
         plot.refresh()
 
     def _more(self, report: Report) -> None:

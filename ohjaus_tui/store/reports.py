@@ -90,10 +90,12 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def _facts(connection, first: date, last: date) -> list[ContactFact]:
-    rows = connection.exec_driver_sql(
-        _FACTS, (_day_start(first), _day_start(last + timedelta(days=1)))
-    ).fetchall()
+def _facts(connection, first: date, last: date, unit_id: str | None = None) -> list[ContactFact]:
+    bounds = (_day_start(first), _day_start(last + timedelta(days=1)))
+    if unit_id is None:
+        rows = connection.exec_driver_sql(_FACTS, bounds).fetchall()
+    else:
+        rows = connection.exec_driver_sql(_FACTS + " AND c.unit_id = ?", (*bounds, unit_id)).fetchall()
     return [
         ContactFact(
             started_at=_moment(row[0]),
@@ -118,18 +120,21 @@ def _facts(connection, first: date, last: date) -> list[ContactFact]:
     ]
 
 
-def _count_days(connection, rules: RegionRules, first: date, last: date) -> None:
-    """Count the days first..last again from their contacts (inside the caller's transaction)."""
+def _count_days(connection, rules: RegionRules, first: date, last: date, unit_id: str | None = None) -> None:
+    """Count the days first..last (of one unit, or of all) again from their contacts, inside
+    the caller's transaction."""
     tallies: dict[tuple[str, str], Counter] = defaultdict(Counter)
     high_need: set[tuple[str, str, str]] = set()
-    for fact in _facts(connection, first, last):
+    for fact in _facts(connection, first, last, unit_id):
         day = fact.day.isoformat()
         tallies[(day, fact.unit_id)].update(contact_tallies(fact, rules))
         if fact.high_need and fact.client_id:
             high_need.add((day, fact.unit_id, fact.client_id))
-    bounds = (first.isoformat(), last.isoformat())
-    connection.exec_driver_sql("DELETE FROM report_day WHERE day BETWEEN ? AND ?", bounds)
-    connection.exec_driver_sql("DELETE FROM report_high_need WHERE day BETWEEN ? AND ?", bounds)
+    where, bounds = "day BETWEEN ? AND ?", (first.isoformat(), last.isoformat())
+    if unit_id is not None:
+        where, bounds = where + " AND unit_id = ?", (*bounds, unit_id)
+    connection.exec_driver_sql(f"DELETE FROM report_day WHERE {where}", bounds)
+    connection.exec_driver_sql(f"DELETE FROM report_high_need WHERE {where}", bounds)
     rows = [
         (day, unit, figure, key, n)
         for (day, unit), tally in tallies.items()
@@ -184,31 +189,33 @@ def fold(store, rules: RegionRules) -> int:
         return queued
     with store.engine.connect() as connection:
         rows = connection.exec_driver_sql(
-            "SELECT q.contact_id, c.started_at, c.client_id, p.started_at, p.client_id "
+            "SELECT q.contact_id, c.started_at, c.client_id, c.unit_id, p.started_at, p.client_id, p.unit_id "
             "FROM report_queue q JOIN contact c ON c.id = q.contact_id "
             "LEFT JOIN contact p ON p.id = c.supersedes_id"
         ).fetchall()
-        days: set[date] = set()
-        for _id, started, client, previous_started, previous_client in rows:
-            for moment, client_id in ((started, client), (previous_started, previous_client)):
+        # Only the (day, unit) pairs a contact touches are counted again.
+        days: dict[str, set[date]] = defaultdict(set)
+        for _id, *versions in rows:
+            for moment, client_id, unit_id in (versions[:3], versions[3:]):
                 if moment is None:
                     continue
-                days.add(local(_moment(moment)).date())
+                days[unit_id].add(local(_moment(moment)).date())
                 if client_id is None:
                     continue
                 # A new contact makes the client's contacts of the 7 days before it "not
                 # resolved at the first contact": their days are counted again too.
                 since = _stored(_moment(moment) - timedelta(days=FCR_WINDOW_DAYS))
-                for (earlier,) in connection.exec_driver_sql(
-                    "SELECT started_at FROM contact WHERE client_id = ? AND status = 'signed' "
+                for earlier, earlier_unit in connection.exec_driver_sql(
+                    "SELECT started_at, unit_id FROM contact WHERE client_id = ? AND status = 'signed' "
                     "AND started_at >= ? AND started_at < ?",
                     (client_id, since, moment),
                 ):
-                    days.add(local(_moment(earlier)).date())
+                    days[earlier_unit].add(local(_moment(earlier)).date())
     ids = [(row[0],) for row in rows]
     with store.engine.begin() as connection:
-        for first, last in _runs(days):
-            _count_days(connection, rules, first, last)
+        for unit_id, unit_days in days.items():
+            for first, last in _runs(unit_days):
+                _count_days(connection, rules, first, last, unit_id)
         connection.exec_driver_sql("DELETE FROM report_queue WHERE contact_id = ?", ids)
     return len(ids)
 
