@@ -234,6 +234,9 @@ class Device:
             if kind == "slot":
                 if not row["booked_contact_id"] and not row["taken_elsewhere"]:
                     continue
+            if kind == "callback" and row["contact_id"] and not self._signed(row["contact_id"]):
+                # Taken for a draft: the draft is on the taker's device only; the others hold NULL.
+                row = {**row, "contact_id": None}
             records[f"{kind}:{row['id']}"] = row
         return records
 

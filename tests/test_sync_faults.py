@@ -544,7 +544,7 @@ def _integrity(path: Path) -> str:
         connection.close()
 
 
-_TABLES = {"client", "contact", "follow_up", "slot", "unit", "worker", "professional", "missed_appointment"}  # named as the types
+_TABLES = {"client", "contact", "follow_up", "slot", "unit", "worker", "professional", "missed_appointment", "callback"}  # named as the types
 
 
 def _server_changes(server_url: str, token: str) -> list[tuple[int, str, str]]:

@@ -40,6 +40,7 @@ from ..domain.codes import (
 from ..domain.text import MAX_NAME, hidden_character
 from ..store.models import (
     Assessment,
+    Callback,
     Client,
     Consent,
     Contact,
@@ -227,6 +228,29 @@ def consent_record(data: Any, record_id: str) -> dict:
     return consent
 
 
+CALLBACK_STATUSES = ("open", "taken", "done", "cancelled")
+# What the phone system said: the same under one id on every device.
+CALLBACK_REQUEST = ("unit_id", "sector", "name", "phone", "reason", "requested_at", "source")
+
+
+def callback_record(data: Any, record_id: str) -> dict:
+    """A callback request, its times in UTC (compared as moments)."""
+    callback = validated(Callback, data, record_id)
+    if callback["sector"] not in {register.value for register in Register}:
+        raise Rejected(Reason.INVALID, "sector is health or social")
+    if callback["status"] not in CALLBACK_STATUSES:
+        raise Rejected(Reason.INVALID, f"status: not one of {', '.join(CALLBACK_STATUSES)}")
+    if callback["status"] == "taken" and not (callback["taken_by"] and callback["contact_id"]):
+        raise Rejected(Reason.INVALID, "a taken callback request names its worker and contact")
+    if callback["status"] == "open" and (callback["taken_by"] or callback["contact_id"]):
+        raise Rejected(Reason.INVALID, "an open callback request has no worker or contact")
+    for key in ("requested_at", "imported_at"):
+        moment = datetime.fromisoformat(callback[key])
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        callback[key] = moment.isoformat()
+    return callback
+
+
 @dataclass
 class Prepared:
     change: Change
@@ -253,6 +277,8 @@ def prepare(change: Change) -> Prepared:
                 raise Rejected(Reason.INVALID, "sector is health or social")
         elif change.type == "consent":
             data = consent_record(change.data, change.record_id)
+        elif change.type == "callback":
+            data = callback_record(change.data, change.record_id)
         else:
             data = booking(change.data, change.record_id)
     except Rejected as rejection:
@@ -469,6 +495,7 @@ class Batch:
                 "booking": self._booking,
                 "missed_appointment": self._missed_appointment,
                 "consent": self._consent,
+                "callback": self._callback,
             }[change.type]
             return handler(change, item.data, item.text)
         except Rejected as rejection:
@@ -478,6 +505,8 @@ class Batch:
             if change.type not in ("contact", "missed_appointment"):
                 current_type = RecordType.SLOT if change.type == "booking" else RecordType(change.type)
                 current = self.get(current_type, change.record_id)
+            if current is not None and change.type == "callback" and not self._sees(current):
+                current = None  # another unit's or register's request: not shown
             return Answer(
                 change_id=change.id,
                 status="rejected",
@@ -639,6 +668,62 @@ class Batch:
         self.client_consents[data["client_id"]].add(change.record_id)
         return _accepted(change, seqs[0])
 
+    def _sees(self, row: dict) -> bool:
+        return row["unit_id"] == self.device.unit_id and row["register"] in self.device.registers
+
+    def _callback(self, change: Change, data: dict, text: str) -> Answer:
+        """A callback request of the unit's shared queue: the first take to reach the
+        server wins, a done one stays done, a reopen comes only from the device that took
+        it. Seen by the unit's devices that hold its register (sector)."""
+        dev = self.device
+        if data["unit_id"] != dev.unit_id or data["sector"] not in dev.registers:
+            raise Rejected(Reason.OUT_OF_SCOPE, "the callback request is not of this device's unit and register")
+        if data["taken_by"]:
+            worker = self.require(RecordType.WORKER, data["taken_by"])
+            if json.loads(worker["data"])["unit_id"] != dev.unit_id:
+                raise Rejected(Reason.OUT_OF_SCOPE, "taken_by is not a worker of this device's unit")
+        if data["client_id"]:
+            self.require(RecordType.CLIENT, data["client_id"])
+        current = self.get(RecordType.CALLBACK, change.record_id)
+        if current is not None:
+            if current["data"] == text:
+                return _accepted(change, current["seq"])
+            if not self._sees(current):
+                raise Rejected(Reason.OUT_OF_SCOPE, "the callback request is not of this device's unit and register")
+            held = json.loads(current["data"])
+            status, was = data["status"], held["status"]
+            kept = Answer(
+                change_id=change.id, status="accepted", seq=current["seq"], current=held,
+                detail="the server's version is kept",
+            )
+            mine = current["device_id"] == dev.id
+            if status == "open" and not mine and change.base_seq < current["seq"]:
+                # Imported again on a device that had not seen the server's version (or opened
+                # there before it saw the take): nothing to decide, the device takes the server's.
+                return kept
+            if any(data[key] != held[key] for key in CALLBACK_REQUEST):
+                raise Rejected(Reason.IMMUTABLE, "a callback request is the phone system's: it cannot change", held)
+            same_take = (data["taken_by"], data["contact_id"]) == (held["taken_by"], held["contact_id"])
+            if was in ("done", "cancelled"):
+                if status == was and same_take and data["result"] == held["result"]:
+                    return kept
+                raise Rejected(Reason.CALLBACK_TAKEN, "the callback request was done on another device first", held)
+            if was == "open":
+                if status == "open":
+                    return kept
+            elif status == "open":  # a reopen of a taken one: from the device that took it
+                if not mine:
+                    raise Rejected(Reason.CALLBACK_TAKEN, "another worker has taken this callback request", held)
+            elif status == "taken":
+                if not same_take:
+                    raise Rejected(Reason.CALLBACK_TAKEN, "another worker took this callback request first", held)
+                return kept
+            elif not (mine or data["contact_id"] == held["contact_id"]):  # done by another
+                raise Rejected(Reason.CALLBACK_TAKEN, "another worker took this callback request first", held)
+        seq = self.log(RecordType.CALLBACK, change.record_id, text, dev.unit_id, data["sector"])
+        self.put(RecordType.CALLBACK, change.record_id, text, seq, dev.unit_id, data["sector"])
+        return _accepted(change, seq)
+
     def _booking(self, change: Change, data: dict, _text: str) -> Answer:
         dev = self.device
         slot = self.require(RecordType.SLOT, data["slot_id"])
@@ -701,6 +786,10 @@ def references(items: list[Prepared]) -> tuple[set[tuple[str, str]], set[str], s
             want(RecordType.WORKER, data["assignee_id"])
         elif change.type == "missed_appointment":
             want(RecordType.MISSED_APPOINTMENT, change.record_id)
+            want(RecordType.CLIENT, data["client_id"])
+        elif change.type == "callback":
+            want(RecordType.CALLBACK, change.record_id)
+            want(RecordType.WORKER, data["taken_by"])
             want(RecordType.CLIENT, data["client_id"])
         elif change.type == "consent":
             want(RecordType.CONSENT, change.record_id)

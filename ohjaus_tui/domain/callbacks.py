@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,16 @@ from .identity import parse_identity_code
 from .phone import normalize_phone
 from .text import check_name, free_text
 from .textfile import read_lines
+
+# Ids of requests with the phone system's id: uuid5 of this namespace and that id, so two
+# devices importing the same file hold one record.
+CALLBACK_NAMESPACE = uuid.UUID("6f1b2c1e-4d7a-5b8e-9c3f-0a1b2c3d4e5f")
+
+
+def callback_id(source: str) -> str | None:
+    """The deterministic id of a request the phone system named; None without a source."""
+    return str(uuid.uuid5(CALLBACK_NAMESPACE, source)) if source else None
+
 
 COLUMNS = ("requested_at", "phone", "name", "reason", "identity_code", "id", "unit", "register")
 REQUIRED = ("requested_at", "phone")

@@ -25,6 +25,7 @@ REASONS = {
     "follow_up_closed": N_("The follow-up was closed on another device first"),
     "concurrent_edit": N_("Changed on another device too: this version was kept, the other saved"),
     "two_corrections": N_("Another correction of the same contact exists: both kept"),
+    "callback_taken": N_("Another worker took or finished this callback request first: it is theirs"),
 }
 
 KINDS = {"rejected": N_("Rejected"), "conflict": N_("Conflict")}
@@ -33,6 +34,7 @@ RECORDS = {
     "contact": N_("Contact"),
     "follow_up": N_("Follow-up"),
     "booking": N_("Booking"),
+    "callback": N_("Callback request"),
 }
 
 
@@ -47,6 +49,8 @@ def describe(record_type: str, data: str) -> str:
     if record_type == "contact":
         contact = record.get("contact", {})
         return shown(str(contact.get("reason", "")), 40)
+    if record_type == "callback":
+        return shown(f"{record.get('name', '')} {str(record.get('reason', ''))[:60]}".strip(), 40)
     if record_type == "follow_up":
         return shown(f"{record.get('due', '')} {str(record.get('note', ''))[:60]}".strip(), 40)
     return ""

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, text
@@ -65,7 +65,7 @@ from .models import (
     Worker,
 )
 from .protection import Protection, write_access
-from .worklist import Worklist
+from .worklist import Worklist, callbacks_of_contact, enqueue_callbacks
 from .sync_side import SyncSide, contact_family, dump, enqueue
 
 
@@ -550,6 +550,7 @@ class Store(Protection, Worklist, SyncSide):
                     "UPDATE follow_up SET status = 'open' WHERE contact_id = :id AND status = 'planned'"
                 ).bindparams(id=draft.id)
             )
+            taken = callbacks_of_contact(session, draft.id, "taken")
             session.exec(
                 text(
                     "UPDATE callback SET status = 'done', result = 'contact signed' "
@@ -566,6 +567,7 @@ class Store(Protection, Worklist, SyncSide):
             session.add(contact)
             session.flush()
             self._enqueue_signed(session, draft, released, cancelled, now)
+            enqueue_callbacks(session, taken, now)  # after the contact, which they refer to
             if viewer is not None and draft.client_id:
                 write_access(session, viewer, [draft.client_id], AccessAction.SIGN, "contact", Purpose.CONTACT.value, now, contact.sector)
             session.commit()
@@ -716,16 +718,20 @@ class Store(Protection, Worklist, SyncSide):
                 for contact, client in session.exec(query)
             ]
 
-    def discard_draft(self, contact_id: str) -> None:
+    def discard_draft(self, contact_id: str, now: datetime | None = None) -> None:
         with self.session() as session:
             contact = session.get(Contact, contact_id)
             if contact is None:
                 return
             if contact.status != ContactStatus.DRAFT.value:
                 raise NotADraft(_("A signed contact cannot be discarded."))
+            changed = callbacks_of_contact(session, contact_id, "taken") + callbacks_of_contact(session, contact_id, "done")
             for statement in (
                 # A callback request taken for this contact goes back to the queue.
-                "UPDATE callback SET status = 'open', taken_by = NULL, contact_id = NULL WHERE contact_id = :id",
+                "UPDATE callback SET status = 'open', taken_by = NULL, contact_id = NULL "
+                "WHERE contact_id = :id AND status = 'taken'",
+                # One finished without the contact keeps its result; it no longer points here.
+                "UPDATE callback SET contact_id = NULL WHERE contact_id = :id",
                 "UPDATE slot SET booked_contact_id = NULL WHERE booked_contact_id = :id",
                 "DELETE FROM follow_up WHERE contact_id = :id",
                 "DELETE FROM outcome WHERE contact_id = :id",
@@ -734,6 +740,7 @@ class Store(Protection, Worklist, SyncSide):
                 "DELETE FROM contact WHERE id = :id",
             ):
                 session.exec(text(statement).bindparams(id=contact_id))
+            enqueue_callbacks(session, changed, now or datetime.now(UTC))
             session.commit()
 
     def start_correction(self, contact_id: str, now: datetime, viewer: Viewer | None = None) -> ContactDraft:

@@ -24,6 +24,7 @@ from ..i18n import _, format_date, format_time
 from ..sync.protocol import Answer, PulledChange, Reason, RecordType
 from .models import (
     Assessment,
+    Callback,
     Client,
     Consent,
     Contact,
@@ -318,6 +319,7 @@ _APPLY_ORDER = (
     RecordType.CLIENT,
     RecordType.CONSENT,  # after the client it belongs to
     RecordType.CONTACT,
+    RecordType.CALLBACK,  # after the clients and contacts it refers to
     RecordType.FOLLOW_UP,
     RecordType.SLOT,
     RecordType.MISSED_APPOINTMENT,
@@ -353,6 +355,8 @@ def _apply_many(session: Session, record_type: RecordType, items: list[dict]) ->
         _upsert(session, MissedAppointment, [MissedAppointment.model_validate(d).model_dump() for d in items])
     elif record_type == RecordType.CONSENT:
         _upsert(session, Consent, [Consent.model_validate(d).model_dump() for d in items])
+    elif record_type == RecordType.CALLBACK:
+        _upsert(session, Callback, _callbacks(session, items))
 
 
 def _clients(session: Session, items: list[dict]) -> list[dict]:
@@ -434,6 +438,31 @@ def _slots(session: Session, items: list[dict]) -> list[dict]:
         elif holder is not None and holder not in known:
             row["booked_contact_id"], row["taken_elsewhere"] = None, True
         rows.append(row)
+    return rows
+
+
+def _callbacks(session: Session, items: list[dict]) -> list[dict]:
+    """Callback requests as the server has them. A contact this device does not hold
+    (another device's draft) or a client it does not hold is stored as NULL, as `_slots`
+    does for slots booked by contacts it cannot see; its own draft keeps the request."""
+    rows = [Callback.model_validate(d).model_dump() for d in items]
+    contacts = _existing(session, Contact, [r["contact_id"] for r in rows if r["contact_id"]])
+    clients = _existing(session, Client, [r["client_id"] for r in rows if r["client_id"]])
+    sources = [r["source"] for r in rows if r["source"]]
+    local: dict[str, str] = {}
+    for start in range(0, len(sources), 500):
+        chunk = sources[start : start + 500]
+        local.update(session.exec(select(Callback.source, Callback.id).where(col(Callback.source).in_(chunk))).all())
+    for row in rows:
+        if row["contact_id"] and row["contact_id"] not in contacts:
+            row["contact_id"] = None
+        if row["client_id"] and row["client_id"] not in clients:
+            row["client_id"] = None
+        other = local.get(row["source"]) if row["source"] else None
+        if other is not None and other != row["id"]:
+            # The same phone-system request under an older random id here: keep both apart
+            # rather than break the page (the source stays on the local one).
+            row["source"] = ""
     return rows
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import or_, text
 from sqlmodel import Session, col, select
 
 from ..domain.access_log import AccessAction, Purpose
-from ..domain.callbacks import CallbackRequest
+from ..domain.callbacks import CallbackRequest, callback_id
 from ..domain.codes import Channel, ContactStatus, FollowUpKind, FollowUpStatus, Language, Register
 from ..domain.contact import ContactDraft, Step, new_id
 from ..domain.deadlines import RegionRules
@@ -31,6 +31,22 @@ class ImportResult:
     added: int
     already: int  # the same request (by the phone system's id) was imported before
     matched: int  # requests whose caller is a known client
+
+
+def enqueue_callbacks(session: Session, ids: list[str], now: datetime) -> None:
+    """The outbox entries of callback requests changed by SQL, in the caller's transaction."""
+    session.flush()
+    session.expire_all()
+    for record_id in ids:
+        row = session.get(Callback, record_id)
+        if row is not None:
+            enqueue(session, RecordType.CALLBACK, row.id, dump(row), now)
+
+
+def callbacks_of_contact(session: Session, contact_id: str, status: str) -> list[str]:
+    return list(
+        session.exec(select(Callback.id).where(Callback.contact_id == contact_id).where(Callback.status == status))
+    )
 
 
 def _name(client: Client | None, fallback: str) -> str:
@@ -53,20 +69,24 @@ class Worklist:
                 if request.unit_code and request.unit_code not in units:
                     raise DomainError(_("line {line}: unknown unit {code}").format(line=request.line, code=request.unit_code))
             for request in requests:
-                if request.source and session.exec(select(Callback.id).where(Callback.source == request.source)).first():
+                record_id = callback_id(request.source) or new_id()
+                if request.source and (
+                    session.get(Callback, record_id) is not None
+                    or session.exec(select(Callback.id).where(Callback.source == request.source)).first()
+                ):
                     already += 1
                     continue
                 client_id = self._match(session, request)
                 matched += client_id is not None
-                session.add(
-                    Callback(
-                        id=new_id(), unit_id=units[request.unit_code] if request.unit_code else default_unit_id,
-                        sector=request.register.value, client_id=client_id, name=request.name,
-                        phone=request.phone, reason=request.reason, requested_at=request.requested_at,
-                        source=request.source, imported_at=now,
-                    )
+                row = Callback(
+                    id=record_id, unit_id=units[request.unit_code] if request.unit_code else default_unit_id,
+                    sector=request.register.value, client_id=client_id, name=request.name,
+                    phone=request.phone, reason=request.reason, requested_at=request.requested_at,
+                    source=request.source, imported_at=now,
                 )
+                session.add(row)
                 session.flush()
+                enqueue(session, RecordType.CALLBACK, row.id, dump(row), now)
                 added += 1
             session.commit()
         return ImportResult(added, already, matched)
@@ -110,6 +130,7 @@ class Worklist:
                 session.rollback()
                 self.discard_draft(draft.id)  # type: ignore[attr-defined]
                 raise DomainError(_("Someone has already taken this callback request."))
+            enqueue_callbacks(session, [callback_id], now)
             session.commit()
         return draft
 
@@ -123,6 +144,8 @@ class Worklist:
                 raise DomainError(_("No such open callback request."))
             row.status, row.result, row.taken_by = "done", result.strip(), viewer.worker_id
             session.add(row)
+            session.flush()
+            enqueue(session, RecordType.CALLBACK, row.id, dump(row), now)
             if row.client_id:
                 write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "callback", Purpose.WORKLIST.value, now)
             session.commit()

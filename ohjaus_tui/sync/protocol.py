@@ -35,6 +35,7 @@ class RecordType(StrEnum):
     BOOKING = "booking"  # a slot taken for a contact, or given back
     MISSED_APPOINTMENT = "missed_appointment"  # a client did not come (high-need trigger)
     CONSENT = "consent"  # the client's consent between registers, or its denial
+    CALLBACK = "callback"  # a callback request of a unit's queue: open, taken, done
     # The region's reference data: made on the server, pulled by every device.
     UNIT = "unit"
     WORKER = "worker"
@@ -44,7 +45,7 @@ class RecordType(StrEnum):
 
 PUSHED_TYPES = (
     RecordType.CLIENT, RecordType.CONTACT, RecordType.FOLLOW_UP, RecordType.BOOKING,
-    RecordType.MISSED_APPOINTMENT, RecordType.CONSENT,
+    RecordType.MISSED_APPOINTMENT, RecordType.CONSENT, RecordType.CALLBACK,
 )
 
 
@@ -59,13 +60,14 @@ class Reason(StrEnum):
     FOLLOW_UP_CLOSED = "follow_up_closed"  # done or cancelled on another device first
     CONCURRENT_EDIT = "concurrent_edit"  # accepted, the other version kept as a conflict
     TWO_CORRECTIONS = "two_corrections"  # accepted; another correction of the same contact exists
+    CALLBACK_TAKEN = "callback_taken"  # another worker took (or finished) the callback request first
 
 
 class Change(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=UUID_PATTERN, description="the change's idempotency key")
-    type: Literal["client", "contact", "follow_up", "booking", "missed_appointment", "consent"]
+    type: Literal["client", "contact", "follow_up", "booking", "missed_appointment", "consent", "callback"]
     record_id: str = Field(min_length=1, max_length=64)
     base_seq: int = Field(default=0, ge=0, le=2**53, description="server sequence the change was made on")
     data: dict[str, Any]
