@@ -399,6 +399,8 @@ def _run_connect(args: argparse.Namespace) -> int:
     try:
         store.set_setting(SERVER, server)
         store.set_setting(TOKEN, token)
+        # A new credential is a new device to the central API: its log is sent from the start.
+        store.set_access_log_sent(0)
         if device is not None:
             # Sign-in then lists only the workers of the device's unit and registers.
             store.set_setting("unit", device.unit_code)

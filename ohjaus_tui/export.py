@@ -44,6 +44,8 @@ def export(store: Store, viewer: Viewer, fmt: str, out: Path, purpose: str, reci
     viewer.require(Permission.EXPORT)
     if not purpose.strip():
         raise DomainError(_("Say what the export is for (--purpose)."))
+    if len(purpose) > 500 or len(recipient) > 500:
+        raise DomainError(_("At most {n} characters.").format(n=500))
     records = list(store.export_records(viewer))
     clients = [r["id"] for r in records if r["type"] == "client"]
     # Logged first: a file written without its log entries must never happen; entries

@@ -291,3 +291,34 @@ def test_a_high_need_client_shows_the_plan_and_the_named_worker(store):
     named = segment.named_contact
     if named.startswith("worker:"):
         assert high_need.named_contact == store.worker(named.removeprefix("worker:")).name
+
+
+def test_an_export_leaves_out_the_other_registers_callbacks_and_logs_their_clients(store, tmp_path):
+    lead = viewer(store, "esihenkilo1")
+    out = tmp_path / "e.jsonl"
+    export(store, lead, "jsonl", out, "audit", "", FIXED_NOW)
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    callbacks = [r for r in lines if r["type"] == "callback"]
+    assert callbacks and {r["sector"] for r in callbacks} == {"health"}
+    logged = {e.client_id for e in store.access_entries() if e.action == "export"}
+    assert {r["client_id"] for r in callbacks if r["client_id"]} <= logged
+
+
+def test_a_refusal_outweighs_a_grant_whatever_the_clocks_say_and_a_revoked_grant_is_no_consent(store):
+    client = client_in_both_registers(store)
+    nurse = viewer(store, "hoitaja1")
+    store.record_consent(nurse, client, Register.SOCIAL, True, None, FIXED_NOW)
+    # A refusal recorded on a laptop whose clock is two hours slow still ends it.
+    store.record_consent(nurse, client, Register.SOCIAL, False, None, FIXED_NOW - timedelta(hours=2))
+    assert Register.SOCIAL not in store.visible_registers(client, nurse, FIXED_NOW)
+
+
+def test_a_follow_up_goes_only_to_a_worker_of_its_register(store):
+    from ohjaus_tui.store.models import FollowUp
+
+    nurse = viewer(store, "hoitaja1")
+    with store.session() as session:
+        row = session.exec(select(FollowUp).where(FollowUp.assignee_id == nurse.worker_id).where(FollowUp.status == "open")).first()
+    with pytest.raises(DomainError, match="its register"):
+        store.hand_follow_up(row.id, nurse, FIXED_NOW, worker_id=worker_id(store, "ohjaaja1"))
+    assert {w.sector for w in store.workers_of_unit(nurse.unit_id, Register.HEALTH)} == {"health"}

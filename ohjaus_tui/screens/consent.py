@@ -18,6 +18,7 @@ from ..i18n import N_, _
 from ..widgets.footer import Footer
 
 GRANTED, DENIED = "granted", "denied"
+MAX_BASIS = 500  # it goes into every access-log entry of the view
 
 _MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -139,6 +140,9 @@ class BasisScreen(ModalScreen):
         basis = event.value.strip()
         if len(basis) < 5:
             self.query_one("#basis-error", Static).update(Text(_("State the basis in a few words.")))
+            return
+        if len(basis) > MAX_BASIS:
+            self.query_one("#basis-error", Static).update(Text(_("At most {n} characters.").format(n=MAX_BASIS)))
             return
         self.dismiss(basis)
 

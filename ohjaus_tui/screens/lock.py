@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
+from ..domain.clock import local
 from ..domain.text import NAME_SHOWN, shown
 from ..i18n import N_, _, format_time
 from ..store.protection import SignIn, SignInCheck
@@ -26,7 +27,7 @@ def sign_in_problem(check: SignInCheck, data_dir) -> str | None:
         return _("Wrong passphrase. {n} tries left before sign-in waits.").format(n=check.tries_left)
     if check.result == SignIn.WAIT:
         return _("Too many wrong tries: sign-in waits until {time}.").format(
-            time=format_time(check.wait_until)
+            time=format_time(local(check.wait_until))
         )
     return _(
         "No passphrase is set for you on this device. A team lead sets one with "

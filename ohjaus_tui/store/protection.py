@@ -142,16 +142,21 @@ def in_force_consents(session: Session, client_id: str, to_register: Register, n
         select(Consent)
         .where(Consent.client_id == client_id)
         .where(Consent.to_register == to_register.value)
-        .where(Consent.revoked_at == None)  # noqa: E711 (SQL IS NULL)
         .order_by(col(Consent.recorded_at).desc())
     )
-    today, latest = local(now).date(), {}
+    today, latest, denied = local(now).date(), {}, set()
     for row in rows:
+        # The latest decision counts (a revoked one counts as no consent, so an older grant
+        # does not come back). A refusal in force is never outweighed by a grant: device
+        # clocks can be wrong, and showing what the client refused is the worse mistake.
         latest.setdefault(row.from_register, row)
+        if row.decision == "denied" and row.revoked_at is None:
+            denied.add(row.from_register)
     return {
         register: row.id
         for register, row in latest.items()
-        if row.decision == "granted" and (row.valid_until is None or row.valid_until >= today)
+        if row.decision == "granted" and row.revoked_at is None and register not in denied
+        and (row.valid_until is None or row.valid_until >= today)
     }
 
 

@@ -51,6 +51,7 @@ from ..sync.protocol import RecordType
 from .engine import StoreError, open_engine
 from .models import (
     RECORD_TYPES,
+    Callback,
     Assessment,
     Client,
     Contact,
@@ -171,9 +172,13 @@ class Store(Protection, Worklist, SyncSide):
         with self.session() as session:
             return session.get(Worker, worker_id)
 
-    def workers_of_unit(self, unit_id: str) -> list[Worker]:
+    def workers_of_unit(self, unit_id: str, register: Register | None = None) -> list[Worker]:
+        """The unit's workers; with a register, only those who work in it (a task of one
+        register goes only to a worker who may see it)."""
         with self.session() as session:
             query = select(Worker).where(Worker.unit_id == unit_id).order_by(Worker.name)
+            if register is not None:
+                query = query.where(Worker.sector == register.value)
             return list(session.exec(query))
 
     def professionals(self) -> list[Professional]:
@@ -880,6 +885,7 @@ class Store(Protection, Worklist, SyncSide):
             clients |= set(
                 session.exec(select(MissedAppointment.client_id).where(MissedAppointment.sector == sector))
             )
+            clients |= set(session.exec(select(Callback.client_id).where(Callback.sector == sector)))
             clients.discard(None)
             keep = {
                 "contact": lambda row: row.id in contacts,
@@ -890,6 +896,7 @@ class Store(Protection, Worklist, SyncSide):
                 "missed_appointment": lambda row: row.sector == sector,
                 "client": lambda row: row.id in clients,
                 "consent": lambda row: row.client_id in clients,
+                "callback": lambda row: row.sector == sector,
             }
             for type_name, model in RECORD_TYPES.items():
                 wanted = keep.get(type_name, lambda row: True)

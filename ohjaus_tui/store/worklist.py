@@ -177,6 +177,10 @@ class Worklist:
         if (worker_id is None) == (team_id is None):
             raise ValueError("a worker or a team")
         if worker_id is not None:
+            with self.session() as session:
+                worker = session.get(Worker, worker_id)
+            if worker is None or worker.sector != viewer.register.value:
+                raise DomainError(_("A follow-up goes only to a worker of its register."))
             return self._follow_up_change(follow_up_id, viewer, now, assignee_id=worker_id, team_id=None)
         return self._follow_up_change(follow_up_id, viewer, now, team_id=team_id)
 
@@ -208,9 +212,10 @@ class Worklist:
                 .join(Contact, Contact.id == FollowUp.contact_id)
                 .where(FollowUp.status == FollowUpStatus.OPEN.value)
                 .where(FollowUp.due <= today)
+                .where(Contact.sector == viewer.register.value)  # never the other register's
                 .where(or_(
                     (FollowUp.assignee_id == viewer.worker_id) & (col(FollowUp.team_id).is_(None)),
-                    (FollowUp.team_id == viewer.unit_id) & (Contact.sector == viewer.register.value),
+                    FollowUp.team_id == viewer.unit_id,
                 ))
                 .order_by(FollowUp.due)
                 .limit(limit)

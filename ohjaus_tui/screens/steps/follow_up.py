@@ -52,7 +52,8 @@ class FollowUpStep(StepPanel):
         due_input = self.query_one("#follow-up-due", Input)
         if not due_input.value and due:
             due_input.value = due.strftime(DATE_FORMAT)
-        workers = self.ctx.store.workers_of_unit(draft.unit_id)
+        register = draft.service_area.register if draft.service_area else (self.ctx.viewer.register if self.ctx.viewer else None)
+        workers = self.ctx.store.workers_of_unit(draft.unit_id, register)
         assignee = self.query_one("#follow-up-assignee", Select)
         assignee.set_options([(Text(shown(w.name, NAME_SHOWN)), w.id) for w in workers])
         named = draft.named_contact or ""
