@@ -80,7 +80,7 @@ async def search_and_open(app, code: str, first: str, last: str, municipality: s
 
 # No shrinking: an example takes a second of Pilot; the failing one is printed as it is.
 # A reason with nothing readable is refused by the need step (tests/test_contact_rules.py).
-@settings(max_examples=18, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=18, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(first=hostile_or_long, last=hostile_or_long, municipality=hostile, reason=hostile_or_long.filter(lambda r: bool(free_text(r).strip())), n=st.integers(900, 999))
 def test_hostile_client_names_are_shown_literally_on_one_line(demo_template, tmp_path_factory, first, last, municipality, reason, n):
     data_dir = tmp_path_factory.mktemp("hostile") / "data"

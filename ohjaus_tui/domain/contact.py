@@ -143,7 +143,8 @@ class ContactDraft:
     def clean_text(self) -> None:
         """The free text as it is stored: hidden characters dropped, lines kept (domain/text.py)."""
         for name in self.FREE_TEXT:
-            setattr(self, name, free_text(getattr(self, name)))
+            # Leading and trailing blanks (a pasted tab, a new line) carry nothing: dropped.
+            setattr(self, name, free_text(getattr(self, name)).strip())
 
     @property
     def overridden(self) -> bool:
