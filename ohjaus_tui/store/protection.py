@@ -173,13 +173,7 @@ class Protection:
         with self.session() as session:
             if session.get(Worker, worker_id) is None:
                 raise DomainError(_("Unknown worker."))
-            session.merge(
-                Credential(
-                    worker_id=worker_id, kdf=verifier.kdf, params=verifier.params, salt=verifier.salt,
-                    digest=verifier.digest, set_at=now,
-                )
-            )
-            session.commit()
+        self.set_verifiers({worker_id: verifier}, now)
 
     def set_verifiers(self, verifiers: dict[str, Verifier], now: datetime) -> None:
         """Verifiers made elsewhere (the demo makes one for all its workers)."""
