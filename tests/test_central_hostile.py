@@ -14,6 +14,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from ohjaus_tui.domain.identity import client_id_for, make_identity_code
 from ohjaus_tui.domain.text import MAX_NAME, hidden_character
@@ -137,7 +138,14 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_the_api_against_its_openapi_description(case):
-    """No 5xx, every answer as the description says (status, content type, body)."""
-    case.call_and_validate(headers=headers(), timeout=30)
+    """No 5xx, every answer as the description says (status, content type, body).
+
+    An access-log upload that fits the schema is still refused (422) when its entries do
+    not chain: a hash over the entry's content, linked to the one before, is a rule no
+    schema can state, so "schema-valid data is accepted" is not asked of that operation.
+    The same examples run every time (derandomized), so CI and a developer see the same cases.
+    """
+    excluded = [positive_data_acceptance] if case.operation.label == "POST /v1/access-log" else []
+    case.call_and_validate(headers=headers(), timeout=30, excluded_checks=excluded)
