@@ -81,6 +81,8 @@ def open_reports(days_key: str | None = None):
     return run_before
 
 
-# No snapshot of the reports screen: plotext picks its date ticks differently from run to
-# run (2.11. or 27.10. for the same range), so an SVG comparison of the charts is flaky.
-# The test above reads the figures; the charts' data come from the same report.
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_of_the_reports(snap_compare, data_dir, shipped, size):
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=open_reports())

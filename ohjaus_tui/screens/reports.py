@@ -202,13 +202,15 @@ class ReportsScreen(Screen):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(_("Contacts by week") if long_range else _("Contacts by day"))
+        title = _("Contacts by week") if long_range else _("Contacts by day")
+        plt.title(f"{title} {format_day(report.start)}-{format_day(report.end)}")
         positions = list(range(1, len(series) + 1))
         values = [n for _day, n in series]
         plt.bar(positions, values, width=0.6)
         _counts_axis(plt, values)
-        step = max(1, len(series) // 5)
-        plt.xticks(positions[::step], [format_day(day) for day, _n in series][::step])
+        # No date ticks: plotext placed them differently from one drawing to the next; the
+        # range is in the title, and the days are in `ohjaus report`.
+        plt.xticks([])
         plot.refresh()
 
     def _assessment(self, report: Report) -> None:
