@@ -30,6 +30,15 @@ def items(app):
     return app.screen.items
 
 
+async def advise_and_sign(pilot) -> None:
+    """From the need step: advice only, no symptoms, segment and outcome as suggested, signed."""
+    await pilot.press("enter", "n", "enter")  # advice only, no symptoms, its urgency
+    await pilot.press("enter", "enter")  # segment and outcome as suggested
+    await type_text(pilot, "Neuvottu")
+    await pilot.press("enter", "enter", "enter")  # no follow-up; sign
+    await pilot.pause()
+
+
 async def test_the_queue_is_ordered_overdue_first_then_by_deadline(app):
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "hoitaja1")
@@ -55,11 +64,7 @@ async def test_a_callback_taken_from_the_queue_becomes_a_signed_contact(app, sto
         draft = app.screen.draft
         assert draft.client_id == first.client_id and draft.reason == first.what  # chosen and written
         await pilot.press("enter")  # the need as the caller gave it
-        await pilot.press("enter", "n", "enter")  # advice only, no symptoms, its urgency
-        await pilot.press("enter", "enter")  # segment and outcome as suggested
-        await type_text(pilot, "Neuvottu")
-        await pilot.press("enter", "enter", "enter")  # no follow-up; sign
-        await pilot.pause()
+        await advise_and_sign(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert first.id not in {i.id for i in items(app)}
     row = store.callback(first.id)
@@ -265,3 +270,34 @@ def test_the_import_command_reports_bad_lines_and_exits_1(tmp_path, data_dir, ca
     out = capsys.readouterr()
     assert f"{path}:3:" in out.err and "1 callback requests imported" in out.out
     assert main(["callbacks", "import", str(tmp_path / "none.csv"), "--data-dir", str(data_dir)]) == 2
+
+
+async def test_a_follow_up_taken_from_the_list_is_done_when_its_contact_is_signed(app, store):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        follow = await follow_up_row(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen) and app.screen.draft.client_id == follow.client_id
+        await type_text(pilot, "Soitettu takaisin, vointi parempi")
+        await pilot.press("enter")
+        await advise_and_sign(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert follow.id not in {i.id for i in items(app)}
+    with store.session() as session:
+        row = session.get(FollowUp, follow.id)
+        assert (row.status, row.result) == ("done", "Contact signed")
+
+
+async def test_a_follow_up_whose_contact_is_discarded_stays_on_the_list(app, store):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        follow = await follow_up_row(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f8", "k")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert follow.id in {i.id for i in items(app)}
+    with store.session() as session:
+        assert session.get(FollowUp, follow.id).status == "open"

@@ -167,6 +167,10 @@ class Worklist:
             session.commit()
             return row
 
+    def complete_follow_up(self, follow_up_id: str, result: str, viewer: Viewer, now: datetime) -> FollowUp:
+        """Done with what came of it, if it is still open (not closed meanwhile elsewhere)."""
+        return self._follow_up_change(follow_up_id, viewer, now, status=FollowUpStatus.DONE.value, result=result)
+
     def reschedule_follow_up(self, follow_up_id: str, due: date, viewer: Viewer, now: datetime) -> FollowUp:
         if due < now.date():
             raise DomainError(_("A new due date cannot be in the past."))
