@@ -202,14 +202,13 @@ class ReportsScreen(Screen):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        title = _("Contacts by week") if long_range else _("Contacts by day")
-        plt.title(f"{title} {format_day(report.start)}-{format_day(report.end)}")
+        plt.title(_("Contacts by week") if long_range else _("Contacts by day"))
         positions = list(range(1, len(series) + 1))
         values = [n for _day, n in series]
         plt.bar(positions, values, width=0.6)
         _counts_axis(plt, values)
         # No date ticks: plotext placed them differently from one drawing to the next; the
-        # range is in the title, and the days are in `ohjaus report`.
+        # range is in the screen's title, and the days are in `ohjaus report`.
         plt.xticks([])
         plot.refresh()
 
