@@ -124,7 +124,13 @@ def test_a_correction_is_a_new_version_that_keeps_the_old(store):
     correction = store.start_correction(draft.id, FIXED_NOW + timedelta(minutes=5))
     assert correction.version == 2 and correction.supersedes_id == draft.id
     correction.advice_text = "Aukioloajat ja ajanvaraus kerrottu"
+    # The home screen's latest signed contacts: the signed one, while its correction is a draft...
+    recent = [c.id for c in store.recent_signed(draft.worker_id)]
+    assert recent[0] == draft.id and correction.id not in recent
     store.sign(correction, FIXED_NOW + timedelta(minutes=6))
+    # ...and the correction in its place once that is signed.
+    recent = [c.id for c in store.recent_signed(draft.worker_id)]
+    assert recent[0] == correction.id and draft.id not in recent
     assert store.load_draft(draft.id).advice_text == "Aukioloajat kerrottu"
     assert store.load_draft(correction.id).advice_text == "Aukioloajat ja ajanvaraus kerrottu"
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, text
+from sqlalchemy import exists, func, text
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ..domain.access_log import AccessAction, Purpose
@@ -330,7 +331,7 @@ class Store(Protection, Worklist, SyncSide):
                 .select_from(Contact)
                 .where(Contact.client_id == client_id)
                 .where(Contact.status == ContactStatus.SIGNED.value)
-                .where(col(Contact.id).not_in(_corrected()))
+                .where(_not_corrected())
                 .where(Contact.started_at >= since)
             )
             if registers is not None:
@@ -758,14 +759,13 @@ class Store(Protection, Worklist, SyncSide):
 
     def recent_signed(self, worker_id: str, limit: int = 8) -> list[DraftSummary]:
         """A worker's latest signed contacts that no later version corrects."""
-        corrected = _corrected()
         with self.session() as session:
             query = (
                 select(Contact, Client)
                 .join(Client, isouter=True)
                 .where(Contact.worker_id == worker_id)
                 .where(Contact.status == ContactStatus.SIGNED.value)
-                .where(col(Contact.id).not_in(corrected))
+                .where(_not_corrected())
                 .order_by(col(Contact.signed_at).desc())
                 .limit(limit)
             )
@@ -912,13 +912,11 @@ class Store(Protection, Worklist, SyncSide):
         return [r["id"] for r in self.export_records(viewer) if r["type"] == "client"]
 
 
-def _corrected():
-    """Ids of contacts that a signed later version corrects."""
-    return (
-        select(Contact.supersedes_id)
-        .where(Contact.supersedes_id != None)  # noqa: E711 (SQL IS NOT NULL)
-        .where(Contact.status == ContactStatus.SIGNED.value)
-    )
+def _not_corrected():
+    """The contact is not corrected by a signed later version (a correlated NOT EXISTS on
+    the supersedes index: a list of every corrected id made SQLite scan the contacts)."""
+    later = aliased(Contact)
+    return ~exists().where(later.supersedes_id == Contact.id).where(later.status == ContactStatus.SIGNED.value)
 
 
 def _maybe(enum: type, value: str | None):
