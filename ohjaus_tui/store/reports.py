@@ -188,9 +188,11 @@ def fold(store, rules: RegionRules) -> int:
         rebuild(store, rules)
         return queued
     with store.engine.connect() as connection:
+        # CROSS JOIN keeps the queue (a few rows) the outer loop: with a plain JOIN SQLite
+        # scanned the 3,000,000 contacts and looked each up in the queue (2.3 s).
         rows = connection.exec_driver_sql(
             "SELECT q.contact_id, c.started_at, c.client_id, c.unit_id, p.started_at, p.client_id, p.unit_id "
-            "FROM report_queue q JOIN contact c ON c.id = q.contact_id "
+            "FROM report_queue q CROSS JOIN contact c ON c.id = q.contact_id "
             "LEFT JOIN contact p ON p.id = c.supersedes_id"
         ).fetchall()
         # Only the (day, unit) pairs a contact touches are counted again.
