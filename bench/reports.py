@@ -59,15 +59,27 @@ def sign_one(store: Store, now: datetime) -> None:
     store.sign(draft, now)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def big_store_parser(description: str) -> argparse.ArgumentParser:
+    """The options of a bench that reads the store bench/big_store.py made."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/ohjaus-big-store"))
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--today", type=date.fromisoformat, default=date.today())
+    return parser
+
+
+def no_big_store(data_dir: Path) -> bool:
+    if (data_dir / "ohjaus.sqlite3").exists():
+        return False
+    print(f"no store at {data_dir}: run bench/big_store.py first", file=sys.stderr)
+    return True
+
+
+def main() -> int:
+    parser = big_store_parser(__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="no report text")
     args = parser.parse_args()
-    if not (args.data_dir / "ohjaus.sqlite3").exists():
-        print(f"no store at {args.data_dir}: run bench/big_store.py first", file=sys.stderr)
+    if no_big_store(args.data_dir):
         return 2
     rules = load_shipped().region
     now = datetime.combine(args.today, clock_time(9), tzinfo=HELSINKI)

@@ -16,25 +16,25 @@ Then it times, median and 95th percentile of N runs after one warm-up:
 - `store.recent_signed` and `store.open_drafts`, the home screen's other two reads;
 - the home screen itself, headless: from Enter on the passphrase (checked with scrypt; the
   store already open, as it is by the time a worker has typed) until the worklist is on the
-  screen, the first time in the process (the home screen's modules imported then), and `HomeScreen.refresh_lists()` as after every contact and
-  sync - the three reads, the table filled, the views written to the access log.
+  screen, once and the first time in the process (the home screen's modules imported then);
+  and `HomeScreen.refresh_lists()`, as after every contact and sync: the three reads, the
+  table filled, the views written to the access log.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reports import timed  # noqa: E402
+from reports import big_store_parser, no_big_store, timed  # noqa: E402
 
 from ohjaus_tui.app import OhjausApp  # noqa: E402
 from ohjaus_tui.context import Context, load_shipped  # noqa: E402
@@ -111,13 +111,8 @@ async def screen_times(data_dir: Path, worker, now: datetime, runs: int) -> tupl
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/ohjaus-big-store"))
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--today", type=date.fromisoformat, default=date.today())
-    args = parser.parse_args()
-    if not (args.data_dir / "ohjaus.sqlite3").exists():
-        print(f"no store at {args.data_dir}: run bench/big_store.py first", file=sys.stderr)
+    args = big_store_parser(__doc__.splitlines()[0]).parse_args()
+    if no_big_store(args.data_dir):
         return 2
     rules = load_shipped().region
     now = datetime.combine(args.today, clock_time(9), tzinfo=HELSINKI)
