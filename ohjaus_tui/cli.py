@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .domain.errors import DomainError
-from .i18n import LANGUAGES, _, set_language
+from .i18n import LANGUAGES, N_, _, set_language
 
 EXIT_ERROR = 2
 
@@ -19,11 +19,82 @@ def _demo_dir() -> Path:
     return Path(user_data_dir("ohjaus", appauthor=False)) / "demo"
 
 
+# argparse's own words (usage, options, errors) through the application's catalogue, so that
+# `--lang sv --help` is Swedish throughout; argparse looks its `_` up at call time.
+ARGPARSE_TEXTS = (
+    N_("usage: "), N_("positional arguments"), N_("options"),
+    N_("show this help message and exit"), N_("show program's version number and exit"),
+    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"), N_("expected one argument"),
+    N_("%(prog)s: error: %(message)s\n"), N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid %(type)s value: %(value)r"),
+)
+argparse._ = _  # type: ignore[attr-defined]
+
+# What an option takes, shown in --help instead of argparse's upper-cased internal names.
+METAVARS = {
+    "--data-dir": N_("DIR"), "--db": "URL", "--server": "URL", "--out": N_("FILE"),
+    "--from": N_("YYYY-MM-DD"), "--to": N_("YYYY-MM-DD"), "--unit": N_("UNIT"),
+    "--worker": N_("USER"), "--token": N_("CREDENTIAL"), "--purpose": N_("TEXT"),
+    "--recipient": N_("TEXT"), "--name": N_("TEXT"), "--host": N_("ADDRESS"),
+    "--port": N_("PORT"), "--seed": "N", "--contacts": "N", "--clients": "N",
+    "--workers": "N", "--vignettes": N_("PATH"),
+}
+# Help for the options whose meaning is the same wherever they appear.
+HELPS = {
+    "--data-dir": N_("the device's data directory"),
+    "--seed": N_("seed of the synthetic data, so that a run can be repeated (default 2026)"),
+    "--host": N_("address to listen on (default 127.0.0.1: this machine only)"),
+    "--port": N_("port to listen on (default 8765)"),
+    "--server": N_("the central API's address (https://...; http only to this machine)"),
+    "--register": N_("health or social; give it twice for both"),
+    "--format": N_("file format (default: the first one)"),
+    "device_id": N_("the device's id, as `ohjaus device list` shows it"),
+    "username": N_("the worker's user name"),
+    "file": N_("the file to read"),
+}
+
+
+def _early_language(argv: list[str] | None) -> None:
+    """--lang before anything is printed, so that --help and errors speak it too."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=LANGUAGES)
+    known, _rest = early.parse_known_args(argv)
+    if known.lang:
+        set_language(known.lang)
+
+
+def _finish(parser: argparse.ArgumentParser) -> None:
+    """Fill every option's placeholder and help from the tables above, in every subcommand."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _finish(sub)
+            continue
+        key = action.option_strings[0] if action.option_strings else action.dest
+        if action.metavar is None and action.nargs != 0 and not action.choices and key in METAVARS:
+            action.metavar = _(METAVARS[key])
+        if action.help is None and key in HELPS:
+            action.help = _(HELPS[key])
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("ohjaus")
+    except Exception:  # not installed (a bare checkout on sys.path)
+        from . import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ohjaus",
         description=_("Client guidance for a sote-keskus: one contact, from need to follow-up."),
     )
+    parser.add_argument("--version", action="version", version=f"ohjaus {_version()}")
     parser.add_argument("--data-dir", type=Path, help=_("data directory (default: OHJAUS_DATA_DIR or the user data directory)"))
     parser.add_argument("--demo", action="store_true", help=_("open a demo data directory (made on first use)"))
     parser.add_argument("--lang", choices=LANGUAGES, help=_("language of the screens (default: OHJAUS_LANG or fi)"))
@@ -121,10 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     log_commands = log.add_subparsers(dest="log_command", required=True)
     verify = log_commands.add_parser("verify", help=_("check that no entry was removed or changed (exit 1 if so)"))
     verify.add_argument("--data-dir", type=Path, required=True, dest="log_dir")
+    _finish(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    _early_language(argv)
     args = build_parser().parse_args(argv)
     if args.lang:
         set_language(args.lang)
@@ -357,7 +430,19 @@ def _existing_dir(path: Path) -> Path:
     return path
 
 
+def _need_server_extra(db_url: str | None, web: bool = True) -> None:
+    """`serve` and `device` need the server's packages, which a workstation does not install."""
+    import importlib.util
+
+    needed = (["fastapi", "uvicorn"] if web else []) + (["psycopg"] if (db_url or "").startswith("postgresql") else [])
+    if any(importlib.util.find_spec(name) is None for name in needed):
+        raise DomainError(
+            _("The central API needs the server's packages: pip install 'ohjaus[server]'")
+        )
+
+
 def _run_serve(args: argparse.Namespace) -> int:
+    _need_server_extra(args.db)
     from .central.serve import default_db_url, serve
 
     try:
@@ -433,6 +518,7 @@ def _ask_device(server: str, token: str):
 
 
 def _run_device(args: argparse.Namespace) -> int:
+    _need_server_extra(args.db, web=False)
     from .central.serve import default_db_url, open_central
 
     try:

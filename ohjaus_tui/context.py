@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,9 +24,19 @@ if TYPE_CHECKING:
 
 
 def shipped_data_dir() -> Path:
-    """The data/ folder: protocols, catalogue, region rules, demo region."""
+    """The data/ folder: protocols, catalogue, region rules, demo region.
+
+    OHJAUS_SHIPPED_DATA when set; else the package's own `ohjaus_tui/data` of an installed
+    wheel (importlib.resources); else, in a source checkout (an editable install), the
+    repository's top-level data/, which the wheel ships as that package.
+    """
     configured = os.environ.get("OHJAUS_SHIPPED_DATA")
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "data"
+    if configured:
+        return Path(configured)
+    packaged = Path(str(resources.files("ohjaus_tui"))) / "data"
+    if (packaged / "protocols").is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .domain.access_log import AccessAction, Purpose
 from .domain.errors import DomainError
+from .domain.spreadsheet import DELIMITER, safe_row
 from .domain.viewer import Permission, Viewer
 from .i18n import _
 from .store.models import RECORD_TYPES
@@ -56,9 +57,10 @@ def export(store: Store, viewer: Viewer, fmt: str, out: Path, purpose: str, reci
     )
     with _open_new(out) as handle:
         if fmt == "csv":
-            writer = csv.DictWriter(handle, fieldnames=csv_columns())
+            handle.write("\ufeff")  # the byte-order mark: a Finnish Excel then reads UTF-8
+            writer = csv.DictWriter(handle, fieldnames=csv_columns(), delimiter=DELIMITER)
             writer.writeheader()
-            writer.writerows(records)
+            writer.writerows(safe_row(record) for record in records)
         else:
             for record in records:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")

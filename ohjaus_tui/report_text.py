@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from .domain.clock import local
 from .domain.codes import Channel, Segment
+from .domain.spreadsheet import safe_row
 from .domain.reports import FCR_WINDOW_DAYS, Report
 from .i18n import _, babel_locale, format_date, format_day, format_moment, format_number
 
@@ -228,5 +229,5 @@ def render_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("section", "key", "value"))
-    writer.writerows(csv_rows(report))
+    writer.writerows(safe_row(row) for row in csv_rows(report))
     return out.getvalue()

@@ -255,7 +255,7 @@ def test_export_from_the_command_line_asks_the_passphrase(data_dir, tmp_path, mo
     assert main(args) == 2 and not out.exists()
     assert "Wrong passphrase" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO(DEMO_PASSPHRASE + "\n"))
-    assert main(args) == 0 and out.read_text("utf-8").startswith("type,id")
+    assert main(args) == 0 and out.read_text("utf-8-sig").startswith("type;id")
 
 
 def test_the_timeline_has_the_bookings_referrals_and_follow_ups_of_the_contacts_shown(store):
