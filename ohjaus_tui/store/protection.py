@@ -122,6 +122,11 @@ def write_access(
     same number fails on the primary key instead of forking the chain."""
     last = session.exec(text("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")).first()
     seq, previous = (last[0], last[1]) if last else (0, GENESIS)
+    anchor = session.exec(text("SELECT count, hash FROM access_log_anchor WHERE id = 1")).first()
+    if anchor is not None and anchor[0] > seq:
+        # Entries were cut from the end of the log: the numbers go on from the anchor, so the
+        # gap stays for `log verify` and the central API to find, and the device keeps working.
+        seq, previous = anchor[0], anchor[1]
     register = register.value if isinstance(register, Register) else register
     for client_id in client_ids:
         seq += 1
@@ -133,6 +138,13 @@ def write_access(
         previous = entry_hash(entry)
         session.add(AccessLog(**{**entry.__dict__, "hash": previous}))
         session.flush()
+    # The anchor moves in the same transaction: the log's own table cannot rewrite it.
+    session.exec(
+        text(
+            "INSERT INTO access_log_anchor (id, count, hash) VALUES (1, :count, :hash) "
+            "ON CONFLICT (id) DO UPDATE SET count = excluded.count, hash = excluded.hash"
+        ).bindparams(count=seq, hash=previous)
+    )
 
 
 def in_force_consents(session: Session, client_id: str, to_register: Register, now: datetime) -> dict[str, str]:
@@ -428,5 +440,11 @@ class Protection:
                 query = query.limit(limit)
             return [_entry(row) for row in session.exec(query)]
 
+    def access_log_anchor(self) -> tuple[int, str]:
+        """The access log's count and last hash as its anchor keeps them."""
+        with self.session() as session:
+            row = session.exec(text("SELECT count, hash FROM access_log_anchor WHERE id = 1")).first()
+            return (row[0], row[1]) if row else (0, GENESIS)
+
     def verify_access_log(self) -> ChainCheck:
-        return verify_chain(self.access_entries())
+        return verify_chain(self.access_entries(), self.access_log_anchor())
