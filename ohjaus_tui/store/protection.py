@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import text
+from sqlalchemy import case, literal, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -104,6 +104,12 @@ def _entry(row: AccessLog) -> Entry:
         client_id=row.client_id, action=row.action, item=row.item, sector=row.sector,
         purpose=row.purpose, recipient=row.recipient, prev_hash=row.prev_hash, hash=row.hash,
     )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)  # the store keeps times in UTC
+    return moment
 
 
 def write_access(
@@ -201,30 +207,47 @@ class Protection:
 
     def check_passphrase(self, worker_id: str, passphrase: str, now: datetime) -> SignInCheck:
         """Check a sign-in offline. Wrong tries are counted in the database (a restart does
-        not reset them); after MAX_FAILURES in a row sign-in waits WAIT_SECONDS."""
+        not reset them); after MAX_FAILURES in a row sign-in waits WAIT_SECONDS.
+
+        The count moves in one UPDATE ... RETURNING, only while sign-in is not waiting: tries
+        made at the same moment (other processes, threads) each get their own count, and
+        none is counted past the lock-out or lets a correct one in during it."""
         with self.session() as session:
             row = session.get(Credential, worker_id)
             if row is None:
                 return SignInCheck(SignIn.NO_CREDENTIAL)
-            wait_until = row.wait_until
-            if wait_until is not None and wait_until.tzinfo is None:
-                wait_until = wait_until.replace(tzinfo=UTC)  # the store keeps times in UTC
-            if wait_until and wait_until > now:
+            if (wait_until := _aware(row.wait_until)) and wait_until > now:
                 return SignInCheck(SignIn.WAIT, wait_until=wait_until)
             verifier = Verifier(row.kdf, row.params, row.salt, row.digest)
-            if matches(passphrase, verifier):
-                row.failures, row.wait_until = 0, None
-                session.add(row)
+        right = matches(passphrase, verifier)  # slow by design: outside any transaction
+        table = Credential.__table__
+        not_waiting = (table.c.worker_id == worker_id) & (table.c.wait_until.is_(None) | (table.c.wait_until <= now))
+        until = now + timedelta(seconds=WAIT_SECONDS)
+        with self.session() as session:
+            if right:
+                statement = update(table).where(not_waiting).values(failures=0, wait_until=None)
+            else:
+                locks = table.c.failures + 1 >= MAX_FAILURES
+                statement = (
+                    update(table)
+                    .where(not_waiting)
+                    .values(
+                        failures=case((locks, 0), else_=table.c.failures + 1),
+                        wait_until=case((locks, literal(until, table.c.wait_until.type)), else_=table.c.wait_until),
+                    )
+                )
+            counted = session.execute(statement.returning(table.c.failures, table.c.wait_until)).first()
+            if counted is None:  # a try made at the same moment made sign-in wait
+                current = session.get(Credential, worker_id)
                 session.commit()
-                return SignInCheck(SignIn.OK)
-            row.failures += 1
-            result = SignInCheck(SignIn.WRONG, tries_left=max(0, MAX_FAILURES - row.failures))
-            if row.failures >= MAX_FAILURES:
-                row.failures, row.wait_until = 0, now + timedelta(seconds=WAIT_SECONDS)
-                result = SignInCheck(SignIn.WAIT, wait_until=row.wait_until)
-            session.add(row)
+                return SignInCheck(SignIn.WAIT, wait_until=_aware(current.wait_until) if current else until)
             session.commit()
-            return result
+        if right:
+            return SignInCheck(SignIn.OK)
+        failures, wait_until = counted
+        if failures == 0:
+            return SignInCheck(SignIn.WAIT, wait_until=_aware(wait_until) or until)
+        return SignInCheck(SignIn.WRONG, tries_left=max(0, MAX_FAILURES - failures))
 
     def viewer(self, worker_id: str) -> Viewer:
         with self.session() as session:
