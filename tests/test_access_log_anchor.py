@@ -73,7 +73,7 @@ def _verify(store, capsys) -> tuple[int, str]:
 
 
 def test_a_deleted_tail_is_found_and_named(logged, capsys):
-    total = logged.access_log_anchor()[0]
+    total = logged.access_entries()[-1].seq
     _tamper(logged.data_dir, f"DELETE FROM access_log WHERE seq > {total - 3}")
     problems = logged.verify_access_log().problems
     assert problems == [(total - 2, f"entries {total - 2}-{total} are missing")]
@@ -82,21 +82,21 @@ def test_a_deleted_tail_is_found_and_named(logged, capsys):
 
 
 def test_an_emptied_log_is_found(logged, capsys):
-    total = logged.access_log_anchor()[0]
+    total = logged.access_entries()[-1].seq
     _tamper(logged.data_dir, "DELETE FROM access_log")
     code, out = _verify(logged, capsys)
     assert code == 1 and f"entries 1-{total} are missing" in out
 
 
 def test_a_tail_hashed_anew_is_found(logged, capsys):
-    total = logged.access_log_anchor()[0]
+    total = logged.access_entries()[-1].seq
     _rehash_from(logged, total - 2)
     code, out = _verify(logged, capsys)
     assert code == 1 and f"entry {total}: not the entry the log had under this number" in out
 
 
 def test_after_a_cut_the_numbers_go_on_and_the_gap_stays(logged):
-    total = logged.access_log_anchor()[0]
+    total = logged.access_entries()[-1].seq
     _tamper(logged.data_dir, f"DELETE FROM access_log WHERE seq > {total - 2}")
     _log(logged, 1)  # the device keeps working
     assert logged.access_entries()[-1].seq == total + 1
@@ -123,7 +123,7 @@ def test_the_central_api_refuses_a_log_cut_with_its_anchor(devices):
     a = devices("a")
     _log(a.store, 4, a)
     a.sync()
-    total = a.store.access_log_anchor()[0]
+    total = a.store.access_entries()[-1].seq
     # The tail and the anchor both cut back, so the device's own check passes.
     keep = total - 3
     keep_hash = a.store.access_entries()[keep - 1].hash
@@ -143,7 +143,7 @@ def test_the_central_api_refuses_a_log_whose_sent_tail_was_hashed_anew(devices):
     a = devices("a")
     _log(a.store, 4, a)
     a.sync()
-    total = a.store.access_log_anchor()[0]
+    total = a.store.access_entries()[-1].seq
     _rehash_from(a.store, total - 1)
     last = a.store.access_entries()[-1].hash
     _tamper(a.path, f"UPDATE access_log_anchor SET hash = '{last}'", anchor=True)
