@@ -33,13 +33,14 @@ def _append(server, record_type: str, record_id: str, data: dict, unit_id: str |
     central = server.central()
     try:
         with central.engine.begin() as conn:
+            seq = (conn.execute(select(func.max(change_log.c.seq))).scalar() or 0) + 1  # as the server numbers
             conn.execute(
                 insert(change_log).values(
-                    record_type=record_type, record_id=record_id, unit_id=unit_id, register=register,
+                    seq=seq, record_type=record_type, record_id=record_id, unit_id=unit_id, register=register,
                     data=json.dumps(data), device_id=None, received_at=datetime.now(UTC),
                 )
             )
-            return conn.execute(select(func.max(change_log.c.seq))).scalar()
+            return seq
     finally:
         central.close()
 
