@@ -176,3 +176,31 @@ async def test_f6_shows_the_kept_record_and_a_refused_round_says_sync_problem_no
         await settle(pilot, app)
         text = badge_text(app)
         assert "Sync problem" in text and "credential" in text and "Offline" not in text
+
+
+def test_a_record_refused_mid_page_takes_what_refers_to_it_aside_and_the_page_commits(store):
+    """A worker the store refuses (a bad register) and a consent it recorded, in one page
+    with a good client: the worker and the consent are kept aside, the client arrives, and
+    the cursor moves (the consent's foreign key would otherwise fail the page's commit)."""
+    from ohjaus_tui.sync.protocol import PulledChange
+
+    unit_worker = store.workers()[0]
+    client_id = next(c.client_id for c in store.signed_contacts(10) if c.client_id)
+    worker_id, consent_id, new_client = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    page = [
+        PulledChange(seq=101, type="worker", record_id=worker_id, data={
+            "id": worker_id, "username": "uusi", "name": "Uusi", "role": "nurse", "sector": "bogus",
+            "unit_id": unit_worker.unit_id, "languages": "fi"}),
+        PulledChange(seq=102, type="consent", record_id=consent_id, data={
+            "id": consent_id, "client_id": client_id, "from_register": "health", "to_register": "social",
+            "decision": "granted", "valid_until": None, "recorded_by": worker_id, "unit_id": unit_worker.unit_id,
+            "recorded_at": "2026-01-01T08:00:00+00:00", "revoked_at": None, "note": ""}),
+        PulledChange(seq=103, type="client", record_id=new_client, data={
+            "id": new_client, "first_name": "Uusi", "last_name": "Asiakas", "identity_code": None, "phone": None,
+            "language": "fi", "municipality": "", "created_at": "2026-01-01T08:00:00+00:00", "created_by": None}),
+    ]
+    assert store.apply_page(page, 103) == 1
+    assert store.client(new_client) is not None and store.sync_cursor() == 103
+    kept = {(k.record_type, k.seq, k.reason) for k in store.quarantined()}
+    assert kept == {("worker", 101, "invalid"), ("consent", 102, "missing_reference")}
+    assert "CHECK constraint failed" in next(k.detail for k in store.quarantined() if k.record_type == "worker")

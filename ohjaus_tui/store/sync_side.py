@@ -190,6 +190,9 @@ class SyncSide:
         seen: dict[tuple[str, str], int] = {}
         done: list[int] = []
         with self.session() as session:
+            # A write first, so that the transaction is open before any savepoint (the
+            # driver begins one only before a write; a savepoint outside it commits alone).
+            session.execute(text("DELETE FROM outbox WHERE 0"))
             for entry in sent:
                 answer = by_id.get(entry.change_id)
                 if answer is None:
@@ -208,9 +211,17 @@ class SyncSide:
                     if answer.reason == Reason.SLOT_TAKEN:
                         self._needs_rebooking(session, json.loads(entry.data), now)
                 if answer.current is not None and answer.seq is not None:
-                    # The server's version of a record whose change it did not take as sent.
+                    # The server's version of a record whose change it did not take as sent;
+                    # one this device cannot apply is kept aside as a pulled one would be.
                     kind = RecordType.SLOT if record_type == RecordType.BOOKING else record_type
-                    _apply(session, kind, entry.record_id, answer.current, answer.seq)
+                    try:
+                        with session.begin_nested():
+                            _apply(session, kind, entry.record_id, answer.current, answer.seq)
+                    except OperationalError:
+                        raise
+                    except _APPLY_ERRORS as error:
+                        change = PulledChange(seq=answer.seq, type=kind, record_id=entry.record_id, data=answer.current)
+                        _quarantine(session, [(change, _reason_of(error), _detail_of(error))], now)
                     seen.pop((record_type.value, entry.record_id), None)
                     seen.pop((kind.value, entry.record_id), None)
                 done.append(entry.seq)
@@ -288,6 +299,22 @@ class SyncSide:
         sequence, so the cursor moves past it without losing it, and it is tried again at
         every later pull (what it refers to may arrive then). Returns the records applied."""
         now = now or datetime.now(UTC)
+        known: dict[tuple[RecordType, str], tuple[PulledChange, str, str]] = {}
+        while True:
+            # A record refused while the page was applied may be one that others of the page
+            # refer to: the page is applied again without it, and they are kept aside too
+            # (their foreign keys are checked only at the commit).
+            applied = self._apply_page_once(changes, last_seq, now, known)
+            if applied is not None:
+                return applied
+
+    def _apply_page_once(
+        self,
+        changes: list[PulledChange],
+        last_seq: int,
+        now: datetime,
+        known: dict[tuple[RecordType, str], tuple[PulledChange, str, str]],
+    ) -> int | None:
         with self.session() as session:
             # The cursor first: its write opens the transaction, so the savepoints below are
             # nested in it (the driver begins a transaction only before a write).
@@ -299,20 +326,34 @@ class SyncSide:
             for change in _quarantined(session):  # older versions first: the page's win
                 if (change.type.value, change.record_id) not in pending:
                     latest[(change.type, change.record_id)] = change
+            retrying = {key for key in latest}
             for change in changes:
                 if (change.type.value, change.record_id) in pending:
                     continue  # a local edit is on its way; the server's answer decides
                 latest.pop((change.type, change.record_id), None)
                 latest[(change.type, change.record_id)] = change
-            failed: dict[tuple[RecordType, str], tuple[PulledChange, str, str]] = {}
+                retrying.discard((change.type, change.record_id))
+            failed = {key: value for key, value in known.items() if key in latest}
             _unresolved(session, list(latest.values()), failed)
             by_type: dict[RecordType, list[PulledChange]] = {}
             for key, change in latest.items():
                 if key not in failed:
                     by_type.setdefault(key[0], []).append(change)
+            before = set(failed)
             for record_type in _APPLY_ORDER:
                 if by_type.get(record_type):
-                    _apply_guarded(session, record_type, by_type[record_type], failed)
+                    # The page's records together; the ones kept aside before, one by one
+                    # (one that still fails does not make the page's go one by one).
+                    fresh = [c for c in by_type[record_type] if (c.type, c.record_id) not in retrying]
+                    _apply_guarded(session, record_type, fresh, failed)
+                    for change in by_type[record_type]:
+                        if (change.type, change.record_id) in retrying:
+                            _apply_guarded(session, record_type, [change], failed)
+            refused = {key: value for key, value in failed.items() if key not in before}
+            if refused and _referred_to(refused, latest, failed):
+                session.rollback()
+                known.update(refused)
+                return None
             applied = [change for key, change in latest.items() if key not in failed]
             if applied:
                 seqs: dict[tuple[str, str], int] = {}
@@ -477,6 +518,24 @@ def _unresolved(
                 break
 
 
+def _referred_to(refused: dict, latest: dict, failed: dict) -> bool:
+    """Whether a record applied with this page refers to one of the refused ones."""
+    gone: set[tuple[str, str]] = set()
+    for change, _reason, _detail in refused.values():
+        for model, row in _parts(change):
+            if row.get("id"):
+                gone.add((model.__table__.name, row["id"]))
+    for key, change in latest.items():
+        if key in failed:
+            continue
+        for model, row in _parts(change):
+            for column in model.__table__.columns:
+                for foreign_key in column.foreign_keys:
+                    if (foreign_key.column.table.name, row.get(column.name)) in gone:
+                        return True
+    return False
+
+
 def _ids(session: Session, table: str, ids: list[str]) -> set[str]:
     model = _TABLES[table]
     return set(session.exec(select(model.id).where(col(model.id).in_(ids))).all())
@@ -525,6 +584,8 @@ def _apply_guarded(
 ) -> None:
     """All of a type at once; when that fails, one by one, each in a savepoint, and the
     ones the store refuses are kept aside."""
+    if not changes:
+        return
     try:
         with session.begin_nested():
             _apply_many(session, record_type, [c.data for c in changes])
