@@ -174,17 +174,7 @@ class SyncClient:
             rows = _within_rows(rows, BATCH_BYTES)
             response = self._request("POST", "/v1/access-log", json={"entries": rows}, refusals=(409, 422))
             if response.status_code in (409, 422):
-                try:
-                    body = response.json()
-                    seq, problem = body["detail"]["seq"], body["detail"]["problem"]
-                except (ValueError, KeyError, TypeError):
-                    seq, problem = None, response.text[:200]
-                raise AccessLogRefused(
-                    _("The central API refused this device's access log at entry {seq}: {problem}").format(
-                        seq=seq, problem=problem
-                    ),
-                    seq,
-                )
+                raise _log_refused(response)
             _parse(AccessLogAck, response)
             self.store.set_access_log_sent(rows[-1]["seq"])
             sent += len(rows)
@@ -203,17 +193,7 @@ class SyncClient:
         }
         response = self._request("POST", "/v1/device-state", json=body, refusals=(409,))
         if response.status_code == 409:
-            try:
-                detail = response.json()["detail"]
-                seq, problem = detail["seq"], detail["problem"]
-            except (ValueError, KeyError, TypeError):
-                seq, problem = None, response.text[:200]
-            raise AccessLogRefused(
-                _("The central API refused this device's access log at entry {seq}: {problem}").format(
-                    seq=seq, problem=problem
-                ),
-                seq,
-            )
+            raise _log_refused(response)
         _parse(DeviceStateAck, response)
         if kept:
             self.store.mark_quarantine_reported([(q.record_type, q.record_id, q.seq) for q in kept])
@@ -289,6 +269,19 @@ class SyncClient:
                 _("The central API answered {status}: {message}").format(status=response.status_code, message=message)
             )
         return response
+
+
+def _log_refused(response: httpx.Response) -> AccessLogRefused:
+    """The central API's refusal of the access log, naming the entry it names."""
+    try:
+        body = response.json()
+        seq, problem = body["detail"]["seq"], body["detail"]["problem"]
+    except (ValueError, KeyError, TypeError):
+        seq, problem = None, response.text[:200]
+    return AccessLogRefused(
+        _("The central API refused this device's access log at entry {seq}: {problem}").format(seq=seq, problem=problem),
+        seq,
+    )
 
 
 def _within(entries: list, limit: int) -> list:
