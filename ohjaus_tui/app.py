@@ -43,6 +43,7 @@ class SyncState:
     status: Any = None  # store.sync_side.SyncStatus
     online: bool | None = None  # None: no round has finished since the start
     running: bool = False
+    problem: bool = False  # the last round failed for a reason other than the network
 
 
 class OhjausApp(App):
@@ -150,20 +151,24 @@ class OhjausApp(App):
         self.run_worker(self._sync_round, thread=True, exclusive=True, group="sync", exit_on_error=False)
 
     def _sync_round(self) -> None:
-        from .sync.client import SyncError, sync_once
+        from .sync.client import Offline, SyncError, sync_once
 
+        problem = False
         try:
             result = sync_once(self.ctx.store, self.ctx.clock)
             online, message = True, None
-        except SyncError as error:
+        except Offline as error:
             online, message, result = False, str(error), None
+        except SyncError as error:  # reached the server, or not a network matter: a problem
+            online, message, result, problem = False, str(error), None, True
         except Exception as error:  # a disk problem in the store, say: shown, not fatal
-            online, message, result = False, str(error), None
+            online, message, result, problem = False, str(error), None, True
         status = self.ctx.store.sync_status()
-        self.call_from_thread(self._sync_done, online, status, result, message)
+        self.call_from_thread(self._sync_done, online, status, result, message, problem)
 
-    def _sync_done(self, online: bool, status, result, message: str | None) -> None:
+    def _sync_done(self, online: bool, status, result, message: str | None, problem: bool = False) -> None:
         self.sync_state.online, self.sync_state.running, self.sync_state.status = online, False, status
+        self.sync_state.problem = problem
         for badge in self.screen.query(SyncBadge):
             badge.update_status()
         if result is not None and (result.pulled or result.rejected):

@@ -230,6 +230,41 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback with client data
+        return _internal_error(args, error)
+
+
+def _internal_error(args: argparse.Namespace, error: Exception) -> int:
+    """An error no command expected (damaged pages of the database, say): one line and a
+    non-zero exit; the stack without values (no names, no identity codes) goes to the data
+    directory's error log."""
+    from sqlalchemy.exc import DatabaseError as WrappedDatabaseError
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    from .errorlog import write_error_log
+
+    data_dir = _data_dir_of(args)
+    path = write_error_log(data_dir, error) if data_dir is not None else None
+    if isinstance(error, (sqlcipher.DatabaseError, WrappedDatabaseError)):
+        message = _("The local store in {dir} could not be read: its file is damaged ({error}). Nothing was "
+                    "changed; details: {path}").format(dir=data_dir or "-", error=type(error).__name__, path=path or "-")
+    else:
+        message = _("ohjaus stopped because of an internal error ({error}). Details: {path}").format(
+            error=type(error).__name__, path=path or "-"
+        )
+    print(f"ohjaus: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _data_dir_of(args: argparse.Namespace) -> Path | None:
+    """The device data directory a command works on, when it names one that exists."""
+    from .store.directory import DB_NAME
+
+    for name in ("export_dir", "report_dir", "sync_dir", "log_dir", "worker_dir", "connect_dir", "data_dir"):
+        value = getattr(args, name, None)
+        if isinstance(value, Path) and (value / DB_NAME).exists():
+            return value
+    return None
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -572,8 +607,9 @@ def _run_app(args: argparse.Namespace) -> int:
         demo = True
     # Problems with the directory are one line here, before the screen opens.
     prepare(data_dir)
-    OhjausApp(Context(data_dir=data_dir, shipped=shipped, demo=demo)).run()
-    return 0
+    app = OhjausApp(Context(data_dir=data_dir, shipped=shipped, demo=demo))
+    app.run()
+    return app.return_code or 0  # non-zero after an internal error (app._fatal_error)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,15 @@ async def drive(pilot) -> None:
 
 
 NeedStep.apply = broken
+if sys.argv[3:] == ["cli"]:
+    # As `ohjaus --data-dir DIR` runs it: the command's exit status is what is checked.
+    from functools import partialmethod
+
+    from ohjaus_tui.app import OhjausApp
+    from ohjaus_tui.cli import main
+
+    OhjausApp.run = partialmethod(OhjausApp.run, headless=True, auto_pilot=drive)
+    sys.exit(main(["--data-dir", sys.argv[1]]))
 app = build_app(Path(sys.argv[1]))
 app.run(headless=True, auto_pilot=drive)
 sys.exit(app.return_code or 0)

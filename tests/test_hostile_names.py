@@ -68,3 +68,47 @@ def test_the_store_refuses_hidden_characters_in_a_changed_name(store):
     with pytest.raises(InvalidText, match="Last name"):
         store.update_client(client.id, FIXED_NOW, last_name="Virtanen\x1b[8m")
     assert store.client(client.id).last_name == "Virtanen"
+
+
+async def test_the_new_client_form_says_why_a_name_with_a_cyrillic_look_alike_is_refused(app, store):
+    from ohjaus_tui.screens.new_client import NewClientScreen
+
+    from .test_new_client import open_new_client
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_new_client(pilot, "Testinen Ilmari")
+        modal = app.screen
+        modal.query_one("#last-name").value = "Virt\u0430nen"  # a Cyrillic а
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        message = str(modal.query_one("#new-client-error").render())
+        assert "Last name" in message and "two scripts" in message and "\\u0430" in message
+        assert isinstance(app.screen, NewClientScreen), "the form stays open"
+    assert not any("\u0430" in c.last_name for c in store.find_clients("Virt", 200))
+
+
+async def test_a_pulled_name_with_a_look_alike_is_shown_escaped_not_as_another_client(app, store):
+    """A client that came from the central API is not checked as typed; on the screen its
+    look-alike letter is shown escaped, so it does not pass for the Virtanen next to it."""
+    import uuid
+
+    from ohjaus_tui.sync.protocol import PulledChange
+
+    for last, first in (("Virtanen", "Ville"), ("Virt\u0430nen", "Ville")):
+        client_id = str(uuid.uuid4())
+        data = {
+            "id": client_id, "first_name": first, "last_name": last, "identity_code": None, "phone": None,
+            "language": "fi", "municipality": "Järvilaakso", "created_at": "2026-01-01T08:00:00+00:00",
+            "created_by": None,
+        }
+        store.apply_page([PulledChange(seq=1, type="client", record_id=client_id, data=data)], store.sync_cursor())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, "Virt")
+        await pilot.pause()
+        results = app.screen.query_one("#client-results")
+        prompts = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
+        assert any("Virtanen" in p for p in prompts)
+        assert any("Virt\\u0430nen" in p for p in prompts), prompts
+        assert not any("Virt\u0430nen" in p for p in prompts)

@@ -26,3 +26,16 @@ def test_an_internal_error_is_one_line_and_the_log_holds_no_client_data(data_dir
         assert secret not in log
     # The client step was saved before the error: nothing the worker did is lost.
     assert store.open_drafts(next(w.id for w in store.workers() if w.username == "hoitaja1"))
+
+
+def test_the_ohjaus_command_exits_non_zero_after_an_internal_error(data_dir, store):
+    client = a_client(store)
+    store.close()
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("error_worker.py")), str(data_dir), client.identity_code, "cli"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "RuntimeError" in result.stderr

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlcipher3 import dbapi2 as sqlcipher
@@ -322,3 +323,31 @@ def test_a_follow_up_goes_only_to_a_worker_of_its_register(store):
     with pytest.raises(DomainError, match="its register"):
         store.hand_follow_up(row.id, nurse, FIXED_NOW, worker_id=worker_id(store, "ohjaaja1"))
     assert {w.sector for w in store.workers_of_unit(nurse.unit_id, Register.HEALTH)} == {"health"}
+
+
+def _wrong_try(data_dir: str, worker: str, barrier) -> tuple[str, int | None]:
+    from ohjaus_tui.store.store import Store
+
+    store = Store(Path(data_dir))
+    try:
+        barrier.wait(60)
+        check = store.check_passphrase(worker, "not-the-passphrase", FIXED_NOW)
+        return check.result.value, check.tries_left
+    finally:
+        store.close()
+
+
+def test_parallel_wrong_tries_each_get_their_own_count(store):
+    """12 processes try a wrong passphrase at one moment on the same store file: each try is
+    counted once (4, 3, 2, 1 tries left, then waiting), never all "4 tries left"."""
+    import multiprocessing
+
+    nurse = worker_id(store, "hoitaja1")
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Manager().Barrier(12)
+    with context.Pool(12) as pool:
+        results = pool.starmap(_wrong_try, [(str(store.data_dir), nurse, barrier)] * 12)
+    wrong = sorted(left for result, left in results if result == "wrong")
+    assert wrong == [1, 2, 3, 4]
+    assert [result for result, _left in results].count("wait") == 8
+    assert store.check_passphrase(nurse, DEMO_PASSPHRASE, FIXED_NOW).result == SignIn.WAIT

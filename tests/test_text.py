@@ -56,10 +56,44 @@ def test_shown_cuts_a_long_string_with_an_ellipsis():
     assert shown("\x1b" * 100, 20) == "\\x1b" * 4 + ELLIPSIS  # an escape is never cut in two
 
 
-def test_a_pile_of_combining_marks_is_cut_to_a_few():
+def test_a_pile_of_combining_marks_is_shown_escaped_and_a_few_are_kept():
     zalgo = "Z" + "\u0301" * 50 + "a"
-    assert shown(zalgo) == "Z" + "\u0301" * 4 + "a"
+    assert shown(zalgo) == "Z" + "\\u0301" * 50 + "a"  # visible, on one line's height
     assert shown("Åke") == "Åke" and shown("A\u030ake") == "A\u030ake"
+    assert shown("Vie\u0323\u0302t") == "Vie\u0323\u0302t"  # ệ decomposed: two marks stay
+
+
+def test_characters_that_draw_nothing_are_shown_escaped_and_refused_in_a_name():
+    from ohjaus_tui.domain.text import InvalidText, check_name
+
+    for blank in ("\u3164", "\u115f", "\u1160", "\uffa0", "\u2800", "\u034f"):
+        assert shown(f"Vir{blank}tanen") == f"Vir\\u{ord(blank):04x}tanen"
+        with pytest.raises(InvalidText, match="cannot be shown"):
+            check_name("Last name", f"Vir{blank}tanen")
+    with pytest.raises(InvalidText, match="cannot be shown"):
+        check_name("Last name", "Z" + "\u0301" * 8)
+
+
+def test_a_latin_name_with_a_cyrillic_or_greek_look_alike_is_flagged():
+    from ohjaus_tui.domain.text import InvalidText, check_name, mixed_script
+
+    assert shown("Virt\u0430nen") == "Virt\\u0430nen"  # Cyrillic а in a Latin name
+    assert shown("Mikk\u03bfla") == "Mikk\\u03bfla"  # Greek ο
+    assert mixed_script("Virt\u0430nen") == "\\u0430 CYRILLIC SMALL LETTER A"
+    with pytest.raises(InvalidText, match="two scripts"):
+        check_name("Last name", "Virt\u0430nen")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Äänismaa", "Öhman Åsa", "Šárka Žižek", "Čáp Đorđe", "Ŋuolja Ŧovdna Ʒiŋŋa", "José Müller-Lüdenscheidt",
+     "O’Brien", "Иванов Пётр", "Παπαδόπουλος Νίκος", "Nguyễn Thị", "Νίκος Virtanen"],
+)
+def test_legitimate_names_are_shown_as_typed_and_accepted(name):
+    from ohjaus_tui.domain.text import check_name, mixed_script
+
+    assert shown(name) == name and mixed_script(name) is None
+    check_name("Last name", name)
 
 
 @settings(max_examples=300, deadline=None)

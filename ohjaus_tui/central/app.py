@@ -31,6 +31,8 @@ from ..sync.protocol import (
     AccessLogPush,
     ClientAccessLog,
     DeviceInfo,
+    DeviceState,
+    DeviceStateAck,
     ErrorBody,
     PullResponse,
     PushRequest,
@@ -234,6 +236,27 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
                 status_code=refusal.status,
             )
         return AccessLogAck(received=received, held_seq=held)
+
+    @app.post(
+        "/v1/device-state",
+        response_model=DeviceStateAck,
+        responses={**_ERRORS, 409: {"model": ErrorBody, "description": "the device's access log shrank or was rewritten"}},
+    )
+    def device_state(body: DeviceState, dev: Annotated[Device, Depends(device)]) -> Response:
+        """Sent at every sync: the device's access-log anchor (count and last hash), refused
+        when it is behind what the server has seen (a cut or emptied log) or differs from
+        the entry held under its number; and the pulled records the device keeps aside."""
+        try:
+            seen, received = store.device_state(dev, body.access_log, body.quarantine)
+        except AccessLogRefused as refusal:
+            return JSONResponse(
+                {
+                    "error": f"access log refused at entry {refusal.seq}: {refusal.problem}",
+                    "detail": {"seq": refusal.seq, "problem": refusal.problem},
+                },
+                status_code=refusal.status,
+            )
+        return DeviceStateAck(access_log_count=seen, quarantine_received=received)
 
     @app.get(
         "/v1/clients/{client_id}/access-log",

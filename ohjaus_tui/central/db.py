@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..domain.access_log import GENESIS, Entry, _iso, entry_hash
 from ..domain.codes import Register
-from ..sync.protocol import AccessEntry, Answer, Change, RecordType, demo_token
+from ..sync.protocol import AccessEntry, AccessLogAnchor, Answer, Change, QuarantineReport, RecordType, demo_token
 from .batch import Batch, among, prepare, references, stored_answer
 from .tables import (
     APPEND_ONLY,
@@ -38,6 +38,8 @@ from .tables import (
     change_log,
     conflict,
     device,
+    device_log_anchor,
+    device_quarantine,
     metadata,
     record,
     schema,
@@ -345,6 +347,72 @@ class CentralStore:
             if rows:
                 conn.execute(insert(access_event), rows)
         return len(rows), last_held
+
+    def device_state(
+        self, dev: Device, anchor: AccessLogAnchor, quarantine: list[QuarantineReport]
+    ) -> tuple[int, int]:
+        """A device's claim about its own access log (count and last hash), sent at every
+        sync, checked against the entries the server holds and the highest claim it has
+        seen: a log that shrank or whose held tail was re-hashed is refused (409, naming
+        the first missing entry) and nothing is stored. And the pulled records the device
+        keeps aside, by id and reason. Returns (the highest count seen, reports new here)."""
+        now = _now()
+        with _Writing(self) as conn:
+            held = conn.execute(
+                select(access_event.c.seq, access_event.c.hash)
+                .where(access_event.c.device_id == dev.id)
+                .order_by(access_event.c.seq.desc())
+                .limit(1)
+            ).first()
+            stored = conn.execute(
+                select(device_log_anchor.c.count, device_log_anchor.c.hash).where(device_log_anchor.c.device_id == dev.id)
+            ).first()
+            highest = max(held.seq if held else 0, stored.count if stored else 0)
+            if anchor.count < highest:
+                raise AccessLogRefused(
+                    409, anchor.count + 1,
+                    f"the device's access log has {anchor.count} entries, it had {highest}: "
+                    f"entries {anchor.count + 1}-{highest} are missing",
+                )
+            for known in (held, stored):
+                count = known[0] if known else 0
+                if known and anchor.count == count and anchor.hash != known[1]:
+                    raise AccessLogRefused(
+                        409, anchor.count, f"its last entry {anchor.count} differs from the one the server holds: rewritten"
+                    )
+            if stored is None:
+                conn.execute(insert(device_log_anchor).values(device_id=dev.id, count=anchor.count, hash=anchor.hash, at=now))
+            elif anchor.count > stored.count:
+                conn.execute(
+                    update(device_log_anchor)
+                    .where(device_log_anchor.c.device_id == dev.id)
+                    .values(count=anchor.count, hash=anchor.hash, at=now)
+                )
+            received = 0
+            if quarantine:
+                have = set(
+                    conn.execute(
+                        select(device_quarantine.c.seq)
+                        .where(device_quarantine.c.device_id == dev.id)
+                        .where(device_quarantine.c.seq.in_([q.seq for q in quarantine]))
+                    ).scalars()
+                )
+                rows = {
+                    q.seq: dict(device_id=dev.id, seq=q.seq, record_type=q.type.value, record_id=q.record_id,
+                                reason=q.reason, at=now)
+                    for q in quarantine if q.seq not in have
+                }
+                if rows:
+                    conn.execute(insert(device_quarantine), list(rows.values()))
+                received = len(rows)
+        return max(highest, anchor.count), received
+
+    def quarantine_reports(self, device_id: str | None = None) -> list[dict]:
+        query = select(device_quarantine).order_by(device_quarantine.c.device_id, device_quarantine.c.seq)
+        if device_id is not None:
+            query = query.where(device_quarantine.c.device_id == device_id)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def _worker_unit(self, worker_id: str) -> str | None:
         with self.engine.connect() as conn:

@@ -115,6 +115,29 @@ server_access_event = Table(
 )
 Index("server_access_event_client", server_access_event.c.client_id, server_access_event.c.at)
 
+# Issue 14: the highest access-log anchor (count, last hash) each device has claimed, so a
+# device whose log shrank or was re-hashed is found; and the pulled records each device
+# could not apply (ids, reason codes; no record content).
+device_log_anchor = Table(
+    "device_log_anchor",
+    metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("count", _SEQ, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+device_quarantine = Table(
+    "device_quarantine",
+    metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("seq", _SEQ, primary_key=True, autoincrement=False),
+    Column("record_type", String(20), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
 APPEND_ONLY = ("access_event", "server_access_event")
 
 schema = Table("schema_version", metadata, Column("version", Integer, primary_key=True))

@@ -119,9 +119,11 @@ class ChainCheck:
         return not self.problems
 
 
-def verify_chain(entries: list[Entry]) -> ChainCheck:
+def verify_chain(entries: list[Entry], anchor: tuple[int, str] | None = None) -> ChainCheck:
     """Walk the entries in order: numbers without gaps, each linked to the one before,
-    each hash over its own fields. Reports every place where that fails."""
+    each hash over its own fields. Reports every place where that fails. The anchor (the
+    count and last hash kept apart from the log, written with every entry) finds what the
+    chain alone cannot: entries cut from the end, an emptied log, a tail hashed anew."""
     problems: list[tuple[int, str]] = []
     expected_seq, previous = 1, GENESIS
     for entry in entries:
@@ -133,4 +135,12 @@ def verify_chain(entries: list[Entry]) -> ChainCheck:
         if entry_hash(entry) != entry.hash:
             problems.append((entry.seq, _("changed after it was written")))
         expected_seq, previous = entry.seq + 1, entry.hash
+    if anchor is not None:
+        count, last_hash = anchor
+        held = {entry.seq: entry.hash for entry in entries}
+        if count >= expected_seq:
+            problems.append((expected_seq, _("entries {first}-{last} are missing").format(
+                first=expected_seq, last=count)))
+        elif count and held.get(count) != last_hash:
+            problems.append((count, _("not the entry the log had under this number: the log was rewritten")))
     return ChainCheck(len(entries), problems)

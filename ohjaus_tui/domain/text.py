@@ -38,6 +38,10 @@ TEXT_SHOWN = 600
 
 # Bidirectional controls: embeddings, overrides, isolates and the invisible direction marks.
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Characters that draw nothing though they are letters or symbols (Hangul fillers, the blank
+# Braille pattern, the combining grapheme joiner): two names that differ only by them look the
+# same, and a name made of them looks empty.
+BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
 # Joiners are legitimate between letters of scripts that need them (Persian, Indic) and in
 # emoji sequences; between ASCII letters they only hide a difference.
 _JOINERS = frozenset("\u200c\u200d")
@@ -51,7 +55,7 @@ def _is_hidden(value: str, index: int) -> bool:
     """A character that does not show as itself: control, format (invisible), bidi, lone
     surrogate, unassigned, line or paragraph separator."""
     char = value[index]
-    if char in BIDI:
+    if char in BIDI or char in BLANK:
         return True
     category = unicodedata.category(char)
     # Cn: unassigned, so no terminal can draw it as anything a worker could read.
@@ -92,23 +96,32 @@ def shown(value: str | None, limit: int | None = None, *, multiline: bool = Fals
         value = value[: limit * 4 + 16]  # no need to look at 10,000 characters for 60 cells
     out: list[str] = []
     cells = 0
-    combining = 0
     text = value.replace("\r\n", "\n")
-    for index, char in enumerate(text):
+    lookalikes = _lookalikes(text)
+    index, end = 0, len(text)
+    while index < end:
+        char = text[index]
         if char == "\n" or char in "\r\u2028\u2029":
             piece = "\n" if multiline else NEWLINE_MARK
         elif char == "\t":
             piece = "\t" if multiline else " "
-        elif _is_hidden(text, index):
+        elif _is_hidden(text, index) or index in lookalikes:
             piece = _escape(char)
         elif unicodedata.combining(char):
-            combining += 1
-            if combining <= MAX_COMBINING:
-                out.append(char)
-            continue
+            # A run of marks on one base: kept when a few, all escaped when they stack up.
+            run_end = index
+            while run_end < end and unicodedata.combining(text[run_end]):
+                run_end += 1
+            run = text[index:run_end]
+            index = run_end
+            if len(run) <= MAX_COMBINING:
+                out.append(run)
+                continue
+            piece = "".join(_escape(mark) for mark in run)
+            index -= 1  # the loop's step below
         else:
             piece = char
-        combining = 0
+        index += 1
         cells_needed = sum(width(c) for c in piece)
         if limit is not None and cells + cells_needed > limit:
             # Too long: cut, leaving a cell for the ellipsis.
@@ -120,13 +133,73 @@ def shown(value: str | None, limit: int | None = None, *, multiline: bool = Fals
     return "".join(out)
 
 
+# -- look-alike letters of another script ---------------------------------------------------------
+
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def _script(char: str) -> str | None:
+    if char.isascii():
+        return "LATIN" if char.isalpha() else None
+    if not char.isalpha():
+        return None
+    name = unicodedata.name(char, "")
+    for script in _SCRIPTS:
+        if name.startswith(script):
+            return script
+    return None
+
+
+def _lookalikes(value: str) -> set[int]:
+    """The places of letters that break their word's script: in a word that mixes Latin with
+    Cyrillic or Greek ("Virtаnen" with a Cyrillic а), the letters of the scripts fewer of
+    its letters are in (on a tie, the non-Latin ones). A name wholly in one script, and
+    Finnish, Swedish and Sámi letters (ä ö å š ž č đ ŋ ŧ ʒ), are not touched."""
+    if not value or max(value) < "\u0370":  # below Greek: nothing to mix with Latin
+        return set()
+    found: set[int] = set()
+    word: list[tuple[int, str]] = []
+    for index, char in enumerate(value + " "):
+        script = _script(char) if index < len(value) else None
+        if script is not None:
+            word.append((index, script))
+            continue
+        if char.isalpha() or unicodedata.combining(char) or char in "'’":
+            continue  # a letter of no script listed, a mark, an apostrophe: the word goes on
+        if word:
+            counts: dict[str, int] = {}
+            for _index, letter_script in word:
+                counts[letter_script] = counts.get(letter_script, 0) + 1
+            if len(counts) > 1:
+                base = max(counts, key=lambda s: (counts[s], s == "LATIN"))
+                found.update(i for i, letter_script in word if letter_script != base)
+            word = []
+    return found
+
+
+def mixed_script(value: str | None) -> str | None:
+    """The first look-alike letter of another script in a word (see `_lookalikes`), as its
+    escape and name (e.g. "\\u0430 CYRILLIC SMALL LETTER A"), or None."""
+    if not value:
+        return None
+    places = _lookalikes(value)
+    if not places:
+        return None
+    char = value[min(places)]
+    return f"{_escape(char)} {unicodedata.name(char, '')}"
+
+
 def hidden_character(value: str, *, keep_lines: bool = False) -> str | None:
     """The first character `shown` would escape, as its escape (e.g. "\\u202e"), or None.
     With `keep_lines`, new lines and tabs are allowed (free text)."""
+    run = 0
     for index, char in enumerate(value):
         if keep_lines and char in "\n\t":
             continue
         if _is_hidden(value, index):
+            return _escape(char)
+        run = run + 1 if unicodedata.combining(char) else 0
+        if run > MAX_COMBINING:  # marks stacked on one letter
             return _escape(char)
     return None
 
@@ -146,6 +219,12 @@ def check_name(field: str, value: str | None, limit: int = MAX_NAME) -> None:
     if len(value.strip()) > limit:
         raise InvalidText(
             _("{field} is too long: at most {limit} characters.").format(field=field, limit=limit)
+        )
+    lookalike = mixed_script(value)
+    if lookalike is not None:
+        raise InvalidText(
+            _("{field} mixes letters of two scripts in one word ({char}): it would look like "
+              "another name. Type it again in one script.").format(field=field, char=lookalike)
         )
 
 

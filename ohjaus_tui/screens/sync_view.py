@@ -28,13 +28,28 @@ REASONS = {
     "callback_taken": N_("Another worker took or finished this callback request first: it is theirs"),
 }
 
-KINDS = {"rejected": N_("Rejected"), "conflict": N_("Conflict")}
+# Pulled records kept aside (sync_quarantine): the pull went on without them.
+KEPT_ASIDE = {
+    "missing_reference": N_("Received, but refers to a record this device does not have: kept aside, "
+                            "tried again at every sync, reported to the central API"),
+    "duplicate_identity_code": N_("Received a second client with an identity code this device already "
+                                  "holds: kept aside, reported to the central API"),
+    "invalid": N_("Received, but this device cannot store it: kept aside, reported to the central API"),
+}
+
+KINDS = {"rejected": N_("Rejected"), "conflict": N_("Conflict"), "kept_aside": N_("Kept aside")}
 RECORDS = {
     "client": N_("Client"),
     "contact": N_("Contact"),
     "follow_up": N_("Follow-up"),
     "booking": N_("Booking"),
     "callback": N_("Callback request"),
+    "consent": N_("Consent"),
+    "missed_appointment": N_("Missed appointment"),
+    "slot": N_("Time slot"),
+    "worker": N_("Worker"),
+    "unit": N_("Unit"),
+    "professional": N_("Professional"),
 }
 
 
@@ -91,8 +106,17 @@ class SyncViewScreen(Screen):
                 _(REASONS[problem.reason]) if problem.reason in REASONS else problem.reason,
                 key=problem.id,
             )
+        kept = store.quarantined()
+        for row in kept:
+            table.add_row(
+                format_moment(local(row.at)),
+                _(KINDS["kept_aside"]),
+                Text(f"{_(RECORDS.get(row.record_type, row.record_type))} {describe(row.record_type, row.data)}"),
+                _(KEPT_ASIDE[row.reason]) if row.reason in KEPT_ASIDE else row.reason,
+                key=f"kept:{row.record_type}:{row.record_id}",
+            )
         self.query_one("#sync-empty", Static).update(
-            "" if problems else _("Nothing was rejected and there are no conflicts.")
+            "" if problems or kept else _("Nothing was rejected and there are no conflicts.")
         )
         store.mark_problems_seen()
         table.focus()

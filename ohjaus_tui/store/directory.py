@@ -90,6 +90,31 @@ def device_key(data_dir: Path) -> bytes:
     return make_key(data_dir)
 
 
+def refuse_to_start_over(data_dir: Path) -> None:
+    """A directory with a key id has had a database: one that is now missing or empty (0
+    bytes) was lost or cut, and making a new empty store there would hide it. Nothing is
+    created or changed; the worker is told in one line."""
+    if not (data_dir / KEY_ID_NAME).exists():
+        return
+    path = data_dir / DB_NAME
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        size = None
+    except OSError:
+        return  # unreadable: opening it says so
+    if size:
+        return
+    state = _("is missing") if size is None else _("is empty (0 bytes)")
+    raise StoreError(
+        _("The data directory {dir} has a device key id ({name}) but its database {path} {state}: "
+          "the data was lost or cut, and no new store is made over it. Restore the file from a "
+          "backup, or move the directory aside to start anew. Nothing was changed.").format(
+            dir=data_dir, name=KEY_ID_NAME, path=path, state=state
+        )
+    )
+
+
 # Database files this process has opened encrypted. Their header is not read again: closing
 # any other descriptor of the file would drop the POSIX locks that the process's open
 # connections hold on it (SQLite's "How To Corrupt An SQLite Database File", 2.2), so the
@@ -103,9 +128,11 @@ def connect(data_dir: Path, **options) -> sqlcipher.Connection:
     keys and the busy timeout. A plaintext database (from before encryption) is encrypted
     first. Options go to sqlcipher3's connect (check_same_thread, isolation_level)."""
     path = data_dir / DB_NAME
+    name = os.path.abspath(path)
+    if name not in _seen_encrypted:
+        refuse_to_start_over(data_dir)
     key = device_key(data_dir)
     options.setdefault("timeout", 5)
-    name = os.path.abspath(path)
     if name in _seen_encrypted:
         return _open(data_dir, key, options)
     with _first_open:

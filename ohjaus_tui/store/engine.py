@@ -26,4 +26,7 @@ def open_engine(data_dir: Path) -> Engine:
         f"sqlite:///{data_dir / DB_NAME}",
         module=sqlcipher,
         creator=partial(connect, data_dir, check_same_thread=False),
+        # A database error never carries record values (names, identity codes) into a
+        # message, traceback or log.
+        hide_parameters=True,
     )

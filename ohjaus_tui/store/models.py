@@ -322,6 +322,33 @@ class ReportHighNeed(SQLModel, table=True):
     client_id: str = Field(primary_key=True)
 
 
+class SyncQuarantine(SQLModel, table=True):
+    """A pulled record this device could not apply: kept with the reason, retried at every
+    pull, shown in F6 and reported to the central API (docs/sync.md)."""
+
+    __tablename__ = "sync_quarantine"
+
+    record_type: str = Field(primary_key=True)
+    record_id: str = Field(primary_key=True)
+    seq: int  # the server sequence of the version kept here
+    data: str  # JSON of the record as pulled
+    reason: str  # a code: missing_reference, duplicate_identity_code, invalid
+    detail: str = ""  # technical (table, constraint, field), never a value
+    at: datetime
+    reported: bool = False
+    seen: bool = False
+
+
+class AccessLogAnchor(SQLModel, table=True):
+    """The access log's count and last hash, written with every entry (one row)."""
+
+    __tablename__ = "access_log_anchor"
+
+    id: int = Field(default=1, primary_key=True)
+    count: int
+    hash: str
+
+
 RECORD_TYPES: dict[str, type[SQLModel]] = {
     "unit": Unit,
     "worker": Worker,

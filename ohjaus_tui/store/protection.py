@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import text
+from sqlalchemy import case, literal, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -106,6 +106,12 @@ def _entry(row: AccessLog) -> Entry:
     )
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)  # the store keeps times in UTC
+    return moment
+
+
 def write_access(
     session: Session,
     viewer: Viewer,
@@ -122,6 +128,11 @@ def write_access(
     same number fails on the primary key instead of forking the chain."""
     last = session.exec(text("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")).first()
     seq, previous = (last[0], last[1]) if last else (0, GENESIS)
+    anchor = session.exec(text("SELECT count, hash FROM access_log_anchor WHERE id = 1")).first()
+    if anchor is not None and anchor[0] > seq:
+        # Entries were cut from the end of the log: the numbers go on from the anchor, so the
+        # gap stays for `log verify` and the central API to find, and the device keeps working.
+        seq, previous = anchor[0], anchor[1]
     register = register.value if isinstance(register, Register) else register
     for client_id in client_ids:
         seq += 1
@@ -133,6 +144,13 @@ def write_access(
         previous = entry_hash(entry)
         session.add(AccessLog(**{**entry.__dict__, "hash": previous}))
         session.flush()
+    # The anchor moves in the same transaction: the log's own table cannot rewrite it.
+    session.exec(
+        text(
+            "INSERT INTO access_log_anchor (id, count, hash) VALUES (1, :count, :hash) "
+            "ON CONFLICT (id) DO UPDATE SET count = excluded.count, hash = excluded.hash"
+        ).bindparams(count=seq, hash=previous)
+    )
 
 
 def in_force_consents(session: Session, client_id: str, to_register: Register, now: datetime) -> dict[str, str]:
@@ -189,30 +207,47 @@ class Protection:
 
     def check_passphrase(self, worker_id: str, passphrase: str, now: datetime) -> SignInCheck:
         """Check a sign-in offline. Wrong tries are counted in the database (a restart does
-        not reset them); after MAX_FAILURES in a row sign-in waits WAIT_SECONDS."""
+        not reset them); after MAX_FAILURES in a row sign-in waits WAIT_SECONDS.
+
+        The count moves in one UPDATE ... RETURNING, only while sign-in is not waiting: tries
+        made at the same moment (other processes, threads) each get their own count, and
+        none is counted past the lock-out or lets a correct one in during it."""
         with self.session() as session:
             row = session.get(Credential, worker_id)
             if row is None:
                 return SignInCheck(SignIn.NO_CREDENTIAL)
-            wait_until = row.wait_until
-            if wait_until is not None and wait_until.tzinfo is None:
-                wait_until = wait_until.replace(tzinfo=UTC)  # the store keeps times in UTC
-            if wait_until and wait_until > now:
+            if (wait_until := _aware(row.wait_until)) and wait_until > now:
                 return SignInCheck(SignIn.WAIT, wait_until=wait_until)
             verifier = Verifier(row.kdf, row.params, row.salt, row.digest)
-            if matches(passphrase, verifier):
-                row.failures, row.wait_until = 0, None
-                session.add(row)
+        right = matches(passphrase, verifier)  # slow by design: outside any transaction
+        table = Credential.__table__
+        not_waiting = (table.c.worker_id == worker_id) & (table.c.wait_until.is_(None) | (table.c.wait_until <= now))
+        until = now + timedelta(seconds=WAIT_SECONDS)
+        with self.session() as session:
+            if right:
+                statement = update(table).where(not_waiting).values(failures=0, wait_until=None)
+            else:
+                locks = table.c.failures + 1 >= MAX_FAILURES
+                statement = (
+                    update(table)
+                    .where(not_waiting)
+                    .values(
+                        failures=case((locks, 0), else_=table.c.failures + 1),
+                        wait_until=case((locks, literal(until, table.c.wait_until.type)), else_=table.c.wait_until),
+                    )
+                )
+            counted = session.execute(statement.returning(table.c.failures, table.c.wait_until)).first()
+            if counted is None:  # a try made at the same moment made sign-in wait
+                current = session.get(Credential, worker_id)
                 session.commit()
-                return SignInCheck(SignIn.OK)
-            row.failures += 1
-            result = SignInCheck(SignIn.WRONG, tries_left=max(0, MAX_FAILURES - row.failures))
-            if row.failures >= MAX_FAILURES:
-                row.failures, row.wait_until = 0, now + timedelta(seconds=WAIT_SECONDS)
-                result = SignInCheck(SignIn.WAIT, wait_until=row.wait_until)
-            session.add(row)
+                return SignInCheck(SignIn.WAIT, wait_until=_aware(current.wait_until) if current else until)
             session.commit()
-            return result
+        if right:
+            return SignInCheck(SignIn.OK)
+        failures, wait_until = counted
+        if failures == 0:
+            return SignInCheck(SignIn.WAIT, wait_until=_aware(wait_until) or until)
+        return SignInCheck(SignIn.WRONG, tries_left=max(0, MAX_FAILURES - failures))
 
     def viewer(self, worker_id: str) -> Viewer:
         with self.session() as session:
@@ -428,5 +463,11 @@ class Protection:
                 query = query.limit(limit)
             return [_entry(row) for row in session.exec(query)]
 
+    def access_log_anchor(self) -> tuple[int, str]:
+        """The access log's count and last hash as its anchor keeps them."""
+        with self.session() as session:
+            row = session.exec(text("SELECT count, hash FROM access_log_anchor WHERE id = 1")).first()
+            return (row[0], row[1]) if row else (0, GENESIS)
+
     def verify_access_log(self) -> ChainCheck:
-        return verify_chain(self.access_entries())
+        return verify_chain(self.access_entries(), self.access_log_anchor())

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, text, update
+from pydantic import ValidationError
+from sqlalchemy import delete, func, text, tuple_, update
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from ..domain.clock import local
 from ..domain.codes import ContactStatus, FollowUpKind, FollowUpStatus
 from ..domain.contact import new_id
+from ..domain.errors import DomainError
+from ..domain.identity import client_id_for
 from ..i18n import _, format_date, format_time
 from ..sync.protocol import Answer, PulledChange, Reason, RecordType
 from .models import (
@@ -37,6 +41,7 @@ from .models import (
     Setting,
     Slot,
     SyncProblem,
+    SyncQuarantine,
     SyncRecord,
     Unit,
     Worker,
@@ -136,6 +141,8 @@ class SyncSide:
             pending = session.exec(select(func.count()).select_from(Outbox)).one()
             problems = session.exec(
                 select(func.count()).select_from(SyncProblem).where(SyncProblem.seen == False)  # noqa: E712
+            ).one() + session.exec(
+                select(func.count()).select_from(SyncQuarantine).where(SyncQuarantine.seen == False)  # noqa: E712
             ).one()
         last = settings.get(LAST_SYNC)
         return SyncStatus(
@@ -161,6 +168,7 @@ class SyncSide:
     def mark_problems_seen(self) -> None:
         with self.session() as session:
             session.exec(text("UPDATE sync_problem SET seen = 1 WHERE seen = 0"))
+            session.exec(text("UPDATE sync_quarantine SET seen = 1 WHERE seen = 0"))
             session.commit()
 
     # -- push -------------------------------------------------------------------------------
@@ -182,6 +190,9 @@ class SyncSide:
         seen: dict[tuple[str, str], int] = {}
         done: list[int] = []
         with self.session() as session:
+            # A write first, so that the transaction is open before any savepoint (the
+            # driver begins one only before a write; a savepoint outside it commits alone).
+            session.execute(text("DELETE FROM outbox WHERE 0"))
             for entry in sent:
                 answer = by_id.get(entry.change_id)
                 if answer is None:
@@ -200,9 +211,17 @@ class SyncSide:
                     if answer.reason == Reason.SLOT_TAKEN:
                         self._needs_rebooking(session, json.loads(entry.data), now)
                 if answer.current is not None and answer.seq is not None:
-                    # The server's version of a record whose change it did not take as sent.
+                    # The server's version of a record whose change it did not take as sent;
+                    # one this device cannot apply is kept aside as a pulled one would be.
                     kind = RecordType.SLOT if record_type == RecordType.BOOKING else record_type
-                    _apply(session, kind, entry.record_id, answer.current, answer.seq)
+                    try:
+                        with session.begin_nested():
+                            _apply(session, kind, entry.record_id, answer.current, answer.seq)
+                    except OperationalError:
+                        raise
+                    except _APPLY_ERRORS as error:
+                        change = PulledChange(seq=answer.seq, type=kind, record_id=entry.record_id, data=answer.current)
+                        _quarantine(session, [(change, _reason_of(error), _detail_of(error))], now)
                     seen.pop((record_type.value, entry.record_id), None)
                     seen.pop((kind.value, entry.record_id), None)
                 done.append(entry.seq)
@@ -270,27 +289,75 @@ class SyncSide:
             row = session.get(Setting, CURSOR)
             return int(row.value) if row else 0
 
-    def apply_page(self, changes: list[PulledChange], last_seq: int) -> int:
+    def apply_page(self, changes: list[PulledChange], last_seq: int, now: datetime | None = None) -> int:
         """Apply one pulled page and store the cursor, in one transaction: a device killed
-        mid-pull pulls the page again and applies it again, to the same result."""
+        mid-pull pulls the page again and applies it again, to the same result.
+
+        A record that cannot be applied here (it refers to a record this device does not
+        hold, it is a second client with an identity code held here, a value the store
+        refuses) does not stop the page: it goes to `sync_quarantine` with its reason and
+        sequence, so the cursor moves past it without losing it, and it is tried again at
+        every later pull (what it refers to may arrive then). Returns the records applied."""
+        now = now or datetime.now(UTC)
+        known: dict[tuple[RecordType, str], tuple[PulledChange, str, str]] = {}
+        while True:
+            # A record refused while the page was applied may be one that others of the page
+            # refer to: the page is applied again without it, and they are kept aside too
+            # (their foreign keys are checked only at the commit).
+            applied = self._apply_page_once(changes, last_seq, now, known)
+            if applied is not None:
+                return applied
+
+    def _apply_page_once(
+        self,
+        changes: list[PulledChange],
+        last_seq: int,
+        now: datetime,
+        known: dict[tuple[RecordType, str], tuple[PulledChange, str, str]],
+    ) -> int | None:
         with self.session() as session:
+            # The cursor first: its write opens the transaction, so the savepoints below are
+            # nested in it (the driver begins a transaction only before a write).
+            session.merge(Setting(key=CURSOR, value=str(last_seq)))
+            session.flush()
             session.exec(text("PRAGMA defer_foreign_keys = ON"))
             pending = _pending_records(session)
             latest: dict[tuple[RecordType, str], PulledChange] = {}
+            for change in _quarantined(session):  # older versions first: the page's win
+                if (change.type.value, change.record_id) not in pending:
+                    latest[(change.type, change.record_id)] = change
+            retrying = {key for key in latest}
             for change in changes:
                 if (change.type.value, change.record_id) in pending:
                     continue  # a local edit is on its way; the server's answer decides
                 latest.pop((change.type, change.record_id), None)
                 latest[(change.type, change.record_id)] = change
+                retrying.discard((change.type, change.record_id))
+            failed = {key: value for key, value in known.items() if key in latest}
+            _unresolved(session, list(latest.values()), failed)
             by_type: dict[RecordType, list[PulledChange]] = {}
-            for (record_type, _id), change in latest.items():
-                by_type.setdefault(record_type, []).append(change)
+            for key, change in latest.items():
+                if key not in failed:
+                    by_type.setdefault(key[0], []).append(change)
+            before = set(failed)
             for record_type in _APPLY_ORDER:
                 if by_type.get(record_type):
-                    _apply_many(session, record_type, [c.data for c in by_type[record_type]])
-            if latest:
+                    # The page's records together; the ones kept aside before, one by one
+                    # (one that still fails does not make the page's go one by one).
+                    fresh = [c for c in by_type[record_type] if (c.type, c.record_id) not in retrying]
+                    _apply_guarded(session, record_type, fresh, failed)
+                    for change in by_type[record_type]:
+                        if (change.type, change.record_id) in retrying:
+                            _apply_guarded(session, record_type, [change], failed)
+            refused = {key: value for key, value in failed.items() if key not in before}
+            if refused and _referred_to(refused, latest, failed):
+                session.rollback()
+                known.update(refused)
+                return None
+            applied = [change for key, change in latest.items() if key not in failed]
+            if applied:
                 seqs: dict[tuple[str, str], int] = {}
-                for change in sorted(latest.values(), key=lambda c: c.seq):
+                for change in sorted(applied, key=lambda c: c.seq):
                     if change.type == RecordType.CONTACT:
                         # The follow-ups a contact made are versions of their own: the base
                         # of their next edit here.
@@ -307,10 +374,303 @@ class SyncSide:
                     [{"record_type": t, "record_id": i, "seq": seq} for (t, i), seq in seqs.items()],
                     keys=("record_type", "record_id"),
                 )
-            session.merge(Setting(key=CURSOR, value=str(last_seq)))
+                for start in range(0, len(applied), 200):
+                    chunk = applied[start : start + 200]
+                    session.execute(
+                        delete(SyncQuarantine.__table__).where(
+                            tuple_(SyncQuarantine.__table__.c.record_type, SyncQuarantine.__table__.c.record_id).in_(
+                                [(c.type.value, c.record_id) for c in chunk]
+                            )
+                        )
+                    )
+            _quarantine(session, failed.values(), now)
             session.commit()
-        return len(latest)
+        return len(applied)
 
+    def quarantined(self, limit: int = 200) -> list[SyncQuarantine]:
+        with self.session() as session:
+            query = select(SyncQuarantine).order_by(col(SyncQuarantine.seq)).limit(limit)
+            return list(session.exec(query))
+
+    def unreported_quarantine(self, limit: int = 500) -> list[SyncQuarantine]:
+        with self.session() as session:
+            query = (
+                select(SyncQuarantine)
+                .where(SyncQuarantine.reported == False)  # noqa: E712
+                .order_by(col(SyncQuarantine.seq))
+                .limit(limit)
+            )
+            return list(session.exec(query))
+
+    def mark_quarantine_reported(self, keys: list[tuple[str, str, int]]) -> None:
+        """The central API has the report of these (type, id, seq): not sent again."""
+        with self.session() as session:
+            for record_type, record_id, seq in keys:
+                session.exec(
+                    text(
+                        "UPDATE sync_quarantine SET reported = 1 "
+                        "WHERE record_type = :t AND record_id = :i AND seq = :s"
+                    ).bindparams(t=record_type, i=record_id, s=seq)
+                )
+            session.commit()
+
+
+# The reasons a pulled record is kept aside; the screens say them in the worker's language.
+MISSING_REFERENCE = "missing_reference"
+DUPLICATE_IDENTITY_CODE = "duplicate_identity_code"
+INVALID_RECORD = "invalid"
+
+# Columns whose unknown target the apply itself handles (shown as taken elsewhere, or NULL).
+_RESOLVED_LOCALLY = {("slot", "booked_contact_id"), ("callback", "contact_id"), ("callback", "client_id")}
+
+# What a record's content can cause; a disk problem (OperationalError) is not the record's.
+_APPLY_ERRORS = (StatementError, ValidationError, ValueError, KeyError, TypeError, AttributeError)
+
+
+def _quarantined(session: Session) -> list[PulledChange]:
+    """The records kept aside, as changes to try again; a record already held here in the
+    same or a later version leaves the quarantine."""
+    rows = list(session.exec(select(SyncQuarantine).order_by(col(SyncQuarantine.seq))))
+    retry = []
+    for row in rows:
+        held = session.get(SyncRecord, (row.record_type, row.record_id))
+        if held is not None and held.seq >= row.seq:
+            session.delete(row)
+            continue
+        try:
+            retry.append(
+                PulledChange(seq=row.seq, type=row.record_type, record_id=row.record_id, data=json.loads(row.data))
+            )
+        except (ValueError, ValidationError):
+            continue  # kept, shown; nothing to try
+    return retry
+
+
+def _parts(change: PulledChange) -> list[tuple[type, dict]]:
+    """The rows a pulled record becomes, with their models."""
+    data = change.data
+    if change.type == RecordType.CONTACT:
+        parts: list[tuple[type, dict]] = [(Contact, data.get("contact") or {})]
+        for key, model in (("assessment", Assessment), ("segment", SegmentChoice), ("outcome", Outcome)):
+            if isinstance(data.get(key), dict):
+                parts.append((model, data[key]))
+        parts += [(FollowUp, f) for f in data.get("follow_ups") or [] if isinstance(f, dict)]
+        return parts
+    model = _MODELS.get(change.type)
+    return [(model, data)] if model is not None else []
+
+
+def _unresolved(
+    session: Session, changes: list[PulledChange], failed: dict[tuple[RecordType, str], tuple[PulledChange, str, str]]
+) -> None:
+    """Mark the records that refer to something this device neither holds nor receives in
+    this page (a contact of a client it was never sent), and what refers to them in turn;
+    and, of clients sharing an identity code, all but one. They would break the page's
+    transaction at its commit (the foreign keys are checked then)."""
+    _duplicate_codes(session, changes, failed)
+    in_page: dict[str, set[str]] = {}
+    references: dict[tuple[RecordType, str], list[tuple[str, str, str]]] = {}
+    for change in changes:
+        key = (change.type, change.record_id)
+        if key in failed:
+            continue
+        refs = []
+        for model, row in _parts(change):
+            table = model.__table__
+            if row.get("id"):
+                in_page.setdefault(table.name, set()).add(row["id"])
+            for column in table.columns:
+                if (table.name, column.name) in _RESOLVED_LOCALLY:
+                    continue
+                for foreign_key in column.foreign_keys:
+                    value = row.get(column.name)
+                    if isinstance(value, str) and value:
+                        refs.append((foreign_key.column.table.name, column.name, value))
+        references[key] = refs
+    wanted: dict[str, set[str]] = {}
+    for refs in references.values():
+        for target, _column, value in refs:
+            if value not in in_page.get(target, ()):
+                wanted.setdefault(target, set()).add(value)
+    held: dict[str, set[str]] = {}
+    for target, ids in wanted.items():
+        found: set[str] = set()
+        id_list = list(ids)
+        for start in range(0, len(id_list), 500):
+            chunk = id_list[start : start + 500]
+            found.update(_ids(session, target, chunk))
+        held[target] = found
+    by_key = {(c.type, c.record_id): c for c in changes}
+    changed = True
+    while changed:
+        changed = False
+        for key, refs in references.items():
+            if key in failed:
+                continue
+            for target, column, value in refs:
+                if value in held.get(target, ()) or value in in_page.get(target, ()):
+                    continue
+                failed[key] = (by_key[key], MISSING_REFERENCE, f"{column} -> {target}")
+                for model, row in _parts(by_key[key]):
+                    if row.get("id"):
+                        in_page.get(model.__table__.name, set()).discard(row["id"])
+                changed = True
+                break
+
+
+def _referred_to(refused: dict, latest: dict, failed: dict) -> bool:
+    """Whether a record applied with this page refers to one of the refused ones."""
+    gone: set[tuple[str, str]] = set()
+    for change, _reason, _detail in refused.values():
+        for model, row in _parts(change):
+            if row.get("id"):
+                gone.add((model.__table__.name, row["id"]))
+    for key, change in latest.items():
+        if key in failed:
+            continue
+        for model, row in _parts(change):
+            for column in model.__table__.columns:
+                for foreign_key in column.foreign_keys:
+                    if (foreign_key.column.table.name, row.get(column.name)) in gone:
+                        return True
+    return False
+
+
+def _ids(session: Session, table: str, ids: list[str]) -> set[str]:
+    model = _TABLES[table]
+    return set(session.exec(select(model.id).where(col(model.id).in_(ids))).all())
+
+
+def _duplicate_codes(
+    session: Session, changes: list[PulledChange], failed: dict[tuple[RecordType, str], tuple[PulledChange, str, str]]
+) -> None:
+    """One identity code, one client: of pulled clients sharing a code (in this page, or
+    with a client held here under another id) the one held, else the one whose id is the
+    code's derived id, else the first, is applied; the others are kept aside."""
+    clients = [c for c in changes if c.type == RecordType.CLIENT and isinstance(c.data.get("identity_code"), str)]
+    codes = list({c.data["identity_code"] for c in clients if c.data["identity_code"]})
+    if not codes:
+        return
+    holders: dict[str, str] = {}
+    for start in range(0, len(codes), 500):
+        holders.update(
+            session.exec(
+                select(Client.identity_code, Client.id).where(col(Client.identity_code).in_(codes[start : start + 500]))
+            ).all()
+        )
+    groups: dict[str, list[PulledChange]] = {}
+    for change in sorted(clients, key=lambda c: c.seq):
+        if change.data["identity_code"]:
+            groups.setdefault(change.data["identity_code"], []).append(change)
+    for code, group in groups.items():
+        holder = holders.get(code)
+        if holder is None:
+            try:
+                derived = client_id_for(code)
+            except (DomainError, ValueError):
+                derived = None
+            ids = [c.record_id for c in group]
+            holder = derived if derived in ids else ids[0]
+        for change in group:
+            if change.record_id != holder:
+                failed[(change.type, change.record_id)] = (change, DUPLICATE_IDENTITY_CODE, "client.identity_code")
+
+
+def _apply_guarded(
+    session: Session,
+    record_type: RecordType,
+    changes: list[PulledChange],
+    failed: dict[tuple[RecordType, str], tuple[PulledChange, str, str]],
+) -> None:
+    """All of a type at once; when that fails, one by one, each in a savepoint, and the
+    ones the store refuses are kept aside."""
+    if not changes:
+        return
+    try:
+        with session.begin_nested():
+            _apply_many(session, record_type, [c.data for c in changes])
+        return
+    except OperationalError:
+        raise
+    except _APPLY_ERRORS:
+        pass
+    for change in changes:
+        try:
+            with session.begin_nested():
+                _apply_many(session, record_type, [change.data])
+        except OperationalError:
+            raise
+        except _APPLY_ERRORS as error:
+            failed[(change.type, change.record_id)] = (change, _reason_of(error), _detail_of(error))
+
+
+def _reason_of(error: BaseException) -> str:
+    if isinstance(error, IntegrityError) and "identity_code" in str(error.orig):
+        return DUPLICATE_IDENTITY_CODE
+    if isinstance(error, IntegrityError) and "FOREIGN KEY" in str(error.orig):
+        return MISSING_REFERENCE
+    return INVALID_RECORD
+
+
+def _detail_of(error: BaseException) -> str:
+    """What went wrong, without a value: SQLite's constraint message names tables and
+    columns only; a validation error gives its fields and kinds."""
+    if isinstance(error, IntegrityError):
+        return str(error.orig)[:200]
+    if isinstance(error, StatementError) and error.orig is not None:
+        return f"{type(error.orig).__name__}: {str(error.orig).splitlines()[0][:200]}"
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in error.errors()[:3])
+    return type(error).__name__
+
+
+def _quarantine(session: Session, failures, now: datetime) -> None:
+    rows = [
+        {
+            "record_type": change.type.value,
+            "record_id": change.record_id,
+            "seq": change.seq,
+            "data": json.dumps(change.data, ensure_ascii=False, sort_keys=True),
+            "reason": reason,
+            "detail": detail,
+            "at": now,
+            "reported": False,
+            "seen": False,
+        }
+        for change, reason, detail in failures
+    ]
+    if not rows:
+        return
+    table = SyncQuarantine.__table__
+    statement = sqlite_insert(table)
+    # The same version again keeps its marks (reported, seen); a newer one starts afresh.
+    statement = statement.on_conflict_do_update(
+        index_elements=["record_type", "record_id"],
+        set_={
+            c.name: statement.excluded[c.name]
+            for c in table.columns
+            if c.name not in ("record_type", "record_id", "reported", "seen", "at")
+        }
+        | {
+            "reported": text("CASE WHEN sync_quarantine.seq = excluded.seq THEN sync_quarantine.reported ELSE 0 END"),
+            "seen": text("CASE WHEN sync_quarantine.seq = excluded.seq THEN sync_quarantine.seen ELSE 0 END"),
+        },
+    )
+    session.execute(statement, rows)
+
+
+_MODELS: dict[RecordType, type] = {
+    RecordType.UNIT: Unit,
+    RecordType.WORKER: Worker,
+    RecordType.PROFESSIONAL: Professional,
+    RecordType.CLIENT: Client,
+    RecordType.CONSENT: Consent,
+    RecordType.FOLLOW_UP: FollowUp,
+    RecordType.SLOT: Slot,
+    RecordType.MISSED_APPOINTMENT: MissedAppointment,
+    RecordType.CALLBACK: Callback,
+}
+_TABLES: dict[str, type] = {model.__table__.name: model for model in (*_MODELS.values(), Contact)}
 
 _APPLY_ORDER = (
     RecordType.UNIT,

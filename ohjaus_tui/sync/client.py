@@ -25,10 +25,12 @@ from ..sync.protocol import (
     MAX_BATCH,
     MAX_BODY_BYTES,
     MAX_PAGE,
+    MAX_QUARANTINE_REPORT,
     AccessEntry,
     AccessLogAck,
     Change,
     ClientAccessLog,
+    DeviceStateAck,
     PullResponse,
     PushResponse,
 )
@@ -137,6 +139,7 @@ class SyncClient:
             except AccessLogRefused as error:
                 refused, access_sent = error, 0
             pulled = self._pull_all()
+            self._send_state()
             if refused is not None:
                 raise refused
         except SyncError as error:
@@ -171,20 +174,29 @@ class SyncClient:
             rows = _within_rows(rows, BATCH_BYTES)
             response = self._request("POST", "/v1/access-log", json={"entries": rows}, refusals=(409, 422))
             if response.status_code in (409, 422):
-                try:
-                    body = response.json()
-                    seq, problem = body["detail"]["seq"], body["detail"]["problem"]
-                except (ValueError, KeyError, TypeError):
-                    seq, problem = None, response.text[:200]
-                raise AccessLogRefused(
-                    _("The central API refused this device's access log at entry {seq}: {problem}").format(
-                        seq=seq, problem=problem
-                    ),
-                    seq,
-                )
+                raise _log_refused(response)
             _parse(AccessLogAck, response)
             self.store.set_access_log_sent(rows[-1]["seq"])
             sent += len(rows)
+
+    def _send_state(self) -> None:
+        """The access log's anchor (its count and last hash), at every round: the central
+        API refuses a log that shrank or was rewritten since it last saw it. With it, the
+        pulled records this device keeps aside (ids and reasons), once each."""
+        count, last_hash = self.store.access_log_anchor()
+        kept = self.store.unreported_quarantine(MAX_QUARANTINE_REPORT)
+        body = {
+            "access_log": {"count": count, "hash": last_hash},
+            "quarantine": [
+                {"seq": q.seq, "type": q.record_type, "record_id": q.record_id, "reason": q.reason} for q in kept
+            ],
+        }
+        response = self._request("POST", "/v1/device-state", json=body, refusals=(409,))
+        if response.status_code == 409:
+            raise _log_refused(response)
+        _parse(DeviceStateAck, response)
+        if kept:
+            self.store.mark_quarantine_reported([(q.record_type, q.record_id, q.seq) for q in kept])
 
     def _push_all(self) -> tuple[int, int, int, int]:
         pushed = accepted = rejected = conflicts = 0
@@ -221,7 +233,7 @@ class SyncClient:
             after = self.store.sync_cursor()
             response = self._request("GET", "/v1/changes", params={"after": after, "limit": self.page})
             page = _parse(PullResponse, response)
-            pulled += self.store.apply_page(page.changes, page.last_seq)
+            pulled += self.store.apply_page(page.changes, page.last_seq, self.clock())
             if not page.more:
                 return pulled
 
@@ -257,6 +269,19 @@ class SyncClient:
                 _("The central API answered {status}: {message}").format(status=response.status_code, message=message)
             )
         return response
+
+
+def _log_refused(response: httpx.Response) -> AccessLogRefused:
+    """The central API's refusal of the access log, naming the entry it names."""
+    try:
+        body = response.json()
+        seq, problem = body["detail"]["seq"], body["detail"]["problem"]
+    except (ValueError, KeyError, TypeError):
+        seq, problem = None, response.text[:200]
+    return AccessLogRefused(
+        _("The central API refused this device's access log at entry {seq}: {problem}").format(seq=seq, problem=problem),
+        seq,
+    )
 
 
 def _within(entries: list, limit: int) -> list:

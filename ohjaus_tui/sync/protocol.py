@@ -194,3 +194,41 @@ def demo_token(device_id: str, unit_code: str, registers: Iterable[str]) -> str:
     body = f"{device_id}.{unit_code}.{'+'.join(registers)}"
     mac = hmac.new(DEMO_KEY, body.encode(), hashlib.sha256).hexdigest()[:32]
     return f"demo.{body}.{mac}"
+
+
+# -- the device's state: POST /v1/device-state (issue 14) --------------------------------------
+
+MAX_QUARANTINE_REPORT = 500
+
+
+class AccessLogAnchor(BaseModel):
+    """The device's access log as its anchor has it: the number of entries and the last
+    one's hash (GENESIS for an empty log). The server keeps the highest it has seen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=0, le=2**62)
+    hash: str = Field(pattern=HASH_PATTERN)
+
+
+class QuarantineReport(BaseModel):
+    """A pulled record the device could not apply and keeps aside (docs/sync.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int = Field(ge=1, le=2**62)
+    type: RecordType
+    record_id: str = Field(min_length=1, max_length=64)
+    reason: Literal["missing_reference", "duplicate_identity_code", "invalid"]
+
+
+class DeviceState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    access_log: AccessLogAnchor
+    quarantine: list[QuarantineReport] = Field(default_factory=list, max_length=MAX_QUARANTINE_REPORT)
+
+
+class DeviceStateAck(BaseModel):
+    access_log_count: int = Field(description="the highest access-log count the server has seen from this device")
+    quarantine_received: int

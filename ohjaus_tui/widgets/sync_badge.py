@@ -38,6 +38,8 @@ def render_status(state) -> Text:
         text.append("◐ " + _("Syncing…"), style="bold")
     elif state.online is None:
         text.append("◌ " + _("Not yet synced"))
+    elif getattr(state, "problem", False):
+        text.append("⚠ " + _("Sync problem"), style="bold red")
     elif state.online:
         text.append("● " + _("Online"), style="bold green")
     else:
