@@ -37,6 +37,7 @@ from ..domain.codes import (
     Urgency,
     WorryLevel,
 )
+from ..domain.identity import client_id_for
 from ..domain.text import MAX_NAME, hidden_character
 from ..store.models import (
     Assessment,
@@ -53,6 +54,9 @@ from ..sync.protocol import MAX_TEXT, UUID_PATTERN, Answer, Change, Reason, Reco
 from .tables import answer, change_log, conflict, record
 
 CHUNK = 500
+# A slot's holder as a device that may not see the holding contact gets it: taken, by whom
+# not said (a device reads any holder it does not hold as "taken elsewhere").
+TAKEN = "00000000-0000-0000-0000-000000000000"
 
 
 class Rejected(Exception):
@@ -263,6 +267,8 @@ def prepare(change: Change) -> Prepared:
     try:
         if change.type == "client":
             data = validated(Client, change.data, change.record_id)
+            if data["identity_code"] and data["id"] != client_id_for(data["identity_code"]):
+                raise Rejected(Reason.INVALID, "the client's id is not the one derived from its identity code")
         elif change.type == "contact":
             data = contact_family(change.data, change.record_id)
         elif change.type == "follow_up":
@@ -325,7 +331,6 @@ class Batch:
         self.now = datetime.now(UTC)
         self.records: dict[tuple[str, str], dict | None] = {}
         self.client_units: dict[str, set[str]] = defaultdict(set)
-        self.client_consents: dict[str, set[str]] = defaultdict(set)  # client id -> consent ids
         self.corrections: dict[str, set[str]] = defaultdict(set)  # corrected id -> correcting ids
         self.next_seq = (conn.execute(select(func.max(change_log.c.seq))).scalar() or 0) + 1
         self.log_rows: list[dict] = []
@@ -364,14 +369,6 @@ class Batch:
             for record_id, unit_id in rows:
                 if unit_id:
                     self.client_units[record_id].add(unit_id)
-            rows = self.conn.execute(
-                select(record)
-                .where(record.c.record_type == RecordType.CONSENT.value)
-                .where(self._in(record.c.parent_id, ids[start : start + CHUNK]))
-            ).mappings()
-            for row in rows:
-                self.records[(RecordType.CONSENT.value, row["record_id"])] = dict(row)
-                self.client_consents[row["parent_id"]].add(row["record_id"])
         ids = sorted(corrected)
         for start in range(0, len(ids), CHUNK):
             rows = self.conn.execute(
@@ -481,6 +478,61 @@ class Batch:
             )
         )
 
+    # -- who may refer to what --------------------------------------------------------------------
+
+    def knows(self, client_id: str) -> bool:
+        """Whether the device's unit knows the client: one of its devices sent it (the change
+        log holds a client entry for the unit)."""
+        return self.device.unit_id in self.client_units[client_id]
+
+    def require_client(self, client_id: str) -> None:
+        """A client the device's unit knows; any other (another unit's, or none) is refused
+        the same way, so that the answer does not tell which ids exist."""
+        if not self.knows(client_id):
+            raise Rejected(Reason.OUT_OF_SCOPE, "no such client at this device's unit")
+
+    def require_worker(self, worker_id: str, role: str) -> dict:
+        """A worker of the device's unit, in one of its registers."""
+        worker = self.require(RecordType.WORKER, worker_id)
+        data = json.loads(worker["data"])
+        if data["unit_id"] != self.device.unit_id or data.get("sector") not in self.device.registers:
+            raise Rejected(Reason.OUT_OF_SCOPE, f"{role} is not a worker of this device's unit and register")
+        return worker
+
+    def require_own_contact(self, contact_id: str, role: str) -> dict:
+        """A contact of the device's unit and register (one it may see)."""
+        contact = self.get(RecordType.CONTACT, contact_id)
+        if contact is None or not self._sees(contact):
+            raise Rejected(Reason.OUT_OF_SCOPE, f"{role} is not a contact of this device's unit and register")
+        return contact
+
+    def _sees(self, row: dict) -> bool:
+        return row["unit_id"] == self.device.unit_id and row["register"] in self.device.registers
+
+    def may_see(self, record_type: str, row: dict) -> bool:
+        """Whether a record the server holds may go back to this device (as `current`)."""
+        if record_type == RecordType.CLIENT.value:
+            return row["unit_id"] == self.device.unit_id  # the unit whose identification it is
+        if record_type == RecordType.CONSENT.value:
+            return row["unit_id"] == self.device.unit_id
+        if record_type == RecordType.SLOT.value:
+            return True  # sent as `visible_slot` makes it
+        return self._sees(row)
+
+    def visible_slot(self, data: dict) -> dict:
+        """A slot as this device may see it: its holder only when the holder is a contact of
+        the device's unit and register, else TAKEN (taken, by whom not said)."""
+        holder = data.get("booked_contact_id")
+        if holder is None or holder == TAKEN:
+            return data
+        key = (RecordType.CONTACT.value, holder)
+        if key not in self.records:
+            self.load({key}, set(), set())
+        contact = self.records[key]
+        if contact is not None and self._sees(contact):
+            return data
+        return {**data, "booked_contact_id": TAKEN}
+
     # -- the rules -------------------------------------------------------------------------------
 
     def apply(self, item: Prepared) -> Answer:
@@ -500,61 +552,62 @@ class Batch:
             return handler(change, item.data, item.text)
         except Rejected as rejection:
             # A rejected change of a record the server has comes back with the server's
-            # version, so the device ends as the server is (its own stays in its problem list).
+            # version, so the device ends as the server is (its own stays in its problem list);
+            # only a record the device may see, or the slot as it may see it.
             current = None
             if change.type not in ("contact", "missed_appointment"):
                 current_type = RecordType.SLOT if change.type == "booking" else RecordType(change.type)
                 current = self.get(current_type, change.record_id)
-            if current is not None and change.type == "callback" and not self._sees(current):
-                current = None  # another unit's or register's request: not shown
+                if current is not None and not self.may_see(current_type.value, current):
+                    current = None
+            data = None
+            if current is not None:
+                data = json.loads(current["data"])
+                if change.type == "booking":
+                    data = self.visible_slot(data)
             return Answer(
                 change_id=change.id,
                 status="rejected",
                 reason=rejection.reason,
                 detail=rejection.detail,
-                current=json.loads(current["data"]) if current else None,
+                current=data,
                 seq=current["seq"] if current else None,
             )
 
     def _client(self, change: Change, data: dict, text: str) -> Answer:
+        """A client's identification is kept per unit: the first unit to send the client holds
+        the server's record, and its versions go to its own devices; another unit that sends
+        the same person (the id derived from the same identity code) comes to know the client
+        with the identification it sent, seen by its own devices only. No unit's version
+        reaches or overwrites another's (docs/sync.md)."""
         dev = self.device
         current = self.get(RecordType.CLIENT, change.record_id)
+        units = self.client_units[change.record_id]
         if current is None:
             seq = self.log(RecordType.CLIENT, change.record_id, text, dev.unit_id, None)
             self.put(RecordType.CLIENT, change.record_id, text, seq, dev.unit_id)
-            self.client_units[change.record_id].add(dev.unit_id)
+            units.add(dev.unit_id)
             return _accepted(change, seq)
-        units = self.client_units[change.record_id]
+        if current["unit_id"] != dev.unit_id:
+            if dev.unit_id not in units and not data["identity_code"]:
+                # Ids of clients without a code are random: this one is another unit's.
+                raise Rejected(Reason.OUT_OF_SCOPE, "no such client at this device's unit")
+            # The same person at this unit too: its own version, for its own devices.
+            units.add(dev.unit_id)
+            seq = self.log(RecordType.CLIENT, change.record_id, text, dev.unit_id, None)
+            return _accepted(change, seq)
         if current["data"] == text:
-            if dev.unit_id not in units:  # the same person, now known at this unit too
-                self.log(RecordType.CLIENT, change.record_id, text, dev.unit_id, None)
-                units.add(dev.unit_id)
-                self._consents_to(change.record_id, dev.unit_id)
             return _accepted(change, current["seq"])
         # A newer version: the later one in server order is kept; when it was made without
         # seeing the current one (another device's), the overwritten one is kept as a conflict.
         concurrent = change.base_seq < current["seq"] and current["device_id"] != dev.id
-        new_unit = dev.unit_id not in units
-        units.add(dev.unit_id)
-        # One entry for every unit that knows the client; the version's number is the first
-        # of them, so a device that pulled any of them has seen this version.
-        seqs = [self.log(RecordType.CLIENT, change.record_id, text, unit_id, None) for unit_id in sorted(units)]
-        seq = seqs[0]
+        seq = self.log(RecordType.CLIENT, change.record_id, text, dev.unit_id, None)
         previous = current["data"]
         self.put(RecordType.CLIENT, change.record_id, text, seq)
-        if new_unit:
-            self._consents_to(change.record_id, dev.unit_id)
         if concurrent:
             self.conflict(change, Reason.CONCURRENT_EDIT, text, previous)
             return _accepted(change, seq, Reason.CONCURRENT_EDIT)
         return _accepted(change, seq)
-
-    def _consents_to(self, client_id: str, unit_id: str) -> None:
-        """A unit that comes to know a client gets the client's consents too (after the
-        client's entry, so a device has the client before its consents)."""
-        for consent_id in sorted(self.client_consents[client_id]):
-            consent = self.records[(RecordType.CONSENT.value, consent_id)]
-            self.log(RecordType.CONSENT, consent_id, consent["data"], unit_id, None)
 
     def _contact(self, change: Change, data: dict, text: str) -> Answer:
         dev = self.device
@@ -569,15 +622,19 @@ class Batch:
         )
         if again is not None:
             return again
-        self.require(RecordType.WORKER, contact["worker_id"])
+        self.require_worker(contact["worker_id"], "the signer")
         if contact["client_id"]:
-            self.require(RecordType.CLIENT, contact["client_id"])
+            self.require_client(contact["client_id"])
         if contact["supersedes_id"]:
             self.require(RecordType.CONTACT, contact["supersedes_id"])
+            self.require_own_contact(contact["supersedes_id"], "the corrected contact")
         if data["outcome"] and data["outcome"]["slot_id"]:
             self.require(RecordType.SLOT, data["outcome"]["slot_id"])
         for follow_up in data["follow_ups"]:
-            self.require(RecordType.WORKER, follow_up["assignee_id"])
+            self._check_follow_up(follow_up, contact)
+            held = self.get(RecordType.FOLLOW_UP, follow_up["id"])
+            if held is not None and held["parent_id"] != contact["id"]:
+                raise Rejected(Reason.OUT_OF_SCOPE, "a follow-up of another contact cannot come with this one")
         seq = self.log(RecordType.CONTACT, change.record_id, text, dev.unit_id, register)
         self.put(RecordType.CONTACT, change.record_id, text, seq, dev.unit_id, register, contact["supersedes_id"])
         for follow_up in data["follow_ups"]:
@@ -591,6 +648,14 @@ class Batch:
                 return _accepted(change, seq, Reason.TWO_CORRECTIONS)
         return _accepted(change, seq)
 
+    def _check_follow_up(self, follow_up: dict, contact: dict) -> None:
+        """A follow-up's assignee, client and team are of the device's unit (and register)."""
+        self.require_worker(follow_up["assignee_id"], "the assignee")
+        if follow_up["client_id"] and follow_up["client_id"] != contact["client_id"]:
+            self.require_client(follow_up["client_id"])
+        if follow_up["team_id"] and follow_up["team_id"] != self.device.unit_id:
+            raise Rejected(Reason.OUT_OF_SCOPE, "the follow-up's team is not this device's unit")
+
     def _recorded_once(self, record_type: RecordType, change: Change, text: str, why: str) -> Answer | None:
         """For records that never change: the same again gets the same answer, a different
         one under the same id is refused; None when the record is new."""
@@ -603,11 +668,14 @@ class Batch:
 
     def _follow_up(self, change: Change, data: dict, text: str) -> Answer:
         dev = self.device
-        contact = self.require(RecordType.CONTACT, data["contact_id"])
-        if contact["unit_id"] != dev.unit_id or contact["register"] not in dev.registers:
-            raise Rejected(Reason.OUT_OF_SCOPE, "the follow-up is not of this device's unit and register")
-        self.require(RecordType.WORKER, data["assignee_id"])
         current = self.get(RecordType.FOLLOW_UP, change.record_id)
+        if current is not None and (not self._sees(current) or current["parent_id"] != data["contact_id"]):
+            # Another unit's or register's follow-up, or one of another contact: not this device's.
+            raise Rejected(Reason.OUT_OF_SCOPE, "the follow-up is not of this device's unit and register")
+        contact = self.require(RecordType.CONTACT, data["contact_id"])
+        if not self._sees(contact):
+            raise Rejected(Reason.OUT_OF_SCOPE, "the follow-up is not of this device's unit and register")
+        self._check_follow_up(data, json.loads(contact["data"])["contact"])
         conflict_with = None
         if current is not None:
             if current["data"] == text:
@@ -638,38 +706,33 @@ class Batch:
         )
         if again is not None:
             return again
-        self.require(RecordType.CLIENT, data["client_id"])
+        self.require_client(data["client_id"])
         seq = self.log(RecordType.MISSED_APPOINTMENT, change.record_id, text, dev.unit_id, data["sector"])
         self.put(RecordType.MISSED_APPOINTMENT, change.record_id, text, seq, dev.unit_id, data["sector"])
         return _accepted(change, seq)
 
     def _consent(self, change: Change, data: dict, text: str) -> Answer:
         """A consent is recorded once, at the device's unit, by one of its workers, for a
-        client the server has; the one change it may have later is its revocation
-        (revoked_at from null to a time). It goes to every unit that knows the client."""
+        client the unit knows; the one change it may have later is its revocation
+        (revoked_at from null to a time). It goes to the devices of the unit that recorded it."""
         dev = self.device
         if data["unit_id"] != dev.unit_id or data["to_register"] not in dev.registers:
             raise Rejected(Reason.OUT_OF_SCOPE, "the consent is not of this device's unit and register")
         current = self.get(RecordType.CONSENT, change.record_id)
         if current is not None:
+            if current["unit_id"] != dev.unit_id:
+                raise Rejected(Reason.OUT_OF_SCOPE, "the consent is not of this device's unit and register")
             if current["data"] == text:
                 return _accepted(change, current["seq"])
             held = json.loads(current["data"])
             revoked = held["revoked_at"] is None and data["revoked_at"] is not None
             if not revoked or {**held, "revoked_at": None} != {**data, "revoked_at": None}:
                 raise Rejected(Reason.IMMUTABLE, "a recorded consent cannot change; it can only be revoked, once")
-        worker = self.require(RecordType.WORKER, data["recorded_by"])
-        if json.loads(worker["data"])["unit_id"] != dev.unit_id:
-            raise Rejected(Reason.OUT_OF_SCOPE, "recorded_by is not a worker of this device's unit")
-        self.require(RecordType.CLIENT, data["client_id"])
-        units = self.client_units[data["client_id"]] | {dev.unit_id}
-        seqs = [self.log(RecordType.CONSENT, change.record_id, text, unit_id, None) for unit_id in sorted(units)]
-        self.put(RecordType.CONSENT, change.record_id, text, seqs[0], dev.unit_id, None, data["client_id"])
-        self.client_consents[data["client_id"]].add(change.record_id)
-        return _accepted(change, seqs[0])
-
-    def _sees(self, row: dict) -> bool:
-        return row["unit_id"] == self.device.unit_id and row["register"] in self.device.registers
+        self.require_worker(data["recorded_by"], "recorded_by")
+        self.require_client(data["client_id"])
+        seq = self.log(RecordType.CONSENT, change.record_id, text, dev.unit_id, None)
+        self.put(RecordType.CONSENT, change.record_id, text, seq, dev.unit_id, None, data["client_id"])
+        return _accepted(change, seq)
 
     def _callback(self, change: Change, data: dict, text: str) -> Answer:
         """A callback request of the unit's shared queue: the first take to reach the
@@ -679,11 +742,12 @@ class Batch:
         if data["unit_id"] != dev.unit_id or data["sector"] not in dev.registers:
             raise Rejected(Reason.OUT_OF_SCOPE, "the callback request is not of this device's unit and register")
         if data["taken_by"]:
-            worker = self.require(RecordType.WORKER, data["taken_by"])
-            if json.loads(worker["data"])["unit_id"] != dev.unit_id:
-                raise Rejected(Reason.OUT_OF_SCOPE, "taken_by is not a worker of this device's unit")
+            self.require_worker(data["taken_by"], "taken_by")
         if data["client_id"]:
-            self.require(RecordType.CLIENT, data["client_id"])
+            self.require_client(data["client_id"])
+        if data["contact_id"] and self.get(RecordType.CONTACT, data["contact_id"]) is not None:
+            # (a draft's contact is not on the server yet)
+            self.require_own_contact(data["contact_id"], "the callback's contact")
         current = self.get(RecordType.CALLBACK, change.record_id)
         if current is not None:
             if current["data"] == text:
@@ -725,13 +789,12 @@ class Batch:
         return _accepted(change, seq)
 
     def _booking(self, change: Change, data: dict, _text: str) -> Answer:
-        dev = self.device
         slot = self.require(RecordType.SLOT, data["slot_id"])
-        for key in ("contact_id", "previous_contact_id"):
+        # Both contacts must be the device's own (its unit and register): naming another's
+        # contact as the previous holder does not take its slot.
+        for key, role in (("contact_id", "the booking's contact"), ("previous_contact_id", "the previous holder")):
             if data[key]:
-                contact = self.require(RecordType.CONTACT, data[key])
-                if contact["unit_id"] != dev.unit_id:
-                    raise Rejected(Reason.OUT_OF_SCOPE, "the contact is not of this device's unit")
+                self.require_own_contact(data[key], role)
         slot_data = json.loads(slot["data"])
         holder = slot_data.get("booked_contact_id")
         wanted, previous = data["contact_id"], data["previous_contact_id"]
@@ -772,6 +835,8 @@ def references(items: list[Prepared]) -> tuple[set[tuple[str, str]], set[str], s
             want(RecordType.CONTACT, contact["id"])
             want(RecordType.WORKER, contact["worker_id"])
             want(RecordType.CLIENT, contact["client_id"])
+            if contact["client_id"]:
+                clients.add(contact["client_id"])
             want(RecordType.CONTACT, contact["supersedes_id"])
             if contact["supersedes_id"]:
                 corrected.add(contact["supersedes_id"])
@@ -780,17 +845,25 @@ def references(items: list[Prepared]) -> tuple[set[tuple[str, str]], set[str], s
             for follow_up in data["follow_ups"]:
                 want(RecordType.WORKER, follow_up["assignee_id"])
                 want(RecordType.FOLLOW_UP, follow_up["id"])
+                if follow_up["client_id"]:
+                    clients.add(follow_up["client_id"])
         elif change.type == "follow_up":
             want(RecordType.FOLLOW_UP, change.record_id)
             want(RecordType.CONTACT, data["contact_id"])
             want(RecordType.WORKER, data["assignee_id"])
+            if data["client_id"]:
+                clients.add(data["client_id"])
         elif change.type == "missed_appointment":
             want(RecordType.MISSED_APPOINTMENT, change.record_id)
             want(RecordType.CLIENT, data["client_id"])
+            clients.add(data["client_id"])
         elif change.type == "callback":
             want(RecordType.CALLBACK, change.record_id)
             want(RecordType.WORKER, data["taken_by"])
             want(RecordType.CLIENT, data["client_id"])
+            want(RecordType.CONTACT, data["contact_id"])
+            if data["client_id"]:
+                clients.add(data["client_id"])
         elif change.type == "consent":
             want(RecordType.CONSENT, change.record_id)
             want(RecordType.CLIENT, data["client_id"])

@@ -18,6 +18,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..domain.access_log import GENESIS, Entry, _iso, entry_hash
 from ..domain.codes import Register
 from ..sync.protocol import AccessEntry, AccessLogAnchor, Answer, Change, QuarantineReport, RecordType, demo_token
-from .batch import Batch, among, prepare, references, stored_answer
+from .batch import TAKEN, Batch, among, prepare, references, stored_answer
 from .tables import (
     APPEND_ONLY,
     SCHEMA_VERSION,
@@ -47,6 +48,7 @@ from .tables import (
 )
 
 AUTH_CACHE_SECONDS = float(os.environ.get("OHJAUS_AUTH_CACHE_SECONDS", "5"))
+AUTH_CACHE_SIZE = 10_000  # credentials remembered (valid ones only): more than a region's devices
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ class CentralStore:
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._push_lock = threading.Lock()
-        self._auth_cache: dict[str, tuple[float, Device]] = {}
+        self._auth_cache: OrderedDict[str, tuple[float, Device]] = OrderedDict()
+        self._auth_lock = threading.Lock()
         self._writer = _Writer(self)
         metadata.create_all(self.engine)  # makes the tables a database of an older schema lacks
         with self.engine.begin() as conn:
@@ -138,16 +141,34 @@ class CentralStore:
 
     def authenticate(self, token: str, *, demo: bool) -> Device | None:
         """The device a credential belongs to, or None. A known credential is remembered
-        for AUTH_CACHE_SECONDS (default 5): a revocation takes effect within that time."""
+        for AUTH_CACHE_SECONDS (default 5): a revocation takes effect within that time.
+        Only credentials that were valid are remembered, the last AUTH_CACHE_SIZE of them."""
         cached = self._auth_cache.get(token)
         if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
             return cached[1]
         found = self._authenticate(token, demo)
-        if found is not None:
-            if len(self._auth_cache) > 10_000:
-                self._auth_cache.clear()
-            self._auth_cache[token] = (time.monotonic(), found)
+        with self._auth_lock:
+            if found is None:
+                self._auth_cache.pop(token, None)
+            else:
+                self._auth_cache[token] = (time.monotonic(), found)
+                self._auth_cache.move_to_end(token)
+                while len(self._auth_cache) > AUTH_CACHE_SIZE:
+                    self._auth_cache.popitem(last=False)
         return found
+
+    def recognised(self, token: str) -> Device | None:
+        """The device of a credential checked recently (within AUTH_CACHE_SECONDS), with no
+        database work; None when it must be checked."""
+        cached = self._auth_cache.get(token)
+        if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
+            return cached[1]
+        return None
+
+    def was_valid(self, token: str) -> bool:
+        """Whether the credential was valid when last checked (it is checked again, but not
+        counted against its address as an unknown one is)."""
+        return token in self._auth_cache
 
     def _authenticate(self, token: str, demo: bool) -> Device | None:
         device_id = token.split(".")[1] if token.startswith("demo.") else token.split(".")[0]
@@ -282,9 +303,39 @@ class CentralStore:
         )
         with self.engine.connect() as conn:
             rows = [tuple(row) for row in conn.execute(query)]
-        more = len(rows) > limit
-        rows = rows[:limit]
+            more = len(rows) > limit
+            rows = self._visible_slots(conn, dev, rows[:limit])
         return rows, (rows[-1][0] if rows else after), more
+
+    def _visible_slots(self, conn: Connection, dev: Device, rows: list[tuple]) -> list[tuple]:
+        """Slots go to every device, but a slot's holder only to the devices that may see
+        the holding contact (its unit and register); the others get TAKEN."""
+        holders = {}
+        for number, (_seq, kind, _record_id, data) in enumerate(rows):
+            if kind == RecordType.SLOT.value and '"booked_contact_id":"' in data:
+                slot = json.loads(data)
+                if slot["booked_contact_id"] != TAKEN:
+                    holders[number] = slot
+        if not holders:
+            return rows
+        ids = sorted({slot["booked_contact_id"] for slot in holders.values()})
+        visible = set()
+        for start in range(0, len(ids), 500):
+            visible.update(
+                conn.execute(
+                    select(record.c.record_id)
+                    .where(record.c.record_type == RecordType.CONTACT.value)
+                    .where(among(conn, record.c.record_id, ids[start : start + 500]))
+                    .where(record.c.unit_id == dev.unit_id)
+                    .where(record.c.register.in_(dev.registers))
+                ).scalars()
+            )
+        rows = list(rows)
+        for number, slot in holders.items():
+            if slot["booked_contact_id"] not in visible:
+                seq, kind, record_id, _data = rows[number]
+                rows[number] = (seq, kind, record_id, _json({**slot, "booked_contact_id": TAKEN}))
+        return rows
 
     # -- the access log ---------------------------------------------------------------------
 
@@ -297,7 +348,8 @@ class CentralStore:
         ordered = sorted(entries, key=lambda e: e.seq)
         if not ordered:
             return 0, self.access_log_held(dev.id)
-        workers = {w: self._worker_unit(w) for w in {e.worker_id for e in ordered}}
+        workers = {w: self._worker(w) for w in {e.worker_id for e in ordered}}
+        known = self._known_clients(dev, sorted({e.client_id for e in ordered if e.client_id}))
         for number, entry in enumerate(ordered):
             if number and entry.seq == ordered[number - 1].seq:
                 raise AccessLogRefused(422, entry.seq, "sent twice in one request")
@@ -305,8 +357,11 @@ class CentralStore:
                 raise AccessLogRefused(422, entry.seq, "its hash does not match its content: changed after it was written")
             if entry.unit_id != dev.unit_id:
                 raise AccessLogRefused(422, entry.seq, "written at another unit than this device's")
-            if workers[entry.worker_id] != dev.unit_id:
-                raise AccessLogRefused(422, entry.seq, "its worker is not a worker of this device's unit")
+            worker = workers[entry.worker_id]
+            if worker is None or worker["unit_id"] != dev.unit_id or worker.get("sector") not in dev.registers:
+                raise AccessLogRefused(422, entry.seq, "its worker is not a worker of this device's unit and register")
+            if entry.client_id and entry.client_id not in known:
+                raise AccessLogRefused(422, entry.seq, "about a client this device's unit does not know")
         first, last = ordered[0].seq, ordered[-1].seq
         now = _now()
         with _Writing(self) as conn:
@@ -414,14 +469,30 @@ class CentralStore:
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
-    def _worker_unit(self, worker_id: str) -> str | None:
+    def _worker(self, worker_id: str) -> dict | None:
         with self.engine.connect() as conn:
             data = conn.execute(
                 select(record.c.data)
                 .where(record.c.record_type == RecordType.WORKER.value)
                 .where(record.c.record_id == worker_id)
             ).scalar()
-        return json.loads(data)["unit_id"] if data else None
+        return json.loads(data) if data else None
+
+    def _known_clients(self, dev: Device, client_ids: list[str]) -> set[str]:
+        """Those of the clients the device's unit knows (see knows_client)."""
+        known: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(client_ids), 500):
+                known.update(
+                    conn.execute(
+                        select(change_log.c.record_id)
+                        .where(change_log.c.record_type == RecordType.CLIENT.value)
+                        .where(among(conn, change_log.c.record_id, client_ids[start : start + 500]))
+                        .where(change_log.c.unit_id == dev.unit_id)
+                        .distinct()
+                    ).scalars()
+                )
+        return known
 
     def access_log_held(self, device_id: str) -> int:
         with self.engine.connect() as conn:
@@ -450,9 +521,11 @@ class CentralStore:
                 )
             )
 
-    def client_access_log(self, client_id: str, limit: int) -> tuple[list[dict], bool]:
-        """The client's access events from every device, and the server's own, newest first;
-        each with the worker's name when known and the code of the unit of the device."""
+    def client_access_log(self, client_id: str, limit: int, unit_id: str) -> tuple[list[dict], bool]:
+        """The client's access events from every device of the unit, and the server's own
+        for the unit, newest first; each with the worker's name when known and the code of
+        the unit of the device. Another unit's events are never given (that unit may know
+        the person under its own identification, docs/sync.md)."""
         with self.engine.connect() as conn:
             units = {row.id: row.unit_code for row in conn.execute(select(device.c.id, device.c.unit_code))}
             events = [
@@ -464,6 +537,7 @@ class CentralStore:
                         access_event.c.purpose, access_event.c.recipient,
                     )
                     .where(access_event.c.client_id == client_id)
+                    .where(access_event.c.unit_id == unit_id)
                     .order_by(access_event.c.at.desc(), access_event.c.seq.desc())
                     .limit(limit + 1)
                 ).mappings()
@@ -476,6 +550,7 @@ class CentralStore:
                         server_access_event.c.action, server_access_event.c.item, server_access_event.c.purpose,
                     )
                     .where(server_access_event.c.client_id == client_id)
+                    .where(server_access_event.c.unit_id == unit_id)
                     .order_by(server_access_event.c.at.desc(), server_access_event.c.id.desc())
                     .limit(limit + 1)
                 ).mappings()
