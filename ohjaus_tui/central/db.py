@@ -424,10 +424,10 @@ class CentralStore:
             ).first()
             highest = max(held.seq if held else 0, stored.count if stored else 0)
             if anchor.count < highest:
+                missing = f"entry {highest} is" if anchor.count + 1 == highest else f"entries {anchor.count + 1}-{highest} are"
                 raise AccessLogRefused(
                     409, anchor.count + 1,
-                    f"the device's access log has {anchor.count} entries, it had {highest}: "
-                    f"entries {anchor.count + 1}-{highest} are missing",
+                    f"the device's access log has {anchor.count} entries, it had {highest}: {missing} missing",
                 )
             for known in (held, stored):
                 count = known[0] if known else 0

@@ -118,5 +118,10 @@ class SyncViewScreen(Screen):
         self.query_one("#sync-empty", Static).update(
             "" if problems or kept else _("Nothing was rejected and there are no conflicts.")
         )
-        store.mark_problems_seen()
         table.focus()
+
+    def on_unmount(self) -> None:
+        # Seen once the worker leaves the list: while it is open, the status line still
+        # counts them (the badge reads the store on its own task, so marking them at mount
+        # raced with it).
+        self.app.ctx.store.mark_problems_seen()  # type: ignore[attr-defined]

@@ -139,7 +139,10 @@ class SyncClient:
             except AccessLogRefused as error:
                 refused, access_sent = error, 0
             pulled = self._pull_all()
-            self._send_state()
+            try:
+                self._send_state()
+            except AccessLogRefused as error:
+                refused = refused or error  # the log's own refusal, when there was one, names the entry
             if refused is not None:
                 raise refused
         except SyncError as error:
