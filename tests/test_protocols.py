@@ -32,6 +32,9 @@ EXPECTED_IDS = {
     "abdominal_pain", "headache_stroke", "urinary", "back_pain", "dental_pain",
     "mental_health_crisis", "social_service_need", "injury", "skin", "substance_use",
     "medication_question",
+    # issue 13, branch p1
+    "altered_consciousness", "fainting_shock", "allergic_reaction", "diabetes_blood_sugar",
+    "bleeding", "pregnancy", "respiratory_infection", "sore_throat", "eye",
 }
 WITHOUT_LIFE_THREATS = {"advice_only", "social_service_need"}
 
