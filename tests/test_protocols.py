@@ -32,6 +32,10 @@ EXPECTED_IDS = {
     "abdominal_pain", "headache_stroke", "urinary", "back_pain", "dental_pain",
     "mental_health_crisis", "social_service_need", "injury", "skin", "substance_use",
     "medication_question",
+    # branch p2 (issue 13)
+    "ear", "joint_pain_swelling", "breast_lump", "high_blood_pressure", "memory_problems",
+    "falls_older_person", "burns", "poisoning", "vomiting_diarrhoea_adult",
+    "vomiting_diarrhoea_child", "rash_child",
 }
 WITHOUT_LIFE_THREATS = {"advice_only", "social_service_need"}
 
