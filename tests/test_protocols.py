@@ -35,6 +35,10 @@ EXPECTED_IDS = {
     # issue 13, branch p1
     "altered_consciousness", "fainting_shock", "allergic_reaction", "diabetes_blood_sugar",
     "bleeding", "pregnancy", "respiratory_infection", "sore_throat", "eye",
+    # branch p2 (issue 13)
+    "ear", "joint_pain_swelling", "breast_lump", "high_blood_pressure", "memory_problems",
+    "falls_older_person", "burns", "poisoning", "vomiting_diarrhoea_adult",
+    "vomiting_diarrhoea_child", "rash_child",
 }
 WITHOUT_LIFE_THREATS = {"advice_only", "social_service_need"}
 
