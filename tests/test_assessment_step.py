@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from ohjaus_tui.domain.codes import ServiceArea, Urgency
+from ohjaus_tui.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
+from ohjaus_tui.domain.contact import ContactDraft
 from ohjaus_tui.domain.protocols import Question, protocols_for
+from ohjaus_tui.screens.client_view import ClientScreen
+from ohjaus_tui.store.protection import EventKind
 
-from .pilot_helpers import a_client, answer_shown, focused_id, pick, start_contact, type_text
+from .conftest import FIXED_NOW
+from .pilot_helpers import a_client, answer_shown, focused_id, pick, sign_in, start_contact, type_text
 
 NURSE = "hoitaja1"
 
@@ -168,3 +172,27 @@ async def test_the_safety_net_read_out_is_kept_with_the_signed_contact(app, stor
         await pilot.press("enter")  # sign
         await pilot.pause()
     assert store.load_draft(contact_id).safety_net == advice
+    nurse = next(w for w in store.workers() if w.username == NURSE)
+    history = store.client_history(client.id, store.viewer(nurse.id), FIXED_NOW)
+    told = [e for e in history.timeline if e.contact_id == contact_id and e.kind == EventKind.CONTACT]
+    assert told[0].safety_net == advice  # the client's timeline shows what was read out
+
+
+async def test_the_client_timeline_shows_the_advice_read_out(app, store):
+    """A signed contact that kept its safety-netting advice shows it in the client's view."""
+    client = a_client(store, nth=7)
+    nurse = next(w for w in store.workers() if w.username == NURSE)
+    told = "Soita uudelleen, jos kuume nousee; 112, jos hengitys vaikeutuu."
+    draft = ContactDraft(
+        worker_id=nurse.id, unit_id=nurse.unit_id, started_at=FIXED_NOW, client_id=client.id,
+        reason="Yskää", service_area=ServiceArea.HEALTH, protocol_id="advice_only",
+        protocol_version=1, answers={}, suggested_urgency=Urgency.SELF_CARE,
+        urgency=Urgency.SELF_CARE, suggested_segment=Segment.ADVICE, segment=Segment.ADVICE,
+        outcome_kind=OutcomeKind.ADVICE, advice_text="Lepoa.", safety_net=told,
+    )
+    store.sign(draft, FIXED_NOW)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, NURSE)
+        app.push_screen(ClientScreen(client.id))
+        await pilot.pause()
+        assert "Read out: Soita uudelleen" in screen_text(app)
