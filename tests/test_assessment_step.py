@@ -56,17 +56,23 @@ def shown_ids(app) -> list[str]:
 async def test_a_lay_word_finds_the_protocol_and_enter_takes_it(app, store, shipped):
     client = a_client(store, nth=2)
     async with app.run_test(size=(80, 24)) as pilot:
-        await start_contact(pilot, NURSE, client.identity_code, "Sokeri heittelee")
+        await start_contact(pilot, NURSE, client.identity_code, "Pissatessa kirvelee")
         assert focused_id(pilot) == "protocol-find"
-        await type_text(pilot, "sokeri")
+        # Two protocols fit "kuume": both listed, each with its line on when to choose it.
+        await type_text(pilot, "kuume")
         await pilot.pause()
-        hits = listed(app)
-        assert hits, "a lay word for low blood sugar finds a protocol"
-        wanted = shipped.protocol(hits[0])
-        assert any("sokeri" in word for word in wanted.keywords["fi"])
+        assert listed(app) == ["fever_adult", "fever_child"]
+        text = screen_text(app)
+        for protocol_id in listed(app):
+            assert shipped.protocol(protocol_id).choose_hint in text
+        await pilot.press(*["backspace"] * 5)
+        # The caller's own word, a lay word: its protocol first, and Enter takes it.
+        await type_text(pilot, "pissa")
+        await pilot.pause()
+        assert highlighted(app) == "urinary"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen.draft.protocol_id == wanted.id
+        assert app.screen.draft.protocol_id == "urinary"
         assert focused_id(pilot) == "questions"
 
 
