@@ -89,7 +89,7 @@ async def contact(data_dir: Path, shipped, kind: str) -> tuple[int, int, bool]:
             questions = app.screen.query_one("#questions")
             if any(q.life_threat for q in protocol.questions):
                 await c.key("0")
-            own = [q for q in protocol.questions if not q.life_threat and not getattr(q, "nurse_concern", False)]
+            own = [q for q in protocol.questions if not q.life_threat and not q.nurse_concern]
             for _press in range(100):
                 question = questions._question_at(questions.highlighted)
                 if question is None or question.id in questions.answers:

@@ -4,11 +4,9 @@ nurse's own concern, and the safety-netting advice read out and kept with the co
 
 from __future__ import annotations
 
-import pytest
-
 from ohjaus_tui.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
 from ohjaus_tui.domain.contact import ContactDraft
-from ohjaus_tui.domain.protocols import Question, protocols_for
+from ohjaus_tui.domain.protocols import protocols_for
 from ohjaus_tui.screens.client_view import ClientScreen
 from ohjaus_tui.store.protection import EventKind
 
@@ -16,12 +14,6 @@ from .conftest import FIXED_NOW
 from .pilot_helpers import a_client, answer_shown, focused_id, pick, sign_in, start_contact, type_text
 
 NURSE = "hoitaja1"
-
-# Format 2 of the protocols (show_if, keywords, the nurse's concern, safety-netting) comes with
-# helper E1's engine and data (branch e1); until that is merged these tests cannot run.
-needs_format_2 = pytest.mark.skipif(
-    not hasattr(Question, "show_if"), reason="needs protocol format 2 (branch e1 not merged yet)"
-)
 
 
 def health_protocols(shipped):
@@ -52,7 +44,6 @@ def shown_ids(app) -> list[str]:
     return [q.id for q in app.screen.query_one("#questions").shown]
 
 
-@needs_format_2
 async def test_a_lay_word_finds_the_protocol_and_enter_takes_it(app, store, shipped):
     client = a_client(store, nth=2)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -88,7 +79,6 @@ async def test_a_word_no_protocol_knows_says_so(app, store):
         assert app.screen.draft.protocol_id is None
 
 
-@needs_format_2
 async def test_zero_answers_every_life_threat_no_and_a_yes_is_112(app, store, shipped):
     client = a_client(store, nth=3)
     protocol = shipped.protocol("urinary")
@@ -110,7 +100,6 @@ async def test_zero_answers_every_life_threat_no_and_a_yes_is_112(app, store, sh
         assert "112" in suggestion(app)
 
 
-@needs_format_2
 async def test_a_follow_up_question_comes_with_a_yes_and_goes_with_a_no(app, store, shipped):
     protocol, child = next(
         (p, q) for p in health_protocols(shipped) for q in p.questions
@@ -136,7 +125,6 @@ async def test_a_follow_up_question_comes_with_a_yes_and_goes_with_a_no(app, sto
         assert child.id not in app.screen.draft.answers
 
 
-@needs_format_2
 async def test_no_answer_raising_it_says_so_and_the_concern_raises_it(app, store, shipped):
     client = a_client(store, nth=5)
     protocol = shipped.protocol("urinary")
@@ -155,7 +143,6 @@ async def test_no_answer_raising_it_says_so_and_the_concern_raises_it(app, store
         assert "No answer raised the urgency" not in suggestion(app)
 
 
-@needs_format_2
 async def test_the_safety_net_read_out_is_kept_with_the_signed_contact(app, store, shipped):
     client = a_client(store, nth=6)  # a Finnish-speaking client
     protocol = shipped.protocol("urinary")

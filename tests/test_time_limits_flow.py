@@ -322,13 +322,14 @@ async def test_the_held_slot_is_measured_again_when_the_urgency_changes(data_dir
     client = a_client(store, nth=8)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Selkä kipeä")
-        # From self-care to non-urgent, with a reason.
-        await all_no_then_urgency(pilot, "back_pain", Urgency.NON_URGENT.value, "Kipu jatkunut viikon")
+        # From the default (non-urgent: a health protocol never suggests self-care by default)
+        # to three days, with a reason.
+        await all_no_then_urgency(pilot, "back_pain", Urgency.THREE_DAYS.value, "Kipu jatkunut viikon")
         await pilot.press("enter", "enter")  # clear need, booking
         await pilot.pause()
         picker = app.screen.query_one(SlotPicker)
         assert all(offer.starts_at.date() > late.date() for offer in picker.offers)
-        await pilot.press("enter")  # the earliest, tomorrow: in time for non-urgent care
+        await pilot.press("enter")  # the earliest, tomorrow: in time for care within 3 days
         await pilot.pause()
         assert focused_id(pilot) == "follow-up-kinds" and not app.screen.draft.past_deadline
         # Back to the assessment: the urgency becomes same day.

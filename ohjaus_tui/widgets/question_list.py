@@ -15,8 +15,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from .._e2_shim import visible_questions
-from ..domain.protocols import Protocol, Question
+from ..domain.protocols import Protocol, Question, visible_questions
 from ..i18n import N_, _
 
 
@@ -136,4 +135,4 @@ class QuestionList(OptionList):
 def _block(question: Question) -> int:
     if question.life_threat:
         return 0
-    return 2 if getattr(question, "nurse_concern", False) else 1
+    return 2 if question.nurse_concern else 1

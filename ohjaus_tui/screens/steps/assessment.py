@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..._e2_shim import find_protocols
 from ...domain.codes import Register, Urgency, WorryLevel
 from ...domain.contact import ContactDraft, Step
+from ...domain.protocol_finder import find_protocols
 from ...domain.protocols import WORRY, Protocol, evaluate, protocols_for
 from ...i18n import N_, _
 from ...widgets.jump_list import JumpList
@@ -73,9 +73,8 @@ class AssessmentStep(StepPanel):
         hints = bool(typed) and len(hits) > 1
         for protocol in hits:
             prompt = Text(protocol.title)
-            hint = getattr(protocol, "choose_hint", "")
-            if hints and hint:
-                prompt.append("\n  " + hint, style="dim")
+            if hints and protocol.choose_hint:
+                prompt.append("\n  " + protocol.choose_hint, style="dim")
             listing.add_option(Option(prompt, id=protocol.id))
         ids = [p.id for p in hits]
         if not typed and self._draft.protocol_id in ids:
@@ -184,7 +183,7 @@ class AssessmentStep(StepPanel):
         if because:
             text.append("\n" + _("Because: "))
             text.append("; ".join(because))
-        elif protocol.register is Register.HEALTH and getattr(result, "by_default", True):
+        elif protocol.register is Register.HEALTH and result.by_default:
             text.append("\n" + _(
                 "No answer raised the urgency: a professional's assessment within the care guarantee."
             ))
@@ -206,8 +205,7 @@ class AssessmentStep(StepPanel):
         if suggested is None or suggested is Urgency.EMERGENCY or draft.red_flags:
             return ""
         # Read out to the caller: in the language of service when the protocol has it.
-        texts = getattr(protocol, "safety_net", None) or {}
-        return texts.get(draft.language.value) or getattr(protocol, "safety_net_text", "")
+        return protocol.safety_net.get(draft.language.value) or protocol.safety_net_text
 
     @staticmethod
     def _explain_duties(protocol: Protocol, result, text: Text) -> None:

@@ -1,0 +1,64 @@
+"""Finding the protocol for what the caller says: a symptom word in Finnish, Swedish or English.
+
+A nurse types a word or two ("sokeri", "kurkkua", "ont i halsen", "allergy"); every protocol
+whose keywords or title words match is listed, the best first. A typed word matches a keyword
+(or a title word) when one begins with the other and the shorter has at least three letters,
+so an inflected form ("kurkkua") finds its base form ("kurkku") and a half-typed word ("aller")
+finds the whole one. The lay words and synonyms are the protocols' own `keywords`, so a region
+adds a word by editing the protocol file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .protocols import Protocol
+
+MIN_LETTERS = 3
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, case-folded, in order, each once."""
+    return list(dict.fromkeys(match.group(0).casefold() for match in _WORD.finditer(text)))
+
+
+def _matches(typed: str, term: str) -> int:
+    """2 for the same word, 1 when one begins with the other (3+ letters), else 0."""
+    if typed == term:
+        return 2
+    shorter = min(len(typed), len(term))
+    if shorter >= MIN_LETTERS and (typed.startswith(term) or term.startswith(typed)):
+        return 1
+    return 0
+
+
+def _terms(protocol: Protocol) -> list[tuple[str, ...]]:
+    """The protocol's keywords (each as its words) and the words of its titles."""
+    terms = [tuple(words(keyword)) for keywords in protocol.keywords.values() for keyword in keywords]
+    terms += [(word,) for title in protocol.titles.values() for word in words(title)]
+    return [term for term in terms if term]
+
+
+def score(protocol: Protocol, text: str) -> int:
+    """How well the typed text fits the protocol: each typed word counts its best match once
+    (2 for a whole word, 1 for a beginning); a keyword of several words counts only when every
+    one of its words matches a typed word."""
+    typed = [word for word in words(text) if len(word) >= MIN_LETTERS]
+    best = {word: 0 for word in typed}
+    for term in _terms(protocol):
+        found = [max((_matches(word, part) for word in typed), default=0) for part in term]
+        if not all(found):
+            continue
+        for part in term:
+            for word in typed:
+                best[word] = max(best[word], _matches(word, part))
+    return sum(best.values())
+
+
+def find_protocols(protocols: list[Protocol], text: str) -> list[Protocol]:
+    """The protocols that cover the typed words, best first (then in picker order)."""
+    scored = [(score(protocol, text), protocol) for protocol in protocols]
+    hits = [(value, protocol) for value, protocol in scored if value > 0]
+    hits.sort(key=lambda hit: (-hit[0], hit[1].order, hit[1].id))
+    return [protocol for _value, protocol in hits]
