@@ -198,7 +198,7 @@ async def test_escape_goes_back_without_losing_what_was_typed(app, store):
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Kuumetta kolme päivää")
         await pilot.pause()
-        assert focused_id(pilot) == "protocols"
+        assert focused_id(pilot) == "protocol-find"  # the finder: type a symptom or a letter
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.query_one("#reason").value == "Kuumetta kolme päivää"

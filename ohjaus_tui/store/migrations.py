@@ -358,7 +358,16 @@ _V7 = """
 CREATE INDEX contact_worker_signed ON contact(worker_id, signed_at) WHERE status = 'signed';
 """
 
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7)]
+# Triage a nurse can trust (issue 13): the safety-netting advice ("call back, or 112 if ...")
+# shown with a suggestion and read out to the caller is kept with the assessment, in the
+# words shown, so the signed contact says what the caller was told.
+_V8 = """
+ALTER TABLE assessment ADD COLUMN safety_net TEXT NOT NULL DEFAULT '';
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8),
+]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
