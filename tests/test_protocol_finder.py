@@ -133,3 +133,39 @@ def test_title_words_in_every_language_are_found_too() -> None:
     assert ids("Bröstsmärta")[0] == "chest_pain"
     assert ids("Urineringsbesvär")[0] == "urinary"
     assert "social_service_need" in ids("servicebehov")
+
+
+def aged(text: str, age: int | None) -> list[str]:
+    return [protocol.id for protocol in find_protocols(SHIPPED, text, age)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "age", "first"),
+    [
+        ("kuume", 0, "fever_child"),
+        ("kuume", 15, "fever_child"),
+        ("kuume", 16, "fever_adult"),
+        ("fever", 70, "fever_adult"),
+        ("ripuli", 1, "vomiting_diarrhoea_child"),
+        ("oksentelu", 4, "vomiting_diarrhoea_child"),
+        ("ripuli", 40, "vomiting_diarrhoea_adult"),
+        ("lapsen ripuli", 30, "vomiting_diarrhoea_adult"),  # the client is the adult
+        ("ihottuma", 2, "rash_child"),
+        ("ihottuma", 40, "skin"),
+    ],
+)
+def test_the_clients_age_lists_the_protocol_for_that_age_first(
+    typed: str, age: int, first: str
+) -> None:
+    assert aged(typed, age)[0] == first
+
+
+def test_a_protocol_for_another_age_stays_findable_but_last() -> None:
+    found = aged("kuume", 3)
+    assert found[0] == "fever_child" and found[-1] == "fever_adult"
+    assert set(found) == set(aged("kuume", None))
+
+
+def test_an_unknown_age_changes_nothing() -> None:
+    for typed in ("kuume", "ripuli", "ihottuma", "rintakipu"):
+        assert aged(typed, None) == ids(typed)

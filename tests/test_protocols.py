@@ -517,6 +517,28 @@ def test_a_self_care_criterion_must_be_a_question_of_the_protocol(tmp_path: Path
     assert error.line == 9 and "calm" in error.reason
 
 
+def test_ages_load_and_say_which_clients_the_protocol_is_for(tmp_path: Path) -> None:
+    write(tmp_path, GOOD.replace("order = 5", "order = 5\nages = [0, 15]", 1))
+    (protocol,) = load_protocols(tmp_path)
+    assert protocol.ages == (0, 15)
+    assert protocol.fits_age(0) and protocol.fits_age(15) and protocol.fits_age(None)
+    assert not protocol.fits_age(16)
+
+
+@pytest.mark.parametrize("ages", ["[15, 0]", "[0]", "[-1, 15]", "[0, 121]", '["0", "15"]', "[0, 1.5]", "12"])
+def test_ages_that_are_not_a_range_of_years_are_refused_at_their_line(
+    tmp_path: Path, ages: str
+) -> None:
+    error = broken(tmp_path, GOOD.replace("order = 5", f"order = 5\nages = {ages}", 1))
+    assert error.line == 6 and "ages" in error.reason
+
+
+def test_a_protocol_without_ages_is_for_every_age(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    (protocol,) = load_protocols(tmp_path)
+    assert protocol.ages is None and protocol.fits_age(3) and protocol.fits_age(90)
+
+
 def test_a_global_id_with_another_text_is_refused_naming_the_other_file(tmp_path: Path) -> None:
     write(tmp_path, GOOD, "aaa.toml").write_text(GOOD.replace('"sample"', '"aaa"', 1), "utf-8")
     other = GOOD.replace('id = "sample"', 'id = "zzz"').replace('en = "Second?"', 'en = "2nd?"')

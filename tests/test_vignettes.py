@@ -152,11 +152,11 @@ def test_old_and_new_form_keys_do_not_mix(tmp_path: Path) -> None:
 def test_protocol_choice_sensitivity_counts_another_listed_protocol_with_another_class(
     tmp_path: Path,
 ) -> None:
-    # "kuume" lists the adult and the child fever protocol; a limp child is an emergency only
-    # through the child one, which the finder lists second.
+    # "kuume" lists the adult and the child fever protocol; a finding only the child one asks
+    # makes an emergency through it alone, which the finder lists last for an adult.
     path = tmp_path / "fever.toml"
     path.write_text(
-        '[[vignette]]\nid = "limp_child"\nstory = "s"\nage = 2\ncomplaint = "kuume"\n'
+        '[[vignette]]\nid = "limp_child"\nstory = "s"\nage = 40\ncomplaint = "kuume"\n'
         'findings = ["child_limp_or_unresponsive"]\nexpected = "emergency"\nsource = "x"\n',
         "utf-8",
     )
@@ -197,3 +197,22 @@ def test_check_questions_lists_every_finding_with_the_protocols_asking_it(capsys
     has_fever = next(line for line in lines if line.startswith("has_fever\t"))
     assert "Does the client have a fever" in has_fever and "urinary" in has_fever
     assert "same_day" not in "\n".join(lines)  # no urgencies: taggers must not see them
+
+
+def test_the_finder_is_given_the_vignettes_age_so_a_baby_gets_the_childs_protocol(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "fever.toml"
+    case = '[[vignette]]\nid = "{id}"\nstory = "s"\nage = {age}\n{months}complaint = "kuume"\n' \
+        'findings = []\nexpected = "same_day"\nsource = "x"\n'
+    path.write_text(
+        case.format(id="baby", age=0, months="age_months = 6\n")
+        + case.format(id="toddler", age=0, months="age_months = 30\n")
+        + case.format(id="adult", age=40, months=""),
+        "utf-8",
+    )
+    vignettes = load_vignettes(path, PROTOCOLS)
+    assert [v.age_years for v in vignettes] == [0, 2, 40]
+    assert [o.protocol for o in run_vignettes(vignettes, PROTOCOLS)] == [
+        "fever_child", "fever_child", "fever_adult",
+    ]

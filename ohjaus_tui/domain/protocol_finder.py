@@ -56,9 +56,22 @@ def score(protocol: Protocol, text: str) -> int:
     return sum(best.values())
 
 
-def find_protocols(protocols: list[Protocol], text: str) -> list[Protocol]:
-    """The protocols that cover the typed words, best first (then in picker order)."""
+def find_protocols(
+    protocols: list[Protocol], text: str, age: int | None = None
+) -> list[Protocol]:
+    """The protocols that cover the typed words, best first (then in picker order).
+
+    With the client's age in years, a protocol whose `ages` exclude it ("kuume" for a baby
+    finds the child's fever before the adult's) is listed last, still findable; an unknown
+    age (None) changes nothing. Between two that fit equally well, one written for the
+    client's age ("ihottuma" for a toddler: the child's rash) comes before one for all ages."""
     scored = [(score(protocol, text), protocol) for protocol in protocols]
     hits = [(value, protocol) for value, protocol in scored if value > 0]
-    hits.sort(key=lambda hit: (-hit[0], hit[1].order, hit[1].id))
+
+    def rank(hit: tuple[int, Protocol]) -> tuple[bool, int, bool, int, str]:
+        value, protocol = hit
+        for_this_age = age is not None and protocol.ages is not None and protocol.fits_age(age)
+        return (not protocol.fits_age(age), -value, not for_this_age, protocol.order, protocol.id)
+
+    hits.sort(key=rank)
     return [protocol for _value, protocol in hits]

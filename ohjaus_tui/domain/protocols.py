@@ -142,6 +142,15 @@ class Protocol:
     safety_net: Mapping[str, str] = field(default_factory=dict)
     self_care_if: tuple[str, ...] = ()
     governance: Governance = field(default_factory=Governance)
+    # The ages in whole years the protocol is for, both ends included (fever_child: 0..15);
+    # None when it is for every age.
+    ages: tuple[int, int] | None = None
+
+    def fits_age(self, age: int | None) -> bool:
+        """True when the protocol is for a client of this age (or the age is not known)."""
+        if age is None or self.ages is None:
+            return True
+        return self.ages[0] <= age <= self.ages[1]
 
     @property
     def title(self) -> str:
@@ -327,7 +336,7 @@ def load_protocol(
     top.only(
         "id", "version", "register", "service_areas", "order", "title",
         "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency",
-        "keywords", "choose_when", "self_care_if", "safety_net", "governance",
+        "keywords", "choose_when", "self_care_if", "safety_net", "governance", "ages",
     )
     protocol_id = top.identifier("id")
     if protocol_id != path.stem:
@@ -388,6 +397,7 @@ def load_protocol(
         safety_net = {}
     self_care_if = _read_self_care(top, own)
     governance = _read_governance(top.subtable("governance"))
+    ages = _read_ages(top)
     return Protocol(
         id=protocol_id,
         version=version,
@@ -405,7 +415,30 @@ def load_protocol(
         safety_net=safety_net,
         self_care_if=self_care_if,
         governance=governance,
+        ages=ages,
     )
+
+
+MAX_AGE = 120
+
+
+def _read_ages(top: Fields) -> tuple[int, int] | None:
+    """`ages = [youngest, oldest]`: whole years, both included, 0 <= youngest <= oldest <= 120."""
+    if not top.has("ages"):
+        return None
+    value = top.value("ages", list)
+    if (
+        len(value) != 2
+        or not all(isinstance(year, int) and not isinstance(year, bool) for year in value)
+        or not 0 <= value[0] <= value[1] <= MAX_AGE
+    ):
+        raise top.error(
+            _("'ages' must be two whole years [youngest, oldest], from 0 to {most}").format(
+                most=MAX_AGE
+            ),
+            "ages",
+        )
+    return (value[0], value[1])
 
 
 def _read_keywords(top: Fields) -> dict[str, tuple[str, ...]]:

@@ -67,6 +67,13 @@ class Vignette:
         return self.complaint is not None
 
     @property
+    def age_years(self) -> int | None:
+        """The age in whole years the finder is given (age_months // 12 when given)."""
+        if self.age_months is not None:
+            return self.age_months // 12
+        return self.age
+
+    @property
     def expected_class(self) -> str:
         return urgency_class(self.expected)
 
@@ -234,7 +241,7 @@ def run_vignettes(vignettes: list[Vignette], protocols: list[Protocol]) -> list[
             result = evaluate(protocol, vignette.answers(protocol), vignette.worry)
             outcomes.append(Outcome(vignette, result.suggested, protocol.id))
             continue
-        hits = find_protocols(health, vignette.complaint or "")
+        hits = find_protocols(health, vignette.complaint or "", vignette.age_years)
         if not hits:
             outcomes.append(Outcome(vignette, None))
             continue

@@ -10,6 +10,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.codes import Register, Urgency, WorryLevel
 from ...domain.contact import ContactDraft, Step
+from ...domain.identity import age_in_years
 from ...domain.protocol_finder import find_protocols
 from ...domain.protocols import WORRY, Protocol, evaluate, protocols_for
 from ...i18n import N_, _
@@ -48,11 +49,22 @@ class AssessmentStep(StepPanel):
         self._draft = draft
         protocols = protocols_for(self.ctx.shipped.protocols, draft.service_area)
         self._protocols = {p.id: p for p in protocols}
+        self._age = self._client_age(draft)
         self._list_protocols(self.query_one("#protocol-find", Input).value)
         override = self.query_one("#override-reason", Input)
         if draft.override_reason and not override.value:
             override.value = draft.override_reason
         self._show_protocol()
+
+    def _client_age(self, draft: ContactDraft) -> int | None:
+        """The client's age in years from the birth date or identity code; None when the
+        contact is anonymous or neither gives it (the finder then ignores ages)."""
+        if not draft.client_id:
+            return None
+        client = self.ctx.store.client(draft.client_id)
+        if client is None:
+            return None
+        return age_in_years(self.ctx.now().date(), client.birth_date, client.identity_code)
 
     def _list_protocols(self, typed: str) -> None:
         """The protocols the typed word finds (keywords and lay words in fi/sv/en, then titles
@@ -63,7 +75,7 @@ class AssessmentStep(StepPanel):
         if not typed:
             hits = everything
         else:
-            found = find_protocols(everything, typed) if len(typed) >= 3 else []
+            found = find_protocols(everything, typed, self._age) if len(typed) >= 3 else []
             start = typed.casefold()
             hits = found + [
                 p for p in everything if p not in found and p.title.casefold().startswith(start)
