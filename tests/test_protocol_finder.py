@@ -169,3 +169,46 @@ def test_a_protocol_for_another_age_stays_findable_but_last() -> None:
 def test_an_unknown_age_changes_nothing() -> None:
     for typed in ("kuume", "ripuli", "ihottuma", "rintakipu"):
         assert aged(typed, None) == ids(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "age", "first", "before"),
+    [
+        # a word of the title beats the same word as another protocol's keyword
+        ("ripuli", None, "vomiting_diarrhoea_adult", "abdominal_pain"),
+        ("oksentelu", None, "vomiting_diarrhoea_adult", "abdominal_pain"),
+        ("vatsatauti", 3, "vomiting_diarrhoea_child", "abdominal_pain"),
+        ("diarré", 40, "vomiting_diarrhoea_adult", "abdominal_pain"),
+        ("palovamma", None, "burns", None),  # injury no longer takes burns
+        ("brännskada", None, "burns", None),
+        ("burn", None, "burns", None),
+        ("vatsakipu", None, "abdominal_pain", None),
+        # an exact keyword beats another protocol's beginning of a word
+        ("rintakyhmy", None, "breast_lump", "chest_pain"),
+        ("rintakipu", None, "chest_pain", "breast_lump"),
+        # "rinta" alone says chest as well as breast: chest pain first, the safer
+        ("rinta", None, "chest_pain", "breast_lump"),
+        # an older person's fall is its own protocol; a young adult's is an injury
+        ("kaatuminen", 80, "falls_older_person", "injury"),
+        ("kaatuminen", 30, "injury", "falls_older_person"),
+        # a rash of unknown age is a skin problem first; a toddler's the child's rash
+        ("ihottuma", None, "skin", "rash_child"),
+        ("ihottuma", 1, "rash_child", "skin"),
+    ],
+)
+def test_ranking_of_shared_lay_words(typed: str, age: int | None, first: str, before: str | None) -> None:
+    found = aged(typed, age)
+    assert found[0] == first
+    if before is None:
+        assert "injury" not in found
+    else:
+        assert found.index(first) < found.index(before)
+
+
+def test_an_exact_word_beats_a_beginning_and_a_title_word_beats_a_keyword() -> None:
+    burns = next(p for p in SHIPPED if p.id == "burns")
+    abdomen = next(p for p in SHIPPED if p.id == "abdominal_pain")
+    adult = next(p for p in SHIPPED if p.id == "vomiting_diarrhoea_adult")
+    assert score(burns, "palovamma") > score(burns, "palovam")  # exact > beginning
+    assert score(adult, "ripuli", 40) > score(abdomen, "ripuli")  # title > keyword
+    assert score(adult, "ripuli", None) == score(abdomen, "ripuli")  # unknown age: as a keyword
