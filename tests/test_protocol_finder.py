@@ -183,6 +183,7 @@ def test_an_unknown_age_changes_nothing() -> None:
         ("brännskada", None, "burns", None),
         ("burn", None, "burns", None),
         ("vatsakipu", None, "abdominal_pain", None),
+        ("krapula", None, "substance_use", None),
         # an exact keyword beats another protocol's beginning of a word
         ("rintakyhmy", None, "breast_lump", "chest_pain"),
         ("rintakipu", None, "chest_pain", "breast_lump"),
