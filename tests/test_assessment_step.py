@@ -189,3 +189,25 @@ async def test_the_client_timeline_shows_the_advice_read_out(app, store):
         app.push_screen(ClientScreen(client.id))
         await pilot.pause()
         assert "Read out: Soita uudelleen" in screen_text(app)
+
+
+async def test_a_childs_fever_lists_the_childs_protocol_first(app, store):
+    """The client's age from the identity code: 'kuume' for a child finds the child's fever
+    protocol first; the adult one stays listed, last."""
+    from sqlmodel import select
+
+    from ohjaus_tui.domain.identity import age_in_years
+    from ohjaus_tui.store.models import Client
+
+    with store.session() as session:
+        clients = list(session.exec(select(Client).order_by(Client.id)))
+    child = next(
+        c for c in clients
+        if c.identity_code and (age_in_years(FIXED_NOW.date(), c.birth_date, c.identity_code) or 99) < 16
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, NURSE, child.identity_code, "Kuumetta")
+        await type_text(pilot, "kuume")
+        await pilot.pause()
+        assert listed(app) == ["fever_child", "fever_adult"]
+        assert highlighted(app) == "fever_child"
