@@ -260,7 +260,7 @@ def _run_check(args: argparse.Namespace) -> int:
     under-triaged."""
     from .context import load_shipped, shipped_data_dir
     from .domain.clock import now
-    from .domain.protocols import compound_questions, findings
+    from .domain.protocols import SHARED, compound_questions, findings
     from .domain.vignettes import load_vignettes, report, run_vignettes
 
     root = args.data or shipped_data_dir()
@@ -274,7 +274,8 @@ def _run_check(args: argparse.Namespace) -> int:
     ))
     if args.questions:
         for finding_id, text, asked_by in findings(shipped.protocols):
-            print(f"{finding_id}\t{text}\t{', '.join(asked_by)}")
+            where = _("shared: every protocol with the life threats") if asked_by == (SHARED,) else ", ".join(asked_by)
+            print(f"{finding_id}\t{text}\t{where}")
         return 0
     today = now().date()
     print(_("Protocols and their status:"))

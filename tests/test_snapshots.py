@@ -68,7 +68,7 @@ def journey(stop: str):
         await pilot.press("enter")
         await pick(pilot, "protocols", "fever_adult")
         protocol = app.ctx.shipped.protocol("fever_adult")
-        await answer(pilot, [False] * (len(protocol.questions) - 1) + [True])
+        await answer(pilot, [q.id == "fever_over_3_days" for q in protocol.questions])
         if stop == "assessment":
             return
         await pilot.press("enter")

@@ -34,6 +34,7 @@ LIFE_THREATS_FILE = "_life_threats.toml"
 NURSE_CONCERN_FILE = "_nurse_concern.toml"
 NURSE_CONCERN = "nurse_concern"  # the id of the nurse's own concern, stored as an answer
 DRAFT, APPROVED = "draft", "approved"
+SHARED = "*"  # in `findings`: a shared question, asked in every protocol with the life threats
 WORRY = "worry"  # in `unanswered`: the worker's level of worry is not chosen yet
 
 
@@ -788,13 +789,17 @@ def compound_questions(protocols: list[Protocol]) -> list[tuple[str, Question, s
 
 def findings(protocols: list[Protocol]) -> list[tuple[str, str, tuple[str, ...]]]:
     """Every finding (question id), sorted: its English text and the protocols that ask it.
-    Vignette writers tag a story's facts with these ids; no urgencies are shown."""
+    Vignette writers tag a story's facts with these ids; no urgencies are shown. A shared
+    question (life threat, nurse's concern) is asked by SHARED instead of a list."""
     texts: dict[str, str] = {}
     asked: dict[str, list[str]] = {}
     for protocol in protocols:
         for question in protocol.questions:
             texts.setdefault(question.id, question.texts.get("en") or question.texts["fi"])
-            asked.setdefault(question.id, []).append(protocol.id)
+            if question.life_threat or question.nurse_concern:
+                asked[question.id] = [SHARED]
+            else:
+                asked.setdefault(question.id, []).append(protocol.id)
     return [(finding, texts[finding], tuple(asked[finding])) for finding in sorted(texts)]
 
 
