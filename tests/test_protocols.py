@@ -512,6 +512,22 @@ def test_a_self_care_criterion_that_raises_is_refused_at_its_line(tmp_path: Path
     assert "mild" in error.reason and "if_yes" in error.reason
 
 
+def test_with_self_care_if_a_yes_at_the_default_only_prevents_self_care(tmp_path: Path) -> None:
+    # "second" (same_day in GOOD) now says the default: a yes keeps non_urgent, not self-care.
+    write(tmp_path, SELF_CARE.replace('if_yes = "same_day"', 'if_yes = "non_urgent"'))
+    (protocol,) = load_protocols(tmp_path)
+    answers = {q.id: False for q in protocol.questions} | {"mild": True}
+    assert evaluate(protocol, answers).suggested is Urgency.SELF_CARE
+    result = evaluate(protocol, answers | {"second": True})
+    assert result.suggested is Urgency.NON_URGENT and not result.self_care
+    assert result.reasons == ("second",) and not result.by_default
+
+
+def test_without_self_care_if_a_yes_at_the_default_is_still_refused(tmp_path: Path) -> None:
+    error = broken(tmp_path, GOOD.replace('if_yes = "same_day"', 'if_yes = "non_urgent"'))
+    assert "does not raise" in error.reason
+
+
 def test_a_self_care_criterion_must_be_a_question_of_the_protocol(tmp_path: Path) -> None:
     error = broken(tmp_path, SELF_CARE.replace('self_care_if = ["mild"]', 'self_care_if = ["calm"]'))
     assert error.line == 9 and "calm" in error.reason

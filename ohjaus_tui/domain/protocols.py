@@ -209,8 +209,14 @@ class ProtocolResult:
 
 
 def _read_question(
-    fields: Fields, default_urgency: Urgency | None, life_threat: bool, nurse_concern: bool = False
+    fields: Fields,
+    default_urgency: Urgency | None,
+    life_threat: bool,
+    nurse_concern: bool = False,
+    has_self_care: bool = False,
 ) -> Question:
+    """One `[[questions]]` table. `has_self_care`: the protocol lists `self_care_if`, so an
+    `if_yes` equal to its default is allowed: that yes only prevents self-care."""
     fields.only(
         "id", "text", "red_flag", "if_yes", "domain", "duties", "statutory_group", "show_if"
     )
@@ -239,7 +245,14 @@ def _read_question(
             _("question '{id}': use red_flag = true for an emergency").format(id=question_id),
             "if_yes",
         )
-    if if_yes is not None and default_urgency is not None and if_yes.rank >= default_urgency.rank:
+    if (
+        if_yes is not None
+        and default_urgency is not None
+        and (
+            if_yes.rank > default_urgency.rank
+            or (if_yes is default_urgency and not has_self_care)
+        )
+    ):
         raise fields.error(
             _("question '{id}': if_yes '{urgency}' does not raise the default urgency '{default}'")
             .format(id=question_id, urgency=if_yes.value, default=default_urgency.value),
@@ -274,13 +287,17 @@ def _read_questions(
     preamble: tuple[Question, ...],
     shared: tuple[Question, ...] = (),
     nurse_concern: bool = False,
+    has_self_care: bool = False,
 ) -> list[Question]:
     """The `[[questions]]` of a file. `preamble` is asked before them (show_if may name it);
-    `shared` are other shared questions whose ids the file may not reuse."""
+    `shared` are other shared questions whose ids the file may not reuse; `has_self_care` as in
+    `_read_question`."""
     questions: list[Question] = []
     taken = {question.id for question in preamble + shared}
     for fields in top.tables("questions"):
-        question = _read_question(fields, default_urgency, life_threat, nurse_concern)
+        question = _read_question(
+            fields, default_urgency, life_threat, nurse_concern, has_self_care
+        )
         if question.id in taken:
             raise fields.error(
                 _("duplicate question id '{id}': a shared question has it").format(
@@ -385,7 +402,9 @@ def load_protocol(
         )
     preamble = life_threats if wants_life_threats and life_threats else ()
     after = (nurse_concern,) if wants_life_threats and nurse_concern is not None else ()
-    own = _read_questions(top, default_urgency, False, preamble, after)
+    own = _read_questions(
+        top, default_urgency, False, preamble, after, has_self_care=top.has("self_care_if")
+    )
     domains = _read_domains(top)
     duties = _read_duties(top)
     worry_urgency = _read_worry(top, default_urgency)
