@@ -78,15 +78,23 @@ async def contact(data_dir: Path, shipped, kind: str) -> tuple[int, int, bool]:
             protocol = shipped.protocol("urinary")
             await c.type("Kirvelee virtsatessa")
             await c.key("enter")
-            # A letter jumps to the next protocol starting with it, as a nurse who knows the
-            # list would use it (V twice: Vatsakipu, then Virtsaamisvaivat).
+            # The nurse types the caller's word in the protocol finder (typed text); its first
+            # hit is highlighted and Enter takes it.
+            await c.type("virtsa")
             listing = app.screen.query_one("#protocols")
-            for _press in range(listing.option_count):
-                if listing.get_option_at_index(listing.highlighted).id == "urinary":
-                    break
-                await c.key(protocol.title[0].lower())
+            assert listing.get_option_at_index(listing.highlighted).id == "urinary"
             await c.key("enter")
-            await c.key(*["e"] * (len(protocol.questions) - 1), "k")
+            # "0": none of the shared life threats; then one key a question shown (a yes to
+            # the protocol's last own question, which raises it to a booking).
+            questions = app.screen.query_one("#questions")
+            if any(q.life_threat for q in protocol.questions):
+                await c.key("0")
+            own = [q for q in protocol.questions if not q.life_threat and not q.nurse_concern]
+            for _press in range(100):
+                question = questions._question_at(questions.highlighted)
+                if question is None or question.id in questions.answers:
+                    break
+                await c.key("k" if question.id == own[-1].id else "e")
             await c.key("enter")  # accept the suggested urgency
             await c.key("enter")  # segment: clear need
             await c.key("enter")  # outcome: booking

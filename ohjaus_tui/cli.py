@@ -123,8 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("the data folder to check (default: the one in use, OHJAUS_SHIPPED_DATA)"),
     )
     check.add_argument(
+        "--questions", action="store_true",
+        help=_("list every finding id with its English text and the protocols that ask it"),
+    )
+    check.add_argument(
         "--vignettes", type=Path,
-        help=_("a vignette file or folder to run through the protocols"),
+        help=_("a vignette file or folder (searched recursively) to run through the protocols"),
     )
 
     serve = commands.add_parser("serve", help=_("run the central API that devices sync with"))
@@ -285,9 +289,13 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     """Validate a data folder a region has edited; exit 0, or 2 with file:line: reason.
 
-    With --vignettes, also run the case vignettes and exit 1 when an emergency would be
+    Also lists each protocol's approval status, those past their review date and question texts
+    that look compound (warnings for a reviewer). With --questions, lists every finding id.
+    With --vignettes, runs the case vignettes and exits 1 when an emergency would be
     under-triaged."""
     from .context import load_shipped, shipped_data_dir
+    from .domain.clock import now
+    from .domain.protocols import SHARED, compound_questions, findings
     from .domain.vignettes import load_vignettes, report, run_vignettes
 
     root = args.data or shipped_data_dir()
@@ -299,14 +307,40 @@ def _run_check(args: argparse.Namespace) -> int:
         path=root, protocols=len(shipped.protocols), services=len(shipped.catalogue),
         region=rules.display_name,
     ))
+    if args.questions:
+        for finding_id, text, asked_by in findings(shipped.protocols):
+            where = _("shared: every protocol with the life threats") if asked_by == (SHARED,) else ", ".join(asked_by)
+            print(f"{finding_id}\t{text}\t{where}")
+        return 0
+    today = now().date()
+    print(_("Protocols and their status:"))
+    for protocol in shipped.protocols:
+        governance = protocol.governance
+        status = _("approved {on} by {by}").format(
+            on=governance.approved_on, by=governance.approved_by
+        ) if governance.approved else _("draft, not approved")
+        due = governance.review_due.isoformat() if governance.review_due else "-"
+        late = "  " + _("PAST REVIEW DATE") if governance.past_review(today) else ""
+        print(f"  {protocol.id:<24} v{protocol.version:<3} {status}; "
+              + _("review due {due}").format(due=due) + late)
+    overdue = [p.id for p in shipped.protocols if p.governance.past_review(today)]
+    if overdue:
+        print(_("Past their review date: {ids}").format(ids=", ".join(overdue)))
+    compound = compound_questions(shipped.protocols)
+    if compound:
+        print(_("Review list: {n} question texts look compound (one fact a question); warnings, "
+                "not failures:").format(n=len(compound)))
+        for protocol_id, question, language in compound:
+            print(f"  {protocol_id}: {question.id} ({language}): {question.texts[language]}")
     if args.vignettes is None:
         return 0
-    files = sorted(args.vignettes.glob("*.toml")) if args.vignettes.is_dir() else [args.vignettes]
+    target = args.vignettes
+    files = sorted(target.rglob("*.toml")) if target.is_dir() else [target]
     if not files or not all(path.is_file() for path in files):
-        raise DomainError(_("No vignette files at {path}").format(path=args.vignettes))
+        raise DomainError(_("No vignette files at {path}").format(path=target))
     vignettes = [v for path in files for v in load_vignettes(path, shipped.protocols)]
     outcomes = run_vignettes(vignettes, shipped.protocols)
-    print(report(outcomes))
+    print(report(outcomes, target if target.is_dir() else None))
     under = [o for o in outcomes if o.vignette.expected.value == "emergency" and o.under_triaged]
     return 1 if under else 0
 

@@ -268,9 +268,13 @@ def _contacts(
             service_area=area,
         )
         protocol = rng.choice(protocols_for(shipped.protocols, area))
-        # Most answers are no; a red flag is rare, as on a real line.
+        # Most answers are no; a red flag is rare, as on a real line (a protocol asks over ten);
+        # a self-care criterion (mild, manages at home) is often yes.
         answers = {
-            q.id: rng.random() < (0.01 if q.red_flag else 0.25) for q in protocol.questions
+            q.id: rng.random() < (
+                0.002 if q.red_flag else 0.7 if q.id in protocol.self_care_if else 0.15
+            )
+            for q in protocol.questions
         }
         worry = None
         if protocol.asks_worry:

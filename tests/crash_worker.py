@@ -27,7 +27,7 @@ async def main(data_dir: Path, code: str, stop: int) -> None:
         steps = [
             [*code, "enter"],
             [*REASON, "enter"],
-            ["enter", "n", "enter"],
+            ["enter", "y", "enter"],  # advice only: only wants information (self-care criterion)
             ["enter"],
             ["enter", *ADVICE, "enter"],
             ["enter"],

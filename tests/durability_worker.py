@@ -23,7 +23,7 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=HELSINKI)
 # What each step adds to the draft, in order.
 FILL = {
     Step.NEED: dict(reason="Kysyy aukioloaikoja", service_area=ServiceArea.HEALTH),
-    Step.ASSESSMENT: dict(protocol_id="advice_only", protocol_version=1, answers={"has_symptoms_or_worry": False}),
+    Step.ASSESSMENT: dict(protocol_id="advice_only", protocol_version=2, answers={"only_wants_information": True}),
     Step.SEGMENT: dict(suggested_urgency=Urgency.SELF_CARE, urgency=Urgency.SELF_CARE),
     Step.OUTCOME: dict(segment=Segment.ADVICE),
     Step.FOLLOW_UP: dict(outcome_kind=OutcomeKind.ADVICE, advice_text="Aukioloajat kerrottu"),

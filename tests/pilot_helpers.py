@@ -34,7 +34,10 @@ async def start_contact(pilot, username: str, code: str, reason: str) -> None:
 async def pick(pilot, list_id: str, option_id: str) -> None:
     """Move the highlight of a focused option list to `option_id` with arrow keys, press Enter."""
     listing = pilot.app.screen.query_one(f"#{list_id}", OptionList)
-    assert pilot.app.screen.focused is listing, f"{list_id} is not focused"
+    focused = pilot.app.screen.focused
+    # The protocol finder keeps the focus while its arrows move the list's highlight.
+    finder = list_id == "protocols" and focused is not None and focused.id == "protocol-find"
+    assert focused is listing or finder, f"{list_id} is not focused"
     ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
     target, current = ids.index(option_id), listing.highlighted or 0
     await pilot.press(*(["down"] * (target - current) if target >= current else ["up"] * (current - target)))
@@ -71,11 +74,23 @@ def focused_id(pilot) -> str | None:
     return focused.id if focused else None
 
 
+async def answer_shown(pilot, *yes: str) -> None:
+    """Answer the question list as it asks, from the highlighted question on: yes to the
+    questions named, no to every other one, until no question shown is unanswered (a
+    follow-up appears after the yes it depends on)."""
+    questions = pilot.app.screen.query_one("#questions")
+    for _ in range(100):
+        question = questions._question_at(questions.highlighted)
+        if question is None or question.id in questions.answers:
+            break
+        await pilot.press("k" if question.id in yes else "e")
+        await pilot.pause()
+
+
 async def all_no_then_urgency(pilot, protocol_id: str, urgency: str, reason: str) -> None:
     """Pick a protocol, answer every question no, choose another urgency with its reason."""
-    protocol = pilot.app.ctx.shipped.protocol(protocol_id)
     await pick(pilot, "protocols", protocol_id)
-    await answer(pilot, [False] * len(protocol.questions))
+    await answer_shown(pilot)
     await pilot.press("tab")
     await pick(pilot, "urgency", urgency)
     await type_text(pilot, reason)
@@ -85,6 +100,5 @@ async def all_no_then_urgency(pilot, protocol_id: str, urgency: str, reason: str
 
 async def pick_and_answer(pilot, protocol_id: str, *yes: str) -> None:
     """Pick a protocol and answer yes to the questions named, no to every other one."""
-    protocol = pilot.app.ctx.shipped.protocol(protocol_id)
     await pick(pilot, "protocols", protocol_id)
-    await answer(pilot, [q.id in yes for q in protocol.questions])
+    await answer_shown(pilot, *yes)

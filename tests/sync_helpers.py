@@ -176,7 +176,8 @@ class Device:
         )
 
     def sign_contact(
-        self, client_id: str | None, reason: str = "Testi", slot_id: str | None = None, follow_up: bool = True
+        self, client_id: str | None, reason: str = "Testi", slot_id: str | None = None, follow_up: bool = True,
+        safety_net: str = "",
     ) -> ContactDraft:
         worker = self.worker()
         started = now().replace(microsecond=0)
@@ -195,6 +196,7 @@ class Device:
             urgency=Urgency.SELF_CARE,
             suggested_segment=Segment.ADVICE,
             segment=Segment.ADVICE,
+            safety_net=safety_net,
         )
         if slot_id:
             draft.outcome_kind, draft.slot_id = OutcomeKind.BOOKING, slot_id

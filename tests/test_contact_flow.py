@@ -35,7 +35,7 @@ async def test_advice_only_contact_of_a_known_client_in_few_keys(app, store):
         await pilot.press(*"Kysyy aukioloaikoja")
         await key("enter")
         await key("enter")  # protocol: advice only (first)
-        await key("n")  # no symptoms
+        await key("y")  # only wants information, no symptoms (the self-care criterion)
         await key("enter")  # accept the suggested urgency
         await key("enter")  # segment: advice (suggested)
         await key("enter")  # outcome: advice given (suggested)

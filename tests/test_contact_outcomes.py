@@ -198,7 +198,7 @@ async def test_escape_goes_back_without_losing_what_was_typed(app, store):
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Kuumetta kolme päivää")
         await pilot.pause()
-        assert focused_id(pilot) == "protocols"
+        assert focused_id(pilot) == "protocol-find"  # the finder: type a symptom or a letter
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.query_one("#reason").value == "Kuumetta kolme päivää"
@@ -238,7 +238,8 @@ async def test_a_correction_from_home_is_a_new_version_and_keeps_the_signed_one(
         await type_text(pilot, client.identity_code)
         await pilot.press("enter")
         await type_text(pilot, "Kysyy aukioloaikoja")
-        await pilot.press("enter", "enter", "n", "enter", "enter", "enter")
+        # advice only: "only wants information" yes (the self-care criterion)
+        await pilot.press("enter", "enter", "y", "enter", "enter", "enter")
         await type_text(pilot, "Aukioloajat kerrottu")
         await pilot.press("enter", "enter", "enter")
         await pilot.pause()

@@ -65,8 +65,8 @@ async def test_a_killed_contact_is_offered_and_continues(data_dir, shipped, stop
         assert app.screen.query_one("#reason").value == (REASON if stop > Step.NEED else "")
         # Finish the contact from where it stopped.
         remaining = {
-            Step.NEED: [*REASON, "enter", "enter", "n", "enter", "enter", "enter", *ADVICE, "enter", "enter", "enter"],
-            Step.ASSESSMENT: ["enter", "n", "enter", "enter", "enter", *ADVICE, "enter", "enter", "enter"],
+            Step.NEED: [*REASON, "enter", "enter", "y", "enter", "enter", "enter", *ADVICE, "enter", "enter", "enter"],
+            Step.ASSESSMENT: ["enter", "y", "enter", "enter", "enter", *ADVICE, "enter", "enter", "enter"],
             Step.SEGMENT: ["enter", "enter", *ADVICE, "enter", "enter", "enter"],
             Step.OUTCOME: ["enter", *ADVICE, "enter", "enter", "enter"],
             Step.FOLLOW_UP: ["enter", "enter"],

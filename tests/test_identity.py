@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ohjaus_tui.domain.identity import (
     IdentityCode,
+    age_in_years,
     InvalidIdentityCode,
     check_character,
     looks_like_identity_code,
@@ -280,3 +281,20 @@ def test_property_garbage_raises_only_invalid_identity_code(text: str) -> None:
 )
 def test_looks_like_identity_code(text: str, expected: bool) -> None:
     assert looks_like_identity_code(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("today", "birth_date", "code", "age"),
+    [
+        (date(2026, 12, 4), None, "131052-308T", 74),
+        (date(2026, 10, 12), None, "131052-308T", 73),  # the day before the birthday
+        (date(2026, 10, 13), None, "131052-308T", 74),  # the birthday
+        (date(2026, 12, 4), date(2026, 10, 20), None, 0),  # a six-week-old baby
+        (date(2026, 12, 4), date(2010, 1, 1), "131052-308T", 16),  # the birth date wins
+        (date(2026, 12, 4), None, "not a code", None),
+        (date(2026, 12, 4), None, None, None),
+        (date(2026, 12, 4), date(2027, 1, 1), None, None),  # not born yet: unknown
+    ],
+)
+def test_age_in_years_from_the_birth_date_or_the_identity_code(today, birth_date, code, age):
+    assert age_in_years(today, birth_date, code) == age

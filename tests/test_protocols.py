@@ -11,11 +11,14 @@ from ohjaus_tui.domain.codes import Register, ServiceArea, Urgency, WorryLevel
 from ohjaus_tui.domain.errors import DataFileError
 from ohjaus_tui.domain.protocols import (
     LIFE_THREATS_FILE,
+    NURSE_CONCERN,
+    NURSE_CONCERN_FILE,
     Protocol,
     evaluate,
     load_life_threats,
     load_protocols,
     protocols_for,
+    visible_questions,
 )
 from ohjaus_tui.i18n import current_language, set_language
 
@@ -29,6 +32,13 @@ EXPECTED_IDS = {
     "abdominal_pain", "headache_stroke", "urinary", "back_pain", "dental_pain",
     "mental_health_crisis", "social_service_need", "injury", "skin", "substance_use",
     "medication_question",
+    # issue 13, branch p1
+    "altered_consciousness", "fainting_shock", "allergic_reaction", "diabetes_blood_sugar",
+    "bleeding", "pregnancy", "respiratory_infection", "sore_throat", "eye",
+    # branch p2 (issue 13)
+    "ear", "joint_pain_swelling", "breast_lump", "high_blood_pressure", "memory_problems",
+    "falls_older_person", "burns", "poisoning", "vomiting_diarrhoea_adult",
+    "vomiting_diarrhoea_child", "rash_child",
 }
 WITHOUT_LIFE_THREATS = {"advice_only", "social_service_need"}
 
@@ -45,6 +55,16 @@ def if_yes_cases() -> list[tuple[str, str, Urgency]]:
     return [(p.id, q.id, q.if_yes) for p in SHIPPED for q in p.questions if q.if_yes]
 
 
+def with_parents(protocol: Protocol, question_id: str) -> set[str]:
+    """The question and every earlier question it is shown after (show_if), all answered yes."""
+    by_id = {q.id: q for q in protocol.questions}
+    chain = {question_id}
+    while by_id[question_id].show_if is not None:
+        question_id = by_id[question_id].show_if
+        chain.add(question_id)
+    return chain
+
+
 # --- the shipped set ----------------------------------------------------------------------
 
 
@@ -54,8 +74,12 @@ def test_every_shipped_protocol_loads_sorted_by_order() -> None:
     assert SHIPPED[0].id == "advice_only"
 
 
-def test_life_threats_are_four_red_flags() -> None:
-    assert LIFE_THREAT_IDS == ["unconscious", "severe_breathing_difficulty", "choking", "seizure_now"]
+def test_the_eleven_life_threats_of_the_format_are_red_flags() -> None:
+    assert LIFE_THREAT_IDS == [
+        "unconscious", "acute_confusion", "severe_breathing_difficulty", "choking", "seizure_now",
+        "severe_bleeding", "shock_signs", "anaphylaxis_signs", "heart_attack_chest_pain",
+        "stroke_signs", "suicidal_with_plan",
+    ]
 
 
 @pytest.mark.parametrize("protocol", SHIPPED, ids=lambda p: p.id)
@@ -69,9 +93,41 @@ def test_life_threats_come_first_in_health_protocols_only(protocol: Protocol) ->
         assert protocol.register is Register.HEALTH
         assert first == LIFE_THREAT_IDS
         assert flagged == LIFE_THREAT_IDS
-    own = [q for q in protocol.questions if not q.life_threat]
-    # A phone protocol stays short; the social one walks through nine need domains.
-    assert 1 <= len(own) <= (16 if protocol.register is Register.SOCIAL else 7)
+        # the nurse's own concern comes last, after the protocol's own questions
+        assert protocol.questions[-1].id == NURSE_CONCERN and protocol.questions[-1].nurse_concern
+        assert protocol.questions[-1].if_yes is Urgency.SAME_DAY
+    # no cap on the number of questions: follow-ups (show_if) make room where it matters
+    own = [q for q in protocol.questions if not q.life_threat and not q.nurse_concern]
+    assert len(own) >= 1
+
+
+@pytest.mark.parametrize("protocol", SHIPPED, ids=lambda p: p.id)
+def test_format_two_safety_rules_hold_for_every_shipped_protocol(protocol: Protocol) -> None:
+    assert protocol.default_urgency is not Urgency.SELF_CARE or protocol.register is Register.SOCIAL
+    assert set(protocol.keywords) == {"fi", "sv", "en"}
+    assert protocol.governance.status == "draft" and protocol.governance.sources
+    assert protocol.governance.review_due is not None
+    if protocol.register is Register.HEALTH:
+        assert set(protocol.safety_net) == {"fi", "sv", "en"}
+        assert "112" in protocol.safety_net["fi"]
+    by_id = {q.id: q for q in protocol.questions}
+    for criterion in protocol.self_care_if:
+        assert not by_id[criterion].red_flag and by_id[criterion].if_yes is None
+    for position, question in enumerate(protocol.questions):
+        if question.show_if is not None:
+            assert question.show_if in [q.id for q in protocol.questions[:position]]
+        # a question that raises nothing is a self-care criterion or opens a follow-up
+        if not question.red_flag and question.if_yes is None and protocol.register is Register.HEALTH:
+            opens = any(q.show_if == question.id for q in protocol.questions)
+            assert question.id in protocol.self_care_if or opens, question.id
+
+
+def test_the_same_finding_id_has_the_same_text_in_every_protocol() -> None:
+    texts: dict[str, dict[str, str]] = {}
+    for protocol in SHIPPED:
+        for question in protocol.questions:
+            assert texts.setdefault(question.id, question.texts) == question.texts, question.id
+    assert texts["has_fever"]["en"] == "Does the client have a fever (over 38 °C)?"
 
 
 @pytest.mark.parametrize("protocol", SHIPPED, ids=lambda p: p.id)
@@ -121,7 +177,8 @@ def test_title_and_text_follow_the_language() -> None:
 @pytest.mark.parametrize(("protocol_id", "question_id"), red_flag_cases())
 def test_every_red_flag_yes_is_an_emergency(protocol_id: str, question_id: str) -> None:
     protocol = BY_ID[protocol_id]
-    answers = {q.id: q.id == question_id for q in protocol.questions}
+    yes = with_parents(protocol, question_id)
+    answers = {q.id: q.id in yes for q in protocol.questions}
     result = evaluate(protocol, answers, no_worry(protocol))
     assert result.suggested is Urgency.EMERGENCY
     assert result.reasons == (question_id,)
@@ -134,11 +191,12 @@ def test_every_if_yes_raises_to_its_urgency(
     protocol_id: str, question_id: str, urgency: Urgency
 ) -> None:
     protocol = BY_ID[protocol_id]
-    result = evaluate(protocol, {question_id: True})
+    result = evaluate(protocol, dict.fromkeys(with_parents(protocol, question_id), True))
     assert result.suggested is urgency
     assert result.reasons == (question_id,)
     assert result.red_flags == ()
-    assert result.complete == (len(protocol.questions) == 1)
+    assert not result.by_default
+    assert not result.complete
     assert question_id not in result.unanswered
 
 
@@ -146,8 +204,10 @@ def test_every_if_yes_raises_to_its_urgency(
 def test_all_no_gives_the_default(protocol: Protocol) -> None:
     result = evaluate(protocol, {q.id: False for q in protocol.questions}, no_worry(protocol))
     assert result.suggested is protocol.default_urgency
+    assert result.suggested is not Urgency.SELF_CARE  # no protocol reaches self-care by default
     assert result.reasons == ()
     assert result.red_flags == ()
+    assert result.by_default and not result.self_care
     assert result.complete and result.unanswered == ()
 
 
@@ -172,11 +232,12 @@ def test_most_urgent_yes_wins_and_every_question_giving_it_is_a_reason() -> None
 
 def test_red_flags_beat_if_yes_and_are_all_reasons() -> None:
     protocol = BY_ID["headache_stroke"]
-    result = evaluate(
-        protocol, {"face_droop": True, "speech_difficulty": True, "new_headache_over_50": True}
-    )
+    result = evaluate(protocol, {
+        "stroke_signs": True, "thunderclap_headache": True, "age_over_50": True,
+        "new_kind_of_headache": True,
+    })
     assert result.suggested is Urgency.EMERGENCY
-    assert result.reasons == ("face_droop", "speech_difficulty")
+    assert result.reasons == ("stroke_signs", "thunderclap_headache")
     assert result.red_flags == result.reasons
 
 
@@ -187,10 +248,66 @@ def test_information_only_changes_nothing() -> None:
     assert result.reasons == ()
 
 
-def test_advice_only() -> None:
+def test_advice_only_suggests_self_care_only_to_a_caller_who_only_wants_information() -> None:
     protocol = BY_ID["advice_only"]
-    assert evaluate(protocol, {"has_symptoms_or_worry": False}).suggested is Urgency.SELF_CARE
-    assert evaluate(protocol, {"has_symptoms_or_worry": True}).suggested is Urgency.NON_URGENT
+    informed = evaluate(protocol, {"only_wants_information": True})
+    assert informed.suggested is Urgency.SELF_CARE and informed.self_care
+    assert informed.reasons == ("only_wants_information",)
+    symptoms = evaluate(protocol, {"only_wants_information": False})
+    assert symptoms.suggested is Urgency.NON_URGENT and symptoms.by_default
+
+
+def all_no(protocol: Protocol, **yes: bool) -> dict[str, bool]:
+    return {**{q.id: False for q in protocol.questions}, **yes}
+
+
+def test_self_care_needs_every_criterion_yes_and_nothing_raised() -> None:
+    protocol = BY_ID["fever_adult"]
+    assert protocol.self_care_if == ("symptoms_mild", "manages_at_home")
+    mild = evaluate(protocol, all_no(protocol, symptoms_mild=True, manages_at_home=True))
+    assert mild.suggested is Urgency.SELF_CARE and mild.self_care and not mild.by_default
+    assert mild.reasons == ("symptoms_mild", "manages_at_home")
+    # one criterion not affirmed: a professional's assessment, by default
+    half = evaluate(protocol, all_no(protocol, symptoms_mild=True))
+    assert half.suggested is Urgency.NON_URGENT and half.by_default
+    # a raising answer wins over the criteria
+    long = evaluate(protocol, all_no(
+        protocol, symptoms_mild=True, manages_at_home=True, fever_over_3_days=True
+    ))
+    assert long.suggested is Urgency.THREE_DAYS and long.reasons == ("fever_over_3_days",)
+    # the criteria alone, before every question is answered, are not enough
+    early = evaluate(protocol, {"symptoms_mild": True, "manages_at_home": True})
+    assert early.suggested is Urgency.NON_URGENT and not early.complete
+
+
+def test_the_nurses_concern_raises_to_same_day_and_never_lowers() -> None:
+    protocol = BY_ID["back_pain"]
+    worried = evaluate(protocol, all_no(
+        protocol, symptoms_mild=True, manages_at_home=True, nurse_concern=True
+    ))
+    assert worried.suggested is Urgency.SAME_DAY and worried.reasons == (NURSE_CONCERN,)
+    emergency = evaluate(protocol, all_no(protocol, saddle_numbness=True, nurse_concern=True))
+    assert emergency.suggested is Urgency.EMERGENCY
+    assert NURSE_CONCERN in {q.id for q in BY_ID["chest_pain"].questions}
+    assert NURSE_CONCERN not in {q.id for q in BY_ID["advice_only"].questions}
+
+
+def test_a_follow_up_is_asked_only_after_a_yes_and_is_never_unanswered_when_hidden() -> None:
+    protocol = BY_ID["injury"]
+    hidden = [q.id for q in visible_questions(protocol, {"hit_head": False})]
+    assert "head_injury_warning_signs" not in hidden and "on_blood_thinners" not in hidden
+    shown = [q.id for q in visible_questions(protocol, {"hit_head": True})]
+    assert shown.index("hit_head") < shown.index("head_injury_warning_signs")
+    assert shown.index("head_injury_warning_signs") < shown.index("on_blood_thinners")
+    answers = all_no(protocol)
+    del answers["head_injury_warning_signs"], answers["on_blood_thinners"]
+    result = evaluate(protocol, answers)
+    assert result.complete and "on_blood_thinners" not in result.unanswered
+    # a yes left on a follow-up whose question was then answered no is ignored
+    stale = evaluate(protocol, all_no(protocol, head_injury_warning_signs=True))
+    assert stale.suggested is Urgency.NON_URGENT and stale.red_flags == ()
+    asked = evaluate(protocol, all_no(protocol, hit_head=True, head_injury_warning_signs=True))
+    assert asked.suggested is Urgency.EMERGENCY
 
 
 def test_unanswered_questions_are_listed_in_order_and_unknown_ids_ignored() -> None:
@@ -210,6 +327,13 @@ text = { fi = "Onko asiakas tajuton?", sv = "Är klienten medvetslös?", en = "U
 red_flag = true
 """
 
+NURSE_CONCERN_TEXT = """\
+[[questions]]
+id = "nurse_concern"
+text = { fi = "Huoli?", sv = "Oro?", en = "Worried?" }
+if_yes = "same_day"
+"""
+
 GOOD = """\
 id = "sample"
 version = 1
@@ -218,6 +342,8 @@ service_areas = ["health"]
 order = 5
 title = { fi = "Näyte", sv = "Prov", en = "Sample" }
 default_urgency = "non_urgent"
+keywords = { fi = ["näyte"], sv = ["prov"], en = ["sample"] }
+safety_net = { fi = "Soita 112, jos", sv = "Ring 112 om", en = "Call 112 if" }
 
 [[questions]]
 id = "first"
@@ -228,11 +354,18 @@ red_flag = true
 id = "second"
 text = { fi = "Toinen?", sv = "Andra?", en = "Second?" }
 if_yes = "same_day"
+
+[governance]
+status = "draft"
+sources = ["Duodecim Terveyskirjasto: Näyte"]
+author = "ohjaus project"
+review_due = "2027-06-30"
 """
 
 
 def write(tmp_path: Path, text: str, name: str = "sample.toml") -> Path:
     (tmp_path / LIFE_THREATS_FILE).write_text(LIFE_THREATS, "utf-8")
+    (tmp_path / NURSE_CONCERN_FILE).write_text(NURSE_CONCERN_TEXT, "utf-8")
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), "utf-8")
     return path
@@ -250,7 +383,11 @@ def broken(tmp_path: Path, text: str, name: str = "sample.toml") -> DataFileErro
 def test_a_good_file_loads_with_the_life_threat_first(tmp_path: Path) -> None:
     write(tmp_path, GOOD)
     (protocol,) = load_protocols(tmp_path)
-    assert [q.id for q in protocol.questions] == ["unconscious", "first", "second"]
+    assert [q.id for q in protocol.questions] == ["unconscious", "first", "second", NURSE_CONCERN]
+    assert protocol.keywords == {"fi": ("näyte",), "sv": ("prov",), "en": ("sample",)}
+    assert protocol.governance.status == "draft" and not protocol.governance.approved
+    assert protocol.governance.review_due is not None
+    assert protocol.self_care_if == () and protocol.choose_hint == ""
 
 
 @pytest.mark.parametrize(
@@ -258,12 +395,13 @@ def test_a_good_file_loads_with_the_life_threat_first(tmp_path: Path) -> None:
     [
         ('order = 5', 'order = = 5', 5, "Invalid value"),  # TOML syntax
         ('default_urgency = "non_urgent"', 'default_urgency = "soonish"', 7, "soonish"),
-        ('if_yes = "same_day"', 'if_yes = "tomorrow"', 17, "tomorrow"),
-        ('if_yes = "same_day"', 'if_yes = "same_day"\nred_flag = true', 17, "contradictory"),
-        ('id = "second"', 'id = "first"', 15, "duplicate question id 'first'"),
-        ('id = "second"', 'id = "unconscious"', 15, "life-threat"),
+        ('if_yes = "same_day"', 'if_yes = "tomorrow"', 19, "tomorrow"),
+        ('if_yes = "same_day"', 'if_yes = "same_day"\nred_flag = true', 19, "contradictory"),
+        ('id = "second"', 'id = "first"', 17, "duplicate question id 'first'"),
+        ('id = "second"', 'id = "unconscious"', 17, "shared question"),
+        ('id = "second"', 'id = "nurse_concern"', 17, "shared question"),
         ('text = { fi = "Toinen?", sv = "Andra?", en = "Second?" }',
-         'text = { sv = "Andra?", en = "Second?" }', 16, "Finnish"),
+         'text = { sv = "Andra?", en = "Second?" }', 18, "Finnish"),
         ('title = { fi = "Näyte", sv = "Prov", en = "Sample" }',
          'title = { sv = "Prov", en = "Sample" }', 6, "Finnish"),
         ('id = "sample"', 'id = "other"', 1, "file name"),
@@ -273,19 +411,35 @@ def test_a_good_file_loads_with_the_life_threat_first(tmp_path: Path) -> None:
         ('service_areas = ["health"]', 'service_areas = ["dental"]', 4, "dental"),
         ('service_areas = ["health"]', 'service_areas = ["family"]', 4, "social register"),
         ('order = 5', 'order = 5\ncolour = "red"', 6, "unknown key 'colour'"),
-        ('red_flag = true', 'red_flag = true\nhelp = "x"', 13, "unknown key 'help'"),
-        ('red_flag = true', 'red_flag = "yes"', 12, "true or false"),
-        ('if_yes = "same_day"', 'if_yes = "non_urgent"', 17, "does not raise"),
-        ('if_yes = "same_day"', 'if_yes = "emergency"', 17, "red_flag"),
-        ('id = "second"\n', '', 14, "missing key 'id'"),
+        ('red_flag = true', 'red_flag = true\nhelp = "x"', 15, "unknown key 'help'"),
+        ('red_flag = true', 'red_flag = "yes"', 14, "true or false"),
+        ('if_yes = "same_day"', 'if_yes = "non_urgent"', 19, "does not raise"),
+        ('if_yes = "same_day"', 'if_yes = "emergency"', 19, "red_flag"),
+        ('id = "second"\n', '', 16, "missing key 'id'"),
+        # format 2: safety by construction
+        ('default_urgency = "non_urgent"', 'default_urgency = "self_care"', 7, "self_care_if"),
+        ('safety_net = { fi = "Soita 112, jos", sv = "Ring 112 om", en = "Call 112 if" }\n', '',
+         None, "safety_net"),
+        ('keywords = { fi = ["näyte"], sv = ["prov"], en = ["sample"] }',
+         'keywords = { sv = ["prov"] }', 8, "Finnish"),
+        ('keywords = { fi = ["näyte"], sv = ["prov"], en = ["sample"] }',
+         'keywords = { fi = ["ab"] }', 8, "three letters"),
+        ('if_yes = "same_day"', 'if_yes = "same_day"\nshow_if = "third"', 20, "earlier question"),
+        ('if_yes = "same_day"', 'if_yes = "same_day"\nshow_if = "second"', 20, "itself"),
+        ('status = "draft"', 'status = "approved"', 22, "approved_by"),
+        ('status = "draft"', 'status = "final"', 22, "final"),
+        ('review_due = "2027-06-30"', 'review_due = "next year"', 25, "YYYY-MM-DD"),
+        ('review_due = "2027-06-30"\n', '', 21, "review_due"),
+        ('sources = ["Duodecim Terveyskirjasto: Näyte"]', 'sources = []', 23, "sources"),
     ],
 )
 def test_a_broken_file_names_itself_and_the_line(
-    tmp_path: Path, old: str, new: str, line: int, words: str
+    tmp_path: Path, old: str, new: str, line: int | None, words: str
 ) -> None:
     assert old in GOOD
     error = broken(tmp_path, GOOD.replace(old, new, 1))
-    assert error.line == line, str(error)
+    if line is not None:
+        assert error.line == line, str(error)
     assert words in error.reason
 
 
@@ -299,7 +453,7 @@ def test_the_first_broken_file_of_many_names_itself(tmp_path: Path) -> None:
     write(tmp_path, GOOD)
     bad = GOOD.replace('id = "sample"', 'id = "zzz"').replace('if_yes = "same_day"', 'if_yes = "x"')
     error = broken(tmp_path, bad, "zzz.toml")
-    assert error.path.name == "zzz.toml" and error.line == 17
+    assert error.path.name == "zzz.toml" and error.line == 19
 
 
 def test_a_broken_life_threat_file_names_itself(tmp_path: Path) -> None:
@@ -323,6 +477,92 @@ def test_a_missing_life_threat_file_is_an_error_for_health_protocols(tmp_path: P
     ), "utf-8")
     (protocol,) = load_protocols(tmp_path)
     assert [q.id for q in protocol.questions] == ["first", "second"]
+
+
+def test_an_approved_protocol_names_who_approved_it_and_when(tmp_path: Path) -> None:
+    write(tmp_path, GOOD.replace('status = "draft"', 'status = "approved"\napproved_by = "Dr A"\n'
+                                 'approved_on = "2026-11-30"'))
+    (protocol,) = load_protocols(tmp_path)
+    assert protocol.governance.approved and protocol.governance.approved_by == "Dr A"
+
+
+SELF_CARE = GOOD.replace(
+    'safety_net =', 'self_care_if = ["mild"]\nsafety_net ='
+).replace("\n[governance]", """
+[[questions]]
+id = "mild"
+text = { fi = "Lievä?", sv = "Lindrig?", en = "Mild?" }
+
+[governance]""")
+
+
+def test_a_self_care_criterion_loads_and_decides_only_when_affirmed(tmp_path: Path) -> None:
+    write(tmp_path, SELF_CARE)
+    (protocol,) = load_protocols(tmp_path)
+    assert protocol.self_care_if == ("mild",)
+    answers = {q.id: False for q in protocol.questions}
+    assert evaluate(protocol, {**answers, "mild": True}).suggested is Urgency.SELF_CARE
+    assert evaluate(protocol, answers).suggested is Urgency.NON_URGENT
+
+
+def test_a_self_care_criterion_that_raises_is_refused_at_its_line(tmp_path: Path) -> None:
+    text = SELF_CARE.replace('en = "Mild?" }', 'en = "Mild?" }\nif_yes = "three_days"')
+    error = broken(tmp_path, text)
+    assert error.line == text.splitlines().index('if_yes = "three_days"') + 1
+    assert "mild" in error.reason and "if_yes" in error.reason
+
+
+def test_with_self_care_if_a_yes_at_the_default_only_prevents_self_care(tmp_path: Path) -> None:
+    # "second" (same_day in GOOD) now says the default: a yes keeps non_urgent, not self-care.
+    write(tmp_path, SELF_CARE.replace('if_yes = "same_day"', 'if_yes = "non_urgent"'))
+    (protocol,) = load_protocols(tmp_path)
+    answers = {q.id: False for q in protocol.questions} | {"mild": True}
+    assert evaluate(protocol, answers).suggested is Urgency.SELF_CARE
+    result = evaluate(protocol, answers | {"second": True})
+    assert result.suggested is Urgency.NON_URGENT and not result.self_care
+    assert result.reasons == ("second",) and not result.by_default
+
+
+def test_without_self_care_if_a_yes_at_the_default_is_still_refused(tmp_path: Path) -> None:
+    error = broken(tmp_path, GOOD.replace('if_yes = "same_day"', 'if_yes = "non_urgent"'))
+    assert "does not raise" in error.reason
+
+
+def test_a_self_care_criterion_must_be_a_question_of_the_protocol(tmp_path: Path) -> None:
+    error = broken(tmp_path, SELF_CARE.replace('self_care_if = ["mild"]', 'self_care_if = ["calm"]'))
+    assert error.line == 9 and "calm" in error.reason
+
+
+def test_ages_load_and_say_which_clients_the_protocol_is_for(tmp_path: Path) -> None:
+    write(tmp_path, GOOD.replace("order = 5", "order = 5\nages = [0, 15]", 1))
+    (protocol,) = load_protocols(tmp_path)
+    assert protocol.ages == (0, 15)
+    assert protocol.fits_age(0) and protocol.fits_age(15) and protocol.fits_age(None)
+    assert not protocol.fits_age(16)
+
+
+@pytest.mark.parametrize("ages", ["[15, 0]", "[0]", "[-1, 15]", "[0, 121]", '["0", "15"]', "[0, 1.5]", "12"])
+def test_ages_that_are_not_a_range_of_years_are_refused_at_their_line(
+    tmp_path: Path, ages: str
+) -> None:
+    error = broken(tmp_path, GOOD.replace("order = 5", f"order = 5\nages = {ages}", 1))
+    assert error.line == 6 and "ages" in error.reason
+
+
+def test_a_protocol_without_ages_is_for_every_age(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    (protocol,) = load_protocols(tmp_path)
+    assert protocol.ages is None and protocol.fits_age(3) and protocol.fits_age(90)
+
+
+def test_a_global_id_with_another_text_is_refused_naming_the_other_file(tmp_path: Path) -> None:
+    write(tmp_path, GOOD, "aaa.toml").write_text(GOOD.replace('"sample"', '"aaa"', 1), "utf-8")
+    other = GOOD.replace('id = "sample"', 'id = "zzz"').replace('en = "Second?"', 'en = "2nd?"')
+    error = broken(tmp_path, other, "zzz.toml")
+    assert error.line == 18 and "aaa.toml" in error.reason and "second" in error.reason
+    # the same id with the same text is one finding, shared
+    (tmp_path / "zzz.toml").write_text(GOOD.replace('id = "sample"', 'id = "zzz"'), "utf-8")
+    assert [p.id for p in load_protocols(tmp_path)] == ["aaa", "zzz"]
 
 
 # --- the social service-need assessment: domains, worry, duties --------------------------
@@ -414,6 +654,7 @@ order = 5
 title = { fi = "Näyte", sv = "Prov", en = "Sample" }
 default_urgency = "non_urgent"
 life_threats = false
+keywords = { fi = ["asunto"] }
 
 [worry_urgency]
 grey_zone = "three_days"
@@ -434,6 +675,12 @@ domain = "housing"
 text = { fi = "Asunnoton?", sv = "Bostadslös?", en = "Homeless?" }
 if_yes = "three_days"
 duties = ["notify"]
+
+[governance]
+status = "draft"
+sources = ["Sosiaalihuoltolaki 1301/2014"]
+author = "ohjaus project"
+review_due = "2027-06-30"
 """
 
 
@@ -447,19 +694,19 @@ def test_a_good_social_file_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "line", "words"),
     [
-        ('domain = "housing"', 'domain = "money"', 25, "unknown domain 'money'"),
-        ('duties = ["notify"]', 'duties = ["report"]', 28, "unknown duty 'report'"),
-        ('duties = ["notify"]', '', 19, "never triggered"),
-        ('great = "same_day"', 'great = "non_urgent"', 12, "does not raise"),
-        ('great = "same_day"', 'great = "emergency"', 12, "red-flag"),
-        ('great = "same_day"', 'great = "same_day"\nhuge = "same_day"', 13, "unknown key 'huge'"),
+        ('domain = "housing"', 'domain = "money"', 26, "unknown domain 'money'"),
+        ('duties = ["notify"]', 'duties = ["report"]', 29, "unknown duty 'report'"),
+        ('duties = ["notify"]', '', 20, "never triggered"),
+        ('great = "same_day"', 'great = "non_urgent"', 13, "does not raise"),
+        ('great = "same_day"', 'great = "emergency"', 13, "red-flag"),
+        ('great = "same_day"', 'great = "same_day"\nhuge = "same_day"', 14, "unknown key 'huge'"),
         ('grey_zone = "three_days"\ngreat = "same_day"',
          'grey_zone = "same_day"\ngreat = "three_days"', None, "greater worry"),
         # A level with no line suggests the default: great worry would fall below grey zone.
         ('great = "same_day"\n', '', None, "greater worry"),
         ('[[duties]]', '[[domains]]\nid = "housing"\ntitle = { fi = "A" }\n\n[[duties]]',
-         19, "duplicate domain id"),
-        ('if_yes = "three_days"', 'if_yes = "three_days"\nstatutory_group = "yes"', 28,
+         20, "duplicate domain id"),
+        ('if_yes = "three_days"', 'if_yes = "three_days"\nstatutory_group = "yes"', 29,
          "true or false"),
     ],
 )

@@ -12,6 +12,7 @@ from .pilot_helpers import (
     a_client,
     all_no_then_urgency,
     answer,
+    answer_shown,
     pick,
     pick_and_answer,
     sign_in,
@@ -67,7 +68,7 @@ def journey(stop: str):
         await pilot.press("enter")
         await pick(pilot, "protocols", "fever_adult")
         protocol = app.ctx.shipped.protocol("fever_adult")
-        await answer(pilot, [False] * (len(protocol.questions) - 1) + [True])
+        await answer(pilot, [q.id == "fever_over_3_days" for q in protocol.questions])
         if stop == "assessment":
             return
         await pilot.press("enter")
@@ -150,6 +151,38 @@ def test_snapshot_of_time_limits_and_protocols(snap_compare, data_dir, shipped, 
     set_language("fi")
     app = build_app(data_dir, shipped)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=counsellor_journey(stop))
+
+
+TRIAGE_STOPS = ["protocol_finder", "safety_net"]
+
+
+def triage_journey(stop: str):
+    """Issue 13's screens at their smallest: the finder with two protocols for one word, and
+    a suggestion no answer raised, with the safety-netting advice to read out."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await pilot.pause()
+        client = a_client(app.ctx.store, nth=4)
+        await start_contact(pilot, "hoitaja1", client.identity_code, "Kuumetta ja kirvelee")
+        await type_text(pilot, "kuume")
+        await pilot.pause()
+        if stop == "protocol_finder":
+            return
+        await pilot.press(*["backspace"] * 5)
+        await type_text(pilot, "virtsa")
+        await pilot.press("enter")
+        await pilot.pause()
+        await answer_shown(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("stop", TRIAGE_STOPS)
+def test_snapshot_of_triage(snap_compare, data_dir, shipped, stop):
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=triage_journey(stop))
 
 
 PROTECTION_STOPS = ["lock", "client_view", "consent", "access_log"]

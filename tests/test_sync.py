@@ -193,3 +193,15 @@ def test_a_missed_appointment_reaches_the_units_devices_and_counts_there(server,
     central = server.central()
     assert {row.id for row in missed} <= set(central.records(RecordType.MISSED_APPOINTMENT))
     central.close()
+
+
+def test_the_safety_net_advice_read_out_travels_with_the_signed_contact(server, devices):
+    a, b = devices("a"), devices("b")
+    told = "Soita uudelleen, jos tulee kuumetta;\n112, jos hengitys vaikeutuu."
+    draft = a.sign_contact(None, "Yskää", safety_net=told)
+    sync_all(a, b)
+    assert_converged(a, b)
+    assert b.store.load_draft(draft.id).safety_net == told
+    central = server.central()
+    assert central.records(RecordType.CONTACT)[draft.id]["assessment"]["safety_net"] == told
+    central.close()

@@ -322,13 +322,14 @@ async def test_the_held_slot_is_measured_again_when_the_urgency_changes(data_dir
     client = a_client(store, nth=8)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Selkä kipeä")
-        # From self-care to non-urgent, with a reason.
-        await all_no_then_urgency(pilot, "back_pain", Urgency.NON_URGENT.value, "Kipu jatkunut viikon")
+        # From the default (non-urgent: a health protocol never suggests self-care by default)
+        # to three days, with a reason.
+        await all_no_then_urgency(pilot, "back_pain", Urgency.THREE_DAYS.value, "Kipu jatkunut viikon")
         await pilot.press("enter", "enter")  # clear need, booking
         await pilot.pause()
         picker = app.screen.query_one(SlotPicker)
         assert all(offer.starts_at.date() > late.date() for offer in picker.offers)
-        await pilot.press("enter")  # the earliest, tomorrow: in time for non-urgent care
+        await pilot.press("enter")  # the earliest, tomorrow: in time for care within 3 days
         await pilot.pause()
         assert focused_id(pilot) == "follow-up-kinds" and not app.screen.draft.past_deadline
         # Back to the assessment: the urgency becomes same day.
@@ -380,14 +381,22 @@ async def test_a_letter_jumps_to_the_protocol(app, store):
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Kirvelee")
         listing = app.screen.query_one("#protocols")
-        assert focused_id(pilot) == "protocols"
+        assert focused_id(pilot) == "protocol-find"
 
         def highlighted() -> str:
             return listing.get_option_at_index(listing.highlighted).id
 
+        def titles() -> list[str]:
+            return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+
+        # In the finder, a letter lists the protocols whose title begins with it, the first
+        # highlighted: one letter and Enter still choose it.
         await pilot.press("u")
         assert highlighted() == "urinary"
-        # Again the same letter: the next one starting with it, round the end.
+        assert all(title.startswith("U") for title in titles())
+        await pilot.press("backspace", "tab")
+        # In the list itself a letter jumps to the next one starting with it, round the end.
+        assert focused_id(pilot) == "protocols"
         starting_with_s = [
             listing.get_option_at_index(i).id for i in range(listing.option_count)
             if str(listing.get_option_at_index(i).prompt).startswith("S")

@@ -71,3 +71,148 @@ def test_a_vignette_naming_an_unknown_question_is_refused_with_its_line(tmp_path
     with pytest.raises(DataFileError) as caught:
         load_vignettes(path, PROTOCOLS)
     assert caught.value.line == 5 and "chest_hurts" in caught.value.reason
+
+
+def test_a_follow_up_named_without_its_question_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[[vignette]]\nid = "x"\nstory = "s"\nprotocol = "injury"\n'
+        'yes = ["on_blood_thinners"]\nexpected = "same_day"\n',
+        "utf-8",
+    )
+    with pytest.raises(DataFileError) as caught:
+        load_vignettes(path, PROTOCOLS)
+    assert caught.value.line == 5 and "hit_head" in caught.value.reason
+
+
+NEW_FORM = """\
+[[vignette]]
+id = "chest_pain_at_rest"
+story = "A 61-year-old man: pressing chest pain for 30 minutes at rest."
+age = 61
+complaint = "rintakipu"
+findings = ["heart_attack_chest_pain"]
+expected = "emergency"
+source = "Duodecim Terveyskirjasto: Rintakipu"
+
+[[vignette]]
+id = "pee_burns"
+story = "A 30-year-old woman: burning when passing urine since yesterday."
+age = 30
+complaint = "pissatessa kirvelee"
+findings = ["burning_or_urgency"]
+expected = "three_days"
+source = "Käypä hoito: Virtsatieinfektiot"
+
+[[vignette]]
+id = "no_word_for_it"
+story = "A caller whose word no protocol knows."
+age = 40
+complaint = "xyzzy"
+findings = []
+expected = "emergency"
+source = "invented"
+"""
+
+
+def test_a_new_form_vignette_runs_through_the_finders_first_protocol(tmp_path: Path) -> None:
+    (tmp_path / "blind").mkdir()
+    path = tmp_path / "blind" / "cases.toml"
+    path.write_text(NEW_FORM, "utf-8")
+    vignettes = load_vignettes(path, PROTOCOLS)
+    assert [v.new_form for v in vignettes] == [True, True, True]
+    assert vignettes[0].age == 61 and vignettes[0].source.startswith("Duodecim")
+    chest, urine, unknown = run_vignettes(vignettes, PROTOCOLS)
+    assert chest.protocol == "chest_pain" and chest.suggested is Urgency.EMERGENCY and chest.correct
+    assert urine.protocol == "urinary" and urine.suggested is Urgency.THREE_DAYS and urine.correct
+    # no protocol for the word: missed, and an expected emergency counts as under-triaged
+    assert unknown.missed and unknown.protocol is None and unknown.under_triaged
+    text = report([chest, urine, unknown], tmp_path)
+    assert "== blind/" in text and "== blind/cases.toml" in text
+    assert "2/3" in text  # right by class
+    assert "no_word_for_it" in text
+
+
+def test_an_unknown_finding_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(NEW_FORM.replace('["burning_or_urgency"]', '["burning_pee"]'), "utf-8")
+    with pytest.raises(DataFileError) as caught:
+        load_vignettes(path, PROTOCOLS)
+    assert caught.value.line == 15 and "burning_pee" in caught.value.reason
+
+
+def test_old_and_new_form_keys_do_not_mix(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(NEW_FORM.replace('age = 61\n', 'age = 61\nprotocol = "chest_pain"\n'), "utf-8")
+    with pytest.raises(DataFileError) as caught:
+        load_vignettes(path, PROTOCOLS)
+    assert caught.value.line == 5 and "old form" in caught.value.reason
+
+
+def test_protocol_choice_sensitivity_counts_another_listed_protocol_with_another_class(
+    tmp_path: Path,
+) -> None:
+    # "kuume" lists the adult and the child fever protocol; a finding only the child one asks
+    # makes an emergency through it alone, which the finder lists last for an adult.
+    path = tmp_path / "fever.toml"
+    path.write_text(
+        '[[vignette]]\nid = "limp_child"\nstory = "s"\nage = 40\ncomplaint = "kuume"\n'
+        'findings = ["child_limp_or_unresponsive"]\nexpected = "emergency"\nsource = "x"\n',
+        "utf-8",
+    )
+    (outcome,) = run_vignettes(load_vignettes(path, PROTOCOLS), PROTOCOLS)
+    assert outcome.protocol == "fever_adult" and outcome.under_triaged
+    assert ("fever_child", Urgency.EMERGENCY) in outcome.alternatives
+    assert outcome.choice_sensitive
+    assert "1 of 1" in report([outcome])
+
+
+def test_check_prints_the_matrix_and_fails_on_an_under_triaged_emergency(tmp_path: Path) -> None:
+    from ohjaus_tui.cli import main
+
+    (tmp_path / "blind").mkdir()
+    (tmp_path / "blind" / "cases.toml").write_text(NEW_FORM, "utf-8")
+    assert main(["--lang", "en", "check", str(ROOT / "data"), "--vignettes", str(tmp_path)]) == 1
+    good = NEW_FORM[: NEW_FORM.index('[[vignette]]\nid = "no_word_for_it"')]
+    (tmp_path / "blind" / "cases.toml").write_text(good, "utf-8")
+    assert main(["--lang", "en", "check", str(ROOT / "data"), "--vignettes", str(tmp_path)]) == 0
+
+
+def test_check_lists_status_review_and_compound_questions(capsys) -> None:
+    from ohjaus_tui.cli import main
+
+    assert main(["--lang", "en", "check", str(ROOT / "data")]) == 0
+    out = capsys.readouterr().out
+    assert "chest_pain" in out and "draft, not approved" in out and "review due 2027-06-30" in out
+    assert "look compound" in out and "warnings" in out
+
+
+def test_check_questions_lists_every_finding_with_the_protocols_asking_it(capsys) -> None:
+    from ohjaus_tui.cli import main
+
+    assert main(["--lang", "en", "check", str(ROOT / "data"), "--questions"]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    ids = [line.split("\t")[0] for line in lines]
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+    has_fever = next(line for line in lines if line.startswith("has_fever\t"))
+    assert "Does the client have a fever" in has_fever and "urinary" in has_fever
+    assert "same_day" not in "\n".join(lines)  # no urgencies: taggers must not see them
+
+
+def test_the_finder_is_given_the_vignettes_age_so_a_baby_gets_the_childs_protocol(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "fever.toml"
+    case = '[[vignette]]\nid = "{id}"\nstory = "s"\nage = {age}\n{months}complaint = "kuume"\n' \
+        'findings = []\nexpected = "same_day"\nsource = "x"\n'
+    path.write_text(
+        case.format(id="baby", age=0, months="age_months = 6\n")
+        + case.format(id="toddler", age=0, months="age_months = 30\n")
+        + case.format(id="adult", age=40, months=""),
+        "utf-8",
+    )
+    vignettes = load_vignettes(path, PROTOCOLS)
+    assert [v.age_years for v in vignettes] == [0, 2, 40]
+    assert [o.protocol for o in run_vignettes(vignettes, PROTOCOLS)] == [
+        "fever_child", "fever_child", "fever_adult",
+    ]

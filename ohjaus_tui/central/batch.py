@@ -105,7 +105,7 @@ def validated(model: type, data: Any, record_id: str) -> dict:
 
 
 # Free text: new lines and tabs allowed (a device keeps them), other hidden characters not.
-FREE_TEXT = {"reason", "override_reason", "advice_text", "note", "deadline_reason", "result"}
+FREE_TEXT = {"reason", "override_reason", "advice_text", "note", "deadline_reason", "result", "safety_net"}
 NAMES = {"first_name", "last_name", "municipality"}
 # Text columns holding JSON a device parses: a list of ids, or answers.
 JSON_LISTS = {"red_flags", "duties", "domains", "triggers"}

@@ -112,6 +112,9 @@ class ContactDraft:
     worry_level: WorryLevel | None = None
     duties: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
+    # The protocol's safety-netting advice as shown with a non-emergency suggestion, in the
+    # language shown: what the caller was told to do if things change. "" when none.
+    safety_net: str = ""
     # Set by the assessment step from the protocol (not saved): the protocol asks the worry.
     worry_required: bool = False
     # segment

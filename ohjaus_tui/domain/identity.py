@@ -177,3 +177,20 @@ def client_id_for(code: str) -> str:
     versions). The id is therefore as sensitive as the code itself.
     """
     return str(uuid.uuid5(_CLIENT_NAMESPACE, normalize_identity_code(code)))
+
+
+def age_in_years(
+    today: date, birth_date: date | None = None, identity_code: str | None = None
+) -> int | None:
+    """The client's age in whole years on `today`, from the birth date or else from the
+    identity code (a temporary code carries a birth date too); None when neither gives it
+    or the date is in the future."""
+    born = birth_date
+    if born is None and identity_code:
+        try:
+            born = parse_identity_code(identity_code).birth_date
+        except InvalidIdentityCode:
+            return None
+    if born is None or born > today:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

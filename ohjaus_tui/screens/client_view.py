@@ -167,6 +167,8 @@ class ClientScreen(Screen):
             return Handover(event.detail).label
         if event.kind == EventKind.FOLLOW_UP and event.detail in {s.value for s in FollowUpStatus}:
             return FollowUpStatus(event.detail).label
+        if event.kind == EventKind.CONTACT and event.safety_net:
+            return f"{event.detail}  " + _("Read out: {advice}").format(advice=event.safety_net)
         return event.detail
 
     def action_filter(self) -> None:

@@ -358,12 +358,19 @@ _V7 = """
 CREATE INDEX contact_worker_signed ON contact(worker_id, signed_at) WHERE status = 'signed';
 """
 
+# Triage a nurse can trust (issue 13): the safety-netting advice ("call back, or 112 if ...")
+# shown with a suggestion and read out to the caller is kept with the assessment, in the
+# words shown, so the signed contact says what the caller was told.
+_V8 = """
+ALTER TABLE assessment ADD COLUMN safety_net TEXT NOT NULL DEFAULT '';
+"""
+
 # Issue 14. Pulled records that could not be applied (a reference the device does not
 # hold, a second client with an identity code held here, a bad value): kept aside with the
 # reason, retried at every pull, shown in F6 and reported to the central API, instead of
 # stopping every pull. And the access log's anchor: its count and last hash, kept in a table
 # of its own, written in the same transaction as every entry, so the log's tail cannot be
-# cut or re-hashed through the log table alone (number 9: another branch takes 8).
+# cut or re-hashed through the log table alone (number 9, after the safety-netting column of 8).
 _V9 = """
 CREATE TABLE sync_quarantine (
     record_type TEXT NOT NULL,
@@ -392,7 +399,7 @@ BEGIN SELECT RAISE(ABORT, 'the access log anchor never goes back'); END;
 """
 
 MIGRATIONS: list[tuple[int, str]] = [
-    (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (9, _V9),
+    (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -112,6 +112,7 @@ class Assessment(SQLModel, table=True):
     worry_level: str | None = None
     duties: str = "[]"  # JSON [duty id]
     domains: str = "[]"  # JSON [need domain id]
+    safety_net: str = ""  # the safety-netting advice shown to be read out (migration 8)
 
 
 class SegmentChoice(SQLModel, table=True):

@@ -57,6 +57,7 @@ class HistoryRow:
     urgency: Urgency | None
     outcome: OutcomeKind | None
     worker_name: str
+    safety_net: str = ""  # the safety-netting advice read out to the caller
 
 
 class EventKind(StrEnum):
@@ -74,6 +75,7 @@ class TimelineEvent:
     contact_id: str
     title: str  # a code the screen labels: urgency, service code, follow-up kind
     detail: str  # free text or a name: reason, professional, result
+    safety_net: str = ""  # a contact: the safety-netting advice read out to the caller
 
 
 @dataclass(frozen=True)
@@ -358,6 +360,7 @@ class Protection:
                     urgency=Urgency(assessment.urgency) if assessment and assessment.urgency else None,
                     outcome=OutcomeKind(outcome.kind) if outcome else None,
                     worker_name=worker.name,
+                    safety_net=assessment.safety_net if assessment else "",
                 )
                 for contact, assessment, outcome, worker in session.exec(query)
             ]
@@ -375,7 +378,7 @@ class Protection:
         by_id = {row.contact_id: row for row in rows}
         events = [
             TimelineEvent(EventKind.CONTACT, row.started_at, row.register, row.contact_id,
-                          row.urgency.value if row.urgency else "", row.reason)
+                          row.urgency.value if row.urgency else "", row.reason, row.safety_net)
             for row in rows
         ]
         ids = list(by_id)

@@ -442,6 +442,7 @@ class Store(Protection, Worklist, SyncSide):
         row.worry_level = draft.worry_level.value if draft.worry_level else None
         row.duties = json.dumps(draft.duties)
         row.domains = json.dumps(draft.domains)
+        row.safety_net = draft.safety_net
         session.add(row)
 
     def _write_segment(self, session: Session, draft: ContactDraft) -> None:
@@ -668,6 +669,7 @@ class Store(Protection, Worklist, SyncSide):
                 draft.worry_level = _maybe(WorryLevel, assessment.worry_level)
                 draft.duties = json.loads(assessment.duties)
                 draft.domains = json.loads(assessment.domains)
+                draft.safety_net = assessment.safety_net
             segment = self._child(session, SegmentChoice, contact.id)
             if segment:
                 draft.suggested_segment = _maybe(Segment, segment.suggested)

@@ -1,14 +1,21 @@
-"""Yes/no protocol questions answered from the keyboard (k/y = yes, e/n = no)."""
+"""Yes/no protocol questions answered from the keyboard (k/y = yes, e/n = no).
+
+Only the questions to ask now are listed (`visible_questions`): a follow-up question appears
+when the answer it depends on is yes, and goes, with its answer, when that answer turns no.
+The shared life threats come first as one block; `0` answers every unanswered one of them
+"no" ("none of these"), so a caller with none of them costs one key, not eleven.
+"""
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ..domain.protocols import Protocol
+from ..domain.protocols import Protocol, Question, visible_questions
 from ..i18n import N_, _
 
 
@@ -16,6 +23,7 @@ class QuestionList(OptionList):
     BINDINGS = [
         Binding("k,y", "answer(True)", N_("Yes")),
         Binding("e,n", "answer(False)", N_("No")),
+        Binding("0", "no_life_threats", N_("None of the life threats")),
     ]
 
     class Answered(Message):
@@ -27,38 +35,104 @@ class QuestionList(OptionList):
         super().__init__(**kwargs)
         self.protocol: Protocol | None = None
         self.answers: dict[str, bool] = {}
+        self.shown: list[Question] = []
 
     def show(self, protocol: Protocol, answers: dict[str, bool]) -> None:
         self.protocol = protocol
         self.answers = {q.id: answers[q.id] for q in protocol.questions if q.id in answers}
+        self._drop_hidden()
         self._refresh_options()
-        unanswered = [i for i, q in enumerate(protocol.questions) if q.id not in self.answers]
-        self.highlighted = unanswered[0] if unanswered else 0
+        self.highlighted = self._index(self._next_unanswered(-1))
+
+    def _drop_hidden(self) -> None:
+        """A follow-up whose reason turned no is no longer asked: its answer goes too."""
+        assert self.protocol is not None
+        self.shown = list(visible_questions(self.protocol, self.answers))
+        visible = {q.id for q in self.shown}
+        self.answers = {qid: yes for qid, yes in self.answers.items() if qid in visible}
+
+    def _index(self, question: Question | None) -> int:
+        """The option index of a question (separators between the blocks count as options)."""
+        if question is None:
+            return 0
+        for index in range(self.option_count):
+            if self.get_option_at_index(index).id == question.id:
+                return index
+        return 0
+
+    def _question_at(self, index: int | None) -> Question | None:
+        if index is None or index >= self.option_count:
+            return None
+        option_id = self.get_option_at_index(index).id
+        return next((q for q in self.shown if q.id == option_id), None)
+
+    def _next_unanswered(self, after: int) -> Question | None:
+        """The first unanswered question after position `after` (of `shown`), else the first."""
+        unanswered = [(i, q) for i, q in enumerate(self.shown) if q.id not in self.answers]
+        following = [q for i, q in unanswered if i > after] or [q for _, q in unanswered]
+        return following[0] if following else None
 
     def _refresh_options(self) -> None:
-        assert self.protocol is not None
-        highlighted = self.highlighted
+        highlighted = self._question_at(self.highlighted)
         self.clear_options()
-        for question in self.protocol.questions:
-            answer = self.answers.get(question.id)
-            mark = "   " if answer is None else (_("Yes") if answer else _("No"))
-            prompt = Text()
-            prompt.append(f"{mark:>5} ", style="bold green" if answer is False else "bold red")
-            if question.red_flag:
-                prompt.append("! ", style="bold red")
-            prompt.append(question.text)
-            self.add_option(Option(prompt, id=question.id))
+        previous: Question | None = None
+        for question in self.shown:
+            if previous is not None and _block(previous) != _block(question):
+                self.add_option(None)  # a rule between the life threats, the protocol's own, the concern
+            self.add_option(Option(self._prompt(question), id=question.id))
+            previous = question
         if highlighted is not None:
-            self.highlighted = highlighted
+            self.highlighted = self._index(highlighted)
+
+    def _prompt(self, question: Question) -> Table:
+        """The answer in a column of its own, the question beside it: a question that wraps
+        keeps its lines under its own first word, answered or not."""
+        answer = self.answers.get(question.id)
+        mark = "" if answer is None else (_("Yes") if answer else _("No"))
+        text = Text()
+        if question.red_flag:
+            text.append("! ", style="bold red")
+        text.append(question.text)
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(width=5, justify="right", no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_row(Text(mark, style="bold green" if answer is False else "bold red"), text)
+        return grid
 
     def action_answer(self, yes: bool) -> None:
-        if self.protocol is None or self.highlighted is None:
+        question = self._question_at(self.highlighted)
+        if self.protocol is None or question is None:
             return
-        question = self.protocol.questions[self.highlighted]
         self.answers[question.id] = yes
+        self._answered(self.shown.index(question))
+
+    def action_no_life_threats(self) -> None:
+        """Every life threat not yet answered is a no; a yes already given stays."""
+        if self.protocol is None:
+            return
+        threats = [q for q in self.shown if q.life_threat]
+        if not threats:
+            return
+        for question in threats:
+            self.answers.setdefault(question.id, False)
+        self._answered(self.shown.index(threats[-1]))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "no_life_threats":
+            return any(q.life_threat for q in self.shown)
+        return True
+
+    def _answered(self, position: int) -> None:
+        self._drop_hidden()
         self._refresh_options()
-        unanswered = [i for i, q in enumerate(self.protocol.questions) if q.id not in self.answers]
-        following = [i for i in unanswered if i > self.highlighted] or unanswered
-        if following:
-            self.highlighted = following[0]
+        following = self._next_unanswered(position)
+        if following is not None:
+            self.highlighted = self._index(following)
+        self.refresh_bindings()
         self.post_message(self.Answered(dict(self.answers)))
+
+
+def _block(question: Question) -> int:
+    if question.life_threat:
+        return 0
+    return 2 if question.nurse_concern else 1

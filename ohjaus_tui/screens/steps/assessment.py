@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.codes import Urgency, WorryLevel
+from ...domain.codes import Register, Urgency, WorryLevel
 from ...domain.contact import ContactDraft, Step
+from ...domain.identity import age_in_years
+from ...domain.protocol_finder import find_protocols
 from ...domain.protocols import WORRY, Protocol, evaluate, protocols_for
-from ...i18n import _
+from ...i18n import N_, _
 from ...widgets.jump_list import JumpList
 from ...widgets.question_list import QuestionList
 from .base import StepPanel
@@ -19,8 +22,18 @@ from .base import StepPanel
 class AssessmentStep(StepPanel):
     step = Step.ASSESSMENT
 
+    # The finder keeps the focus while typing; arrows move the highlight in the protocols
+    # below it, Enter takes the highlighted one (as in the client step). A focused list
+    # moves its own highlight first.
+    BINDINGS = [
+        Binding("down", "move(1)", N_("Next protocol"), show=False),
+        Binding("up", "move(-1)", N_("Previous protocol"), show=False),
+    ]
+
     def compose(self) -> ComposeResult:
-        yield Label(_("Protocol (a letter jumps to it)"))
+        yield Label(_("Protocol: type a symptom or a letter; arrows move, Enter chooses"))
+        yield Input(id="protocol-find", placeholder=_("e.g. sokeri, kurkku, huimaa"))
+        yield Static(id="protocol-none")
         yield JumpList(id="protocols")
         # The suggestion sits above the questions so that it stays in sight while answering.
         yield Static(id="suggestion")
@@ -36,16 +49,60 @@ class AssessmentStep(StepPanel):
         self._draft = draft
         protocols = protocols_for(self.ctx.shipped.protocols, draft.service_area)
         self._protocols = {p.id: p for p in protocols}
-        listing = self.query_one("#protocols", OptionList)
-        listing.clear_options()
-        for protocol in protocols:
-            listing.add_option(Option(Text(protocol.title), id=protocol.id))
-        ids = list(self._protocols)
-        listing.highlighted = ids.index(draft.protocol_id) if draft.protocol_id in ids else 0
+        self._age = self._client_age(draft)
+        self._list_protocols(self.query_one("#protocol-find", Input).value)
         override = self.query_one("#override-reason", Input)
         if draft.override_reason and not override.value:
             override.value = draft.override_reason
         self._show_protocol()
+
+    def _client_age(self, draft: ContactDraft) -> int | None:
+        """The client's age in years from the birth date or identity code; None when the
+        contact is anonymous or neither gives it (the finder then ignores ages)."""
+        if not draft.client_id:
+            return None
+        client = self.ctx.store.client(draft.client_id)
+        if client is None:
+            return None
+        return age_in_years(self.ctx.now().date(), client.birth_date, client.identity_code)
+
+    def _list_protocols(self, typed: str) -> None:
+        """The protocols the typed word finds (keywords and lay words in fi/sv/en, then titles
+        beginning with it), or every one when nothing is typed; where several fit, each shows
+        its line on when to choose it. The first hit is highlighted: a letter and Enter."""
+        typed = typed.strip()
+        everything = list(self._protocols.values())
+        if not typed:
+            hits = everything
+        else:
+            found = find_protocols(everything, typed, self._age) if len(typed) >= 3 else []
+            start = typed.casefold()
+            hits = found + [
+                p for p in everything if p not in found and p.title.casefold().startswith(start)
+            ]
+        listing = self.query_one("#protocols", OptionList)
+        listing.clear_options()
+        hints = bool(typed) and len(hits) > 1
+        for protocol in hits:
+            prompt = Text(protocol.title)
+            if hints and protocol.choose_hint:
+                prompt.append("\n  " + protocol.choose_hint, style="dim")
+            listing.add_option(Option(prompt, id=protocol.id))
+        ids = [p.id for p in hits]
+        if not typed and self._draft.protocol_id in ids:
+            listing.highlighted = ids.index(self._draft.protocol_id)
+        else:
+            listing.highlighted = 0 if ids else None
+        message = self.query_one("#protocol-none", Static)
+        message.display = bool(typed) and not hits
+        message.update(
+            _("No protocol found for \u201c{word}\u201d: try another word.").format(word=typed)
+        )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "protocol-find":
+            event.stop()
+            self._list_protocols(event.value)
 
     def _protocol(self) -> Protocol | None:
         return self._protocols.get(self._draft.protocol_id or "")
@@ -67,7 +124,7 @@ class AssessmentStep(StepPanel):
             questions.show(protocol, self._draft.answers)
             label = _("Questions: K/Y = yes, E/N = no.")
             if protocol.questions and protocol.questions[0].life_threat:
-                label += " " + _("Life threats first.")
+                label += " " + _("Life threats first: 0 = none of these.")
             self.query_one("#questions-label", Label).update(label)
         self._show_result()
 
@@ -80,6 +137,7 @@ class AssessmentStep(StepPanel):
         if protocol is None:
             suggestion.update("")
             draft.suggested_urgency = None
+            draft.safety_net = ""
         else:
             result = evaluate(protocol, draft.answers, draft.worry_level)
             draft.red_flags = list(result.red_flags)
@@ -91,6 +149,8 @@ class AssessmentStep(StepPanel):
                     draft.urgency = result.suggested
             else:
                 draft.suggested_urgency = None
+            # What is shown to be read out is what the contact keeps.
+            draft.safety_net = self._safety_net(protocol, draft)
             suggestion.update(self._explain(protocol, result))
         if draft.urgency is not None:
             urgency.highlighted = list(Urgency).index(draft.urgency)
@@ -135,12 +195,29 @@ class AssessmentStep(StepPanel):
         if because:
             text.append("\n" + _("Because: "))
             text.append("; ".join(because))
+        elif protocol.register is Register.HEALTH and result.by_default:
+            text.append("\n" + _(
+                "No answer raised the urgency: a professional's assessment within the care guarantee."
+            ))
         else:
             text.append("\n" + _("Because no answer raised it (the protocol's default)."))
         if result.domains:
             names = [protocol.domain(d).title for d in result.domains if protocol.domain(d)]
             text.append("\n" + _("Need domains: {domains}").format(domains=", ".join(names)))
+        if self._draft.safety_net:
+            text.append("\n" + _("Read out: "), style="bold cyan")
+            text.append(self._draft.safety_net)
         return text
+
+    @staticmethod
+    def _safety_net(protocol: Protocol, draft: ContactDraft) -> str:
+        """The protocol's "call back, or 112 if ..." advice, with every suggestion that is
+        not an emergency, in the language the screen shows."""
+        suggested = draft.suggested_urgency
+        if suggested is None or suggested is Urgency.EMERGENCY or draft.red_flags:
+            return ""
+        # Read out to the caller: in the language of service when the protocol has it.
+        return protocol.safety_net.get(draft.language.value) or protocol.safety_net_text
 
     @staticmethod
     def _explain_duties(protocol: Protocol, result, text: Text) -> None:
@@ -165,6 +242,9 @@ class AssessmentStep(StepPanel):
         draft = self._draft
         source = event.option_list.id
         if source == "protocols":
+            finder = self.query_one("#protocol-find", Input)
+            if finder.value:
+                finder.value = ""  # the whole list again, the chosen one highlighted
             if draft.protocol_id != event.option.id:
                 protocol = self._protocols[event.option.id]
                 draft.protocol_id, draft.protocol_version = protocol.id, protocol.version
@@ -198,14 +278,35 @@ class AssessmentStep(StepPanel):
         reasons and any duty stay in sight while the worry and the urgency are chosen."""
         after = event.widget.id in ("worry", "urgency", "override-reason")
         self.query_one("#questions", QuestionList).set_class(after, "folded")
+        self._show_finder()
+
+    def _show_finder(self) -> None:
+        """The finder's line is there while choosing; once a protocol is chosen and the
+        questions have the focus, the line goes to give the questions room."""
+        finder = self.query_one("#protocol-find", Input)
+        choosing = self._protocol() is None or self.screen.focused in (
+            finder, self.query_one("#protocols", OptionList)
+        )
+        finder.display = choosing
 
     def on_question_list_answered(self, event: QuestionList.Answered) -> None:
         event.stop()
         self._draft.answers = event.answers
         self._show_result()
 
+    def action_move(self, step: int) -> None:
+        if self.screen.focused is not self.query_one("#protocol-find", Input):
+            return
+        listing = self.query_one("#protocols", OptionList)
+        if listing.option_count:
+            current = listing.highlighted or 0
+            listing.highlighted = max(0, min(listing.option_count - 1, current + step))
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "protocol-find":
+            self.query_one("#protocols", OptionList).action_select()
+            return
         self.next()
 
     def apply(self, draft: ContactDraft) -> None:
@@ -215,6 +316,6 @@ class AssessmentStep(StepPanel):
 
     def focus_default(self) -> None:
         if self._protocol() is None:
-            self.focus_now(self.query_one("#protocols", OptionList))
+            self.focus_now(self.query_one("#protocol-find", Input))
         else:
             self.focus_now(self.query_one("#questions", QuestionList))

@@ -61,6 +61,8 @@ class SummaryStep(StepPanel):
                     )
                 )
             table.add_row(_("Urgency"), urgency)
+        if draft.safety_net:
+            table.add_row(_("Read out"), Text(draft.safety_net))
         if draft.worry_level:
             table.add_row(_("Level of worry"), draft.worry_level.label)
         if protocol and draft.domains:
