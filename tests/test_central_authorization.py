@@ -105,7 +105,7 @@ def test_a_client_whose_id_is_not_derived_from_its_code_or_is_another_units_is_r
         municipality="Järvilaakso", created_by=kesk.worker().id, now=now(),
     )
     sync_all(kesk, pohj)
-    sent = kesk.store.export_records()
+    sent = list(kesk.store.export_records())
     held = next(r for r in sent if r["type"] == "client" and r["id"] == client.id)
     record = {k: v for k, v in held.items() if k != "type"}
     before = central_state(server)
