@@ -68,6 +68,9 @@ class OutcomeStep(StepPanel):
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
         suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
+        if self.suggestion_changed("outcome-kinds", suggested):
+            # Chosen for another segment or urgency: the new suggestion is highlighted.
+            draft.outcome_kind = None
         if draft.red_flags:
             draft.outcome_kind = OutcomeKind.EMERGENCY
         elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.urgency != Urgency.EMERGENCY:
@@ -110,6 +113,12 @@ class OutcomeStep(StepPanel):
             deadline=deadline,
             not_before=now,
         )
+        first = offers[0].slot_id if offers else None
+        if self.suggestion_changed("slots", (first, deadline, draft.service_area, draft.language)):
+            # Other slots fit now (urgency, service area or language changed): the earliest
+            # fitting one is highlighted, not the one held for the earlier case.
+            draft.slot_id, draft.past_deadline, draft.deadline_reason = None, False, ""
+            self.query_one("#deadline-reason", Input).value = ""
         if draft.slot_id and all(o.slot_id != draft.slot_id for o in offers):
             held = store.slot_offer(draft.slot_id)
             if held is not None:
@@ -169,6 +178,10 @@ class OutcomeStep(StepPanel):
             prompt.append(f"  {service.description}", style="dim")
             listing.add_option(Option(prompt, id=service.code))
         codes = [s.code for s in services]
+        if self.suggestion_changed("services", register):
+            # Another register's services: a service chosen from the other list is not offered.
+            draft.service_code, draft.handover, draft.consent = None, None, False
+            self.query_one("#consent", Checkbox).value = False
         listing.highlighted = codes.index(draft.service_code) if draft.service_code in codes else 0
         self._offer_handovers()
         self.query_one("#consent").display = draft.handover == Handover.WARM
