@@ -9,9 +9,10 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
 from ..domain.contact import ContactDraft, Step, step_problems
+from ..domain.clock import local
 from ..domain.errors import DomainError
 from ..domain.text import LINE_NAME, shown
-from ..i18n import N_, _
+from ..i18n import N_, _, format_moment
 from ..widgets.step_bar import StepBar
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.footer import Footer
@@ -53,6 +54,7 @@ class ContactScreen(Screen):
         self.draft = draft
         self.saved = saved  # has the draft reached the store yet?
         self.client_query = client_query
+        self._answered: list[str] | None = None  # callbacks this contact answers, once asked
 
     def compose(self) -> ComposeResult:
         yield Static(id="contact-header")
@@ -175,8 +177,31 @@ class ContactScreen(Screen):
         if self.draft.step != Step.SUMMARY:
             self.action_next()
             return
+        if self._answered is None and self.draft.client_id:
+            viewer = self.ctx.viewer
+            waiting = self.ctx.store.open_callbacks_of_client(
+                self.draft.client_id, viewer.register if viewer else None
+            )
+            if waiting:
+                self._ask_about_callbacks(waiting)
+                return
+        self._sign(self._answered or [])
+
+    def _ask_about_callbacks(self, waiting) -> None:
+        """The client is in the callback queue: asked once whether this contact answers it,
+        so that nobody calls them again for what was handled now (issue 15)."""
+        when = ", ".join(format_moment(local(row.requested_at)) for row in waiting)
+        question = _("This contact answers the callback of {when}?").format(when=when)
+
+        def answered(yes: bool | None) -> None:
+            self._answered = [row.id for row in waiting] if yes else []
+            self._sign(self._answered)
+
+        self.app.push_screen(ConfirmScreen(question), answered)
+
+    def _sign(self, answered: list[str]) -> None:
         try:
-            self.ctx.store.sign(self.draft, self.ctx.now(), self.ctx.viewer)
+            self.ctx.store.sign(self.draft, self.ctx.now(), self.ctx.viewer, answered)
         except DomainError as error:
             self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
             self.app.bell()
