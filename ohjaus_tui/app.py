@@ -54,6 +54,7 @@ class OhjausApp(App):
         Binding("f6", "sync_view", N_("Sync view")),
         Binding("f9", "switch_language", N_("Language")),
         Binding("ctrl+l", "lock", N_("Lock"), priority=True),
+        Binding("f1", "keys", N_("Help")),
     ]
 
     def __init__(self, ctx: Context) -> None:
@@ -108,6 +109,13 @@ class OhjausApp(App):
         idle = (self.ctx.clock() - self.last_input).total_seconds()
         if limit and idle >= limit:
             self.action_lock()
+
+    def action_keys(self) -> None:
+        """F1: every key of the screen, in the worker's language (the footer shows the most needed)."""
+        from .screens.keys import KeysScreen, screen_keys
+
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen(screen_keys(self)))
 
     def action_lock(self) -> None:
         from .screens.lock import LockScreen

@@ -46,7 +46,10 @@ class ContactScreen(Screen):
         Binding("ctrl+n", "next", N_("Next")),
         Binding("ctrl+s", "sign", N_("Sign")),
         Binding("f8", "discard", N_("Discard draft")),
+        Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
+    # What the footer keeps at 80 columns; F1 lists the rest.
+    KEY_PRIORITY = ("back", "sign", "sync_view", "switch_language", "lock", "app.quit", "next")
 
     def __init__(self, draft: ContactDraft, saved: bool = False, client_query: str = "") -> None:
         """`client_query`: typed into the client search to start with (a callback's phone)."""

@@ -19,6 +19,7 @@ from ...domain.deadlines import DeadlineKind, booking_deadline
 from ...domain.segmentation import suggest_outcome
 from ...domain.slots import choose_slots, mark
 from ...i18n import N_, _, format_date
+from ...widgets.marks import MarkedCheckbox
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
 from .deadline_info import draft_deadlines
@@ -26,7 +27,7 @@ from .deadline_info import draft_deadlines
 SLOT_SEARCH_DAYS = 28
 
 
-class ConsentBox(Checkbox):
+class ConsentBox(MarkedCheckbox):
     """Space records the consent; Enter means the worker is done."""
 
     BINDINGS = [Binding("enter", "done", N_("Done"))]

@@ -26,6 +26,7 @@ from ...domain.segmentation import (
     suggest_segment_with_reasons,
 )
 from ...i18n import N_, _, ngettext
+from ...widgets.marks import MarkedSelectionList
 from .base import StepPanel, offer_codes
 
 _REASONS = {
@@ -40,7 +41,7 @@ TEAM = "team:"
 WORKER = "worker:"
 
 
-class TriggerList(SelectionList[str]):
+class TriggerList(MarkedSelectionList):
     """Space marks a trigger; Enter means the marking is done."""
 
     BINDINGS = [Binding("enter", "done", N_("Done"))]
