@@ -115,7 +115,7 @@ class ContactScreen(Screen):
             text.append(_("Unidentified client"), style="bold")
         else:
             text.append(_("New contact"), style="bold")
-        text.append("  " + _("Language: {language}").format(language=draft.language.label), style="cyan")
+        text.append("  " + _("Service language: {language}").format(language=draft.language.label), style="cyan")
         if draft.urgency:
             style = "bold white on red" if draft.red_flags else "bold"
             text.append("  ")
