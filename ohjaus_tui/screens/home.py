@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from ..domain.clock import local
 from ..domain.codes import ContactStatus, FollowUpStatus, Language, Role
-from ..domain.contact import ContactDraft, Step
+from ..domain.contact import ContactDraft, Step, device_channel
 from ..domain.errors import DomainError
 from ..domain.phone import format_phone
 from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
@@ -339,6 +339,7 @@ class HomeScreen(Screen):
     def action_new_contact(self) -> None:
         ctx = self.ctx
         draft = ContactDraft(worker_id=ctx.worker.id, unit_id=ctx.worker.unit_id, started_at=ctx.now())
+        draft.channel = device_channel(ctx.store.setting("channel"))  # a desk: walk-in
         self.app.push_screen(ContactScreen(draft))
 
     def resume(self, contact_id: str) -> None:

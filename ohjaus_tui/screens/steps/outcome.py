@@ -69,6 +69,13 @@ class OutcomeStep(StepPanel):
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
         suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
+        # An unidentified caller cannot be booked (a booking needs an identified client):
+        # the booking is not offered at all, rather than offered and then refused.
+        offered = [k for k in OutcomeKind if not (draft.anonymous and k is OutcomeKind.BOOKING)]
+        if suggested not in offered:
+            suggested = OutcomeKind.ADVICE
+        if draft.outcome_kind not in offered:
+            draft.outcome_kind = None
         if self.suggestion_changed("outcome-kinds", suggested):
             # Chosen for another segment or urgency: the new suggestion is highlighted.
             draft.outcome_kind = None
@@ -77,7 +84,7 @@ class OutcomeStep(StepPanel):
         elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.urgency != Urgency.EMERGENCY:
             # The red flag that forced the redirect was answered no after all.
             draft.outcome_kind = None
-        offer_codes(self.query_one("#outcome-kinds", OptionList), list(OutcomeKind), suggested, draft.outcome_kind)
+        offer_codes(self.query_one("#outcome-kinds", OptionList), offered, suggested, draft.outcome_kind)
         self._fill_text("#advice-text", draft.advice_text)
         self._fill_text("#emergency-note", draft.outcome_note if draft.outcome_kind == OutcomeKind.EMERGENCY else "")
         self.query_one("#consent", Checkbox).value = draft.consent
