@@ -46,3 +46,25 @@ async def test_an_unidentified_caller_is_not_offered_a_booking(app, store):
         await pilot.press("enter")  # the suggestion: advice, not a booking that is refused
         await pilot.pause()
         assert app.screen.draft.outcome_kind is OutcomeKind.ADVICE
+
+
+async def test_a_client_found_by_name_is_taken_only_with_a_second_identifier(app, store):
+    from ohjaus_tui.screens.confirm import ConfirmScreen
+
+    from .pilot_helpers import a_client
+
+    client = a_client(store, nth=4)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, f"{client.last_name} {client.first_name}")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen), "a namesake is not taken on a name alone"
+        assert client.birth_date.strftime("%Y") in app.screen.question or "born" in app.screen.question
+        await pilot.press("e")  # the caller's birth date did not match
+        await pilot.pause()
+        assert app.screen.draft.client_id is None and focused_id(pilot) == "client-query"
+        await pilot.press("enter", "enter")  # again; this time confirmed with one key
+        await pilot.pause()
+        assert app.screen.draft.client_id == client.id and focused_id(pilot) == "reason"

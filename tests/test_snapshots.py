@@ -59,7 +59,7 @@ def journey(stop: str):
         if stop == "client":
             return
         await type_text(pilot, " " + client.first_name)
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # found by name: the birth date or phone confirmed
         await type_text(pilot, "Kuumetta kolme päivää, yskää")
         await pilot.pause()
         if stop == "need":
