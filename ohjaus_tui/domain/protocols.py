@@ -101,6 +101,8 @@ class Protocol:
     # The worker's level of worry and the urgency each level raises the suggestion to; None
     # when the protocol does not ask it. A level missing from the map raises nothing.
     worry_urgency: Mapping[WorryLevel, Urgency] | None = None
+    # The professions whose slots fit the protocol's need (slot picker); () for any.
+    professions: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -210,6 +212,7 @@ def load_protocol(path: Path, life_threats: tuple[Question, ...] | None) -> Prot
     top.only(
         "id", "version", "register", "service_areas", "order", "title",
         "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency",
+        "professions",
     )
     protocol_id = top.identifier("id")
     if protocol_id != path.stem:
@@ -259,6 +262,7 @@ def load_protocol(path: Path, life_threats: tuple[Question, ...] | None) -> Prot
         domains=domains,
         duties=duties,
         worry_urgency=worry_urgency,
+        professions=tuple(top.strings("professions")) if top.has("professions") else (),
     )
 
 

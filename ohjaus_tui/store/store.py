@@ -951,6 +951,7 @@ def _offer(slot: Slot, professional: Professional, unit: Unit) -> SlotOffer:
         unit_id=unit.id,
         professional_name=professional.name,
         profession=localized(json.loads(professional.profession_name)),
+        profession_code=professional.profession,
         unit_name=localized(json.loads(unit.name)),
         languages=tuple(professional.languages.split(",")),
     )

@@ -15,9 +15,9 @@ from textual.widgets.option_list import Option
 from ...domain.catalogue import services_for
 from ...domain.codes import Handover, OutcomeKind, Register, Urgency
 from ...domain.contact import ContactDraft, Step
-from ...domain.deadlines import DeadlineKind, booking_deadline
+from ...domain.deadlines import DeadlineKind, age_on, booking_deadline
 from ...domain.segmentation import suggest_outcome
-from ...domain.slots import choose_slots, mark
+from ...domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, choose_slots, fitting_professions, mark
 from ...i18n import N_, _, format_date
 from ...widgets.marks import MarkedCheckbox
 from ...widgets.slot_picker import SlotPicker
@@ -41,6 +41,14 @@ class ConsentBox(MarkedCheckbox):
 
 class OutcomeStep(StepPanel):
     step = Step.OUTCOME
+    BINDINGS = [Binding("f7", "all_professions", N_("All professions"))]
+    _all_professions = False
+
+    def action_all_professions(self) -> None:
+        """F7: the slots of every profession, not only those that fit the protocol."""
+        self._all_professions = not self._all_professions
+        if self._draft.outcome_kind == OutcomeKind.BOOKING:
+            self._show_slots()
 
     def compose(self) -> ComposeResult:
         yield Label(_("Outcome"))
@@ -114,12 +122,20 @@ class OutcomeStep(StepPanel):
         deadline = booking_deadline(deadlines)
         draft.care_deadline = deadline
         free = store.free_slots(draft.service_area, now, now + timedelta(days=SLOT_SEARCH_DAYS))
+        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+        if protocol is not None and not self._all_professions:
+            # Only the professions that fit the need (the protocol's `professions`); F7 widens.
+            free = fitting_professions(free, protocol.professions)
+        client = store.client(draft.client_id) if draft.client_id else None
+        age = age_on(client.birth_date, now.date()) if client else None
+        child = age is not None and age < CHILD_UNTIL
         offers = choose_slots(
             free,
             language=draft.language.value,
             preferred_unit_id=draft.unit_id,
             deadline=deadline,
             not_before=now,
+            professions_first=CHILD_HEALTH_PROFESSIONS if child else (),
         )
         first = offers[0].slot_id if offers else None
         if self.suggestion_changed("slots", (first, deadline, draft.service_area, draft.language)):
@@ -147,6 +163,11 @@ class OutcomeStep(StepPanel):
                     _("Region's promise: care by {date}").format(date=format_date(other.day))
                 )
         lines.append(_("Client's language of service: {language}").format(language=draft.language.label))
+        if protocol is not None and protocol.professions:
+            lines.append(
+                _("All professions (F7)") if self._all_professions
+                else _("Professions that fit the need; F7 shows all")
+            )
         self.query_one(SlotPicker).show(offers, " · ".join(lines), draft.slot_id)
         self._show_deadline_reason()
 
