@@ -176,6 +176,37 @@ class ContactScreen(Screen):
         self.saved = True
         return True
 
+    # -- typed text saved as it is typed ----------------------------------------------------
+
+    # The free-text fields outside the assessment and the draft field each one fills. A kill
+    # at any key loses at most that key (issue 15); the assessment's own answers are saved by
+    # its step through `save_typed()`.
+    TYPED = {
+        "reason": "reason",
+        "advice-text": "advice_text",
+        "emergency-note": "outcome_note",
+        "deadline-reason": "deadline_reason",
+        "follow-up-note": "follow_up_note",
+    }
+
+    def on_input_changed(self, event) -> None:
+        field = self.TYPED.get(event.input.id or "")
+        if field is None or getattr(self.draft, field) == event.value:
+            return
+        setattr(self.draft, field, event.value)
+        self.save_typed()
+
+    def save_typed(self) -> None:
+        """Save the draft as it stands, at its step, once it has reached the store: called
+        for every typed character and every choice that does not move to another step."""
+        if not self.saved:
+            return
+        try:
+            # No access-log entry for each key: the step's save logs the change.
+            self.ctx.store.save_draft(self.draft, self.ctx.now())
+        except DomainError as error:
+            self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
+
     def action_sign(self) -> None:
         if self.draft.step != Step.SUMMARY:
             self.action_next()
