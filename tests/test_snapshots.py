@@ -191,3 +191,21 @@ def test_snapshot_of_client_data_protection(snap_compare, data_dir, shipped, sto
     set_language("fi")
     app = build_app(data_dir, shipped)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=protection_journey(stop))
+
+
+@pytest.mark.parametrize("stop", ["home", "contact"])
+def test_snapshot_of_every_key_at_80x24(snap_compare, data_dir, shipped, stop):
+    """F1 lists every key of the screen the short footer leaves out (issue 15)."""
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        await sign_in(pilot, "hoitaja1")
+        if stop == "contact":
+            await pilot.press("n")
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=run_before)
+

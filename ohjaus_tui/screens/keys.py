@@ -21,6 +21,8 @@ def screen_keys(app) -> list[tuple[str, str]]:
     for _node, binding, enabled, _tooltip in app.screen.active_bindings.values():
         if not binding.description or not enabled or binding.action in ("keys", "app.keys"):
             continue
+        if not binding.show and binding.action not in ("quit", "app.quit"):
+            continue  # a widget's own arrows and copy keys: not the screen's work
         shown = app.get_key_display(binding)
         if shown in seen:
             continue

@@ -63,7 +63,9 @@ class Footer(TextualFooter):
         help_key = next((k for k in keys if k.action in HELP_ACTIONS), None)
         room = width - (key_width(help_key, True) if help_key else 0)
         order = tuple(getattr(self.screen, "KEY_PRIORITY", ())) + APP_PRIORITY
-        rank = {action: i for i, action in enumerate(order)}
+        rank: dict[str, int] = {}
+        for action in order:
+            rank.setdefault(action, len(rank))  # a screen may name an app key earlier
         ranked = sorted(
             (k for k in keys if k is not help_key),
             key=lambda k: rank.get(k.action, len(rank) + keys.index(k)),
