@@ -7,9 +7,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from textual.app import App
+from textual.app import App, get_system_commands_provider
 from textual.binding import Binding
 
+from .commands import OhjausCommands, developer_device, open_palette
 from .context import Context
 from .domain.access_log import Purpose
 from .i18n import N_, _
@@ -55,7 +56,11 @@ class OhjausApp(App):
         Binding("f6", "sync_view", N_("Sync view")),
         Binding("f9", "switch_language", N_("Language")),
         Binding("ctrl+l", "lock", N_("Lock"), priority=True),
+        Binding("f1", "keys", N_("Help")),
+        # Replaces Textual's own palette key, whose description ("palette") is not translated.
+        Binding("ctrl+p", "command_palette", N_("Commands"), show=False, key_display="^p", priority=True),
     ]
+    COMMANDS = {OhjausCommands}
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()
@@ -64,6 +69,9 @@ class OhjausApp(App):
         self._sync_timer = None
         self._idle_timer = None
         self.last_input = ctx.clock()
+        if developer_device():
+            # Textual's theme, screenshot and maximize commands: never on a production device.
+            self.COMMANDS = {OhjausCommands, get_system_commands_provider}
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -110,6 +118,13 @@ class OhjausApp(App):
         if limit and idle >= limit:
             self.action_lock()
 
+    def action_keys(self) -> None:
+        """F1: every key of the screen, in the worker's language (the footer shows the most needed)."""
+        from .screens.keys import KeysScreen, screen_keys
+
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen(screen_keys(self)))
+
     def action_lock(self) -> None:
         from .screens.lock import LockScreen
 
@@ -125,7 +140,7 @@ class OhjausApp(App):
 
     def action_command_palette(self) -> None:
         if not self.ctx.locked:
-            super().action_command_palette()
+            open_palette(self)
 
     # -- sync: a background worker on a timer and on F5; typing never waits for it ---------
 
@@ -197,6 +212,10 @@ class OhjausApp(App):
         for screen in list(self.screen_stack):
             await relabel(screen)
         self.notify(_("Language: {name}").format(name=LANGUAGE_NAMES[language]), timeout=3)
+        status = self.sync_state.status
+        if self.ctx.worker is not None and status is not None and status.configured and status.last_error:
+            # The last sync error was written in the old language: a round now writes it anew.
+            self.action_sync_now()
 
     def action_sync_view(self) -> None:
         from .screens.sync_view import SyncViewScreen

@@ -14,8 +14,10 @@ from textual.widgets import OptionList
 async def sign_in(pilot, username: str) -> None:
     by_id = {w.id: w.username for w in pilot.app.ctx.store.workers()}
     names = [by_id[w.id] for w in sign_in_workers(pilot.app.ctx.data_dir)]
-    for _ in range(names.index(username)):
-        await pilot.press("down")
+    # From the highlighted worker (the one with an unfinished contact, else the first).
+    current = pilot.app.screen.query_one("#workers", OptionList).highlighted or 0
+    steps = names.index(username) - current
+    await pilot.press(*(["down"] * steps if steps >= 0 else ["up"] * -steps))
     await pilot.press("enter")
     await pilot.press(*DEMO_PASSPHRASE, "enter")
     await pilot.pause()

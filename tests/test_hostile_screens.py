@@ -67,7 +67,7 @@ async def search_and_open(app, code: str, first: str, last: str, municipality: s
         await pilot.pause()
         header = str(app.screen.query_one("#contact-header").render())
         assert shown(f"{last} {first}", LINE_NAME) in header
-        assert "Language: Finnish" in header, "the language of service stays in sight"
+        assert "Service language: Finnish" in header, "the language of service stays in sight"
         reason_input = app.screen.query_one("#reason")
         reason_input.value = reason  # as a paste would put it there
         await pilot.press("enter")

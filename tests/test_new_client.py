@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.new_client import NewClientScreen
 
@@ -17,8 +19,9 @@ async def open_new_client(pilot, query: str) -> None:
     assert isinstance(pilot.app.screen, NewClientScreen)
 
 
-async def test_a_wrong_check_character_is_explained_and_can_be_fixed(app, store):
-    async with app.run_test(size=(100, 30)) as pilot:
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+async def test_a_wrong_check_character_is_explained_and_can_be_fixed(app, store, size):
+    async with app.run_test(size=size) as pilot:
         await open_new_client(pilot, "Testinen Ilmari")
         modal = app.screen
         assert modal.query_one("#last-name").value == "Testinen"
@@ -27,8 +30,13 @@ async def test_a_wrong_check_character_is_explained_and_can_be_fixed(app, store)
         await type_text(pilot, "131052-308U")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        message = str(modal.query_one("#new-client-error").render())
+        error = modal.query_one("#code-error")
+        message = str(error.render())
         assert "308U" in message or "T" in message
+        # Next to its field and in sight, also at 80x24 (issue 15: Ctrl+S seemed to do nothing).
+        fields = modal.query_one("#new-client-fields").region
+        assert error.region.height >= 2 and fields.contains_region(error.region)
+        assert focused_id(pilot) == "identity-code"
         assert isinstance(app.screen, NewClientScreen), "nothing is lost: the form stays open"
         assert modal.query_one("#identity-code").value == "131052-308U"
         await pilot.press("backspace", "T", "ctrl+s")

@@ -60,7 +60,7 @@ def journey(stop: str):
         if stop == "client":
             return
         await type_text(pilot, " " + client.first_name)
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # found by name: the birth date or phone confirmed
         await type_text(pilot, "Kuumetta kolme päivää, yskää")
         await pilot.pause()
         if stop == "need":
@@ -224,3 +224,21 @@ def test_snapshot_of_client_data_protection(snap_compare, data_dir, shipped, sto
     set_language("fi")
     app = build_app(data_dir, shipped)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=protection_journey(stop))
+
+
+@pytest.mark.parametrize("stop", ["home", "contact"])
+def test_snapshot_of_every_key_at_80x24(snap_compare, data_dir, shipped, stop):
+    """F1 lists every key of the screen the short footer leaves out (issue 15)."""
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        await sign_in(pilot, "hoitaja1")
+        if stop == "contact":
+            await pilot.press("n")
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=run_before)
+

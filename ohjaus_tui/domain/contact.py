@@ -181,6 +181,15 @@ class ContactDraft:
         return self.segment == Segment.COMPLEX_NEED and self.high_need
 
 
+def device_channel(setting: str | None) -> Channel:
+    """The channel a new contact starts with: the device's setting `channel` (a phone line
+    `phone`, a walk-in desk `walk_in`, a mobile point `mobile_point`, ...), else the phone."""
+    try:
+        return Channel(setting) if setting else Channel.PHONE
+    except ValueError:
+        return Channel.PHONE
+
+
 MAX_FREE_TEXT = 20_000  # sync/protocol.py MAX_TEXT: the central API's limit for one text
 
 

@@ -146,6 +146,8 @@ class Protocol:
     # The ages in whole years the protocol is for, both ends included (fever_child: 0..15);
     # None when it is for every age.
     ages: tuple[int, int] | None = None
+    # The professions whose slots fit the protocol's need (slot picker); () for any.
+    professions: tuple[str, ...] = ()
 
     def fits_age(self, age: int | None) -> bool:
         """True when the protocol is for a client of this age (or the age is not known)."""
@@ -355,6 +357,7 @@ def load_protocol(
         "id", "version", "register", "service_areas", "order", "title",
         "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency",
         "keywords", "choose_when", "self_care_if", "safety_net", "governance", "ages",
+        "professions",
     )
     protocol_id = top.identifier("id")
     if protocol_id != path.stem:
@@ -436,6 +439,7 @@ def load_protocol(
         self_care_if=self_care_if,
         governance=governance,
         ages=ages,
+        professions=tuple(top.strings("professions")) if top.has("professions") else (),
     )
 
 

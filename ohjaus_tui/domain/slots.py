@@ -25,6 +25,7 @@ class SlotOffer:
     professional_name: str
     profession: str
     languages: tuple[str, ...]
+    profession_code: str = ""
     past_deadline: bool = False
     language_mismatch: bool = False
     other_unit: bool = False
@@ -55,8 +56,12 @@ def choose_slots(
     not_before: datetime,
     limit: int = 8,
     later: int = 2,
+    professions_first: tuple[str, ...] = (),
 ) -> list[SlotOffer]:
     """The `limit` best slots to offer from `free`, fitting ones first, each marked.
+
+    `professions_first`: these professions' slots lead (a child's child-health professionals),
+    each group in the usual order, the client's language first within the deadline.
 
     When there are more good slots than fit the list, the last `later` rows still show the
     earliest slots past the deadline: a client may want a later day, which the worker can
@@ -68,10 +73,24 @@ def choose_slots(
         if offer.starts_at >= not_before
     ]
     marked.sort(
-        key=lambda o: (o.past_deadline, o.language_mismatch, o.other_unit, o.starts_at)
+        key=lambda o: (
+            bool(professions_first) and o.profession_code not in professions_first,
+            o.past_deadline, o.language_mismatch, o.other_unit, o.starts_at,
+        )
     )
     chosen = marked[:limit]
     late = [o for o in marked[limit:] if o.past_deadline][:later]
     if late and not any(o.past_deadline for o in chosen):
         chosen = chosen[: limit - len(late)] + late
     return chosen
+
+
+# Child health (neuvola, school health) is the public health nurse's work: a child's slots
+# with them come first.
+CHILD_HEALTH_PROFESSIONS = ("public_health_nurse", "paediatrician")
+CHILD_UNTIL = 18
+
+
+def fitting_professions(free: list[SlotOffer], professions: tuple[str, ...]) -> list[SlotOffer]:
+    """The free slots of the professions that fit the protocol; all when it names none."""
+    return [o for o in free if not professions or o.profession_code in professions]

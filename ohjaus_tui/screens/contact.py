@@ -9,9 +9,10 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
 from ..domain.contact import ContactDraft, Step, step_problems
+from ..domain.clock import local
 from ..domain.errors import DomainError
 from ..domain.text import LINE_NAME, shown
-from ..i18n import N_, _
+from ..i18n import N_, _, format_moment
 from ..widgets.step_bar import StepBar
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.footer import Footer
@@ -45,7 +46,10 @@ class ContactScreen(Screen):
         Binding("ctrl+n", "next", N_("Next")),
         Binding("ctrl+s", "sign", N_("Sign")),
         Binding("f8", "discard", N_("Discard draft")),
+        Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
+    # What the footer keeps at 80 columns; F1 lists the rest.
+    KEY_PRIORITY = ("back", "sign", "sync_view", "switch_language", "lock", "app.quit", "next")
 
     def __init__(self, draft: ContactDraft, saved: bool = False, client_query: str = "") -> None:
         """`client_query`: typed into the client search to start with (a callback's phone)."""
@@ -53,6 +57,7 @@ class ContactScreen(Screen):
         self.draft = draft
         self.saved = saved  # has the draft reached the store yet?
         self.client_query = client_query
+        self._answered: list[str] | None = None  # callbacks this contact answers, once asked
 
     def compose(self) -> ComposeResult:
         yield Static(id="contact-header")
@@ -110,7 +115,7 @@ class ContactScreen(Screen):
             text.append(_("Unidentified client"), style="bold")
         else:
             text.append(_("New contact"), style="bold")
-        text.append("  " + _("Language: {language}").format(language=draft.language.label), style="cyan")
+        text.append("  " + _("Service language: {language}").format(language=draft.language.label), style="cyan")
         if draft.urgency:
             style = "bold white on red" if draft.red_flags else "bold"
             text.append("  ")
@@ -171,12 +176,66 @@ class ContactScreen(Screen):
         self.saved = True
         return True
 
+    # -- typed text saved as it is typed ----------------------------------------------------
+
+    # The free-text fields outside the assessment and the draft field each one fills. A kill
+    # at any key loses at most that key (issue 15); the assessment's own answers are saved by
+    # its step through `save_typed()`.
+    TYPED = {
+        "reason": "reason",
+        "advice-text": "advice_text",
+        "emergency-note": "outcome_note",
+        "deadline-reason": "deadline_reason",
+        "follow-up-note": "follow_up_note",
+    }
+
+    def on_input_changed(self, event) -> None:
+        field = self.TYPED.get(event.input.id or "")
+        if field is None or getattr(self.draft, field) == event.value:
+            return
+        setattr(self.draft, field, event.value)
+        self.save_typed()
+
+    def save_typed(self) -> None:
+        """Save the draft as it stands, at its step, once it has reached the store: called
+        for every typed character and every choice that does not move to another step."""
+        if not self.saved:
+            return
+        try:
+            # No access-log entry for each key: the step's save logs the change.
+            self.ctx.store.save_draft(self.draft, self.ctx.now())
+        except DomainError as error:
+            self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
+
     def action_sign(self) -> None:
         if self.draft.step != Step.SUMMARY:
             self.action_next()
             return
+        if self._answered is None and self.draft.client_id:
+            viewer = self.ctx.viewer
+            waiting = self.ctx.store.open_callbacks_of_client(
+                self.draft.client_id, viewer.register if viewer else None
+            )
+            if waiting:
+                self._ask_about_callbacks(waiting)
+                return
+        self._sign(self._answered or [])
+
+    def _ask_about_callbacks(self, waiting) -> None:
+        """The client is in the callback queue: asked once whether this contact answers it,
+        so that nobody calls them again for what was handled now (issue 15)."""
+        when = ", ".join(format_moment(local(row.requested_at)) for row in waiting)
+        question = _("This contact answers the callback of {when}?").format(when=when)
+
+        def answered(yes: bool | None) -> None:
+            self._answered = [row.id for row in waiting] if yes else []
+            self._sign(self._answered)
+
+        self.app.push_screen(ConfirmScreen(question), answered)
+
+    def _sign(self, answered: list[str]) -> None:
         try:
-            self.ctx.store.sign(self.draft, self.ctx.now(), self.ctx.viewer)
+            self.ctx.store.sign(self.draft, self.ctx.now(), self.ctx.viewer, answered)
         except DomainError as error:
             self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
             self.app.bell()

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from ..domain.clock import local
 from ..domain.codes import ContactStatus, FollowUpStatus, Language, Role
-from ..domain.contact import ContactDraft, Step
+from ..domain.contact import ContactDraft, Step, device_channel
 from ..domain.errors import DomainError
 from ..domain.phone import format_phone
 from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
@@ -57,6 +57,10 @@ def due_text(item: WorkItem, now: datetime) -> Text:
     return Text(label, style="bold red" if item.overdue(now) else "")
 
 
+WIDE = 100  # columns from which the worklist shows every column on one line
+FIXED_COLUMNS = 64  # due, what, client and phone with their padding, the margins, the scroll bar
+
+
 class HomeScreen(Screen):
     """The worker's day: the worklist, most urgent first, and the latest signed contacts."""
 
@@ -71,6 +75,8 @@ class HomeScreen(Screen):
         Binding("l", "sign_out", N_("Sign out")),
         Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
+    # What the footer keeps at 80 columns (D, S and H are named in the hint line; F1 lists all).
+    KEY_PRIORITY = ("new_contact", "open_client", "reports", "sign_out", "take_next", "correct")
 
     DEFAULT_CSS = """
     HomeScreen #home-header { height: 1; padding: 0 1; background: $primary-background; }
@@ -109,7 +115,13 @@ class HomeScreen(Screen):
 
     def _fill(self) -> None:
         table = self.query_one("#worklist", DataTable)
-        table.add_columns(_("Due"), _("What"), _("Client"), _("Phone"), _("Waited"), _("Reason or note"))
+        # Below 100 columns the time waited gives way (the due time says how urgent), and the
+        # reason wraps onto a second line instead of being cut to a few letters (issue 15).
+        self._reason_width = None if self.app.size.width >= WIDE else max(16, self.app.size.width - FIXED_COLUMNS)
+        table.add_columns(_("Due"), _("What"), _("Client"), _("Phone"))
+        if self._reason_width is None:
+            table.add_column(_("Waited"))
+        table.add_column(_("Reason or note"), width=self._reason_width)
         self.refresh_lists()
 
     def on_mount(self) -> None:
@@ -167,15 +179,19 @@ class HomeScreen(Screen):
         table.clear()
         for item in self.items:
             what = item.kind.label + (" (" + _("team") + ")" if item.team else "")
-            table.add_row(
+            reason = shown(item.what, NOTE_SHOWN)
+            cells = [
                 due_text(item, now),
                 what,
                 Text(shown(item.who, NAME_SHOWN), no_wrap=True, overflow="ellipsis"),
                 format_phone(item.phone) if item.phone else "",
-                waited(item.since, now),
-                Text(shown(item.what, NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
-                key=f"{item.kind.value}:{item.id}",
-            )
+            ]
+            narrow = self._reason_width is not None
+            if not narrow:
+                cells.append(waited(item.since, now))
+            cells.append(Text(reason, no_wrap=not narrow, overflow="ellipsis"))
+            two_lines = narrow and len(reason) > self._reason_width
+            table.add_row(*cells, key=f"{item.kind.value}:{item.id}", height=2 if two_lines else 1)
         if self.items:
             table.move_cursor(row=min(was, len(self.items) - 1))
         recent = ctx.store.recent_signed(worker.id)
@@ -323,6 +339,7 @@ class HomeScreen(Screen):
     def action_new_contact(self) -> None:
         ctx = self.ctx
         draft = ContactDraft(worker_id=ctx.worker.id, unit_id=ctx.worker.unit_id, started_at=ctx.now())
+        draft.channel = device_channel(ctx.store.setting("channel"))  # a desk: walk-in
         self.app.push_screen(ContactScreen(draft))
 
     def resume(self, contact_id: str) -> None:

@@ -14,7 +14,7 @@ from ..domain.codes import Register, Role
 from ..domain.credentials import DEMO_PASSPHRASE
 from ..domain.text import NAME_SHOWN, shown
 from ..i18n import N_, _
-from ..store.directory import sign_in_workers
+from ..store.directory import draft_worker, sign_in_workers
 from ..widgets.footer import Footer
 
 STORE_OPEN_DELAY = 0.3  # seconds
@@ -51,7 +51,12 @@ class LoginScreen(Screen):
                 line.append(f"  {Role(worker.role).label}, {Register(worker.sector).label}")
                 line.append(f"  {worker.unit_code}", style="dim")
                 options.append(Option(line, id=worker.id))
-            yield OptionList(*options, id="workers")
+            listing = OptionList(*options, id="workers")
+            ids = [option.id for option in options]
+            owner = draft_worker(ctx.data_dir) if options else None
+            if owner in ids:
+                listing.highlighted = ids.index(owner)  # the unfinished contact's worker
+            yield listing
             yield passphrase_field()
             yield Static(id="login-message")
             if not options:

@@ -5,25 +5,26 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..domain.codes import Language
 from ..domain.errors import DomainError
-from ..domain.identity import looks_like_identity_code
+from ..domain.identity import InvalidIdentityCode, looks_like_identity_code, parse_identity_code
 from ..domain.phone import looks_like_phone
 from ..domain.text import NAME_SHOWN, shown
 from ..i18n import N_, _
 from ..store.store import DuplicateClient
 from ..widgets.footer import Footer
+from ..widgets.marks import MarkedCheckbox
 from .audit import ViewTrail
 from .confirm import ConfirmScreen
 
 ANONYMOUS = "anonymous"
 
 
-class NextOnEnter(Checkbox):
+class NextOnEnter(MarkedCheckbox):
     """Space ticks the box; Enter goes on to the next field (it must not tick by accident)."""
 
     BINDINGS = [Binding("enter", "app.focus_next", show=False)]
@@ -38,10 +39,12 @@ class NewClientScreen(ModalScreen):
         width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
+    NewClientScreen #new-client-fields { height: auto; max-height: 1fr; }
     NewClientScreen Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: auto; height: auto; }
     NewClientScreen Grid Label { padding: 1 0 0 0; }
     NewClientScreen Input, NewClientScreen Select { width: 1fr; }
-    NewClientScreen #new-client-error { color: $error; height: auto; }
+    NewClientScreen .field-error { color: $error; height: auto; text-style: bold; }
+    NewClientScreen #code-error { column-span: 2; }
     """
 
     BINDINGS = [
@@ -49,7 +52,9 @@ class NewClientScreen(ModalScreen):
         Binding("ctrl+s", "save", N_("Save")),
         Binding("ctrl+t", "save_without_code", N_("Save without identity code")),
         Binding("ctrl+r", "unidentified", N_("Continue unidentified")),
+        Binding("f1", "app.keys", N_("Help")),  # a modal does not pass keys to the app
     ]
+    KEY_PRIORITY = ("cancel", "save", "save_without_code", "unidentified")
 
     TEXT_FIELDS = ("last-name", "first-name", "identity-code", "phone", "municipality")
 
@@ -67,7 +72,9 @@ class NewClientScreen(ModalScreen):
         last, _sep, first = name.partition(" ")
         with Vertical():
             yield Label(Text(_("New client"), style="bold"))
-            with Grid():
+            # An error that is not about one field stays in sight above the form.
+            yield Static(id="new-client-error", classes="field-error")
+            with VerticalScroll(id="new-client-fields"), Grid():
                 yield Label(_("Last name"))
                 yield Input(last, id="last-name")
                 yield Label(_("First name"))
@@ -76,6 +83,8 @@ class NewClientScreen(ModalScreen):
                 yield Input(code, id="identity-code", placeholder=_("DDMMYYCZZZQ"))
                 yield Label("")
                 yield NextOnEnter(_("Temporary identity code (900-999)"), id="temporary")
+                # Next to its field, so that at 80x24 Ctrl+S never seems to do nothing.
+                yield Static(id="code-error", classes="field-error")
                 yield Label(_("Phone"))
                 yield Input(phone, id="phone")
                 yield Label(_("Language of service"))
@@ -87,7 +96,6 @@ class NewClientScreen(ModalScreen):
                 )
                 yield Label(_("Municipality"))
                 yield Input(id="municipality")
-            yield Static(id="new-client-error")
             yield Footer()
 
     def on_mount(self) -> None:
@@ -161,7 +169,27 @@ class NewClientScreen(ModalScreen):
             self._offer_existing(error.code)
             return
         except DomainError as error:
-            hint = _("Fix it, or press Ctrl+T to save without the code, Ctrl+R to continue unidentified.")
-            self.query_one("#new-client-error", Static).update(Text(f"{error}\n{hint}"))
+            self._show_error(error, with_code)
             return
         self.dismiss(client)
+
+    def _show_error(self, error: DomainError, with_code: bool) -> None:
+        """A wrong identity code under its field, with the way on; any other error above."""
+        code_error = self.query_one("#code-error", Static)
+        general = self.query_one("#new-client-error", Static)
+        code = self.query_one("#identity-code", Input)
+        about_code = isinstance(error, InvalidIdentityCode)
+        if with_code and code.value.strip() and not about_code:
+            try:  # a temporary code not marked as one
+                about_code = parse_identity_code(code.value.strip()).temporary
+            except DomainError:
+                about_code = True
+        if about_code:
+            hint = _("Fix it, or press Ctrl+T to save without the code, Ctrl+R to continue unidentified.")
+            code_error.update(Text(f"{error}\n{hint}"))
+            general.update("")
+            code.focus()
+            self.call_after_refresh(code_error.scroll_visible)
+        else:
+            code_error.update("")
+            general.update(Text(str(error)))

@@ -196,6 +196,21 @@ def _read(data_dir: Path, query: str, params: tuple = ()) -> list[tuple]:
         connection.close()
 
 
+def draft_worker(data_dir: Path) -> str | None:
+    """The worker of the latest unfinished contact on this device: after a crash or a kill,
+    sign-in offers them first, so that the draft comes back to its own worker."""
+    if not (data_dir / DB_NAME).exists():
+        return None
+    try:
+        rows = _read(
+            data_dir,
+            "SELECT worker_id FROM contact WHERE status = 'draft' ORDER BY updated_at DESC LIMIT 1",
+        )
+    except sqlcipher.DatabaseError:
+        return None
+    return rows[0][0] if rows else None
+
+
 def read_setting(data_dir: Path, key: str) -> str | None:
     """A device setting, or None (also when there is no database yet). A missing or wrong
     key is a StoreError, not None: the caller must not take the directory for a new one."""

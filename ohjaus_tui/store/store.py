@@ -540,8 +540,14 @@ class Store(Protection, Worklist, SyncSide):
         row.note = draft.follow_up_note
         session.add(row)
 
-    def sign(self, draft: ContactDraft, now: datetime, viewer: Viewer | None = None) -> None:
-        """Sign the contact: it becomes immutable and its follow-up becomes a task."""
+    def sign(
+        self, draft: ContactDraft, now: datetime, viewer: Viewer | None = None,
+        answered_callbacks: list[str] | tuple[str, ...] = (),
+    ) -> None:
+        """Sign the contact: it becomes immutable and its follow-up becomes a task.
+
+        `answered_callbacks`: open callback requests of the client that this contact answers
+        (the worker said so): done with it, in the same transaction."""
         missing = first_incomplete_step(draft)
         if missing is not None:
             raise DomainError(
@@ -557,6 +563,13 @@ class Store(Protection, Worklist, SyncSide):
                     "UPDATE follow_up SET status = 'open' WHERE contact_id = :id AND status = 'planned'"
                 ).bindparams(id=draft.id)
             )
+            for callback_id in answered_callbacks:
+                session.exec(
+                    text(
+                        "UPDATE callback SET status = 'taken', contact_id = :contact, taken_by = :worker "
+                        "WHERE id = :id AND status = 'open' AND client_id = :client"
+                    ).bindparams(contact=draft.id, worker=draft.worker_id, id=callback_id, client=draft.client_id)
+                )
             taken = callbacks_of_contact(session, draft.id, "taken")
             session.exec(
                 text(
@@ -940,6 +953,7 @@ def _offer(slot: Slot, professional: Professional, unit: Unit) -> SlotOffer:
         unit_id=unit.id,
         professional_name=professional.name,
         profession=localized(json.loads(professional.profession_name)),
+        profession_code=professional.profession,
         unit_name=localized(json.loads(unit.name)),
         languages=tuple(professional.languages.split(",")),
     )

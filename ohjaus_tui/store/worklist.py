@@ -134,6 +134,15 @@ class Worklist:
             session.commit()
         return draft
 
+    def open_callbacks_of_client(self, client_id: str, register: Register | None = None) -> list[Callback]:
+        """The client's callback requests still waiting in the queue, earliest first: a
+        contact with the client started any other way may answer them (issue 15)."""
+        with self.session() as session:
+            query = select(Callback).where(Callback.client_id == client_id, Callback.status == "open")
+            if register is not None:
+                query = query.where(Callback.sector == register.value)
+            return list(session.exec(query.order_by(col(Callback.requested_at))))
+
     def finish_callback(self, callback_id: str, result: str, viewer: Viewer, now: datetime) -> None:
         """Done without a contact (no answer twice, a text message sent): with what came of it."""
         if not result.strip():

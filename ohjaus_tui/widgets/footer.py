@@ -1,7 +1,12 @@
 """The footer, with key descriptions in the current language.
 
 Bindings carry their descriptions as message ids (marked with N_), and the footer translates
-them when it is drawn, so switching the language at run time (F9) shows at once."""
+them when it is drawn, so switching the language at run time (F9) shows at once.
+
+When every key does not fit the width (80 columns, a long language), the footer shows the
+keys a worker needs most - the screen's `KEY_PRIORITY` first, then the app's own - compact,
+and ends with F1, which lists every key of the screen (issue 15: 80x24 is a first-class size).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,70 @@ from textual.widgets._footer import FooterKey
 
 from ..i18n import _
 
+# The app's keys a worker must always find: the sync view, the language, the lock.
+APP_PRIORITY = ("sync_view", "switch_language", "lock", "app.quit", "quit")
+HELP_ACTIONS = ("keys", "app.keys")
+
+
+def key_width(key: FooterKey, compact: bool) -> int:
+    """Cells a key takes: its key, its description and the space around them."""
+    return len(key.key_display) + len(key.description) + (2 if compact else 3)
+
 
 class Footer(TextualFooter):
+    def on_resize(self) -> None:
+        if self._narrow != self._would_be_narrow():
+            self.call_after_refresh(self.recompose)
+
+    _narrow = False
+
+    def _would_be_narrow(self) -> bool:
+        keys = getattr(self, "_all_keys", [])
+        width = self.app.size.width if self.size.width == 0 else self.size.width
+        palette = 12 if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE else 0
+        return sum(key_width(k, False) for k in keys) + palette > width
+
     def compose(self):
-        for widget in super().compose():
+        widgets = list(super().compose())
+        keys: list[FooterKey] = []
+        others = []
+        for widget in widgets:
             if isinstance(widget, FooterKey) and widget.description:
                 widget.description = _(widget.description)
-            yield widget
+            if isinstance(widget, FooterKey) and "-command-palette" not in widget.classes:
+                keys.append(widget)
+            else:
+                others.append(widget)
+        self._all_keys = [k for k in keys if k.action not in HELP_ACTIONS]
+        self._narrow = self._would_be_narrow()
+        self.compact = self._narrow
+        if not self._narrow:
+            yield from (w for w in widgets if not (isinstance(w, FooterKey) and w.action in HELP_ACTIONS))
+            return
+        yield from self._priority_keys(keys)
+
+    def _priority_keys(self, keys: list[FooterKey]):
+        """The most needed keys that fit, in the order the screen lists its keys, then F1."""
+        width = self.app.size.width if self.size.width == 0 else self.size.width
+        help_key = next((k for k in keys if k.action in HELP_ACTIONS), None)
+        room = width - (key_width(help_key, True) if help_key else 0)
+        order = tuple(getattr(self.screen, "KEY_PRIORITY", ())) + APP_PRIORITY
+        rank: dict[str, int] = {}
+        for action in order:
+            rank.setdefault(action, len(rank))  # a screen may name an app key earlier
+        ranked = sorted(
+            (k for k in keys if k is not help_key),
+            key=lambda k: rank.get(k.action, len(rank) + keys.index(k)),
+        )
+        shown = set()
+        for key in ranked:
+            if key_width(key, True) <= room:
+                shown.add(id(key))
+                room -= key_width(key, True)
+        for key in keys:
+            if id(key) in shown:
+                key.compact = True
+                yield key
+        if help_key is not None:
+            help_key.compact = True
+            yield help_key

@@ -21,6 +21,9 @@ def format_slot_time(offer: SlotOffer) -> str:
     return format_datetime(local(offer.starts_at), "EEE d.M. HH:mm", locale=current_language())
 
 
+WIDE = 100  # columns from which the unit has a column of its own
+
+
 class SlotPicker(Vertical):
     DEFAULT_CSS = """
     SlotPicker { height: auto; }
@@ -36,6 +39,7 @@ class SlotPicker(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.offers: list[SlotOffer] = []
+        self.narrow = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="slot-deadline")
@@ -44,8 +48,12 @@ class SlotPicker(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        # The unit comes last: it is usually the worker's own, and 80 columns cut the right end.
-        table.add_columns(_("Time"), _("Professional"), _("Lang."), _("Note"), _("Unit"))
+        # The unit comes last: it is usually the worker's own. Below 100 columns it has no
+        # column of its own (it was cut to three letters): another unit is named in the note.
+        self.narrow = self.app.size.width < WIDE
+        table.add_columns(_("Time"), _("Professional"), _("Lang."), _("Note"))
+        if not self.narrow:
+            table.add_column(_("Unit"))
 
     def show(self, offers: list[SlotOffer], deadline_text: str, chosen: str | None) -> None:
         self.offers = offers
@@ -59,15 +67,16 @@ class SlotPicker(Vertical):
             if offer.language_mismatch:
                 notes.append(_("other language"))
             if offer.other_unit:
-                notes.append(_("other unit"))
-            table.add_row(
+                notes.append(offer.unit_name if self.narrow else _("other unit"))
+            cells = [
                 format_slot_time(offer),
                 Text(f"{shown(offer.professional_name, NAME_SHOWN)}, {shown(offer.profession, NAME_SHOWN)}"),
                 ",".join(offer.languages),
                 Text(", ".join(notes), style="yellow" if notes else ""),
-                Text(offer.unit_name),
-                key=offer.slot_id,
-            )
+            ]
+            if not self.narrow:
+                cells.append(Text(offer.unit_name))
+            table.add_row(*cells, key=offer.slot_id)
         if not offers:
             self.query_one("#slot-deadline", Static).update(
                 Text(deadline_text + "\n" + _("No free slots found for this service area."))

@@ -36,6 +36,24 @@ def offer_codes(listing: OptionList, codes: list, suggested, chosen) -> None:
 
 class StepPanel(VerticalScroll):
     step: Step
+    # What each list of the step suggested when the worker last saw it (issue 15: a stale
+    # choice). Kept by the panel, which lives as long as the contact screen.
+    _seen: dict[str, object] | None = None
+
+    def suggestion_changed(self, listing: str, suggested: object) -> bool:
+        """Has the suggestion of `listing` changed since the worker last saw this step?
+
+        Called once a visit, when the step is shown: a changed suggestion means the earlier
+        choice was made for another case, so the step highlights the new suggestion and the
+        worker chooses again (Enter takes the new one). The first visit has nothing to
+        compare with.
+        """
+        if self._seen is None:
+            self._seen = {}
+        missing = object()
+        before = self._seen.get(listing, missing)
+        self._seen[listing] = suggested
+        return before is not missing and before != suggested
 
     class Next(Message):
         """The worker finished this step (Enter on its last field)."""

@@ -12,9 +12,12 @@ from ...domain.codes import Language
 from ...domain.contact import ContactDraft, Step
 from ...domain.phone import format_phone
 from ...domain.text import LINE_NAME, shown
-from ...i18n import N_, _
+from ...domain.identity import looks_like_identity_code
+from ...domain.phone import looks_like_phone
+from ...i18n import N_, _, format_date
 from ...store.models import Client
 from ..audit import ViewTrail
+from ..confirm import ConfirmScreen
 from ..new_client import NewClientScreen
 from .base import StepPanel
 
@@ -116,7 +119,29 @@ class ClientStep(StepPanel):
         event.stop()
         self._choose(event.option.id)
 
-    def _choose(self, option_id: str | None) -> None:
+    def _found_by_name(self) -> bool:
+        """A name alone does not tell namesakes apart; an identity code or a phone does."""
+        query = self.query_one("#client-query", Input).value.strip()
+        return bool(query) and not looks_like_identity_code(query) and not looks_like_phone(query)
+
+    def _confirm_second_identifier(self, client: Client) -> None:
+        """Found by name: the birth date and the phone are shown, and the worker confirms
+        that the caller gave one of them (Enter) before the client is taken (issue 15)."""
+        born = format_date(client.birth_date) if client.birth_date else "-"
+        phone = format_phone(client.phone) if client.phone else "-"
+        question = _(
+            "{name}: born {born}, phone {phone}. Did the caller confirm the birth date or the phone?"
+        ).format(name=shown(f"{client.last_name} {client.first_name}", LINE_NAME), born=born, phone=phone)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._choose(f"client:{client.id}", confirmed=True)
+            else:
+                self.focus_now(self.query_one("#client-query", Input))
+
+        self.app.push_screen(ConfirmScreen(question), answered)
+
+    def _choose(self, option_id: str | None, confirmed: bool = False) -> None:
         draft = self._draft
         self._trail.flush()
         if option_id == NEW:
@@ -129,6 +154,9 @@ class ClientStep(StepPanel):
         elif option_id and option_id.startswith("client:"):
             client = self.ctx.store.client(option_id.removeprefix("client:"))
             if client is None:
+                return
+            if not confirmed and self._found_by_name():
+                self._confirm_second_identifier(client)
                 return
             draft.client_id, draft.anonymous = client.id, False
             draft.language = Language(client.language)
@@ -145,7 +173,7 @@ class ClientStep(StepPanel):
             self._choose(ANONYMOUS)
             return
         assert isinstance(result, Client)
-        self._choose(f"client:{result.id}")
+        self._choose(f"client:{result.id}", confirmed=True)  # just made from the form
 
     def action_client_view(self) -> None:
         """F2: the highlighted client's contacts, consents and access log."""

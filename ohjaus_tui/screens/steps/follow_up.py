@@ -46,6 +46,10 @@ class FollowUpStep(StepPanel):
         self._draft = draft
         today = self.ctx.now().date()
         suggested, suggested_due = suggest_follow_up(draft.outcome_kind, draft.segment, today)
+        if self.suggestion_changed("follow-up-kinds", (suggested, suggested_due)):
+            # Chosen for another outcome or segment: the new suggestion and its due date.
+            draft.follow_up_kind, draft.follow_up_due = suggested, None
+            self.query_one("#follow-up-due", Input).value = ""
         current = draft.follow_up_kind if draft.follow_up_due else suggested
         offer_codes(self.query_one("#follow-up-kinds", OptionList), OFFERED, suggested, current)
         due = draft.follow_up_due or suggested_due

@@ -15,10 +15,11 @@ from textual.widgets.option_list import Option
 from ...domain.catalogue import services_for
 from ...domain.codes import Handover, OutcomeKind, Register, Urgency
 from ...domain.contact import ContactDraft, Step
-from ...domain.deadlines import DeadlineKind, booking_deadline
+from ...domain.deadlines import DeadlineKind, age_on, booking_deadline
 from ...domain.segmentation import suggest_outcome
-from ...domain.slots import choose_slots, mark
+from ...domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, choose_slots, fitting_professions, mark
 from ...i18n import N_, _, format_date
+from ...widgets.marks import MarkedCheckbox
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
 from .deadline_info import draft_deadlines
@@ -26,7 +27,7 @@ from .deadline_info import draft_deadlines
 SLOT_SEARCH_DAYS = 28
 
 
-class ConsentBox(Checkbox):
+class ConsentBox(MarkedCheckbox):
     """Space records the consent; Enter means the worker is done."""
 
     BINDINGS = [Binding("enter", "done", N_("Done"))]
@@ -40,6 +41,14 @@ class ConsentBox(Checkbox):
 
 class OutcomeStep(StepPanel):
     step = Step.OUTCOME
+    BINDINGS = [Binding("f7", "all_professions", N_("All professions"))]
+    _all_professions = False
+
+    def action_all_professions(self) -> None:
+        """F7: the slots of every profession, not only those that fit the protocol."""
+        self._all_professions = not self._all_professions
+        if self._draft.outcome_kind == OutcomeKind.BOOKING:
+            self._show_slots()
 
     def compose(self) -> ComposeResult:
         yield Label(_("Outcome"))
@@ -68,12 +77,22 @@ class OutcomeStep(StepPanel):
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
         suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
+        # An unidentified caller cannot be booked (a booking needs an identified client):
+        # the booking is not offered at all, rather than offered and then refused.
+        offered = [k for k in OutcomeKind if not (draft.anonymous and k is OutcomeKind.BOOKING)]
+        if suggested not in offered:
+            suggested = OutcomeKind.ADVICE
+        if draft.outcome_kind not in offered:
+            draft.outcome_kind = None
+        if self.suggestion_changed("outcome-kinds", suggested):
+            # Chosen for another segment or urgency: the new suggestion is highlighted.
+            draft.outcome_kind = None
         if draft.red_flags:
             draft.outcome_kind = OutcomeKind.EMERGENCY
         elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.urgency != Urgency.EMERGENCY:
             # The red flag that forced the redirect was answered no after all.
             draft.outcome_kind = None
-        offer_codes(self.query_one("#outcome-kinds", OptionList), list(OutcomeKind), suggested, draft.outcome_kind)
+        offer_codes(self.query_one("#outcome-kinds", OptionList), offered, suggested, draft.outcome_kind)
         self._fill_text("#advice-text", draft.advice_text)
         self._fill_text("#emergency-note", draft.outcome_note if draft.outcome_kind == OutcomeKind.EMERGENCY else "")
         self.query_one("#consent", Checkbox).value = draft.consent
@@ -103,13 +122,27 @@ class OutcomeStep(StepPanel):
         deadline = booking_deadline(deadlines)
         draft.care_deadline = deadline
         free = store.free_slots(draft.service_area, now, now + timedelta(days=SLOT_SEARCH_DAYS))
+        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+        if protocol is not None and not self._all_professions:
+            # Only the professions that fit the need (the protocol's `professions`); F7 widens.
+            free = fitting_professions(free, protocol.professions)
+        client = store.client(draft.client_id) if draft.client_id else None
+        age = age_on(client.birth_date, now.date()) if client else None
+        child = age is not None and age < CHILD_UNTIL
         offers = choose_slots(
             free,
             language=draft.language.value,
             preferred_unit_id=draft.unit_id,
             deadline=deadline,
             not_before=now,
+            professions_first=CHILD_HEALTH_PROFESSIONS if child else (),
         )
+        first = offers[0].slot_id if offers else None
+        if self.suggestion_changed("slots", (first, deadline, draft.service_area, draft.language)):
+            # Other slots fit now (urgency, service area or language changed): the earliest
+            # fitting one is highlighted, not the one held for the earlier case.
+            draft.slot_id, draft.past_deadline, draft.deadline_reason = None, False, ""
+            self.query_one("#deadline-reason", Input).value = ""
         if draft.slot_id and all(o.slot_id != draft.slot_id for o in offers):
             held = store.slot_offer(draft.slot_id)
             if held is not None:
@@ -130,6 +163,11 @@ class OutcomeStep(StepPanel):
                     _("Region's promise: care by {date}").format(date=format_date(other.day))
                 )
         lines.append(_("Client's language of service: {language}").format(language=draft.language.label))
+        if protocol is not None and protocol.professions:
+            lines.append(
+                _("All professions (F7)") if self._all_professions
+                else _("Professions that fit the need; F7 shows all")
+            )
         self.query_one(SlotPicker).show(offers, " · ".join(lines), draft.slot_id)
         self._show_deadline_reason()
 
@@ -169,6 +207,10 @@ class OutcomeStep(StepPanel):
             prompt.append(f"  {service.description}", style="dim")
             listing.add_option(Option(prompt, id=service.code))
         codes = [s.code for s in services]
+        if self.suggestion_changed("services", register):
+            # Another register's services: a service chosen from the other list is not offered.
+            draft.service_code, draft.handover, draft.consent = None, None, False
+            self.query_one("#consent", Checkbox).value = False
         listing.highlighted = codes.index(draft.service_code) if draft.service_code in codes else 0
         self._offer_handovers()
         self.query_one("#consent").display = draft.handover == Handover.WARM

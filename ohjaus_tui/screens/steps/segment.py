@@ -26,6 +26,7 @@ from ...domain.segmentation import (
     suggest_segment_with_reasons,
 )
 from ...i18n import N_, _, ngettext
+from ...widgets.marks import MarkedSelectionList
 from .base import StepPanel, offer_codes
 
 _REASONS = {
@@ -40,7 +41,7 @@ TEAM = "team:"
 WORKER = "worker:"
 
 
-class TriggerList(SelectionList[str]):
+class TriggerList(MarkedSelectionList):
     """Space marks a trigger; Enter means the marking is done."""
 
     BINDINGS = [Binding("enter", "done", N_("Done"))]
@@ -104,18 +105,28 @@ class SegmentStep(StepPanel):
             )
         self._detected = detected
         triggers = self.query_one("#triggers", SelectionList)
-        # Detected triggers are marked on the first visit only: a worker may unmark one.
+        found_now = frozenset(found.trigger for found in detected)
+        # Detected triggers are marked on the first visit, and again when the history shows
+        # others (another client was chosen): a worker may unmark one in between.
         marked = set(draft.triggers)
+        history_changed = self.suggestion_changed("triggers", found_now)
         if not self._visited:
-            marked |= {found.trigger for found in detected}
+            marked |= found_now
+        elif history_changed:
+            marked = set(found_now)
+            triggers.deselect_all()
         self._visited = True
         for trigger in marked:
             triggers.select(trigger.value)
         # What the history shows counts on every visit, whatever was marked before.
-        seen = marked | {found.trigger for found in detected}
+        seen = marked | found_now
         suggested, reasons = suggest_segment_with_reasons(
             draft.urgency, [t for t in HighNeedTrigger if t in seen], draft.worry_level, draft.domains
         )
+        # The choice was made for another suggestion (the urgency, worry or history changed
+        # since): the new suggestion is highlighted and Enter takes it.
+        if draft.suggested_segment is not None and suggested != draft.suggested_segment:
+            draft.segment = None
         draft.suggested_segment = suggested
         chosen = draft.segment or draft.suggested_segment
         offer_codes(self.query_one("#segments", OptionList), list(Segment), suggested, chosen)
@@ -150,10 +161,13 @@ class SegmentStep(StepPanel):
         team = _("Own team: {unit}").format(unit=self.ctx.store.unit_name(draft.unit_id))
         listing.add_option(Option(Text(team), id=ids[-1]))
         own = f"{WORKER}{draft.worker_id}"
+        default_plan = PlanType.CARE_PLAN if register is Register.HEALTH else PlanType.CLIENT_PLAN
+        if self.suggestion_changed("plan", (register, tuple(ids))):
+            # Another register (service area) or unit: its own plan and people are suggested.
+            draft.plan_type, draft.named_contact = None, None
         current = draft.named_contact or own
         listing.highlighted = ids.index(current) if current in ids else 0
         plan = self.query_one("#plan-type", OptionList)
-        default_plan = PlanType.CARE_PLAN if register is Register.HEALTH else PlanType.CLIENT_PLAN
         plan.highlighted = list(PlanType).index(draft.plan_type or default_plan)
 
     def _show_triggers(self, segment: Segment) -> None:

@@ -1,0 +1,66 @@
+"""The command palette (Ctrl+P): the app's own actions, in the worker's language.
+
+Textual's own commands (theme, screenshot, maximize, keys) are left out on a production
+device: a screenshot writes client data to a file that no access log sees. A developer gets
+them back with OHJAUS_DEVELOPER=1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+
+from .i18n import N_, _
+
+# Textual's own texts that the app shows (a Select's key in the footer, the palette's key).
+TEXTUAL_TEXTS = (N_("Dismiss menu"), N_("Search for commands…"))
+
+
+def developer_device() -> bool:
+    return os.environ.get("OHJAUS_DEVELOPER") == "1"
+
+
+class OhjausCommands(Provider):
+    """Sync, the sync view with its problems, the language, the lock, reports, sign-out."""
+
+    def _commands(self) -> list[tuple[str, str, Callable]]:
+        from .screens.home import HomeScreen
+
+        app = self.app
+        commands: list[tuple[str, str, Callable]] = [
+            (_("Language"), _("Switch the language of the screens (F9)"), app.action_switch_language),  # type: ignore[attr-defined]
+            (_("Help"), _("Every key of this screen (F1)"), app.action_keys),  # type: ignore[attr-defined]
+        ]
+        if app.ctx.worker is not None and not app.ctx.locked:  # type: ignore[attr-defined]
+            commands[:0] = [
+                (_("Sync"), _("Send and fetch changes now (F5)"), app.action_sync_now),  # type: ignore[attr-defined]
+                (_("Sync view"), _("Changes waiting and problems of the sync (F6)"), app.action_sync_view),  # type: ignore[attr-defined]
+                (_("Lock"), _("Lock the screen (Ctrl+L)"), app.action_lock),  # type: ignore[attr-defined]
+            ]
+            if isinstance(self.screen, HomeScreen):
+                home = self.screen
+                commands += [
+                    (_("Reports"), _("The unit's figures (R)"), home.action_reports),
+                    (_("Sign out"), _("Sign out of this device (L)"), home.action_sign_out),
+                ]
+        commands.append((_("Quit"), _("Close the application (Ctrl+Q)"), app.action_quit))
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, help_text, command in self._commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, command in self._commands():
+            score = max(matcher.match(name), matcher.match(help_text) * 0.5)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, text=name, help=help_text)
+
+
+def open_palette(app) -> None:
+    """The palette with its prompt in the worker's language."""
+    if app.use_command_palette and not CommandPalette.is_open(app):
+        app.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))

@@ -1,0 +1,55 @@
+"""The command palette speaks the worker's language and offers the app's own actions only;
+the sync line follows F9 at once (issue 15)."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+
+from ohjaus_tui.i18n import set_language
+from ohjaus_tui.widgets.sync_badge import SyncBadge
+
+from .pilot_helpers import sign_in
+
+
+async def palette_texts(pilot) -> str:
+    await pilot.press("ctrl+p")
+    await pilot.pause(0.5)
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    listing = palette.query_one("CommandList")
+    texts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+    return "\n".join(texts) + "\n" + palette.query_one("Input").placeholder
+
+
+async def test_the_palette_lists_the_apps_actions_in_finnish_without_a_screenshot(app, monkeypatch):
+    monkeypatch.delenv("OHJAUS_DEVELOPER", raising=False)
+    set_language("fi")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        shown = await palette_texts(pilot)
+        for name in ("Synkronoi", "Kieli", "Lukitse", "Raportit", "Kirjaudu ulos"):
+            assert name in shown, shown
+        assert "Screenshot" not in shown and "Theme" not in shown
+        assert "Search for commands" not in shown
+
+
+async def test_a_developer_device_keeps_textuals_commands(data_dir, shipped, monkeypatch):
+    from .conftest import build_app
+
+    monkeypatch.setenv("OHJAUS_DEVELOPER", "1")
+    app = build_app(data_dir, shipped)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        assert "Screenshot" in await palette_texts(pilot)
+
+
+async def test_the_sync_line_follows_the_language_at_once(app):
+    set_language("fi")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.pause()
+        assert "Synkronointi" in str(app.screen.query_one(SyncBadge).render())
+        await pilot.press("f9")
+        await pilot.pause()
+        line = str(app.screen.query_one(SyncBadge).render())
+        assert "Synkronointi" not in line and "Synkronisering" in line, line
