@@ -139,7 +139,7 @@ class AccessEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seq: int = Field(ge=1, le=2**62)
+    seq: int = Field(ge=1, le=2**62, strict=True)
     id: str = Field(pattern=UUID_PATTERN)
     at: datetime
     worker_id: str = Field(min_length=1, max_length=64)
@@ -207,7 +207,7 @@ class AccessLogAnchor(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    count: int = Field(ge=0, le=2**62)
+    count: int = Field(ge=0, le=2**62, strict=True)  # a JSON number, never true/false
     hash: str = Field(pattern=HASH_PATTERN)
 
 
@@ -216,7 +216,7 @@ class QuarantineReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seq: int = Field(ge=1, le=2**62)
+    seq: int = Field(ge=1, le=2**62, strict=True)
     type: RecordType
     record_id: str = Field(min_length=1, max_length=64)
     reason: Literal["missing_reference", "duplicate_identity_code", "invalid"]
