@@ -61,3 +61,13 @@ def test_the_parts_kept_aside_do_not_get_worse(part, count, right, emergencies) 
     assert sum(o.correct for o in measured) >= right
     caught = sum(o.suggested is Urgency.EMERGENCY for o in measured if o.vignette.expected is Urgency.EMERGENCY)
     assert caught >= emergencies
+
+
+def test_the_report_gives_the_kept_aside_parts_figures_but_never_its_misses() -> None:
+    from ohjaus_tui.domain.vignettes import report
+
+    measured = outcomes("heldout")
+    text = report(measured, VIGNETTES)
+    assert "== heldout/" in text and "right by class" in text
+    assert not any(o.vignette.id in text for o in measured if not o.correct)
+    assert "are not listed" in text

@@ -321,6 +321,11 @@ def _parts(outcomes: list[Outcome], root: Path | None) -> list[tuple[str, list[O
     return sorted(folders.items()) + sorted(files.items())
 
 
+# The folder of the vignettes kept aside from whoever edits protocols (issue 13): the report
+# gives its figures but never its misses, so that reading them cannot turn it into a training set.
+KEPT_ASIDE = "heldout"
+
+
 def report(outcomes: list[Outcome], root: Path | None = None) -> str:
     """A plain-text report: the whole set, each part, every miss and protocol-choice cases."""
     if not outcomes:
@@ -331,7 +336,8 @@ def report(outcomes: list[Outcome], root: Path | None = None) -> str:
         for name, part in parts:
             lines.append("")
             lines.extend(summary(part, name))
-    misses = [o for o in outcomes if not o.correct]
+    aside = [o for o in outcomes if KEPT_ASIDE in o.vignette.path.parts]
+    misses = [o for o in outcomes if not o.correct and KEPT_ASIDE not in o.vignette.path.parts]
     if misses:
         lines.append("")
         lines.append(_("misses ({n}):").format(n=len(misses)))
@@ -345,7 +351,11 @@ def report(outcomes: list[Outcome], root: Path | None = None) -> str:
                 expected=v.expected.value, suggested=suggested
             )
         )
-    new = [o for o in outcomes if o.vignette.new_form and not o.missed]
+    if aside:
+        lines.append("")
+        lines.append(_("the misses of the part kept aside ({folder}/) are not listed: it measures, "
+                       "it does not teach").format(folder=KEPT_ASIDE))
+    new = [o for o in outcomes if o.vignette.new_form and not o.missed and KEPT_ASIDE not in o.vignette.path.parts]
     if new:
         sensitive = [o for o in new if o.choice_sensitive]
         lines.append("")
