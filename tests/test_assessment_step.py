@@ -211,3 +211,29 @@ async def test_a_childs_fever_lists_the_childs_protocol_first(app, store):
         await pilot.pause()
         assert listed(app) == ["fever_child", "fever_adult"]
         assert highlighted(app) == "fever_child"
+
+
+async def test_the_protocol_and_every_answer_are_in_the_store_as_they_are_given(app, store, shipped, data_dir):
+    """Issue 15: a kill in the middle of the assessment keeps the protocol and the answers given
+    (each is written when given, not when the step is left), and the resumed draft shows them."""
+    from .conftest import build_app
+
+    client = a_client(store, nth=5)
+    protocol = shipped.protocol("urinary")
+    threats = [q.id for q in protocol.questions if q.life_threat]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, NURSE, client.identity_code, "Kirvelee")
+        await pick(pilot, "protocols", "urinary")
+        nurse = next(w for w in store.workers() if w.username == NURSE)
+        [summary] = store.open_drafts(nurse.id)
+        saved = store.load_draft(summary.id)
+        assert saved.protocol_id == "urinary" and saved.answers == {}
+        await pilot.press("0", "e")
+        await pilot.pause()
+        saved = store.load_draft(summary.id)
+        assert all(saved.answers[t] is False for t in threats)
+        assert len(saved.answers) == len(threats) + 1  # the life threats and the first own question
+    # A new process on the same store (as after a kill): the draft is there with its answers.
+    again = build_app(data_dir, shipped)
+    resumed = again.ctx.store.load_draft(summary.id)
+    assert resumed.protocol_id == "urinary" and len(resumed.answers) == len(threats) + 1

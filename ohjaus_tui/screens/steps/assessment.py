@@ -252,6 +252,7 @@ class AssessmentStep(StepPanel):
                 draft.worry_level = None
                 self.query_one("#override-reason", Input).value = ""
             self._show_protocol()
+            self.screen.save_typed()  # the chosen protocol survives a kill
             self.focus_now(self.query_one("#questions", QuestionList))
         elif source == "questions":
             protocol = self._protocol()
@@ -262,6 +263,7 @@ class AssessmentStep(StepPanel):
         elif source == "worry":
             draft.worry_level = WorryLevel(event.option.id)
             self._show_result()
+            self.screen.save_typed()
             if draft.suggested_urgency is not None:
                 self.next()
         elif source == "urgency":
@@ -293,6 +295,7 @@ class AssessmentStep(StepPanel):
         event.stop()
         self._draft.answers = event.answers
         self._show_result()
+        self.screen.save_typed()  # every answer is in the store at once: a kill loses one key at most
 
     def action_move(self, step: int) -> None:
         if self.screen.focused is not self.query_one("#protocol-find", Input):
