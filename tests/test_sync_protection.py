@@ -382,3 +382,21 @@ def test_missed_appointments_are_scoped_by_unit_and_register(server, devices):
     central.close()
     assert {k: v for k, v in registers.items() if k in ours} == {in_health.id: "health", in_social.id: "social"}
     assert set(registers.values()) <= {"health", "social"}  # the demo devices' own ones too
+
+
+def test_a_device_clock_a_day_ahead_does_not_put_a_view_in_the_future_of_the_clients_log(server, devices):
+    """Issue 14: the right-to-know answer never dates an entry later than the server received
+    it, so a device whose clock runs ahead cannot list its view as tomorrow's and first."""
+    from datetime import timedelta
+
+    a = devices("a")
+    client = a.add_client(date(1987, 7, 7), 919, "Saara")
+    a.sync()
+    ahead = now() + timedelta(days=1)
+    a.store.log_access(viewer(a), [client.id], AccessAction.VIEW, "contacts", Purpose.CONTACT.value, ahead)
+    a.sync()
+    asked = now()
+    events = fetch_access_log(a.store, client.id)
+    assert events[0]["source"] == "server"  # this request is the newest entry, not the skewed view
+    device_views = [e for e in events if e["source"] == "device" and e["action"] == "view"]
+    assert device_views and all(e["at"] <= asked + timedelta(minutes=1) for e in device_views)

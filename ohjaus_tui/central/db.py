@@ -64,6 +64,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _not_after_receipt(at, received_at) -> datetime:
+    """An access event's time as the client is told it: the device's own clock, but never later
+    than the server received the entry. A device whose clock ran a day ahead would otherwise
+    show a view as tomorrow's and list it first (issue 14); its own log keeps its own time."""
+    moment = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if received_at is None:
+        return moment
+    received = received_at if isinstance(received_at, datetime) else datetime.fromisoformat(received_at)
+    received = received if received.tzinfo else received.replace(tzinfo=UTC)
+    return min(moment, received)
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -534,7 +547,7 @@ class CentralStore:
                     select(
                         access_event.c.device_id, access_event.c.seq, access_event.c.at, access_event.c.worker_id,
                         access_event.c.action, access_event.c.item, access_event.c.sector,
-                        access_event.c.purpose, access_event.c.recipient,
+                        access_event.c.purpose, access_event.c.recipient, access_event.c.received_at,
                     )
                     .where(access_event.c.client_id == client_id)
                     .where(access_event.c.unit_id == unit_id)
@@ -564,11 +577,13 @@ class CentralStore:
                     .where(among(conn, record.c.record_id, ids[start : start + 500]))
                 )
                 names.update((worker_id, json.loads(data)["name"]) for worker_id, data in rows)
+        for event in events:
+            event["at"] = _not_after_receipt(event["at"], event.get("received_at"))
         events.sort(key=lambda e: (e["at"], e["source"] == "device", e["seq"]), reverse=True)
         more = len(events) > limit
         out = [
             {
-                "at": datetime.fromisoformat(e["at"]).replace(tzinfo=UTC),
+                "at": e["at"],
                 "worker_name": names.get(e["worker_id"]) if e["worker_id"] else None,
                 "action": e["action"],
                 "item": e["item"],
