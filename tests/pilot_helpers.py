@@ -67,6 +67,15 @@ def a_client(store, language: str = "fi", nth: int = 0) -> Client:
         return list(session.exec(query))[nth]
 
 
+def a_client_not_waiting(store, language: str = "fi", nth: int = 0) -> Client:
+    """The nth client with no callback request waiting: signing for a waiting client asks
+    whether the contact answers the callback (issue 15), which a test may not be about."""
+    with store.session() as session:
+        query = select(Client).where(Client.language == language).order_by(Client.id)
+        clients = list(session.exec(query))
+    return [c for c in clients if not store.open_callbacks_of_client(c.id)][nth]
+
+
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
 

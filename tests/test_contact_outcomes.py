@@ -84,6 +84,12 @@ async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipp
         await pilot.press("enter")
         assert focused_id(pilot) == "worry"
         await pick(pilot, "worry", WorryLevel.SMALL.value)
+        # The suggestion is shown and taken by an explicit Enter, never skipped (issue 15).
+        assert focused_id(pilot) == "urgency"
+        assert app.screen.draft.suggested_urgency is not None
+        assert app.screen.draft.suggested_urgency.label in str(app.screen.query_one("#suggestion").render())
+        await pilot.press("enter")
+        await pilot.pause()
         await pick(pilot, "segments", Segment.COMPLEX_NEED.value)
         assert focused_id(pilot) == "triggers"
         await pilot.press("space")  # the first trigger: worry

@@ -138,6 +138,8 @@ def counsellor_journey(stop: str):
         if stop == "social_assessment":
             return
         await pick(pilot, "worry", "great")
+        await pilot.press("enter")  # the suggested urgency, shown after the worry
+        await pilot.pause()
         await pilot.press("enter")  # the suggested complex path
         await pilot.press("space", "enter")  # the worry trigger
         await pilot.pause()

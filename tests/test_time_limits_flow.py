@@ -33,6 +33,7 @@ from ohjaus_tui.widgets.slot_picker import SlotPicker
 from .conftest import FIXED_NOW
 from .pilot_helpers import (
     a_client,
+    a_client_not_waiting,
     all_no_then_urgency,
     answer,
     focused_id,
@@ -90,7 +91,7 @@ def deadlines_line(app) -> str:
 
 
 async def test_a_slot_past_the_deadline_needs_a_reason_which_is_kept(app, store, shipped):
-    client = a_client(store, nth=4)
+    client = a_client_not_waiting(store, nth=4)
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Kirvelee")
@@ -149,6 +150,9 @@ async def test_history_triggers_show_their_counts_and_the_high_need_path_asks_fo
         await pick_and_answer(pilot, "social_service_need", "no_money_for_food_or_medicine")
         await pilot.press("enter")
         await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
+        assert focused_id(pilot) == "urgency"  # the suggestion shown, taken by Enter
+        await pilot.press("enter")
+        await pilot.pause()
         assert focused_id(pilot) == "segments"
         why = str(app.screen.query_one("#segment-why").render())
         assert "3 contacts in 30 days (limit 3)" in why
@@ -305,6 +309,8 @@ async def test_every_protocol_runs_from_the_keyboard_to_its_suggestion(
         await pilot.pause()
         if protocol.asks_worry:
             await pick(pilot, "worry", WorryLevel.NONE.value)
+            await pilot.press("enter")  # the suggestion shown, taken by Enter
+            await pilot.pause()
         assert focused_id(pilot) == "segments"
         draft = app.screen.draft
         assert draft.suggested_urgency == protocol.default_urgency == draft.urgency

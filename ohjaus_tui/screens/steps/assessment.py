@@ -265,7 +265,9 @@ class AssessmentStep(StepPanel):
             self._show_result()
             self.screen.save_typed()
             if draft.suggested_urgency is not None:
-                self.next()
+                # The suggestion the worry led to is shown, and taken by an explicit Enter on
+                # the urgency list (its highlight is on the suggestion): never skipped (issue 15).
+                self.focus_now(self.query_one("#urgency", OptionList))
         elif source == "urgency":
             draft.urgency = Urgency(event.option.id)
             self._show_override()
