@@ -36,7 +36,7 @@ async def test_an_unidentified_caller_is_not_offered_a_booking(app, store):
         await type_text(pilot, "Selkä kipeä")
         await pilot.press("enter")
         await pilot.pause()
-        await all_no_then_urgency(pilot, "back_pain", Urgency.NON_URGENT.value, "Kipu jatkunut")
+        await all_no_then_urgency(pilot, "back_pain", Urgency.THREE_DAYS.value, "Kipu jatkunut")
         await pilot.press("enter")  # the suggested segment (a clear need)
         await pilot.pause()
         assert focused_id(pilot) == "outcome-kinds"

@@ -11,19 +11,29 @@ import pytest
 
 from ohjaus_tui.context import load_shipped, shipped_data_dir
 from ohjaus_tui.domain.clock import HELSINKI
-from ohjaus_tui.domain.protocols import load_life_threats, load_protocol
+from ohjaus_tui.domain.protocols import load_protocols
 from ohjaus_tui.domain.slots import CHILD_HEALTH_PROFESSIONS, SlotOffer, choose_slots
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 
 from .pilot_helpers import a_client, answer, pick, start_contact
 
-OWN = Path(__file__).parent / "data" / "professions"
 
 
-def test_a_protocol_names_the_professions_that_fit():
-    life_threats = load_life_threats(shipped_data_dir() / "protocols" / "_life_threats.toml")
-    assert load_protocol(OWN / "urinary.toml", life_threats).professions == ("nurse", "doctor")
-    shipped = load_protocol(shipped_data_dir() / "protocols" / "urinary.toml", life_threats)
+def with_professions(protocols: Path) -> Path:
+    """The shipped urinary protocol, saying that its slots are a nurse's or a doctor's."""
+    path = protocols / "urinary.toml"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace('default_urgency = "non_urgent"\n', 'default_urgency = "non_urgent"\n'
+                                 'professions = ["nurse", "doctor"]\n', 1), "utf-8")
+    return path
+
+
+def test_a_protocol_names_the_professions_that_fit(tmp_path):
+    own = tmp_path / "protocols"
+    shutil.copytree(shipped_data_dir() / "protocols", own)
+    with_professions(own)
+    assert next(p for p in load_protocols(own) if p.id == "urinary").professions == ("nurse", "doctor")
+    shipped = next(p for p in load_protocols(shipped_data_dir() / "protocols") if p.id == "urinary")
     assert shipped.professions == ()  # without the key: every profession, as before
 
 
@@ -52,7 +62,7 @@ def test_a_child_gets_the_child_health_professionals_first_in_their_language_fir
 def own_shipped(tmp_path):
     root = tmp_path / "shipped"
     shutil.copytree(shipped_data_dir(), root)
-    shutil.copy(OWN / "urinary.toml", root / "protocols" / "urinary.toml")
+    with_professions(root / "protocols")
     return load_shipped(root)
 
 

@@ -12,7 +12,7 @@ async def test_the_segment_follows_a_changed_urgency(app, store):
     client = a_client(store, nth=3)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Selkä kipeä")
-        await all_no_then_urgency(pilot, "back_pain", Urgency.NON_URGENT.value, "Kipu jatkunut")
+        await all_no_then_urgency(pilot, "back_pain", Urgency.THREE_DAYS.value, "Kipu jatkunut")
         draft = app.screen.draft
         assert focused_id(pilot) == "segments"
         earlier = draft.suggested_segment
@@ -21,6 +21,9 @@ async def test_the_segment_follows_a_changed_urgency(app, store):
         await pilot.pause()
         await pilot.press("tab")
         await pick(pilot, "urgency", Urgency.SELF_CARE.value)
+        assert focused_id(pilot) == "override-reason"  # below the suggestion: a reason
+        await pilot.press(*"Lievä, helpottaa", "enter")
+        await pilot.pause()
         assert focused_id(pilot) == "segments"
         assert draft.suggested_segment != earlier
         await pilot.press("enter")
@@ -34,7 +37,7 @@ async def test_the_outcome_follows_a_changed_segment(app, store):
     client = a_client(store, nth=4)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Selkä kipeä")
-        await all_no_then_urgency(pilot, "back_pain", Urgency.NON_URGENT.value, "Kipu jatkunut")
+        await all_no_then_urgency(pilot, "back_pain", Urgency.THREE_DAYS.value, "Kipu jatkunut")
         await pick(pilot, "segments", Segment.ADVICE.value)
         draft = app.screen.draft
         await pilot.press("enter")  # advice, as suggested for the advice segment
