@@ -787,35 +787,35 @@ def test_closing_a_follow_up_made_on_another_device_is_not_reported_as_a_conflic
 
 
 def test_an_edit_made_on_the_latest_version_of_a_client_of_two_units_is_not_a_conflict(server, devices):
-    """Was: a client known at two units is logged once per unit; the record took the last
-    entry's number, so a device of the unit whose entry came first, having pulled the
-    latest version, had its next edit taken as concurrent (Batch._client)."""
+    """A person known at two units is each unit's own copy (issue 14, docs/sync.md): the
+    second unit naming the same person (same derived id) is accepted without a conflict, its
+    edits reach its own devices only, and neither unit's edits are ever taken as concurrent
+    with the other's. (Was: one shared record, whose numbering made a device of the first
+    unit's next edit count as concurrent.)"""
     kesk = devices("kesk", "JL-KESK", ("health", "social"))
     pohj = devices("pohj", "JL-POHJ", ("health", "social"))
     born, individual = new_person()
     client = kesk.add_client(born, individual, "Kaksi")
     kesk.sync()
     pohj.sync()
-    # The same person added at the other unit while it did not know: one record, and a real
-    # conflict (two versions made without seeing each other).
     pohj.add_client(born, individual, "Kaksi", phone="0405550001")
-    assert pohj.sync().conflicts == 1
+    assert pohj.sync().conflicts == 0
     kesk.sync()
     results = []
-    # Now each edits in turn, each time after seeing the other's latest version.
     for device, phone in ((kesk, "0405550002"), (pohj, "0405550003"), (kesk, "0405550004"), (pohj, "0405550005")):
         device.sync()
         device.store.update_client(client.id, now(), phone=phone)
         results.append(device.sync())
     kesk.sync()
-    assert kesk.store.client(client.id).phone == pohj.store.client(client.id).phone == "+358405550005"
+    pohj.sync()
+    assert kesk.store.client(client.id).phone == "+358405550004"  # its own unit's latest
+    assert pohj.store.client(client.id).phone == "+358405550005"
+    assert [r.conflicts for r in results] == [0, 0, 0, 0]
     central = server.central()
     try:
-        kept = [row for row in central.conflicts() if row["record_id"] == client.id]
+        assert [row for row in central.conflicts() if row["record_id"] == client.id] == []
     finally:
         central.close()
-    assert [r.conflicts for r in results] == [0, 0, 0, 0]
-    assert len(kept) == 1  # only the real one
 
 
 def test_a_booking_made_while_a_pull_is_in_flight_ends_as_the_server_has_it(server, devices, monkeypatch):
