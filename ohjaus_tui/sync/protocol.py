@@ -207,7 +207,7 @@ class AccessLogAnchor(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    count: int = Field(ge=0, le=2**62, strict=True)  # a JSON number, never true/false
+    count: int = Field(ge=0, le=2**53, strict=True)  # a JSON number (no true/false), exact in a double
     hash: str = Field(pattern=HASH_PATTERN)
 
 
@@ -216,7 +216,7 @@ class QuarantineReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seq: int = Field(ge=1, le=2**62, strict=True)
+    seq: int = Field(ge=1, le=2**53, strict=True)  # exact in a double: a schema bound a client can test
     type: RecordType
     record_id: str = Field(min_length=1, max_length=64)
     reason: Literal["missing_reference", "duplicate_identity_code", "invalid"]
