@@ -14,9 +14,9 @@ import hmac
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 API_VERSION = "v1"
 MAX_BATCH = 500  # changes in one push
@@ -26,6 +26,18 @@ MAX_TEXT = 20_000  # characters in any one text field of a record
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
+
+
+def _not_true_or_false(value):
+    """JSON Schema's integer is never true or false; pydantic's lax int would take them as 1 and 0
+    (schemathesis sent count=false and the server took it for 0). 3.0 stays 3, as the schema allows."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    return value
+
+
+# An integer as JSON Schema means it: a number with no fraction, never a boolean.
+Number = Annotated[int, BeforeValidator(_not_true_or_false)]
 
 class RecordType(StrEnum):
     # Made on devices and pushed.
@@ -139,7 +151,7 @@ class AccessEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seq: int = Field(ge=1, le=2**62, strict=True)
+    seq: Number = Field(ge=1, le=2**62)
     id: str = Field(pattern=UUID_PATTERN)
     at: datetime
     worker_id: str = Field(min_length=1, max_length=64)
@@ -207,7 +219,7 @@ class AccessLogAnchor(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    count: int = Field(ge=0, le=2**53, strict=True)  # a JSON number (no true/false), exact in a double
+    count: Number = Field(ge=0, le=2**53)  # exact in a double: a bound a client can test
     hash: str = Field(pattern=HASH_PATTERN)
 
 
@@ -216,7 +228,7 @@ class QuarantineReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seq: int = Field(ge=1, le=2**53, strict=True)  # exact in a double: a schema bound a client can test
+    seq: Number = Field(ge=1, le=2**53)
     type: RecordType
     record_id: str = Field(min_length=1, max_length=64)
     reason: Literal["missing_reference", "duplicate_identity_code", "invalid"]
