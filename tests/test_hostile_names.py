@@ -29,6 +29,13 @@ async def test_markup_in_a_name_is_shown_literally(app, store):
         assert "Markuppinen[link=http://x]" in shown and "[bold red]Eve[/]" in shown
         await pilot.press("enter")
         await pilot.pause()
+        # Found by name: the second-identifier question names the client, literally too.
+        from ohjaus_tui.screens.confirm import ConfirmScreen
+
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Markuppinen[link=http://x]" in " ".join(str(s.render()) for s in app.screen.query("Static"))
+        await pilot.press("enter")
+        await pilot.pause()
         header = str(app.screen.query_one("#contact-header").render())
         assert "[bold red]Eve[/]" in header
 
