@@ -51,14 +51,35 @@ def postgres_url() -> str | None:
             raise RuntimeError(f"OHJAUS_REQUIRE_PG=1 but {PG_ENV} is not set")
         return None
     try:
-        import psycopg
-
-        psycopg.connect(url, connect_timeout=3).close()
+        url = _worker_database(url)
     except Exception as error:
         if required:
             raise RuntimeError(f"PostgreSQL at {PG_ENV} is not reachable: {error}") from error
         return None
     return url
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own database (`<name>_gw0`, ...), made on first
+    use, so two workers never drop each other's tables; the role needs CREATEDB (.ci/run gives
+    it). Without xdist the URL is used as it is."""
+    import psycopg
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        psycopg.connect(url, connect_timeout=3).close()
+        return url
+    base, _, name = url.rpartition("/")
+    name, query = (name.split("?", 1) + [""])[:2]
+    own = f"{name}_{worker}"
+    with psycopg.connect(url, connect_timeout=3, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone()
+        if not exists:
+            try:
+                connection.execute(f'CREATE DATABASE "{own}"')
+            except psycopg.errors.DuplicateDatabase:
+                pass
+    return f"{base}/{own}" + (f"?{query}" if query else "")
 
 
 def reset_database(url: str) -> None:
