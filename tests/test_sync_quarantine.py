@@ -164,6 +164,9 @@ async def test_f6_shows_the_kept_record_and_a_refused_round_says_sync_problem_no
         table = app.screen.query_one(DataTable)
         row = " ".join(str(cell) for cell in table.get_row_at(0))
         assert "Kept aside" in row and "refers to a record this device does not have" in row
+        # The table cuts a long reason at a narrow width; the highlighted row is shown whole below it.
+        detail = str(app.screen.query_one("#sync-detail").render())
+        assert "tried again at every sync, reported to the central API" in detail
         await pilot.press("escape")
         await pilot.pause()
         # The device's credential is revoked: the server answers, and refuses.
@@ -176,6 +179,8 @@ async def test_f6_shows_the_kept_record_and_a_refused_round_says_sync_problem_no
         await settle(pilot, app)
         text = badge_text(app)
         assert "Sync problem" in text and "credential" in text and "Offline" not in text
+        # The reason comes right after the state, so an 80-column line still shows it.
+        assert text.index("credential") < text.index("change")
 
 
 def test_a_record_refused_mid_page_takes_what_refers_to_it_aside_and_the_page_commits(store):
@@ -204,3 +209,33 @@ def test_a_record_refused_mid_page_takes_what_refers_to_it_aside_and_the_page_co
     kept = {(k.record_type, k.seq, k.reason) for k in store.quarantined()}
     assert kept == {("worker", 101, "invalid"), ("consent", 102, "missing_reference")}
     assert "CHECK constraint failed" in next(k.detail for k in store.quarantined() if k.record_type == "worker")
+
+
+def test_snapshot_of_f6_with_a_record_kept_aside_at_80x24(snap_compare, data_dir, shipped):
+    """What a worker sees in F6 at 80x24: the row, cut by the table, and below it the whole
+    reason of the highlighted row."""
+    from ohjaus_tui.i18n import set_language
+    from ohjaus_tui.store.store import Store
+    from ohjaus_tui.sync.protocol import PulledChange
+
+    from .conftest import FIXED_NOW
+
+    store = Store(data_dir)
+    client_id = next(c.client_id for c in store.signed_contacts(10) if c.client_id)
+    consent_id = "00000000-0000-4000-8000-00000000c0de"
+    recorder = "00000000-0000-4000-8000-0000000000ff"  # a worker this device was never sent
+    page = [PulledChange(seq=7, type="consent", record_id=consent_id, data={
+        "id": consent_id, "client_id": client_id, "from_register": "health", "to_register": "social",
+        "decision": "granted", "valid_until": None, "recorded_by": recorder, "unit_id": store.workers()[0].unit_id,
+        "recorded_at": "2026-01-01T08:00:00+00:00", "revoked_at": None, "note": ""})]
+    store.apply_page(page, 7, now=FIXED_NOW)
+    store.close()
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+
+    async def run_before(pilot):
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("f6")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -80,13 +80,16 @@ class SyncViewScreen(Screen):
     DEFAULT_CSS = """
     SyncViewScreen #sync-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
     SyncViewScreen #sync-empty { margin: 1 2; color: $text-muted; }
+    SyncViewScreen #sync-empty.-none { display: none; }
     SyncViewScreen DataTable { height: 1fr; margin: 0 1; }
+    SyncViewScreen #sync-detail { height: auto; max-height: 8; margin: 0 1; padding: 0 1; border-top: solid $primary; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(_("Sync: rejected changes and conflicts"), id="sync-title")
+        yield Static(_("Sync: rejected changes, conflicts and records kept aside"), id="sync-title")
         yield Static(id="sync-empty")
         yield DataTable(id="sync-problems", cursor_type="row")
+        yield Static(id="sync-detail")  # the highlighted row in full: the table cuts long reasons
         yield SyncBadge()
         yield Footer()
 
@@ -95,30 +98,35 @@ class SyncViewScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
+        table.clear(columns=True)
         table.add_columns(_("When"), _("What"), _("Record"), _("Why"))
         store = self.app.ctx.store  # type: ignore[attr-defined]
+        self._why: dict[str, str] = {}
         problems = store.sync_problems()
-        for problem in problems:
-            table.add_row(
-                format_moment(local(problem.at)),
-                _(KINDS.get(problem.kind, problem.kind)),
-                Text(f"{_(RECORDS.get(problem.record_type, problem.record_type))} {describe(problem.record_type, problem.data)}"),
-                _(REASONS[problem.reason]) if problem.reason in REASONS else problem.reason,
-                key=problem.id,
-            )
+        rows = [
+            (problem.id, problem.at, _(KINDS.get(problem.kind, problem.kind)), problem.record_type, problem.data,
+             _(REASONS[problem.reason]) if problem.reason in REASONS else problem.reason)
+            for problem in problems
+        ]
         kept = store.quarantined()
-        for row in kept:
-            table.add_row(
-                format_moment(local(row.at)),
-                _(KINDS["kept_aside"]),
-                Text(f"{_(RECORDS.get(row.record_type, row.record_type))} {describe(row.record_type, row.data)}"),
-                _(KEPT_ASIDE[row.reason]) if row.reason in KEPT_ASIDE else row.reason,
-                key=f"kept:{row.record_type}:{row.record_id}",
-            )
-        self.query_one("#sync-empty", Static).update(
-            "" if problems or kept else _("Nothing was rejected and there are no conflicts.")
-        )
+        rows += [
+            (f"kept:{row.record_type}:{row.record_id}", row.at, _(KINDS["kept_aside"]), row.record_type, row.data,
+             _(KEPT_ASIDE[row.reason]) if row.reason in KEPT_ASIDE else row.reason)
+            for row in kept
+        ]
+        for key, at, kind, record_type, data, why in rows:
+            record = f"{_(RECORDS.get(record_type, record_type))} {describe(record_type, data)}"
+            table.add_row(format_moment(local(at)), kind, Text(record), why, key=key)
+            self._why[key] = f"{kind}: {record}\n{why}"
+        empty = self.query_one("#sync-empty", Static)
+        empty.update("" if rows else _("Nothing was rejected and there are no conflicts."))
+        empty.set_class(bool(rows), "-none")
+        self.query_one("#sync-detail", Static).display = bool(rows)
         table.focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value if event.row_key else None
+        self.query_one("#sync-detail", Static).update(Text(self._why.get(key or "", "")))
 
     def on_unmount(self) -> None:
         # Seen once the worker leaves the list: while it is open, the status line still

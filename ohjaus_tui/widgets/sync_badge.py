@@ -12,6 +12,8 @@ from ..i18n import _, format_moment, ngettext
 class SyncBadge(Static):
     DEFAULT_CSS = """
     SyncBadge { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    /* A failing round's reason may take a second line on a narrow terminal. */
+    SyncBadge.-alert { height: auto; max-height: 2; }
     """
 
     def on_mount(self) -> None:
@@ -25,6 +27,11 @@ class SyncBadge(Static):
         if self.app.ctx.worker is not None:  # type: ignore[attr-defined]
             self.app.refresh_sync_status()  # type: ignore[attr-defined]
         self.update(render_status(state))
+        status = state.status
+        self.set_class(
+            bool(status and status.configured and not state.online and not state.running and status.last_error),
+            "-alert",
+        )
 
 
 def render_status(state) -> Text:
@@ -44,15 +51,16 @@ def render_status(state) -> Text:
         text.append("● " + _("Online"), style="bold green")
     else:
         text.append("○ " + _("Offline"), style="bold yellow")
-    if status.last_sync_at is not None:
-        text.append("  " + _("last sync {time}").format(time=format_moment(local(status.last_sync_at))))
-    text.append("  " + ngettext("{n} change waiting", "{n} changes waiting", status.pending).format(n=status.pending))
-    if status.problems:
+    if status.configured and not state.online and not state.running and status.last_error:
+        # The reason right after the state, where a narrow terminal still shows it (issue 14).
+        text.append("  " + status.last_error, style="italic")
+    if status.problems:  # before the times and counts, which a narrow terminal cuts first
         text.append("  ")
         text.append(
             ngettext("{n} problem (F6)", "{n} problems (F6)", status.problems).format(n=status.problems),
             style="bold red",
         )
-    if status.configured and not state.online and not state.running and status.last_error:
-        text.append("  " + status.last_error, style="italic")
+    if status.last_sync_at is not None:
+        text.append("  " + _("last sync {time}").format(time=format_moment(local(status.last_sync_at))))
+    text.append("  " + ngettext("{n} change waiting", "{n} changes waiting", status.pending).format(n=status.pending))
     return text
