@@ -271,17 +271,33 @@ def _data_dir_of(args: argparse.Namespace) -> Path | None:
     return None
 
 
-def _run_demo(args: argparse.Namespace) -> int:
-    from .demo import make_demo
+def _with_progress(build):
+    """Run build(progress) under a rich progress bar on stderr, which vanishes when done."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    summary = make_demo(
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(_("Making the demo data (first use)..."), total=None)
+
+        def tick(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        return build(tick)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .demo import make_demo_atomically
+
+    summary = _with_progress(lambda tick: make_demo_atomically(
         args.demo_dir,
         clients=args.clients,
         contacts=args.contacts,
         unit_code=args.unit,
         seed=args.seed,
         registers=tuple(args.register or ("health", "social")),
-    )
+        progress=tick,
+    ))
     print(summary)
     return 0
 
@@ -634,10 +650,10 @@ def _run_app(args: argparse.Namespace) -> int:
         if chosen in LANGUAGES:
             set_language(chosen)
     if args.demo and not demo:
-        from .demo import make_demo
+        from .demo import make_demo_atomically
 
         print(_("Making the demo data (first use)..."), file=sys.stderr)
-        make_demo(data_dir, shipped=shipped)
+        _with_progress(lambda tick: make_demo_atomically(data_dir, shipped=shipped, progress=tick))
         demo = True
     # Problems with the directory are one line here, before the screen opens.
     prepare(data_dir)

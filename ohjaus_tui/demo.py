@@ -10,10 +10,13 @@ made with the same seed share units, workers, slots and clients.
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
 import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Callable
 
 from .context import Shipped, load_shipped, shipped_data_dir
 from .domain.calendar import is_working_day
@@ -47,6 +50,9 @@ from .store.sync_side import SERVER, TOKEN
 from .sync.client import DEMO_SERVER
 from .sync.protocol import demo_token
 
+# progress(what, done, total): the demo tells a caller how far it is (the CLI draws a bar).
+Progress = Callable[[str, int, int], None]
+
 NAMESPACE = uuid.UUID("6f1c2e4a-9d3b-5c7e-8a1f-0b2c3d4e5f60")
 HISTORY_DAYS = 60
 
@@ -65,7 +71,9 @@ def make_demo(
     registers: tuple[str, ...] = ("health", "social"),
     today: date | None = None,
     shipped: Shipped | None = None,
+    progress: Progress | None = None,
 ) -> str:
+    tick: Progress = progress or (lambda what, done, total: None)
     shipped = shipped or load_shipped()
     root = shipped_data_dir() / "demo"
     region = load_demo_region(root)
@@ -88,7 +96,10 @@ def make_demo(
                 _("{path} already holds ohjaus data; choose an empty directory.").format(path=data_dir)
             )
         rng = random.Random(seed)
+        total = contacts + 2
+        tick(_("Units, workers and time slots"), 0, total)
         store.add_all(*reference_rows(region, today))
+        tick(_("Clients"), 1, total)
         # Demo workers sign in with the demo passphrase; each has a verifier of its own.
         now = datetime.now(HELSINKI)
         store.set_verifiers({worker.id: make_verifier(DEMO_PASSPHRASE) for worker in store.workers()}, now)
@@ -97,8 +108,10 @@ def make_demo(
         key = f"{seed}:{unit_code}:{'+'.join(registers)}:{clients}:{contacts}:{today.isoformat()}"
         with seeded_ids(key):
             client_rows = _clients(store, region, names, rng, clients, today)
+            tick(_("Contacts"), 2, total)
             contacts = _contacts(
-                store, shipped, region, phrases, rng, client_rows, contacts, unit_code, registers, today
+                store, shipped, region, phrases, rng, client_rows, contacts, unit_code, registers, today,
+                lambda done: tick(_("Contacts"), 2 + done, total),
             )
         store.set_setting("demo", "1")
         store.set_setting("unit", unit_code)
@@ -112,6 +125,67 @@ def make_demo(
     return _("Demo data directory {path}: unit {unit}, {clients} clients, {contacts} signed contacts.").format(
         path=data_dir, unit=unit_code, clients=clients, contacts=contacts
     )
+
+
+PARTIAL = ".{name}.partial-{pid}"
+
+
+def make_demo_atomically(data_dir: Path, **options) -> str:
+    """make_demo into a hidden sibling directory, moved into place when whole: a first use
+    interrupted half-way (Ctrl+C, a kill, a full disk) leaves no directory that a later
+    `ohjaus --demo` would refuse, and the next one starts again from nothing (issue 17).
+
+    A directory that already holds something is left to make_demo, which refuses data."""
+    data_dir = Path(data_dir)
+    if data_dir.exists() and any(data_dir.iterdir()):
+        return make_demo(data_dir, **options)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    _discard_stale_partials(data_dir)
+    partial = data_dir.parent / PARTIAL.format(name=data_dir.name, pid=os.getpid())
+    try:
+        summary = make_demo(partial, **options)
+        if data_dir.exists():
+            data_dir.rmdir()  # empty, checked above
+        os.rename(partial, data_dir)
+    except BaseException:
+        _discard(partial)
+        raise
+    from .store.keys import fsync_directory
+
+    fsync_directory(data_dir.parent)
+    return summary.replace(str(partial), str(data_dir))
+
+
+def _discard(partial: Path) -> None:
+    """A half-made demo directory and the device key made for it."""
+    from .store.keys import key_path
+
+    try:
+        key = key_path(partial)
+    except Exception:  # a damaged key id: the directory goes all the same
+        key = None
+    if key is not None:
+        key.unlink(missing_ok=True)
+    shutil.rmtree(partial, ignore_errors=True)
+
+
+def _discard_stale_partials(data_dir: Path) -> None:
+    """Leftovers of a demo build killed before it could clean up (kill -9, power cut)."""
+    prefix = PARTIAL.format(name=data_dir.name, pid="")
+    for candidate in data_dir.parent.glob(f"{prefix}*"):
+        pid = candidate.name.removeprefix(prefix)
+        if pid.isdigit() and not _alive(int(pid)):
+            _discard(candidate)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def reference_rows(region: DemoRegion, today: date) -> tuple[list, list, list, list]:
@@ -235,6 +309,7 @@ def _contacts(
     unit_code: str,
     registers: tuple[str, ...],
     today: date,
+    made: Callable[[int], None] = lambda done: None,
 ) -> int:
     # The device's own unit and registers: what it may send to the central API.
     workers = [
@@ -248,6 +323,7 @@ def _contacts(
     # A few clients call often: the repeated-contacts trigger has something to find.
     weights = [8 if i % 25 == 0 else 1 for i in range(len(clients))]
     for index in range(count):
+        made(index)
         worker = rng.choice(workers)
         # Spread over the history window up to yesterday; their follow-ups fall due today and later.
         day = today - timedelta(days=1 + int((HISTORY_DAYS - 1) * (1 - (index + 1) / count)))

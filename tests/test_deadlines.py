@@ -145,24 +145,42 @@ def test_shipped_region_file_loads(shipped: RegionRules) -> None:
 
 
 @pytest.mark.parametrize(
-    ("contact", "service", "expected"),
+    ("contact", "service", "age", "expected"),
     [
-        ("2023-09-01", "primary_care", "2023-09-15"),
-        ("2025-04-17", "primary_care", "2025-05-01"),
-        ("2025-04-17", "oral_health", "2025-07-16"),
+        # Issue 17's case: a 40-year-old, a year apart, each under the law of its day.
+        ("2024-12-15", "primary_care", 40, "2024-12-29"),  # 14 days (1.9.2023-31.12.2024)
+        ("2025-12-15", "primary_care", 40, "2026-03-15"),  # 3 months for 23+ (HE 134/2024)
+        ("2025-12-15", "primary_care", 22, "2025-12-29"),  # under 23 keeps 14 days
+        # Each change date, the day before and the day itself.
+        ("2023-08-31", "primary_care", 40, "2023-11-29"),  # 3 months before 1.9.2023
+        ("2023-09-01", "primary_care", 40, "2023-09-15"),
+        ("2024-12-31", "primary_care", 40, "2025-01-14"),
+        ("2025-01-01", "primary_care", 40, "2025-04-01"),
+        ("2025-01-01", "primary_care", 23, "2025-04-01"),
+        ("2025-01-01", "primary_care", 22, "2025-01-15"),
+        ("2023-08-31", "oral_health", 40, "2024-02-27"),  # 6 months
+        ("2023-09-01", "oral_health", 40, "2023-12-30"),  # 4 months
+        ("2024-10-31", "oral_health", 40, "2025-02-28"),
+        ("2024-11-01", "oral_health", 40, "2025-01-30"),  # 3 months
+        ("2025-01-01", "oral_health", 40, "2025-06-30"),  # 6 months for 23+
+        ("2025-01-01", "oral_health", 12, "2025-04-01"),  # 3 months under 23
     ],
 )
-def test_shipped_demo_rules(
-    shipped: RegionRules, contact: str, service: str, expected: str
+def test_shipped_rules_as_the_law_stood_on_each_day(
+    shipped: RegionRules, contact: str, service: str, age: int, expected: str
 ) -> None:
     day = date.fromisoformat(contact)
-    for age in (None, 5, 22, 23, 80):  # the demo's rules do not depend on age
-        assert care_guarantee_deadline(shipped, day, service, age) == date.fromisoformat(expected)
+    assert care_guarantee_deadline(shipped, day, service, age) == date.fromisoformat(expected)
 
 
-def test_shipped_rules_start_on_1_september_2023(shipped: RegionRules) -> None:
+def test_shipped_rules_with_the_age_unknown_take_the_shortest_limit_in_force(shipped: RegionRules) -> None:
+    assert care_guarantee_deadline(shipped, date(2025, 12, 15)) == date(2025, 12, 29)
+    assert care_guarantee_deadline(shipped, date(2025, 12, 15), "oral_health") == date(2026, 3, 15)
+
+
+def test_shipped_rules_start_when_the_health_care_act_did(shipped: RegionRules) -> None:
     with pytest.raises(NoCareGuaranteeRule):
-        care_guarantee_deadline(shipped, date(2023, 8, 31))
+        care_guarantee_deadline(shipped, date(2011, 4, 30))
 
 
 @pytest.mark.parametrize(
