@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ohjaus",
         description=_("Client guidance for a sote-keskus: one contact, from need to follow-up."),
     )
-    parser.add_argument("--version", action="version", version=f"ohjaus {_version()}")
+    parser.add_argument("--version", action="version", version=f"ohjaus {_version()}", help=_("show the version and exit"))
     parser.add_argument("--data-dir", type=Path, help=_("data directory (default: OHJAUS_DATA_DIR or the user data directory)"))
     parser.add_argument("--demo", action="store_true", help=_("open a demo data directory (made on first use)"))
     parser.add_argument("--lang", choices=LANGUAGES, help=_("language of the screens (default: OHJAUS_LANG or fi)"))
