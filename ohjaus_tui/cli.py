@@ -158,6 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = device_commands.add_parser("revoke", help=_("revoke a device's credential"))
     revoke.add_argument("device_id")
 
+    region = commands.add_parser(
+        "region", help=_("load a region's own units, workers, professionals and slots into the central API's database")
+    )
+    region.add_argument("--db", help=_("the central API's database (as for serve)"))
+    region_commands = region.add_subparsers(dest="region_command", required=True)
+    region_import = region_commands.add_parser(
+        "import", help=_("import a region's folder (docs/region.md); a second run of the same folder changes nothing")
+    )
+    region_import.add_argument("folder", type=Path, help=_("the region's folder"))
+    region_export = region_commands.add_parser(
+        "export", help=_("write the region's files back into a folder, with the slots as iCalendar")
+    )
+    region_export.add_argument("folder", type=Path, help=_("the folder to write into"))
+
     export = commands.add_parser(
         "export", help=_("write the records of your register as JSON Lines or CSV (logged; team leads)")
     )
@@ -220,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_connect(args)
         if args.command == "device":
             return _run_device(args)
+        if args.command == "region":
+            return _run_region(args)
         if args.command == "report":
             return _run_report(args)
         if args.command == "worker":
@@ -586,14 +602,19 @@ def _ask_device(server: str, token: str):
     return DeviceInfo.model_validate_json(response.content)
 
 
-def _run_device(args: argparse.Namespace) -> int:
-    _need_server_extra(args.db, web=False)
+def _central_db(db_url: str | None):
+    """The central API's database for an administrator's command (`device`, `region`)."""
+    _need_server_extra(db_url, web=False)
     from .central.serve import default_db_url, open_central
 
     try:
-        store = open_central(args.db or default_db_url())
+        return open_central(db_url or default_db_url())
     except ValueError as error:
         raise DomainError(str(error)) from None
+
+
+def _run_device(args: argparse.Namespace) -> int:
+    store = _central_db(args.db)
     try:
         if args.device_command == "add":
             try:
@@ -619,6 +640,72 @@ def _run_device(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _run_region(args: argparse.Namespace) -> int:
+    _need_server_extra(args.db, web=False)
+    from .central.region import export_region, import_region
+    from .domain.clock import now
+    from .domain.region_files import read_region_folder
+
+    if args.region_command == "import":
+        folder = read_region_folder(args.folder)  # every file checked before anything is written
+    store = _central_db(args.db)
+    try:
+        if args.region_command == "export":
+            written, slots = export_region(store, args.folder, now())
+            for path in written:
+                print(path)
+            print(_("{n} files written, {slots} slots in iCalendar.").format(n=len(written), slots=slots), file=sys.stderr)
+            return 0
+        names = {
+            "unit": _("units"), "worker": _("workers"), "professional": _("professionals"), "slot": _("slots"),
+        }
+        with _progress() as step:
+            report = import_region(store, folder, now(), lambda kind, done, total: step(names[kind], done, total))
+    finally:
+        store.close()
+    for kind, counts in report.counts.items():
+        print(_("{what}: {added} added, {changed} changed, {retired} retired").format(
+            what=names[kind], added=counts.added, changed=counts.changed, retired=counts.retired
+        ))
+    if report.services:
+        print(_("services: {n} checked (devices read them from their data folder)").format(n=report.services))
+    for kind, count in report.not_in_files.items():
+        if count:
+            print(_("{what} in the database but not in the files: {n}, kept").format(what=names[kind], n=count))
+    if report.kept_booked or report.booked_missing:
+        print(_("booked slots kept as they are: {changed} changed in the files, {missing} no longer in them").format(
+            changed=report.kept_booked, missing=report.booked_missing
+        ))
+    if report.changes:
+        print(_("{n} changes; devices receive them at their next sync.").format(n=report.changes))
+    else:
+        print(_("0 changes: the database already held these files."))
+    return 0
+
+
+class _progress:
+    """A progress bar on standard error (rich.progress) while a long command works; nothing
+    when standard error is not a terminal."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import Progress
+
+        console = Console(stderr=True)
+        self.bar = Progress(console=console, transient=True, disable=not console.is_terminal)
+        self.bar.start()
+        self.tasks: dict[str, object] = {}
+        return self.step
+
+    def step(self, name: str, done: int, total: int) -> None:
+        if name not in self.tasks:
+            self.tasks[name] = self.bar.add_task(name, total=max(total, 1))
+        self.bar.update(self.tasks[name], completed=done if total else 1)
+
+    def __exit__(self, *_exc) -> None:
+        self.bar.stop()
 
 
 def _run_app(args: argparse.Namespace) -> int:
