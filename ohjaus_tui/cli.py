@@ -189,8 +189,27 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--unit", help=_("unit code (default: every unit)"))
     report.add_argument("--format", choices=("text", "csv"), default="text", dest="report_format")
 
-    worker = commands.add_parser("worker", help=_("workers on this device: set a passphrase"))
+    worker = commands.add_parser(
+        "worker", help=_("workers: enrol one on the central API, sign one in for the first time, set a passphrase")
+    )
     worker_commands = worker.add_subparsers(dest="worker_command", required=True)
+    worker_add = worker_commands.add_parser(
+        "add", help=_("add or update a worker on the central API's database and print a one-time enrolment code")
+    )
+    worker_add.add_argument("--db", help=_("the central API's database (as for serve)"))
+    worker_add.add_argument("--unit", required=True, help=_("unit code"))
+    worker_add.add_argument("--register", required=True, choices=("health", "social"), help=_("the register the worker works in"))
+    worker_add.add_argument("--role", required=True, choices=("nurse", "counsellor", "team_lead"), help=_("the worker's role"))
+    worker_add.add_argument("--name", required=True, help=_("the worker's name"))
+    worker_add.add_argument("--language", action="append", choices=("fi", "sv", "en"), dest="languages",
+                            help=_("a language the worker serves in; give it again for more (default fi)"))
+    worker_add.add_argument("username")
+    enrol = worker_commands.add_parser(
+        "enrol", help=_("a worker's first sign-in on this device: the enrolment code, then a new passphrase twice "
+                        "(or two lines on standard input)")
+    )
+    enrol.add_argument("--data-dir", type=Path, required=True, dest="enrol_dir")
+    enrol.add_argument("username")
     passphrase = worker_commands.add_parser(
         "passphrase", help=_("set a worker's sign-in passphrase on this device (asked twice, or one line on standard input)")
     )
@@ -280,7 +299,7 @@ def _data_dir_of(args: argparse.Namespace) -> Path | None:
     """The device data directory a command works on, when it names one that exists."""
     from .store.directory import DB_NAME
 
-    for name in ("export_dir", "report_dir", "sync_dir", "log_dir", "worker_dir", "connect_dir", "data_dir"):
+    for name in ("export_dir", "report_dir", "sync_dir", "log_dir", "worker_dir", "enrol_dir", "connect_dir", "data_dir"):
         value = getattr(args, name, None)
         if isinstance(value, Path) and (value / DB_NAME).exists():
             return value
@@ -450,6 +469,11 @@ def _run_worker(args: argparse.Namespace) -> int:
     from .domain.clock import now
     from .store.store import Store
 
+    if args.worker_command == "add":
+        return _run_worker_add(args)
+    if args.worker_command == "enrol":
+        return _run_enrol(args)
+
     store = Store(_existing_dir(args.worker_dir))
     try:
         worker = next((w for w in store.workers() if w.username == args.username), None)
@@ -459,6 +483,62 @@ def _run_worker(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(_("Passphrase set for {name}.").format(name=worker.name), file=sys.stderr)
+    return 0
+
+
+def _run_worker_add(args: argparse.Namespace) -> int:
+    from .demo import ref_id
+    from .domain.codes import Role
+    from .domain.demo_region import USERNAME
+
+    if not USERNAME.match(args.username):
+        raise DomainError(_("A user name is lower-case letters, digits, '_' and '.', starting with a letter."))
+    expected = {Role.NURSE.value: "health", Role.COUNSELLOR.value: "social"}.get(args.role)
+    if expected and args.register != expected:
+        raise DomainError(_("a {role} works in the {expected} register, not {register}").format(
+            role=args.role, expected=expected, register=args.register))
+    store = _central_db(args.db)
+    try:
+        try:
+            unit_id = store._unit_id(args.unit)
+        except KeyError:
+            raise DomainError(
+                _("Unknown unit {code}; the central API knows {codes}.").format(
+                    code=args.unit, codes=", ".join(store.unit_codes()) or "-"
+                )
+            ) from None
+        row = dict(
+            id=ref_id("worker", args.username), username=args.username, name=args.name.strip(), role=args.role,
+            sector=args.register, unit_id=unit_id, languages=",".join(dict.fromkeys(args.languages or ["fi"])),
+        )
+        _loaded, code = store.add_worker(row)
+    finally:
+        store.close()
+    print(_("Worker {name} ({username}) of {unit}. The one-time enrolment code, shown only now; the worker types "
+            "it at their first sign-in on a device of the unit:").format(name=row["name"], username=args.username, unit=args.unit),
+          file=sys.stderr)
+    print(code)
+    return 0
+
+
+def _run_enrol(args: argparse.Namespace) -> int:
+    from .domain.clock import now
+    from .store.directory import sign_in_workers
+    from .store.store import Store
+    from .sync.client import enrol
+
+    store = Store(_existing_dir(args.enrol_dir))
+    try:
+        device_workers = {w.id for w in sign_in_workers(store.data_dir)}
+        worker = next((w for w in store.workers() if w.username == args.username and w.id in device_workers), None)
+        if worker is None:
+            raise DomainError(_("No worker {name} on this device.").format(name=args.username))
+        code = _read_passphrase(_("Enrolment code: "))
+        enrol(store, worker.id, code, _read_passphrase(_("New passphrase: "), confirm=True), now())
+    finally:
+        store.close()
+    print(_("Passphrase set for {name}; it signs in on every device of the unit after its next sync.").format(
+        name=worker.name), file=sys.stderr)
     return 0
 
 

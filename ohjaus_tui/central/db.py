@@ -29,7 +29,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..domain.access_log import GENESIS, Entry, _iso, entry_hash
 from ..domain.codes import Register
-from ..sync.protocol import AccessEntry, AccessLogAnchor, Answer, Change, QuarantineReport, RecordType, demo_token
+from ..domain.credentials import DEFAULT_COST, Verifier, needs_upgrade
+from ..sync.protocol import (
+    AccessEntry, AccessLogAnchor, Answer, Change, Enrolment, QuarantineReport, RecordType, demo_token,
+)
 from .batch import TAKEN, Batch, among, prepare, references, stored_answer
 from .tables import (
     APPEND_ONLY,
@@ -41,6 +44,7 @@ from .tables import (
     device,
     device_log_anchor,
     device_quarantine,
+    enrolment,
     metadata,
     record,
     region_file,
@@ -311,6 +315,50 @@ class CentralStore:
             holder = slot.get("booked_contact_id")
             states[slot_id] = "free" if holder is None else "retired" if holder == TAKEN else "booked"
         return states
+
+    # -- workers' enrolment -----------------------------------------------------------------
+
+    def add_worker(self, row: dict) -> tuple[Loaded, str]:
+        """Add or update a worker (as a region's import does) and give them a new one-time
+        enrolment code (any earlier one stops working); returns what changed and the code,
+        which is shown once and kept only as its SHA-256."""
+        loaded = self.load_reference(RecordType.WORKER, [row])
+        code = "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(3))
+        with self.engine.begin() as conn:
+            conn.execute(delete(enrolment).where(enrolment.c.worker_id == row["id"]))
+            conn.execute(insert(enrolment).values(worker_id=row["id"], code_hash=_hash(_code(code)), created_at=_now()))
+        return loaded, code
+
+    def enrol(self, dev: Device, body: Enrolment) -> int:
+        """A worker's first sign-in on a device of their unit: the one-time code, and the
+        verifier the device made from the passphrase. The verifier is logged for the devices
+        of the worker's unit; the code is used up. Raises EnrolRefused."""
+        worker = self._worker(body.worker_id)
+        refused = EnrolRefused(403, "the enrolment code is not right or was used, or the worker is not of this device's unit")
+        if worker is None or worker["unit_id"] != dev.unit_id or worker["sector"] not in dev.registers:
+            raise refused
+        try:
+            cost = json.loads(body.verifier.params)
+        except ValueError:
+            raise EnrolRefused(422, "the verifier's params are not JSON") from None
+        if not isinstance(cost, dict) or set(cost) != set(DEFAULT_COST) or any(
+            not isinstance(v, int) or isinstance(v, bool) or v > 2**22 for v in cost.values()
+        ):
+            raise EnrolRefused(422, "the verifier's params are not the KDF's")
+        if needs_upgrade(Verifier(body.verifier.kdf, body.verifier.params, b"", b"")):
+            raise EnrolRefused(422, "the verifier's cost is below the minimum")
+        with _Writing(self) as conn:
+            row = conn.execute(select(enrolment).where(enrolment.c.worker_id == body.worker_id)).mappings().first()
+            if row is None or row["used_at"] is not None or not hmac.compare_digest(row["code_hash"], _hash(_code(body.code))):
+                raise refused
+            conn.execute(update(enrolment).where(enrolment.c.worker_id == body.worker_id).values(used_at=_now()))
+            batch = Batch(conn, dev)
+            batch.load({(RecordType.CREDENTIAL.value, body.worker_id)}, set(), set())
+            data = _json({"worker_id": body.worker_id, **body.verifier.model_dump(), "set_at": _now().isoformat()})
+            seq = batch.log(RecordType.CREDENTIAL, body.worker_id, data, worker["unit_id"], None)
+            batch.put(RecordType.CREDENTIAL, body.worker_id, data, seq, worker["unit_id"], None)
+            batch.flush()
+        return seq
 
     # -- a region's own files ---------------------------------------------------------------
 
@@ -716,6 +764,21 @@ class CentralStore:
             query = query.where(change_log.c.record_type == record_type.value)
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
+
+
+# One-time enrolment codes: 12 of these 31 letters and digits (no 0/O, 1/I/L), about 59 bits.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def _code(text: str) -> str:
+    """A code as typed: case, spaces and dashes do not matter."""
+    return "".join(text.split()).replace("-", "").upper()
+
+
+class EnrolRefused(Exception):
+    def __init__(self, status: int, problem: str) -> None:
+        super().__init__(problem)
+        self.status, self.problem = status, problem
 
 
 @dataclass(frozen=True)

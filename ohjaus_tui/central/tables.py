@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 SCHEMA_VERSION = 3  # 2: access_event, server_access_event (append-only), registers of missed appointments
-# 3: region_file, slot_source (`ohjaus region import`)
+# 3: region_file, slot_source (`ohjaus region import`), enrolment (`ohjaus worker add`)
 _SEQ = BigInteger().with_variant(Integer, "sqlite")
 
 metadata = MetaData()
@@ -155,6 +155,17 @@ slot_source = Table(
     metadata,
     Column("slot_id", String(64), primary_key=True),
     Column("source", Text, nullable=False),
+)
+
+# `ohjaus worker add`: a worker's one-time enrolment code (only its SHA-256: the code is 60
+# random bits, tried online only), used at the worker's first sign-in (POST /v1/enrol).
+enrolment = Table(
+    "enrolment",
+    metadata,
+    Column("worker_id", String(64), primary_key=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
 )
 
 APPEND_ONLY = ("access_event", "server_access_event")
