@@ -110,3 +110,75 @@ def test_one_code_one_passphrase_on_every_device_of_the_unit(tmp_path, capsys, m
         assert response.status_code == 422 and "below the minimum" in response.json()["error"]
     finally:
         server.stop()
+
+
+async def sign_in_as(app, pilot, worker_id: str) -> None:
+    from textual.widgets import OptionList
+
+    listing = app.screen.query_one("#workers", OptionList)
+    listing.highlighted = [listing.get_option_at_index(n).id for n in range(listing.option_count)].index(worker_id)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def wait_for_home(app, pilot, seconds: float = 20.0) -> bool:
+    import asyncio
+
+    from ohjaus_tui.screens.home import HomeScreen
+
+    for _step in range(int(seconds / 0.1)):
+        if isinstance(app.screen, HomeScreen):
+            return True
+        await asyncio.sleep(0.1)
+        await pilot.pause()
+    return isinstance(app.screen, HomeScreen)
+
+
+async def test_the_first_sign_in_on_the_screen_takes_the_code_and_the_unit_s_other_device_the_passphrase(
+    tmp_path, capsys, shipped
+):
+    from textual.widgets import Static
+
+    from ohjaus_tui.app import OhjausApp
+    from ohjaus_tui.context import Context
+
+    db_url = f"sqlite:///{tmp_path / 'central.db'}"
+    assert run(capsys, "region", "--db", db_url, "import", str(REGION))[0] == 0
+    code, out, err = run(
+        capsys, "worker", "add", "--db", db_url, "--unit", "KA-SAARI", "--register", "health", "--role", "nurse",
+        "--name", "Stina Holm", "uusi.h",
+    )
+    assert code == 0, err
+    enrolment_code = out.strip()
+    worker = ref_id("worker", "uusi.h")
+    server = CentralServer(db_url, tmp_path / "server.log", demo=False).start()
+    try:
+        first, second = tmp_path / "first", tmp_path / "second"
+        for path in (first, second):
+            empty_device(path, capsys, server, "KA-SAARI", ("health",))
+
+        app = OhjausApp(Context(data_dir=first, shipped=shipped))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await sign_in_as(app, pilot, worker)
+            assert app.screen.has_class("enrolling")
+            await pilot.press(*"WRONG-CODE-0", "enter", *PASSPHRASE, "enter", *PASSPHRASE, "enter")
+            for _step in range(100):
+                await pilot.pause(0.1)
+                if "not right" in str(app.screen.query_one("#login-message", Static).render()):
+                    break
+            assert "not right or was used" in str(app.screen.query_one("#login-message", Static).render())
+            code_field = app.screen.query_one("#enrol-code")
+            code_field.value = ""
+            code_field.focus()
+            await pilot.press(*enrolment_code, "enter", *PASSPHRASE, "enter", *PASSPHRASE, "enter")
+            assert await wait_for_home(app, pilot), str(app.screen.query_one("#login-message", Static).render())
+
+        assert run(capsys, "sync", "--data-dir", str(second))[0] == 0
+        app = OhjausApp(Context(data_dir=second, shipped=shipped))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await sign_in_as(app, pilot, worker)
+            assert not app.screen.has_class("enrolling") and app.screen.has_class("asking")
+            await pilot.press(*PASSPHRASE, "enter")
+            assert await wait_for_home(app, pilot)
+    finally:
+        server.stop()

@@ -195,6 +195,11 @@ class Protection:
                 raise DomainError(_("Unknown worker."))
         self.set_verifiers({worker_id: verifier}, now)
 
+    def has_passphrase(self, worker_id: str) -> bool:
+        """Whether the worker can sign in on this device (a verifier is held here)."""
+        with self.session() as session:
+            return session.get(Credential, worker_id) is not None
+
     def set_verifiers(self, verifiers: dict[str, Verifier], now: datetime) -> None:
         """Verifiers made elsewhere (the demo makes one for all its workers)."""
         with self.session() as session:
