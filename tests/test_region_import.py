@@ -4,11 +4,12 @@ demo's) on a real central server, and a device enrolled to one of its units that
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
+from ohjaus_tui.central.db import CentralStore
 from ohjaus_tui.cli import main
 from ohjaus_tui.demo import ref_id
 from ohjaus_tui.domain.clock import HELSINKI
@@ -17,7 +18,7 @@ from ohjaus_tui.domain.errors import DataFileError
 from ohjaus_tui.domain.region_files import read_region_folder
 from ohjaus_tui.store.store import Store
 
-from .sync_helpers import CentralServer
+from .sync_helpers import CentralServer, Device
 
 REGION = Path(__file__).parent / "data" / "region_kaarna"
 WEEK = (datetime(2030, 1, 7, tzinfo=HELSINKI), datetime(2030, 1, 12, tzinfo=HELSINKI))
@@ -168,6 +169,22 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
         finally:
             store.close()
 
+        # A nurse of the unit books the .ics slot for a client; the server holds it booked.
+        nurse = Device.__new__(Device)
+        nurse.path, nurse.unit, nurse.store = device, "KA-SAARI", Store(device)
+        try:
+            client = nurse.add_client(date(1961, 3, 14), 402, "Greta")
+            nurse.sign_contact(client.id, slot_id=holm_id)
+            nurse.sync()
+            assert nurse.store.pending_count() == 0
+        finally:
+            nurse.close()
+        central = CentralStore(db_url)
+        try:
+            assert central.slot_states()[holm_id] == "booked"
+        finally:
+            central.close()
+
         # The scheduling system moves one slot and drops another: one changed, one retired,
         # and the device no longer offers the dropped one.
         kaarna = folder / "slots" / "kaarna.ics"
@@ -205,7 +222,6 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
 
 def test_a_booked_slot_is_never_retired_nor_moved(tmp_path, capsys, db_url):
     """A slot booked in ohjaus stays booked when the scheduling system's file drops or moves it."""
-    from ohjaus_tui.central.db import CentralStore
     from ohjaus_tui.sync.protocol import RecordType
 
     folder = copy_region(tmp_path)
