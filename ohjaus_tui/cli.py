@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help=_("write the region's files back into a folder, with the slots as iCalendar")
     )
     region_export.add_argument("folder", type=Path, help=_("the folder to write into"))
+    region_export.add_argument("--format", choices=("ics", "csv"), default="ics", dest="slot_format",
+                               help=_("the slots' file: iCalendar (default) or CSV, each with whether it is booked"))
 
     export = commands.add_parser(
         "export", help=_("write the records of your register as JSON Lines or CSV (logged; team leads)")
@@ -733,10 +735,10 @@ def _run_region(args: argparse.Namespace) -> int:
     store = _central_db(args.db)
     try:
         if args.region_command == "export":
-            written, slots = export_region(store, args.folder, now())
+            written, slots = export_region(store, args.folder, now(), args.slot_format)
             for path in written:
                 print(path)
-            print(_("{n} files written, {slots} slots in iCalendar.").format(n=len(written), slots=slots), file=sys.stderr)
+            print(_("{n} files written, {slots} slots.").format(n=len(written), slots=slots), file=sys.stderr)
             return 0
         names = {
             "unit": _("units"), "worker": _("workers"), "professional": _("professionals"), "slot": _("slots"),

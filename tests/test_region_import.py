@@ -216,6 +216,13 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
         assert (exported / "region.toml").read_bytes() == (folder / "region.toml").read_bytes()
         code, out, err = run(capsys, "region", "--db", db_url, "import", str(exported))
         assert code == 0 and "0 changes" in out, out
+        assert "STATUS:CONFIRMED" in text_of(exported / "slots" / "slots.ics")  # the slot booked above
+        as_csv = tmp_path / "as-csv"
+        assert run(capsys, "region", "--db", db_url, "export", "--format", "csv", str(as_csv))[0] == 0
+        rows = text_of(as_csv / "slots" / "slots.csv").splitlines()
+        assert len(rows) == 1 + 58 and sum(row.endswith(",yes") for row in rows) == 1
+        code, out, err = run(capsys, "region", "--db", db_url, "import", str(as_csv))
+        assert code == 0 and "0 changes" in out, out
     finally:
         server.stop()
 

@@ -20,6 +20,7 @@ from ..domain.region_files import (
     RegionFolder,
     SlotRow,
     default_source,
+    write_slots_csv,
     write_slots_ics,
 )
 from ..store import models
@@ -96,10 +97,11 @@ def import_region(store, folder: RegionFolder, now: datetime, progress: Progress
     return report
 
 
-def export_region(store, target: Path, now: datetime) -> tuple[list[Path], int]:
+def export_region(store, target: Path, now: datetime, slot_format: str = "ics") -> tuple[list[Path], int]:
     """Write the region's files as last imported and the server's slots from a week back on
-    (free and booked, not retired) as `slots/slots.ics`, which the import reads back to the
-    same slots. Returns the files written and the number of slots."""
+    (free and booked, not retired) as `slots/slots.ics` (or `.csv`, with a `booked` column),
+    which the import reads back to the same slots. Returns the files written and the number
+    of slots."""
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for name, content in sorted(store.region_files().items()):
@@ -120,8 +122,8 @@ def export_region(store, target: Path, now: datetime) -> tuple[list[Path], int]:
         rows.append((SlotRow(source, code, starts, slot["minutes"], slot["mode"], target, None), holder is not None))
     rows.sort(key=lambda item: (item[0].starts_at, item[0].professional))
     (target / SLOTS_FOLDER).mkdir(exist_ok=True)
-    path = target / SLOTS_FOLDER / "slots.ics"
-    path.write_bytes(write_slots_ics(rows, "ohjaus"))
+    path = target / SLOTS_FOLDER / f"slots.{slot_format}"
+    path.write_bytes(write_slots_csv(rows) if slot_format == "csv" else write_slots_ics(rows, "ohjaus"))
     written.append(path)
     return written, len(rows)
 
