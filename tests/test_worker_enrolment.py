@@ -88,11 +88,27 @@ def test_one_code_one_passphrase_on_every_device_of_the_unit(tmp_path, capsys, m
         finally:
             store.close()
 
+        # A forgotten passphrase: a new code from the team lead, a new passphrase on one
+        # device, and the unit's other device takes it at its next sync.
+        code, again, err = run(
+            capsys, "worker", "add", "--db", db_url, "--unit", "KA-SAARI", "--register", "health", "--role", "nurse",
+            "--name", "Stina Holm", "--language", "sv", "--language", "fi", "uusi.h",
+        )
+        assert code == 0 and again.strip() != enrolment_code
+        assert enrol(capsys, monkeypatch, second, "uusi.h", again.strip(), "uusi tunnuslause")[0] == 0
+        assert run(capsys, "sync", "--data-dir", str(first))[0] == 0
+        store = Store(first)
+        try:
+            assert store.check_passphrase(worker, PASSPHRASE, FIXED_NOW).result == SignIn.WRONG
+            assert store.check_passphrase(worker, "uusi tunnuslause", FIXED_NOW).result == SignIn.OK
+        finally:
+            store.close()
+
         # What travelled is the verifier: the passphrase is in no change the server holds.
         central = CentralStore(db_url)
         try:
             held = central.records(RecordType.CREDENTIAL)[worker]
-            assert held["kdf"] == "argon2id" and PASSPHRASE not in json.dumps(held)
+            assert held["kdf"] == "argon2id" and "uusi tunnuslause" not in json.dumps(held)
         finally:
             central.close()
 
