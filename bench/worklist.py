@@ -14,7 +14,7 @@ Then it times, median and 95th percentile of N runs after one warm-up:
 - `store.worklist`: the one query behind the home screen's list (callbacks, follow-ups of
   the worker and their team, bookings to redo, unfinished contacts, most urgent first);
 - `store.recent_signed` and `store.open_drafts`, the home screen's other two reads;
-- the home screen itself, headless: from Enter on the passphrase (checked with scrypt; the
+- the home screen itself, headless: from Enter on the passphrase (checked with the KDF; the
   store already open, as it is by the time a worker has typed) until the worklist is on the
   screen, once and the first time in the process (the home screen's modules imported then);
   and `HomeScreen.refresh_lists()`, as after every contact and sync: the three reads, the

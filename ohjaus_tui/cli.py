@@ -158,6 +158,22 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = device_commands.add_parser("revoke", help=_("revoke a device's credential"))
     revoke.add_argument("device_id")
 
+    region = commands.add_parser(
+        "region", help=_("load a region's own units, workers, professionals and slots into the central API's database")
+    )
+    region.add_argument("--db", help=_("the central API's database (as for serve)"))
+    region_commands = region.add_subparsers(dest="region_command", required=True)
+    region_import = region_commands.add_parser(
+        "import", help=_("import a region's folder (docs/region.md); a second run of the same folder changes nothing")
+    )
+    region_import.add_argument("folder", type=Path, help=_("the region's folder"))
+    region_export = region_commands.add_parser(
+        "export", help=_("write the region's files back into a folder, with the slots as iCalendar")
+    )
+    region_export.add_argument("folder", type=Path, help=_("the folder to write into"))
+    region_export.add_argument("--format", choices=("ics", "csv"), default="ics", dest="slot_format",
+                               help=_("the slots' file: iCalendar (default) or CSV, each with whether it is booked"))
+
     export = commands.add_parser(
         "export", help=_("write the records of your register as JSON Lines or CSV (logged; team leads)")
     )
@@ -175,8 +191,27 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--unit", help=_("unit code (default: every unit)"))
     report.add_argument("--format", choices=("text", "csv"), default="text", dest="report_format")
 
-    worker = commands.add_parser("worker", help=_("workers on this device: set a passphrase"))
+    worker = commands.add_parser(
+        "worker", help=_("workers: enrol one on the central API, sign one in for the first time, set a passphrase")
+    )
     worker_commands = worker.add_subparsers(dest="worker_command", required=True)
+    worker_add = worker_commands.add_parser(
+        "add", help=_("add or update a worker on the central API's database and print a one-time enrolment code")
+    )
+    worker_add.add_argument("--db", help=_("the central API's database (as for serve)"))
+    worker_add.add_argument("--unit", required=True, help=_("unit code"))
+    worker_add.add_argument("--register", required=True, choices=("health", "social"), help=_("the register the worker works in"))
+    worker_add.add_argument("--role", required=True, choices=("nurse", "counsellor", "team_lead"), help=_("the worker's role"))
+    worker_add.add_argument("--name", required=True, help=_("the worker's name"))
+    worker_add.add_argument("--language", action="append", choices=("fi", "sv", "en"), dest="languages",
+                            help=_("a language the worker serves in; give it again for more (default fi)"))
+    worker_add.add_argument("username")
+    enrol = worker_commands.add_parser(
+        "enrol", help=_("a worker's first sign-in on this device: the enrolment code, then a new passphrase twice "
+                        "(or two lines on standard input)")
+    )
+    enrol.add_argument("--data-dir", type=Path, required=True, dest="enrol_dir")
+    enrol.add_argument("username")
     passphrase = worker_commands.add_parser(
         "passphrase", help=_("set a worker's sign-in passphrase on this device (asked twice, or one line on standard input)")
     )
@@ -220,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_connect(args)
         if args.command == "device":
             return _run_device(args)
+        if args.command == "region":
+            return _run_region(args)
         if args.command == "report":
             return _run_report(args)
         if args.command == "worker":
@@ -264,7 +301,7 @@ def _data_dir_of(args: argparse.Namespace) -> Path | None:
     """The device data directory a command works on, when it names one that exists."""
     from .store.directory import DB_NAME
 
-    for name in ("export_dir", "report_dir", "sync_dir", "log_dir", "worker_dir", "connect_dir", "data_dir"):
+    for name in ("export_dir", "report_dir", "sync_dir", "log_dir", "worker_dir", "enrol_dir", "connect_dir", "data_dir"):
         value = getattr(args, name, None)
         if isinstance(value, Path) and (value / DB_NAME).exists():
             return value
@@ -450,6 +487,11 @@ def _run_worker(args: argparse.Namespace) -> int:
     from .domain.clock import now
     from .store.store import Store
 
+    if args.worker_command == "add":
+        return _run_worker_add(args)
+    if args.worker_command == "enrol":
+        return _run_enrol(args)
+
     store = Store(_existing_dir(args.worker_dir))
     try:
         worker = next((w for w in store.workers() if w.username == args.username), None)
@@ -459,6 +501,62 @@ def _run_worker(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(_("Passphrase set for {name}.").format(name=worker.name), file=sys.stderr)
+    return 0
+
+
+def _run_worker_add(args: argparse.Namespace) -> int:
+    from .demo import ref_id
+    from .domain.codes import Role
+    from .domain.demo_region import USERNAME
+
+    if not USERNAME.match(args.username):
+        raise DomainError(_("A user name is lower-case letters, digits, '_' and '.', starting with a letter."))
+    expected = {Role.NURSE.value: "health", Role.COUNSELLOR.value: "social"}.get(args.role)
+    if expected and args.register != expected:
+        raise DomainError(_("a {role} works in the {expected} register, not {register}").format(
+            role=args.role, expected=expected, register=args.register))
+    store = _central_db(args.db)
+    try:
+        try:
+            unit_id = store._unit_id(args.unit)
+        except KeyError:
+            raise DomainError(
+                _("Unknown unit {code}; the central API knows {codes}.").format(
+                    code=args.unit, codes=", ".join(store.unit_codes()) or "-"
+                )
+            ) from None
+        row = dict(
+            id=ref_id("worker", args.username), username=args.username, name=args.name.strip(), role=args.role,
+            sector=args.register, unit_id=unit_id, languages=",".join(dict.fromkeys(args.languages or ["fi"])),
+        )
+        _loaded, code = store.add_worker(row)
+    finally:
+        store.close()
+    print(_("Worker {name} ({username}) of {unit}. The one-time enrolment code, shown only now; the worker types "
+            "it at their first sign-in on a device of the unit:").format(name=row["name"], username=args.username, unit=args.unit),
+          file=sys.stderr)
+    print(code)
+    return 0
+
+
+def _run_enrol(args: argparse.Namespace) -> int:
+    from .domain.clock import now
+    from .store.directory import sign_in_workers
+    from .store.store import Store
+    from .sync.client import enrol
+
+    store = Store(_existing_dir(args.enrol_dir))
+    try:
+        device_workers = {w.id for w in sign_in_workers(store.data_dir)}
+        worker = next((w for w in store.workers() if w.username == args.username and w.id in device_workers), None)
+        if worker is None:
+            raise DomainError(_("No worker {name} on this device.").format(name=args.username))
+        code = _read_passphrase(_("Enrolment code: "))
+        enrol(store, worker.id, code, _read_passphrase(_("New passphrase: "), confirm=True), now())
+    finally:
+        store.close()
+    print(_("Passphrase set for {name}; it signs in on every device of the unit after its next sync.").format(
+        name=worker.name), file=sys.stderr)
     return 0
 
 
@@ -602,14 +700,19 @@ def _ask_device(server: str, token: str):
     return DeviceInfo.model_validate_json(response.content)
 
 
-def _run_device(args: argparse.Namespace) -> int:
-    _need_server_extra(args.db, web=False)
+def _central_db(db_url: str | None):
+    """The central API's database for an administrator's command (`device`, `region`)."""
+    _need_server_extra(db_url, web=False)
     from .central.serve import default_db_url, open_central
 
     try:
-        store = open_central(args.db or default_db_url())
+        return open_central(db_url or default_db_url())
     except ValueError as error:
         raise DomainError(str(error)) from None
+
+
+def _run_device(args: argparse.Namespace) -> int:
+    store = _central_db(args.db)
     try:
         if args.device_command == "add":
             try:
@@ -635,6 +738,72 @@ def _run_device(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _run_region(args: argparse.Namespace) -> int:
+    _need_server_extra(args.db, web=False)
+    from .central.region import export_region, import_region
+    from .domain.clock import now
+    from .domain.region_files import read_region_folder
+
+    if args.region_command == "import":
+        folder = read_region_folder(args.folder)  # every file checked before anything is written
+    store = _central_db(args.db)
+    try:
+        if args.region_command == "export":
+            written, slots = export_region(store, args.folder, now(), args.slot_format)
+            for path in written:
+                print(path)
+            print(_("{n} files written, {slots} slots.").format(n=len(written), slots=slots), file=sys.stderr)
+            return 0
+        names = {
+            "unit": _("units"), "worker": _("workers"), "professional": _("professionals"), "slot": _("slots"),
+        }
+        with _progress() as step:
+            report = import_region(store, folder, now(), lambda kind, done, total: step(names[kind], done, total))
+    finally:
+        store.close()
+    for kind, counts in report.counts.items():
+        print(_("{what}: {added} added, {changed} changed, {retired} retired").format(
+            what=names[kind], added=counts.added, changed=counts.changed, retired=counts.retired
+        ))
+    if report.services:
+        print(_("services: {n} checked (devices read them from their data folder)").format(n=report.services))
+    for kind, count in report.not_in_files.items():
+        if count:
+            print(_("{what} in the database but not in the files: {n}, kept").format(what=names[kind], n=count))
+    if report.kept_booked or report.booked_missing:
+        print(_("booked slots kept as they are: {changed} changed in the files, {missing} no longer in them").format(
+            changed=report.kept_booked, missing=report.booked_missing
+        ))
+    if report.changes:
+        print(_("{n} changes; devices receive them at their next sync.").format(n=report.changes))
+    else:
+        print(_("0 changes: the database already held these files."))
+    return 0
+
+
+class _progress:
+    """A progress bar on standard error (rich.progress) while a long command works; nothing
+    when standard error is not a terminal."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import Progress
+
+        console = Console(stderr=True)
+        self.bar = Progress(console=console, transient=True, disable=not console.is_terminal)
+        self.bar.start()
+        self.tasks: dict[str, object] = {}
+        return self.step
+
+    def step(self, name: str, done: int, total: int) -> None:
+        if name not in self.tasks:
+            self.tasks[name] = self.bar.add_task(name, total=max(total, 1))
+        self.bar.update(self.tasks[name], completed=done if total else 1)
+
+    def __exit__(self, *_exc) -> None:
+        self.bar.stop()
 
 
 def _run_app(args: argparse.Namespace) -> int:

@@ -190,6 +190,36 @@ def _alive(pid: int) -> bool:
 
 def reference_rows(region: DemoRegion, today: date) -> tuple[list, list, list, list]:
     """The demo region's units, workers, professionals and slots (also the central API's)."""
+    units, workers, professionals = region_rows(region)
+    slots: list = []
+    template = region.slot_template
+    slot_rng = random.Random(f"slots:{today.isoformat()}")
+    for professional in region.professionals:
+        professional_id = ref_id("professional", professional.code)
+        for offset in range(-HISTORY_DAYS, template.days + 1):
+            day = today + timedelta(days=offset)
+            if not is_working_day(day):
+                continue
+            for start in template.times():
+                if slot_rng.random() > template.fill_ratio:
+                    continue
+                starts_at = datetime.combine(day, start, tzinfo=HELSINKI)
+                slots.append(
+                    models.Slot(
+                        id=ref_id("slot", f"{professional.code}:{starts_at.isoformat()}"),
+                        professional_id=professional_id,
+                        unit_id=ref_id("unit", professional.unit),
+                        starts_at=starts_at,
+                        minutes=template.minutes,
+                        mode=slot_rng.choice(professional.modes),
+                    )
+                )
+    return units, workers, professionals, slots
+
+
+def region_rows(region) -> tuple[list, list, list]:
+    """A region's units, workers and professionals as records (the demo's and a region's
+    own folder, `ohjaus region import`); ids are UUIDv5 of their codes."""
     municipalities = {m.code: m for m in region.municipalities}
     units: list = []
     for unit in region.units:
@@ -218,14 +248,10 @@ def reference_rows(region: DemoRegion, today: date) -> tuple[list, list, list, l
             )
         )
     professionals: list = []
-    slots: list = []
-    template = region.slot_template
-    slot_rng = random.Random(f"slots:{today.isoformat()}")
     for professional in region.professionals:
-        professional_id = ref_id("professional", professional.code)
         professionals.append(
             models.Professional(
-                id=professional_id,
+                id=ref_id("professional", professional.code),
                 code=professional.code,
                 name=professional.name,
                 profession=professional.profession,
@@ -235,25 +261,7 @@ def reference_rows(region: DemoRegion, today: date) -> tuple[list, list, list, l
                 service_area=professional.service_area.value,
             )
         )
-        for offset in range(-HISTORY_DAYS, template.days + 1):
-            day = today + timedelta(days=offset)
-            if not is_working_day(day):
-                continue
-            for start in template.times():
-                if slot_rng.random() > template.fill_ratio:
-                    continue
-                starts_at = datetime.combine(day, start, tzinfo=HELSINKI)
-                slots.append(
-                    models.Slot(
-                        id=ref_id("slot", f"{professional.code}:{starts_at.isoformat()}"),
-                        professional_id=professional_id,
-                        unit_id=ref_id("unit", professional.unit),
-                        starts_at=starts_at,
-                        minutes=template.minutes,
-                        mode=slot_rng.choice(professional.modes),
-                    )
-                )
-    return units, workers, professionals, slots
+    return units, workers, professionals
 
 
 def _clients(

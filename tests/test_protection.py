@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from ohjaus_tui.domain.access_log import AccessAction
 from ohjaus_tui.domain.codes import Register
-from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE
+from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE, make_verifier
 from ohjaus_tui.domain.errors import DomainError
 from ohjaus_tui.domain.viewer import NotPermitted, NotVisible
 from ohjaus_tui.export import export
@@ -74,6 +74,31 @@ def test_a_new_passphrase_replaces_the_old_and_a_short_one_is_refused(store):
     store.set_passphrase(nurse, "kaksi kissaa katolla", FIXED_NOW)
     assert store.check_passphrase(nurse, DEMO_PASSPHRASE, FIXED_NOW).result == SignIn.WRONG
     assert store.check_passphrase(nurse, "kaksi kissaa katolla", FIXED_NOW).result == SignIn.OK
+
+
+def test_new_verifiers_are_argon2id_at_owasps_minimum(store):
+    nurse = worker_id(store, "hoitaja1")
+    store.set_passphrase(nurse, "kaksi kissaa katolla", FIXED_NOW)
+    with store.session() as session:
+        row = session.get(Credential, nurse)
+    cost = json.loads(row.params)
+    assert row.kdf == "argon2id" and cost["m"] >= 19456 and cost["t"] >= 2 and cost["p"] == 1
+    assert len(row.salt) == 16
+
+
+def test_an_old_scrypt_verifier_signs_in_and_is_upgraded_then_only_by_the_right_passphrase(store):
+    nurse = worker_id(store, "hoitaja1")
+    old = make_verifier("vanha tunnuslause", kdf="scrypt")
+    store.set_verifiers({nurse: old}, FIXED_NOW)
+    assert store.check_passphrase(nurse, "not-it-at-all", FIXED_NOW).result == SignIn.WRONG
+    with store.session() as session:
+        assert session.get(Credential, nurse).kdf == "scrypt"  # a wrong try upgrades nothing
+    assert store.check_passphrase(nurse, "vanha tunnuslause", FIXED_NOW).result == SignIn.OK
+    with store.session() as session:
+        row = session.get(Credential, nurse)
+    assert row.kdf == "argon2id" and row.salt != old.salt and row.digest != old.digest
+    assert store.check_passphrase(nurse, "vanha tunnuslause", FIXED_NOW).result == SignIn.OK
+    assert store.check_passphrase(nurse, "not-it-at-all", FIXED_NOW).result == SignIn.WRONG
 
 
 # -- registers and consent ---------------------------------------------------------------------

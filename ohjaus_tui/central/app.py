@@ -35,12 +35,14 @@ from ..sync.protocol import (
     DeviceInfo,
     DeviceState,
     DeviceStateAck,
+    Enrolment,
+    EnrolmentAck,
     ErrorBody,
     PullResponse,
     PushRequest,
     PushResponse,
 )
-from .db import AccessLogRefused, CentralStore, Device
+from .db import AccessLogRefused, CentralStore, Device, EnrolRefused
 
 logger = logging.getLogger("ohjaus.central")
 THREADS = int(os.environ.get("OHJAUS_SERVER_THREADS", "4"))
@@ -317,6 +319,21 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
                 status_code=refusal.status,
             )
         return DeviceStateAck(access_log_count=seen, quarantine_received=received)
+
+    @app.post(
+        "/v1/enrol",
+        response_model=EnrolmentAck,
+        responses={**_ERRORS, 403: {"model": ErrorBody, "description": "the code is not right or was used, or not this unit's worker"}},
+    )
+    def enrol(body: Enrolment, dev: Annotated[Device, Depends(device)]) -> Response:
+        """A worker's first sign-in on a device of their unit: the one-time code of
+        `ohjaus worker add` and the verifier the device made from the new passphrase (never
+        the passphrase). The verifier goes to the unit's devices at their next pull."""
+        try:
+            seq = store.enrol(dev, body)
+        except EnrolRefused as refusal:
+            return JSONResponse({"error": refusal.problem, "detail": None}, status_code=refusal.status)
+        return EnrolmentAck(seq=seq)
 
     @app.get(
         "/v1/clients/{client_id}/access-log",

@@ -23,13 +23,16 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, event, func, insert, or_, select, update
+from sqlalchemy import bindparam, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..domain.access_log import GENESIS, Entry, _iso, entry_hash
 from ..domain.codes import Register
-from ..sync.protocol import AccessEntry, AccessLogAnchor, Answer, Change, QuarantineReport, RecordType, demo_token
+from ..domain.credentials import DEFAULT_COST, Verifier, needs_upgrade
+from ..sync.protocol import (
+    AccessEntry, AccessLogAnchor, Answer, Change, Enrolment, QuarantineReport, RecordType, demo_token,
+)
 from .batch import TAKEN, Batch, among, prepare, references, stored_answer
 from .tables import (
     APPEND_ONLY,
@@ -41,9 +44,12 @@ from .tables import (
     device,
     device_log_anchor,
     device_quarantine,
+    enrolment,
     metadata,
     record,
+    region_file,
     schema,
+    slot_source,
     server_access_event,
 )
 
@@ -235,17 +241,27 @@ class CentralStore:
 
     # -- reference data ---------------------------------------------------------------------
 
-    def load_reference(self, record_type: RecordType, rows: list[dict]) -> int:
-        """Add or update the region's units, workers, professionals and slots; a slot's
-        booking is the server's own and is never reset by a reload. Returns changes logged."""
+    def load_reference(self, record_type: RecordType, rows: list[dict], *, follow_slots: bool = False) -> "Loaded":
+        """Add or update the region's units, workers, professionals and slots in one
+        transaction; returns what was added and changed (each change is logged, and devices
+        take it at their next pull). A slot's booking is the server's own and never reset by a
+        reload. A slot already held is left as it is, unless `follow_slots` (a region's import,
+        where the scheduling system's files are the truth): then a free one takes the file's
+        time, length and mode (a retired one comes back), and a booked one is kept as it is
+        and counted in `kept_booked`."""
+        added = changed = kept_booked = 0
         with _Writing(self) as conn:
             batch = Batch(conn, None)
             batch.load({(record_type.value, row["id"]) for row in rows}, set(), set())
-            logged = 0
             for row in rows:
                 current = batch.get(record_type, row["id"])
                 if record_type == RecordType.SLOT:
-                    if current is not None:
+                    if current is not None and not follow_slots:
+                        continue
+                    holder = json.loads(current["data"]).get("booked_contact_id") if current else None
+                    if holder is not None and holder != TAKEN:
+                        if _json({**row, "booked_contact_id": holder}) != current["data"]:
+                            kept_booked += 1
                         continue
                     row = {**row, "booked_contact_id": None}
                 data = _json(row)
@@ -253,9 +269,125 @@ class CentralStore:
                     continue
                 seq = batch.log(record_type, row["id"], data, None, None)
                 batch.put(record_type, row["id"], data, seq)
-                logged += 1
+                if current is None:
+                    added += 1
+                else:
+                    changed += 1
             batch.flush()
-        return logged
+        return Loaded(added, changed, kept_booked)
+
+    def retire_slots(self, keep: set[str], after: datetime) -> "Retired":
+        """Free slots starting after `after` that are not in `keep` (a region's import: no
+        longer in its scheduling system's files) are retired: held as taken by no one, so no
+        device offers them and a booking into one is refused (`slot_taken`); an import that
+        lists one again brings it back. A booked slot is never retired or removed: those
+        missing from the files are counted in `booked_missing`. Returns the counts."""
+        retired = booked_missing = 0
+        with _Writing(self) as conn:
+            rows = conn.execute(
+                select(record.c.record_id, record.c.data).where(record.c.record_type == RecordType.SLOT.value)
+            ).all()
+            gone = []
+            for record_id, data in rows:
+                if record_id in keep:
+                    continue
+                slot = json.loads(data)
+                if datetime.fromisoformat(slot["starts_at"]) <= after:
+                    continue
+                if slot.get("booked_contact_id") is None:
+                    gone.append(slot)
+                elif slot["booked_contact_id"] != TAKEN:
+                    booked_missing += 1
+            batch = Batch(conn, None)
+            batch.load({(RecordType.SLOT.value, slot["id"]) for slot in gone}, set(), set())
+            for slot in gone:
+                text = _json({**slot, "booked_contact_id": TAKEN})
+                seq = batch.log(RecordType.SLOT, slot["id"], text, None, None)
+                batch.put(RecordType.SLOT, slot["id"], text, seq)
+                retired += 1
+            batch.flush()
+        return Retired(retired, booked_missing)
+
+    def slot_states(self) -> dict[str, str]:
+        """Every slot's state: `free`, `booked` or `retired`."""
+        states = {}
+        for slot_id, slot in self.records(RecordType.SLOT).items():
+            holder = slot.get("booked_contact_id")
+            states[slot_id] = "free" if holder is None else "retired" if holder == TAKEN else "booked"
+        return states
+
+    # -- workers' enrolment -----------------------------------------------------------------
+
+    def add_worker(self, row: dict) -> tuple[Loaded, str]:
+        """Add or update a worker (as a region's import does) and give them a new one-time
+        enrolment code (any earlier one stops working); returns what changed and the code,
+        which is shown once and kept only as its SHA-256."""
+        loaded = self.load_reference(RecordType.WORKER, [row])
+        code = "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(3))
+        with self.engine.begin() as conn:
+            conn.execute(delete(enrolment).where(enrolment.c.worker_id == row["id"]))
+            conn.execute(insert(enrolment).values(worker_id=row["id"], code_hash=_hash(_code(code)), created_at=_now()))
+        return loaded, code
+
+    def enrol(self, dev: Device, body: Enrolment) -> int:
+        """A worker's first sign-in on a device of their unit: the one-time code, and the
+        verifier the device made from the passphrase. The verifier is logged for the devices
+        of the worker's unit; the code is used up. Raises EnrolRefused."""
+        worker = self._worker(body.worker_id)
+        refused = EnrolRefused(403, "the enrolment code is not right or was used, or the worker is not of this device's unit")
+        if worker is None or worker["unit_id"] != dev.unit_id or worker["sector"] not in dev.registers:
+            raise refused
+        try:
+            cost = json.loads(body.verifier.params)
+        except ValueError:
+            raise EnrolRefused(422, "the verifier's params are not JSON") from None
+        if not isinstance(cost, dict) or set(cost) != set(DEFAULT_COST) or any(
+            not isinstance(v, int) or isinstance(v, bool) or v > 2**22 for v in cost.values()
+        ):
+            raise EnrolRefused(422, "the verifier's params are not the KDF's")
+        if needs_upgrade(Verifier(body.verifier.kdf, body.verifier.params, b"", b"")):
+            raise EnrolRefused(422, "the verifier's cost is below the minimum")
+        with _Writing(self) as conn:
+            row = conn.execute(select(enrolment).where(enrolment.c.worker_id == body.worker_id)).mappings().first()
+            if row is None or row["used_at"] is not None or not hmac.compare_digest(row["code_hash"], _hash(_code(body.code))):
+                raise refused
+            conn.execute(update(enrolment).where(enrolment.c.worker_id == body.worker_id).values(used_at=_now()))
+            batch = Batch(conn, dev)
+            batch.load({(RecordType.CREDENTIAL.value, body.worker_id)}, set(), set())
+            data = _json({"worker_id": body.worker_id, **body.verifier.model_dump(), "set_at": _now().isoformat()})
+            seq = batch.log(RecordType.CREDENTIAL, body.worker_id, data, worker["unit_id"], None)
+            batch.put(RecordType.CREDENTIAL, body.worker_id, data, seq, worker["unit_id"], None)
+            batch.flush()
+        return seq
+
+    # -- a region's own files ---------------------------------------------------------------
+
+    def put_region_files(self, files: dict[str, bytes], sources: dict[str, str]) -> None:
+        """The region's files as imported (replacing the ones before) and the scheduling
+        system's id of each imported slot."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(region_file))
+            if files:
+                now = _now()
+                conn.execute(insert(region_file), [dict(name=n, content=c, imported_at=now) for n, c in files.items()])
+            held = dict(conn.execute(select(slot_source.c.slot_id, slot_source.c.source)).all())
+            new = [dict(slot_id=k, source=v) for k, v in sources.items() if k not in held]
+            moved = [dict(key_id=k, new_source=v) for k, v in sources.items() if k in held and held[k] != v]
+            if new:
+                conn.execute(insert(slot_source), new)
+            if moved:
+                conn.execute(
+                    update(slot_source).where(slot_source.c.slot_id == bindparam("key_id")).values(source=bindparam("new_source")),
+                    moved,
+                )
+
+    def region_files(self) -> dict[str, bytes]:
+        with self.engine.connect() as conn:
+            return {name: bytes(content) for name, content in conn.execute(select(region_file.c.name, region_file.c.content))}
+
+    def slot_sources(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(slot_source.c.slot_id, slot_source.c.source)).all())
 
     # -- push -------------------------------------------------------------------------------
 
@@ -632,6 +764,38 @@ class CentralStore:
             query = query.where(change_log.c.record_type == record_type.value)
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
+
+
+# One-time enrolment codes: 12 of these 31 letters and digits (no 0/O, 1/I/L), about 59 bits.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def _code(text: str) -> str:
+    """A code as typed: case, spaces and dashes do not matter."""
+    return "".join(text.split()).replace("-", "").upper()
+
+
+class EnrolRefused(Exception):
+    def __init__(self, status: int, problem: str) -> None:
+        super().__init__(problem)
+        self.status, self.problem = status, problem
+
+
+@dataclass(frozen=True)
+class Loaded:
+    added: int
+    changed: int
+    kept_booked: int = 0
+
+    @property
+    def logged(self) -> int:
+        return self.added + self.changed
+
+
+@dataclass(frozen=True)
+class Retired:
+    retired: int
+    booked_missing: int
 
 
 class AccessLogRefused(Exception):

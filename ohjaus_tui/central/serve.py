@@ -46,7 +46,7 @@ def load_demo_region(store, today: date | None = None) -> int:
         (RecordType.PROFESSIONAL, professionals),
         (RecordType.SLOT, slots),
     ):
-        logged += store.load_reference(record_type, [row.model_dump(mode="json") for row in rows])
+        logged += store.load_reference(record_type, [row.model_dump(mode="json") for row in rows]).logged
     return logged
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
-SCHEMA_VERSION = 2  # 2: access_event, server_access_event (append-only), registers of missed appointments
+SCHEMA_VERSION = 3  # 2: access_event, server_access_event (append-only), registers of missed appointments
+# 3: region_file, slot_source (`ohjaus region import`), enrolment (`ohjaus worker add`)
 _SEQ = BigInteger().with_variant(Integer, "sqlite")
 
 metadata = MetaData()
@@ -136,6 +137,35 @@ device_quarantine = Table(
     Column("record_id", String(64), nullable=False),
     Column("reason", String(40), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# `ohjaus region import`: the region's own files as last imported (region.toml or its CSV
+# files, services.toml), which `ohjaus region export` writes back; and each imported slot's id
+# in the scheduling system (an iCalendar UID, a CSV id), which the export writes as it was.
+region_file = Table(
+    "region_file",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+slot_source = Table(
+    "slot_source",
+    metadata,
+    Column("slot_id", String(64), primary_key=True),
+    Column("source", Text, nullable=False),
+)
+
+# `ohjaus worker add`: a worker's one-time enrolment code (only its SHA-256: the code is 60
+# random bits, tried online only), used at the worker's first sign-in (POST /v1/enrol).
+enrolment = Table(
+    "enrolment",
+    metadata,
+    Column("worker_id", String(64), primary_key=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
 )
 
 APPEND_ONLY = ("access_event", "server_access_event")

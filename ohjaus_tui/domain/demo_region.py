@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..i18n import _, localized
@@ -253,16 +254,33 @@ def load_demo_region(directory: Path) -> DemoRegion:
     top = Fields(Source(path), load_toml(path))
     top.only("municipality", "unit", "worker", "professional", "slots")
 
+    municipalities, units, workers, professionals = read_lists(top.tables)
+    slot_template = _read_slots(top.subtable("slots"))
+    return DemoRegion(
+        units=tuple(units),
+        workers=tuple(workers),
+        professionals=tuple(professionals),
+        slot_template=slot_template,
+        municipalities=tuple(municipalities),
+    )
+
+
+def read_lists(
+    tables: Callable[[str], Iterable[Fields]],
+) -> tuple[list[Municipality], list[Unit], list[DemoWorker], list[Professional]]:
+    """A region's municipalities, units, workers and professionals, each kind's tables given by
+    `tables(kind)` (a TOML file's [[kind]], or a CSV file's rows: domain/region_files.py);
+    references between them and duplicates checked."""
     municipalities: list[Municipality] = []
     seen: set[str] = set()
-    for fields in top.tables("municipality"):
+    for fields in tables("municipality"):
         municipality = _read_municipality(fields)
         _unique(fields, "code", municipality.code, seen, _("municipality code"))
         municipalities.append(municipality)
 
     units: list[Unit] = []
     seen = set()
-    for fields in top.tables("unit"):
+    for fields in tables("unit"):
         unit = _read_unit(fields, {m.code for m in municipalities})
         _unique(fields, "code", unit.code, seen, _("unit code"))
         units.append(unit)
@@ -270,7 +288,7 @@ def load_demo_region(directory: Path) -> DemoRegion:
 
     workers: list[DemoWorker] = []
     seen = set()
-    for fields in top.tables("worker"):
+    for fields in tables("worker"):
         worker = _read_worker(fields, unit_codes)
         _unique(fields, "username", worker.username, seen, _("username"))
         workers.append(worker)
@@ -278,7 +296,7 @@ def load_demo_region(directory: Path) -> DemoRegion:
     professionals: list[Professional] = []
     seen = set()
     profession_names: dict[str, dict[str, str]] = {}
-    for fields in top.tables("professional"):
+    for fields in tables("professional"):
         professional = _read_professional(fields, unit_codes)
         _unique(fields, "code", professional.code, seen, _("professional code"))
         # one profession, one name: a differing name is a typo somewhere
@@ -292,14 +310,7 @@ def load_demo_region(directory: Path) -> DemoRegion:
             )
         professionals.append(professional)
 
-    slot_template = _read_slots(top.subtable("slots"))
-    return DemoRegion(
-        units=tuple(units),
-        workers=tuple(workers),
-        professionals=tuple(professionals),
-        slot_template=slot_template,
-        municipalities=tuple(municipalities),
-    )
+    return municipalities, units, workers, professionals
 
 
 def load_names(path: Path) -> Names:

@@ -30,7 +30,8 @@ def sign_in_problem(check: SignInCheck, data_dir) -> str | None:
             time=format_time(local(check.wait_until))
         )
     return _(
-        "No passphrase is set for you on this device. A team lead sets one with "
+        "No passphrase is set for you on this device. Connected to the central API, your first "
+        "sign-in takes the enrolment code of `ohjaus worker add`; or a team lead sets one with "
         "`ohjaus worker passphrase --data-dir {path} USERNAME`."
     ).format(path=data_dir)
 

@@ -1,8 +1,13 @@
-"""Worker sign-in: choose your name, type your passphrase. Checked offline, on this device."""
+"""Worker sign-in: choose your name, type your passphrase. Checked offline, on this device.
+
+A worker with no passphrase on a connected device signs in for the first time with the
+enrolment code of `ohjaus worker add` and a new passphrase (twice): the verifier is made here
+and sent to the central API, which gives it to the unit's other devices (sync/client.enrol)."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -38,6 +43,8 @@ class LoginScreen(Screen):
     LoginScreen #passphrase { display: none; }
     LoginScreen.asking #passphrase { display: block; }
     LoginScreen #login-message { color: $error; height: auto; }
+    LoginScreen #enrol { display: none; height: auto; }
+    LoginScreen.enrolling #enrol { display: block; }
     """
 
     def compose(self) -> ComposeResult:
@@ -58,6 +65,12 @@ class LoginScreen(Screen):
                 listing.highlighted = ids.index(owner)  # the unfinished contact's worker
             yield listing
             yield passphrase_field()
+            with Vertical(id="enrol"):
+                yield Static(_("First sign-in on this unit: type the enrolment code from your team lead, "
+                               "then choose a passphrase and type it twice."))
+                yield Input(placeholder=_("Enrolment code"), id="enrol-code")
+                yield Input(password=True, placeholder=_("New passphrase"), id="new-passphrase")
+                yield Input(password=True, placeholder=_("New passphrase again"), id="new-passphrase-again")
             yield Static(id="login-message")
             if not options:
                 yield Static(
@@ -87,6 +100,14 @@ class LoginScreen(Screen):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self._worker_id = event.option.id
+        store = self.app.ctx.store  # type: ignore[attr-defined]
+        server, token = store.sync_config()
+        if server and token and not store.has_passphrase(self._worker_id):
+            self.add_class("enrolling")
+            for field in self.query("#enrol Input").results(Input):
+                field.value = ""
+            self.query_one("#enrol-code", Input).focus()
+            return
         self.add_class("asking")
         field = self.query_one("#passphrase", Input)
         field.value = ""
@@ -94,13 +115,59 @@ class LoginScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "enrol-code":
+            self.query_one("#new-passphrase", Input).focus()
+            return
+        if event.input.id == "new-passphrase":
+            self.query_one("#new-passphrase-again", Input).focus()
+            return
+        if event.input.id == "new-passphrase-again":
+            self._submit_enrolment()
+            return
         passphrase, event.input.value = event.input.value, ""
         message = self.app.sign_in(self._worker_id, passphrase)  # type: ignore[attr-defined]
         if message:
             self.query_one("#login-message", Static).update(Text(message))
             self.app.bell()
 
+    def _submit_enrolment(self) -> None:
+        fields = [self.query_one(f"#{name}", Input) for name in ("enrol-code", "new-passphrase", "new-passphrase-again")]
+        code, passphrase, again = (field.value for field in fields)
+        fields[1].value = fields[2].value = ""
+        if passphrase != again:
+            self._say(_("The two passphrases differ; type the new one twice."))
+            fields[1].focus()
+            return
+        self.query_one("#login-message", Static).update(Text(_("Checking the code with the central API..."), style="dim"))
+        self._enrol(self._worker_id, code, passphrase)
+
+    @work(thread=True, exclusive=True)
+    def _enrol(self, worker_id: str, code: str, passphrase: str) -> None:
+        """The code and the verifier to the central API (the KDF and the network: off the
+        screen's thread); then the sign-in as usual, against the verifier now held here."""
+        from ..domain.errors import DomainError
+        from ..sync.client import SyncError, enrol
+
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        try:
+            enrol(ctx.store, worker_id, code, passphrase, ctx.now())
+        except (SyncError, DomainError) as error:
+            self.app.call_from_thread(self._say, str(error))
+            return
+        self.app.call_from_thread(self._signed_up, worker_id, passphrase)
+
+    def _signed_up(self, worker_id: str, passphrase: str) -> None:
+        self.remove_class("enrolling")
+        message = self.app.sign_in(worker_id, passphrase)  # type: ignore[attr-defined]
+        if message:
+            self._say(message)
+
+    def _say(self, message: str) -> None:
+        self.query_one("#login-message", Static).update(Text(message))
+        self.app.bell()
+
     def action_choose_again(self) -> None:
         self.remove_class("asking")
+        self.remove_class("enrolling")
         self.query_one("#login-message", Static).update("")
         self.query_one("#workers", OptionList).focus()

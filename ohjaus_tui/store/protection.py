@@ -21,7 +21,7 @@ from ..domain.access_log import GENESIS, AccessAction, ChainCheck, Entry, Purpos
 from ..domain.clock import HELSINKI, local
 from ..domain.codes import ContactStatus, OutcomeKind, Register, Role, ServiceArea, Urgency
 from ..domain.contact import new_id
-from ..domain.credentials import MAX_FAILURES, WAIT_SECONDS, Verifier, make_verifier, matches
+from ..domain.credentials import MAX_FAILURES, WAIT_SECONDS, Verifier, WeakPassphrase, make_verifier, matches, needs_upgrade
 from ..domain.errors import DomainError
 from ..domain.viewer import Permission, Viewer
 from ..i18n import _
@@ -195,6 +195,11 @@ class Protection:
                 raise DomainError(_("Unknown worker."))
         self.set_verifiers({worker_id: verifier}, now)
 
+    def has_passphrase(self, worker_id: str) -> bool:
+        """Whether the worker can sign in on this device (a verifier is held here)."""
+        with self.session() as session:
+            return session.get(Credential, worker_id) is not None
+
     def set_verifiers(self, verifiers: dict[str, Verifier], now: datetime) -> None:
         """Verifiers made elsewhere (the demo makes one for all its workers)."""
         with self.session() as session:
@@ -245,11 +250,30 @@ class Protection:
                 return SignInCheck(SignIn.WAIT, wait_until=_aware(current.wait_until) if current else until)
             session.commit()
         if right:
+            if needs_upgrade(verifier):
+                self._upgrade_verifier(worker_id, verifier, passphrase)
             return SignInCheck(SignIn.OK)
         failures, wait_until = counted
         if failures == 0:
             return SignInCheck(SignIn.WAIT, wait_until=_aware(wait_until) or until)
         return SignInCheck(SignIn.WRONG, tries_left=max(0, MAX_FAILURES - failures))
+
+    def _upgrade_verifier(self, worker_id: str, old: Verifier, passphrase: str) -> None:
+        """After a right passphrase: today's KDF and cost in place of an older verifier (made
+        outside any transaction; written only if the verifier is still the one checked)."""
+        try:
+            new = make_verifier(passphrase)
+        except WeakPassphrase:  # set before today's minimum length: kept until it is changed
+            return
+        table = Credential.__table__
+        with self.session() as session:
+            session.execute(
+                update(table)
+                .where(table.c.worker_id == worker_id)
+                .where(table.c.digest == old.digest)
+                .values(kdf=new.kdf, params=new.params, salt=new.salt, digest=new.digest)
+            )
+            session.commit()
 
     def viewer(self, worker_id: str) -> Viewer:
         with self.session() as session:

@@ -32,6 +32,7 @@ from .models import (
     Client,
     Consent,
     Contact,
+    Credential,
     FollowUp,
     MissedAppointment,
     Outbox,
@@ -669,12 +670,14 @@ _MODELS: dict[RecordType, type] = {
     RecordType.SLOT: Slot,
     RecordType.MISSED_APPOINTMENT: MissedAppointment,
     RecordType.CALLBACK: Callback,
+    RecordType.CREDENTIAL: Credential,
 }
 _TABLES: dict[str, type] = {model.__table__.name: model for model in (*_MODELS.values(), Contact)}
 
 _APPLY_ORDER = (
     RecordType.UNIT,
     RecordType.WORKER,
+    RecordType.CREDENTIAL,  # a worker's sign-in verifier, after the worker
     RecordType.PROFESSIONAL,
     RecordType.CLIENT,
     RecordType.CONSENT,  # after the client it belongs to
@@ -717,6 +720,27 @@ def _apply_many(session: Session, record_type: RecordType, items: list[dict]) ->
         _upsert(session, Consent, [Consent.model_validate(d).model_dump() for d in items])
     elif record_type == RecordType.CALLBACK:
         _upsert(session, Callback, _callbacks(session, items))
+    elif record_type == RecordType.CREDENTIAL:
+        _credentials(session, items)
+
+
+def _credentials(session: Session, items: list[dict]) -> None:
+    """Workers' verifiers set at enrolment on another device of the unit; this device's count
+    of wrong tries and any wait stay as they are."""
+    rows = [
+        {
+            "worker_id": d["worker_id"], "kdf": d["kdf"], "params": d["params"], "salt": bytes.fromhex(d["salt"]),
+            "digest": bytes.fromhex(d["digest"]), "set_at": datetime.fromisoformat(d["set_at"]),
+        }
+        for d in items
+    ]
+    table = Credential.__table__
+    statement = sqlite_insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["worker_id"],
+        set_={key: statement.excluded[key] for key in ("kdf", "params", "salt", "digest", "set_at")},
+    )
+    session.execute(statement, rows)
 
 
 def _clients(session: Session, items: list[dict]) -> list[dict]:

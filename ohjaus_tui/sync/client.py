@@ -339,3 +339,29 @@ def fetch_access_log(store, client_id: str, clock: Callable[[], datetime] | None
         if response.status_code in (404, 422):
             raise SyncError(_("The central API has no such client for this device's unit."))
         return [event.model_dump() for event in _parse(ClientAccessLog, response).events]
+
+
+def enrol(store, worker_id: str, code: str, passphrase: str, now: datetime) -> None:
+    """A worker's first sign-in on this device: the one-time code of `ohjaus worker add` and
+    a new passphrase. The verifier (never the passphrase) is made here and sent with the
+    code; the central API keeps it for the devices of the worker's unit, which take it at
+    their next sync, and this device keeps it at once. Raises WeakPassphrase, Offline, or
+    SyncError (a code not right or already used) with one line."""
+    from ..domain.credentials import make_verifier
+    from ..sync.protocol import EnrolmentAck
+
+    verifier = make_verifier(passphrase)
+    configured, token = store.sync_config()
+    if not configured or not token:
+        raise SyncError(_("This device is not connected to a central API: run `ohjaus connect` first."))
+    body = {
+        "worker_id": worker_id,
+        "code": code.strip()[:40],
+        "verifier": {"kdf": verifier.kdf, "params": verifier.params, "salt": verifier.salt.hex(), "digest": verifier.digest.hex()},
+    }
+    with SyncClient(store, configured, token, clock=lambda: now) as client:
+        response = client._request("POST", "/v1/enrol", refusals=(403,), json=body)
+        if response.status_code == 403:
+            raise SyncError(_("The enrolment code is not right or was used already; ask your team lead for a new one."))
+        _parse(EnrolmentAck, response)
+    store.set_verifiers({worker_id: verifier}, now)

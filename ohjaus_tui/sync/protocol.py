@@ -53,6 +53,9 @@ class RecordType(StrEnum):
     WORKER = "worker"
     PROFESSIONAL = "professional"
     SLOT = "slot"
+    # A worker's sign-in verifier (never the passphrase), set at enrolment (POST /v1/enrol)
+    # and pulled by the devices of the worker's unit.
+    CREDENTIAL = "credential"
 
 
 PUSHED_TYPES = (
@@ -244,3 +247,31 @@ class DeviceState(BaseModel):
 class DeviceStateAck(BaseModel):
     access_log_count: int = Field(description="the highest access-log count the server has seen from this device")
     quarantine_received: int
+
+
+# -- a worker's enrolment: POST /v1/enrol ------------------------------------------------------
+
+HEX_PATTERN = r"^[0-9a-f]+$"
+
+
+class WorkerVerifier(BaseModel):
+    """A sign-in verifier made on the device from the passphrase (domain/credentials.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kdf: Literal["argon2id"]
+    params: str = Field(max_length=200, description="the KDF's cost as JSON: {\"m\": KiB, \"t\": passes, \"p\": lanes}")
+    salt: str = Field(min_length=32, max_length=128, pattern=HEX_PATTERN)
+    digest: str = Field(min_length=64, max_length=64, pattern=HEX_PATTERN)
+
+
+class Enrolment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    worker_id: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=40, description="the one-time code of `ohjaus worker add`")
+    verifier: WorkerVerifier
+
+
+class EnrolmentAck(BaseModel):
+    seq: int = Field(description="the change-log sequence of the verifier")
