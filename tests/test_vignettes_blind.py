@@ -38,17 +38,9 @@ def outcomes(part: str):
 DEV = outcomes("blind")
 
 
-# emergencies of w3 missed when it stopped being kept aside (5.12.2026), to be fixed next
-KNOWN_MISSES = {"w3_injury_head_warfarin_fall", "w3_joint_hot_knee_fever_prosthesis", "w3_vd_adult_dry_dizzy_no_urine"}
-
-
 @pytest.mark.parametrize(
     "outcome",
-    [
-        pytest.param(o, marks=pytest.mark.xfail(strict=True)) if o.vignette.id in KNOWN_MISSES else o
-        for o in DEV
-        if o.vignette.expected is Urgency.EMERGENCY
-    ],
+    [o for o in DEV if o.vignette.expected is Urgency.EMERGENCY],
     ids=lambda o: o.vignette.id,
 )
 def test_no_emergency_of_the_development_sets_is_under_triaged(outcome) -> None:
@@ -61,11 +53,11 @@ def right(measured, expected_class: str | None = None) -> int:
 
 # blind/ file: (vignettes, right by class at least, self-care right at least), measured when last worked on
 DEV_FLOORS = {
-    "w1_dev.toml": (51, 46, 13),
-    "w1_dev2.toml": (68, 53, 7),
-    "w2_dev.toml": (51, 46, 13),
-    "w2_dev2.toml": (68, 50, 1),
-    "w3_dev3.toml": (102, 66, 1),
+    "w1_dev.toml": (51, 48, 15),
+    "w1_dev2.toml": (68, 63, 13),
+    "w2_dev.toml": (51, 48, 15),
+    "w2_dev2.toml": (68, 64, 15),
+    "w3_dev3.toml": (102, 90, 22),
 }
 
 
@@ -84,7 +76,7 @@ def test_the_development_sets_do_not_get_worse(name) -> None:
 
 def test_the_development_sets_share_right_by_class() -> None:
     assert len(DEV) >= 340
-    assert right(DEV) / len(DEV) >= 0.76
+    assert right(DEV) / len(DEV) >= 0.90
 
 
 # (part, vignettes, right by class at least, emergencies caught at least): measured at first run.
