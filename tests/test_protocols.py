@@ -262,28 +262,28 @@ def all_no(protocol: Protocol, **yes: bool) -> dict[str, bool]:
 
 
 def test_self_care_needs_every_criterion_yes_and_nothing_raised() -> None:
-    protocol = BY_ID["fever_adult"]
-    assert protocol.self_care_if == ("symptoms_mild", "manages_at_home")
-    mild = evaluate(protocol, all_no(protocol, symptoms_mild=True, manages_at_home=True))
+    protocol = BY_ID["chest_pain"]
+    assert protocol.self_care_if == ("chest_wall_tender", "symptoms_mild")
+    mild = evaluate(protocol, all_no(protocol, chest_wall_tender=True, symptoms_mild=True))
     assert mild.suggested is Urgency.SELF_CARE and mild.self_care and not mild.by_default
-    assert mild.reasons == ("symptoms_mild", "manages_at_home")
+    assert mild.reasons == ("chest_wall_tender", "symptoms_mild")
     # one criterion not affirmed: a professional's assessment, by default
     half = evaluate(protocol, all_no(protocol, symptoms_mild=True))
     assert half.suggested is Urgency.NON_URGENT and half.by_default
     # a raising answer wins over the criteria
-    long = evaluate(protocol, all_no(
-        protocol, symptoms_mild=True, manages_at_home=True, fever_over_3_days=True
+    breathing = evaluate(protocol, all_no(
+        protocol, chest_wall_tender=True, symptoms_mild=True, pain_worse_breathing_in=True
     ))
-    assert long.suggested is Urgency.THREE_DAYS and long.reasons == ("fever_over_3_days",)
+    assert breathing.suggested is Urgency.SAME_DAY and breathing.reasons == ("pain_worse_breathing_in",)
     # the criteria alone, before every question is answered, are not enough
-    early = evaluate(protocol, {"symptoms_mild": True, "manages_at_home": True})
+    early = evaluate(protocol, {"chest_wall_tender": True, "symptoms_mild": True})
     assert early.suggested is Urgency.NON_URGENT and not early.complete
 
 
 def test_the_nurses_concern_raises_to_same_day_and_never_lowers() -> None:
     protocol = BY_ID["back_pain"]
     worried = evaluate(protocol, all_no(
-        protocol, symptoms_mild=True, manages_at_home=True, nurse_concern=True
+        protocol, symptoms_mild=True, nurse_concern=True
     ))
     assert worried.suggested is Urgency.SAME_DAY and worried.reasons == (NURSE_CONCERN,)
     emergency = evaluate(protocol, all_no(protocol, saddle_numbness=True, nurse_concern=True))

@@ -97,11 +97,11 @@ source = "Duodecim Terveyskirjasto: Rintakipu"
 
 [[vignette]]
 id = "pee_burns"
-story = "A 30-year-old woman: burning when passing urine since yesterday."
+story = "A 30-year-old woman: burning when passing urine since yesterday, a fever of 38.5."
 age = 30
 complaint = "pissatessa kirvelee"
-findings = ["burning_or_urgency"]
-expected = "three_days"
+findings = ["burning_or_urgency", "has_fever"]
+expected = "same_day"
 source = "Käypä hoito: Virtsatieinfektiot"
 
 [[vignette]]
@@ -124,7 +124,7 @@ def test_a_new_form_vignette_runs_through_the_finders_first_protocol(tmp_path: P
     assert vignettes[0].age == 61 and vignettes[0].source.startswith("Duodecim")
     chest, urine, unknown = run_vignettes(vignettes, PROTOCOLS)
     assert chest.protocol == "chest_pain" and chest.suggested is Urgency.EMERGENCY and chest.correct
-    assert urine.protocol == "urinary" and urine.suggested is Urgency.THREE_DAYS and urine.correct
+    assert urine.protocol == "urinary" and urine.suggested is Urgency.SAME_DAY and urine.correct
     # no protocol for the word: missed, and an expected emergency counts as under-triaged
     assert unknown.missed and unknown.protocol is None and unknown.under_triaged
     text = report([chest, urine, unknown], tmp_path)
@@ -135,7 +135,7 @@ def test_a_new_form_vignette_runs_through_the_finders_first_protocol(tmp_path: P
 
 def test_an_unknown_finding_is_refused_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text(NEW_FORM.replace('["burning_or_urgency"]', '["burning_pee"]'), "utf-8")
+    path.write_text(NEW_FORM.replace('["burning_or_urgency", "has_fever"]', '["burning_pee", "has_fever"]'), "utf-8")
     with pytest.raises(DataFileError) as caught:
         load_vignettes(path, PROTOCOLS)
     assert caught.value.line == 15 and "burning_pee" in caught.value.reason
