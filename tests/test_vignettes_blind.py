@@ -80,9 +80,13 @@ def test_the_development_sets_share_right_by_class() -> None:
 
 
 # (part, vignettes, right by class at least, emergencies caught at least): measured at first run.
-# heldout/ gets its floor from the lead once the new part kept aside has been measured.
+# heldout/: w4 (130, written blind 4.12.2026, tagged against question list v4), measured once
+# after the protocols of that day: 111/130 right, 39/43 emergencies. outside/: Semigran 2015
+# re-tagged against v4 the same day: 21/45, 6/15 (it was 27/45 and 8/15 with its v3 findings).
+# Floors only guard against getting worse; the goal (every emergency, 90 %) is not met.
 FLOORS = [
-    ("outside", 45, 24, 8),
+    ("heldout", 130, 111, 39),
+    ("outside", 45, 21, 6),
 ]
 
 
