@@ -337,6 +337,13 @@ def _contacts(
         day = today - timedelta(days=1 + int((HISTORY_DAYS - 1) * (1 - (index + 1) / count)))
         started = datetime.combine(day, time(8), tzinfo=HELSINKI) + timedelta(minutes=rng.randrange(0, 7 * 60))
         client = rng.choices(clients, weights)[0] if rng.random() < 0.9 else None
+        # The last contacts go one to each worker, for a client, with a follow-up: every demo
+        # worker's list has an open follow-up whatever the protocols suggest (issue 13 changed
+        # them; the demo must not lose its follow-ups when a protocol changes).
+        last_round = index >= count - len(workers)
+        if last_round:
+            worker = workers[(count - 1 - index) % len(workers)]
+            client = client or clients[index % len(clients)]
         if worker.register == Register.SOCIAL:
             area = rng.choice([ServiceArea.WORKING_AGE, ServiceArea.FAMILY, ServiceArea.OLDER_PEOPLE])
         else:
@@ -411,6 +418,8 @@ def _contacts(
             else:
                 draft.slot_id = rng.choice(offers).slot_id
         follow_kind, due = suggest_follow_up(draft.outcome_kind, draft.segment, day)
+        if last_round and follow_kind == FollowUpKind.NONE:
+            follow_kind, due = FollowUpKind.CALLBACK, today
         if follow_kind != FollowUpKind.NONE:
             draft.follow_up_kind, draft.follow_up_due = follow_kind, due
             draft.follow_up_assignee_id = draft.worker_id
