@@ -25,6 +25,18 @@ from ohjaus_tui.i18n import set_language
 from ohjaus_tui.store.directory import connect
 from ohjaus_tui.store.store import Store
 
+# The text cursor never blinks in tests: a snapshot taken on a loaded machine fell on the
+# blink's hidden half now and then (an Input or TextArea cursor, half a second apart).
+from textual.widgets import Input, TextArea  # noqa: E402
+
+
+def _cursor_stays(widget) -> None:
+    widget._cursor_visible = True
+
+
+Input._toggle_cursor = _cursor_stays  # type: ignore[method-assign]
+TextArea._toggle_cursor_blink_visible = _cursor_stays  # type: ignore[method-assign]
+
 # A Wednesday morning; every test and snapshot sees the same day.
 FIXED_NOW = datetime(2026, 11, 25, 9, 0, tzinfo=HELSINKI)
 DEMO_SEED = 7
