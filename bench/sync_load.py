@@ -196,7 +196,11 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=0.0, help="seconds between a device's rounds (default 0)")
     parser.add_argument("--profile-server", metavar="FILE",
                         help="run the server under pyinstrument, endpoints inline (a text report; .html beside)")
+    parser.add_argument("--quick", action="store_true",
+                        help="10 devices x 2 rounds: a smoke run in seconds; figures printed, the goal not judged")
     args = parser.parse_args()
+    if args.quick:
+        args.devices, args.rounds = 10, 2
     with tempfile.TemporaryDirectory(prefix="ohjaus-sync-load-") as tmp:
         os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
         folder = Path(tmp)
@@ -230,7 +234,7 @@ def main() -> int:
           f"({pulled / wall:,.0f}/s)")
     ok = p95 < GOAL_P95_MS
     print(f"goal: p95 under {GOAL_P95_MS:.0f} ms: {p95:.0f} ms, {'PASS' if ok else 'MISS'}")
-    return 0 if ok else 1
+    return 0 if ok or args.quick else 1
 
 
 if __name__ == "__main__":
