@@ -136,6 +136,7 @@ def main() -> int:
         store = Store(data_dir)
         picks = [rng.choice(samples) for _ in range(args.queries)]
         kinds = {
+            "name prefix (1 letter)": [last[:1] for last, _code, _phone in picks],
             "name prefix (3 letters)": [last[:3] for last, _code, _phone in picks],
             "full last name": [last for last, _code, _phone in picks],
             "identity code": [code for _last, code, _phone in picks],
