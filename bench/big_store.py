@@ -1,6 +1,7 @@
 """A device store of a large unit's year: 1,000,000 clients and 3,000,000 signed contacts.
 
     python bench/big_store.py [--data-dir DIR] [--clients 1000000] [--contacts 3000000] [--seed 2026]
+    python bench/big_store.py --quick     # 2,000 clients, 6,000 contacts in a temp dir: a smoke run
 
 The directory is made with the real migrations (`prepare`), the demo region's units,
 workers and professionals (and their free slots for the coming four weeks, for the third
@@ -19,6 +20,8 @@ signed, as the immutability triggers want.
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import json
 import random
 import shutil
@@ -196,7 +199,18 @@ def main() -> int:
     parser.add_argument("--contacts", type=int, default=3_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--today", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--quick", action="store_true",
+                        help="2,000 clients and 6,000 contacts in a temp dir, removed after (a smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        with tempfile.TemporaryDirectory(prefix="ohjaus-quick-store-") as tmp:
+            os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
+            args.data_dir, args.clients, args.contacts = Path(tmp) / "store", 2_000, 6_000
+            return make(args)
+    return make(args)
+
+
+def make(args) -> int:
     if args.data_dir.exists():
         shutil.rmtree(args.data_dir)
     timings = build(args.data_dir, args.clients, args.contacts, args.seed, args.today)

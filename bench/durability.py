@@ -3,6 +3,7 @@ every save and signature it reported is in the file, nothing is half-written, an
 PRAGMA integrity_check says ok.
 
     python bench/durability.py [--iterations 250]
+    python bench/durability.py --quick      # 5 kills: a smoke run in seconds
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from tests.durability import kill_at_random  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--iterations", type=int, default=250)
+    parser.add_argument("--quick", action="store_true", help="5 kills (a smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        args.iterations = 5
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
         data_dir = Path(tmp) / "device"

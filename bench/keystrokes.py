@@ -1,6 +1,6 @@
 """Keystrokes a worker needs for a whole contact, not counting the text they type.
 
-    python bench/keystrokes.py
+    python bench/keystrokes.py [--quick]      # --quick is the same run: it takes seconds
 
 Drives the real application (Textual Pilot, headless) on a fresh demo directory, as a nurse
 would: an advice-only contact of a known client, and a booking of a known client. Every key
@@ -10,6 +10,7 @@ advice). Goal (issue 2): advice-only in 12 keys or fewer besides the typed text.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
@@ -109,6 +110,10 @@ async def contact(data_dir: Path, shipped, kind: str) -> tuple[int, int, bool]:
 
 
 async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # Accepted for bench/quick.sh: this bench takes seconds as it is.
+    parser.add_argument("--quick", action="store_true", help="the same run (it takes seconds)")
+    parser.parse_args()
     shipped = load_shipped()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory

@@ -2,6 +2,7 @@
 
     python bench/big_store.py                  # once: 1,000,000 clients, 3,000,000 contacts
     python bench/reports.py [--data-dir DIR] [--runs 15] [--today YYYY-MM-DD]
+    python bench/reports.py --quick            # a small store in a temp dir: a smoke run in seconds
 
 Opens the store made by bench/big_store.py and times `store.reports.make_report` - the one
 computation behind the reports screen and `ohjaus report` - for the last 30 days and the
@@ -14,6 +15,9 @@ day again. Prints the figures of the 30-day report as `ohjaus report` does.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import tempfile
 import statistics
 import sys
 import time
@@ -30,6 +34,9 @@ from ohjaus_tui.domain.contact import ContactDraft  # noqa: E402
 from ohjaus_tui.report_text import render_text  # noqa: E402
 from ohjaus_tui.store.reports import make_report  # noqa: E402
 from ohjaus_tui.store.store import Store  # noqa: E402
+
+
+QUICK_CLIENTS, QUICK_CONTACTS = 2_000, 6_000
 
 
 def timed(call, runs: int) -> tuple[float, float]:
@@ -65,7 +72,26 @@ def big_store_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/ohjaus-big-store"))
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--today", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a smoke run in seconds: a store of {QUICK_CLIENTS:,} clients and "
+                             f"{QUICK_CONTACTS:,} contacts built in a temp dir, 3 runs")
     return parser
+
+
+@contextlib.contextmanager
+def store_for(args):
+    """The big store's directory; with --quick, a small one built in a temp dir (removed after)."""
+    if not args.quick:
+        yield args.data_dir
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from big_store import build
+
+    with tempfile.TemporaryDirectory(prefix="ohjaus-quick-store-") as tmp:
+        os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
+        args.data_dir, args.runs = Path(tmp) / "store", 3
+        build(args.data_dir, QUICK_CLIENTS, QUICK_CONTACTS, 2026, args.today)
+        yield args.data_dir
 
 
 def no_big_store(data_dir: Path) -> bool:
@@ -79,6 +105,11 @@ def main() -> int:
     parser = big_store_parser(__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="no report text")
     args = parser.parse_args()
+    with store_for(args):
+        return run(args)
+
+
+def run(args) -> int:
     if no_big_store(args.data_dir):
         return 2
     rules = load_shipped().region

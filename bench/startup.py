@@ -158,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=9, help="timed runs of each app (default 9)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each first (default 1)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--quick", action="store_true", help="2 timed runs each, no warm-up (a smoke run)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.warmup = 2, 0
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 

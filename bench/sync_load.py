@@ -150,9 +150,26 @@ async def run_device(http: httpx.AsyncClient, device: SimulatedDevice, start: as
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and every process below it (Linux /proc):
+    with `--workers 2` the server's work is done in the supervisor's child processes."""
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+    children: dict[int, list[int]] = {}
+    for child, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(child)
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        fields = stats.get(current)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12])
+        todo.extend(children.get(current, []))
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -196,7 +213,11 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=0.0, help="seconds between a device's rounds (default 0)")
     parser.add_argument("--profile-server", metavar="FILE",
                         help="run the server under pyinstrument, endpoints inline (a text report; .html beside)")
+    parser.add_argument("--quick", action="store_true",
+                        help="10 devices x 2 rounds: a smoke run in seconds; figures printed, the goal not judged")
     args = parser.parse_args()
+    if args.quick:
+        args.devices, args.rounds = 10, 2
     with tempfile.TemporaryDirectory(prefix="ohjaus-sync-load-") as tmp:
         os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
         folder = Path(tmp)
@@ -230,7 +251,7 @@ def main() -> int:
           f"({pulled / wall:,.0f}/s)")
     ok = p95 < GOAL_P95_MS
     print(f"goal: p95 under {GOAL_P95_MS:.0f} ms: {p95:.0f} ms, {'PASS' if ok else 'MISS'}")
-    return 0 if ok else 1
+    return 0 if ok or args.quick else 1
 
 
 if __name__ == "__main__":

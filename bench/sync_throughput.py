@@ -52,6 +52,7 @@ from sync_common import (  # noqa: E402
 
 from ohjaus_tui.central.batch import _json  # noqa: E402
 from ohjaus_tui.central.batch import contact_family as _contact_family  # noqa: E402
+from ohjaus_tui.central.batch import prepare as _prepare  # noqa: E402
 from ohjaus_tui.central.batch import validated as _validated  # noqa: E402
 from ohjaus_tui.central.tables import answer, change_log, record  # noqa: E402
 from ohjaus_tui.demo import make_demo, ref_id  # noqa: E402
@@ -137,7 +138,16 @@ def push_baseline(url: str, entries: list[tuple[str, str, str, str]], device_id:
                                         seq=seq, device_id=device_id, unit_id=unit_id, register=register,
                                         parent_id=record_id))
             else:
-                raise RuntimeError(f"the generator made a {kind} change")
+                # The demo device also records a few missed appointments and callbacks: their
+                # rows as the server keeps them (one record, the register from the record).
+                prepared = _prepare(Change(id=change_id, type=kind, record_id=record_id, base_seq=0,
+                                           data=json.loads(data)))
+                if prepared.error:
+                    raise RuntimeError(f"the generator made an invalid {kind} change: {prepared.error}")
+                body, parent = prepared.text, None
+                register = prepared.data.get("sector") or prepared.data.get("register")
+                records.append(dict(record_type=kind, record_id=record_id, data=body, seq=seq, device_id=device_id,
+                                    unit_id=unit_id, register=register, parent_id=None))
             logs.append(dict(seq=seq, record_type=kind, record_id=record_id, unit_id=unit_id, register=register,
                              data=body, device_id=device_id))
             answers.append(dict(device_id=device_id, change_id=change_id, status="accepted", seq=seq, reason=None,
@@ -379,7 +389,11 @@ def main() -> int:
                         help="skip the in-process CentralStore.push line")
     parser.add_argument("--profile-server", metavar="PREFIX",
                         help="run the server under pyinstrument: PREFIX.push.txt, PREFIX.pull.txt (+ .html)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run (300 pushed; the demo region, about 11,000 changes, pulled); figures printed, goals not judged")
     args = parser.parse_args()
+    if args.quick:
+        args.push_changes, args.pull_changes = 300, 0
     rows, ok = [], True
     with tempfile.TemporaryDirectory(prefix="ohjaus-sync-bench-") as tmp:
         os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
@@ -394,7 +408,7 @@ def main() -> int:
             ok &= passed
     print()
     print(table(rows, ["phase", "product", "changes", "baseline", "ratio", f"goal <={GOAL:g}x"]))
-    return 0 if ok else 1
+    return 0 if ok or args.quick else 1
 
 
 if __name__ == "__main__":

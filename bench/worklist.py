@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reports import big_store_parser, no_big_store, timed  # noqa: E402
+from reports import big_store_parser, no_big_store, store_for, timed  # noqa: E402
 
 from ohjaus_tui.app import OhjausApp  # noqa: E402
 from ohjaus_tui.context import Context, load_shipped  # noqa: E402
@@ -112,6 +112,11 @@ async def screen_times(data_dir: Path, worker, now: datetime, runs: int) -> tupl
 
 def main() -> int:
     args = big_store_parser(__doc__.splitlines()[0]).parse_args()
+    with store_for(args):
+        return run(args)
+
+
+def run(args) -> int:
     if no_big_store(args.data_dir):
         return 2
     rules = load_shipped().region

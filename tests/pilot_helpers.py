@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
 from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE
 from ohjaus_tui.screens.home import HomeScreen
+from ohjaus_tui.screens.steps.client import SEARCH_GROUP
 from ohjaus_tui.store.directory import sign_in_workers
 from ohjaus_tui.store.models import Client
 from textual.widgets import OptionList
@@ -49,6 +52,7 @@ async def pick(pilot, list_id: str, option_id: str) -> None:
 
 async def pick_result(pilot, option_id: str) -> None:
     """In the client step: arrows move the highlight while typing continues; Enter takes it."""
+    await search_shown(pilot)
     listing = pilot.app.screen.query_one("#client-results", OptionList)
     ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
     await pilot.press(*["down"] * (ids.index(option_id) - (listing.highlighted or 0)))
@@ -78,6 +82,22 @@ def a_client_not_waiting(store, language: str = "fi", nth: int = 0) -> Client:
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
+    await search_shown(pilot)
+
+
+async def search_shown(pilot) -> None:
+    """The client search runs in a worker thread as the worker types (issue 18): wait until
+    the last one has put its results on the screen, as a person waits to see them. (`press`
+    has handled the keys, so a search they started is already listed; with none running,
+    this returns at once and takes no time from the test.)"""
+    waited = False
+    for _ in range(2000):
+        if not any(w.group == SEARCH_GROUP and not w.is_finished for w in pilot.app.workers):
+            break
+        waited = True
+        await asyncio.sleep(0.005)
+    if waited:
+        await pilot.pause()
 
 
 def focused_id(pilot) -> str | None:

@@ -130,3 +130,18 @@ def test_free_text_keeps_lines_and_tabs_and_drops_other_hidden_characters():
 def test_the_limit_counts_terminal_cells():
     assert shown("😀" * 30, 11) == "😀" * 5 + ELLIPSIS
     assert shown("x" * 40, 40) == "x" * 40
+
+
+def test_the_ascii_fast_path_refuses_every_ascii_control_as_before():
+    """Printable ASCII is passed by one check (issue 18); any other ASCII character still
+    goes through the character-by-character check, with and without kept lines."""
+    from ohjaus_tui.domain.text import hidden_character
+
+    for point in range(128):
+        char = chr(point)
+        for keep_lines in (False, True):
+            found = hidden_character(f"Virtanen{char}Matti", keep_lines=keep_lines)
+            allowed = 0x20 <= point < 0x7F or (keep_lines and char in "\n\t")
+            assert found == (None if allowed else f"\\x{point:02x}"), (point, keep_lines)
+    assert hidden_character("a" * 10_000) is None
+    assert hidden_character("Mäki\u202e") == "\\u202e"  # not ASCII: the full check

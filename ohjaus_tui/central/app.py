@@ -22,6 +22,7 @@ import anyio
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -42,6 +43,7 @@ from ..sync.protocol import (
     PushRequest,
     PushResponse,
 )
+from .batch import prepare_push
 from .db import AccessLogRefused, CentralStore, Device, EnrolRefused
 
 logger = logging.getLogger("ohjaus.central")
@@ -258,8 +260,10 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
 
     @app.post("/v1/push", response_model=PushResponse, responses=_ERRORS)
     async def push(body: PushRequest, dev: Annotated[Device, Depends(device)]) -> PushResponse:
-        # The writer thread applies it, with any others waiting (group commit).
-        answers = await asyncio.wrap_future(store.submit(dev, body.changes))
+        # Checked here, in a worker thread of the request, not in line with the writes; the
+        # writer thread applies it, with any others waiting (group commit).
+        prepared = await run_in_threadpool(prepare_push, body.changes)
+        answers = await asyncio.wrap_future(store.submit(dev, body.changes, prepared))
         return PushResponse(answers=answers)
 
     @app.get("/v1/changes", response_model=PullResponse, responses=_ERRORS)

@@ -132,8 +132,10 @@ def _check_field(model: type, name: str, value: Any) -> None:
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
             raise Rejected(Reason.INVALID, f"{name}: longer than {MAX_TEXT} characters")
-        if (name == "id" or name.endswith("_id")) and name != "protocol_id" and not _UUID.match(value):
-            raise Rejected(Reason.INVALID, f"{name}: not a UUID")
+        if (name == "id" or name.endswith("_id")) and name != "protocol_id":
+            if not _UUID.fullmatch(value):
+                raise Rejected(Reason.INVALID, f"{name}: not a UUID")
+            return  # an id is checked by its form alone: a UUID holds nothing else
         hidden = hidden_character(value, keep_lines=name in FREE_TEXT)
         if hidden is not None:
             raise Rejected(Reason.INVALID, f"{name}: holds a control, bidi or invisible character ({hidden})")
@@ -261,6 +263,11 @@ class Prepared:
     data: dict | None = None
     text: str = ""
     error: Rejected | None = None
+
+
+def prepare_push(changes: list[Change]) -> list[Prepared]:
+    """Every change of a push checked and made ready for the writer (no database needed)."""
+    return [prepare(change) for change in changes]
 
 
 def prepare(change: Change) -> Prepared:

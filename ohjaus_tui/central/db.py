@@ -33,7 +33,7 @@ from ..domain.credentials import DEFAULT_COST, Verifier, needs_upgrade
 from ..sync.protocol import (
     AccessEntry, AccessLogAnchor, Answer, Change, Enrolment, QuarantineReport, RecordType, demo_token,
 )
-from .batch import TAKEN, Batch, among, prepare, references, stored_answer
+from .batch import TAKEN, Batch, Prepared, among, prepare_push, references, stored_answer
 from .tables import (
     APPEND_ONLY,
     SCHEMA_VERSION,
@@ -396,14 +396,22 @@ class CentralStore:
         answered (the same id from the same device) gets the same answer again."""
         return self._push_group([(dev, changes)])[0]
 
-    def submit(self, dev: Device, changes: list[Change]) -> Future:
+    def submit(self, dev: Device, changes: list[Change], prepared: list[Prepared] | None = None) -> Future:
         """`push` through the writer thread: pushes that arrive while one is being written
         go together in the next transaction (group commit: one lock, one disk flush), each
-        answered as if alone. The future's result is the list of answers."""
-        return self._writer.submit(dev, changes)
+        answered as if alone. The future's result is the list of answers. `prepared` is
+        `prepare_push(changes)` done by the caller in its own thread (issue 18: the checks
+        then do not wait in line with the writes); without it the writer does it."""
+        return self._writer.submit(dev, changes, prepared)
 
-    def _push_group(self, requests: list[tuple[Device, list[Change]]]) -> list[list[Answer]]:
-        prepared = [[prepare(change) for change in changes] for _dev, changes in requests]  # before the lock
+    def _push_group(
+        self, requests: list[tuple[Device, list[Change]]], ready: list[list[Prepared] | None] | None = None
+    ) -> list[list[Answer]]:
+        ready = ready or [None] * len(requests)
+        prepared = [  # before the lock
+            items if items is not None else prepare_push(changes)
+            for (_dev, changes), items in zip(requests, ready)
+        ]
         keys, clients, corrected = references([item for items in prepared for item in items])
         ids = sorted({change.id for _dev, changes in requests for change in changes})
         devices = sorted({dev.id for dev, _changes in requests})
@@ -914,9 +922,9 @@ class _Writer:
         self.thread: threading.Thread | None = None
         self.starting = threading.Lock()
 
-    def submit(self, dev: Device, changes: list[Change]) -> Future:
+    def submit(self, dev: Device, changes: list[Change], prepared: list[Prepared] | None) -> Future:
         future: Future = Future()
-        self.queue.put((dev, changes, future))
+        self.queue.put((dev, changes, prepared, future))
         if self.thread is None:
             with self.starting:
                 if self.thread is None:
@@ -933,14 +941,17 @@ class _Writer:
                 except queue.Empty:
                     break
             try:
-                results = self.store._push_group([(dev, changes) for dev, changes, _future in group])
+                results = self.store._push_group(
+                    [(dev, changes) for dev, changes, _prepared, _future in group],
+                    [prepared for _dev, _changes, prepared, _future in group],
+                )
             except Exception:
                 # One request's trouble must not fail the others: each again, alone.
-                for dev, changes, future in group:
+                for dev, changes, prepared, future in group:
                     try:
-                        future.set_result(self.store._push_group([(dev, changes)])[0])
+                        future.set_result(self.store._push_group([(dev, changes)], [prepared])[0])
                     except Exception as error:
                         future.set_exception(error)
                 continue
-            for (_dev, _changes, future), answers in zip(group, results):
+            for (_dev, _changes, _prepared, future), answers in zip(group, results):
                 future.set_result(answers)

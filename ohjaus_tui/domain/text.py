@@ -20,6 +20,7 @@ loses nothing they could read.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ..i18n import N_, _
@@ -45,6 +46,9 @@ BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
 # Joiners are legitimate between letters of scripts that need them (Persian, Indic) and in
 # emoji sequences; between ASCII letters they only hide a difference.
 _JOINERS = frozenset("\u200c\u200d")
+
+
+_ASCII_TEXT = re.compile(r"[ -~\n\t]*")  # printable ASCII, new lines and tabs
 
 
 class InvalidText(DomainError):
@@ -192,6 +196,10 @@ def mixed_script(value: str | None) -> str | None:
 def hidden_character(value: str, *, keep_lines: bool = False) -> str | None:
     """The first character `shown` would escape, as its escape (e.g. "\\u202e"), or None.
     With `keep_lines`, new lines and tabs are allowed (free text)."""
+    # Fast path (issue 18): printable ASCII - ids, codes, most names and notes - holds
+    # nothing hidden and no combining marks; one check for the whole string.
+    if value.isascii() and (value.isprintable() or (keep_lines and _ASCII_TEXT.fullmatch(value))):
+        return None
     run = 0
     for index, char in enumerate(value):
         if keep_lines and char in "\n\t":

@@ -19,7 +19,7 @@ from ..i18n import _
 from .encrypt import encrypt_plaintext, holds_encrypted_data, is_plaintext
 from .errors import StoreError
 from .keys import KEY_ID_NAME, KeyMissing, key_path, key_pragma, make_key, read_key
-from .migrations import migrate
+from .migrations import migrate, register_functions
 
 __all__ = ["DB_NAME", "PRAGMAS", "SignInWorker", "StoreError", "connect", "prepare"]
 
@@ -158,6 +158,7 @@ def _open(data_dir: Path, key: bytes, options: dict) -> sqlcipher.Connection:
               "damaged file). Nothing was changed.").format(key=key_path(data_dir), path=path)
         ) from error
     try:
+        register_functions(connection)
         apply_pragmas(connection)
     except BaseException:
         connection.close()

@@ -18,6 +18,7 @@ from sqlcipher3 import dbapi2 as sqlcipher
 from ..i18n import _
 from .errors import StoreError
 from .keys import fsync_directory
+from .migrations import register_functions
 
 HEADER = b"SQLite format 3\x00"
 TEMP_SUFFIX = ".encrypting"
@@ -65,6 +66,7 @@ def encrypt_plaintext(path: Path, key: bytes) -> None:
 def _export(path: Path, temp: Path, key: bytes) -> tuple[int, dict[str, int]]:
     """Copy everything into `temp`, encrypted; returns the schema version and row counts."""
     connection = sqlcipher.connect(path, isolation_level=None, timeout=1)
+    register_functions(connection)  # the triggers' functions, should the copy fire any
     try:
         # Leaving WAL mode folds the WAL into the file and needs the only connection: it
         # proves no other process still writes to the old file.

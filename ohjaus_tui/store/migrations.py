@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from ..domain.errors import DomainError
+from ..domain.name_search import name_words_json
 from ..i18n import _
 
 # A signed contact and its assessment, segment and outcome are never changed or deleted.
@@ -398,8 +399,49 @@ WHEN NEW.count < OLD.count
 BEGIN SELECT RAISE(ABORT, 'the access log anchor never goes back'); END;
 """
 
+# Name search served from an index in name order (issue 18): every word of a client's name
+# (folded by domain.name_search, through the SQL function NAME_WORDS_FUNCTION) beside the
+# name the results are sorted by. The first 20 clients in name order whose word begins with
+# what was typed are then read from the start of each word's range, never by sorting every match.
+_V10 = """
+CREATE TABLE client_name (
+    word TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    first_name TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    PRIMARY KEY (word, last_name, first_name, client_id)
+) WITHOUT ROWID;
+CREATE INDEX client_name_client ON client_name(client_id, word);
+CREATE TRIGGER client_name_insert AFTER INSERT ON client BEGIN
+    INSERT OR IGNORE INTO client_name (word, last_name, first_name, client_id)
+    SELECT value, NEW.last_name, NEW.first_name, NEW.id
+    FROM json_each(ohjaus_name_words(NEW.first_name, NEW.last_name));
+END;
+CREATE TRIGGER client_name_delete AFTER DELETE ON client BEGIN
+    DELETE FROM client_name WHERE client_id = OLD.id;
+END;
+CREATE TRIGGER client_name_update AFTER UPDATE OF id, first_name, last_name ON client BEGIN
+    DELETE FROM client_name WHERE client_id = OLD.id;
+    INSERT OR IGNORE INTO client_name (word, last_name, first_name, client_id)
+    SELECT value, NEW.last_name, NEW.first_name, NEW.id
+    FROM json_each(ohjaus_name_words(NEW.first_name, NEW.last_name));
+END;
+INSERT OR IGNORE INTO client_name (word, last_name, first_name, client_id)
+SELECT words.value, client.last_name, client.first_name, client.id
+FROM client, json_each(ohjaus_name_words(client.first_name, client.last_name)) AS words;
+"""
+
+NAME_WORDS_FUNCTION = "ohjaus_name_words"
+
+
+def register_functions(connection: sqlcipher.Connection) -> None:
+    """The SQL functions the schema's triggers call; every connection to the store has them."""
+    connection.create_function(NAME_WORDS_FUNCTION, 2, name_words_json, deterministic=True)
+
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
+    (10, _V10),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -50,6 +50,7 @@ from ..domain.viewer import NotVisible, Viewer
 from ..i18n import _, localized
 from ..sync.protocol import RecordType
 from .engine import StoreError, open_engine
+from .name_search import find_by_name
 from .models import (
     RECORD_TYPES,
     Callback,
@@ -212,21 +213,12 @@ class Store(Protection, Worklist, SyncSide):
                 except DomainError:
                     return []
                 return list(session.exec(select(Client).where(Client.phone == phone).limit(limit)))
-            terms = [t.replace('"', "") for t in query.split() if t.replace('"', "")]
-            if not terms:
+            # Names: the first `limit` in name order straight from the name index (issue 18).
+            ids = find_by_name(session.connection().connection.dbapi_connection, query, limit)
+            if not ids:
                 return []
-            match = " ".join(f'"{term}"*' for term in terms)
-            rows = session.exec(
-                select(Client)
-                .where(
-                    text(
-                        "client.rowid IN (SELECT rowid FROM client_fts WHERE client_fts MATCH :match)"
-                    ).bindparams(match=match)
-                )
-                .order_by(Client.last_name, Client.first_name)
-                .limit(limit)
-            )
-            return list(rows)
+            found = {client.id: client for client in session.exec(select(Client).where(col(Client.id).in_(ids)))}
+            return [found[client_id] for client_id in ids if client_id in found]
 
     def client(self, client_id: str) -> Client | None:
         with self.session() as session:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList, Static
+from textual.worker import get_current_worker
 from textual.widgets.option_list import Option
 
 from ...domain.codes import Language
@@ -24,6 +27,7 @@ from .base import StepPanel
 MUNICIPALITY_SHOWN = 24  # cut before the language code after it
 
 NEW = "new"
+SEARCH_GROUP = "client-search"  # the worker group of the search as the worker types
 ANONYMOUS = "anonymous"
 
 
@@ -67,7 +71,8 @@ class ClientStep(StepPanel):
         # in one write for what stayed on the screen while the worker typed.
         self._trail = ViewTrail(self.ctx, "search result")
         self._trail_timer = None
-        self._searched = ""
+        self._searched = ""  # the query whose results are on the screen
+        self._wanted = ""  # the latest query typed; a search of an older one is dropped
         self._kept_form: dict[str, str] = {}
         self._show_results([])
 
@@ -100,13 +105,39 @@ class ClientStep(StepPanel):
         results.highlighted = 0
 
     def _search(self, query: str) -> None:
+        """The results of `query` on the screen now (before a key that acts on them)."""
+        self._wanted = query
         if query != self._searched:
             self._searched = query
             self._show_results(self.ctx.store.find_clients(query))
 
+    def _search_later(self, query: str) -> None:
+        """Search as the worker types, off the UI thread: a keystroke never waits for the
+        store, and of the searches still running only the latest one's results are shown."""
+        self._wanted = query
+        if query == self._searched:
+            return
+        self.run_worker(partial(self._find, query), thread=True, exclusive=True, group=SEARCH_GROUP)
+
+    def _find(self, query: str) -> None:
+        """In a worker thread: the store's answer, handed to the UI thread."""
+        clients = self.ctx.store.find_clients(query)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._found, query, clients)
+
+    def _found(self, query: str, clients: list[Client]) -> None:
+        if query == self._wanted and query != self._searched:
+            self._searched = query
+            self._show_results(clients)
+
+    def _catch_up(self) -> None:
+        """A key acts on the results (arrow, Enter, F2) before the last search came back:
+        the results of what is in the box are shown first, so it acts on the right ones."""
+        self._search(self.query_one("#client-query", Input).value)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._search(event.value)
+        self._search_later(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -179,6 +210,7 @@ class ClientStep(StepPanel):
         """F2: the highlighted client's contacts, consents and access log."""
         from ..client_view import ClientScreen
 
+        self._catch_up()
         results = self.query_one("#client-results", OptionList)
         option = results.get_option_at_index(results.highlighted or 0) if results.option_count else None
         if option is not None and option.id and option.id.startswith("client:"):
@@ -188,6 +220,7 @@ class ClientStep(StepPanel):
             self.app.push_screen(ClientScreen(self._draft.client_id))
 
     def action_move(self, step: int) -> None:
+        self._catch_up()
         results = self.query_one("#client-results", OptionList)
         current = results.highlighted or 0
         results.highlighted = max(0, min(results.option_count - 1, current + step))

@@ -1,0 +1,83 @@
+"""Name search from the name index (issue 18): the first 20 in name order, whatever the
+number of matches; every term begins a word of the first or last name; ä matches a."""
+
+from __future__ import annotations
+
+import random
+
+from ohjaus_tui.domain.codes import Language
+from ohjaus_tui.domain.name_search import name_words
+from ohjaus_tui.store.directory import connect, prepare
+from ohjaus_tui.store.store import Store
+
+from .conftest import FIXED_NOW
+
+
+def add(store: Store, first: str, last: str):
+    return store.add_client(first_name=first, last_name=last, identity_code=None, phone=None,
+                            language=Language.FI, municipality="", created_by=None, now=FIXED_NOW)
+
+
+def names(clients) -> list[tuple[str, str]]:
+    return [(c.last_name, c.first_name) for c in clients]
+
+
+def everyone(store: Store) -> list:
+    with store.session() as session:
+        from sqlmodel import select
+
+        from ohjaus_tui.store.models import Client
+
+        return list(session.exec(select(Client)))
+
+
+def expected(store: Store, *terms: str) -> list[tuple[str, str]]:
+    """What the search must answer, worked out the slow way: every client, filtered, sorted."""
+    def matches(client) -> bool:
+        words = name_words(client.first_name) + name_words(client.last_name)
+        return all(any(w.startswith(t) for w in words) for t in terms)
+
+    return sorted(names(c for c in everyone(store) if matches(c)))[:20]
+
+
+def test_a_prefix_with_many_matches_gives_the_first_20_in_name_order(store):
+    rng = random.Random(18)
+    lasts = ["Korhonen", "Korpela", "Koivisto", "Kortelainen", "Mäki-Korpi", "Virtanen"]
+    firsts = ["Anna", "Korinna", "Matti", "Aino", "Kari", "Åsa"]
+    for _ in range(120):
+        add(store, rng.choice(firsts), rng.choice(lasts))
+    for query in ("kor", "Kor", "KORP", "ko", "kor an", "mäki", "maki kor", "asa", "Åsa Virt"):
+        terms = name_words(query)
+        found = store.find_clients(query)
+        assert names(found) == expected(store, *terms), query
+        assert len(found) == min(20, len([c for c in everyone(store) if all(
+            any(w.startswith(t) for w in name_words(c.first_name) + name_words(c.last_name)) for t in terms)]))
+    assert names(store.find_clients("korinna"))[0][1] == "Korinna"  # a first name is found too
+    assert store.find_clients("zzz") == []
+    assert store.find_clients('"') == []
+
+
+def test_a_changed_name_is_found_by_the_new_name_only(store):
+    client = add(store, "Ilmari", "Vanhanen")
+    store.update_client(client.id, FIXED_NOW, last_name="Uusitalo")
+    assert [c.id for c in store.find_clients("Uusit Ilm")] == [client.id]
+    assert client.id not in [c.id for c in store.find_clients("Vanhanen")]
+
+
+def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, data_dir):
+    add(store, "Elsa", "Ennenkuin")
+    store.close()
+    # The store as the previous version left it: no name index, schema 9.
+    connection = connect(data_dir, isolation_level=None)
+    for name in ("client_name_insert", "client_name_delete", "client_name_update"):
+        connection.execute(f"DROP TRIGGER {name}")
+    connection.execute("DROP TABLE client_name")
+    connection.execute("PRAGMA user_version = 9")
+    connection.close()
+    prepare(data_dir)
+    reopened = Store(data_dir)
+    try:
+        assert names(reopened.find_clients("ennen")) == [("Ennenkuin", "Elsa")]
+        assert names(reopened.find_clients("ennen")) == expected(reopened, "ennen")
+    finally:
+        reopened.close()
