@@ -119,3 +119,29 @@ async def test_f4_chooses_one_profession(app, store, shipped):
         draft = app.screen.draft
         assert draft.slot_id == picker.offers[0].slot_id
         assert store.slot_offer(draft.slot_id).profession_code == "doctor"
+
+
+async def test_a_childs_fever_is_offered_the_public_health_nurse_first(app, store, shipped):
+    """The child-health nurse (neuvola) is in the family services' area; a child's fever is a
+    health contact, and her slots still lead."""
+    from datetime import date
+
+    from ohjaus_tui.domain.deadlines import age_on
+    from ohjaus_tui.store.models import Client
+    from sqlmodel import select
+
+    with store.session() as session:
+        clients = list(session.exec(select(Client).where(Client.language == "fi").order_by(Client.id)))
+    child = next(c for c in clients if c.birth_date and age_on(c.birth_date, date(2026, 11, 25)) < 12
+                 and not store.open_callbacks_of_client(c.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "hoitaja1", child.identity_code, "Kuumetta")
+        await pick(pilot, "protocols", "fever_child")
+        await answer_shown(pilot)
+        await pilot.press("enter", "enter", "enter")  # the urgency, a clear need, a booking
+        await pilot.pause()
+        picker = app.screen.query_one(SlotPicker)
+        assert picker.offers[0].profession_code == "public_health_nurse"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert store.slot_offer(app.screen.draft.slot_id).profession_code == "public_health_nurse"

@@ -13,7 +13,7 @@ from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.catalogue import services_for
-from ...domain.codes import Handover, OutcomeKind, Register, Urgency
+from ...domain.codes import Handover, OutcomeKind, Register, ServiceArea, Urgency
 from ...domain.contact import ContactDraft, Step
 from ...domain.deadlines import DeadlineKind, age_on, booking_deadline
 from ...domain.segmentation import suggest_outcome
@@ -65,9 +65,8 @@ class OutcomeStep(StepPanel):
         draft = self._draft
         if draft.outcome_kind != OutcomeKind.BOOKING or draft.service_area is None:
             return
-        now = self.ctx.now()
         names: dict[str, str] = {}
-        for offer in self.ctx.store.free_slots(draft.service_area, now, now + timedelta(days=SLOT_SEARCH_DAYS)):
+        for offer in self._free_slots(self._child()):
             names.setdefault(offer.profession_code, offer.profession)
         protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
         choices = []
@@ -160,7 +159,8 @@ class OutcomeStep(StepPanel):
         deadlines = draft_deadlines(self.ctx, draft)
         deadline = booking_deadline(deadlines)
         draft.care_deadline = deadline
-        free = store.free_slots(draft.service_area, now, now + timedelta(days=SLOT_SEARCH_DAYS))
+        child = self._child()
+        free = self._free_slots(child)
         protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
         profession_name = next((o.profession for o in free if o.profession_code == self._profession), None)
         if self._profession is not None:
@@ -169,9 +169,6 @@ class OutcomeStep(StepPanel):
         elif protocol is not None and not self._all_professions:
             # Only the professions that fit the need (the protocol's `professions`); F7 widens.
             free = fitting_professions(free, protocol.professions)
-        client = store.client(draft.client_id) if draft.client_id else None
-        age = age_on(client.birth_date, now.date()) if client else None
-        child = age is not None and age < CHILD_UNTIL
         offers = choose_slots(
             free,
             language=draft.language.value,
@@ -217,6 +214,26 @@ class OutcomeStep(StepPanel):
             )
         self.query_one(SlotPicker).show(offers, " · ".join(lines), draft.slot_id)
         self._show_deadline_reason()
+
+    def _child(self) -> bool:
+        draft = self._draft
+        client = self.ctx.store.client(draft.client_id) if draft.client_id else None
+        age = age_on(client.birth_date, self.ctx.now().date()) if client else None
+        return age is not None and age < CHILD_UNTIL
+
+    def _free_slots(self, child: bool) -> list:
+        """The free slots of the service area; for a child also the child-health professionals
+        (neuvola), who are in the family services' area (a child's fever is a health need)."""
+        draft, store, now = self._draft, self.ctx.store, self.ctx.now()
+        until = now + timedelta(days=SLOT_SEARCH_DAYS)
+        free = store.free_slots(draft.service_area, now, until)
+        if child and draft.service_area.register is Register.HEALTH:
+            free += [
+                o for o in store.free_slots(ServiceArea.FAMILY, now, until)
+                if o.profession_code in CHILD_HEALTH_PROFESSIONS
+            ]
+            free.sort(key=lambda o: o.starts_at)
+        return free
 
     def _show_deadline_reason(self) -> None:
         draft = self._draft
