@@ -161,3 +161,48 @@ async def test_the_triggers_follow_another_client(app, store):
         assert focused_id(pilot) == "outcome-kinds"
         assert draft.triggers == [HighNeedTrigger.WORRY]
     assert store.load_draft(draft.id).triggers == [HighNeedTrigger.WORRY]
+
+
+async def test_the_referral_follows_a_changed_service_area(app, store, shipped):
+    """A social service chosen for a counsellor's case is not kept when the contact moves to
+    the health services' area: the first health service is highlighted, and Enter takes it."""
+    from ohjaus_tui.domain.catalogue import services_for
+    from ohjaus_tui.domain.codes import Register, ServiceArea
+
+    client = a_client(store, nth=9)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Rahat loppu")
+        draft = app.screen.draft
+        area = draft.service_area
+        await pick_and_answer(pilot, "social_service_need", "no_money_for_food_or_medicine")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.SMALL.value)
+        await pilot.press("enter")  # the suggested urgency
+        await pilot.pause()
+        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
+        await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
+        social = [s.code for s in services_for(shipped.catalogue, Register.SOCIAL)]
+        await pick(pilot, "services", social[2])
+        await pick(pilot, "handover", Handover.COLD.value)
+        assert draft.service_code == social[2] and focused_id(pilot) == "follow-up-kinds"
+        # Back to the need: the health services' area after all.
+        await pilot.press("escape", "escape", "escape", "escape")
+        await pilot.pause()
+        assert focused_id(pilot) == "reason"
+        areas = [a.value for a in ServiceArea]
+        steps = areas.index(area.value) - areas.index(ServiceArea.HEALTH.value)
+        await pilot.press("tab", "tab", "enter", *["up"] * steps, "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert draft.service_area == ServiceArea.HEALTH
+        await pick_and_answer(pilot, "back_pain")
+        await pilot.press("enter")  # the suggested urgency
+        await pilot.pause()
+        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
+        await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
+        assert focused_id(pilot) == "services"
+        await pilot.press("enter")
+        await pilot.pause()
+        health = [s.code for s in services_for(shipped.catalogue, Register.HEALTH)]
+        assert draft.service_code == health[0] != social[2]
