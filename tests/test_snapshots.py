@@ -262,7 +262,12 @@ def modal_journey(stop: str):
             await pilot.press("ctrl+p")
             await pilot.pause()
             await type_text(pilot, "xyz")
-            await pilot.pause(1.0)
+            listing = app.screen.query_one("CommandList")
+            for _wait in range(50):  # the line comes after half a second of no match
+                await pilot.pause(0.1)
+                if listing.option_count:
+                    break
+            await pilot.pause()
             return
         if stop.startswith("worklist"):
             await pilot.press("s" if stop == "worklist_reschedule" else "h")
