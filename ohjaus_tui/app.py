@@ -138,6 +138,17 @@ class OhjausApp(App):
         self.note_input()
         self.pop_screen()
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C (a copy key, not a quit): how to quit, in the worker's language."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    _("Press {key} to quit the application").format(key=self.get_key_display(active.binding)),
+                    title=_("Do you want to quit?"),
+                    markup=False,
+                )
+                return
+
     def action_command_palette(self) -> None:
         if not self.ctx.locked:
             open_palette(self)

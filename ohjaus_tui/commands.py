@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from rich.align import Align
+from rich.text import Text
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 from .i18n import N_, _
 
-# Textual's own texts that the app shows (a Select's key in the footer, the palette's key).
-TEXTUAL_TEXTS = (N_("Dismiss menu"), N_("Search for commands…"))
+# Textual's own texts that the app shows, translated where they are drawn: a Select's key in
+# the footer, the palette's prompt and its Esc key (should a footer or F1 ever list it).
+TEXTUAL_TEXTS = (N_("Dismiss menu"), N_("Search for commands…"), N_("Exit the command palette"))
 
 
 def developer_device() -> bool:
@@ -60,7 +64,33 @@ class OhjausCommands(Provider):
                 yield Hit(score, matcher.highlight(name), command, text=name, help=help_text)
 
 
+class Palette(CommandPalette):
+    """Textual's palette, with its "No matches found" in the worker's language.
+
+    Textual writes that line in a timer of its own (`_start_no_matches_countdown`), with no
+    attribute to change it; this is that method with the text translated.
+    """
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(_("No matches found"), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
+
+
 def open_palette(app) -> None:
     """The palette with its prompt in the worker's language."""
     if app.use_command_palette and not CommandPalette.is_open(app):
-        app.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+        app.push_screen(Palette(placeholder=_("Search for commands…"), id="--command-palette"))

@@ -53,3 +53,29 @@ async def test_the_sync_line_follows_the_language_at_once(app):
         await pilot.pause()
         line = str(app.screen.query_one(SyncBadge).render())
         assert "Synkronointi" not in line and "Synkronisering" in line, line
+
+
+async def test_textuals_own_texts_are_in_the_workers_language(app, monkeypatch):
+    """What Textual itself writes: the palette's "No matches found", and the note Ctrl+C
+    gives (it copies; it does not quit)."""
+    from ohjaus_tui.i18n import _
+
+    monkeypatch.delenv("OHJAUS_DEVELOPER", raising=False)
+    set_language("sv")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        notes = [(n.title, n.message) for n in app._notifications]
+        assert notes and all("quit" not in f"{title} {message}" for title, message in notes), notes
+        assert _("Do you want to quit?") in notes[-1][0] and "^q" in notes[-1][1]
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"xyzzy")
+        listing = app.screen.query_one("CommandList")
+        for _wait in range(50):  # Textual shows the line after half a second of no match
+            await pilot.pause(0.1)
+            if listing.option_count:
+                break
+        shown = [str(listing.get_option_at_index(i).prompt.renderable) for i in range(listing.option_count)]
+        assert shown == [_("No matches found")] and "No matches" not in shown[0]

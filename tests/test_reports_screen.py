@@ -86,3 +86,21 @@ def test_snapshot_of_the_reports(snap_compare, data_dir, shipped, size):
     set_language("fi")
     app = build_app(data_dir, shipped)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=open_reports())
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_no_report_label_is_cut(app, size):
+    """At 100 and at 80 columns, in Finnish, a profession, segment or service is named in
+    full ("Tunnistetut paljon palveluita tarvitsevat", not "Tunnistetut paljon palvel…") and
+    parted from its figure ("Terveydenhoitaja 0,1 pv", not "Terveydenhoitaja0,1 pv")."""
+    set_language("fi")
+    async with app.run_test(size=SIZES[size]) as pilot:
+        await sign_in(pilot, "esihenkilo1")
+        await pilot.press("r")
+        await counted(pilot)
+        more = shown(app, "reports-more")
+        assert "…" not in more, more
+        assert "Tunnistetut paljon palveluita tarvitsevat " in more
+        assert "Terveydenhoitaja " in more and "Terveydenhoitaja0" not in more
+        width = app.screen.query_one("#reports-more").content_region.width
+        assert max(len(line) for line in more.splitlines()) <= width

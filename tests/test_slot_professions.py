@@ -15,26 +15,43 @@ from ohjaus_tui.domain.protocols import load_protocols
 from ohjaus_tui.domain.slots import CHILD_HEALTH_PROFESSIONS, SlotOffer, choose_slots
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 
-from .pilot_helpers import a_client, answer, pick, start_contact
+from ohjaus_tui.screens.prompt import PickScreen
+
+from .pilot_helpers import a_client, answer, answer_shown, pick, start_contact
 
 
 
-def with_professions(protocols: Path) -> Path:
-    """The shipped urinary protocol, saying that its slots are a nurse's or a doctor's."""
+def without_professions(protocols: Path) -> Path:
+    """The shipped urinary protocol without its `professions` line."""
     path = protocols / "urinary.toml"
     text = path.read_text("utf-8")
-    path.write_text(text.replace('default_urgency = "non_urgent"\n', 'default_urgency = "non_urgent"\n'
-                                 'professions = ["nurse", "doctor"]\n', 1), "utf-8")
+    path.write_text(text.replace('professions = ["nurse", "doctor"]\n', "", 1), "utf-8")
     return path
 
 
 def test_a_protocol_names_the_professions_that_fit(tmp_path):
+    shipped = next(p for p in load_protocols(shipped_data_dir() / "protocols") if p.id == "urinary")
+    assert shipped.professions == ("nurse", "doctor")
     own = tmp_path / "protocols"
     shutil.copytree(shipped_data_dir() / "protocols", own)
-    with_professions(own)
-    assert next(p for p in load_protocols(own) if p.id == "urinary").professions == ("nurse", "doctor")
-    shipped = next(p for p in load_protocols(shipped_data_dir() / "protocols") if p.id == "urinary")
-    assert shipped.professions == ()  # without the key: every profession, as before
+    without_professions(own)
+    # Without the key: every profession, as before.
+    assert next(p for p in load_protocols(own) if p.id == "urinary").professions == ()
+
+
+def test_every_shipped_protocol_names_professions_the_demo_region_has(shipped):
+    """A urinary infection is a nurse's or a doctor's, a back a physiotherapist's too, a
+    child's fever a public health nurse's first; no name the region's slots do not carry."""
+    from ohjaus_tui.domain.demo_region import load_demo_region
+
+    region = load_demo_region(shipped_data_dir() / "demo")
+    known = {p.profession for p in region.professionals}
+    for protocol in shipped.protocols:
+        assert protocol.professions, protocol.id
+        assert set(protocol.professions) <= known, protocol.id
+    fits = {p.id: set(p.professions) for p in shipped.protocols}
+    assert "physiotherapist" not in fits["urinary"] and "physiotherapist" in fits["back_pain"]
+    assert "public_health_nurse" in fits["fever_child"]
 
 
 def offer(hour: int, profession: str, languages=("fi",)) -> SlotOffer:
@@ -58,20 +75,9 @@ def test_a_child_gets_the_child_health_professionals_first_in_their_language_fir
     assert adult[0].slot_id == "physiotherapist-8"  # no order by profession for an adult
 
 
-@pytest.fixture
-def own_shipped(tmp_path):
-    root = tmp_path / "shipped"
-    shutil.copytree(shipped_data_dir(), root)
-    with_professions(root / "protocols")
-    return load_shipped(root)
-
-
-async def test_a_urinary_infection_is_offered_nurses_and_doctors_and_f7_widens(data_dir, store, own_shipped):
-    from .conftest import build_app
-
-    app = build_app(data_dir, own_shipped)
+async def test_a_urinary_infection_is_offered_nurses_and_doctors_and_f7_widens(app, store, shipped):
     client = a_client(store, nth=1)
-    protocol = own_shipped.protocol("urinary")
+    protocol = shipped.protocol("urinary")
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Kirvelee virtsatessa")
         await pick(pilot, "protocols", "urinary")
@@ -87,3 +93,55 @@ async def test_a_urinary_infection_is_offered_nurses_and_doctors_and_f7_widens(d
                     app.ctx.now(), app.ctx.now() + timedelta(days=28))}
         assert everyone - {"nurse", "doctor"}, "the demo unit has other professions' slots"
         assert widened - {"nurse", "doctor"}
+
+
+async def test_f4_chooses_one_profession(app, store, shipped):
+    """A back pain fits a physiotherapist, a nurse and a doctor; F4 narrows the slots to the
+    doctor's, and a doctor's slot is what Enter books."""
+    client = a_client(store, nth=1)
+    protocol = shipped.protocol("back_pain")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "hoitaja1", client.identity_code, "Selkä kipeä")
+        await pick(pilot, "protocols", "back_pain")
+        await answer_shown(pilot)
+        await pilot.press("enter", "enter", "enter")  # the urgency, a clear need, a booking
+        await pilot.pause()
+        picker = app.screen.query_one(SlotPicker)
+        assert {o.profession_code for o in picker.offers} > {"doctor"}
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, PickScreen)
+        await pick(pilot, "pick", "doctor")
+        assert {o.profession_code for o in picker.offers} == {"doctor"}
+        assert "F4" in str(app.screen.query_one("#slot-deadline").render())
+        await pilot.press("enter")
+        await pilot.pause()
+        draft = app.screen.draft
+        assert draft.slot_id == picker.offers[0].slot_id
+        assert store.slot_offer(draft.slot_id).profession_code == "doctor"
+
+
+async def test_a_childs_fever_is_offered_the_public_health_nurse_first(app, store, shipped):
+    """The child-health nurse (neuvola) is in the family services' area; a child's fever is a
+    health contact, and her slots still lead."""
+    from datetime import date
+
+    from ohjaus_tui.domain.deadlines import age_on
+    from ohjaus_tui.store.models import Client
+    from sqlmodel import select
+
+    with store.session() as session:
+        clients = list(session.exec(select(Client).where(Client.language == "fi").order_by(Client.id)))
+    child = next(c for c in clients if c.birth_date and age_on(c.birth_date, date(2026, 11, 25)) < 12
+                 and not store.open_callbacks_of_client(c.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "hoitaja1", child.identity_code, "Kuumetta")
+        await pick(pilot, "protocols", "fever_child")
+        await answer_shown(pilot)
+        await pilot.press("enter", "enter", "enter")  # the urgency, a clear need, a booking
+        await pilot.pause()
+        picker = app.screen.query_one(SlotPicker)
+        assert picker.offers[0].profession_code == "public_health_nurse"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert store.slot_offer(app.screen.draft.slot_id).profession_code == "public_health_nurse"

@@ -244,3 +244,62 @@ def test_snapshot_of_every_key_at_80x24(snap_compare, data_dir, shipped, stop):
 
     assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=run_before)
 
+
+
+MODAL_STOPS = ["palette_no_match", "discard_draft", "worklist_reschedule", "worklist_hand_on", "urgency", "profession"]
+
+
+def modal_journey(stop: str):
+    """Issue 15: the modals and lists that had no picture at 80x24 - the command palette with
+    nothing found, the discard question, the work list's reschedule and hand-on questions, the
+    urgency list with its suggestion marked, and F4's choice of a profession."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await pilot.pause()
+        await sign_in(pilot, "hoitaja1")
+        if stop == "palette_no_match":
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await type_text(pilot, "xyz")
+            listing = app.screen.query_one("CommandList")
+            for _wait in range(50):  # the line comes after half a second of no match
+                await pilot.pause(0.1)
+                if listing.option_count:
+                    break
+            await pilot.pause()
+            return
+        if stop.startswith("worklist"):
+            await pilot.press("s" if stop == "worklist_reschedule" else "h")
+            await pilot.pause()
+            return
+        client = a_client(app.ctx.store, nth=4)
+        await pilot.press("n")
+        if stop == "discard_draft":
+            await pilot.press("f8")
+            await pilot.pause()
+            return
+        await type_text(pilot, client.identity_code)
+        await pilot.press("enter")
+        await type_text(pilot, "Selkä kipeä")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pick_and_answer(pilot, "back_pain")
+        if stop == "urgency":
+            await pilot.press("tab")
+            await pilot.pause()
+            return
+        await pilot.press("enter", "enter", "enter")  # the urgency, a clear need, a booking
+        await pilot.pause()
+        await pilot.press("f4")
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("stop", MODAL_STOPS)
+def test_snapshot_of_modals_at_80x24(snap_compare, data_dir, shipped, stop, monkeypatch):
+    monkeypatch.delenv("OHJAUS_DEVELOPER", raising=False)
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=modal_journey(stop))

@@ -58,9 +58,10 @@ def _counts_axis(plt, values: list[int]) -> None:
     plt.yticks(ticks, [format_number(t) for t in ticks])
 
 
-def _line(label: str, value: str, extra: str = "") -> str:
-    label = label if len(label) <= LABEL else label[: LABEL - 1] + "…"
-    return f"{label:<{LABEL}}{value:>6} {extra}".rstrip()
+def _line(label: str, value: str, extra: str = "", width: int = LABEL) -> str:
+    label = label if len(label) <= width else label[: width - 1] + "…"
+    # A space always parts the label from its value ("Terveydenhoitaja 0,1 pv").
+    return f"{label:<{width}} {value:>5} {extra}".rstrip()
 
 
 class ReportsScreen(Screen):
@@ -251,28 +252,35 @@ class ReportsScreen(Screen):
         plot.refresh()
 
     def _more(self, report: Report) -> None:
-        lines: list[str] = [_("Third next available slot (days from now)")]
+        lines: list = [_("Third next available slot (days from now)")]
         for row in report.t3:
-            lines.append(_line(f"  {row.unit_code} {row.profession}", t3_value(row.days), _("{n} free").format(n=format_number(row.free))))
+            lines.append((f"  {row.unit_code} {row.profession}", t3_value(row.days), _("{n} free").format(n=format_number(row.free))))
         lines.append("")
         lines.append(_("Segments"))
         total = sum(report.segments.values())
         for segment in Segment:
             n = report.segments.get(segment.value, 0)
-            lines.append(_line("  " + segment.label, format_number(n), percent(n / total) if total else ""))
-        lines.append(_line(_("High-need clients identified"), format_number(report.high_need_clients)))
+            lines.append(("  " + segment.label, format_number(n), percent(n / total) if total else ""))
+        lines.append((_("High-need clients identified"), format_number(report.high_need_clients)))
         lines.append("")
         lines.append(_("Referrals by destination"))
         if not report.referrals:
-            lines.append(_line("  " + _("No referrals"), "0"))
+            lines.append(("  " + _("No referrals"), "0"))
         for code, n in report.referrals.items():
             service = self.ctx.shipped.service(code)
-            lines.append(_line("  " + (service.name if service else code), format_number(n)))
+            lines.append(("  " + (service.name if service else code), format_number(n)))
         lines.append("")
         lines.append(_("Overdue follow-ups (open, due before today)"))
         if not report.overdue:
-            lines.append(_line("  " + _("None"), "0"))
+            lines.append(("  " + _("None"), "0"))
         for code, n in report.overdue.items():
-            lines.append(_line("  " + code, format_number(n)))
+            lines.append(("  " + code, format_number(n)))
         lines.append("")
+        # The rows span the screen: their labels (a profession, a segment, a service) get the
+        # room they need, cut only where the screen is too narrow for them (issue 15).
+        rows = [line for line in lines if isinstance(line, tuple)]
+        room = max(LABEL, self.app.size.width - 4 - 20)
+        width = min(room, max((len(label) for label, *_rest in rows), default=LABEL))
+        width = max(width, LABEL)
+        lines = [_line(*line, width=width) if isinstance(line, tuple) else line for line in lines]
         self.query_one("#reports-more", Static).update(Text("\n".join(lines)))

@@ -16,7 +16,7 @@ from ...domain.protocols import WORRY, Protocol, evaluate, protocols_for
 from ...i18n import N_, _
 from ...widgets.jump_list import JumpList
 from ...widgets.question_list import QuestionList
-from .base import StepPanel
+from .base import StepPanel, offer_codes
 
 
 class AssessmentStep(StepPanel):
@@ -128,6 +128,8 @@ class AssessmentStep(StepPanel):
             self.query_one("#questions-label", Label).update(label)
         self._show_result()
 
+    _marked: Urgency | None = None  # the urgency marked "(suggested)" in the list
+
     def _show_result(self) -> None:
         draft = self._draft
         before = self._deadline_inputs()
@@ -152,6 +154,11 @@ class AssessmentStep(StepPanel):
             # What is shown to be read out is what the contact keeps.
             draft.safety_net = self._safety_net(protocol, draft)
             suggestion.update(self._explain(protocol, result))
+        if draft.suggested_urgency != self._marked:
+            # "(suggested)" beside the suggested urgency, in the list itself: at 80x24 the
+            # explanation above may be scrolled away while the list is in sight (issue 15).
+            self._marked = draft.suggested_urgency
+            offer_codes(urgency, list(Urgency), draft.suggested_urgency, draft.urgency)
         if draft.urgency is not None:
             urgency.highlighted = list(Urgency).index(draft.urgency)
         listing = self.query_one("#protocols", OptionList)
@@ -283,6 +290,10 @@ class AssessmentStep(StepPanel):
         after = event.widget.id in ("worry", "urgency", "override-reason")
         self.query_one("#questions", QuestionList).set_class(after, "folded")
         self._show_finder()
+        if after:
+            # Folding moved everything up after the focus scrolled: scroll again, so that the
+            # list and its suggested option are on the screen at 80x24 (issue 15).
+            self.call_after_refresh(event.widget.scroll_visible, animate=False)
 
     def _show_finder(self) -> None:
         """The finder's line is there while choosing; once a protocol is chosen and the

@@ -13,7 +13,7 @@ from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.catalogue import services_for
-from ...domain.codes import Handover, OutcomeKind, Register, Urgency
+from ...domain.codes import Handover, OutcomeKind, Register, ServiceArea, Urgency
 from ...domain.contact import ContactDraft, Step
 from ...domain.deadlines import DeadlineKind, age_on, booking_deadline
 from ...domain.segmentation import suggest_outcome
@@ -25,6 +25,7 @@ from .base import StepPanel, offer_codes
 from .deadline_info import draft_deadlines
 
 SLOT_SEARCH_DAYS = 28
+FITTING, EVERY = "=fitting", "=every"  # F4's first choices; never a profession's code
 
 
 class ConsentBox(MarkedCheckbox):
@@ -41,14 +42,48 @@ class ConsentBox(MarkedCheckbox):
 
 class OutcomeStep(StepPanel):
     step = Step.OUTCOME
-    BINDINGS = [Binding("f7", "all_professions", N_("All professions"))]
+    BINDINGS = [
+        Binding("f7", "all_professions", N_("All professions")),
+        Binding("f4", "choose_profession", N_("Profession")),
+    ]
     _all_professions = False
+    # One profession the worker chose with F4 (its code), or None: the fitting ones (or all).
+    _profession: str | None = None
+    _filter_for: str | None = None  # the protocol the profession filter was set for
 
     def action_all_professions(self) -> None:
         """F7: the slots of every profession, not only those that fit the protocol."""
         self._all_professions = not self._all_professions
+        self._profession = None
         if self._draft.outcome_kind == OutcomeKind.BOOKING:
             self._show_slots()
+
+    def action_choose_profession(self) -> None:
+        """F4: the slots of one profession (a physiotherapist after all, or only a doctor)."""
+        from ..prompt import PickScreen
+
+        draft = self._draft
+        if draft.outcome_kind != OutcomeKind.BOOKING or draft.service_area is None:
+            return
+        names: dict[str, str] = {}
+        for offer in self._free_slots(self._child()):
+            names.setdefault(offer.profession_code, offer.profession)
+        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+        choices = []
+        if protocol is not None and protocol.professions:
+            choices.append((FITTING, _("Professions that fit the need")))
+        choices.append((EVERY, _("All professions")))
+        choices += sorted(names.items(), key=lambda item: item[1])
+
+        def chosen(code: str | None) -> None:
+            if code is None:
+                return
+            self._profession = None if code in (FITTING, EVERY) else code
+            self._all_professions = code == EVERY
+            self._show_slots()
+            self.focus_now(self.query_one("#slot-table"))
+
+        self.app.push_screen(PickScreen(_("Slots of which profession?"), choices), chosen)
 
     def compose(self) -> ComposeResult:
         yield Label(_("Outcome"))
@@ -76,6 +111,9 @@ class OutcomeStep(StepPanel):
 
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
+        if draft.protocol_id != self._filter_for:
+            # Another protocol: the professions that fit it, not a filter set for the other.
+            self._filter_for, self._profession, self._all_professions = draft.protocol_id, None, False
         suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
         # An unidentified caller cannot be booked (a booking needs an identified client):
         # the booking is not offered at all, rather than offered and then refused.
@@ -121,14 +159,16 @@ class OutcomeStep(StepPanel):
         deadlines = draft_deadlines(self.ctx, draft)
         deadline = booking_deadline(deadlines)
         draft.care_deadline = deadline
-        free = store.free_slots(draft.service_area, now, now + timedelta(days=SLOT_SEARCH_DAYS))
+        child = self._child()
+        free = self._free_slots(child)
         protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
-        if protocol is not None and not self._all_professions:
+        profession_name = next((o.profession for o in free if o.profession_code == self._profession), None)
+        if self._profession is not None:
+            # F4: the one profession the worker chose.
+            free = [o for o in free if o.profession_code == self._profession]
+        elif protocol is not None and not self._all_professions:
             # Only the professions that fit the need (the protocol's `professions`); F7 widens.
             free = fitting_professions(free, protocol.professions)
-        client = store.client(draft.client_id) if draft.client_id else None
-        age = age_on(client.birth_date, now.date()) if client else None
-        child = age is not None and age < CHILD_UNTIL
         offers = choose_slots(
             free,
             language=draft.language.value,
@@ -163,13 +203,37 @@ class OutcomeStep(StepPanel):
                     _("Region's promise: care by {date}").format(date=format_date(other.day))
                 )
         lines.append(_("Client's language of service: {language}").format(language=draft.language.label))
-        if protocol is not None and protocol.professions:
+        if self._profession is not None:
+            lines.append(
+                _("Profession: {profession}; F4 chooses another").format(profession=profession_name or self._profession)
+            )
+        elif protocol is not None and protocol.professions:
             lines.append(
                 _("All professions (F7)") if self._all_professions
-                else _("Professions that fit the need; F7 shows all")
+                else _("Professions that fit the need; F7 shows all, F4 one")
             )
         self.query_one(SlotPicker).show(offers, " · ".join(lines), draft.slot_id)
         self._show_deadline_reason()
+
+    def _child(self) -> bool:
+        draft = self._draft
+        client = self.ctx.store.client(draft.client_id) if draft.client_id else None
+        age = age_on(client.birth_date, self.ctx.now().date()) if client else None
+        return age is not None and age < CHILD_UNTIL
+
+    def _free_slots(self, child: bool) -> list:
+        """The free slots of the service area; for a child also the child-health professionals
+        (neuvola), who are in the family services' area (a child's fever is a health need)."""
+        draft, store, now = self._draft, self.ctx.store, self.ctx.now()
+        until = now + timedelta(days=SLOT_SEARCH_DAYS)
+        free = store.free_slots(draft.service_area, now, until)
+        if child and draft.service_area.register is Register.HEALTH:
+            free += [
+                o for o in store.free_slots(ServiceArea.FAMILY, now, until)
+                if o.profession_code in CHILD_HEALTH_PROFESSIONS
+            ]
+            free.sort(key=lambda o: o.starts_at)
+        return free
 
     def _show_deadline_reason(self) -> None:
         draft = self._draft
