@@ -35,6 +35,10 @@ class Service:
 
     `register` is None for a service of both registers ("any" in the file).
     `warm_handover`: the worker can hand the client over in person (lämmin saattaen siirto).
+    `duty`: the statutory notification this service receives (a child-welfare notification,
+    Lastensuojelulaki 25 §; an older person's, Vanhuspalvelulaki 25 §). A notification is a
+    duty, made without the client's consent and also about someone who is not the caller;
+    `legal_basis` is the law recorded with it.
     """
 
     code: str
@@ -45,6 +49,8 @@ class Service:
     descriptions: dict[str, str]
     contact: str
     warm_handover: bool
+    duty: str | None = None
+    legal_bases: dict[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -54,6 +60,11 @@ class Service:
     def description(self) -> str:
         return localized(self.descriptions)
 
+    @property
+    def legal_basis(self) -> str:
+        """The law that makes a hand-over to this service a duty, in the language shown."""
+        return localized(self.legal_bases) if self.legal_bases else ""
+
     def serves(self, register: Register) -> bool:
         return self.register is None or self.register is register
 
@@ -61,7 +72,7 @@ class Service:
 def _read_service(fields: Fields) -> Service:
     fields.only(
         "code", "kind", "register", "service_areas", "name", "description", "contact",
-        "warm_handover",
+        "warm_handover", "duty", "legal_basis",
     )
     code = fields.identifier("code")
     kind = fields.choice("kind", ServiceKind)
@@ -84,7 +95,14 @@ def _read_service(fields: Fields) -> Service:
     descriptions = fields.texts("description")
     contact = fields.string("contact")
     warm_handover = fields.boolean("warm_handover")
-    return Service(code, kind, register, service_areas, names, descriptions, contact, warm_handover)
+    duty = fields.identifier("duty") if fields.has("duty") else None
+    legal_bases = fields.texts("legal_basis") if fields.has("legal_basis") else None
+    if (duty is None) != (legal_bases is None):
+        raise fields.error(_("a statutory notification needs both `duty` and `legal_basis`"), "duty")
+    return Service(
+        code, kind, register, service_areas, names, descriptions, contact, warm_handover,
+        duty, legal_bases,
+    )
 
 
 def load_catalogue(path: Path) -> list[Service]:

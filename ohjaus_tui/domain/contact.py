@@ -131,6 +131,9 @@ class ContactDraft:
     service_code: str | None = None
     handover: Handover | None = None
     consent: bool = False
+    # The law that makes the hand-over a duty (a statutory notification, e.g. Lastensuojelulaki
+    # 25 §), in the language shown: no consent is asked. "" for an ordinary referral.
+    legal_basis: str = ""
     outcome_note: str = ""
     care_deadline: date | None = None  # the day the booking was measured against
     past_deadline: bool = False
@@ -261,7 +264,9 @@ def _outcome_problems(draft: ContactDraft) -> list[str]:
             problems.append(_("Choose the service or authority to refer to."))
         if draft.handover is None:
             problems.append(_("Choose a warm or a cold hand-over."))
-        elif draft.handover == Handover.WARM and not draft.consent:
+        elif draft.handover == Handover.WARM and not draft.consent and not draft.legal_basis:
+            # A statutory notification is a duty: made without the client's consent, and also
+            # about a person who is not the caller (legal_basis is set for it).
             problems.append(_("A warm hand-over needs the client's consent."))
         return problems
     return []

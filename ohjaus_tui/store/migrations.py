@@ -398,8 +398,15 @@ WHEN NEW.count < OLD.count
 BEGIN SELECT RAISE(ABORT, 'the access log anchor never goes back'); END;
 """
 
+# Issue 16. A statutory notification (Lastensuojelulaki 25 §, Vanhuspalvelulaki 25 §) is a duty,
+# handed over without the client's consent: the law it was made under is kept with the outcome.
+_V10 = """
+ALTER TABLE outcome ADD COLUMN legal_basis TEXT NOT NULL DEFAULT '';
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
+    (10, _V10),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -139,6 +139,7 @@ class Outcome(SQLModel, table=True):
     service_code: str | None = None
     handover: str | None = None
     consent: bool = False
+    legal_basis: str = ""  # a statutory notification's law, made without consent (migration 10)
     note: str = ""
     care_deadline: date | None = None
     past_deadline: bool = False

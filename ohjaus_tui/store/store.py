@@ -480,6 +480,7 @@ class Store(Protection, Worklist, SyncSide):
         row.service_code = draft.service_code if referral else None
         row.handover = draft.handover.value if referral and draft.handover else None
         row.consent = draft.consent if referral else False
+        row.legal_basis = draft.legal_basis if referral else ""
         row.note = draft.outcome_note if kind == OutcomeKind.EMERGENCY else ""
         booking = kind == OutcomeKind.BOOKING
         row.care_deadline = draft.care_deadline if booking else None
@@ -699,6 +700,7 @@ class Store(Protection, Worklist, SyncSide):
                 draft.service_code = outcome.service_code
                 draft.handover = _maybe(Handover, outcome.handover)
                 draft.consent = outcome.consent
+                draft.legal_basis = outcome.legal_basis
                 draft.outcome_note = outcome.note
                 draft.care_deadline = outcome.care_deadline
                 draft.past_deadline = outcome.past_deadline

@@ -68,6 +68,7 @@ class OutcomeStep(StepPanel):
             yield Label(_("Hand-over"))
             yield OptionList(*[Option(h.label, id=h.value) for h in Handover], id="handover")
             yield ConsentBox(_("The client consents to sharing the information needed"), id="consent")
+            yield Static(id="duty-basis")
         with Vertical(id="emergency-box", classes="outcome-box"):
             yield Static(
                 Text(_("Redirect to emergency care now: call 112 or go to the emergency department."), style="bold white on red"),
@@ -213,7 +214,27 @@ class OutcomeStep(StepPanel):
             self.query_one("#consent", Checkbox).value = False
         listing.highlighted = codes.index(draft.service_code) if draft.service_code in codes else 0
         self._offer_handovers()
-        self.query_one("#consent").display = draft.handover == Handover.WARM
+        self._show_consent()
+
+    def _show_consent(self) -> None:
+        """A warm hand-over asks the client's consent, except a statutory notification: a
+        duty made without consent (also when the person concerned is not the caller), whose
+        law is shown and recorded instead."""
+        draft = self._draft
+        service = self.ctx.shipped.service(draft.service_code or "")
+        draft.legal_basis = service.legal_basis if service is not None and service.duty else ""
+        if draft.legal_basis:
+            draft.consent = False
+            self.query_one("#consent", Checkbox).value = False
+        self.query_one("#consent").display = draft.handover == Handover.WARM and not draft.legal_basis
+        basis = self.query_one("#duty-basis", Static)
+        basis.display = bool(draft.legal_basis)
+        basis.update(Text(
+            _("A statutory notification: made without the client's consent. Basis: {basis}").format(
+                basis=draft.legal_basis
+            ),
+            style="bold",
+        ))
 
     def _offer_handovers(self) -> None:
         """A warm hand-over only where the service takes one (catalogue's warm_handover)."""
@@ -245,11 +266,12 @@ class OutcomeStep(StepPanel):
         elif source == "services":
             draft.service_code = event.option.id
             self._offer_handovers()
+            self._show_consent()
             self.focus_now(self.query_one("#handover", OptionList))
         elif source == "handover":
             draft.handover = Handover(event.option.id)
-            self.query_one("#consent").display = draft.handover == Handover.WARM
-            if draft.handover == Handover.WARM:
+            self._show_consent()
+            if draft.handover == Handover.WARM and not draft.legal_basis:
                 self.focus_now(self.query_one("#consent", Checkbox))
             else:
                 self.next()
@@ -281,7 +303,7 @@ class OutcomeStep(StepPanel):
         draft.advice_text = self.query_one("#advice-text", Input).value.strip()
         if draft.outcome_kind == OutcomeKind.EMERGENCY:
             draft.outcome_note = self.query_one("#emergency-note", Input).value.strip()
-        draft.consent = self.query_one("#consent", Checkbox).value
+        draft.consent = self.query_one("#consent", Checkbox).value and not draft.legal_basis
         draft.deadline_reason = (
             self.query_one("#deadline-reason", Input).value.strip() if draft.past_deadline else ""
         )

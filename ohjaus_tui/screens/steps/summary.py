@@ -114,6 +114,9 @@ class SummaryStep(StepPanel):
                 text.append(f", {draft.handover.label}")
             if draft.consent:
                 text.append(", " + _("consent recorded"))
+            if draft.legal_basis:
+                text.append("\n" + _("Statutory notification without consent; basis: {basis}").format(
+                    basis=draft.legal_basis), style="bold")
         elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.outcome_note:
             text.append(f": {shown(draft.outcome_note, TEXT_SHOWN, multiline=True)}")
         return text

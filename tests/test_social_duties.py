@@ -1,0 +1,68 @@
+"""Issue 16: social guidance a counsellor would sign. Statutory notifications are duties made
+without the client's consent, also when a neighbour calls about someone else."""
+
+from __future__ import annotations
+
+from ohjaus_tui.domain.codes import Handover, OutcomeKind, Segment, WorryLevel
+from ohjaus_tui.domain.contact import ContactDraft, Step, step_problems
+from ohjaus_tui.screens.home import HomeScreen
+
+from .pilot_helpers import focused_id, pick, pick_and_answer, pick_result, sign_in, type_text
+from .test_contact_outcomes import new_signed, signed_ids
+from .test_time_limits_flow import summary_text
+
+
+async def test_a_neighbours_anonymous_call_ends_in_an_older_persons_notification_without_consent(app, store):
+    before = signed_ids(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "ohjaaja1")
+        await pilot.press("n")
+        await pick_result(pilot, "anonymous")
+        await type_text(pilot, "Naapuri soittaa: 77-vuotias mies ei selviydy kotona")
+        await pilot.press("enter")
+        await pick_and_answer(pilot, "social_service_need", "older_person_not_coping")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.GREAT.value)
+        await pilot.press("enter")  # the suggested urgency
+        await pilot.pause()
+        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
+        await pilot.pause()
+        assert focused_id(pilot) == "outcome-kinds"
+        await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
+        await pick(pilot, "services", "older_person_notification")
+        await pick(pilot, "handover", Handover.WARM.value)
+        # No consent is asked: the law is shown instead, and the worker goes on.
+        assert not app.screen.query_one("#consent").display
+        basis = str(app.screen.query_one("#duty-basis").render())
+        assert "without the client's consent" in basis and "25 §" in basis
+        assert focused_id(pilot) == "follow-up-kinds"
+        await pilot.press("enter", "enter", "enter")  # callback, due date, note as they are
+        summary = summary_text(app)
+        assert "Statutory notification without consent" in summary
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.anonymous and draft.client_id is None
+    assert draft.service_code == "older_person_notification"
+    assert draft.handover == Handover.WARM and not draft.consent
+    assert "Older Persons Act 980/2012 25 §" in draft.legal_basis
+
+
+def test_an_ordinary_warm_hand_over_still_needs_consent_a_notification_does_not():
+    from datetime import datetime
+
+    draft = ContactDraft(worker_id="w", unit_id="u", started_at=datetime(2026, 11, 25, 9))
+    draft.outcome_kind, draft.service_code, draft.handover = OutcomeKind.REFERRAL, "social_guidance", Handover.WARM
+    assert "A warm hand-over needs the client's consent." in step_problems(draft, Step.OUTCOME)
+    draft.service_code, draft.legal_basis = "child_welfare_intake", "Child Welfare Act 417/2007 25 §"
+    assert step_problems(draft, Step.OUTCOME) == []
+
+
+def test_the_catalogue_names_the_duty_and_its_law_for_each_notification(shipped):
+    child = shipped.service("child_welfare_intake")
+    older = shipped.service("older_person_notification")
+    assert child.duty == "child_welfare_notification" and "25 §" in child.legal_bases["fi"]
+    assert older.duty == "older_person_notification" and "Vanhuspalvelulaki" in older.legal_bases["fi"]
+    assert all(s.legal_bases["sv"] for s in (child, older))
+    assert shipped.service("social_guidance").duty is None
