@@ -7,7 +7,16 @@ from ohjaus_tui.domain.codes import Handover, OutcomeKind, Segment, WorryLevel
 from ohjaus_tui.domain.contact import ContactDraft, Step, step_problems
 from ohjaus_tui.screens.home import HomeScreen
 
-from .pilot_helpers import focused_id, pick, pick_and_answer, pick_result, sign_in, type_text
+from .pilot_helpers import (
+    a_client_not_waiting,
+    focused_id,
+    pick,
+    pick_and_answer,
+    pick_result,
+    sign_in,
+    start_contact,
+    type_text,
+)
 from .test_contact_outcomes import new_signed, signed_ids
 from .test_time_limits_flow import summary_text
 
@@ -66,3 +75,54 @@ def test_the_catalogue_names_the_duty_and_its_law_for_each_notification(shipped)
     assert older.duty == "older_person_notification" and "Vanhuspalvelulaki" in older.legal_bases["fi"]
     assert all(s.legal_bases["sv"] for s in (child, older))
     assert shipped.service("social_guidance").duty is None
+
+
+async def test_debts_housing_and_substance_use_leave_with_three_referrals(app, store):
+    """Two warm hand-overs with the client's consent and one cold one, in one contact; the
+    signed contact, the client's timeline and the report show all three."""
+    client = a_client_not_waiting(store, nth=3)
+    before = signed_ids(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Velkoja, häätö uhkaa, juo joka päivä")
+        await pick_and_answer(
+            pilot, "social_service_need", "housing_lost", "debts_or_benefit_problems", "substance_use_harms"
+        )
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
+        await pilot.press("enter")  # the suggested urgency
+        await pilot.pause()
+        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
+        await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
+        for code in ("adult_social_work", "social_guidance"):
+            await pick(pilot, "services", code)
+            await pick(pilot, "handover", Handover.WARM.value)
+            assert focused_id(pilot) == "consent"
+            await pilot.press("space")  # the client consents to this destination
+            await pilot.press("f4")  # another referral
+            await pilot.pause()
+            assert focused_id(pilot) == "services"
+        made = str(app.screen.query_one("#referrals-made").render())
+        assert "Adult social work" in made and "Social guidance" in made and "consent recorded" in made
+        # The same destination twice is refused with a line that says so.
+        await pick(pilot, "services", "adult_social_work")
+        await pick(pilot, "handover", Handover.COLD.value)
+        assert "referred to twice" in str(app.screen.query_one("#problems").render())
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert focused_id(pilot) == "services"
+        await pick(pilot, "services", "substance_ngo")
+        await pick(pilot, "handover", Handover.COLD.value)
+        assert focused_id(pilot) == "follow-up-kinds"
+        summary = summary_text(app)
+        for name in ("Adult social work", "Social guidance", "Selvä Polku"):
+            assert name in summary
+        await pilot.press("enter", "enter", "enter")  # the suggested follow-up as it is
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert [(r.service_code, r.handover, r.consent) for r in draft.all_referrals] == [
+        ("adult_social_work", Handover.WARM, True),
+        ("social_guidance", Handover.WARM, True),
+        ("substance_ngo", Handover.COLD, False),
+    ]

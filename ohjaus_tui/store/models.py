@@ -140,6 +140,9 @@ class Outcome(SQLModel, table=True):
     handover: str | None = None
     consent: bool = False
     legal_basis: str = ""  # a statutory notification's law, made without consent (migration 10)
+    # Every referral of the contact, JSON [{service_code, handover, consent, legal_basis}]
+    # (migration 11); service_code, handover, consent and legal_basis hold the first one.
+    referrals: str = "[]"
     note: str = ""
     care_deadline: date | None = None
     past_deadline: bool = False

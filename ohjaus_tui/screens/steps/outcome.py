@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.catalogue import services_for
 from ...domain.codes import Handover, OutcomeKind, Register, Urgency
-from ...domain.contact import ContactDraft, Step
+from ...domain.contact import ContactDraft, Step, step_problems
 from ...domain.deadlines import DeadlineKind, age_on, booking_deadline
 from ...domain.segmentation import suggest_outcome
 from ...domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, choose_slots, fitting_professions, mark
@@ -41,7 +41,10 @@ class ConsentBox(MarkedCheckbox):
 
 class OutcomeStep(StepPanel):
     step = Step.OUTCOME
-    BINDINGS = [Binding("f7", "all_professions", N_("All professions"))]
+    BINDINGS = [
+        Binding("f7", "all_professions", N_("All professions")),
+        Binding("f4", "another_referral", N_("Another referral")),
+    ]
     _all_professions = False
 
     def action_all_professions(self) -> None:
@@ -63,6 +66,7 @@ class OutcomeStep(StepPanel):
                 placeholder=_("Why a slot past the deadline? (e.g. the client's wish)"),
             )
         with Vertical(id="referral-box", classes="outcome-box"):
+            yield Static(id="referrals-made")
             yield Input(id="service-filter", placeholder=_("Filter services and authorities"))
             yield OptionList(id="services")
             yield Label(_("Hand-over"))
@@ -211,10 +215,45 @@ class OutcomeStep(StepPanel):
         if self.suggestion_changed("services", register):
             # Another register's services: a service chosen from the other list is not offered.
             draft.service_code, draft.handover, draft.consent = None, None, False
+            draft.referrals = []
             self.query_one("#consent", Checkbox).value = False
         listing.highlighted = codes.index(draft.service_code) if draft.service_code in codes else 0
+        self._show_referrals_made()
         self._offer_handovers()
         self._show_consent()
+
+    def action_another_referral(self) -> None:
+        """F4: the referral chosen is kept and another one is chosen (several needs: several
+        referrals, each with its own hand-over and consent)."""
+        draft = self._draft
+        if draft.outcome_kind != OutcomeKind.REFERRAL:
+            return
+        self.apply(draft)
+        problems = step_problems(draft, Step.OUTCOME)
+        if problems:
+            self.screen.query_one("#problems", Static).update(Text("\n".join(problems), style="bold red"))
+            return
+        self.screen.query_one("#problems", Static).update("")
+        draft.referrals.append(draft.current_referral)
+        draft.service_code, draft.handover, draft.consent, draft.legal_basis = None, None, False, ""
+        self.query_one("#consent", Checkbox).value = False
+        self.query_one("#service-filter", Input).value = ""
+        self._show_services()
+        self.focus_now(self.query_one("#services", OptionList))
+
+    def _show_referrals_made(self) -> None:
+        made = self.query_one("#referrals-made", Static)
+        made.display = bool(self._draft.referrals)
+        text = Text(_("Referrals made in this contact:"), style="bold")
+        for referral in self._draft.referrals:
+            service = self.ctx.shipped.service(referral.service_code)
+            text.append(f"\n  {service.name if service else referral.service_code}, {referral.handover.label}")
+            if referral.consent:
+                text.append(", " + _("consent recorded"))
+            if referral.legal_basis:
+                text.append(", " + _("statutory notification"))
+        text.append("\n" + _("F4 adds another referral."), style="dim")
+        made.update(text)
 
     def _show_consent(self) -> None:
         """A warm hand-over asks the client's consent, except a statutory notification: a
