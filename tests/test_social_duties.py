@@ -126,3 +126,55 @@ async def test_debts_housing_and_substance_use_leave_with_three_referrals(app, s
         ("social_guidance", Handover.WARM, True),
         ("substance_ngo", Handover.COLD, False),
     ]
+
+
+# -- item 3: the catalogue follows the need ---------------------------------------------------
+
+
+def test_services_fitting_the_domains_and_the_age_come_first(shipped):
+    from ohjaus_tui.domain.catalogue import by_need, services_for
+    from ohjaus_tui.domain.codes import Register
+
+    social = services_for(shipped.catalogue, Register.SOCIAL)
+    first = [s.code for s in by_need(social, ["livelihood"], 45)]
+    assert first[0] in ("social_guidance", "adult_social_work", "kela", "debt_counselling", "housing_counselling")
+    fitting = [s.code for s in by_need(social, ["livelihood"], 45) if "livelihood" in s.domains]
+    assert first[: len(fitting)] == fitting and "debt_counselling" in fitting
+    young = [s.code for s in by_need(social, ["mental_wellbeing"], 16)]
+    assert young.index("youth_services") < young.index("mental_substance_services")
+    assert young[-1] in {s.code for s in social if not s.fits_age(16)}
+    carer = by_need(social, ["coping_at_home", "relationships"], 70)
+    codes = [s.code for s in carer]
+    # Only services serving both domains come before the carer's support.
+    assert all({"coping_at_home", "relationships"} <= set(s.domains) for s in carer[: codes.index("carer_support")])
+
+
+async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, shipped):
+    from datetime import date
+
+    from ohjaus_tui.domain.codes import Language
+
+    from .sync_helpers import make_identity_code
+
+    now = app.ctx.now()
+    teen = store.add_client(
+        first_name="Nea", last_name="Nuori", identity_code=make_identity_code(date(2010, 5, 5), 963),
+        phone=None, language=Language.FI, municipality="Järvilaakso", created_by=None, now=now,
+        allow_temporary=True,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", teen.identity_code, "Ahdistaa, ei jaksa koulua")
+        await pick_and_answer(pilot, "social_service_need", "mental_wellbeing_strained")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.SMALL.value)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
+        await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
+        listing = app.screen.query_one("#services")
+        shown = [listing.get_option_at_index(i) for i in range(listing.option_count)]
+        ids = [o.id for o in shown]
+        assert ids[0] == "youth_services" and "(fits the need)" in str(shown[0].prompt)
+        adult = shown[ids.index("mental_substance_services")]
+        assert "(for ages 18+)" in str(adult.prompt)
+        assert ids.index("mental_substance_services") > ids.index("crisis_centre")

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.catalogue import services_for
+from ...domain.catalogue import by_need, services_for
 from ...domain.codes import Handover, OutcomeKind, Register, Urgency
 from ...domain.contact import ContactDraft, Step, step_problems
 from ...domain.deadlines import DeadlineKind, age_on, booking_deadline
@@ -201,14 +201,21 @@ class OutcomeStep(StepPanel):
         draft = self._draft
         register = draft.service_area.register if draft.service_area else Register.HEALTH
         text = self.query_one("#service-filter", Input).value.strip().lower()
+        age = self._client_age()
+        # The services that fit the need domains found and the client's age first.
         services = [
-            s for s in services_for(self.ctx.shipped.catalogue, register)
+            s for s in by_need(services_for(self.ctx.shipped.catalogue, register), draft.domains, age)
             if not text or text in s.name.lower() or text in s.description.lower()
         ]
+        found = set(draft.domains)
         listing = self.query_one("#services", OptionList)
         listing.clear_options()
         for service in services:
             prompt = Text(service.name, style="bold")
+            if not service.fits_age(age):
+                prompt.append("  " + _("(for ages {ages})").format(ages=service.ages), style="bold yellow")
+            elif found & set(service.domains):
+                prompt.append("  " + _("(fits the need)"), style="bold green")
             prompt.append(f"  {service.description}", style="dim")
             listing.add_option(Option(prompt, id=service.code))
         codes = [s.code for s in services]
@@ -221,6 +228,11 @@ class OutcomeStep(StepPanel):
         self._show_referrals_made()
         self._offer_handovers()
         self._show_consent()
+
+    def _client_age(self) -> int | None:
+        draft = self._draft
+        client = self.ctx.store.client(draft.client_id) if draft.client_id else None
+        return age_on(client.birth_date, self.ctx.now().date()) if client and client.birth_date else None
 
     def action_another_referral(self) -> None:
         """F4: the referral chosen is kept and another one is chosen (several needs: several
