@@ -178,3 +178,53 @@ async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, s
         adult = shown[ids.index("mental_substance_services")]
         assert "(for ages 18+)" in str(adult.prompt)
         assert ids.index("mental_substance_services") > ids.index("crisis_centre")
+
+
+# -- item 4: information-only and anonymous clients --------------------------------------------
+
+
+def test_information_only_suggests_advice_and_an_unidentified_client_no_booking():
+    from ohjaus_tui.domain.codes import HighNeedTrigger, Urgency
+    from ohjaus_tui.domain.segmentation import suggest_outcome, suggest_segment
+
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.SMALL, ["livelihood"]) == Segment.CLEAR_NEED
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.SMALL, ["livelihood"], information_only=True) == Segment.ADVICE
+    many = ["livelihood", "housing", "work_study"]
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.NONE, many, information_only=True) == Segment.ADVICE
+    # More than information: great worry, a trigger or an urgent need still go further.
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.GREAT, [], information_only=True) == Segment.COMPLEX_NEED
+    assert suggest_segment(Urgency.NON_URGENT, [HighNeedTrigger.WORRY], None, [], information_only=True) == Segment.COMPLEX_NEED
+    assert suggest_segment(Urgency.SAME_DAY, [], None, [], information_only=True) == Segment.CLEAR_NEED
+    assert suggest_outcome(Segment.CLEAR_NEED, [], Urgency.THREE_DAYS) == OutcomeKind.BOOKING
+    assert suggest_outcome(Segment.CLEAR_NEED, [], Urgency.THREE_DAYS, anonymous=True) == OutcomeKind.ADVICE
+
+
+async def test_an_information_only_client_ends_in_advice_with_no_booking_suggested(app, store):
+    client = a_client_not_waiting(store, nth=5)
+    before = signed_ids(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Miten haen asumistukea?")
+        await pick_and_answer(pilot, "social_service_need", "debts_or_benefit_problems", "information_only")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.NONE.value)
+        await pilot.press("enter")  # the suggested urgency
+        await pilot.pause()
+        assert app.screen.draft.suggested_segment == Segment.ADVICE
+        assert "information or advice only" in str(app.screen.query_one("#segment-why").render())
+        await pilot.press("enter")  # the suggested segment
+        await pilot.pause()
+        kinds = app.screen.query_one("#outcome-kinds")
+        suggested = [
+            kinds.get_option_at_index(i).id for i in range(kinds.option_count)
+            if "(suggested)" in str(kinds.get_option_at_index(i).prompt)
+        ]
+        assert suggested == [OutcomeKind.ADVICE.value]
+        await pilot.press("enter")
+        await type_text(pilot, "Kelan asumistuki: hakemus OmaKelassa")
+        await pilot.press("enter")
+        await pilot.press("enter")  # no follow-up
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.segment == Segment.ADVICE and draft.outcome_kind == OutcomeKind.ADVICE and draft.slot_id is None

@@ -54,6 +54,7 @@ class SegmentReason:
     MANY_DOMAINS = "many_domains"
     SELF_CARE = "self_care"
     CARE_NEEDED = "care_needed"
+    INFORMATION_ONLY = "information_only"
 
 
 def suggest_segment_with_reasons(
@@ -61,13 +62,20 @@ def suggest_segment_with_reasons(
     triggers: list[HighNeedTrigger],
     worry: WorryLevel | None = None,
     domains: tuple[str, ...] | list[str] = (),
+    information_only: bool = False,
 ) -> tuple[Segment, list[str]]:
-    """The suggested path and the reasons for it (SegmentReason codes)."""
+    """The suggested path and the reasons for it (SegmentReason codes).
+
+    A client who wants information only gets advice and guidance (segment A) unless a
+    high-need trigger or great worry says more is needed, or the urgency is more than
+    non-urgent (issue 16: "only wants information" still suggested a booking)."""
     reasons = []
     if triggers:
         reasons.append(SegmentReason.TRIGGERS)
     if worry is WorryLevel.GREAT:
         reasons.append(SegmentReason.GREAT_WORRY)
+    if information_only and not reasons and urgency in (None, Urgency.SELF_CARE, Urgency.NON_URGENT):
+        return Segment.ADVICE, [SegmentReason.INFORMATION_ONLY]
     if len(domains) >= MANY_DOMAINS:
         reasons.append(SegmentReason.MANY_DOMAINS)
     if reasons:
@@ -82,14 +90,18 @@ def suggest_segment(
     triggers: list[HighNeedTrigger],
     worry: WorryLevel | None = None,
     domains: tuple[str, ...] | list[str] = (),
+    information_only: bool = False,
 ) -> Segment:
-    return suggest_segment_with_reasons(urgency, triggers, worry, domains)[0]
+    return suggest_segment_with_reasons(urgency, triggers, worry, domains, information_only)[0]
 
 
-def suggest_outcome(segment: Segment | None, red_flags: list[str], urgency: Urgency | None) -> OutcomeKind:
+def suggest_outcome(
+    segment: Segment | None, red_flags: list[str], urgency: Urgency | None, anonymous: bool = False
+) -> OutcomeKind:
+    """An unidentified client is never suggested a booking (one cannot be made for them)."""
     if red_flags or urgency == Urgency.EMERGENCY:
         return OutcomeKind.EMERGENCY
-    if segment == Segment.CLEAR_NEED:
+    if segment == Segment.CLEAR_NEED and not anonymous:
         return OutcomeKind.BOOKING
     if segment == Segment.COMPLEX_NEED:
         return OutcomeKind.REFERRAL

@@ -81,7 +81,7 @@ class OutcomeStep(StepPanel):
 
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
-        suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
+        suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency, draft.anonymous)
         # An unidentified caller cannot be booked (a booking needs an identified client):
         # the booking is not offered at all, rather than offered and then refused.
         offered = [k for k in OutcomeKind if not (draft.anonymous and k is OutcomeKind.BOOKING)]

@@ -35,6 +35,7 @@ _REASONS = {
     SegmentReason.MANY_DOMAINS: N_("needs in several domains"),
     SegmentReason.SELF_CARE: N_("self-care and advice are enough"),
     SegmentReason.CARE_NEEDED: N_("the assessment calls for care or a service"),
+    SegmentReason.INFORMATION_ONLY: N_("the client wants information or advice only"),
 }
 
 TEAM = "team:"
@@ -120,8 +121,10 @@ class SegmentStep(StepPanel):
             triggers.select(trigger.value)
         # What the history shows counts on every visit, whatever was marked before.
         seen = marked | found_now
+        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
         suggested, reasons = suggest_segment_with_reasons(
-            draft.urgency, [t for t in HighNeedTrigger if t in seen], draft.worry_level, draft.domains
+            draft.urgency, [t for t in HighNeedTrigger if t in seen], draft.worry_level, draft.domains,
+            information_only=protocol is not None and protocol.wants_information_only(draft.answers),
         )
         # The choice was made for another suggestion (the urgency, worry or history changed
         # since): the new suggestion is highlighted and Enter takes it.
