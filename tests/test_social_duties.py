@@ -228,3 +228,85 @@ async def test_an_information_only_client_ends_in_advice_with_no_booking_suggest
         assert isinstance(app.screen, HomeScreen)
     draft = new_signed(store, before)
     assert draft.segment == Segment.ADVICE and draft.outcome_kind == OutcomeKind.ADVICE and draft.slot_id is None
+
+
+# -- item 5: social words and deadlines on a social contact ------------------------------------
+
+
+def test_a_social_contact_speaks_of_service_need_assessment_not_care(shipped):
+    from datetime import date
+
+    from ohjaus_tui.domain.codes import Urgency
+    from ohjaus_tui.domain.deadlines import DeadlineKind, contact_deadlines
+    from ohjaus_tui.i18n import set_language
+
+    for language in ("fi", "sv", "en"):
+        set_language(language)
+        worded = Urgency.NON_URGENT.worded("social").lower()
+        assert "hoito" not in worded and "vård" not in worded and "care" not in worded
+        assert Urgency.NON_URGENT.worded("health") == Urgency.NON_URGENT.label
+    set_language("en")
+    day = date(2026, 11, 25)
+    social = contact_deadlines(shipped.region, day, register="social", service_area="family",
+                               urgency=Urgency.SAME_DAY, age=15, duties=("child_welfare_notification",))
+    kinds = {d.kind: d.day for d in social}
+    assert DeadlineKind.CARE not in kinds
+    assert kinds[DeadlineKind.SOCIAL_URGENT] == day  # an urgent need at once
+    assert kinds[DeadlineKind.SOCIAL_DONE] == date(2027, 2, 25)  # SWA 36 §: three months
+    assert kinds[DeadlineKind.CHILD_WELFARE_DONE] == date(2027, 2, 25)  # CWA 26 §
+    adult = contact_deadlines(shipped.region, day, register="social", service_area="working_age",
+                              urgency=Urgency.NON_URGENT, age=45)
+    done = next(d for d in adult if d.kind is DeadlineKind.SOCIAL_DONE)
+    assert done.day is None  # without undue delay
+
+
+# -- item 6: prompts a counsellor expects --------------------------------------------------------
+
+
+def test_substance_use_pre_marks_the_trigger_and_a_same_day_need_is_followed_up_next_working_day():
+    from datetime import date
+
+    from ohjaus_tui.domain.codes import FollowUpKind, HighNeedTrigger, Urgency
+    from ohjaus_tui.domain.segmentation import (
+        child_welfare_consideration,
+        suggest_follow_up,
+        triggers_from_domains,
+    )
+
+    assert triggers_from_domains(["housing", "substance_use"]) == [HighNeedTrigger.ADDICTION_SUSPECTED]
+    assert triggers_from_domains(["housing"]) == []
+    assert child_welfare_consideration(16, "social") and not child_welfare_consideration(18, "social")
+    assert not child_welfare_consideration(None, "social")
+    wednesday = date(2026, 11, 25)
+    kind, due = suggest_follow_up(OutcomeKind.ADVICE, Segment.CLEAR_NEED, wednesday, Urgency.SAME_DAY, "social")
+    assert kind == FollowUpKind.CALLBACK and due == date(2026, 11, 26)
+    _kind, due = suggest_follow_up(OutcomeKind.REFERRAL, Segment.CLEAR_NEED, date(2026, 11, 27), Urgency.SAME_DAY, "social")
+    assert due == date(2026, 11, 30)  # Friday's case: Monday
+    _kind, due = suggest_follow_up(OutcomeKind.REFERRAL, Segment.COMPLEX_NEED, wednesday, Urgency.THREE_DAYS, "social")
+    assert due == date(2026, 11, 30)  # within three working days, not a week later
+    # Health keeps its own rule.
+    assert suggest_follow_up(OutcomeKind.ADVICE, Segment.CLEAR_NEED, wednesday, Urgency.SAME_DAY, "health")[0] == FollowUpKind.NONE
+
+
+async def test_a_minor_raises_the_child_welfare_consideration_and_substance_use_is_pre_marked(app, store):
+    from datetime import date
+
+    from ohjaus_tui.domain.codes import HighNeedTrigger, Language
+
+    from .sync_helpers import make_identity_code
+
+    teen = store.add_client(
+        first_name="Eino", last_name="Nuori", identity_code=make_identity_code(date(2011, 3, 3), 964),
+        phone=None, language=Language.FI, municipality="Järvilaakso", created_by=None, now=app.ctx.now(),
+        allow_temporary=True,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", teen.identity_code, "Juo viikonloppuisin")
+        await pick_and_answer(pilot, "social_service_need", "substance_use_harms")
+        assert "under 18: ask about the child's safety" in str(app.screen.query_one("#suggestion").render())
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.SMALL.value)
+        await pilot.press("enter")
+        await pilot.pause()
+        selected = app.screen.query_one("#triggers").selected
+        assert HighNeedTrigger.ADDICTION_SUSPECTED.value in selected

@@ -183,6 +183,11 @@ class ContactDraft:
             setattr(self, name, free_text(getattr(self, name)).strip())
 
     @property
+    def register(self) -> str | None:
+        """The register the contact belongs to, once the service area is chosen."""
+        return self.service_area.register.value if self.service_area else None
+
+    @property
     def current_referral(self) -> Referral | None:
         """The referral being chosen, once its destination and hand-over are chosen."""
         if self.service_code is None or self.handover is None:

@@ -108,10 +108,35 @@ def suggest_outcome(
     return OutcomeKind.ADVICE
 
 
+# Need domains whose yes pre-marks a high-need trigger (issue 16); the worker can unmark it.
+DOMAIN_TRIGGERS = {"substance_use": HighNeedTrigger.ADDICTION_SUSPECTED}
+CHILD_UNTIL = 18  # under 18: the child-welfare consideration (Lastensuojelulaki 25 §)
+
+
+def triggers_from_domains(domains: tuple[str, ...] | list[str]) -> list[HighNeedTrigger]:
+    """The high-need triggers the answers show: substance use marks the suspicion of
+    addictive behaviour (seed 001's trigger), for the worker to confirm or unmark."""
+    return [DOMAIN_TRIGGERS[d] for d in domains if d in DOMAIN_TRIGGERS]
+
+
+def child_welfare_consideration(age: int | None, register: str | None) -> bool:
+    """A social contact about a client under 18 always asks about the child's safety."""
+    return register == "social" and age is not None and age < CHILD_UNTIL
+
+
 def suggest_follow_up(
-    outcome: OutcomeKind | None, segment: Segment | None, today: date
+    outcome: OutcomeKind | None, segment: Segment | None, today: date,
+    urgency: Urgency | None = None, register: str | None = None,
 ) -> tuple[FollowUpKind, date | None]:
-    """A follow-up that fits the outcome, due in working days (today not counted)."""
+    """A follow-up that fits the outcome, due in working days (today not counted). On a
+    social contact the urgency sets the due day: a same-day need is followed up the next
+    working day, one of three working days within three working days."""
+    if register == "social" and outcome is not None and urgency in (Urgency.EMERGENCY, Urgency.SAME_DAY):
+        kind = FollowUpKind.CHECK_REFERRAL if outcome == OutcomeKind.REFERRAL and segment != Segment.COMPLEX_NEED else FollowUpKind.CALLBACK
+        return kind, add_working_days(today, 1)
+    if register == "social" and outcome is not None and urgency is Urgency.THREE_DAYS:
+        kind = FollowUpKind.CHECK_REFERRAL if outcome == OutcomeKind.REFERRAL and segment != Segment.COMPLEX_NEED else FollowUpKind.CALLBACK
+        return kind, add_working_days(today, 3)
     if segment == Segment.COMPLEX_NEED:
         return FollowUpKind.CALLBACK, add_working_days(today, 5)
     if outcome == OutcomeKind.REFERRAL:

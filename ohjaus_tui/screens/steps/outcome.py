@@ -159,7 +159,7 @@ class OutcomeStep(StepPanel):
         held_offer = next((o for o in offers if o.slot_id == draft.slot_id), None)
         if held_offer is not None:
             draft.past_deadline = held_offer.past_deadline
-        lines = [_("Urgency: {urgency}").format(urgency=urgency.label)]
+        lines = [_("Urgency: {urgency}").format(urgency=urgency.worded(draft.register))]
         if deadline is not None:
             lines.append(_("Deadline: {date}").format(date=format_date(deadline)))
         for other in deadlines:

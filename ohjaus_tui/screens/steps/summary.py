@@ -53,11 +53,11 @@ class SummaryStep(StepPanel):
         if protocol:
             table.add_row(_("Protocol"), Text(protocol.title))
         if draft.urgency:
-            urgency = Text(draft.urgency.label)
+            urgency = Text(draft.urgency.worded(draft.register))
             if draft.overridden:
                 urgency.append(
                     "  " + _("(suggested {urgency}; reason: {reason})").format(
-                        urgency=draft.suggested_urgency.label, reason=shown(draft.override_reason, TEXT_SHOWN)
+                        urgency=draft.suggested_urgency.worded(draft.register), reason=shown(draft.override_reason, TEXT_SHOWN)
                     )
                 )
             table.add_row(_("Urgency"), urgency)
