@@ -544,14 +544,6 @@ def contact_deadlines(
             # Social work has no care guarantee: an urgent need is assessed at once (SWA 36 §).
             day = urgency_deadline(urgency, contact_day, rules)
             deadlines.append(Deadline(DeadlineKind.SOCIAL_URGENT, day, "Social Welfare Act 36 §"))
-        # Completed within 3 months for a child or a family with children and the groups of
-        # 36 §; otherwise without undue delay (no counted day).
-        family = service_area == "family" or (age is not None and age < 18)
-        deadlines.append(Deadline(
-            DeadlineKind.SOCIAL_DONE,
-            add_months(contact_day, SOCIAL_ASSESSMENT_MONTHS) if family or statutory_group else None,
-            "Social Welfare Act 36 §",
-        ))
         if "child_welfare_notification" in duties:
             deadlines.append(Deadline(
                 DeadlineKind.CHILD_WELFARE,
@@ -563,6 +555,14 @@ def contact_deadlines(
                 add_months(contact_day, SOCIAL_ASSESSMENT_MONTHS),
                 "Child Welfare Act 26 §",
             ))
+        # Completed within 3 months for a child or a family with children and the groups of
+        # 36 §; otherwise without undue delay (no counted day).
+        family = service_area == "family" or (age is not None and age < 18)
+        deadlines.append(Deadline(
+            DeadlineKind.SOCIAL_DONE,
+            add_months(contact_day, SOCIAL_ASSESSMENT_MONTHS) if family or statutory_group else None,
+            "Social Welfare Act 36 §",
+        ))
     if urgency is None or urgency in care_levels:
         deadlines.append(Deadline(
             DeadlineKind.PROMISE, promise_deadline(rules, contact_day), _("the region's promise")
