@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--vignettes", type=Path,
         help=_("a vignette file or folder (searched recursively) to run through the protocols"),
     )
+    check.add_argument(
+        "--aggregate", action="store_true",
+        help=_("print only the figures of a vignette set, not its misses (a held-out set)"),
+    )
 
     serve = commands.add_parser("serve", help=_("run the central API that devices sync with"))
     serve.add_argument("--db", help=_("sqlite:///FILE (default: a file in the user data directory) or postgresql://..."))
@@ -349,6 +353,13 @@ def _run_check(args: argparse.Namespace) -> int:
     from .context import load_shipped, shipped_data_dir
     from .domain.clock import now
     from .domain.protocols import SHARED, compound_questions, findings
+    from .domain.social_vignettes import (
+        SOCIAL_PROTOCOL,
+        is_social_file,
+        load_social_vignettes,
+        run_social,
+        social_report,
+    )
     from .domain.vignettes import load_vignettes, report, run_vignettes
 
     root = args.data or shipped_data_dir()
@@ -391,6 +402,14 @@ def _run_check(args: argparse.Namespace) -> int:
     files = sorted(target.rglob("*.toml")) if target.is_dir() else [target]
     if not files or not all(path.is_file() for path in files):
         raise DomainError(_("No vignette files at {path}").format(path=target))
+    if all(is_social_file(path) for path in files):
+        # The social form (issue 16): urgency, segment, duties and referrals; a missed duty fails.
+        social = run_social(
+            [v for path in files for v in load_social_vignettes(path)],
+            shipped.protocol(SOCIAL_PROTOCOL), shipped.catalogue,
+        )
+        print(social_report(social, list_misses=not getattr(args, "aggregate", False)))
+        return 1 if any(o.missed_duties for o in social) else 0
     vignettes = [v for path in files for v in load_vignettes(path, shipped.protocols)]
     outcomes = run_vignettes(vignettes, shipped.protocols)
     print(report(outcomes, target if target.is_dir() else None))

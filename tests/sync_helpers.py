@@ -198,7 +198,7 @@ class Device:
 
     def sign_contact(
         self, client_id: str | None, reason: str = "Testi", slot_id: str | None = None, follow_up: bool = True,
-        safety_net: str = "",
+        safety_net: str = "", referrals: list | None = None,
     ) -> ContactDraft:
         worker = self.worker()
         started = now().replace(microsecond=0)
@@ -219,7 +219,10 @@ class Device:
             segment=Segment.ADVICE,
             safety_net=safety_net,
         )
-        if slot_id:
+        if referrals:
+            draft.outcome_kind = OutcomeKind.REFERRAL
+            draft.set_referrals(referrals)
+        elif slot_id:
             draft.outcome_kind, draft.slot_id = OutcomeKind.BOOKING, slot_id
             draft.urgency = draft.suggested_urgency = Urgency.NON_URGENT
             draft.segment = draft.suggested_segment = Segment.CLEAR_NEED

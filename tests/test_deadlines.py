@@ -503,7 +503,8 @@ def test_a_child_welfare_notification_brings_the_seven_working_day_decision(
     days = by_kind(deadlines)
     # 7.-10.4. and 13.-15.4.: Good Friday 3.4. and Easter Monday 6.4. are not counted
     assert days[DeadlineKind.CHILD_WELFARE] == date(2026, 4, 15)
-    assert days[DeadlineKind.CARE] == thursday
+    assert days[DeadlineKind.SOCIAL_URGENT] == thursday  # an urgent need at once (SWA 36 §), not "care"
+    assert DeadlineKind.CARE not in days  # social work has no care guarantee
     assert booking_deadline(deadlines) == thursday
     assert DeadlineKind.CHILD_WELFARE not in by_kind(
         contact_deadlines(shipped, thursday, register="social")

@@ -95,8 +95,8 @@ async def test_a_urinary_infection_is_offered_nurses_and_doctors_and_f7_widens(a
         assert widened - {"nurse", "doctor"}
 
 
-async def test_f4_chooses_one_profession(app, store, shipped):
-    """A back pain fits a physiotherapist, a nurse and a doctor; F4 narrows the slots to the
+async def test_f3_chooses_one_profession(app, store, shipped):
+    """A back pain fits a physiotherapist, a nurse and a doctor; F3 narrows the slots to the
     doctor's, and a doctor's slot is what Enter books."""
     client = a_client(store, nth=1)
     protocol = shipped.protocol("back_pain")
@@ -108,12 +108,12 @@ async def test_f4_chooses_one_profession(app, store, shipped):
         await pilot.pause()
         picker = app.screen.query_one(SlotPicker)
         assert {o.profession_code for o in picker.offers} > {"doctor"}
-        await pilot.press("f4")
+        await pilot.press("f3")
         await pilot.pause()
         assert isinstance(app.screen, PickScreen)
         await pick(pilot, "pick", "doctor")
         assert {o.profession_code for o in picker.offers} == {"doctor"}
-        assert "F4" in str(app.screen.query_one("#slot-deadline").render())
+        assert "F3" in str(app.screen.query_one("#slot-deadline").render())
         await pilot.press("enter")
         await pilot.pause()
         draft = app.screen.draft

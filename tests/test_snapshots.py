@@ -252,7 +252,7 @@ MODAL_STOPS = ["palette_no_match", "discard_draft", "worklist_reschedule", "work
 def modal_journey(stop: str):
     """Issue 15: the modals and lists that had no picture at 80x24 - the command palette with
     nothing found, the discard question, the work list's reschedule and hand-on questions, the
-    urgency list with its suggestion marked, and F4's choice of a profession."""
+    urgency list with its suggestion marked, and F3's choice of a profession."""
 
     async def run_before(pilot) -> None:
         app = pilot.app
@@ -291,7 +291,7 @@ def modal_journey(stop: str):
             return
         await pilot.press("enter", "enter", "enter")  # the urgency, a clear need, a booking
         await pilot.pause()
-        await pilot.press("f4")
+        await pilot.press("f3")
         await pilot.pause()
 
     return run_before

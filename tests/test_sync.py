@@ -4,9 +4,11 @@ reason when none is reachable)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
-from ohjaus_tui.domain.codes import FollowUpStatus
+from ohjaus_tui.domain.codes import FollowUpStatus, Handover
+from ohjaus_tui.domain.contact import Referral
 from ohjaus_tui.domain.clock import now
 from ohjaus_tui.sync.protocol import RecordType
 
@@ -205,3 +207,23 @@ def test_the_safety_net_advice_read_out_travels_with_the_signed_contact(server, 
     central = server.central()
     assert central.records(RecordType.CONTACT)[draft.id]["assessment"]["safety_net"] == told
     central.close()
+
+
+def test_several_referrals_travel_with_the_signed_contact_each_with_its_consent(server, devices):
+    """Issue 16: three referrals of one contact reach the central API and another device;
+    a notification's law goes with it."""
+    a, b = devices("a"), devices("b")
+    made = [
+        Referral("adult_social_work", Handover.WARM, consent=True),
+        Referral("child_welfare_intake", Handover.WARM, legal_basis="Lastensuojelulaki 417/2007 25 §"),
+        Referral("substance_ngo", Handover.COLD),
+    ]
+    draft = a.sign_contact(None, "Velat, asunto, päihteet", referrals=made)
+    sync_all(a, b)
+    assert_converged(a, b)
+    assert b.store.load_draft(draft.id).all_referrals == made
+    central = server.central()
+    outcome = central.records(RecordType.CONTACT)[draft.id]["outcome"]
+    central.close()
+    assert [r["service_code"] for r in json.loads(outcome["referrals"])] == [r.service_code for r in made]
+    assert outcome["service_code"] == "adult_social_work"  # the first, for readers of one referral

@@ -146,6 +146,8 @@ def _check_field(model: type, name: str, value: Any) -> None:
             raise Rejected(Reason.INVALID, f"{name}: not one of {', '.join(enum._value2member_map_)}")
         if name in JSON_LISTS or name == "answers":
             _check_json(name, value)
+        if model is Outcome and name == "referrals":
+            _check_referrals(value)
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
@@ -168,6 +170,34 @@ def _check_json(name: str, text: str) -> None:
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
     if not ok or len(text) > 10_000:
         raise Rejected(Reason.INVALID, f"{name}: not the expected list or answers")
+
+
+REFERRAL_KEYS = {"service_code", "handover", "consent", "legal_basis"}
+MAX_REFERRALS = 20
+
+
+def _check_referrals(text: str) -> None:
+    """An outcome's referrals (issue 16): a list of destinations, each with its hand-over,
+    consent and any legal basis, as a device writes them."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise Rejected(Reason.INVALID, "referrals: not JSON") from None
+    if not isinstance(value, list) or len(value) > MAX_REFERRALS or len(text) > 20_000:
+        raise Rejected(Reason.INVALID, f"referrals: not a list of at most {MAX_REFERRALS}")
+    for item in value:
+        ok = (
+            isinstance(item, dict) and set(item) == REFERRAL_KEYS
+            and isinstance(item["service_code"], str) and 0 < len(item["service_code"]) <= 64
+            and item["handover"] in Handover._value2member_map_
+            and isinstance(item["consent"], bool)
+            and isinstance(item["legal_basis"], str) and len(item["legal_basis"]) <= 1000
+        )
+        if not ok:
+            raise Rejected(Reason.INVALID, "referrals: each is {service_code, handover, consent, legal_basis}")
+        hidden = hidden_character(item["service_code"] + item["legal_basis"], keep_lines=False)
+        if hidden is not None:
+            raise Rejected(Reason.INVALID, f"referrals: holds a control, bidi or invisible character ({hidden})")
 
 
 def contact_family(data: Any, record_id: str) -> dict:

@@ -35,6 +35,10 @@ class Service:
 
     `register` is None for a service of both registers ("any" in the file).
     `warm_handover`: the worker can hand the client over in person (lämmin saattaen siirto).
+    `duty`: the statutory notification this service receives (a child-welfare notification,
+    Lastensuojelulaki 25 §; an older person's, Vanhuspalvelulaki 25 §). A notification is a
+    duty, made without the client's consent and also about someone who is not the caller;
+    `legal_basis` is the law recorded with it.
     """
 
     code: str
@@ -45,6 +49,13 @@ class Service:
     descriptions: dict[str, str]
     contact: str
     warm_handover: bool
+    duty: str | None = None
+    legal_bases: dict[str, str] | None = None
+    # The need domains it serves (the social protocol's domain ids) and the ages it is for
+    # (inclusive; None: no bound): the referral step lists the fitting services first.
+    domains: tuple[str, ...] = ()
+    min_age: int | None = None
+    max_age: int | None = None
 
     @property
     def name(self) -> str:
@@ -54,6 +65,25 @@ class Service:
     def description(self) -> str:
         return localized(self.descriptions)
 
+    @property
+    def legal_basis(self) -> str:
+        """The law that makes a hand-over to this service a duty, in the language shown."""
+        return localized(self.legal_bases) if self.legal_bases else ""
+
+    def fits_age(self, age: int | None) -> bool:
+        if age is None:
+            return True
+        return (self.min_age is None or age >= self.min_age) and (self.max_age is None or age <= self.max_age)
+
+    @property
+    def ages(self) -> str:
+        """"18+", "13-29", "" (for all ages)."""
+        if self.min_age is None and self.max_age is None:
+            return ""
+        if self.max_age is None:
+            return f"{self.min_age}+"
+        return f"{self.min_age or 0}\u2013{self.max_age}"
+
     def serves(self, register: Register) -> bool:
         return self.register is None or self.register is register
 
@@ -61,7 +91,7 @@ class Service:
 def _read_service(fields: Fields) -> Service:
     fields.only(
         "code", "kind", "register", "service_areas", "name", "description", "contact",
-        "warm_handover",
+        "warm_handover", "duty", "legal_basis", "domains", "min_age", "max_age",
     )
     code = fields.identifier("code")
     kind = fields.choice("kind", ServiceKind)
@@ -84,7 +114,19 @@ def _read_service(fields: Fields) -> Service:
     descriptions = fields.texts("description")
     contact = fields.string("contact")
     warm_handover = fields.boolean("warm_handover")
-    return Service(code, kind, register, service_areas, names, descriptions, contact, warm_handover)
+    duty = fields.identifier("duty") if fields.has("duty") else None
+    legal_bases = fields.texts("legal_basis") if fields.has("legal_basis") else None
+    if (duty is None) != (legal_bases is None):
+        raise fields.error(_("a statutory notification needs both `duty` and `legal_basis`"), "duty")
+    domains = fields.strings("domains") if fields.has("domains") else ()
+    min_age = fields.integer("min_age", minimum=0) if fields.has("min_age") else None
+    max_age = fields.integer("max_age", minimum=0) if fields.has("max_age") else None
+    if min_age is not None and max_age is not None and min_age > max_age:
+        raise fields.error(_("'min_age' is above 'max_age'"), "min_age")
+    return Service(
+        code, kind, register, service_areas, names, descriptions, contact, warm_handover,
+        duty, legal_bases, tuple(domains), min_age, max_age,
+    )
 
 
 def load_catalogue(path: Path) -> list[Service]:
@@ -100,6 +142,20 @@ def load_catalogue(path: Path) -> list[Service]:
             )
         services.append(service)
     return services
+
+
+def by_need(services: list[Service], domains: list[str] | tuple[str, ...], age: int | None) -> list[Service]:
+    """The services that fit the need domains found and the client's age first (most domains
+    first; a service for the young, with an upper age, before a general one), then the rest
+    for the client's age, then those for other ages; file order within."""
+    found = set(domains)
+
+    def key(indexed: tuple[int, Service]) -> tuple[bool, int, bool, int]:
+        index, service = indexed
+        young = age is not None and service.max_age is not None
+        return (not service.fits_age(age), -len(found & set(service.domains)), not young, index)
+
+    return [service for _index, service in sorted(enumerate(services), key=key)]
 
 
 def services_for(

@@ -127,6 +127,15 @@ class Urgency(LabelledEnum):
             "self_care": N_("Self-care and advice"),
         }
 
+    def worded(self, register: "Register | str | None") -> str:
+        """The label in the words of the register: social work has no care guarantee but the
+        service-need assessment's own limits (Social Welfare Act 36 §)."""
+        if register is not None and Register(register) is Register.SOCIAL:
+            social = _SOCIAL_URGENCY.get(self.value)
+            if social:
+                return _(social)
+        return self.label
+
     @property
     def rank(self) -> int:
         """0 is the most urgent."""
@@ -135,6 +144,14 @@ class Urgency(LabelledEnum):
     @classmethod
     def most_urgent(cls, urgencies: "list[Urgency]", default: "Urgency") -> "Urgency":
         return min(urgencies, key=lambda u: u.rank) if urgencies else default
+
+
+_SOCIAL_URGENCY = {
+    "same_day": N_("Urgent: the need assessed at once"),
+    "three_days": N_("Within 3 working days: the service-need assessment"),
+    "non_urgent": N_("Non-urgent: the service-need assessment without undue delay"),
+    "self_care": N_("Advice and guidance"),
+}
 
 
 class Segment(LabelledEnum):

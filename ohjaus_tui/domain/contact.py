@@ -55,6 +55,33 @@ def seeded_ids(seed: str) -> Iterator[None]:
         _seeded.reset(token)
 
 
+MAX_REFERRALS = 10
+
+
+@dataclass(frozen=True)
+class Referral:
+    """One referral of a contact (ohjaus eteenpäin): its destination, a warm or cold
+    hand-over, the client's consent for this destination, or the law that makes it a duty."""
+
+    service_code: str
+    handover: Handover
+    consent: bool = False
+    legal_basis: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "service_code": self.service_code, "handover": self.handover.value,
+            "consent": self.consent, "legal_basis": self.legal_basis,
+        }
+
+    @classmethod
+    def from_json(cls, item: dict) -> "Referral":
+        return cls(
+            item["service_code"], Handover(item["handover"]), bool(item.get("consent", False)),
+            item.get("legal_basis", ""),
+        )
+
+
 class Step(IntEnum):
     """The visible steps of the contact flow, in order."""
 
@@ -131,6 +158,12 @@ class ContactDraft:
     service_code: str | None = None
     handover: Handover | None = None
     consent: bool = False
+    # Several referrals per contact (substance use, debts and housing: three): the ones made
+    # before the one being chosen now (service_code, handover, consent, legal_basis).
+    referrals: list[Referral] = field(default_factory=list)
+    # The law that makes the hand-over a duty (a statutory notification, e.g. Lastensuojelulaki
+    # 25 §), in the language shown: no consent is asked. "" for an ordinary referral.
+    legal_basis: str = ""
     outcome_note: str = ""
     care_deadline: date | None = None  # the day the booking was measured against
     past_deadline: bool = False
@@ -148,6 +181,35 @@ class ContactDraft:
         for name in self.FREE_TEXT:
             # Leading and trailing blanks (a pasted tab, a new line) carry nothing: dropped.
             setattr(self, name, free_text(getattr(self, name)).strip())
+
+    @property
+    def register(self) -> str | None:
+        """The register the contact belongs to, once the service area is chosen."""
+        return self.service_area.register.value if self.service_area else None
+
+    @property
+    def current_referral(self) -> Referral | None:
+        """The referral being chosen, once its destination and hand-over are chosen."""
+        if self.service_code is None or self.handover is None:
+            return None
+        return Referral(self.service_code, self.handover, self.consent, self.legal_basis)
+
+    @property
+    def all_referrals(self) -> list[Referral]:
+        """Every referral of the contact, in the order made (none unless the outcome is one)."""
+        if self.outcome_kind != OutcomeKind.REFERRAL:
+            return []
+        current = self.current_referral
+        return [*self.referrals, *([current] if current else [])]
+
+    def set_referrals(self, referrals: list[Referral]) -> None:
+        """As loaded: the last one is the one being chosen, the others made before it."""
+        self.referrals = list(referrals[:-1])
+        last = referrals[-1] if referrals else None
+        self.service_code = last.service_code if last else None
+        self.handover = last.handover if last else None
+        self.consent = last.consent if last else False
+        self.legal_basis = last.legal_basis if last else ""
 
     @property
     def overridden(self) -> bool:
@@ -173,6 +235,7 @@ class ContactDraft:
             triggers=list(self.triggers),
             duties=list(self.duties),
             domains=list(self.domains),
+            referrals=list(self.referrals),
         )
 
     @property
@@ -257,11 +320,18 @@ def _outcome_problems(draft: ContactDraft) -> list[str]:
         return [_("The slot is past the deadline: write why.")]
     if kind == OutcomeKind.REFERRAL:
         problems = []
+        codes = [r.service_code for r in draft.referrals]
+        if draft.service_code is not None and draft.service_code in codes or len(set(codes)) < len(codes):
+            problems.append(_("The same service is referred to twice."))
+        if len(codes) >= MAX_REFERRALS:
+            problems.append(_("At most {n} referrals in one contact.").format(n=MAX_REFERRALS))
         if draft.service_code is None:
             problems.append(_("Choose the service or authority to refer to."))
         if draft.handover is None:
             problems.append(_("Choose a warm or a cold hand-over."))
-        elif draft.handover == Handover.WARM and not draft.consent:
+        elif draft.handover == Handover.WARM and not draft.consent and not draft.legal_basis:
+            # A statutory notification is a duty: made without the client's consent, and also
+            # about a person who is not the caller (legal_basis is set for it).
             problems.append(_("A warm hand-over needs the client's consent."))
         return problems
     return []

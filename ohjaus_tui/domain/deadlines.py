@@ -473,7 +473,10 @@ class DeadlineKind(StrEnum):
     CARE = "care"  # care by the assessed urgency (incl. the care guarantee)
     PROMISE = "promise"  # the region's own promise
     SOCIAL_ASSESSMENT = "social_assessment"  # service-need assessment starts (SWA 36 §)
+    SOCIAL_URGENT = "social_urgent"  # an urgent need assessed at once / soon (SWA 36 §)
+    SOCIAL_DONE = "social_done"  # service-need assessment completed (SWA 36 §: 3 months)
     CHILD_WELFARE = "child_welfare"  # child welfare decides whether to open an assessment
+    CHILD_WELFARE_DONE = "child_welfare_done"  # child-welfare assessment done (CWA 26 §: 3 months)
 
 
 @dataclass(frozen=True)
@@ -538,14 +541,28 @@ def contact_deadlines(
             "Social Welfare Act 36 §",
         ))
         if urgency in (Urgency.SAME_DAY, Urgency.THREE_DAYS):
+            # Social work has no care guarantee: an urgent need is assessed at once (SWA 36 §).
             day = urgency_deadline(urgency, contact_day, rules)
-            deadlines.append(Deadline(DeadlineKind.CARE, day, _("assessed urgency")))
+            deadlines.append(Deadline(DeadlineKind.SOCIAL_URGENT, day, "Social Welfare Act 36 §"))
         if "child_welfare_notification" in duties:
             deadlines.append(Deadline(
                 DeadlineKind.CHILD_WELFARE,
                 add_working_days(contact_day, rules.child_welfare_decision_working_days),
                 "Child Welfare Act 26 §",
             ))
+            deadlines.append(Deadline(
+                DeadlineKind.CHILD_WELFARE_DONE,
+                add_months(contact_day, SOCIAL_ASSESSMENT_MONTHS),
+                "Child Welfare Act 26 §",
+            ))
+        # Completed within 3 months for a child or a family with children and the groups of
+        # 36 §; otherwise without undue delay (no counted day).
+        family = service_area == "family" or (age is not None and age < 18)
+        deadlines.append(Deadline(
+            DeadlineKind.SOCIAL_DONE,
+            add_months(contact_day, SOCIAL_ASSESSMENT_MONTHS) if family or statutory_group else None,
+            "Social Welfare Act 36 §",
+        ))
     if urgency is None or urgency in care_levels:
         deadlines.append(Deadline(
             DeadlineKind.PROMISE, promise_deadline(rules, contact_day), _("the region's promise")
@@ -553,10 +570,26 @@ def contact_deadlines(
     return deadlines
 
 
+SOCIAL_ASSESSMENT_MONTHS = 3  # SWA 36 § and CWA 26 §: completed within three months
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it has no such day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
 def booking_deadline(deadlines: list[Deadline]) -> date | None:
-    """The day a booking should be by: the care deadline, else the earliest dated one."""
+    """The day a booking should be by: the care deadline (or a social urgent need's), else
+    the earliest dated one."""
     for deadline in deadlines:
-        if deadline.kind is DeadlineKind.CARE:
+        if deadline.kind in (DeadlineKind.CARE, DeadlineKind.SOCIAL_URGENT):
             return deadline.day
     days = [d.day for d in deadlines if d.day is not None and d.kind is not DeadlineKind.HEALTH_ASSESSMENT]
     return min(days) if days else None

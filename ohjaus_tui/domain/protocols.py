@@ -65,6 +65,9 @@ class Question:
     # Asked only when this earlier question (of the protocol, or a life threat) is answered yes.
     show_if: str | None = None
     nurse_concern: bool = False  # the shared question of the nurse's own concern
+    # A yes: the client wants information or advice only (issue 16): advice and guidance
+    # (segment A) is suggested, not a booking.
+    information_only: bool = False
 
     @property
     def text(self) -> str:
@@ -176,6 +179,13 @@ class Protocol:
     def asks_worry(self) -> bool:
         return self.worry_urgency is not None
 
+    def wants_information_only(self, answers: Mapping[str, bool | None]) -> bool:
+        """A yes to the question "does the client want information or advice only?"."""
+        return any(
+            q.information_only and answers.get(q.id) is True
+            for q in visible_questions(self, answers)
+        )
+
     def in_statutory_group(self, answers: Mapping[str, bool | None]) -> bool:
         """A yes to the statutory-group question (Social Welfare Act 36 § deadlines)."""
         return any(
@@ -220,7 +230,8 @@ def _read_question(
     """One `[[questions]]` table. `has_self_care`: the protocol lists `self_care_if`, so an
     `if_yes` equal to its default is allowed: that yes only prevents self-care."""
     fields.only(
-        "id", "text", "red_flag", "if_yes", "domain", "duties", "statutory_group", "show_if"
+        "id", "text", "red_flag", "if_yes", "domain", "duties", "statutory_group", "show_if",
+        "information_only",
     )
     question_id = fields.identifier("id")
     show_if = fields.identifier("show_if") if fields.has("show_if") else None
@@ -235,6 +246,12 @@ def _read_question(
     domain = fields.identifier("domain") if fields.has("domain") else None
     duties = tuple(fields.strings("duties", ())) if fields.has("duties") else ()
     statutory_group = fields.boolean("statutory_group", False)
+    information_only = fields.boolean("information_only", False)
+    if information_only and (red_flag or if_yes is not None):
+        raise fields.error(
+            _("question '{id}': an information-only question raises no urgency").format(id=question_id),
+            "information_only",
+        )
     if red_flag and if_yes is not None:
         raise fields.error(
             _("question '{id}' is contradictory: red_flag and if_yes together").format(
@@ -278,7 +295,7 @@ def _read_question(
         )
     return Question(
         question_id, texts, red_flag, if_yes, life_threat, domain, duties, statutory_group,
-        show_if, nurse_concern,
+        show_if, nurse_concern, information_only,
     )
 
 

@@ -88,6 +88,7 @@ class ContactFact:
     birth_date: date | None = None
     callback: bool = False  # the contact made a callback follow-up
     repeated: bool = False  # the same client made another contact within FCR_WINDOW_DAYS
+    referral_codes: tuple[str, ...] = ()  # every referral's destination (several per contact)
 
     @property
     def day(self) -> date:
@@ -126,8 +127,10 @@ def contact_tallies(fact: ContactFact, rules: RegionRules) -> Tally:
                 tally[(BOOKING_WITHIN_CARE, "")] += 1
     if fact.segment is not None:
         tally[(SEGMENT, fact.segment)] += 1
-    if fact.outcome == OutcomeKind.REFERRAL.value and fact.service_code:
-        tally[(REFERRAL, fact.service_code)] += 1
+    if fact.outcome == OutcomeKind.REFERRAL.value:
+        # Each destination counts once per contact; older records hold only service_code.
+        for code in dict.fromkeys(fact.referral_codes or ((fact.service_code,) if fact.service_code else ())):
+            tally[(REFERRAL, code)] += 1
     return tally
 
 

@@ -54,6 +54,7 @@ class SegmentReason:
     MANY_DOMAINS = "many_domains"
     SELF_CARE = "self_care"
     CARE_NEEDED = "care_needed"
+    INFORMATION_ONLY = "information_only"
 
 
 def suggest_segment_with_reasons(
@@ -61,13 +62,20 @@ def suggest_segment_with_reasons(
     triggers: list[HighNeedTrigger],
     worry: WorryLevel | None = None,
     domains: tuple[str, ...] | list[str] = (),
+    information_only: bool = False,
 ) -> tuple[Segment, list[str]]:
-    """The suggested path and the reasons for it (SegmentReason codes)."""
+    """The suggested path and the reasons for it (SegmentReason codes).
+
+    A client who wants information only gets advice and guidance (segment A) unless a
+    high-need trigger or great worry says more is needed, or the urgency is more than
+    non-urgent (issue 16: "only wants information" still suggested a booking)."""
     reasons = []
     if triggers:
         reasons.append(SegmentReason.TRIGGERS)
     if worry is WorryLevel.GREAT:
         reasons.append(SegmentReason.GREAT_WORRY)
+    if information_only and not reasons and urgency in (None, Urgency.SELF_CARE, Urgency.NON_URGENT):
+        return Segment.ADVICE, [SegmentReason.INFORMATION_ONLY]
     if len(domains) >= MANY_DOMAINS:
         reasons.append(SegmentReason.MANY_DOMAINS)
     if reasons:
@@ -82,24 +90,53 @@ def suggest_segment(
     triggers: list[HighNeedTrigger],
     worry: WorryLevel | None = None,
     domains: tuple[str, ...] | list[str] = (),
+    information_only: bool = False,
 ) -> Segment:
-    return suggest_segment_with_reasons(urgency, triggers, worry, domains)[0]
+    return suggest_segment_with_reasons(urgency, triggers, worry, domains, information_only)[0]
 
 
-def suggest_outcome(segment: Segment | None, red_flags: list[str], urgency: Urgency | None) -> OutcomeKind:
+def suggest_outcome(
+    segment: Segment | None, red_flags: list[str], urgency: Urgency | None, anonymous: bool = False
+) -> OutcomeKind:
+    """An unidentified client is never suggested a booking (one cannot be made for them)."""
     if red_flags or urgency == Urgency.EMERGENCY:
         return OutcomeKind.EMERGENCY
-    if segment == Segment.CLEAR_NEED:
+    if segment == Segment.CLEAR_NEED and not anonymous:
         return OutcomeKind.BOOKING
     if segment == Segment.COMPLEX_NEED:
         return OutcomeKind.REFERRAL
     return OutcomeKind.ADVICE
 
 
+# Need domains whose yes pre-marks a high-need trigger (issue 16); the worker can unmark it.
+DOMAIN_TRIGGERS = {"substance_use": HighNeedTrigger.ADDICTION_SUSPECTED}
+CHILD_UNTIL = 18  # under 18: the child-welfare consideration (Lastensuojelulaki 25 §)
+
+
+def triggers_from_domains(domains: tuple[str, ...] | list[str]) -> list[HighNeedTrigger]:
+    """The high-need triggers the answers show: substance use marks the suspicion of
+    addictive behaviour (seed 001's trigger), for the worker to confirm or unmark."""
+    return [DOMAIN_TRIGGERS[d] for d in domains if d in DOMAIN_TRIGGERS]
+
+
+def child_welfare_consideration(age: int | None, register: str | None) -> bool:
+    """A social contact about a client under 18 always asks about the child's safety."""
+    return register == "social" and age is not None and age < CHILD_UNTIL
+
+
 def suggest_follow_up(
-    outcome: OutcomeKind | None, segment: Segment | None, today: date
+    outcome: OutcomeKind | None, segment: Segment | None, today: date,
+    urgency: Urgency | None = None, register: str | None = None,
 ) -> tuple[FollowUpKind, date | None]:
-    """A follow-up that fits the outcome, due in working days (today not counted)."""
+    """A follow-up that fits the outcome, due in working days (today not counted). On a
+    social contact the urgency sets the due day: a same-day need is followed up the next
+    working day, one of three working days within three working days."""
+    if register == "social" and outcome is not None and urgency in (Urgency.EMERGENCY, Urgency.SAME_DAY):
+        kind = FollowUpKind.CHECK_REFERRAL if outcome == OutcomeKind.REFERRAL and segment != Segment.COMPLEX_NEED else FollowUpKind.CALLBACK
+        return kind, add_working_days(today, 1)
+    if register == "social" and outcome is not None and urgency is Urgency.THREE_DAYS:
+        kind = FollowUpKind.CHECK_REFERRAL if outcome == OutcomeKind.REFERRAL and segment != Segment.COMPLEX_NEED else FollowUpKind.CALLBACK
+        return kind, add_working_days(today, 3)
     if segment == Segment.COMPLEX_NEED:
         return FollowUpKind.CALLBACK, add_working_days(today, 5)
     if outcome == OutcomeKind.REFERRAL:

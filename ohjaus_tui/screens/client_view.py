@@ -152,7 +152,7 @@ class ClientScreen(Screen):
 
     def _what(self, event) -> str:
         if event.kind == EventKind.CONTACT:
-            urgency = Urgency(event.title).label if event.title else ""
+            urgency = Urgency(event.title).worded(event.register) if event.title else ""
             return _("Contact") + (f": {urgency}" if urgency else "")
         if event.kind == EventKind.BOOKING:
             return _("Appointment")

@@ -119,7 +119,7 @@ class ContactScreen(Screen):
         if draft.urgency:
             style = "bold white on red" if draft.red_flags else "bold"
             text.append("  ")
-            text.append(draft.urgency.label, style=style)
+            text.append(draft.urgency.worded(draft.register), style=style)
         if draft.version > 1:
             text.append("  " + _("Correction, version {n}").format(n=draft.version), style="yellow")
         self.query_one("#contact-header", Static).update(text)

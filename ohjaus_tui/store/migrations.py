@@ -439,9 +439,26 @@ def register_functions(connection: sqlcipher.Connection) -> None:
     connection.create_function(NAME_WORDS_FUNCTION, 2, name_words_json, deterministic=True)
 
 
+# Issue 16. A statutory notification (Lastensuojelulaki 25 §, Vanhuspalvelulaki 25 §) is a duty,
+# handed over without the client's consent: the law it was made under is kept with the outcome.
+_V11 = """
+ALTER TABLE outcome ADD COLUMN legal_basis TEXT NOT NULL DEFAULT '';
+"""
+
+# Issue 16. Several referrals per contact (substance use, debts and housing: three), each with
+# its own hand-over and consent: kept as a JSON list; the first stays in the old columns, so a
+# report or a device that knows one referral still reads it.
+_V12 = """
+ALTER TABLE outcome ADD COLUMN referrals TEXT NOT NULL DEFAULT '[]';
+UPDATE outcome SET referrals = json_array(json_object(
+    'service_code', service_code, 'handover', handover, 'consent', json(CASE WHEN consent THEN 'true' ELSE 'false' END),
+    'legal_basis', legal_basis))
+WHERE kind = 'referral' AND service_code IS NOT NULL AND handover IS NOT NULL;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
-    (10, _V10),
+    (10, _V10), (11, _V11), (12, _V12),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

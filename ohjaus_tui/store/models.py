@@ -139,6 +139,10 @@ class Outcome(SQLModel, table=True):
     service_code: str | None = None
     handover: str | None = None
     consent: bool = False
+    legal_basis: str = ""  # a statutory notification's law, made without consent (migration 10)
+    # Every referral of the contact, JSON [{service_code, handover, consent, legal_basis}]
+    # (migration 11); service_code, handover, consent and legal_basis hold the first one.
+    referrals: str = "[]"
     note: str = ""
     care_deadline: date | None = None
     past_deadline: bool = False

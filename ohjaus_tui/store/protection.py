@@ -8,6 +8,8 @@ client's records takes the Viewer and returns only the registers the viewer may 
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -421,8 +423,12 @@ class Protection:
                     events.append(TimelineEvent(EventKind.BOOKING, slot.starts_at, row.register, row.contact_id,
                                                 "", professional.name if professional else ""))
                 elif outcome.kind == OutcomeKind.REFERRAL.value:
-                    events.append(TimelineEvent(EventKind.REFERRAL, row.started_at, row.register, row.contact_id,
-                                                outcome.service_code or "", outcome.handover or ""))
+                    referrals = json.loads(outcome.referrals or "[]") or [
+                        {"service_code": outcome.service_code or "", "handover": outcome.handover or ""}
+                    ]
+                    for referral in referrals:
+                        events.append(TimelineEvent(EventKind.REFERRAL, row.started_at, row.register, row.contact_id,
+                                                    referral["service_code"], referral["handover"]))
             for follow_up in session.exec(select(FollowUp).where(col(FollowUp.contact_id).in_(chunk))):
                 if follow_up.status == "planned":
                     continue

@@ -52,7 +52,8 @@ SELECT c.started_at, c.signed_at, c.unit_id, c.channel, c.sector, c.client_id,
            SELECT 1 FROM contact n
            WHERE n.client_id = c.client_id AND n.status = 'signed'
              AND n.started_at > c.started_at
-             AND julianday(n.started_at) <= julianday(c.started_at) + {FCR_WINDOW_DAYS})
+             AND julianday(n.started_at) <= julianday(c.started_at) + {FCR_WINDOW_DAYS}),
+       o.referrals
 FROM contact c
 LEFT JOIN assessment a ON a.contact_id = c.id
 LEFT JOIN client cl ON cl.id = c.client_id
@@ -90,6 +91,15 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return runs
 
 
+def _referral_codes(text: str | None) -> tuple[str, ...]:
+    """The destinations of a contact's referrals (issue 16: several per contact)."""
+    try:
+        items = json.loads(text or "[]")
+    except ValueError:
+        return ()
+    return tuple(item["service_code"] for item in items if isinstance(item, dict) and item.get("service_code"))
+
+
 def _facts(connection, first: date, last: date, unit_id: str | None = None) -> list[ContactFact]:
     bounds = (_day_start(first), _day_start(last + timedelta(days=1)))
     if unit_id is None:
@@ -115,6 +125,7 @@ def _facts(connection, first: date, last: date, unit_id: str | None = None) -> l
             birth_date=date.fromisoformat(row[14]) if row[14] else None,
             callback=bool(row[15]),
             repeated=bool(row[16]),
+            referral_codes=_referral_codes(row[17]),
         )
         for row in rows
     ]

@@ -35,7 +35,7 @@ from ..domain.codes import (
     Urgency,
     WorryLevel,
 )
-from ..domain.contact import ContactDraft, Step, first_incomplete_step, new_id
+from ..domain.contact import ContactDraft, Referral, Step, first_incomplete_step, new_id
 from ..domain.errors import DomainError
 from ..domain.identity import (
     client_id_for,
@@ -469,9 +469,14 @@ class Store(Protection, Worklist, SyncSide):
         row.kind = kind.value
         row.advice_text = draft.advice_text if kind == OutcomeKind.ADVICE else ""
         row.slot_id = wanted_slot
-        row.service_code = draft.service_code if referral else None
-        row.handover = draft.handover.value if referral and draft.handover else None
-        row.consent = draft.consent if referral else False
+        referrals = draft.all_referrals
+        first = referrals[0] if referrals else None
+        # A draft may hold a destination whose hand-over is not chosen yet: kept as it was.
+        row.service_code = first.service_code if first else (draft.service_code if referral else None)
+        row.handover = first.handover.value if first else None
+        row.consent = first.consent if first else False
+        row.legal_basis = first.legal_basis if first else ""
+        row.referrals = json.dumps([r.as_json() for r in referrals], ensure_ascii=False)
         row.note = draft.outcome_note if kind == OutcomeKind.EMERGENCY else ""
         booking = kind == OutcomeKind.BOOKING
         row.care_deadline = draft.care_deadline if booking else None
@@ -691,6 +696,10 @@ class Store(Protection, Worklist, SyncSide):
                 draft.service_code = outcome.service_code
                 draft.handover = _maybe(Handover, outcome.handover)
                 draft.consent = outcome.consent
+                draft.legal_basis = outcome.legal_basis
+                referrals = [Referral.from_json(item) for item in json.loads(outcome.referrals or "[]")]
+                if referrals:
+                    draft.set_referrals(referrals)
                 draft.outcome_note = outcome.note
                 draft.care_deadline = outcome.care_deadline
                 draft.past_deadline = outcome.past_deadline

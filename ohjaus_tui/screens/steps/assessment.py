@@ -13,6 +13,7 @@ from ...domain.contact import ContactDraft, Step
 from ...domain.identity import age_in_years
 from ...domain.protocol_finder import find_protocols
 from ...domain.protocols import WORRY, Protocol, evaluate, protocols_for
+from ...domain.segmentation import child_welfare_consideration
 from ...i18n import N_, _
 from ...widgets.jump_list import JumpList
 from ...widgets.question_list import QuestionList
@@ -128,7 +129,7 @@ class AssessmentStep(StepPanel):
             self.query_one("#questions-label", Label).update(label)
         self._show_result()
 
-    _marked: Urgency | None = None  # the urgency marked "(suggested)" in the list
+    _marked: tuple | None = None  # (urgency marked "(suggested)", register) in the list
 
     def _show_result(self) -> None:
         draft = self._draft
@@ -154,11 +155,16 @@ class AssessmentStep(StepPanel):
             # What is shown to be read out is what the contact keeps.
             draft.safety_net = self._safety_net(protocol, draft)
             suggestion.update(self._explain(protocol, result))
-        if draft.suggested_urgency != self._marked:
+        # The urgency levels in the words of the register (no care guarantee in social work).
+        register = protocol.register if protocol is not None else draft.register
+        if (draft.suggested_urgency, register) != self._marked:
             # "(suggested)" beside the suggested urgency, in the list itself: at 80x24 the
             # explanation above may be scrolled away while the list is in sight (issue 15).
-            self._marked = draft.suggested_urgency
-            offer_codes(urgency, list(Urgency), draft.suggested_urgency, draft.urgency)
+            self._marked = (draft.suggested_urgency, register)
+            offer_codes(
+                urgency, list(Urgency), draft.suggested_urgency, draft.urgency,
+                label=lambda level: level.worded(register),
+            )
         if draft.urgency is not None:
             urgency.highlighted = list(Urgency).index(draft.urgency)
         listing = self.query_one("#protocols", OptionList)
@@ -184,6 +190,16 @@ class AssessmentStep(StepPanel):
             text.append(_("RED FLAG: redirect to 112 / emergency department now"), style="bold white on red")
             text.append("\n")
         self._explain_duties(protocol, result, text)
+        if (
+            child_welfare_consideration(self._client_age(self._draft), protocol.register.value)
+            and "child_welfare_notification" not in result.duties
+        ):
+            # A client under 18: the child's safety is always asked and a notification considered.
+            text.append(_(
+                "The client is under 18: ask about the child's safety and consider a child-welfare"
+                " notification (Child Welfare Act 25 §)."
+            ), style="bold yellow")
+            text.append("\n")
         if not result.complete and not result.red_flags:
             if result.unanswered == (WORRY,):
                 text.append(_("Choose your level of worry."), style="yellow")
@@ -194,7 +210,7 @@ class AssessmentStep(StepPanel):
                 )
             return text
         text.append(_("Suggested urgency: "), style="bold")
-        text.append(result.suggested.label, style="bold")
+        text.append(result.suggested.worded(protocol.register), style="bold")
         questions = {q.id: q for q in protocol.questions}
         because = [questions[r].text for r in result.reasons if r in questions]
         if result.worry is not None:

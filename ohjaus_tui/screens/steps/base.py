@@ -22,11 +22,12 @@ if TYPE_CHECKING:
     from ...context import Context
 
 
-def offer_codes(listing: OptionList, codes: list, suggested, chosen) -> None:
-    """Fill an option list with codes, mark the suggested one, highlight the chosen one."""
+def offer_codes(listing: OptionList, codes: list, suggested, chosen, label=None) -> None:
+    """Fill an option list with codes, mark the suggested one, highlight the chosen one;
+    label(code) words an option (default: the code's label)."""
     listing.clear_options()
     for code in codes:
-        prompt = Text(code.label)
+        prompt = Text(label(code) if label else code.label)
         if code == suggested:
             prompt.append("  " + _("(suggested)"), style="bold green")
         listing.add_option(Option(prompt, id=code.value))

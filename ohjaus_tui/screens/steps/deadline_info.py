@@ -27,6 +27,9 @@ _LABELS = {
     DeadlineKind.PROMISE: N_("region's promise {date}"),
     DeadlineKind.SOCIAL_ASSESSMENT: N_("service-need assessment starts by {date}"),
     DeadlineKind.CHILD_WELFARE: N_("child welfare decides by {date}"),
+    DeadlineKind.SOCIAL_URGENT: N_("urgent need assessed by {date}"),
+    DeadlineKind.SOCIAL_DONE: N_("service-need assessment completed by {date}"),
+    DeadlineKind.CHILD_WELFARE_DONE: N_("child-welfare assessment done by {date}"),
 }
 
 
@@ -59,6 +62,8 @@ def deadline_phrase(deadline: Deadline) -> str:
     if deadline.day is None:
         if deadline.kind is DeadlineKind.CARE:
             return deadline.basis  # no rule gives a day: the reason, as the rules name it
+        if deadline.kind is DeadlineKind.SOCIAL_DONE:
+            return _("service-need assessment completed without undue delay")
         return _("service-need assessment starts without delay")
     return _(_LABELS[deadline.kind]).format(date=format_weekday_day(deadline.day))
 

@@ -45,7 +45,9 @@ class FollowUpStep(StepPanel):
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
         today = self.ctx.now().date()
-        suggested, suggested_due = suggest_follow_up(draft.outcome_kind, draft.segment, today)
+        suggested, suggested_due = suggest_follow_up(
+            draft.outcome_kind, draft.segment, today, draft.urgency, draft.register
+        )
         if self.suggestion_changed("follow-up-kinds", (suggested, suggested_due)):
             # Chosen for another outcome or segment: the new suggestion and its due date.
             draft.follow_up_kind, draft.follow_up_due = suggested, None

@@ -46,7 +46,7 @@ class NeedStep(StepPanel):
             draft.protocol_id = draft.suggested_urgency = draft.urgency = None
             draft.answers, draft.red_flags, draft.override_reason = {}, [], ""
             draft.outcome_kind = draft.slot_id = draft.service_code = draft.handover = None
-            draft.consent = False
+            draft.consent, draft.legal_basis, draft.referrals = False, "", []
             draft.worry_level, draft.duties, draft.domains = None, [], []
             draft.plan_type = draft.named_contact = draft.care_deadline = None
             draft.past_deadline, draft.deadline_reason = False, ""

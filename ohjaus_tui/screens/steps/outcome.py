@@ -12,9 +12,9 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.catalogue import services_for
+from ...domain.catalogue import by_need, services_for
 from ...domain.codes import Handover, OutcomeKind, Register, ServiceArea, Urgency
-from ...domain.contact import ContactDraft, Step
+from ...domain.contact import ContactDraft, Step, step_problems
 from ...domain.deadlines import DeadlineKind, age_on, booking_deadline
 from ...domain.segmentation import suggest_outcome
 from ...domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, choose_slots, fitting_professions, mark
@@ -25,7 +25,7 @@ from .base import StepPanel, offer_codes
 from .deadline_info import draft_deadlines
 
 SLOT_SEARCH_DAYS = 28
-FITTING, EVERY = "=fitting", "=every"  # F4's first choices; never a profession's code
+FITTING, EVERY = "=fitting", "=every"  # F3's first choices; never a profession's code
 
 
 class ConsentBox(MarkedCheckbox):
@@ -44,10 +44,11 @@ class OutcomeStep(StepPanel):
     step = Step.OUTCOME
     BINDINGS = [
         Binding("f7", "all_professions", N_("All professions")),
-        Binding("f4", "choose_profession", N_("Profession")),
+        Binding("f3", "choose_profession", N_("Profession")),
+        Binding("f4", "another_referral", N_("Another referral")),
     ]
     _all_professions = False
-    # One profession the worker chose with F4 (its code), or None: the fitting ones (or all).
+    # One profession the worker chose with F3 (its code), or None: the fitting ones (or all).
     _profession: str | None = None
     _filter_for: str | None = None  # the protocol the profession filter was set for
 
@@ -59,7 +60,7 @@ class OutcomeStep(StepPanel):
             self._show_slots()
 
     def action_choose_profession(self) -> None:
-        """F4: the slots of one profession (a physiotherapist after all, or only a doctor)."""
+        """F3: the slots of one profession (a physiotherapist after all, or only a doctor)."""
         from ..prompt import PickScreen
 
         draft = self._draft
@@ -98,11 +99,13 @@ class OutcomeStep(StepPanel):
                 placeholder=_("Why a slot past the deadline? (e.g. the client's wish)"),
             )
         with Vertical(id="referral-box", classes="outcome-box"):
+            yield Static(id="referrals-made")
             yield Input(id="service-filter", placeholder=_("Filter services and authorities"))
             yield OptionList(id="services")
             yield Label(_("Hand-over"))
             yield OptionList(*[Option(h.label, id=h.value) for h in Handover], id="handover")
             yield ConsentBox(_("The client consents to sharing the information needed"), id="consent")
+            yield Static(id="duty-basis")
         with Vertical(id="emergency-box", classes="outcome-box"):
             yield Static(
                 Text(_("Redirect to emergency care now: call 112 or go to the emergency department."), style="bold white on red"),
@@ -114,7 +117,7 @@ class OutcomeStep(StepPanel):
         if draft.protocol_id != self._filter_for:
             # Another protocol: the professions that fit it, not a filter set for the other.
             self._filter_for, self._profession, self._all_professions = draft.protocol_id, None, False
-        suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency)
+        suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency, draft.anonymous)
         # An unidentified caller cannot be booked (a booking needs an identified client):
         # the booking is not offered at all, rather than offered and then refused.
         offered = [k for k in OutcomeKind if not (draft.anonymous and k is OutcomeKind.BOOKING)]
@@ -164,7 +167,7 @@ class OutcomeStep(StepPanel):
         protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
         profession_name = next((o.profession for o in free if o.profession_code == self._profession), None)
         if self._profession is not None:
-            # F4: the one profession the worker chose.
+            # F3: the one profession the worker chose.
             free = [o for o in free if o.profession_code == self._profession]
         elif protocol is not None and not self._all_professions:
             # Only the professions that fit the need (the protocol's `professions`); F7 widens.
@@ -194,7 +197,7 @@ class OutcomeStep(StepPanel):
         held_offer = next((o for o in offers if o.slot_id == draft.slot_id), None)
         if held_offer is not None:
             draft.past_deadline = held_offer.past_deadline
-        lines = [_("Urgency: {urgency}").format(urgency=urgency.label)]
+        lines = [_("Urgency: {urgency}").format(urgency=urgency.worded(draft.register))]
         if deadline is not None:
             lines.append(_("Deadline: {date}").format(date=format_date(deadline)))
         for other in deadlines:
@@ -205,12 +208,12 @@ class OutcomeStep(StepPanel):
         lines.append(_("Client's language of service: {language}").format(language=draft.language.label))
         if self._profession is not None:
             lines.append(
-                _("Profession: {profession}; F4 chooses another").format(profession=profession_name or self._profession)
+                _("Profession: {profession}; F3 chooses another").format(profession=profession_name or self._profession)
             )
         elif protocol is not None and protocol.professions:
             lines.append(
                 _("All professions (F7)") if self._all_professions
-                else _("Professions that fit the need; F7 shows all, F4 one")
+                else _("Professions that fit the need; F7 shows all, F3 one")
             )
         self.query_one(SlotPicker).show(offers, " · ".join(lines), draft.slot_id)
         self._show_deadline_reason()
@@ -260,24 +263,91 @@ class OutcomeStep(StepPanel):
         draft = self._draft
         register = draft.service_area.register if draft.service_area else Register.HEALTH
         text = self.query_one("#service-filter", Input).value.strip().lower()
+        age = self._client_age()
+        # The services that fit the need domains found and the client's age first.
         services = [
-            s for s in services_for(self.ctx.shipped.catalogue, register)
+            s for s in by_need(services_for(self.ctx.shipped.catalogue, register), draft.domains, age)
             if not text or text in s.name.lower() or text in s.description.lower()
         ]
+        found = set(draft.domains)
         listing = self.query_one("#services", OptionList)
         listing.clear_options()
         for service in services:
             prompt = Text(service.name, style="bold")
+            if not service.fits_age(age):
+                prompt.append("  " + _("(for ages {ages})").format(ages=service.ages), style="bold yellow")
+            elif found & set(service.domains):
+                prompt.append("  " + _("(fits the need)"), style="bold green")
             prompt.append(f"  {service.description}", style="dim")
             listing.add_option(Option(prompt, id=service.code))
         codes = [s.code for s in services]
         if self.suggestion_changed("services", register):
             # Another register's services: a service chosen from the other list is not offered.
             draft.service_code, draft.handover, draft.consent = None, None, False
+            draft.referrals = []
             self.query_one("#consent", Checkbox).value = False
         listing.highlighted = codes.index(draft.service_code) if draft.service_code in codes else 0
+        self._show_referrals_made()
         self._offer_handovers()
-        self.query_one("#consent").display = draft.handover == Handover.WARM
+        self._show_consent()
+
+    def _client_age(self) -> int | None:
+        draft = self._draft
+        client = self.ctx.store.client(draft.client_id) if draft.client_id else None
+        return age_on(client.birth_date, self.ctx.now().date()) if client and client.birth_date else None
+
+    def action_another_referral(self) -> None:
+        """F4: the referral chosen is kept and another one is chosen (several needs: several
+        referrals, each with its own hand-over and consent)."""
+        draft = self._draft
+        if draft.outcome_kind != OutcomeKind.REFERRAL:
+            return
+        self.apply(draft)
+        problems = step_problems(draft, Step.OUTCOME)
+        if problems:
+            self.screen.query_one("#problems", Static).update(Text("\n".join(problems), style="bold red"))
+            return
+        self.screen.query_one("#problems", Static).update("")
+        draft.referrals.append(draft.current_referral)
+        draft.service_code, draft.handover, draft.consent, draft.legal_basis = None, None, False, ""
+        self.query_one("#consent", Checkbox).value = False
+        self.query_one("#service-filter", Input).value = ""
+        self._show_services()
+        self.focus_now(self.query_one("#services", OptionList))
+
+    def _show_referrals_made(self) -> None:
+        made = self.query_one("#referrals-made", Static)
+        made.display = bool(self._draft.referrals)
+        text = Text(_("Referrals made in this contact:"), style="bold")
+        for referral in self._draft.referrals:
+            service = self.ctx.shipped.service(referral.service_code)
+            text.append(f"\n  {service.name if service else referral.service_code}, {referral.handover.label}")
+            if referral.consent:
+                text.append(", " + _("consent recorded"))
+            if referral.legal_basis:
+                text.append(", " + _("statutory notification"))
+        text.append("\n" + _("F4 adds another referral."), style="dim")
+        made.update(text)
+
+    def _show_consent(self) -> None:
+        """A warm hand-over asks the client's consent, except a statutory notification: a
+        duty made without consent (also when the person concerned is not the caller), whose
+        law is shown and recorded instead."""
+        draft = self._draft
+        service = self.ctx.shipped.service(draft.service_code or "")
+        draft.legal_basis = service.legal_basis if service is not None and service.duty else ""
+        if draft.legal_basis:
+            draft.consent = False
+            self.query_one("#consent", Checkbox).value = False
+        self.query_one("#consent").display = draft.handover == Handover.WARM and not draft.legal_basis
+        basis = self.query_one("#duty-basis", Static)
+        basis.display = bool(draft.legal_basis)
+        basis.update(Text(
+            _("A statutory notification: made without the client's consent. Basis: {basis}").format(
+                basis=draft.legal_basis
+            ),
+            style="bold",
+        ))
 
     def _offer_handovers(self) -> None:
         """A warm hand-over only where the service takes one (catalogue's warm_handover)."""
@@ -309,11 +379,12 @@ class OutcomeStep(StepPanel):
         elif source == "services":
             draft.service_code = event.option.id
             self._offer_handovers()
+            self._show_consent()
             self.focus_now(self.query_one("#handover", OptionList))
         elif source == "handover":
             draft.handover = Handover(event.option.id)
-            self.query_one("#consent").display = draft.handover == Handover.WARM
-            if draft.handover == Handover.WARM:
+            self._show_consent()
+            if draft.handover == Handover.WARM and not draft.legal_basis:
                 self.focus_now(self.query_one("#consent", Checkbox))
             else:
                 self.next()
@@ -345,7 +416,7 @@ class OutcomeStep(StepPanel):
         draft.advice_text = self.query_one("#advice-text", Input).value.strip()
         if draft.outcome_kind == OutcomeKind.EMERGENCY:
             draft.outcome_note = self.query_one("#emergency-note", Input).value.strip()
-        draft.consent = self.query_one("#consent", Checkbox).value
+        draft.consent = self.query_one("#consent", Checkbox).value and not draft.legal_basis
         draft.deadline_reason = (
             self.query_one("#deadline-reason", Input).value.strip() if draft.past_deadline else ""
         )

@@ -24,6 +24,7 @@ from ...domain.segmentation import (
     SegmentReason,
     detected_triggers,
     suggest_segment_with_reasons,
+    triggers_from_domains,
 )
 from ...i18n import N_, _, ngettext
 from ...widgets.marks import MarkedSelectionList
@@ -35,6 +36,7 @@ _REASONS = {
     SegmentReason.MANY_DOMAINS: N_("needs in several domains"),
     SegmentReason.SELF_CARE: N_("self-care and advice are enough"),
     SegmentReason.CARE_NEEDED: N_("the assessment calls for care or a service"),
+    SegmentReason.INFORMATION_ONLY: N_("the client wants information or advice only"),
 }
 
 TEAM = "team:"
@@ -106,22 +108,27 @@ class SegmentStep(StepPanel):
         self._detected = detected
         triggers = self.query_one("#triggers", SelectionList)
         found_now = frozenset(found.trigger for found in detected)
+        # What the answers show (substance use) is pre-marked too, for the worker to confirm
+        # or unmark (issue 16); unlike the history it does not count once unmarked.
+        from_answers = frozenset(triggers_from_domains(draft.domains))
         # Detected triggers are marked on the first visit, and again when the history shows
         # others (another client was chosen): a worker may unmark one in between.
         marked = set(draft.triggers)
-        history_changed = self.suggestion_changed("triggers", found_now)
+        history_changed = self.suggestion_changed("triggers", found_now | from_answers)
         if not self._visited:
-            marked |= found_now
+            marked |= found_now | from_answers
         elif history_changed:
-            marked = set(found_now)
+            marked = set(found_now | from_answers)
             triggers.deselect_all()
         self._visited = True
         for trigger in marked:
             triggers.select(trigger.value)
         # What the history shows counts on every visit, whatever was marked before.
         seen = marked | found_now
+        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
         suggested, reasons = suggest_segment_with_reasons(
-            draft.urgency, [t for t in HighNeedTrigger if t in seen], draft.worry_level, draft.domains
+            draft.urgency, [t for t in HighNeedTrigger if t in seen], draft.worry_level, draft.domains,
+            information_only=protocol is not None and protocol.wants_information_only(draft.answers),
         )
         # The choice was made for another suggestion (the urgency, worry or history changed
         # since): the new suggestion is highlighted and Enter takes it.
@@ -134,7 +141,7 @@ class SegmentStep(StepPanel):
         why.append(_("Suggested because: "), style="bold")
         why.append(", ".join(_(_REASONS[reason]) for reason in reasons))
         if draft.urgency is not None:
-            why.append("\n" + _("Urgency: {urgency}").format(urgency=draft.urgency.label))
+            why.append("\n" + _("Urgency: {urgency}").format(urgency=draft.urgency.worded(draft.register)))
         for found in detected:
             why.append(
                 "\n" + _("Detected in history: {trigger}").format(trigger=found.trigger.label)

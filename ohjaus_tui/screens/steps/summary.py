@@ -53,11 +53,11 @@ class SummaryStep(StepPanel):
         if protocol:
             table.add_row(_("Protocol"), Text(protocol.title))
         if draft.urgency:
-            urgency = Text(draft.urgency.label)
+            urgency = Text(draft.urgency.worded(draft.register))
             if draft.overridden:
                 urgency.append(
                     "  " + _("(suggested {urgency}; reason: {reason})").format(
-                        urgency=draft.suggested_urgency.label, reason=shown(draft.override_reason, TEXT_SHOWN)
+                        urgency=draft.suggested_urgency.worded(draft.register), reason=shown(draft.override_reason, TEXT_SHOWN)
                     )
                 )
             table.add_row(_("Urgency"), urgency)
@@ -107,13 +107,15 @@ class SummaryStep(StepPanel):
                     "\n" + _("Past the deadline; reason: {reason}").format(reason=shown(draft.deadline_reason, TEXT_SHOWN)),
                     style="yellow",
                 )
-        elif draft.outcome_kind == OutcomeKind.REFERRAL and draft.service_code:
-            service = ctx.shipped.service(draft.service_code)
-            text.append(f": {service.name if service else draft.service_code}")
-            if draft.handover:
-                text.append(f", {draft.handover.label}")
-            if draft.consent:
-                text.append(", " + _("consent recorded"))
+        elif draft.outcome_kind == OutcomeKind.REFERRAL:
+            for referral in draft.all_referrals:
+                service = ctx.shipped.service(referral.service_code)
+                text.append(f"\n  {service.name if service else referral.service_code}, {referral.handover.label}")
+                if referral.consent:
+                    text.append(", " + _("consent recorded"))
+                if referral.legal_basis:
+                    text.append("\n  " + _("Statutory notification without consent; basis: {basis}").format(
+                        basis=referral.legal_basis), style="bold")
         elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.outcome_note:
             text.append(f": {shown(draft.outcome_note, TEXT_SHOWN, multiline=True)}")
         return text

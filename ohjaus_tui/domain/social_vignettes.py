@@ -1,0 +1,182 @@
+"""Blind social vignettes (tests/social_vignettes, issue 16) run through the social protocol.
+
+Each vignette names the client's age, the caller, the need domains, the counsellor's worry,
+and the expected urgency, segment, duties and referrals; it names no answers. The runner
+answers the social protocol from the vignette's structured fields only, by a fixed rule
+stated here (never from the expected results):
+
+- each need domain answers yes to its protocol question (DOMAIN_ANSWERS);
+- aged 75 or over: the statutory-group question yes; worry "none": information only;
+- the worry is the vignette's worry.
+
+It scores urgency and segment (exact), duties (every expected duty found; a missed duty
+fails the run) and the referral step's first choice (the first service the catalogue lists
+for the domains found and the age, counted right when it is one of the expected
+destinations, REFERRAL_CODES). The answers rule is coarse: the figures measure the protocol
+and the catalogue together with this rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalogue import Service, by_need, services_for
+from .codes import Register, Urgency, WorryLevel
+from .datafile import Fields, Source, load_toml
+from .protocols import Protocol, evaluate
+from .segmentation import suggest_segment, triggers_from_domains
+
+SOCIAL_PROTOCOL = "social_service_need"
+DOMAIN_ANSWERS = {
+    "housing": ("housing_lost",),
+    "livelihood": ("debts_or_benefit_problems",),
+    "substance_use": ("substance_use_harms",),
+    "older_coping": ("older_person_not_coping",),
+    "mental_wellbeing": ("mental_wellbeing_strained",),
+    "family_children": ("family_needs_support",),
+    "violence_safety": ("violence_or_threat_at_home",),
+    "work_education": ("work_or_study_lost",),
+    "disability": ("needs_help_daily_living",),
+}
+DUTIES = {
+    "child_welfare_notification": "child_welfare_notification",
+    "older_person_notification": "older_person_notification",
+    "safety_response": "immediate_safety_response",
+}
+SEGMENTS = {"advice": "advice", "clear": "clear_need", "complex": "complex_need"}
+# The vignettes' destination words and the catalogue codes that are that destination.
+REFERRAL_CODES = {
+    "housing_counselling": {"housing_counselling"},
+    "kela": {"kela"},
+    "debt_counselling": {"debt_counselling"},
+    "adult_social_work": {"adult_social_work", "social_guidance"},
+    "substance_services": {"mental_substance_services", "substance_ngo"},
+    "older_people_services": {"older_people_guidance", "older_person_notification", "home_care"},
+    "health_care": {"doctor_appointment", "nurse_appointment", "urgent_care"},
+    "child_welfare": {"child_welfare_intake", "family_social_work"},
+    "youth_services": {"youth_services"},
+    "mental_health_services": {"mental_substance_services", "crisis_centre"},
+    "ngo_support": {"parish_diaconia", "substance_ngo", "crisis_centre"},
+    "employment_services": {"employment_services"},
+    "police": {"police"},
+    "shelter": {"shelter"},
+    "emergency_social_services": {"social_emergency"},
+    "disability_services": {"disability_services"},
+    "carer_support": {"carer_support"},
+}
+
+
+@dataclass(frozen=True)
+class SocialVignette:
+    id: str
+    age: int
+    caller: str
+    domains: tuple[str, ...]
+    worry: WorryLevel
+    urgency: Urgency
+    segment: str
+    duties: tuple[str, ...]
+    referrals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SocialOutcome:
+    vignette: SocialVignette
+    urgency: Urgency
+    segment: str
+    duties: tuple[str, ...]
+    first_service: str | None
+
+    @property
+    def urgency_right(self) -> bool:
+        return self.urgency is self.vignette.urgency
+
+    @property
+    def segment_right(self) -> bool:
+        return self.segment == SEGMENTS[self.vignette.segment]
+
+    @property
+    def missed_duties(self) -> tuple[str, ...]:
+        return tuple(d for d in self.vignette.duties if DUTIES[d] not in self.duties)
+
+    @property
+    def referral_right(self) -> bool:
+        wanted = set().union(*(REFERRAL_CODES.get(r, {r}) for r in self.vignette.referrals)) if self.vignette.referrals else set()
+        return self.first_service in wanted
+
+
+def is_social_file(path: Path) -> bool:
+    data = load_toml(path)
+    return any("expected_segment" in v for v in data.get("vignette", []))
+
+
+def load_social_vignettes(path: Path) -> list[SocialVignette]:
+    top = Fields(Source(path), load_toml(path))
+    top.only("vignette")
+    found = []
+    for fields in top.tables("vignette"):
+        fields.only("id", "story", "age", "caller", "domains", "worry", "expected_urgency",
+                    "expected_segment", "duties", "referrals", "source")
+        found.append(SocialVignette(
+            fields.identifier("id"), fields.integer("age", minimum=0), fields.string("caller"),
+            fields.strings("domains"), fields.choice("worry", WorryLevel),
+            fields.choice("expected_urgency", Urgency), fields.string("expected_segment"),
+            fields.strings("duties", (), non_empty=False), fields.strings("referrals", (), non_empty=False),
+        ))
+    return found
+
+
+def run_social(vignettes: list[SocialVignette], protocol: Protocol, catalogue: list[Service]) -> list[SocialOutcome]:
+    outcomes = []
+    social = services_for(catalogue, Register.SOCIAL)
+    for vignette in vignettes:
+        yes = {q for d in vignette.domains for q in DOMAIN_ANSWERS.get(d, ())}
+        if vignette.age >= 75:
+            yes.add("statutory_group")
+        if vignette.worry is WorryLevel.NONE:
+            yes.add("information_only")
+        answers = {q.id: q.id in yes for q in protocol.questions}
+        result = evaluate(protocol, answers, vignette.worry)
+        urgency = result.suggested
+        segment = suggest_segment(
+            urgency, triggers_from_domains(result.domains), vignette.worry, result.domains,
+            protocol.wants_information_only(answers),
+        )
+        ranked = by_need(social, result.domains, vignette.age)
+        outcomes.append(SocialOutcome(
+            vignette, urgency, segment.value, tuple(result.duties), ranked[0].code if ranked else None,
+        ))
+    return outcomes
+
+
+def social_report(outcomes: list[SocialOutcome], list_misses: bool = True) -> str:
+    n = len(outcomes)
+
+    def share(count: int) -> str:
+        return f"{count}/{n} ({100 * count / n:.0f}%)" if n else "0/0"
+
+    duties_expected = sum(len(o.vignette.duties) for o in outcomes)
+    duties_missed = sum(len(o.missed_duties) for o in outcomes)
+    with_referrals = [o for o in outcomes if o.vignette.referrals]
+    lines = [
+        f"social vignettes: {n}",
+        f"urgency right: {share(sum(o.urgency_right for o in outcomes))}",
+        f"segment right: {share(sum(o.segment_right for o in outcomes))}",
+        f"duties found: {duties_expected - duties_missed}/{duties_expected}",
+        f"referral first choice fitting: {sum(o.referral_right for o in with_referrals)}/{len(with_referrals)}",
+    ]
+    if list_misses:
+        for o in outcomes:
+            wrong = []
+            if not o.urgency_right:
+                wrong.append(f"urgency {o.urgency.value} (expected {o.vignette.urgency.value})")
+            if not o.segment_right:
+                wrong.append(f"segment {o.segment} (expected {SEGMENTS[o.vignette.segment]})")
+            if o.missed_duties:
+                wrong.append(f"missed duty {', '.join(o.missed_duties)}")
+            if o.vignette.referrals and not o.referral_right:
+                wrong.append(f"first referral {o.first_service}")
+            if wrong:
+                lines.append(f"  {o.vignette.id}: {'; '.join(wrong)}")
+    return "\n".join(lines)
