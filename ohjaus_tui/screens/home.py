@@ -58,7 +58,10 @@ def due_text(item: WorkItem, now: datetime) -> Text:
 
 
 WIDE = 100  # columns from which the worklist shows every column on one line
-FIXED_COLUMNS = 64  # due, what, client and phone with their padding, the margins, the scroll bar
+# Below WIDE: the time waited gives way, the phone goes under the client's name, and "what"
+# and the reason wrap onto a second line, so no column is cut to a letter or three (issue 15).
+NARROW_DUE, NARROW_WHAT, NARROW_CLIENT = 10, 14, 20
+NARROW_FIXED = NARROW_DUE + NARROW_WHAT + NARROW_CLIENT + 4 * 2 + 4  # cell padding, margins, scroll bar
 
 
 class HomeScreen(Screen):
@@ -115,12 +118,15 @@ class HomeScreen(Screen):
 
     def _fill(self) -> None:
         table = self.query_one("#worklist", DataTable)
-        # Below 100 columns the time waited gives way (the due time says how urgent), and the
-        # reason wraps onto a second line instead of being cut to a few letters (issue 15).
-        self._reason_width = None if self.app.size.width >= WIDE else max(16, self.app.size.width - FIXED_COLUMNS)
-        table.add_columns(_("Due"), _("What"), _("Client"), _("Phone"))
-        if self._reason_width is None:
-            table.add_column(_("Waited"))
+        table.clear(columns=True)  # a language change fills it again
+        narrow = self.app.size.width < WIDE
+        self._reason_width = max(16, self.app.size.width - NARROW_FIXED) if narrow else None
+        if narrow:
+            table.add_column(_("Due"), width=NARROW_DUE)
+            table.add_column(_("What"), width=NARROW_WHAT)
+            table.add_column(_("Client"), width=NARROW_CLIENT)
+        else:
+            table.add_columns(_("Due"), _("What"), _("Client"), _("Phone"), _("Waited"))
         table.add_column(_("Reason or note"), width=self._reason_width)
         self.refresh_lists()
 
@@ -180,17 +186,21 @@ class HomeScreen(Screen):
         for item in self.items:
             what = item.kind.label + (" (" + _("team") + ")" if item.team else "")
             reason = shown(item.what, NOTE_SHOWN)
-            cells = [
-                due_text(item, now),
-                what,
-                Text(shown(item.who, NAME_SHOWN), no_wrap=True, overflow="ellipsis"),
-                format_phone(item.phone) if item.phone else "",
-            ]
             narrow = self._reason_width is not None
-            if not narrow:
-                cells.append(waited(item.since, now))
+            name = shown(item.who, NAME_SHOWN)
+            phone = format_phone(item.phone) if item.phone else ""
+            if narrow:
+                client = Text(name[: NARROW_CLIENT - 1] + "…" if len(name) > NARROW_CLIENT else name)
+                if phone:
+                    client.append("\n" + phone)
+                cells = [due_text(item, now), Text(what), client]
+            else:
+                cells = [
+                    due_text(item, now), what, Text(name, no_wrap=True, overflow="ellipsis"), phone,
+                    waited(item.since, now),
+                ]
             cells.append(Text(reason, no_wrap=not narrow, overflow="ellipsis"))
-            two_lines = narrow and len(reason) > self._reason_width
+            two_lines = narrow and (bool(phone) or len(reason) > self._reason_width or len(what) > NARROW_WHAT)
             table.add_row(*cells, key=f"{item.kind.value}:{item.id}", height=2 if two_lines else 1)
         if self.items:
             table.move_cursor(row=min(was, len(self.items) - 1))
