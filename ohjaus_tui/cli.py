@@ -313,18 +313,28 @@ def _data_dir_of(args: argparse.Namespace) -> Path | None:
 
 
 def _with_progress(build):
-    """Run build(progress) under a rich progress bar on stderr, which vanishes when done."""
+    """Run build(progress) with a rich progress bar on stderr, which vanishes when done. The
+    bar starts at the first step, so a refusal before any work is one line, nothing else."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(_("Making the demo data (first use)..."), total=None)
+    bar: Progress | None = None
+    task = None
 
-        def tick(what: str, done: int, total: int) -> None:
-            bar.update(task, description=what, completed=done, total=total)
+    def tick(what: str, done: int, total: int) -> None:
+        nonlocal bar, task
+        if bar is None:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            bar = Progress(*columns, console=Console(stderr=True), transient=True)
+            bar.start()
+            task = bar.add_task(what, total=total)
+        bar.update(task, description=what, completed=done, total=total)
 
+    try:
         return build(tick)
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
 def _run_demo(args: argparse.Namespace) -> int:

@@ -3,6 +3,8 @@ number of matches; every term begins a word of the first or last name; ä matche
 
 from __future__ import annotations
 
+import pytest
+
 import random
 
 from ohjaus_tui.domain.codes import Language
@@ -72,6 +74,9 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
     for name in ("client_name_insert", "client_name_delete", "client_name_update"):
         connection.execute(f"DROP TRIGGER {name}")
     connection.execute("DROP TABLE client_name")
+    # ... and without what later versions added (issue 16's outcome columns, migrations 11-12).
+    connection.execute("ALTER TABLE outcome DROP COLUMN referrals")
+    connection.execute("ALTER TABLE outcome DROP COLUMN legal_basis")
     connection.execute("PRAGMA user_version = 9")
     connection.close()
     prepare(data_dir)
@@ -81,3 +86,17 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
         assert names(reopened.find_clients("ennen")) == expected(reopened, "ennen")
     finally:
         reopened.close()
+    # Migration 12 carried the signed referrals over and put the immutability back.
+    import sqlcipher3
+
+    connection = connect(data_dir, isolation_level=None)
+    try:
+        carried = connection.execute(
+            "SELECT count(*) FROM outcome WHERE kind = 'referral' AND referrals != '[]'").fetchone()[0]
+        assert carried == connection.execute(
+            "SELECT count(*) FROM outcome WHERE kind = 'referral' AND service_code IS NOT NULL").fetchone()[0]
+        with pytest.raises(sqlcipher3.dbapi2.IntegrityError, match="immutable"):
+            connection.execute("UPDATE outcome SET referrals = '[]' WHERE contact_id IN "
+                               "(SELECT id FROM contact WHERE status = 'signed')")
+    finally:
+        connection.close()

@@ -278,7 +278,7 @@ def test_access_events_cannot_be_changed_or_deleted_in_the_central_database(serv
 
 def test_an_older_central_database_gets_the_new_tables(db_url):
     from ohjaus_tui.central.db import CentralStore
-    from ohjaus_tui.central.tables import access_event, change_log, schema, server_access_event
+    from ohjaus_tui.central.tables import SCHEMA_VERSION, access_event, change_log, schema, server_access_event
 
     store = CentralStore(db_url)
     with store.engine.begin() as conn:
@@ -291,7 +291,7 @@ def test_an_older_central_database_gets_the_new_tables(db_url):
 
     store = CentralStore(db_url)
     with store.engine.connect() as conn:
-        assert conn.execute(select(schema.c.version)).scalar() == 2
+        assert conn.execute(select(schema.c.version)).scalar() == SCHEMA_VERSION  # every step run
         assert conn.execute(select(change_log.c.register).where(change_log.c.record_id == "m1")).scalar() == "health"
     assert store.access_events() == [] and store.server_access_events() == []
     with store.engine.begin() as conn:

@@ -448,12 +448,19 @@ ALTER TABLE outcome ADD COLUMN legal_basis TEXT NOT NULL DEFAULT '';
 # Issue 16. Several referrals per contact (substance use, debts and housing: three), each with
 # its own hand-over and consent: kept as a JSON list; the first stays in the old columns, so a
 # report or a device that knows one referral still reads it.
+# The signed outcomes' single referral is carried into the new column: the same content in
+# its new place, so the immutability trigger steps aside for this one statement and is put back
+# as it was (a store with signed referrals could not be opened otherwise: test_search_names).
 _V12 = """
 ALTER TABLE outcome ADD COLUMN referrals TEXT NOT NULL DEFAULT '[]';
+DROP TRIGGER outcome_signed_no_update;
 UPDATE outcome SET referrals = json_array(json_object(
     'service_code', service_code, 'handover', handover, 'consent', json(CASE WHEN consent THEN 'true' ELSE 'false' END),
     'legal_basis', legal_basis))
 WHERE kind = 'referral' AND service_code IS NOT NULL AND handover IS NOT NULL;
+CREATE TRIGGER outcome_signed_no_update BEFORE UPDATE ON outcome
+WHEN (SELECT status FROM contact WHERE id = OLD.contact_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
 """
 
 MIGRATIONS: list[tuple[int, str]] = [
