@@ -64,14 +64,14 @@ def _worker_database(url: str) -> str:
     use, so two workers never drop each other's tables; the role needs CREATEDB (.ci/run gives
     it). Without xdist the URL is used as it is."""
     import psycopg
+    from sqlalchemy.engine import make_url
 
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         psycopg.connect(url, connect_timeout=3).close()
         return url
-    base, _, name = url.rpartition("/")
-    name, query = (name.split("?", 1) + [""])[:2]
-    own = f"{name}_{worker}"
+    parsed = make_url(url)
+    own = f"{parsed.database}_{worker}"
     with psycopg.connect(url, connect_timeout=3, autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone()
         if not exists:
@@ -79,7 +79,7 @@ def _worker_database(url: str) -> str:
                 connection.execute(f'CREATE DATABASE "{own}"')
             except psycopg.errors.DuplicateDatabase:
                 pass
-    return f"{base}/{own}" + (f"?{query}" if query else "")
+    return parsed.set(database=own).render_as_string(hide_password=False)
 
 
 def reset_database(url: str) -> None:
