@@ -20,6 +20,16 @@ from ohjaus_tui.screens.prompt import PickScreen
 from .pilot_helpers import a_client, answer, answer_shown, pick, start_contact
 
 
+async def to_the_slots(pilot, identity_code: str, reason: str, protocol_id: str) -> SlotPicker:
+    """A contact to the slot step: the protocol's shown questions answered no, then the
+    suggested urgency, a clear need and a booking taken as they are."""
+    await start_contact(pilot, "hoitaja1", identity_code, reason)
+    await pick(pilot, "protocols", protocol_id)
+    await answer_shown(pilot)
+    await pilot.press("enter", "enter", "enter")  # the urgency, a clear need, a booking
+    await pilot.pause()
+    return pilot.app.screen.query_one(SlotPicker)
+
 
 def without_professions(protocols: Path) -> Path:
     """The shipped urinary protocol without its `professions` line."""
@@ -99,14 +109,8 @@ async def test_f3_chooses_one_profession(app, store, shipped):
     """A back pain fits a physiotherapist, a nurse and a doctor; F3 narrows the slots to the
     doctor's, and a doctor's slot is what Enter books."""
     client = a_client(store, nth=1)
-    protocol = shipped.protocol("back_pain")
     async with app.run_test(size=(80, 24)) as pilot:
-        await start_contact(pilot, "hoitaja1", client.identity_code, "Selkä kipeä")
-        await pick(pilot, "protocols", "back_pain")
-        await answer_shown(pilot)
-        await pilot.press("enter", "enter", "enter")  # the urgency, a clear need, a booking
-        await pilot.pause()
-        picker = app.screen.query_one(SlotPicker)
+        picker = await to_the_slots(pilot, client.identity_code, "Selkä kipeä", "back_pain")
         assert {o.profession_code for o in picker.offers} > {"doctor"}
         await pilot.press("f3")
         await pilot.pause()
@@ -135,12 +139,7 @@ async def test_a_childs_fever_is_offered_the_public_health_nurse_first(app, stor
     child = next(c for c in clients if c.birth_date and age_on(c.birth_date, date(2026, 11, 25)) < 12
                  and not store.open_callbacks_of_client(c.id))
     async with app.run_test(size=(100, 30)) as pilot:
-        await start_contact(pilot, "hoitaja1", child.identity_code, "Kuumetta")
-        await pick(pilot, "protocols", "fever_child")
-        await answer_shown(pilot)
-        await pilot.press("enter", "enter", "enter")  # the urgency, a clear need, a booking
-        await pilot.pause()
-        picker = app.screen.query_one(SlotPicker)
+        picker = await to_the_slots(pilot, child.identity_code, "Kuumetta", "fever_child")
         assert picker.offers[0].profession_code == "public_health_nurse"
         await pilot.press("enter")
         await pilot.pause()
