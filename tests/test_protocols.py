@@ -39,6 +39,8 @@ EXPECTED_IDS = {
     "ear", "joint_pain_swelling", "breast_lump", "high_blood_pressure", "memory_problems",
     "falls_older_person", "burns", "poisoning", "vomiting_diarrhoea_adult",
     "vomiting_diarrhoea_child", "rash_child",
+    # h13 (issue 13): a caller whose word fits no symptom protocol ("kipu", "väsymys")
+    "general_symptom",
 }
 WITHOUT_LIFE_THREATS = {"advice_only", "social_service_need"}
 
@@ -111,7 +113,7 @@ def test_format_two_safety_rules_hold_for_every_shipped_protocol(protocol: Proto
         assert set(protocol.safety_net) == {"fi", "sv", "en"}
         assert "112" in protocol.safety_net["fi"]
     by_id = {q.id: q for q in protocol.questions}
-    for criterion in protocol.self_care_if:
+    for criterion in protocol.self_care_if + protocol.self_care_if_any:
         assert not by_id[criterion].red_flag and by_id[criterion].if_yes is None
     for position, question in enumerate(protocol.questions):
         if question.show_if is not None:
@@ -119,7 +121,8 @@ def test_format_two_safety_rules_hold_for_every_shipped_protocol(protocol: Proto
         # a question that raises nothing is a self-care criterion or opens a follow-up
         if not question.red_flag and question.if_yes is None and protocol.register is Register.HEALTH:
             opens = any(q.show_if == question.id for q in protocol.questions)
-            assert question.id in protocol.self_care_if or opens, question.id
+            criteria = protocol.self_care_if + protocol.self_care_if_any
+            assert question.id in criteria or opens, question.id
 
 
 def test_the_same_finding_id_has_the_same_text_in_every_protocol() -> None:
