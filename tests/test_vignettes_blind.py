@@ -56,10 +56,10 @@ def right(measured, expected_class: str | None = None) -> int:
 # (5.12.2026, h13: with the nurse's concern a red flag, which costs w1_dev 5 and w2_dev 1 care cases)
 DEV_FLOORS = {
     "w1_dev.toml": (51, 43, 15),
-    "w1_dev2.toml": (68, 63, 15),
+    "w1_dev2.toml": (68, 62, 14),
     "w2_dev.toml": (51, 47, 15),
-    "w2_dev2.toml": (68, 64, 15),
-    "w3_dev3.toml": (102, 91, 23),
+    "w2_dev2.toml": (68, 65, 15),
+    "w3_dev3.toml": (102, 92, 24),
     "w4_dev4.toml": (130, 120, 36),
 }
 
