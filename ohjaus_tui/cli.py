@@ -362,7 +362,7 @@ def _run_check(args: argparse.Namespace) -> int:
     under-triaged."""
     from .context import load_shipped, shipped_data_dir
     from .domain.clock import now
-    from .domain.protocols import SHARED, compound_questions, findings
+    from .domain.protocols import NURSE_CONCERN, SHARED, compound_questions, findings
     from .domain.social_vignettes import (
         SOCIAL_PROTOCOL,
         is_social_file,
@@ -422,7 +422,9 @@ def _run_check(args: argparse.Namespace) -> int:
         return 1 if any(o.missed_duties for o in social) else 0
     vignettes = [v for path in files for v in load_vignettes(path, shipped.protocols)]
     outcomes = run_vignettes(vignettes, shipped.protocols)
-    print(report(outcomes, target if target.is_dir() else None))
+    # beside each part: what the protocol questions alone do, the nurse's concern taken out
+    without = run_vignettes(vignettes, shipped.protocols, frozenset({NURSE_CONCERN}))
+    print(report(outcomes, target if target.is_dir() else None, without))
     under = [o for o in outcomes if o.vignette.expected.value == "emergency" and o.under_triaged]
     return 1 if under else 0
 

@@ -139,7 +139,7 @@ async def test_no_answer_raising_it_says_so_and_the_concern_raises_it(app, store
         await pilot.press("k")  # the nurse is worried
         await pilot.pause()
         assert draft.answers["nurse_concern"] is True
-        assert draft.suggested_urgency.rank <= Urgency.SAME_DAY.rank
+        assert draft.suggested_urgency is Urgency.EMERGENCY  # a worried nurse: emergency care
         assert "No answer raised the urgency" not in suggestion(app)
 
 

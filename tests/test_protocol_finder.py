@@ -213,3 +213,45 @@ def test_an_exact_word_beats_a_beginning_and_a_title_word_beats_a_keyword() -> N
     assert score(burns, "palovamma") > score(burns, "palovam")  # exact > beginning
     assert score(adult, "ripuli", 40) > score(abdomen, "ripuli")  # title > keyword
     assert score(adult, "ripuli", None) == score(abdomen, "ripuli")  # unknown age: as a keyword
+
+
+def test_rinta_lists_chest_pain_first_and_breast_is_still_found() -> None:
+    # "rinta" says chest as well as breast: chest pain first is the safe order; a breast word
+    # finds the breast protocol first
+    assert ids("rinta")[:2] == ["chest_pain", "breast_lump"]
+    for typed in ("rinta", "rintakyhmy", "kyhmy"):
+        assert "breast_lump" in ids(typed), typed
+    assert ids("rintakyhmy")[0] == "breast_lump" and ids("kyhmy")[0] == "breast_lump"
+
+
+def test_fever_of_an_unidentified_caller_lists_the_adult_and_the_child_protocol() -> None:
+    found = aged("kuume", None)
+    assert {"fever_adult", "fever_child"} <= set(found[:2])
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        # a word no symptom's own protocol takes: the general one, never none
+        ("kipu", "general_symptom"),
+        ("sattuu", "general_symptom"),
+        ("väsymys", "general_symptom"),
+        ("huono olo", "general_symptom"),
+        # stroke signs in the caller's words find the stroke protocol
+        ("puutuminen", "headache_stroke"),
+        ("käsi puutuu", "headache_stroke"),
+        ("numbness", "headache_stroke"),
+        # a painkiller question is a medicine question, not a headache
+        ("särkylääke", "medication_question"),
+        ("kipulääke", "medication_question"),
+        # an overdose is a poisoning, where any overdose is a red flag
+        ("yliannos", "poisoning"),
+    ],
+)
+def test_words_of_the_general_symptom_and_of_stroke_and_medicines(typed: str, first: str) -> None:
+    assert ids(typed)[0] == first, ids(typed)
+
+
+@pytest.mark.parametrize("typed", ["vatsakipu", "rintakipu", "päänsärky", "selkäkipu", "ont i bröstet"])
+def test_a_named_symptom_is_not_taken_by_the_general_protocol(typed: str) -> None:
+    assert ids(typed)[0] != "general_symptom"

@@ -39,6 +39,8 @@ EXPECTED_IDS = {
     "ear", "joint_pain_swelling", "breast_lump", "high_blood_pressure", "memory_problems",
     "falls_older_person", "burns", "poisoning", "vomiting_diarrhoea_adult",
     "vomiting_diarrhoea_child", "rash_child",
+    # h13 (issue 13): a caller whose word fits no symptom protocol ("kipu", "väsymys")
+    "general_symptom",
 }
 WITHOUT_LIFE_THREATS = {"advice_only", "social_service_need"}
 
@@ -95,7 +97,7 @@ def test_life_threats_come_first_in_health_protocols_only(protocol: Protocol) ->
         assert flagged == LIFE_THREAT_IDS
         # the nurse's own concern comes last, after the protocol's own questions
         assert protocol.questions[-1].id == NURSE_CONCERN and protocol.questions[-1].nurse_concern
-        assert protocol.questions[-1].if_yes is Urgency.SAME_DAY
+        assert protocol.questions[-1].red_flag  # a worried nurse sends to emergency care
     # no cap on the number of questions: follow-ups (show_if) make room where it matters
     own = [q for q in protocol.questions if not q.life_threat and not q.nurse_concern]
     assert len(own) >= 1
@@ -111,7 +113,7 @@ def test_format_two_safety_rules_hold_for_every_shipped_protocol(protocol: Proto
         assert set(protocol.safety_net) == {"fi", "sv", "en"}
         assert "112" in protocol.safety_net["fi"]
     by_id = {q.id: q for q in protocol.questions}
-    for criterion in protocol.self_care_if:
+    for criterion in protocol.self_care_if + protocol.self_care_if_any:
         assert not by_id[criterion].red_flag and by_id[criterion].if_yes is None
     for position, question in enumerate(protocol.questions):
         if question.show_if is not None:
@@ -119,7 +121,8 @@ def test_format_two_safety_rules_hold_for_every_shipped_protocol(protocol: Proto
         # a question that raises nothing is a self-care criterion or opens a follow-up
         if not question.red_flag and question.if_yes is None and protocol.register is Register.HEALTH:
             opens = any(q.show_if == question.id for q in protocol.questions)
-            assert question.id in protocol.self_care_if or opens, question.id
+            criteria = protocol.self_care_if + protocol.self_care_if_any
+            assert question.id in criteria or opens, question.id
 
 
 def test_the_same_finding_id_has_the_same_text_in_every_protocol() -> None:
@@ -280,16 +283,44 @@ def test_self_care_needs_every_criterion_yes_and_nothing_raised() -> None:
     assert early.suggested is Urgency.NON_URGENT and not early.complete
 
 
-def test_the_nurses_concern_raises_to_same_day_and_never_lowers() -> None:
+def test_the_nurses_concern_sends_to_emergency_care_and_never_lowers() -> None:
+    # the lead's clinical choice (5.12.2026): a worried triage nurse sends a seriously ill
+    # client to the emergency department now, as a red flag, whatever else was answered
     protocol = BY_ID["back_pain"]
     worried = evaluate(protocol, all_no(
         protocol, symptoms_mild=True, nurse_concern=True
     ))
-    assert worried.suggested is Urgency.SAME_DAY and worried.reasons == (NURSE_CONCERN,)
-    emergency = evaluate(protocol, all_no(protocol, saddle_numbness=True, nurse_concern=True))
-    assert emergency.suggested is Urgency.EMERGENCY
-    assert NURSE_CONCERN in {q.id for q in BY_ID["chest_pain"].questions}
+    assert worried.suggested is Urgency.EMERGENCY and worried.red_flags == (NURSE_CONCERN,)
+    assert not worried.self_care
+    both = evaluate(protocol, all_no(protocol, saddle_numbness=True, nurse_concern=True))
+    assert both.suggested is Urgency.EMERGENCY and NURSE_CONCERN in both.red_flags
+    concern = next(q for q in BY_ID["chest_pain"].questions if q.id == NURSE_CONCERN)
+    assert concern.red_flag and concern.nurse_concern and not concern.life_threat
+    assert concern.texts["en"] == "Are you, as the nurse, worried that the client is seriously ill?"
     assert NURSE_CONCERN not in {q.id for q in BY_ID["advice_only"].questions}
+
+
+@pytest.mark.parametrize("rule", ['if_yes = "same_day"', "red_flag = true"])
+def test_a_region_may_make_the_nurses_concern_a_red_flag_or_a_raise(tmp_path: Path, rule) -> None:
+    write(tmp_path, GOOD)
+    (tmp_path / NURSE_CONCERN_FILE).write_text(
+        NURSE_CONCERN_TEXT.replace('if_yes = "same_day"', rule), "utf-8"
+    )
+    (protocol,) = load_protocols(tmp_path)
+    answers = {q.id: q.id == NURSE_CONCERN for q in protocol.questions}
+    expected = Urgency.EMERGENCY if rule.startswith("red_flag") else Urgency.SAME_DAY
+    assert evaluate(protocol, answers).suggested is expected
+
+
+def test_a_nurses_concern_that_raises_nothing_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    (tmp_path / NURSE_CONCERN_FILE).write_text(
+        NURSE_CONCERN_TEXT.replace('if_yes = "same_day"\n', ""), "utf-8"
+    )
+    with pytest.raises(DataFileError) as caught:
+        load_protocols(tmp_path)
+    assert caught.value.path == tmp_path / NURSE_CONCERN_FILE
+    assert "red_flag or if_yes" in caught.value.reason
 
 
 def test_a_follow_up_is_asked_only_after_a_yes_and_is_never_unanswered_when_hidden() -> None:
@@ -503,6 +534,40 @@ def test_a_self_care_criterion_loads_and_decides_only_when_affirmed(tmp_path: Pa
     answers = {q.id: False for q in protocol.questions}
     assert evaluate(protocol, {**answers, "mild": True}).suggested is Urgency.SELF_CARE
     assert evaluate(protocol, answers).suggested is Urgency.NON_URGENT
+
+
+def test_self_care_if_any_needs_one_of_its_criteria_beside_every_self_care_if(
+    tmp_path: Path,
+) -> None:
+    text = SELF_CARE.replace("\n[governance]", """
+[[questions]]
+id = "recovered"
+text = { fi = "Toipunut?", sv = "Återhämtat?", en = "Recovered?" }
+
+[governance]""")
+    write(tmp_path, text.replace('self_care_if = ["mild"]', 'self_care_if_any = ["mild", "recovered"]'))
+    (protocol,) = load_protocols(tmp_path)
+    assert protocol.self_care_if == () and protocol.self_care_if_any == ("mild", "recovered")
+    answers = {q.id: False for q in protocol.questions}
+    assert evaluate(protocol, answers).suggested is Urgency.NON_URGENT
+    one = evaluate(protocol, {**answers, "recovered": True})
+    assert one.suggested is Urgency.SELF_CARE and one.reasons == ("recovered",) and one.self_care
+    raised = evaluate(protocol, {**answers, "recovered": True, "second": True})
+    assert raised.suggested is Urgency.SAME_DAY
+    # with self_care_if as well, both are needed
+    write(tmp_path, text.replace(
+        'self_care_if = ["mild"]', 'self_care_if = ["mild"]\nself_care_if_any = ["recovered"]'
+    ))
+    (protocol,) = load_protocols(tmp_path)
+    assert evaluate(protocol, {**answers, "mild": True}).suggested is Urgency.NON_URGENT
+    both = evaluate(protocol, {**answers, "mild": True, "recovered": True})
+    assert both.suggested is Urgency.SELF_CARE and both.reasons == ("mild", "recovered")
+
+
+def test_a_self_care_if_any_criterion_that_raises_is_refused(tmp_path: Path) -> None:
+    text = SELF_CARE.replace('self_care_if = ["mild"]', 'self_care_if_any = ["mild", "second"]')
+    error = broken(tmp_path, text)
+    assert "second" in error.reason and "if_yes" in error.reason
 
 
 def test_a_self_care_criterion_that_raises_is_refused_at_its_line(tmp_path: Path) -> None:

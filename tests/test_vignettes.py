@@ -178,6 +178,28 @@ def test_check_prints_the_matrix_and_fails_on_an_under_triaged_emergency(tmp_pat
     assert main(["--lang", "en", "check", str(ROOT / "data"), "--vignettes", str(tmp_path)]) == 0
 
 
+def test_check_gives_each_parts_figures_without_the_nurses_concern_too(tmp_path: Path, capsys) -> None:
+    # a care case the nurse is worried about: with the concern it is an emergency (over-triage),
+    # without it the protocol questions alone give care
+    from ohjaus_tui.cli import main
+
+    (tmp_path / "blind").mkdir()
+    (tmp_path / "blind" / "worry.toml").write_text(
+        '[[vignette]]\nid = "worried_burning"\nstory = "s"\nage = 30\ncomplaint = "virtsa"\n'
+        'findings = ["burning_or_urgency", "nurse_concern"]\nexpected = "three_days"\nsource = "x"\n',
+        "utf-8",
+    )
+    assert main(["--lang", "en", "check", str(ROOT / "data"), "--vignettes", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    whole = out[out.index("== whole set"):out.index("== blind/")]
+    assert "right by class: 0/1 (0 %)" in whole
+    assert "without the nurse's concern: right by class 1/1 (100 %)" in whole
+    assert out.count("without the nurse's concern:") == 3  # the whole set, blind/, the file
+    outcomes = run_vignettes(load_vignettes(tmp_path / "blind" / "worry.toml", PROTOCOLS), PROTOCOLS)
+    assert outcomes[0].suggested is Urgency.EMERGENCY
+    assert "without the nurse's concern" not in report(outcomes, tmp_path)
+
+
 def test_check_lists_status_review_and_compound_questions(capsys) -> None:
     from ohjaus_tui.cli import main
 

@@ -5,9 +5,10 @@ protocol files, findings marked from the stories and the question list only.
   every emergency in them is caught and stays caught, and the share right by class (whole and
   per class) does not fall below the floors measured when they were last worked on.
 - heldout/: the part kept aside, read by nobody who edits protocols. Measured, not taught. The
-  first part kept aside (w3) became blind/w3_dev3.toml on 5.12.2026; a new part is being written
-  blind. Whatever is there is run and reported without its misses; its floors are set by the
-  lead once it has been measured (FLOORS below).
+  first parts kept aside became development sets once measured: w3 became blind/w3_dev3.toml and
+  w4 (measured once: 111/130 right, 39/43 emergencies) blind/w4_dev4.toml, both on 5.12.2026; a
+  new part is being written blind. Whatever is there is run and reported without its misses; its
+  floors are set by the lead once it has been measured (FLOORS below; none until then).
 - outside/: the 45 vignettes of Semigran et al. 2015, an outside measure, with its own floor.
 """
 
@@ -52,12 +53,14 @@ def right(measured, expected_class: str | None = None) -> int:
 
 
 # blind/ file: (vignettes, right by class at least, self-care right at least), measured when last worked on
+# (5.12.2026, h13: with the nurse's concern a red flag, which costs w1_dev 5 and w2_dev 1 care cases)
 DEV_FLOORS = {
-    "w1_dev.toml": (51, 48, 15),
-    "w1_dev2.toml": (68, 63, 13),
-    "w2_dev.toml": (51, 48, 15),
-    "w2_dev2.toml": (68, 64, 15),
-    "w3_dev3.toml": (102, 90, 22),
+    "w1_dev.toml": (51, 43, 15),
+    "w1_dev2.toml": (68, 62, 14),
+    "w2_dev.toml": (51, 47, 15),
+    "w2_dev2.toml": (68, 65, 15),
+    "w3_dev3.toml": (102, 92, 24),
+    "w4_dev4.toml": (130, 121, 37),
 }
 
 
@@ -80,18 +83,19 @@ def test_the_development_sets_share_right_by_class() -> None:
 
 
 # (part, vignettes, right by class at least, emergencies caught at least): measured at first run.
-# heldout/: w4 (130, written blind 4.12.2026, tagged against question list v4), measured once
-# after the protocols of that day: 111/130 right, 39/43 emergencies. outside/: Semigran 2015
-# re-tagged against v4 the same day: 21/45, 6/15 (it was 27/45 and 8/15 with its v3 findings).
+# heldout/: empty until the lead adds the new part (w4, measured once at 111/130 and 39/43, is a
+# development set since 5.12.2026). outside/: Semigran 2015 re-tagged against question list v4 on
+# 5.12.2026: 21/45, 6/15 (it was 27/45 and 8/15 with its v3 findings).
 # Floors only guard against getting worse; the goal (every emergency, 90 %) is not met.
 FLOORS = [
-    ("heldout", 130, 111, 39),
     ("outside", 45, 21, 6),
 ]
 
 
 @pytest.mark.parametrize(("part", "count", "right_at_least", "emergencies"), FLOORS, ids=[f[0] for f in FLOORS])
 def test_the_parts_kept_aside_do_not_get_worse(part, count, right_at_least, emergencies) -> None:
+    if not files(part):
+        pytest.skip(f"tests/vignettes/{part}/ is empty")
     measured = outcomes(part)
     assert len(measured) == count
     assert right(measured) >= right_at_least

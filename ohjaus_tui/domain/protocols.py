@@ -145,6 +145,9 @@ class Protocol:
     choose_when: Mapping[str, str] = field(default_factory=dict)
     safety_net: Mapping[str, str] = field(default_factory=dict)
     self_care_if: tuple[str, ...] = ()
+    # At least one of these must be yes too (when any are listed): alternative facts that each
+    # support self-care ("so mild that the usual day goes on", "recovered fully", ...).
+    self_care_if_any: tuple[str, ...] = ()
     governance: Governance = field(default_factory=Governance)
     # The ages in whole years the protocol is for, both ends included (fever_child: 0..15);
     # None when it is for every age.
@@ -281,9 +284,9 @@ def _read_question(
         raise fields.error(
             _("life-threat question '{id}' must be a red flag").format(id=question_id), "red_flag"
         )
-    if nurse_concern and (question_id != NURSE_CONCERN or red_flag or if_yes is None):
+    if nurse_concern and (question_id != NURSE_CONCERN or (not red_flag and if_yes is None)):
         raise fields.error(
-            _("{file} holds one question, '{id}', with if_yes").format(
+            _("{file} holds one question, '{id}', with red_flag or if_yes").format(
                 file=NURSE_CONCERN_FILE, id=NURSE_CONCERN
             ),
             "id",
@@ -347,7 +350,8 @@ def load_life_threats(path: Path) -> tuple[Question, ...]:
 
 
 def load_nurse_concern(path: Path) -> Question:
-    """The shared question of the nurse's own concern: one question, `nurse_concern`, if_yes."""
+    """The shared question of the nurse's own concern: one question, `nurse_concern`, with
+    red_flag (the shipped choice: a worried nurse sends to emergency care) or if_yes."""
     top = Fields(Source(path), load_toml(path))
     top.only("questions")
     questions = _read_questions(top, None, False, (), nurse_concern=True)
@@ -373,8 +377,8 @@ def load_protocol(
     top.only(
         "id", "version", "register", "service_areas", "order", "title",
         "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency",
-        "keywords", "choose_when", "self_care_if", "safety_net", "governance", "ages",
-        "professions",
+        "keywords", "choose_when", "self_care_if", "self_care_if_any", "safety_net",
+        "governance", "ages", "professions",
     )
     protocol_id = top.identifier("id")
     if protocol_id != path.stem:
@@ -422,9 +426,8 @@ def load_protocol(
         )
     preamble = life_threats if wants_life_threats and life_threats else ()
     after = (nurse_concern,) if wants_life_threats and nurse_concern is not None else ()
-    own = _read_questions(
-        top, default_urgency, False, preamble, after, has_self_care=top.has("self_care_if")
-    )
+    has_self_care = top.has("self_care_if") or top.has("self_care_if_any")
+    own = _read_questions(top, default_urgency, False, preamble, after, has_self_care=has_self_care)
     domains = _read_domains(top)
     duties = _read_duties(top)
     worry_urgency = _read_worry(top, default_urgency)
@@ -435,7 +438,8 @@ def load_protocol(
         safety_net = top.texts("safety_net")
     else:
         safety_net = {}
-    self_care_if = _read_self_care(top, own)
+    self_care_if = _read_self_care(top, own, "self_care_if")
+    self_care_if_any = _read_self_care(top, own, "self_care_if_any")
     governance = _read_governance(top.subtable("governance"))
     ages = _read_ages(top)
     return Protocol(
@@ -454,6 +458,7 @@ def load_protocol(
         choose_when=choose_when,
         safety_net=safety_net,
         self_care_if=self_care_if,
+        self_care_if_any=self_care_if_any,
         governance=governance,
         ages=ages,
         professions=tuple(top.strings("professions")) if top.has("professions") else (),
@@ -507,19 +512,20 @@ def _read_keywords(top: Fields) -> dict[str, tuple[str, ...]]:
     return keywords
 
 
-def _read_self_care(top: Fields, own: list[Question]) -> tuple[str, ...]:
-    """`self_care_if`: the protocol's own questions that support self-care; none may raise."""
-    if not top.has("self_care_if"):
+def _read_self_care(top: Fields, own: list[Question], key: str) -> tuple[str, ...]:
+    """`self_care_if` (all must be yes) or `self_care_if_any` (one must be yes): the protocol's
+    own questions that support self-care; none may raise."""
+    if not top.has(key):
         return ()
-    criteria = top.strings("self_care_if")
+    criteria = top.strings(key)
     for criterion in criteria:
         position = next((i for i, q in enumerate(own) if q.id == criterion), None)
         if position is None:
             raise top.error(
-                _("self_care_if names '{id}', which is not a question of this protocol").format(
-                    id=criterion
+                _("{key} names '{id}', which is not a question of this protocol").format(
+                    key=key, id=criterion
                 ),
-                "self_care_if",
+                key,
             )
         question = own[position]
         if question.red_flag or question.if_yes is not None:
@@ -755,8 +761,8 @@ def evaluate(
     nor unanswered, and a yes left on it is ignored. Any red flag answered yes -> EMERGENCY,
     with those questions as reasons. Otherwise the most urgent `if_yes` among the yes answers
     (the nurse's concern included), with every yes question giving that urgency as reasons.
-    Otherwise, when every visible question is answered and every `self_care_if` criterion is
-    yes, SELF_CARE with the criteria as reasons. Otherwise the protocol's default, with no
+    Otherwise, when every visible question is answered, every `self_care_if` criterion is
+    yes and (when listed) at least one `self_care_if_any` criterion, SELF_CARE with the criteria as reasons. Otherwise the protocol's default, with no
     reasons and `by_default`. Answers to ids the protocol does not hold are ignored (an old
     record re-read against a newer version); a missing or None answer is unanswered.
     """
@@ -778,11 +784,18 @@ def evaluate(
         suggested = Urgency.most_urgent(raised + [protocol.default_urgency], protocol.default_urgency)
         reasons = tuple(q.id for q in yes if q.if_yes is suggested)
         worry_reason = worry if by_worry is not None and by_worry is suggested else None
-        if not raised and not unanswered and protocol.self_care_if and all(
-            answers.get(criterion) is True and any(q.id == criterion for q in visible)
-            for criterion in protocol.self_care_if
+        affirmed = {q.id for q in visible if answers.get(q.id) is True}
+        any_of = tuple(c for c in protocol.self_care_if_any if c in affirmed)
+        if (
+            not raised
+            and not unanswered
+            and (protocol.self_care_if or protocol.self_care_if_any)
+            and all(criterion in affirmed for criterion in protocol.self_care_if)
+            and (any_of or not protocol.self_care_if_any)
         ):
-            suggested, reasons, self_care = Urgency.SELF_CARE, protocol.self_care_if, True
+            suggested, reasons, self_care = (
+                Urgency.SELF_CARE, protocol.self_care_if + any_of, True
+            )
     duties = tuple(dict.fromkeys(duty for q in yes for duty in q.duties))  # visible yes only
     domains = tuple(d.id for d in protocol.domains if any(q.domain == d.id for q in yes))
     return ProtocolResult(

@@ -77,8 +77,10 @@ class Vignette:
     def expected_class(self) -> str:
         return urgency_class(self.expected)
 
-    def answers(self, protocol: Protocol) -> dict[str, bool]:
-        said = set(self.findings if self.new_form else self.yes)
+    def answers(self, protocol: Protocol, drop: frozenset[str] = frozenset()) -> dict[str, bool]:
+        """Yes to the findings (old form: `yes`), no to the rest; `drop`: findings taken out
+        (e.g. the nurse's concern, to see what the protocol questions alone do)."""
+        said = set(self.findings if self.new_form else self.yes) - drop
         return {q.id: q.id in said for q in protocol.questions}
 
 
@@ -231,14 +233,18 @@ def _new_form(fields: Fields, vignette_id: str, known: set[str], path: Path) -> 
     )
 
 
-def run_vignettes(vignettes: list[Vignette], protocols: list[Protocol]) -> list[Outcome]:
+def run_vignettes(
+    vignettes: list[Vignette], protocols: list[Protocol], drop: frozenset[str] = frozenset()
+) -> list[Outcome]:
+    """Each vignette through its protocol; `drop`: findings answered no although marked (the
+    report's "without the nurse's concern" runs with drop={NURSE_CONCERN})."""
     by_id = {protocol.id: protocol for protocol in protocols}
     health = [protocol for protocol in protocols if protocol.register is Register.HEALTH]
     outcomes = []
     for vignette in vignettes:
         if not vignette.new_form:
             protocol = by_id[vignette.protocol or ""]
-            result = evaluate(protocol, vignette.answers(protocol), vignette.worry)
+            result = evaluate(protocol, vignette.answers(protocol, drop), vignette.worry)
             outcomes.append(Outcome(vignette, result.suggested, protocol.id))
             continue
         hits = find_protocols(health, vignette.complaint or "", vignette.age_years)
@@ -246,9 +252,10 @@ def run_vignettes(vignettes: list[Vignette], protocols: list[Protocol]) -> list[
             outcomes.append(Outcome(vignette, None))
             continue
         first, *others = hits
-        suggested = evaluate(first, vignette.answers(first)).suggested
+        suggested = evaluate(first, vignette.answers(first, drop)).suggested
         alternatives = tuple(
-            (other.id, evaluate(other, vignette.answers(other)).suggested) for other in others
+            (other.id, evaluate(other, vignette.answers(other, drop)).suggested)
+            for other in others
         )
         outcomes.append(Outcome(vignette, suggested, first.id, alternatives))
     return outcomes
@@ -258,8 +265,28 @@ def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)} %" if whole else "-"
 
 
-def summary(outcomes: list[Outcome], title: str) -> list[str]:
-    """One part's figures: the confusion matrix, sensitivity, under/over-triage, share right."""
+def _figures(outcomes: list[Outcome]) -> tuple[str, str]:
+    """'right/total (share); emergency r/n, care r/n, self-care r/n' and 'caught/total (share)'."""
+    total = len(outcomes)
+    right = sum(o.correct for o in outcomes)
+    by_class = []
+    for name in CLASSES:
+        row = [o for o in outcomes if o.vignette.expected_class == name]
+        if row:
+            by_class.append(f"{class_label(name)} {sum(o.correct for o in row)}/{len(row)}")
+    emergencies = [o for o in outcomes if o.vignette.expected_class == EMERGENCY]
+    caught = sum(o.suggested is Urgency.EMERGENCY for o in emergencies)
+    return (
+        f"{right}/{total} ({_percent(right, total)})" + ("; " + ", ".join(by_class) if by_class else ""),
+        f"{caught}/{len(emergencies)} ({_percent(caught, len(emergencies))})",
+    )
+
+
+def summary(
+    outcomes: list[Outcome], title: str, without: list[Outcome] | None = None
+) -> list[str]:
+    """One part's figures: the confusion matrix, sensitivity, under/over-triage, share right;
+    `without`: the same vignettes run without the nurse's concern, whose figures follow."""
     total = len(outcomes)
     lines = [f"== {title}: " + _("{n} vignettes").format(n=total)]
     levels = [u.value for u in Urgency] + [_("none")]
@@ -273,23 +300,9 @@ def summary(outcomes: list[Outcome], title: str) -> list[str]:
             f"{class_label(name):<{label_width}}"
             + "".join(f"{counts[level]:>{width}}" for level in levels)
         )
-    right = sum(o.correct for o in outcomes)
-    by_class = []
-    for name in CLASSES:
-        row = [o for o in outcomes if o.vignette.expected_class == name]
-        if row:
-            by_class.append(f"{class_label(name)} {sum(o.correct for o in row)}/{len(row)}")
-    lines.append(
-        _("right by class: {right}/{total} ({share})").format(
-            right=right, total=total, share=_percent(right, total)
-        )
-        + ("; " + ", ".join(by_class) if by_class else "")
-    )
-    emergencies = [o for o in outcomes if o.vignette.expected_class == EMERGENCY]
-    caught = sum(o.suggested is Urgency.EMERGENCY for o in emergencies)
-    lines.append(_("emergency sensitivity: {caught}/{total} ({share})").format(
-        caught=caught, total=len(emergencies), share=_percent(caught, len(emergencies))
-    ))
+    right, caught = _figures(outcomes)
+    lines.append(_("right by class: {figures}").format(figures=right))
+    lines.append(_("emergency sensitivity: {figures}").format(figures=caught))
     under = [o for o in outcomes if o.under_triaged]
     lines.append(_("under-triaged: {under} (emergencies: {emergencies}), over-triaged: {over}, "
                    "no protocol found: {missed}").format(
@@ -298,6 +311,10 @@ def summary(outcomes: list[Outcome], title: str) -> list[str]:
         over=sum(o.over_triaged for o in outcomes),
         missed=sum(o.missed for o in outcomes),
     ))
+    if without is not None:
+        right, caught = _figures(without)
+        lines.append(_("without the nurse's concern: right by class {right}; emergency sensitivity "
+                       "{caught}").format(right=right, caught=caught))
     return lines
 
 
@@ -326,16 +343,29 @@ def _parts(outcomes: list[Outcome], root: Path | None) -> list[tuple[str, list[O
 KEPT_ASIDE = "heldout"
 
 
-def report(outcomes: list[Outcome], root: Path | None = None) -> str:
-    """A plain-text report: the whole set, each part, every miss and protocol-choice cases."""
+def report(
+    outcomes: list[Outcome], root: Path | None = None, without: list[Outcome] | None = None
+) -> str:
+    """A plain-text report: the whole set, each part, every miss and protocol-choice cases.
+    `without`: the same vignettes run without the nurse's concern (`run_vignettes(...,
+    drop={NURSE_CONCERN})`); each part's figures are then followed by theirs."""
     if not outcomes:
         return _("no vignettes")
-    lines = summary(outcomes, _("whole set"))
+    paired: dict[tuple[Path, str], Outcome] = (
+        {(o.vignette.path, o.vignette.id): o for o in without} if without is not None else {}
+    )
+
+    def alone(part: list[Outcome]) -> list[Outcome] | None:
+        if without is None:
+            return None
+        return [paired[(o.vignette.path, o.vignette.id)] for o in part]
+
+    lines = summary(outcomes, _("whole set"), alone(outcomes))
     parts = _parts(outcomes, root)
     if len(parts) > 1:
         for name, part in parts:
             lines.append("")
-            lines.extend(summary(part, name))
+            lines.extend(summary(part, name, alone(part)))
     aside = [o for o in outcomes if KEPT_ASIDE in o.vignette.path.parts]
     misses = [o for o in outcomes if not o.correct and KEPT_ASIDE not in o.vignette.path.parts]
     if misses:
