@@ -56,7 +56,7 @@ class NewClientScreen(ModalScreen):
     ]
     KEY_PRIORITY = ("cancel", "save", "save_without_code", "unidentified")
 
-    TEXT_FIELDS = ("last-name", "first-name", "identity-code", "phone", "municipality")
+    TEXT_FIELDS = ("last-name", "first-name", "identity-code", "phone", "service-language", "municipality")
 
     def __init__(self, query: str = "", kept: dict[str, str] | None = None) -> None:
         """`kept`: what was typed before the form was closed with Esc, to type on from."""
@@ -94,6 +94,13 @@ class NewClientScreen(ModalScreen):
                     allow_blank=False,
                     id="language",
                 )
+                # Issue 20: any language (ISO 639), an interpreter, a non-disclosure order.
+                yield Label(_("Other language"))
+                yield Input(id="service-language", placeholder=_("ISO 639 code, e.g. ar, so, fse"))
+                yield Label("")
+                yield NextOnEnter(_("Interpreter needed"), id="interpreter")
+                yield Label("")
+                yield NextOnEnter(_("Non-disclosure order (turvakielto)"), id="protected")
                 yield Label(_("Municipality"))
                 yield Input(id="municipality")
             yield Footer()
@@ -160,6 +167,9 @@ class NewClientScreen(ModalScreen):
                 phone=value("phone").strip() or None,
                 language=Language(self.query_one("#language", Select).value),
                 municipality=value("municipality"),
+                service_language=value("service-language"),
+                interpreter=self.query_one("#interpreter", Checkbox).value,
+                protected=self.query_one("#protected", Checkbox).value,
                 created_by=app.ctx.worker.id if app.ctx.worker else None,  # type: ignore[attr-defined]
                 now=app.ctx.now(),  # type: ignore[attr-defined]
                 allow_temporary=self.query_one("#temporary", Checkbox).value,
