@@ -129,7 +129,7 @@ class ClientScreen(Screen):
             line.append(" " + non_disclosure() + " ", style="bold white on red")
             line.append("  " + _("address and municipality are not shown; every view is logged"), style="red")
             line.append("\n")
-        line.append(_("Language of service: {language}").format(
+        line.append(_("Service language: {language}").format(
             language=language_name(client.service_language or client.language)), style="cyan")
         if client.interpreter:
             line.append("  " + _("Interpreter needed"), style="bold cyan")
