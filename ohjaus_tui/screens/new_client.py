@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from ..domain.codes import Language
 from ..domain.errors import DomainError
 from ..domain.identity import InvalidIdentityCode, looks_like_identity_code, parse_identity_code
+from ..domain.languages import InvalidLanguage
 from ..domain.phone import looks_like_phone
 from ..domain.text import NAME_SHOWN, shown
 from ..i18n import N_, _
@@ -189,6 +190,11 @@ class NewClientScreen(ModalScreen):
         general = self.query_one("#new-client-error", Static)
         code = self.query_one("#identity-code", Input)
         about_code = isinstance(error, InvalidIdentityCode)
+        if isinstance(error, InvalidLanguage):
+            code_error.update("")
+            general.update(Text(str(error)))
+            self.query_one("#service-language", Input).focus()
+            return
         if with_code and code.value.strip() and not about_code:
             try:  # a temporary code not marked as one
                 about_code = parse_identity_code(code.value.strip()).temporary

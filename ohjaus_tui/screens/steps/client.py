@@ -49,7 +49,9 @@ def client_line(client: Client) -> Text:
         text.append("  " + non_disclosure(), style="bold red")
     elif client.municipality:
         text.append(f"  {shown(client.municipality, MUNICIPALITY_SHOWN)}", style="dim")
-    text.append(f"  [{language_name(client.service_language or client.language)}]", style="cyan")
+    # Finnish and Swedish by their codes, as short as before; any other language by its name.
+    language = language_name(client.service_language) if client.service_language else client.language
+    text.append(f"  [{language}]", style="cyan")
     if client.interpreter:
         text.append(" " + _("interpreter"), style="bold cyan")
     return text
