@@ -302,8 +302,19 @@ def _clients(
                 created_at=datetime.combine(today - timedelta(days=400), time(9), tzinfo=HELSINKI),
             )
         )
+    _special_clients(rows)
     store.add_clients(rows, datetime.combine(today, time(7), tzinfo=HELSINKI))
     return rows
+
+
+def _special_clients(rows: list[models.Client]) -> None:
+    """Issue 20: two clients with a non-disclosure order (turvakielto) and one served in
+    Russian with an interpreter. Chosen by place, not drawn: the rest of the demo stays as
+    the same seed makes it."""
+    for row in rows[:2]:
+        row.protected = True
+    if len(rows) > 2:
+        rows[2].service_language, rows[2].interpreter = "ru", True
 
 
 def _contacts(

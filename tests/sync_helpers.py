@@ -198,7 +198,7 @@ class Device:
 
     def sign_contact(
         self, client_id: str | None, reason: str = "Testi", slot_id: str | None = None, follow_up: bool = True,
-        safety_net: str = "", referrals: list | None = None,
+        safety_net: str = "", referrals: list | None = None, for_follow_up_id: str | None = None,
     ) -> ContactDraft:
         worker = self.worker()
         started = now().replace(microsecond=0)
@@ -218,6 +218,7 @@ class Device:
             suggested_segment=Segment.ADVICE,
             segment=Segment.ADVICE,
             safety_net=safety_net,
+            for_follow_up_id=for_follow_up_id,
         )
         if referrals:
             draft.outcome_kind = OutcomeKind.REFERRAL

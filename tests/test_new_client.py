@@ -114,3 +114,31 @@ async def test_escape_from_the_form_keeps_what_was_typed(app):
         assert isinstance(app.screen, NewClientScreen)
         assert app.screen.query_one("#identity-code").value == "131052-308T"
         assert app.screen.query_one("#last-name").value == "Testinen"
+
+
+async def test_another_language_an_interpreter_and_a_non_disclosure_order_are_saved(app, store):
+    """Issue 20: a wrong language code says why and keeps what was typed; a right one is saved
+    with the interpreter and the order, and the header shows them."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_new_client(pilot, "Kielinen Amina")
+        modal = app.screen
+        await type_text(pilot, "010203A951P")
+        await pilot.press("tab", "space")  # temporary code
+        modal.query_one("#service-language").focus()
+        await type_text(pilot, "arabic")
+        await pilot.press("tab", "space", "tab", "space")  # interpreter, non-disclosure
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NewClientScreen)
+        assert "is not a language code of ISO 639" in str(modal.query_one("#new-client-error").render())
+        assert modal.query_one("#last-name").value == "Kielinen"  # nothing lost
+        assert focused_id(pilot) == "service-language"  # at the field to fix
+        modal.query_one("#service-language").value = ""
+        await type_text(pilot, "ar")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        header = str(app.screen.query_one("#contact-header").render())
+        assert "Non-disclosure" in header and "Service language: Arabic" in header and "Interpreter needed" in header
+    [client] = store.find_clients("Kielinen")
+    assert (client.service_language, client.interpreter, client.protected) == ("ar", True, True)

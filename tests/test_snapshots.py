@@ -303,3 +303,26 @@ def test_snapshot_of_modals_at_80x24(snap_compare, data_dir, shipped, stop, monk
     set_language("fi")
     app = build_app(data_dir, shipped)
     assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=modal_journey(stop))
+
+
+def protected_journey():
+    """Issue 20: a counsellor's contact with a client who has a non-disclosure order: the
+    header warns on a line of its own, and no municipality is on the screen."""
+
+    async def run_before(pilot) -> None:
+        from sqlmodel import select
+
+        from ohjaus_tui.store.models import Client
+
+        await pilot.pause()
+        with pilot.app.ctx.store.session() as session:
+            client = session.exec(select(Client).where(Client.protected == True).order_by(Client.id)).first()  # noqa: E712
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Asumisasia")
+
+    return run_before
+
+
+def test_snapshot_of_the_protected_clients_header(snap_compare, data_dir, shipped):
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=protected_journey())

@@ -305,3 +305,49 @@ async def test_a_follow_up_whose_contact_is_discarded_stays_on_the_list(app, sto
         assert follow.id in {i.id for i in items(app)}
     with store.session() as session:
         assert session.get(FollowUp, follow.id).status == "open"
+
+
+async def test_a_follow_up_whose_contact_was_killed_is_closed_when_the_resumed_contact_is_signed(data_dir, shipped):
+    """Issue 20: the link lives in the store with the draft, not in the home screen's memory."""
+    from ohjaus_tui.store.models import Contact
+
+    from .conftest import build_app
+
+    app = build_app(data_dir, shipped)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        follow = await follow_up_row(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactScreen)
+        contact_id = app.screen.draft.id
+        await type_text(pilot, "Soitettu takaisin, vointi parempi")
+        await pilot.press("enter")  # the need step saved; then the app is gone, unsigned
+        await pilot.pause()
+    app.ctx.store.close()
+    # Another process, the same store: the draft names the follow-up it was taken for.
+    again = build_app(data_dir, shipped)
+    store = again.ctx.store
+    with store.session() as session:
+        assert session.get(Contact, contact_id).for_follow_up_id == follow.id
+        assert session.get(FollowUp, follow.id).status == "open"
+    async with again.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        assert isinstance(again.screen, ConfirmScreen), "the unfinished contact is offered"
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(again.screen, ContactScreen) and again.screen.draft.id == contact_id
+        await pilot.press("enter", "n", "enter")  # advice only, no symptoms, its urgency
+        await pilot.press("enter", "enter")  # segment and outcome as suggested
+        await type_text(pilot, "Neuvottu")
+        await pilot.press("enter", "enter", "enter")  # no follow-up; sign
+        await pilot.pause()
+        if isinstance(again.screen, ConfirmScreen):  # the client also waits in the callback queue
+            await pilot.press("n")
+            await pilot.pause()
+        assert isinstance(again.screen, HomeScreen)
+        assert follow.id not in {i.id for i in items(again)}
+    with store.session() as session:
+        assert session.get(Contact, contact_id).status == "signed"
+        row = session.get(FollowUp, follow.id)
+        assert (row.status, row.result) == ("done", "Contact signed")

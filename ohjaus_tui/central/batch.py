@@ -38,6 +38,7 @@ from ..domain.codes import (
     WorryLevel,
 )
 from ..domain.identity import client_id_for
+from ..domain.languages import is_language
 from ..domain.text import MAX_NAME, hidden_character
 from ..store.models import (
     Assessment,
@@ -148,6 +149,8 @@ def _check_field(model: type, name: str, value: Any) -> None:
             _check_json(name, value)
         if model is Outcome and name == "referrals":
             _check_referrals(value)
+        if model is Client and name == "service_language" and value and not is_language(value):
+            raise Rejected(Reason.INVALID, "service_language: not an ISO 639-1 or ISO 639-3 language code")
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
@@ -667,6 +670,11 @@ class Batch:
             self.require_own_contact(contact["supersedes_id"], "the corrected contact")
         if data["outcome"] and data["outcome"]["slot_id"]:
             self.require(RecordType.SLOT, data["outcome"]["slot_id"])
+        if contact["for_follow_up_id"]:
+            # The follow-up it was taken for: one of the unit's and register's (issue 20).
+            followed = self.require(RecordType.FOLLOW_UP, contact["for_follow_up_id"])
+            if not self._sees(followed):
+                raise Rejected(Reason.OUT_OF_SCOPE, "the follow-up it was taken for is not of this device's unit and register")
         for follow_up in data["follow_ups"]:
             self._check_follow_up(follow_up, contact)
             held = self.get(RecordType.FOLLOW_UP, follow_up["id"])
@@ -879,6 +887,7 @@ def references(items: list[Prepared]) -> tuple[set[tuple[str, str]], set[str], s
                 corrected.add(contact["supersedes_id"])
             if data["outcome"]:
                 want(RecordType.SLOT, data["outcome"]["slot_id"])
+            want(RecordType.FOLLOW_UP, contact["for_follow_up_id"])
             for follow_up in data["follow_ups"]:
                 want(RecordType.WORKER, follow_up["assignee_id"])
                 want(RecordType.FOLLOW_UP, follow_up["id"])

@@ -124,6 +124,8 @@ class ContactDraft:
     client_id: str | None = None
     anonymous: bool = False
     language: Language = Language.FI
+    # The follow-up this contact was taken for: signing closes it (issue 20).
+    for_follow_up_id: str | None = None
     # need
     channel: Channel = Channel.PHONE
     reason: str = ""

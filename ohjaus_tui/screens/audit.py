@@ -14,8 +14,10 @@ from ..domain.access_log import AccessAction, Purpose
 
 
 class ViewTrail:
-    def __init__(self, ctx, item: str, purpose: Purpose = Purpose.CONTACT) -> None:
+    def __init__(self, ctx, item: str, purpose: Purpose = Purpose.CONTACT, detail: str = "") -> None:
+        """`detail`: what the worker stated the view is for, logged after the purpose."""
         self.ctx, self.item, self.purpose = ctx, item, purpose
+        self.purpose_text = f"{purpose.value}:{detail}" if detail else purpose.value
         self.logged: set[str] = set()
         self.waiting: list[str] = []
 
@@ -33,5 +35,5 @@ class ViewTrail:
         if not self.waiting or viewer is None:
             return
         waiting, self.waiting = self.waiting, []
-        self.ctx.store.log_access(viewer, waiting, AccessAction.VIEW, self.item, self.purpose.value, self.ctx.now())
+        self.ctx.store.log_access(viewer, waiting, AccessAction.VIEW, self.item, self.purpose_text, self.ctx.now())
         self.logged.update(waiting)

@@ -10,7 +10,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ..domain.access_log import purpose_label
+from ..domain.access_log import Purpose, purpose_label
+from ..domain.languages import language_name
+from ..domain.protected import non_disclosure
 from ..domain.clock import local
 from ..domain.codes import FollowUpKind, FollowUpStatus, Handover, PlanType, Register, Urgency
 from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
@@ -22,6 +24,7 @@ from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 from .audit import ViewTrail
 from .consent import BasisScreen, ConsentScreen
+from .prompt import PromptScreen
 
 
 FILTERS = [
@@ -44,17 +47,21 @@ class ClientScreen(Screen):
 
     DEFAULT_CSS = """
     ClientScreen #client-title { height: 1; padding: 0 1; background: $primary-background; }
-    ClientScreen #client-registers, ClientScreen #client-consents, ClientScreen #client-high-need,
+    ClientScreen #client-flags, ClientScreen #client-registers, ClientScreen #client-consents, ClientScreen #client-high-need,
     ClientScreen #client-filter { height: auto; padding: 0 1; }
     ClientScreen #client-contacts { height: 1fr; margin: 0 1; }
     ClientScreen #client-message { height: auto; padding: 0 1; color: $warning; }
     """
 
-    def __init__(self, client_id: str) -> None:
+    def __init__(self, client_id: str, purpose: str | None = None) -> None:
+        """`purpose`: what the view is for when the flow that opens it knows (a contact);
+        without one, a protected client's data waits until the worker states it."""
         super().__init__()
         self.client_id = client_id
         self.basis: str | None = None
         self.filter_index = 0
+        self.purpose = purpose
+        self.asked = False
 
     @property
     def ctx(self):
@@ -62,6 +69,7 @@ class ClientScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="client-title")
+        yield Static(id="client-flags")
         yield Static(id="client-registers")
         yield Static(id="client-consents")
         yield Static(id="client-high-need")
@@ -72,22 +80,71 @@ class ClientScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        client = self.ctx.store.client(self.client_id)
+        self.protected = bool(client and client.protected)
+        if self.protected and self.purpose is None:
+            # A non-disclosure order: nothing of the client is shown before the purpose of
+            # the view is stated; it goes to the access log with every entry of this view.
+            if not self.asked:
+                self.asked = True
+                self.app.push_screen(
+                    PromptScreen(
+                        non_disclosure(),
+                        _("This client has a non-disclosure order. Why do you open their data? (written to the access log)"),
+                        check=lambda value: None if value.strip() else _("Say why you open the client's data."),
+                    ),
+                    self._purpose_stated,
+                )
+            return
+        self._show(client)
+
+    def _purpose_stated(self, purpose: str | None) -> None:
+        if not purpose:
+            self.app.pop_screen()  # nothing was shown
+            return
+        self.purpose = f"{Purpose.WORKLIST.value}:{purpose}"
+        self._show(self.ctx.store.client(self.client_id))
+
+    def _show(self, client) -> None:
         from .steps.client import client_line
 
-        client = self.ctx.store.client(self.client_id)
-        ViewTrail(self.ctx, "client").shown([self.client_id])
+        purpose = Purpose(self.purpose.partition(":")[0]) if self.purpose else Purpose.CONTACT
+        detail = self.purpose.partition(":")[2] if self.purpose else ""
+        ViewTrail(self.ctx, "client", purpose, detail).shown([self.client_id])
         self.query_one("#client-title", Static).update(client_line(client) if client else Text(self.client_id))
+        self.query_one("#client-flags", Static).update(self._flags(client))
         table = self.query_one("#client-contacts", DataTable)
+        table.clear(columns=True)
         table.add_columns(_("Time"), _("Register"), _("What"), _("Details"))
         self.refresh_history()
         table.focus()
 
+    @staticmethod
+    def _flags(client) -> Text:
+        """The non-disclosure order, the language of service and the interpreter (issue 20)."""
+        line = Text()
+        if client is None:
+            return line
+        if client.protected:
+            line.append(" " + non_disclosure() + " ", style="bold white on red")
+            line.append("  " + _("address and municipality are not shown; every view is logged"), style="red")
+            line.append("\n")
+        line.append(_("Service language: {language}").format(
+            language=language_name(client.service_language or client.language)), style="cyan")
+        if client.interpreter:
+            line.append("  " + _("Interpreter needed"), style="bold cyan")
+        return line
+
     def after_relabel(self) -> None:
-        self.on_mount()
+        if self.purpose is not None or not self.protected:
+            self._show(self.ctx.store.client(self.client_id))
 
     def refresh_history(self) -> None:
         ctx = self.ctx
-        history = ctx.store.client_history(self.client_id, ctx.viewer, ctx.now(), basis=self.basis)
+        history = ctx.store.client_history(
+            self.client_id, ctx.viewer, ctx.now(), basis=self.basis,
+            purpose=self.purpose if self.protected else None,
+        )
         lines = Text()
         for register, purpose in history.shown.items():
             lines.append(f"{register.label}: ", style="bold")

@@ -11,6 +11,8 @@ from textual.widgets import ContentSwitcher, Static
 from ..domain.contact import ContactDraft, Step, step_problems
 from ..domain.clock import local
 from ..domain.errors import DomainError
+from ..domain.languages import language_name
+from ..domain.protected import non_disclosure
 from ..domain.text import LINE_NAME, shown
 from ..i18n import N_, _, format_moment
 from ..widgets.step_bar import StepBar
@@ -106,23 +108,40 @@ class ContactScreen(Screen):
     def _update_header(self) -> None:
         draft, ctx = self.draft, self.ctx
         text = Text(no_wrap=True, overflow="ellipsis")
-        if draft.client_id:
-            client = ctx.store.client(draft.client_id)
-            if client:
-                # Cut well short of the width: the language of service and the urgency stay in sight.
-                text.append(shown(f"{client.last_name} {client.first_name}", LINE_NAME), style="bold")
+        client = ctx.store.client(draft.client_id) if draft.client_id else None
+        language = draft.language.label
+        if client:
+            if client.protected:
+                text.append(" " + non_disclosure() + " ", style="bold white on red")
+                text.append(" ")
+            # Cut well short of the width: the language of service and the urgency stay in sight.
+            text.append(shown(f"{client.last_name} {client.first_name}", LINE_NAME), style="bold")
+            if client.service_language:
+                language = language_name(client.service_language)
         elif draft.anonymous:
             text.append(_("Unidentified client"), style="bold")
         else:
             text.append(_("New contact"), style="bold")
-        text.append("  " + _("Service language: {language}").format(language=draft.language.label), style="cyan")
+        text.append("  " + _("Service language: {language}").format(language=language), style="cyan")
+        if client and client.interpreter:
+            text.append("  " + _("Interpreter needed"), style="bold cyan")
         if draft.urgency:
             style = "bold white on red" if draft.red_flags else "bold"
             text.append("  ")
             text.append(draft.urgency.worded(draft.register), style=style)
         if draft.version > 1:
             text.append("  " + _("Correction, version {n}").format(n=draft.version), style="yellow")
-        self.query_one("#contact-header", Static).update(text)
+        protected = bool(client and client.protected)
+        if protected:
+            # The warning on a line of its own: the first line may be cut at 80 columns.
+            text.append("\n")
+            text.append(
+                _("Non-disclosure order: address and municipality are not shown; every view is logged."),
+                style="bold red",
+            )
+        header = self.query_one("#contact-header", Static)
+        header.styles.height = 2 if protected else 1
+        header.update(text)
         self.update_deadlines()
 
     def update_deadlines(self) -> None:

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain.clock import local
-from ..domain.codes import ContactStatus, FollowUpStatus, Language, Role
+from ..domain.codes import FollowUpStatus, Language, Role
 from ..domain.contact import ContactDraft, Step, device_channel
 from ..domain.errors import DomainError
 from ..domain.phone import format_phone
@@ -93,8 +93,6 @@ class HomeScreen(Screen):
         super().__init__()
         self._offered = False
         self.items: list[WorkItem] = []
-        # Follow-ups taken from the list, by the contact started for them: done once it is signed.
-        self._following: dict[str, str] = {}
 
     @property
     def ctx(self):
@@ -148,23 +146,7 @@ class HomeScreen(Screen):
 
     def on_screen_resume(self) -> None:
         if self.ctx.worker is not None:  # not while signing out
-            self._close_followed()
             self.refresh_lists()
-
-    def _close_followed(self) -> None:
-        """A follow-up whose contact was signed is done; one whose contact was discarded
-        stays open; an unfinished one waits for its contact (which is on the list too)."""
-        ctx = self.ctx
-        for contact_id, follow_up_id in list(self._following.items()):
-            status = ctx.store.contact_status(contact_id)
-            if status == ContactStatus.DRAFT:
-                continue
-            del self._following[contact_id]
-            if status == ContactStatus.SIGNED:
-                try:
-                    ctx.store.complete_follow_up(follow_up_id, _("Contact signed"), ctx.viewer, ctx.now())
-                except DomainError:
-                    pass  # closed meanwhile (on another device, by the sync)
 
     def refresh_lists(self) -> None:
         ctx = self.ctx
@@ -259,12 +241,14 @@ class HomeScreen(Screen):
             self.app.push_screen(ContactScreen(draft, saved=True, client_query=query))
             return
         draft = ContactDraft(worker_id=ctx.worker.id, unit_id=ctx.worker.unit_id, started_at=ctx.now())
+        # The follow-up names its contact in the store, with the draft: signing closes it,
+        # also after a kill and a resumed draft; a discarded draft leaves it open.
+        draft.for_follow_up_id = item.id
         if item.client_id:
             client = ctx.store.client(item.client_id)
             draft.client_id, draft.language = item.client_id, Language(client.language)
             draft.step = Step.NEED
             ctx.store.save_draft(draft, ctx.now(), ctx.viewer)
-            self._following[draft.id] = item.id
             self.app.push_screen(ContactScreen(draft, saved=True))
         else:
             self.app.push_screen(ContactScreen(draft))

@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from ..domain.codes import Language
 from ..domain.errors import DomainError
 from ..domain.identity import InvalidIdentityCode, looks_like_identity_code, parse_identity_code
+from ..domain.languages import InvalidLanguage
 from ..domain.phone import looks_like_phone
 from ..domain.text import NAME_SHOWN, shown
 from ..i18n import N_, _
@@ -56,7 +57,7 @@ class NewClientScreen(ModalScreen):
     ]
     KEY_PRIORITY = ("cancel", "save", "save_without_code", "unidentified")
 
-    TEXT_FIELDS = ("last-name", "first-name", "identity-code", "phone", "municipality")
+    TEXT_FIELDS = ("last-name", "first-name", "identity-code", "phone", "service-language", "municipality")
 
     def __init__(self, query: str = "", kept: dict[str, str] | None = None) -> None:
         """`kept`: what was typed before the form was closed with Esc, to type on from."""
@@ -94,6 +95,13 @@ class NewClientScreen(ModalScreen):
                     allow_blank=False,
                     id="language",
                 )
+                # Issue 20: any language (ISO 639), an interpreter, a non-disclosure order.
+                yield Label(_("Other language"))
+                yield Input(id="service-language", placeholder=_("ISO 639 code, e.g. ar, so, fse"))
+                yield Label("")
+                yield NextOnEnter(_("Interpreter needed"), id="interpreter")
+                yield Label("")
+                yield NextOnEnter(_("Non-disclosure order (turvakielto)"), id="protected")
                 yield Label(_("Municipality"))
                 yield Input(id="municipality")
             yield Footer()
@@ -160,6 +168,9 @@ class NewClientScreen(ModalScreen):
                 phone=value("phone").strip() or None,
                 language=Language(self.query_one("#language", Select).value),
                 municipality=value("municipality"),
+                service_language=value("service-language"),
+                interpreter=self.query_one("#interpreter", Checkbox).value,
+                protected=self.query_one("#protected", Checkbox).value,
                 created_by=app.ctx.worker.id if app.ctx.worker else None,  # type: ignore[attr-defined]
                 now=app.ctx.now(),  # type: ignore[attr-defined]
                 allow_temporary=self.query_one("#temporary", Checkbox).value,
@@ -179,6 +190,11 @@ class NewClientScreen(ModalScreen):
         general = self.query_one("#new-client-error", Static)
         code = self.query_one("#identity-code", Input)
         about_code = isinstance(error, InvalidIdentityCode)
+        if isinstance(error, InvalidLanguage):
+            code_error.update("")
+            general.update(Text(str(error)))
+            self.query_one("#service-language", Input).focus()
+            return
         if with_code and code.value.strip() and not about_code:
             try:  # a temporary code not marked as one
                 about_code = parse_identity_code(code.value.strip()).temporary

@@ -463,9 +463,26 @@ WHEN (SELECT status FROM contact WHERE id = OLD.contact_id) = 'signed'
 BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
 """
 
+# Issue 20. A client with a non-disclosure order (turvakielto), one who needs an interpreter,
+# and the language of service as any ISO 639 code ('' = the national language in `language`).
+_V15 = """
+ALTER TABLE client ADD COLUMN protected BOOLEAN NOT NULL DEFAULT 0;
+ALTER TABLE client ADD COLUMN interpreter BOOLEAN NOT NULL DEFAULT 0;
+ALTER TABLE client ADD COLUMN service_language TEXT NOT NULL DEFAULT '';
+"""
+
+# Issue 20. The follow-up a contact was taken for: in the store with the draft (it was in the
+# home screen's memory, so a kill before signing left the follow-up open); signing closes it.
+# No foreign key: a follow-up closed and pulled from elsewhere must not hold a contact back.
+_V16 = """
+ALTER TABLE contact ADD COLUMN for_follow_up_id TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
     (10, _V10), (11, _V11), (12, _V12),
+    # 13 and 14 are other branches' (issue 20's helpers number from 15; renumbered at merge).
+    (15, _V15), (16, _V16),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -73,6 +73,14 @@ class Client(SQLModel, table=True):
     municipality: str = ""
     created_at: datetime
     created_by: str | None = Field(default=None, foreign_key="worker.id")
+    # Issue 20 (migration 15). A non-disclosure order (turvakielto): where the client lives
+    # (the municipality) is shown on no screen, export or report row, and every view of the
+    # client is logged with its purpose.
+    protected: bool = False
+    interpreter: bool = False  # an interpreter is needed
+    # The language the client is served in, as an ISO 639 code (domain/languages.py): any
+    # language; "" when it is the national language in `language` (fi or sv).
+    service_language: str = ""
 
 
 class Contact(SQLModel, table=True):
@@ -95,6 +103,9 @@ class Contact(SQLModel, table=True):
     updated_at: datetime
     signed_at: datetime | None = None
     sector: str = "health"  # the register: health care or social welfare
+    # The follow-up this contact was taken for (from the worklist): signing closes it in the
+    # same transaction (issue 20, migration 16). Kept with the draft, so a kill keeps the link.
+    for_follow_up_id: str | None = None
 
 
 class Assessment(SQLModel, table=True):

@@ -355,12 +355,16 @@ class Protection:
             return row
 
     def client_history(
-        self, client_id: str, viewer: Viewer, now: datetime, basis: str | None = None, limit: int = 200
+        self, client_id: str, viewer: Viewer, now: datetime, basis: str | None = None, limit: int = 200,
+        purpose: str | None = None,
     ) -> ClientHistory:
         """A client's signed contacts in the registers the viewer may see (with a stated
-        legal basis, the other register too). Writes the view to the access log."""
+        legal basis, the other register too). Writes the view to the access log, with
+        `purpose` for the viewer's own register when given (a protected client's view)."""
         with self.session() as session:
             shown = self._visible(session, client_id, viewer, now)
+            if purpose:
+                shown[viewer.register] = purpose
             if basis and basis.strip():
                 shown.setdefault(viewer.other_register, f"{Purpose.LEGAL_BASIS.value}:{basis.strip()}")
             corrected = select(Contact.supersedes_id).where(Contact.supersedes_id != None)  # noqa: E711

@@ -43,6 +43,8 @@ from ..domain.identity import (
     normalize_identity_code,
     parse_identity_code,
 )
+from ..domain.languages import normalize_language
+from ..domain.protected import non_disclosure
 from ..domain.phone import looks_like_phone, normalize_phone
 from ..domain.slots import SlotOffer
 from ..domain.text import NAME_FIELDS, check_client_fields
@@ -237,14 +239,21 @@ class Store(Protection, Worklist, SyncSide):
         now: datetime,
         allow_temporary: bool = False,
         viewer: Viewer | None = None,
+        service_language: str = "",
+        interpreter: bool = False,
+        protected: bool = False,
     ) -> Client:
-        """Add a client; the identity code is checked and must be unique.
+        """Add a client; the identity code is checked and must be unique. `service_language`:
+        an ISO 639 code when the client is served in another language than `language`;
+        `protected`: a non-disclosure order (turvakielto).
 
-        Raises InvalidIdentityCode / InvalidPhone / StoreError with a message for the worker.
+        Raises InvalidIdentityCode / InvalidPhone / InvalidLanguage / StoreError with a
+        message for the worker.
         """
         if not first_name.strip() or not last_name.strip():
             raise StoreError(_("Give the client's first and last name."))
         check_client_fields(first_name=first_name, last_name=last_name, municipality=municipality)
+        service_language = _service_language(service_language, language.value)
         parsed = parse_identity_code(identity_code) if identity_code else None
         if parsed and parsed.temporary and not allow_temporary:
             raise StoreError(
@@ -265,6 +274,9 @@ class Store(Protection, Worklist, SyncSide):
             municipality=municipality.strip(),
             created_at=now,
             created_by=created_by,
+            protected=protected,
+            interpreter=interpreter,
+            service_language=service_language,
         )
         try:
             with self.session() as session:
@@ -292,8 +304,12 @@ class Store(Protection, Worklist, SyncSide):
             session.commit()
 
     def update_client(self, client_id: str, now: datetime, viewer: Viewer | None = None, **fields: object) -> Client:
-        """Change a client's details (name, phone, language, municipality)."""
-        allowed = {"first_name", "last_name", "phone", "language", "municipality"}
+        """Change a client's details (name, phone, language, municipality, and issue 20's
+        language of service, interpreter and non-disclosure order)."""
+        allowed = {
+            "first_name", "last_name", "phone", "language", "municipality",
+            "service_language", "interpreter", "protected",
+        }
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not editable: {sorted(unknown)}")
@@ -304,6 +320,11 @@ class Store(Protection, Worklist, SyncSide):
             client = session.get(Client, client_id)
             if client is None:
                 raise StoreError(_("No such client: {id}").format(id=client_id))
+            if "service_language" in fields or "language" in fields:
+                language = getattr(fields.get("language"), "value", fields.get("language")) or client.language
+                fields["service_language"] = _service_language(
+                    str(fields.get("service_language", client.service_language)), str(language)
+                )
             for key, value in fields.items():
                 setattr(client, key, value)
             session.add(client)
@@ -405,6 +426,7 @@ class Store(Protection, Worklist, SyncSide):
             started_at=draft.started_at,
             updated_at=now,
             sector=self._register(session, draft).value,
+            for_follow_up_id=draft.for_follow_up_id,
         )
         session.merge(contact)
         session.flush()
@@ -574,6 +596,7 @@ class Store(Protection, Worklist, SyncSide):
                     "WHERE contact_id = :id AND status = 'taken'"
                 ).bindparams(id=draft.id)
             )
+            followed = self._close_followed(session, draft)
             released: list[str] = []
             cancelled: list[str] = []
             if draft.supersedes_id:
@@ -585,9 +608,26 @@ class Store(Protection, Worklist, SyncSide):
             session.flush()
             self._enqueue_signed(session, draft, released, cancelled, now)
             enqueue_callbacks(session, taken, now)  # after the contact, which they refer to
+            if followed is not None:  # after the contact that closed it
+                enqueue(session, RecordType.FOLLOW_UP, followed.id, dump(followed), now)
             if viewer is not None and draft.client_id:
                 write_access(session, viewer, [draft.client_id], AccessAction.SIGN, "contact", Purpose.CONTACT.value, now, contact.sector)
             session.commit()
+
+    @staticmethod
+    def _close_followed(session: Session, draft: ContactDraft) -> FollowUp | None:
+        """The follow-up the contact was taken for is done by its signature (if it is still
+        open: one closed meanwhile, here or by the sync, stays as it was closed)."""
+        if not draft.for_follow_up_id:
+            return None
+        row = session.get(FollowUp, draft.for_follow_up_id)
+        if row is None or row.status != FollowUpStatus.OPEN.value:
+            return None
+        row.status = FollowUpStatus.DONE.value
+        row.result = _("Contact signed")
+        session.add(row)
+        session.flush()
+        return row
 
     def _enqueue_signed(
         self, session: Session, draft: ContactDraft, released: list[str], cancelled: list[str], now: datetime
@@ -666,6 +706,7 @@ class Store(Protection, Worklist, SyncSide):
                 channel=Channel(contact.channel),
                 reason=contact.reason,
                 service_area=ServiceArea(contact.service_area) if contact.service_area else None,
+                for_follow_up_id=contact.for_follow_up_id,
             )
             assessment = self._child(session, Assessment, contact.id)
             if assessment:
@@ -920,6 +961,9 @@ class Store(Protection, Worklist, SyncSide):
                     if not wanted(row):
                         continue
                     record = {"type": type_name, **row.model_dump(mode="json")}
+                    if type_name == "client" and record["protected"]:
+                        # A non-disclosure order: where the client lives leaves in no file.
+                        record["municipality"] = non_disclosure()
                     if type_name == "slot" and record["booked_contact_id"] not in (None, *contacts):
                         record["booked_contact_id"], record["taken_elsewhere"] = None, True
                     yield record
@@ -933,6 +977,14 @@ def _not_corrected():
     the supersedes index: a list of every corrected id made SQLite scan the contacts)."""
     later = aliased(Contact)
     return ~exists().where(later.supersedes_id == Contact.id).where(later.status == ContactStatus.SIGNED.value)
+
+
+def _service_language(code: str, language: str) -> str:
+    """The stored language of service: "" when none is given or it is the national one."""
+    if not code.strip():
+        return ""
+    code = normalize_language(code)
+    return "" if code == language else code
 
 
 def _maybe(enum: type, value: str | None):

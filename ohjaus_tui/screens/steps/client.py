@@ -11,9 +11,12 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.worker import get_current_worker
 from textual.widgets.option_list import Option
 
+from ...domain.access_log import Purpose
 from ...domain.codes import Language
 from ...domain.contact import ContactDraft, Step
+from ...domain.languages import language_name
 from ...domain.phone import format_phone
+from ...domain.protected import non_disclosure
 from ...domain.text import LINE_NAME, shown
 from ...domain.identity import looks_like_identity_code
 from ...domain.phone import looks_like_phone
@@ -41,9 +44,16 @@ def client_line(client: Client) -> Text:
             text.append(" " + _("(temporary)"), style="dim")
     if client.phone:
         text.append(f"  {shown(format_phone(client.phone))}")
-    if client.municipality:
+    if client.protected:
+        # A non-disclosure order: where the client lives is never on the screen.
+        text.append("  " + non_disclosure(), style="bold red")
+    elif client.municipality:
         text.append(f"  {shown(client.municipality, MUNICIPALITY_SHOWN)}", style="dim")
-    text.append(f"  [{client.language}]", style="cyan")
+    # Finnish and Swedish by their codes, as short as before; any other language by its name.
+    language = language_name(client.service_language) if client.service_language else client.language
+    text.append(f"  [{language}]", style="cyan")
+    if client.interpreter:
+        text.append(" " + _("interpreter"), style="bold cyan")
     return text
 
 
@@ -215,9 +225,9 @@ class ClientStep(StepPanel):
         option = results.get_option_at_index(results.highlighted or 0) if results.option_count else None
         if option is not None and option.id and option.id.startswith("client:"):
             self._trail.flush()
-            self.app.push_screen(ClientScreen(option.id.removeprefix("client:")))
+            self.app.push_screen(ClientScreen(option.id.removeprefix("client:"), Purpose.CONTACT.value))
         elif self._draft.client_id:
-            self.app.push_screen(ClientScreen(self._draft.client_id))
+            self.app.push_screen(ClientScreen(self._draft.client_id, Purpose.CONTACT.value))
 
     def action_move(self, step: int) -> None:
         self._catch_up()
