@@ -197,6 +197,8 @@ class OhjausApp(App):
         self.sync_state.problem = problem
         for badge in self.screen.query(SyncBadge):
             badge.update_status()
+        if result is not None and result.pulled:
+            self.ctx.use_region_catalogue()  # the region's catalogue, if it came now
         if result is not None and (result.pulled or result.rejected):
             # What arrived shows at once: the home lists are read again.
             refresh = getattr(self.screen, "refresh_lists", None)

@@ -136,11 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     serve = commands.add_parser("serve", help=_("run the central API that devices sync with"))
-    serve.add_argument("--db", help=_("sqlite:///FILE (default: a file in the user data directory) or postgresql://..."))
+    serve.add_argument("--db", help=_("sqlite:///FILE or postgresql://... (default: OHJAUS_DB, else a file in the user data directory)"))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--demo", action="store_true", dest="serve_demo", help=_("load the demo region and accept demo devices"))
     serve.add_argument("--workers", type=int, default=1, help=_("server processes (default 1; one a core at most)"))
+    serve.add_argument("--upgrade", action="store_true", dest="serve_upgrade",
+                       help=_("upgrade the database's schema first, as `ohjaus db upgrade` (without it, a database "
+                              "behind this version is refused)"))
+
+    database = commands.add_parser("db", help=_("the central API's database: its schema (Alembic revisions)"))
+    database_commands = database.add_subparsers(dest="db_command", required=True)
+    for name, text in (
+        ("upgrade", _("bring the database to this version's schema (a new database gets every table); back it up first")),
+        ("status", _("the database's schema revision and this version's")),
+    ):
+        database_commands.add_parser(name, help=text).add_argument(
+            "--db", help=_("the central API's database (as for serve)"))
 
     sync = commands.add_parser("sync", help=_("one sync round with the central API: send, then receive"))
     sync.add_argument("--data-dir", type=Path, required=True, dest="sync_dir")
@@ -210,6 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
     worker_add.add_argument("--language", action="append", choices=("fi", "sv", "en"), dest="languages",
                             help=_("a language the worker serves in; give it again for more (default fi)"))
     worker_add.add_argument("username")
+    for name, text in (
+        ("remove", _("remove a worker on the central API: the unit's devices refuse their sign-in from their next "
+                     "sync; their records stay")),
+        ("lock", _("lock a worker out on the central API (the unit's devices refuse their sign-in from their next sync)")),
+        ("unlock", _("let a locked or removed worker sign in again (from the devices' next sync)")),
+    ):
+        status_command = worker_commands.add_parser(name, help=text)
+        status_command.add_argument("--db", help=_("the central API's database (as for serve)"))
+        status_command.add_argument("username")
     enrol = worker_commands.add_parser(
         "enrol", help=_("a worker's first sign-in on this device: the enrolment code, then a new passphrase twice "
                         "(or two lines on standard input)")
@@ -235,6 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     log_commands = log.add_subparsers(dest="log_command", required=True)
     verify = log_commands.add_parser("verify", help=_("check that no entry was removed or changed (exit 1 if so)"))
     verify.add_argument("--data-dir", type=Path, required=True, dest="log_dir")
+    completion = commands.add_parser(
+        "completion", help=_("print a shell completion script: eval \"$(ohjaus completion bash)\" in ~/.bashrc")
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "tcsh"), help=_("the shell"))
     _finish(parser)
     return parser
 
@@ -261,6 +286,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_device(args)
         if args.command == "region":
             return _run_region(args)
+        if args.command == "db":
+            return _run_db(args)
+        if args.command == "completion":
+            return _run_completion(args)
         if args.command == "report":
             return _run_report(args)
         if args.command == "worker":
@@ -520,6 +549,8 @@ def _run_worker(args: argparse.Namespace) -> int:
 
     if args.worker_command == "add":
         return _run_worker_add(args)
+    if args.worker_command in ("remove", "lock", "unlock"):
+        return _run_worker_status(args)
     if args.worker_command == "enrol":
         return _run_enrol(args)
 
@@ -567,6 +598,27 @@ def _run_worker_add(args: argparse.Namespace) -> int:
             "it at their first sign-in on a device of the unit:").format(name=row["name"], username=args.username, unit=args.unit),
           file=sys.stderr)
     print(code)
+    return 0
+
+
+def _run_worker_status(args: argparse.Namespace) -> int:
+    status = {"remove": "removed", "lock": "locked", "unlock": "active"}[args.worker_command]
+    store = _central_db(args.db)
+    try:
+        worker = store.worker_by_username(args.username)
+        if worker is None:
+            raise DomainError(_("No worker {name} on the central API.").format(name=args.username))
+        changed = store.set_worker_status(worker["id"], status)
+    finally:
+        store.close()
+    done = {
+        "removed": _("Worker {name} ({username}) removed: the unit's devices refuse their sign-in from their next sync; "
+                     "their records stay."),
+        "locked": _("Worker {name} ({username}) locked out: the unit's devices refuse their sign-in from their next sync."),
+        "active": _("Worker {name} ({username}) may sign in again, from the devices' next sync."),
+    }[status]
+    print(done.format(name=worker["name"], username=args.username) if changed else
+          _("Worker {name} ({username}) was so already; nothing changed.").format(name=worker["name"], username=args.username))
     return 0
 
 
@@ -648,7 +700,8 @@ def _need_server_extra(db_url: str | None, web: bool = True) -> None:
     """`serve` and `device` need the server's packages, which a workstation does not install."""
     import importlib.util
 
-    needed = (["fastapi", "uvicorn"] if web else []) + (["psycopg"] if (db_url or "").startswith("postgresql") else [])
+    needed = (["fastapi", "uvicorn"] if web else []) + ["alembic"]
+    needed += ["psycopg"] if (db_url or "").startswith("postgresql") else []
     if any(importlib.util.find_spec(name) is None for name in needed):
         raise DomainError(
             _("The central API needs the server's packages: pip install 'ohjaus[server]'")
@@ -660,7 +713,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     from .central.serve import default_db_url, serve
 
     try:
-        return serve(args.db or default_db_url(), args.host, args.port, args.serve_demo, max(1, args.workers))
+        return serve(args.db or default_db_url(), args.host, args.port, args.serve_demo, max(1, args.workers),
+                     upgrade=args.serve_upgrade)
     except ValueError as error:
         raise DomainError(str(error)) from None
     except OSError as error:
@@ -740,6 +794,62 @@ def _central_db(db_url: str | None):
         return open_central(db_url or default_db_url())
     except ValueError as error:
         raise DomainError(str(error)) from None
+
+
+def _run_completion(args: argparse.Namespace) -> int:
+    """Commands, subcommands, options and their choices completed by the shell (shtab writes
+    the script from this very parser, so it never falls behind); directories for --data-dir."""
+    import shtab
+
+    parser = build_parser()
+    for action in _all_actions(parser):
+        if action.option_strings and action.option_strings[0] in ("--data-dir", "--out"):
+            action.complete = shtab.DIRECTORY if action.option_strings[0] == "--data-dir" else shtab.FILE
+        elif action.dest in ("folder", "file", "vignettes"):
+            action.complete = shtab.DIRECTORY if action.dest == "folder" else shtab.FILE
+    print(shtab.complete(parser, shell=args.shell))
+    return 0
+
+
+def _all_actions(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _all_actions(sub)
+        else:
+            yield action
+
+
+def _run_db(args: argparse.Namespace) -> int:
+    _need_server_extra(args.db, web=False)
+    from sqlalchemy.exc import OperationalError
+
+    from .central import schema
+    from .central.serve import default_db_url, open_central
+
+    url = args.db or default_db_url()
+    try:
+        store = open_central(url, upgrade=args.db_command == "upgrade")
+    except ValueError as error:
+        raise DomainError(str(error)) from None
+    except schema.SchemaBehind as behind:
+        if args.db_command != "status":
+            raise
+        print(behind)
+        return 1
+    except OperationalError as error:
+        raise DomainError(_("The central database {db} could not be opened: {reason}").format(
+            db=schema.shown(url), reason=str(error.orig).strip().splitlines()[0])) from None
+    try:
+        found, reached = store.schema_found, schema.head()
+    finally:
+        store.close()
+    if args.db_command == "status" or found.revision == reached:
+        print(_("The central database {db} is at schema {head}, this version's.").format(db=schema.shown(url), head=reached))
+    else:
+        print(_("The central database {db} was upgraded from {found} to {head}.").format(
+            db=schema.shown(url), found=found.describe(), head=reached))
+    return 0
 
 
 def _run_device(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import os
 from importlib import resources
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,6 +88,8 @@ class Context:
         self.worklist_trail = None  # screens.audit.ViewTrail of the home lists, per sign-in
         self._store = store
         self._opening: Future | None = None
+        if store is not None:
+            self.use_region_catalogue(store)
 
     def open_store_in_background(self) -> None:
         if self._store is None and self._opening is None:
@@ -98,7 +100,16 @@ class Context:
     def _open_store(self) -> "Store":
         from .store.store import Store
 
-        return Store(self.data_dir)
+        store = Store(self.data_dir)
+        self.use_region_catalogue(store)
+        return store
+
+    def use_region_catalogue(self, store: "Store | None" = None) -> None:
+        """The region's catalogue, when one came by sync from its import, replaces the data
+        folder's (at the store's opening and after every sync that pulled something)."""
+        services = (store or self.store).region_catalogue()
+        if services is not None:
+            self.shipped = replace(self.shipped, catalogue=services)
 
     @property
     def store(self) -> "Store":

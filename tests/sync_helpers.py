@@ -83,13 +83,16 @@ def _worker_database(url: str) -> str:
 
 
 def reset_database(url: str) -> None:
-    """An empty central database for one test."""
+    """An empty central database for one test: every table goes, Alembic's too (a test may
+    leave a database at an older or a newer revision)."""
     if url.startswith("postgresql"):
-        from ohjaus_tui.central.db import CentralStore, metadata
+        from sqlalchemy import MetaData, create_engine
 
-        store = CentralStore(url)
-        metadata.drop_all(store.engine)
-        store.close()
+        engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
+        found = MetaData()
+        found.reflect(engine)
+        found.drop_all(engine)
+        engine.dispose()
 
 
 class CentralServer:
@@ -112,6 +115,10 @@ class CentralServer:
         return [sys.executable, "-m", "ohjaus_tui.cli", "serve", *demo, "--db", self.db_url, "--port", str(self.port), *self.extra]
 
     def start(self) -> "CentralServer":
+        if not self.demo:  # `serve` refuses a database behind the code: upgrade it as a region would
+            from ohjaus_tui.central.db import CentralStore
+
+            CentralStore(self.db_url, upgrade=True).close()
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(self.command(), stdout=log, stderr=log, cwd=ROOT)
         deadline = time.monotonic() + self.START_SECONDS

@@ -24,6 +24,14 @@ REGION = Path(__file__).parent / "data" / "region_kaarna"
 WEEK = (datetime(2030, 1, 7, tzinfo=HELSINKI), datetime(2030, 1, 12, tzinfo=HELSINKI))
 
 
+@pytest.fixture
+def db_url(db_url):
+    """The central database with its schema, as `ohjaus db upgrade` leaves it: a region's first
+    step (`region import` and `worker add` refuse a database without it)."""
+    CentralStore(db_url).close()
+    return db_url
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()

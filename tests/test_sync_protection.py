@@ -277,16 +277,22 @@ def test_access_events_cannot_be_changed_or_deleted_in_the_central_database(serv
 
 
 def test_an_older_central_database_gets_the_new_tables(db_url):
-    from ohjaus_tui.central.db import CentralStore
-    from ohjaus_tui.central.tables import SCHEMA_VERSION, access_event, change_log, schema, server_access_event
+    from sqlalchemy import text
 
+    from ohjaus_tui.central.db import CentralStore
+    from ohjaus_tui.central.tables import (
+        SCHEMA_VERSION, access_event, change_log, enrolment, region_file, schema, server_access_event, slot_source,
+    )
+
+    # A database of schema 1, made before Alembic: no alembic_version, none of the later tables.
     store = CentralStore(db_url)
     with store.engine.begin() as conn:
         conn.execute(change_log.insert().values(
             record_type="missed_appointment", record_id="m1", unit_id="u", register=None, data="{}", received_at=now()))
         conn.execute(schema.update().values(version=1))
-    access_event.drop(store.engine)
-    server_access_event.drop(store.engine)
+        conn.execute(text("DROP TABLE alembic_version"))
+    for table in (access_event, server_access_event, region_file, slot_source, enrolment):
+        table.drop(store.engine)
     store.close()
 
     store = CentralStore(db_url)

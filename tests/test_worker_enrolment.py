@@ -9,6 +9,7 @@ import json
 import sys
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from ohjaus_tui.central.db import CentralStore
@@ -24,6 +25,14 @@ from .sync_helpers import CentralServer
 from .test_region_import import REGION, empty_device, run
 
 PASSPHRASE = "kolme karhua metsässä"
+
+
+@pytest.fixture
+def db_url(db_url):
+    """The central database with its schema, as `ohjaus db upgrade` leaves it: a region's first
+    step (`region import` and `worker add` refuse a database without it)."""
+    CentralStore(db_url).close()
+    return db_url
 
 
 def enrol(capsys, monkeypatch, device, username: str, code: str, passphrase: str = PASSPHRASE):
@@ -159,6 +168,7 @@ async def test_the_first_sign_in_on_the_screen_takes_the_code_and_the_unit_s_oth
     from ohjaus_tui.context import Context
 
     db_url = f"sqlite:///{tmp_path / 'central.db'}"
+    CentralStore(db_url).close()  # `ohjaus db upgrade`
     assert run(capsys, "region", "--db", db_url, "import", str(REGION))[0] == 0
     code, out, err = run(
         capsys, "worker", "add", "--db", db_url, "--unit", "KA-SAARI", "--register", "health", "--role", "nurse",

@@ -9,5 +9,5 @@ from .app import create_app
 from .db import CentralStore
 
 app = create_app(
-    CentralStore(os.environ["OHJAUS_CENTRAL_DB"]), demo=os.environ.get("OHJAUS_CENTRAL_DEMO") == "1"
+    CentralStore(os.environ["OHJAUS_CENTRAL_DB"], upgrade=False), demo=os.environ.get("OHJAUS_CENTRAL_DEMO") == "1"
 )

@@ -34,9 +34,9 @@ from ..sync.protocol import (
     AccessEntry, AccessLogAnchor, Answer, Change, Enrolment, QuarantineReport, RecordType, demo_token,
 )
 from .batch import TAKEN, Batch, Prepared, among, prepare_push, references, stored_answer
+from .schema import check as check_schema
+from .schema import upgrade as upgrade_schema
 from .tables import (
-    APPEND_ONLY,
-    SCHEMA_VERSION,
     access_event,
     answer,
     change_log,
@@ -48,11 +48,12 @@ from .tables import (
     metadata,
     record,
     region_file,
-    schema,
     slot_source,
     server_access_event,
 )
 
+WORKER_ACTIVE = "active"
+WORKER_STATUSES = (WORKER_ACTIVE, "locked", "removed")  # a worker record's `status` (absent: active)
 AUTH_CACHE_SECONDS = float(os.environ.get("OHJAUS_AUTH_CACHE_SECONDS", "5"))
 AUTH_CACHE_SIZE = 10_000  # credentials remembered (valid ones only): more than a region's devices
 
@@ -90,7 +91,7 @@ def _hash(token: str) -> str:
 class CentralStore:
     """hide_parameters: a database error never puts record values (client data) in a log."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, upgrade: bool = True) -> None:
         self.url = url
         self.is_postgres = url.startswith("postgresql")
         if self.is_postgres and url.startswith("postgresql://"):
@@ -108,13 +109,13 @@ class CentralStore:
         self._auth_cache: OrderedDict[str, tuple[float, Device]] = OrderedDict()
         self._auth_lock = threading.Lock()
         self._writer = _Writer(self)
-        metadata.create_all(self.engine)  # makes the tables a database of an older schema lacks
-        with self.engine.begin() as conn:
-            found = conn.execute(select(schema.c.version)).scalar()
-            if found is not None and found > SCHEMA_VERSION:
-                raise RuntimeError(f"the central database has schema {found}; this server knows {SCHEMA_VERSION}")
-            if found is None or found < SCHEMA_VERSION:
-                _upgrade(conn, found, self.is_postgres)
+        # The schema is Alembic's (central/schema.py): the server and the administrator's
+        # commands pass upgrade=False and are refused by a database behind the code; a library
+        # caller (tests, benches) upgrades it, as `ohjaus db upgrade` does.
+        if upgrade:
+            self.schema_found = upgrade_schema(self.engine, self.url)[0]
+        else:
+            self.schema_found = check_schema(self.engine, self.url)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -264,6 +265,11 @@ class CentralStore:
                             kept_booked += 1
                         continue
                     row = {**row, "booked_contact_id": None}
+                elif record_type == RecordType.WORKER and current is not None:
+                    # A removal or lock-out made on the server (set_worker_status) holds through
+                    # a region's import and the demo's reload, whatever status the rows carry.
+                    held = json.loads(current["data"]).get("status")
+                    row = {**row, "status": held} if held else {k: v for k, v in row.items() if k != "status"}
                 data = _json(row)
                 if current is not None and current["data"] == data:
                     continue
@@ -323,11 +329,48 @@ class CentralStore:
         enrolment code (any earlier one stops working); returns what changed and the code,
         which is shown once and kept only as its SHA-256."""
         loaded = self.load_reference(RecordType.WORKER, [row])
+        self.set_worker_status(row["id"], WORKER_ACTIVE)  # a removed or locked worker added again is let in
         code = "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(3))
         with self.engine.begin() as conn:
             conn.execute(delete(enrolment).where(enrolment.c.worker_id == row["id"]))
             conn.execute(insert(enrolment).values(worker_id=row["id"], code_hash=_hash(_code(code)), created_at=_now()))
         return loaded, code
+
+    def worker_by_username(self, username: str) -> dict | None:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(record.c.data).where(record.c.record_type == RecordType.WORKER.value))
+            return next((data for (text,) in rows if (data := json.loads(text))["username"] == username), None)
+
+    def set_worker_status(self, worker_id: str, status: str) -> bool:
+        """A worker locked out, removed, or let back in (`ohjaus worker lock|remove|unlock`):
+        the worker's record carries its status to every device at its next pull, and the
+        devices refuse the worker's sign-in while it is not active; nothing the worker made is
+        touched. Locking or removing also revokes an unused enrolment code. Returns whether
+        the status changed."""
+        if status not in WORKER_STATUSES:
+            raise ValueError(status)
+        with _Writing(self) as conn:
+            batch = Batch(conn, None)
+            batch.load({(RecordType.WORKER.value, worker_id)}, set(), set())
+            current = batch.get(RecordType.WORKER, worker_id)
+            if current is None:
+                raise KeyError(worker_id)
+            data = json.loads(current["data"])
+            changed = data.get("status", WORKER_ACTIVE) != status
+            if changed:
+                text = _json({**data, "status": status})
+                seq = batch.log(RecordType.WORKER, worker_id, text, None, None)
+                batch.put(RecordType.WORKER, worker_id, text, seq)
+            if status != WORKER_ACTIVE:
+                conn.execute(
+                    update(enrolment)
+                    .where(enrolment.c.worker_id == worker_id)
+                    .where(enrolment.c.used_at.is_(None))
+                    .where(enrolment.c.revoked_at.is_(None))
+                    .values(revoked_at=_now())
+                )
+            batch.flush()
+        return changed
 
     def enrol(self, dev: Device, body: Enrolment) -> int:
         """A worker's first sign-in on a device of their unit: the one-time code, and the
@@ -336,6 +379,8 @@ class CentralStore:
         worker = self._worker(body.worker_id)
         refused = EnrolRefused(403, "the enrolment code is not right or was used, or the worker is not of this device's unit")
         if worker is None or worker["unit_id"] != dev.unit_id or worker["sector"] not in dev.registers:
+            raise refused
+        if worker.get("status", WORKER_ACTIVE) != WORKER_ACTIVE:
             raise refused
         try:
             cost = json.loads(body.verifier.params)
@@ -349,7 +394,7 @@ class CentralStore:
             raise EnrolRefused(422, "the verifier's cost is below the minimum")
         with _Writing(self) as conn:
             row = conn.execute(select(enrolment).where(enrolment.c.worker_id == body.worker_id)).mappings().first()
-            if row is None or row["used_at"] is not None or not hmac.compare_digest(row["code_hash"], _hash(_code(body.code))):
+            if row is None or row["used_at"] is not None or row["revoked_at"] is not None or not hmac.compare_digest(row["code_hash"], _hash(_code(body.code))):
                 raise refused
             conn.execute(update(enrolment).where(enrolment.c.worker_id == body.worker_id).values(used_at=_now()))
             batch = Batch(conn, dev)
@@ -822,47 +867,6 @@ def _entry(row: AccessEntry) -> Entry:
         client_id=row.client_id, action=row.action, item=row.item, sector=row.sector,
         purpose=row.purpose, recipient=row.recipient, prev_hash=row.prev_hash, hash=row.hash,
     )
-
-
-def _upgrade(conn: Connection, found: int | None, is_postgres: bool) -> None:
-    """From schema `found` (None: a new database) to SCHEMA_VERSION; the tables themselves
-    were made by create_all."""
-    if found is not None and found < 2:
-        # Missed appointments are scoped by register since schema 2; the ones recorded
-        # before carried none, and devices read them as health care's (the default).
-        for table in (change_log, record):
-            conn.execute(
-                update(table)
-                .where(table.c.record_type == RecordType.MISSED_APPOINTMENT.value)
-                .where(table.c.register.is_(None))
-                .values(register=Register.HEALTH.value)
-            )
-    for name in APPEND_ONLY:
-        if is_postgres:
-            conn.exec_driver_sql(
-                "CREATE OR REPLACE FUNCTION ohjaus_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME; END $$"
-            )
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}_append_only ON {name}")
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
-                "FOR EACH ROW EXECUTE FUNCTION ohjaus_append_only()"
-            )
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}_no_truncate ON {name}")
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION ohjaus_append_only()"
-            )
-        else:
-            for verb in ("UPDATE", "DELETE"):
-                conn.exec_driver_sql(
-                    f"CREATE TRIGGER IF NOT EXISTS {name}_no_{verb.lower()} BEFORE {verb} ON {name} "
-                    f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"
-                )
-    if found is None:
-        conn.execute(insert(schema).values(version=SCHEMA_VERSION))
-    else:
-        conn.execute(update(schema).values(version=SCHEMA_VERSION))
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..demo import ref_id, region_rows
 from ..domain.clock import HELSINKI
 from ..domain.region_files import (
+    SERVICES_FILE,
     SLOTS_FOLDER,
     RegionFolder,
     SlotRow,
@@ -23,7 +24,7 @@ from ..domain.region_files import (
     write_slots_csv,
     write_slots_ics,
 )
-from ..sync.protocol import RecordType
+from ..sync.protocol import CATALOGUE_ID, RecordType
 from .batch import TAKEN as TAKEN_BY_NOBODY  # a retired slot's holder (CentralStore.retire_slots)
 
 CHUNK = 1000  # slots in one transaction (and one step of the progress bar)
@@ -88,6 +89,9 @@ def import_region(store, folder: RegionFolder, now: datetime, progress: Progress
                 progress(record_type.value, min(start + CHUNK, len(rows)), len(rows))
         if record_type != RecordType.SLOT:
             report.not_in_files[record_type.value] = len(held - {row.id for row in rows})
+    catalogue = folder.files.get(SERVICES_FILE)
+    if catalogue is not None:  # checked by read_region_folder; devices take it at their next pull
+        store.load_reference(RecordType.CATALOGUE, [{"id": CATALOGUE_ID, "toml": catalogue.decode("utf-8")}])
     retired = store.retire_slots({row["id"] for row in slots}, now)
     report.counts[RecordType.SLOT.value].retired = retired.retired
     report.booked_missing = retired.booked_missing

@@ -15,6 +15,10 @@ SWITCH_INTERVAL = float(os.environ.get("OHJAUS_SWITCH_INTERVAL", "0.0005"))
 
 
 def default_db_url() -> str:
+    """OHJAUS_DB when set (a container's or a service unit's environment keeps the password out
+    of the command line), else a SQLite file in the user data directory."""
+    if os.environ.get("OHJAUS_DB"):
+        return os.environ["OHJAUS_DB"]
     from platformdirs import user_data_dir
 
     folder = Path(user_data_dir("ohjaus", appauthor=False)) / "central"
@@ -22,12 +26,14 @@ def default_db_url() -> str:
     return f"sqlite:///{folder / 'central.db'}"
 
 
-def open_central(db_url: str):
+def open_central(db_url: str, *, upgrade: bool = False):
+    """The central store; without `upgrade`, a database behind this code's schema is refused
+    (SchemaBehind, one line naming `ohjaus db upgrade`)."""
     from .db import CentralStore
 
     if not (db_url.startswith("sqlite:///") or db_url.startswith("postgresql")):
         raise ValueError(_("--db takes sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB"))
-    return CentralStore(db_url)
+    return CentralStore(db_url, upgrade=upgrade)
 
 
 def load_demo_region(store, today: date | None = None) -> int:
@@ -50,12 +56,15 @@ def load_demo_region(store, today: date | None = None) -> int:
     return logged
 
 
-def serve(db_url: str, host: str, port: int, demo: bool, workers: int = 1) -> int:
+def serve(db_url: str, host: str, port: int, demo: bool, workers: int = 1, upgrade: bool = False) -> int:
+    """A region's database is upgraded as a step of its own (`ohjaus db upgrade`, after a
+    backup), so the server refuses one behind the code unless told `upgrade`; the demo's
+    database is throwaway and is upgraded at every start."""
     import uvicorn
 
     from .app import create_app
 
-    store = open_central(db_url)
+    store = open_central(db_url, upgrade=upgrade or demo)
     if demo:
         load_demo_region(store)
     shown = db_url.split("@")[-1] if "@" in db_url else db_url

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
-SCHEMA_VERSION = 3  # 2: access_event, server_access_event (append-only), registers of missed appointments
-# 3: region_file, slot_source (`ohjaus region import`), enrolment (`ohjaus worker add`)
+# The database gets these tables from the Alembic revisions in central/migrations/versions
+# (`ohjaus db upgrade`, central/schema.py): a change here is a new revision there, and
+# tests/test_central_schema.py checks that the revisions make exactly these tables.
+# schema_version is kept for servers from before Alembic: the last value they knew was 3
+# (2: access_event, server_access_event, registers of missed appointments; 3: region_file,
+# slot_source, enrolment); revision 0002 set it to 4, so such a server refuses the database.
+SCHEMA_VERSION = 4
 _SEQ = BigInteger().with_variant(Integer, "sqlite")
 
 metadata = MetaData()
@@ -166,6 +171,7 @@ enrolment = Table(
     Column("code_hash", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),  # revision 0002: the worker was removed or locked out
 )
 
 APPEND_ONLY = ("access_event", "server_access_event")

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..i18n import N_, _, localized
 from .codes import LabelledEnum, Register, ServiceArea
 from .datafile import Fields, Source, load_toml
+from .errors import DataFileError
 
 ANY_REGISTER = "any"
 
@@ -127,6 +128,20 @@ def _read_service(fields: Fields) -> Service:
         code, kind, register, service_areas, names, descriptions, contact, warm_handover,
         duty, legal_bases, tuple(domains), min_age, max_age,
     )
+
+
+def catalogue_from_text(text: str, name: str = "services.toml") -> list[Service]:
+    """A catalogue that came as text (by sync from the region's import), read as strictly as
+    the file; a broken one raises DataFileError naming `name` and the line."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_text(text, "utf-8")
+        try:
+            return load_catalogue(path)
+        except DataFileError as error:
+            raise DataFileError(name, error.line, error.reason) from None
 
 
 def load_catalogue(path: Path) -> list[Service]:

@@ -29,6 +29,11 @@ def sign_in_problem(check: SignInCheck, data_dir) -> str | None:
         return _("Too many wrong tries: sign-in waits until {time}.").format(
             time=format_time(local(check.wait_until))
         )
+    if check.result == SignIn.LOCKED:
+        return _("Your sign-in is locked on the central API: ask your team lead to unlock it.")
+    if check.result == SignIn.REMOVED:
+        return _("You were removed from the unit's workers on the central API: sign-in is refused. "
+                 "What you recorded stays.")
     return _(
         "No passphrase is set for you on this device. Connected to the central API, your first "
         "sign-in takes the enrolment code of `ohjaus worker add`; or a team lead sets one with "

@@ -50,6 +50,7 @@ RECORDS = {
     "worker": N_("Worker"),
     "unit": N_("Unit"),
     "professional": N_("Professional"),
+    "catalogue": N_("Referral catalogue"),
 }
 
 

@@ -478,11 +478,18 @@ _V16 = """
 ALTER TABLE contact ADD COLUMN for_follow_up_id TEXT;
 """
 
+# Issue 17. A worker removed or locked out on the central API (`ohjaus worker remove|lock`)
+# reaches the unit's devices with the worker's record; sign-in is refused, the worker's records
+# stay. 'active', 'locked' or 'removed'.
+_V17 = """
+ALTER TABLE worker ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
     (10, _V10), (11, _V11), (12, _V12),
     # 13 and 14 are other branches' (issue 20's helpers number from 15; renumbered at merge).
-    (15, _V15), (16, _V16),
+    (15, _V15), (16, _V16), (17, _V17),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

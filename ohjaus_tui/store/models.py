@@ -30,6 +30,8 @@ class Worker(SQLModel, table=True):
     sector: str  # the register the worker works in: "health" or "social"
     unit_id: str = Field(foreign_key="unit.id")
     languages: str
+    # From the central API: 'locked' or 'removed' there refuses sign-in here (migration 13).
+    status: str = "active"
 
 
 class Professional(SQLModel, table=True):

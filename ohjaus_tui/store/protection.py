@@ -40,6 +40,8 @@ class SignIn(StrEnum):
     WRONG = "wrong"
     WAIT = "wait"  # too many wrong tries: wait until wait_until
     NO_CREDENTIAL = "no_credential"
+    LOCKED = "locked"  # locked out on the central API (`ohjaus worker lock`)
+    REMOVED = "removed"  # removed on the central API (`ohjaus worker remove`)
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,9 @@ class Protection:
         made at the same moment (other processes, threads) each get their own count, and
         none is counted past the lock-out or lets a correct one in during it."""
         with self.session() as session:
+            worker = session.get(Worker, worker_id)
+            if worker is not None and worker.status in (SignIn.LOCKED, SignIn.REMOVED):
+                return SignInCheck(SignIn(worker.status))  # before the passphrase: no try counted
             row = session.get(Credential, worker_id)
             if row is None:
                 return SignInCheck(SignIn.NO_CREDENTIAL)

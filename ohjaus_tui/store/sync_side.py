@@ -22,7 +22,8 @@ from sqlmodel import Session, col, select
 from ..domain.clock import local
 from ..domain.codes import ContactStatus, FollowUpKind, FollowUpStatus
 from ..domain.contact import new_id
-from ..domain.errors import DomainError
+from ..domain.catalogue import catalogue_from_text
+from ..domain.errors import DataFileError, DomainError
 from ..domain.identity import client_id_for
 from ..i18n import _, format_date, format_time
 from ..sync.protocol import Answer, PulledChange, Reason, RecordType
@@ -289,6 +290,13 @@ class SyncSide:
         with self.session() as session:
             row = session.get(Setting, CURSOR)
             return int(row.value) if row else 0
+
+    def region_catalogue(self) -> list | None:
+        """The referral catalogue the region imported on the central API, as this device last
+        pulled it; None when none came (the data folder's is used)."""
+        with self.session() as session:
+            row = session.get(Setting, REGION_CATALOGUE)
+        return catalogue_from_text(row.value) if row else None
 
     def apply_page(self, changes: list[PulledChange], last_seq: int, now: datetime | None = None) -> int:
         """Apply one pulled page and store the cursor, in one transaction: a device killed
@@ -620,6 +628,8 @@ def _detail_of(error: BaseException) -> str:
         return str(error.orig)[:200]
     if isinstance(error, StatementError) and error.orig is not None:
         return f"{type(error.orig).__name__}: {str(error.orig).splitlines()[0][:200]}"
+    if isinstance(error, CatalogueRefused):
+        return str(error)[:200]
     if isinstance(error, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in error.errors()[:3])
     return type(error).__name__
@@ -678,6 +688,7 @@ _APPLY_ORDER = (
     RecordType.UNIT,
     RecordType.WORKER,
     RecordType.CREDENTIAL,  # a worker's sign-in verifier, after the worker
+    RecordType.CATALOGUE,
     RecordType.PROFESSIONAL,
     RecordType.CLIENT,
     RecordType.CONSENT,  # after the client it belongs to
@@ -722,6 +733,26 @@ def _apply_many(session: Session, record_type: RecordType, items: list[dict]) ->
         _upsert(session, Callback, _callbacks(session, items))
     elif record_type == RecordType.CREDENTIAL:
         _credentials(session, items)
+    elif record_type == RecordType.CATALOGUE:
+        _catalogue(session, items)
+
+
+REGION_CATALOGUE = "region_catalogue"  # the setting holding the catalogue the region imported
+
+
+class CatalogueRefused(ValueError):
+    """A pulled catalogue that does not read: its file, line and reason (no client data)."""
+
+
+def _catalogue(session: Session, items: list[dict]) -> None:
+    """The region's catalogue from its import: checked as strictly as the data folder's file
+    (a broken one is kept aside with the reason, the one held before stays in use)."""
+    for item in items:
+        try:
+            catalogue_from_text(item["toml"])
+        except DataFileError as error:
+            raise CatalogueRefused(str(error)) from None
+        session.merge(Setting(key=REGION_CATALOGUE, value=item["toml"]))
 
 
 def _credentials(session: Session, items: list[dict]) -> None:

@@ -56,7 +56,12 @@ class RecordType(StrEnum):
     # A worker's sign-in verifier (never the passphrase), set at enrolment (POST /v1/enrol)
     # and pulled by the devices of the worker's unit.
     CREDENTIAL = "credential"
+    # The region's referral catalogue (services.toml as `ohjaus region import` read it), one
+    # record `services` for every device; a device uses it instead of its data folder's.
+    CATALOGUE = "catalogue"
 
+
+CATALOGUE_ID = "services"  # the one catalogue record's id
 
 PUSHED_TYPES = (
     RecordType.CLIENT, RecordType.CONTACT, RecordType.FOLLOW_UP, RecordType.BOOKING,
