@@ -373,11 +373,19 @@ class SyncSide:
         every later pull (what it refers to may arrive then). Returns the records applied."""
         now = now or datetime.now(UTC)
         known: dict[tuple[RecordType, str], tuple[PulledChange, str, str]] = {}
+        # First without savepoints: a savepoint copies every page a statement touches aside
+        # first, which made a page's cost grow with the store (issue 18). Should the store
+        # refuse anything, the page is applied again from the start with them.
+        guarded = False
         while True:
             # A record refused while the page was applied may be one that others of the page
             # refer to: the page is applied again without it, and they are kept aside too
             # (their foreign keys are checked only at the commit).
-            applied = self._apply_page_once(changes, last_seq, now, known)
+            try:
+                applied = self._apply_page_once(changes, last_seq, now, known, guarded)
+            except _Refused:
+                guarded = True
+                continue
             if applied is not None:
                 return applied
 
@@ -387,6 +395,7 @@ class SyncSide:
         last_seq: int,
         now: datetime,
         known: dict[tuple[RecordType, str], tuple[PulledChange, str, str]],
+        guarded: bool = True,
     ) -> int | None:
         with self.session() as session:
             # The cursor first: its write opens the transaction, so the savepoints below are
@@ -418,6 +427,9 @@ class SyncSide:
                     # The page's records together; the ones kept aside before, one by one
                     # (one that still fails does not make the page's go one by one).
                     fresh = [c for c in by_type[record_type] if (c.type, c.record_id) not in retrying]
+                    if not guarded:
+                        _apply_unguarded(session, record_type, by_type[record_type])
+                        continue
                     _apply_guarded(session, record_type, fresh, failed)
                     for change in by_type[record_type]:
                         if (change.type, change.record_id) in retrying:
@@ -647,6 +659,20 @@ def _duplicate_codes(
         for change in group:
             if change.record_id != holder:
                 failed[(change.type, change.record_id)] = (change, DUPLICATE_IDENTITY_CODE, "client.identity_code")
+
+
+class _Refused(Exception):
+    """The store refused a record of a page applied without savepoints: apply it again with."""
+
+
+def _apply_unguarded(session: Session, record_type: RecordType, changes: list[PulledChange]) -> None:
+    """All of a type at once, in the page's transaction; any refusal ends the attempt."""
+    try:
+        _apply_many(session, record_type, [c.data for c in changes])
+    except OperationalError:
+        raise
+    except _APPLY_ERRORS as error:
+        raise _Refused from error
 
 
 def _apply_guarded(
