@@ -14,6 +14,7 @@ import os
 import random
 import shutil
 import uuid
+from bisect import bisect_left
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Callable
@@ -89,7 +90,8 @@ def make_demo(
         )
     if clients < 1 or contacts < 0:
         raise DomainError(_("Give at least one client and zero or more contacts."))
-    store = Store(data_dir)
+    # Built from nothing: the commits reach the disk once, when the store is closed.
+    store = Store(data_dir, build=True)
     try:
         if store.workers():
             raise DomainError(
@@ -98,7 +100,12 @@ def make_demo(
         rng = random.Random(seed)
         total = contacts + 2
         tick(_("Units, workers and time slots"), 0, total)
-        store.add_all(*reference_rows(region, today))
+        # Reference rows in one transaction, as plain rows (10,000 slots: no ORM object each).
+        units, workers, professionals = region_rows(region)
+        store.insert_rows(
+            *((type(rows[0]), [row.model_dump() for row in rows]) for rows in (units, workers, professionals) if rows),
+            (models.Slot, slot_rows(region, today)),
+        )
         tick(_("Clients"), 1, total)
         # Demo workers sign in with the demo passphrase; each has a verifier of its own.
         now = datetime.now(HELSINKI)
@@ -191,11 +198,18 @@ def _alive(pid: int) -> bool:
 def reference_rows(region: DemoRegion, today: date) -> tuple[list, list, list, list]:
     """The demo region's units, workers, professionals and slots (also the central API's)."""
     units, workers, professionals = region_rows(region)
-    slots: list = []
+    return units, workers, professionals, [models.Slot(**row) for row in slot_rows(region, today)]
+
+
+def slot_rows(region: DemoRegion, today: date) -> list[dict]:
+    """The demo region's free slots from HISTORY_DAYS ago to the template's last day, as
+    plain rows (every column of `slot`)."""
+    slots: list[dict] = []
     template = region.slot_template
     slot_rng = random.Random(f"slots:{today.isoformat()}")
     for professional in region.professionals:
         professional_id = ref_id("professional", professional.code)
+        unit_id = ref_id("unit", professional.unit)
         for offset in range(-HISTORY_DAYS, template.days + 1):
             day = today + timedelta(days=offset)
             if not is_working_day(day):
@@ -205,16 +219,18 @@ def reference_rows(region: DemoRegion, today: date) -> tuple[list, list, list, l
                     continue
                 starts_at = datetime.combine(day, start, tzinfo=HELSINKI)
                 slots.append(
-                    models.Slot(
-                        id=ref_id("slot", f"{professional.code}:{starts_at.isoformat()}"),
-                        professional_id=professional_id,
-                        unit_id=ref_id("unit", professional.unit),
-                        starts_at=starts_at,
-                        minutes=template.minutes,
-                        mode=slot_rng.choice(professional.modes),
-                    )
+                    {
+                        "id": ref_id("slot", f"{professional.code}:{starts_at.isoformat()}"),
+                        "professional_id": professional_id,
+                        "unit_id": unit_id,
+                        "starts_at": starts_at,
+                        "minutes": template.minutes,
+                        "mode": slot_rng.choice(professional.modes),
+                        "booked_contact_id": None,
+                        "taken_elsewhere": False,
+                    }
                 )
-    return units, workers, professionals, slots
+    return slots
 
 
 def region_rows(region) -> tuple[list, list, list]:
@@ -339,6 +355,7 @@ def _contacts(
     if not workers:
         return 0
     signed = 0
+    free = _FreeSlots(store, today)
     # A few clients call often: the repeated-contacts trigger has something to find.
     weights = [8 if i % 25 == 0 else 1 for i in range(len(clients))]
     for index in range(count):
@@ -414,7 +431,7 @@ def _contacts(
         elif kind == OutcomeKind.BOOKING:
             # Demo devices of different units book only their own unit's slots, so their
             # histories never ask the central API for the same slot.
-            own = [o for o in store.free_slots(area, started, started + timedelta(days=28)) if o.unit_id == draft.unit_id]
+            own = [o for o in free.offers(area, started, started + timedelta(days=28)) if o.unit_id == draft.unit_id]
             offers = choose_slots(
                 own,
                 language=draft.language.value,
@@ -436,11 +453,44 @@ def _contacts(
         if first_incomplete_step(draft) is not None:
             continue
         store.sign(draft, started + timedelta(minutes=rng.randrange(3, 15)))
+        if draft.outcome_kind == OutcomeKind.BOOKING:
+            free.booked(draft.slot_id)
         signed += 1
     frequent = [c for i, c in enumerate(clients) if i % 25 == 0]
     _missed_appointments(store, rng, frequent, ref_id("unit", unit_code), today)
     _callbacks(store, phrases, rng, clients, ref_id("unit", unit_code), registers, today)
     return signed
+
+
+class _FreeSlots:
+    """The store's free slots of each service area, read once (not once a booking) and kept
+    as the demo books them: `offers` gives what `Store.free_slots` would (earliest first, at
+    most 500, then the caller's own filter)."""
+
+    def __init__(self, store: Store, today: date) -> None:
+        self.store = store
+        self.start = datetime.combine(today - timedelta(days=HISTORY_DAYS + 1), time(0), tzinfo=HELSINKI)
+        self.until = datetime.combine(today + timedelta(days=3660), time(0), tzinfo=HELSINKI)
+        self.by_area: dict[ServiceArea, tuple[list, list[float]]] = {}
+        self.taken: set[str] = set()
+
+    def offers(self, area: ServiceArea, start: datetime, until: datetime) -> list:
+        if start < self.start or until > self.until:
+            return self.store.free_slots(area, start, until)
+        if area not in self.by_area:
+            offers = self.store.free_slots(area, self.start, self.until, limit=None)
+            self.by_area[area] = (offers, [o.starts_at.timestamp() for o in offers])
+        offers, times = self.by_area[area]
+        found = []
+        for index in range(bisect_left(times, start.timestamp()), bisect_left(times, until.timestamp())):
+            if offers[index].slot_id not in self.taken:
+                found.append(offers[index])
+                if len(found) == 500:
+                    break
+        return found
+
+    def booked(self, slot_id: str) -> None:
+        self.taken.add(slot_id)
 
 
 def _callbacks(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, literal, text, update
+from sqlalchemy import case, insert, literal, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -148,8 +148,7 @@ def write_access(
             purpose=purpose, recipient=recipient, prev_hash=previous,
         )
         previous = entry_hash(entry)
-        session.add(AccessLog(**{**entry.__dict__, "hash": previous}))
-        session.flush()
+        session.exec(insert(AccessLog.__table__).values(**{**entry.__dict__, "hash": previous}))
     # The anchor moves in the same transaction: the log's own table cannot rewrite it.
     session.exec(
         text(

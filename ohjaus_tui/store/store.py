@@ -7,13 +7,15 @@ killed process leaves either the old state or the new one, never half of a step.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import exists, func, text
+from sqlalchemy import bindparam, delete, event, exists, func, insert, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -49,9 +51,10 @@ from ..domain.phone import looks_like_phone, normalize_phone
 from ..domain.slots import SlotOffer
 from ..domain.text import NAME_FIELDS, check_client_fields
 from ..domain.viewer import NotVisible, Viewer
-from ..i18n import _, localized
+from ..i18n import _, current_language, localized
 from ..sync.protocol import RecordType
 from .engine import StoreError, open_engine
+from .keys import fsync_directory
 from .name_search import find_by_name
 from .models import (
     RECORD_TYPES,
@@ -71,7 +74,7 @@ from .models import (
 )
 from .protection import Protection, write_access
 from .worklist import Worklist, callbacks_of_contact, enqueue_callbacks
-from .sync_side import SyncSide, contact_family, dump, enqueue
+from .sync_side import SyncSide, contact_family, dump, enqueue, enqueue_many
 
 
 class SlotTaken(DomainError):
@@ -111,9 +114,17 @@ class FollowUpRow:
 
 
 class Store(Protection, Worklist, SyncSide):
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, build: bool = False) -> None:
+        """`build`: a data directory being made from nothing (the demo), whose commits need
+        not each reach the disk: synchronous=OFF on its connections, and `close` then flushes
+        the files to the disk once. A killed build loses nothing it has not also left
+        half-made (the demo is built aside and moved into place when whole); never for a
+        directory that holds a worker's records."""
         self.data_dir = data_dir
         self.engine = open_engine(data_dir)
+        self.build = build
+        if build:
+            event.listen(self.engine, "connect", _synchronous_off)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -132,6 +143,13 @@ class Store(Protection, Worklist, SyncSide):
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.build:
+            # The last connection checkpointed the log into the database file: now to the disk.
+            for path in self.data_dir.iterdir():
+                if path.is_file():
+                    with open(path, "rb+") as file:
+                        os.fsync(file.fileno())
+            fsync_directory(self.data_dir)
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -153,6 +171,15 @@ class Store(Protection, Worklist, SyncSide):
             for rows in groups:
                 session.add_all(rows)
                 session.flush()
+            session.commit()
+
+    def insert_rows(self, *groups: tuple[type, list[dict]]) -> None:
+        """Insert groups of plain rows (model, dicts with every column) in one transaction,
+        each group after the one before it: Core executemany, no ORM object per row."""
+        with self.session() as session:
+            for model, rows in groups:
+                if rows:
+                    session.exec(insert(model.__table__), params=rows)
             session.commit()
 
     def units(self) -> list[Unit]:
@@ -297,10 +324,8 @@ class Store(Protection, Worklist, SyncSide):
 
     def add_clients(self, clients: list[Client], now: datetime) -> None:
         with self.session() as session:
-            session.add_all(clients)
-            session.flush()
-            for client in clients:
-                enqueue(session, RecordType.CLIENT, client.id, dump(client), now)
+            session.exec(insert(Client.__table__), params=[client.model_dump() for client in clients])
+            enqueue_many(session, RecordType.CLIENT, [(client.id, dump(client)) for client in clients], now)
             session.commit()
 
     def update_client(self, client_id: str, now: datetime, viewer: Viewer | None = None, **fields: object) -> Client:
@@ -388,11 +413,10 @@ class Store(Protection, Worklist, SyncSide):
         """Write the whole draft in one transaction (after every step); with the worker
         who wrote it, the change goes to the access log in the same transaction."""
         with self.session() as session:
-            new = session.get(Contact, draft.id) is None
-            self._write_draft(session, draft, now)
+            sector, new = self._write_draft(session, draft, now)
             if viewer is not None and draft.client_id:
                 action = AccessAction.CREATE if new else AccessAction.CHANGE
-                write_access(session, viewer, [draft.client_id], action, "contact", Purpose.CONTACT.value, now, self._register(session, draft))
+                write_access(session, viewer, [draft.client_id], action, "contact", Purpose.CONTACT.value, now, sector)
             session.commit()
 
     @staticmethod
@@ -404,13 +428,16 @@ class Store(Protection, Worklist, SyncSide):
         worker = session.get(Worker, draft.worker_id)
         return Register(worker.sector) if worker else Register.HEALTH
 
-    def _write_draft(self, session: Session, draft: ContactDraft, now: datetime) -> None:
+    def _write_draft(self, session: Session, draft: ContactDraft, now: datetime) -> tuple[str, bool]:
+        """The draft's rows in the caller's transaction: Core statements, one query for the
+        rows it has already (no ORM object a row). Returns the contact's register and
+        whether the contact is new."""
         draft.clean_text()
-        existing = session.get(Contact, draft.id)
-        if existing is not None and existing.status == ContactStatus.SIGNED.value:
+        status = session.exec(select(Contact.status).where(Contact.id == draft.id)).first()
+        if status == ContactStatus.SIGNED.value:
             raise NotADraft(_("This contact is signed; make a correction instead."))
-        contact = Contact(
-            id=draft.id,
+        sector = self._register(session, draft).value
+        values = dict(
             version=draft.version,
             supersedes_id=draft.supersedes_id,
             status=ContactStatus.DRAFT.value,
@@ -425,86 +452,25 @@ class Store(Protection, Worklist, SyncSide):
             worker_id=draft.worker_id,
             started_at=draft.started_at,
             updated_at=now,
-            sector=self._register(session, draft).value,
+            signed_at=None,
+            sector=sector,
             for_follow_up_id=draft.for_follow_up_id,
         )
-        session.merge(contact)
-        session.flush()
-        self._write_assessment(session, draft)
-        self._write_segment(session, draft)
-        self._write_outcome(session, draft)
-        self._write_follow_up(session, draft, now)
-        session.flush()
-
-    def _child(self, session: Session, model: type, contact_id: str):
-        return session.exec(select(model).where(model.contact_id == contact_id)).first()
-
-    def _write_assessment(self, session: Session, draft: ContactDraft) -> None:
-        row = self._child(session, Assessment, draft.id)
-        if draft.protocol_id is None:
-            if row:
-                session.delete(row)
-            return
-        row = row or Assessment(id=new_id(), contact_id=draft.id)
-        row.protocol_id = draft.protocol_id
-        row.protocol_version = draft.protocol_version or 1
-        row.answers = json.dumps(draft.answers, sort_keys=True)
-        row.red_flags = json.dumps(draft.red_flags)
-        row.suggested_urgency = draft.suggested_urgency.value if draft.suggested_urgency else None
-        row.urgency = draft.urgency.value if draft.urgency else None
-        row.override_reason = draft.override_reason
-        row.worry_level = draft.worry_level.value if draft.worry_level else None
-        row.duties = json.dumps(draft.duties)
-        row.domains = json.dumps(draft.domains)
-        row.safety_net = draft.safety_net
-        session.add(row)
-
-    def _write_segment(self, session: Session, draft: ContactDraft) -> None:
-        row = self._child(session, SegmentChoice, draft.id)
-        if draft.segment is None:
-            if row:
-                session.delete(row)
-            return
-        row = row or SegmentChoice(id=new_id(), contact_id=draft.id)
-        row.suggested = draft.suggested_segment.value if draft.suggested_segment else None
-        row.segment = draft.segment.value
-        row.high_need = draft.high_need
-        row.triggers = json.dumps([t.value for t in draft.triggers])
-        high_need_plan = draft.segment == Segment.COMPLEX_NEED and draft.high_need
-        row.plan_type = draft.plan_type.value if high_need_plan and draft.plan_type else None
-        row.named_contact = draft.named_contact if high_need_plan else None
-        session.add(row)
-
-    def _write_outcome(self, session: Session, draft: ContactDraft) -> None:
-        row = self._child(session, Outcome, draft.id)
+        if status is None:
+            session.exec(insert(Contact.__table__).values(id=draft.id, **values))
+        else:
+            session.exec(update(Contact.__table__).where(Contact.__table__.c.id == draft.id).values(**values))
+        existing = _children_of(session, draft.id)
         wanted_slot = draft.slot_id if draft.outcome_kind == OutcomeKind.BOOKING else None
         self._hold_slot(session, draft, wanted_slot)
-        if draft.outcome_kind is None:
-            if row:
-                session.delete(row)
-            return
-        row = row or Outcome(id=new_id(), contact_id=draft.id)
-        # Only what belongs to the chosen kind is kept: a worker who tried a referral and
-        # then gave advice leaves no referral behind in the record.
-        kind = draft.outcome_kind
-        referral = kind == OutcomeKind.REFERRAL
-        row.kind = kind.value
-        row.advice_text = draft.advice_text if kind == OutcomeKind.ADVICE else ""
-        row.slot_id = wanted_slot
-        referrals = draft.all_referrals
-        first = referrals[0] if referrals else None
-        # A draft may hold a destination whose hand-over is not chosen yet: kept as it was.
-        row.service_code = first.service_code if first else (draft.service_code if referral else None)
-        row.handover = first.handover.value if first else None
-        row.consent = first.consent if first else False
-        row.legal_basis = first.legal_basis if first else ""
-        row.referrals = json.dumps([r.as_json() for r in referrals], ensure_ascii=False)
-        row.note = draft.outcome_note if kind == OutcomeKind.EMERGENCY else ""
-        booking = kind == OutcomeKind.BOOKING
-        row.care_deadline = draft.care_deadline if booking else None
-        row.past_deadline = draft.past_deadline if booking else False
-        row.deadline_reason = draft.deadline_reason if booking and draft.past_deadline else ""
-        session.add(row)
+        _put_child(session, Assessment, draft.id, existing.get("assessment"), _assessment_values(draft))
+        _put_child(session, SegmentChoice, draft.id, existing.get("segment"), _segment_values(draft))
+        _put_child(session, Outcome, draft.id, existing.get("outcome"), _outcome_values(draft, wanted_slot))
+        follow_up = _follow_up_values(draft)
+        if follow_up is not None and existing.get("follow_up") is None:
+            follow_up.update(created_at=now, status=FollowUpStatus.PLANNED.value)
+        _put_child(session, FollowUp, draft.id, existing.get("follow_up"), follow_up)
+        return sector, status is None
 
     def _hold_slot(self, session: Session, draft: ContactDraft, slot_id: str | None) -> None:
         """Reserve the chosen slot for this draft and free any other it held."""
@@ -534,30 +500,8 @@ class Store(Protection, Worklist, SyncSide):
         if result.rowcount != 1:
             raise SlotTaken(_("That slot was just booked by someone else. Choose another."))
 
-    def _write_follow_up(self, session: Session, draft: ContactDraft, now: datetime) -> None:
-        row = session.exec(
-            select(FollowUp)
-            .where(FollowUp.contact_id == draft.id)
-            .where(FollowUp.status == FollowUpStatus.PLANNED.value)
-        ).first()
-        wanted = (
-            draft.follow_up_kind != FollowUpKind.NONE
-            and draft.follow_up_due is not None
-            and draft.follow_up_assignee_id is not None
-        )
-        if not wanted:
-            if row:
-                session.delete(row)
-            return
-        row = row or FollowUp(
-            id=new_id(), contact_id=draft.id, created_at=now, status=FollowUpStatus.PLANNED.value
-        )
-        row.client_id = draft.client_id
-        row.kind = draft.follow_up_kind.value
-        row.due = draft.follow_up_due
-        row.assignee_id = draft.follow_up_assignee_id
-        row.note = draft.follow_up_note
-        session.add(row)
+    def _child(self, session: Session, model: type, contact_id: str):
+        return session.exec(select(model).where(model.contact_id == contact_id)).first()
 
     def sign(
         self, draft: ContactDraft, now: datetime, viewer: Viewer | None = None,
@@ -576,7 +520,7 @@ class Store(Protection, Worklist, SyncSide):
             )
         draft.step = Step.SUMMARY
         with self.session() as session:
-            self._write_draft(session, draft, now)
+            sector, _new = self._write_draft(session, draft, now)
             session.exec(
                 text(
                     "UPDATE follow_up SET status = 'open' WHERE contact_id = :id AND status = 'planned'"
@@ -601,17 +545,18 @@ class Store(Protection, Worklist, SyncSide):
             cancelled: list[str] = []
             if draft.supersedes_id:
                 released, cancelled = self._supersede(session, draft)
-            contact = session.get(Contact, draft.id)
-            contact.status = ContactStatus.SIGNED.value
-            contact.signed_at = contact.updated_at = now
-            session.add(contact)
-            session.flush()
+            contact = Contact.__table__
+            session.exec(
+                update(contact)
+                .where(contact.c.id == draft.id)
+                .values(status=ContactStatus.SIGNED.value, signed_at=now, updated_at=now)
+            )
             self._enqueue_signed(session, draft, released, cancelled, now)
             enqueue_callbacks(session, taken, now)  # after the contact, which they refer to
             if followed is not None:  # after the contact that closed it
                 enqueue(session, RecordType.FOLLOW_UP, followed.id, dump(followed), now)
             if viewer is not None and draft.client_id:
-                write_access(session, viewer, [draft.client_id], AccessAction.SIGN, "contact", Purpose.CONTACT.value, now, contact.sector)
+                write_access(session, viewer, [draft.client_id], AccessAction.SIGN, "contact", Purpose.CONTACT.value, now, sector)
             session.commit()
 
     @staticmethod
@@ -850,12 +795,14 @@ class Store(Protection, Worklist, SyncSide):
     # -- slots ------------------------------------------------------------------------------
 
     def free_slots(
-        self, service_area: ServiceArea, start: datetime, until: datetime
+        self, service_area: ServiceArea, start: datetime, until: datetime, limit: int | None = 500
     ) -> list[SlotOffer]:
-        """Free slots of professionals of a service area between two times, earliest first."""
+        """Free slots of professionals of a service area between two times, earliest first
+        (at most `limit`; None: all)."""
         with self.session() as session:
+            # The columns an offer needs, not three ORM objects a row (500 rows each time).
             query = (
-                select(Slot, Professional, Unit)
+                select(*_OFFER_COLUMNS)
                 .join(Professional, Slot.professional_id == Professional.id)
                 .join(Unit, Slot.unit_id == Unit.id)
                 .where(Slot.booked_contact_id == None)  # noqa: E711 (SQL IS NULL)
@@ -864,9 +811,9 @@ class Store(Protection, Worklist, SyncSide):
                 .where(Slot.starts_at < until)
                 .where(Professional.service_area == service_area.value)
                 .order_by(Slot.starts_at)
-                .limit(500)
+                .limit(limit)
             )
-            return [_offer(*row) for row in session.exec(query)]
+            return [_offer_of_row(*row) for row in session.exec(query)]
 
     def slot_offer(self, slot_id: str) -> SlotOffer | None:
         with self.session() as session:
@@ -972,6 +919,10 @@ class Store(Protection, Worklist, SyncSide):
         return [r["id"] for r in self.export_records(viewer) if r["type"] == "client"]
 
 
+def _synchronous_off(connection, _record) -> None:
+    connection.execute("PRAGMA synchronous = OFF")
+
+
 def _not_corrected():
     """The contact is not corrected by a signed later version (a correlated NOT EXISTS on
     the supersedes index: a list of every corrected id made SQLite scan the contacts)."""
@@ -997,6 +948,41 @@ def _client_name(client: Client | None, anonymous: bool) -> str:
     return _("Unidentified client") if anonymous else "-"
 
 
+_OFFER_COLUMNS = (
+    Slot.id, Slot.starts_at, Slot.minutes, Slot.mode, Unit.id, Professional.name,
+    Professional.profession_name, Professional.profession, Unit.name, Professional.languages,
+)
+
+
+def _offer_of_row(
+    slot_id, starts_at, minutes, mode, unit_id, professional_name, profession_name, profession,
+    unit_name, languages,
+) -> SlotOffer:
+    return SlotOffer(
+        slot_id=slot_id,
+        starts_at=starts_at,
+        minutes=minutes,
+        mode=mode,
+        unit_id=unit_id,
+        professional_name=professional_name,
+        profession=_localized_json(profession_name, current_language()),
+        profession_code=profession,
+        unit_name=_localized_json(unit_name, current_language()),
+        languages=_split(languages),
+    )
+
+
+@lru_cache(maxsize=512)
+def _localized_json(texts: str, language: str) -> str:
+    """A unit's or profession's name in a language (few distinct names, read for every slot)."""
+    return localized(json.loads(texts))
+
+
+@lru_cache(maxsize=512)
+def _split(languages: str) -> tuple[str, ...]:
+    return tuple(languages.split(","))
+
+
 def _offer(slot: Slot, professional: Professional, unit: Unit) -> SlotOffer:
     return SlotOffer(
         slot_id=slot.id,
@@ -1011,3 +997,126 @@ def _offer(slot: Slot, professional: Professional, unit: Unit) -> SlotOffer:
         languages=tuple(professional.languages.split(",")),
     )
 
+
+
+def _children_of(session: Session, contact_id: str) -> dict[str, str]:
+    """The ids of a contact's assessment, segment, outcome and planned follow-up, in one query."""
+    rows = session.exec(
+        text(
+            "SELECT 'assessment', id FROM assessment WHERE contact_id = :id "
+            "UNION ALL SELECT 'segment', id FROM segment WHERE contact_id = :id "
+            "UNION ALL SELECT 'outcome', id FROM outcome WHERE contact_id = :id "
+            "UNION ALL SELECT 'follow_up', id FROM follow_up WHERE contact_id = :id AND status = 'planned'"
+        ).bindparams(id=contact_id)
+    )
+    children: dict[str, str] = {}
+    for kind, row_id in rows:
+        children.setdefault(kind, row_id)
+    return children
+
+
+@lru_cache(maxsize=None)
+def _defaults(model: type) -> dict:
+    """A model's columns that have a default, with it (a new row gets every column)."""
+    return {
+        name: field.default
+        for name, field in model.model_fields.items()
+        if not field.is_required() and field.default_factory is None
+    }
+
+
+def _put_child(session: Session, model: type, contact_id: str, row_id: str | None, values: dict | None) -> None:
+    """Insert, update or delete a contact's child row (None: the draft has none)."""
+    insert_, update_, delete_ = _child_statements(model)
+    if values is None:
+        if row_id is not None:
+            session.exec(delete_, params={"row_id": row_id})
+        return
+    if row_id is None:
+        session.exec(insert_, params={**_defaults(model), **values, "id": new_id(), "contact_id": contact_id})
+    else:
+        session.exec(update_, params={**values, "row_id": row_id})
+
+
+@lru_cache(maxsize=None)
+def _child_statements(model: type):
+    """Insert, update and delete of a child row, built once (values come as parameters)."""
+    table = model.__table__
+    by_id = table.c.id == bindparam("row_id")
+    return insert(table), update(table).where(by_id), delete(table).where(by_id)
+
+
+def _assessment_values(draft: ContactDraft) -> dict | None:
+    if draft.protocol_id is None:
+        return None
+    return dict(
+        protocol_id=draft.protocol_id,
+        protocol_version=draft.protocol_version or 1,
+        answers=json.dumps(draft.answers, sort_keys=True),
+        red_flags=json.dumps(draft.red_flags),
+        suggested_urgency=draft.suggested_urgency.value if draft.suggested_urgency else None,
+        urgency=draft.urgency.value if draft.urgency else None,
+        override_reason=draft.override_reason,
+        worry_level=draft.worry_level.value if draft.worry_level else None,
+        duties=json.dumps(draft.duties),
+        domains=json.dumps(draft.domains),
+        safety_net=draft.safety_net,
+    )
+
+
+def _segment_values(draft: ContactDraft) -> dict | None:
+    if draft.segment is None:
+        return None
+    high_need_plan = draft.segment == Segment.COMPLEX_NEED and draft.high_need
+    return dict(
+        suggested=draft.suggested_segment.value if draft.suggested_segment else None,
+        segment=draft.segment.value,
+        high_need=draft.high_need,
+        triggers=json.dumps([t.value for t in draft.triggers]),
+        plan_type=draft.plan_type.value if high_need_plan and draft.plan_type else None,
+        named_contact=draft.named_contact if high_need_plan else None,
+    )
+
+
+def _outcome_values(draft: ContactDraft, wanted_slot: str | None) -> dict | None:
+    if draft.outcome_kind is None:
+        return None
+    # Only what belongs to the chosen kind is kept: a worker who tried a referral and
+    # then gave advice leaves no referral behind in the record.
+    kind = draft.outcome_kind
+    referral = kind == OutcomeKind.REFERRAL
+    referrals = draft.all_referrals
+    first = referrals[0] if referrals else None
+    booking = kind == OutcomeKind.BOOKING
+    return dict(
+        kind=kind.value,
+        advice_text=draft.advice_text if kind == OutcomeKind.ADVICE else "",
+        slot_id=wanted_slot,
+        # A draft may hold a destination whose hand-over is not chosen yet: kept as it was.
+        service_code=first.service_code if first else (draft.service_code if referral else None),
+        handover=first.handover.value if first else None,
+        consent=first.consent if first else False,
+        legal_basis=first.legal_basis if first else "",
+        referrals=json.dumps([r.as_json() for r in referrals], ensure_ascii=False),
+        note=draft.outcome_note if kind == OutcomeKind.EMERGENCY else "",
+        care_deadline=draft.care_deadline if booking else None,
+        past_deadline=draft.past_deadline if booking else False,
+        deadline_reason=draft.deadline_reason if booking and draft.past_deadline else "",
+    )
+
+
+def _follow_up_values(draft: ContactDraft) -> dict | None:
+    wanted = (
+        draft.follow_up_kind != FollowUpKind.NONE
+        and draft.follow_up_due is not None
+        and draft.follow_up_assignee_id is not None
+    )
+    if not wanted:
+        return None
+    return dict(
+        client_id=draft.client_id,
+        kind=draft.follow_up_kind.value,
+        due=draft.follow_up_due,
+        assignee_id=draft.follow_up_assignee_id,
+        note=draft.follow_up_note,
+    )

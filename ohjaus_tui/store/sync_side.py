@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, func, text, tuple_, update
+from pydantic_core import to_jsonable_python
+from sqlalchemy import bindparam, delete, func, insert, text, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -69,37 +71,107 @@ def dump(row: Any) -> dict:
 
 def enqueue(session: Session, record_type: RecordType, record_id: str, data: dict, now: datetime) -> None:
     """Write the outbox entry of a change, in the caller's transaction."""
-    base = session.get(SyncRecord, (record_type.value, record_id))
-    session.add(
-        Outbox(
-            change_id=new_id(),
-            record_type=record_type.value,
-            record_id=record_id,
-            base_seq=base.seq if base else 0,
-            data=json.dumps(data, ensure_ascii=False, sort_keys=True),
-            made_at=now,
+    base_query, insert_ = _enqueue_statements()
+    base = session.exec(base_query, params={"type": record_type.value, "id": record_id}).first()
+    session.exec(
+        insert_,
+        params={
+            "change_id": new_id(),
+            "record_type": record_type.value,
+            "record_id": record_id,
+            "base_seq": base or 0,
+            "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+            "made_at": now,
+        },
+    )
+
+
+@lru_cache(maxsize=None)
+def _enqueue_statements():
+    """enqueue's two statements, built once (a Core insert: no ORM object a change)."""
+    base = (
+        select(SyncRecord.seq)
+        .where(SyncRecord.record_type == bindparam("type"))
+        .where(SyncRecord.record_id == bindparam("id"))
+    )
+    return base, insert(Outbox.__table__)
+
+
+def enqueue_many(
+    session: Session, record_type: RecordType, changes: list[tuple[str, dict]], now: datetime
+) -> None:
+    """enqueue for many records of one type: one query for their base versions and one
+    insert (the outbox order is the order given)."""
+    if not changes:
+        return
+    ids = [record_id for record_id, _data in changes]
+    bases: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        bases.update(
+            session.exec(
+                select(SyncRecord.record_id, SyncRecord.seq)
+                .where(SyncRecord.record_type == record_type.value)
+                .where(col(SyncRecord.record_id).in_(chunk))
+            ).all()
         )
+    session.exec(
+        insert(Outbox.__table__),
+        params=[
+            {
+                "change_id": new_id(),
+                "record_type": record_type.value,
+                "record_id": record_id,
+                "base_seq": bases.get(record_id, 0),
+                "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+                "made_at": now,
+            }
+            for record_id, data in changes
+        ],
     )
 
 
 def contact_family(session: Session, contact_id: str) -> dict:
     """A signed contact as one change: the contact with its assessment, segment, outcome and
-    the follow-ups it made. They are immutable together, so they travel together."""
-    contact = session.get(Contact, contact_id)
+    the follow-ups it made. They are immutable together, so they travel together.
+
+    Read with Core (no ORM object a row); each row as `dump` gives it (model_dump, JSON mode)."""
+
+    def rows(model: type, column: str) -> list[dict]:
+        query = _family_query(model, column)
+        return [_json_row(model, row) for row in session.execute(query, {"id": contact_id}).mappings()]
 
     def child(model: type) -> dict | None:
-        row = session.exec(select(model).where(model.contact_id == contact_id)).first()
-        return dump(row) if row else None
+        found = rows(model, "contact_id")
+        return found[0] if found else None
 
-    follow_ups = session.exec(
-        select(FollowUp).where(FollowUp.contact_id == contact_id).order_by(FollowUp.id)
-    )
+    contact = rows(Contact, "id")
     return {
-        "contact": dump(contact),
+        "contact": contact[0] if contact else None,
         "assessment": child(Assessment),
         "segment": child(SegmentChoice),
         "outcome": child(Outcome),
-        "follow_ups": [dump(row) for row in follow_ups],
+        "follow_ups": rows(FollowUp, "contact_id"),
+    }
+
+
+@lru_cache(maxsize=None)
+def _family_query(model: type, column: str):
+    table = model.__table__
+    fields = [table.c[name] for name in model.model_fields]
+    query = select(*fields).where(table.c[column] == bindparam("id"))
+    if model is FollowUp:
+        query = query.order_by(table.c.id)
+    else:
+        query = query.limit(1)
+    return query
+
+
+def _json_row(model: type, row) -> dict:
+    """A row read with Core as model_dump(mode="json") gives it: dates and times in ISO form."""
+    return {
+        name: to_jsonable_python(value) if isinstance(value, (datetime, date)) else value
+        for name, value in ((name, row[name]) for name in model.model_fields)
     }
 
 
@@ -309,11 +381,19 @@ class SyncSide:
         every later pull (what it refers to may arrive then). Returns the records applied."""
         now = now or datetime.now(UTC)
         known: dict[tuple[RecordType, str], tuple[PulledChange, str, str]] = {}
+        # First without savepoints: a savepoint copies every page a statement touches aside
+        # first, which made a page's cost grow with the store (issue 18). Should the store
+        # refuse anything, the page is applied again from the start with them.
+        guarded = False
         while True:
             # A record refused while the page was applied may be one that others of the page
             # refer to: the page is applied again without it, and they are kept aside too
             # (their foreign keys are checked only at the commit).
-            applied = self._apply_page_once(changes, last_seq, now, known)
+            try:
+                applied = self._apply_page_once(changes, last_seq, now, known, guarded)
+            except _Refused:
+                guarded = True
+                continue
             if applied is not None:
                 return applied
 
@@ -323,6 +403,7 @@ class SyncSide:
         last_seq: int,
         now: datetime,
         known: dict[tuple[RecordType, str], tuple[PulledChange, str, str]],
+        guarded: bool = True,
     ) -> int | None:
         with self.session() as session:
             # The cursor first: its write opens the transaction, so the savepoints below are
@@ -354,6 +435,9 @@ class SyncSide:
                     # The page's records together; the ones kept aside before, one by one
                     # (one that still fails does not make the page's go one by one).
                     fresh = [c for c in by_type[record_type] if (c.type, c.record_id) not in retrying]
+                    if not guarded:
+                        _apply_unguarded(session, record_type, by_type[record_type])
+                        continue
                     _apply_guarded(session, record_type, fresh, failed)
                     for change in by_type[record_type]:
                         if (change.type, change.record_id) in retrying:
@@ -583,6 +667,20 @@ def _duplicate_codes(
         for change in group:
             if change.record_id != holder:
                 failed[(change.type, change.record_id)] = (change, DUPLICATE_IDENTITY_CODE, "client.identity_code")
+
+
+class _Refused(Exception):
+    """The store refused a record of a page applied without savepoints: apply it again with."""
+
+
+def _apply_unguarded(session: Session, record_type: RecordType, changes: list[PulledChange]) -> None:
+    """All of a type at once, in the page's transaction; any refusal ends the attempt."""
+    try:
+        _apply_many(session, record_type, [c.data for c in changes])
+    except OperationalError:
+        raise
+    except _APPLY_ERRORS as error:
+        raise _Refused from error
 
 
 def _apply_guarded(
