@@ -463,9 +463,21 @@ WHEN (SELECT status FROM contact WHERE id = OLD.contact_id) = 'signed'
 BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
 """
 
+# Issue 20. Callbacks as a queue: the phone system's service line, language and priority of a
+# request, and the calls made without an answer (how many, the first and the latest). Numbered
+# 16: 13-15 are other changes of issue 20 made alongside.
+_V16 = """
+ALTER TABLE callback ADD COLUMN queue TEXT NOT NULL DEFAULT '';
+ALTER TABLE callback ADD COLUMN language TEXT NOT NULL DEFAULT 'fi';
+ALTER TABLE callback ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('high', 'normal', 'low'));
+ALTER TABLE callback ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0);
+ALTER TABLE callback ADD COLUMN first_attempt_at DATETIME;
+ALTER TABLE callback ADD COLUMN last_attempt_at DATETIME;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
-    (10, _V10), (11, _V11), (12, _V12),
+    (10, _V10), (11, _V11), (12, _V12), (16, _V16),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

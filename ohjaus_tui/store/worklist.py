@@ -5,7 +5,7 @@ Mixed into Store."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, text
 from sqlmodel import Session, col, select
@@ -14,11 +14,11 @@ from ..domain.access_log import AccessAction, Purpose
 from ..domain.callbacks import CallbackRequest, callback_id
 from ..domain.codes import Channel, ContactStatus, FollowUpKind, FollowUpStatus, Language, Register
 from ..domain.contact import ContactDraft, Step, new_id
-from ..domain.deadlines import RegionRules
+from ..domain.deadlines import CallbackRules, RegionRules
 from ..domain.errors import DomainError
 from ..domain.identity import client_id_for
 from ..domain.viewer import Viewer
-from ..domain.worklist import WorkItem, WorkKind, callback_due, end_of_day, ordered
+from ..domain.worklist import WorkItem, WorkKind, callback_due, callbacks_ordered, end_of_day, ordered
 from ..i18n import _
 from ..sync.protocol import RecordType
 from .models import Callback, Client, Contact, FollowUp, Unit, Worker
@@ -82,7 +82,8 @@ class Worklist:
                     id=record_id, unit_id=units[request.unit_code] if request.unit_code else default_unit_id,
                     sector=request.register.value, client_id=client_id, name=request.name,
                     phone=request.phone, reason=request.reason, requested_at=request.requested_at,
-                    source=request.source, imported_at=now,
+                    source=request.source, imported_at=now, queue=request.queue, language=request.language,
+                    priority=request.priority,
                 )
                 session.add(row)
                 session.flush()
@@ -133,6 +134,38 @@ class Worklist:
             enqueue_callbacks(session, [callback_id], now)
             session.commit()
         return draft
+
+    def callback_no_answer(self, callback_id: str, viewer: Viewer, rules: CallbackRules, now: datetime) -> Callback:
+        """A call to the caller that was not answered: one attempt more. The request goes back
+        to the queue (a contact started for it by this worker is discarded: no contact was
+        made) and comes back `rules.retry_minutes` later; after `rules.max_attempts` calls it
+        is a letter or message to send (the worklist shows it so). Synced as a change of the
+        request; a request taken or done meanwhile by another worker is refused."""
+        with self.session() as session:
+            row = session.get(Callback, callback_id)
+            if row is None or row.status not in ("open", "taken"):
+                raise DomainError(_("No such open callback request."))
+            if row.status == "taken" and row.taken_by != viewer.worker_id:
+                raise DomainError(_("Someone has already taken this callback request."))
+            draft = row.contact_id if row.status == "taken" else None
+            if row.attempts >= rules.max_attempts:
+                raise DomainError(_("This caller has not answered {n} calls: send a letter or message.").format(n=row.attempts))
+        if draft is not None:
+            self.discard_draft(draft, now)  # type: ignore[attr-defined]
+        with self.session() as session:
+            row = session.get(Callback, callback_id)
+            if row is None or row.status != "open":
+                raise DomainError(_("Someone has already taken this callback request."))
+            row.attempts += 1
+            row.first_attempt_at = row.first_attempt_at or now
+            row.last_attempt_at = now
+            session.add(row)
+            session.flush()
+            enqueue(session, RecordType.CALLBACK, row.id, dump(row), now)
+            if row.client_id:
+                write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "callback", Purpose.WORKLIST.value, now)
+            session.commit()
+            return row
 
     def open_callbacks_of_client(self, client_id: str, register: Register | None = None) -> list[Callback]:
         """The client's callback requests still waiting in the queue, earliest first: a
@@ -201,9 +234,15 @@ class Worklist:
 
     def worklist(self, viewer: Viewer, rules: RegionRules, now: datetime, limit: int = 200) -> list[WorkItem]:
         """Open callback requests of the worker's unit and register, follow-ups due by today
-        for the worker or their team, and their unfinished contacts, most urgent first."""
+        for the worker or their team, and their unfinished contacts. The callback requests
+        come first, every one of them, by priority and oldest first (those back in the queue
+        later after no answer at the end, by when they come back); then the rest, most urgent
+        first, at most `limit` of it. A request not answered the region's maximum number of
+        times is a letter or message to send, among the rest."""
         today = now.date()
         items: list[WorkItem] = []
+        queue: list[WorkItem] = []
+        retry = timedelta(minutes=rules.callbacks.retry_minutes)
         with self.session() as session:
             callbacks = session.exec(
                 select(Callback, Client)
@@ -211,13 +250,21 @@ class Worklist:
                 .where(Callback.unit_id == viewer.unit_id)
                 .where(Callback.sector == viewer.register.value)
                 .where(Callback.status == "open")
-                .order_by(Callback.requested_at)
-                .limit(limit)
             )
             for row, client in callbacks:
-                items.append(WorkItem(
+                if row.attempts >= rules.callbacks.max_attempts:
+                    last = row.last_attempt_at or row.requested_at
+                    items.append(WorkItem(
+                        WorkKind.LETTER, row.id, row.client_id, _name(client, row.name), row.phone, row.reason,
+                        row.requested_at, end_of_day(last.astimezone(now.tzinfo).date()), queue=row.queue,
+                        priority=row.priority, attempts=row.attempts, language=row.language,
+                    ))
+                    continue
+                queue.append(WorkItem(
                     WorkKind.CALLBACK, row.id, row.client_id, _name(client, row.name), row.phone, row.reason,
-                    row.requested_at, callback_due(rules, row.requested_at),
+                    row.requested_at, callback_due(rules, row.requested_at), queue=row.queue, priority=row.priority,
+                    attempts=row.attempts, language=row.language,
+                    back_at=row.last_attempt_at + retry if row.last_attempt_at else None,
                 ))
             follow_ups = session.exec(
                 select(FollowUp, Client, Contact)
@@ -253,7 +300,7 @@ class Worklist:
                     WorkKind.DRAFT, contact.id, contact.client_id, name, client.phone if client else None,
                     contact.reason, contact.started_at, end_of_day(contact.started_at.astimezone(now.tzinfo).date()),
                 ))
-        return ordered(items)[:limit]
+        return callbacks_ordered(queue, now) + ordered(items)[:limit]
 
     def team_choices(self, viewer: Viewer) -> list[tuple[str, str]]:
         """(id, name) of the workers of the unit in the viewer's register, and the team."""
