@@ -167,6 +167,13 @@ class Worklist:
             session.commit()
             return row
 
+    def callback_of_contact(self, contact_id: str) -> Callback | None:
+        """The callback request taken for this (draft) contact, if it was started from one."""
+        with self.session() as session:
+            return session.exec(
+                select(Callback).where(Callback.contact_id == contact_id).where(Callback.status == "taken")
+            ).first()
+
     def open_callbacks_of_client(self, client_id: str, register: Register | None = None) -> list[Callback]:
         """The client's callback requests still waiting in the queue, earliest first: a
         contact with the client started any other way may answer them (issue 15)."""
