@@ -125,7 +125,8 @@ class HomeScreen(Screen):
     HomeScreen #home-header { height: 1; padding: 0 1; background: $primary-background; }
     HomeScreen Label { margin: 1 1 0 1; text-style: bold; }
     HomeScreen #worklist { height: 1fr; margin: 0 1; }
-    HomeScreen #callbacks { height: auto; max-height: 45%; margin: 0 1; }
+    HomeScreen #callbacks { height: auto; max-height: 40%; margin: 0 1; }
+    HomeScreen #worklist-label, HomeScreen #recent-label { margin: 0 1; }
     HomeScreen #recent { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     HomeScreen #home-hint { margin: 0 1; color: $text-muted; height: auto; }
     """
@@ -159,6 +160,11 @@ class HomeScreen(Screen):
 
     def after_relabel(self) -> None:
         self._fill()
+
+    def on_resize(self) -> None:
+        # At 24 rows the two sections need the room: the hint's keys are in F1 and the footer.
+        self.query_one("#home-hint").display = self.app.size.height >= 28
+        self.query_one("#recent").styles.max_height = 6 if self.app.size.height >= 28 else 4
 
     def _fill(self) -> None:
         narrow = self.app.size.width < WIDE
