@@ -81,6 +81,8 @@ def test_a_bad_request_is_422_naming_each_problem_and_nothing_is_added(server):
     assert missing.status_code == 422 and "id" in str(missing.json()["detail"])
     other_unit = push(server, token, request(4, unit="JL-POHJ"))
     assert other_unit.status_code == 422 and "JL-KESK" in other_unit.json()["error"]
+    future = push(server, token, request(9, requested_at=(now() + timedelta(hours=1)).isoformat()))
+    assert future.status_code == 422 and future.json()["detail"][0]["where"] == "requested_at"
     social = push(server, token, request(5, register="social"))
     assert social.status_code == 422  # the credential is health care's only
     assert httpx.post(f"{server.url}/v1/callbacks", json=request(6), timeout=30).status_code == 401

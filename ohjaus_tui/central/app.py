@@ -15,6 +15,7 @@ import os
 import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Annotated
 
@@ -367,6 +368,9 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         from ..domain.callbacks import check_row
 
         request, problems = check_row(1, body.model_dump(exclude_none=True, by_alias=True))
+        if request is not None and request.requested_at > datetime.now(UTC) + timedelta(minutes=5):
+            # A phone system's clock that runs ahead would put the request out of order.
+            request, problems = None, [("requested_at", "requested_at is in the future: check the phone system's clock")]
         if request is None:
             return JSONResponse(
                 {"error": "invalid callback request", "detail": [{"where": w, "problem": p} for w, p in problems]},
