@@ -174,6 +174,21 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = device_commands.add_parser("revoke", help=_("revoke a device's credential"))
     revoke.add_argument("device_id")
 
+    integrations = commands.add_parser(
+        "integration", help=_("credentials of phone systems that push callback requests (on the central API's database)")
+    )
+    integrations.add_argument("--db", help=_("the central API's database (as for serve)"))
+    integration_commands = integrations.add_subparsers(dest="integration_command", required=True)
+    integration_add = integration_commands.add_parser(
+        "add", help=_("make a credential for a phone system, for one unit: it may only push callback requests")
+    )
+    integration_add.add_argument("--unit", required=True, help=_("unit code"))
+    integration_add.add_argument("--register", action="append", required=True, choices=("health", "social"))
+    integration_add.add_argument("--name", default="", help=_("a name to recognise the phone system by"))
+    integration_commands.add_parser("list", help=_("list the phone systems' credentials"))
+    integration_revoke = integration_commands.add_parser("revoke", help=_("revoke a phone system's credential"))
+    integration_revoke.add_argument("integration_id")
+
     region = commands.add_parser(
         "region", help=_("load a region's own units, workers, professionals and slots into the central API's database")
     )
@@ -284,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_connect(args)
         if args.command == "device":
             return _run_device(args)
+        if args.command == "integration":
+            return _run_integration(args)
         if args.command == "region":
             return _run_region(args)
         if args.command == "db":
@@ -876,6 +893,36 @@ def _run_device(args: argparse.Namespace) -> int:
             if not store.revoke_device(args.device_id):
                 raise DomainError(_("No active device {id}.").format(id=args.device_id))
             print(_("Device {id} revoked.").format(id=args.device_id))
+    finally:
+        store.close()
+    return 0
+
+
+def _run_integration(args: argparse.Namespace) -> int:
+    store = _central_db(args.db)
+    try:
+        if args.integration_command == "add":
+            try:
+                integration_id, token = store.add_integration(args.unit, args.register, args.name or args.unit)
+            except KeyError:
+                raise DomainError(
+                    _("Unknown unit {code}; the central API knows {codes}.").format(
+                        code=args.unit, codes=", ".join(store.unit_codes()) or "-"
+                    )
+                ) from None
+            print(_("Phone system {id} for {unit} ({registers}): it may push callback requests (POST /v1/callbacks). "
+                    "Its credential, shown only now:").format(
+                id=integration_id, unit=args.unit, registers=", ".join(args.register)
+            ), file=sys.stderr)
+            print(token)
+        elif args.integration_command == "list":
+            for row in store.integrations():
+                state = _("revoked") if row["revoked_at"] else _("active")
+                print(f"{row['id']}  {row['unit_code']:<10} {row['registers']:<14} {state:<8} {row['name']}")
+        elif args.integration_command == "revoke":
+            if not store.revoke_integration(args.integration_id):
+                raise DomainError(_("No active phone system credential {id}.").format(id=args.integration_id))
+            print(_("Phone system credential {id} revoked.").format(id=args.integration_id))
     finally:
         store.close()
     return 0

@@ -521,6 +521,7 @@ def _callbacks(
             reason=rng.choice(pool),
             source=f"demo-{today.isoformat()}-{unit_id[:8]}-{number}",
             register=register,
+            queue="Sosiaalityö" if register == Register.SOCIAL else "Aikuiset",
         ))
     store.import_callbacks(requests, unit_id, opened)
 

@@ -56,6 +56,15 @@ def booking_definition(promise_days: int) -> str:
     ).format(days=promise_days)
 
 
+def callback_definition() -> str:
+    return _(
+        "Callback requests made in the range, by the phone system's queue. First call: the "
+        "earliest call, answered or not; contact: the start of the signed contact that answered "
+        "the request. Median and 90th percentile of the requests that have the time; the shares "
+        "of the requests that had it or whose 2 hours (or day) have passed."
+    )
+
+
 def range_label(report: Report) -> str:
     unit = report.unit_code or _("all units")
     return _("{start} - {end}, {unit}").format(
@@ -149,6 +158,20 @@ def render_text(report: Report, service_name: Callable[[str], str] = str) -> str
         ))
     note(booking_definition(report.promise_days))
 
+    head(_("Callback requests: time to the first call and to the contact (minutes)"))
+    if not report.callbacks:
+        row(_("No callback requests"), "0")
+    for figures in report.callbacks:
+        name = figures.queue if figures.queue else (_("no queue") if figures.queue is not None else _("All queues"))
+        row(name, format_number(figures.requests), _("requests"))
+        for label, timing in ((_("first call"), figures.to_call), (_("contact"), figures.to_contact)):
+            row("  " + _("{what}: median, 90th percentile").format(what=label),
+                f"{decimal(timing.median)} / {decimal(timing.p90)}",
+                _("{n} with the time").format(n=format_number(timing.count)))
+            row("  " + _("{what}: within 2 h, the same day").format(what=label),
+                f"{percent(timing.share_2h)} / {percent(timing.share_day)}")
+    note(callback_definition())
+
     head(_("Third next available slot (days from now)"))
     if not report.t3:
         row(_("No professionals"), "-")
@@ -217,6 +240,17 @@ def csv_rows(report: Report) -> list[tuple[str, str, str]]:
         ("appointment_days", "within_promise", report.booking_within_promise),
         ("appointment_days", "share_within_promise", report.booking_promise_share),
     ]
+    for figures in report.callbacks:
+        queue = "all" if figures.queue is None else figures.queue
+        rows.append(("callback_requests", queue, figures.requests))
+        for name, timing in (("callback_first_call_minutes", figures.to_call), ("callback_contact_minutes", figures.to_contact)):
+            rows += [
+                (name, f"{queue}/count", timing.count),
+                (name, f"{queue}/median", timing.median),
+                (name, f"{queue}/p90", timing.p90),
+                (name, f"{queue}/share_within_2h", timing.share_2h),
+                (name, f"{queue}/share_same_day", timing.share_day),
+            ]
     rows += [("t3_days", f"{t.unit_code}/{t.profession_code}", t.days) for t in report.t3]
     rows += [("segment", segment, n) for segment, n in report.segments.items()]
     rows += [("high_need", "clients", report.high_need_clients)]

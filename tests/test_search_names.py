@@ -79,6 +79,9 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
     connection.execute("ALTER TABLE worker DROP COLUMN status")
     connection.execute("ALTER TABLE outcome DROP COLUMN referrals")
     connection.execute("ALTER TABLE outcome DROP COLUMN legal_basis")
+    # ... and issue 20's callback queue columns (migration 16).
+    for column in ("queue", "language", "priority", "attempts", "first_attempt_at", "last_attempt_at"):
+        connection.execute(f"ALTER TABLE callback DROP COLUMN {column}")
     connection.execute("PRAGMA user_version = 9")
     connection.close()
     prepare(data_dir)

@@ -246,6 +246,35 @@ def test_snapshot_of_every_key_at_80x24(snap_compare, data_dir, shipped, stop):
 
 
 
+def test_snapshot_of_the_callback_queue_at_80x24(snap_compare, data_dir, shipped):
+    """Issue 20: the callback requests in their own section with the time waited, one of high
+    priority first, one put back after no answer showing when it comes back."""
+    from datetime import timedelta
+
+    from ohjaus_tui.domain.callbacks import CallbackRequest
+    from ohjaus_tui.domain.codes import Register
+
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+
+    async def run_before(pilot) -> None:
+        store = app.ctx.store
+        await pilot.pause()
+        nurse = next(w for w in store.workers() if w.username == "hoitaja1")
+        store.import_callbacks([CallbackRequest(
+            line=1, requested_at=FIXED_NOW - timedelta(minutes=25), phone="+358409990001", name="Kiireinen Kaisa",
+            reason="Rintakipua aamusta", source="snap-high", register=Register.HEALTH, queue="Aikuiset", priority="high",
+        )], nurse.unit_id, FIXED_NOW)
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("down", "e")  # the oldest normal one: no answer
+        await pilot.pause()
+        table = app.screen.query_one("#callbacks")
+        table.move_cursor(row=table.row_count - 1)  # down to it, at the end of the queue
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=run_before)
+
+
 MODAL_STOPS = ["palette_no_match", "discard_draft", "worklist_reschedule", "worklist_hand_on", "urgency", "profession"]
 
 
@@ -270,6 +299,8 @@ def modal_journey(stop: str):
             await pilot.pause()
             return
         if stop.startswith("worklist"):
+            app.screen.query_one("#worklist").focus()  # the rest of the work, below the callbacks
+            await pilot.pause()
             await pilot.press("s" if stop == "worklist_reschedule" else "h")
             await pilot.pause()
             return

@@ -23,8 +23,12 @@ from .pilot_helpers import sign_in, type_text
 
 
 def worklist_rows(app) -> list[list[str]]:
-    table = app.screen.query_one("#worklist", DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    """Every row as listed: the callback requests' section, then the rest."""
+    rows = []
+    for name in ("#callbacks", "#worklist"):
+        table = app.screen.query_one(name, DataTable)
+        rows += [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    return rows
 
 
 def items(app):
@@ -43,12 +47,13 @@ async def advise_and_sign(pilot) -> None:
 async def test_the_queue_is_ordered_overdue_first_then_by_deadline(app):
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "hoitaja1")
-        listed = items(app)
-        assert {WorkKind.CALLBACK, WorkKind.FOLLOW_UP} <= {i.kind for i in listed}
+        callbacks = [i for i in items(app) if i.kind == WorkKind.CALLBACK]
+        listed = items(app)[len(callbacks):]  # the callback requests' own section first
+        assert items(app)[: len(callbacks)] == callbacks
+        assert {WorkKind.CALLBACK, WorkKind.FOLLOW_UP} <= {i.kind for i in items(app)}
         assert [i.due_at for i in listed] == sorted(i.due_at for i in listed)
         overdue = [i for i in listed if i.overdue(FIXED_NOW)]
         assert listed[: len(overdue)] == overdue  # the overdue ones come first
-        callbacks = [i for i in listed if i.kind == WorkKind.CALLBACK]
         # Asked this morning in office hours: the care-need assessment is due today by 16.00.
         assert all(i.due_at == datetime(2026, 11, 25, 16, 0, tzinfo=HELSINKI) for i in callbacks)
         assert [i.since for i in callbacks] == sorted(i.since for i in callbacks)

@@ -15,6 +15,7 @@ import os
 import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Annotated
 
@@ -32,6 +33,8 @@ from ..sync.protocol import (
     UUID_PATTERN,
     AccessLogAck,
     AccessLogPush,
+    CallbackAck,
+    CallbackPush,
     ClientAccessLog,
     DeviceInfo,
     DeviceState,
@@ -44,7 +47,7 @@ from ..sync.protocol import (
     PushResponse,
 )
 from .batch import prepare_push
-from .db import AccessLogRefused, CentralStore, Device, EnrolRefused
+from .db import AccessLogRefused, CallbackRefused, CentralStore, Device, EnrolRefused
 
 logger = logging.getLogger("ohjaus.central")
 THREADS = int(os.environ.get("OHJAUS_SERVER_THREADS", "4"))
@@ -222,7 +225,7 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         ),
     )
 
-    def device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
+    def device_or_integration(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
         # Checked by the Gate before the request came this far; the header is named here for
         # the OpenAPI description.
         found = request.scope.get("ohjaus.device")
@@ -230,6 +233,12 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
             if not request.scope.get("ohjaus.credential"):
                 raise HTTPException(401, "a device credential is needed (Authorization: Bearer ...)")
             raise HTTPException(401, "unknown or revoked device credential")
+        return found
+
+    def device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
+        found = device_or_integration(request, authorization)
+        if found.integration:
+            raise HTTPException(403, "an integration credential may only push callback requests (POST /v1/callbacks)")
         return found
 
     # Starlette's class: also the body-parsing 400 and the routing 404/405, one error shape.
@@ -338,6 +347,45 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         except EnrolRefused as refusal:
             return JSONResponse({"error": refusal.problem, "detail": None}, status_code=refusal.status)
         return EnrolmentAck(seq=seq)
+
+    @app.post(
+        "/v1/callbacks",
+        status_code=201,
+        response_model=CallbackAck,
+        responses={
+            **_ERRORS, 200: {"model": CallbackAck, "description": "received before under this id: nothing new"},
+            403: {"model": ErrorBody}, 409: {"model": ErrorBody, "description": "this id was received with other content"},
+        },
+    )
+    def push_callback(
+        body: CallbackPush, response: Response, dev: Annotated[Device, Depends(device_or_integration)],
+    ) -> Response | CallbackAck:
+        """A callback request from the phone system's queue, for the credential's unit: an
+        integration credential (`ohjaus integration add`) or a device's. Idempotent by the
+        phone system's id (`id`): the same request pushed again is answered 200 with the same
+        request id and adds nothing. Every field is checked; a request with problems is 422
+        with each problem and its field."""
+        from ..domain.callbacks import check_row
+
+        request, problems = check_row(1, body.model_dump(exclude_none=True, by_alias=True))
+        if request is not None and request.requested_at > datetime.now(UTC) + timedelta(minutes=5):
+            # A phone system's clock that runs ahead would put the request out of order.
+            request, problems = None, [("requested_at", "requested_at is in the future: check the phone system's clock")]
+        if request is None:
+            return JSONResponse(
+                {"error": "invalid callback request", "detail": [{"where": w, "problem": p} for w, p in problems]},
+                status_code=422,
+            )
+        try:
+            record_id, created = store.push_callback(dev, request)
+        except CallbackRefused as refusal:
+            return JSONResponse(
+                {"error": refusal.problem, "detail": [{"where": refusal.where, "problem": refusal.problem}]},
+                status_code=refusal.status,
+            )
+        if not created:
+            response.status_code = 200
+        return CallbackAck(id=record_id, created=created)
 
     @app.get(
         "/v1/clients/{client_id}/access-log",

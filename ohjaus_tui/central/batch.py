@@ -37,6 +37,7 @@ from ..domain.codes import (
     Urgency,
     WorryLevel,
 )
+from ..domain.callbacks import MAX_QUEUE, PRIORITIES
 from ..domain.identity import client_id_for
 from ..domain.languages import is_language
 from ..domain.text import MAX_NAME, hidden_character
@@ -269,7 +270,10 @@ def consent_record(data: Any, record_id: str) -> dict:
 
 CALLBACK_STATUSES = ("open", "taken", "done", "cancelled")
 # What the phone system said: the same under one id on every device.
-CALLBACK_REQUEST = ("unit_id", "sector", "name", "phone", "reason", "requested_at", "source")
+CALLBACK_REQUEST = (
+    "unit_id", "sector", "name", "phone", "reason", "requested_at", "source", "queue", "language", "priority",
+)
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
 def callback_record(data: Any, record_id: str) -> dict:
@@ -283,7 +287,17 @@ def callback_record(data: Any, record_id: str) -> dict:
         raise Rejected(Reason.INVALID, "a taken callback request names its worker and contact")
     if callback["status"] == "open" and (callback["taken_by"] or callback["contact_id"]):
         raise Rejected(Reason.INVALID, "an open callback request has no worker or contact")
-    for key in ("requested_at", "imported_at"):
+    if callback["priority"] not in PRIORITIES:
+        raise Rejected(Reason.INVALID, f"priority: not one of {', '.join(PRIORITIES)}")
+    if not _LANGUAGE.match(callback["language"]):
+        raise Rejected(Reason.INVALID, "language: an ISO 639-1 code such as fi, sv, en")
+    if len(callback["queue"]) > MAX_QUEUE:
+        raise Rejected(Reason.INVALID, f"queue: at most {MAX_QUEUE} characters")
+    if callback["attempts"] < 0 or (callback["attempts"] > 0) != (callback["last_attempt_at"] is not None):
+        raise Rejected(Reason.INVALID, "attempts: 0 or more, with the latest attempt's time when above 0")
+    for key in ("requested_at", "imported_at", "first_attempt_at", "last_attempt_at"):
+        if callback[key] is None:
+            continue
         moment = datetime.fromisoformat(callback[key])
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
         callback[key] = moment.isoformat()
@@ -806,7 +820,16 @@ class Batch:
                 detail="the server's version is kept",
             )
             mine = current["device_id"] == dev.id
-            if status == "open" and not mine and change.base_seq < current["seq"]:
+            # A call without an answer that the server has not had: a later latest attempt.
+            called = data["last_attempt_at"] is not None and (
+                held["last_attempt_at"] is None
+                or datetime.fromisoformat(data["last_attempt_at"]) > datetime.fromisoformat(held["last_attempt_at"])
+            )
+            if called and status == "open" and was == "open" and not mine and change.base_seq < current["seq"]:
+                # Two workers called the same caller without an answer at the same time: the
+                # first call to reach the server counts, the other device takes its version.
+                raise Rejected(Reason.CALLBACK_TAKEN, "another worker called this caller first", held)
+            if status == "open" and not called and not mine and change.base_seq < current["seq"]:
                 # Imported again on a device that had not seen the server's version (or opened
                 # there before it saw the take): nothing to decide, the device takes the server's.
                 return kept
@@ -818,7 +841,7 @@ class Batch:
                     return kept
                 raise Rejected(Reason.CALLBACK_TAKEN, "the callback request was done on another device first", held)
             if was == "open":
-                if status == "open":
+                if status == "open" and not called:
                     return kept
             elif status == "open":  # a reopen of a taken one: from the device that took it
                 if not mine:
@@ -829,6 +852,10 @@ class Batch:
                 return kept
             elif not (mine or data["contact_id"] == held["contact_id"]):  # done by another
                 raise Rejected(Reason.CALLBACK_TAKEN, "another worker took this callback request first", held)
+            if held["attempts"] > data["attempts"]:
+                # Calls recorded on another device that this one had not seen are kept.
+                data = {**data, **{key: held[key] for key in ("attempts", "first_attempt_at", "last_attempt_at")}}
+                text = _json(data)
         seq = self.log(RecordType.CALLBACK, change.record_id, text, dev.unit_id, data["sector"])
         self.put(RecordType.CALLBACK, change.record_id, text, seq, dev.unit_id, data["sector"])
         return _accepted(change, seq)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..domain.access_log import GENESIS, Entry, _iso, entry_hash
 from ..domain.codes import Register
 from ..domain.credentials import DEFAULT_COST, Verifier, needs_upgrade
+from ..domain.identity import client_id_for
 from ..sync.protocol import (
     AccessEntry, AccessLogAnchor, Answer, Change, Enrolment, QuarantineReport, RecordType, demo_token,
 )
@@ -45,6 +46,7 @@ from .tables import (
     device_log_anchor,
     device_quarantine,
     enrolment,
+    integration,
     metadata,
     record,
     region_file,
@@ -65,6 +67,7 @@ class Device:
     unit_id: str
     unit_code: str
     registers: tuple[str, ...]
+    integration: bool = False  # a phone system's credential: POST /v1/callbacks only
 
 
 def _now() -> datetime:
@@ -147,6 +150,82 @@ class CentralStore:
                 )
             )
 
+    def add_integration(self, unit_code: str, registers: list[str], name: str) -> tuple[str, str]:
+        """A phone system's credential for one unit and its registers (POST /v1/callbacks
+        only); returns (id, credential). Only a hash of the credential is kept."""
+        unit_id = self._unit_id(unit_code)
+        for register in registers:
+            Register(register)
+        integration_id = str(uuid.uuid4())
+        token = f"{integration_id}.{secrets.token_urlsafe(32)}"
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(integration).values(
+                    id=integration_id, name=name[:200], unit_id=unit_id, unit_code=unit_code,
+                    registers=",".join(registers), token_hash=_hash(token), created_at=_now(),
+                )
+            )
+        return integration_id, token
+
+    def integrations(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(integration).order_by(integration.c.created_at)).mappings()
+            return [{k: v for k, v in row.items() if k != "token_hash"} for row in rows]
+
+    def revoke_integration(self, integration_id: str) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(integration).where(integration.c.id == integration_id).where(integration.c.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            )
+            return result.rowcount == 1
+
+    # -- callback requests from a phone system ------------------------------------------------
+
+    def push_callback(self, dev: Device, request: "CallbackRequest") -> tuple[str, bool]:
+        """A callback request pushed by the phone system (or a device): the unit's queue gets
+        it at the devices' next pull. Its id is derived from the phone system's id, as a file
+        import's is, so pushed twice (or pushed and imported from a file) it is one request.
+        Returns (the request's id, whether it is new); CallbackRefused when it does not fit
+        the credential or the same id came with other content."""
+        from ..domain.callbacks import callback_id
+        from .batch import Rejected, callback_record
+
+        if request.unit_code and request.unit_code != dev.unit_code:
+            raise CallbackRefused(422, "unit", f"this credential is for unit {dev.unit_code}")
+        if request.register.value not in dev.registers:
+            raise CallbackRefused(422, "register", f"this credential is for {', '.join(dev.registers)}")
+        record_id = callback_id(request.source)
+        client_id = client_id_for(request.identity_code) if request.identity_code else None
+        if client_id is not None and not self.knows_client(dev, client_id):
+            client_id = None  # a person the unit has not met: the device searches by phone
+        data = {
+            "id": record_id, "unit_id": dev.unit_id, "sector": request.register.value, "client_id": client_id,
+            "name": request.name, "phone": request.phone, "reason": request.reason,
+            "requested_at": request.requested_at.isoformat(), "status": "open", "taken_by": None, "contact_id": None,
+            "result": "", "source": request.source, "imported_at": _now().isoformat(), "queue": request.queue,
+            "language": request.language, "priority": request.priority, "attempts": 0,
+            "first_attempt_at": None, "last_attempt_at": None,
+        }
+        try:
+            data = callback_record(data, record_id)
+        except Rejected as rejection:
+            raise CallbackRefused(422, "", rejection.detail) from None
+        with _Writing(self) as conn:
+            batch = Batch(conn, dev)
+            batch.load({(RecordType.CALLBACK.value, record_id)}, set(), set())
+            current = batch.get(RecordType.CALLBACK, record_id)
+            if current is not None:
+                held = json.loads(current["data"])
+                if any(held[key] != data[key] for key in ("sector", "phone", "name", "reason", "requested_at", "queue", "language", "priority")):
+                    raise CallbackRefused(409, "id", "a request with this id was received before with other content")
+                return record_id, False
+            text = _json(data)
+            seq = batch.log(RecordType.CALLBACK, record_id, text, dev.unit_id, data["sector"])
+            batch.put(RecordType.CALLBACK, record_id, text, seq, dev.unit_id, data["sector"])
+            batch.flush()
+        return record_id, True
+
     def revoke_device(self, device_id: str) -> bool:
         with self.engine.begin() as conn:
             result = conn.execute(
@@ -194,6 +273,16 @@ class CentralStore:
         device_id = token.split(".")[1] if token.startswith("demo.") else token.split(".")[0]
         with self.engine.connect() as conn:
             row = conn.execute(select(device).where(device.c.id == device_id)).mappings().first()
+        if row is None:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(integration).where(integration.c.id == device_id)).mappings().first()
+            if row is not None:
+                if row["revoked_at"] is not None or not hmac.compare_digest(row["token_hash"], _hash(token)):
+                    return None
+                return Device(
+                    row["id"], row["name"], row["unit_id"], row["unit_code"], tuple(row["registers"].split(",")),
+                    integration=True,
+                )
         if row is not None:
             if row["revoked_at"] is not None or not hmac.compare_digest(row["token_hash"], _hash(token)):
                 return None
@@ -826,6 +915,14 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 def _code(text: str) -> str:
     """A code as typed: case, spaces and dashes do not matter."""
     return "".join(text.split()).replace("-", "").upper()
+
+
+class CallbackRefused(Exception):
+    """A pushed callback request not taken: the status, the field (or "") and why."""
+
+    def __init__(self, status: int, where: str, problem: str) -> None:
+        super().__init__(problem)
+        self.status, self.where, self.problem = status, where, problem
 
 
 class EnrolRefused(Exception):

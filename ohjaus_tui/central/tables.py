@@ -174,6 +174,21 @@ enrolment = Table(
     Column("revoked_at", DateTime(timezone=True)),  # revision 0002: the worker was removed or locked out
 )
 
+# Issue 20: a phone system's credential (`ohjaus integration add`), scoped to one unit and its
+# registers, good only for POST /v1/callbacks; only a hash of it is kept, as for devices.
+integration = Table(
+    "integration",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("unit_code", String(64), nullable=False),
+    Column("registers", String(40), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
 APPEND_ONLY = ("access_event", "server_access_event")
 
 schema = Table("schema_version", metadata, Column("version", Integer, primary_key=True))

@@ -7,13 +7,19 @@ store then writes the good rows in one transaction, so an import is all of them 
 Columns (CSV header, or keys of a JSON object): requested_at (ISO 8601, or d.m.yyyy h.mm /
 hh:mm in Finnish time), phone, and optionally name, reason, identity_code, id (the phone
 system's id of the request: importing it twice adds it once), unit (unit code), register
-(health or social; default health).
+(health or social; default health), queue (the phone system's service line, e.g.
+"aikuiset"), language (of the service line: an ISO 639-1 code such as fi, sv, en; default
+fi), priority (high, normal or low; default normal).
+
+The same row, as JSON, is what the phone system pushes to the central API
+(`POST /v1/callbacks`, central/app.py); there `id` is required.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,9 +44,16 @@ def callback_id(source: str) -> str | None:
     return str(uuid.uuid5(CALLBACK_NAMESPACE, source)) if source else None
 
 
-COLUMNS = ("requested_at", "phone", "name", "reason", "identity_code", "id", "unit", "register")
+COLUMNS = (
+    "requested_at", "phone", "name", "reason", "identity_code", "id", "unit", "register", "queue", "language",
+    "priority",
+)
 REQUIRED = ("requested_at", "phone")
 MAX_REASON = 2000
+MAX_QUEUE = 40
+PRIORITIES = ("high", "normal", "low")  # the worklist lists high first, then normal, then low
+PRIORITY_RANK = {p: n for n, p in enumerate(PRIORITIES)}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,9 @@ class CallbackRequest:
     source: str = ""
     unit_code: str | None = None
     register: Register = Register.HEALTH
+    queue: str = ""
+    language: str = "fi"
+    priority: str = "normal"
 
 
 @dataclass
@@ -79,37 +95,70 @@ def parse_time(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=HELSINKI)
 
 
-def parse_row(line: int, row: dict) -> CallbackRequest:
-    """One request from one row, or a DomainError saying what is wrong with it."""
+def check_row(line: int, row: dict) -> tuple[CallbackRequest | None, list[tuple[str, str]]]:
+    """One request from one row, or every problem with it as (column, what is wrong)."""
     if not isinstance(row, dict):
-        raise DomainError(_("a row must be an object with the columns {columns}").format(columns=", ".join(COLUMNS)))
+        return None, [("", _("a row must be an object with the columns {columns}").format(columns=", ".join(COLUMNS)))]
+    problems: list[tuple[str, str]] = []
     unknown = sorted(str(k) for k in row if k not in COLUMNS)
     if unknown:
-        raise DomainError(_("unknown columns: {names}").format(names=", ".join(unknown)))
+        problems.append(("", _("unknown columns: {names}").format(names=", ".join(unknown))))
     values = {key: ("" if row.get(key) is None else str(row.get(key))).strip() for key in COLUMNS}
+    checked: dict = {}
+
+    def check(column: str, step) -> None:
+        try:
+            checked[column] = step()
+        except DomainError as error:
+            problems.append((column, str(error)))
+
     for key in REQUIRED:
         if not values[key]:
-            raise DomainError(_("{column} is missing").format(column=key))
-    check_name(_("Name"), values["name"])
-    check_name("id", values["id"], limit=100)
-    code = parse_identity_code(values["identity_code"]).code if values["identity_code"] else None
+            problems.append((key, _("{column} is missing").format(column=key)))
+    check("name", lambda: check_name(_("Name"), values["name"]))
+    check("id", lambda: check_name("id", values["id"], limit=100))
+    check("queue", lambda: check_name("queue", values["queue"], limit=MAX_QUEUE))
+    check("identity_code", lambda: parse_identity_code(values["identity_code"]).code if values["identity_code"] else None)
     register = values["register"] or Register.HEALTH.value
     if register not in {r.value for r in Register}:
-        raise DomainError(_("register must be health or social, not {value}").format(value=register[:20]))
+        problems.append(("register", _("register must be health or social, not {value}").format(value=register[:20])))
+    language = values["language"].lower() or "fi"
+    if not _LANGUAGE.match(language):
+        problems.append(("language", _("language must be an ISO 639-1 code such as fi, sv or en, not {value}").format(value=values["language"][:20])))
+    priority = values["priority"].lower() or "normal"
+    if priority not in PRIORITIES:
+        problems.append(("priority", _("priority must be high, normal or low, not {value}").format(value=values["priority"][:20])))
     reason = free_text(values["reason"])
     if len(reason) > MAX_REASON:
-        raise DomainError(_("reason is longer than {n} characters").format(n=MAX_REASON))
+        problems.append(("reason", _("reason is longer than {n} characters").format(n=MAX_REASON)))
+    if values["requested_at"]:
+        check("requested_at", lambda: parse_time(values["requested_at"]))
+    if values["phone"]:
+        check("phone", lambda: normalize_phone(values["phone"]))
+    if problems:
+        return None, problems
     return CallbackRequest(
         line=line,
-        requested_at=parse_time(values["requested_at"]),
-        phone=normalize_phone(values["phone"]),
+        requested_at=checked["requested_at"],
+        phone=checked["phone"],
         name=values["name"],
         reason=reason,
-        identity_code=code,
+        identity_code=checked["identity_code"],
         source=values["id"],
         unit_code=values["unit"] or None,
         register=Register(register),
-    )
+        queue=values["queue"],
+        language=language,
+        priority=priority,
+    ), []
+
+
+def parse_row(line: int, row: dict) -> CallbackRequest:
+    """One request from one row, or a DomainError saying what is wrong with it."""
+    request, problems = check_row(line, row)
+    if request is None:
+        raise DomainError("; ".join(what for _column, what in problems))
+    return request
 
 
 def read_callbacks(path: Path) -> ReadResult:

@@ -84,6 +84,16 @@ class HighNeedRules:
 
 
 @dataclass(frozen=True)
+class CallbackRules:
+    """The callback queue (region.toml [callbacks]): a caller who does not answer goes back to
+    the queue for `retry_minutes`; after `max_attempts` calls without an answer the request
+    becomes a letter or message to send."""
+
+    retry_minutes: int = 30
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
 class RegionRules:
     """A region's time limits (hyvinvointialueen määräajat), as loaded from region.toml."""
 
@@ -101,6 +111,7 @@ class RegionRules:
     # Office hours (virka-aika) for the same-day care-need assessment; None: every contact.
     office_opens: time | None = None
     office_closes: time | None = None
+    callbacks: CallbackRules = CallbackRules()
 
     @property
     def display_name(self) -> str:
@@ -292,7 +303,7 @@ class _Loader:
 
     def load(self) -> RegionRules:
         data = load_toml(self.path)
-        self.unknown_keys(data, {"region", "assessment", "high_need", RULES_TABLE}, "")
+        self.unknown_keys(data, {"region", "assessment", "high_need", "callbacks", RULES_TABLE}, "")
 
         region = self.table(data, "region")
         self.unknown_keys(region, {"name", "promise_days"}, "region")
@@ -356,7 +367,25 @@ class _Loader:
             high_need=high_need,
             office_opens=opens,
             office_closes=closes,
+            callbacks=self.callbacks(data),
         )
+
+    def callbacks(self, data: Mapping[str, Any]) -> CallbackRules:
+        """[callbacks]: optional; retry_minutes and max_attempts whole numbers above 0."""
+        if "callbacks" not in data:
+            return CallbackRules()
+        table = self.table(data, "callbacks")
+        keys = ("retry_minutes", "max_attempts")
+        self.unknown_keys(table, set(keys), "callbacks")
+        values = {}
+        for key in keys:
+            value = self.get(table, key, "int", "callbacks", required=False)
+            if value is None:
+                continue
+            if value == 0:
+                self.fail(_("{key} must be 1 or more").format(key=key), "callbacks", 0, key)
+            values[key] = value
+        return CallbackRules(**values)
 
     def high_need(self, data: Mapping[str, Any]) -> HighNeedRules:
         """[high_need]: optional; every key must be a whole number above 0."""

@@ -26,6 +26,12 @@ Definitions (also in the README and in the report's own text):
   which for non-urgent care is the care guarantee) and against the region's own promise.
 - Third next available slot (T3): days from now to the third free slot of each unit and
   profession.
+- Callback requests (issue 20), by the phone system's queue: those requested in the range
+  (by local day), not cancelled. Time to the first call: from the request to the earliest of
+  its calls without an answer and the start of the signed contact that answered it; time to
+  the contact: from the request to the start of that contact. Whole minutes; median and 90th
+  percentile of the requests that have the time; the share within 2 hours and the share the
+  same (local) day, of the requests that had it or whose 2 hours (day) have passed without it.
 """
 
 from __future__ import annotations
@@ -238,6 +244,7 @@ class Report:
     referrals: dict[str, int]  # service code -> count
     t3: list[T3Row] = field(default_factory=list)
     overdue: dict[str, int] = field(default_factory=dict)  # unit code -> open follow-ups due before today
+    callbacks: list[CallbackQueueFigures] = field(default_factory=list)  # by queue, then all
 
     @property
     def fcr_share(self) -> float | None:
@@ -246,6 +253,97 @@ class Report:
     @property
     def booking_promise_share(self) -> float | None:
         return self.booking_within_promise / self.booking.count if self.booking.count else None
+
+
+CALLBACK_WITHIN_MINUTES = 120
+
+
+@dataclass(frozen=True)
+class CallbackFact:
+    """What the reports need of one callback request (no names, no numbers)."""
+
+    queue: str
+    requested_at: datetime
+    first_call_at: datetime | None  # the earliest call: one without an answer, or the contact
+    contact_at: datetime | None  # the start of the signed contact that answered it
+
+
+@dataclass(frozen=True)
+class CallbackTiming:
+    """Minutes from a request to something (the first call, the contact)."""
+
+    histogram: dict[int, int]
+    within_2h: int
+    judged_2h: int  # had it, or 2 hours passed without it
+    same_day: int
+    judged_day: int  # had it, or the day ended without it
+
+    @property
+    def count(self) -> int:
+        return sum(self.histogram.values())
+
+    @property
+    def median(self) -> float | None:
+        return median(self.histogram)
+
+    @property
+    def p90(self) -> int | None:
+        return percentile(self.histogram, 0.9)
+
+    @property
+    def share_2h(self) -> float | None:
+        return self.within_2h / self.judged_2h if self.judged_2h else None
+
+    @property
+    def share_day(self) -> float | None:
+        return self.same_day / self.judged_day if self.judged_day else None
+
+
+@dataclass(frozen=True)
+class CallbackQueueFigures:
+    queue: str  # "" for requests without one
+    requests: int
+    to_call: CallbackTiming
+    to_contact: CallbackTiming
+
+
+def callback_timing(pairs: list[tuple[datetime, datetime | None]], now: datetime) -> CallbackTiming:
+    """(requested, done or None) pairs: how long it took, as the module's definitions say."""
+    hist: Counter = Counter()
+    within = judged = same = judged_day = 0
+    today = local(now).date()
+    for asked, done in pairs:
+        day = local(asked).date()
+        if done is not None:
+            minutes = max(0, int((done - asked).total_seconds() // 60))
+            hist[minutes] += 1
+            judged += 1
+            judged_day += 1
+            within += minutes <= CALLBACK_WITHIN_MINUTES
+            same += local(done).date() == day
+        else:
+            judged += now - asked > timedelta(minutes=CALLBACK_WITHIN_MINUTES)
+            judged_day += today > day
+    return CallbackTiming(dict(hist), within, judged, same, judged_day)
+
+
+def callback_figures(facts: Iterable[CallbackFact], now: datetime) -> list[CallbackQueueFigures]:
+    """Each queue's figures, by the queue's name, and then all queues together (queue None)."""
+    by_queue: dict[str, list[CallbackFact]] = {}
+    for fact in facts:
+        by_queue.setdefault(fact.queue, []).append(fact)
+
+    def figures(queue, rows: list[CallbackFact]) -> CallbackQueueFigures:
+        return CallbackQueueFigures(
+            queue, len(rows),
+            callback_timing([(f.requested_at, f.first_call_at) for f in rows], now),
+            callback_timing([(f.requested_at, f.contact_at) for f in rows], now),
+        )
+
+    out = [figures(queue, rows) for queue, rows in sorted(by_queue.items())]
+    if len(out) > 1:
+        out.append(figures(None, [f for rows in by_queue.values() for f in rows]))
+    return out
 
 
 def fcr_last_day(today: date) -> date:
@@ -270,6 +368,7 @@ def build_report(
     high_need_clients: int,
     t3: Iterable[T3Row] = (),
     overdue: Mapping[str, int] | None = None,
+    callbacks: Iterable[CallbackFact] = (),
 ) -> Report:
     """Figures from summed tallies: `totals` over the whole range, `fcr_totals` over the days
     whose 7 days have passed, `by_day` the contacts of each day."""
@@ -312,6 +411,7 @@ def build_report(
         ),
         t3=list(t3),
         overdue=dict(overdue or {}),
+        callbacks=callback_figures(callbacks, made_at),
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from ..i18n import N_
+from .callbacks import PRIORITY_RANK
 from .clock import HELSINKI, local
 from .codes import LabelledEnum
 from .deadlines import RegionRules, health_assessment_deadline
@@ -25,6 +26,7 @@ class WorkKind(LabelledEnum):
     FOLLOW_UP = "follow_up"
     REBOOK = "rebook"
     DRAFT = "draft"
+    LETTER = "letter"  # a callback request not answered the region's maximum times
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -33,6 +35,7 @@ class WorkKind(LabelledEnum):
             "follow_up": N_("Follow-up"),
             "rebook": N_("Book again"),
             "draft": N_("Unfinished contact"),
+            "letter": N_("Letter or message"),
         }
 
 
@@ -47,6 +50,16 @@ class WorkItem:
     since: datetime  # asked, made or started
     due_at: datetime
     team: bool = False  # handed to the team, not to one worker
+    # Callback requests: the phone system's service line, priority and language, the calls
+    # made without an answer, and when one put back after no answer comes back to the queue.
+    queue: str = ""
+    priority: str = "normal"
+    attempts: int = 0
+    language: str = "fi"
+    back_at: datetime | None = None
+
+    def waiting_to_come_back(self, now: datetime) -> bool:
+        return self.back_at is not None and self.back_at > now
 
     def overdue(self, now: datetime) -> bool:
         return self.due_at < now
@@ -63,6 +76,16 @@ def callback_due(rules: RegionRules, requested_at: datetime) -> datetime:
     due = datetime.combine(day, closes, tzinfo=HELSINKI)
     # Asked after closing on the due day itself cannot be due before it was asked.
     return max(due, moment + timedelta(hours=1)) if day == moment.date() else due
+
+
+def callbacks_ordered(items: list[WorkItem], now: datetime) -> list[WorkItem]:
+    """The callback queue: those that may be called now by priority (high first) and oldest
+    first; then those put back after no answer, by when they come back."""
+    ready = [i for i in items if not i.waiting_to_come_back(now)]
+    later = [i for i in items if i.waiting_to_come_back(now)]
+    ready.sort(key=lambda i: (PRIORITY_RANK.get(i.priority, 1), i.since, i.id))
+    later.sort(key=lambda i: (i.back_at, i.id))
+    return ready + later
 
 
 def ordered(items: list[WorkItem]) -> list[WorkItem]:

@@ -48,6 +48,7 @@ class ContactScreen(Screen):
         Binding("ctrl+n", "next", N_("Next")),
         Binding("ctrl+s", "sign", N_("Sign")),
         Binding("f8", "discard", N_("Discard draft")),
+        Binding("f10", "no_answer", N_("No answer")),
         Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
     # What the footer keeps at 80 columns; F1 lists the rest.
@@ -262,6 +263,19 @@ class ContactScreen(Screen):
         self.app.notify(_("Contact signed."), timeout=4)
         self.dismiss(self.draft.id)
         self.app.action_sync_now()  # type: ignore[attr-defined]  (on its way at once, if online)
+
+    def action_no_answer(self) -> None:
+        """A contact started from a callback request whose caller did not answer: no contact
+        was made, so the draft goes and the request goes back to the queue with the call
+        counted (or becomes a letter or message after the region's last try)."""
+        from .home import HomeScreen
+
+        callback = self.ctx.store.callback_of_contact(self.draft.id) if self.saved else None
+        if callback is None:
+            self.notify(_("No answer is recorded on a contact started from a callback request."), timeout=5)
+            return
+        if HomeScreen.record_no_answer(self.app, self.ctx, callback.id):
+            self.dismiss(None)
 
     def action_discard(self) -> None:
         def discard(yes: bool | None) -> None:

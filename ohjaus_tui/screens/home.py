@@ -64,6 +64,45 @@ NARROW_DUE, NARROW_WHAT, NARROW_CLIENT = 10, 14, 20
 NARROW_FIXED = NARROW_DUE + NARROW_WHAT + NARROW_CLIENT + 4 * 2 + 4  # cell padding, margins, scroll bar
 
 
+class WorkTable(DataTable):
+    """One section of the worklist. Down from its last row goes on into the next section and
+    up from its first row back into the one before, so the sections read as one list."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.before: WorkTable | None = None
+        self.after: WorkTable | None = None
+
+    def action_cursor_down(self) -> None:
+        nxt = self.after
+        if nxt is not None and nxt.display and nxt.row_count and self.cursor_row >= self.row_count - 1:
+            nxt.focus()
+            nxt.move_cursor(row=0)
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        before = self.before
+        if before is not None and before.display and before.row_count and self.cursor_row <= 0:
+            before.focus()
+            before.move_cursor(row=before.row_count - 1)
+            return
+        super().action_cursor_up()
+
+
+PRIORITY_LABELS = {"high": N_("High priority"), "low": N_("Low priority")}
+
+
+def callback_note(item: WorkItem, now: datetime, max_attempts: int) -> str:
+    """What a callback's calls without an answer say: when it comes back to the queue."""
+    if not item.attempts:
+        return ""
+    tried = _("{n}/{max} not answered").format(n=item.attempts, max=max_attempts)
+    if item.waiting_to_come_back(now):
+        return _("back in the queue at {time}").format(time=format_time(local(item.back_at))) + ", " + tried
+    return tried
+
+
 class HomeScreen(Screen):
     """The worker's day: the worklist, most urgent first, and the latest signed contacts."""
 
@@ -71,6 +110,7 @@ class HomeScreen(Screen):
         Binding("n", "new_contact", N_("New contact")),
         Binding("t", "take_next", N_("Take next")),
         Binding("d", "done", N_("Done")),
+        Binding("e", "no_answer", N_("No answer")),
         Binding("s", "reschedule", N_("Reschedule")),
         Binding("h", "hand_on", N_("Hand on")),
         Binding("o", "open_client", N_("Client")),
@@ -85,6 +125,8 @@ class HomeScreen(Screen):
     HomeScreen #home-header { height: 1; padding: 0 1; background: $primary-background; }
     HomeScreen Label { margin: 1 1 0 1; text-style: bold; }
     HomeScreen #worklist { height: 1fr; margin: 0 1; }
+    HomeScreen #callbacks { height: auto; max-height: 40%; margin: 0 1; }
+    HomeScreen #worklist-label, HomeScreen #recent-label { margin: 0 1; }
     HomeScreen #recent { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     HomeScreen #home-hint { margin: 0 1; color: $text-muted; height: auto; }
     """
@@ -92,7 +134,8 @@ class HomeScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._offered = False
-        self.items: list[WorkItem] = []
+        self.items: list[WorkItem] = []  # the callback requests, then the rest, as listed
+        self.callbacks = 0  # how many of the items are callback requests (the first section)
 
     @property
     def ctx(self):
@@ -101,11 +144,13 @@ class HomeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="home-header")
         yield Static(
-            _("Enter takes the highlighted item, T the most urgent; D done, S reschedule, H hand on, O the client. N starts a new contact."),
+            _("Enter takes the highlighted item, T the most urgent; E no answer, D done, S reschedule, H hand on, O the client. N starts a new contact."),
             id="home-hint",
         )
-        yield Label(_("Today's work, most urgent first"), id="worklist-label")
-        yield DataTable(id="worklist", cursor_type="row")
+        yield Label(id="callbacks-label")
+        yield WorkTable(id="callbacks", cursor_type="row")
+        yield Label(_("Other work, most urgent first"), id="worklist-label")
+        yield WorkTable(id="worklist", cursor_type="row")
         yield Label(_("Recently signed (C makes a correction)"), id="recent-label")
         yield RecentList(id="recent")
         yield SyncBadge()
@@ -114,23 +159,33 @@ class HomeScreen(Screen):
     def after_relabel(self) -> None:
         self._fill()
 
+    def on_resize(self) -> None:
+        # At 24 rows the two sections need the room: the hint's keys are in F1 and the footer.
+        self.query_one("#home-hint").display = self.app.size.height >= 28
+        self.query_one("#recent").styles.max_height = 6 if self.app.size.height >= 28 else 4
+
     def _fill(self) -> None:
-        table = self.query_one("#worklist", DataTable)
-        table.clear(columns=True)  # a language change fills it again
         narrow = self.app.size.width < WIDE
         self._reason_width = max(16, self.app.size.width - NARROW_FIXED) if narrow else None
-        if narrow:
-            table.add_column(_("Due"), width=NARROW_DUE)
-            table.add_column(_("What"), width=NARROW_WHAT)
-            table.add_column(_("Client"), width=NARROW_CLIENT)
-        else:
-            table.add_columns(_("Due"), _("What"), _("Client"), _("Phone"), _("Waited"))
-        table.add_column(_("Reason or note"), width=self._reason_width)
+        callbacks, rest = self.query_one("#callbacks", WorkTable), self.query_one("#worklist", WorkTable)
+        callbacks.after, rest.before = rest, callbacks
+        for table in (callbacks, rest):
+            table.clear(columns=True)  # a language change fills it again
+            second = _("Waited") if table is callbacks else _("What")
+            if narrow:
+                table.add_column(_("Due"), width=NARROW_DUE)
+                table.add_column(second, width=NARROW_WHAT)
+                table.add_column(_("Client"), width=NARROW_CLIENT)
+            elif table is callbacks:
+                table.add_columns(_("Due"), _("Queue"), _("Client"), _("Phone"), _("Waited"))
+            else:
+                table.add_columns(_("Due"), _("What"), _("Client"), _("Phone"), _("Waited"))
+            table.add_column(_("Reason or note"), width=self._reason_width)
         self.refresh_lists()
 
     def on_mount(self) -> None:
         self._fill()
-        self.query_one("#worklist", DataTable).focus()
+        self.query_one("#callbacks" if self.callbacks else "#worklist", DataTable).focus()
         drafts = self.ctx.store.open_drafts(self.ctx.worker.id)
         if drafts and not self._offered:
             self._offered = True
@@ -162,30 +217,62 @@ class HomeScreen(Screen):
             header.append("  " + _("DEMO"), style="bold yellow")
         self.query_one("#home-header", Static).update(header)
         self.items = ctx.store.worklist(ctx.viewer, ctx.shipped.region, now)
-        table = self.query_one("#worklist", DataTable)
-        was = table.cursor_row  # a refresh after a sync keeps the worker's place
-        table.clear()
-        for item in self.items:
-            what = item.kind.label + (" (" + _("team") + ")" if item.team else "")
-            reason = shown(item.what, NOTE_SHOWN)
-            narrow = self._reason_width is not None
-            name = shown(item.who, NAME_SHOWN)
-            phone = format_phone(item.phone) if item.phone else ""
-            if narrow:
-                client = Text(name[: NARROW_CLIENT - 1] + "…" if len(name) > NARROW_CLIENT else name)
-                if phone:
-                    client.append("\n" + phone)
-                cells = [due_text(item, now), Text(what), client]
-            else:
-                cells = [
-                    due_text(item, now), what, Text(name, no_wrap=True, overflow="ellipsis"), phone,
-                    waited(item.since, now),
-                ]
-            cells.append(Text(reason, no_wrap=not narrow, overflow="ellipsis"))
-            two_lines = narrow and (bool(phone) or len(reason) > self._reason_width or len(what) > NARROW_WHAT)
-            table.add_row(*cells, key=f"{item.kind.value}:{item.id}", height=2 if two_lines else 1)
-        if self.items:
-            table.move_cursor(row=min(was, len(self.items) - 1))
+        queue = [item for item in self.items if item.kind == WorkKind.CALLBACK]
+        self.callbacks = len(queue)
+        max_attempts = ctx.shipped.region.callbacks.max_attempts
+        narrow = self._reason_width is not None
+        ready = [item for item in queue if not item.waiting_to_come_back(now)]
+        heading = _("Callback requests: {n} waiting").format(n=len(ready))
+        if ready:
+            oldest = min(item.since for item in ready)
+            heading += ", " + _("the longest {time}").format(time=waited(oldest, now))
+        if len(ready) < len(queue):
+            heading += ", " + _("{n} back later").format(n=len(queue) - len(ready))
+        self.query_one("#callbacks-label", Label).update(heading)
+        for table, items in (
+            (self.query_one("#callbacks", WorkTable), queue),
+            (self.query_one("#worklist", WorkTable), self.items[len(queue):]),
+        ):
+            was = table.cursor_row  # a refresh after a sync keeps the worker's place
+            table.clear()
+            for item in items:
+                callback = item.kind == WorkKind.CALLBACK
+                label = _(PRIORITY_LABELS[item.priority]) if item.priority in PRIORITY_LABELS else ""
+                if callback:
+                    what = item.queue or label or item.kind.label
+                else:
+                    what = item.kind.label + (" (" + _("team") + ")" if item.team else "")
+                note = callback_note(item, now, max_attempts) if callback else ""
+                reason = shown(" - ".join(p for p in (note, item.what) if p), NOTE_SHOWN)
+                name = shown(item.who, NAME_SHOWN)
+                phone = format_phone(item.phone) if item.phone else ""
+                if narrow:
+                    client = Text(name[: NARROW_CLIENT - 1] + "…" if len(name) > NARROW_CLIENT else name)
+                    if phone:
+                        client.append("\n" + phone)
+                    if callback:
+                        second = Text(waited(item.since, now))
+                        extra = label or item.queue
+                        if extra:
+                            second.append("\n" + extra[:NARROW_WHAT], style="bold" if label else "")
+                    else:
+                        second = Text(what)
+                    cells = [due_text(item, now), second, client]
+                    long_second = (callback and bool(label or item.queue)) or (not callback and len(what) > NARROW_WHAT)
+                else:
+                    cells = [
+                        due_text(item, now), Text(what, style="bold" if callback and label else ""),
+                        Text(name, no_wrap=True, overflow="ellipsis"), phone, waited(item.since, now),
+                    ]
+                cells.append(Text(reason, no_wrap=not narrow, overflow="ellipsis", style="dim" if item.waiting_to_come_back(now) else ""))
+                two_lines = narrow and (bool(phone) or len(reason) > self._reason_width or long_second)
+                table.add_row(*cells, key=f"{item.kind.value}:{item.id}", height=2 if two_lines else 1)
+            if items:
+                table.move_cursor(row=min(was, len(items) - 1))
+            table.display = bool(items) or table.id == "worklist"
+        self.query_one("#callbacks-label").display = bool(queue)
+        if not queue and self.query_one("#callbacks", WorkTable).has_focus:
+            self.query_one("#worklist", WorkTable).focus()
         recent = ctx.store.recent_signed(worker.id)
         listing = self.query_one("#recent", OptionList)
         was = listing.highlighted or 0
@@ -204,24 +291,38 @@ class HomeScreen(Screen):
     # -- the worklist's keys ----------------------------------------------------------------
 
     def highlighted(self) -> WorkItem | None:
-        table = self.query_one("#worklist", DataTable)
-        if not self.items or table.cursor_row is None or table.cursor_row >= len(self.items):
+        callbacks = self.query_one("#callbacks", WorkTable)
+        if callbacks.has_focus and self.callbacks:
+            row = callbacks.cursor_row
+            return self.items[row] if row is not None and row < self.callbacks else None
+        table = self.query_one("#worklist", WorkTable)
+        row = table.cursor_row
+        if row is None or self.callbacks + row >= len(self.items):
             return None
-        return self.items[table.cursor_row]
+        return self.items[self.callbacks + row]
 
     def _say(self, message: str) -> None:
         self.app.notify(message, timeout=5)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
+        event.data_table.focus()
         item = self.highlighted()
         if item is not None:
             self.take(item)
 
     def action_take_next(self) -> None:
-        if self.items:
-            self.query_one("#worklist", DataTable).move_cursor(row=0)
-            self.take(self.items[0])
+        """The first callback that may be called now, else the most urgent of the rest."""
+        now = self.ctx.now()
+        for index, item in enumerate(self.items):
+            if item.kind == WorkKind.CALLBACK and item.waiting_to_come_back(now):
+                continue
+            in_queue = index < self.callbacks
+            table = self.query_one("#callbacks" if in_queue else "#worklist", WorkTable)
+            table.focus()
+            table.move_cursor(row=index if in_queue else index - self.callbacks)
+            self.take(item)
+            return
 
     def take(self, item: WorkItem) -> None:
         """A callback request starts its contact with the client chosen; a follow-up or a
@@ -229,6 +330,9 @@ class HomeScreen(Screen):
         ctx = self.ctx
         if item.kind == WorkKind.DRAFT:
             self.resume(item.id)
+            return
+        if item.kind == WorkKind.LETTER:
+            self.action_done()  # what was sent, and it is done
             return
         if item.kind == WorkKind.CALLBACK:
             try:
@@ -263,17 +367,45 @@ class HomeScreen(Screen):
         def finish(result: str | None) -> None:
             if not result:
                 return
-            if item.kind == WorkKind.CALLBACK:
+            if item.kind in (WorkKind.CALLBACK, WorkKind.LETTER):
                 ctx.store.finish_callback(item.id, result, ctx.viewer, ctx.now())
             else:
                 ctx.store.set_follow_up_status(item.id, FollowUpStatus.DONE, result, ctx.now(), ctx.viewer)
             self.refresh_lists()
             self._say(_("Marked done."))
 
+        ask = _("What was sent, and how? (Enter saves)") if item.kind == WorkKind.LETTER else _("What came of it? (Enter saves)")
         self.app.push_screen(
-            PromptScreen(_("Done"), _("What came of it? (Enter saves)"), check=lambda v: None if v.strip() else _("Say what came of it.")),
+            PromptScreen(_("Done"), ask, check=lambda v: None if v.strip() else _("Say what came of it.")),
             finish,
         )
+
+    def action_no_answer(self) -> None:
+        """The caller of the highlighted callback request did not answer: one call more; back
+        in the queue after the region's interval, or a letter or message after the last."""
+        item = self.highlighted()
+        if item is None or item.kind != WorkKind.CALLBACK:
+            self._say(_("No answer is recorded on a callback request."))
+            return
+        self.record_no_answer(self.app, self.ctx, item.id)
+        self.refresh_lists()
+
+    @staticmethod
+    def record_no_answer(app, ctx, callback_id: str) -> bool:
+        """Record the call and say what follows; False (and why) when it could not be."""
+        rules = ctx.shipped.region.callbacks
+        try:
+            row = ctx.store.callback_no_answer(callback_id, ctx.viewer, rules, ctx.now())
+        except DomainError as error:
+            app.notify(str(error), timeout=5)
+            return False
+        if row.attempts >= rules.max_attempts:
+            app.notify(_("No answer {n} times: send a letter or message (on the list).").format(n=row.attempts), timeout=6)
+        else:
+            back = local(row.last_attempt_at) + timedelta(minutes=rules.retry_minutes)
+            app.notify(_("No answer ({n}/{max}): back in the queue at {time}.").format(
+                n=row.attempts, max=rules.max_attempts, time=format_time(back)), timeout=6)
+        return True
 
     def action_reschedule(self) -> None:
         item = self.highlighted()

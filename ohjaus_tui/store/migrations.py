@@ -485,11 +485,22 @@ _V17 = """
 ALTER TABLE worker ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
 """
 
+# Issue 20. Callbacks as a queue: the phone system's service line, language and priority of a
+# request, and the calls made without an answer (how many, the first and the latest).
+_V18 = """
+ALTER TABLE callback ADD COLUMN queue TEXT NOT NULL DEFAULT '';
+ALTER TABLE callback ADD COLUMN language TEXT NOT NULL DEFAULT 'fi';
+ALTER TABLE callback ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('high', 'normal', 'low'));
+ALTER TABLE callback ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0);
+ALTER TABLE callback ADD COLUMN first_attempt_at DATETIME;
+ALTER TABLE callback ADD COLUMN last_attempt_at DATETIME;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
     (10, _V10), (11, _V11), (12, _V12),
     # 13 and 14 are other branches' (issue 20's helpers number from 15; renumbered at merge).
-    (15, _V15), (16, _V16), (17, _V17),
+    (15, _V15), (16, _V16), (17, _V17), (18, _V18),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -262,6 +262,15 @@ class Callback(SQLModel, table=True):
     result: str = ""
     source: str = ""  # the phone system's id of the request: importing it again adds nothing
     imported_at: datetime
+    # Issue 20 (migration 16): the phone system's service line, its language (ISO 639-1) and
+    # the request's priority (high, normal, low); calls made without an answer, the first and
+    # the latest (the request is back in the queue the region's retry interval after it).
+    queue: str = ""
+    language: str = "fi"
+    priority: str = "normal"
+    attempts: int = 0
+    first_attempt_at: datetime | None = None
+    last_attempt_at: datetime | None = None
 
 
 class Setting(SQLModel, table=True):

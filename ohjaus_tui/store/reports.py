@@ -30,6 +30,7 @@ from ..domain.reports import (
     FCR_ELIGIBLE,
     FCR_RESOLVED,
     FCR_WINDOW_DAYS,
+    CallbackFact,
     ContactFact,
     Report,
     T3Row,
@@ -291,6 +292,7 @@ def make_report(
         ).scalar_one()
         t3 = _t3(connection, now, unit_id)
         overdue = _overdue(connection, today, unit_id)
+        callbacks = _callbacks(connection, start, end, unit_id)
     return build_report(
         start=start,
         end=end,
@@ -303,7 +305,28 @@ def make_report(
         high_need_clients=high_need,
         t3=t3,
         overdue=overdue,
+        callbacks=callbacks,
     )
+
+
+def _callbacks(connection, start: date, end: date, unit_id: str | None) -> list[CallbackFact]:
+    """The callback requests of the range (by the local day they were made), not cancelled,
+    with their first call without an answer and the start of the signed contact that answered."""
+    sql = (
+        "SELECT cb.queue, cb.requested_at, cb.first_attempt_at, c.started_at FROM callback cb "
+        "LEFT JOIN contact c ON c.id = cb.contact_id AND c.status = 'signed' "
+        "WHERE cb.requested_at >= ? AND cb.requested_at < ? AND cb.status != 'cancelled'"
+    )
+    params = [_day_start(start), _day_start(end + timedelta(days=1))]
+    if unit_id:
+        sql += " AND cb.unit_id = ?"
+        params.append(unit_id)
+    facts = []
+    for queue, requested, attempted, contact in connection.exec_driver_sql(sql, tuple(params)):
+        contact_at = _moment(contact)
+        calls = [moment for moment in (_moment(attempted), contact_at) if moment is not None]
+        facts.append(CallbackFact(queue, _moment(requested), min(calls) if calls else None, contact_at))
+    return facts
 
 
 def _t3(connection, now: datetime, unit_id: str | None) -> list[T3Row]:

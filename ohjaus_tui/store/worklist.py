@@ -5,23 +5,23 @@ Mixed into Store."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import or_, text
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from ..domain.access_log import AccessAction, Purpose
 from ..domain.callbacks import CallbackRequest, callback_id
 from ..domain.codes import Channel, ContactStatus, FollowUpKind, FollowUpStatus, Language, Register
 from ..domain.contact import ContactDraft, Step, new_id
-from ..domain.deadlines import RegionRules
+from ..domain.deadlines import CallbackRules, RegionRules
 from ..domain.errors import DomainError
 from ..domain.identity import client_id_for
 from ..domain.viewer import Viewer
-from ..domain.worklist import WorkItem, WorkKind, callback_due, end_of_day, ordered
+from ..domain.worklist import WorkItem, WorkKind, callback_due, callbacks_ordered, end_of_day, ordered
 from ..i18n import _
 from ..sync.protocol import RecordType
-from .models import Callback, Client, Contact, FollowUp, Unit, Worker
+from .models import Callback, Client, FollowUp, Unit, Worker
 from .protection import write_access
 from .sync_side import dump, enqueue
 
@@ -47,6 +47,11 @@ def callbacks_of_contact(session: Session, contact_id: str, status: str) -> list
     return list(
         session.exec(select(Callback.id).where(Callback.contact_id == contact_id).where(Callback.status == status))
     )
+
+
+def _utc(stored: str | None) -> datetime | None:
+    """A moment as the store keeps it (naive UTC text) as an aware datetime."""
+    return None if stored is None else datetime.fromisoformat(stored).replace(tzinfo=UTC)
 
 
 def _name(client: Client | None, fallback: str) -> str:
@@ -82,7 +87,8 @@ class Worklist:
                     id=record_id, unit_id=units[request.unit_code] if request.unit_code else default_unit_id,
                     sector=request.register.value, client_id=client_id, name=request.name,
                     phone=request.phone, reason=request.reason, requested_at=request.requested_at,
-                    source=request.source, imported_at=now,
+                    source=request.source, imported_at=now, queue=request.queue, language=request.language,
+                    priority=request.priority,
                 )
                 session.add(row)
                 session.flush()
@@ -133,6 +139,45 @@ class Worklist:
             enqueue_callbacks(session, [callback_id], now)
             session.commit()
         return draft
+
+    def callback_no_answer(self, callback_id: str, viewer: Viewer, rules: CallbackRules, now: datetime) -> Callback:
+        """A call to the caller that was not answered: one attempt more. The request goes back
+        to the queue (a contact started for it by this worker is discarded: no contact was
+        made) and comes back `rules.retry_minutes` later; after `rules.max_attempts` calls it
+        is a letter or message to send (the worklist shows it so). Synced as a change of the
+        request; a request taken or done meanwhile by another worker is refused."""
+        with self.session() as session:
+            row = session.get(Callback, callback_id)
+            if row is None or row.status not in ("open", "taken"):
+                raise DomainError(_("No such open callback request."))
+            if row.status == "taken" and row.taken_by != viewer.worker_id:
+                raise DomainError(_("Someone has already taken this callback request."))
+            draft = row.contact_id if row.status == "taken" else None
+            if row.attempts >= rules.max_attempts:
+                raise DomainError(_("This caller has not answered {n} calls: send a letter or message.").format(n=row.attempts))
+        if draft is not None:
+            self.discard_draft(draft, now)  # type: ignore[attr-defined]
+        with self.session() as session:
+            row = session.get(Callback, callback_id)
+            if row is None or row.status != "open":
+                raise DomainError(_("Someone has already taken this callback request."))
+            row.attempts += 1
+            row.first_attempt_at = row.first_attempt_at or now
+            row.last_attempt_at = now
+            session.add(row)
+            session.flush()
+            enqueue(session, RecordType.CALLBACK, row.id, dump(row), now)
+            if row.client_id:
+                write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "callback", Purpose.WORKLIST.value, now)
+            session.commit()
+            return row
+
+    def callback_of_contact(self, contact_id: str) -> Callback | None:
+        """The callback request taken for this (draft) contact, if it was started from one."""
+        with self.session() as session:
+            return session.exec(
+                select(Callback).where(Callback.contact_id == contact_id).where(Callback.status == "taken")
+            ).first()
 
     def open_callbacks_of_client(self, client_id: str, register: Register | None = None) -> list[Callback]:
         """The client's callback requests still waiting in the queue, earliest first: a
@@ -201,59 +246,78 @@ class Worklist:
 
     def worklist(self, viewer: Viewer, rules: RegionRules, now: datetime, limit: int = 200) -> list[WorkItem]:
         """Open callback requests of the worker's unit and register, follow-ups due by today
-        for the worker or their team, and their unfinished contacts, most urgent first."""
+        for the worker or their team, and their unfinished contacts. The callback requests
+        come first, every one of them, by priority and oldest first (those back in the queue
+        later after no answer at the end, by when they come back); then the rest, most urgent
+        first, at most `limit` of it. A request not answered the region's maximum number of
+        times is a letter or message to send, among the rest."""
         today = now.date()
         items: list[WorkItem] = []
+        queue: list[WorkItem] = []
+        retry = timedelta(minutes=rules.callbacks.retry_minutes)
+        most = rules.callbacks.max_attempts
+        # Plain rows, not ORM objects: with thousands of open items, building the objects
+        # was most of the time (bench/callback_queue.py).
         with self.session() as session:
-            callbacks = session.exec(
-                select(Callback, Client)
-                .join(Client, Client.id == Callback.client_id, isouter=True)
-                .where(Callback.unit_id == viewer.unit_id)
-                .where(Callback.sector == viewer.register.value)
-                .where(Callback.status == "open")
-                .order_by(Callback.requested_at)
-                .limit(limit)
-            )
-            for row, client in callbacks:
+            conn = session.connection()
+            callbacks = conn.exec_driver_sql(
+                "SELECT cb.id, cb.client_id, cl.last_name, cl.first_name, cb.name, cb.phone, cb.reason,"
+                " cb.requested_at, cb.queue, cb.priority, cb.attempts, cb.language, cb.last_attempt_at"
+                " FROM callback cb LEFT JOIN client cl ON cl.id = cb.client_id"
+                " WHERE cb.unit_id = ? AND cb.sector = ? AND cb.status = 'open'",
+                (viewer.unit_id, viewer.register.value),
+            ).all()
+            for (record_id, client_id, last_name, first_name, name, phone, reason, requested, queue_name, priority,
+                 attempts, language, last_attempt) in callbacks:
+                who = f"{last_name} {first_name}" if last_name is not None else (name or "-")
+                requested_at, last_at = _utc(requested), _utc(last_attempt)
+                if attempts >= most:
+                    last = last_at or requested_at
+                    items.append(WorkItem(
+                        WorkKind.LETTER, record_id, client_id, who, phone, reason, requested_at,
+                        end_of_day(last.astimezone(now.tzinfo).date()), queue=queue_name, priority=priority,
+                        attempts=attempts, language=language,
+                    ))
+                    continue
+                queue.append(WorkItem(
+                    WorkKind.CALLBACK, record_id, client_id, who, phone, reason, requested_at,
+                    callback_due(rules, requested_at), queue=queue_name, priority=priority, attempts=attempts,
+                    language=language, back_at=last_at + retry if last_at else None,
+                ))
+            follow_ups = conn.exec_driver_sql(
+                "SELECT f.id, f.kind, f.note, f.client_id, cl.last_name, cl.first_name, cl.phone, f.created_at, f.due,"
+                " f.team_id FROM follow_up f JOIN contact c ON c.id = f.contact_id"
+                " LEFT JOIN client cl ON cl.id = f.client_id"
+                " WHERE f.status = 'open' AND f.due <= ? AND c.sector = ?"  # never the other register's
+                " AND ((f.assignee_id = ? AND f.team_id IS NULL) OR f.team_id = ?)"
+                " ORDER BY f.due LIMIT ?",
+                (today.isoformat(), viewer.register.value, viewer.worker_id, viewer.unit_id, limit),
+            ).all()
+            labels = {kind.value: kind.label for kind in FollowUpKind}
+            for record_id, kind, note, client_id, last_name, first_name, phone, created, due, team_id in follow_ups:
+                what = labels[kind] + (f": {note}" if note else "")
                 items.append(WorkItem(
-                    WorkKind.CALLBACK, row.id, row.client_id, _name(client, row.name), row.phone, row.reason,
-                    row.requested_at, callback_due(rules, row.requested_at),
+                    WorkKind.REBOOK if kind == FollowUpKind.REBOOK.value else WorkKind.FOLLOW_UP, record_id, client_id,
+                    f"{last_name} {first_name}" if last_name is not None else "-", phone, what, _utc(created),
+                    end_of_day(date.fromisoformat(due)), team=team_id is not None,
                 ))
-            follow_ups = session.exec(
-                select(FollowUp, Client, Contact)
-                .join(Client, Client.id == FollowUp.client_id, isouter=True)
-                .join(Contact, Contact.id == FollowUp.contact_id)
-                .where(FollowUp.status == FollowUpStatus.OPEN.value)
-                .where(FollowUp.due <= today)
-                .where(Contact.sector == viewer.register.value)  # never the other register's
-                .where(or_(
-                    (FollowUp.assignee_id == viewer.worker_id) & (col(FollowUp.team_id).is_(None)),
-                    FollowUp.team_id == viewer.unit_id,
-                ))
-                .order_by(FollowUp.due)
-                .limit(limit)
-            )
-            for row, client, _contact in follow_ups:
-                kind = WorkKind.REBOOK if row.kind == FollowUpKind.REBOOK.value else WorkKind.FOLLOW_UP
-                what = FollowUpKind(row.kind).label + (f": {row.note}" if row.note else "")
+            drafts = conn.exec_driver_sql(
+                "SELECT c.id, c.client_id, c.anonymous, cl.last_name, cl.first_name, cl.phone, c.reason, c.started_at"
+                " FROM contact c LEFT JOIN client cl ON cl.id = c.client_id"
+                " WHERE c.worker_id = ? AND c.status = ? LIMIT ?",
+                (viewer.worker_id, ContactStatus.DRAFT.value, limit),
+            ).all()
+            for record_id, client_id, anonymous, last_name, first_name, phone, reason, started in drafts:
+                if last_name is not None:
+                    name = f"{last_name} {first_name}"
+                else:
+                    name = _("Unidentified client") if anonymous else "-"
+                started_at = _utc(started)
                 items.append(WorkItem(
-                    kind, row.id, row.client_id, _name(client, ""), client.phone if client else None, what,
-                    row.created_at, end_of_day(row.due), team=row.team_id is not None,
+                    WorkKind.DRAFT, record_id, client_id, name, phone, reason, started_at,
+                    end_of_day(started_at.astimezone(now.tzinfo).date()),
                 ))
-            drafts = session.exec(
-                select(Contact, Client)
-                .join(Client, Client.id == Contact.client_id, isouter=True)
-                .where(Contact.worker_id == viewer.worker_id)
-                .where(Contact.status == ContactStatus.DRAFT.value)
-                .limit(limit)
-            )
-            for contact, client in drafts:
-                name = _name(client, _("Unidentified client") if contact.anonymous else "-")
-                items.append(WorkItem(
-                    WorkKind.DRAFT, contact.id, contact.client_id, name, client.phone if client else None,
-                    contact.reason, contact.started_at, end_of_day(contact.started_at.astimezone(now.tzinfo).date()),
-                ))
-        return ordered(items)[:limit]
+        return callbacks_ordered(queue, now) + ordered(items)[:limit]
 
     def team_choices(self, viewer: Viewer) -> list[tuple[str, str]]:
         """(id, name) of the workers of the unit in the viewer's register, and the team."""

@@ -136,6 +136,30 @@ class PullResponse(BaseModel):
     more: bool
 
 
+class CallbackPush(BaseModel):
+    """A callback request as a phone system pushes it (POST /v1/callbacks): the columns of a
+    callback file (domain/callbacks.py), `id` (the phone system's own id) required."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(min_length=1, max_length=100, description="the phone system's id of the request")
+    requested_at: str = Field(max_length=40, description="ISO 8601; without an offset, Finnish time")
+    phone: str = Field(max_length=40)
+    name: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=4000)
+    identity_code: str | None = Field(default=None, max_length=20)
+    unit: str | None = Field(default=None, max_length=64, description="the credential's unit code, if given")
+    register_: str | None = Field(default=None, alias="register", max_length=10, description="health (default) or social")
+    queue: str | None = Field(default=None, max_length=100, description="the service line")
+    language: str | None = Field(default=None, max_length=10, description="ISO 639-1, default fi")
+    priority: str | None = Field(default=None, max_length=10, description="high, normal (default) or low")
+
+
+class CallbackAck(BaseModel):
+    id: str  # the request's id in ohjaus
+    created: bool  # False: received before under the phone system's id
+
+
 class DeviceInfo(BaseModel):
     device_id: str
     name: str
