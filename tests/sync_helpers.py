@@ -198,7 +198,7 @@ class Device:
 
     def sign_contact(
         self, client_id: str | None, reason: str = "Testi", slot_id: str | None = None, follow_up: bool = True,
-        safety_net: str = "", referrals: list | None = None,
+        safety_net: str = "", referrals: list | None = None, duties_made: list | None = None,
     ) -> ContactDraft:
         worker = self.worker()
         started = now().replace(microsecond=0)
@@ -219,6 +219,7 @@ class Device:
             segment=Segment.ADVICE,
             safety_net=safety_net,
         )
+        draft.duties_made = list(duties_made or [])
         if referrals:
             draft.outcome_kind = OutcomeKind.REFERRAL
             draft.set_referrals(referrals)

@@ -14,6 +14,7 @@ from .pilot_helpers import (
     pick_and_answer,
     pick_result,
     sign_in,
+    social_assessment_to_segment,
     start_contact,
     type_text,
 )
@@ -29,13 +30,7 @@ async def test_a_neighbours_anonymous_call_ends_in_an_older_persons_notification
         await pick_result(pilot, "anonymous")
         await type_text(pilot, "Naapuri soittaa: 77-vuotias mies ei selviydy kotona")
         await pilot.press("enter")
-        await pick_and_answer(pilot, "social_service_need", "older_person_not_coping")
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.GREAT.value)
-        await pilot.press("enter")  # the suggested urgency
-        await pilot.pause()
-        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
-        await pilot.pause()
+        await social_assessment_to_segment(pilot, WorryLevel.GREAT.value, Segment.CLEAR_NEED.value, "older_person_not_coping")
         assert focused_id(pilot) == "outcome-kinds"
         await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
         await pick(pilot, "services", "older_person_notification")
@@ -84,14 +79,10 @@ async def test_debts_housing_and_substance_use_leave_with_three_referrals(app, s
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Velkoja, häätö uhkaa, juo joka päivä")
-        await pick_and_answer(
-            pilot, "social_service_need", "housing_lost", "debts_or_benefit_problems", "substance_use_harms"
+        await social_assessment_to_segment(
+            pilot, WorryLevel.GREY_ZONE.value, Segment.CLEAR_NEED.value,
+            "housing_lost", "debts_or_benefit_problems", "substance_use_harms",
         )
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
-        await pilot.press("enter")  # the suggested urgency
-        await pilot.pause()
-        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
         await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
         for code in ("adult_social_work", "social_guidance"):
             await pick(pilot, "services", code)
@@ -164,12 +155,7 @@ async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, s
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", teen.identity_code, "Ahdistaa, ei jaksa koulua")
-        await pick_and_answer(pilot, "social_service_need", "mental_wellbeing_strained")
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.SMALL.value)
-        await pilot.press("enter")
-        await pilot.pause()
-        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
+        await social_assessment_to_segment(pilot, WorryLevel.SMALL.value, Segment.CLEAR_NEED.value, "mental_wellbeing_strained")
         await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
         listing = app.screen.query_one("#services")
         shown = [listing.get_option_at_index(i) for i in range(listing.option_count)]

@@ -114,6 +114,8 @@ class Duty:
     id: str
     titles: dict[str, str]
     bases: dict[str, str]
+    # The catalogue's services that receive it (the receiving authority offered first).
+    receivers: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -606,8 +608,9 @@ def _read_domains(top: Fields) -> tuple[Domain, ...]:
 def _read_duties(top: Fields) -> tuple[Duty, ...]:
     duties: list[Duty] = []
     for fields in top.tables("duties", required=False):
-        fields.only("id", "title", "basis")
-        duty = Duty(fields.identifier("id"), fields.texts("title"), fields.texts("basis"))
+        fields.only("id", "title", "basis", "receivers")
+        receivers = tuple(fields.strings("receivers")) if fields.has("receivers") else ()
+        duty = Duty(fields.identifier("id"), fields.texts("title"), fields.texts("basis"), receivers)
         if any(duty.id == earlier.id for earlier in duties):
             raise fields.error(_("duplicate duty id '{id}'").format(id=duty.id), "id")
         duties.append(duty)

@@ -463,9 +463,16 @@ WHEN (SELECT status FROM contact WHERE id = OLD.contact_id) = 'signed'
 BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
 """
 
+# Issue 16. Duties made as their own outcome, not a referral: a child-welfare notification, an
+# older person's notification, a safety response, each with to whom, when, how, its legal basis
+# and about whom; a JSON list like the referrals. Added empty: nothing signed changes.
+_V13 = """
+ALTER TABLE outcome ADD COLUMN duties_made TEXT NOT NULL DEFAULT '[]';
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
-    (10, _V10), (11, _V11), (12, _V12),
+    (10, _V10), (11, _V11), (12, _V12), (13, _V13),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -35,7 +35,8 @@ from ..domain.codes import (
     Urgency,
     WorryLevel,
 )
-from ..domain.contact import ContactDraft, Referral, Step, first_incomplete_step, new_id
+from ..domain.calendar import add_working_days
+from ..domain.contact import ContactDraft, DutyMade, Referral, Step, first_incomplete_step, new_id
 from ..domain.errors import DomainError
 from ..domain.identity import (
     client_id_for,
@@ -477,6 +478,7 @@ class Store(Protection, Worklist, SyncSide):
         row.consent = first.consent if first else False
         row.legal_basis = first.legal_basis if first else ""
         row.referrals = json.dumps([r.as_json() for r in referrals], ensure_ascii=False)
+        row.duties_made = json.dumps([d.as_json() for d in draft.duties_made], ensure_ascii=False)
         row.note = draft.outcome_note if kind == OutcomeKind.EMERGENCY else ""
         booking = kind == OutcomeKind.BOOKING
         row.care_deadline = draft.care_deadline if booking else None
@@ -576,8 +578,11 @@ class Store(Protection, Worklist, SyncSide):
             )
             released: list[str] = []
             cancelled: list[str] = []
+            confirmed: set[str] = set()
             if draft.supersedes_id:
+                confirmed = self._duties_confirmed(session, draft.supersedes_id)
                 released, cancelled = self._supersede(session, draft)
+            self._confirm_duties(session, draft, now, confirmed)
             contact = session.get(Contact, draft.id)
             contact.status = ContactStatus.SIGNED.value
             contact.signed_at = contact.updated_at = now
@@ -588,6 +593,30 @@ class Store(Protection, Worklist, SyncSide):
             if viewer is not None and draft.client_id:
                 write_access(session, viewer, [draft.client_id], AccessAction.SIGN, "contact", Purpose.CONTACT.value, now, contact.sector)
             session.commit()
+
+    def _duties_confirmed(self, session: Session, contact_id: str) -> set[str]:
+        """The duties of an earlier version whose receipt was already confirmed (done)."""
+        rows = session.exec(
+            select(FollowUp.note).where(FollowUp.contact_id == contact_id)
+            .where(FollowUp.kind == FollowUpKind.CONFIRM_DUTY.value)
+            .where(FollowUp.status == FollowUpStatus.DONE.value)
+        )
+        return set(rows)
+
+    def _confirm_duties(self, session: Session, draft: ContactDraft, now: datetime, confirmed: set[str]) -> None:
+        """Every duty made leaves a follow-up: confirm that the receiving authority got it,
+        the next working day, for the worker who made it (a correction does not ask again for
+        one already confirmed: the same receiver and person)."""
+        for duty in draft.duties_made:
+            label = duty.receiver + (f"; {duty.about}" if duty.about else "")
+            if label in confirmed:
+                continue
+            session.add(FollowUp(
+                id=new_id(), contact_id=draft.id, client_id=draft.client_id,
+                kind=FollowUpKind.CONFIRM_DUTY.value, due=add_working_days(duty.made_at.date(), 1),
+                assignee_id=draft.worker_id, status=FollowUpStatus.OPEN.value,
+                note=label, created_at=now,
+            ))
 
     def _enqueue_signed(
         self, session: Session, draft: ContactDraft, released: list[str], cancelled: list[str], now: datetime
@@ -700,12 +729,14 @@ class Store(Protection, Worklist, SyncSide):
                 referrals = [Referral.from_json(item) for item in json.loads(outcome.referrals or "[]")]
                 if referrals:
                     draft.set_referrals(referrals)
+                draft.duties_made = [DutyMade.from_json(item) for item in json.loads(outcome.duties_made or "[]")]
                 draft.outcome_note = outcome.note
                 draft.care_deadline = outcome.care_deadline
                 draft.past_deadline = outcome.past_deadline
                 draft.deadline_reason = outcome.deadline_reason
             follow_up = session.exec(
                 select(FollowUp).where(FollowUp.contact_id == contact.id)
+                .where(FollowUp.kind != FollowUpKind.CONFIRM_DUTY.value)
             ).first()
             if follow_up:
                 draft.follow_up_kind = FollowUpKind(follow_up.kind)
