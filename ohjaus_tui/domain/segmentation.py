@@ -76,7 +76,9 @@ def suggest_segment_with_reasons(
         reasons.append(SegmentReason.GREAT_WORRY)
     if information_only and not reasons and urgency in (None, Urgency.SELF_CARE, Urgency.NON_URGENT):
         return Segment.ADVICE, [SegmentReason.INFORMATION_ONLY]
-    if len(domains) >= MANY_DOMAINS:
+    if len(domains) >= MANY_DOMAINS and worry not in (WorryLevel.NONE, WorryLevel.SMALL):
+        # Several needs the worker is not worried about are a clear need met by several
+        # referrals (debts, housing and work: three); with the worry they are complex.
         reasons.append(SegmentReason.MANY_DOMAINS)
     if reasons:
         return Segment.COMPLEX_NEED, reasons
