@@ -13,7 +13,7 @@ from .domain.clock import local
 from .domain.codes import Channel, Segment
 from .domain.spreadsheet import safe_row
 from .domain.reports import FCR_WINDOW_DAYS, Report
-from .i18n import _, babel_locale, format_date, format_day, format_moment, format_number
+from .i18n import N_, _, babel_locale, format_date, format_day, format_moment, format_number
 
 WIDTH = 78
 LABEL = 46
@@ -87,6 +87,25 @@ def weekly(by_day: list[tuple[date, int]]) -> list[tuple[date, int]]:
         monday = day - timedelta(days=day.weekday())
         weeks[monday] = weeks.get(monday, 0) + n
     return sorted(weeks.items())
+
+
+REFERRAL_STATUS_LABELS = {
+    "warm": N_("{n} warm"), "statutory": N_("{n} without consent (duty)"), "cold": N_("{n} cold"),
+}
+DUTY_LABELS = {
+    "child_welfare_notification": N_("Child-welfare notification"),
+    "older_person_notification": N_("Older person's notification"),
+    "immediate_safety_response": N_("Immediate safety response"),
+}
+
+
+def referral_status_text(statuses: dict[str, int]) -> str:
+    """A destination's referrals by status: "2 warm, 1 cold"."""
+    return ", ".join(_(REFERRAL_STATUS_LABELS[s]).format(n=format_number(n)) for s, n in statuses.items() if s in REFERRAL_STATUS_LABELS)
+
+
+def duty_name(duty: str) -> str:
+    return _(DUTY_LABELS[duty]) if duty in DUTY_LABELS else duty
 
 
 def render_text(report: Report, service_name: Callable[[str], str] = str) -> str:
@@ -189,7 +208,13 @@ def render_text(report: Report, service_name: Callable[[str], str] = str) -> str
     if not report.referrals:
         row(_("No referrals"), "0")
     for code, n in report.referrals.items():
-        row(service_name(code), format_number(n))
+        row(service_name(code), format_number(n), referral_status_text(report.referral_status.get(code, {})))
+
+    head(_("Duties made (notifications, safety responses)"))
+    if not report.duties:
+        row(_("None"), "0")
+    for duty, n in report.duties.items():
+        row(duty_name(duty), format_number(n))
 
     head(_("Overdue follow-ups (open, due before today)"))
     if not report.overdue:
@@ -255,6 +280,11 @@ def csv_rows(report: Report) -> list[tuple[str, str, str]]:
     rows += [("segment", segment, n) for segment, n in report.segments.items()]
     rows += [("high_need", "clients", report.high_need_clients)]
     rows += [("referral", code, n) for code, n in report.referrals.items()]
+    rows += [
+        ("referral_status", f"{code}:{status}", n)
+        for code, statuses in report.referral_status.items() for status, n in statuses.items()
+    ]
+    rows += [("duty", duty, n) for duty, n in report.duties.items()]
     rows += [("overdue_follow_ups", code, n) for code, n in report.overdue.items()]
     return [(section, key, number(value)) for section, key, value in rows]
 

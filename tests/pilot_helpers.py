@@ -133,3 +133,19 @@ async def pick_and_answer(pilot, protocol_id: str, *yes: str) -> None:
     """Pick a protocol and answer yes to the questions named, no to every other one."""
     await pick(pilot, "protocols", protocol_id)
     await answer_shown(pilot, *yes)
+
+
+async def social_assessment_to_segment(pilot, worry: str, segment: str | None, *yes: str) -> None:
+    """From the assessment step of a social contact: the service-need protocol with the
+    questions named answered yes, the worker's worry, the suggested urgency, then the segment
+    named (None: the suggested one) - the outcome step is next."""
+    await pick_and_answer(pilot, "social_service_need", *yes)
+    await pilot.press("enter")
+    await pick(pilot, "worry", worry)
+    await pilot.press("enter")  # the suggested urgency
+    await pilot.pause()
+    if segment is None:
+        await pilot.press("enter")
+    else:
+        await pick(pilot, "segments", segment)
+    await pilot.pause()

@@ -206,6 +206,7 @@ class Device:
     def sign_contact(
         self, client_id: str | None, reason: str = "Testi", slot_id: str | None = None, follow_up: bool = True,
         safety_net: str = "", referrals: list | None = None, for_follow_up_id: str | None = None,
+        duties_made: list | None = None,
     ) -> ContactDraft:
         worker = self.worker()
         started = now().replace(microsecond=0)
@@ -227,6 +228,7 @@ class Device:
             safety_net=safety_net,
             for_follow_up_id=for_follow_up_id,
         )
+        draft.duties_made = list(duties_made or [])
         if referrals:
             draft.outcome_kind = OutcomeKind.REFERRAL
             draft.set_referrals(referrals)

@@ -218,19 +218,43 @@ def test_most_urgent_yes_wins_and_every_question_giving_it_is_a_reason() -> None
     protocol = BY_ID["social_service_need"]
     answers = {
         "danger_or_violence_now": False,
-        "child_at_risk": False,
+        "child_at_risk": True,
         "older_person_not_coping": True,
-        "no_money_for_food_or_medicine": True,
+        "no_money_for_food_or_medicine": False,
         "housing_lost": False,
-        "information_only": True,
+        "information_only": False,
     }
     result = evaluate(protocol, answers)
     assert result.suggested is Urgency.THREE_DAYS
-    assert result.reasons == ("older_person_not_coping", "no_money_for_food_or_medicine")
+    assert result.reasons == ("child_at_risk", "older_person_not_coping")
 
-    result = evaluate(protocol, {**answers, "child_at_risk": True})
+    # No money for food or medicine is an urgent need: assessed the same day.
+    result = evaluate(protocol, {**answers, "no_money_for_food_or_medicine": True})
     assert result.suggested is Urgency.SAME_DAY
-    assert result.reasons == ("child_at_risk",)
+    assert result.reasons == ("no_money_for_food_or_medicine",)
+
+
+def test_an_information_only_client_is_not_raised_by_the_answers_but_by_danger_and_worry() -> None:
+    """Issue 16: only wants information - the answers' urgencies do not raise it (advice, not an
+    assessment); danger now, the worker's worry and the duties still count."""
+    protocol = BY_ID["social_service_need"]
+    asks = {"information_only": True, "violence_or_threat_at_home": True}
+    result = evaluate(protocol, asks, WorryLevel.SMALL)
+    assert result.suggested is Urgency.NON_URGENT and result.duties == ("immediate_safety_response",)
+    assert evaluate(protocol, asks, WorryLevel.GREY_ZONE).suggested is Urgency.THREE_DAYS
+    assert evaluate(protocol, {**asks, "danger_or_violence_now": True}, WorryLevel.SMALL).suggested is Urgency.EMERGENCY
+    assert evaluate(protocol, {**asks, "information_only": False}, WorryLevel.SMALL).suggested is Urgency.SAME_DAY
+
+
+def test_an_older_persons_notification_for_violence_or_money_in_the_statutory_group_from_65() -> None:
+    protocol = BY_ID["social_service_need"]
+    for harm in ("violence_or_threat_at_home", "no_money_for_food_or_medicine", "debts_or_benefit_problems"):
+        answers = {"statutory_group": True, harm: True}
+        assert "older_person_notification" in evaluate(protocol, answers, WorryLevel.SMALL, age=80).duties
+        assert "older_person_notification" in evaluate(protocol, answers, WorryLevel.SMALL).duties  # age unknown
+        # A child in need of special support is child welfare's, not the older person's notification.
+        assert "older_person_notification" not in evaluate(protocol, answers, WorryLevel.SMALL, age=16).duties
+    assert "older_person_notification" not in evaluate(protocol, {"violence_or_threat_at_home": True}, WorryLevel.SMALL, age=80).duties
 
 
 def test_red_flags_beat_if_yes_and_are_all_reasons() -> None:
@@ -678,9 +702,9 @@ def test_worry_and_answers_together_the_more_urgent_wins() -> None:
     result = social("housing_lost", worry=WorryLevel.GREAT)
     assert result.suggested is Urgency.SAME_DAY and result.worry is WorryLevel.GREAT
     assert result.reasons == ()
-    result = social("child_at_risk", worry=WorryLevel.GREY_ZONE)
+    result = social("violence_or_threat_at_home", worry=WorryLevel.GREY_ZONE)
     assert result.suggested is Urgency.SAME_DAY and result.worry is None
-    assert result.reasons == ("child_at_risk",)
+    assert result.reasons == ("violence_or_threat_at_home",)
     # A red flag is an emergency whatever the worry.
     assert social("danger_or_violence_now", worry=WorryLevel.NONE).suggested is Urgency.EMERGENCY
 

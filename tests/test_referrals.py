@@ -77,3 +77,53 @@ def test_the_report_of_a_store_counts_the_three_referrals_of_one_contact(tmp_pat
     report = make_report(store, shipped.region, START, END, NOW)
     store.close()
     assert report.referrals == {"adult_social_work": 1, "social_guidance": 1, "substance_ngo": 1}
+
+
+def test_a_report_counts_duties_made_and_referrals_by_destination_and_status(tmp_path, shipped):
+    """Three social contacts counted by hand: (1) debts, housing, substance use - two warm
+    referrals with consent and one cold; (2) an older person's notification made as a duty and
+    a statutory hand-over to child welfare; (3) a child-welfare notification and a safety
+    response, nothing referred."""
+    from ohjaus_tui.domain.codes import Channel, NotifiedBy, Segment, ServiceArea, Urgency
+    from ohjaus_tui.domain.contact import DutyMade
+    from ohjaus_tui.report_text import render_csv, render_text
+    from ohjaus_tui.store.reports import make_report
+    from ohjaus_tui.store.store import Store
+
+    from .test_reports import END, NOW, START, at, draft, reference
+
+    store = Store(tmp_path / "s")
+    reference(store)
+
+    def duty(kind: str, hour: int) -> DutyMade:
+        return DutyMade(kind, "Vastaanottaja", at(11, hour), NotifiedBy.PHONE, "laki 25 §", "naapuri")
+
+    one = draft("D1", at(10, 9), "couns-a", "unit-a", "Y", Channel.WALK_IN, ServiceArea.WORKING_AGE,
+                Urgency.THREE_DAYS, Segment.CLEAR_NEED, OutcomeKind.REFERRAL)
+    one.set_referrals([
+        Referral("adult_social_work", Handover.WARM, True),
+        Referral("social_guidance", Handover.WARM, True),
+        Referral("substance_ngo", Handover.COLD),
+    ])
+    store.sign(one, at(10, 9, 30))
+    two = draft("D2", at(11, 9), "couns-a", "unit-a", None, Channel.PHONE, ServiceArea.OLDER_PEOPLE,
+                Urgency.THREE_DAYS, Segment.CLEAR_NEED, OutcomeKind.REFERRAL)
+    two.set_referrals([Referral("child_welfare_intake", Handover.WARM, legal_basis="Lastensuojelulaki 25 §")])
+    two.duties_made = [duty("older_person_notification", 9)]
+    store.sign(two, at(11, 9, 30))
+    three = draft("D3", at(11, 10), "couns-a", "unit-a", None, Channel.PHONE, ServiceArea.FAMILY,
+                  Urgency.SAME_DAY, Segment.CLEAR_NEED, OutcomeKind.DUTY)
+    three.duties_made = [duty("child_welfare_notification", 10), duty("immediate_safety_response", 10)]
+    store.sign(three, at(11, 10, 30))
+    report = make_report(store, shipped.region, START, END, NOW)
+    store.close()
+    assert report.referrals == {"adult_social_work": 1, "child_welfare_intake": 1, "social_guidance": 1, "substance_ngo": 1}
+    assert report.referral_status == {
+        "adult_social_work": {"warm": 1}, "child_welfare_intake": {"statutory": 1},
+        "social_guidance": {"warm": 1}, "substance_ngo": {"cold": 1},
+    }
+    assert report.duties == {"child_welfare_notification": 1, "immediate_safety_response": 1, "older_person_notification": 1}
+    text = render_text(report)
+    assert "Duties made" in text and "Older person's notification" in text and "1 without consent (duty)" in text
+    assert "duty,immediate_safety_response,1" in render_csv(report)
+    assert "referral_status,substance_ngo:cold,1" in render_csv(report)

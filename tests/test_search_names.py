@@ -74,9 +74,10 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
     for name in ("client_name_insert", "client_name_delete", "client_name_update"):
         connection.execute(f"DROP TRIGGER {name}")
     connection.execute("DROP TABLE client_name")
-    # ... and without what later versions added (issue 16's outcome columns, migrations 11-12;
-    # issue 17's worker status, 13).
+    # ... and without what later versions added (issue 16's outcome columns, migrations 11-13;
+    # issue 17's worker status, 17).
     connection.execute("ALTER TABLE worker DROP COLUMN status")
+    connection.execute("ALTER TABLE outcome DROP COLUMN duties_made")
     connection.execute("ALTER TABLE outcome DROP COLUMN referrals")
     connection.execute("ALTER TABLE outcome DROP COLUMN legal_basis")
     # ... and issue 20's callback queue columns (migration 16).

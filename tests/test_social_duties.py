@@ -14,6 +14,7 @@ from .pilot_helpers import (
     pick_and_answer,
     pick_result,
     sign_in,
+    social_assessment_to_segment,
     start_contact,
     type_text,
 )
@@ -29,13 +30,7 @@ async def test_a_neighbours_anonymous_call_ends_in_an_older_persons_notification
         await pick_result(pilot, "anonymous")
         await type_text(pilot, "Naapuri soittaa: 77-vuotias mies ei selviydy kotona")
         await pilot.press("enter")
-        await pick_and_answer(pilot, "social_service_need", "older_person_not_coping")
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.GREAT.value)
-        await pilot.press("enter")  # the suggested urgency
-        await pilot.pause()
-        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
-        await pilot.pause()
+        await social_assessment_to_segment(pilot, WorryLevel.GREAT.value, Segment.CLEAR_NEED.value, "older_person_not_coping")
         assert focused_id(pilot) == "outcome-kinds"
         await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
         await pick(pilot, "services", "older_person_notification")
@@ -84,14 +79,10 @@ async def test_debts_housing_and_substance_use_leave_with_three_referrals(app, s
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Velkoja, häätö uhkaa, juo joka päivä")
-        await pick_and_answer(
-            pilot, "social_service_need", "housing_lost", "debts_or_benefit_problems", "substance_use_harms"
+        await social_assessment_to_segment(
+            pilot, WorryLevel.GREY_ZONE.value, Segment.CLEAR_NEED.value,
+            "housing_lost", "debts_or_benefit_problems", "substance_use_harms",
         )
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
-        await pilot.press("enter")  # the suggested urgency
-        await pilot.pause()
-        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
         await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
         for code in ("adult_social_work", "social_guidance"):
             await pick(pilot, "services", code)
@@ -143,10 +134,13 @@ def test_services_fitting_the_domains_and_the_age_come_first(shipped):
     young = [s.code for s in by_need(social, ["mental_wellbeing"], 16)]
     assert young.index("youth_services") < young.index("mental_substance_services")
     assert young[-1] in {s.code for s in social if not s.fits_age(16)}
-    carer = by_need(social, ["coping_at_home", "relationships"], 70)
-    codes = [s.code for s in carer]
-    # Only services serving both domains come before the carer's support.
-    assert all({"coping_at_home", "relationships"} <= set(s.domains) for s in carer[: codes.index("carer_support")])
+    # A carer's coping at home and wellbeing: the carer's support first.
+    assert by_need(social, ["coping_at_home", "mental_wellbeing"], 70)[0].code == "carer_support"
+    # The specific service before the broad one, the one for the client's age group before the
+    # one for everyone, and where no need domain was found the file's order (Kela first).
+    assert first[0] == "debt_counselling"
+    assert by_need(social, ["coping_at_home"], 80)[0].code == "older_people_guidance"
+    assert by_need(social, [], 40)[0].code == "kela"
 
 
 async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, shipped):
@@ -164,12 +158,7 @@ async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, s
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", teen.identity_code, "Ahdistaa, ei jaksa koulua")
-        await pick_and_answer(pilot, "social_service_need", "mental_wellbeing_strained")
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.SMALL.value)
-        await pilot.press("enter")
-        await pilot.pause()
-        await pick(pilot, "segments", Segment.CLEAR_NEED.value)
+        await social_assessment_to_segment(pilot, WorryLevel.SMALL.value, Segment.CLEAR_NEED.value, "mental_wellbeing_strained")
         await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
         listing = app.screen.query_one("#services")
         shown = [listing.get_option_at_index(i) for i in range(listing.option_count)]

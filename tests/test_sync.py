@@ -209,6 +209,29 @@ def test_the_safety_net_advice_read_out_travels_with_the_signed_contact(server, 
     central.close()
 
 
+def test_a_duty_made_travels_with_the_signed_contact_and_its_confirmation_follow_up(server, devices):
+    """Issue 16: a child-welfare notification made by a nurse about a caller's neighbour's child
+    (the caller unidentified) reaches the central API and another device, with the follow-up
+    that confirms the receipt."""
+    from ohjaus_tui.domain.codes import NotifiedBy
+    from ohjaus_tui.domain.contact import DutyMade
+
+    a, b = devices("a"), devices("b")
+    duty = DutyMade(
+        "child_welfare_notification", "Lastensuojelun vastaanotto", now().replace(microsecond=0),
+        NotifiedBy.PHONE, "Lastensuojelulaki 417/2007 25 §", "naapurin noin 5-vuotias lapsi", "child_welfare_intake",
+    )
+    draft = a.sign_contact(None, "Naapurin lapsi yksin", duties_made=[duty])
+    sync_all(a, b)
+    assert_converged(a, b)
+    assert b.store.load_draft(draft.id).duties_made == [duty]
+    central = server.central()
+    family = central.records(RecordType.CONTACT)[draft.id]
+    central.close()
+    assert json.loads(family["outcome"]["duties_made"])[0]["legal_basis"] == "Lastensuojelulaki 417/2007 25 §"
+    assert [f["kind"] for f in family["follow_ups"]] == ["confirm_duty"]
+
+
 def test_several_referrals_travel_with_the_signed_contact_each_with_its_consent(server, devices):
     """Issue 16: three referrals of one contact reach the central API and another device;
     a notification's law goes with it."""

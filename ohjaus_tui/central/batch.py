@@ -29,6 +29,7 @@ from ..domain.codes import (
     FollowUpStatus,
     Handover,
     Language,
+    NotifiedBy,
     OutcomeKind,
     PlanType,
     Register,
@@ -152,6 +153,8 @@ def _check_field(model: type, name: str, value: Any) -> None:
             _check_referrals(value)
         if model is Client and name == "service_language" and value and not is_language(value):
             raise Rejected(Reason.INVALID, "service_language: not an ISO 639-1 or ISO 639-3 language code")
+        if model is Outcome and name == "duties_made":
+            _check_duties_made(value)
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
@@ -202,6 +205,44 @@ def _check_referrals(text: str) -> None:
         hidden = hidden_character(item["service_code"] + item["legal_basis"], keep_lines=False)
         if hidden is not None:
             raise Rejected(Reason.INVALID, f"referrals: holds a control, bidi or invisible character ({hidden})")
+
+
+DUTY_KEYS = {"duty", "receiver", "receiver_code", "made_at", "method", "legal_basis", "about"}
+MAX_DUTIES = 20
+
+
+def _check_duties_made(text: str) -> None:
+    """An outcome's duties made (issue 16): notifications and safety responses, each with to
+    whom, when, how, its legal basis (never empty: a duty is made under a law) and about whom."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise Rejected(Reason.INVALID, "duties_made: not JSON") from None
+    if not isinstance(value, list) or len(value) > MAX_DUTIES or len(text) > 40_000:
+        raise Rejected(Reason.INVALID, f"duties_made: not a list of at most {MAX_DUTIES}")
+    for item in value:
+        if not isinstance(item, dict) or set(item) != DUTY_KEYS or not all(isinstance(v, str) for v in item.values()):
+            raise Rejected(Reason.INVALID, "duties_made: each is {" + ", ".join(sorted(DUTY_KEYS)) + "}, all text")
+        if not _IDENT.fullmatch(item["duty"]) or item["receiver_code"] and not _IDENT.fullmatch(item["receiver_code"]):
+            raise Rejected(Reason.INVALID, "duties_made: duty and receiver_code are identifiers")
+        if item["method"] not in NotifiedBy._value2member_map_:
+            raise Rejected(Reason.INVALID, f"duties_made: method is one of {', '.join(NotifiedBy._value2member_map_)}")
+        if not item["receiver"].strip() or not item["legal_basis"].strip():
+            raise Rejected(Reason.INVALID, "duties_made: a duty names its receiver and its legal basis")
+        if any(len(item[k]) > 1000 for k in ("receiver", "legal_basis", "about")):
+            raise Rejected(Reason.INVALID, "duties_made: a text is longer than 1000 characters")
+        try:
+            made_at = datetime.fromisoformat(item["made_at"])
+        except ValueError:
+            raise Rejected(Reason.INVALID, "duties_made: made_at is not an ISO 8601 time") from None
+        if not EARLIEST <= made_at.date() < LATEST:
+            raise Rejected(Reason.INVALID, "duties_made: made_at is not a plausible date")
+        hidden = hidden_character("".join(item.values()), keep_lines=False)
+        if hidden is not None:
+            raise Rejected(Reason.INVALID, f"duties_made: holds a control, bidi or invisible character ({hidden})")
+
+
+_IDENT = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def contact_family(data: Any, record_id: str) -> dict:

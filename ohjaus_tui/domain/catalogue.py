@@ -159,16 +159,29 @@ def load_catalogue(path: Path) -> list[Service]:
     return services
 
 
-def by_need(services: list[Service], domains: list[str] | tuple[str, ...], age: int | None) -> list[Service]:
-    """The services that fit the need domains found and the client's age first (most domains
-    first; a service for the young, with an upper age, before a general one), then the rest
-    for the client's age, then those for other ages; file order within."""
-    found = set(domains)
+# Under 25 a service for the young comes first among those fitting as well: child welfare's
+# aftercare and the youth guarantee's services (Ohjaamo) serve young adults to 25.
+YOUNG_UNTIL = 25
 
-    def key(indexed: tuple[int, Service]) -> tuple[bool, int, bool, int]:
+
+def by_need(services: list[Service], domains: list[str] | tuple[str, ...], age: int | None) -> list[Service]:
+    """The services that fit the need domains found and the client's age first, then the rest
+    for the client's age, then those for other ages. Among the fitting ones: most domains found
+    first; under YOUNG_UNTIL, a service for the young (with an upper age) before a general one; then
+    the more specific service (fewer domains: debt counselling before social guidance for
+    debts); then one for the client's age group (an age bound that fits: older people's
+    guidance at 80) before one for everyone; file order within (and where nothing fits)."""
+    found = set(domains)
+    minor = age is not None and age < YOUNG_UNTIL
+
+    def key(indexed: tuple[int, Service]) -> tuple:
         index, service = indexed
-        young = age is not None and service.max_age is not None
-        return (not service.fits_age(age), -len(found & set(service.domains)), not young, index)
+        matches = len(found & set(service.domains))
+        if not matches:
+            return (not service.fits_age(age), 0, False, 0, False, index)
+        young = minor and service.max_age is not None
+        bounded = service.min_age is not None or service.max_age is not None
+        return (not service.fits_age(age), -matches, not young, len(service.domains), not bounded, index)
 
     return [service for _index, service in sorted(enumerate(services), key=key)]
 

@@ -229,10 +229,13 @@ class OutcomeKind(LabelledEnum):
     BOOKING = "booking"
     REFERRAL = "referral"
     EMERGENCY = "emergency"
+    # A statutory notification or a safety response made, and nothing else (issue 16).
+    DUTY = "duty"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {
+            "duty": N_("Notification or safety response made"),
             "advice": N_("Advice given"),
             "booking": N_("Booking into a slot"),
             "referral": N_("Referral to a service or authority"),
@@ -252,12 +255,26 @@ class Handover(LabelledEnum):
         }
 
 
+class NotifiedBy(LabelledEnum):
+    """How a statutory notification or a safety response was made (issue 16)."""
+
+    PHONE = "phone"
+    EFORM = "eform"
+    IN_PERSON = "in_person"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {"phone": N_("By phone"), "eform": N_("E-form"), "in_person": N_("In person")}
+
+
 class FollowUpKind(LabelledEnum):
     NONE = "none"
     CALLBACK = "callback"
     CHECK_REFERRAL = "check_referral"
     CHECK_VISIT = "check_visit"
     REBOOK = "rebook"
+    # Made at signing for every duty made: the receiving authority got the notification.
+    CONFIRM_DUTY = "confirm_duty"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -267,6 +284,7 @@ class FollowUpKind(LabelledEnum):
             "check_referral": N_("Check that the referral was taken up"),
             "check_visit": N_("Check how the visit went"),
             "rebook": N_("Booking needs rebooking"),
+            "confirm_duty": N_("Confirm the notification was received"),
         }
 
 

@@ -24,6 +24,7 @@ from .codes import (
     Handover,
     HighNeedTrigger,
     Language,
+    NotifiedBy,
     OutcomeKind,
     PlanType,
     Segment,
@@ -80,6 +81,61 @@ class Referral:
             item["service_code"], Handover(item["handover"]), bool(item.get("consent", False)),
             item.get("legal_basis", ""),
         )
+
+
+MAX_DUTIES = 10
+MAX_DUTY_TEXT = 500
+
+
+@dataclass(frozen=True)
+class DutyMade:
+    """A duty the worker carried out (issue 16): a child-welfare notification (Lastensuojelulaki
+    25 §), an older person's notification (Vanhuspalvelulaki 25 §) or an immediate safety
+    response. Its own outcome, not a referral: made without anyone's consent, also about a person
+    who is not the caller (`about`: a name or a description; "" when it is the client).
+
+    `receiver`: the receiving authority as named (the catalogue's name, or typed);
+    `receiver_code`: its catalogue code, or "" when typed; `legal_basis` in the words shown."""
+
+    duty: str
+    receiver: str
+    made_at: datetime
+    method: NotifiedBy
+    legal_basis: str
+    about: str = ""
+    receiver_code: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "duty": self.duty, "receiver": self.receiver, "receiver_code": self.receiver_code,
+            "made_at": self.made_at.isoformat(), "method": self.method.value,
+            "legal_basis": self.legal_basis, "about": self.about,
+        }
+
+    @classmethod
+    def from_json(cls, item: dict) -> "DutyMade":
+        return cls(
+            item["duty"], item["receiver"], datetime.fromisoformat(item["made_at"]),
+            NotifiedBy(item["method"]), item.get("legal_basis", ""), item.get("about", ""),
+            item.get("receiver_code", ""),
+        )
+
+    @property
+    def key(self) -> str:
+        """What one duty made is known by across the versions of a contact."""
+        return f"{self.duty}@{self.made_at.isoformat()}"
+
+
+def duty_problems(duty: DutyMade) -> list[str]:
+    """What a duty made must say before it is recorded."""
+    problems = []
+    if not duty.receiver.strip():
+        problems.append(_("Name the authority that received it."))
+    if not duty.legal_basis.strip():
+        problems.append(_("A duty is recorded with its legal basis."))
+    if any(len(t) > MAX_DUTY_TEXT for t in (duty.receiver, duty.about, duty.legal_basis)):
+        problems.append(_("A text is longer than {n} characters; shorten it.").format(n=MAX_DUTY_TEXT))
+    return problems
 
 
 class Step(IntEnum):
@@ -166,6 +222,8 @@ class ContactDraft:
     # The law that makes the hand-over a duty (a statutory notification, e.g. Lastensuojelulaki
     # 25 §), in the language shown: no consent is asked. "" for an ordinary referral.
     legal_basis: str = ""
+    # Duties made in this contact (notifications, a safety response): never gated by consent.
+    duties_made: list[DutyMade] = field(default_factory=list)
     outcome_note: str = ""
     care_deadline: date | None = None  # the day the booking was measured against
     past_deadline: bool = False
@@ -238,6 +296,7 @@ class ContactDraft:
             duties=list(self.duties),
             domains=list(self.domains),
             referrals=list(self.referrals),
+            duties_made=list(self.duties_made),
         )
 
     @property
@@ -312,6 +371,10 @@ def _outcome_problems(draft: ContactDraft) -> list[str]:
         return [_("Choose the outcome.")]
     if draft.red_flags and kind != OutcomeKind.EMERGENCY:
         return [_("A red flag was found: the outcome must be an emergency redirect.")]
+    if len(draft.duties_made) > MAX_DUTIES:
+        return [_("At most {n} duties in one contact.").format(n=MAX_DUTIES)]
+    if kind == OutcomeKind.DUTY and not draft.duties_made:
+        return [_("Record the notification or safety response made (F2).")]
     if kind == OutcomeKind.ADVICE and not draft.advice_text.strip():
         return [_("Write the advice given.")]
     if kind == OutcomeKind.BOOKING and draft.anonymous:

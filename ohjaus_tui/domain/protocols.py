@@ -114,6 +114,13 @@ class Duty:
     id: str
     titles: dict[str, str]
     bases: dict[str, str]
+    # The catalogue's services that receive it (the receiving authority offered first).
+    receivers: tuple[str, ...] = ()
+    # Combinations of answers that raise it too, each all yes (an older person of the
+    # statutory group facing violence: VPL 25 §), for clients of `min_age` or over (or of an
+    # unknown age: a neighbour calling about someone).
+    also_when: tuple[tuple[str, ...], ...] = ()
+    min_age: int | None = None
 
     @property
     def title(self) -> str:
@@ -612,8 +619,18 @@ def _read_domains(top: Fields) -> tuple[Domain, ...]:
 def _read_duties(top: Fields) -> tuple[Duty, ...]:
     duties: list[Duty] = []
     for fields in top.tables("duties", required=False):
-        fields.only("id", "title", "basis")
-        duty = Duty(fields.identifier("id"), fields.texts("title"), fields.texts("basis"))
+        fields.only("id", "title", "basis", "receivers", "also_when", "min_age")
+        receivers = tuple(fields.strings("receivers")) if fields.has("receivers") else ()
+        also_when = fields.value("also_when", list) if fields.has("also_when") else []
+        if not isinstance(also_when, list) or not all(
+            isinstance(c, list) and c and all(isinstance(i, str) for i in c) for c in also_when
+        ):
+            raise fields.error(_("also_when is a list of lists of question ids"), "also_when")
+        min_age = fields.integer("min_age", minimum=0) if fields.has("min_age") else None
+        duty = Duty(
+            fields.identifier("id"), fields.texts("title"), fields.texts("basis"), receivers,
+            tuple(tuple(c) for c in also_when), min_age,
+        )
         if any(duty.id == earlier.id for earlier in duties):
             raise fields.error(_("duplicate duty id '{id}'").format(id=duty.id), "id")
         duties.append(duty)
@@ -678,7 +695,15 @@ def _check_references(
         triggered.update(question.duties)
     if sum(question.statutory_group for question in questions) > 1:
         raise top.error(_("only one question may set statutory_group"), "questions")
+    known_questions = {question.id for question in questions}
     for fields, duty in zip(top.tables("duties", required=False), duties):
+        for combination in duty.also_when:
+            unknown = [q for q in combination if q not in known_questions]
+            if unknown:
+                raise fields.error(
+                    _("duty '{id}': unknown question '{question}' in also_when").format(id=duty.id, question=unknown[0]),
+                    "also_when",
+                )
         if duty.id not in triggered:
             raise fields.error(
                 _("duty '{id}' is never triggered: no question lists it").format(id=duty.id), "id"
@@ -753,7 +778,8 @@ def visible_questions(
 
 
 def evaluate(
-    protocol: Protocol, answers: Mapping[str, bool | None], worry: WorryLevel | None = None
+    protocol: Protocol, answers: Mapping[str, bool | None], worry: WorryLevel | None = None,
+    age: int | None = None,
 ) -> ProtocolResult:
     """Suggest an urgency from yes/no answers.
 
@@ -778,7 +804,11 @@ def evaluate(
     if red_flags:
         suggested, reasons = Urgency.EMERGENCY, red_flags
     else:
-        raised = [q.if_yes for q in yes if q.if_yes is not None]
+        # A client who wants information only (and nothing else the worker is worried about):
+        # the answers' if_yes do not raise the urgency; danger now and the worry still do, and
+        # the duties stay (issue 16: an information-only client gets advice, not an assessment).
+        information_only = any(q.information_only for q in yes)
+        raised = [q.if_yes for q in yes if q.if_yes is not None and not information_only]
         if by_worry is not None:
             raised.append(by_worry)
         suggested = Urgency.most_urgent(raised + [protocol.default_urgency], protocol.default_urgency)
@@ -797,6 +827,12 @@ def evaluate(
                 Urgency.SELF_CARE, protocol.self_care_if + any_of, True
             )
     duties = tuple(dict.fromkeys(duty for q in yes for duty in q.duties))  # visible yes only
+    said = {q.id for q in yes}
+    duties += tuple(
+        duty.id for duty in protocol.duties
+        if duty.id not in duties and (duty.min_age is None or age is None or age >= duty.min_age)
+        and any(set(combination) <= said for combination in duty.also_when)
+    )
     domains = tuple(d.id for d in protocol.domains if any(q.domain == d.id for q in yes))
     return ProtocolResult(
         suggested=suggested,

@@ -71,6 +71,11 @@ BOOKING_WITH_DEADLINE = "booking_with_deadline"
 BOOKING_WITHIN_CARE = "booking_within_care"
 SEGMENT = "segment"
 REFERRAL = "referral"
+REFERRAL_STATUS = "referral_status"  # key "<service code>:<status>" (REFERRAL_STATUSES)
+DUTY = "duty"  # key: the duty made (a notification, a safety response)
+# A referral's status as signed: handed over by the worker with the client's consent, handed
+# over as a statutory notification without consent, or left to the client (cold).
+REFERRAL_STATUSES = ("warm", "statutory", "cold")
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,8 @@ class ContactFact:
     callback: bool = False  # the contact made a callback follow-up
     repeated: bool = False  # the same client made another contact within FCR_WINDOW_DAYS
     referral_codes: tuple[str, ...] = ()  # every referral's destination (several per contact)
+    referral_statuses: tuple[tuple[str, str], ...] = ()  # (destination, status) of each referral
+    duties_made: tuple[str, ...] = ()  # the duty of each notification or safety response made
 
     @property
     def day(self) -> date:
@@ -137,7 +144,18 @@ def contact_tallies(fact: ContactFact, rules: RegionRules) -> Tally:
         # Each destination counts once per contact; older records hold only service_code.
         for code in dict.fromkeys(fact.referral_codes or ((fact.service_code,) if fact.service_code else ())):
             tally[(REFERRAL, code)] += 1
+        for code, status in dict.fromkeys(fact.referral_statuses):
+            tally[(REFERRAL_STATUS, f"{code}:{status}")] += 1
+    for duty in fact.duties_made:
+        tally[(DUTY, duty)] += 1
     return tally
+
+
+def referral_status(handover: str, consent: bool, legal_basis: str) -> str:
+    """One of REFERRAL_STATUSES."""
+    if handover == "cold":
+        return "cold"
+    return "statutory" if legal_basis and not consent else "warm"
 
 
 def care_deadline(fact: ContactFact, rules: RegionRules) -> date | None:
@@ -242,6 +260,9 @@ class Report:
     segments: dict[str, int]
     high_need_clients: int
     referrals: dict[str, int]  # service code -> count
+    # service code -> {status: count} (REFERRAL_STATUSES); duty id -> count
+    referral_status: dict[str, dict[str, int]] = field(default_factory=dict)
+    duties: dict[str, int] = field(default_factory=dict)
     t3: list[T3Row] = field(default_factory=list)
     overdue: dict[str, int] = field(default_factory=dict)  # unit code -> open follow-ups due before today
     callbacks: list[CallbackQueueFigures] = field(default_factory=list)  # by queue, then all
@@ -409,10 +430,26 @@ def build_report(
                 key=lambda item: (-item[1], item[0]),
             )
         ),
+        referral_status=_referral_status(totals),
+        duties=dict(
+            sorted(
+                ((key, n) for (name, key), n in totals.items() if name == DUTY and n),
+                key=lambda item: (-item[1], item[0]),
+            )
+        ),
         t3=list(t3),
         overdue=dict(overdue or {}),
         callbacks=callback_figures(callbacks, made_at),
     )
+
+
+def _referral_status(totals: Mapping[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+    found: dict[str, dict[str, int]] = {}
+    for (name, key), n in totals.items():
+        if name == REFERRAL_STATUS and n:
+            code, _sep, status = key.rpartition(":")
+            found.setdefault(code, {})[status] = found.get(code, {}).get(status, 0) + n
+    return {code: {s: found[code][s] for s in REFERRAL_STATUSES if s in found[code]} for code in sorted(found)}
 
 
 def third_next_available(starts: list[datetime], now: datetime) -> float | None:

@@ -76,7 +76,9 @@ def suggest_segment_with_reasons(
         reasons.append(SegmentReason.GREAT_WORRY)
     if information_only and not reasons and urgency in (None, Urgency.SELF_CARE, Urgency.NON_URGENT):
         return Segment.ADVICE, [SegmentReason.INFORMATION_ONLY]
-    if len(domains) >= MANY_DOMAINS:
+    if len(domains) >= MANY_DOMAINS and worry not in (WorryLevel.NONE, WorryLevel.SMALL):
+        # Several needs the worker is not worried about are a clear need met by several
+        # referrals (debts, housing and work: three); with the worry they are complex.
         reasons.append(SegmentReason.MANY_DOMAINS)
     if reasons:
         return Segment.COMPLEX_NEED, reasons
@@ -96,11 +98,15 @@ def suggest_segment(
 
 
 def suggest_outcome(
-    segment: Segment | None, red_flags: list[str], urgency: Urgency | None, anonymous: bool = False
+    segment: Segment | None, red_flags: list[str], urgency: Urgency | None, anonymous: bool = False,
+    duties: list[str] | tuple[str, ...] = (),
 ) -> OutcomeKind:
-    """An unidentified client is never suggested a booking (one cannot be made for them)."""
+    """An unidentified client is never suggested a booking (one cannot be made for them).
+    A duty the answers raised (a notification, a safety response) is made first (issue 16)."""
     if red_flags or urgency == Urgency.EMERGENCY:
         return OutcomeKind.EMERGENCY
+    if duties:
+        return OutcomeKind.DUTY
     if segment == Segment.CLEAR_NEED and not anonymous:
         return OutcomeKind.BOOKING
     if segment == Segment.COMPLEX_NEED:
@@ -130,7 +136,10 @@ def suggest_follow_up(
 ) -> tuple[FollowUpKind, date | None]:
     """A follow-up that fits the outcome, due in working days (today not counted). On a
     social contact the urgency sets the due day: a same-day need is followed up the next
-    working day, one of three working days within three working days."""
+    working day, one of three working days within three working days. A duty made leaves its
+    own follow-up (confirming the receipt), made when the contact is signed."""
+    if outcome == OutcomeKind.DUTY and segment != Segment.COMPLEX_NEED:
+        return FollowUpKind.NONE, None
     if register == "social" and outcome is not None and urgency in (Urgency.EMERGENCY, Urgency.SAME_DAY):
         kind = FollowUpKind.CHECK_REFERRAL if outcome == OutcomeKind.REFERRAL and segment != Segment.COMPLEX_NEED else FollowUpKind.CALLBACK
         return kind, add_working_days(today, 1)

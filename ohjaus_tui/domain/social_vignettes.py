@@ -1,13 +1,16 @@
 """Blind social vignettes (tests/social_vignettes, issue 16) run through the social protocol.
 
 Each vignette names the client's age, the caller, the need domains, the counsellor's worry,
-and the expected urgency, segment, duties and referrals; it names no answers. The runner
-answers the social protocol from the vignette's structured fields only, by a fixed rule
-stated here (never from the expected results):
+and the expected urgency, segment, duties and referrals. The social protocol is answered from
+the story: `findings` lists the questions a blind tagger, who saw only the story and the
+question list (`ohjaus check data --questions`), marked as answered yes; every other question
+is no. A vignette without findings is answered from its structured fields by a fixed rule
+(never from the expected results):
 
 - each need domain answers yes to its protocol question (DOMAIN_ANSWERS);
-- aged 75 or over: the statutory-group question yes; worry "none": information only;
-- the worry is the vignette's worry.
+- aged 75 or over: the statutory-group question yes; worry "none": information only.
+
+The worry is always the vignette's worry.
 
 It scores urgency and segment (exact), duties (every expected duty found; a missed duty
 fails the run) and the referral step's first choice (the first service the catalogue lists
@@ -24,6 +27,7 @@ from pathlib import Path
 from .catalogue import Service, by_need, services_for
 from .codes import Register, Urgency, WorryLevel
 from .datafile import Fields, Source, load_toml
+from .errors import DomainError
 from .protocols import Protocol, evaluate
 from .segmentation import suggest_segment, triggers_from_domains
 
@@ -78,6 +82,7 @@ class SocialVignette:
     segment: str
     duties: tuple[str, ...]
     referrals: tuple[str, ...]
+    findings: tuple[str, ...] | None = None  # the questions the story answers yes (tagged blind)
 
 
 @dataclass(frozen=True)
@@ -117,12 +122,14 @@ def load_social_vignettes(path: Path) -> list[SocialVignette]:
     found = []
     for fields in top.tables("vignette"):
         fields.only("id", "story", "age", "caller", "domains", "worry", "expected_urgency",
-                    "expected_segment", "duties", "referrals", "source")
+                    "expected_segment", "duties", "referrals", "source", "findings")
+        findings = tuple(fields.strings("findings", (), non_empty=False)) if fields.has("findings") else None
         found.append(SocialVignette(
             fields.identifier("id"), fields.integer("age", minimum=0), fields.string("caller"),
             fields.strings("domains"), fields.choice("worry", WorryLevel),
             fields.choice("expected_urgency", Urgency), fields.string("expected_segment"),
             fields.strings("duties", (), non_empty=False), fields.strings("referrals", (), non_empty=False),
+            findings,
         ))
     return found
 
@@ -130,14 +137,21 @@ def load_social_vignettes(path: Path) -> list[SocialVignette]:
 def run_social(vignettes: list[SocialVignette], protocol: Protocol, catalogue: list[Service]) -> list[SocialOutcome]:
     outcomes = []
     social = services_for(catalogue, Register.SOCIAL)
+    known = {q.id for q in protocol.questions}
     for vignette in vignettes:
-        yes = {q for d in vignette.domains for q in DOMAIN_ANSWERS.get(d, ())}
-        if vignette.age >= 75:
-            yes.add("statutory_group")
-        if vignette.worry is WorryLevel.NONE:
-            yes.add("information_only")
+        if vignette.findings is not None:
+            unknown = set(vignette.findings) - known
+            if unknown:
+                raise DomainError(f"{vignette.id}: findings not in {protocol.id}: {', '.join(sorted(unknown))}")
+            yes = set(vignette.findings)
+        else:
+            yes = {q for d in vignette.domains for q in DOMAIN_ANSWERS.get(d, ())}
+            if vignette.age >= 75:
+                yes.add("statutory_group")
+            if vignette.worry is WorryLevel.NONE:
+                yes.add("information_only")
         answers = {q.id: q.id in yes for q in protocol.questions}
-        result = evaluate(protocol, answers, vignette.worry)
+        result = evaluate(protocol, answers, vignette.worry, vignette.age)
         urgency = result.suggested
         segment = suggest_segment(
             urgency, triggers_from_domains(result.domains), vignette.worry, result.domains,

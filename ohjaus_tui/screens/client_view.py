@@ -33,6 +33,7 @@ FILTERS = [
     (EventKind.BOOKING, N_("appointments")),
     (EventKind.REFERRAL, N_("referrals")),
     (EventKind.FOLLOW_UP, N_("follow-ups")),
+    (EventKind.DUTY, N_("notifications")),
 ]
 
 
@@ -216,6 +217,9 @@ class ClientScreen(Screen):
         if event.kind == EventKind.REFERRAL:
             service = self.ctx.shipped.service(event.title)
             return _("Referral") + f": {service.name if service else event.title}"
+        if event.kind == EventKind.DUTY:
+            duty = next((p.duty(event.title) for p in self.ctx.shipped.protocols if p.duty(event.title)), None)
+            return _("Duty made") + f": {duty.title if duty else event.title}"
         return _("Follow-up") + f": {FollowUpKind(event.title).label}"
 
     @staticmethod

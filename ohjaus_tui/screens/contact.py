@@ -52,7 +52,8 @@ class ContactScreen(Screen):
         Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
     # What the footer keeps at 80 columns; F1 lists the rest.
-    KEY_PRIORITY = ("back", "sign", "sync_view", "switch_language", "lock", "app.quit", "next")
+    # On the outcome step F2 (a duty made) comes before the sync view, which F1 still lists.
+    KEY_PRIORITY = ("back", "sign", "record_duty", "switch_language", "lock", "sync_view", "app.quit", "next")
 
     def __init__(self, draft: ContactDraft, saved: bool = False, client_query: str = "") -> None:
         """`client_query`: typed into the client search to start with (a callback's phone)."""

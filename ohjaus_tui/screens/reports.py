@@ -25,9 +25,11 @@ from ..report_text import (
     assessment_definition,
     booking_definition,
     decimal,
+    duty_name,
     fcr_definition,
     percent,
     range_label,
+    referral_status_text,
     t3_value,
     weekly,
 )
@@ -268,7 +270,16 @@ class ReportsScreen(Screen):
             lines.append(("  " + _("No referrals"), "0"))
         for code, n in report.referrals.items():
             service = self.ctx.shipped.service(code)
-            lines.append(("  " + (service.name if service else code), format_number(n)))
+            lines.append((
+                "  " + (service.name if service else code), format_number(n),
+                referral_status_text(report.referral_status.get(code, {})),
+            ))
+        lines.append("")
+        lines.append(_("Duties made (notifications, safety responses)"))
+        if not report.duties:
+            lines.append(("  " + _("None"), "0"))
+        for duty, n in report.duties.items():
+            lines.append(("  " + duty_name(duty), format_number(n)))
         lines.append("")
         lines.append(_("Overdue follow-ups (open, due before today)"))
         if not report.overdue:

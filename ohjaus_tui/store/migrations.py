@@ -463,6 +463,13 @@ WHEN (SELECT status FROM contact WHERE id = OLD.contact_id) = 'signed'
 BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
 """
 
+# Issue 16. Duties made as their own outcome, not a referral: a child-welfare notification, an
+# older person's notification, a safety response, each with to whom, when, how, its legal basis
+# and about whom; a JSON list like the referrals. Added empty: nothing signed changes.
+_V13 = """
+ALTER TABLE outcome ADD COLUMN duties_made TEXT NOT NULL DEFAULT '[]';
+"""
+
 # Issue 20. A client with a non-disclosure order (turvakielto), one who needs an interpreter,
 # and the language of service as any ISO 639 code ('' = the national language in `language`).
 _V15 = """
@@ -498,8 +505,7 @@ ALTER TABLE callback ADD COLUMN last_attempt_at DATETIME;
 
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
-    (10, _V10), (11, _V11), (12, _V12),
-    # 13 and 14 are other branches' (issue 20's helpers number from 15; renumbered at merge).
+    (10, _V10), (11, _V11), (12, _V12), (13, _V13),
     (15, _V15), (16, _V16), (17, _V17), (18, _V18),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

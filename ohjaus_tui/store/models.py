@@ -156,6 +156,9 @@ class Outcome(SQLModel, table=True):
     # Every referral of the contact, JSON [{service_code, handover, consent, legal_basis}]
     # (migration 11); service_code, handover, consent and legal_basis hold the first one.
     referrals: str = "[]"
+    # Duties made (migration 13): JSON [{duty, receiver, receiver_code, made_at, method,
+    # legal_basis, about}]: notifications and safety responses, never gated by consent.
+    duties_made: str = "[]"
     note: str = ""
     care_deadline: date | None = None
     past_deadline: bool = False

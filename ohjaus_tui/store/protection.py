@@ -69,6 +69,7 @@ class EventKind(StrEnum):
     BOOKING = "booking"
     REFERRAL = "referral"
     FOLLOW_UP = "follow_up"
+    DUTY = "duty"  # a notification or a safety response made (issue 16)
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,9 @@ class Protection:
             )
             for outcome, slot, professional in outcomes:
                 row = by_id[outcome.contact_id]
+                for duty in json.loads(outcome.duties_made or "[]"):
+                    events.append(TimelineEvent(EventKind.DUTY, row.started_at, row.register, row.contact_id,
+                                                duty["duty"], duty["receiver"]))
                 if outcome.kind == OutcomeKind.BOOKING.value and slot is not None:
                     events.append(TimelineEvent(EventKind.BOOKING, slot.starts_at, row.register, row.contact_id,
                                                 "", professional.name if professional else ""))

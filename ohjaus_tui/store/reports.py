@@ -37,6 +37,7 @@ from ..domain.reports import (
     build_report,
     contact_tallies,
     fcr_last_day,
+    referral_status,
 )
 from ..i18n import _, localized
 
@@ -54,7 +55,7 @@ SELECT c.started_at, c.signed_at, c.unit_id, c.channel, c.sector, c.client_id,
            WHERE n.client_id = c.client_id AND n.status = 'signed'
              AND n.started_at > c.started_at
              AND julianday(n.started_at) <= julianday(c.started_at) + {FCR_WINDOW_DAYS}),
-       o.referrals
+       o.referrals, o.duties_made
 FROM contact c
 LEFT JOIN assessment a ON a.contact_id = c.id
 LEFT JOIN client cl ON cl.id = c.client_id
@@ -92,13 +93,28 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def _referral_codes(text: str | None) -> tuple[str, ...]:
-    """The destinations of a contact's referrals (issue 16: several per contact)."""
+def _items(text: str | None) -> list[dict]:
     try:
         items = json.loads(text or "[]")
     except ValueError:
-        return ()
-    return tuple(item["service_code"] for item in items if isinstance(item, dict) and item.get("service_code"))
+        return []
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _referral_codes(text: str | None) -> tuple[str, ...]:
+    """The destinations of a contact's referrals (issue 16: several per contact)."""
+    return tuple(item["service_code"] for item in _items(text) if item.get("service_code"))
+
+
+def _referral_statuses(text: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (item["service_code"], referral_status(str(item.get("handover", "")), bool(item.get("consent")), str(item.get("legal_basis", ""))))
+        for item in _items(text) if item.get("service_code")
+    )
+
+
+def _duties_made(text: str | None) -> tuple[str, ...]:
+    return tuple(str(item["duty"]) for item in _items(text) if item.get("duty"))
 
 
 def _facts(connection, first: date, last: date, unit_id: str | None = None) -> list[ContactFact]:
@@ -127,6 +143,8 @@ def _facts(connection, first: date, last: date, unit_id: str | None = None) -> l
             callback=bool(row[15]),
             repeated=bool(row[16]),
             referral_codes=_referral_codes(row[17]),
+            referral_statuses=_referral_statuses(row[17]),
+            duties_made=_duties_made(row[18]),
         )
         for row in rows
     ]

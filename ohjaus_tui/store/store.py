@@ -37,7 +37,8 @@ from ..domain.codes import (
     Urgency,
     WorryLevel,
 )
-from ..domain.contact import ContactDraft, Referral, Step, first_incomplete_step, new_id
+from ..domain.calendar import add_working_days
+from ..domain.contact import ContactDraft, DutyMade, Referral, Step, first_incomplete_step, new_id
 from ..domain.errors import DomainError
 from ..domain.identity import (
     client_id_for,
@@ -543,8 +544,11 @@ class Store(Protection, Worklist, SyncSide):
             followed = self._close_followed(session, draft)
             released: list[str] = []
             cancelled: list[str] = []
+            confirmed: set[str] = set()
             if draft.supersedes_id:
+                confirmed = self._duties_confirmed(session, draft.supersedes_id)
                 released, cancelled = self._supersede(session, draft)
+            self._confirm_duties(session, draft, now, confirmed)
             contact = Contact.__table__
             session.exec(
                 update(contact)
@@ -573,6 +577,30 @@ class Store(Protection, Worklist, SyncSide):
         session.add(row)
         session.flush()
         return row
+
+    def _duties_confirmed(self, session: Session, contact_id: str) -> set[str]:
+        """The duties of an earlier version whose receipt was already confirmed (done)."""
+        rows = session.exec(
+            select(FollowUp.note).where(FollowUp.contact_id == contact_id)
+            .where(FollowUp.kind == FollowUpKind.CONFIRM_DUTY.value)
+            .where(FollowUp.status == FollowUpStatus.DONE.value)
+        )
+        return set(rows)
+
+    def _confirm_duties(self, session: Session, draft: ContactDraft, now: datetime, confirmed: set[str]) -> None:
+        """Every duty made leaves a follow-up: confirm that the receiving authority got it,
+        the next working day, for the worker who made it (a correction does not ask again for
+        one already confirmed: the same receiver and person)."""
+        for duty in draft.duties_made:
+            label = duty.receiver + (f"; {duty.about}" if duty.about else "")
+            if label in confirmed:
+                continue
+            session.add(FollowUp(
+                id=new_id(), contact_id=draft.id, client_id=draft.client_id,
+                kind=FollowUpKind.CONFIRM_DUTY.value, due=add_working_days(duty.made_at.date(), 1),
+                assignee_id=draft.worker_id, status=FollowUpStatus.OPEN.value,
+                note=label, created_at=now,
+            ))
 
     def _enqueue_signed(
         self, session: Session, draft: ContactDraft, released: list[str], cancelled: list[str], now: datetime
@@ -686,12 +714,14 @@ class Store(Protection, Worklist, SyncSide):
                 referrals = [Referral.from_json(item) for item in json.loads(outcome.referrals or "[]")]
                 if referrals:
                     draft.set_referrals(referrals)
+                draft.duties_made = [DutyMade.from_json(item) for item in json.loads(outcome.duties_made or "[]")]
                 draft.outcome_note = outcome.note
                 draft.care_deadline = outcome.care_deadline
                 draft.past_deadline = outcome.past_deadline
                 draft.deadline_reason = outcome.deadline_reason
             follow_up = session.exec(
                 select(FollowUp).where(FollowUp.contact_id == contact.id)
+                .where(FollowUp.kind != FollowUpKind.CONFIRM_DUTY.value)
             ).first()
             if follow_up:
                 draft.follow_up_kind = FollowUpKind(follow_up.kind)
@@ -1098,6 +1128,7 @@ def _outcome_values(draft: ContactDraft, wanted_slot: str | None) -> dict | None
         consent=first.consent if first else False,
         legal_basis=first.legal_basis if first else "",
         referrals=json.dumps([r.as_json() for r in referrals], ensure_ascii=False),
+        duties_made=json.dumps([d.as_json() for d in draft.duties_made], ensure_ascii=False),
         note=draft.outcome_note if kind == OutcomeKind.EMERGENCY else "",
         care_deadline=draft.care_deadline if booking else None,
         past_deadline=draft.past_deadline if booking else False,

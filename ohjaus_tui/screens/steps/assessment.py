@@ -142,7 +142,7 @@ class AssessmentStep(StepPanel):
             draft.suggested_urgency = None
             draft.safety_net = ""
         else:
-            result = evaluate(protocol, draft.answers, draft.worry_level)
+            result = evaluate(protocol, draft.answers, draft.worry_level, self._age)
             draft.red_flags = list(result.red_flags)
             draft.duties = list(result.duties)
             draft.domains = list(result.domains)

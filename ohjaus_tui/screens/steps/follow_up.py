@@ -17,7 +17,7 @@ from ...i18n import _
 from .base import StepPanel, offer_codes
 
 DATE_FORMAT = "%d.%m.%Y"
-OFFERED = [k for k in FollowUpKind if k != FollowUpKind.REBOOK]
+OFFERED = [k for k in FollowUpKind if k not in (FollowUpKind.REBOOK, FollowUpKind.CONFIRM_DUTY)]
 
 
 def parse_day(text: str) -> date | None:

@@ -18,11 +18,24 @@ from ...domain.contact import ContactDraft, Step, step_problems
 from ...domain.deadlines import DeadlineKind, age_on, booking_deadline
 from ...domain.segmentation import suggest_outcome
 from ...domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, choose_slots, fitting_professions, mark
-from ...i18n import N_, _, format_date
+from ...i18n import N_, _, format_date, format_moment
 from ...widgets.marks import MarkedCheckbox
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
 from .deadline_info import draft_deadlines
+
+
+def duty_line(ctx, duty) -> str:
+    """One duty made, as the outcome step and the signed contact show it."""
+    protocol = next((p for p in ctx.shipped.protocols if p.duty(duty.duty)), None)
+    title = protocol.duty(duty.duty).title if protocol else duty.duty
+    line = _("{duty}: to {receiver}, {method}, {time}").format(
+        duty=title, receiver=duty.receiver, method=duty.method.label.lower(),
+        time=format_moment(duty.made_at),
+    )
+    if duty.about:
+        line += "; " + _("about: {who}").format(who=duty.about)
+    return line
 
 SLOT_SEARCH_DAYS = 28
 FITTING, EVERY = "=fitting", "=every"  # F3's first choices; never a profession's code
@@ -46,6 +59,7 @@ class OutcomeStep(StepPanel):
         Binding("f7", "all_professions", N_("All professions")),
         Binding("f3", "choose_profession", N_("Profession")),
         Binding("f4", "another_referral", N_("Another referral")),
+        Binding("f2", "record_duty", N_("Duty made")),
     ]
     _all_professions = False
     # One profession the worker chose with F3 (its code), or None: the fitting ones (or all).
@@ -89,6 +103,9 @@ class OutcomeStep(StepPanel):
     def compose(self) -> ComposeResult:
         yield Label(_("Outcome"))
         yield OptionList(id="outcome-kinds")
+        yield Static(id="duties-made")
+        with Vertical(id="duty-box", classes="outcome-box"):
+            yield Static(Text(_("F2 records a notification or a safety response made; Enter goes on."), style="dim"))
         with Vertical(id="advice-box", classes="outcome-box"):
             yield Label(_("Advice given"))
             yield Input(id="advice-text", placeholder=_("What advice was given?"))
@@ -117,10 +134,15 @@ class OutcomeStep(StepPanel):
         if draft.protocol_id != self._filter_for:
             # Another protocol: the professions that fit it, not a filter set for the other.
             self._filter_for, self._profession, self._all_professions = draft.protocol_id, None, False
-        suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency, draft.anonymous)
+        suggested = suggest_outcome(draft.segment, draft.red_flags, draft.urgency, draft.anonymous, draft.duties)
         # An unidentified caller cannot be booked (a booking needs an identified client):
-        # the booking is not offered at all, rather than offered and then refused.
-        offered = [k for k in OutcomeKind if not (draft.anonymous and k is OutcomeKind.BOOKING)]
+        # the booking is not offered at all, rather than offered and then refused. A duty made
+        # (a statutory notification, a safety response) is a social contact's own outcome.
+        offered = [
+            k for k in OutcomeKind
+            if not (draft.anonymous and k is OutcomeKind.BOOKING)
+            and (k is not OutcomeKind.DUTY or draft.register == Register.SOCIAL.value or draft.duties_made)
+        ]
         if suggested not in offered:
             suggested = OutcomeKind.ADVICE
         if draft.outcome_kind not in offered:
@@ -138,6 +160,7 @@ class OutcomeStep(StepPanel):
         self._fill_text("#emergency-note", draft.outcome_note if draft.outcome_kind == OutcomeKind.EMERGENCY else "")
         self.query_one("#consent", Checkbox).value = draft.consent
         self._show_box(draft.outcome_kind)
+        self._show_duties_made()
 
     def _fill_text(self, selector: str, value: str) -> None:
         field = self.query_one(selector, Input)
@@ -366,6 +389,44 @@ class OutcomeStep(StepPanel):
             event.stop()
             self._show_services()
 
+    # -- duties -----------------------------------------------------------------------------
+
+    def action_record_duty(self) -> None:
+        """F2: a notification or a safety response made, with its law, never asking consent;
+        also about a person who is not the caller (issue 16)."""
+        from ..duty import DutyScreen
+
+        draft = self._draft
+        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+        if protocol is None or not protocol.duties:
+            protocol = next((p for p in self.ctx.shipped.protocols if p.duties), None)
+        if protocol is None:
+            return
+
+        def made(duty) -> None:
+            if duty is None:
+                return
+            draft.duties_made.append(duty)
+            if draft.outcome_kind is None:
+                draft.outcome_kind = OutcomeKind.DUTY
+                self.enter(draft)
+            self._show_duties_made()
+            self.screen.query_one("#problems", Static).update("")
+            self.focus_now(self.query_one("#outcome-kinds", OptionList))
+
+        self.app.push_screen(
+            DutyScreen(list(protocol.duties), list(draft.duties), self.ctx.shipped.service, self.ctx.now), made,
+        )
+
+    def _show_duties_made(self) -> None:
+        made = self.query_one("#duties-made", Static)
+        duties = self._draft.duties_made
+        made.display = bool(duties)
+        text = Text(_("Duties made in this contact (F2 adds one):"), style="bold")
+        for duty in duties:
+            text.append("\n  " + duty_line(self.ctx, duty))
+        made.update(text)
+
     # -- keys -------------------------------------------------------------------------------
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -375,6 +436,12 @@ class OutcomeStep(StepPanel):
         if source == "outcome-kinds":
             draft.outcome_kind = OutcomeKind(event.option.id)
             self._show_box(draft.outcome_kind)
+            if draft.outcome_kind == OutcomeKind.DUTY:
+                if draft.duties_made:
+                    self.next()
+                else:
+                    self.action_record_duty()
+                return
             self._focus_box()
         elif source == "services":
             draft.service_code = event.option.id

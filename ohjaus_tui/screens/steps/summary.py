@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from ...domain.calendar import add_working_days
 from ...domain.codes import OutcomeKind
 from ...domain.contact import ContactDraft, Step
 from ...domain.text import NAME_SHOWN, TEXT_SHOWN, shown
@@ -15,6 +16,7 @@ from ...i18n import N_, _, format_date
 from ...widgets.slot_picker import format_slot_time
 from .base import StepPanel
 from .deadline_info import deadline_phrase, draft_deadlines
+from .outcome import duty_line
 
 
 class SummaryView(Static, can_focus=True):
@@ -88,6 +90,13 @@ class SummaryStep(StepPanel):
             table.add_row(_("Deadlines"), Text(", ".join(deadline_phrase(d) for d in deadlines)))
         if draft.outcome_kind:
             table.add_row(_("Outcome"), self._outcome(draft))
+        for duty in draft.duties_made:
+            # Made without consent under its law; its receipt is confirmed the next working day.
+            line = Text(duty_line(ctx, duty), style="bold")
+            line.append("\n" + _("Basis: {basis}").format(basis=duty.legal_basis))
+            line.append("\n" + _("Follow-up: confirm receipt by {date}").format(
+                date=format_date(add_working_days(duty.made_at.date(), 1))))
+            table.add_row(_("Duty made"), line)
         table.add_row(_("Follow-up"), self._follow_up(draft))
         table.add_row("", "")
         table.add_row("", Text(_("Enter or Ctrl+S signs the contact. Esc goes back."), style="dim"))
