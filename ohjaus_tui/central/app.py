@@ -486,7 +486,7 @@ def _push_body(scope, raw: bytes) -> list | None:
         return None
     try:
         return PushRequest.model_validate(json.loads(raw)).changes
-    except (ValueError, ValidationError):
+    except (ValueError, ValidationError, RecursionError):  # (a deeply nested body: the framework's 400)
         return None
 
 
