@@ -245,7 +245,8 @@ def main() -> int:
         for name, values in (("POST /v1/push", push), ("GET /v1/changes", pull), ("all requests", every))
     ]
     print(table(rows, ["request", "count", "median", "p95", "max"]))
-    print(f"CPU over the timed part: server {usage.server_cpu:.1f} s ({usage.server_cpu / wall:.0%} of one core), "
+    print(f"CPU over the timed part: server {usage.server_cpu:.1f} s ({usage.server_cpu / wall:.0%} of one core, "
+          f"{usage.server_cpu / len(every) * 1000:.2f} ms a request), "
           f"load generator {usage.client_cpu:.1f} s ({usage.client_cpu / wall:.0%}); {os.cpu_count()} cores")
     print(f"changes: {accepted:,} pushed and accepted ({accepted / wall:,.0f}/s), {pulled:,} pulled "
           f"({pulled / wall:,.0f}/s)")

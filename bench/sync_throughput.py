@@ -182,9 +182,48 @@ def push_in_process(url: str, entries: list[tuple[str, str, str, str]]) -> float
     return elapsed
 
 
+def synthetic_outbox(folder: Path, changes: int) -> list[tuple[str, str, str, str]]:
+    """An outbox of new clients and a signed contact of each (cloned from the demo's, as
+    bench/sync_load.py's devices send them), without a device store: for the server's side."""
+    families = ContactFamilies(folder, UNIT, REGISTERS, contacts=40)
+    rng = random.Random(10)
+    entries = []
+    for client in synthetic_clients((changes + 1) // 2, seed=10):
+        entries.append((str(uuid.uuid4()), "client", client["id"], json.dumps(client, ensure_ascii=False)))
+        family = families.make(rng, client["id"])
+        entries.append((str(uuid.uuid4()), "contact", family["contact"]["id"], json.dumps(family, ensure_ascii=False)))
+    return entries[:changes]
+
+
+def push_over_http(url: str, entries: list[tuple[str, str, str, str]]) -> float:
+    """The push phase as the server sees it, without a device: batches of 500 over HTTP,
+    each sent when the answers of the one before came (as SyncClient sends them)."""
+    import httpx
+
+    token = demo_token(str(uuid.uuid4()), UNIT, REGISTERS)
+    bodies = [
+        json.dumps({"changes": [
+            {"id": change_id, "type": kind, "record_id": record_id, "base_seq": 0, "data": json.loads(data)}
+            for change_id, kind, record_id, data in entries[start : start + MAX_BATCH]
+        ]}, ensure_ascii=False).encode()
+        for start in range(0, len(entries), MAX_BATCH)
+    ]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as http:
+        http.get("/v1/device").raise_for_status()
+        started = time.perf_counter()
+        for body in bodies:
+            response = http.post("/v1/push", content=body)
+            response.raise_for_status()
+            assert all(a["status"] == "accepted" for a in response.json()["answers"]), response.text[:300]
+        return time.perf_counter() - started
+
+
 def bench_push(args, folder: Path) -> tuple[list, bool]:
     server_url = central_url(args.db, folder, "push.db")
     server = CentralServer(server_url, folder / "push-server.log", profile_path(args, "push"))
+    if args.synthetic:
+        return bench_push_synthetic(args, folder, server_url, server)
     device, made = make_pushing_device(folder, server.url, args.push_changes)
     entries = outbox(device)
     print(f"push: device outbox of {len(entries):,} changes made through the store in {made:.0f} s", flush=True)
@@ -216,6 +255,35 @@ def bench_push(args, folder: Path) -> tuple[list, bool]:
         rows.append(["  of which: CentralStore.push in-process", f"{in_process:.2f} s",
                      f"{len(entries) / in_process:,.0f}/s", "", f"{in_process / baseline:.1f}x", "(info)"])
     return rows, ratio <= GOAL
+
+
+def bench_push_synthetic(args, folder: Path, server_url: str, server) -> tuple[list, bool]:
+    """--synthetic: the server's side of the push alone, runs times (median), each against its
+    baseline (the median of three), on fresh databases."""
+    entries = synthetic_outbox(folder, args.push_changes)
+    ratios, pushes, baselines = [], [], []
+    for run in range(args.runs):
+        baseline = statistics.median(
+            push_baseline(central_url(args.db, folder, f"push-baseline-{run}-{n}.db"), entries, str(uuid.uuid4()))
+            for n in range(3)
+        )
+        url = central_url(args.db, folder, f"push-{run}.db")
+        fresh_central(url).close()
+        server.db_url = url
+        server.start()
+        try:
+            elapsed = push_over_http(server.url, entries)
+        finally:
+            server.stop()
+        ratios.append(elapsed / baseline)
+        pushes.append(elapsed)
+        baselines.append(baseline)
+        print(f"push run {run + 1}/{args.runs}: {elapsed:.2f} s vs {baseline:.2f} s = {elapsed / baseline:.1f}x, "
+              f"load {os.getloadavg()[0]:.2f}", flush=True)
+    ratio = statistics.median(ratios)
+    return [[f"push {len(entries):,} (HTTP, no device, {server_kind(args)}, median of {args.runs})",
+             f"{statistics.median(pushes):.2f} s", f"{len(entries) / statistics.median(pushes):,.0f}/s",
+             f"{statistics.median(baselines):.2f} s", f"{ratio:.1f}x", "PASS" if ratio <= GOAL else "MISS"]], ratio <= GOAL
 
 
 # -- pull -----------------------------------------------------------------------------------
@@ -389,6 +457,9 @@ def main() -> int:
                         help="skip the in-process CentralStore.push line")
     parser.add_argument("--profile-server", metavar="PREFIX",
                         help="run the server under pyinstrument: PREFIX.push.txt, PREFIX.pull.txt (+ .html)")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="push: the server's side alone - a generated outbox pushed over HTTP without a device store")
+    parser.add_argument("--runs", type=int, default=1, help="with --synthetic: runs, the median ratio (default 1)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run (300 pushed; the demo region, about 11,000 changes, pulled); figures printed, goals not judged")
     args = parser.parse_args()

@@ -17,12 +17,14 @@ from collections import OrderedDict
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from json.encoder import encode_basestring
 from typing import Annotated
 
 import anyio
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -35,6 +37,7 @@ from ..sync.protocol import (
     AccessLogPush,
     CallbackAck,
     CallbackPush,
+    Answer,
     ClientAccessLog,
     DeviceInfo,
     DeviceState,
@@ -47,7 +50,7 @@ from ..sync.protocol import (
     PushResponse,
 )
 from .batch import prepare_push
-from .db import AccessLogRefused, CallbackRefused, CentralStore, Device, EnrolRefused
+from .db import AccessLogRefused, CallbackRefused, CentralStore, Device, EnrolRefused, Revoked
 
 logger = logging.getLogger("ohjaus.central")
 THREADS = int(os.environ.get("OHJAUS_SERVER_THREADS", "4"))
@@ -233,6 +236,17 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
             if not request.scope.get("ohjaus.credential"):
                 raise HTTPException(401, "a device credential is needed (Authorization: Bearer ...)")
             raise HTTPException(401, "unknown or revoked device credential")
+        if not store.active(found):  # revoked since the credential was checked and remembered
+            raise HTTPException(401, "unknown or revoked device credential")
+        return found
+
+    def current_device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
+        # Push and pull: the revocation is checked with their own database work.
+        found = request.scope.get("ohjaus.device")
+        if found is None:
+            if not request.scope.get("ohjaus.credential"):
+                raise HTTPException(401, "a device credential is needed (Authorization: Bearer ...)")
+            raise HTTPException(401, "unknown or revoked device credential")
         return found
 
     def device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
@@ -268,28 +282,20 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         return DeviceInfo(device_id=dev.id, name=dev.name, unit_code=dev.unit_code, registers=list(dev.registers))
 
     @app.post("/v1/push", response_model=PushResponse, responses=_ERRORS)
-    async def push(body: PushRequest, dev: Annotated[Device, Depends(device)]) -> PushResponse:
-        # Checked here, in a worker thread of the request, not in line with the writes; the
-        # writer thread applies it, with any others waiting (group commit).
-        prepared = await run_in_threadpool(prepare_push, body.changes)
-        answers = await asyncio.wrap_future(store.submit(dev, body.changes, prepared))
-        return PushResponse(answers=answers)
+    async def push(body: PushRequest, dev: Annotated[Device, Depends(current_device)]) -> Response:
+        # (Requests FastRoutes takes never come here: see there.)
+        return await _push(store, dev, body.changes)
 
     @app.get("/v1/changes", response_model=PullResponse, responses=_ERRORS)
     def pull(
-        dev: Annotated[Device, Depends(device)],
+        dev: Annotated[Device, Depends(current_device)],
         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 500,
     ) -> Response:
-        rows, last_seq, more = store.pull(dev, after, limit)
-        # The records go out as stored (JSON text written by the server itself): no parsing
-        # and encoding again; the shape is PullResponse's.
-        parts = [
-            '{"seq":%d,"type":%s,"record_id":%s,"data":%s}' % (seq, json.dumps(kind), json.dumps(record_id), data)
-            for seq, kind, record_id, data in rows
-        ]
-        body = '{"changes":[%s],"last_seq":%d,"more":%s}' % (",".join(parts), last_seq, "true" if more else "false")
-        return Response(body.encode(), media_type="application/json")
+        try:
+            return Response(_page(store, dev, after, limit), media_type="application/json")
+        except Revoked:
+            raise HTTPException(401, "unknown or revoked device credential") from None
 
     @app.post(
         "/v1/access-log",
@@ -410,6 +416,144 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         return ClientAccessLog(client_id=client_id, events=events, more=more)
 
     limiter = Gate.limiter_from(os.environ.get("OHJAUS_RATE_LIMIT"))
-    wrapped = Gate(BodyLimit(app, MAX_BODY_BYTES), store, demo, limiter)
+    wrapped = Gate(BodyLimit(FastRoutes(app, store), MAX_BODY_BYTES), store, demo, limiter)
     wrapped.fastapi = app  # for app.openapi() and the routes
     return wrapped  # type: ignore[return-value]
+
+
+# -- the hot path: push and pull without the framework's routing (issue 18) -------------------
+
+_ANSWERS = TypeAdapter(list[Answer])
+_KINDS: dict[str, str] = {}
+_REVOKED = b'{"error":"unknown or revoked device credential"}'
+_INTERNAL = b'{"error":"internal error; the request was not applied"}'
+INLINE_CHECKS = 20  # a push of at most this many changes is checked on the event loop
+
+
+def _page(store: CentralStore, dev: Device, after: int, limit: int) -> bytes:
+    """A pull page as PullResponse's JSON, assembled in one pass: the records go out as
+    stored (JSON text the server wrote itself), with no parsing and encoding again."""
+    rows, last_seq, more = store.pull(dev, after, limit)
+    kinds = _KINDS
+    parts = []
+    for seq, kind, record_id, data in rows:
+        quoted = kinds.get(kind)
+        if quoted is None:
+            quoted = kinds[kind] = encode_basestring(kind)
+        parts.append('{"seq":%d,"type":%s,"record_id":%s,"data":%s}' % (seq, quoted, encode_basestring(record_id), data))
+    body = '{"changes":[%s],"last_seq":%d,"more":%s}' % (",".join(parts), last_seq, "true" if more else "false")
+    return body.encode()
+
+
+async def _push(store: CentralStore, dev: Device, changes: list) -> Response:
+    """Check the changes (a large push in a worker thread, not in line with the writes), then
+    the writer thread applies them with any others waiting (group commit)."""
+    if len(changes) <= INLINE_CHECKS:
+        prepared = prepare_push(changes)
+    else:
+        prepared = await run_in_threadpool(prepare_push, changes)
+    try:
+        answers = await asyncio.wrap_future(store.submit(dev, changes, prepared))
+    except Revoked:
+        return Response(_REVOKED, status_code=401, media_type="application/json")
+    return Response(b'{"answers":%s}' % _ANSWERS.dump_json(answers), media_type="application/json")
+
+
+def _query(raw: bytes) -> tuple[int, int] | None:
+    """after and limit of a pull's query string when it is plainly well formed (each at most
+    once, digits only, in range); None for anything else, which the framework then answers
+    (with its 422 where it is wrong)."""
+    after, limit = 0, 500
+    seen = set()
+    if raw:
+        for part in raw.split(b"&"):
+            key, _eq, value = part.partition(b"=")
+            if key in seen or not (0 < len(value) <= 19 and value.isdigit()):
+                return None
+            seen.add(key)
+            if key == b"after":
+                after = int(value)
+            elif key == b"limit":
+                limit = int(value)
+            else:
+                return None
+    if after > 2**62 or not 1 <= limit <= MAX_PAGE:
+        return None
+    return after, limit
+
+
+class FastRoutes:
+    """GET /v1/changes and POST /v1/push of a device the Gate recognised, well formed, served
+    here without the framework's routing, dependency and response machinery (most of the
+    CPU of a small sync request). Anything else - no or a bad credential, a query or body
+    that is not plainly right, another route - goes on to the FastAPI app unchanged, so its
+    answers (401, 422 with what is wrong, OpenAPI) stay the framework's."""
+
+    def __init__(self, app, store: CentralStore) -> None:
+        self.app, self.store = app, store
+
+    async def __call__(self, scope, receive, send):
+        dev = scope.get("ohjaus.device")
+        if dev is None or scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path, method = scope["path"], scope["method"]
+        if path == "/v1/changes" and method == "GET":
+            query = _query(scope.get("query_string", b""))
+            if query is None:
+                return await self.app(scope, receive, send)
+            try:
+                body = await anyio.to_thread.run_sync(_page, self.store, dev, *query)
+            except Revoked:
+                return await _send(send, 401, _REVOKED)
+            except Exception as error:
+                return await _internal(send, error)
+            return await _send(send, 200, body)
+        if path == "/v1/push" and method == "POST":
+            message = await receive()  # BodyLimit gives the body whole, in one message
+            raw = message.get("body", b"")
+            changes = _push_body(scope, raw)
+            if changes is None:
+                return await self.app(scope, _replay(raw, receive), send)
+            try:
+                response = await _push(self.store, dev, changes)
+            except Exception as error:
+                return await _internal(send, error)
+            return await _send(send, response.status_code, response.body)
+        return await self.app(scope, receive, send)
+
+
+async def _internal(send, error: Exception) -> None:
+    logger.error("internal error: %s", type(error).__name__)  # the type only: as the app's handler
+    await _send(send, 500, _INTERNAL)
+
+
+def _push_body(scope, raw: bytes) -> list | None:
+    """The changes of a push body that is JSON and a valid PushRequest, else None."""
+    content_type = next((v for k, v in scope.get("headers") or [] if k == b"content-type"), None)
+    if content_type is None or content_type.split(b";")[0].strip().lower() != b"application/json":
+        return None
+    try:
+        return PushRequest.model_validate(json.loads(raw)).changes
+    except (ValueError, ValidationError, RecursionError):  # (a deeply nested body: the framework's 400)
+        return None
+
+
+def _replay(body: bytes, receive):
+    replayed = False
+
+    async def again():
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return again
+
+
+async def _send(send, status: int, body: bytes) -> None:
+    await send({
+        "type": "http.response.start", "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    })
+    await send({"type": "http.response.body", "body": body})

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -34,7 +34,9 @@ from ..domain.identity import client_id_for
 from ..sync.protocol import (
     AccessEntry, AccessLogAnchor, Answer, Change, Enrolment, QuarantineReport, RecordType, demo_token,
 )
-from .batch import TAKEN, Batch, Prepared, among, prepare_push, references, stored_answer
+from .batch import (
+    TAKEN, Batch, Prepared, _json, among, among_sql, driver_rows, prepare_push, references, stored_answer,
+)
 from .schema import check as check_schema
 from .schema import upgrade as upgrade_schema
 from .tables import (
@@ -56,6 +58,7 @@ from .tables import (
 
 WORKER_ACTIVE = "active"
 WORKER_STATUSES = (WORKER_ACTIVE, "locked", "removed")  # a worker record's `status` (absent: active)
+ANSWER_COLUMNS = ("device_id", "change_id", "status", "seq", "reason", "detail", "current")
 AUTH_CACHE_SECONDS = float(os.environ.get("OHJAUS_AUTH_CACHE_SECONDS", "5"))
 AUTH_CACHE_SIZE = 10_000  # credentials remembered (valid ones only): more than a region's devices
 
@@ -109,6 +112,7 @@ class CentralStore:
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._push_lock = threading.Lock()
+        self._pull_sql: dict[int, str] = {}
         self._auth_cache: OrderedDict[str, tuple[float, Device]] = OrderedDict()
         self._auth_lock = threading.Lock()
         self._writer = _Writer(self)
@@ -528,7 +532,10 @@ class CentralStore:
     def push(self, dev: Device, changes: list[Change]) -> list[Answer]:
         """Apply a batch in one transaction; one answer per change. A change already
         answered (the same id from the same device) gets the same answer again."""
-        return self._push_group([(dev, changes)])[0]
+        answers = self._push_group([(dev, changes)])[0]
+        if isinstance(answers, Revoked):
+            raise answers
+        return answers
 
     def submit(self, dev: Device, changes: list[Change], prepared: list[Prepared] | None = None) -> Future:
         """`push` through the writer thread: pushes that arrive while one is being written
@@ -540,7 +547,7 @@ class CentralStore:
 
     def _push_group(
         self, requests: list[tuple[Device, list[Change]]], ready: list[list[Prepared] | None] | None = None
-    ) -> list[list[Answer]]:
+    ) -> list[list[Answer] | Revoked]:
         ready = ready or [None] * len(requests)
         prepared = [  # before the lock
             items if items is not None else prepare_push(changes)
@@ -550,18 +557,27 @@ class CentralStore:
         ids = sorted({change.id for _dev, changes in requests for change in changes})
         devices = sorted({dev.id for dev, _changes in requests})
         with _Writing(self) as conn:
+            # A device revoked since its credential was checked (the check is remembered a
+            # few seconds) is refused here, in the transaction that would write its push.
+            where, params = among_sql(conn, "id", devices)
+            revoked = {row[0] for row in driver_rows(conn, f"SELECT id FROM device WHERE revoked_at IS NOT NULL AND {where}", params)}
             known: dict[tuple[str, str], Answer] = {}
+            devices_in, device_params = among_sql(conn, "device_id", devices)
             for start in range(0, len(ids), 500):
-                rows = conn.execute(
-                    select(answer)
-                    .where(answer.c.device_id.in_(devices))  # the primary key's first column: an index lookup
-                    .where(among(conn, answer.c.change_id, ids[start : start + 500]))
-                ).mappings()
-                known.update(((row["device_id"], row["change_id"]), stored_answer(row)) for row in rows)
+                # device_id: the primary key's first column, an index lookup
+                where, params = among_sql(conn, "change_id", ids[start : start + 500])
+                rows = driver_rows(
+                    conn, f"SELECT {', '.join(ANSWER_COLUMNS)} FROM answer WHERE {devices_in} AND {where}",
+                    [*device_params, *params],
+                )
+                known.update(((row[0], row[1]), stored_answer(dict(zip(ANSWER_COLUMNS, row)))) for row in rows)
             batch = Batch(conn, None)
             batch.load(keys, clients, corrected)
             results = []
             for (dev, _changes), items in zip(requests, prepared):
+                if dev.id in revoked:
+                    results.append(Revoked(dev.id))
+                    continue
                 batch.device = dev
                 answers = []
                 for item in items:
@@ -579,20 +595,35 @@ class CentralStore:
 
     def pull(self, dev: Device, after: int, limit: int) -> tuple[list[tuple[int, str, str, str]], int, bool]:
         """Rows (seq, type, record id, data as stored JSON text) after `after`, in order,
-        only what the device may see; the text goes to the device as it is stored."""
-        query = (
-            select(change_log.c.seq, change_log.c.record_type, change_log.c.record_id, change_log.c.data)
-            .where(change_log.c.seq > after)
-            .where(or_(change_log.c.unit_id.is_(None), change_log.c.unit_id == dev.unit_id))
-            .where(or_(change_log.c.register.is_(None), change_log.c.register.in_(dev.registers)))
-            .order_by(change_log.c.seq)
-            .limit(limit + 1)
-        )
-        with self.engine.connect() as conn:
-            rows = [tuple(row) for row in conn.execute(query)]
-            more = len(rows) > limit
-            rows = self._visible_slots(conn, dev, rows[:limit])
+        only what the device may see; the text goes to the device as it is stored. Raises
+        Revoked when the device's credential has been revoked (checked in the same
+        statement, so a revocation counts from the next request whatever was cached)."""
+        sql = self._pull_sql.get(len(dev.registers))
+        if sql is None:
+            sql = self._pull_sql[len(dev.registers)] = _pull_statement(len(dev.registers), self.is_postgres)
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(sql, (dev.id, after, dev.unit_id, *dev.registers, limit + 1))
+            rows = cursor.fetchall()
+            cursor.close()
+        finally:
+            raw.close()
+        if rows and rows[0][1] is None:  # the sentinel row, first in seq order (seq 0)
+            raise Revoked(dev.id)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if any(kind == _SLOT for _seq, kind, _record_id, _data in rows):
+            with self.engine.connect() as conn:
+                rows = self._visible_slots(conn, dev, rows)
         return rows, (rows[-1][0] if rows else after), more
+
+    def active(self, dev: Device) -> bool:
+        """Whether the device's credential is still valid (not revoked since it was checked)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(device.c.id).where(device.c.id == dev.id).where(device.c.revoked_at.is_(None))
+            ).first() is not None
 
     def _visible_slots(self, conn: Connection, dev: Device, rows: list[tuple]) -> list[tuple]:
         """Slots go to every device, but a slot's holder only to the devices that may see
@@ -972,8 +1003,29 @@ def _sqlite_pragmas(connection, _record) -> None:
     connection.execute("PRAGMA busy_timeout = 30000")
 
 
-def _json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+_SLOT = RecordType.SLOT.value
+
+
+class Revoked(Exception):
+    """The device's credential was revoked; found while its request was served (401)."""
+
+
+def _pull_statement(registers: int, is_postgres: bool) -> str:
+    """The pull as driver SQL, made once per number of registers (issue 18: no statement
+    built or compiled per request; psycopg prepares it on the server after a few uses).
+    A first row (seq 0, no type) says the device is revoked: one round trip for both.
+    Parameters: device id, after, unit id, the registers, limit."""
+    marks = ", ".join("?" * registers)
+    sql = (
+        "SELECT 0, NULL, NULL, NULL WHERE NOT EXISTS "
+        "(SELECT 1 FROM device WHERE id = ? AND revoked_at IS NULL) "
+        "UNION ALL SELECT * FROM (SELECT seq, record_type, record_id, data FROM change_log WHERE seq > ? "
+        f"AND (unit_id IS NULL OR unit_id = ?) AND (register IS NULL OR register IN ({marks})) "
+        "ORDER BY seq LIMIT ?) AS page ORDER BY 1"
+    )
+    return sql.replace("?", "%s") if is_postgres else sql
 
 
 class _Writing:
@@ -1050,9 +1102,15 @@ class _Writer:
                 # One request's trouble must not fail the others: each again, alone.
                 for dev, changes, prepared, future in group:
                     try:
-                        future.set_result(self.store._push_group([(dev, changes)], [prepared])[0])
+                        answers = self.store._push_group([(dev, changes)], [prepared])[0]
+                        if isinstance(answers, Revoked):
+                            raise answers
+                        future.set_result(answers)
                     except Exception as error:
                         future.set_exception(error)
                 continue
             for (_dev, _changes, _prepared, future), answers in zip(group, results):
-                future.set_result(answers)
+                if isinstance(answers, Revoked):
+                    future.set_exception(answers)
+                else:
+                    future.set_result(answers)

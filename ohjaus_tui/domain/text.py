@@ -200,6 +200,12 @@ def hidden_character(value: str, *, keep_lines: bool = False) -> str | None:
     # nothing hidden and no combining marks; one check for the whole string.
     if value.isascii() and (value.isprintable() or (keep_lines and _ASCII_TEXT.fullmatch(value))):
         return None
+    # And printable text below U+0300 (Latin-1 and Latin Extended: Finnish, Swedish, Sámi):
+    # no control, format, separator or unassigned character (isprintable), and neither a
+    # combining mark nor a blank letter, which all lie above it. One pass in C.
+    if value and max(value) < "\u0300":
+        if value.isprintable() or (keep_lines and value.replace("\n", "").replace("\t", "").isprintable()):
+            return None
     run = 0
     for index, char in enumerate(value):
         if keep_lines and char in "\n\t":
