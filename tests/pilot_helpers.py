@@ -149,3 +149,18 @@ async def social_assessment_to_segment(pilot, worry: str, segment: str | None, *
     else:
         await pick(pilot, "segments", segment)
     await pilot.pause()
+
+
+def raised_to_same_day(protocol) -> list[bool]:
+    """The answers of a caller who needs a visit today: no to every question shown when all
+    are no, yes to the first that raises the suggestion to the same day (not a red flag, not
+    the nurse's concern, which sends to emergency care, and one with no follow-up question)."""
+    from ohjaus_tui.domain.codes import Urgency
+
+    shown = [q for q in protocol.questions if q.show_if is None]
+    parents = {q.show_if for q in protocol.questions if q.show_if}
+    chosen = next(
+        q for q in shown
+        if q.if_yes is Urgency.SAME_DAY and not q.red_flag and not q.nurse_concern and q.id not in parents
+    )
+    return [q is chosen for q in shown]

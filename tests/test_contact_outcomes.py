@@ -27,6 +27,7 @@ from .pilot_helpers import (
     pick,
     pick_and_answer,
     pick_result,
+    raised_to_same_day,
     sign_in,
     start_contact,
     type_text,
@@ -51,7 +52,7 @@ async def test_booking_for_a_clear_need(app, store, shipped):
         await start_contact(pilot, "hoitaja1", client.identity_code, "Kirvelee virtsatessa")
         await pick(pilot, "protocols", "urinary")
         # No to every red flag and to every raising question but the last one.
-        await answer(pilot, [False] * (len(protocol.questions) - 1) + [True])
+        await answer(pilot, raised_to_same_day(protocol))
         await pilot.press("enter")
         await pilot.pause()
         assert focused_id(pilot) == "segments"
@@ -67,7 +68,7 @@ async def test_booking_for_a_clear_need(app, store, shipped):
     draft = new_signed(store, before)
     assert draft.segment == Segment.CLEAR_NEED
     assert draft.outcome_kind == OutcomeKind.BOOKING
-    assert draft.urgency == protocol.questions[-1].if_yes
+    assert draft.urgency == Urgency.SAME_DAY  # the raising answer's
     with store.session() as session:
         slot = session.get(Slot, draft.slot_id)
     assert slot.booked_contact_id == draft.id

@@ -17,7 +17,7 @@ from ohjaus_tui.widgets.slot_picker import SlotPicker
 
 from ohjaus_tui.screens.prompt import PickScreen
 
-from .pilot_helpers import a_client, answer, answer_shown, pick, start_contact
+from .pilot_helpers import a_client, answer, answer_shown, pick, raised_to_same_day, start_contact
 
 
 async def to_the_slots(pilot, identity_code: str, reason: str, protocol_id: str) -> SlotPicker:
@@ -91,7 +91,7 @@ async def test_a_urinary_infection_is_offered_nurses_and_doctors_and_f7_widens(a
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "hoitaja1", client.identity_code, "Kirvelee virtsatessa")
         await pick(pilot, "protocols", "urinary")
-        await answer(pilot, [False] * (len(protocol.questions) - 1) + [True])
+        await answer(pilot, raised_to_same_day(protocol))
         await pilot.press("enter", "enter", "enter")  # the urgency, a clear need, a booking
         await pilot.pause()
         picker = app.screen.query_one(SlotPicker)
