@@ -4,7 +4,10 @@ A nurse types a word or two ("sokeri", "kurkkua", "ont i halsen", "allergy"); ev
 whose keywords or title words match is listed, the best first. A typed word matches a keyword
 (or a title word) when one begins with the other and the shorter has at least three letters,
 so an inflected form ("kurkkua") finds its base form ("kurkku") and a half-typed word ("aller")
-finds the whole one. The lay words and synonyms are the protocols' own `keywords`, so a region
+finds the whole one. A Finnish compound ends in its head word, so a typed word that ends in a
+keyword of four letters or more, give or take an inflection ending ("kylkikipu", "kylkikipua":
+"kipu"), matches it too, at the lowest weight: a compound no protocol names still finds the
+protocol of its head word (the general one for "-kipu") instead of nothing. The lay words and synonyms are the protocols' own `keywords`, so a region
 adds a word by editing the protocol file.
 """
 
@@ -15,6 +18,8 @@ import re
 from .protocols import Protocol
 
 MIN_LETTERS = 3
+HEAD_LETTERS = 4  # a compound's head word: at least this long, after at least 3 letters
+ENDING_LETTERS = 3  # an inflection ending after the head ("-a", "-ssa", "-lla")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -27,16 +32,22 @@ def words(text: str) -> list[str]:
 # of the protocol's title beats a keyword ("ripuli" is in the title of vomiting and
 # diarrhoea but only a keyword of abdominal pain); an exact keyword still beats a title's
 # beginning.
-EXACT_TITLE, EXACT_KEYWORD, PREFIX_TITLE, PREFIX_KEYWORD = 5, 4, 3, 2
+EXACT_TITLE, EXACT_KEYWORD, PREFIX_TITLE, PREFIX_KEYWORD, COMPOUND_HEAD = 5, 4, 3, 2, 1
+SAME, BEGINNING, HEAD = 2, 1, 3  # how a typed word matched a term (_matches)
 
 
 def _matches(typed: str, term: str) -> int:
-    """2 for the same word, 1 when one begins with the other (3+ letters), else 0."""
+    """SAME for the same word, BEGINNING when one begins with the other (3+ letters), HEAD
+    when the typed word is a compound ending in the term (its head), else 0."""
     if typed == term:
-        return 2
+        return SAME
     shorter = min(len(typed), len(term))
     if shorter >= MIN_LETTERS and (typed.startswith(term) or term.startswith(typed)):
-        return 1
+        return BEGINNING
+    if len(term) >= HEAD_LETTERS:
+        at = typed.rfind(term)
+        if at >= MIN_LETTERS and len(typed) - at - len(term) <= ENDING_LETTERS:
+            return HEAD
     return 0
 
 
@@ -53,10 +64,12 @@ def _terms(protocol: Protocol) -> list[tuple[tuple[str, ...], bool]]:
 
 
 def _weight(match: int, title: bool) -> int:
-    if match == 2:
+    if match == SAME:
         return EXACT_TITLE if title else EXACT_KEYWORD
-    if match == 1:
+    if match == BEGINNING:
         return PREFIX_TITLE if title else PREFIX_KEYWORD
+    if match == HEAD:
+        return COMPOUND_HEAD
     return 0
 
 
