@@ -119,7 +119,7 @@ async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipp
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
     draft = new_signed(store, before)
-    assert draft.urgency == Urgency.THREE_DAYS
+    assert draft.urgency == Urgency.SAME_DAY  # no money for food: an urgent need (issue 16)
     assert draft.segment == Segment.COMPLEX_NEED
     assert draft.high_need and draft.triggers == [HighNeedTrigger.WORRY]
     assert draft.worry_level == WorryLevel.SMALL
