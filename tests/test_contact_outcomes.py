@@ -87,7 +87,9 @@ async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipp
         # The suggestion is shown and taken by an explicit Enter, never skipped (issue 15).
         assert focused_id(pilot) == "urgency"
         assert app.screen.draft.suggested_urgency is not None
-        assert app.screen.draft.suggested_urgency.label in str(app.screen.query_one("#suggestion").render())
+        # In the register's words (a social contact speaks of the service-need assessment).
+        draft = app.screen.draft
+        assert draft.suggested_urgency.worded(draft.register) in str(app.screen.query_one("#suggestion").render())
         await pilot.press("enter")
         await pilot.pause()
         await pick(pilot, "segments", Segment.COMPLEX_NEED.value)
