@@ -88,7 +88,9 @@ async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipp
         # The suggestion is shown and taken by an explicit Enter, never skipped (issue 15).
         assert focused_id(pilot) == "urgency"
         assert app.screen.draft.suggested_urgency is not None
-        assert app.screen.draft.suggested_urgency.label in str(app.screen.query_one("#suggestion").render())
+        # In the register's words (a social contact speaks of the service-need assessment).
+        draft = app.screen.draft
+        assert draft.suggested_urgency.worded(draft.register) in str(app.screen.query_one("#suggestion").render())
         await pilot.press("enter")
         await pilot.pause()
         await pick(pilot, "segments", Segment.COMPLEX_NEED.value)
@@ -120,7 +122,7 @@ async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipp
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
     draft = new_signed(store, before)
-    assert draft.urgency == Urgency.THREE_DAYS
+    assert draft.urgency == Urgency.SAME_DAY  # no money for food: an urgent need (issue 16)
     assert draft.segment == Segment.COMPLEX_NEED
     assert draft.high_need and draft.triggers == [HighNeedTrigger.WORRY]
     assert draft.worry_level == WorryLevel.SMALL
