@@ -116,10 +116,14 @@ def make_demo(
         with seeded_ids(key):
             client_rows = _clients(store, region, names, rng, clients, today)
             tick(_("Contacts"), 2, total)
-            contacts = _contacts(
-                store, shipped, region, phrases, rng, client_rows, contacts, unit_code, registers, today,
-                lambda done: tick(_("Contacts"), 2 + done, total),
-            )
+            # Every contact in one transaction (each a transaction of its own as the screens
+            # sign them, 150 commits, was most of the first start's wait).
+            with store.transaction() as session:
+                contacts = _contacts(
+                    store, shipped, region, phrases, rng, client_rows, contacts, unit_code, registers, today,
+                    lambda done: tick(_("Contacts"), 2 + done, total), session,
+                )
+            _unit_day(store, region, phrases, rng, client_rows, unit_code, registers, today)
         store.set_setting("demo", "1")
         store.set_setting("unit", unit_code)
         store.set_setting("registers", ",".join(registers))
@@ -345,13 +349,9 @@ def _contacts(
     registers: tuple[str, ...],
     today: date,
     made: Callable[[int], None] = lambda done: None,
+    session=None,
 ) -> int:
-    # The device's own unit and registers: what it may send to the central API.
-    workers = [
-        w
-        for w in region.workers
-        if w.unit == unit_code and w.role.value != "team_lead" and w.register.value in registers
-    ]
+    workers = _unit_workers(region, unit_code, registers)
     if not workers:
         return 0
     signed = 0
@@ -452,20 +452,40 @@ def _contacts(
             draft.follow_up_assignee_id = draft.worker_id
         if first_incomplete_step(draft) is not None:
             continue
-        store.sign(draft, started + timedelta(minutes=rng.randrange(3, 15)))
+        store.sign(draft, started + timedelta(minutes=rng.randrange(3, 15)), session=session)
         if draft.outcome_kind == OutcomeKind.BOOKING:
             free.booked(draft.slot_id)
         signed += 1
+    return signed
+
+
+def _unit_day(
+    store: Store, region: DemoRegion, phrases: dict, rng: random.Random, clients: list[models.Client],
+    unit_code: str, registers: tuple[str, ...], today: date,
+) -> None:
+    """After the contacts: the frequent callers' missed appointments and this morning's
+    callback queue (when the unit has workers of the registers)."""
+    if not _unit_workers(region, unit_code, registers):
+        return
     frequent = [c for i, c in enumerate(clients) if i % 25 == 0]
     _missed_appointments(store, rng, frequent, ref_id("unit", unit_code), today)
     _callbacks(store, phrases, rng, clients, ref_id("unit", unit_code), registers, today)
-    return signed
+
+
+def _unit_workers(region: DemoRegion, unit_code: str, registers: tuple[str, ...]) -> list:
+    """The device's own unit and registers: what it may send to the central API."""
+    return [
+        w
+        for w in region.workers
+        if w.unit == unit_code and w.role.value != "team_lead" and w.register.value in registers
+    ]
 
 
 class _FreeSlots:
     """The store's free slots of each service area, read once (not once a booking) and kept
     as the demo books them: `offers` gives what `Store.free_slots` would (earliest first, at
-    most 500, then the caller's own filter)."""
+    most 500, then the caller's own filter). The slots booked in the demo's transaction,
+    which other connections do not see yet, are in `taken`."""
 
     def __init__(self, store: Store, today: date) -> None:
         self.store = store
@@ -476,7 +496,7 @@ class _FreeSlots:
 
     def offers(self, area: ServiceArea, start: datetime, until: datetime) -> list:
         if start < self.start or until > self.until:
-            return self.store.free_slots(area, start, until)
+            return [o for o in self.store.free_slots(area, start, until) if o.slot_id not in self.taken]
         if area not in self.by_area:
             offers = self.store.free_slots(area, self.start, self.until, limit=None)
             self.by_area[area] = (offers, [o.starts_at.timestamp() for o in offers])

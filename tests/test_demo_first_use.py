@@ -77,3 +77,19 @@ def test_a_first_use_killed_with_sigkill_leaves_no_directory_and_the_next_run_cl
     assert done.returncode == 0, done.stderr
     assert "Demo data directory" in done.stdout and str(target) in done.stdout
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]  # the killed run's leftovers are gone
+
+
+def test_the_demo_is_built_without_a_flush_per_commit_but_opens_with_full_sync(tmp_path, shipped):
+    """The build skips the per-commit fsync (issue 18: it is built aside and flushed once at
+    the end); a store opened on the demo afterwards is synchronous=FULL as every store is."""
+    target = tmp_path / "demo"
+    make_demo_atomically(target, clients=10, contacts=4, shipped=shipped)
+    assert not (target / "ohjaus.sqlite3-wal").exists() or (target / "ohjaus.sqlite3-wal").stat().st_size == 0
+    store = Store(target)
+    try:
+        with store.engine.connect() as connection:
+            raw = connection.connection.driver_connection
+            assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert store.signed_contacts() and store.workers()
+    finally:
+        store.close()

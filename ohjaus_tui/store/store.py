@@ -504,14 +504,23 @@ class Store(Protection, Worklist, SyncSide):
     def _child(self, session: Session, model: type, contact_id: str):
         return session.exec(select(model).where(model.contact_id == contact_id)).first()
 
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction for many writes that take a `session` (the demo's contacts):
+        committed when the block ends, rolled back if it raises."""
+        with self.session() as session:
+            yield session
+            session.commit()
+
     def sign(
         self, draft: ContactDraft, now: datetime, viewer: Viewer | None = None,
-        answered_callbacks: list[str] | tuple[str, ...] = (),
+        answered_callbacks: list[str] | tuple[str, ...] = (), session: Session | None = None,
     ) -> None:
         """Sign the contact: it becomes immutable and its follow-up becomes a task.
 
         `answered_callbacks`: open callback requests of the client that this contact answers
-        (the worker said so): done with it, in the same transaction."""
+        (the worker said so): done with it, in the same transaction. `session`: a
+        `transaction()` the signature is part of (else it is a transaction of its own)."""
         missing = first_incomplete_step(draft)
         if missing is not None:
             raise DomainError(
@@ -520,48 +529,57 @@ class Store(Protection, Worklist, SyncSide):
                 )
             )
         draft.step = Step.SUMMARY
+        if session is not None:
+            self._sign(session, draft, now, viewer, answered_callbacks)
+            return
         with self.session() as session:
-            sector, _new = self._write_draft(session, draft, now)
-            session.exec(
-                text(
-                    "UPDATE follow_up SET status = 'open' WHERE contact_id = :id AND status = 'planned'"
-                ).bindparams(id=draft.id)
-            )
-            for callback_id in answered_callbacks:
-                session.exec(
-                    text(
-                        "UPDATE callback SET status = 'taken', contact_id = :contact, taken_by = :worker "
-                        "WHERE id = :id AND status = 'open' AND client_id = :client"
-                    ).bindparams(contact=draft.id, worker=draft.worker_id, id=callback_id, client=draft.client_id)
-                )
-            taken = callbacks_of_contact(session, draft.id, "taken")
-            session.exec(
-                text(
-                    "UPDATE callback SET status = 'done', result = 'contact signed' "
-                    "WHERE contact_id = :id AND status = 'taken'"
-                ).bindparams(id=draft.id)
-            )
-            followed = self._close_followed(session, draft)
-            released: list[str] = []
-            cancelled: list[str] = []
-            confirmed: set[str] = set()
-            if draft.supersedes_id:
-                confirmed = self._duties_confirmed(session, draft.supersedes_id)
-                released, cancelled = self._supersede(session, draft)
-            self._confirm_duties(session, draft, now, confirmed)
-            contact = Contact.__table__
-            session.exec(
-                update(contact)
-                .where(contact.c.id == draft.id)
-                .values(status=ContactStatus.SIGNED.value, signed_at=now, updated_at=now)
-            )
-            self._enqueue_signed(session, draft, released, cancelled, now)
-            enqueue_callbacks(session, taken, now)  # after the contact, which they refer to
-            if followed is not None:  # after the contact that closed it
-                enqueue(session, RecordType.FOLLOW_UP, followed.id, dump(followed), now)
-            if viewer is not None and draft.client_id:
-                write_access(session, viewer, [draft.client_id], AccessAction.SIGN, "contact", Purpose.CONTACT.value, now, sector)
+            self._sign(session, draft, now, viewer, answered_callbacks)
             session.commit()
+
+    def _sign(
+        self, session: Session, draft: ContactDraft, now: datetime, viewer: Viewer | None,
+        answered_callbacks: list[str] | tuple[str, ...],
+    ) -> None:
+        sector, _new = self._write_draft(session, draft, now)
+        session.exec(
+            text(
+                "UPDATE follow_up SET status = 'open' WHERE contact_id = :id AND status = 'planned'"
+            ).bindparams(id=draft.id)
+        )
+        for callback_id in answered_callbacks:
+            session.exec(
+                text(
+                    "UPDATE callback SET status = 'taken', contact_id = :contact, taken_by = :worker "
+                    "WHERE id = :id AND status = 'open' AND client_id = :client"
+                ).bindparams(contact=draft.id, worker=draft.worker_id, id=callback_id, client=draft.client_id)
+            )
+        taken = callbacks_of_contact(session, draft.id, "taken")
+        session.exec(
+            text(
+                "UPDATE callback SET status = 'done', result = 'contact signed' "
+                "WHERE contact_id = :id AND status = 'taken'"
+            ).bindparams(id=draft.id)
+        )
+        followed = self._close_followed(session, draft)
+        released: list[str] = []
+        cancelled: list[str] = []
+        confirmed: set[str] = set()
+        if draft.supersedes_id:
+            confirmed = self._duties_confirmed(session, draft.supersedes_id)
+            released, cancelled = self._supersede(session, draft)
+        self._confirm_duties(session, draft, now, confirmed)
+        contact = Contact.__table__
+        session.exec(
+            update(contact)
+            .where(contact.c.id == draft.id)
+            .values(status=ContactStatus.SIGNED.value, signed_at=now, updated_at=now)
+        )
+        self._enqueue_signed(session, draft, released, cancelled, now)
+        enqueue_callbacks(session, taken, now)  # after the contact, which they refer to
+        if followed is not None:  # after the contact that closed it
+            enqueue(session, RecordType.FOLLOW_UP, followed.id, dump(followed), now)
+        if viewer is not None and draft.client_id:
+            write_access(session, viewer, [draft.client_id], AccessAction.SIGN, "contact", Purpose.CONTACT.value, now, sector)
 
     @staticmethod
     def _close_followed(session: Session, draft: ContactDraft) -> FollowUp | None:
