@@ -75,12 +75,15 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
         connection.execute(f"DROP TRIGGER {name}")
     connection.execute("DROP TABLE client_name")
     # ... and without what later versions added (issue 16's outcome columns, migrations 11-13;
-    # issue 17's worker status, 17).
+    # issue 20's client flags and followed follow-up, 14-15; issue 17's worker status, 16).
+    for column in ("protected", "interpreter", "service_language"):
+        connection.execute(f"ALTER TABLE client DROP COLUMN {column}")
+    connection.execute("ALTER TABLE contact DROP COLUMN for_follow_up_id")
     connection.execute("ALTER TABLE worker DROP COLUMN status")
     connection.execute("ALTER TABLE outcome DROP COLUMN duties_made")
     connection.execute("ALTER TABLE outcome DROP COLUMN referrals")
     connection.execute("ALTER TABLE outcome DROP COLUMN legal_basis")
-    # ... and issue 20's callback queue columns (migration 16).
+    # ... and issue 20's callback queue columns (migration 17).
     for column in ("queue", "language", "priority", "attempts", "first_attempt_at", "last_attempt_at"):
         connection.execute(f"ALTER TABLE callback DROP COLUMN {column}")
     connection.execute("PRAGMA user_version = 9")

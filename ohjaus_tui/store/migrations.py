@@ -472,7 +472,7 @@ ALTER TABLE outcome ADD COLUMN duties_made TEXT NOT NULL DEFAULT '[]';
 
 # Issue 20. A client with a non-disclosure order (turvakielto), one who needs an interpreter,
 # and the language of service as any ISO 639 code ('' = the national language in `language`).
-_V15 = """
+_V14 = """
 ALTER TABLE client ADD COLUMN protected BOOLEAN NOT NULL DEFAULT 0;
 ALTER TABLE client ADD COLUMN interpreter BOOLEAN NOT NULL DEFAULT 0;
 ALTER TABLE client ADD COLUMN service_language TEXT NOT NULL DEFAULT '';
@@ -481,20 +481,20 @@ ALTER TABLE client ADD COLUMN service_language TEXT NOT NULL DEFAULT '';
 # Issue 20. The follow-up a contact was taken for: in the store with the draft (it was in the
 # home screen's memory, so a kill before signing left the follow-up open); signing closes it.
 # No foreign key: a follow-up closed and pulled from elsewhere must not hold a contact back.
-_V16 = """
+_V15 = """
 ALTER TABLE contact ADD COLUMN for_follow_up_id TEXT;
 """
 
 # Issue 17. A worker removed or locked out on the central API (`ohjaus worker remove|lock`)
 # reaches the unit's devices with the worker's record; sign-in is refused, the worker's records
 # stay. 'active', 'locked' or 'removed'.
-_V17 = """
+_V16 = """
 ALTER TABLE worker ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
 """
 
 # Issue 20. Callbacks as a queue: the phone system's service line, language and priority of a
 # request, and the calls made without an answer (how many, the first and the latest).
-_V18 = """
+_V17 = """
 ALTER TABLE callback ADD COLUMN queue TEXT NOT NULL DEFAULT '';
 ALTER TABLE callback ADD COLUMN language TEXT NOT NULL DEFAULT 'fi';
 ALTER TABLE callback ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('high', 'normal', 'low'));
@@ -505,8 +505,7 @@ ALTER TABLE callback ADD COLUMN last_attempt_at DATETIME;
 
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
-    (10, _V10), (11, _V11), (12, _V12), (13, _V13),
-    (15, _V15), (16, _V16), (17, _V17), (18, _V18),
+    (10, _V10), (11, _V11), (12, _V12), (13, _V13), (14, _V14), (15, _V15), (16, _V16), (17, _V17),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -30,7 +30,7 @@ class Worker(SQLModel, table=True):
     sector: str  # the register the worker works in: "health" or "social"
     unit_id: str = Field(foreign_key="unit.id")
     languages: str
-    # From the central API: 'locked' or 'removed' there refuses sign-in here (migration 13).
+    # From the central API: 'locked' or 'removed' there refuses sign-in here (migration 16).
     status: str = "active"
 
 
@@ -75,7 +75,7 @@ class Client(SQLModel, table=True):
     municipality: str = ""
     created_at: datetime
     created_by: str | None = Field(default=None, foreign_key="worker.id")
-    # Issue 20 (migration 15). A non-disclosure order (turvakielto): where the client lives
+    # Issue 20 (migration 14). A non-disclosure order (turvakielto): where the client lives
     # (the municipality) is shown on no screen, export or report row, and every view of the
     # client is logged with its purpose.
     protected: bool = False
@@ -106,7 +106,7 @@ class Contact(SQLModel, table=True):
     signed_at: datetime | None = None
     sector: str = "health"  # the register: health care or social welfare
     # The follow-up this contact was taken for (from the worklist): signing closes it in the
-    # same transaction (issue 20, migration 16). Kept with the draft, so a kill keeps the link.
+    # same transaction (issue 20, migration 15). Kept with the draft, so a kill keeps the link.
     for_follow_up_id: str | None = None
 
 
@@ -265,7 +265,7 @@ class Callback(SQLModel, table=True):
     result: str = ""
     source: str = ""  # the phone system's id of the request: importing it again adds nothing
     imported_at: datetime
-    # Issue 20 (migration 16): the phone system's service line, its language (ISO 639-1) and
+    # Issue 20 (migration 17): the phone system's service line, its language (ISO 639-1) and
     # the request's priority (high, normal, low); calls made without an answer, the first and
     # the latest (the request is back in the queue the region's retry interval after it).
     queue: str = ""
