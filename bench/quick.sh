@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${1:-.venv/bin/python}
-for bench in search startup demo_build sign pull_apply keystrokes durability big_store reports worklist callback_queue validation sync_throughput sync_load; do
+for bench in search startup demo_build sign pull_apply keystrokes durability big_store reports worklist callback_queue validation sync_throughput sync_load server_cpu; do
     echo "== bench/$bench.py --quick (load: $(cut -d' ' -f1-3 /proc/loadavg))"
     started=$(date +%s)
     "$python" "bench/$bench.py" --quick
