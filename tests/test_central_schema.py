@@ -90,6 +90,7 @@ def test_a_database_at_the_baseline_is_upgraded_by_serve_only_when_told(db_url, 
     with engine.begin() as conn:  # back to the baseline, as a server of the first Alembic release left it
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
         conn.execute(text("ALTER TABLE enrolment DROP COLUMN revoked_at"))
+        conn.execute(text("DROP TABLE integration"))  # 0003's
     engine.dispose()
     with pytest.raises(schema.SchemaBehind, match="ohjaus db upgrade"):
         CentralStore(db_url, upgrade=False)
@@ -98,6 +99,7 @@ def test_a_database_at_the_baseline_is_upgraded_by_serve_only_when_told(db_url, 
     store = CentralStore(db_url, upgrade=True)  # `serve --upgrade`
     with store.engine.connect() as conn:
         assert "revoked_at" in {c["name"] for c in inspect(conn).get_columns("enrolment")}
+        assert "integration" in inspect(conn).get_table_names()
     store.close()
 
 
