@@ -265,6 +265,15 @@ class ContactScreen(Screen):
         self.dismiss(self.draft.id)
         self.app.action_sync_now()  # type: ignore[attr-defined]  (on its way at once, if online)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F10 (no answer) only in a contact started from a callback request: elsewhere it
+        neither shows in the footer nor does anything."""
+        if action == "no_answer":
+            if not hasattr(self, "_from_callback"):
+                self._from_callback = bool(self.saved and self.ctx.store.callback_of_contact(self.draft.id))
+            return self._from_callback
+        return super().check_action(action, parameters)
+
     def action_no_answer(self) -> None:
         """A contact started from a callback request whose caller did not answer: no contact
         was made, so the draft goes and the request goes back to the queue with the call
