@@ -6,9 +6,9 @@ protocol files, findings marked from the stories and the question list only.
   per class) does not fall below the floors measured when they were last worked on.
 - heldout/: the part kept aside, read by nobody who edits protocols. Measured, not taught. The
   first parts kept aside became development sets once measured: w3 became blind/w3_dev3.toml and
-  w4 (measured once: 111/130 right, 39/43 emergencies) blind/w4_dev4.toml, both on 5.12.2026; a
-  new part is being written blind. Whatever is there is run and reported without its misses; its
-  floors are set by the lead once it has been measured (FLOORS below; none until then).
+  w4 (measured once: 111/130 right, 39/43 emergencies) blind/w4_dev4.toml, both on 5.12.2026. The
+  part kept aside now is w5 (140, written blind 5.12.2026). It is run and reported without its
+  misses; its floor is what it measured once (FLOORS below).
 - outside/: the 45 vignettes of Semigran et al. 2015, an outside measure, with its own floor.
 """
 
@@ -56,11 +56,11 @@ def right(measured, expected_class: str | None = None) -> int:
 # (5.12.2026, h13: with the nurse's concern a red flag, which costs w1_dev 5 and w2_dev 1 care cases)
 DEV_FLOORS = {
     "w1_dev.toml": (51, 43, 15),
-    "w1_dev2.toml": (68, 62, 14),
+    "w1_dev2.toml": (68, 63, 15),
     "w2_dev.toml": (51, 47, 15),
     "w2_dev2.toml": (68, 65, 15),
-    "w3_dev3.toml": (102, 92, 24),
-    "w4_dev4.toml": (130, 121, 37),
+    "w3_dev3.toml": (102, 94, 26),
+    "w4_dev4.toml": (130, 124, 38),
 }
 
 
@@ -83,19 +83,18 @@ def test_the_development_sets_share_right_by_class() -> None:
 
 
 # (part, vignettes, right by class at least, emergencies caught at least): measured at first run.
-# heldout/: empty until the lead adds the new part (w4, measured once at 111/130 and 39/43, is a
-# development set since 5.12.2026). outside/: Semigran 2015 re-tagged against question list v4 on
-# 5.12.2026: 21/45, 6/15 (it was 27/45 and 8/15 with its v3 findings).
-# Floors only guard against getting worse; the goal (every emergency, 90 %) is not met.
+# heldout/: w5 (140, written blind 5.12.2026 while the protocols were edited, findings marked blind
+# against the question list frozen at 02:55), measured once after h13: 126/140, 45/45 (the goal:
+# every emergency, 90 %; without the nurse's concern 125/140, 42/45). outside/: Semigran 2015,
+# findings marked blind: 30/45, 15/15 (21/45 and 6/15 without the concern).
 FLOORS = [
-    ("outside", 45, 21, 6),
+    ("heldout", 140, 126, 45),
+    ("outside", 45, 30, 15),
 ]
 
 
 @pytest.mark.parametrize(("part", "count", "right_at_least", "emergencies"), FLOORS, ids=[f[0] for f in FLOORS])
 def test_the_parts_kept_aside_do_not_get_worse(part, count, right_at_least, emergencies) -> None:
-    if not files(part):
-        pytest.skip(f"tests/vignettes/{part}/ is empty")
     measured = outcomes(part)
     assert len(measured) == count
     assert right(measured) >= right_at_least
