@@ -5,6 +5,7 @@ reach the other devices."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import httpx
@@ -96,8 +97,35 @@ def test_a_bad_request_is_422_naming_each_problem_and_nothing_is_added(server):
 def test_an_integration_credential_only_pushes_callbacks(server):
     token = integration(server)
     headers = {"Authorization": f"Bearer {token}"}
+    assert push(server, token, request(1)).status_code in (200, 201)  # its own route works
     assert httpx.get(f"{server.url}/v1/changes", headers=headers, timeout=30).status_code == 403
+    assert httpx.get(f"{server.url}/v1/changes?after=0&limit=10", headers=headers, timeout=30).status_code == 403
     assert httpx.post(f"{server.url}/v1/push", json={"changes": []}, headers=headers, timeout=30).status_code == 403
+    # a well-formed push of a client record: refused, and nothing of it reaches the server
+    client = {
+        "id": str(uuid.uuid4()), "first_name": "Väärä", "last_name": "Kirjaus", "identity_code": None,
+        "identity_temporary": False, "birth_date": None, "phone": None, "language": "fi",
+        "municipality": "Järvilaakso", "created_at": "2026-11-25T09:00:00+02:00", "created_by": None,
+    }
+    change = {"id": str(uuid.uuid4()), "type": "client", "record_id": client["id"], "base_seq": 0, "data": client}
+    response = httpx.post(f"{server.url}/v1/push", json={"changes": [change]}, headers=headers, timeout=30)
+    assert response.status_code == 403, response.text
+    central = server.central()
+    try:
+        assert client["id"] not in central.records(RecordType.CLIENT)
+    finally:
+        central.close()
+
+
+def test_a_revoked_integration_is_refused_at_once(server):
+    token = integration(server)
+    assert push(server, token, request(2)).status_code in (200, 201)  # remembered as valid
+    central = server.central()
+    try:
+        assert central.revoke_integration(token.split(".")[0])
+    finally:
+        central.close()
+    assert push(server, token, request(3)).status_code == 401
 
 
 def test_two_devices_take_the_same_pushed_request_and_the_first_wins(server, devices, shipped):

@@ -52,6 +52,7 @@ from ..sync.protocol import (
 from .batch import prepare_push
 from .db import AccessLogRefused, CallbackRefused, CentralStore, Device, EnrolRefused, Revoked
 
+INTEGRATION_ONLY_CALLBACKS = "an integration credential may only push callback requests (POST /v1/callbacks)"
 logger = logging.getLogger("ohjaus.central")
 THREADS = int(os.environ.get("OHJAUS_SERVER_THREADS", "4"))
 
@@ -241,18 +242,21 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         return found
 
     def current_device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
-        # Push and pull: the revocation is checked with their own database work.
+        # Push and pull: the revocation is checked with their own database work (a device's
+        # only: an integration is refused here).
         found = request.scope.get("ohjaus.device")
         if found is None:
             if not request.scope.get("ohjaus.credential"):
                 raise HTTPException(401, "a device credential is needed (Authorization: Bearer ...)")
             raise HTTPException(401, "unknown or revoked device credential")
+        if found.integration:
+            raise HTTPException(403, INTEGRATION_ONLY_CALLBACKS)
         return found
 
     def device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
         found = device_or_integration(request, authorization)
         if found.integration:
-            raise HTTPException(403, "an integration credential may only push callback requests (POST /v1/callbacks)")
+            raise HTTPException(403, INTEGRATION_ONLY_CALLBACKS)
         return found
 
     # Starlette's class: also the body-parsing 400 and the routing 404/405, one error shape.
@@ -494,7 +498,8 @@ class FastRoutes:
 
     async def __call__(self, scope, receive, send):
         dev = scope.get("ohjaus.device")
-        if dev is None or scope["type"] != "http":
+        if dev is None or dev.integration or scope["type"] != "http":
+            # An integration (a phone system's credential) is the framework's to refuse (403).
             return await self.app(scope, receive, send)
         path, method = scope["path"], scope["method"]
         if path == "/v1/changes" and method == "GET":

@@ -619,10 +619,12 @@ class CentralStore:
         return rows, (rows[-1][0] if rows else after), more
 
     def active(self, dev: Device) -> bool:
-        """Whether the device's credential is still valid (not revoked since it was checked)."""
+        """Whether the credential is still valid (not revoked since it was checked): a device's
+        in the device table, a phone system's in the integration table."""
+        table = integration if dev.integration else device
         with self.engine.connect() as conn:
             return conn.execute(
-                select(device.c.id).where(device.c.id == dev.id).where(device.c.revoked_at.is_(None))
+                select(table.c.id).where(table.c.id == dev.id).where(table.c.revoked_at.is_(None))
             ).first() is not None
 
     def _visible_slots(self, conn: Connection, dev: Device, rows: list[tuple]) -> list[tuple]:
