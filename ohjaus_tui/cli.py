@@ -50,6 +50,7 @@ HELPS = {
     "--register": N_("health or social; give it twice for both"),
     "--format": N_("file format (default: the first one)"),
     "device_id": N_("the device's id, as `ohjaus device list` shows it"),
+    "integration_id": N_("the phone system credential's id, as `ohjaus integration list` shows it"),
     "username": N_("the worker's user name"),
     "file": N_("the file to read"),
 }

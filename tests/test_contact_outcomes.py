@@ -22,6 +22,7 @@ from ohjaus_tui.store.models import FollowUp, Slot
 
 from .pilot_helpers import (
     a_client,
+    a_client_not_waiting,
     answer,
     focused_id,
     pick,
@@ -45,7 +46,7 @@ def signed_ids(store) -> set[str]:
 
 
 async def test_booking_for_a_clear_need(app, store, shipped):
-    client = a_client(store, nth=1)
+    client = a_client_not_waiting(store, nth=1)
     before = signed_ids(store)
     protocol = shipped.protocol("urinary")
     async with app.run_test(size=(100, 30)) as pilot:

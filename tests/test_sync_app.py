@@ -117,7 +117,11 @@ async def test_a_team_lead_reads_every_devices_log_of_a_client_from_the_central_
     from ohjaus_tui.screens.client_view import ClientScreen
 
     a, b = devices("a"), devices("b")
-    client = next(c for c in a.store.signed_contacts(50) if c.client_id and c.sector == "health").client_id
+    # a client with no non-disclosure order: a protected one's view first asks its purpose
+    client = next(
+        c for c in a.store.signed_contacts(50)
+        if c.client_id and c.sector == "health" and not a.store.client(c.client_id).protected
+    ).client_id
     nurse = next(w for w in a.store.workers() if w.username == "hoitaja2")
     a.store.log_access(a.store.viewer(nurse.id), [client], AccessAction.VIEW, "client", "contact", datetime.now(UTC))
     a.sync()

@@ -270,10 +270,10 @@ class ReportsScreen(Screen):
             lines.append(("  " + _("No referrals"), "0"))
         for code, n in report.referrals.items():
             service = self.ctx.shipped.service(code)
-            lines.append((
-                "  " + (service.name if service else code), format_number(n),
-                referral_status_text(report.referral_status.get(code, {})),
-            ))
+            lines.append(("  " + (service.name if service else code), format_number(n)))
+            status = referral_status_text(report.referral_status.get(code, {}))
+            if status:  # on a line of its own: beside the name it ran past 80 columns
+                lines.append("    " + status)
         lines.append("")
         lines.append(_("Duties made (notifications, safety responses)"))
         if not report.duties:
