@@ -229,14 +229,18 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         ),
     )
 
-    def device_or_integration(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
-        # Checked by the Gate before the request came this far; the header is named here for
-        # the OpenAPI description.
+    def recognised(request: Request) -> Device:
+        """The credential the Gate checked before the request came this far, or 401."""
         found = request.scope.get("ohjaus.device")
         if found is None:
             if not request.scope.get("ohjaus.credential"):
                 raise HTTPException(401, "a device credential is needed (Authorization: Bearer ...)")
             raise HTTPException(401, "unknown or revoked device credential")
+        return found
+
+    def device_or_integration(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
+        # The header is named here for the OpenAPI description.
+        found = recognised(request)
         if not store.active(found):  # revoked since the credential was checked and remembered
             raise HTTPException(401, "unknown or revoked device credential")
         return found
@@ -244,11 +248,7 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
     def current_device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
         # Push and pull: the revocation is checked with their own database work (a device's
         # only: an integration is refused here).
-        found = request.scope.get("ohjaus.device")
-        if found is None:
-            if not request.scope.get("ohjaus.credential"):
-                raise HTTPException(401, "a device credential is needed (Authorization: Bearer ...)")
-            raise HTTPException(401, "unknown or revoked device credential")
+        found = recognised(request)
         if found.integration:
             raise HTTPException(403, INTEGRATION_ONLY_CALLBACKS)
         return found
