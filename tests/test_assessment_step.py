@@ -213,6 +213,33 @@ async def test_a_childs_fever_lists_the_childs_protocol_first(app, store):
         assert highlighted(app) == "fever_child"
 
 
+async def test_an_adult_with_a_cough_is_not_asked_the_baby_questions(app, store):
+    """The cough protocol's baby and child questions are not listed for an adult client
+    (issue 13 review: a nurse was asked whether a 60-year-old's nappies were dry)."""
+    from sqlmodel import select
+
+    from ohjaus_tui.domain.identity import age_in_years
+    from ohjaus_tui.store.models import Client
+
+    with store.session() as session:
+        clients = list(session.exec(select(Client).order_by(Client.id)))
+    client = next(
+        c for c in clients
+        if c.identity_code and (age_in_years(FIXED_NOW.date(), c.birth_date, c.identity_code) or 0) >= 18
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, NURSE, client.identity_code, "Yskää")
+        await type_text(pilot, "yskä")
+        await pilot.pause()
+        assert highlighted(app) == "respiratory_infection"
+        await pilot.press("enter")
+        await pilot.pause()
+        shown = shown_ids(app)
+        assert "cough_over_8_weeks" in shown and "wheezing" in shown
+        assert not {"breathing_pauses_baby", "child_drinking_little", "infant_under_3_months"} & set(shown)
+        assert "vauvalla" not in screen_text(app)
+
+
 async def test_the_protocol_and_every_answer_are_in_the_store_as_they_are_given(app, store, shipped, data_dir):
     """Issue 15: a kill in the middle of the assessment keeps the protocol and the answers given
     (each is written when given, not when the step is left), and the resumed draft shows them."""

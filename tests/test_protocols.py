@@ -365,6 +365,36 @@ def test_a_follow_up_is_asked_only_after_a_yes_and_is_never_unanswered_when_hidd
     assert asked.suggested is Urgency.EMERGENCY
 
 
+def test_a_question_for_other_ages_is_not_asked_and_its_yes_is_ignored() -> None:
+    """An adult with a cough is not asked about a baby's breathing pauses; a baby is, and so
+    is a caller whose age is not known."""
+    protocol = BY_ID["respiratory_infection"]
+    baby_questions = {"breathing_pauses_baby", "infant_under_3_months", "child_breathing_fast"}
+    assert not baby_questions & {q.id for q in visible_questions(protocol, {}, age=40)}
+    assert baby_questions <= {q.id for q in visible_questions(protocol, {}, age=0)}
+    assert baby_questions <= {q.id for q in visible_questions(protocol, {})}
+    assert "breathing_pauses_baby" not in {q.id for q in visible_questions(protocol, {}, age=5)}
+    assert "child_breathing_fast" in {q.id for q in visible_questions(protocol, {}, age=15)}
+    assert "child_breathing_fast" not in {q.id for q in visible_questions(protocol, {}, age=16)}
+    answers = {q.id: False for q in visible_questions(protocol, {}, age=40)}
+    adult = evaluate(protocol, answers, age=40)
+    assert adult.unanswered == () and not baby_questions & set(adult.unanswered)
+    # a yes left on a question the client's age does not ask is ignored
+    stale = evaluate(protocol, {**answers, "breathing_pauses_baby": True}, age=40)
+    assert stale.red_flags == () and stale.suggested is adult.suggested
+    baby = evaluate(protocol, {**answers, "breathing_pauses_baby": True}, age=0)
+    assert baby.suggested is Urgency.EMERGENCY
+
+
+def test_one_question_id_has_the_same_ages_in_every_protocol() -> None:
+    ages: dict[str, set] = {}
+    for protocol in SHIPPED:
+        for question in protocol.questions:
+            ages.setdefault(question.id, set()).add(question.ages)
+    assert {qid: a for qid, a in ages.items() if len(a) > 1} == {}
+    assert BY_ID["ear"].question("child_under_2_years").ages == (0, 1)
+
+
 def test_unanswered_questions_are_listed_in_order_and_unknown_ids_ignored() -> None:
     protocol = BY_ID["chest_pain"]
     result = evaluate(protocol, {"unconscious": False, "choking": None, "no_such_question": True})
@@ -486,6 +516,8 @@ def test_a_good_file_loads_with_the_life_threat_first(tmp_path: Path) -> None:
         ('review_due = "2027-06-30"', 'review_due = "next year"', 25, "YYYY-MM-DD"),
         ('review_due = "2027-06-30"\n', '', 21, "review_due"),
         ('sources = ["Duodecim Terveyskirjasto: Näyte"]', 'sources = []', 23, "sources"),
+        ('if_yes = "same_day"', 'if_yes = "same_day"\nages = [5, 1]', 20, "two whole years"),
+        ('if_yes = "same_day"', 'if_yes = "same_day"\nages = [0]', 20, "two whole years"),
     ],
 )
 def test_a_broken_file_names_itself_and_the_line(
@@ -509,6 +541,13 @@ def test_the_first_broken_file_of_many_names_itself(tmp_path: Path) -> None:
     bad = GOOD.replace('id = "sample"', 'id = "zzz"').replace('if_yes = "same_day"', 'if_yes = "x"')
     error = broken(tmp_path, bad, "zzz.toml")
     assert error.path.name == "zzz.toml" and error.line == 19
+
+
+def test_a_question_with_other_ages_in_another_protocol_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, GOOD.replace('if_yes = "same_day"', 'if_yes = "same_day"\nages = [0, 15]'))
+    other = GOOD.replace('id = "sample"', 'id = "zzz"')
+    error = broken(tmp_path, other, "zzz.toml")
+    assert "ages" in error.reason and "second" in error.reason
 
 
 def test_a_broken_life_threat_file_names_itself(tmp_path: Path) -> None:

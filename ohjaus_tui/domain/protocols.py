@@ -68,10 +68,18 @@ class Question:
     # A yes: the client wants information or advice only (issue 16): advice and guidance
     # (segment A) is suggested, not a booking.
     information_only: bool = False
+    # The ages in whole years the question is for, both ends included ("does the baby have
+    # pauses in breathing?": 0..1); None when it is for every age. A client of another age is
+    # not asked it; with the age unknown it is asked.
+    ages: tuple[int, int] | None = None
 
     @property
     def text(self) -> str:
         return localized(self.texts)
+
+    def asked_at(self, age: int | None) -> bool:
+        """True when the question is for a client of this age (or the age is not known)."""
+        return age is None or self.ages is None or self.ages[0] <= age <= self.ages[1]
 
 
 @dataclass(frozen=True)
@@ -241,7 +249,7 @@ def _read_question(
     `if_yes` equal to its default is allowed: that yes only prevents self-care."""
     fields.only(
         "id", "text", "red_flag", "if_yes", "domain", "duties", "statutory_group", "show_if",
-        "information_only",
+        "information_only", "ages",
     )
     question_id = fields.identifier("id")
     show_if = fields.identifier("show_if") if fields.has("show_if") else None
@@ -303,9 +311,15 @@ def _read_question(
             _("question '{id}': show_if names the question itself").format(id=question_id),
             "show_if",
         )
+    ages = _read_ages(fields)
+    if ages is not None and (life_threat or nurse_concern):
+        raise fields.error(
+            _("question '{id}': a shared question is asked at every age").format(id=question_id),
+            "ages",
+        )
     return Question(
         question_id, texts, red_flag, if_yes, life_threat, domain, duties, statutory_group,
-        show_if, nurse_concern, information_only,
+        show_if, nurse_concern, information_only, ages,
     )
 
 
@@ -723,7 +737,7 @@ def load_protocols(directory: Path) -> list[Protocol]:
     nurse_concern = load_nurse_concern(concern_path) if concern_path.exists() else None
     protocols: list[Protocol] = []
     seen: dict[str, Path] = {}
-    findings: dict[str, tuple[dict[str, str], Path]] = {}
+    findings: dict[str, tuple[dict[str, str], Path, tuple[int, int] | None]] = {}
     for path in sorted(directory.glob("*.toml")):
         if path.name.startswith("_"):
             continue
@@ -744,31 +758,34 @@ def load_protocols(directory: Path) -> list[Protocol]:
 
 
 def _check_global_ids(
-    protocol: Protocol, path: Path, findings: dict[str, tuple[dict[str, str], Path]]
+    protocol: Protocol, path: Path, findings: dict[str, tuple[dict[str, str], Path, tuple[int, int] | None]]
 ) -> None:
     """The same question id in two protocols is one finding: its texts must be the same."""
     own = [q for q in protocol.questions if not q.life_threat and not q.nurse_concern]
     for position, question in enumerate(own):
         earlier = findings.get(question.id)
         if earlier is None:
-            findings[question.id] = (question.texts, path)
-        elif earlier[0] != question.texts:
+            findings[question.id] = (question.texts, path, question.ages)
+        elif earlier[0] != question.texts or earlier[2] != question.ages:
             raise DataFileError(
                 path,
                 Source(path).line("questions", position, "text"),
-                _("question '{id}' has other texts in {other}: one id is one finding, with the "
-                  "same text everywhere").format(id=question.id, other=earlier[1].name),
+                _("question '{id}' has other texts or ages in {other}: one id is one finding, "
+                  "with the same text and ages everywhere").format(id=question.id, other=earlier[1].name),
             )
 
 
 def visible_questions(
-    protocol: Protocol, answers: Mapping[str, bool | None]
+    protocol: Protocol, answers: Mapping[str, bool | None], age: int | None = None
 ) -> list[Question]:
-    """The questions to ask now, in order: a `show_if` question only when the question it
-    names is itself asked and answered yes."""
+    """The questions to ask now, in order: a question for other ages than the client's is not
+    asked (`Question.ages`; every question when the age is not known), and a `show_if` question
+    only when the question it names is itself asked and answered yes."""
     visible: list[Question] = []
     shown: set[str] = set()
     for question in protocol.questions:
+        if not question.asked_at(age):
+            continue
         if question.show_if is None or (
             question.show_if in shown and answers.get(question.show_if) is True
         ):
@@ -792,7 +809,7 @@ def evaluate(
     reasons and `by_default`. Answers to ids the protocol does not hold are ignored (an old
     record re-read against a newer version); a missing or None answer is unanswered.
     """
-    visible = visible_questions(protocol, answers)
+    visible = visible_questions(protocol, answers, age)
     yes = [q for q in visible if answers.get(q.id) is True]
     unanswered = tuple(q.id for q in visible if answers.get(q.id) is None)
     if protocol.asks_worry and worry is None:

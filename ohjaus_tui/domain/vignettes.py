@@ -244,7 +244,9 @@ def run_vignettes(
     for vignette in vignettes:
         if not vignette.new_form:
             protocol = by_id[vignette.protocol or ""]
-            result = evaluate(protocol, vignette.answers(protocol, drop), vignette.worry)
+            result = evaluate(
+                protocol, vignette.answers(protocol, drop), vignette.worry, vignette.age_years
+            )
             outcomes.append(Outcome(vignette, result.suggested, protocol.id))
             continue
         hits = find_protocols(health, vignette.complaint or "", vignette.age_years)
@@ -252,9 +254,9 @@ def run_vignettes(
             outcomes.append(Outcome(vignette, None))
             continue
         first, *others = hits
-        suggested = evaluate(first, vignette.answers(first, drop)).suggested
+        suggested = evaluate(first, vignette.answers(first, drop), age=vignette.age_years).suggested
         alternatives = tuple(
-            (other.id, evaluate(other, vignette.answers(other, drop)).suggested)
+            (other.id, evaluate(other, vignette.answers(other, drop), age=vignette.age_years).suggested)
             for other in others
         )
         outcomes.append(Outcome(vignette, suggested, first.id, alternatives))

@@ -34,11 +34,14 @@ class QuestionList(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.protocol: Protocol | None = None
+        self.age: int | None = None
         self.answers: dict[str, bool] = {}
         self.shown: list[Question] = []
 
-    def show(self, protocol: Protocol, answers: dict[str, bool]) -> None:
+    def show(self, protocol: Protocol, answers: dict[str, bool], age: int | None = None) -> None:
+        """List `protocol`'s questions for a client of `age` (every question when unknown)."""
         self.protocol = protocol
+        self.age = age
         self.answers = {q.id: answers[q.id] for q in protocol.questions if q.id in answers}
         self._drop_hidden()
         self._refresh_options()
@@ -47,7 +50,7 @@ class QuestionList(OptionList):
     def _drop_hidden(self) -> None:
         """A follow-up whose reason turned no is no longer asked: its answer goes too."""
         assert self.protocol is not None
-        self.shown = list(visible_questions(self.protocol, self.answers))
+        self.shown = list(visible_questions(self.protocol, self.answers, self.age))
         visible = {q.id for q in self.shown}
         self.answers = {qid: yes for qid, yes in self.answers.items() if qid in visible}
 

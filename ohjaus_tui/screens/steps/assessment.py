@@ -122,7 +122,7 @@ class AssessmentStep(StepPanel):
                 self._draft.worry_level
             )
         if protocol is not None:
-            questions.show(protocol, self._draft.answers)
+            questions.show(protocol, self._draft.answers, self._age)
             label = _("Questions: K/Y = yes, E/N = no.")
             if protocol.questions and protocol.questions[0].life_threat:
                 label += " " + _("Life threats first: 0 = none of these.")
