@@ -186,8 +186,21 @@ class Context:
             executor.shutdown(wait=False)
 
     def _open_store(self) -> "Store":
-        from .store.store import Store
+        import sys
+        import threading
 
+        # Importing the ORM in the background holds the interpreter lock for half a second of
+        # CPU (more on a busy machine): with a short switch interval the screen's thread gets
+        # it back within a millisecond instead of five, so keys stay answered meanwhile.
+        background = threading.current_thread() is not threading.main_thread()
+        interval = sys.getswitchinterval()
+        if background:
+            sys.setswitchinterval(min(interval, 0.0005))
+        try:
+            from .store.store import Store
+        finally:
+            if background:
+                sys.setswitchinterval(interval)
         store = Store(self.data_dir)
         self.use_region_catalogue(store)
         return store

@@ -22,7 +22,7 @@ from ..i18n import N_, _
 from ..store.directory import draft_worker, needs_enrolment, sign_in_workers
 from ..widgets.footer import Footer
 
-STORE_OPEN_DELAY = 0.1  # seconds after the first paint
+STORE_OPEN_DELAY = 0.5  # seconds after the first paint
 
 
 def passphrase_field() -> Input:
