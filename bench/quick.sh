@@ -13,4 +13,10 @@ for bench in search startup demo_build sign pull_apply keystrokes durability big
     "$python" "bench/$bench.py" --quick
     echo "== bench/$bench.py --quick: $(( $(date +%s) - started )) s"
 done
+# On PostgreSQL too when there is one (CI sets OHJAUS_TEST_PG; the bench empties that database):
+# the load with one and two server processes, so the PostgreSQL path and the comparison run.
+if [ -n "${OHJAUS_TEST_PG:-}" ]; then
+    echo "== bench/sync_load.py --quick on PostgreSQL, --workers 1 and 2 (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    "$python" bench/sync_load.py --quick --db "$OHJAUS_TEST_PG" --compare-workers 1,2
+fi
 echo "every bench ran in quick mode"
