@@ -1006,10 +1006,10 @@ class _progress:
 
 def _run_app(args: argparse.Namespace) -> int:
     from .app import OhjausApp
-    from .context import Context, load_shipped
+    from .context import Context, shipped_for_start
     from .store.directory import default_data_dir, prepare, read_setting
 
-    shipped = load_shipped(cached=True)
+    shipped = shipped_for_start()
     data_dir = args.data_dir or (_demo_dir() if args.demo else default_data_dir())
     demo = read_setting(data_dir, "demo") == "1"
     if not args.lang and not os.environ.get("OHJAUS_LANG"):
@@ -1020,6 +1020,7 @@ def _run_app(args: argparse.Namespace) -> int:
         from .demo import make_demo_atomically
 
         print(_("Making the demo data (first use)..."), file=sys.stderr)
+        shipped = shipped() if callable(shipped) else shipped
         _with_progress(lambda tick: make_demo_atomically(data_dir, shipped=shipped, progress=tick))
         demo = True
     # Problems with the directory are one line here, before the screen opens.

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .domain import clock as clock_module
-from .domain.catalogue import Service, load_catalogue
 from .domain.clock import local
-from .domain.deadlines import RegionRules, load_region_rules
-from .domain.protocols import Protocol, load_protocols
 
 if TYPE_CHECKING:
+    from .domain.catalogue import Service
+    from .domain.deadlines import RegionRules
+    from .domain.protocols import Protocol
     from .domain.viewer import Viewer
     from .store.models import Unit, Worker
     from .store.store import Store
@@ -58,6 +58,10 @@ def load_shipped(root: Path | None = None, *, cached: bool = False) -> Shipped:
     cached (the application's start): the result of the last load of the very same files by
     the very same code, when there is one (see _ShippedCache); else loaded as above and kept
     for the next start. Parsing the TOML was a fifth of the time to the sign-in screen."""
+    from .domain.catalogue import load_catalogue
+    from .domain.deadlines import load_region_rules
+    from .domain.protocols import load_protocols
+
     root = root or shipped_data_dir()
     cache = _ShippedCache(root) if cached else None
     if cache is not None and (shipped := cache.read()) is not None:
@@ -70,6 +74,18 @@ def load_shipped(root: Path | None = None, *, cached: bool = False) -> Shipped:
     if cache is not None:
         cache.write(shipped)
     return shipped
+
+
+def shipped_for_start(root: Path | None = None) -> "Shipped | Callable[[], Shipped]":
+    """The shipped data for the application's start. When the cache holds the data of these
+    very files (checked now: their bytes), a function that unpickles it at first use - the
+    sign-in screen needs none of it, nor the domain modules it is made of; else the files are
+    loaded and checked now, so a broken one stops the start before the screen as always."""
+    root = root or shipped_data_dir()
+    cache = _ShippedCache(root)
+    if cache.holds():
+        return lambda: cache.read() or load_shipped(root, cached=True)
+    return load_shipped(root, cached=True)
 
 
 class _ShippedCache:
@@ -86,6 +102,7 @@ class _ShippedCache:
     def __init__(self, root: Path) -> None:
         import hashlib
 
+        self._body: bytes | None = None
         digest = hashlib.blake2b(digest_size=32)
         digest.update(str(root.resolve()).encode())
         code = Path(__file__).parent / "domain"
@@ -116,17 +133,27 @@ class _ShippedCache:
 
         return Path(user_cache_dir("ohjaus", appauthor=False))
 
+    def holds(self) -> bool:
+        """Whether the cache file was made from these very files (kept for read)."""
+        if self.key is None:
+            return False
+        try:
+            raw = (self.directory() / self.FILE).read_bytes()
+        except OSError:
+            return False
+        key, _, body = raw.partition(b"\n")
+        if key != self.key:
+            return False
+        self._body = body
+        return True
+
     def read(self) -> Shipped | None:
         import pickle
 
-        if self.key is None:
-            return None
         try:
-            raw = (self.directory() / self.FILE).read_bytes()
-            key, _, body = raw.partition(b"\n")
-            if key != self.key:
+            if self._body is None and not self.holds():
                 return None
-            shipped = pickle.loads(body)
+            shipped = pickle.loads(self._body)
         except Exception:  # noqa: BLE001 - missing, stale or unreadable: load the files
             return None
         return shipped if isinstance(shipped, Shipped) else None
@@ -165,7 +192,7 @@ class Context:
     ) -> None:
         if store is None and data_dir is None:
             raise ValueError("a store or a data directory is needed")
-        self.shipped = shipped
+        self._shipped = shipped  # or, at the application's start, a function that loads it (shipped_for_start)
         self.data_dir: Path = data_dir or store.data_dir  # type: ignore[union-attr]
         self.clock = clock
         self.demo = demo
@@ -178,6 +205,16 @@ class Context:
         self._opening: Future | None = None
         if store is not None:
             self.use_region_catalogue(store)
+
+    @property
+    def shipped(self) -> Shipped:
+        if callable(self._shipped):
+            self._shipped = self._shipped()
+        return self._shipped
+
+    @shipped.setter
+    def shipped(self, value: Shipped) -> None:
+        self._shipped = value
 
     def open_store_in_background(self) -> None:
         if self._store is None and self._opening is None:
