@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from importlib import resources
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -177,6 +178,9 @@ class _ShippedCache:
                 pass
 
 
+_RESOLVING = threading.Lock()
+
+
 class Context:
     """The application's shared state. The store (SQLModel) may open in the background:
     the sign-in screen does not need it, and importing the ORM is most of start-up time."""
@@ -184,7 +188,7 @@ class Context:
     def __init__(
         self,
         *,
-        shipped: Shipped,
+        shipped: "Shipped | Callable[[], Shipped]",
         store: "Store | None" = None,
         data_dir: Path | None = None,
         clock: Callable[[], datetime] = clock_module.now,
@@ -209,7 +213,9 @@ class Context:
     @property
     def shipped(self) -> Shipped:
         if callable(self._shipped):
-            self._shipped = self._shipped()
+            with _RESOLVING:  # the store's opening thread may ask at the same time
+                if callable(self._shipped):
+                    self._shipped = self._shipped()
         return self._shipped
 
     @shipped.setter
@@ -224,7 +230,6 @@ class Context:
 
     def _open_store(self) -> "Store":
         import sys
-        import threading
 
         # Importing the ORM in the background holds the interpreter lock for half a second of
         # CPU (more on a busy machine): with a short switch interval the screen's thread gets
