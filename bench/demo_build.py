@@ -42,6 +42,9 @@ def run_once(tmp: Path, index: int, code_dir: Path | None) -> dict[str, float]:
     data_dir.parent.mkdir(parents=True)
     env = dict(os.environ)
     env.pop("OHJAUS_DATA_DIR", None)
+    # A start as a worker's machine makes it: with the byte-code caches (the warm-up run
+    # writes them), even when the calling shell says PYTHONDONTWRITEBYTECODE.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["OHJAUS_KEY_DIR"] = str(data_dir.parent / "keys")
     if code_dir is not None:
         env["PYTHONPATH"] = str(code_dir)

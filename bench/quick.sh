@@ -13,4 +13,12 @@ for bench in search startup demo_build sign pull_apply keystrokes durability big
     "$python" "bench/$bench.py" --quick
     echo "== bench/$bench.py --quick: $(( $(date +%s) - started )) s"
 done
+# On PostgreSQL too when there is one (CI sets OHJAUS_TEST_PG; the bench empties that database):
+# the load with one and two server processes and the server's CPU, so their PostgreSQL paths run.
+if [ -n "${OHJAUS_TEST_PG:-}" ]; then
+    echo "== bench/sync_load.py --quick on PostgreSQL, --workers 1 and 2 (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    "$python" bench/sync_load.py --quick --db "$OHJAUS_TEST_PG" --compare-workers 1,2
+    echo "== bench/server_cpu.py --quick on PostgreSQL (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    "$python" bench/server_cpu.py --quick --db "$OHJAUS_TEST_PG"
+fi
 echo "every bench ran in quick mode"

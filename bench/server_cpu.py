@@ -49,6 +49,8 @@ from ohjaus_tui.sync.protocol import demo_token
 if url.startswith("postgresql"):
     store = CentralStore(url)
     metadata.drop_all(store.engine)
+    with store.engine.begin() as connection:  # else Alembic takes the emptied database for an upgraded one
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     store.close()
 store = CentralStore(url)
 load_demo_region(store)

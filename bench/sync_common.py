@@ -138,6 +138,8 @@ def fresh_central(url: str, *, demo_region: bool = True) -> CentralStore:
     if url.startswith("postgresql"):
         store = CentralStore(url)
         metadata.drop_all(store.engine)
+        with store.engine.begin() as connection:  # else Alembic takes the empty database for an upgraded one
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         store.close()
     store = CentralStore(url)
     if demo_region:

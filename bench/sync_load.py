@@ -1,9 +1,12 @@
 """Sync under load: 100 simulated devices syncing at once against one `ohjaus serve --demo`.
 
     python bench/sync_load.py [--db postgresql://USER:PW@HOST/DB] [--devices 100] [--rounds 5]
-                              [--think 0]
+                              [--think 0] [--workers N]
+    python bench/sync_load.py --db postgresql://... --compare-workers 1,2 --pairs 5
 
-Each simulated device speaks the real protocol with httpx (asyncio, one connection of its own)
+Each simulated device speaks the real protocol over HTTP/1.1 (asyncio, one keep-alive
+connection of its own, a minimal client of its own: httpx cost the load generator more CPU than
+the server spent)
 and a demo credential (`demo_token`), without a device store: every round it pushes one small
 batch (POST /v1/push: 1-4 new clients and a signed contact of the first, cloned from the
 contacts `ohjaus demo` makes for its unit, so 2-5 changes) and then pulls from its cursor until
@@ -15,6 +18,14 @@ All devices start together and run their rounds back to back (`--think` adds a p
 rounds). Reported: median, 95th percentile and maximum latency of every request (from sending
 to the parsed answer, as the client sees it), and changes per second (pushed and accepted, and
 pulled) over the wall time of the timed part.
+
+CPU over the timed part, each apart: the server (its process and every child: the workers of
+`--workers N`), the load generator (this process) and, on PostgreSQL, the database's backends
+serving this database (pg_stat_activity), from /proc.
+
+`--compare-workers 1,2 --pairs N`: N runs with each number of server processes, alternating, each
+on a fresh database with new devices; the throughput ratio of each pair and their
+median.
 
 **Goal:** p95 of all requests under 250 ms. Exit status 1 if missed. A --db PostgreSQL database
 is emptied first (its name must contain "bench" or "test").
@@ -35,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -102,6 +114,61 @@ def make_devices(folder: Path, count: int, rounds: int) -> list[SimulatedDevice]
     return devices
 
 
+class RawHttp:
+    """HTTP/1.1 on one keep-alive connection with as little client work a request as can be:
+    the request written as bytes, the answer's head split by hand, the body read by its
+    Content-Length (or its chunks). Only what the benchmark's requests need."""
+
+    def __init__(self, url: str, token: str) -> None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port
+        self.headers = f"Host: {self.host}:{self.port}\r\nAuthorization: Bearer {token}\r\n".encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, target: str, body: bytes = b"") -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = f"{method} {target} HTTP/1.1\r\n".encode() + self.headers
+        if method == "POST":
+            head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+        self.writer.write(head + b"\r\n" + body)
+        lines = (await self.reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        length, chunked, close = 0, False, False
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+            elif name == b"connection":
+                close = b"close" in value.lower()
+        if chunked:
+            parts = []
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                parts.append(await self.reader.readexactly(size + 2))
+            await self.reader.readuntil(b"\r\n")
+            content = b"".join(part[:-2] for part in parts)
+        else:
+            content = await self.reader.readexactly(length)
+        if close:
+            await self.aclose()
+        return status, content
+
+    async def aclose(self) -> None:
+        if self.writer is not None:
+            writer, self.writer, self.reader = self.writer, None, None
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except OSError:
+                pass
+
+
 def http_client(url: str, token: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=url,
@@ -124,23 +191,23 @@ async def head_cursor(url: str, token: str) -> int:
                 return after
 
 
-async def run_device(http: httpx.AsyncClient, device: SimulatedDevice, start: asyncio.Event, think: float) -> None:
+async def run_device(http: RawHttp, device: SimulatedDevice, start: asyncio.Event, think: float) -> None:
     await start.wait()
     for body in device.bodies:
         began = time.perf_counter()
-        response = await http.post("/v1/push", content=body)
-        answers = response.json()["answers"] if response.status_code == 200 else None
+        status, content = await http.request("POST", "/v1/push", body)
+        answers = orjson.loads(content)["answers"] if status == 200 else None
         device.push_ms.append((time.perf_counter() - began) * 1000)
         if answers is None or any(a["status"] != "accepted" for a in answers):
-            raise RuntimeError(f"push refused: {response.status_code} {response.text[:300]}")
+            raise RuntimeError(f"push refused: {status} {content[:300]!r}")
         device.accepted += len(answers)
         while True:
             began = time.perf_counter()
-            response = await http.get("/v1/changes", params={"after": device.cursor, "limit": MAX_PAGE})
-            page = response.json() if response.status_code == 200 else None
+            status, content = await http.request("GET", f"/v1/changes?after={device.cursor}&limit={MAX_PAGE}")
+            page = orjson.loads(content) if status == 200 else None
             device.pull_ms.append((time.perf_counter() - began) * 1000)
             if page is None:
-                raise RuntimeError(f"pull refused: {response.status_code} {response.text[:300]}")
+                raise RuntimeError(f"pull refused: {status} {content[:300]!r}")
             device.pulled += len(page["changes"])
             device.cursor = page["last_seq"]
             if not page["more"]:
@@ -172,36 +239,124 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds so far of one process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Backends:
+    """The PostgreSQL backends serving the database of `url` (pg_stat_activity), and their CPU
+    from /proc: the database's own work for the server, apart from the other databases of a
+    shared cluster. A backend that ends within the timed part takes its CPU with it."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+    def cpu(self) -> dict[int, float]:
+        pids = self.connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        return {pid: process_cpu(pid) for (pid,) in pids}
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 @dataclass
 class Usage:
     wall: float = 0.0
     server_cpu: float = 0.0
     client_cpu: float = 0.0
+    database_cpu: float | None = None
 
 
-async def load(server: CentralServer, devices: list[SimulatedDevice], think: float) -> Usage:
+async def load(server: CentralServer, devices: list[SimulatedDevice], think: float, db: str | None = None) -> Usage:
     url, server_pid = server.url, server.process.pid
     head = await head_cursor(url, devices[0].token)
-    clients = [http_client(url, device.token) for device in devices]
+    clients = [RawHttp(url, device.token) for device in devices]
+    backends = Backends(db) if db else None
     try:
         # Enrol every device and open its connection: not timed. One at a time: on SQLite,
         # demo devices enrolling at the same moment can be refused (see bench/README.md).
         for http in clients:
-            (await http.get("/v1/device")).raise_for_status()
+            status, content = await http.request("GET", "/v1/device")
+            if status != 200:
+                raise RuntimeError(f"enrolment refused: {status} {content[:300]!r}")
         for device in devices:
             device.cursor = head
         start = asyncio.Event()
         tasks = [asyncio.create_task(run_device(http, device, start, think)) for http, device in zip(clients, devices)]
         server.profile_from_here()
         await asyncio.sleep(0.2)
+        database = backends.cpu() if backends else {}
         server_cpu, client_cpu = cpu_seconds(server_pid), time.process_time()
         began = time.perf_counter()
         start.set()
         await asyncio.gather(*tasks)
-        return Usage(time.perf_counter() - began, cpu_seconds(server_pid) - server_cpu,
-                     time.process_time() - client_cpu)
+        usage = Usage(time.perf_counter() - began, cpu_seconds(server_pid) - server_cpu,
+                      time.process_time() - client_cpu)
+        if backends:
+            usage.database_cpu = sum(cpu - database.get(pid, 0.0) for pid, cpu in backends.cpu().items())
+        return usage
     finally:
         await asyncio.gather(*(http.aclose() for http in clients))
+        if backends:
+            backends.close()
+
+
+def run_once(folder: Path, args: argparse.Namespace, workers: int, name: str) -> tuple[list[SimulatedDevice], Usage]:
+    """A fresh central database, new devices, one server of `workers` processes, one timed load."""
+    folder = folder / name
+    folder.mkdir()
+    url = central_url(args.db, folder, "load.db")
+    fresh_central(url).close()
+    devices = make_devices(folder, args.devices, args.rounds)
+    server = CentralServer(url, folder / "server.log", args.profile_server, ["--workers", str(workers)]).start()
+    try:
+        return devices, asyncio.run(load(server, devices, args.think, args.db))
+    finally:
+        server.stop()
+
+
+def report(devices: list[SimulatedDevice], usage: Usage, args: argparse.Namespace, workers: int) -> float:
+    """Print one run's figures; returns its p95 of all requests."""
+    wall = usage.wall
+    push = [ms for d in devices for ms in d.push_ms]
+    pull = [ms for d in devices for ms in d.pull_ms]
+    every = push + pull
+    accepted = sum(d.accepted for d in devices)
+    pulled = sum(d.pulled for d in devices)
+    kind = "PostgreSQL" if args.db else "SQLite"
+    print(f"{args.devices} devices x {args.rounds} rounds at once against `serve --demo --workers {workers}` on "
+          f"{kind}; {len(every):,} requests in {wall:.1f} s ({len(every) / wall:,.0f} requests/s; "
+          f"load {load_average()})")
+    rows = [
+        [name, f"{len(values):,}", f"{median(values):.0f} ms", f"{percentile(values, 0.95):.0f} ms",
+         f"{max(values):.0f} ms"]
+        for name, values in (("POST /v1/push", push), ("GET /v1/changes", pull), ("all requests", every))
+    ]
+    print(table(rows, ["request", "count", "median", "p95", "max"]))
+    database = ""
+    if usage.database_cpu is not None:
+        database = (f", PostgreSQL backends {usage.database_cpu:.1f} s ({usage.database_cpu / wall:.0%}, "
+                    f"{usage.database_cpu / len(every) * 1000:.2f} ms a request)")
+    print(f"CPU over the timed part: server {usage.server_cpu:.1f} s ({usage.server_cpu / wall:.0%} of one core, "
+          f"{usage.server_cpu / len(every) * 1000:.2f} ms a request), "
+          f"load generator {usage.client_cpu:.1f} s ({usage.client_cpu / wall:.0%}, "
+          f"{usage.client_cpu / len(every) * 1000:.2f} ms a request){database}; {os.cpu_count()} cores")
+    print(f"changes: {accepted:,} pushed and accepted ({accepted / wall:,.0f}/s), {pulled:,} pulled "
+          f"({pulled / wall:,.0f}/s)")
+    return percentile(every, 0.95)
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> int:
@@ -209,6 +364,9 @@ def main() -> int:
     parser.add_argument("--db", help="postgresql://... for the central database (emptied!); default: a SQLite file")
     parser.add_argument("--devices", type=int, default=100)
     parser.add_argument("--workers", type=int, default=1, help="server processes (ohjaus serve --workers)")
+    parser.add_argument("--compare-workers", metavar="A,B",
+                        help="two numbers of server processes, run alternately on the same database")
+    parser.add_argument("--pairs", type=int, default=3, help="runs of each with --compare-workers (default 3)")
     parser.add_argument("--rounds", type=int, default=5, help="sync rounds of each device (default 5)")
     parser.add_argument("--think", type=float, default=0.0, help="seconds between a device's rounds (default 0)")
     parser.add_argument("--profile-server", metavar="FILE",
@@ -218,38 +376,31 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.devices, args.rounds = 10, 2
+        if args.compare_workers:
+            args.pairs = 1
     with tempfile.TemporaryDirectory(prefix="ohjaus-sync-load-") as tmp:
         os.environ.setdefault("OHJAUS_KEY_DIR", str(Path(tmp) / "keys"))  # not the user's key directory
         folder = Path(tmp)
-        url = central_url(args.db, folder, "load.db")
-        devices = make_devices(folder, args.devices, args.rounds)
-        fresh_central(url).close()
-        server = CentralServer(url, folder / "server.log", args.profile_server, ["--workers", str(args.workers)]).start()
-        try:
-            usage = asyncio.run(load(server, devices, args.think))
-            wall = usage.wall
-        finally:
-            server.stop()
-    push = [ms for d in devices for ms in d.push_ms]
-    pull = [ms for d in devices for ms in d.pull_ms]
-    every = push + pull
-    accepted = sum(d.accepted for d in devices)
-    pulled = sum(d.pulled for d in devices)
-    p95 = percentile(every, 0.95)
-    kind = "PostgreSQL" if args.db else "SQLite"
-    print(f"{args.devices} devices x {args.rounds} rounds at once against `serve --demo` on {kind}; "
-          f"{len(every):,} requests in {wall:.1f} s ({len(every) / wall:,.0f} requests/s)")
-    rows = [
-        [name, f"{len(values):,}", f"{median(values):.0f} ms", f"{percentile(values, 0.95):.0f} ms",
-         f"{max(values):.0f} ms"]
-        for name, values in (("POST /v1/push", push), ("GET /v1/changes", pull), ("all requests", every))
-    ]
-    print(table(rows, ["request", "count", "median", "p95", "max"]))
-    print(f"CPU over the timed part: server {usage.server_cpu:.1f} s ({usage.server_cpu / wall:.0%} of one core, "
-          f"{usage.server_cpu / len(every) * 1000:.2f} ms a request), "
-          f"load generator {usage.client_cpu:.1f} s ({usage.client_cpu / wall:.0%}); {os.cpu_count()} cores")
-    print(f"changes: {accepted:,} pushed and accepted ({accepted / wall:,.0f}/s), {pulled:,} pulled "
-          f"({pulled / wall:,.0f}/s)")
+        if args.compare_workers:
+            counts = [int(n) for n in args.compare_workers.split(",")]
+            if len(counts) != 2 or min(counts) < 1:
+                parser.error("--compare-workers takes two numbers, e.g. 1,2")
+            rates: dict[int, list[float]] = {n: [] for n in counts}
+            for pair in range(args.pairs):
+                for n in (counts if pair % 2 == 0 else counts[::-1]):
+                    devices, usage = run_once(folder, args, n, f"{pair}-{n}")
+                    report(devices, usage, args, n)
+                    requests = sum(len(d.push_ms) + len(d.pull_ms) for d in devices)
+                    rates[n].append(requests / usage.wall)
+                    print()
+            ratios = [b / a for a, b in zip(rates[counts[0]], rates[counts[1]])]
+            print(f"requests/s, --workers {counts[0]}: " + ", ".join(f"{r:.0f}" for r in rates[counts[0]]))
+            print(f"requests/s, --workers {counts[1]}: " + ", ".join(f"{r:.0f}" for r in rates[counts[1]]))
+            print(f"throughput {counts[1]}/{counts[0]} processes, each pair: " + ", ".join(f"{r:.2f}x" for r in ratios)
+                  + f"; median {median(ratios):.2f}x (load {load_average()})")
+            return 0
+        devices, usage = run_once(folder, args, args.workers, "run")
+    p95 = report(devices, usage, args, args.workers)
     ok = p95 < GOAL_P95_MS
     print(f"goal: p95 under {GOAL_P95_MS:.0f} ms: {p95:.0f} ms, {'PASS' if ok else 'MISS'}")
     return 0 if ok or args.quick else 1

@@ -90,12 +90,21 @@ def _version() -> str:
         return __version__
 
 
+class _VersionAction(argparse._VersionAction):
+    """--version, the version looked up only when asked (importlib.metadata is slow to load,
+    and every start builds the parser)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        self.version = f"ohjaus {_version()}"
+        super().__call__(parser, namespace, values, option_string)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ohjaus",
         description=_("Client guidance for a sote-keskus: one contact, from need to follow-up."),
     )
-    parser.add_argument("--version", action="version", version=f"ohjaus {_version()}", help=_("show the version and exit"))
+    parser.add_argument("--version", action=_VersionAction, help=_("show the version and exit"))
     parser.add_argument("--data-dir", type=Path, help=_("data directory (default: OHJAUS_DATA_DIR or the user data directory)"))
     parser.add_argument("--demo", action="store_true", help=_("open a demo data directory (made on first use)"))
     parser.add_argument("--lang", choices=LANGUAGES, help=_("language of the screens (default: OHJAUS_LANG or fi)"))
@@ -997,10 +1006,10 @@ class _progress:
 
 def _run_app(args: argparse.Namespace) -> int:
     from .app import OhjausApp
-    from .context import Context, load_shipped
+    from .context import Context, shipped_for_start
     from .store.directory import default_data_dir, prepare, read_setting
 
-    shipped = load_shipped()
+    shipped = shipped_for_start()
     data_dir = args.data_dir or (_demo_dir() if args.demo else default_data_dir())
     demo = read_setting(data_dir, "demo") == "1"
     if not args.lang and not os.environ.get("OHJAUS_LANG"):
@@ -1011,6 +1020,7 @@ def _run_app(args: argparse.Namespace) -> int:
         from .demo import make_demo_atomically
 
         print(_("Making the demo data (first use)..."), file=sys.stderr)
+        shipped = shipped() if callable(shipped) else shipped
         _with_progress(lambda tick: make_demo_atomically(data_dir, shipped=shipped, progress=tick))
         demo = True
     # Problems with the directory are one line here, before the screen opens.

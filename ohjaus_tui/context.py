@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from importlib import resources
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .domain import clock as clock_module
-from .domain.catalogue import Service, load_catalogue
 from .domain.clock import local
-from .domain.deadlines import RegionRules, load_region_rules
-from .domain.protocols import Protocol, load_protocols
 
 if TYPE_CHECKING:
+    from .domain.catalogue import Service
+    from .domain.deadlines import RegionRules
+    from .domain.protocols import Protocol
     from .domain.viewer import Viewer
     from .store.models import Unit, Worker
     from .store.store import Store
@@ -52,14 +53,132 @@ class Shipped:
         return next((s for s in self.catalogue if s.code == code), None)
 
 
-def load_shipped(root: Path | None = None) -> Shipped:
-    """Load and validate every shipped data file; a broken one raises DataFileError."""
+def load_shipped(root: Path | None = None, *, cached: bool = False) -> Shipped:
+    """Load and validate every shipped data file; a broken one raises DataFileError.
+
+    cached (the application's start): the result of the last load of the very same files by
+    the very same code, when there is one (see _ShippedCache); else loaded as above and kept
+    for the next start. Parsing the TOML was a fifth of the time to the sign-in screen."""
+    from .domain.catalogue import load_catalogue
+    from .domain.deadlines import load_region_rules
+    from .domain.protocols import load_protocols
+
     root = root or shipped_data_dir()
-    return Shipped(
+    cache = _ShippedCache(root) if cached else None
+    if cache is not None and (shipped := cache.read()) is not None:
+        return shipped
+    shipped = Shipped(
         protocols=load_protocols(root / "protocols"),
         catalogue=load_catalogue(root / "services.toml"),
         region=load_region_rules(root / "region.toml"),
     )
+    if cache is not None:
+        cache.write(shipped)
+    return shipped
+
+
+def shipped_for_start(root: Path | None = None) -> "Shipped | Callable[[], Shipped]":
+    """The shipped data for the application's start. When the cache holds the data of these
+    very files (checked now: their bytes), a function that unpickles it at first use - the
+    sign-in screen needs none of it, nor the domain modules it is made of; else the files are
+    loaded and checked now, so a broken one stops the start before the screen as always."""
+    root = root or shipped_data_dir()
+    cache = _ShippedCache(root)
+    if cache.holds():
+        return lambda: cache.read() or load_shipped(root, cached=True)
+    return load_shipped(root, cached=True)
+
+
+class _ShippedCache:
+    """The loaded shipped data, pickled in the user's cache directory (OHJAUS_CACHE_DIR, else
+    platformdirs' user cache directory), under a digest of every file under the data folder
+    (their bytes) and of the code that reads them (the package's version and the size and
+    time of each domain module). Only a load that passed every check is kept, so a changed or
+    broken file is read and checked again and fails as before. The cache is the user's own
+    file, as trusted as their data directory; any problem reading or writing it just means
+    loading the files."""
+
+    FILE = "shipped.pickle"
+
+    def __init__(self, root: Path) -> None:
+        import hashlib
+
+        self._body: bytes | None = None
+        digest = hashlib.blake2b(digest_size=32)
+        digest.update(str(root.resolve()).encode())
+        code = Path(__file__).parent / "domain"
+        try:
+            for folder, names in ((root, sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())),
+                                  (code, sorted(p.name for p in code.glob("*.py")))):
+                for name in names:
+                    path = folder / name
+                    digest.update(name.encode() + b"\0")
+                    if folder is root:
+                        digest.update(path.read_bytes())
+                    else:
+                        stat = path.stat()
+                        digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+                    digest.update(b"\0")
+            digest.update(Path(__file__).read_bytes())
+        except OSError:
+            self.key = None
+            return
+        self.key = digest.hexdigest().encode()
+
+    @staticmethod
+    def directory() -> Path:
+        configured = os.environ.get("OHJAUS_CACHE_DIR")
+        if configured:
+            return Path(configured)
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("ohjaus", appauthor=False))
+
+    def holds(self) -> bool:
+        """Whether the cache file was made from these very files (kept for read)."""
+        if self.key is None:
+            return False
+        try:
+            raw = (self.directory() / self.FILE).read_bytes()
+        except OSError:
+            return False
+        key, _, body = raw.partition(b"\n")
+        if key != self.key:
+            return False
+        self._body = body
+        return True
+
+    def read(self) -> Shipped | None:
+        import pickle
+
+        try:
+            if self._body is None and not self.holds():
+                return None
+            shipped = pickle.loads(self._body)
+        except Exception:  # noqa: BLE001 - missing, stale or unreadable: load the files
+            return None
+        return shipped if isinstance(shipped, Shipped) else None
+
+    def write(self, shipped: Shipped) -> None:
+        import pickle
+        import tempfile
+
+        if self.key is None:
+            return
+        try:
+            folder = self.directory()
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".shipped-", delete=False) as file:
+                file.write(self.key + b"\n" + pickle.dumps(shipped, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(file.name, folder / self.FILE)  # whole or not at all, also between processes
+        except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
+            try:
+                os.unlink(file.name)  # type: ignore[possibly-undefined]
+            except Exception:  # noqa: BLE001
+                pass
+
+
+_RESOLVING = threading.Lock()
 
 
 class Context:
@@ -69,7 +188,7 @@ class Context:
     def __init__(
         self,
         *,
-        shipped: Shipped,
+        shipped: "Shipped | Callable[[], Shipped]",
         store: "Store | None" = None,
         data_dir: Path | None = None,
         clock: Callable[[], datetime] = clock_module.now,
@@ -77,7 +196,7 @@ class Context:
     ) -> None:
         if store is None and data_dir is None:
             raise ValueError("a store or a data directory is needed")
-        self.shipped = shipped
+        self._shipped = shipped  # or, at the application's start, a function that loads it (shipped_for_start)
         self.data_dir: Path = data_dir or store.data_dir  # type: ignore[union-attr]
         self.clock = clock
         self.demo = demo
@@ -91,6 +210,18 @@ class Context:
         if store is not None:
             self.use_region_catalogue(store)
 
+    @property
+    def shipped(self) -> Shipped:
+        if callable(self._shipped):
+            with _RESOLVING:  # the store's opening thread may ask at the same time
+                if callable(self._shipped):
+                    self._shipped = self._shipped()
+        return self._shipped
+
+    @shipped.setter
+    def shipped(self, value: Shipped) -> None:
+        self._shipped = value
+
     def open_store_in_background(self) -> None:
         if self._store is None and self._opening is None:
             executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
@@ -98,8 +229,20 @@ class Context:
             executor.shutdown(wait=False)
 
     def _open_store(self) -> "Store":
-        from .store.store import Store
+        import sys
 
+        # Importing the ORM in the background holds the interpreter lock for half a second of
+        # CPU (more on a busy machine): with a short switch interval the screen's thread gets
+        # it back within a millisecond instead of five, so keys stay answered meanwhile.
+        background = threading.current_thread() is not threading.main_thread()
+        interval = sys.getswitchinterval()
+        if background:
+            sys.setswitchinterval(min(interval, 0.0005))
+        try:
+            from .store.store import Store
+        finally:
+            if background:
+                sys.setswitchinterval(interval)
         store = Store(self.data_dir)
         self.use_region_catalogue(store)
         return store

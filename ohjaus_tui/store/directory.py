@@ -237,3 +237,17 @@ def sign_in_workers(data_dir: Path) -> list[SignInWorker]:
         "ORDER BY worker.name",
     )
     return [SignInWorker(*row) for row in rows]
+
+
+def needs_enrolment(data_dir: Path, worker_id: str) -> bool:
+    """Whether the worker's first sign-in here takes the enrolment code: the device is
+    connected (a server and a credential set) and holds no verifier for them. As
+    `Store.sync_config` and `Store.has_passphrase` tell it, without the ORM, so that choosing a
+    name on the sign-in screen never waits for the store to open."""
+    rows = _read(
+        data_dir,
+        "SELECT (SELECT count(*) FROM setting WHERE key IN ('sync_server', 'sync_token') AND value <> '') = 2 "
+        "AND NOT EXISTS (SELECT 1 FROM credential WHERE worker_id = ?)",
+        (worker_id,),
+    )
+    return bool(rows[0][0])
