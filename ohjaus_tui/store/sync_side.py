@@ -850,6 +850,11 @@ def _apply_many(session: Session, record_type: RecordType, items: list[dict]) ->
         rows = [Appointment.model_validate(d).model_dump() for d in items]
         _upsert(session, Appointment, rows)
         appointment_slots(session, rows)
+        # Booked where its contact booked it, never moved: the visit as it is without a row
+        # (the central API's answer to a refused first change), so none is kept.
+        plain = [r["id"] for r in rows if r["status"] == "booked" and r["moves"] == "[]"]
+        if plain:
+            session.execute(delete(Appointment.__table__).where(Appointment.__table__.c.id.in_(plain)))
     elif record_type == RecordType.CATALOGUE:
         _catalogue(session, items)
 
