@@ -20,14 +20,17 @@ from ohjaus_tui.store.models import Contact, Outcome, Slot, Worker
 from .conftest import FIXED_NOW
 
 
-def booked_visit(store, future: bool = True, index: int = 0):
+def booked_visit(store, future: bool = True, index: int = 0, username: str | None = None, client=None):
     """A visit booked by a signed contact of a demo client at a nurse's unit: a future one, or
     one whose time has passed (made 10 days ago for 5 days ago). Returns (contact, slot, viewer)."""
     from ohjaus_tui.domain.codes import Language, Segment, Urgency
     from ohjaus_tui.domain.contact import ContactDraft
 
-    nurse = next(w for w in store.workers() if w.sector == "health" and w.role == "nurse")
-    client = next(c for c in store.find_clients("a", limit=50) if not c.protected)
+    nurse = next(
+        w for w in store.workers()
+        if (w.username == username if username else (w.sector == "health" and w.role == "nurse"))
+    )
+    client = client or next(c for c in store.find_clients("a", limit=50) if not c.protected)
     started = FIXED_NOW - (timedelta(0) if future else timedelta(days=10))
     begin = FIXED_NOW + timedelta(hours=1) if future else FIXED_NOW - timedelta(days=5)
     offers = store.free_slots(ServiceArea.HEALTH, begin, begin + timedelta(days=14), None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from ..domain.access_log import AccessAction, Purpose
 from ..domain.codes import BookingStatus, ContactStatus, OutcomeKind, Register
 from ..domain.errors import DomainError
+from ..domain.slots import SlotOffer
 from ..domain.text import free_text
 from ..domain.viewer import Permission, Viewer
 from ..i18n import _
@@ -59,11 +60,14 @@ class Bookings:
     def session(self):  # provided by Store
         raise NotImplementedError
 
-    def bookings(self, client_id: str, viewer: Viewer, now: datetime) -> list[BookingRow]:
+    def bookings(self, client_id: str, viewer: Viewer, now: datetime, purpose: str | None = None) -> list[BookingRow]:
         """The client's booked visits in the registers the viewer may see now, newest first,
-        with the times they were moved from; the view goes to the access log."""
+        with the times they were moved from; the view goes to the access log (with `purpose`
+        for the viewer's own register when given: a protected client's view)."""
         with self.session() as session:
             registers = self._visible(session, client_id, viewer, now)  # Protection's
+            if purpose:
+                registers[viewer.register] = purpose
             corrected = select(Contact.supersedes_id).where(Contact.supersedes_id != None)  # noqa: E711
             query = (
                 select(Contact, Outcome, Appointment)
@@ -161,6 +165,33 @@ class Bookings:
             session.commit()
             session.refresh(row)
             return row
+
+    def move_offers(self, contact_id: str, now: datetime, limit: int = 12) -> tuple[list[SlotOffer], date | None]:
+        """Free slots to move a booked visit to, as the contact's slot picker offers them: the
+        same profession first, within the care deadline the booking recorded, in the client's
+        language, at the contact's unit; each miss marked. Returns them and the deadline."""
+        from datetime import timedelta
+
+        from ..domain.codes import ServiceArea
+        from ..domain.slots import choose_slots
+        from .models import Client
+
+        with self.session() as session:
+            contact = session.get(Contact, contact_id)
+            outcome = session.exec(select(Outcome).where(Outcome.contact_id == contact_id)).first()
+            if contact is None or outcome is None or not contact.service_area:
+                return [], None
+            row = session.get(Appointment, contact_id)
+            slot = session.get(Slot, row.slot_id if row else outcome.slot_id)
+            professional = session.get(Professional, slot.professional_id) if slot else None
+            client = session.get(Client, contact.client_id) if contact.client_id else None
+        free = self.free_slots(ServiceArea(contact.service_area), now, now + timedelta(days=120), 1000)
+        offers = choose_slots(
+            free, language=client.language if client else contact.language, preferred_unit_id=contact.unit_id,
+            deadline=outcome.care_deadline, not_before=now, limit=limit,
+            professions_first=(professional.profession,) if professional else (),
+        )
+        return offers, outcome.care_deadline
 
     def no_shows_since(self, session: Session, client_id: str, since: datetime, registers: Iterable[str] | None) -> int:
         """Booked visits marked 'did not come' whose time is since `since` (the missed-
