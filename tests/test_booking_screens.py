@@ -60,7 +60,7 @@ async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboar
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, BookingsScreen)
-        assert screen_text(app).count("Booked") >= 2
+        assert screen_text(app).count("Visit booked") >= 2
         # E on the visit that has passed: the client did not come; Enter without more to say.
         await to_row(pilot, past.id)
         await pilot.press("e")
@@ -92,7 +92,7 @@ async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboar
         assert isinstance(app.screen, BookingsScreen)
         assert "moved" in screen_text(app)
         assert holder(store, chosen) == future.id and holder(store, future_slot.id) is None
-        assert "Moved" in screen_text(app) and "Asiakas toivoi" in screen_text(app)
+        assert "Visit moved" in screen_text(app) and "Asiakas toivoi" in screen_text(app)
         # Marked already: P on the missed one says so and changes nothing.
         await to_row(pilot, past.id)
         await pilot.press("p")

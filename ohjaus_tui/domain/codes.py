@@ -318,9 +318,9 @@ class BookingStatus(LabelledEnum):
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {
-            "booked": N_("Booked"),
-            "cancelled": N_("Cancelled (booking)"),
-            "moved": N_("Moved"),
+            "booked": N_("Visit booked"),
+            "cancelled": N_("Visit cancelled"),
+            "moved": N_("Visit moved"),
             "done": N_("Visit done"),
             "no_show": N_("Did not come"),
         }
