@@ -147,3 +147,17 @@ def test_every_booking_change_is_access_logged(store):
     before = len(entries())
     store.change_booking(viewer, contact.id, BookingStatus.DONE, "", FIXED_NOW)
     assert entries()[before:] == [("change", "booking")]
+
+
+def test_a_correction_of_a_moved_booking_keeps_the_visit_at_its_time_now(store):
+    contact, slot, viewer = booked_visit(store)
+    target = store.free_slots(ServiceArea.HEALTH, FIXED_NOW, FIXED_NOW + timedelta(days=20), None)[4]
+    store.change_booking(viewer, contact.id, BookingStatus.BOOKED, "Siirto", FIXED_NOW, new_slot_id=target.slot_id)
+    correction = store.start_correction(contact.id, FIXED_NOW, viewer)
+    assert correction.slot_id == target.slot_id
+    assert slot_holder(store, slot.id) is None  # the time it left stays free
+    correction.reason = "Verenpaine, korjattu"
+    store.sign(correction, FIXED_NOW)
+    assert slot_holder(store, target.slot_id) == correction.id
+    rows = [r for r in store.bookings(contact.client_id, viewer, FIXED_NOW) if r.current and r.slot_id == target.slot_id]
+    assert [(r.contact_id, r.status) for r in rows] == [(correction.id, BookingStatus.BOOKED)]

@@ -59,6 +59,7 @@ from .keys import fsync_directory
 from .name_search import find_by_name
 from .models import (
     RECORD_TYPES,
+    Appointment,
     Callback,
     Assessment,
     Client,
@@ -807,6 +808,11 @@ class Store(Protection, Worklist, Bookings, SyncSide):
         if self.contact_status(contact_id) != ContactStatus.SIGNED:
             raise NotADraft(_("Only a signed contact can be corrected."))
         correction = self.load_draft(contact_id, viewer, now).as_correction()
+        with self.session() as session:
+            moved = session.get(Appointment, contact_id)
+        if moved is not None and moved.status == "booked" and correction.slot_id:
+            # A visit moved after the contact: the correction keeps it at its time now.
+            correction.slot_id = moved.slot_id
         self.save_draft(correction, now, viewer)
         return correction
 
