@@ -47,6 +47,7 @@ from ..domain.identity import client_id_for
 from ..domain.languages import is_language
 from ..domain.text import MAX_NAME, hidden_character
 from ..store.models import (
+    Appointment,
     Assessment,
     Callback,
     Client,
@@ -378,6 +379,42 @@ def callback_record(data: Any, record_id: str) -> dict:
     return callback
 
 
+APPOINTMENT_STATUSES = ("booked", "cancelled", "done", "no_show")
+MOVE_KEYS = {"slot_id", "starts_at", "at", "reason"}
+MAX_MOVES = 50
+
+
+def appointment_record(data: Any, record_id: str) -> dict:
+    """A booked visit after its contact (issue 20), under the contact's id; its earlier times
+    (`moves`) a list of {slot_id, starts_at, at, reason}."""
+    appointment = validated(Appointment, data, record_id)
+    if appointment["contact_id"] != record_id:
+        raise Rejected(Reason.INVALID, "an appointment's id is its contact's id")
+    if appointment["status"] not in APPOINTMENT_STATUSES:
+        raise Rejected(Reason.INVALID, f"status: not one of {', '.join(APPOINTMENT_STATUSES)}")
+    if appointment["sector"] not in {register.value for register in Register}:
+        raise Rejected(Reason.INVALID, "sector is health or social")
+    try:
+        moves = json.loads(appointment["moves"])
+    except ValueError:
+        raise Rejected(Reason.INVALID, "moves: not JSON") from None
+    ok = isinstance(moves, list) and len(moves) <= MAX_MOVES and all(
+        isinstance(m, dict) and set(m) == MOVE_KEYS and isinstance(m["slot_id"], str) and _UUID.fullmatch(m["slot_id"])
+        and isinstance(m["reason"], str) and len(m["reason"]) <= 1000
+        and all(m[k] is None or isinstance(m[k], str) and len(m[k]) <= 40 for k in ("starts_at", "at"))
+        for m in moves
+    )
+    if not ok:
+        raise Rejected(Reason.INVALID, "moves: a list of {at, reason, slot_id, starts_at}")
+    appointment["changed_at"] = _utc(appointment["changed_at"])
+    return appointment
+
+
+def _utc(value: str) -> str:
+    moment = datetime.fromisoformat(value)
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).isoformat()
+
+
 @dataclass
 class Prepared:
     change: Change
@@ -413,6 +450,8 @@ def prepare(change: Change) -> Prepared:
             data = consent_record(change.data, change.record_id)
         elif change.type == "callback":
             data = callback_record(change.data, change.record_id)
+        elif change.type == "appointment":
+            data = appointment_record(change.data, change.record_id)
         else:
             data = booking(change.data, change.record_id)
     except Rejected as rejection:
@@ -695,6 +734,7 @@ class Batch:
                 "missed_appointment": self._missed_appointment,
                 "consent": self._consent,
                 "callback": self._callback,
+                "appointment": self._appointment,
             }[change.type]
             return handler(change, item.data, item.text)
         except Rejected as rejection:
@@ -712,6 +752,10 @@ class Batch:
                 data = json.loads(current["data"])
                 if change.type == "booking":
                     data = self.visible_slot(data)
+            elif change.type == "appointment" and rejection.current is not None:
+                # A visit the server holds no change of: booked where its contact booked it
+                # (only ever given once the contact was found to be the device's own).
+                data, current = rejection.current, {"seq": self.require(RecordType.CONTACT, change.record_id)["seq"]}
             return Answer(
                 change_id=change.id,
                 status="rejected",
@@ -953,6 +997,69 @@ class Batch:
         self.put(RecordType.CALLBACK, change.record_id, text, seq, dev.unit_id, data["sector"])
         return _accepted(change, seq)
 
+    def _appointment(self, change: Change, data: dict, text: str) -> Answer:
+        """A booked visit cancelled, moved, done or missed (issue 20): only one of the
+        device's unit and register; only a visit still booked changes, and the first change
+        to reach the server wins (a change made on an older version from another device is
+        refused, `booking_changed`). A move takes the new slot and gives back the old one
+        here, together: a new slot held by another contact is refused (`slot_taken`) and
+        nothing changes. A cancelled visit gives its slot back."""
+        dev = self.device
+        contact_row = self.require_own_contact(data["contact_id"], "the booking's contact")
+        family = json.loads(contact_row["data"])
+        contact, outcome = family["contact"], family["outcome"]
+        if not outcome or outcome["kind"] != OutcomeKind.BOOKING.value or not outcome["slot_id"]:
+            raise Rejected(Reason.INVALID, "the contact made no booking")
+        if (data["unit_id"], data["sector"], data["client_id"]) != (contact["unit_id"], contact["sector"], contact["client_id"]):
+            raise Rejected(Reason.INVALID, "unit_id, sector and client_id are the booking contact's")
+        self.require_worker(data["changed_by"], "changed_by")
+        current = self.get(RecordType.APPOINTMENT, change.record_id)
+        if current is not None and current["data"] == text:
+            return _accepted(change, current["seq"])
+        held = json.loads(current["data"]) if current is not None else {
+            "id": contact["id"], "contact_id": contact["id"], "client_id": contact["client_id"],
+            "unit_id": contact["unit_id"], "sector": contact["sector"], "slot_id": outcome["slot_id"],
+            "status": "booked", "reason": "", "moves": "[]", "changed_by": contact["worker_id"],
+            "changed_at": _utc(contact["signed_at"] or contact["updated_at"]),
+        }
+        if current is not None and change.base_seq < current["seq"] and current["device_id"] != dev.id:
+            raise Rejected(Reason.BOOKING_CHANGED, "the booking was changed on another device first", held)
+        if held["status"] != "booked":
+            raise Rejected(Reason.BOOKING_CHANGED, f"the booking is {held['status']} already", held)
+        moves, held_moves = json.loads(data["moves"]), json.loads(held["moves"])
+        contact_id = contact["id"]
+        if data["slot_id"] != held["slot_id"]:
+            if data["status"] != "booked" or moves[:-1] != held_moves or not moves or moves[-1]["slot_id"] != held["slot_id"]:
+                raise Rejected(Reason.INVALID, "a move keeps the visit booked and adds the time it leaves to moves")
+            new = self._slot(data["slot_id"])
+            if new.get("booked_contact_id") not in (None, contact_id):
+                raise Rejected(Reason.SLOT_TAKEN, "another device booked this time first", held)
+            self._hold(new, contact_id)
+            old = self._slot(held["slot_id"])
+            if old.get("booked_contact_id") == contact_id:
+                self._hold(old, None)
+        elif moves != held_moves:
+            raise Rejected(Reason.INVALID, "moves change only when the visit moves")
+        elif data["status"] == "cancelled":
+            slot = self._slot(held["slot_id"])
+            if slot.get("booked_contact_id") == contact_id:
+                self._hold(slot, None)
+        seq = self.log(RecordType.APPOINTMENT, change.record_id, text, contact_row["unit_id"], contact_row["register"])
+        self.put(RecordType.APPOINTMENT, change.record_id, text, seq, contact_row["unit_id"], contact_row["register"], contact_id)
+        return _accepted(change, seq)
+
+    def _slot(self, slot_id: str) -> dict:
+        key = (RecordType.SLOT.value, slot_id)
+        if key not in self.records:
+            self.load({key}, set(), set())
+        return json.loads(self.require(RecordType.SLOT, slot_id)["data"])
+
+    def _hold(self, slot: dict, contact_id: str | None) -> None:
+        slot = {**slot, "booked_contact_id": contact_id}
+        text = _json(slot)
+        seq = self.log(RecordType.SLOT, slot["id"], text, None, None)
+        self.put(RecordType.SLOT, slot["id"], text, seq)
+
     def _booking(self, change: Change, data: dict, _text: str) -> Answer:
         slot = self.require(RecordType.SLOT, data["slot_id"])
         # Both contacts must be the device's own (its unit and register): naming another's
@@ -1035,6 +1142,11 @@ def references(items: list[Prepared]) -> tuple[set[tuple[str, str]], set[str], s
             want(RecordType.CLIENT, data["client_id"])
             want(RecordType.WORKER, data["recorded_by"])
             clients.add(data["client_id"])
+        elif change.type == "appointment":
+            want(RecordType.APPOINTMENT, change.record_id)
+            want(RecordType.CONTACT, data["contact_id"])
+            want(RecordType.WORKER, data["changed_by"])
+            want(RecordType.SLOT, data["slot_id"])
         else:
             want(RecordType.SLOT, data["slot_id"])
             want(RecordType.CONTACT, data["contact_id"])

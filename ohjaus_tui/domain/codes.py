@@ -304,6 +304,28 @@ class FollowUpStatus(LabelledEnum):
         }
 
 
+class BookingStatus(LabelledEnum):
+    """A booked visit's status, after the Finnish scheduling vocabulary (ajanvarauksen tila):
+    varattu, peruttu, siirretty, toteutunut, ei saapunut. `moved` is the state of a time the
+    visit was moved from; the visit itself is then booked at its new time."""
+
+    BOOKED = "booked"  # varattu
+    CANCELLED = "cancelled"  # peruttu: the time is given back
+    MOVED = "moved"  # siirretty: an earlier time of a visit moved to another
+    DONE = "done"  # toteutunut
+    NO_SHOW = "no_show"  # ei saapunut: did not come and did not cancel (a high-need trigger)
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "booked": N_("Visit booked"),
+            "cancelled": N_("Visit cancelled"),
+            "moved": N_("Visit moved"),
+            "done": N_("Visit done"),
+            "no_show": N_("Did not come"),
+        }
+
+
 class ContactStatus(LabelledEnum):
     DRAFT = "draft"
     SIGNED = "signed"

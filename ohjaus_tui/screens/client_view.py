@@ -14,7 +14,7 @@ from ..domain.access_log import Purpose, purpose_label
 from ..domain.languages import language_name
 from ..domain.protected import non_disclosure
 from ..domain.clock import local
-from ..domain.codes import FollowUpKind, FollowUpStatus, Handover, PlanType, Register, Urgency
+from ..domain.codes import BookingStatus, FollowUpKind, FollowUpStatus, Handover, PlanType, Register, Urgency
 from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ..store.protection import EventKind
 from ..domain.errors import DomainError
@@ -44,6 +44,7 @@ class ClientScreen(Screen):
         Binding("b", "basis", N_("Legal basis")),
         Binding("l", "access_log", N_("Access log")),
         Binding("f", "filter", N_("Filter")),
+        Binding("a", "bookings", N_("Bookings")),
     ]
 
     DEFAULT_CSS = """
@@ -213,7 +214,8 @@ class ClientScreen(Screen):
             urgency = Urgency(event.title).worded(event.register) if event.title else ""
             return _("Contact") + (f": {urgency}" if urgency else "")
         if event.kind == EventKind.BOOKING:
-            return _("Appointment")
+            status = BookingStatus(event.title) if event.title else None
+            return _("Appointment") + (f": {status.label}" if status and status != BookingStatus.BOOKED else "")
         if event.kind == EventKind.REFERRAL:
             service = self.ctx.shipped.service(event.title)
             return _("Referral") + f": {service.name if service else event.title}"
@@ -231,6 +233,18 @@ class ClientScreen(Screen):
         if event.kind == EventKind.CONTACT and event.safety_net:
             return f"{event.detail}  " + _("Read out: {advice}").format(advice=event.safety_net)
         return event.detail
+
+    def action_bookings(self) -> None:
+        """The client's booked visits: mark missed or done, cancel, move (issue 20)."""
+        from .bookings import BookingsScreen
+
+        if self.protected and self.purpose is None:
+            return  # nothing of a protected client before the purpose is stated
+        def back(changed: bool | None) -> None:
+            if changed:
+                self.refresh_history()
+
+        self.app.push_screen(BookingsScreen(self.client_id, self.purpose if self.protected else None), back)
 
     def action_filter(self) -> None:
         self.filter_index = (self.filter_index + 1) % len(FILTERS)

@@ -26,7 +26,10 @@ REASONS = {
     "concurrent_edit": N_("Changed on another device too: this version was kept, the other saved"),
     "two_corrections": N_("Another correction of the same contact exists: both kept"),
     "callback_taken": N_("Another worker took or finished this callback request first: it is theirs"),
+    "booking_changed": N_("The booking was cancelled, moved or marked on another device first: the booking is as they left it"),
 }
+# A booking moved into a time another device took first (issue 20): nothing was moved.
+MOVE_TAKEN = N_("The new time was booked on another device first: the booking stays as it was")
 
 # Pulled records kept aside (sync_quarantine): the pull went on without them.
 KEPT_ASIDE = {
@@ -46,6 +49,7 @@ RECORDS = {
     "callback": N_("Callback request"),
     "consent": N_("Consent"),
     "missed_appointment": N_("Missed appointment"),
+    "appointment": N_("Booked visit"),
     "slot": N_("Time slot"),
     "worker": N_("Worker"),
     "unit": N_("Unit"),
@@ -106,7 +110,8 @@ class SyncViewScreen(Screen):
         problems = store.sync_problems()
         rows = [
             (problem.id, problem.at, _(KINDS.get(problem.kind, problem.kind)), problem.record_type, problem.data,
-             _(REASONS[problem.reason]) if problem.reason in REASONS else problem.reason)
+             _(MOVE_TAKEN) if (problem.record_type, problem.reason) == ("appointment", "slot_taken")
+             else _(REASONS[problem.reason]) if problem.reason in REASONS else problem.reason)
             for problem in problems
         ]
         kept = store.quarantined()

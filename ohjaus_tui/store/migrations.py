@@ -503,9 +503,29 @@ ALTER TABLE callback ADD COLUMN first_attempt_at DATETIME;
 ALTER TABLE callback ADD COLUMN last_attempt_at DATETIME;
 """
 
+# Issue 20. Bookings after the contact: a booked visit cancelled, moved, done or missed
+# (models.Appointment); its earlier times in `moves`.
+_V18 = """
+CREATE TABLE appointment (
+    id TEXT PRIMARY KEY,
+    contact_id TEXT NOT NULL REFERENCES contact(id),
+    client_id TEXT REFERENCES client(id),
+    unit_id TEXT NOT NULL REFERENCES unit(id),
+    sector TEXT NOT NULL DEFAULT 'health' CHECK (sector IN ('health', 'social')),
+    slot_id TEXT NOT NULL REFERENCES slot(id),
+    status TEXT NOT NULL DEFAULT 'booked' CHECK (status IN ('booked', 'cancelled', 'done', 'no_show')),
+    reason TEXT NOT NULL DEFAULT '',
+    moves TEXT NOT NULL DEFAULT '[]',
+    changed_by TEXT NOT NULL REFERENCES worker(id),
+    changed_at DATETIME NOT NULL
+);
+CREATE INDEX appointment_client ON appointment(client_id, status);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
     (10, _V10), (11, _V11), (12, _V12), (13, _V13), (14, _V14), (15, _V15), (16, _V16), (17, _V17),
+    (18, _V18),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -179,6 +179,24 @@ class MissedAppointment(SQLModel, table=True):
     sector: str = "health"  # the register
 
 
+class Appointment(SQLModel, table=True):
+    """The state of a booked visit (ajanvaraus) after its contact: cancelled, moved, done or
+    missed. One a booking contact, under the contact's id; none while the visit is booked at
+    the time the contact chose (the outcome's slot). Statuses: domain/codes.py BookingStatus."""
+
+    id: str = Field(primary_key=True)  # the booking contact's id
+    contact_id: str = Field(foreign_key="contact.id")
+    client_id: str | None = Field(default=None, foreign_key="client.id")
+    unit_id: str = Field(foreign_key="unit.id")  # the contact's unit
+    sector: str = "health"  # the contact's register
+    slot_id: str = Field(foreign_key="slot.id")  # the visit's time now
+    status: str = "booked"
+    reason: str = ""  # why it was cancelled, moved or marked
+    moves: str = "[]"  # JSON [{slot_id, starts_at, at, reason}]: the times it was moved from
+    changed_by: str = Field(foreign_key="worker.id")
+    changed_at: datetime
+
+
 class FollowUp(SQLModel, table=True):
     """Follow-up (jatkotoimenpide). A task: its status changes after the contact is signed."""
 
@@ -391,6 +409,7 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "outcome": Outcome,
     "follow_up": FollowUp,
     "missed_appointment": MissedAppointment,
+    "appointment": Appointment,
     "consent": Consent,
     "callback": Callback,
 }

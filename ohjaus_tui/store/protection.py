@@ -29,7 +29,7 @@ from ..domain.viewer import Permission, Viewer
 from ..i18n import _
 from ..sync.protocol import RecordType
 from .models import (
-    AccessLog, Assessment, Client, Consent, Contact, Credential, FollowUp, Outcome, Professional,
+    AccessLog, Appointment, Assessment, Client, Consent, Contact, Credential, FollowUp, Outcome, Professional,
     SegmentChoice, Slot, Worker,
 )
 from .sync_side import dump, enqueue
@@ -432,8 +432,16 @@ class Protection:
                     events.append(TimelineEvent(EventKind.DUTY, row.started_at, row.register, row.contact_id,
                                                 duty["duty"], duty["receiver"]))
                 if outcome.kind == OutcomeKind.BOOKING.value and slot is not None:
+                    # After the contact (issue 20): the visit's time now and its status.
+                    appointment = session.get(Appointment, outcome.contact_id)
+                    status = ""
+                    if appointment is not None:
+                        status = appointment.status
+                        if appointment.slot_id != slot.id:
+                            slot = session.get(Slot, appointment.slot_id) or slot
+                            professional = session.get(Professional, slot.professional_id)
                     events.append(TimelineEvent(EventKind.BOOKING, slot.starts_at, row.register, row.contact_id,
-                                                "", professional.name if professional else ""))
+                                                status, professional.name if professional else ""))
                 elif outcome.kind == OutcomeKind.REFERRAL.value:
                     referrals = json.loads(outcome.referrals or "[]") or [
                         {"service_code": outcome.service_code or "", "handover": outcome.handover or ""}

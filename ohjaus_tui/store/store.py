@@ -59,6 +59,7 @@ from .keys import fsync_directory
 from .name_search import find_by_name
 from .models import (
     RECORD_TYPES,
+    Appointment,
     Callback,
     Assessment,
     Client,
@@ -73,6 +74,7 @@ from .models import (
     Unit,
     Worker,
 )
+from .bookings import Bookings
 from .protection import Protection, write_access
 from .worklist import Worklist, callbacks_of_contact, enqueue_callbacks
 from .sync_side import SyncSide, contact_family, dump, enqueue, enqueue_many
@@ -114,7 +116,7 @@ class FollowUpRow:
     client_id: str | None = None
 
 
-class Store(Protection, Worklist, SyncSide):
+class Store(Protection, Worklist, Bookings, SyncSide):
     def __init__(self, data_dir: Path, *, build: bool = False) -> None:
         """`build`: a data directory being made from nothing (the demo), whose commits need
         not each reach the disk: synchronous=OFF on its connections, and `close` then flushes
@@ -380,7 +382,9 @@ class Store(Protection, Worklist, SyncSide):
     def missed_appointments_since(
         self, client_id: str, since: datetime, registers: Iterable[Register] | None = None
     ) -> int:
-        """Appointments the client missed without cancelling since `since`."""
+        """Appointments the client missed without cancelling since `since`: those recorded
+        apart and the booked visits marked 'did not come' (issue 20)."""
+        wanted = [r.value for r in registers] if registers is not None else None
         with self.session() as session:
             query = (
                 select(func.count())
@@ -388,9 +392,9 @@ class Store(Protection, Worklist, SyncSide):
                 .where(MissedAppointment.client_id == client_id)
                 .where(MissedAppointment.starts_at >= since)
             )
-            if registers is not None:
-                query = query.where(col(MissedAppointment.sector).in_([r.value for r in registers]))
-            return session.exec(query).one()
+            if wanted is not None:
+                query = query.where(col(MissedAppointment.sector).in_(wanted))
+            return session.exec(query).one() + self.no_shows_since(session, client_id, since, wanted)
 
     def record_missed_appointment(
         self, client_id: str, starts_at: datetime, unit_id: str, now: datetime,
@@ -804,6 +808,11 @@ class Store(Protection, Worklist, SyncSide):
         if self.contact_status(contact_id) != ContactStatus.SIGNED:
             raise NotADraft(_("Only a signed contact can be corrected."))
         correction = self.load_draft(contact_id, viewer, now).as_correction()
+        with self.session() as session:
+            moved = session.get(Appointment, contact_id)
+        if moved is not None and moved.status == "booked" and correction.slot_id:
+            # A visit moved after the contact: the correction keeps it at its time now.
+            correction.slot_id = moved.slot_id
         self.save_draft(correction, now, viewer)
         return correction
 
@@ -946,6 +955,7 @@ class Store(Protection, Worklist, SyncSide):
                 "outcome": lambda row: row.contact_id in contacts,
                 "follow_up": lambda row: row.contact_id in contacts,
                 "missed_appointment": lambda row: row.sector == sector,
+                "appointment": lambda row: row.contact_id in contacts,
                 "client": lambda row: row.id in clients,
                 "consent": lambda row: row.client_id in clients,
                 "callback": lambda row: row.sector == sector,

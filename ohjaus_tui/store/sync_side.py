@@ -30,6 +30,7 @@ from ..domain.identity import client_id_for
 from ..i18n import _, format_date, format_time
 from ..sync.protocol import Answer, PulledChange, Reason, RecordType
 from .models import (
+    Appointment,
     Assessment,
     Callback,
     Client,
@@ -282,8 +283,18 @@ class SyncSide:
                 else:
                     rejected += 1
                     _problem(session, entry, "rejected", answer, now)
-                    if answer.reason == Reason.SLOT_TAKEN:
+                    if answer.reason == Reason.SLOT_TAKEN and record_type == RecordType.BOOKING:
                         self._needs_rebooking(session, json.loads(entry.data), now)
+                    elif answer.reason == Reason.SLOT_TAKEN and record_type == RecordType.APPOINTMENT:
+                        # A move into a time another device took first: the time is marked
+                        # taken, and the server's version below puts the visit back where it was.
+                        sent = json.loads(entry.data)
+                        session.exec(
+                            text(
+                                "UPDATE slot SET booked_contact_id = NULL, taken_elsewhere = 1 "
+                                "WHERE id = :slot AND booked_contact_id = :contact"
+                            ).bindparams(slot=sent.get("slot_id"), contact=sent.get("contact_id"))
+                        )
                 if answer.current is not None and answer.seq is not None:
                     # The server's version of a record whose change it did not take as sent;
                     # one this device cannot apply is kept aside as a pulled one would be.
@@ -779,6 +790,7 @@ _MODELS: dict[RecordType, type] = {
     RecordType.MISSED_APPOINTMENT: MissedAppointment,
     RecordType.CALLBACK: Callback,
     RecordType.CREDENTIAL: Credential,
+    RecordType.APPOINTMENT: Appointment,
 }
 _TABLES: dict[str, type] = {model.__table__.name: model for model in (*_MODELS.values(), Contact)}
 
@@ -795,6 +807,7 @@ _APPLY_ORDER = (
     RecordType.FOLLOW_UP,
     RecordType.SLOT,
     RecordType.MISSED_APPOINTMENT,
+    RecordType.APPOINTMENT,  # after the contacts and slots it names
 )
 
 
@@ -831,6 +844,17 @@ def _apply_many(session: Session, record_type: RecordType, items: list[dict]) ->
         _upsert(session, Callback, _callbacks(session, items))
     elif record_type == RecordType.CREDENTIAL:
         _credentials(session, items)
+    elif record_type == RecordType.APPOINTMENT:
+        from .bookings import appointment_slots
+
+        rows = [Appointment.model_validate(d).model_dump() for d in items]
+        _upsert(session, Appointment, rows)
+        appointment_slots(session, rows)
+        # Booked where its contact booked it, never moved: the visit as it is without a row
+        # (the central API's answer to a refused first change), so none is kept.
+        plain = [r["id"] for r in rows if r["status"] == "booked" and r["moves"] == "[]"]
+        if plain:
+            session.execute(delete(Appointment.__table__).where(Appointment.__table__.c.id.in_(plain)))
     elif record_type == RecordType.CATALOGUE:
         _catalogue(session, items)
 
