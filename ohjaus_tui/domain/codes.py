@@ -169,6 +169,13 @@ class Segment(LabelledEnum):
             "complex_need": N_("Complex or long-term need"),
         }
 
+    def worded(self, register: "Register | str | None") -> str:
+        """The label in the words of the register: a social contact speaks of the need for
+        services (palvelutarve, Social Welfare Act 36 §), not of care."""
+        if register is not None and Register(register) is Register.SOCIAL and self is Segment.CLEAR_NEED:
+            return _("Clear need for services")
+        return self.label
+
 
 class HighNeedTrigger(LabelledEnum):
     """Triggers (herätteet) for recognising a high-need client."""

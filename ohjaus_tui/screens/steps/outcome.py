@@ -289,7 +289,12 @@ class OutcomeStep(StepPanel):
         age = self._client_age()
         # The services that fit the need domains found and the client's age first.
         services = [
-            s for s in by_need(services_for(self.ctx.shipped.catalogue, register), draft.domains, age)
+            s for s in by_need(
+                services_for(self.ctx.shipped.catalogue, register), draft.domains, age,
+                [q for q, yes in draft.answers.items() if yes],
+                urgent=draft.urgency is not None and draft.urgency.rank <= Urgency.SAME_DAY.rank,
+                anonymous=draft.anonymous,
+            )
             if not text or text in s.name.lower() or text in s.description.lower()
         ]
         found = set(draft.domains)

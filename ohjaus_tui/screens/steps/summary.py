@@ -75,7 +75,7 @@ class SummaryStep(StepPanel):
             if duty:
                 table.add_row(_("Duty"), Text(f"{duty.title} ({duty.basis})", style="bold yellow"))
         if draft.segment:
-            segment = Text(draft.segment.label)
+            segment = Text(draft.segment.worded(draft.register))
             if draft.high_need:
                 segment.append("  " + _("High-need: ") + ", ".join(t.label for t in draft.triggers))
             table.add_row(_("Segment"), segment)
