@@ -40,7 +40,8 @@ async def test_a_neighbours_anonymous_call_ends_in_an_older_persons_notification
         basis = str(app.screen.query_one("#duty-basis").render())
         assert "without the client's consent" in basis and "25 §" in basis
         assert focused_id(pilot) == "follow-up-kinds"
-        await pilot.press("enter", "enter", "enter")  # callback, due date, note as they are
+        await pilot.press("enter")  # no follow-up: an unidentified client cannot be called back
+        await pilot.pause()
         summary = summary_text(app)
         assert "Statutory notification without consent" in summary
         await pilot.press("enter")  # sign
@@ -89,6 +90,9 @@ async def test_debts_housing_and_substance_use_leave_with_three_referrals(app, s
             await pick(pilot, "handover", Handover.WARM.value)
             assert focused_id(pilot) == "consent"
             await pilot.press("space")  # the client consents to this destination
+            # F4 shows in the footer once the outcome is a referral (walk of 5.12.2026).
+            footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+            assert "Another referral" in footer
             await pilot.press("f4")  # another referral
             await pilot.pause()
             assert focused_id(pilot) == "services"
@@ -253,6 +257,8 @@ async def test_an_information_only_client_ends_in_advice_with_no_booking_suggest
             if "(suggested)" in str(kinds.get_option_at_index(i).prompt)
         ]
         assert suggested == [OutcomeKind.ADVICE.value]
+        # On the advice path a client who only wants information is not offered a booking.
+        assert OutcomeKind.BOOKING.value not in [kinds.get_option_at_index(i).id for i in range(kinds.option_count)]
         await pilot.press("enter")
         await type_text(pilot, "Kelan asumistuki: hakemus OmaKelassa")
         await pilot.press("enter")

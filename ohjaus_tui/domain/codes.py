@@ -177,6 +177,27 @@ class Segment(LabelledEnum):
         return self.label
 
 
+class Caller(LabelledEnum):
+    """Who called or came on a contact (issue 16): the client, or someone about the client - a
+    notification is often made about a person who is not the caller."""
+
+    CLIENT = "client"
+    RELATIVE = "relative"
+    NEIGHBOUR = "neighbour"
+    PROFESSIONAL = "professional"
+    OTHER = "other"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "client": N_("The client"),
+            "relative": N_("A relative or close person"),
+            "neighbour": N_("A neighbour"),
+            "professional": N_("A professional (school, health, police)"),
+            "other": N_("Someone else"),
+        }
+
+
 class HighNeedTrigger(LabelledEnum):
     """Triggers (herätteet) for recognising a high-need client."""
 

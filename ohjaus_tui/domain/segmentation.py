@@ -161,13 +161,15 @@ def child_welfare_consideration(age: int | None, register: str | None) -> bool:
 
 def suggest_follow_up(
     outcome: OutcomeKind | None, segment: Segment | None, today: date,
-    urgency: Urgency | None = None, register: str | None = None,
+    urgency: Urgency | None = None, register: str | None = None, anonymous: bool = False,
 ) -> tuple[FollowUpKind, date | None]:
     """A follow-up that fits the outcome, due in working days (today not counted). On a
     social contact the urgency sets the due day: a same-day need is followed up the next
     working day, one of three working days within three working days. A duty made leaves its
-    own follow-up (confirming the receipt), made when the contact is signed."""
-    if outcome == OutcomeKind.DUTY and segment != Segment.COMPLEX_NEED:
+    own follow-up (confirming the receipt), made when the contact is signed. An unidentified
+    client of a social contact cannot be called back or followed to a service: no follow-up is
+    suggested (the health side keeps its rule)."""
+    if (anonymous and register == "social") or (outcome == OutcomeKind.DUTY and segment != Segment.COMPLEX_NEED):
         return FollowUpKind.NONE, None
     if register == "social" and outcome is not None and urgency in (Urgency.EMERGENCY, Urgency.SAME_DAY):
         kind = FollowUpKind.CHECK_REFERRAL if outcome == OutcomeKind.REFERRAL and segment != Segment.COMPLEX_NEED else FollowUpKind.CALLBACK
