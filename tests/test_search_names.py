@@ -79,6 +79,8 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
     for column in ("protected", "interpreter", "service_language"):
         connection.execute(f"ALTER TABLE client DROP COLUMN {column}")
     connection.execute("ALTER TABLE contact DROP COLUMN for_follow_up_id")
+    connection.execute("ALTER TABLE contact DROP COLUMN caller")
+    connection.execute("ALTER TABLE contact DROP COLUMN caller_anonymous")
     connection.execute("ALTER TABLE worker DROP COLUMN status")
     connection.execute("ALTER TABLE outcome DROP COLUMN duties_made")
     connection.execute("ALTER TABLE outcome DROP COLUMN referrals")

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from ohjaus_tui.central.batch import Rejected, validated
 from ohjaus_tui.domain.calendar import add_working_days
-from ohjaus_tui.domain.codes import FollowUpKind, FollowUpStatus, NotifiedBy, OutcomeKind, WorryLevel
+from ohjaus_tui.domain.codes import Caller, FollowUpKind, FollowUpStatus, NotifiedBy, OutcomeKind, WorryLevel
 from ohjaus_tui.domain.contact import ContactDraft, DutyMade, Step, step_problems
 from ohjaus_tui.screens.duty import DutyScreen
 from ohjaus_tui.screens.home import HomeScreen
@@ -47,7 +47,13 @@ async def test_a_neighbours_anonymous_call_ends_in_an_older_persons_notification
         await pilot.press("n")
         await pick_result(pilot, "anonymous")
         await type_text(pilot, "Naapuri: 84-vuotias mies ei selviydy kotona")
-        await pilot.press("enter")
+        # Who called: a neighbour, who stays anonymous (beside the channel at 80x24).
+        await pilot.press("tab", "tab", "enter", "down", "down", "enter", "tab", "space")
+        await pilot.pause()
+        assert app.screen.query_one("#caller").value == Caller.NEIGHBOUR.value
+        assert app.screen.query_one("#caller-anonymous").value is True
+        await pilot.press("ctrl+n")
+        await pilot.pause()
         await social_assessment_to_segment(pilot, WorryLevel.GREY_ZONE.value, None, "older_person_not_coping")
         assert focused_id(pilot) == "outcome-kinds"
         kinds = app.screen.query_one("#outcome-kinds")
@@ -81,12 +87,14 @@ async def test_a_neighbours_anonymous_call_ends_in_an_older_persons_notification
         await pilot.pause()
         summary = summary_text(app)
         assert "Duty made" in summary and "Older Persons Act 980/2012 25 §" in summary
+        assert "A neighbour (anonymous)" in summary
         assert "confirm receipt by" in summary
         await pilot.press("enter")  # sign
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
     draft = new_signed(store, before)
     assert draft.anonymous and draft.client_id is None and draft.outcome_kind == OutcomeKind.DUTY
+    assert draft.caller is Caller.NEIGHBOUR and draft.caller_anonymous  # kept by the store
     [duty] = draft.duties_made
     assert duty.duty == "older_person_notification" and duty.method == NotifiedBy.PHONE
     assert duty.about == "Naapurin mies, Koivukuja 3 B" and "25 §" in duty.legal_basis and duty.receiver
@@ -155,3 +163,33 @@ def test_the_central_api_takes_duties_made_and_refuses_a_malformed_one():
             validated(Outcome, outcome([bad]), OUTCOME_ID)
     with pytest.raises(Rejected, match="at most"):
         validated(Outcome, outcome([good] * 21), OUTCOME_ID)
+
+
+def test_an_unidentified_client_is_not_suggested_a_callback_nor_can_have_one():
+    """Found in the walk of 5.12.2026: a neighbour's anonymous call about an older person was
+    suggested 'Call the client back'; there is no one to call (the duty's own follow-up confirms
+    the receipt)."""
+    from datetime import date
+
+    from ohjaus_tui.domain.codes import Segment, ServiceArea, Urgency
+    from ohjaus_tui.domain.segmentation import suggest_follow_up
+
+    wednesday = date(2026, 11, 25)
+    assert suggest_follow_up(OutcomeKind.DUTY, Segment.COMPLEX_NEED, wednesday, Urgency.THREE_DAYS, "social")[0] == FollowUpKind.CALLBACK
+    assert suggest_follow_up(
+        OutcomeKind.DUTY, Segment.COMPLEX_NEED, wednesday, Urgency.THREE_DAYS, "social", anonymous=True,
+    ) == (FollowUpKind.NONE, None)
+    draft = ContactDraft(worker_id="w", unit_id="u", started_at=MOMENT, anonymous=True, service_area=ServiceArea.OLDER_PEOPLE)
+    draft.follow_up_kind, draft.follow_up_due, draft.follow_up_assignee_id = FollowUpKind.CALLBACK, wednesday, "w"
+    assert any("cannot be called back" in p for p in step_problems(draft, Step.FOLLOW_UP))
+    draft.anonymous = False
+    assert step_problems(draft, Step.FOLLOW_UP) == []
+
+
+def test_the_central_api_takes_the_caller_and_refuses_an_unknown_one():
+    from ohjaus_tui.central.batch import _check_field
+    from ohjaus_tui.store.models import Contact
+
+    _check_field(Contact, "caller", "neighbour")
+    with pytest.raises(Rejected, match="caller: not one of client, relative, neighbour"):
+        _check_field(Contact, "caller", "stranger")

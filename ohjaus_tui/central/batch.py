@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from ..domain.codes import (
+    Caller,
     Channel,
     ContactStatus,
     FollowUpKind,
@@ -129,7 +130,7 @@ NAMES = {"first_name", "last_name", "municipality"}
 JSON_LISTS = {"red_flags", "duties", "domains", "triggers"}
 ENUMS: dict[tuple[type, str], type] = {
     (Client, "language"): Language,
-    (Contact, "language"): Language, (Contact, "channel"): Channel, (Contact, "service_area"): ServiceArea,
+    (Contact, "language"): Language, (Contact, "channel"): Channel, (Contact, "caller"): Caller, (Contact, "service_area"): ServiceArea,
     (Contact, "status"): ContactStatus,
     (Assessment, "suggested_urgency"): Urgency, (Assessment, "urgency"): Urgency,
     (Assessment, "worry_level"): WorryLevel,

@@ -57,6 +57,13 @@ class Service:
     domains: tuple[str, ...] = ()
     min_age: int | None = None
     max_age: int | None = None
+    # The social protocol's questions whose yes makes this service the first answer (no money
+    # for food: Kela's basic social assistance, decided by the next working day in an urgent
+    # case, ToimTukiL 14 §), ahead of the services that fit only the domain.
+    first_for: tuple[str, ...] = ()
+    # Takes a contact without the person's name (a helpline, an NGO): first for an unidentified
+    # client, to whom a referral can only be a place they contact themselves.
+    anonymous: bool = False
 
     @property
     def name(self) -> str:
@@ -92,7 +99,8 @@ class Service:
 def _read_service(fields: Fields) -> Service:
     fields.only(
         "code", "kind", "register", "service_areas", "name", "description", "contact",
-        "warm_handover", "duty", "legal_basis", "domains", "min_age", "max_age",
+        "warm_handover", "duty", "legal_basis", "domains", "min_age", "max_age", "first_for",
+        "anonymous",
     )
     code = fields.identifier("code")
     kind = fields.choice("kind", ServiceKind)
@@ -124,9 +132,11 @@ def _read_service(fields: Fields) -> Service:
     max_age = fields.integer("max_age", minimum=0) if fields.has("max_age") else None
     if min_age is not None and max_age is not None and min_age > max_age:
         raise fields.error(_("'min_age' is above 'max_age'"), "min_age")
+    first_for = fields.strings("first_for") if fields.has("first_for") else ()
+    anonymous = fields.boolean("anonymous") if fields.has("anonymous") else False
     return Service(
         code, kind, register, service_areas, names, descriptions, contact, warm_handover,
-        duty, legal_bases, tuple(domains), min_age, max_age,
+        duty, legal_bases, tuple(domains), min_age, max_age, tuple(first_for), anonymous,
     )
 
 
@@ -164,24 +174,37 @@ def load_catalogue(path: Path) -> list[Service]:
 YOUNG_UNTIL = 25
 
 
-def by_need(services: list[Service], domains: list[str] | tuple[str, ...], age: int | None) -> list[Service]:
+def by_need(
+    services: list[Service], domains: list[str] | tuple[str, ...], age: int | None,
+    answered: list[str] | tuple[str, ...] | set[str] = (), urgent: bool = True, anonymous: bool = False,
+) -> list[Service]:
     """The services that fit the need domains found and the client's age first, then the rest
-    for the client's age, then those for other ages. Among the fitting ones: most domains found
-    first; under YOUNG_UNTIL, a service for the young (with an upper age) before a general one; then
-    the more specific service (fewer domains: debt counselling before social guidance for
-    debts); then one for the client's age group (an age bound that fits: older people's
-    guidance at 80) before one for everyone; file order within (and where nothing fits)."""
-    found = set(domains)
+    for the client's age, then those for other ages.
+
+    Among the fitting ones: a service named first for a question answered yes (`first_for`:
+    Kela for no money for food); for an unidentified client whose need is not urgent, a service
+    taking anonymous contacts first (a referral can only be a place they contact themselves; an
+    urgent danger is the authorities' whoever calls); under YOUNG_UNTIL, a service for the young
+    (with an upper age) first (the youth guarantee's one door, Ohjaamo; child welfare's
+    aftercare to 25); then most domains found; then the more specific service (fewer domains:
+    debt counselling before social guidance for debts); then one for the client's age group (an
+    age bound that fits: older people's guidance at 80) before one for everyone; file order
+    within, and where nothing fits. `urgent`: the urgency is the same day or sooner."""
+    found, yes = set(domains), set(answered)
     minor = age is not None and age < YOUNG_UNTIL
 
     def key(indexed: tuple[int, Service]) -> tuple:
         index, service = indexed
         matches = len(found & set(service.domains))
         if not matches:
-            return (not service.fits_age(age), 0, False, 0, False, index)
+            return (not service.fits_age(age), 1, 0, False, False, 0, 0, False, index)
         young = minor and service.max_age is not None
+        unnamed = anonymous and not urgent and not service.anonymous
         bounded = service.min_age is not None or service.max_age is not None
-        return (not service.fits_age(age), -matches, not young, len(service.domains), not bounded, index)
+        return (
+            not service.fits_age(age), 0, -len(yes & set(service.first_for)), unnamed, not young,
+            -matches, len(service.domains), not bounded, index,
+        )
 
     return [service for _index, service in sorted(enumerate(services), key=key)]
 

@@ -169,6 +169,34 @@ class Segment(LabelledEnum):
             "complex_need": N_("Complex or long-term need"),
         }
 
+    def worded(self, register: "Register | str | None") -> str:
+        """The label in the words of the register: a social contact speaks of the need for
+        services (palvelutarve, Social Welfare Act 36 §), not of care."""
+        if register is not None and Register(register) is Register.SOCIAL and self is Segment.CLEAR_NEED:
+            return _("Clear need for services")
+        return self.label
+
+
+class Caller(LabelledEnum):
+    """Who called or came on a contact (issue 16): the client, or someone about the client - a
+    notification is often made about a person who is not the caller."""
+
+    CLIENT = "client"
+    RELATIVE = "relative"
+    NEIGHBOUR = "neighbour"
+    PROFESSIONAL = "professional"
+    OTHER = "other"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {
+            "client": N_("The client"),
+            "relative": N_("A relative or close person"),
+            "neighbour": N_("A neighbour"),
+            "professional": N_("A professional (school, health, police)"),
+            "other": N_("Someone else"),
+        }
+
 
 class HighNeedTrigger(LabelledEnum):
     """Triggers (herätteet) for recognising a high-need client."""

@@ -19,6 +19,7 @@ from enum import IntEnum
 from ..i18n import N_, _
 from .text import free_text
 from .codes import (
+    Caller,
     Channel,
     FollowUpKind,
     Handover,
@@ -184,6 +185,10 @@ class ContactDraft:
     for_follow_up_id: str | None = None
     # need
     channel: Channel = Channel.PHONE
+    # Who called (issue 16): the client, or a relative, a neighbour, a professional about them;
+    # `caller_anonymous`: the caller did not give their name (a notification is still made).
+    caller: Caller = Caller.CLIENT
+    caller_anonymous: bool = False
     reason: str = ""
     service_area: ServiceArea | None = None
     # assessment (ensiarvio)
@@ -357,6 +362,10 @@ def step_problems(draft: ContactDraft, step: Step) -> list[str]:
     elif step == Step.FOLLOW_UP:
         if draft.high_need_plan and draft.follow_up_kind == FollowUpKind.NONE:
             problems.append(_("A high-need client's situation is followed up: plan a follow-up."))
+        if draft.follow_up_kind == FollowUpKind.CALLBACK and draft.anonymous and draft.register == "social":
+            # Found in the walk of 5.12.2026: an unidentified client (a neighbour's anonymous
+            # call) was suggested a callback; a duty made leaves its own follow-up instead.
+            problems.append(_("An unidentified client cannot be called back; a duty made is followed up by itself."))
         if draft.follow_up_kind != FollowUpKind.NONE:
             if draft.follow_up_due is None:
                 problems.append(_("Give the follow-up a due date."))

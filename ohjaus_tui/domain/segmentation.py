@@ -55,6 +55,7 @@ class SegmentReason:
     SELF_CARE = "self_care"
     CARE_NEEDED = "care_needed"
     INFORMATION_ONLY = "information_only"
+    STATUTORY_GREY_ZONE = "statutory_grey_zone"
 
 
 def suggest_segment_with_reasons(
@@ -63,18 +64,37 @@ def suggest_segment_with_reasons(
     worry: WorryLevel | None = None,
     domains: tuple[str, ...] | list[str] = (),
     information_only: bool = False,
+    from_answers: frozenset[HighNeedTrigger] | set[HighNeedTrigger] = frozenset(),
+    statutory: bool = False,
 ) -> tuple[Segment, list[str]]:
     """The suggested path and the reasons for it (SegmentReason codes).
 
     A client who wants information only gets advice and guidance (segment A) unless a
     high-need trigger or great worry says more is needed, or the urgency is more than
-    non-urgent (issue 16: "only wants information" still suggested a booking)."""
+    non-urgent (issue 16: "only wants information" still suggested a booking). A trigger only
+    pre-marked from the answers (`from_answers`: substance use, which may be a close person's)
+    is a suspicion: with no more than a small worry it does not override the client's wish.
+
+    `statutory`: the client is of Social Welfare Act 36 §'s groups (75 or over, the highest
+    care allowance, a child needing special support), whose service-need assessment is started
+    within 7 working days whatever they ask: with a need found and the worker's worry at least
+    small, not advice only; in the grey zone a complex need (a named worker and a plan,
+    SHL 42 §: those needing special support to get their services)."""
     reasons = []
     if triggers:
         reasons.append(SegmentReason.TRIGGERS)
     if worry is WorryLevel.GREAT:
         reasons.append(SegmentReason.GREAT_WORRY)
-    if information_only and not reasons and urgency in (None, Urgency.SELF_CARE, Urgency.NON_URGENT):
+    suspicion_only = bool(triggers) and set(triggers) <= set(from_answers) and worry in (
+        None, WorryLevel.NONE, WorryLevel.SMALL,
+    )
+    if statutory and worry is WorryLevel.GREY_ZONE:
+        reasons.append(SegmentReason.STATUTORY_GREY_ZONE)
+    assessed_anyway = statutory and bool(domains) and worry not in (None, WorryLevel.NONE)
+    if (
+        information_only and (not reasons or suspicion_only) and not assessed_anyway
+        and urgency in (None, Urgency.SELF_CARE, Urgency.NON_URGENT)
+    ):
         return Segment.ADVICE, [SegmentReason.INFORMATION_ONLY]
     if len(domains) >= MANY_DOMAINS and worry not in (WorryLevel.NONE, WorryLevel.SMALL):
         # Several needs the worker is not worried about are a clear need met by several
@@ -93,8 +113,12 @@ def suggest_segment(
     worry: WorryLevel | None = None,
     domains: tuple[str, ...] | list[str] = (),
     information_only: bool = False,
+    from_answers: frozenset[HighNeedTrigger] | set[HighNeedTrigger] = frozenset(),
+    statutory: bool = False,
 ) -> Segment:
-    return suggest_segment_with_reasons(urgency, triggers, worry, domains, information_only)[0]
+    return suggest_segment_with_reasons(
+        urgency, triggers, worry, domains, information_only, from_answers, statutory,
+    )[0]
 
 
 def suggest_outcome(
@@ -119,9 +143,14 @@ DOMAIN_TRIGGERS = {"substance_use": HighNeedTrigger.ADDICTION_SUSPECTED}
 CHILD_UNTIL = 18  # under 18: the child-welfare consideration (Lastensuojelulaki 25 §)
 
 
-def triggers_from_domains(domains: tuple[str, ...] | list[str]) -> list[HighNeedTrigger]:
+def triggers_from_domains(domains: tuple[str, ...] | list[str], age: int | None = None) -> list[HighNeedTrigger]:
     """The high-need triggers the answers show: substance use marks the suspicion of
-    addictive behaviour (seed 001's trigger), for the worker to confirm or unmark."""
+    addictive behaviour (seed 001's trigger), for the worker to confirm or unmark. Not for a
+    client under 18: the high-need client's triggers describe an adult using many services; a
+    child's own or a parent's substance use is the child-welfare consideration's (raised for
+    every minor, Lastensuojelulaki 25 §), which the worker marks by hand if it applies."""
+    if age is not None and age < CHILD_UNTIL:
+        return []
     return [DOMAIN_TRIGGERS[d] for d in domains if d in DOMAIN_TRIGGERS]
 
 
@@ -132,13 +161,15 @@ def child_welfare_consideration(age: int | None, register: str | None) -> bool:
 
 def suggest_follow_up(
     outcome: OutcomeKind | None, segment: Segment | None, today: date,
-    urgency: Urgency | None = None, register: str | None = None,
+    urgency: Urgency | None = None, register: str | None = None, anonymous: bool = False,
 ) -> tuple[FollowUpKind, date | None]:
     """A follow-up that fits the outcome, due in working days (today not counted). On a
     social contact the urgency sets the due day: a same-day need is followed up the next
     working day, one of three working days within three working days. A duty made leaves its
-    own follow-up (confirming the receipt), made when the contact is signed."""
-    if outcome == OutcomeKind.DUTY and segment != Segment.COMPLEX_NEED:
+    own follow-up (confirming the receipt), made when the contact is signed. An unidentified
+    client of a social contact cannot be called back or followed to a service: no follow-up is
+    suggested (the health side keeps its rule)."""
+    if (anonymous and register == "social") or (outcome == OutcomeKind.DUTY and segment != Segment.COMPLEX_NEED):
         return FollowUpKind.NONE, None
     if register == "social" and outcome is not None and urgency in (Urgency.EMERGENCY, Urgency.SAME_DAY):
         kind = FollowUpKind.CHECK_REFERRAL if outcome == OutcomeKind.REFERRAL and segment != Segment.COMPLEX_NEED else FollowUpKind.CALLBACK

@@ -153,11 +153,16 @@ def run_social(vignettes: list[SocialVignette], protocol: Protocol, catalogue: l
         answers = {q.id: q.id in yes for q in protocol.questions}
         result = evaluate(protocol, answers, vignette.worry, vignette.age)
         urgency = result.suggested
+        suspected = triggers_from_domains(result.domains, vignette.age)
         segment = suggest_segment(
-            urgency, triggers_from_domains(result.domains), vignette.worry, result.domains,
-            protocol.wants_information_only(answers),
+            urgency, suspected, vignette.worry, result.domains,
+            protocol.wants_information_only(answers), frozenset(suspected),
+            protocol.in_statutory_group(answers),
         )
-        ranked = by_need(social, result.domains, vignette.age)
+        ranked = by_need(
+            social, result.domains, vignette.age, yes, urgent=urgency.rank <= Urgency.SAME_DAY.rank,
+            anonymous=vignette.caller == "anonymous",
+        )
         outcomes.append(SocialOutcome(
             vignette, urgency, segment.value, tuple(result.duties), ranked[0].code if ranked else None,
         ))

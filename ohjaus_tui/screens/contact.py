@@ -52,8 +52,12 @@ class ContactScreen(Screen):
         Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
     # What the footer keeps at 80 columns; F1 lists the rest.
-    # On the outcome step F2 (a duty made) comes before the sync view, which F1 still lists.
-    KEY_PRIORITY = ("back", "sign", "record_duty", "switch_language", "lock", "sync_view", "app.quit", "next")
+    # On the outcome step F4 (another referral, once the outcome is a referral) and F2 (a duty
+    # made, where duties apply) come before the sync view, which F1 still lists.
+    KEY_PRIORITY = (
+        "back", "sign", "another_referral", "record_duty", "switch_language", "lock", "sync_view",
+        "app.quit", "next",
+    )
 
     def __init__(self, draft: ContactDraft, saved: bool = False, client_query: str = "") -> None:
         """`client_query`: typed into the client search to start with (a callback's phone)."""

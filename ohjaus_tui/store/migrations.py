@@ -522,10 +522,18 @@ CREATE TABLE appointment (
 CREATE INDEX appointment_client ON appointment(client_id, status);
 """
 
+# Issue 16. Who called on a contact (the client, a relative, a neighbour, a professional, someone
+# else) and whether the caller stayed anonymous: a notification is often about a person who is
+# not the caller. Earlier contacts were the client's own ('client', named).
+_V19 = """
+ALTER TABLE contact ADD COLUMN caller TEXT NOT NULL DEFAULT 'client';
+ALTER TABLE contact ADD COLUMN caller_anonymous BOOLEAN NOT NULL DEFAULT 0;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
     (10, _V10), (11, _V11), (12, _V12), (13, _V13), (14, _V14), (15, _V15), (16, _V16), (17, _V17),
-    (18, _V18),
+    (18, _V18), (19, _V19),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -108,6 +108,10 @@ class Contact(SQLModel, table=True):
     # The follow-up this contact was taken for (from the worklist): signing closes it in the
     # same transaction (issue 20, migration 15). Kept with the draft, so a kill keeps the link.
     for_follow_up_id: str | None = None
+    # Who called: the client, a relative, a neighbour, a professional or someone else, and
+    # whether they stayed anonymous (issue 16, migration 18).
+    caller: str = "client"
+    caller_anonymous: bool = False
 
 
 class Assessment(SQLModel, table=True):

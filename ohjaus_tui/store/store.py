@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from ..domain.access_log import AccessAction, Purpose
 from ..domain.codes import (
+    Caller,
     Channel,
     ContactStatus,
     FollowUpKind,
@@ -451,6 +452,8 @@ class Store(Protection, Worklist, Bookings, SyncSide):
             anonymous=draft.anonymous,
             language=draft.language.value,
             channel=draft.channel.value,
+            caller=draft.caller.value,
+            caller_anonymous=draft.caller_anonymous,
             reason=draft.reason,
             service_area=draft.service_area.value if draft.service_area else None,
             unit_id=draft.unit_id,
@@ -699,6 +702,8 @@ class Store(Protection, Worklist, Bookings, SyncSide):
                 anonymous=contact.anonymous,
                 language=Language(contact.language),
                 channel=Channel(contact.channel),
+                caller=Caller(contact.caller),
+                caller_anonymous=contact.caller_anonymous,
                 reason=contact.reason,
                 service_area=ServiceArea(contact.service_area) if contact.service_area else None,
                 for_follow_up_id=contact.for_follow_up_id,

@@ -46,7 +46,7 @@ class FollowUpStep(StepPanel):
         self._draft = draft
         today = self.ctx.now().date()
         suggested, suggested_due = suggest_follow_up(
-            draft.outcome_kind, draft.segment, today, draft.urgency, draft.register
+            draft.outcome_kind, draft.segment, today, draft.urgency, draft.register, draft.anonymous,
         )
         if self.suggestion_changed("follow-up-kinds", (suggested, suggested_due)):
             # Chosen for another outcome or segment: the new suggestion and its due date.

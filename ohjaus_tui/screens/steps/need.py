@@ -1,11 +1,12 @@
-"""Step 2: the need - channel, the reason in the client's words, service area."""
+"""Step 2: the need - channel, who called, the reason in the client's words, service area."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Input, Label, Select
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Checkbox, Input, Label, Select
 
-from ...domain.codes import Channel, Register, ServiceArea
+from ...domain.codes import Caller, Channel, Register, ServiceArea
 from ...domain.contact import ContactDraft, Step
 from ...i18n import _
 from .base import StepPanel
@@ -13,12 +14,27 @@ from .base import StepPanel
 
 class NeedStep(StepPanel):
     step = Step.NEED
+    DEFAULT_CSS = """
+    NeedStep #caller-row { height: auto; }
+    NeedStep .need-column { width: 1fr; height: auto; }
+    NeedStep #anonymous-column { width: auto; height: auto; }
+    """
 
     def compose(self) -> ComposeResult:
         yield Label(_("Reason for contact, in the client's words"))
         yield Input(id="reason", placeholder=_("What does the client say?"))
-        yield Label(_("Channel"))
-        yield Select([(c.label, c.value) for c in Channel], allow_blank=False, id="channel")
+        # Who called, beside the channel: a notification is often about a person who is not
+        # the caller, and the caller may stay anonymous (issue 16).
+        with Horizontal(id="caller-row"):
+            with Vertical(classes="need-column"):
+                yield Label(_("Channel"))
+                yield Select([(c.label, c.value) for c in Channel], allow_blank=False, id="channel")
+            with Vertical(classes="need-column"):
+                yield Label(_("Caller"))
+                yield Select([(c.label, c.value) for c in Caller], allow_blank=False, id="caller")
+            with Vertical(id="anonymous-column"):
+                yield Label(" ")
+                yield Checkbox(_("Anonymous"), id="caller-anonymous")
         yield Label(_("Service area"))
         yield Select([(a.label, a.value) for a in ServiceArea], allow_blank=False, id="service-area")
 
@@ -27,6 +43,8 @@ class NeedStep(StepPanel):
         if reason.value != draft.reason and draft.reason:
             reason.value = draft.reason
         self.query_one("#channel", Select).value = draft.channel.value
+        self.query_one("#caller", Select).value = draft.caller.value
+        self.query_one("#caller-anonymous", Checkbox).value = draft.caller_anonymous
         area = draft.service_area or self._default_area()
         self.query_one("#service-area", Select).value = area.value
 
@@ -39,6 +57,8 @@ class NeedStep(StepPanel):
     def apply(self, draft: ContactDraft) -> None:
         draft.reason = self.query_one("#reason", Input).value.strip()
         draft.channel = Channel(self.query_one("#channel", Select).value)
+        draft.caller = Caller(self.query_one("#caller", Select).value)
+        draft.caller_anonymous = self.query_one("#caller-anonymous", Checkbox).value
         new_area = ServiceArea(self.query_one("#service-area", Select).value)
         if draft.service_area is not None and new_area != draft.service_area:
             # Another service area means another protocol, and what followed from the old one

@@ -13,7 +13,7 @@ from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.catalogue import by_need, services_for
-from ...domain.codes import Handover, OutcomeKind, Register, ServiceArea, Urgency
+from ...domain.codes import Handover, OutcomeKind, Register, Segment, ServiceArea, Urgency
 from ...domain.contact import ContactDraft, Step, step_problems
 from ...domain.deadlines import DeadlineKind, age_on, booking_deadline
 from ...domain.segmentation import suggest_outcome
@@ -129,8 +129,23 @@ class OutcomeStep(StepPanel):
             )
             yield Input(id="emergency-note", placeholder=_("What was done (e.g. 112 called with the client)"))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F2 (a duty made) only where duties apply: a social contact, or one whose answers
+        raised a duty or that has one made already; a health contact does not list it."""
+        draft = getattr(self, "_draft", None)
+        if action == "record_duty":
+            return draft is not None and (
+                draft.register == "social" or bool(draft.duties) or bool(draft.duties_made)
+            )
+        if action == "another_referral":
+            # Shown in the footer once the outcome is a referral (found in the walk of
+            # 5.12.2026: at 80x24 F4 was only in F1's list, so three referrals were hard to find).
+            return draft is not None and draft.outcome_kind == OutcomeKind.REFERRAL
+        return True
+
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
+        self.refresh_bindings()
         if draft.protocol_id != self._filter_for:
             # Another protocol: the professions that fit it, not a filter set for the other.
             self._filter_for, self._profession, self._all_professions = draft.protocol_id, None, False
@@ -138,9 +153,16 @@ class OutcomeStep(StepPanel):
         # An unidentified caller cannot be booked (a booking needs an identified client):
         # the booking is not offered at all, rather than offered and then refused. A duty made
         # (a statutory notification, a safety response) is a social contact's own outcome.
+        # A client who only wants information, on the advice path (segment A), is not offered a
+        # booking either (found in the walk of 5.12.2026: it stayed in the list): a worker who
+        # sees a need goes back and chooses the clear need's path.
+        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+        information_only = (
+            draft.segment == Segment.ADVICE and protocol is not None and protocol.wants_information_only(draft.answers)
+        )
         offered = [
             k for k in OutcomeKind
-            if not (draft.anonymous and k is OutcomeKind.BOOKING)
+            if not ((draft.anonymous or information_only) and k is OutcomeKind.BOOKING)
             and (k is not OutcomeKind.DUTY or draft.register == Register.SOCIAL.value or draft.duties_made)
         ]
         if suggested not in offered:
@@ -289,7 +311,12 @@ class OutcomeStep(StepPanel):
         age = self._client_age()
         # The services that fit the need domains found and the client's age first.
         services = [
-            s for s in by_need(services_for(self.ctx.shipped.catalogue, register), draft.domains, age)
+            s for s in by_need(
+                services_for(self.ctx.shipped.catalogue, register), draft.domains, age,
+                [q for q, yes in draft.answers.items() if yes],
+                urgent=draft.urgency is not None and draft.urgency.rank <= Urgency.SAME_DAY.rank,
+                anonymous=draft.anonymous,
+            )
             if not text or text in s.name.lower() or text in s.description.lower()
         ]
         found = set(draft.domains)
@@ -435,6 +462,7 @@ class OutcomeStep(StepPanel):
         source = event.option_list.id
         if source == "outcome-kinds":
             draft.outcome_kind = OutcomeKind(event.option.id)
+            self.refresh_bindings()
             self._show_box(draft.outcome_kind)
             if draft.outcome_kind == OutcomeKind.DUTY:
                 if draft.duties_made:

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.codes import HighNeedTrigger, PlanType, Register, Segment
 from ...domain.contact import ContactDraft, Step
+from ...domain.identity import age_in_years
 from ...domain.text import NAME_SHOWN, shown
 from ...domain.segmentation import (
     DetectedTrigger,
@@ -37,6 +38,7 @@ _REASONS = {
     SegmentReason.SELF_CARE: N_("self-care and advice are enough"),
     SegmentReason.CARE_NEEDED: N_("the assessment calls for care or a service"),
     SegmentReason.INFORMATION_ONLY: N_("the client wants information or advice only"),
+    SegmentReason.STATUTORY_GREY_ZONE: N_("a client of the statutory group, in the grey zone of worry"),
 }
 
 TEAM = "team:"
@@ -110,7 +112,9 @@ class SegmentStep(StepPanel):
         found_now = frozenset(found.trigger for found in detected)
         # What the answers show (substance use) is pre-marked too, for the worker to confirm
         # or unmark (issue 16); unlike the history it does not count once unmarked.
-        from_answers = frozenset(triggers_from_domains(draft.domains))
+        client = self.ctx.store.client(draft.client_id) if draft.client_id else None
+        age = age_in_years(self.ctx.now().date(), client.birth_date, client.identity_code) if client else None
+        from_answers = frozenset(triggers_from_domains(draft.domains, age))
         # Detected triggers are marked on the first visit, and again when the history shows
         # others (another client was chosen): a worker may unmark one in between.
         marked = set(draft.triggers)
@@ -129,6 +133,8 @@ class SegmentStep(StepPanel):
         suggested, reasons = suggest_segment_with_reasons(
             draft.urgency, [t for t in HighNeedTrigger if t in seen], draft.worry_level, draft.domains,
             information_only=protocol is not None and protocol.wants_information_only(draft.answers),
+            from_answers=from_answers - found_now,
+            statutory=protocol is not None and protocol.in_statutory_group(draft.answers),
         )
         # The choice was made for another suggestion (the urgency, worry or history changed
         # since): the new suggestion is highlighted and Enter takes it.
@@ -136,7 +142,10 @@ class SegmentStep(StepPanel):
             draft.segment = None
         draft.suggested_segment = suggested
         chosen = draft.segment or draft.suggested_segment
-        offer_codes(self.query_one("#segments", OptionList), list(Segment), suggested, chosen)
+        offer_codes(
+            self.query_one("#segments", OptionList), list(Segment), suggested, chosen,
+            label=lambda s: s.worded(draft.register),
+        )
         why = Text()
         why.append(_("Suggested because: "), style="bold")
         why.append(", ".join(_(_REASONS[reason]) for reason in reasons))

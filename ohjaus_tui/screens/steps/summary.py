@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from ...domain.calendar import add_working_days
-from ...domain.codes import OutcomeKind
+from ...domain.codes import Caller, OutcomeKind
 from ...domain.contact import ContactDraft, Step
 from ...domain.text import NAME_SHOWN, TEXT_SHOWN, shown
 from ...i18n import N_, _, format_date
@@ -48,6 +48,11 @@ class SummaryStep(StepPanel):
         table.add_row(_("Client"), Text(who))
         table.add_row(_("Language of service"), draft.language.label)
         table.add_row(_("Channel"), draft.channel.label)
+        if draft.caller is not Caller.CLIENT or draft.caller_anonymous:
+            caller = draft.caller.label
+            if draft.caller_anonymous:
+                caller += " " + _("(anonymous)")
+            table.add_row(_("Caller"), caller)
         table.add_row(_("Reason"), Text(shown(draft.reason, TEXT_SHOWN, multiline=True)))
         if draft.service_area:
             table.add_row(_("Service area"), draft.service_area.label)
@@ -75,7 +80,7 @@ class SummaryStep(StepPanel):
             if duty:
                 table.add_row(_("Duty"), Text(f"{duty.title} ({duty.basis})", style="bold yellow"))
         if draft.segment:
-            segment = Text(draft.segment.label)
+            segment = Text(draft.segment.worded(draft.register))
             if draft.high_need:
                 segment.append("  " + _("High-need: ") + ", ".join(t.label for t in draft.triggers))
             table.add_row(_("Segment"), segment)
