@@ -12,6 +12,7 @@ import pytest
 from ohjaus_tui.domain.social_vignettes import is_social_file, load_social_vignettes, run_social, social_report
 
 DEV = Path(__file__).parent / "social_vignettes" / "dev"
+HELDOUT = Path(__file__).parent / "social_vignettes" / "heldout"
 
 
 def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
@@ -45,6 +46,19 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     assert sum(o.urgency_right for o in outcomes) >= urgency
     assert sum(o.segment_right for o in outcomes) >= segment
     assert sum(o.referral_right for o in outcomes if o.vignette.referrals) >= referral
+
+
+def test_the_part_kept_aside_keeps_its_figures(shipped):
+    """The social part kept aside (sh2, 36 written and marked blind on 5.12.2026), measured once
+    on the merged rules of that day: the floors are those figures, only the totals are read
+    (nobody who edits the rules reads its cases). Urgency 28/36 is below the issue's 90 %."""
+    vignettes = load_social_vignettes(HELDOUT / "social_heldout2.toml")
+    assert len(vignettes) == 36 and all(v.findings is not None for v in vignettes)
+    outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
+    assert sum(len(o.missed_duties) for o in outcomes) == 0
+    assert sum(o.urgency_right for o in outcomes) >= 28
+    assert sum(o.segment_right for o in outcomes) >= 33
+    assert sum(o.referral_right for o in outcomes if o.vignette.referrals) >= 29
 
 
 def test_the_findings_rule_and_the_field_rule(shipped, tmp_path):
