@@ -26,6 +26,7 @@ REASONS = {
     "concurrent_edit": N_("Changed on another device too: this version was kept, the other saved"),
     "two_corrections": N_("Another correction of the same contact exists: both kept"),
     "callback_taken": N_("Another worker took or finished this callback request first: it is theirs"),
+    "not_permitted": N_("The worker's role may not do this: the central API refused it"),
 }
 
 # Pulled records kept aside (sync_quarantine): the pull went on without them.
@@ -44,6 +45,7 @@ RECORDS = {
     "follow_up": N_("Follow-up"),
     "booking": N_("Booking"),
     "callback": N_("Callback request"),
+    "merge": N_("Merge of clients"),
     "consent": N_("Consent"),
     "missed_appointment": N_("Missed appointment"),
     "slot": N_("Time slot"),

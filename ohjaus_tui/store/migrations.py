@@ -503,9 +503,40 @@ ALTER TABLE callback ADD COLUMN first_attempt_at DATETIME;
 ALTER TABLE callback ADD COLUMN last_attempt_at DATETIME;
 """
 
+# Issue 20. Duplicates and merge: a client recorded with a temporary code (or none) merged into
+# the client with the real code; the old id redirects to the new one. A signed contact stays
+# immutable, except that its client may move to the one its client was merged into (and only
+# that column, in a statement naming only it).
+_V18 = """
+CREATE TABLE client_merge (
+    id TEXT PRIMARY KEY,
+    into_id TEXT NOT NULL,
+    unit_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    merged_at DATETIME NOT NULL,
+    CHECK (id <> into_id)
+);
+CREATE INDEX client_merge_into ON client_merge(into_id);
+CREATE INDEX client_birth_date ON client(birth_date);
+CREATE INDEX follow_up_client ON follow_up(client_id);
+CREATE INDEX callback_client ON callback(client_id);
+DROP TRIGGER contact_signed_no_update;
+CREATE TRIGGER contact_signed_no_update BEFORE UPDATE OF COLUMNS ON contact
+WHEN OLD.status = 'signed'
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
+CREATE TRIGGER contact_signed_client_merge BEFORE UPDATE OF client_id ON contact
+WHEN OLD.status = 'signed'
+AND NEW.client_id IS NOT (SELECT into_id FROM client_merge WHERE id = OLD.client_id)
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
+""".replace("OF COLUMNS", "OF " + ", ".join((
+    "id", "version", "supersedes_id", "status", "step", "anonymous", "language", "channel", "reason",
+    "service_area", "unit_id", "worker_id", "started_at", "updated_at", "signed_at", "sector", "for_follow_up_id",
+)))
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
     (10, _V10), (11, _V11), (12, _V12), (13, _V13), (14, _V14), (15, _V15), (16, _V16), (17, _V17),
+    (18, _V18),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

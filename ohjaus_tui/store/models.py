@@ -276,6 +276,20 @@ class Callback(SQLModel, table=True):
     last_attempt_at: datetime | None = None
 
 
+class ClientMerge(SQLModel, table=True):
+    """A client recorded with a temporary identity code (or none) joined into the client with
+    the real code (issue 20, migration 18). `id` is the merged client's id: it redirects to
+    `into_id` for good, and every record of it was moved there. Made by a team lead; synced."""
+
+    __tablename__ = "client_merge"
+
+    id: str = Field(primary_key=True)  # the merged (old) client's id
+    into_id: str  # the client it was merged into
+    unit_id: str
+    worker_id: str  # the team lead who merged
+    merged_at: datetime
+
+
 class Setting(SQLModel, table=True):
     """Device settings (demo flag, region, language)."""
 
@@ -393,4 +407,5 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "missed_appointment": MissedAppointment,
     "consent": Consent,
     "callback": Callback,
+    "merge": ClientMerge,
 }
