@@ -952,6 +952,7 @@ class Store(Protection, Worklist, SyncSide, Merging):
                 "client": lambda row: row.id in clients,
                 "consent": lambda row: row.client_id in clients,
                 "callback": lambda row: row.sector == sector,
+                "merge": lambda row: row.into_id in clients,
             }
             for type_name, model in RECORD_TYPES.items():
                 wanted = keep.get(type_name, lambda row: True)
