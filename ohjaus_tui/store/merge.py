@@ -89,6 +89,16 @@ class Merging:
         with self.session() as session:
             return _resolve(session, client_id)
 
+    def records_of_client(self, client_id: str) -> dict[str, int]:
+        """How many records of each kind name the client (what a merge moves)."""
+        with self.session() as session:
+            return {
+                table: session.exec(
+                    text(f"SELECT count(*) FROM {table} WHERE client_id = :id").bindparams(id=client_id)
+                ).one()[0]
+                for table in CLIENT_TABLES
+            }
+
     def possible_duplicates(
         self, *, first_name: str, last_name: str, birth_date: date | None = None,
         phone: str | None = None, limit: int = 10,
