@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from ..domain.errors import DomainError
 from ..domain.identity import looks_like_identity_code, normalize_identity_code
+from ..domain.text import NAME_SHOWN, shown
 from ..i18n import N_, _, format_date
 from ..store.merge import real_code
 from ..store.models import Client
@@ -41,6 +42,16 @@ def match_line(client: Client) -> Text:
     if client.birth_date and not client.identity_code:
         line.append("  " + _("born {date}").format(date=format_date(client.birth_date)), style="dim")
     return line
+
+
+def _named(client: Client) -> str:
+    """Name and identity code, as the question names the two clients."""
+    text = shown(f"{client.last_name} {client.first_name}", NAME_SHOWN)
+    if client.identity_code:
+        text += f" {shown(client.identity_code)}"
+        if client.identity_temporary:
+            text += " " + _("(temporary)")
+    return text
 
 
 class MatchesScreen(ModalScreen):
@@ -155,7 +166,7 @@ class MergeScreen(ModalScreen):
         question = _(
             "Merge {source}\ninto {target}?\n\nWhat moves to the real client: {moved}. The temporary "
             "record's id leads to the real client from now on. This cannot be undone."
-        ).format(source=client_line(self.source).plain, target=client_line(target).plain, moved=moved)
+        ).format(source=_named(self.source), target=_named(target), moved=moved)
 
         def answered(yes: bool | None) -> None:
             if not yes:
