@@ -70,6 +70,10 @@ def test_possible_matches_by_name_and_birth_date_or_phone(store):
     # The same phone in another format finds the client whatever the name.
     assert [c.id for c in store.possible_duplicates(first_name="X", last_name="Y", phone="+358401234567")] == [real.id]
     assert store.possible_duplicates(first_name="Eino", last_name="Nobody") == []
+    # Case and diacritics as searches fold them, also of a first letter outside ASCII.
+    aijala = add(store, None, first="Åsa", last="Äijälä")
+    assert [c.id for c in store.possible_duplicates(first_name="ÅSA", last_name="äijälä")] == [aijala.id]
+    assert store.possible_duplicates(first_name="Åsa", last_name="Äijälä-Koski") == []
 
 
 def test_a_team_lead_merges_the_temporary_client_and_its_history_moves(store):

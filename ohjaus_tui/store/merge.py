@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, text
-from sqlmodel import Session, col, or_, select
+from sqlalchemy import text
+from sqlmodel import Session, col, select
 
 from ..domain.access_log import AccessAction, Purpose
 from ..domain.errors import DomainError
+from ..domain.name_search import name_words
 from ..domain.phone import normalize_phone
 from ..domain.viewer import Permission, Viewer
 from ..i18n import _
@@ -106,35 +107,49 @@ class Merging:
         """Clients who may be the person being added: the same first and last name (and the
         same birth date when it is known), or the same phone number. Merged clients are not
         offered (their real record is)."""
-        first, last = first_name.strip().casefold(), last_name.strip().casefold()
-        conditions = []
-        if first and last:
-            same_name = (func.lower(Client.last_name) == last) & (func.lower(Client.first_name) == first)
-            if birth_date is not None:
-                same_name = same_name & or_(Client.birth_date == birth_date, col(Client.birth_date).is_(None))
-            conditions.append(same_name)
+        first, last = first_name.strip(), last_name.strip()
+        words = sorted(set(name_words(f"{first} {last}"))) if first and last else []
+        phone_code = None
         if phone and phone.strip():
             try:
-                conditions.append(Client.phone == normalize_phone(phone))
+                phone_code = normalize_phone(phone)
             except DomainError:
                 pass
-        if not conditions:
+        if not words and phone_code is None:
             return []
         with self.session() as session:
-            query = (
-                select(Client)
-                .where(or_(*conditions))
-                .where(col(Client.id).not_in(select(ClientMerge.id)))
-                .order_by(Client.last_name, Client.first_name, Client.id)
-                .limit(limit)
-            )
-            found = list(session.exec(query))
-        # SQLite's lower() folds ASCII only: Ä and ä are compared here again, in Python.
-        return [
-            client for client in found
-            if (client.phone and phone and _same_phone(client.phone, phone))
-            or (client.first_name.casefold() == first and client.last_name.casefold() == last)
-        ]
+            ids: set[str] = set()
+            if words:
+                # Every word of the name a word of theirs (the name index, folded as searches
+                # fold it: case and diacritics), then the whole names compared below.
+                also = "".join(
+                    f" AND EXISTS (SELECT 1 FROM client_name AS o{n} WHERE o{n}.client_id = n.client_id AND o{n}.word = :w{n})"
+                    for n in range(1, len(words))
+                )
+                params = {f"w{n}": word for n, word in enumerate(words)}
+                ids.update(
+                    row[0] for row in session.exec(
+                        text(f"SELECT DISTINCT client_id FROM client_name AS n WHERE n.word = :w0{also} LIMIT 200").bindparams(**params)
+                    )
+                )
+            if phone_code is not None:
+                ids.update(session.exec(select(Client.id).where(Client.phone == phone_code).limit(limit)).all())
+            if not ids:
+                return []
+            merged = set(session.exec(select(ClientMerge.id).where(col(ClientMerge.id).in_(ids))).all())
+            found = list(session.exec(select(Client).where(col(Client.id).in_(ids - merged))))
+        wanted = (_folded(first), _folded(last))
+
+        def matches(client: Client) -> bool:
+            if phone_code is not None and client.phone == phone_code:
+                return True
+            if (_folded(client.first_name), _folded(client.last_name)) != wanted:
+                return False
+            return birth_date is None or client.birth_date is None or client.birth_date == birth_date
+
+        chosen = [client for client in found if matches(client)]
+        chosen.sort(key=lambda c: (c.last_name, c.first_name, c.id))
+        return chosen[:limit]
 
     def merge_clients(self, from_id: str, into_id: str, viewer: Viewer, now: datetime) -> Client:
         """A team lead joins the client recorded with a temporary code (or none) into the
@@ -192,8 +207,6 @@ def _resolve(session: Session, client_id: str) -> str | None:
         current = row.into_id
 
 
-def _same_phone(held: str, typed: str) -> bool:
-    try:
-        return held == normalize_phone(typed)
-    except DomainError:
-        return False
+def _folded(name: str) -> tuple[str, ...]:
+    """A name as the name index folds it (case, diacritics, hyphens)."""
+    return tuple(name_words(name))
