@@ -15,7 +15,8 @@ from ohjaus_tui.screens.duplicates import MatchesScreen, MergeScreen
 from ohjaus_tui.screens.new_client import NewClientScreen
 
 from .conftest import FIXED_NOW, build_app
-from .pilot_helpers import pick_result, sign_in, type_text
+from .pilot_helpers import sign_in, type_text
+from .test_new_client import open_new_client
 
 BORN = date(1961, 4, 9)
 SIZE = (80, 24)
@@ -30,12 +31,7 @@ def add(store, individual: int | None, first: str = "Aune", phone: str | None = 
 
 
 async def new_client_form(pilot, query: str) -> NewClientScreen:
-    await sign_in(pilot, "hoitaja1")
-    await pilot.press("n")
-    await type_text(pilot, query)
-    await pilot.pause()
-    await pick_result(pilot, "new")
-    assert isinstance(pilot.app.screen, NewClientScreen)
+    await open_new_client(pilot, query)
     return pilot.app.screen
 
 
