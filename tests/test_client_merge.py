@@ -141,6 +141,18 @@ def test_a_signed_contact_stays_immutable_but_for_the_merge(store):
     assert loaded.client_id == real.id and loaded.reason == "Kuumetta"
 
 
+def test_a_draft_open_on_the_temporary_client_goes_on_with_the_real_one(store):
+    real, temporary = add(store, 123), add(store, 959)
+    nurse = viewer(store, "hoitaja1")
+    draft = ContactDraft(worker_id=nurse.worker_id, unit_id=nurse.unit_id, started_at=FIXED_NOW, client_id=temporary.id)
+    store.save_draft(draft, FIXED_NOW)
+    store.merge_clients(temporary.id, real.id, viewer(store, "esihenkilo1"), FIXED_NOW)
+    draft.reason = "Kirjoitettu yhdistämisen jälkeen"  # the screen still holds the old id
+    store.save_draft(draft, FIXED_NOW)
+    assert draft.client_id == real.id
+    assert store.load_draft(draft.id).client_id == real.id
+
+
 def test_a_pulled_merge_moves_the_records_and_waits_for_a_target_not_held(store):
     from ohjaus_tui.sync.protocol import PulledChange
 

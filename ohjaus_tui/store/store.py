@@ -437,6 +437,9 @@ class Store(Protection, Worklist, SyncSide, Merging):
         rows it has already (no ORM object a row). Returns the contact's register and
         whether the contact is new."""
         draft.clean_text()
+        if draft.client_id:
+            # A client merged while the draft was open: the draft goes on with the real one.
+            draft.client_id = _redirected(session, draft.client_id)
         status = session.exec(select(Contact.status).where(Contact.id == draft.id)).first()
         if status == ContactStatus.SIGNED.value:
             raise NotADraft(_("This contact is signed; make a correction instead."))
