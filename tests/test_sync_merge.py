@@ -13,7 +13,7 @@ from datetime import date
 import httpx
 from sqlalchemy import select
 
-from ohjaus_tui.central.tables import change_log, record
+from ohjaus_tui.central.tables import access_event, change_log, record
 from ohjaus_tui.domain.clock import now
 from ohjaus_tui.sync.protocol import demo_token
 
@@ -71,6 +71,16 @@ def test_a_merge_reaches_the_device_that_added_a_contact_offline(server, devices
         assert device.store.client(temporary.id).id == real.id  # the old id redirects
         assert [c.id for c in device.store.find_clients(temporary.identity_code)] == [real.id]
     assert server_rows(server, "merge")[temporary.id]["into_id"] == real.id
+    # The merge is in the server's access log, for both clients, with the team lead.
+    central = server.central()
+    try:
+        with central.engine.connect() as conn:
+            logged = conn.execute(
+                select(access_event.c.client_id, access_event.c.worker_id).where(access_event.c.item == "client merge")
+            ).all()
+    finally:
+        central.close()
+    assert sorted(logged) == sorted([(temporary.id, lead_of(a).worker_id), (real.id, lead_of(a).worker_id)])
     held = assert_converged(a, b)
     # Nothing doubled: each contact once, on the real client.
     assert sum(1 for key in held if key in (f"contact:{first.id}", f"contact:{offline.id}")) == 2
