@@ -86,6 +86,16 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
     # ... and issue 20's callback queue columns (migration 17).
     for column in ("queue", "language", "priority", "attempts", "first_attempt_at", "last_attempt_at"):
         connection.execute(f"ALTER TABLE callback DROP COLUMN {column}")
+    # ... and issue 20's merges (migration 18), with the contact's trigger as it was.
+    connection.execute("DROP TABLE client_merge")
+    for index in ("client_birth_date", "follow_up_client", "callback_client"):
+        connection.execute(f"DROP INDEX {index}")
+    connection.execute("DROP TRIGGER contact_signed_client_merge")
+    connection.execute("DROP TRIGGER contact_signed_no_update")
+    connection.execute(
+        "CREATE TRIGGER contact_signed_no_update BEFORE UPDATE ON contact WHEN OLD.status = 'signed' "
+        "BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END"
+    )
     connection.execute("PRAGMA user_version = 9")
     connection.close()
     prepare(data_dir)
