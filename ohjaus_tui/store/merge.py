@@ -108,7 +108,8 @@ class Merging:
         same birth date when it is known), or the same phone number. Merged clients are not
         offered (their real record is)."""
         first, last = first_name.strip(), last_name.strip()
-        words = sorted(set(name_words(f"{first} {last}"))) if first and last else []
+        # The longest word first: it has the fewest clients under it in the index.
+        words = sorted(set(name_words(f"{first} {last}")), key=lambda w: (-len(w), w)) if first and last else []
         phone_code = None
         if phone and phone.strip():
             try:
