@@ -88,6 +88,18 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
     # ... and issue 20's callback queue columns (migration 17).
     for column in ("queue", "language", "priority", "attempts", "first_attempt_at", "last_attempt_at"):
         connection.execute(f"ALTER TABLE callback DROP COLUMN {column}")
+    # ... and issue 20's bookings after the contact (migration 18; issue 16's caller is 19),
+    # and issue 20's merges (migration 20), with the contact's trigger as it was.
+    connection.execute("DROP TABLE IF EXISTS appointment")
+    connection.execute("DROP TABLE client_merge")
+    for index in ("client_birth_date", "follow_up_client", "callback_client"):
+        connection.execute(f"DROP INDEX {index}")
+    connection.execute("DROP TRIGGER contact_signed_client_merge")
+    connection.execute("DROP TRIGGER contact_signed_no_update")
+    connection.execute(
+        "CREATE TRIGGER contact_signed_no_update BEFORE UPDATE ON contact WHEN OLD.status = 'signed' "
+        "BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END"
+    )
     connection.execute("PRAGMA user_version = 9")
     connection.close()
     prepare(data_dir)

@@ -15,6 +15,7 @@ from .pilot_helpers import (
     answer_shown,
     pick,
     pick_and_answer,
+    pick_result,
     sign_in,
     start_contact,
     type_text,
@@ -357,3 +358,60 @@ def test_snapshot_of_the_protected_clients_header(snap_compare, data_dir, shippe
     set_language("fi")
     app = build_app(data_dir, shipped)
     assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=protected_journey())
+
+
+MERGE_STOPS = ["matches", "merge", "merge_confirm"]
+
+
+def merge_journey(stop: str):
+    """Issue 20: the possible matches before a client without a code is saved, and a team
+    lead's merge of a temporary-code client into the real one, with its confirmation."""
+    from datetime import date
+
+    from ohjaus_tui.domain.codes import Language
+    from ohjaus_tui.domain.identity import make_identity_code
+
+    async def run_before(pilot) -> None:
+        store = pilot.app.ctx.store
+        await pilot.pause()
+
+        def add(individual: int, phone: str | None = None):
+            return store.add_client(
+                first_name="Aune", last_name="Kivimäki", identity_code=make_identity_code(date(1961, 4, 9), individual),
+                phone=phone, language=Language.FI, municipality="Järvilaakso", created_by=None, now=FIXED_NOW,
+                allow_temporary=True,
+            )
+
+        add(123, "0401234567")
+        temporary = add(951)
+        unit = next(w.unit_id for w in store.workers() if w.username == "esihenkilo1")
+        store.record_missed_appointment(temporary.id, FIXED_NOW, unit, FIXED_NOW)
+        if stop == "matches":
+            await sign_in(pilot, "hoitaja1")
+            await pilot.press("n")
+            await type_text(pilot, "Kivimäki Aune")
+            await pilot.pause()
+            await pick_result(pilot, "new")
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            return
+        await sign_in(pilot, "esihenkilo1")
+        await pilot.press("n")
+        await type_text(pilot, temporary.identity_code)
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        if stop == "merge_confirm":
+            await pilot.press("enter")
+            await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("stop", MERGE_STOPS)
+def test_snapshot_of_duplicates_and_merge_at_80x24(snap_compare, data_dir, shipped, stop):
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=merge_journey(stop))

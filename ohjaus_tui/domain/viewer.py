@@ -20,12 +20,15 @@ class Permission(StrEnum):
     ACCESS_LOG = "access_log"  # show a client's access log (the right to know)
     EXPORT = "export"  # write records out of the system
     REPORTS = "reports"  # read the management figures (aggregates, no client data)
+    MERGE = "merge"  # merge a client with a temporary identity code into the real one (issue 20)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.NURSE: frozenset({Permission.CONTACTS}),
     Role.COUNSELLOR: frozenset({Permission.CONTACTS}),
-    Role.TEAM_LEAD: frozenset({Permission.CONTACTS, Permission.ACCESS_LOG, Permission.EXPORT, Permission.REPORTS}),
+    Role.TEAM_LEAD: frozenset(
+        {Permission.CONTACTS, Permission.ACCESS_LOG, Permission.EXPORT, Permission.REPORTS, Permission.MERGE}
+    ),
 }
 
 

@@ -45,6 +45,7 @@ class ClientScreen(Screen):
         Binding("l", "access_log", N_("Access log")),
         Binding("f", "filter", N_("Filter")),
         Binding("a", "bookings", N_("Bookings")),
+        Binding("m", "merge", N_("Merge")),
     ]
 
     DEFAULT_CSS = """
@@ -83,6 +84,8 @@ class ClientScreen(Screen):
 
     def on_mount(self) -> None:
         client = self.ctx.store.client(self.client_id)
+        if client is not None:
+            self.client_id = client.id  # a merged client's id leads to the real client
         self.protected = bool(client and client.protected)
         if self.protected and self.purpose is None:
             # A non-disclosure order: nothing of the client is shown before the purpose of
@@ -278,6 +281,33 @@ class ClientScreen(Screen):
                 self.refresh_history()
 
         self.app.push_screen(BasisScreen(self.ctx.viewer.other_register), shown)
+
+    def action_merge(self) -> None:
+        """A team lead merges this client, recorded with a temporary identity code (or none),
+        into the client with the real code (issue 20)."""
+        from ..store.merge import real_code
+        from .duplicates import MergeScreen
+
+        if not self.ctx.viewer.may(Permission.MERGE):
+            self._say(_("Only a team lead may merge clients."))
+            self.app.bell()
+            return
+        client = self.ctx.store.client(self.client_id)
+        if client is None:
+            return
+        if real_code(client):
+            self._say(_("This client has a real identity code: open the client with the temporary code and merge it into this one."))
+            self.app.bell()
+            return
+
+        def merged(target) -> None:
+            if target is None:
+                return
+            self.client_id = target.id
+            self._show(target)
+            self._say(_("Merged: the records are now on this client."))
+
+        self.app.push_screen(MergeScreen(client), merged)
 
     def action_access_log(self) -> None:
         from .access_log_view import AccessLogScreen

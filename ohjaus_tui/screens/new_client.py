@@ -65,6 +65,7 @@ class NewClientScreen(ModalScreen):
         self.initial = query.strip()
         self.kept = kept or {}
         self.typed: dict[str, str] = {}
+        self.matches_seen: tuple[str, ...] | None = None  # the form's content the worker saved anyway
 
     def compose(self) -> ComposeResult:
         code = self.initial if looks_like_identity_code(self.initial) else ""
@@ -157,9 +158,47 @@ class NewClientScreen(ModalScreen):
 
         self.app.push_screen(ConfirmScreen(question), use)
 
+    def _matches_first(self, with_code: bool) -> bool:
+        """Before a client without an identity code (or with a temporary one) is saved, the
+        clients who may be the same person are shown (issue 20): the worker takes one of them
+        or saves anyway. True when they are on the screen (the save waits for the choice)."""
+        from .duplicates import SAVE_AS_NEW, MatchesScreen  # (it shows clients as the client step does)
+
+        value = lambda widget_id: self.query_one(f"#{widget_id}", Input).value.strip()  # noqa: E731
+        code = value("identity-code") if with_code else ""
+        birth_date = None
+        if code:
+            try:
+                parsed = parse_identity_code(code)
+            except DomainError:
+                return False  # the save says what is wrong with the code
+            if not parsed.temporary:
+                return False  # a real code finds its client by itself
+            birth_date = parsed.birth_date
+        typed = (value("last-name"), value("first-name"), code, value("phone"))
+        if typed == self.matches_seen or not (typed[0] and typed[1]):
+            return False
+        matches = self.app.ctx.store.possible_duplicates(  # type: ignore[attr-defined]
+            first_name=typed[1], last_name=typed[0], birth_date=birth_date, phone=typed[3] or None,
+        )
+        if not matches:
+            return False
+
+        def chosen(result) -> None:
+            if result == SAVE_AS_NEW:
+                self.matches_seen = typed
+                self._save(with_code)
+            elif result is not None:
+                self.dismiss(result)
+
+        self.app.push_screen(MatchesScreen(matches), chosen)
+        return True
+
     def _save(self, with_code: bool) -> None:
         value = lambda widget_id: self.query_one(f"#{widget_id}", Input).value  # noqa: E731
         app = self.app
+        if self._matches_first(with_code):
+            return
         try:
             client = app.ctx.store.add_client(  # type: ignore[attr-defined]
                 first_name=value("first-name"),

@@ -27,6 +27,7 @@ REASONS = {
     "two_corrections": N_("Another correction of the same contact exists: both kept"),
     "callback_taken": N_("Another worker took or finished this callback request first: it is theirs"),
     "booking_changed": N_("The booking was cancelled, moved or marked on another device first: the booking is as they left it"),
+    "not_permitted": N_("The worker's role may not do this: the central API refused it"),
 }
 # A booking moved into a time another device took first (issue 20): nothing was moved.
 MOVE_TAKEN = N_("The new time was booked on another device first: the booking stays as it was")
@@ -47,6 +48,7 @@ RECORDS = {
     "follow_up": N_("Follow-up"),
     "booking": N_("Booking"),
     "callback": N_("Callback request"),
+    "merge": N_("Merge of clients"),
     "consent": N_("Consent"),
     "missed_appointment": N_("Missed appointment"),
     "appointment": N_("Booked visit"),

@@ -530,10 +530,54 @@ ALTER TABLE contact ADD COLUMN caller TEXT NOT NULL DEFAULT 'client';
 ALTER TABLE contact ADD COLUMN caller_anonymous BOOLEAN NOT NULL DEFAULT 0;
 """
 
+# Issue 20. Duplicates and merge: a client recorded with a temporary code (or none) merged into
+# the client with the real code; the old id redirects to the new one. A signed contact stays
+# immutable, except that its client may move to the one its client was merged into (and only
+# that column, in a statement naming only it). Every other column of the contact is named in
+# the trigger (SIGNED_CONTACT_COLUMNS): a migration adding a column to contact re-creates it.
+_V20 = """
+CREATE TABLE client_merge (
+    id TEXT PRIMARY KEY,
+    into_id TEXT NOT NULL,
+    unit_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    merged_at DATETIME NOT NULL,
+    CHECK (id <> into_id)
+);
+CREATE INDEX client_merge_into ON client_merge(into_id);
+CREATE INDEX client_birth_date ON client(birth_date);
+CREATE INDEX follow_up_client ON follow_up(client_id);
+CREATE INDEX callback_client ON callback(client_id);
+DROP TRIGGER contact_signed_no_update;
+SIGNED_CONTACT_TRIGGER
+CREATE TRIGGER contact_signed_client_merge BEFORE UPDATE OF client_id ON contact
+WHEN OLD.status = 'signed'
+AND NEW.client_id IS NOT (SELECT into_id FROM client_merge WHERE id = OLD.client_id)
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
+"""
+
+
+def _signed_contact_trigger(columns: tuple[str, ...]) -> str:
+    """A signed contact is immutable: any update naming one of these columns is refused."""
+    return (
+        f"CREATE TRIGGER contact_signed_no_update BEFORE UPDATE OF {', '.join(columns)} ON contact\n"
+        "WHEN OLD.status = 'signed'\n"
+        "BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;"
+    )
+
+
+# Every column of contact except client_id (which only a merge moves; migration 20).
+SIGNED_CONTACT_COLUMNS = (
+    "id", "version", "supersedes_id", "status", "step", "anonymous", "language", "channel", "reason",
+    "service_area", "unit_id", "worker_id", "started_at", "updated_at", "signed_at", "sector", "for_follow_up_id",
+    "caller", "caller_anonymous",
+)
+_V20 = _V20.replace("SIGNED_CONTACT_TRIGGER", _signed_contact_trigger(SIGNED_CONTACT_COLUMNS))
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
     (10, _V10), (11, _V11), (12, _V12), (13, _V13), (14, _V14), (15, _V15), (16, _V16), (17, _V17),
-    (18, _V18), (19, _V19),
+    (18, _V18), (19, _V19), (20, _V20),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -109,7 +109,7 @@ class Contact(SQLModel, table=True):
     # same transaction (issue 20, migration 15). Kept with the draft, so a kill keeps the link.
     for_follow_up_id: str | None = None
     # Who called: the client, a relative, a neighbour, a professional or someone else, and
-    # whether they stayed anonymous (issue 16, migration 18).
+    # whether they stayed anonymous (issue 16, migration 19).
     caller: str = "client"
     caller_anonymous: bool = False
 
@@ -298,6 +298,20 @@ class Callback(SQLModel, table=True):
     last_attempt_at: datetime | None = None
 
 
+class ClientMerge(SQLModel, table=True):
+    """A client recorded with a temporary identity code (or none) joined into the client with
+    the real code (issue 20, migration 20). `id` is the merged client's id: it redirects to
+    `into_id` for good, and every record of it was moved there. Made by a team lead; synced."""
+
+    __tablename__ = "client_merge"
+
+    id: str = Field(primary_key=True)  # the merged (old) client's id
+    into_id: str  # the client it was merged into
+    unit_id: str
+    worker_id: str  # the team lead who merged
+    merged_at: datetime
+
+
 class Setting(SQLModel, table=True):
     """Device settings (demo flag, region, language)."""
 
@@ -416,4 +430,5 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "appointment": Appointment,
     "consent": Consent,
     "callback": Callback,
+    "merge": ClientMerge,
 }

@@ -64,6 +64,7 @@ from .models import (
     Callback,
     Assessment,
     Client,
+    ClientMerge,
     Contact,
     FollowUp,
     MissedAppointment,
@@ -76,6 +77,7 @@ from .models import (
     Worker,
 )
 from .bookings import Bookings
+from .merge import Merging
 from .protection import Protection, write_access
 from .worklist import Worklist, callbacks_of_contact, enqueue_callbacks
 from .sync_side import SyncSide, contact_family, dump, enqueue, enqueue_many
@@ -117,7 +119,7 @@ class FollowUpRow:
     client_id: str | None = None
 
 
-class Store(Protection, Worklist, Bookings, SyncSide):
+class Store(Protection, Worklist, Bookings, SyncSide, Merging):
     def __init__(self, data_dir: Path, *, build: bool = False) -> None:
         """`build`: a data directory being made from nothing (the demo), whose commits need
         not each reach the disk: synchronous=OFF on its connections, and `close` then flushes
@@ -239,23 +241,24 @@ class Store(Protection, Worklist, Bookings, SyncSide):
                     .order_by(Client.identity_code)
                     .limit(limit)
                 )
-                return list(session.exec(query_))
+                return _without_merged(session, list(session.exec(query_)))
             if looks_like_phone(query):
                 try:
                     phone = normalize_phone(query)
                 except DomainError:
                     return []
-                return list(session.exec(select(Client).where(Client.phone == phone).limit(limit)))
+                return _without_merged(session, list(session.exec(select(Client).where(Client.phone == phone).limit(limit))))
             # Names: the first `limit` in name order straight from the name index (issue 18).
             ids = find_by_name(session.connection().connection.dbapi_connection, query, limit)
             if not ids:
                 return []
             found = {client.id: client for client in session.exec(select(Client).where(col(Client.id).in_(ids)))}
-            return [found[client_id] for client_id in ids if client_id in found]
+            return _without_merged(session, [found[client_id] for client_id in ids if client_id in found])
 
     def client(self, client_id: str) -> Client | None:
+        """The client; a merged client's id finds the client it was merged into."""
         with self.session() as session:
-            return session.get(Client, client_id)
+            return session.get(Client, _redirected(session, client_id))
 
     def add_client(
         self,
@@ -439,6 +442,9 @@ class Store(Protection, Worklist, Bookings, SyncSide):
         rows it has already (no ORM object a row). Returns the contact's register and
         whether the contact is new."""
         draft.clean_text()
+        if draft.client_id:
+            # A client merged while the draft was open: the draft goes on with the real one.
+            draft.client_id = _redirected(session, draft.client_id)
         status = session.exec(select(Contact.status).where(Contact.id == draft.id)).first()
         if status == ContactStatus.SIGNED.value:
             raise NotADraft(_("This contact is signed; make a correction instead."))
@@ -964,6 +970,7 @@ class Store(Protection, Worklist, Bookings, SyncSide):
                 "client": lambda row: row.id in clients,
                 "consent": lambda row: row.client_id in clients,
                 "callback": lambda row: row.sector == sector,
+                "merge": lambda row: row.into_id in clients,
             }
             for type_name, model in RECORD_TYPES.items():
                 wanted = keep.get(type_name, lambda row: True)
@@ -980,6 +987,36 @@ class Store(Protection, Worklist, Bookings, SyncSide):
 
     def exported_clients(self, viewer: Viewer) -> list[str]:
         return [r["id"] for r in self.export_records(viewer) if r["type"] == "client"]
+
+
+def _redirected(session: Session, client_id: str) -> str:
+    """A merged client's id leads to the client it was merged into (issue 20)."""
+    for _hop in range(8):
+        row = session.get(ClientMerge, client_id)
+        if row is None:
+            break
+        client_id = row.into_id
+    return client_id
+
+
+def _without_merged(session: Session, clients: list[Client]) -> list[Client]:
+    """Search results with a merged client replaced by the one it was merged into, once."""
+    if not clients:
+        return clients
+    merged = dict(
+        session.exec(select(ClientMerge.id, ClientMerge.into_id).where(col(ClientMerge.id).in_([c.id for c in clients]))).all()
+    )
+    if not merged:
+        return clients
+    out: list[Client] = []
+    seen: set[str] = set()
+    for client in clients:
+        if client.id in merged:
+            client = session.get(Client, _redirected(session, client.id)) or client
+        if client.id not in seen:
+            seen.add(client.id)
+            out.append(client)
+    return out
 
 
 def _synchronous_off(connection, _record) -> None:

@@ -34,6 +34,7 @@ from .models import (
     Assessment,
     Callback,
     Client,
+    ClientMerge,
     Consent,
     Contact,
     Credential,
@@ -453,6 +454,11 @@ class SyncSide:
                     for change in by_type[record_type]:
                         if (change.type, change.record_id) in retrying:
                             _apply_guarded(session, record_type, [change], failed)
+            # Records of a client merged here (or with this page) that came with the page
+            # (older versions, another device's): to the client it was merged into (issue 20).
+            from .merge import redirect_merged
+
+            redirect_merged(session)
             refused = {key: value for key, value in failed.items() if key not in before}
             if refused and _referred_to(refused, latest, failed):
                 session.rollback()
@@ -723,6 +729,8 @@ def _apply_guarded(
 
 
 def _reason_of(error: BaseException) -> str:
+    if isinstance(error, MergeTargetMissing):
+        return MISSING_REFERENCE
     if isinstance(error, IntegrityError) and "identity_code" in str(error.orig):
         return DUPLICATE_IDENTITY_CODE
     if isinstance(error, IntegrityError) and "FOREIGN KEY" in str(error.orig):
@@ -737,7 +745,7 @@ def _detail_of(error: BaseException) -> str:
         return str(error.orig)[:200]
     if isinstance(error, StatementError) and error.orig is not None:
         return f"{type(error.orig).__name__}: {str(error.orig).splitlines()[0][:200]}"
-    if isinstance(error, CatalogueRefused):
+    if isinstance(error, (CatalogueRefused, MergeTargetMissing)):
         return str(error)[:200]
     if isinstance(error, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in error.errors()[:3])
@@ -791,6 +799,7 @@ _MODELS: dict[RecordType, type] = {
     RecordType.CALLBACK: Callback,
     RecordType.CREDENTIAL: Credential,
     RecordType.APPOINTMENT: Appointment,
+    RecordType.MERGE: ClientMerge,
 }
 _TABLES: dict[str, type] = {model.__table__.name: model for model in (*_MODELS.values(), Contact)}
 
@@ -808,6 +817,7 @@ _APPLY_ORDER = (
     RecordType.SLOT,
     RecordType.MISSED_APPOINTMENT,
     RecordType.APPOINTMENT,  # after the contacts and slots it names
+    RecordType.MERGE,  # last: the records of the merged client it moves are in by then
 )
 
 
@@ -857,6 +867,24 @@ def _apply_many(session: Session, record_type: RecordType, items: list[dict]) ->
             session.execute(delete(Appointment.__table__).where(Appointment.__table__.c.id.in_(plain)))
     elif record_type == RecordType.CATALOGUE:
         _catalogue(session, items)
+    elif record_type == RecordType.MERGE:
+        _merges(session, items)
+
+
+class MergeTargetMissing(ValueError):
+    """A pulled merge into a client this device does not hold (yet): kept aside, tried again."""
+
+
+def _merges(session: Session, items: list[dict]) -> None:
+    """Merges made on another device of the unit (issue 20): the merged client's records move
+    to the real client here too. One into a client not held here waits in the quarantine."""
+    from .merge import record_merge  # (merge.py builds on this module)
+
+    for item in items:
+        merge = ClientMerge.model_validate(item).model_dump(mode="json")
+        if session.get(Client, merge["into_id"]) is None:
+            raise MergeTargetMissing("client_merge.into_id -> client")
+        record_merge(session, merge)
 
 
 REGION_CATALOGUE = "region_catalogue"  # the setting holding the catalogue the region imported

@@ -51,6 +51,9 @@ class RecordType(StrEnum):
     APPOINTMENT = "appointment"
     CONSENT = "consent"  # the client's consent between registers, or its denial
     CALLBACK = "callback"  # a callback request of a unit's queue: open, taken, done
+    # A client recorded with a temporary code (or none) joined by a team lead into the client
+    # with the real identity code; record id: the merged (old) client's id (issue 20).
+    MERGE = "merge"
     # The region's reference data: made on the server, pulled by every device.
     UNIT = "unit"
     WORKER = "worker"
@@ -69,6 +72,7 @@ CATALOGUE_ID = "services"  # the one catalogue record's id
 PUSHED_TYPES = (
     RecordType.CLIENT, RecordType.CONTACT, RecordType.FOLLOW_UP, RecordType.BOOKING,
     RecordType.MISSED_APPOINTMENT, RecordType.CONSENT, RecordType.CALLBACK, RecordType.APPOINTMENT,
+    RecordType.MERGE,
 )
 
 
@@ -85,6 +89,7 @@ class Reason(StrEnum):
     TWO_CORRECTIONS = "two_corrections"  # accepted; another correction of the same contact exists
     CALLBACK_TAKEN = "callback_taken"  # another worker took (or finished) the callback request first
     BOOKING_CHANGED = "booking_changed"  # the booked visit was cancelled, moved or marked on another device first
+    NOT_PERMITTED = "not_permitted"  # the worker's role may not do this (a merge: team leads only)
 
 
 class Change(BaseModel):
@@ -92,7 +97,8 @@ class Change(BaseModel):
 
     id: str = Field(pattern=UUID_PATTERN, description="the change's idempotency key")
     type: Literal[
-        "client", "contact", "follow_up", "booking", "missed_appointment", "consent", "callback", "appointment"
+        "client", "contact", "follow_up", "booking", "missed_appointment", "consent", "callback", "appointment",
+        "merge",
     ]
     record_id: str = Field(min_length=1, max_length=64)
     base_seq: int = Field(default=0, ge=0, le=2**53, description="server sequence the change was made on")
