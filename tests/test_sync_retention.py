@@ -191,3 +191,38 @@ def test_a_removal_list_of_unknown_ids_is_ignored_and_a_failed_removal_leaves_no
     monkeypatch.setattr(sync_side, "_delete_clients", real)
     assert a.store.remove_clients({client.id}, None, now()).scope == 1
     assert held(a, client.id)["client"] == 0
+
+
+async def test_the_sync_view_says_how_many_clients_left_the_device(server, devices):
+    """Nothing leaves silently: after the round that removed a client the unit no longer
+    serves, F6 says how many clients and records left, and that the server keeps them."""
+    from ohjaus_tui.screens.sync_view import SyncViewScreen
+    from textual.widgets import Static
+
+    from .conftest import build_app
+    from .pilot_helpers import sign_in
+    from .test_sync_app import settle
+
+    a = devices("a")
+    client = a.add_client(date(1968, 2, 11), 968, "Lähtevä")
+    a.sign_contact(client.id, "Asia", follow_up=False)
+    a.sync()
+    central = server.central()
+    try:
+        central.release_client("JL-KESK", client.id)
+    finally:
+        central.close()
+    username = a.worker().username
+    a.close()
+    app = build_app(a.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+        await sign_in(pilot, username)
+        await settle(pilot, app)
+        assert app.ctx.store.client(client.id) is None
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, SyncViewScreen)
+        said = str(app.screen.query_one("#sync-removed", Static).render())
+        assert "1 client and 1 of their records left this device" in said
+        assert "the central API keeps every record and the access log" in said

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from ..domain.clock import local
 from ..domain.text import NAME_SHOWN, shown
-from ..i18n import N_, _, format_moment
+from ..i18n import N_, _, format_moment, ngettext
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.footer import Footer
 
@@ -75,12 +75,20 @@ def describe(record_type: str, data: str) -> str:
 def removal_text(removal: dict) -> str:
     """The last sync that removed clients from this device (issue 20), in one line."""
     parts = [
-        _("{clients} clients and {records} of their records left this device").format(
-            clients=removal["removed"], records=removal["records"]
-        )
+        ngettext(
+            "{clients} client and {records} of their records left this device",
+            "{clients} clients and {records} of their records left this device",
+            removal["removed"],
+        ).format(clients=removal["removed"], records=removal["records"])
     ]
     if removal["kept"]:
-        parts.append(_("{n} due to leave stay for now (unsent changes or open items)").format(n=removal["kept"]))
+        parts.append(
+            ngettext(
+                "{n} due to leave stays for now (unsent changes or open items)",
+                "{n} due to leave stay for now (unsent changes or open items)",
+                removal["kept"],
+            ).format(n=removal["kept"])
+        )
     if removal["restored"]:
         parts.append(_("{n} came back").format(n=removal["restored"]))
     return _("Sync {when}: {what}; the central API keeps every record and the access log.").format(

@@ -19,7 +19,7 @@ import httpx
 from pydantic import ValidationError
 
 from ..domain.errors import DomainError
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..sync.protocol import (
     MAX_ACCESS_BATCH,
     MAX_BATCH,
@@ -84,14 +84,24 @@ class RoundResult:
         parts = []
         if self.removed:
             parts.append(
-                _("removed {clients} clients and {records} of their records from this device").format(
-                    clients=self.removed, records=self.removed_records
-                )
+                ngettext(
+                    "removed {clients} client and {records} of their records from this device",
+                    "removed {clients} clients and {records} of their records from this device",
+                    self.removed,
+                ).format(clients=self.removed, records=self.removed_records)
             )
         if self.kept:
-            parts.append(_("{n} clients due to leave kept (unsent changes, open items)").format(n=self.kept))
+            parts.append(
+                ngettext(
+                    "kept {n} client due to leave (unsent changes, open items)",
+                    "kept {n} clients due to leave (unsent changes, open items)",
+                    self.kept,
+                ).format(n=self.kept)
+            )
         if self.restored:
-            parts.append(_("{n} removed clients back").format(n=self.restored))
+            parts.append(
+                ngettext("{n} removed client back", "{n} removed clients back", self.restored).format(n=self.restored)
+            )
         return ", ".join(parts)
 
 
