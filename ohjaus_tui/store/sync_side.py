@@ -9,6 +9,7 @@ the record. The conflict rules are in docs/sync.md.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -208,6 +209,7 @@ class Removal:
         return self.kept_pending + self.kept_open + self.kept_log
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 RETENTION_CHECKED = "retention_checked_on"
 LAST_REMOVAL = "sync_last_removal"  # JSON: what the last round that removed clients did  # the day the retention pass last ran
 
@@ -475,14 +477,13 @@ class SyncSide:
                         select(Contact.id, Contact.client_id).where(col(Contact.client_id).in_(ids[start : start + 500]))
                     ).all()
                 )
-            pending = set()
-            for record_type, record_id, data in session.exec(select(Outbox.record_type, Outbox.record_id, Outbox.data)):
-                for client_id in due:
-                    if record_id == client_id or client_id in data:
-                        pending.add(client_id)
-                for contact_id, client_id in contacts.items():
-                    if client_id in due and (record_id == contact_id or contact_id in data):
-                        pending.add(client_id)
+            # Every id an outbox entry names (its record's, and any in its data): a change of
+            # the client, or of anything that refers to the client or to one of their contacts.
+            named: set[str] = set()
+            for record_id, data in session.exec(select(Outbox.record_id, Outbox.data)):
+                named.add(record_id)
+                named.update(_UUID.findall(data))
+            pending = {c for c in due if c in named} | {c for k, c in contacts.items() if k in named and c in due}
             open_items = {row[0] for row in session.execute(text(_OPEN_ITEMS), {"now": now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")})}
             sent = session.get(Setting, ACCESS_LOG_SENT)
             unsent = set(
