@@ -154,8 +154,13 @@ def test_a_client_the_unit_no_longer_serves_leaves_its_devices_only(server, devi
     try:
         with central.engine.connect() as conn:
             assert len(conn.execute(select(client_release)).all()) == 1
+        _id, phone_system = central.add_integration("JL-KESK", ["health"], "puhelin")
     finally:
         central.close()
+    # A phone system's credential is for callback requests only.
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {phone_system}"}) as http:
+        assert http.get("/v1/released").status_code == 403
+        assert http.get(f"/v1/clients/{mine.id}/records").status_code == 403
 
     # The unit serves the client again: they come back whole.
     central = server.central()

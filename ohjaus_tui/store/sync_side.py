@@ -210,8 +210,8 @@ class Removal:
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-RETENTION_CHECKED = "retention_checked_on"
-LAST_REMOVAL = "sync_last_removal"  # JSON: what the last round that removed clients did  # the day the retention pass last ran
+RETENTION_CHECKED = "retention_checked_on"  # the day the retention pass last ran
+LAST_REMOVAL = "sync_last_removal"  # JSON: what the last round that removed clients did
 
 # The day of a client's latest contact, booking, follow-up, callback, missed appointment,
 # consent (or of the record itself), in UTC text: whole days are what the rule counts.
