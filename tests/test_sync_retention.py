@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from ohjaus_tui.central.tables import access_event, client_release
+from ohjaus_tui.cli import main
 from ohjaus_tui.domain.access_log import AccessAction
 from ohjaus_tui.domain.clock import now
 from ohjaus_tui.store.sync_side import Removal
@@ -123,20 +124,18 @@ def test_a_removed_client_someone_sees_again_comes_back_whole(server, devices):
     assert not a.store.quarantined()
 
 
-def test_a_client_the_unit_no_longer_serves_leaves_its_devices_only(server, devices):
+def test_a_client_the_unit_no_longer_serves_leaves_its_devices_only(server, devices, capsys):
     a, b = devices("a"), devices("b", unit="JL-POHJ")
     mine = a.add_client(date(1965, 8, 8), 965, "Siirtyvä")
     a.sign_contact(mine.id, "Muutto", follow_up=False)
     theirs = b.add_client(date(1966, 9, 9), 966, "Pohjan")
     b.sign_contact(theirs.id, "Oma", follow_up=False)
     sync_all(a, b)
-    central = server.central()
-    try:
-        assert central.release_client("JL-KESK", mine.id)
-        with pytest.raises(LookupError):  # a unit cannot release a client it never knew
-            central.release_client("JL-KESK", theirs.id)
-    finally:
-        central.close()
+    assert main(["client", "--db", server.db_url, "release", "--unit", "JL-KESK", mine.id]) == 0
+    assert mine.id in capsys.readouterr().out
+    # A unit cannot release a client it never knew: one line, nothing written.
+    assert main(["client", "--db", server.db_url, "release", "--unit", "JL-KESK", theirs.id]) == 2
+    assert capsys.readouterr().err.strip().count("\n") == 0
     result = a.sync()
     assert held(a, mine.id)["client"] == 0 and result.removed >= 1
     b.sync()

@@ -465,8 +465,9 @@ class SyncSide:
                 for (client_id,) in session.execute(text(_LAST_ACTIVITY), {"cutoff": cutoff}):
                     if client_id in held:
                         due.setdefault(client_id, "retention")
-                session.merge(Setting(key=RETENTION_CHECKED, value=now.date().isoformat()))
             if not due:
+                if retention_days is not None:
+                    session.merge(Setting(key=RETENTION_CHECKED, value=now.date().isoformat()))
                 session.commit()
                 return Removal()
             contacts: dict[str, str] = {}
@@ -500,6 +501,9 @@ class SyncSide:
             leaving = [c for c in due if c not in kept_pending | kept_open | kept_log]
             leaving_set = set(leaving)
             records = _delete_clients(session, leaving, [k for k, v in contacts.items() if v in leaving_set])
+            if retention_days is not None and not (kept_pending or kept_log):
+                # Done for today; one waiting only to be sent is tried again at the next round.
+                session.merge(Setting(key=RETENTION_CHECKED, value=now.date().isoformat()))
             if leaving:
                 _upsert(
                     session,
