@@ -86,6 +86,9 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
     # ... and issue 20's callback queue columns (migration 17).
     for column in ("queue", "language", "priority", "attempts", "first_attempt_at", "last_attempt_at"):
         connection.execute(f"ALTER TABLE callback DROP COLUMN {column}")
+    # ... and issue 20's removed clients and removal gate (migration 18).
+    connection.execute("DROP TABLE client_removed")
+    connection.execute("DROP TABLE removal_gate")
     connection.execute("PRAGMA user_version = 9")
     connection.close()
     prepare(data_dir)
