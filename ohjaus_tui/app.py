@@ -204,6 +204,12 @@ class OhjausApp(App):
             refresh = getattr(self.screen, "refresh_lists", None)
             if refresh is not None:
                 refresh()
+        if result is not None and result.removal_summary():
+            # Nothing leaves the device silently: what left is also in F6.
+            self.notify(result.removal_summary(), timeout=10)
+            refresh = getattr(self.screen, "refresh_lists", None)
+            if refresh is not None and (result.removed or result.restored):
+                refresh()
         if result is not None and (result.rejected or result.conflicts):
             self.notify(
                 _("The central API rejected {rejected} and found {conflicts} conflicts: F6 shows them.").format(

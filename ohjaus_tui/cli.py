@@ -199,6 +199,20 @@ def build_parser() -> argparse.ArgumentParser:
     integration_revoke = integration_commands.add_parser("revoke", help=_("revoke a phone system's credential"))
     integration_revoke.add_argument("integration_id")
 
+    clients = commands.add_parser(
+        "client", help=_("which unit serves a client (on the central API's database)")
+    )
+    clients.add_argument("--db", help=_("the central API's database (as for serve)"))
+    client_commands = clients.add_subparsers(dest="client_command", required=True)
+    release = client_commands.add_parser(
+        "release",
+        help=_("the unit no longer serves the client: its devices remove the client at their next sync "
+               "(the records stay on the central API); --undo: the unit serves them again"),
+    )
+    release.add_argument("client_id", help=_("the client's id"))
+    release.add_argument("--unit", required=True, help=_("unit code"))
+    release.add_argument("--undo", action="store_true", help=_("the unit serves the client again"))
+
     region = commands.add_parser(
         "region", help=_("load a region's own units, workers, professionals and slots into the central API's database")
     )
@@ -313,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_integration(args)
         if args.command == "region":
             return _run_region(args)
+        if args.command == "client":
+            return _run_client(args)
         if args.command == "db":
             return _run_db(args)
         if args.command == "completion":
@@ -933,6 +949,32 @@ def _run_integration(args: argparse.Namespace) -> int:
             if not store.revoke_integration(args.integration_id):
                 raise DomainError(_("No active phone system credential {id}.").format(id=args.integration_id))
             print(_("Phone system credential {id} revoked.").format(id=args.integration_id))
+    finally:
+        store.close()
+    return 0
+
+
+def _run_client(args: argparse.Namespace) -> int:
+    store = _central_db(args.db)
+    try:
+        try:
+            changed = store.release_client(args.unit, args.client_id, undo=args.undo)
+        except KeyError:
+            raise DomainError(
+                _("Unknown unit {code}; the central API knows {codes}.").format(
+                    code=args.unit, codes=", ".join(store.unit_codes()) or "-"
+                )
+            ) from None
+        except LookupError:
+            raise DomainError(_("Unit {unit} has no client {id}.").format(unit=args.unit, id=args.client_id)) from None
+        if args.undo:
+            print(_("Unit {unit} serves client {id} again: its devices take the client back at their next sync.").format(
+                unit=args.unit, id=args.client_id) if changed else _("Unit {unit} was serving client {id}.").format(
+                unit=args.unit, id=args.client_id))
+        else:
+            print(_("Unit {unit} no longer serves client {id}: its devices remove the client at their next sync.").format(
+                unit=args.unit, id=args.client_id) if changed else _("Unit {unit} had released client {id} already.").format(
+                unit=args.unit, id=args.client_id))
     finally:
         store.close()
     return 0

@@ -91,6 +91,7 @@ def test_a_database_at_the_baseline_is_upgraded_by_serve_only_when_told(db_url, 
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
         conn.execute(text("ALTER TABLE enrolment DROP COLUMN revoked_at"))
         conn.execute(text("DROP TABLE integration"))  # 0003's
+        conn.execute(text("DROP TABLE client_release"))  # 0004_retention's
     engine.dispose()
     with pytest.raises(schema.SchemaBehind, match="ohjaus db upgrade"):
         CentralStore(db_url, upgrade=False)
@@ -100,6 +101,7 @@ def test_a_database_at_the_baseline_is_upgraded_by_serve_only_when_told(db_url, 
     with store.engine.connect() as conn:
         assert "revoked_at" in {c["name"] for c in inspect(conn).get_columns("enrolment")}
         assert "integration" in inspect(conn).get_table_names()
+        assert "client_release" in inspect(conn).get_table_names()
     store.close()
 
 

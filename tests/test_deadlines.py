@@ -545,3 +545,18 @@ def test_property_no_deadline_is_before_the_contact_day(day, age, urgency, regis
         assert deadline.day is None or deadline.day >= day
         if deadline.kind in (DeadlineKind.SOCIAL_ASSESSMENT, DeadlineKind.CHILD_WELFARE) and deadline.day:
             assert working_days_between(day, deadline.day) == 7 and is_working_day(deadline.day)
+
+
+def test_the_retention_on_devices_has_a_default_and_a_checked_value(tmp_path: Path, shipped: RegionRules) -> None:
+    """region.toml [devices] retention_days (issue 20): 365 in the demo region and when not
+    given; less than 30 days, or not a whole number, is refused naming the line."""
+    assert shipped.devices.retention_days == 365
+    assert load_region_rules(_write(tmp_path, HISTORY)).devices.retention_days == 365
+    assert load_region_rules(_write(tmp_path, HISTORY + "\n[devices]\nretention_days = 90\n")).devices.retention_days == 90
+    for value in ("7", '"a year"', "-1"):
+        with pytest.raises(DataFileError) as caught:
+            load_region_rules(_write(tmp_path, HISTORY + f"\n[devices]\nretention_days = {value}\n"))
+        assert "retention_days" in str(caught.value)
+        assert caught.value.line == HISTORY.count("\n") + 3
+    with pytest.raises(DataFileError, match="unknown key keep_days"):
+        load_region_rules(_write(tmp_path, HISTORY + "\n[devices]\nkeep_days = 90\n"))

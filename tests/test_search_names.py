@@ -100,6 +100,9 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
         "CREATE TRIGGER contact_signed_no_update BEFORE UPDATE ON contact WHEN OLD.status = 'signed' "
         "BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END"
     )
+    # ... and issue 20's removed clients and removal gate (migration 21).
+    connection.execute("DROP TABLE client_removed")
+    connection.execute("DROP TABLE removal_gate")
     connection.execute("PRAGMA user_version = 9")
     connection.close()
     prepare(data_dir)

@@ -39,6 +39,7 @@ from ..sync.protocol import (
     CallbackPush,
     Answer,
     ClientAccessLog,
+    ClientRecords,
     DeviceInfo,
     DeviceState,
     DeviceStateAck,
@@ -48,6 +49,7 @@ from ..sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    ReleasedClients,
 )
 from .batch import prepare_push
 from .db import AccessLogRefused, CallbackRefused, CentralStore, Device, EnrolRefused, Revoked
@@ -418,6 +420,36 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         store.record_server_access(dev, client_id, "view", "access log", "right_to_know")
         events, more = store.client_access_log(client_id, limit, dev.unit_id)
         return ClientAccessLog(client_id=client_id, events=events, more=more)
+
+    @app.get("/v1/released", response_model=ReleasedClients, responses=_ERRORS)
+    def released(dev: Annotated[Device, Depends(device)]) -> ReleasedClients:
+        """The clients the device's unit no longer serves (`ohjaus client release`): the
+        device removes those it holds at this sync (docs/sync.md). Read only: no route lets a
+        device release, remove or hide a record on the server."""
+        return ReleasedClients(clients=store.released(dev))
+
+    @app.get(
+        "/v1/clients/{client_id}/records",
+        response_model=ClientRecords,
+        responses={**_ERRORS, 404: {"model": ErrorBody, "description": "not a client this device's unit serves"}},
+    )
+    def client_records(
+        client_id: Annotated[str, Path(pattern=UUID_PATTERN)], dev: Annotated[Device, Depends(device)],
+    ) -> Response:
+        """Every record about the client this device may see, the latest version of each in
+        server order: a device that removed the client (past the region's retention on
+        devices, or out of its unit's scope) takes them back whole. Access-logged on the
+        server; 404 (and logged) for a client its unit does not know or no longer serves."""
+        rows = store.client_records(dev, client_id)
+        if rows is None:
+            store.record_server_access(dev, client_id, "refused", "client records", "out_of_scope")
+            return JSONResponse({"error": "no such client at this device's unit", "detail": None}, status_code=404)
+        store.record_server_access(dev, client_id, "view", "client records", "restore_to_device")
+        changes = [{"seq": seq, "type": kind, "record_id": record_id, "data": json.loads(data)} for seq, kind, record_id, data in rows]
+        return Response(
+            ClientRecords.model_validate({"client_id": client_id, "changes": changes}).model_dump_json(),
+            media_type="application/json",
+        )
 
     limiter = Gate.limiter_from(os.environ.get("OHJAUS_RATE_LIMIT"))
     wrapped = Gate(BodyLimit(FastRoutes(app, store), MAX_BODY_BYTES), store, demo, limiter)

@@ -189,6 +189,17 @@ integration = Table(
     Column("revoked_at", DateTime(timezone=True)),
 )
 
+# Issue 20: a client a unit no longer serves (`ohjaus client release`). The unit's devices
+# remove the client at their next sync (GET /v1/released); the records stay here as they are.
+# Only the server's administrator makes or lifts a release: no device route writes it.
+client_release = Table(
+    "client_release",
+    metadata,
+    Column("unit_id", String(64), primary_key=True),
+    Column("client_id", String(64), primary_key=True),
+    Column("released_at", DateTime(timezone=True), nullable=False),
+)
+
 APPEND_ONLY = ("access_event", "server_access_event")
 
 schema = Table("schema_version", metadata, Column("version", Integer, primary_key=True))

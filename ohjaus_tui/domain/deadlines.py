@@ -93,6 +93,21 @@ class CallbackRules:
     max_attempts: int = 3
 
 
+# Fewest days a region may keep clients on devices: less would remove a client between a
+# contact and its follow-up round (our reasoning; the open-item rule keeps those anyway).
+MIN_DEVICE_RETENTION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class DeviceRules:
+    """What a device keeps (region.toml [devices]): a client whose last contact, booking,
+    follow-up, callback, missed appointment or consent is more than `retention_days` days old,
+    and who has no open item and nothing waiting to be sent, leaves the device at its next
+    sync (the central API keeps every record and the access log)."""
+
+    retention_days: int = 365
+
+
 @dataclass(frozen=True)
 class RegionRules:
     """A region's time limits (hyvinvointialueen määräajat), as loaded from region.toml."""
@@ -112,6 +127,7 @@ class RegionRules:
     office_opens: time | None = None
     office_closes: time | None = None
     callbacks: CallbackRules = CallbackRules()
+    devices: DeviceRules = DeviceRules()
 
     @property
     def display_name(self) -> str:
@@ -303,7 +319,7 @@ class _Loader:
 
     def load(self) -> RegionRules:
         data = load_toml(self.path)
-        self.unknown_keys(data, {"region", "assessment", "high_need", "callbacks", RULES_TABLE}, "")
+        self.unknown_keys(data, {"region", "assessment", "high_need", "callbacks", "devices", RULES_TABLE}, "")
 
         region = self.table(data, "region")
         self.unknown_keys(region, {"name", "promise_days"}, "region")
@@ -368,7 +384,28 @@ class _Loader:
             office_opens=opens,
             office_closes=closes,
             callbacks=self.callbacks(data),
+            devices=self.devices(data),
         )
+
+    def devices(self, data: Mapping[str, Any]) -> DeviceRules:
+        """[devices]: optional; retention_days a whole number of at least
+        MIN_DEVICE_RETENTION_DAYS."""
+        if "devices" not in data:
+            return DeviceRules()
+        table = self.table(data, "devices")
+        self.unknown_keys(table, {"retention_days"}, "devices")
+        days = self.get(table, "retention_days", "int", "devices", required=False)
+        if days is None:
+            return DeviceRules()
+        if days < MIN_DEVICE_RETENTION_DAYS:
+            self.fail(
+                _("retention_days must be {minimum} or more (days a device keeps a client after the "
+                  "last contact, booking, follow-up or callback), not {value}").format(
+                    minimum=MIN_DEVICE_RETENTION_DAYS, value=days
+                ),
+                "devices", 0, "retention_days",
+            )
+        return DeviceRules(retention_days=days)
 
     def callbacks(self, data: Mapping[str, Any]) -> CallbackRules:
         """[callbacks]: optional; retry_minutes and max_attempts whole numbers above 0."""

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from ..domain.clock import local
 from ..domain.text import NAME_SHOWN, shown
-from ..i18n import N_, _, format_moment
+from ..i18n import N_, _, format_moment, ngettext
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.footer import Footer
 
@@ -78,6 +78,30 @@ def describe(record_type: str, data: str) -> str:
     return ""
 
 
+def removal_text(removal: dict) -> str:
+    """The last sync that removed clients from this device (issue 20), in one line."""
+    parts = [
+        ngettext(
+            "{clients} client and {records} of their records left this device",
+            "{clients} clients and {records} of their records left this device",
+            removal["removed"],
+        ).format(clients=removal["removed"], records=removal["records"])
+    ]
+    if removal["kept"]:
+        parts.append(
+            ngettext(
+                "{n} due to leave stays for now (unsent changes or open items)",
+                "{n} due to leave stay for now (unsent changes or open items)",
+                removal["kept"],
+            ).format(n=removal["kept"])
+        )
+    if removal["restored"]:
+        parts.append(_("{n} came back").format(n=removal["restored"]))
+    return _("Sync {when}: {what}; the central API keeps every record and the access log.").format(
+        when=format_moment(local(removal["at"])), what=", ".join(parts)
+    )
+
+
 class SyncViewScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
@@ -88,6 +112,7 @@ class SyncViewScreen(Screen):
     SyncViewScreen #sync-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
     SyncViewScreen #sync-empty { margin: 1 2; color: $text-muted; }
     SyncViewScreen #sync-empty.-none { display: none; }
+    SyncViewScreen #sync-removed { margin: 0 2; height: auto; }
     SyncViewScreen DataTable { height: 1fr; margin: 0 1; }
     SyncViewScreen #sync-detail { height: auto; max-height: 8; margin: 0 1; padding: 0 1; border-top: solid $primary; }
     """
@@ -95,6 +120,7 @@ class SyncViewScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(_("Sync: rejected changes, conflicts and records kept aside"), id="sync-title")
         yield Static(id="sync-empty")
+        yield Static(id="sync-removed")  # clients that left this device at a sync
         yield DataTable(id="sync-problems", cursor_type="row")
         yield Static(id="sync-detail")  # the highlighted row in full: the table cuts long reasons
         yield SyncBadge()
@@ -126,6 +152,11 @@ class SyncViewScreen(Screen):
             record = f"{_(RECORDS.get(record_type, record_type))} {describe(record_type, data)}"
             table.add_row(format_moment(local(at)), kind, Text(record), why, key=key)
             self._why[key] = f"{kind}: {record}\n{why}"
+        removal = store.last_removal()
+        removed = self.query_one("#sync-removed", Static)
+        removed.display = removal is not None
+        if removal is not None:
+            removed.update(removal_text(removal))
         empty = self.query_one("#sync-empty", Static)
         empty.update("" if rows else _("Nothing was rejected and there are no conflicts."))
         empty.set_class(bool(rows), "-none")

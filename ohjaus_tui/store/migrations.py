@@ -574,10 +574,37 @@ SIGNED_CONTACT_COLUMNS = (
 )
 _V20 = _V20.replace("SIGNED_CONTACT_TRIGGER", _signed_contact_trigger(SIGNED_CONTACT_COLUMNS))
 
+# Issue 20. Data leaves devices when it should (docs/sync.md "Clients leaving the device"): the
+# clients this device removed, and why ('scope': the central API says the unit no longer
+# serves them; 'retention': region.toml [devices] retention_days), so that a pull does not
+# bring one back in part; and the gate that lets the removal (and only it) delete signed
+# contacts: a row exists only inside the removal's own transaction.
+_V21 = """
+CREATE TABLE client_removed (
+    client_id TEXT PRIMARY KEY,
+    reason TEXT NOT NULL CHECK (reason IN ('scope', 'retention')),
+    removed_at DATETIME NOT NULL
+);
+CREATE TABLE removal_gate (
+    id INTEGER PRIMARY KEY CHECK (id = 1)
+);
+DROP TRIGGER contact_signed_no_delete;
+CREATE TRIGGER contact_signed_no_delete BEFORE DELETE ON contact
+WHEN OLD.status = 'signed' AND NOT EXISTS (SELECT 1 FROM removal_gate)
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
+""" + "".join(
+    f"""DROP TRIGGER {table}_signed_no_delete;
+CREATE TRIGGER {table}_signed_no_delete BEFORE DELETE ON {table}
+WHEN (SELECT status FROM contact WHERE id = OLD.contact_id) = 'signed' AND NOT EXISTS (SELECT 1 FROM removal_gate)
+BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
+"""
+    for table in ("assessment", "segment", "outcome")
+)
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
     (10, _V10), (11, _V11), (12, _V12), (13, _V13), (14, _V14), (15, _V15), (16, _V16), (17, _V17),
-    (18, _V18), (19, _V19), (20, _V20),
+    (18, _V18), (19, _V19), (20, _V20), (21, _V21),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -432,3 +432,23 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "callback": Callback,
     "merge": ClientMerge,
 }
+
+
+class ClientRemoved(SQLModel, table=True):
+    """A client this device removed at sync (issue 20): out of its unit's scope, or past the
+    region's retention on devices. A pulled change of the client record alone does not bring
+    the client back; the client comes back whole (GET /v1/clients/{id}/records)."""
+
+    __tablename__ = "client_removed"
+
+    client_id: str = Field(primary_key=True)
+    reason: str  # scope | retention
+    removed_at: datetime
+
+
+class RemovalGate(SQLModel, table=True):
+    """A row only inside the removal's transaction: the signed-contact triggers let it delete."""
+
+    __tablename__ = "removal_gate"
+
+    id: int = Field(primary_key=True)

@@ -19,7 +19,7 @@ import httpx
 from pydantic import ValidationError
 
 from ..domain.errors import DomainError
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..sync.protocol import (
     MAX_ACCESS_BATCH,
     MAX_BATCH,
@@ -30,9 +30,11 @@ from ..sync.protocol import (
     AccessLogAck,
     Change,
     ClientAccessLog,
+    ClientRecords,
     DeviceStateAck,
     PullResponse,
     PushResponse,
+    ReleasedClients,
 )
 
 DEMO_SERVER = "http://127.0.0.1:8765"
@@ -65,12 +67,42 @@ class RoundResult:
     pulled: int = 0
     pending: int = 0
     access_sent: int = 0  # access-log entries sent
+    removed: int = 0  # clients removed from this device (out of scope or past retention)
+    removed_records: int = 0  # their contacts, follow-ups, consents, callbacks, missed appointments
+    kept: int = 0  # clients due to leave that stay for now (unsent, open item, log not sent)
+    restored: int = 0  # removed clients taken back whole
 
     def summary(self) -> str:
-        return _(
+        text = _(
             "sent {pushed} (accepted {accepted}, rejected {rejected}, conflicts {conflicts}), "
             "received {pulled}, waiting {pending}"
         ).format(**self.__dict__)
+        return f"{text}; {self.removal_summary()}" if self.removal_summary() else text
+
+    def removal_summary(self) -> str:
+        """What left the device in this round (and what stayed though due), or ""."""
+        parts = []
+        if self.removed:
+            parts.append(
+                ngettext(
+                    "removed {clients} client and {records} of their records from this device",
+                    "removed {clients} clients and {records} of their records from this device",
+                    self.removed,
+                ).format(clients=self.removed, records=self.removed_records)
+            )
+        if self.kept:
+            parts.append(
+                ngettext(
+                    "kept {n} client due to leave (unsent changes, open items)",
+                    "kept {n} clients due to leave (unsent changes, open items)",
+                    self.kept,
+                ).format(n=self.kept)
+            )
+        if self.restored:
+            parts.append(
+                ngettext("{n} removed client back", "{n} removed clients back", self.restored).format(n=self.restored)
+            )
+        return ", ".join(parts)
 
 
 def check_server_url(url: str) -> str:
@@ -106,8 +138,10 @@ class SyncClient:
         batch: int = MAX_BATCH,
         page: int = MAX_PAGE,
         transport: httpx.BaseTransport | None = None,
+        retention_days: int | None = None,
     ) -> None:
         self.store = store
+        self.retention_days = retention_days
         self.server = check_server_url(server)
         self.clock = clock
         self.batch, self.page = batch, page
@@ -139,6 +173,7 @@ class SyncClient:
             except AccessLogRefused as error:
                 refused, access_sent = error, 0
             pulled = self._pull_all()
+            removal, restored = self._leave()
             try:
                 self._send_state()
             except AccessLogRefused as error:
@@ -150,8 +185,36 @@ class SyncClient:
             raise
         self.store.record_sync_result(self.clock())
         return RoundResult(
-            pushed, accepted, rejected, conflicts, pulled, self.store.pending_count(), access_sent
+            pushed, accepted, rejected, conflicts, pulled, self.store.pending_count(), access_sent,
+            removal.removed, removal.records, removal.kept, restored,
         )
+
+    def _leave(self):
+        """Clients leaving this device (docs/sync.md): those the central API says its unit no
+        longer serves, and, once a day, those past the region's retention on devices; then
+        removed clients someone is in touch with again, or whom the unit serves again, come
+        back whole. Returns the store's Removal and the number taken back."""
+        response = self._request("GET", "/v1/released", refusals=(404,))
+        # A central API of an earlier version has no releases to give (404): none.
+        released = set(_parse(ReleasedClients, response).clients) if response.status_code != 404 else set()
+        now = self.clock()
+        days = None
+        if self.store.retention_due(now):
+            days = self.retention_days if self.retention_days is not None else _region_retention_days()
+        removal = self.store.remove_clients(released, days, now)
+        wanted = set(self.store.clients_wanted_back())
+        wanted |= {c for c, reason in self.store.removed_clients().items() if reason == "scope" and c not in released}
+        restored = 0
+        for client_id in sorted(wanted):
+            response = self._request("GET", f"/v1/clients/{client_id}/records", refusals=(404,))
+            if response.status_code == 404:
+                continue  # not (or no longer) a client of this unit: stays removed
+            records = _parse(ClientRecords, response)
+            self.store.apply_page(records.changes, None, now, restoring=frozenset({client_id}))
+            restored += 1
+        if removal.removed or removal.kept or restored:
+            self.store.record_removal(now, removal.removed, removal.records, removal.kept, restored)
+        return removal, restored
 
     def _send_access_log(self) -> int:
         """The access-log entries after the acknowledged mark, in batches; the mark moves
@@ -312,6 +375,14 @@ def _parse(model, response: httpx.Response):
         return model.model_validate_json(response.content)
     except ValidationError:
         raise SyncError(_("The central API sent an answer this version cannot read.")) from None
+
+
+def _region_retention_days() -> int:
+    """region.toml [devices] retention_days of the shipped data (DataFileError if broken)."""
+    from ..context import shipped_data_dir
+    from ..domain.deadlines import load_region_rules
+
+    return load_region_rules(shipped_data_dir() / "region.toml").devices.retention_days
 
 
 def sync_once(store, clock: Callable[[], datetime], server: str | None = None) -> RoundResult:

@@ -148,6 +148,20 @@ class PullResponse(BaseModel):
     more: bool
 
 
+class ReleasedClients(BaseModel):
+    """GET /v1/released: the clients the device's unit no longer serves (issue 20)."""
+
+    clients: list[str] = Field(description="client ids; the device removes those it holds")
+
+
+class ClientRecords(BaseModel):
+    """GET /v1/clients/{id}/records: every record about the client the device may see, as a
+    pull would have sent them, for a device that removed the client and takes them back."""
+
+    client_id: str
+    changes: list[PulledChange]
+
+
 class CallbackPush(BaseModel):
     """A callback request as a phone system pushes it (POST /v1/callbacks): the columns of a
     callback file (domain/callbacks.py), `id` (the phone system's own id) required."""
