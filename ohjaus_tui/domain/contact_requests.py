@@ -238,20 +238,24 @@ def choose_protocol(
     protocols: Sequence[Protocol], answers: Mapping[str, bool], reason: str, named: str = "", age: int | None = None,
 ) -> Protocol | None:
     """The protocol a request is assessed with: the one the form named, else the one whose own
-    questions (not the shared life threats) the client answered most, else the best for the
-    reason's words; None when nothing fits (the worker chooses)."""
+    questions (not the shared life threats) the client answered most (the reason's words
+    decide between equals), else the best for the reason's words; None when nothing fits
+    (the worker chooses)."""
     by_id = {p.id: p for p in protocols}
     if named in by_id:
         return by_id[named]
-    best, most = None, 0
-    for protocol in protocols:
-        count = sum(1 for q in protocol.questions if not q.life_threat and q.id in answers)
-        if count > most:
-            best, most = protocol, count
-    if best is not None:
-        return best
-    found = find_protocols(list(protocols), reason, age)
-    return found[0] if found else None
+    counts = {p.id: sum(1 for q in p.questions if not q.life_threat and q.id in answers) for p in protocols}
+    most = max(counts.values(), default=0)
+    # Several with as many answers (a question several protocols share): the reason decides.
+    candidates = [p for p in protocols if counts[p.id] == most] if most else list(protocols)
+    found = find_protocols(candidates, reason, age)
+    if found:
+        return found[0]
+    if most < 2:  # one answer (a shared question) says less than the reason's words
+        found = find_protocols(list(protocols), reason, age)
+        if found:
+            return found[0]
+    return candidates[0] if most else None
 
 
 def prefill(protocol: Protocol, answers: Mapping[str, bool]) -> dict[str, bool]:
@@ -260,6 +264,15 @@ def prefill(protocol: Protocol, answers: Mapping[str, bool]) -> dict[str, bool]:
     own = {q.id: answers[q.id] for q in protocol.questions if q.id in answers and not q.nurse_concern}
     shown = {q.id for q in visible_questions(protocol, own)}
     return {qid: yes for qid, yes in own.items() if qid in shown}
+
+
+def unasked(protocols: Sequence[Protocol], asked: Mapping[str, bool], answers: Mapping[str, bool]) -> str:
+    """The client's answers to questions the chosen protocol does not ask, as text lines
+    ("question: yes"), so that none is lost from sight."""
+    texts = {q.id: q.text for p in protocols for q in p.questions}
+    return "\n".join(
+        f"{texts.get(qid, qid)}: {_('Yes') if yes else _('No')}" for qid, yes in answers.items() if qid not in asked
+    )
 
 
 def reason_with_answers(reason: str, other_answers: str) -> str:

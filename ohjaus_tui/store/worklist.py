@@ -16,7 +16,7 @@ from ..domain.access_log import AccessAction, Purpose
 from ..domain.callbacks import CallbackRequest, callback_id
 from ..domain.codes import Channel, ContactStatus, FollowUpKind, FollowUpStatus, Language, Register
 from ..domain.contact import ContactDraft, Step, new_id
-from ..domain.contact_requests import choose_protocol, prefill, reason_with_answers
+from ..domain.contact_requests import choose_protocol, prefill, reason_with_answers, unasked
 from ..domain.deadlines import CallbackRules, RegionRules
 from ..domain.errors import DomainError
 from ..domain.identity import age_in_years, client_id_for
@@ -92,7 +92,11 @@ class Worklist:
                     sector=request.register.value, client_id=client_id, name=request.name,
                     phone=request.phone, reason=request.reason, requested_at=request.requested_at,
                     source=request.source, imported_at=now, queue=request.queue, language=request.language,
-                    priority=request.priority,
+                    priority=request.priority, origin=request.origin,
+                    answers=json.dumps(request.answers, sort_keys=True), other_answers=request.other_answers,
+                    own_urgency=request.own_urgency, preference=request.preference,
+                    identity_code=request.identity_code if request.origin == "e_service" else None,
+                    protocol_id=request.protocol_id,
                 )
                 session.add(row)
                 session.flush()
@@ -108,6 +112,8 @@ class Worklist:
             if found is None:
                 found = session.exec(select(Client).where(Client.identity_code == request.identity_code)).first()
             return found.id if found else None
+        if not request.phone:
+            return None
         same_phone = list(session.exec(select(Client.id).where(Client.phone == request.phone).limit(2)))
         return same_phone[0] if len(same_phone) == 1 else None
 
@@ -159,19 +165,22 @@ class Worklist:
 
     @staticmethod
     def _prefill(draft: ContactDraft, row: Callback, client: Client | None, protocols, now: datetime) -> None:
+        """A digital contact request's contact: the reply the client wanted, the protocol
+        chosen from their answers or reason, their answers to its questions filled in (marked
+        theirs until confirmed), and every other answer written under the reason."""
         draft.channel = Channel.E_SERVICE
         draft.reply_channel = row.preference or None
-        draft.reason = reason_with_answers(row.reason, row.other_answers)
         answers = json.loads(row.answers or "{}")
         age = age_in_years(now.date(), client.birth_date, client.identity_code) if client is not None else None
         register = [p for p in protocols if p.register.value == row.sector]
         protocol = choose_protocol(register, answers, row.reason, row.protocol_id, age)
-        if protocol is None:
-            return
-        draft.service_area = protocol.service_areas[0]
-        draft.protocol_id, draft.protocol_version = protocol.id, protocol.version
-        draft.answers = prefill(protocol, answers)
-        draft.citizen_answers = dict(draft.answers)
+        if protocol is not None:
+            draft.service_area = protocol.service_areas[0]
+            draft.protocol_id, draft.protocol_version = protocol.id, protocol.version
+            draft.answers = prefill(protocol, answers)
+            draft.citizen_answers = dict(draft.answers)
+        other = "\n".join(t for t in (unasked(protocols, draft.answers, answers), row.other_answers) if t)
+        draft.reason = reason_with_answers(row.reason, other)
 
     def callback_no_answer(self, callback_id: str, viewer: Viewer, rules: CallbackRules, now: datetime) -> Callback:
         """A call to the caller that was not answered: one attempt more. The request goes back
