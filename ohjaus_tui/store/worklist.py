@@ -225,7 +225,10 @@ class Worklist:
         """The client's callback requests still waiting in the queue, earliest first: a
         contact with the client started any other way may answer them (issue 15)."""
         with self.session() as session:
-            query = select(Callback).where(Callback.client_id == client_id, Callback.status == "open")
+            # (an e-service's request is taken from its own section: its answers come with it)
+            query = select(Callback).where(
+                Callback.client_id == client_id, Callback.status == "open", Callback.origin == "phone",
+            )
             if register is not None:
                 query = query.where(Callback.sector == register.value)
             return list(session.exec(query.order_by(col(Callback.requested_at))))
