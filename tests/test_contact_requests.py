@@ -115,7 +115,7 @@ async def test_a_nurse_takes_a_request_sees_the_answers_marked_and_confirms_them
         questions = app.screen.query_one("#questions", QuestionList)
         marked = [q for q in questions.shown if q.id in questions.citizen]
         assert {q.id for q in marked} == set(THROAT)
-        assert "Marked: the client's own answer" in str(app.screen.query_one("#questions-label").render())
+        assert "Marked: the client's own answer;" in str(app.screen.query_one("#questions-label").render())
         before = draft.suggested_urgency
         # The nurse confirms the first mark with the same answer and changes "cannot swallow" to yes.
         questions.focus()

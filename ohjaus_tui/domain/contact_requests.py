@@ -28,13 +28,14 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from ..i18n import _
+from ..i18n import N_, _
 from .callbacks import MAX_REASON, CallbackRequest, check_row
 from .codes import Urgency
 from .protocol_finder import find_protocols
 from .protocols import Protocol, visible_questions
 
 HETU_SYSTEM = "urn:oid:1.2.246.21"
+REPLY_LABELS = {"call_back": N_("Call back"), "message": N_("Message")}  # how the client wants the reply
 SOURCE_PREFIX = "e-service:"  # a request's source: apart from the phone system's ids
 MAX_ANSWERS = 200
 FIELDS = (

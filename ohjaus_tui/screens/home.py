@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from ..domain.clock import local
 from ..domain.codes import FollowUpStatus, Language, Role, Urgency
 from ..domain.contact import ContactDraft, Step, device_channel
+from ..domain.contact_requests import REPLY_LABELS
 from ..domain.errors import DomainError
 from ..domain.phone import format_phone
 from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
@@ -92,7 +93,6 @@ class WorkTable(DataTable):
 
 
 PRIORITY_LABELS = {"high": N_("High priority"), "low": N_("Low priority")}
-REPLY_LABELS = {"call_back": N_("Call back"), "message": N_("Message")}
 
 
 def callback_note(item: WorkItem, now: datetime, max_attempts: int) -> str:
@@ -170,6 +170,10 @@ class HomeScreen(Screen):
         # At 24 rows the two sections need the room: the hint's keys are in F1 and the footer.
         self.query_one("#home-hint").display = self.app.size.height >= 28
         self.query_one("#recent").styles.max_height = 6 if self.app.size.height >= 28 else 4
+        # Three sections at 24 rows: the queues give the rest of the work a few rows too.
+        small = self.app.size.height < 28
+        self.query_one("#callbacks").styles.max_height = "30%" if small else "40%"
+        self.query_one("#requests").styles.max_height = "20%" if small else "30%"
 
     def _fill(self) -> None:
         narrow = self.app.size.width < WIDE

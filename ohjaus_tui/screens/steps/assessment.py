@@ -129,7 +129,7 @@ class AssessmentStep(StepPanel):
             self._draft.citizen_answers = dict(questions.citizen)
             label = _("Questions: K/Y = yes, E/N = no.")
             if questions.citizen:
-                label = _("Marked: the client's own answer in the e-service; K/Y or E/N confirms or changes each.")
+                label = _("Marked: the client's own answer; K/Y or E/N confirms or changes it.")
             if protocol.questions and protocol.questions[0].life_threat:
                 label += " " + _("Life threats first: 0 = none of these.")
             self.query_one("#questions-label", Label).update(label)
