@@ -406,6 +406,9 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
             **_ERRORS, 200: {"model": ContactRequestAck, "description": "received before under this id: nothing new"},
             403: {"model": ErrorBody}, 409: {"model": ErrorBody, "description": "this id was received with other content"},
         },
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "description": "the plain form or a FHIR R4 QuestionnaireResponse (see the README)",
+        }}}}},
     )
     async def push_contact_request(
         request: Request, response: Response, dev: Annotated[Device, Depends(device_or_integration)],
