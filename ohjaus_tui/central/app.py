@@ -379,24 +379,10 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         from ..domain.callbacks import check_row
 
         request, problems = check_row(1, body.model_dump(exclude_none=True, by_alias=True))
-        if request is not None and request.requested_at > datetime.now(UTC) + timedelta(minutes=5):
-            # A phone system's clock that runs ahead would put the request out of order.
-            request, problems = None, [("requested_at", "requested_at is in the future: check the phone system's clock")]
-        if request is None:
-            return JSONResponse(
-                {"error": "invalid callback request", "detail": [{"where": w, "problem": p} for w, p in problems]},
-                status_code=422,
-            )
-        try:
-            record_id, created = store.push_callback(dev, request)
-        except CallbackRefused as refusal:
-            return JSONResponse(
-                {"error": refusal.problem, "detail": [{"where": refusal.where, "problem": refusal.problem}]},
-                status_code=refusal.status,
-            )
-        if not created:
-            response.status_code = 200
-        return CallbackAck(id=record_id, created=created)
+        taken = _queued(store, dev, request, problems, response, "callback request", "requested_at", "the phone system")
+        if isinstance(taken, Response):
+            return taken
+        return CallbackAck(id=taken[0], created=taken[1])
 
     @app.post(
         "/v1/contact-requests",
@@ -482,14 +468,23 @@ def _contact_request(store: CentralStore, dev: Device, body, response: Response)
 
     questions, protocols = _questions()
     parsed = parse_contact_request(body, questions, protocols)
-    request = parsed.request
+    taken = _queued(store, dev, parsed.request, parsed.problems, response, "contact request", "submitted_at", "the e-service")
+    if isinstance(taken, Response):
+        return taken
+    return ContactRequestAck(id=taken[0], created=taken[1], notes=parsed.notes)
+
+
+def _queued(
+    store: CentralStore, dev: Device, request, problems: list, response: Response, what: str, moment: str, sender: str,
+) -> Response | tuple[str, bool]:
+    """A checked request into the unit's queue: (its id, whether new), or the answer that
+    refuses it (422 naming each field, 409, ...). Answered 200 when it was held already."""
     if request is not None and request.requested_at > datetime.now(UTC) + timedelta(minutes=5):
-        parsed.problems.append(("submitted_at", "submitted_at is in the future: check the e-service's clock"))
-        request = None
+        # A sender's clock that runs ahead would put the request out of order.
+        request, problems = None, [(moment, f"{moment} is in the future: check {sender}'s clock")]
     if request is None:
         return JSONResponse(
-            {"error": "invalid contact request", "detail": [{"where": w, "problem": p} for w, p in parsed.problems]},
-            status_code=422,
+            {"error": f"invalid {what}", "detail": [{"where": w, "problem": p} for w, p in problems]}, status_code=422,
         )
     try:
         record_id, created = store.push_callback(dev, request)
@@ -500,7 +495,7 @@ def _contact_request(store: CentralStore, dev: Device, body, response: Response)
         )
     if not created:
         response.status_code = 200
-    return ContactRequestAck(id=record_id, created=created, notes=parsed.notes)
+    return record_id, created
 
 
 def _page(store: CentralStore, dev: Device, after: int, limit: int) -> bytes:
