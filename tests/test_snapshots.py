@@ -363,7 +363,7 @@ def test_snapshot_of_the_protected_clients_header(snap_compare, data_dir, shippe
 def test_snapshot_of_an_e_service_request_at_80x24(snap_compare, data_dir, shipped, stop):
     """Issue 20: the e-service requests in their own section (the reply wanted, the client's
     own estimate, the time waited); taken, the protocol's questions with the client's answers
-    marked as theirs, one of them confirmed by the nurse."""
+    marked as theirs, and the first life threat answered by the nurse."""
     set_language("fi")
     app = build_app(data_dir, shipped)
 
@@ -383,7 +383,7 @@ def test_snapshot_of_an_e_service_request_at_80x24(snap_compare, data_dir, shipp
 
         app.screen.show_step(Step.ASSESSMENT)
         await pilot.pause()
-        await pilot.press("e")  # the first marked answer, confirmed
+        await pilot.press("e")  # the first unanswered question (a life threat), answered
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=run_before)
