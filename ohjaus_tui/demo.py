@@ -470,6 +470,8 @@ def _unit_day(
     frequent = [c for i, c in enumerate(clients) if i % 25 == 0]
     _missed_appointments(store, rng, frequent, ref_id("unit", unit_code), today)
     _callbacks(store, phrases, rng, clients, ref_id("unit", unit_code), registers, today)
+    if "health" in registers:
+        _contact_requests(store, clients, ref_id("unit", unit_code), today)
 
 
 def _unit_workers(region: DemoRegion, unit_code: str, registers: tuple[str, ...]) -> list:
@@ -543,6 +545,46 @@ def _callbacks(
             register=register,
             queue="Sosiaalityö" if register == Register.SOCIAL else "Aikuiset",
         ))
+    store.import_callbacks(requests, unit_id, opened)
+
+
+def _contact_requests(store: Store, clients: list, unit_id: str, today: date) -> None:
+    """A few digital contact requests from the e-service's symptom forms this morning: a known
+    client, a person new to the unit (identity code given) and one who gave only a name and a
+    number. Deterministic, without the demo's random draws (the rest of the demo stays as it was)."""
+    from .domain.callbacks import CallbackRequest
+    from .domain.contact_requests import SOURCE_PREFIX
+    from .domain.identity import make_identity_code
+
+    known = next((c for c in clients if c.identity_code and c.phone), None)
+    opened = datetime.combine(today, time(6, 40), tzinfo=HELSINKI)
+    forms = [
+        dict(
+            name=f"{known.first_name} {known.last_name}" if known else "Aino Lomake", phone=known.phone if known else "+358401110042",
+            identity_code=known.identity_code if known else None, reason="Kurkku kipeä neljättä päivää, nieleminen sattuu.",
+            answers={"severe_breathing_difficulty": False, "cannot_swallow_saliva": False, "has_fever": True, "fever_over_3_days": True},
+            own_urgency="three_days", preference="call_back",
+        ),
+        dict(
+            name="Ville Lomakkeenlähettäjä", phone="", identity_code=make_identity_code(date(1979, 5, 14), 913),
+            reason="Selkä kipeytyi eilen muuttolaatikkoa nostaessa, säteilee pakaraan.",
+            answers={"saddle_numbness": False, "leg_weakness": False, "back_pain_after_fall": False},
+            other_answers="Oletko kokeillut kipulääkettä?: Ibuprofeeni 400 mg aamulla", own_urgency="same_day",
+            preference="message",
+        ),
+        dict(
+            name="Helmi Kysyjä", phone="+358501230077", identity_code=None,
+            reason="Kuumetta 38,5 kaksi päivää, väsyttää.", answers={"has_fever": True},
+            own_urgency="non_urgent", preference="call_back",
+        ),
+    ]
+    requests = [
+        CallbackRequest(
+            line=n + 1, requested_at=opened + timedelta(minutes=17 * n), source=f"{SOURCE_PREFIX}demo-{today.isoformat()}-{unit_id[:8]}-{n}",
+            register=Register.HEALTH, origin="e_service", **fields,
+        )
+        for n, fields in enumerate(forms)
+    ]
     store.import_callbacks(requests, unit_id, opened)
 
 

@@ -91,6 +91,11 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
     # ... and issue 20's bookings after the contact (migration 18; issue 16's caller is 19),
     # and issue 20's merges (migration 20), with the contact's trigger as it was.
     connection.execute("DROP TABLE IF EXISTS appointment")
+    # ... and issue 20's digital contact requests (migration 22).
+    for column in ("origin", "answers", "other_answers", "own_urgency", "preference", "identity_code", "protocol_id"):
+        connection.execute(f"ALTER TABLE callback DROP COLUMN {column}")
+    connection.execute("ALTER TABLE contact DROP COLUMN reply_channel")
+    connection.execute("ALTER TABLE assessment DROP COLUMN citizen_answers")
     connection.execute("DROP TABLE client_merge")
     for index in ("client_birth_date", "follow_up_client", "callback_client"):
         connection.execute(f"DROP INDEX {index}")

@@ -415,3 +415,31 @@ def test_snapshot_of_duplicates_and_merge_at_80x24(snap_compare, data_dir, shipp
     set_language("fi")
     app = build_app(data_dir, shipped)
     assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=merge_journey(stop))
+@pytest.mark.parametrize("stop", ["worklist", "questions"])
+def test_snapshot_of_an_e_service_request_at_80x24(snap_compare, data_dir, shipped, stop):
+    """Issue 20: the e-service requests in their own section (the reply wanted, the client's
+    own estimate, the time waited); taken, the protocol's questions with the client's answers
+    marked as theirs, and the first life threat answered by the nurse."""
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+
+    async def run_before(pilot) -> None:
+        from textual.widgets import DataTable
+
+        await sign_in(pilot, "hoitaja1")
+        table = app.screen.query_one("#requests", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.pause()
+        if stop == "worklist":
+            return
+        await pilot.press("enter")
+        await pilot.pause()
+        from ohjaus_tui.domain.contact import Step
+
+        app.screen.show_step(Step.ASSESSMENT)
+        await pilot.pause()
+        await pilot.press("e")  # the first unanswered question (a life threat), answered
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=run_before)

@@ -23,9 +23,9 @@ from .pilot_helpers import sign_in, type_text
 
 
 def worklist_rows(app) -> list[list[str]]:
-    """Every row as listed: the callback requests' section, then the rest."""
+    """Every row as listed: the callback requests' section, the e-service requests', then the rest."""
     rows = []
-    for name in ("#callbacks", "#worklist"):
+    for name in ("#callbacks", "#requests", "#worklist"):
         table = app.screen.query_one(name, DataTable)
         rows += [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
     return rows

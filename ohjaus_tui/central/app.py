@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from json.encoder import encode_basestring
 from typing import Annotated
 
@@ -37,6 +37,7 @@ from ..sync.protocol import (
     AccessLogPush,
     CallbackAck,
     CallbackPush,
+    ContactRequestAck,
     Answer,
     ClientAccessLog,
     ClientRecords,
@@ -380,24 +381,40 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         from ..domain.callbacks import check_row
 
         request, problems = check_row(1, body.model_dump(exclude_none=True, by_alias=True))
-        if request is not None and request.requested_at > datetime.now(UTC) + timedelta(minutes=5):
-            # A phone system's clock that runs ahead would put the request out of order.
-            request, problems = None, [("requested_at", "requested_at is in the future: check the phone system's clock")]
-        if request is None:
+        taken = _queued(store, dev, request, problems, response, "callback request", "requested_at", "the phone system")
+        if isinstance(taken, Response):
+            return taken
+        return CallbackAck(id=taken[0], created=taken[1])
+
+    @app.post(
+        "/v1/contact-requests",
+        status_code=201,
+        response_model=ContactRequestAck,
+        responses={
+            **_ERRORS, 200: {"model": ContactRequestAck, "description": "received before under this id: nothing new"},
+            403: {"model": ErrorBody}, 409: {"model": ErrorBody, "description": "this id was received with other content"},
+        },
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "description": "the plain form or a FHIR R4 QuestionnaireResponse (see the README)",
+        }}}}},
+    )
+    async def push_contact_request(
+        request: Request, response: Response, dev: Annotated[Device, Depends(device_or_integration)],
+    ) -> Response | ContactRequestAck:
+        """A digital contact request from an e-service form, for the credential's unit: the
+        plain form or a FHIR R4 QuestionnaireResponse (domain/contact_requests.py). Answers
+        keyed by a protocol question id are filled in for the worker, marked as the client's;
+        any other answer is kept as text with the reason and named in `notes`. Idempotent by
+        the e-service's id: sent again, 200 with the same id. A request with problems is 422
+        with each problem and its field. The unit's devices get it at their next sync."""
+        try:
+            body = json.loads(await request.body())
+        except (ValueError, RecursionError):
             return JSONResponse(
-                {"error": "invalid callback request", "detail": [{"where": w, "problem": p} for w, p in problems]},
+                {"error": "invalid contact request", "detail": [{"where": "", "problem": "the body is not JSON"}]},
                 status_code=422,
             )
-        try:
-            record_id, created = store.push_callback(dev, request)
-        except CallbackRefused as refusal:
-            return JSONResponse(
-                {"error": refusal.problem, "detail": [{"where": refusal.where, "problem": refusal.problem}]},
-                status_code=refusal.status,
-            )
-        if not created:
-            response.status_code = 200
-        return CallbackAck(id=record_id, created=created)
+        return await run_in_threadpool(_contact_request, store, dev, body, response)
 
     @app.get(
         "/v1/clients/{client_id}/access-log",
@@ -464,6 +481,53 @@ _KINDS: dict[str, str] = {}
 _REVOKED = b'{"error":"unknown or revoked device credential"}'
 _INTERNAL = b'{"error":"internal error; the request was not applied"}'
 INLINE_CHECKS = 20  # a push of at most this many changes is checked on the event loop
+
+
+@cache
+def _questions() -> tuple[frozenset[str], frozenset[str]]:
+    """The question ids and protocol ids of the shipped protocols (read at the first request)."""
+    from ..context import shipped_data_dir
+    from ..domain.protocols import load_protocols
+
+    protocols = load_protocols(shipped_data_dir() / "protocols")
+    # (the nurse's own concern is the worker's to answer, never the client's)
+    ids = {q.id for p in protocols for q in p.questions if not q.nurse_concern}
+    return frozenset(ids), frozenset(p.id for p in protocols)
+
+
+def _contact_request(store: CentralStore, dev: Device, body, response: Response) -> Response | ContactRequestAck:
+    from ..domain.contact_requests import parse_contact_request
+
+    questions, protocols = _questions()
+    parsed = parse_contact_request(body, questions, protocols)
+    taken = _queued(store, dev, parsed.request, parsed.problems, response, "contact request", "submitted_at", "the e-service")
+    if isinstance(taken, Response):
+        return taken
+    return ContactRequestAck(id=taken[0], created=taken[1], notes=parsed.notes)
+
+
+def _queued(
+    store: CentralStore, dev: Device, request, problems: list, response: Response, what: str, moment: str, sender: str,
+) -> Response | tuple[str, bool]:
+    """A checked request into the unit's queue: (its id, whether new), or the answer that
+    refuses it (422 naming each field, 409, ...). Answered 200 when it was held already."""
+    if request is not None and request.requested_at > datetime.now(UTC) + timedelta(minutes=5):
+        # A sender's clock that runs ahead would put the request out of order.
+        request, problems = None, [(moment, f"{moment} is in the future: check {sender}'s clock")]
+    if request is None:
+        return JSONResponse(
+            {"error": f"invalid {what}", "detail": [{"where": w, "problem": p} for w, p in problems]}, status_code=422,
+        )
+    try:
+        record_id, created = store.push_callback(dev, request)
+    except CallbackRefused as refusal:
+        return JSONResponse(
+            {"error": refusal.problem, "detail": [{"where": refusal.where, "problem": refusal.problem}]},
+            status_code=refusal.status,
+        )
+    if not created:
+        response.status_code = 200
+    return record_id, created
 
 
 def _page(store: CentralStore, dev: Device, after: int, limit: int) -> bytes:

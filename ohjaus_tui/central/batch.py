@@ -43,7 +43,7 @@ from ..domain.codes import (
     Urgency,
     WorryLevel,
 )
-from ..domain.callbacks import MAX_QUEUE, PRIORITIES
+from ..domain.callbacks import MAX_QUEUE, ORIGINS, PREFERENCES, PRIORITIES
 from ..domain.identity import client_id_for
 from ..domain.languages import is_language
 from ..domain.text import MAX_NAME, hidden_character
@@ -125,7 +125,8 @@ def validated(model: type, data: Any, record_id: str) -> dict:
 
 
 # Free text: new lines and tabs allowed (a device keeps them), other hidden characters not.
-FREE_TEXT = {"reason", "override_reason", "advice_text", "note", "deadline_reason", "result", "safety_net"}
+FREE_TEXT = {"reason", "override_reason", "advice_text", "note", "deadline_reason", "result", "safety_net", "other_answers"}
+ANSWERS = {"answers", "citizen_answers"}  # JSON {question id: yes}
 NAMES = {"first_name", "last_name", "municipality"}
 # Text columns holding JSON a device parses: a list of ids, or answers.
 JSON_LISTS = {"red_flags", "duties", "domains", "triggers"}
@@ -194,7 +195,7 @@ def _plan(model: type, name: str) -> tuple:
     if (name == "id" or name.endswith("_id")) and name != "protocol_id":
         plan = _ID
     else:
-        json_kind = "json" if name in JSON_LISTS or name == "answers" else None
+        json_kind = "json" if name in JSON_LISTS or name in ANSWERS else None
         if model is Outcome and name == "referrals":
             json_kind = "referrals"
         plan = (name in FREE_TEXT, name in NAMES, ENUMS.get((model, name)), json_kind)
@@ -207,7 +208,7 @@ def _check_json(name: str, text: str) -> None:
         value = json.loads(text)
     except ValueError:
         raise Rejected(Reason.INVALID, f"{name}: not JSON") from None
-    if name == "answers":
+    if name in ANSWERS:
         ok = isinstance(value, dict) and all(isinstance(v, bool) for v in value.values())
     else:
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
@@ -293,6 +294,8 @@ def contact_family(data: Any, record_id: str) -> dict:
         Channel(contact["channel"])
     except ValueError:
         raise Rejected(Reason.INVALID, "unknown service area or channel") from None
+    if contact["reply_channel"] not in (None, *PREFERENCES):
+        raise Rejected(Reason.INVALID, f"reply_channel: not one of {', '.join(PREFERENCES)}")
     family: dict[str, Any] = {"contact": contact}
     for key, model in (("assessment", Assessment), ("segment", SegmentChoice), ("outcome", Outcome)):
         child = data[key]
@@ -349,6 +352,7 @@ CALLBACK_STATUSES = ("open", "taken", "done", "cancelled")
 # What the phone system said: the same under one id on every device.
 CALLBACK_REQUEST = (
     "unit_id", "sector", "name", "phone", "reason", "requested_at", "source", "queue", "language", "priority",
+    "origin", "answers", "other_answers", "own_urgency", "preference", "identity_code", "protocol_id",
 )
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
@@ -368,6 +372,14 @@ def callback_record(data: Any, record_id: str) -> dict:
         raise Rejected(Reason.INVALID, f"priority: not one of {', '.join(PRIORITIES)}")
     if not _LANGUAGE.match(callback["language"]):
         raise Rejected(Reason.INVALID, "language: an ISO 639-1 code such as fi, sv, en")
+    if callback["origin"] not in ORIGINS:
+        raise Rejected(Reason.INVALID, f"origin: not one of {', '.join(ORIGINS)}")
+    if callback["preference"] not in ("", *PREFERENCES):
+        raise Rejected(Reason.INVALID, f"preference: not one of {', '.join(PREFERENCES)}")
+    if callback["own_urgency"] and callback["own_urgency"] not in {u.value for u in Urgency}:
+        raise Rejected(Reason.INVALID, "own_urgency: an urgency level or empty")
+    if callback["origin"] == "phone" and not callback["phone"]:
+        raise Rejected(Reason.INVALID, "phone: a callback request from the phone queue has the number")
     if len(callback["queue"]) > MAX_QUEUE:
         raise Rejected(Reason.INVALID, f"queue: at most {MAX_QUEUE} characters")
     if callback["attempts"] < 0 or (callback["attempts"] > 0) != (callback["last_attempt_at"] is not None):

@@ -188,13 +188,14 @@ class CentralStore:
     # -- callback requests from a phone system ------------------------------------------------
 
     def push_callback(self, dev: Device, request: "CallbackRequest") -> tuple[str, bool]:
-        """A callback request pushed by the phone system (or a device): the unit's queue gets
+        """A callback request pushed by the phone system (or a device), or a digital contact
+        request from an e-service form (origin e_service): the unit's queue gets
         it at the devices' next pull. Its id is derived from the phone system's id, as a file
         import's is, so pushed twice (or pushed and imported from a file) it is one request.
         Returns (the request's id, whether it is new); CallbackRefused when it does not fit
         the credential or the same id came with other content."""
         from ..domain.callbacks import callback_id
-        from .batch import Rejected, callback_record
+        from .batch import CALLBACK_REQUEST, Rejected, callback_record
 
         if request.unit_code and request.unit_code != dev.unit_code:
             raise CallbackRefused(422, "unit", f"this credential is for unit {dev.unit_code}")
@@ -210,7 +211,11 @@ class CentralStore:
             "requested_at": request.requested_at.isoformat(), "status": "open", "taken_by": None, "contact_id": None,
             "result": "", "source": request.source, "imported_at": _now().isoformat(), "queue": request.queue,
             "language": request.language, "priority": request.priority, "attempts": 0,
-            "first_attempt_at": None, "last_attempt_at": None,
+            "first_attempt_at": None, "last_attempt_at": None, "origin": request.origin,
+            "answers": json.dumps(request.answers, sort_keys=True), "other_answers": request.other_answers,
+            "own_urgency": request.own_urgency, "preference": request.preference,
+            "identity_code": request.identity_code if request.origin == "e_service" else None,
+            "protocol_id": request.protocol_id,
         }
         try:
             data = callback_record(data, record_id)
@@ -222,8 +227,11 @@ class CentralStore:
             current = batch.get(RecordType.CALLBACK, record_id)
             if current is not None:
                 held = json.loads(current["data"])
-                if any(held[key] != data[key] for key in ("sector", "phone", "name", "reason", "requested_at", "queue", "language", "priority")):
-                    raise CallbackRefused(409, "id", "a request with this id was received before with other content")
+                differ = [k for k in CALLBACK_REQUEST if k not in ("unit_id", "source") and k in held and held[k] != data[k]]
+                if differ:
+                    raise CallbackRefused(
+                        409, "id", f"a request with this id was received before with other content ({', '.join(differ)})",
+                    )
                 return record_id, False
             text = _json(data)
             seq = batch.log(RecordType.CALLBACK, record_id, text, dev.unit_id, data["sector"])

@@ -21,7 +21,7 @@ import csv
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -70,6 +70,20 @@ class CallbackRequest:
     queue: str = ""
     language: str = "fi"
     priority: str = "normal"
+    # A digital contact request from an e-service form (domain/contact_requests.py): origin
+    # "e_service" instead of the phone queue, the citizen's answers to protocol questions
+    # ({question id: yes}), answers to questions no protocol has (as text), their own urgency
+    # estimate, how they want the reply (call_back or message), a protocol the form named.
+    origin: str = "phone"
+    answers: dict = field(default_factory=dict)
+    other_answers: str = ""
+    own_urgency: str = ""
+    preference: str = ""
+    protocol_id: str = ""
+
+
+ORIGINS = ("phone", "e_service")
+PREFERENCES = ("call_back", "message")
 
 
 @dataclass

@@ -200,6 +200,11 @@ class ContactDraft:
     urgency: Urgency | None = None
     override_reason: str = ""
     worry_level: WorryLevel | None = None
+    # The client's own answers from an e-service form not yet confirmed or changed by the
+    # worker (issue 20): shown marked as the client's; signing needs every one confirmed.
+    citizen_answers: dict[str, bool] = field(default_factory=dict)
+    # How the reply goes to a digital contact request's client: call_back or message.
+    reply_channel: str | None = None
     duties: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
     # The protocol's safety-netting advice as shown with a non-emergency suggestion, in the
@@ -296,6 +301,7 @@ class ContactDraft:
             supersedes_id=self.id,
             step=Step.CLIENT,
             answers=dict(self.answers),
+            citizen_answers=dict(self.citizen_answers),
             red_flags=list(self.red_flags),
             triggers=list(self.triggers),
             duties=list(self.duties),
@@ -345,6 +351,8 @@ def step_problems(draft: ContactDraft, step: Step) -> list[str]:
             problems.append(_("Choose your level of worry."))
         elif draft.suggested_urgency is None:
             problems.append(_("Answer every question of the protocol."))
+        if draft.citizen_answers:
+            problems.append(_("Confirm or change the client's own answers (marked): K/Y yes, E/N no."))
         if draft.urgency is None:
             problems.append(_("Choose the urgency."))
         elif draft.overridden and not draft.override_reason.strip():

@@ -27,6 +27,7 @@ class WorkKind(LabelledEnum):
     REBOOK = "rebook"
     DRAFT = "draft"
     LETTER = "letter"  # a callback request not answered the region's maximum times
+    REQUEST = "request"  # a digital contact request from an e-service form
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -36,6 +37,7 @@ class WorkKind(LabelledEnum):
             "rebook": N_("Book again"),
             "draft": N_("Unfinished contact"),
             "letter": N_("Letter or message"),
+            "request": N_("E-service request"),
         }
 
 
@@ -57,6 +59,9 @@ class WorkItem:
     attempts: int = 0
     language: str = "fi"
     back_at: datetime | None = None
+    # Digital contact requests: the client's own urgency estimate and the reply they want.
+    own_urgency: str = ""
+    preference: str = ""
 
     def waiting_to_come_back(self, now: datetime) -> bool:
         return self.back_at is not None and self.back_at > now

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
 from ..domain.contact import ContactDraft, Step, step_problems
+from ..domain.contact_requests import REPLY_LABELS
 from ..domain.clock import local
 from ..domain.errors import DomainError
 from ..domain.languages import language_name
@@ -135,6 +136,8 @@ class ContactScreen(Screen):
             style = "bold white on red" if draft.red_flags else "bold"
             text.append("  ")
             text.append(draft.urgency.worded(draft.register), style=style)
+        if draft.reply_channel in REPLY_LABELS:  # a digital contact request's: how to reply
+            text.append("  " + _("Reply: {how}").format(how=_(REPLY_LABELS[draft.reply_channel])), style="magenta")
         if draft.version > 1:
             text.append("  " + _("Correction, version {n}").format(n=draft.version), style="yellow")
         protected = bool(client and client.protected)

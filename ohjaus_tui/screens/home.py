@@ -3,6 +3,7 @@ contacts), a new contact, the latest signed ones."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from rich.text import Text
@@ -13,8 +14,9 @@ from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain.clock import local
-from ..domain.codes import FollowUpStatus, Language, Role
+from ..domain.codes import FollowUpStatus, Language, Role, Urgency
 from ..domain.contact import ContactDraft, Step, device_channel
+from ..domain.contact_requests import REPLY_LABELS
 from ..domain.errors import DomainError
 from ..domain.phone import format_phone
 from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
@@ -126,6 +128,8 @@ class HomeScreen(Screen):
     HomeScreen Label { margin: 1 1 0 1; text-style: bold; }
     HomeScreen #worklist { height: 1fr; margin: 0 1; }
     HomeScreen #callbacks { height: auto; max-height: 40%; margin: 0 1; }
+    HomeScreen #requests { height: auto; max-height: 30%; margin: 0 1; }
+    HomeScreen #requests-label { margin: 0 1; }
     HomeScreen #worklist-label, HomeScreen #recent-label { margin: 0 1; }
     HomeScreen #recent { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     HomeScreen #home-hint { margin: 0 1; color: $text-muted; height: auto; }
@@ -136,6 +140,7 @@ class HomeScreen(Screen):
         self._offered = False
         self.items: list[WorkItem] = []  # the callback requests, then the rest, as listed
         self.callbacks = 0  # how many of the items are callback requests (the first section)
+        self.requests = 0  # how many digital contact requests follow them (the second section)
 
     @property
     def ctx(self):
@@ -149,6 +154,8 @@ class HomeScreen(Screen):
         )
         yield Label(id="callbacks-label")
         yield WorkTable(id="callbacks", cursor_type="row")
+        yield Label(id="requests-label")
+        yield WorkTable(id="requests", cursor_type="row")
         yield Label(_("Other work, most urgent first"), id="worklist-label")
         yield WorkTable(id="worklist", cursor_type="row")
         yield Label(_("Recently signed (C makes a correction)"), id="recent-label")
@@ -163,21 +170,28 @@ class HomeScreen(Screen):
         # At 24 rows the two sections need the room: the hint's keys are in F1 and the footer.
         self.query_one("#home-hint").display = self.app.size.height >= 28
         self.query_one("#recent").styles.max_height = 6 if self.app.size.height >= 28 else 4
+        # Three sections at 24 rows: the queues give the rest of the work a few rows too.
+        small = self.app.size.height < 28
+        self.query_one("#callbacks").styles.max_height = "30%" if small else "40%"
+        self.query_one("#requests").styles.max_height = "20%" if small else "30%"
 
     def _fill(self) -> None:
         narrow = self.app.size.width < WIDE
         self._reason_width = max(16, self.app.size.width - NARROW_FIXED) if narrow else None
         callbacks, rest = self.query_one("#callbacks", WorkTable), self.query_one("#worklist", WorkTable)
-        callbacks.after, rest.before = rest, callbacks
-        for table in (callbacks, rest):
+        requests = self.query_one("#requests", WorkTable)
+        callbacks.after, requests.before, requests.after, rest.before = requests, callbacks, rest, requests
+        for table in (callbacks, requests, rest):
             table.clear(columns=True)  # a language change fills it again
-            second = _("Waited") if table is callbacks else _("What")
+            second = _("Waited") if table is not rest else _("What")
             if narrow:
                 table.add_column(_("Due"), width=NARROW_DUE)
                 table.add_column(second, width=NARROW_WHAT)
                 table.add_column(_("Client"), width=NARROW_CLIENT)
             elif table is callbacks:
                 table.add_columns(_("Due"), _("Queue"), _("Client"), _("Phone"), _("Waited"))
+            elif table is requests:
+                table.add_columns(_("Due"), _("Reply"), _("Client"), _("Phone"), _("Waited"))
             else:
                 table.add_columns(_("Due"), _("What"), _("Client"), _("Phone"), _("Waited"))
             table.add_column(_("Reason or note"), width=self._reason_width)
@@ -185,7 +199,7 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         self._fill()
-        self.query_one("#callbacks" if self.callbacks else "#worklist", DataTable).focus()
+        self.query_one(self._first_section(), DataTable).focus()
         drafts = self.ctx.store.open_drafts(self.ctx.worker.id)
         if drafts and not self._offered:
             self._offered = True
@@ -218,7 +232,8 @@ class HomeScreen(Screen):
         self.query_one("#home-header", Static).update(header)
         self.items = ctx.store.worklist(ctx.viewer, ctx.shipped.region, now)
         queue = [item for item in self.items if item.kind == WorkKind.CALLBACK]
-        self.callbacks = len(queue)
+        requests = [item for item in self.items if item.kind == WorkKind.REQUEST]
+        self.callbacks, self.requests = len(queue), len(requests)
         max_attempts = ctx.shipped.region.callbacks.max_attempts
         narrow = self._reason_width is not None
         ready = [item for item in queue if not item.waiting_to_come_back(now)]
@@ -229,15 +244,25 @@ class HomeScreen(Screen):
         if len(ready) < len(queue):
             heading += ", " + _("{n} back later").format(n=len(queue) - len(ready))
         self.query_one("#callbacks-label", Label).update(heading)
+        heading = _("E-service requests: {n} waiting").format(n=len(requests))
+        if requests:
+            heading += ", " + _("the longest {time}").format(time=waited(requests[0].since, now))
+        self.query_one("#requests-label", Label).update(heading)
         for table, items in (
             (self.query_one("#callbacks", WorkTable), queue),
-            (self.query_one("#worklist", WorkTable), self.items[len(queue):]),
+            (self.query_one("#requests", WorkTable), requests),
+            (self.query_one("#worklist", WorkTable), self.items[len(queue) + len(requests):]),
         ):
             was = table.cursor_row  # a refresh after a sync keeps the worker's place
             table.clear()
             for item in items:
-                callback = item.kind == WorkKind.CALLBACK
+                callback = item.kind in (WorkKind.CALLBACK, WorkKind.REQUEST)
                 label = _(PRIORITY_LABELS[item.priority]) if item.priority in PRIORITY_LABELS else ""
+                if item.kind == WorkKind.REQUEST:
+                    label = _(REPLY_LABELS[item.preference]) if item.preference in REPLY_LABELS else ""
+                    if item.own_urgency:
+                        item = replace(item, what=_("own estimate: {urgency}").format(
+                            urgency=Urgency(item.own_urgency).label) + " - " + item.what)
                 if callback:
                     what = item.queue or label or item.kind.label
                 else:
@@ -271,8 +296,10 @@ class HomeScreen(Screen):
                 table.move_cursor(row=min(was, len(items) - 1))
             table.display = bool(items) or table.id == "worklist"
         self.query_one("#callbacks-label").display = bool(queue)
-        if not queue and self.query_one("#callbacks", WorkTable).has_focus:
-            self.query_one("#worklist", WorkTable).focus()
+        self.query_one("#requests-label").display = bool(requests)
+        for section, shown_items in (("#callbacks", queue), ("#requests", requests)):
+            if not shown_items and self.query_one(section, WorkTable).has_focus:
+                self.query_one(self._first_section(), WorkTable).focus()
         recent = ctx.store.recent_signed(worker.id)
         listing = self.query_one("#recent", OptionList)
         was = listing.highlighted or 0
@@ -290,16 +317,25 @@ class HomeScreen(Screen):
 
     # -- the worklist's keys ----------------------------------------------------------------
 
+    def _first_section(self) -> str:
+        return "#callbacks" if self.callbacks else "#requests" if self.requests else "#worklist"
+
+    def _sections(self) -> list[tuple[str, int, int]]:
+        """(table, first item, how many) of the three sections, in order."""
+        both = self.callbacks + self.requests
+        return [
+            ("#callbacks", 0, self.callbacks), ("#requests", self.callbacks, self.requests),
+            ("#worklist", both, len(self.items) - both),
+        ]
+
     def highlighted(self) -> WorkItem | None:
-        callbacks = self.query_one("#callbacks", WorkTable)
-        if callbacks.has_focus and self.callbacks:
-            row = callbacks.cursor_row
-            return self.items[row] if row is not None and row < self.callbacks else None
-        table = self.query_one("#worklist", WorkTable)
-        row = table.cursor_row
-        if row is None or self.callbacks + row >= len(self.items):
+        sections = self._sections()
+        focused = next((s for s in sections if self.query_one(s[0], WorkTable).has_focus), sections[-1])
+        name, start, count = focused
+        row = self.query_one(name, WorkTable).cursor_row
+        if row is None or row >= count:
             return None
-        return self.items[self.callbacks + row]
+        return self.items[start + row]
 
     def _say(self, message: str) -> None:
         self.app.notify(message, timeout=5)
@@ -317,10 +353,10 @@ class HomeScreen(Screen):
         for index, item in enumerate(self.items):
             if item.kind == WorkKind.CALLBACK and item.waiting_to_come_back(now):
                 continue
-            in_queue = index < self.callbacks
-            table = self.query_one("#callbacks" if in_queue else "#worklist", WorkTable)
+            name, start, _count = next(s for s in self._sections() if s[1] <= index < s[1] + s[2])
+            table = self.query_one(name, WorkTable)
             table.focus()
-            table.move_cursor(row=index if in_queue else index - self.callbacks)
+            table.move_cursor(row=index - start)
             self.take(item)
             return
 
@@ -334,14 +370,18 @@ class HomeScreen(Screen):
         if item.kind == WorkKind.LETTER:
             self.action_done()  # what was sent, and it is done
             return
-        if item.kind == WorkKind.CALLBACK:
+        if item.kind in (WorkKind.CALLBACK, WorkKind.REQUEST):
             try:
-                draft = ctx.store.take_callback(item.id, ctx.viewer, ctx.now())
+                draft = ctx.store.take_callback(item.id, ctx.viewer, ctx.now(), ctx.shipped.protocols)
             except DomainError as error:
                 self._say(str(error))
                 self.refresh_lists()
                 return
             query = "" if draft.client_id else (format_phone(item.phone) if item.phone else "")
+            if item.kind == WorkKind.REQUEST and not draft.client_id:
+                # Found by the identity code the form gave (or its name): chosen, added or none.
+                request = ctx.store.callback(item.id)
+                query = (request.identity_code or request.name or query) if request else query
             self.app.push_screen(ContactScreen(draft, saved=True, client_query=query))
             return
         draft = ContactDraft(worker_id=ctx.worker.id, unit_id=ctx.worker.unit_id, started_at=ctx.now())
@@ -367,7 +407,7 @@ class HomeScreen(Screen):
         def finish(result: str | None) -> None:
             if not result:
                 return
-            if item.kind in (WorkKind.CALLBACK, WorkKind.LETTER):
+            if item.kind in (WorkKind.CALLBACK, WorkKind.LETTER, WorkKind.REQUEST):
                 ctx.store.finish_callback(item.id, result, ctx.viewer, ctx.now())
             else:
                 ctx.store.set_follow_up_status(item.id, FollowUpStatus.DONE, result, ctx.now(), ctx.viewer)

@@ -566,7 +566,8 @@ def _signed_contact_trigger(columns: tuple[str, ...]) -> str:
     )
 
 
-# Every column of contact except client_id (which only a merge moves; migration 20).
+# Every column of contact except client_id (which only a merge moves; migration 20). A later
+# migration adding a column to contact re-creates the trigger with it (22: reply_channel).
 SIGNED_CONTACT_COLUMNS = (
     "id", "version", "supersedes_id", "status", "step", "anonymous", "language", "channel", "reason",
     "service_area", "unit_id", "worker_id", "started_at", "updated_at", "signed_at", "sector", "for_follow_up_id",
@@ -601,10 +602,27 @@ BEGIN SELECT RAISE(ABORT, 'signed contact is immutable'); END;
     for table in ("assessment", "segment", "outcome")
 )
 
+# Issue 20. Digital contact requests from e-service forms ride the callback queue's record
+# (taken first-wins, closed by signing): their origin, the citizen's answers and estimate, the
+# reply they want; the contact records the reply channel, the assessment the citizen's answers
+# the worker has not yet confirmed.
+_V22 = """
+ALTER TABLE callback ADD COLUMN origin TEXT NOT NULL DEFAULT 'phone' CHECK (origin IN ('phone', 'e_service'));
+ALTER TABLE callback ADD COLUMN answers TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE callback ADD COLUMN other_answers TEXT NOT NULL DEFAULT '';
+ALTER TABLE callback ADD COLUMN own_urgency TEXT NOT NULL DEFAULT '';
+ALTER TABLE callback ADD COLUMN preference TEXT NOT NULL DEFAULT '';
+ALTER TABLE callback ADD COLUMN identity_code TEXT;
+ALTER TABLE callback ADD COLUMN protocol_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE contact ADD COLUMN reply_channel TEXT CHECK (reply_channel IN ('call_back', 'message'));
+ALTER TABLE assessment ADD COLUMN citizen_answers TEXT NOT NULL DEFAULT '{}';
+DROP TRIGGER contact_signed_no_update;
+""" + _signed_contact_trigger(SIGNED_CONTACT_COLUMNS + ("reply_channel",)) + "\n"
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7), (8, _V8), (9, _V9),
     (10, _V10), (11, _V11), (12, _V12), (13, _V13), (14, _V14), (15, _V15), (16, _V16), (17, _V17),
-    (18, _V18), (19, _V19), (20, _V20), (21, _V21),
+    (18, _V18), (19, _V19), (20, _V20), (21, _V21), (22, _V22),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -112,6 +112,9 @@ class Contact(SQLModel, table=True):
     # whether they stayed anonymous (issue 16, migration 19).
     caller: str = "client"
     caller_anonymous: bool = False
+    # How the reply goes to a digital contact request's client: call_back or message
+    # (issue 20, migration 22); None for every other contact.
+    reply_channel: str | None = None
 
 
 class Assessment(SQLModel, table=True):
@@ -130,6 +133,9 @@ class Assessment(SQLModel, table=True):
     duties: str = "[]"  # JSON [duty id]
     domains: str = "[]"  # JSON [need domain id]
     safety_net: str = ""  # the safety-netting advice shown to be read out (migration 8)
+    # The client's own answers from an e-service form that the worker has not yet confirmed
+    # or changed (JSON {question id: yes}); migration 22. Signing needs it empty.
+    citizen_answers: str = "{}"
 
 
 class SegmentChoice(SQLModel, table=True):
@@ -296,6 +302,18 @@ class Callback(SQLModel, table=True):
     attempts: int = 0
     first_attempt_at: datetime | None = None
     last_attempt_at: datetime | None = None
+    # Issue 20 (migration 22): a digital contact request from an e-service form has origin
+    # "e_service" (the phone queue's: "phone"), the citizen's answers keyed by protocol question
+    # (JSON {question id: yes}), answers no protocol asks (text), their own urgency estimate
+    # (an Urgency value or ""), the reply they want (call_back, message or ""), the identity
+    # code they gave and a protocol the form named.
+    origin: str = "phone"
+    answers: str = "{}"
+    other_answers: str = ""
+    own_urgency: str = ""
+    preference: str = ""
+    identity_code: str | None = None
+    protocol_id: str = ""
 
 
 class ClientMerge(SQLModel, table=True):

@@ -328,12 +328,13 @@ def make_report(
 
 
 def _callbacks(connection, start: date, end: date, unit_id: str | None) -> list[CallbackFact]:
-    """The callback requests of the range (by the local day they were made), not cancelled,
+    """The phone queue's callback requests of the range (by the local day they were made), not cancelled,
     with their first call without an answer and the start of the signed contact that answered."""
     sql = (
         "SELECT cb.queue, cb.requested_at, cb.first_attempt_at, c.started_at FROM callback cb "
         "LEFT JOIN contact c ON c.id = cb.contact_id AND c.status = 'signed' "
         "WHERE cb.requested_at >= ? AND cb.requested_at < ? AND cb.status != 'cancelled'"
+        " AND cb.origin = 'phone'"  # (an e-service's contact request is not the phone queue's)
     )
     params = [_day_start(start), _day_start(end + timedelta(days=1))]
     if unit_id:

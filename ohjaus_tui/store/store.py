@@ -469,6 +469,7 @@ class Store(Protection, Worklist, Bookings, SyncSide, Merging):
             signed_at=None,
             sector=sector,
             for_follow_up_id=draft.for_follow_up_id,
+            reply_channel=draft.reply_channel,
         )
         if status is None:
             session.exec(insert(Contact.__table__).values(id=draft.id, **values))
@@ -713,6 +714,7 @@ class Store(Protection, Worklist, Bookings, SyncSide, Merging):
                 reason=contact.reason,
                 service_area=ServiceArea(contact.service_area) if contact.service_area else None,
                 for_follow_up_id=contact.for_follow_up_id,
+                reply_channel=contact.reply_channel,
             )
             assessment = self._child(session, Assessment, contact.id)
             if assessment:
@@ -727,6 +729,7 @@ class Store(Protection, Worklist, Bookings, SyncSide, Merging):
                 draft.duties = json.loads(assessment.duties)
                 draft.domains = json.loads(assessment.domains)
                 draft.safety_net = assessment.safety_net
+                draft.citizen_answers = json.loads(assessment.citizen_answers or "{}")
             segment = self._child(session, SegmentChoice, contact.id)
             if segment:
                 draft.suggested_segment = _maybe(Segment, segment.suggested)
@@ -1161,6 +1164,7 @@ def _assessment_values(draft: ContactDraft) -> dict | None:
         duties=json.dumps(draft.duties),
         domains=json.dumps(draft.domains),
         safety_net=draft.safety_net,
+        citizen_answers=json.dumps(draft.citizen_answers, sort_keys=True),
     )
 
 

@@ -4,6 +4,8 @@ Mixed into Store."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,9 +16,11 @@ from ..domain.access_log import AccessAction, Purpose
 from ..domain.callbacks import CallbackRequest, callback_id
 from ..domain.codes import Channel, ContactStatus, FollowUpKind, FollowUpStatus, Language, Register
 from ..domain.contact import ContactDraft, Step, new_id
+from ..domain.contact_requests import choose_protocol, prefill, reason_with_answers, unasked
 from ..domain.deadlines import CallbackRules, RegionRules
 from ..domain.errors import DomainError
-from ..domain.identity import client_id_for
+from ..domain.identity import age_in_years, client_id_for
+from ..domain.protocols import Protocol
 from ..domain.viewer import Viewer
 from ..domain.worklist import WorkItem, WorkKind, callback_due, callbacks_ordered, end_of_day, ordered
 from ..i18n import _
@@ -88,7 +92,11 @@ class Worklist:
                     sector=request.register.value, client_id=client_id, name=request.name,
                     phone=request.phone, reason=request.reason, requested_at=request.requested_at,
                     source=request.source, imported_at=now, queue=request.queue, language=request.language,
-                    priority=request.priority,
+                    priority=request.priority, origin=request.origin,
+                    answers=json.dumps(request.answers, sort_keys=True), other_answers=request.other_answers,
+                    own_urgency=request.own_urgency, preference=request.preference,
+                    identity_code=request.identity_code if request.origin == "e_service" else None,
+                    protocol_id=request.protocol_id,
                 )
                 session.add(row)
                 session.flush()
@@ -104,6 +112,8 @@ class Worklist:
             if found is None:
                 found = session.exec(select(Client).where(Client.identity_code == request.identity_code)).first()
             return found.id if found else None
+        if not request.phone:
+            return None
         same_phone = list(session.exec(select(Client.id).where(Client.phone == request.phone).limit(2)))
         return same_phone[0] if len(same_phone) == 1 else None
 
@@ -111,19 +121,32 @@ class Worklist:
         with self.session() as session:
             return session.get(Callback, callback_id)
 
-    def take_callback(self, callback_id: str, viewer: Viewer, now: datetime) -> ContactDraft:
+    def take_callback(
+        self, callback_id: str, viewer: Viewer, now: datetime, protocols: Sequence[Protocol] = (),
+    ) -> ContactDraft:
         """Start the contact of a callback request: the client chosen (when known), the
-        reason as the caller gave it, the channel phone. Saved at once as a draft."""
+        reason as the caller gave it, the channel phone. Saved at once as a draft.
+
+        A digital contact request (origin e_service) also finds its client by the identity
+        code given in the form, opens on the channel e-service with the reply the client
+        wanted, and with `protocols` chooses the protocol from the answers or the reason and
+        fills in the client's answers, marked as theirs until the worker confirms each."""
         with self.session() as session:
             row = session.get(Callback, callback_id)
             if row is None or row.status != "open":
                 raise DomainError(_("Someone has already taken this callback request."))
             client = session.get(Client, row.client_id) if row.client_id else None
+            if client is None and row.identity_code:
+                client = session.get(Client, client_id_for(row.identity_code)) or session.exec(
+                    select(Client).where(Client.identity_code == row.identity_code)
+                ).first()
         draft = ContactDraft(worker_id=viewer.worker_id, unit_id=viewer.unit_id, started_at=now)
         draft.channel, draft.reason = Channel.PHONE, row.reason
         if client is not None:
             draft.client_id, draft.language = client.id, Language(client.language)
             draft.step = Step.NEED
+        if row.origin == "e_service":
+            self._prefill(draft, row, client, protocols, now)
         self.save_draft(draft, now, viewer)  # type: ignore[attr-defined]
         with self.session() as session:
             updated = session.exec(
@@ -139,6 +162,25 @@ class Worklist:
             enqueue_callbacks(session, [callback_id], now)
             session.commit()
         return draft
+
+    @staticmethod
+    def _prefill(draft: ContactDraft, row: Callback, client: Client | None, protocols, now: datetime) -> None:
+        """A digital contact request's contact: the reply the client wanted, the protocol
+        chosen from their answers or reason, their answers to its questions filled in (marked
+        theirs until confirmed), and every other answer written under the reason."""
+        draft.channel = Channel.E_SERVICE
+        draft.reply_channel = row.preference or None
+        answers = json.loads(row.answers or "{}")
+        age = age_in_years(now.date(), client.birth_date, client.identity_code) if client is not None else None
+        register = [p for p in protocols if p.register.value == row.sector]
+        protocol = choose_protocol(register, answers, row.reason, row.protocol_id, age)
+        if protocol is not None:
+            draft.service_area = protocol.service_areas[0]
+            draft.protocol_id, draft.protocol_version = protocol.id, protocol.version
+            draft.answers = prefill(protocol, answers)
+            draft.citizen_answers = dict(draft.answers)
+        other = "\n".join(t for t in (unasked(protocols, draft.answers, answers), row.other_answers) if t)
+        draft.reason = reason_with_answers(row.reason, other)
 
     def callback_no_answer(self, callback_id: str, viewer: Viewer, rules: CallbackRules, now: datetime) -> Callback:
         """A call to the caller that was not answered: one attempt more. The request goes back
@@ -183,7 +225,10 @@ class Worklist:
         """The client's callback requests still waiting in the queue, earliest first: a
         contact with the client started any other way may answer them (issue 15)."""
         with self.session() as session:
-            query = select(Callback).where(Callback.client_id == client_id, Callback.status == "open")
+            # (an e-service's request is taken from its own section: its answers come with it)
+            query = select(Callback).where(
+                Callback.client_id == client_id, Callback.status == "open", Callback.origin == "phone",
+            )
             if register is not None:
                 query = query.where(Callback.sector == register.value)
             return list(session.exec(query.order_by(col(Callback.requested_at))))
@@ -245,7 +290,9 @@ class Worklist:
     # -- the list ---------------------------------------------------------------------------
 
     def worklist(self, viewer: Viewer, rules: RegionRules, now: datetime, limit: int = 200) -> list[WorkItem]:
-        """Open callback requests of the worker's unit and register, follow-ups due by today
+        """Open callback requests of the worker's unit and register, then its digital contact
+        requests (every one, oldest first; one called without an answer joins the callback
+        queue), follow-ups due by today
         for the worker or their team, and their unfinished contacts. The callback requests
         come first, every one of them, by priority and oldest first (those back in the queue
         later after no answer at the end, by when they come back); then the rest, most urgent
@@ -254,6 +301,7 @@ class Worklist:
         today = now.date()
         items: list[WorkItem] = []
         queue: list[WorkItem] = []
+        requests: list[WorkItem] = []  # digital contact requests: their own section, oldest first
         retry = timedelta(minutes=rules.callbacks.retry_minutes)
         most = rules.callbacks.max_attempts
         # Plain rows, not ORM objects: with thousands of open items, building the objects
@@ -262,15 +310,23 @@ class Worklist:
             conn = session.connection()
             callbacks = conn.exec_driver_sql(
                 "SELECT cb.id, cb.client_id, cl.last_name, cl.first_name, cb.name, cb.phone, cb.reason,"
-                " cb.requested_at, cb.queue, cb.priority, cb.attempts, cb.language, cb.last_attempt_at"
+                " cb.requested_at, cb.queue, cb.priority, cb.attempts, cb.language, cb.last_attempt_at,"
+                " cb.origin, cb.own_urgency, cb.preference"
                 " FROM callback cb LEFT JOIN client cl ON cl.id = cb.client_id"
                 " WHERE cb.unit_id = ? AND cb.sector = ? AND cb.status = 'open'",
                 (viewer.unit_id, viewer.register.value),
             ).all()
             for (record_id, client_id, last_name, first_name, name, phone, reason, requested, queue_name, priority,
-                 attempts, language, last_attempt) in callbacks:
+                 attempts, language, last_attempt, origin, own_urgency, preference) in callbacks:
                 who = f"{last_name} {first_name}" if last_name is not None else (name or "-")
                 requested_at, last_at = _utc(requested), _utc(last_attempt)
+                if origin == "e_service" and not attempts:
+                    requests.append(WorkItem(
+                        WorkKind.REQUEST, record_id, client_id, who, phone or None, reason, requested_at,
+                        callback_due(rules, requested_at), language=language, own_urgency=own_urgency,
+                        preference=preference,
+                    ))
+                    continue
                 if attempts >= most:
                     last = last_at or requested_at
                     items.append(WorkItem(
@@ -317,7 +373,8 @@ class Worklist:
                     WorkKind.DRAFT, record_id, client_id, name, phone, reason, started_at,
                     end_of_day(started_at.astimezone(now.tzinfo).date()),
                 ))
-        return callbacks_ordered(queue, now) + ordered(items)[:limit]
+        requests.sort(key=lambda i: (i.since, i.id))
+        return callbacks_ordered(queue, now) + requests + ordered(items)[:limit]
 
     def team_choices(self, viewer: Viewer) -> list[tuple[str, str]]:
         """(id, name) of the workers of the unit in the viewer's register, and the team."""

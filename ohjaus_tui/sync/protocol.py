@@ -186,6 +186,12 @@ class CallbackAck(BaseModel):
     created: bool  # False: received before under the phone system's id
 
 
+class ContactRequestAck(BaseModel):
+    id: str  # the request's id in ohjaus
+    created: bool  # False: received before under the e-service's id
+    notes: list[str] = Field(default_factory=list, description="answers kept as text (an unknown question id), and why")
+
+
 class DeviceInfo(BaseModel):
     device_id: str
     name: str

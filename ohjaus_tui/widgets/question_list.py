@@ -27,8 +27,9 @@ class QuestionList(OptionList):
     ]
 
     class Answered(Message):
-        def __init__(self, answers: dict[str, bool]) -> None:
+        def __init__(self, answers: dict[str, bool], citizen: dict[str, bool] | None = None) -> None:
             self.answers = answers
+            self.citizen = citizen or {}  # the client's own answers still to confirm
             super().__init__()
 
     def __init__(self, **kwargs) -> None:
@@ -37,12 +38,19 @@ class QuestionList(OptionList):
         self.age: int | None = None
         self.answers: dict[str, bool] = {}
         self.shown: list[Question] = []
+        # Answers the client gave in an e-service form, shown marked as theirs until the
+        # worker confirms (the same key) or changes (the other key) each.
+        self.citizen: dict[str, bool] = {}
 
-    def show(self, protocol: Protocol, answers: dict[str, bool], age: int | None = None) -> None:
+    def show(
+        self, protocol: Protocol, answers: dict[str, bool], citizen: dict[str, bool] | None = None,
+        age: int | None = None,
+    ) -> None:
         """List `protocol`'s questions for a client of `age` (every question when unknown)."""
         self.protocol = protocol
         self.age = age
         self.answers = {q.id: answers[q.id] for q in protocol.questions if q.id in answers}
+        self.citizen = {qid: yes for qid, yes in (citizen or {}).items() if self.answers.get(qid) == yes}
         self._drop_hidden()
         self._refresh_options()
         self.highlighted = self._index(self._next_unanswered(-1))
@@ -53,6 +61,7 @@ class QuestionList(OptionList):
         self.shown = list(visible_questions(self.protocol, self.answers, self.age))
         visible = {q.id for q in self.shown}
         self.answers = {qid: yes for qid, yes in self.answers.items() if qid in visible}
+        self.citizen = {qid: yes for qid, yes in self.citizen.items() if qid in self.answers}
 
     def _index(self, question: Question | None) -> int:
         """The option index of a question (separators between the blocks count as options)."""
@@ -70,8 +79,9 @@ class QuestionList(OptionList):
         return next((q for q in self.shown if q.id == option_id), None)
 
     def _next_unanswered(self, after: int) -> Question | None:
-        """The first unanswered question after position `after` (of `shown`), else the first."""
-        unanswered = [(i, q) for i, q in enumerate(self.shown) if q.id not in self.answers]
+        """The first unanswered question (or client's answer to confirm) after position
+        `after` (of `shown`), else the first."""
+        unanswered = [(i, q) for i, q in enumerate(self.shown) if q.id not in self.answers or q.id in self.citizen]
         following = [q for i, q in unanswered if i > after] or [q for _, q in unanswered]
         return following[0] if following else None
 
@@ -96,6 +106,8 @@ class QuestionList(OptionList):
         if question.red_flag:
             text.append("! ", style="bold red")
         text.append(question.text)
+        if question.id in self.citizen:
+            text.append(" [" + _("client's answer") + "]", style="bold italic magenta")
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(width=5, justify="right", no_wrap=True)
         grid.add_column(ratio=1)
@@ -107,6 +119,7 @@ class QuestionList(OptionList):
         if self.protocol is None or question is None:
             return
         self.answers[question.id] = yes
+        self.citizen.pop(question.id, None)  # the worker's answer now
         self._answered(self.shown.index(question))
 
     def action_no_life_threats(self) -> None:
@@ -132,7 +145,7 @@ class QuestionList(OptionList):
         if following is not None:
             self.highlighted = self._index(following)
         self.refresh_bindings()
-        self.post_message(self.Answered(dict(self.answers)))
+        self.post_message(self.Answered(dict(self.answers), dict(self.citizen)))
 
 
 def _block(question: Question) -> int:

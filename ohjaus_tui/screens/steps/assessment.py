@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.codes import Register, Urgency, WorryLevel
 from ...domain.contact import ContactDraft, Step
+from ...domain.contact_requests import prefill
 from ...domain.identity import age_in_years
 from ...domain.protocol_finder import find_protocols
 from ...domain.protocols import WORRY, Protocol, evaluate, protocols_for
@@ -122,8 +125,11 @@ class AssessmentStep(StepPanel):
                 self._draft.worry_level
             )
         if protocol is not None:
-            questions.show(protocol, self._draft.answers, self._age)
+            questions.show(protocol, self._draft.answers, self._draft.citizen_answers, self._age)
+            self._draft.citizen_answers = dict(questions.citizen)
             label = _("Questions: K/Y = yes, E/N = no.")
+            if questions.citizen:
+                label = _("Marked: the client's own answer; K/Y or E/N confirms or changes it.")
             if protocol.questions and protocol.questions[0].life_threat:
                 label += " " + _("Life threats first: 0 = none of these.")
             self.query_one("#questions-label", Label).update(label)
@@ -271,8 +277,9 @@ class AssessmentStep(StepPanel):
             if draft.protocol_id != event.option.id:
                 protocol = self._protocols[event.option.id]
                 draft.protocol_id, draft.protocol_version = protocol.id, protocol.version
-                draft.answers, draft.urgency, draft.override_reason = {}, None, ""
-                draft.worry_level = None
+                draft.urgency, draft.override_reason, draft.worry_level = None, "", None
+                draft.answers = self._client_answers(protocol)
+                draft.citizen_answers = dict(draft.answers)
                 self.query_one("#override-reason", Input).value = ""
             self._show_protocol()
             self.screen.save_typed()  # the chosen protocol survives a kill
@@ -320,9 +327,18 @@ class AssessmentStep(StepPanel):
         )
         finder.display = choosing
 
+    def _client_answers(self, protocol: Protocol) -> dict[str, bool]:
+        """The client's own answers from the e-service request this contact was taken for, to
+        the questions of this protocol (none for any other contact)."""
+        request = self.ctx.store.callback_of_contact(self._draft.id) if self._draft.channel.value == "e_service" else None
+        if request is None or request.origin != "e_service":
+            return {}
+        return prefill(protocol, json.loads(request.answers or "{}"))
+
     def on_question_list_answered(self, event: QuestionList.Answered) -> None:
         event.stop()
         self._draft.answers = event.answers
+        self._draft.citizen_answers = event.citizen
         self._show_result()
         self.screen.save_typed()  # every answer is in the store at once: a kill loses one key at most
 
