@@ -139,7 +139,10 @@ class _ShippedCache:
         if self.key is None:
             return False
         try:
-            raw = (self.directory() / self.FILE).read_bytes()
+            folder = self.directory()
+            if not (_private(folder) and _private(folder / self.FILE)):
+                return False  # unpickling runs code: only a file no one else could have written
+            raw = (folder / self.FILE).read_bytes()
         except OSError:
             return False
         key, _, body = raw.partition(b"\n")
@@ -167,7 +170,9 @@ class _ShippedCache:
             return
         try:
             folder = self.directory()
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not _private(folder):
+                return  # a folder others may write to is never used (holds() would refuse it)
             with tempfile.NamedTemporaryFile(dir=folder, prefix=".shipped-", delete=False) as file:
                 file.write(self.key + b"\n" + pickle.dumps(shipped, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(file.name, folder / self.FILE)  # whole or not at all, also between processes
@@ -176,6 +181,15 @@ class _ShippedCache:
                 os.unlink(file.name)  # type: ignore[possibly-undefined]
             except Exception:  # noqa: BLE001
                 pass
+
+
+def _private(path: Path) -> bool:
+    """Owned by this user and writable by no one else (as ssh asks of its keys): the cache is
+    a pickle, and whoever could write it could run code in the process holding the store key."""
+    if not hasattr(os, "getuid"):
+        return True  # Windows: the user's own profile folder
+    info = path.lstat()
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022 and not os.path.islink(path)
 
 
 _RESOLVING = threading.Lock()

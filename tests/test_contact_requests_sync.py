@@ -178,3 +178,38 @@ def test_another_unit_can_neither_push_for_read_nor_take_a_request(server, devic
     assert held(server)[SOURCE_PREFIX + "omaolo-8"]["status"] == "open"
     a.sync()
     assert a.store.callback(wanted).status == "open"
+
+
+def test_another_units_credential_learns_nothing_from_a_request_id_it_did_not_send(server):
+    """Review of issue 20: the same e-service id from another unit's credential is 409 with no
+    list of the fields that differ (it let a credential test another unit's client's identity
+    code field by field), also when the content is identical (it was 200, as if stored)."""
+    token, north = integration(server), integration(server, unit="JL-POHJ")
+    body = form(21, identity_code=HETU)
+    assert push(server, token, body).status_code == 201
+    for guess in (body, {**body, "identity_code": "131052-308T"}):
+        answer = push(server, north, guess)
+        assert answer.status_code == 409
+        assert answer.json()["error"] == "a request with this id was received before with other content"
+    assert held(server)[SOURCE_PREFIX + "omaolo-21"]["identity_code"] == HETU
+
+
+def test_a_lone_surrogate_is_422_and_nothing_is_stored(server):
+    token = integration(server)
+    raw = json.dumps(form(22)).replace("Maija Lomake", "Maija \\ud800")
+    answer = httpx.post(
+        f"{server.url}/v1/contact-requests", content=raw.encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}, timeout=30,
+    )
+    assert answer.status_code == 422
+    assert SOURCE_PREFIX + "omaolo-22" not in held(server)
+
+
+def test_a_phone_system_id_cannot_take_an_e_service_id(server):
+    from .test_callback_queue_sync import push as push_callback
+    from .test_callback_queue_sync import request
+
+    token = integration(server)
+    answer = push_callback(server, token, {**request(23), "id": SOURCE_PREFIX + "omaolo-23"})
+    assert answer.status_code == 422
+    assert push(server, token, form(23)).status_code == 201

@@ -61,3 +61,28 @@ def test_at_the_start_the_cached_data_is_loaded_at_first_use_and_a_broken_file_s
     (data / "region.toml").write_text("not = [toml\n", "utf-8")
     with pytest.raises(DataFileError):
         shipped_for_start(data)
+
+
+def test_a_cache_others_could_write_is_never_unpickled(data, monkeypatch, tmp_path):
+    """The cache is a pickle: one in a folder or file that another user could have written
+    is not read (the files are parsed instead), whatever its key says (review of issue 18)."""
+    import os
+    import pickle
+
+    first = load_shipped(data, cached=True)
+    cache = data.parent / "cache" / "shipped.pickle"
+    key = cache.read_bytes().partition(b"\n")[0]
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    for folder_mode, file_mode in ((0o777, 0o600), (0o700, 0o666)):
+        cache.parent.chmod(0o700)
+        cache.write_bytes(key + b"\n" + pickle.dumps(Payload()))
+        cache.parent.chmod(folder_mode)
+        cache.chmod(file_mode)
+        assert load_shipped(data, cached=True) == first
+        assert not marker.exists()
+    cache.parent.chmod(0o700)

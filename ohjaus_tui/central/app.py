@@ -409,9 +409,12 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         with each problem and its field. The unit's devices get it at their next sync."""
         try:
             body = json.loads(await request.body())
+            # JSON lets a lone surrogate (\ud800) through; echoed back it broke the answer
+            # after the request was stored (review of issue 20): refused before anything.
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError):
             return JSONResponse(
-                {"error": "invalid contact request", "detail": [{"where": "", "problem": "the body is not JSON"}]},
+                {"error": "invalid contact request", "detail": [{"where": "", "problem": "the body is not JSON in UTF-8"}]},
                 status_code=422,
             )
         return await run_in_threadpool(_contact_request, store, dev, body, response)

@@ -195,8 +195,11 @@ class CentralStore:
         Returns (the request's id, whether it is new); CallbackRefused when it does not fit
         the credential or the same id came with other content."""
         from ..domain.callbacks import callback_id
+        from ..domain.contact_requests import SOURCE_PREFIX as E_SERVICE_PREFIX
         from .batch import CALLBACK_REQUEST, Rejected, callback_record
 
+        if request.origin != "e_service" and request.source.startswith(E_SERVICE_PREFIX):
+            raise CallbackRefused(422, "id", f"a phone system's id may not begin with {E_SERVICE_PREFIX!r}")
         if request.unit_code and request.unit_code != dev.unit_code:
             raise CallbackRefused(422, "unit", f"this credential is for unit {dev.unit_code}")
         if request.register.value not in dev.registers:
@@ -228,10 +231,11 @@ class CentralStore:
             if current is not None:
                 held = json.loads(current["data"])
                 differ = [k for k in CALLBACK_REQUEST if k not in ("unit_id", "source") and k in held and held[k] != data[k]]
-                if differ:
-                    raise CallbackRefused(
-                        409, "id", f"a request with this id was received before with other content ({', '.join(differ)})",
-                    )
+                if differ or held.get("unit_id") != dev.unit_id:
+                    # Never which fields differ, nor whether another unit holds the id: the
+                    # answer would let a credential test another unit's client data field by
+                    # field (review of issue 20).
+                    raise CallbackRefused(409, "id", "a request with this id was received before with other content")
                 return record_id, False
             text = _json(data)
             seq = batch.log(RecordType.CALLBACK, record_id, text, dev.unit_id, data["sector"])
