@@ -174,3 +174,34 @@ def test_merges_of_foreign_or_unknown_clients_or_by_a_nurse_are_refused_and_sync
     assert later.id in server_rows(server, "client")
     other.sync()
     assert other.store.merged_into(temporary.id) is None and other.store.client(later.id) is None
+
+
+def test_a_client_merged_at_another_unit_is_refused_as_unknown_and_tells_nothing(server, devices):
+    """Review of issue 20: two units may know one temporary-code client (its id comes from the
+    code). After unit A merged it, unit B's merge of it - into another client or the same - is
+    refused as an unknown client is, never 'accepted' with A's merge nor 'merged already'."""
+    a = devices("a")
+    other = devices("other", unit="JL-RANTA")
+    real_a, temporary_a = a.add_client(BORN, 125), a.add_client(BORN, 963)
+    real_o, temporary_o = other.add_client(BORN, 125), other.add_client(BORN, 963)
+    assert (real_a.id, temporary_a.id) == (real_o.id, temporary_o.id)
+    second = other.add_client(BORN, 128)
+    sync_all(a, other)
+    nurse = other.worker()
+    central = server.central()
+    try:
+        lead_id = str(uuid.uuid4())
+        central.add_worker({"id": lead_id, "unit_id": nurse.unit_id, "sector": "health", "role": "team_lead",
+                            "first_name": "Tiina", "last_name": "Esihenkilö", "username": "tlead", "status": "active"})
+    finally:
+        central.close()
+    a.store.merge_clients(temporary_a.id, real_a.id, lead_of(a), now())
+    a.sync()
+    token = other.store.sync_config()[1]
+    for into in (second.id, real_o.id):
+        data = {"id": temporary_o.id, "into_id": into, "unit_id": nurse.unit_id, "worker_id": lead_id,
+                "merged_at": now().isoformat()}
+        answer = push(server, token, {"id": str(uuid.uuid4()), "type": "merge", "record_id": temporary_o.id,
+                                      "base_seq": 0, "data": data})
+        assert (answer["status"], answer["detail"]) == ("rejected", "no such client at this device's unit")
+    assert list(server_rows(server, "merge")) == [temporary_a.id]

@@ -1097,11 +1097,19 @@ class Batch:
         if worker.get("role") != "team_lead":
             raise Rejected(Reason.NOT_PERMITTED, "only a team lead may merge clients")
         current = self.get(RecordType.MERGE, change.record_id)
+        # A merge is stored under the merged client's id alone: one made at another unit
+        # (two units may know one temporary-code client) is refused as an unknown client
+        # is, telling nothing of it; this unit cannot merge that client (review of issue 20).
+        if current is not None and current["unit_id"] != dev.unit_id:
+            raise Rejected(Reason.OUT_OF_SCOPE, "no such client at this device's unit")
         if current is not None:
             if json.loads(current["data"])["into_id"] == data["into_id"]:
                 return _accepted(change, current["seq"])  # the same merge again, from any device
             raise Rejected(Reason.IMMUTABLE, "the client was merged into another client already")
-        if self.get(RecordType.MERGE, data["into_id"]) is not None:
+        into = self.get(RecordType.MERGE, data["into_id"])
+        if into is not None and into["unit_id"] != dev.unit_id:
+            raise Rejected(Reason.OUT_OF_SCOPE, "no such client at this device's unit")
+        if into is not None:
             raise Rejected(Reason.INVALID, "the client to merge into was itself merged into another")
         source = json.loads(self.require(RecordType.CLIENT, change.record_id)["data"])
         target = json.loads(self.require(RecordType.CLIENT, data["into_id"])["data"])
