@@ -124,6 +124,36 @@ def test_a_removed_client_someone_sees_again_comes_back_whole(server, devices):
     assert not a.store.quarantined()
 
 
+def test_a_removed_client_added_again_comes_back_whole_and_overwrites_nothing(server, devices):
+    """Review of issue 20: a worker who does not find a removed client and adds them again by
+    their identity code is told to sync; the client comes back whole at the next sync, with the
+    non-disclosure order and phone another device set meanwhile (adding them anew had pushed a
+    version that lifted the order on the server and on every device)."""
+    from ohjaus_tui.domain.codes import Language
+    from ohjaus_tui.store.errors import StoreError
+
+    a, a2 = devices("a"), devices("a2")
+    client = a.add_client(date(1965, 8, 8), 965, "Lisätty")
+    a.sign_contact(client.id, "Vanha asia", follow_up=False)
+    sync_all(a, a2)
+    round_at(a, LATER)
+    assert held(a, client.id)["client"] == 0
+    a2.store.update_client(client.id, now(), phone="+358401234568", protected=True)
+    a2.sync()
+    with pytest.raises(StoreError, match="sync"):
+        a.store.add_client(
+            first_name="Uusi", last_name="Lisätty", identity_code=client.identity_code, phone=None,
+            language=Language.FI, municipality="Järvilaakso", created_by=None, now=now(), allow_temporary=True,
+        )
+    assert a.store.pending_count() == 0
+    result = a.sync()
+    assert result.restored == 1 and held(a, client.id)["contacts"] == 1
+    back = a.store.client(client.id)
+    assert back.protected and back.phone == "+358401234568"
+    a2.sync()
+    assert a2.store.client(client.id).protected
+
+
 def test_a_client_the_unit_no_longer_serves_leaves_its_devices_only(server, devices, capsys):
     a, b = devices("a"), devices("b", unit="JL-POHJ")
     mine = a.add_client(date(1965, 8, 8), 965, "Siirtyvä")
@@ -230,3 +260,20 @@ async def test_the_sync_view_says_how_many_clients_left_the_device(server, devic
         said = str(app.screen.query_one("#sync-removed", Static).render())
         assert "1 client and 1 of their records left this device" in said
         assert "the central API keeps every record and the access log" in said
+
+
+def test_a_version_made_without_seeing_a_non_disclosure_order_does_not_lift_it(server, devices):
+    """The server keeps a non-disclosure order set on another device when a device that had not
+    seen it sends its own version of the client (a concurrent edit: the later one wins, but
+    never by lifting the order)."""
+    a, a2 = devices("a"), devices("a2")
+    client = a.add_client(date(1966, 9, 9), 966, "Suojattu")
+    sync_all(a, a2)
+    a2.store.update_client(client.id, now(), protected=True)
+    a2.sync()
+    a.store.update_client(client.id, now(), phone="+358401234569")  # a has not seen the order
+    a.sync()
+    a2.sync()
+    for device in (a, a2):
+        held_client = device.store.client(client.id)
+        assert held_client.protected and held_client.phone == "+358401234569"

@@ -812,8 +812,13 @@ class Batch:
         # A newer version: the later one in server order is kept; when it was made without
         # seeing the current one (another device's), the overwritten one is kept as a conflict.
         concurrent = change.base_seq < current["seq"] and current["device_id"] != dev.id
-        seq = self.log(RecordType.CLIENT, change.record_id, text, dev.unit_id, None)
         previous = current["data"]
+        if concurrent and data.get("protected") is False and json.loads(previous).get("protected"):
+            # A non-disclosure order is never lifted by a version made without seeing it (a
+            # device that had not heard of it, or one that added the client anew).
+            data = {**data, "protected": True}
+            text = _json(data)
+        seq = self.log(RecordType.CLIENT, change.record_id, text, dev.unit_id, None)
         self.put(RecordType.CLIENT, change.record_id, text, seq)
         if concurrent:
             self.conflict(change, Reason.CONCURRENT_EDIT, text, previous)

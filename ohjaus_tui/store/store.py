@@ -80,7 +80,7 @@ from .bookings import Bookings
 from .merge import Merging
 from .protection import Protection, write_access
 from .worklist import Worklist, callbacks_of_contact, enqueue_callbacks
-from .sync_side import SyncSide, contact_family, dump, enqueue, enqueue_many
+from .sync_side import WANTED_BACK, SyncSide, contact_family, dump, enqueue, enqueue_many
 
 
 class SlotTaken(DomainError):
@@ -314,6 +314,18 @@ class Store(Protection, Worklist, Bookings, SyncSide, Merging):
         )
         try:
             with self.session() as session:
+                if parsed and session.execute(
+                    text("SELECT 1 FROM client_removed WHERE client_id = :id"), {"id": client.id}
+                ).first():
+                    # Their records left this device (issue 20): added anew, the new version
+                    # would overwrite the server's (a non-disclosure order, a phone). They are
+                    # taken back whole at the next sync instead (review of issue 20).
+                    wanted = set(json.loads(session.get(Setting, WANTED_BACK).value)) if session.get(Setting, WANTED_BACK) else set()
+                    session.merge(Setting(key=WANTED_BACK, value=json.dumps(sorted(wanted | {client.id}))))
+                    session.commit()
+                    raise StoreError(
+                        _("This client's records left this device; sync (F5) to bring them back, then search again.")
+                    )
                 session.add(client)
                 session.flush()
                 enqueue(session, RecordType.CLIENT, client.id, dump(client), now)

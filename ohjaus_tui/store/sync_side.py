@@ -214,6 +214,7 @@ class Removal:
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 RETENTION_CHECKED = "retention_checked_on"  # the day the retention pass last ran
 LAST_REMOVAL = "sync_last_removal"  # JSON: what the last round that removed clients did
+WANTED_BACK = "clients_wanted_back"  # JSON: removed clients a worker tried to add again (Store.add_client)
 
 # The day of a client's latest contact, booking, follow-up, callback, missed appointment,
 # consent (or of the record itself), in UTC text: whole days are what the rule counts.
@@ -434,7 +435,11 @@ class SyncSide:
                 ),
                 {"missing": MISSING_REFERENCE},
             ).all()
-        return [row[0] for row in rows]
+            asked = session.get(Setting, WANTED_BACK)
+            removed = set(session.exec(select(ClientRemoved.client_id)).all())
+        # ... and those a worker tried to add again (Store.add_client): they come back whole.
+        wanted = [row[0] for row in rows]
+        return wanted + [c for c in (json.loads(asked.value) if asked else []) if c in removed and c not in wanted]
 
     def record_removal(self, now: datetime, removed: int, records: int, kept: int, restored: int) -> None:
         """What the last round that removed, kept or took back clients did (the sync view)."""
