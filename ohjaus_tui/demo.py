@@ -319,7 +319,10 @@ def _clients(
                 phone=phone,
                 language=(Language.SV if swedish else Language.FI).value,
                 municipality=municipality.names["sv" if swedish else "fi"],
-                created_at=datetime.combine(today - timedelta(days=400), time(9), tzinfo=HELSINKI),
+                # Within the demo region's retention on devices (365 days, issue 20): a demo
+                # device keeps its clients at its first sync (they were all 400 days old and
+                # two thirds of them left the device at once).
+                created_at=datetime.combine(today - timedelta(days=30 + len(rows) % 300), time(9), tzinfo=HELSINKI),
             )
         )
     _special_clients(rows)
