@@ -936,7 +936,8 @@ def _run_integration(args: argparse.Namespace) -> int:
                         code=args.unit, codes=", ".join(store.unit_codes()) or "-"
                     )
                 ) from None
-            print(_("Phone system {id} for {unit} ({registers}): it may push callback requests (POST /v1/callbacks). "
+            print(_("Phone system or e-service {id} for {unit} ({registers}): it may push callback requests "
+                    "(POST /v1/callbacks) and e-service contact requests (POST /v1/contact-requests). "
                     "Its credential, shown only now:").format(
                 id=integration_id, unit=args.unit, registers=", ".join(args.register)
             ), file=sys.stderr)
