@@ -905,7 +905,7 @@ class CentralStore:
             columns = (change_log.c.seq, change_log.c.record_type, change_log.c.record_id, change_log.c.data)
             types = [t.value for t in (
                 RecordType.CLIENT, RecordType.CONTACT, RecordType.FOLLOW_UP, RecordType.CONSENT,
-                RecordType.CALLBACK, RecordType.MISSED_APPOINTMENT,
+                RecordType.CALLBACK, RecordType.MISSED_APPOINTMENT, RecordType.APPOINTMENT,
             )]
             latest: dict[tuple[str, str], tuple] = {}
             rows = conn.execute(
