@@ -120,7 +120,8 @@ def main() -> int:
                 (worker.id, worker.unit_id),
             ).scalar_one()
         items = store.worklist(viewer, rules, now)
-        listed = [i for i in items if i.kind == WorkKind.CALLBACK]
+        # Callbacks and e-service requests (issue 20) each have their own section, never cut.
+        listed = [i for i in items if i.kind in (WorkKind.CALLBACK, WorkKind.REQUEST)]
         missing = open_callbacks - {i.id for i in listed}
         rest = len(items) - len(listed)
         median, p95 = timed(lambda: store.worklist(viewer, rules, now), runs)
