@@ -147,3 +147,28 @@ def test_snapshot_of_the_booking_actions_at_80x24(snap_compare, data_dir, shippe
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_c_on_a_contact_whose_visit_was_cancelled_says_why_and_stays_home(data_dir, shipped):
+    """Review of issue 20: the correction is refused with a reason on the screen (it would
+    have booked the cancelled visit's time again), nothing crashes and nothing is made."""
+    from ohjaus_tui.screens.home import HomeScreen
+    from ohjaus_tui.store.store import Store
+
+    store = Store(data_dir)
+    contact, _slot, viewer = booked_visit(store, username="hoitaja1")
+    store.change_booking(viewer, contact.id, BookingStatus.CANCELLED, "Asiakas perui", FIXED_NOW)
+    store.close()
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        recent = app.screen.query_one("#recent")
+        app.screen.set_focus(recent)
+        recent.highlighted = next(i for i in range(recent.option_count) if recent.get_option_at_index(i).id == contact.id)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert any("ei voi korjata" in str(n.message) for n in app._notifications)

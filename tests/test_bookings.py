@@ -161,3 +161,18 @@ def test_a_correction_of_a_moved_booking_keeps_the_visit_at_its_time_now(store):
     assert slot_holder(store, target.slot_id) == correction.id
     rows = [r for r in store.bookings(contact.client_id, viewer, FIXED_NOW) if r.current and r.slot_id == target.slot_id]
     assert [(r.contact_id, r.status) for r in rows] == [(correction.id, BookingStatus.BOOKED)]
+
+
+def test_a_contact_whose_visit_was_cancelled_is_not_corrected_into_a_booking_again(store):
+    """Review of issue 20: a correction starts from the contact's outcome, and so booked the
+    cancelled visit's time again; the contact is refused a correction with a reason instead."""
+    from ohjaus_tui.store.store import NotADraft
+
+    contact, slot, viewer = booked_visit(store)
+    store.change_booking(viewer, contact.id, BookingStatus.CANCELLED, "Asiakas perui", FIXED_NOW)
+    with pytest.raises(NotADraft, match="bookings"):
+        store.start_correction(contact.id, FIXED_NOW, viewer)
+    assert slot_holder(store, slot.id) is None
+    assert [r.status for r in store.bookings(contact.client_id, viewer, FIXED_NOW) if r.contact_id == contact.id] == [
+        BookingStatus.CANCELLED
+    ]

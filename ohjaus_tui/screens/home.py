@@ -517,7 +517,11 @@ class HomeScreen(Screen):
 
         def start(yes: bool | None) -> None:
             if yes:
-                draft = self.ctx.store.start_correction(contact_id, self.ctx.now(), self.ctx.viewer)
+                try:
+                    draft = self.ctx.store.start_correction(contact_id, self.ctx.now(), self.ctx.viewer)
+                except DomainError as refused:  # e.g. a visit cancelled after the contact
+                    self.notify(str(refused), severity="error", timeout=10)
+                    return
                 self.app.push_screen(ContactScreen(draft, saved=True))
 
         self.app.push_screen(

@@ -833,9 +833,16 @@ class Store(Protection, Worklist, Bookings, SyncSide, Merging):
         """A correction of a signed contact: a new draft version that keeps the old one."""
         if self.contact_status(contact_id) != ContactStatus.SIGNED:
             raise NotADraft(_("Only a signed contact can be corrected."))
-        correction = self.load_draft(contact_id, viewer, now).as_correction()
         with self.session() as session:
             moved = session.get(Appointment, contact_id)
+        if moved is not None and moved.status != "booked":
+            # A correction would book the visit again from the contact's outcome (review of
+            # issue 20): a visit cancelled, done or missed is changed in the client's bookings.
+            raise NotADraft(
+                _("This contact's visit was cancelled, done or missed after it: it cannot be corrected; "
+                  "the visit is in the client's bookings (A).")
+            )
+        correction = self.load_draft(contact_id, viewer, now).as_correction()
         if moved is not None and moved.status == "booked" and correction.slot_id:
             # A visit moved after the contact: the correction keeps it at its time now.
             correction.slot_id = moved.slot_id
