@@ -191,7 +191,8 @@ async def test_the_referral_follows_a_changed_service_area(app, store, shipped):
         assert focused_id(pilot) == "reason"
         areas = [a.value for a in ServiceArea]
         steps = areas.index(area.value) - areas.index(ServiceArea.HEALTH.value)
-        await pilot.press("tab", "tab", "enter", *["up"] * steps, "enter")
+        # past the channel, who called and whether anonymous (issue 16) to the service area
+        await pilot.press("tab", "tab", "tab", "tab", "enter", *["up"] * steps, "enter")
         await pilot.pause()
         await pilot.press("ctrl+n")
         await pilot.pause()

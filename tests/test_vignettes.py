@@ -152,17 +152,18 @@ def test_old_and_new_form_keys_do_not_mix(tmp_path: Path) -> None:
 def test_protocol_choice_sensitivity_counts_another_listed_protocol_with_another_class(
     tmp_path: Path,
 ) -> None:
-    # "kuume" lists the adult and the child fever protocol; a finding only the child one asks
-    # makes an emergency through it alone, which the finder lists last for an adult.
-    path = tmp_path / "fever.toml"
+    # "oksentelu" lists the adult vomiting protocol first, and abdominal pain after it; a finding
+    # only the abdominal-pain protocol asks makes an emergency through it alone. (The child
+    # protocol's questions are not asked of an adult since questions have ages.)
+    path = tmp_path / "vomit.toml"
     path.write_text(
-        '[[vignette]]\nid = "limp_child"\nstory = "s"\nage = 40\ncomplaint = "kuume"\n'
-        'findings = ["child_limp_or_unresponsive"]\nexpected = "emergency"\nsource = "x"\n',
+        '[[vignette]]\nid = "tearing_pain"\nstory = "s"\nage = 40\ncomplaint = "oksentelu"\n'
+        'findings = ["sudden_tearing_pain"]\nexpected = "emergency"\nsource = "x"\n',
         "utf-8",
     )
     (outcome,) = run_vignettes(load_vignettes(path, PROTOCOLS), PROTOCOLS)
-    assert outcome.protocol == "fever_adult" and outcome.under_triaged
-    assert ("fever_child", Urgency.EMERGENCY) in outcome.alternatives
+    assert outcome.protocol == "vomiting_diarrhoea_adult" and outcome.under_triaged
+    assert ("abdominal_pain", Urgency.EMERGENCY) in outcome.alternatives
     assert outcome.choice_sensitive
     assert "1 of 1" in report([outcome])
 
