@@ -320,7 +320,8 @@ class Store(Protection, Worklist, Bookings, SyncSide, Merging):
                     # Their records left this device (issue 20): added anew, the new version
                     # would overwrite the server's (a non-disclosure order, a phone). They are
                     # taken back whole at the next sync instead (review of issue 20).
-                    wanted = set(json.loads(session.get(Setting, WANTED_BACK).value)) if session.get(Setting, WANTED_BACK) else set()
+                    asked = session.get(Setting, WANTED_BACK)
+                    wanted = set(json.loads(asked.value)) if asked else set()
                     session.merge(Setting(key=WANTED_BACK, value=json.dumps(sorted(wanted | {client.id}))))
                     session.commit()
                     raise StoreError(
