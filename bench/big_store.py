@@ -39,10 +39,10 @@ from search import fill  # noqa: E402
 
 from ohjaus_tui.context import load_shipped, shipped_data_dir  # noqa: E402
 from ohjaus_tui.demo import ref_id, reference_rows  # noqa: E402
-from ohjaus_tui.domain.clock import HELSINKI  # noqa: E402
-from ohjaus_tui.domain.codes import Urgency  # noqa: E402
-from ohjaus_tui.domain.deadlines import urgency_deadline  # noqa: E402
-from ohjaus_tui.domain.demo_region import load_demo_region  # noqa: E402
+from ohjaus_core.domain.clock import HELSINKI  # noqa: E402
+from ohjaus_core.domain.codes import Urgency  # noqa: E402
+from ohjaus_core.domain.deadlines import urgency_deadline  # noqa: E402
+from ohjaus_core.domain.demo_region import load_demo_region  # noqa: E402
 from ohjaus_tui.store.directory import prepare  # noqa: E402
 from ohjaus_tui.store.reports import rebuild  # noqa: E402
 from ohjaus_tui.store.store import Store  # noqa: E402

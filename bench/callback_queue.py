@@ -29,8 +29,8 @@ from reports import timed  # noqa: E402
 
 from ohjaus_tui.context import load_shipped  # noqa: E402
 from ohjaus_tui.demo import make_demo  # noqa: E402
-from ohjaus_tui.domain.clock import HELSINKI  # noqa: E402
-from ohjaus_tui.domain.worklist import WorkKind  # noqa: E402
+from ohjaus_core.domain.clock import HELSINKI  # noqa: E402
+from ohjaus_core.domain.worklist import WorkKind  # noqa: E402
 from ohjaus_tui.store.store import Store  # noqa: E402
 
 GOAL_MS = 50.0

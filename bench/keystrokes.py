@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE
+from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
 from ohjaus_tui.app import OhjausApp  # noqa: E402
 from ohjaus_tui.context import Context, load_shipped  # noqa: E402
 from ohjaus_tui.demo import make_demo  # noqa: E402
-from ohjaus_tui.domain.clock import HELSINKI  # noqa: E402
+from ohjaus_core.domain.clock import HELSINKI  # noqa: E402
 from ohjaus_tui.screens.contact import ContactScreen  # noqa: E402
 from ohjaus_tui.store.models import Client  # noqa: E402
 from ohjaus_tui.store.store import Store  # noqa: E402

@@ -35,7 +35,7 @@ import json, sys, time
 from pathlib import Path
 from ohjaus_tui.demo import make_demo
 from ohjaus_tui.store.store import Store
-from ohjaus_tui.sync.protocol import PulledChange
+from ohjaus_core.protocol import PulledChange
 
 data_dir, pages_file = Path(sys.argv[1]), Path(sys.argv[2])
 make_demo(data_dir, clients=1, contacts=0)

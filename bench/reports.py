@@ -28,9 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ohjaus_tui.context import load_shipped  # noqa: E402
-from ohjaus_tui.domain.clock import HELSINKI  # noqa: E402
-from ohjaus_tui.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency  # noqa: E402
-from ohjaus_tui.domain.contact import ContactDraft  # noqa: E402
+from ohjaus_core.domain.clock import HELSINKI  # noqa: E402
+from ohjaus_core.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency  # noqa: E402
+from ohjaus_core.domain.contact import ContactDraft  # noqa: E402
 from ohjaus_tui.report_text import render_text  # noqa: E402
 from ohjaus_tui.store.reports import make_report  # noqa: E402
 from ohjaus_tui.store.store import Store  # noqa: E402

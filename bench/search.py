@@ -28,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ohjaus_tui.context import shipped_data_dir  # noqa: E402
-from ohjaus_tui.domain.demo_region import load_names  # noqa: E402
-from ohjaus_tui.domain.identity import make_identity_code  # noqa: E402
+from ohjaus_core.domain.demo_region import load_names  # noqa: E402
+from ohjaus_core.domain.identity import make_identity_code  # noqa: E402
 from ohjaus_tui.store.directory import connect, prepare  # noqa: E402
 from ohjaus_tui.store.models import Client  # noqa: E402
 from ohjaus_tui.store.store import Store  # noqa: E402

@@ -40,11 +40,11 @@ CHILD = r"""
 import asyncio, json, sys, time
 root, url, bodies_file, requests = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 sys.path.insert(0, root)
-from ohjaus_tui.central.app import create_app
-from ohjaus_tui.central.serve import load_demo_region
-from ohjaus_tui.central.db import CentralStore
-from ohjaus_tui.central.tables import metadata
-from ohjaus_tui.sync.protocol import demo_token
+from ohjaus_central.app import create_app
+from ohjaus_central.serve import load_demo_region
+from ohjaus_central.db import CentralStore
+from ohjaus_central.tables import metadata
+from ohjaus_core.protocol import demo_token
 
 if url.startswith("postgresql"):
     store = CentralStore(url)
@@ -134,7 +134,7 @@ store.close()
 def make_bodies(folder: Path, requests: int) -> Path:
     sys.path.insert(0, str(ROOT / "bench"))
     from sync_common import ContactFamilies, synthetic_clients
-    from ohjaus_tui.sync.protocol import demo_token
+    from ohjaus_core.protocol import demo_token
 
     unit, registers = "JL-KESK", ("health", "social")
     families = ContactFamilies(folder, unit, registers, contacts=40)

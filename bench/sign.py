@@ -32,10 +32,10 @@ import dataclasses, json, os, sys, time
 from datetime import datetime, timedelta
 from pathlib import Path
 from ohjaus_tui.demo import make_demo
-from ohjaus_tui.domain.clock import HELSINKI
-from ohjaus_tui.domain.codes import ContactStatus, OutcomeKind, Register, Role
-from ohjaus_tui.domain.contact import new_id
-from ohjaus_tui.domain.viewer import Viewer
+from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.domain.codes import ContactStatus, OutcomeKind, Register, Role
+from ohjaus_core.domain.contact import new_id
+from ohjaus_core.domain.viewer import Viewer
 from ohjaus_tui.store.store import Store
 
 data_dir, count = Path(sys.argv[1]), int(sys.argv[2])

@@ -19,12 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ohjaus_tui.central.batch import _json, contact_family as _contact_family, validated as _validated  # noqa: E402
-from ohjaus_tui.central.db import CentralStore  # noqa: E402
-from ohjaus_tui.central.tables import metadata  # noqa: E402
-from ohjaus_tui.central.serve import load_demo_region  # noqa: E402
+from ohjaus_central.batch import _json, contact_family as _contact_family, validated as _validated  # noqa: E402
+from ohjaus_central.db import CentralStore  # noqa: E402
+from ohjaus_central.tables import metadata  # noqa: E402
+from ohjaus_central.serve import load_demo_region  # noqa: E402
 from ohjaus_tui.demo import make_demo, ref_id  # noqa: E402
-from ohjaus_tui.domain.identity import client_id_for, make_identity_code  # noqa: E402
+from ohjaus_core.domain.identity import client_id_for, make_identity_code  # noqa: E402
 from ohjaus_tui.store.models import Client  # noqa: E402
 from tests.sync_helpers import CentralServer as _CentralServer  # noqa: E402
 

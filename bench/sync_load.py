@@ -62,8 +62,8 @@ from sync_common import (  # noqa: E402
 )
 
 from ohjaus_tui.context import shipped_data_dir  # noqa: E402
-from ohjaus_tui.domain.demo_region import load_demo_region  # noqa: E402
-from ohjaus_tui.sync.protocol import MAX_PAGE, demo_token  # noqa: E402
+from ohjaus_core.domain.demo_region import load_demo_region  # noqa: E402
+from ohjaus_core.protocol import MAX_PAGE, demo_token  # noqa: E402
 
 GOAL_P95_MS = 250.0
 

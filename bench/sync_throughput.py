@@ -50,13 +50,13 @@ from sync_common import (  # noqa: E402
     table,
 )
 
-from ohjaus_tui.central.batch import _json  # noqa: E402
-from ohjaus_tui.central.batch import contact_family as _contact_family  # noqa: E402
-from ohjaus_tui.central.batch import prepare as _prepare  # noqa: E402
-from ohjaus_tui.central.batch import validated as _validated  # noqa: E402
-from ohjaus_tui.central.tables import answer, change_log, record  # noqa: E402
+from ohjaus_central.batch import _json  # noqa: E402
+from ohjaus_central.batch import contact_family as _contact_family  # noqa: E402
+from ohjaus_central.batch import prepare as _prepare  # noqa: E402
+from ohjaus_central.batch import validated as _validated  # noqa: E402
+from ohjaus_central.tables import answer, change_log, record  # noqa: E402
 from ohjaus_tui.demo import make_demo, ref_id  # noqa: E402
-from ohjaus_tui.domain.codes import ContactStatus, ServiceArea  # noqa: E402
+from ohjaus_core.domain.codes import ContactStatus, ServiceArea  # noqa: E402
 from ohjaus_tui.store.directory import connect  # noqa: E402
 from ohjaus_tui.store.engine import open_engine  # noqa: E402
 from ohjaus_tui.store.models import (  # noqa: E402
@@ -74,7 +74,7 @@ from ohjaus_tui.store.models import (  # noqa: E402
     Worker,
 )
 from ohjaus_tui.store.sync_side import CURSOR  # noqa: E402
-from ohjaus_tui.sync.protocol import MAX_BATCH, MAX_PAGE, Change, demo_token  # noqa: E402
+from ohjaus_core.protocol import MAX_BATCH, MAX_PAGE, Change, demo_token  # noqa: E402
 from sqlalchemy import func, insert, select, text, update  # noqa: E402
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # noqa: E402
 from tests.sync_helpers import Device  # noqa: E402
@@ -344,7 +344,7 @@ def fill_central(url: str, folder: Path, total: int) -> tuple[int, int]:
 
 def pulled_pages(url: str) -> list[list[tuple[int, str, str, dict]]]:
     """The change log as the device receives it: in server order, pages of MAX_PAGE."""
-    from ohjaus_tui.central.db import CentralStore
+    from ohjaus_central.db import CentralStore
 
     store = CentralStore(url)
     with store.engine.connect() as conn:

@@ -8,7 +8,7 @@ pydantic validation, the field checks (hidden characters, ids, enums, dates) - t
 
 A demo device makes its outbox through the store methods the screens use (as
 bench/sync_throughput.py's push does: new clients and signed contacts with a call-back); then
-each run checks every change (`ohjaus_tui.central.batch.prepare`) in a fresh child process
+each run checks every change (`ohjaus_central.batch.prepare`) in a fresh child process
 and reports the CPU time it took (time.process_time around the loop only). With --against, the
 same outbox is checked by DIR's code too, the runs alternating, so both see the same load.
 Median and min of the runs and the machine's load average are printed.
@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
 import json, sys, time
-from ohjaus_tui.central.batch import prepare
-from ohjaus_tui.sync.protocol import Change
+from ohjaus_central.batch import prepare
+from ohjaus_core.protocol import Change
 entries = json.load(open(sys.argv[1]))
 changes = [Change(id=i, type=t, record_id=r, base_seq=0, data=json.loads(d)) for i, t, r, d in entries]
 prepare(changes[0])  # imports and caches warm

@@ -38,11 +38,11 @@ from reports import big_store_parser, no_big_store, store_for, timed  # noqa: E4
 
 from ohjaus_tui.app import OhjausApp  # noqa: E402
 from ohjaus_tui.context import Context, load_shipped  # noqa: E402
-from ohjaus_tui.domain.callbacks import CallbackRequest  # noqa: E402
-from ohjaus_tui.domain.clock import HELSINKI  # noqa: E402
-from ohjaus_tui.domain.codes import Register  # noqa: E402
-from ohjaus_tui.domain.contact import ContactDraft  # noqa: E402
-from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE, make_verifier  # noqa: E402
+from ohjaus_core.domain.callbacks import CallbackRequest  # noqa: E402
+from ohjaus_core.domain.clock import HELSINKI  # noqa: E402
+from ohjaus_core.domain.codes import Register  # noqa: E402
+from ohjaus_core.domain.contact import ContactDraft  # noqa: E402
+from ohjaus_core.domain.credentials import DEMO_PASSPHRASE, make_verifier  # noqa: E402
 from ohjaus_tui.screens.home import HomeScreen  # noqa: E402
 from ohjaus_tui.store.store import Store  # noqa: E402
 

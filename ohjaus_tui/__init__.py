@@ -1,3 +1,5 @@
 """ohjaus: keyboard-driven client guidance (asiakasohjaus) for a sote-keskus."""
 
-__version__ = "0.1.0"
+from ohjaus_core import __version__
+
+__all__ = ["__version__"]

@@ -12,8 +12,8 @@ from textual.binding import Binding
 
 from .commands import OhjausCommands, developer_device, open_palette
 from .context import Context
-from .domain.access_log import Purpose
-from .i18n import N_, _
+from ohjaus_core.domain.access_log import Purpose
+from ohjaus_core.i18n import N_, _
 from .screens.login import LoginScreen
 from .widgets.sync_badge import SyncBadge
 
@@ -221,7 +221,7 @@ class OhjausApp(App):
 
     async def action_switch_language(self) -> None:
         """F9: suomi -> svenska -> English, at once, keeping everything typed."""
-        from .i18n import LANGUAGES, current_language, set_language
+        from ohjaus_core.i18n import LANGUAGES, current_language, set_language
         from .screens.relabel import relabel
 
         language = LANGUAGES[(LANGUAGES.index(current_language()) + 1) % len(LANGUAGES)]

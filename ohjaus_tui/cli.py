@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from .domain.errors import DomainError
-from .i18n import LANGUAGES, N_, _, set_language
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.i18n import LANGUAGES, N_, _, set_language
 
 EXIT_ERROR = 2
 
@@ -433,16 +433,16 @@ def _run_check(args: argparse.Namespace) -> int:
     With --vignettes, runs the case vignettes and exits 1 when an emergency would be
     under-triaged."""
     from .context import load_shipped, shipped_data_dir
-    from .domain.clock import now
-    from .domain.protocols import NURSE_CONCERN, SHARED, compound_questions, findings
-    from .domain.social_vignettes import (
+    from ohjaus_core.domain.clock import now
+    from ohjaus_core.domain.protocols import NURSE_CONCERN, SHARED, compound_questions, findings
+    from ohjaus_core.domain.social_vignettes import (
         SOCIAL_PROTOCOL,
         is_social_file,
         load_social_vignettes,
         run_social,
         social_report,
     )
-    from .domain.vignettes import load_vignettes, report, run_vignettes
+    from ohjaus_core.domain.vignettes import load_vignettes, report, run_vignettes
 
     root = args.data or shipped_data_dir()
     if not root.is_dir():
@@ -515,7 +515,7 @@ def _read_passphrase(prompt: str, confirm: bool = False) -> str:
 
 def _signed_in(store, username: str):
     """A worker of this device who proves it with their passphrase (for the CLI)."""
-    from .domain.clock import now
+    from ohjaus_core.domain.clock import now
     from .screens.lock import sign_in_problem
 
     from .store.directory import sign_in_workers
@@ -532,7 +532,7 @@ def _signed_in(store, username: str):
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from .domain.clock import now
+    from ohjaus_core.domain.clock import now
     from .export import export
     from .store.store import Store
 
@@ -561,7 +561,7 @@ def _run_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from .context import load_shipped
-    from .domain.clock import now
+    from ohjaus_core.domain.clock import now
     from .report_text import render_csv, render_text
     from .store.directory import default_data_dir
     from .store.reports import make_report
@@ -587,7 +587,7 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _run_worker(args: argparse.Namespace) -> int:
-    from .domain.clock import now
+    from ohjaus_core.domain.clock import now
     from .store.store import Store
 
     if args.worker_command == "add":
@@ -611,8 +611,8 @@ def _run_worker(args: argparse.Namespace) -> int:
 
 def _run_worker_add(args: argparse.Namespace) -> int:
     from .demo import ref_id
-    from .domain.codes import Role
-    from .domain.demo_region import USERNAME
+    from ohjaus_core.domain.codes import Role
+    from ohjaus_core.domain.demo_region import USERNAME
 
     if not USERNAME.match(args.username):
         raise DomainError(_("A user name is lower-case letters, digits, '_' and '.', starting with a letter."))
@@ -666,7 +666,7 @@ def _run_worker_status(args: argparse.Namespace) -> int:
 
 
 def _run_enrol(args: argparse.Namespace) -> int:
-    from .domain.clock import now
+    from ohjaus_core.domain.clock import now
     from .store.directory import sign_in_workers
     from .store.store import Store
     from .sync.client import enrol
@@ -689,8 +689,8 @@ def _run_enrol(args: argparse.Namespace) -> int:
 def _run_callbacks(args: argparse.Namespace) -> int:
     """Exit 0 when every row was imported, 1 when some were bad (the good ones are in),
     2 when nothing could be imported."""
-    from .domain.callbacks import read_callbacks
-    from .domain.clock import now
+    from ohjaus_core.domain.callbacks import read_callbacks
+    from ohjaus_core.domain.clock import now
     from .store.directory import default_data_dir
     from .store.store import Store
 
@@ -753,7 +753,7 @@ def _need_server_extra(db_url: str | None, web: bool = True) -> None:
 
 def _run_serve(args: argparse.Namespace) -> int:
     _need_server_extra(args.db)
-    from .central.serve import default_db_url, serve
+    from ohjaus_central.serve import default_db_url, serve
 
     try:
         return serve(args.db or default_db_url(), args.host, args.port, args.serve_demo, max(1, args.workers),
@@ -765,7 +765,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_sync(args: argparse.Namespace) -> int:
-    from .domain.clock import now
+    from ohjaus_core.domain.clock import now
     from .store.store import Store
     from .sync.client import sync_once
 
@@ -815,7 +815,7 @@ def _ask_device(server: str, token: str):
     import httpx
 
     from .sync.client import SyncError
-    from .sync.protocol import DeviceInfo
+    from ohjaus_core.protocol import DeviceInfo
 
     try:
         response = httpx.get(f"{server}/v1/device", headers={"Authorization": f"Bearer {token}"}, timeout=10)
@@ -831,7 +831,7 @@ def _ask_device(server: str, token: str):
 def _central_db(db_url: str | None):
     """The central API's database for an administrator's command (`device`, `region`)."""
     _need_server_extra(db_url, web=False)
-    from .central.serve import default_db_url, open_central
+    from ohjaus_central.serve import default_db_url, open_central
 
     try:
         return open_central(db_url or default_db_url())
@@ -867,8 +867,8 @@ def _run_db(args: argparse.Namespace) -> int:
     _need_server_extra(args.db, web=False)
     from sqlalchemy.exc import OperationalError
 
-    from .central import schema
-    from .central.serve import default_db_url, open_central
+    from ohjaus_central import schema
+    from ohjaus_central.serve import default_db_url, open_central
 
     url = args.db or default_db_url()
     try:
@@ -983,9 +983,9 @@ def _run_client(args: argparse.Namespace) -> int:
 
 def _run_region(args: argparse.Namespace) -> int:
     _need_server_extra(args.db, web=False)
-    from .central.region import export_region, import_region
-    from .domain.clock import now
-    from .domain.region_files import read_region_folder
+    from ohjaus_central.region import export_region, import_region
+    from ohjaus_core.domain.clock import now
+    from ohjaus_core.domain.region_files import read_region_folder
 
     if args.region_command == "import":
         folder = read_region_folder(args.folder)  # every file checked before anything is written

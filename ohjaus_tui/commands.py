@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.widgets.option_list import Option
 
-from .i18n import N_, _
+from ohjaus_core.i18n import N_, _
 
 # Textual's own texts that the app shows, translated where they are drawn: a Select's key in
 # the footer, the palette's prompt and its Esc key (should a footer or F1 ever list it).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-from importlib import resources
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -12,32 +11,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .domain import clock as clock_module
-from .domain.clock import local
+from ohjaus_core import domain
+from ohjaus_core.data_dir import shipped_data_dir
+from ohjaus_core.domain import clock as clock_module
+from ohjaus_core.domain.clock import local
 
 if TYPE_CHECKING:
-    from .domain.catalogue import Service
-    from .domain.deadlines import RegionRules
-    from .domain.protocols import Protocol
-    from .domain.viewer import Viewer
+    from ohjaus_core.domain.catalogue import Service
+    from ohjaus_core.domain.deadlines import RegionRules
+    from ohjaus_core.domain.protocols import Protocol
+    from ohjaus_core.domain.viewer import Viewer
     from .store.models import Unit, Worker
     from .store.store import Store
-
-
-def shipped_data_dir() -> Path:
-    """The data/ folder: protocols, catalogue, region rules, demo region.
-
-    OHJAUS_SHIPPED_DATA when set; else the package's own `ohjaus_tui/data` of an installed
-    wheel (importlib.resources); else, in a source checkout (an editable install), the
-    repository's top-level data/, which the wheel ships as that package.
-    """
-    configured = os.environ.get("OHJAUS_SHIPPED_DATA")
-    if configured:
-        return Path(configured)
-    packaged = Path(str(resources.files("ohjaus_tui"))) / "data"
-    if (packaged / "protocols").is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass(frozen=True)
@@ -59,9 +44,9 @@ def load_shipped(root: Path | None = None, *, cached: bool = False) -> Shipped:
     cached (the application's start): the result of the last load of the very same files by
     the very same code, when there is one (see _ShippedCache); else loaded as above and kept
     for the next start. Parsing the TOML was a fifth of the time to the sign-in screen."""
-    from .domain.catalogue import load_catalogue
-    from .domain.deadlines import load_region_rules
-    from .domain.protocols import load_protocols
+    from ohjaus_core.domain.catalogue import load_catalogue
+    from ohjaus_core.domain.deadlines import load_region_rules
+    from ohjaus_core.domain.protocols import load_protocols
 
     root = root or shipped_data_dir()
     cache = _ShippedCache(root) if cached else None
@@ -106,7 +91,7 @@ class _ShippedCache:
         self._body: bytes | None = None
         digest = hashlib.blake2b(digest_size=32)
         digest.update(str(root.resolve()).encode())
-        code = Path(__file__).parent / "domain"
+        code = Path(domain.__file__).parent
         try:
             for folder, names in ((root, sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())),
                                   (code, sorted(p.name for p in code.glob("*.py")))):

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Callable
 
 from .context import Shipped, load_shipped, shipped_data_dir
-from .domain.calendar import is_working_day
-from .domain.clock import HELSINKI
-from .domain.catalogue import services_for
-from .domain.codes import (
+from ohjaus_core.domain.calendar import is_working_day
+from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.domain.catalogue import services_for
+from ohjaus_core.domain.codes import (
     Channel,
     FollowUpKind,
     Handover,
@@ -35,21 +35,21 @@ from .domain.codes import (
     ServiceArea,
     WorryLevel,
 )
-from .domain.credentials import DEMO_PASSPHRASE, make_verifier
-from .domain.contact import ContactDraft, first_incomplete_step, seeded_ids
-from .domain.datafile import load_toml
-from .domain.demo_region import DemoRegion, Names, load_demo_region, load_names
-from .domain.errors import DomainError
-from .domain.identity import client_id_for, make_identity_code
-from .domain.protocols import evaluate, protocols_for
-from .domain.segmentation import suggest_follow_up, suggest_outcome, suggest_segment
-from .domain.slots import choose_slots
-from .i18n import _
+from ohjaus_core.domain.credentials import DEMO_PASSPHRASE, make_verifier
+from ohjaus_core.domain.contact import ContactDraft, first_incomplete_step, seeded_ids
+from ohjaus_core.domain.datafile import load_toml
+from ohjaus_core.domain.demo_region import DemoRegion, Names, load_demo_region, load_names
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.identity import client_id_for, make_identity_code
+from ohjaus_core.domain.protocols import evaluate, protocols_for
+from ohjaus_core.domain.segmentation import suggest_follow_up, suggest_outcome, suggest_segment
+from ohjaus_core.domain.slots import choose_slots
+from ohjaus_core.i18n import _
 from .store import models
 from .store.store import Store
 from .store.sync_side import SERVER, TOKEN
 from .sync.client import DEMO_SERVER
-from .sync.protocol import demo_token
+from ohjaus_core.protocol import demo_token
 
 # progress(what, done, total): the demo tells a caller how far it is (the CLI draws a bar).
 Progress = Callable[[str, int, int], None]
@@ -524,7 +524,7 @@ def _callbacks(
 ) -> None:
     """This morning's callback queue of the device's unit, as a phone system would hand it
     over: most callers are known clients (by phone), a few are not."""
-    from .domain.callbacks import CallbackRequest
+    from ohjaus_core.domain.callbacks import CallbackRequest
 
     reasons = phrases["reasons"]
     opened = datetime.combine(today, time(7, 30), tzinfo=HELSINKI)
@@ -555,9 +555,9 @@ def _contact_requests(store: Store, clients: list, unit_id: str, today: date) ->
     """A few digital contact requests from the e-service's symptom forms this morning: a known
     client, a person new to the unit (identity code given) and one who gave only a name and a
     number. Deterministic, without the demo's random draws (the rest of the demo stays as it was)."""
-    from .domain.callbacks import CallbackRequest
-    from .domain.contact_requests import SOURCE_PREFIX
-    from .domain.identity import make_identity_code
+    from ohjaus_core.domain.callbacks import CallbackRequest
+    from ohjaus_core.domain.contact_requests import SOURCE_PREFIX
+    from ohjaus_core.domain.identity import make_identity_code
 
     known = next((c for c in clients if c.identity_code and c.phone), None)
     opened = datetime.combine(today, time(6, 40), tzinfo=HELSINKI)

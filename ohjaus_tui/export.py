@@ -13,11 +13,11 @@ import json
 import os
 from pathlib import Path
 
-from .domain.access_log import AccessAction, Purpose
-from .domain.errors import DomainError
-from .domain.spreadsheet import DELIMITER, safe_row
-from .domain.viewer import Permission, Viewer
-from .i18n import _
+from ohjaus_core.domain.access_log import AccessAction, Purpose
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.spreadsheet import DELIMITER, safe_row
+from ohjaus_core.domain.viewer import Permission, Viewer
+from ohjaus_core.i18n import _
 from .store.models import RECORD_TYPES
 from .store.store import Store
 

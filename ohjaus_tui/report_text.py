@@ -9,11 +9,11 @@ import textwrap
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from .domain.clock import local
-from .domain.codes import Channel, Segment
-from .domain.spreadsheet import safe_row
-from .domain.reports import FCR_WINDOW_DAYS, Report
-from .i18n import N_, _, babel_locale, format_date, format_day, format_moment, format_number
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.codes import Channel, Segment
+from ohjaus_core.domain.spreadsheet import safe_row
+from ohjaus_core.domain.reports import FCR_WINDOW_DAYS, Report
+from ohjaus_core.i18n import N_, _, babel_locale, format_date, format_day, format_moment, format_number
 
 WIDTH = 78
 LABEL = 46

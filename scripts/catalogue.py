@@ -6,7 +6,7 @@
     python scripts/catalogue.py --check  change nothing; exit 1 listing what is missing or stale
 
 The .po files carry no source locations and no dates, so they change only when a text does.
-A new language: mkdir -p ohjaus_tui/locale/sv/LC_MESSAGES and run the script.
+A new language: mkdir -p ohjaus_core/locale/sv/LC_MESSAGES and run the script.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "babel.cfg"
-LOCALE = ROOT / "ohjaus_tui" / "locale"
+LOCALE = ROOT / "ohjaus_core" / "locale"
 DOMAIN = "ohjaus"
 POT = LOCALE / f"{DOMAIN}.pot"
 DEFAULT_LANGUAGE = "fi"

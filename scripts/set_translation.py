@@ -6,7 +6,7 @@ import sys
 from babel.messages.pofile import read_po, write_po
 
 language = sys.argv[1] if len(sys.argv) > 1 else "fi"
-path = f"ohjaus_tui/locale/{language}/LC_MESSAGES/ohjaus.po"
+path = f"ohjaus_core/locale/{language}/LC_MESSAGES/ohjaus.po"
 pairs = json.loads(sys.stdin.read())
 with open(path, "rb") as f:
     cat = read_po(f)

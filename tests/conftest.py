@@ -20,8 +20,8 @@ import pytest
 from ohjaus_tui.app import OhjausApp
 from ohjaus_tui.context import Context, load_shipped
 from ohjaus_tui.demo import make_demo
-from ohjaus_tui.domain.clock import HELSINKI
-from ohjaus_tui.i18n import set_language
+from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.i18n import set_language
 from ohjaus_tui.store.directory import connect
 from ohjaus_tui.store.store import Store
 

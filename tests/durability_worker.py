@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ohjaus_tui.domain.clock import HELSINKI  # noqa: E402
-from ohjaus_tui.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency  # noqa: E402
-from ohjaus_tui.domain.contact import ContactDraft, Step  # noqa: E402
+from ohjaus_core.domain.clock import HELSINKI  # noqa: E402
+from ohjaus_core.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency  # noqa: E402
+from ohjaus_core.domain.contact import ContactDraft, Step  # noqa: E402
 from ohjaus_tui.store.store import Store  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=HELSINKI)

@@ -6,7 +6,7 @@ import asyncio
 
 from sqlmodel import select
 
-from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE
+from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.screens.steps.client import SEARCH_GROUP
 from ohjaus_tui.store.directory import sign_in_workers
@@ -155,7 +155,7 @@ def raised_to_same_day(protocol) -> list[bool]:
     """The answers of a caller who needs a visit today: no to every question shown when all
     are no, yes to the first that raises the suggestion to the same day (not a red flag, not
     the nurse's concern, which sends to emergency care, and one with no follow-up question)."""
-    from ohjaus_tui.domain.codes import Urgency
+    from ohjaus_core.domain.codes import Urgency
 
     shown = [q for q in protocol.questions if q.show_if is None]
     parents = {q.show_if for q in protocol.questions if q.show_if}

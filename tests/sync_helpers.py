@@ -23,14 +23,14 @@ from pathlib import Path
 import httpx
 
 from ohjaus_tui.demo import make_demo
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.domain.codes import FollowUpKind, Language, OutcomeKind, Segment, ServiceArea, Urgency
-from ohjaus_tui.domain.contact import ContactDraft
-from ohjaus_tui.domain.identity import make_identity_code
+from ohjaus_core.domain.clock import now
+from ohjaus_core.domain.codes import FollowUpKind, Language, OutcomeKind, Segment, ServiceArea, Urgency
+from ohjaus_core.domain.contact import ContactDraft
+from ohjaus_core.domain.identity import make_identity_code
 from ohjaus_tui.store.store import Store
 from ohjaus_tui.store.sync_side import SERVER, TOKEN
 from ohjaus_tui.sync.client import SyncClient, SyncError
-from ohjaus_tui.sync.protocol import demo_token
+from ohjaus_core.protocol import demo_token
 
 PG_ENV = "OHJAUS_TEST_PG"  # e.g. postgresql://ohjaus:ohjaus@127.0.0.1/ohjaus_test
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +116,7 @@ class CentralServer:
 
     def start(self) -> "CentralServer":
         if not self.demo:  # `serve` refuses a database behind the code: upgrade it as a region would
-            from ohjaus_tui.central.db import CentralStore
+            from ohjaus_central.db import CentralStore
 
             CentralStore(self.db_url, upgrade=True).close()
         with open(self.log, "ab") as log:
@@ -149,7 +149,7 @@ class CentralServer:
 
     def central(self):
         """The server's database, read directly (for assertions)."""
-        from ohjaus_tui.central.db import CentralStore
+        from ohjaus_central.db import CentralStore
 
         return CentralStore(self.db_url)
 

@@ -4,9 +4,9 @@ nurse's own concern, and the safety-netting advice read out and kept with the co
 
 from __future__ import annotations
 
-from ohjaus_tui.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
-from ohjaus_tui.domain.contact import ContactDraft
-from ohjaus_tui.domain.protocols import protocols_for
+from ohjaus_core.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
+from ohjaus_core.domain.contact import ContactDraft
+from ohjaus_core.domain.protocols import protocols_for
 from ohjaus_tui.screens.client_view import ClientScreen
 from ohjaus_tui.store.protection import EventKind
 
@@ -196,7 +196,7 @@ async def test_a_childs_fever_lists_the_childs_protocol_first(app, store):
     protocol first; the adult one stays listed, last."""
     from sqlmodel import select
 
-    from ohjaus_tui.domain.identity import age_in_years
+    from ohjaus_core.domain.identity import age_in_years
     from ohjaus_tui.store.models import Client
 
     with store.session() as session:
@@ -218,7 +218,7 @@ async def test_an_adult_with_a_cough_is_not_asked_the_baby_questions(app, store)
     (issue 13 review: a nurse was asked whether a 60-year-old's nappies were dry)."""
     from sqlmodel import select
 
-    from ohjaus_tui.domain.identity import age_in_years
+    from ohjaus_core.domain.identity import age_in_years
     from ohjaus_tui.store.models import Client
 
     with store.session() as session:

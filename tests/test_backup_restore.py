@@ -11,9 +11,9 @@ from datetime import date
 
 import pytest
 
-from ohjaus_tui.domain.clock import now
+from ohjaus_core.domain.clock import now
 from ohjaus_tui.store.sync_side import SERVER
-from ohjaus_tui.sync.protocol import RecordType
+from ohjaus_core.protocol import RecordType
 
 from .sync_helpers import CentralServer, assert_converged, new_device, postgres_url, reset_database, sync_all
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from ohjaus_tui.domain.codes import BookingStatus
-from ohjaus_tui.i18n import set_language
+from ohjaus_core.domain.codes import BookingStatus
+from ohjaus_core.i18n import set_language
 from ohjaus_tui.screens.bookings import BookingsScreen, MoveScreen
 from ohjaus_tui.screens.client_view import ClientScreen
 from ohjaus_tui.screens.prompt import PromptScreen

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from ohjaus_tui.domain.codes import BookingStatus, HighNeedTrigger, OutcomeKind, ServiceArea
-from ohjaus_tui.domain.errors import DomainError
-from ohjaus_tui.domain.segmentation import detected_triggers
+from ohjaus_core.domain.codes import BookingStatus, HighNeedTrigger, OutcomeKind, ServiceArea
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.segmentation import detected_triggers
 from ohjaus_tui.store.bookings import BookingTaken
 from ohjaus_tui.store.models import Contact, Outcome, Slot, Worker
 
@@ -23,8 +23,8 @@ from .conftest import FIXED_NOW
 def booked_visit(store, future: bool = True, index: int = 0, username: str | None = None, client=None):
     """A visit booked by a signed contact of a demo client at a nurse's unit: a future one, or
     one whose time has passed (made 10 days ago for 5 days ago). Returns (contact, slot, viewer)."""
-    from ohjaus_tui.domain.codes import Language, Segment, Urgency
-    from ohjaus_tui.domain.contact import ContactDraft
+    from ohjaus_core.domain.codes import Language, Segment, Urgency
+    from ohjaus_core.domain.contact import ContactDraft
 
     nurse = next(
         w for w in store.workers()
@@ -106,7 +106,7 @@ def test_a_visit_marked_did_not_come_counts_in_the_missed_appointments_trigger(s
     rules = shipped.region.high_need
     since = FIXED_NOW - timedelta(days=rules.window_days)
     starts = slot.starts_at.replace(tzinfo=FIXED_NOW.tzinfo)
-    from ohjaus_tui.domain.codes import Register
+    from ohjaus_core.domain.codes import Register
 
     before = store.missed_appointments_since(contact.client_id, since)
     social_before = store.missed_appointments_since(contact.client_id, since, [Register.SOCIAL])

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ohjaus_tui.domain.calendar import (
+from ohjaus_core.domain.calendar import (
     add_working_days,
     easter_sunday,
     finnish_holidays,

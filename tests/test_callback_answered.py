@@ -4,7 +4,7 @@ callback, and signing it closes the callback."""
 
 from __future__ import annotations
 
-from ohjaus_tui.domain.worklist import WorkKind
+from ohjaus_core.domain.worklist import WorkKind
 from ohjaus_tui.screens.confirm import ConfirmScreen
 from ohjaus_tui.screens.home import HomeScreen
 

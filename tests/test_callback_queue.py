@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from textual.widgets import DataTable
 
-from ohjaus_tui.domain.callbacks import CallbackRequest
-from ohjaus_tui.domain.codes import Register
-from ohjaus_tui.domain.deadlines import CallbackRules
-from ohjaus_tui.domain.worklist import WorkKind
+from ohjaus_core.domain.callbacks import CallbackRequest
+from ohjaus_core.domain.codes import Register
+from ohjaus_core.domain.deadlines import CallbackRules
+from ohjaus_core.domain.worklist import WorkKind
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 
@@ -43,7 +43,7 @@ def nurse_unit(store) -> str:
 
 
 def test_every_callback_is_listed_whatever_the_rest_and_the_rest_is_cut_at_200(store, shipped):
-    from ohjaus_tui.domain.contact import ContactDraft
+    from ohjaus_core.domain.contact import ContactDraft
 
     nurse = next(w for w in store.workers() if w.username == "hoitaja1")
     viewer = store.viewer(nurse.id)

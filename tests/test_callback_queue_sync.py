@@ -10,10 +10,10 @@ from datetime import timedelta
 
 import httpx
 
-from ohjaus_tui.domain.callbacks import callback_id
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.domain.worklist import WorkKind
-from ohjaus_tui.sync.protocol import RecordType
+from ohjaus_core.domain.callbacks import callback_id
+from ohjaus_core.domain.clock import now
+from ohjaus_core.domain.worklist import WorkKind
+from ohjaus_core.protocol import RecordType
 
 from .sync_helpers import sync_all
 

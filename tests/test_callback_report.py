@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ohjaus_tui.domain.callbacks import CallbackRequest, callback_id
-from ohjaus_tui.domain.clock import HELSINKI
-from ohjaus_tui.domain.codes import Register
+from ohjaus_core.domain.callbacks import CallbackRequest, callback_id
+from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.domain.codes import Register
 from ohjaus_tui.report_text import render_csv, render_text
 from ohjaus_tui.store.reports import make_report
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.catalogue import Service, ServiceKind, load_catalogue, services_for
-from ohjaus_tui.domain.codes import Register, ServiceArea
-from ohjaus_tui.domain.errors import DataFileError
-from ohjaus_tui.i18n import current_language, set_language
+from ohjaus_core.domain.catalogue import Service, ServiceKind, load_catalogue, services_for
+from ohjaus_core.domain.codes import Register, ServiceArea
+from ohjaus_core.domain.errors import DataFileError
+from ohjaus_core.i18n import current_language, set_language
 
 SERVICES = Path(__file__).resolve().parent.parent / "data" / "services.toml"
 CATALOGUE = load_catalogue(SERVICES)

@@ -10,7 +10,7 @@ import uuid
 import httpx
 import pytest
 
-from ohjaus_tui.sync.protocol import MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, demo_token
+from ohjaus_core.protocol import MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, demo_token
 
 
 
@@ -45,7 +45,7 @@ def log_size(server) -> int:
 
 
 def a_client_change(record_id: str | None = None, **data) -> dict:
-    from ohjaus_tui.domain.identity import client_id_for
+    from ohjaus_core.domain.identity import client_id_for
 
     code = "010190-900R"
     record = {
@@ -206,7 +206,7 @@ def test_a_missed_appointment_is_recorded_once_and_cannot_change(server):
     headers = demo_headers()
     client = a_client_change()
     assert httpx.post(f"{server.url}/v1/push", json={"changes": [client]}, headers=headers).status_code == 200
-    from ohjaus_tui.sync.protocol import RecordType
+    from ohjaus_core.protocol import RecordType
 
     code = httpx.get(f"{server.url}/v1/device", headers=headers).json()["unit_code"]
     central = server.central()
@@ -360,7 +360,7 @@ def test_the_limiters_table_stays_bounded_with_constant_work_a_request():
     """In process: keys beyond the table's size push out the least recently used ones; the
     work a request does not grow with the number of keys seen (on main a full table was
     rebuilt on the event loop). IPv6 addresses count by their /64."""
-    from ohjaus_tui.central.app import Limiter, client_address
+    from ohjaus_central.app import Limiter, client_address
 
     limiter = Limiter(rate=50, burst=200, size=10_000)
     timings = []

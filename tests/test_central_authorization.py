@@ -12,13 +12,13 @@ from datetime import date
 
 import httpx
 
-from ohjaus_tui.central.batch import TAKEN
-from ohjaus_tui.domain.access_log import GENESIS, Entry, entry_hash
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.domain.codes import Language, Register
-from ohjaus_tui.domain.identity import client_id_for
+from ohjaus_central.batch import TAKEN
+from ohjaus_core.domain.access_log import GENESIS, Entry, entry_hash
+from ohjaus_core.domain.clock import now
+from ohjaus_core.domain.codes import Language, Register
+from ohjaus_core.domain.identity import client_id_for
 from ohjaus_tui.sync.client import fetch_access_log
-from ohjaus_tui.sync.protocol import RecordType
+from ohjaus_core.protocol import RecordType
 
 from .sync_helpers import sync_all
 from .test_sync_protection import chained, headers, post_log, push, use_client, viewer

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from ohjaus_tui.domain.identity import client_id_for, make_identity_code
-from ohjaus_tui.domain.text import MAX_NAME, hidden_character
-from ohjaus_tui.sync.protocol import demo_token
+from ohjaus_core.domain.identity import client_id_for, make_identity_code
+from ohjaus_core.domain.text import MAX_NAME, hidden_character
+from ohjaus_core.protocol import demo_token
 
 from .sync_helpers import CentralServer
 from .test_hostile_screens import hostile_or_long

@@ -10,10 +10,10 @@ import unicodedata
 
 import pytest
 
-from ohjaus_tui.central.app import _query
-from ohjaus_tui.central.batch import _json
-from ohjaus_tui.domain import text
-from ohjaus_tui.domain.text import hidden_character
+from ohjaus_central.app import _query
+from ohjaus_central.batch import _json
+from ohjaus_core.domain import text
+from ohjaus_core.domain.text import hidden_character
 
 
 def reference_hidden(value: str, keep_lines: bool) -> str | None:

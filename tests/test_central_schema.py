@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, insert, inspect, select, text
 
-from ohjaus_tui.central import schema
-from ohjaus_tui.central.db import CentralStore
-from ohjaus_tui.central.tables import enrolment, metadata, record
+from ohjaus_central import schema
+from ohjaus_central.db import CentralStore
+from ohjaus_central.tables import enrolment, metadata, record
 from ohjaus_tui.cli import main
 
 VERSIONS = Path(schema.__file__).parent / "migrations" / "versions"

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from ohjaus_tui.domain.codes import FollowUpKind, Language, OutcomeKind, Segment, ServiceArea, Urgency
-from ohjaus_tui.domain.contact import ContactDraft
-from ohjaus_tui.domain.identity import make_identity_code
-from ohjaus_tui.domain.viewer import NotPermitted
+from ohjaus_core.domain.codes import FollowUpKind, Language, OutcomeKind, Segment, ServiceArea, Urgency
+from ohjaus_core.domain.contact import ContactDraft
+from ohjaus_core.domain.identity import make_identity_code
+from ohjaus_core.domain.viewer import NotPermitted
 from ohjaus_tui.store.merge import MergeRefused
 
 from .conftest import FIXED_NOW
@@ -168,7 +168,7 @@ def test_a_draft_open_on_the_temporary_client_goes_on_with_the_real_one(store):
 
 
 def test_a_pulled_merge_moves_the_records_and_waits_for_a_target_not_held(store):
-    from ohjaus_tui.sync.protocol import PulledChange
+    from ohjaus_core.protocol import PulledChange
 
     real, temporary = add(store, 123), add(store, 954)
     draft = sign(store, temporary.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ohjaus_tui.domain.codes import ContactStatus, OutcomeKind, Segment, Urgency
+from ohjaus_core.domain.codes import ContactStatus, OutcomeKind, Segment, Urgency
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import Contact

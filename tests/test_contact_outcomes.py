@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from ohjaus_tui.domain.codes import (
+from ohjaus_core.domain.codes import (
     FollowUpKind,
     FollowUpStatus,
     Handover,
@@ -15,7 +15,7 @@ from ohjaus_tui.domain.codes import (
     Urgency,
     WorryLevel,
 )
-from ohjaus_tui.domain.contact import Step
+from ohjaus_core.domain.contact import Step
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import FollowUp, Slot

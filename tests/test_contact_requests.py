@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from textual.widgets import DataTable
 
-from ohjaus_tui.domain.callbacks import CallbackRequest
-from ohjaus_tui.domain.codes import Channel, OutcomeKind, Register, Segment, Urgency
-from ohjaus_tui.domain.contact import Step, step_problems
-from ohjaus_tui.domain.contact_requests import SOURCE_PREFIX
-from ohjaus_tui.domain.worklist import WorkKind
+from ohjaus_core.domain.callbacks import CallbackRequest
+from ohjaus_core.domain.codes import Channel, OutcomeKind, Register, Segment, Urgency
+from ohjaus_core.domain.contact import Step, step_problems
+from ohjaus_core.domain.contact_requests import SOURCE_PREFIX
+from ohjaus_core.domain.worklist import WorkKind
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.widgets.question_list import QuestionList
 
@@ -44,7 +44,7 @@ def nurse_viewer(store):
 
 
 def test_requests_have_their_own_section_oldest_first_never_cut(store, shipped):
-    from ohjaus_tui.domain.contact import ContactDraft
+    from ohjaus_core.domain.contact import ContactDraft
 
     nurse, viewer = nurse_viewer(store)
     for n in range(30):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.codes import (
+from ohjaus_core.domain.codes import (
     WorryLevel,
     FollowUpKind,
     Handover,
@@ -18,8 +18,8 @@ from ohjaus_tui.domain.codes import (
     ServiceArea,
     Urgency,
 )
-from ohjaus_tui.domain.contact import ContactDraft, Step, first_incomplete_step, step_problems
-from ohjaus_tui.domain.segmentation import (
+from ohjaus_core.domain.contact import ContactDraft, Step, first_incomplete_step, step_problems
+from ohjaus_core.domain.segmentation import (
     suggest_follow_up,
     suggest_outcome,
     suggest_segment,
@@ -136,8 +136,8 @@ def test_follow_up_suggestion_counts_working_days():
     ],
 )
 def test_history_triggers_at_the_regions_limits(contacts, missed, expected):
-    from ohjaus_tui.domain.deadlines import HighNeedRules
-    from ohjaus_tui.domain.segmentation import detected_triggers
+    from ohjaus_core.domain.deadlines import HighNeedRules
+    from ohjaus_core.domain.segmentation import detected_triggers
 
     rules = HighNeedRules(repeated_contacts=3, missed_appointments=2, window_days=30)
     found = detected_triggers(contacts, missed, rules)
@@ -151,8 +151,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_region_sets_its_own_limits(tmp_path):
-    from ohjaus_tui.domain.deadlines import load_region_rules
-    from ohjaus_tui.domain.segmentation import detected_triggers
+    from ohjaus_core.domain.deadlines import load_region_rules
+    from ohjaus_core.domain.segmentation import detected_triggers
 
     text = (ROOT / "data" / "region.toml").read_text("utf-8").replace(
         "repeated_contacts = 3", "repeated_contacts = 5"
@@ -168,8 +168,8 @@ def test_a_region_sets_its_own_limits(tmp_path):
 def test_a_text_longer_than_the_central_api_takes_is_refused_at_the_step():
     from datetime import datetime
 
-    from ohjaus_tui.domain.contact import MAX_FREE_TEXT, ContactDraft, Step, step_problems
-    from ohjaus_tui.sync.protocol import MAX_TEXT
+    from ohjaus_core.domain.contact import MAX_FREE_TEXT, ContactDraft, Step, step_problems
+    from ohjaus_core.protocol import MAX_TEXT
 
     assert MAX_FREE_TEXT == MAX_TEXT
     draft = ContactDraft(worker_id="w", unit_id="u", started_at=datetime(2026, 11, 25, 9))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.codes import Urgency
-from ohjaus_tui.domain.deadlines import (
+from ohjaus_core.domain.codes import Urgency
+from ohjaus_core.domain.deadlines import (
     NoCareGuaranteeRule,
     RegionRules,
     care_guarantee_deadline,
@@ -21,7 +21,7 @@ from ohjaus_tui.domain.deadlines import (
     social_assessment_start_deadline,
     urgency_deadline,
 )
-from ohjaus_tui.domain.errors import DataFileError, DomainError
+from ohjaus_core.domain.errors import DataFileError, DomainError
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "region.toml"
@@ -369,8 +369,8 @@ def test_rules_that_do_not_overlap_load(tmp_path: Path, rules: str) -> None:
 def test_domain_imports_no_ui_sql_or_network() -> None:
     code = (
         "import sys\n"
-        "import ohjaus_tui.domain.identity, ohjaus_tui.domain.phone\n"
-        "import ohjaus_tui.domain.calendar, ohjaus_tui.domain.deadlines\n"
+        "import ohjaus_core.domain.identity, ohjaus_core.domain.phone\n"
+        "import ohjaus_core.domain.calendar, ohjaus_core.domain.deadlines\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('textual', 'sqlmodel', 'sqlalchemy', 'sqlite3', 'sqlcipher3', 'httpx', 'rich', 'socket')]\n"
         "print(bad)\n"
@@ -383,7 +383,7 @@ def test_domain_imports_no_ui_sql_or_network() -> None:
 
 from datetime import time, timedelta  # noqa: E402
 
-from ohjaus_tui.domain.deadlines import (  # noqa: E402
+from ohjaus_core.domain.deadlines import (  # noqa: E402
     DeadlineKind,
     booking_deadline,
     contact_deadlines,
@@ -514,7 +514,7 @@ def test_a_child_welfare_notification_brings_the_seven_working_day_decision(
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from ohjaus_tui.domain.calendar import is_working_day, working_days_between  # noqa: E402
+from ohjaus_core.domain.calendar import is_working_day, working_days_between  # noqa: E402
 
 OFFICE_RULES = load_region_rules(SHIPPED)
 

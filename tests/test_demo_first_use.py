@@ -51,7 +51,7 @@ def test_an_interrupted_first_use_leaves_nothing_and_the_next_one_works(tmp_path
 
 
 def test_an_empty_directory_is_filled_and_one_with_data_is_refused(tmp_path, shipped):
-    from ohjaus_tui.domain.errors import DomainError
+    from ohjaus_core.domain.errors import DomainError
 
     target = tmp_path / "demo"
     target.mkdir()

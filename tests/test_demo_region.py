@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.codes import Language, Register, Role, ServiceArea
-from ohjaus_tui.domain.demo_region import MODES, load_demo_region, load_names
-from ohjaus_tui.domain.errors import DataFileError
+from ohjaus_core.domain.codes import Language, Register, Role, ServiceArea
+from ohjaus_core.domain.demo_region import MODES, load_demo_region, load_names
+from ohjaus_core.domain.errors import DataFileError
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 REGION = load_demo_region(DEMO)

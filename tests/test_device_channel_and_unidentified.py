@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ohjaus_tui.domain.codes import Channel, OutcomeKind, Urgency
-from ohjaus_tui.domain.contact import device_channel
+from ohjaus_core.domain.codes import Channel, OutcomeKind, Urgency
+from ohjaus_core.domain.contact import device_channel
 
 from .pilot_helpers import all_no_then_urgency, focused_id, pick, pick_result, sign_in, type_text
 

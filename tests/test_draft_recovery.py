@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.codes import OutcomeKind
-from ohjaus_tui.domain.contact import Step
+from ohjaus_core.domain.codes import OutcomeKind
+from ohjaus_core.domain.contact import Step
 from ohjaus_tui.screens.confirm import ConfirmScreen
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen

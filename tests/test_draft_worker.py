@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import OptionList
 
-from ohjaus_tui.domain.contact import ContactDraft
+from ohjaus_core.domain.contact import ContactDraft
 from ohjaus_tui.store.directory import sign_in_workers
 
 from .conftest import FIXED_NOW

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from ohjaus_tui.domain.codes import Language
-from ohjaus_tui.domain.identity import make_identity_code
+from ohjaus_core.domain.codes import Language
+from ohjaus_core.domain.identity import make_identity_code
 from ohjaus_tui.store import encrypt
 from ohjaus_tui.store.directory import DB_NAME, connect, read_setting, sign_in_workers
 from ohjaus_tui.store.keys import KEY_DIR_ENV, KEY_ID_NAME, KeyMissing, key_dir, key_path

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ohjaus_tui.domain.codes import Language
+from ohjaus_core.domain.codes import Language
 
 from .conftest import FIXED_NOW
 from .pilot_helpers import sign_in, type_text
@@ -66,7 +66,7 @@ async def test_the_new_client_form_refuses_a_hidden_character_naming_the_field_a
 def test_the_store_refuses_hidden_characters_in_a_changed_name(store):
     import pytest
 
-    from ohjaus_tui.domain.text import InvalidText
+    from ohjaus_core.domain.text import InvalidText
 
     client = store.add_client(
         first_name="Eeva", last_name="Virtanen", identity_code=None, phone=None, language=Language.FI,
@@ -99,7 +99,7 @@ async def test_a_pulled_name_with_a_look_alike_is_shown_escaped_not_as_another_c
     look-alike letter is shown escaped, so it does not pass for the Virtanen next to it."""
     import uuid
 
-    from ohjaus_tui.sync.protocol import PulledChange
+    from ohjaus_core.protocol import PulledChange
 
     for last, first in (("Virtanen", "Ville"), ("Virt\u0430nen", "Ville")):
         client_id = str(uuid.uuid4())

@@ -1,7 +1,7 @@
 """The Finnish catalogue covers every text in the code, and every data text has fi, sv and en.
 
 When this fails after a code change: run `python scripts/catalogue.py`, translate what it lists
-in ohjaus_tui/locale/fi/LC_MESSAGES/ohjaus.po, and run it again to compile the .mo.
+in ohjaus_core/locale/fi/LC_MESSAGES/ohjaus.po, and run it again to compile the .mo.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any, Iterator
 import pytest
 from babel.messages.pofile import read_po
 
-from ohjaus_tui.domain.codes import Urgency
-from ohjaus_tui.domain.contact import Step
-from ohjaus_tui.i18n import _, current_language, set_language
+from ohjaus_core.domain.codes import Urgency
+from ohjaus_core.domain.contact import Step
+from ohjaus_core.i18n import _, current_language, set_language
 
 ROOT = Path(__file__).resolve().parents[1]
 FI_PO = ROOT / "ohjaus_tui" / "locale" / "fi" / "LC_MESSAGES" / "ohjaus.po"

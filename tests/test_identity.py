@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ohjaus_tui.domain.identity import (
+from ohjaus_core.domain.identity import (
     IdentityCode,
     age_in_years,
     InvalidIdentityCode,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
-from ohjaus_tui.domain.contact import Step
-from ohjaus_tui.i18n import current_language, set_language
+from ohjaus_core.domain.contact import Step
+from ohjaus_core.i18n import current_language, set_language
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ohjaus_tui.domain.codes import Language
-from ohjaus_tui.domain.identity import make_identity_code
+from ohjaus_core.domain.codes import Language
+from ohjaus_core.domain.identity import make_identity_code
 from ohjaus_tui.screens.client_view import ClientScreen
 from ohjaus_tui.screens.confirm import ConfirmScreen
 from ohjaus_tui.screens.contact import ContactScreen

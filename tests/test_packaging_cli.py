@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.spreadsheet import safe_cell, safe_row
+from ohjaus_core.domain.spreadsheet import safe_cell, safe_row
 from ohjaus_tui.report_text import render_csv
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.command import CommandPalette
 
-from ohjaus_tui.i18n import set_language
+from ohjaus_core.i18n import set_language
 from ohjaus_tui.widgets.sync_badge import SyncBadge
 
 from .pilot_helpers import sign_in
@@ -58,7 +58,7 @@ async def test_the_sync_line_follows_the_language_at_once(app):
 async def test_textuals_own_texts_are_in_the_workers_language(app, monkeypatch):
     """What Textual itself writes: the palette's "No matches found", and the note Ctrl+C
     gives (it copies; it does not quit)."""
-    from ohjaus_tui.i18n import _
+    from ohjaus_core.i18n import _
 
     monkeypatch.delenv("OHJAUS_DEVELOPER", raising=False)
     set_language("sv")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ohjaus_tui.domain.errors import DomainError
-from ohjaus_tui.domain.phone import InvalidPhone, format_phone, looks_like_phone, normalize_phone
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.phone import InvalidPhone, format_phone, looks_like_phone, normalize_phone
 
 
 @pytest.mark.parametrize(

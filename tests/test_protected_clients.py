@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from ohjaus_tui.domain.codes import Language
-from ohjaus_tui.domain.identity import make_identity_code
-from ohjaus_tui.domain.languages import InvalidLanguage, language_name, normalize_language
+from ohjaus_core.domain.codes import Language
+from ohjaus_core.domain.identity import make_identity_code
+from ohjaus_core.domain.languages import InvalidLanguage, language_name, normalize_language
 from ohjaus_tui.export import export
-from ohjaus_tui.i18n import set_language
+from ohjaus_core.i18n import set_language
 
 from .conftest import FIXED_NOW
 
@@ -60,8 +60,8 @@ def test_an_export_of_a_protected_client_holds_no_municipality(store, tmp_path):
     open_client = add(store, 955, municipality="Lähilahti")
     lead = viewer(store, "esihenkilo1")
     # The clients go into the health register's export with a contact each.
-    from ohjaus_tui.domain.contact import ContactDraft
-    from ohjaus_tui.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
+    from ohjaus_core.domain.contact import ContactDraft
+    from ohjaus_core.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
 
     for client_id in (client.id, open_client.id):
         nurse = viewer(store, "hoitaja1")
@@ -85,7 +85,7 @@ def test_an_export_of_a_protected_client_holds_no_municipality(store, tmp_path):
 
 
 def test_the_mark_is_in_the_ui_language():
-    from ohjaus_tui.domain.protected import municipality_shown
+    from ohjaus_core.domain.protected import municipality_shown
 
     try:
         for language, mark in (("fi", "Turvakielto"), ("sv", "Spärrmarkering"), ("en", "Non-disclosure")):
@@ -99,7 +99,7 @@ def test_the_mark_is_in_the_ui_language():
 def test_the_demo_has_protected_clients_and_one_with_an_interpreter(store):
     from sqlmodel import select
 
-    from ohjaus_tui.domain.identity import parse_identity_code
+    from ohjaus_core.domain.identity import parse_identity_code
     from ohjaus_tui.store.models import Client
 
     with store.session() as session:

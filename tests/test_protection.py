@@ -14,11 +14,11 @@ from sqlcipher3 import dbapi2 as sqlcipher
 from sqlalchemy import text
 from sqlmodel import select
 
-from ohjaus_tui.domain.access_log import AccessAction
-from ohjaus_tui.domain.codes import Register
-from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE, make_verifier
-from ohjaus_tui.domain.errors import DomainError
-from ohjaus_tui.domain.viewer import NotPermitted, NotVisible
+from ohjaus_core.domain.access_log import AccessAction
+from ohjaus_core.domain.codes import Register
+from ohjaus_core.domain.credentials import DEMO_PASSPHRASE, make_verifier
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.viewer import NotPermitted, NotVisible
 from ohjaus_tui.export import export
 from ohjaus_tui.store.directory import connect
 from ohjaus_tui.store.models import Contact, Credential
@@ -217,7 +217,7 @@ def test_the_chain_finds_a_removed_entry(logged):
 
 def test_the_chain_finds_an_entry_rewritten_with_a_new_hash(logged):
     # Changed and its own hash made again: the next entry no longer links to it.
-    from ohjaus_tui.domain.access_log import entry_hash
+    from ohjaus_core.domain.access_log import entry_hash
 
     entry = logged.access_entries()[1]
     forged = type(entry)(**{**entry.__dict__, "worker_id": "someone-else", "hash": ""})

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.codes import Register, ServiceArea, Urgency
-from ohjaus_tui.domain.protocol_finder import find_protocols, score
-from ohjaus_tui.domain.protocols import Protocol, load_protocols
+from ohjaus_core.domain.codes import Register, ServiceArea, Urgency
+from ohjaus_core.domain.protocol_finder import find_protocols, score
+from ohjaus_core.domain.protocols import Protocol, load_protocols
 
 SHIPPED = load_protocols(Path(__file__).resolve().parent.parent / "data" / "protocols")
 

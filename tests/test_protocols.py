@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.codes import Register, ServiceArea, Urgency, WorryLevel
-from ohjaus_tui.domain.errors import DataFileError
-from ohjaus_tui.domain.protocols import (
+from ohjaus_core.domain.codes import Register, ServiceArea, Urgency, WorryLevel
+from ohjaus_core.domain.errors import DataFileError
+from ohjaus_core.domain.protocols import (
     LIFE_THREATS_FILE,
     NURSE_CONCERN,
     NURSE_CONCERN_FILE,
@@ -20,7 +20,7 @@ from ohjaus_tui.domain.protocols import (
     protocols_for,
     visible_questions,
 )
-from ohjaus_tui.i18n import current_language, set_language
+from ohjaus_core.i18n import current_language, set_language
 
 PROTOCOLS = Path(__file__).resolve().parent.parent / "data" / "protocols"
 SHIPPED = load_protocols(PROTOCOLS)

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from ohjaus_tui.central.batch import Rejected, validated
-from ohjaus_tui.domain.codes import Handover, OutcomeKind
-from ohjaus_tui.domain.contact import Referral
-from ohjaus_tui.domain.reports import REFERRAL, ContactFact, contact_tallies
+from ohjaus_central.batch import Rejected, validated
+from ohjaus_core.domain.codes import Handover, OutcomeKind
+from ohjaus_core.domain.contact import Referral
+from ohjaus_core.domain.reports import REFERRAL, ContactFact, contact_tallies
 from ohjaus_tui.store.models import Outcome
 
 OUTCOME_ID = "0b6a3c1e-2a51-4f7e-9a2e-111111111111"
@@ -58,7 +58,7 @@ def tally_referrals(fact) -> dict:
 
 
 def test_the_report_of_a_store_counts_the_three_referrals_of_one_contact(tmp_path, shipped):
-    from ohjaus_tui.domain.codes import Channel, Segment, ServiceArea, Urgency
+    from ohjaus_core.domain.codes import Channel, Segment, ServiceArea, Urgency
     from ohjaus_tui.store.reports import make_report
     from ohjaus_tui.store.store import Store
 
@@ -84,8 +84,8 @@ def test_a_report_counts_duties_made_and_referrals_by_destination_and_status(tmp
     referrals with consent and one cold; (2) an older person's notification made as a duty and
     a statutory hand-over to child welfare; (3) a child-welfare notification and a safety
     response, nothing referred."""
-    from ohjaus_tui.domain.codes import Channel, NotifiedBy, Segment, ServiceArea, Urgency
-    from ohjaus_tui.domain.contact import DutyMade
+    from ohjaus_core.domain.codes import Channel, NotifiedBy, Segment, ServiceArea, Urgency
+    from ohjaus_core.domain.contact import DutyMade
     from ohjaus_tui.report_text import render_csv, render_text
     from ohjaus_tui.store.reports import make_report
     from ohjaus_tui.store.store import Store

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from ohjaus_tui.central.db import CentralStore
+from ohjaus_central.db import CentralStore
 from ohjaus_tui.context import Context, load_shipped, shipped_data_dir
 from ohjaus_tui.store.store import Store
-from ohjaus_tui.sync.protocol import CATALOGUE_ID, RecordType
+from ohjaus_core.protocol import CATALOGUE_ID, RecordType
 
 from .sync_helpers import CentralServer
 from .test_region_import import copy_region, empty_device, run

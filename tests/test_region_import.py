@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.central.db import CentralStore
+from ohjaus_central.db import CentralStore
 from ohjaus_tui.cli import main
 from ohjaus_tui.demo import ref_id
-from ohjaus_tui.domain.clock import HELSINKI
-from ohjaus_tui.domain.codes import ServiceArea
-from ohjaus_tui.domain.errors import DataFileError
-from ohjaus_tui.domain.region_files import read_region_folder
+from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.domain.codes import ServiceArea
+from ohjaus_core.domain.errors import DataFileError
+from ohjaus_core.domain.region_files import read_region_folder
 from ohjaus_tui.store.store import Store
 
 from .sync_helpers import CentralServer, Device
@@ -237,7 +237,7 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
 
 def test_a_booked_slot_is_never_retired_nor_moved(tmp_path, capsys, db_url):
     """A slot booked in ohjaus stays booked when the scheduling system's file drops or moves it."""
-    from ohjaus_tui.sync.protocol import RecordType
+    from ohjaus_core.protocol import RecordType
 
     folder = copy_region(tmp_path)
     assert run(capsys, "region", "--db", db_url, "import", str(folder))[0] == 0
@@ -246,8 +246,8 @@ def test_a_booked_slot_is_never_retired_nor_moved(tmp_path, capsys, db_url):
         slot_id = ref_id("slot", "holm-20300107T0630Z")
         slot = central.records(RecordType.SLOT)[slot_id]
         # The booking as the server records it for a contact (the holder is the server's own).
-        from ohjaus_tui.central.db import _Writing
-        from ohjaus_tui.central.batch import Batch, _json
+        from ohjaus_central.db import _Writing
+        from ohjaus_central.batch import Batch, _json
 
         with _Writing(central) as conn:
             batch = Batch(conn, None)

@@ -23,8 +23,8 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from ohjaus_tui.domain.clock import HELSINKI
-from ohjaus_tui.domain.codes import (
+from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.domain.codes import (
     Channel,
     FollowUpKind,
     FollowUpStatus,
@@ -36,8 +36,8 @@ from ohjaus_tui.domain.codes import (
     ServiceArea,
     Urgency,
 )
-from ohjaus_tui.domain.contact import ContactDraft
-from ohjaus_tui.domain.reports import median, percentile
+from ohjaus_core.domain.contact import ContactDraft
+from ohjaus_core.domain.reports import median, percentile
 from ohjaus_tui.report_text import render_csv, render_text
 from ohjaus_tui.store import models
 from ohjaus_tui.store.reports import fold, make_report, rebuild

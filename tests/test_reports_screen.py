@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
-from ohjaus_tui.i18n import set_language
+from ohjaus_core.i18n import set_language
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.screens.reports import ReportsScreen
 from ohjaus_tui.store.reports import make_report

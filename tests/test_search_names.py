@@ -7,8 +7,8 @@ import pytest
 
 import random
 
-from ohjaus_tui.domain.codes import Language
-from ohjaus_tui.domain.name_search import name_words
+from ohjaus_core.domain.codes import Language
+from ohjaus_core.domain.name_search import name_words
 from ohjaus_tui.store.directory import connect, prepare
 from ohjaus_tui.store.store import Store
 

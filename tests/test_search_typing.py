@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from ohjaus_tui.domain.codes import Language
+from ohjaus_core.domain.codes import Language
 from ohjaus_tui.screens.confirm import ConfirmScreen
 
 from .conftest import FIXED_NOW

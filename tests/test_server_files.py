@@ -76,7 +76,7 @@ def test_compose_commands_are_the_programs_own():
     check = " ".join(services["serve"]["healthcheck"]["test"])
     assert f"http://127.0.0.1:{args.port}/v1/health" in check
     assert services["serve"]["ports"] == [f"127.0.0.1:{args.port}:{args.port}"]
-    from ohjaus_tui.central import app as central_app
+    from ohjaus_central import app as central_app
 
     assert '@app.get("/v1/health")' in Path(central_app.__file__).read_text()
 
@@ -93,7 +93,7 @@ def test_compose_names_the_database_once_for_postgres_and_ohjaus(monkeypatch):
     assert (db["POSTGRES_USER"], db["POSTGRES_DB"], host) == (user, name, "db")
     assert password_var in db["POSTGRES_PASSWORD"]
     # ohjaus takes the database from OHJAUS_DB when --db is not given.
-    from ohjaus_tui.central.serve import default_db_url
+    from ohjaus_central.serve import default_db_url
 
     monkeypatch.setenv("OHJAUS_DB", "postgresql://u:p@db:5432/ohjaus")
     assert default_db_url() == "postgresql://u:p@db:5432/ohjaus"

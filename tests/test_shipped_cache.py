@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from ohjaus_tui.context import Context, load_shipped, shipped_data_dir, shipped_for_start
-from ohjaus_tui.domain import protocols
-from ohjaus_tui.domain.errors import DataFileError
+from ohjaus_core.domain import protocols
+from ohjaus_core.domain.errors import DataFileError
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from ohjaus_tui.app import OhjausApp
 from ohjaus_tui.context import Context
-from ohjaus_tui.domain.credentials import DEMO_PASSPHRASE
+from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
 from ohjaus_tui.screens.access_log_view import AccessLogScreen
 from ohjaus_tui.screens.client_view import ClientScreen
 from ohjaus_tui.screens.home import HomeScreen

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from ohjaus_tui.context import load_shipped, shipped_data_dir
-from ohjaus_tui.domain.clock import HELSINKI
-from ohjaus_tui.domain.protocols import load_protocols
-from ohjaus_tui.domain.slots import CHILD_HEALTH_PROFESSIONS, SlotOffer, choose_slots
+from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.domain.protocols import load_protocols
+from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, SlotOffer, choose_slots
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 
 from ohjaus_tui.screens.prompt import PickScreen
@@ -52,7 +52,7 @@ def test_a_protocol_names_the_professions_that_fit(tmp_path):
 def test_every_shipped_protocol_names_professions_the_demo_region_has(shipped):
     """A urinary infection is a nurse's or a doctor's, a back a physiotherapist's too, a
     child's fever a public health nurse's first; no name the region's slots do not carry."""
-    from ohjaus_tui.domain.demo_region import load_demo_region
+    from ohjaus_core.domain.demo_region import load_demo_region
 
     region = load_demo_region(shipped_data_dir() / "demo")
     known = {p.profession for p in region.professionals}
@@ -130,7 +130,7 @@ async def test_a_childs_fever_is_offered_the_public_health_nurse_first(app, stor
     health contact, and her slots still lead."""
     from datetime import date
 
-    from ohjaus_tui.domain.deadlines import age_on
+    from ohjaus_core.domain.deadlines import age_on
     from ohjaus_tui.store.models import Client
     from sqlmodel import select
 

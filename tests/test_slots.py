@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ohjaus_tui.domain.clock import HELSINKI
-from ohjaus_tui.domain.slots import SlotOffer, choose_slots
+from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.domain.slots import SlotOffer, choose_slots
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=HELSINKI)
 HOME, OTHER = "unit-home", "unit-other"

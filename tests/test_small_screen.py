@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ohjaus_tui.domain.codes import WorryLevel
+from ohjaus_core.domain.codes import WorryLevel
 
 from .pilot_helpers import a_client, focused_id, pick, pick_and_answer, start_contact
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ohjaus_tui.i18n import set_language
-from ohjaus_tui.sync.protocol import Answer, Reason
+from ohjaus_core.i18n import set_language
+from ohjaus_core.protocol import Answer, Reason
 
 from .conftest import FIXED_NOW, build_app
 from .pilot_helpers import (
@@ -252,8 +252,8 @@ def test_snapshot_of_the_callback_queue_at_80x24(snap_compare, data_dir, shipped
     priority first, one put back after no answer showing when it comes back."""
     from datetime import timedelta
 
-    from ohjaus_tui.domain.callbacks import CallbackRequest
-    from ohjaus_tui.domain.codes import Register
+    from ohjaus_core.domain.callbacks import CallbackRequest
+    from ohjaus_core.domain.codes import Register
 
     set_language("fi")
     app = build_app(data_dir, shipped)
@@ -368,8 +368,8 @@ def merge_journey(stop: str):
     lead's merge of a temporary-code client into the real one, with its confirmation."""
     from datetime import date
 
-    from ohjaus_tui.domain.codes import Language
-    from ohjaus_tui.domain.identity import make_identity_code
+    from ohjaus_core.domain.codes import Language
+    from ohjaus_core.domain.identity import make_identity_code
 
     async def run_before(pilot) -> None:
         store = pilot.app.ctx.store
@@ -435,7 +435,7 @@ def test_snapshot_of_an_e_service_request_at_80x24(snap_compare, data_dir, shipp
             return
         await pilot.press("enter")
         await pilot.pause()
-        from ohjaus_tui.domain.contact import Step
+        from ohjaus_core.domain.contact import Step
 
         app.screen.show_step(Step.ASSESSMENT)
         await pilot.pause()

@@ -3,8 +3,8 @@ without the client's consent, also when a neighbour calls about someone else."""
 
 from __future__ import annotations
 
-from ohjaus_tui.domain.codes import Handover, OutcomeKind, Segment, WorryLevel
-from ohjaus_tui.domain.contact import ContactDraft, Step, step_problems
+from ohjaus_core.domain.codes import Handover, OutcomeKind, Segment, WorryLevel
+from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
 from ohjaus_tui.screens.home import HomeScreen
 
 from .pilot_helpers import (
@@ -127,8 +127,8 @@ async def test_debts_housing_and_substance_use_leave_with_three_referrals(app, s
 
 
 def test_services_fitting_the_domains_and_the_age_come_first(shipped):
-    from ohjaus_tui.domain.catalogue import by_need, services_for
-    from ohjaus_tui.domain.codes import Register
+    from ohjaus_core.domain.catalogue import by_need, services_for
+    from ohjaus_core.domain.codes import Register
 
     social = services_for(shipped.catalogue, Register.SOCIAL)
     first = [s.code for s in by_need(social, ["livelihood"], 45)]
@@ -152,8 +152,8 @@ def test_the_catalogue_follows_the_answers_the_anonymous_and_the_young(shipped):
     (ToimTukiL 14 §) before debt counselling; an unidentified client with a need that is not
     urgent is first offered a service taking anonymous contacts (an urgent danger is not); a
     client under 25 the youth services when they fit any need found."""
-    from ohjaus_tui.domain.catalogue import by_need, services_for
-    from ohjaus_tui.domain.codes import Register
+    from ohjaus_core.domain.catalogue import by_need, services_for
+    from ohjaus_core.domain.codes import Register
 
     social = services_for(shipped.catalogue, Register.SOCIAL)
     assert by_need(social, ["livelihood"], 31)[0].code == "debt_counselling"
@@ -172,8 +172,8 @@ def test_the_catalogue_follows_the_answers_the_anonymous_and_the_young(shipped):
 
 
 def test_the_statutory_group_and_a_suspicion_from_the_answers_in_the_segment():
-    from ohjaus_tui.domain.codes import HighNeedTrigger, Urgency
-    from ohjaus_tui.domain.segmentation import suggest_segment
+    from ohjaus_core.domain.codes import HighNeedTrigger, Urgency
+    from ohjaus_core.domain.segmentation import suggest_segment
 
     coping = ["coping_at_home"]
     # SHL 36 §'s groups are assessed whatever they ask: information only with a worry is a clear need.
@@ -195,7 +195,7 @@ def test_the_statutory_group_and_a_suspicion_from_the_answers_in_the_segment():
 async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, shipped):
     from datetime import date
 
-    from ohjaus_tui.domain.codes import Language
+    from ohjaus_core.domain.codes import Language
 
     from .sync_helpers import make_identity_code
 
@@ -222,8 +222,8 @@ async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, s
 
 
 def test_information_only_suggests_advice_and_an_unidentified_client_no_booking():
-    from ohjaus_tui.domain.codes import HighNeedTrigger, Urgency
-    from ohjaus_tui.domain.segmentation import suggest_outcome, suggest_segment
+    from ohjaus_core.domain.codes import HighNeedTrigger, Urgency
+    from ohjaus_core.domain.segmentation import suggest_outcome, suggest_segment
 
     assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.SMALL, ["livelihood"]) == Segment.CLEAR_NEED
     assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.SMALL, ["livelihood"], information_only=True) == Segment.ADVICE
@@ -276,9 +276,9 @@ async def test_an_information_only_client_ends_in_advice_with_no_booking_suggest
 def test_a_social_contact_speaks_of_service_need_assessment_not_care(shipped):
     from datetime import date
 
-    from ohjaus_tui.domain.codes import Urgency
-    from ohjaus_tui.domain.deadlines import DeadlineKind, contact_deadlines
-    from ohjaus_tui.i18n import set_language
+    from ohjaus_core.domain.codes import Urgency
+    from ohjaus_core.domain.deadlines import DeadlineKind, contact_deadlines
+    from ohjaus_core.i18n import set_language
 
     for language in ("fi", "sv", "en"):
         set_language(language)
@@ -306,8 +306,8 @@ def test_a_social_contact_speaks_of_service_need_assessment_not_care(shipped):
 def test_substance_use_pre_marks_the_trigger_and_a_same_day_need_is_followed_up_next_working_day():
     from datetime import date
 
-    from ohjaus_tui.domain.codes import FollowUpKind, HighNeedTrigger, Urgency
-    from ohjaus_tui.domain.segmentation import (
+    from ohjaus_core.domain.codes import FollowUpKind, HighNeedTrigger, Urgency
+    from ohjaus_core.domain.segmentation import (
         child_welfare_consideration,
         suggest_follow_up,
         triggers_from_domains,
@@ -334,7 +334,7 @@ def test_substance_use_pre_marks_the_trigger_and_a_same_day_need_is_followed_up_
 async def test_a_minor_raises_the_child_welfare_consideration_not_the_adult_substance_trigger(app, store):
     from datetime import date
 
-    from ohjaus_tui.domain.codes import HighNeedTrigger, Language
+    from ohjaus_core.domain.codes import HighNeedTrigger, Language
 
     from .sync_helpers import make_identity_code
 

@@ -10,10 +10,10 @@ import json
 import pytest
 from sqlmodel import select
 
-from ohjaus_tui.central.batch import Rejected, validated
-from ohjaus_tui.domain.calendar import add_working_days
-from ohjaus_tui.domain.codes import Caller, FollowUpKind, FollowUpStatus, NotifiedBy, OutcomeKind, WorryLevel
-from ohjaus_tui.domain.contact import ContactDraft, DutyMade, Step, step_problems
+from ohjaus_central.batch import Rejected, validated
+from ohjaus_core.domain.calendar import add_working_days
+from ohjaus_core.domain.codes import Caller, FollowUpKind, FollowUpStatus, NotifiedBy, OutcomeKind, WorryLevel
+from ohjaus_core.domain.contact import ContactDraft, DutyMade, Step, step_problems
 from ohjaus_tui.screens.duty import DutyScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import FollowUp, Outcome
@@ -116,7 +116,7 @@ def test_the_duty_outcome_needs_a_duty_made_and_never_a_consent():
 
 
 def test_a_correction_keeps_its_duties_and_does_not_ask_again_for_a_confirmed_receipt(store):
-    from ohjaus_tui.domain.codes import Segment, ServiceArea, Urgency
+    from ohjaus_core.domain.codes import Segment, ServiceArea, Urgency
 
     worker = next(w for w in store.workers() if w.username == "ohjaaja1")
     draft = ContactDraft(worker_id=worker.id, unit_id=worker.unit_id, started_at=MOMENT, anonymous=True,
@@ -171,8 +171,8 @@ def test_an_unidentified_client_is_not_suggested_a_callback_nor_can_have_one():
     the receipt)."""
     from datetime import date
 
-    from ohjaus_tui.domain.codes import Segment, ServiceArea, Urgency
-    from ohjaus_tui.domain.segmentation import suggest_follow_up
+    from ohjaus_core.domain.codes import Segment, ServiceArea, Urgency
+    from ohjaus_core.domain.segmentation import suggest_follow_up
 
     wednesday = date(2026, 11, 25)
     assert suggest_follow_up(OutcomeKind.DUTY, Segment.COMPLEX_NEED, wednesday, Urgency.THREE_DAYS, "social")[0] == FollowUpKind.CALLBACK
@@ -187,7 +187,7 @@ def test_an_unidentified_client_is_not_suggested_a_callback_nor_can_have_one():
 
 
 def test_the_central_api_takes_the_caller_and_refuses_an_unknown_one():
-    from ohjaus_tui.central.batch import _check_field
+    from ohjaus_central.batch import _check_field
     from ohjaus_tui.store.models import Contact
 
     _check_field(Contact, "caller", "neighbour")

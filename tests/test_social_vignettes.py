@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.social_vignettes import is_social_file, load_social_vignettes, run_social, social_report
+from ohjaus_core.domain.social_vignettes import is_social_file, load_social_vignettes, run_social, social_report
 
 DEV = Path(__file__).parent / "social_vignettes" / "dev"
 HELDOUT = Path(__file__).parent / "social_vignettes" / "heldout"
@@ -65,7 +65,7 @@ def test_the_findings_rule_and_the_field_rule(shipped, tmp_path):
     """A vignette with findings is answered from them only; one without falls back to the
     field rule; a finding the protocol does not ask is refused with the vignette's id."""
 
-    from ohjaus_tui.domain.errors import DomainError
+    from ohjaus_core.domain.errors import DomainError
 
     text = VIGNETTE.format(extra='findings = ["older_person_not_coping"]')
     path = tmp_path / "one.toml"

@@ -3,7 +3,7 @@ it highlights the new suggestion, and Enter takes it - not the option of the ear
 
 from __future__ import annotations
 
-from ohjaus_tui.domain.codes import FollowUpKind, Handover, HighNeedTrigger, OutcomeKind, Segment, Urgency, WorryLevel
+from ohjaus_core.domain.codes import FollowUpKind, Handover, HighNeedTrigger, OutcomeKind, Segment, Urgency, WorryLevel
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 
 from .pilot_helpers import a_client, all_no_then_urgency, focused_id, pick, pick_and_answer, start_contact
@@ -166,8 +166,8 @@ async def test_the_triggers_follow_another_client(app, store):
 async def test_the_referral_follows_a_changed_service_area(app, store, shipped):
     """A social service chosen for a counsellor's case is not kept when the contact moves to
     the health services' area: the first health service listed is highlighted, and Enter takes it."""
-    from ohjaus_tui.domain.catalogue import services_for
-    from ohjaus_tui.domain.codes import Register, ServiceArea
+    from ohjaus_core.domain.catalogue import services_for
+    from ohjaus_core.domain.codes import Register, ServiceArea
 
     client = a_client(store, nth=9)
     async with app.run_test(size=(100, 30)) as pilot:

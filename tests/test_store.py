@@ -9,10 +9,10 @@ import pytest
 from sqlcipher3 import dbapi2 as sqlcipher
 from sqlmodel import SQLModel, select
 
-from ohjaus_tui.domain.codes import ContactStatus, Language, OutcomeKind, Segment, ServiceArea, Urgency
-from ohjaus_tui.domain.contact import ContactDraft, Step
-from ohjaus_tui.domain.errors import DomainError
-from ohjaus_tui.domain.identity import InvalidIdentityCode
+from ohjaus_core.domain.codes import ContactStatus, Language, OutcomeKind, Segment, ServiceArea, Urgency
+from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.identity import InvalidIdentityCode
 from ohjaus_tui.store.directory import connect
 from ohjaus_tui.store.engine import StoreError
 from ohjaus_tui.store.migrations import SCHEMA_VERSION
@@ -268,7 +268,7 @@ def test_a_discarded_correction_leaves_the_signed_booking_its_slot(store):
 
 
 def test_a_signed_correction_takes_over_the_slot_and_the_follow_ups(store):
-    from ohjaus_tui.domain.codes import FollowUpKind
+    from ohjaus_core.domain.codes import FollowUpKind
     from ohjaus_tui.store.models import FollowUp
 
     draft, slot_id = booked_draft(store)

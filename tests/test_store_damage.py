@@ -112,7 +112,7 @@ def test_damaged_pages_in_sync_print_no_names_or_identity_codes(devices):
     # Changes waiting, and their records' pages damaged.
     for contact in a.store.signed_contacts(20):
         if contact.client_id:
-            a.store.update_client(contact.client_id, __import__("ohjaus_tui.domain.clock", fromlist=["now"]).now(),
+            a.store.update_client(contact.client_id, __import__("ohjaus_core.domain.clock", fromlist=["now"]).now(),
                                   phone="0401234567")
     a.close()
     _damage(a.path, "outbox")

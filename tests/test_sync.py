@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from ohjaus_tui.domain.codes import FollowUpStatus, Handover
-from ohjaus_tui.domain.contact import Referral
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.sync.protocol import RecordType
+from ohjaus_core.domain.codes import FollowUpStatus, Handover
+from ohjaus_core.domain.contact import Referral
+from ohjaus_core.domain.clock import now
+from ohjaus_core.protocol import RecordType
 
 from .sync_helpers import assert_converged, sync_all
 
@@ -168,8 +168,8 @@ def test_a_missed_appointment_reaches_the_units_devices_and_counts_there(server,
     """The missed-appointments trigger needs every device of the unit to see them."""
     from datetime import timedelta
 
-    from ohjaus_tui.domain.deadlines import HighNeedRules
-    from ohjaus_tui.domain.segmentation import detected_triggers
+    from ohjaus_core.domain.deadlines import HighNeedRules
+    from ohjaus_core.domain.segmentation import detected_triggers
 
     a, b = devices("a"), devices("b")
     other = devices("pohj", "JL-POHJ", ("health", "social"))
@@ -213,8 +213,8 @@ def test_a_duty_made_travels_with_the_signed_contact_and_its_confirmation_follow
     """Issue 16: a child-welfare notification made by a nurse about a caller's neighbour's child
     (the caller unidentified) reaches the central API and another device, with the follow-up
     that confirms the receipt."""
-    from ohjaus_tui.domain.codes import NotifiedBy
-    from ohjaus_tui.domain.contact import DutyMade
+    from ohjaus_core.domain.codes import NotifiedBy
+    from ohjaus_core.domain.contact import DutyMade
 
     a, b = devices("a"), devices("b")
     duty = DutyMade(

@@ -112,7 +112,7 @@ async def test_a_booking_taken_elsewhere_shows_as_a_problem_in_f6_and_a_rebook_f
 async def test_a_team_lead_reads_every_devices_log_of_a_client_from_the_central_api(devices):
     """Device A's nurse looks at a client; after A syncs, a team lead on device B asks the
     central API for the client's log and sees A's view there too."""
-    from ohjaus_tui.domain.access_log import AccessAction
+    from ohjaus_core.domain.access_log import AccessAction
     from ohjaus_tui.screens.access_log_view import AccessLogScreen
     from ohjaus_tui.screens.client_view import ClientScreen
 

@@ -13,10 +13,10 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.domain.codes import BookingStatus
+from ohjaus_core.domain.clock import now
+from ohjaus_core.domain.codes import BookingStatus
 from ohjaus_tui.store.models import Appointment, Slot
-from ohjaus_tui.sync.protocol import PulledChange, RecordType
+from ohjaus_core.protocol import PulledChange, RecordType
 
 from .sync_helpers import assert_converged, sync_all
 from .test_sync_protection import headers, viewer

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ohjaus_tui.domain.callbacks import callback_id, read_callbacks
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.domain.worklist import WorkKind
+from ohjaus_core.domain.callbacks import callback_id, read_callbacks
+from ohjaus_core.domain.clock import now
+from ohjaus_core.domain.worklist import WorkKind
 
 from .sync_helpers import sync_all
 
@@ -140,7 +140,7 @@ def test_a_done_request_stays_done(server, devices, tmp_path):
 
 def _complete(draft):
     """A taken callback's draft made signable (advice only)."""
-    from ohjaus_tui.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
+    from ohjaus_core.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
 
     draft.service_area = ServiceArea.HEALTH
     draft.protocol_id, draft.protocol_version = "advice_only", 1

@@ -29,13 +29,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import bindparam, text
 
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.domain.codes import FollowUpStatus, Language
+from ohjaus_core.domain.clock import now
+from ohjaus_core.domain.codes import FollowUpStatus, Language
 from ohjaus_tui.store.directory import connect
 from ohjaus_tui.store.store import DuplicateClient, Store
 from ohjaus_tui.store.sync_side import CURSOR
 from ohjaus_tui.sync.client import SyncClient, SyncError
-from ohjaus_tui.sync.protocol import RecordType
+from ohjaus_core.protocol import RecordType
 
 from . import sync_helpers
 from .fault_proxy import FAULTS, FaultProxy

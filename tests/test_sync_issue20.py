@@ -12,11 +12,11 @@ from datetime import date
 import httpx
 from sqlalchemy import select
 
-from ohjaus_tui.central.tables import record
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.domain.codes import Language
-from ohjaus_tui.domain.identity import client_id_for, make_identity_code
-from ohjaus_tui.sync.protocol import demo_token
+from ohjaus_central.tables import record
+from ohjaus_core.domain.clock import now
+from ohjaus_core.domain.codes import Language
+from ohjaus_core.domain.identity import client_id_for, make_identity_code
+from ohjaus_core.protocol import demo_token
 
 from .sync_helpers import assert_converged, sync_all
 

@@ -13,9 +13,9 @@ from datetime import date
 import httpx
 from sqlalchemy import select
 
-from ohjaus_tui.central.tables import access_event, change_log, record
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.sync.protocol import demo_token
+from ohjaus_central.tables import access_event, change_log, record
+from ohjaus_core.domain.clock import now
+from ohjaus_core.protocol import demo_token
 
 from .sync_helpers import assert_converged, sync_all
 

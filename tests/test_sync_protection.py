@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from ohjaus_tui.domain.access_log import AccessAction, Entry, Purpose, entry_hash
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.domain.codes import Register
+from ohjaus_core.domain.access_log import AccessAction, Entry, Purpose, entry_hash
+from ohjaus_core.domain.clock import now
+from ohjaus_core.domain.codes import Register
 from ohjaus_tui.store.directory import connect
 from ohjaus_tui.sync.client import AccessLogRefused, SyncError, fetch_access_log
-from ohjaus_tui.sync.protocol import RecordType
+from ohjaus_core.protocol import RecordType
 
 from .sync_helpers import sync_all
 
@@ -279,8 +279,8 @@ def test_access_events_cannot_be_changed_or_deleted_in_the_central_database(serv
 def test_an_older_central_database_gets_the_new_tables(db_url):
     from sqlalchemy import text
 
-    from ohjaus_tui.central.db import CentralStore
-    from ohjaus_tui.central.tables import (
+    from ohjaus_central.db import CentralStore
+    from ohjaus_central.tables import (
         SCHEMA_VERSION, access_event, change_log, client_release, enrolment, integration, region_file, schema,
         server_access_event, slot_source,
     )

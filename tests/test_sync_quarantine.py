@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, insert, select
 from textual.widgets import DataTable
 
-from ohjaus_tui.central.tables import change_log, device as device_table
-from ohjaus_tui.domain.identity import client_id_for, make_identity_code
+from ohjaus_central.tables import change_log, device as device_table
+from ohjaus_core.domain.identity import client_id_for, make_identity_code
 from ohjaus_tui.screens.sync_view import SyncViewScreen
-from ohjaus_tui.sync.protocol import RecordType
+from ohjaus_core.protocol import RecordType
 
 from .conftest import build_app
 from .pilot_helpers import sign_in
@@ -187,7 +187,7 @@ def test_a_record_refused_mid_page_takes_what_refers_to_it_aside_and_the_page_co
     """A worker the store refuses (a bad register) and a consent it recorded, in one page
     with a good client: the worker and the consent are kept aside, the client arrives, and
     the cursor moves (the consent's foreign key would otherwise fail the page's commit)."""
-    from ohjaus_tui.sync.protocol import PulledChange
+    from ohjaus_core.protocol import PulledChange
 
     unit_worker = store.workers()[0]
     client_id = next(c.client_id for c in store.signed_contacts(10) if c.client_id)
@@ -214,9 +214,9 @@ def test_a_record_refused_mid_page_takes_what_refers_to_it_aside_and_the_page_co
 def test_snapshot_of_f6_with_a_record_kept_aside_at_80x24(snap_compare, data_dir, shipped):
     """What a worker sees in F6 at 80x24: the row, cut by the table, and below it the whole
     reason of the highlighted row."""
-    from ohjaus_tui.i18n import set_language
+    from ohjaus_core.i18n import set_language
     from ohjaus_tui.store.store import Store
-    from ohjaus_tui.sync.protocol import PulledChange
+    from ohjaus_core.protocol import PulledChange
 
     from .conftest import FIXED_NOW
 

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from ohjaus_tui.central.tables import access_event, client_release
+from ohjaus_central.tables import access_event, client_release
 from ohjaus_tui.cli import main
-from ohjaus_tui.domain.access_log import AccessAction
-from ohjaus_tui.domain.clock import now
+from ohjaus_core.domain.access_log import AccessAction
+from ohjaus_core.domain.clock import now
 from ohjaus_tui.store.sync_side import Removal
 from ohjaus_tui.sync.client import SyncClient
-from ohjaus_tui.sync.protocol import RecordType
+from ohjaus_core.protocol import RecordType
 
 from .sync_helpers import sync_all
 
@@ -129,7 +129,7 @@ def test_a_removed_client_added_again_comes_back_whole_and_overwrites_nothing(se
     their identity code is told to sync; the client comes back whole at the next sync, with the
     non-disclosure order and phone another device set meanwhile (adding them anew had pushed a
     version that lifted the order on the server and on every device)."""
-    from ohjaus_tui.domain.codes import Language
+    from ohjaus_core.domain.codes import Language
     from ohjaus_tui.store.errors import StoreError
 
     a, a2 = devices("a"), devices("a2")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ohjaus_tui.domain.text import (
+from ohjaus_core.domain.text import (
     ELLIPSIS,
     NEWLINE_MARK,
     InvalidText,
@@ -64,7 +64,7 @@ def test_a_pile_of_combining_marks_is_shown_escaped_and_a_few_are_kept():
 
 
 def test_characters_that_draw_nothing_are_shown_escaped_and_refused_in_a_name():
-    from ohjaus_tui.domain.text import InvalidText, check_name
+    from ohjaus_core.domain.text import InvalidText, check_name
 
     for blank in ("\u3164", "\u115f", "\u1160", "\uffa0", "\u2800", "\u034f"):
         assert shown(f"Vir{blank}tanen") == f"Vir\\u{ord(blank):04x}tanen"
@@ -75,7 +75,7 @@ def test_characters_that_draw_nothing_are_shown_escaped_and_refused_in_a_name():
 
 
 def test_a_latin_name_with_a_cyrillic_or_greek_look_alike_is_flagged():
-    from ohjaus_tui.domain.text import InvalidText, check_name, mixed_script
+    from ohjaus_core.domain.text import InvalidText, check_name, mixed_script
 
     assert shown("Virt\u0430nen") == "Virt\\u0430nen"  # Cyrillic а in a Latin name
     assert shown("Mikk\u03bfla") == "Mikk\\u03bfla"  # Greek ο
@@ -90,7 +90,7 @@ def test_a_latin_name_with_a_cyrillic_or_greek_look_alike_is_flagged():
      "O’Brien", "Иванов Пётр", "Παπαδόπουλος Νίκος", "Nguyễn Thị", "Νίκος Virtanen"],
 )
 def test_legitimate_names_are_shown_as_typed_and_accepted(name):
-    from ohjaus_tui.domain.text import check_name, mixed_script
+    from ohjaus_core.domain.text import check_name, mixed_script
 
     assert shown(name) == name and mixed_script(name) is None
     check_name("Last name", name)
@@ -135,7 +135,7 @@ def test_the_limit_counts_terminal_cells():
 def test_the_ascii_fast_path_refuses_every_ascii_control_as_before():
     """Printable ASCII is passed by one check (issue 18); any other ASCII character still
     goes through the character-by-character check, with and without kept lines."""
-    from ohjaus_tui.domain.text import hidden_character
+    from ohjaus_core.domain.text import hidden_character
 
     for point in range(128):
         char = chr(point)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 from ohjaus_tui.context import shipped_data_dir
-from ohjaus_tui.domain.textfile import read_lines
+from ohjaus_core.domain.textfile import read_lines
 
 from .test_cli import ohjaus
 

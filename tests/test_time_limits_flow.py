@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from ohjaus_tui.domain.calendar import add_working_days
-from ohjaus_tui.domain.codes import (
+from ohjaus_core.domain.calendar import add_working_days
+from ohjaus_core.domain.codes import (
     Channel,
     HighNeedTrigger,
     Language,
@@ -23,9 +23,9 @@ from ohjaus_tui.domain.codes import (
     WorryLevel,
 )
 from ohjaus_tui.context import load_shipped
-from ohjaus_tui.domain.contact import ContactDraft
-from ohjaus_tui.domain.identity import make_identity_code
-from ohjaus_tui.i18n import format_weekday_day
+from ohjaus_core.domain.contact import ContactDraft
+from ohjaus_core.domain.identity import make_identity_code
+from ohjaus_core.i18n import format_weekday_day
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.widgets.slot_picker import SlotPicker

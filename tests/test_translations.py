@@ -8,8 +8,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from ohjaus_tui.context import shipped_data_dir
-from ohjaus_tui.domain.translations import missing_translations
-from ohjaus_tui.i18n import LANGUAGES, LOCALE_DIR, localized, set_language
+from ohjaus_core.domain.translations import missing_translations
+from ohjaus_core.i18n import LANGUAGES, LOCALE_DIR, localized, set_language
 
 PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
 

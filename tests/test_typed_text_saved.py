@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from ohjaus_tui.domain.contact import Step
+from ohjaus_core.domain.contact import Step
 
 from .pilot_helpers import a_client, sign_in, type_text
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.domain.codes import Urgency
-from ohjaus_tui.domain.protocols import load_protocols
-from ohjaus_tui.domain.vignettes import load_vignettes, report, run_vignettes
+from ohjaus_core.domain.codes import Urgency
+from ohjaus_core.domain.protocols import load_protocols
+from ohjaus_core.domain.vignettes import load_vignettes, report, run_vignettes
 
 ROOT = Path(__file__).resolve().parent.parent
 VIGNETTES = ROOT / "tests" / "vignettes"

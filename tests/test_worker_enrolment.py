@@ -12,13 +12,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from ohjaus_tui.central.db import CentralStore
-from ohjaus_tui.central.tables import enrolment
+from ohjaus_central.db import CentralStore
+from ohjaus_central.tables import enrolment
 from ohjaus_tui.demo import ref_id
 from ohjaus_tui.store.models import Credential
 from ohjaus_tui.store.protection import SignIn
 from ohjaus_tui.store.store import Store
-from ohjaus_tui.sync.protocol import RecordType
+from ohjaus_core.protocol import RecordType
 
 from .conftest import FIXED_NOW
 from .sync_helpers import CentralServer

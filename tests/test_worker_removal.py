@@ -9,14 +9,14 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ohjaus_tui.central.tables import enrolment
+from ohjaus_central.tables import enrolment
 from ohjaus_tui.cli import main
-from ohjaus_tui.domain.clock import now
-from ohjaus_tui.i18n import set_language
+from ohjaus_core.domain.clock import now
+from ohjaus_core.i18n import set_language
 from ohjaus_tui.screens.lock import sign_in_problem
 from ohjaus_tui.store.models import Credential
 from ohjaus_tui.store.protection import SignIn
-from ohjaus_tui.sync.protocol import RecordType
+from ohjaus_core.protocol import RecordType
 
 from .sync_helpers import sync_all
 

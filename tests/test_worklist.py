@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 import pytest
 from textual.widgets import DataTable
 
-from ohjaus_tui.domain.callbacks import read_callbacks
-from ohjaus_tui.domain.clock import HELSINKI
-from ohjaus_tui.domain.codes import FollowUpStatus
-from ohjaus_tui.domain.worklist import WorkKind
+from ohjaus_core.domain.callbacks import read_callbacks
+from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.domain.codes import FollowUpStatus
+from ohjaus_core.domain.worklist import WorkKind
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.confirm import ConfirmScreen
 from ohjaus_tui.screens.home import HomeScreen
@@ -258,7 +258,7 @@ def test_an_import_is_all_or_nothing(tmp_path, store):
     path = write(tmp_path / "q.csv", GOOD_CSV + "2026-11-25T08:11:00+02:00,040 765 4321,X,Y,,q-9\n")
     requests = read_callbacks(path).requests
     broken = [requests[0], type(requests[1])(**{**requests[1].__dict__, "unit_code": "NOPE"})]
-    from ohjaus_tui.domain.errors import DomainError
+    from ohjaus_core.domain.errors import DomainError
 
     with pytest.raises(DomainError, match="unknown unit NOPE"):
         store.import_callbacks(broken, store.units()[0].id, FIXED_NOW)

@@ -10,11 +10,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ..domain.access_log import AccessAction, Purpose, purpose_label
-from ..domain.clock import local
-from ..domain.codes import Register
-from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
-from ..i18n import N_, _, format_moment
+from ohjaus_core.domain.access_log import AccessAction, Purpose, purpose_label
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.codes import Register
+from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
+from ohjaus_core.i18n import N_, _, format_moment
 from ..widgets.footer import Footer
 
 ITEMS = {

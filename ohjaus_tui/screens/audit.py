@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..domain.access_log import AccessAction, Purpose
+from ohjaus_core.domain.access_log import AccessAction, Purpose
 
 
 class ViewTrail:

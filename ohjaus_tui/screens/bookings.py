@@ -12,11 +12,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Static
 
-from ..domain.clock import local
-from ..domain.codes import BookingStatus
-from ..domain.errors import DomainError
-from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
-from ..i18n import N_, _, format_date, format_time
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.codes import BookingStatus
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
+from ohjaus_core.i18n import N_, _, format_date, format_time
 from ..widgets.footer import Footer
 from ..widgets.slot_picker import SlotPicker
 from ..widgets.sync_badge import SyncBadge

@@ -10,16 +10,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ..domain.access_log import Purpose, purpose_label
-from ..domain.languages import language_name
-from ..domain.protected import non_disclosure
-from ..domain.clock import local
-from ..domain.codes import BookingStatus, FollowUpKind, FollowUpStatus, Handover, PlanType, Register, Urgency
-from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
+from ohjaus_core.domain.access_log import Purpose, purpose_label
+from ohjaus_core.domain.languages import language_name
+from ohjaus_core.domain.protected import non_disclosure
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.codes import BookingStatus, FollowUpKind, FollowUpStatus, Handover, PlanType, Register, Urgency
+from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ..store.protection import EventKind
-from ..domain.errors import DomainError
-from ..domain.viewer import Permission
-from ..i18n import N_, _, format_date, format_moment
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.viewer import Permission
+from ohjaus_core.i18n import N_, _, format_date, format_moment
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 from .audit import ViewTrail

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..i18n import N_
+from ohjaus_core.i18n import N_
 from ..widgets.footer import Footer
 
 

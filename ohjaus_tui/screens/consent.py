@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain.codes import Register
-from ..i18n import N_, _
+from ohjaus_core.domain.codes import Register
+from ohjaus_core.i18n import N_, _
 from ..widgets.footer import Footer
 
 GRANTED, DENIED = "granted", "denied"

@@ -8,14 +8,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
-from ..domain.contact import ContactDraft, Step, step_problems
-from ..domain.contact_requests import REPLY_LABELS
-from ..domain.clock import local
-from ..domain.errors import DomainError
-from ..domain.languages import language_name
-from ..domain.protected import non_disclosure
-from ..domain.text import LINE_NAME, shown
-from ..i18n import N_, _, format_moment
+from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
+from ohjaus_core.domain.contact_requests import REPLY_LABELS
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.languages import language_name
+from ohjaus_core.domain.protected import non_disclosure
+from ohjaus_core.domain.text import LINE_NAME, shown
+from ohjaus_core.i18n import N_, _, format_moment
 from ..widgets.step_bar import StepBar
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.footer import Footer

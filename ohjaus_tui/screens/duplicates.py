@@ -12,10 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain.errors import DomainError
-from ..domain.identity import looks_like_identity_code, normalize_identity_code
-from ..domain.text import NAME_SHOWN, shown
-from ..i18n import N_, _, format_date
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.identity import looks_like_identity_code, normalize_identity_code
+from ohjaus_core.domain.text import NAME_SHOWN, shown
+from ohjaus_core.i18n import N_, _, format_date
 from ..store.merge import real_code
 from ..store.models import Client
 from ..widgets.footer import Footer

@@ -15,11 +15,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain.catalogue import Service
-from ..domain.codes import NotifiedBy
-from ..domain.contact import DutyMade, duty_problems
-from ..domain.protocols import Duty
-from ..i18n import N_, _
+from ohjaus_core.domain.catalogue import Service
+from ohjaus_core.domain.codes import NotifiedBy
+from ohjaus_core.domain.contact import DutyMade, duty_problems
+from ohjaus_core.domain.protocols import Duty
+from ohjaus_core.i18n import N_, _
 from ..widgets.footer import Footer
 
 

@@ -13,15 +13,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain.clock import local
-from ..domain.codes import FollowUpStatus, Language, Role, Urgency
-from ..domain.contact import ContactDraft, Step, device_channel
-from ..domain.contact_requests import REPLY_LABELS
-from ..domain.errors import DomainError
-from ..domain.phone import format_phone
-from ..domain.text import NAME_SHOWN, NOTE_SHOWN, shown
-from ..domain.worklist import WorkItem, WorkKind
-from ..i18n import N_, _, format_date, format_day, format_moment, format_time
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.codes import FollowUpStatus, Language, Role, Urgency
+from ohjaus_core.domain.contact import ContactDraft, Step, device_channel
+from ohjaus_core.domain.contact_requests import REPLY_LABELS
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.phone import format_phone
+from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
+from ohjaus_core.domain.worklist import WorkItem, WorkKind
+from ohjaus_core.i18n import N_, _, format_date, format_day, format_moment, format_time
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 from .confirm import ConfirmScreen
@@ -529,7 +529,7 @@ class HomeScreen(Screen):
         )
 
     def action_reports(self) -> None:
-        from ..domain.viewer import Permission
+        from ohjaus_core.domain.viewer import Permission
         from .reports import ReportsScreen
 
         if not self.ctx.viewer.may(Permission.REPORTS):

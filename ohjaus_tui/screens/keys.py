@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..i18n import N_, _
+from ohjaus_core.i18n import N_, _
 from ..widgets.footer import Footer
 
 

@@ -11,9 +11,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from ..domain.clock import local
-from ..domain.text import NAME_SHOWN, shown
-from ..i18n import N_, _, format_time
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.text import NAME_SHOWN, shown
+from ohjaus_core.i18n import N_, _, format_time
 from ..store.protection import SignIn, SignInCheck
 from ..widgets.footer import Footer
 from .login import passphrase_field

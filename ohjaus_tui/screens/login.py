@@ -15,10 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain.codes import Register, Role
-from ..domain.credentials import DEMO_PASSPHRASE
-from ..domain.text import NAME_SHOWN, shown
-from ..i18n import N_, _
+from ohjaus_core.domain.codes import Register, Role
+from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
+from ohjaus_core.domain.text import NAME_SHOWN, shown
+from ohjaus_core.i18n import N_, _
 from ..store.directory import draft_worker, needs_enrolment, sign_in_workers
 from ..widgets.footer import Footer
 
@@ -145,7 +145,7 @@ class LoginScreen(Screen):
     def _enrol(self, worker_id: str, code: str, passphrase: str) -> None:
         """The code and the verifier to the central API (the KDF and the network: off the
         screen's thread); then the sign-in as usual, against the verifier now held here."""
-        from ..domain.errors import DomainError
+        from ohjaus_core.domain.errors import DomainError
         from ..sync.client import SyncError, enrol
 
         ctx = self.app.ctx  # type: ignore[attr-defined]

@@ -9,13 +9,13 @@ from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from ..domain.codes import Language
-from ..domain.errors import DomainError
-from ..domain.identity import InvalidIdentityCode, looks_like_identity_code, parse_identity_code
-from ..domain.languages import InvalidLanguage
-from ..domain.phone import looks_like_phone
-from ..domain.text import NAME_SHOWN, shown
-from ..i18n import N_, _
+from ohjaus_core.domain.codes import Language
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.identity import InvalidIdentityCode, looks_like_identity_code, parse_identity_code
+from ohjaus_core.domain.languages import InvalidLanguage
+from ohjaus_core.domain.phone import looks_like_phone
+from ohjaus_core.domain.text import NAME_SHOWN, shown
+from ohjaus_core.i18n import N_, _
 from ..store.store import DuplicateClient
 from ..widgets.footer import Footer
 from ..widgets.marks import MarkedCheckbox

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..i18n import N_
+from ohjaus_core.i18n import N_
 from ..widgets.footer import Footer
 
 _CSS = """

@@ -18,9 +18,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from ..domain.codes import Channel, Segment
-from ..domain.reports import FCR_WINDOW_DAYS, Report
-from ..i18n import N_, _, format_day, format_number
+from ohjaus_core.domain.codes import Channel, Segment
+from ohjaus_core.domain.reports import FCR_WINDOW_DAYS, Report
+from ohjaus_core.i18n import N_, _, format_day, format_number
 from ..report_text import (
     assessment_definition,
     booking_definition,

@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ..domain.clock import local
-from ..domain.text import NAME_SHOWN, shown
-from ..i18n import N_, _, format_moment, ngettext
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.text import NAME_SHOWN, shown
+from ohjaus_core.i18n import N_, _, format_moment, ngettext
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.footer import Footer
 

@@ -19,14 +19,14 @@ from datetime import date, datetime
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from ..domain.access_log import AccessAction, Purpose
-from ..domain.codes import BookingStatus, ContactStatus, OutcomeKind, Register
-from ..domain.errors import DomainError
-from ..domain.slots import SlotOffer
-from ..domain.text import free_text
-from ..domain.viewer import Permission, Viewer
-from ..i18n import _
-from ..sync.protocol import RecordType
+from ohjaus_core.domain.access_log import AccessAction, Purpose
+from ohjaus_core.domain.codes import BookingStatus, ContactStatus, OutcomeKind, Register
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.slots import SlotOffer
+from ohjaus_core.domain.text import free_text
+from ohjaus_core.domain.viewer import Permission, Viewer
+from ohjaus_core.i18n import _
+from ohjaus_core.protocol import RecordType
 from .models import Appointment, Contact, Outcome, Professional, Slot, Unit
 from .protection import write_access
 from .sync_side import dump, enqueue
@@ -172,8 +172,8 @@ class Bookings:
         language, at the contact's unit; each miss marked. Returns them and the deadline."""
         from datetime import timedelta
 
-        from ..domain.codes import ServiceArea
-        from ..domain.slots import choose_slots
+        from ohjaus_core.domain.codes import ServiceArea
+        from ohjaus_core.domain.slots import choose_slots
         from .models import Client
 
         with self.session() as session:
@@ -235,7 +235,7 @@ def _slots(session: Session, ids: set[str]) -> dict[str, tuple[datetime, str, st
         .join(Unit, Unit.id == Slot.unit_id)
         .where(col(Slot.id).in_(list(ids)))
     )
-    from ..i18n import current_language
+    from ohjaus_core.i18n import current_language
 
     out = {}
     for slot_id, starts_at, name, profession, unit in session.exec(query):

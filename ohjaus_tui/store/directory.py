@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from ..i18n import _
+from ohjaus_core.i18n import _
 from .encrypt import encrypt_plaintext, holds_encrypted_data, is_plaintext
 from .errors import StoreError
 from .keys import KEY_ID_NAME, KeyMissing, key_path, key_pragma, make_key, read_key

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from ..i18n import _
+from ohjaus_core.i18n import _
 from .errors import StoreError
 from .keys import fsync_directory
 from .migrations import register_functions

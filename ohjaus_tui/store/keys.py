@@ -16,7 +16,7 @@ import re
 import secrets
 from pathlib import Path
 
-from ..i18n import _
+from ohjaus_core.i18n import _
 from .errors import StoreError
 
 KEY_DIR_ENV = "OHJAUS_KEY_DIR"

@@ -17,13 +17,13 @@ from datetime import date, datetime
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from ..domain.access_log import AccessAction, Purpose
-from ..domain.errors import DomainError
-from ..domain.name_search import name_words
-from ..domain.phone import normalize_phone
-from ..domain.viewer import Permission, Viewer
-from ..i18n import _
-from ..sync.protocol import RecordType
+from ohjaus_core.domain.access_log import AccessAction, Purpose
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.name_search import name_words
+from ohjaus_core.domain.phone import normalize_phone
+from ohjaus_core.domain.viewer import Permission, Viewer
+from ohjaus_core.i18n import _
+from ohjaus_core.protocol import RecordType
 from .models import Client, ClientMerge
 from .protection import write_access
 from .sync_side import dump, enqueue

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from ..domain.errors import DomainError
-from ..domain.name_search import name_words_json
-from ..i18n import _
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.name_search import name_words_json
+from ohjaus_core.i18n import _
 
 # A signed contact and its assessment, segment and outcome are never changed or deleted.
 _IMMUTABLE_CHILD = """

@@ -11,7 +11,7 @@ the number of distinct words the prefix covers, not with the number of clients i
 
 from __future__ import annotations
 
-from ..domain.name_search import name_words
+from ohjaus_core.domain.name_search import name_words
 
 _AFTER = chr(0x10FFFF)  # past every word that begins with a given prefix
 

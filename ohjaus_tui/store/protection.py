@@ -19,15 +19,15 @@ from sqlalchemy import case, insert, literal, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ..domain.access_log import GENESIS, AccessAction, ChainCheck, Entry, Purpose, entry_hash, verify_chain
-from ..domain.clock import HELSINKI, local
-from ..domain.codes import ContactStatus, OutcomeKind, Register, Role, ServiceArea, Urgency
-from ..domain.contact import new_id
-from ..domain.credentials import MAX_FAILURES, WAIT_SECONDS, Verifier, WeakPassphrase, make_verifier, matches, needs_upgrade
-from ..domain.errors import DomainError
-from ..domain.viewer import Permission, Viewer
-from ..i18n import _
-from ..sync.protocol import RecordType
+from ohjaus_core.domain.access_log import GENESIS, AccessAction, ChainCheck, Entry, Purpose, entry_hash, verify_chain
+from ohjaus_core.domain.clock import HELSINKI, local
+from ohjaus_core.domain.codes import ContactStatus, OutcomeKind, Register, Role, ServiceArea, Urgency
+from ohjaus_core.domain.contact import new_id
+from ohjaus_core.domain.credentials import MAX_FAILURES, WAIT_SECONDS, Verifier, WeakPassphrase, make_verifier, matches, needs_upgrade
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.viewer import Permission, Viewer
+from ohjaus_core.i18n import _
+from ohjaus_core.protocol import RecordType
 from .models import (
     AccessLog, Appointment, Assessment, Client, Consent, Contact, Credential, FollowUp, Outcome, Professional,
     SegmentChoice, Slot, Worker,

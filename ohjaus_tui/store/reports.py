@@ -21,10 +21,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from ..domain.clock import HELSINKI, local
-from ..domain.deadlines import RegionRules
-from ..domain.errors import DomainError
-from ..domain.reports import (
+from ohjaus_core.domain.clock import HELSINKI, local
+from ohjaus_core.domain.deadlines import RegionRules
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.reports import (
     CONTACTS,
     FCR_CALLBACK,
     FCR_ELIGIBLE,
@@ -39,7 +39,7 @@ from ..domain.reports import (
     fcr_last_day,
     referral_status,
 )
-from ..i18n import _, localized
+from ohjaus_core.i18n import _, localized
 
 # Beyond this many queued contacts (after an upgrade, a bulk load) every day is counted again.
 REBUILD_ABOVE = 20_000

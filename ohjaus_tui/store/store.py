@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from ..domain.access_log import AccessAction, Purpose
-from ..domain.codes import (
+from ohjaus_core.domain.access_log import AccessAction, Purpose
+from ohjaus_core.domain.codes import (
     Caller,
     Channel,
     ContactStatus,
@@ -38,23 +38,23 @@ from ..domain.codes import (
     Urgency,
     WorryLevel,
 )
-from ..domain.calendar import add_working_days
-from ..domain.contact import ContactDraft, DutyMade, Referral, Step, first_incomplete_step, new_id
-from ..domain.errors import DomainError
-from ..domain.identity import (
+from ohjaus_core.domain.calendar import add_working_days
+from ohjaus_core.domain.contact import ContactDraft, DutyMade, Referral, Step, first_incomplete_step, new_id
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.identity import (
     client_id_for,
     looks_like_identity_code,
     normalize_identity_code,
     parse_identity_code,
 )
-from ..domain.languages import normalize_language
-from ..domain.protected import non_disclosure
-from ..domain.phone import looks_like_phone, normalize_phone
-from ..domain.slots import SlotOffer
-from ..domain.text import NAME_FIELDS, check_client_fields
-from ..domain.viewer import NotVisible, Viewer
-from ..i18n import _, current_language, localized
-from ..sync.protocol import RecordType
+from ohjaus_core.domain.languages import normalize_language
+from ohjaus_core.domain.protected import non_disclosure
+from ohjaus_core.domain.phone import looks_like_phone, normalize_phone
+from ohjaus_core.domain.slots import SlotOffer
+from ohjaus_core.domain.text import NAME_FIELDS, check_client_fields
+from ohjaus_core.domain.viewer import NotVisible, Viewer
+from ohjaus_core.i18n import _, current_language, localized
+from ohjaus_core.protocol import RecordType
 from .engine import StoreError, open_engine
 from .keys import fsync_directory
 from .name_search import find_by_name

@@ -22,14 +22,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from ..domain.clock import local
-from ..domain.codes import ContactStatus, FollowUpKind, FollowUpStatus
-from ..domain.contact import new_id
-from ..domain.catalogue import catalogue_from_text
-from ..domain.errors import DataFileError, DomainError
-from ..domain.identity import client_id_for
-from ..i18n import _, format_date, format_time
-from ..sync.protocol import Answer, PulledChange, Reason, RecordType
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.codes import ContactStatus, FollowUpKind, FollowUpStatus
+from ohjaus_core.domain.contact import new_id
+from ohjaus_core.domain.catalogue import catalogue_from_text
+from ohjaus_core.domain.errors import DataFileError, DomainError
+from ohjaus_core.domain.identity import client_id_for
+from ohjaus_core.i18n import _, format_date, format_time
+from ohjaus_core.protocol import Answer, PulledChange, Reason, RecordType
 from .models import (
     AccessLog,
     Appointment,

@@ -12,19 +12,19 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from ..domain.access_log import AccessAction, Purpose
-from ..domain.callbacks import CallbackRequest, callback_id
-from ..domain.codes import Channel, ContactStatus, FollowUpKind, FollowUpStatus, Language, Register
-from ..domain.contact import ContactDraft, Step, new_id
-from ..domain.contact_requests import choose_protocol, prefill, reason_with_answers, unasked
-from ..domain.deadlines import CallbackRules, RegionRules
-from ..domain.errors import DomainError
-from ..domain.identity import age_in_years, client_id_for
-from ..domain.protocols import Protocol
-from ..domain.viewer import Viewer
-from ..domain.worklist import WorkItem, WorkKind, callback_due, callbacks_ordered, end_of_day, ordered
-from ..i18n import _
-from ..sync.protocol import RecordType
+from ohjaus_core.domain.access_log import AccessAction, Purpose
+from ohjaus_core.domain.callbacks import CallbackRequest, callback_id
+from ohjaus_core.domain.codes import Channel, ContactStatus, FollowUpKind, FollowUpStatus, Language, Register
+from ohjaus_core.domain.contact import ContactDraft, Step, new_id
+from ohjaus_core.domain.contact_requests import choose_protocol, prefill, reason_with_answers, unasked
+from ohjaus_core.domain.deadlines import CallbackRules, RegionRules
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.identity import age_in_years, client_id_for
+from ohjaus_core.domain.protocols import Protocol
+from ohjaus_core.domain.viewer import Viewer
+from ohjaus_core.domain.worklist import WorkItem, WorkKind, callback_due, callbacks_ordered, end_of_day, ordered
+from ohjaus_core.i18n import _
+from ohjaus_core.protocol import RecordType
 from .models import Callback, Client, FollowUp, Unit, Worker
 from .protection import write_access
 from .sync_side import dump, enqueue

@@ -1,2 +1,2 @@
 """Offline-first sync: the device's outbox and sync client, and the protocol types that the
-central API (ohjaus_tui.central) shares. No Textual import here."""
+central API (ohjaus_central) shares. No Textual import here."""

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import ValidationError
 
-from ..domain.errors import DomainError
-from ..i18n import _, ngettext
-from ..sync.protocol import (
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.i18n import _, ngettext
+from ohjaus_core.protocol import (
     MAX_ACCESS_BATCH,
     MAX_BATCH,
     MAX_BODY_BYTES,
@@ -380,7 +380,7 @@ def _parse(model, response: httpx.Response):
 def _region_retention_days() -> int:
     """region.toml [devices] retention_days of the shipped data (DataFileError if broken)."""
     from ..context import shipped_data_dir
-    from ..domain.deadlines import load_region_rules
+    from ohjaus_core.domain.deadlines import load_region_rules
 
     return load_region_rules(shipped_data_dir() / "region.toml").devices.retention_days
 
@@ -400,7 +400,7 @@ def fetch_access_log(store, client_id: str, clock: Callable[[], datetime] | None
     client's right to know): dicts with at, worker_name, action, item, sector, purpose,
     recipient, unit_code and source. Raises Offline without a connection and SyncError when
     the server will not give it (not a client of this unit, credential refused)."""
-    from ..domain.clock import now
+    from ohjaus_core.domain.clock import now
 
     configured, token = store.sync_config()
     if not configured or not token:
@@ -418,8 +418,8 @@ def enrol(store, worker_id: str, code: str, passphrase: str, now: datetime) -> N
     code; the central API keeps it for the devices of the worker's unit, which take it at
     their next sync, and this device keeps it at once. Raises WeakPassphrase, Offline, or
     SyncError (a code not right or already used) with one line."""
-    from ..domain.credentials import make_verifier
-    from ..sync.protocol import EnrolmentAck
+    from ohjaus_core.domain.credentials import make_verifier
+    from ohjaus_core.protocol import EnrolmentAck
 
     verifier = make_verifier(passphrase)
     configured, token = store.sync_config()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
 
-from ..i18n import _
+from ohjaus_core.i18n import _
 
 # The app's keys a worker must always find: the sync view, the language, the lock.
 APP_PRIORITY = ("sync_view", "switch_language", "lock", "app.quit", "quit")

@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ..domain.protocols import Protocol, Question, visible_questions
-from ..i18n import N_, _
+from ohjaus_core.domain.protocols import Protocol, Question, visible_questions
+from ohjaus_core.i18n import N_, _
 
 
 class QuestionList(OptionList):

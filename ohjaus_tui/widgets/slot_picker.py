@@ -8,10 +8,10 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from ..domain.text import NAME_SHOWN, shown
-from ..domain.clock import local
-from ..domain.slots import SlotOffer
-from ..i18n import _, current_language
+from ohjaus_core.domain.text import NAME_SHOWN, shown
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.slots import SlotOffer
+from ohjaus_core.i18n import _, current_language
 
 
 def format_slot_time(offer: SlotOffer) -> str:

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ..domain.contact import Step
+from ohjaus_core.domain.contact import Step
 
 
 class StepBar(Static):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ..domain.clock import local
-from ..i18n import _, format_moment, ngettext
+from ohjaus_core.domain.clock import local
+from ohjaus_core.i18n import _, format_moment, ngettext
 
 
 class SyncBadge(Static):

@@ -10,14 +10,14 @@ from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.codes import Register, Urgency, WorryLevel
-from ...domain.contact import ContactDraft, Step
-from ...domain.contact_requests import prefill
-from ...domain.identity import age_in_years
-from ...domain.protocol_finder import find_protocols
-from ...domain.protocols import WORRY, Protocol, evaluate, protocols_for
-from ...domain.segmentation import child_welfare_consideration
-from ...i18n import N_, _
+from ohjaus_core.domain.codes import Register, Urgency, WorryLevel
+from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.contact_requests import prefill
+from ohjaus_core.domain.identity import age_in_years
+from ohjaus_core.domain.protocol_finder import find_protocols
+from ohjaus_core.domain.protocols import WORRY, Protocol, evaluate, protocols_for
+from ohjaus_core.domain.segmentation import child_welfare_consideration
+from ohjaus_core.i18n import N_, _
 from ...widgets.jump_list import JumpList
 from ...widgets.question_list import QuestionList
 from .base import StepPanel, offer_codes

@@ -15,8 +15,8 @@ from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ...domain.contact import ContactDraft, Step
-from ...i18n import _
+from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.i18n import _
 
 if TYPE_CHECKING:
     from ...context import Context

@@ -11,16 +11,16 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.worker import get_current_worker
 from textual.widgets.option_list import Option
 
-from ...domain.access_log import Purpose
-from ...domain.codes import Language
-from ...domain.contact import ContactDraft, Step
-from ...domain.languages import language_name
-from ...domain.phone import format_phone
-from ...domain.protected import non_disclosure
-from ...domain.text import LINE_NAME, shown
-from ...domain.identity import looks_like_identity_code
-from ...domain.phone import looks_like_phone
-from ...i18n import N_, _, format_date
+from ohjaus_core.domain.access_log import Purpose
+from ohjaus_core.domain.codes import Language
+from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.languages import language_name
+from ohjaus_core.domain.phone import format_phone
+from ohjaus_core.domain.protected import non_disclosure
+from ohjaus_core.domain.text import LINE_NAME, shown
+from ohjaus_core.domain.identity import looks_like_identity_code
+from ohjaus_core.domain.phone import looks_like_phone
+from ohjaus_core.i18n import N_, _, format_date
 from ...store.models import Client
 from ..audit import ViewTrail
 from ..confirm import ConfirmScreen

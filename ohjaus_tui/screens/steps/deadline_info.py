@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ...domain.clock import local
-from ...domain.contact import ContactDraft
-from ...domain.deadlines import (
+from ohjaus_core.domain.clock import local
+from ohjaus_core.domain.contact import ContactDraft
+from ohjaus_core.domain.deadlines import (
     Deadline,
     DeadlineKind,
     NoCareGuaranteeRule,
     age_on,
     contact_deadlines,
 )
-from ...i18n import N_, _, format_weekday_day
+from ohjaus_core.i18n import N_, _, format_weekday_day
 
 if TYPE_CHECKING:
     from ...context import Context

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList, Select, Static
 
-from ...domain.codes import FollowUpKind
-from ...domain.contact import ContactDraft, Step
-from ...domain.segmentation import suggest_follow_up
-from ...domain.text import NAME_SHOWN, shown
-from ...i18n import _
+from ohjaus_core.domain.codes import FollowUpKind
+from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.segmentation import suggest_follow_up
+from ohjaus_core.domain.text import NAME_SHOWN, shown
+from ohjaus_core.i18n import _
 from .base import StepPanel, offer_codes
 
 DATE_FORMAT = "%d.%m.%Y"

@@ -6,9 +6,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, Select
 
-from ...domain.codes import Caller, Channel, Register, ServiceArea
-from ...domain.contact import ContactDraft, Step
-from ...i18n import _
+from ohjaus_core.domain.codes import Caller, Channel, Register, ServiceArea
+from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.i18n import _
 from .base import StepPanel
 
 

@@ -16,18 +16,18 @@ from textual.message import Message
 from textual.widgets import Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.codes import HighNeedTrigger, PlanType, Register, Segment
-from ...domain.contact import ContactDraft, Step
-from ...domain.identity import age_in_years
-from ...domain.text import NAME_SHOWN, shown
-from ...domain.segmentation import (
+from ohjaus_core.domain.codes import HighNeedTrigger, PlanType, Register, Segment
+from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.identity import age_in_years
+from ohjaus_core.domain.text import NAME_SHOWN, shown
+from ohjaus_core.domain.segmentation import (
     DetectedTrigger,
     SegmentReason,
     detected_triggers,
     suggest_segment_with_reasons,
     triggers_from_domains,
 )
-from ...i18n import N_, _, ngettext
+from ohjaus_core.i18n import N_, _, ngettext
 from ...widgets.marks import MarkedSelectionList
 from .base import StepPanel, offer_codes
 

@@ -8,11 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ...domain.calendar import add_working_days
-from ...domain.codes import Caller, OutcomeKind
-from ...domain.contact import ContactDraft, Step
-from ...domain.text import NAME_SHOWN, TEXT_SHOWN, shown
-from ...i18n import N_, _, format_date
+from ohjaus_core.domain.calendar import add_working_days
+from ohjaus_core.domain.codes import Caller, OutcomeKind
+from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.text import NAME_SHOWN, TEXT_SHOWN, shown
+from ohjaus_core.i18n import N_, _, format_date
 from ...widgets.slot_picker import format_slot_time
 from .base import StepPanel
 from .deadline_info import deadline_phrase, draft_deadlines

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..demo import ref_id, region_rows
-from ..domain.clock import HELSINKI
-from ..domain.region_files import (
+from ohjaus_tui.demo import ref_id, region_rows
+from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.domain.region_files import (
     SERVICES_FILE,
     SLOTS_FOLDER,
     RegionFolder,
@@ -24,7 +24,7 @@ from ..domain.region_files import (
     write_slots_csv,
     write_slots_ics,
 )
-from ..sync.protocol import CATALOGUE_ID, RecordType
+from ohjaus_core.protocol import CATALOGUE_ID, RecordType
 from .batch import TAKEN as TAKEN_BY_NOBODY  # a retired slot's holder (CentralStore.retire_slots)
 
 CHUNK = 1000  # slots in one transaction (and one step of the progress bar)

@@ -27,11 +27,11 @@ from sqlalchemy import bindparam, create_engine, delete, event, func, insert, se
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..domain.access_log import GENESIS, Entry, _iso, entry_hash
-from ..domain.codes import Register
-from ..domain.credentials import DEFAULT_COST, Verifier, needs_upgrade
-from ..domain.identity import client_id_for
-from ..sync.protocol import (
+from ohjaus_core.domain.access_log import GENESIS, Entry, _iso, entry_hash
+from ohjaus_core.domain.codes import Register
+from ohjaus_core.domain.credentials import DEFAULT_COST, Verifier, needs_upgrade
+from ohjaus_core.domain.identity import client_id_for
+from ohjaus_core.protocol import (
     AccessEntry, AccessLogAnchor, Answer, Change, Enrolment, QuarantineReport, RecordType, demo_token,
 )
 from .batch import (
@@ -194,8 +194,8 @@ class CentralStore:
         import's is, so pushed twice (or pushed and imported from a file) it is one request.
         Returns (the request's id, whether it is new); CallbackRefused when it does not fit
         the credential or the same id came with other content."""
-        from ..domain.callbacks import callback_id
-        from ..domain.contact_requests import SOURCE_PREFIX as E_SERVICE_PREFIX
+        from ohjaus_core.domain.callbacks import callback_id
+        from ohjaus_core.domain.contact_requests import SOURCE_PREFIX as E_SERVICE_PREFIX
         from .batch import CALLBACK_REQUEST, Rejected, callback_record
 
         if request.origin != "e_service" and request.source.startswith(E_SERVICE_PREFIX):

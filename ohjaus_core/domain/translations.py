@@ -3,7 +3,7 @@
 A text a person reads is a table {fi = ..., sv = ..., en = ...}; a missing language falls
 back to Finnish on the screen (i18n.localized), and this check reports it, so a gap is
 found before a Swedish-speaking worker meets it. Used by the test suite and by
-`python -m ohjaus_tui.domain.translations [DATA_DIR]`.
+`python -m ohjaus_core.domain.translations [DATA_DIR]`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _walk(node, file: str, where: str, problems: list[str]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    from ..context import shipped_data_dir
+    from ohjaus_core.data_dir import shipped_data_dir
 
     root = Path(argv[0]) if argv else shipped_data_dir()
     problems = missing_translations(root)

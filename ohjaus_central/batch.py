@@ -26,7 +26,7 @@ from sqlalchemy import String, any_, bindparam, insert, literal, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from ..domain.codes import (
+from ohjaus_core.domain.codes import (
     Caller,
     Channel,
     ContactStatus,
@@ -43,11 +43,11 @@ from ..domain.codes import (
     Urgency,
     WorryLevel,
 )
-from ..domain.callbacks import MAX_QUEUE, ORIGINS, PREFERENCES, PRIORITIES
-from ..domain.identity import client_id_for
-from ..domain.languages import is_language
-from ..domain.text import MAX_NAME, hidden_character
-from ..store.models import (
+from ohjaus_core.domain.callbacks import MAX_QUEUE, ORIGINS, PREFERENCES, PRIORITIES
+from ohjaus_core.domain.identity import client_id_for
+from ohjaus_core.domain.languages import is_language
+from ohjaus_core.domain.text import MAX_NAME, hidden_character
+from ohjaus_tui.store.models import (
     Appointment,
     Assessment,
     Callback,
@@ -60,7 +60,7 @@ from ..store.models import (
     Outcome,
     SegmentChoice,
 )
-from ..sync.protocol import MAX_TEXT, UUID_PATTERN, Answer, Change, Reason, RecordType
+from ohjaus_core.protocol import MAX_TEXT, UUID_PATTERN, Answer, Change, Reason, RecordType
 from .tables import answer, change_log, conflict, record
 
 CHUNK = 500

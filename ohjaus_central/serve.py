@@ -7,8 +7,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ..i18n import _
-from ..sync.protocol import RecordType
+from ohjaus_core.i18n import _
+from ohjaus_core.protocol import RecordType
 
 
 SWITCH_INTERVAL = float(os.environ.get("OHJAUS_SWITCH_INTERVAL", "0.0005"))
@@ -39,9 +39,9 @@ def open_central(db_url: str, *, upgrade: bool = False):
 def load_demo_region(store, today: date | None = None) -> int:
     """The demo region's units, workers, professionals and slots, as `ohjaus demo` makes
     them; run at every start so the slots reach as far ahead as a new demo device's."""
-    from ..context import shipped_data_dir
-    from ..demo import reference_rows
-    from ..domain.demo_region import load_demo_region as load_region
+    from ohjaus_core.data_dir import shipped_data_dir
+    from ohjaus_tui.demo import reference_rows
+    from ohjaus_core.domain.demo_region import load_demo_region as load_region
 
     region = load_region(shipped_data_dir() / "demo")
     units, workers, professionals, slots = reference_rows(region, today or date.today())
@@ -84,7 +84,7 @@ def serve(db_url: str, host: str, port: int, demo: bool, workers: int = 1, upgra
         # time across them (SQLite's write lock, PostgreSQL's advisory lock).
         store.close()
         os.environ["OHJAUS_CENTRAL_DB"], os.environ["OHJAUS_CENTRAL_DEMO"] = db_url, "1" if demo else "0"
-        uvicorn.run("ohjaus_tui.central.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+        uvicorn.run("ohjaus_central.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
         return 0
     uvicorn.run(create_app(store, demo=demo), host=host, port=port, log_level="warning", access_log=False)
     return 0

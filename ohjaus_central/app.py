@@ -28,8 +28,8 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
-from ..sync.protocol import (
+from ohjaus_core import __version__
+from ohjaus_core.protocol import (
     MAX_BODY_BYTES,
     MAX_PAGE,
     UUID_PATTERN,
@@ -378,7 +378,7 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
         phone system's id (`id`): the same request pushed again is answered 200 with the same
         request id and adds nothing. Every field is checked; a request with problems is 422
         with each problem and its field."""
-        from ..domain.callbacks import check_row
+        from ohjaus_core.domain.callbacks import check_row
 
         request, problems = check_row(1, body.model_dump(exclude_none=True, by_alias=True))
         taken = _queued(store, dev, request, problems, response, "callback request", "requested_at", "the phone system")
@@ -489,8 +489,8 @@ INLINE_CHECKS = 20  # a push of at most this many changes is checked on the even
 @cache
 def _questions() -> tuple[frozenset[str], frozenset[str]]:
     """The question ids and protocol ids of the shipped protocols (read at the first request)."""
-    from ..context import shipped_data_dir
-    from ..domain.protocols import load_protocols
+    from ohjaus_core.data_dir import shipped_data_dir
+    from ohjaus_core.domain.protocols import load_protocols
 
     protocols = load_protocols(shipped_data_dir() / "protocols")
     # (the nurse's own concern is the worker's to answer, never the client's)
@@ -499,7 +499,7 @@ def _questions() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _contact_request(store: CentralStore, dev: Device, body, response: Response) -> Response | ContactRequestAck:
-    from ..domain.contact_requests import parse_contact_request
+    from ohjaus_core.domain.contact_requests import parse_contact_request
 
     questions, protocols = _questions()
     parsed = parse_contact_request(body, questions, protocols)

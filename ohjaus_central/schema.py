@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from ..domain.errors import DomainError
-from ..i18n import _
+from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.i18n import _
 
 BASELINE = "0001"
 LEGACY_VERSION = 3  # central/tables.py's SCHEMA_VERSION when Alembic came
@@ -50,7 +50,7 @@ def _config(connection: Connection | None = None):
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", "ohjaus_tui.central:migrations")
+    config.set_main_option("script_location", "ohjaus_central:migrations")
     config.attributes["connection"] = connection
     return config
 

@@ -1,0 +1,23 @@
+"""Where the shipped data is: protocols, catalogue, region rules, demo region."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+
+def shipped_data_dir() -> Path:
+    """The data/ folder: protocols, catalogue, region rules, demo region.
+
+    OHJAUS_SHIPPED_DATA when set; else the package's own `ohjaus_core/data` of an installed
+    wheel (importlib.resources); else, in a source checkout (an editable install), the
+    repository's top-level data/, which the wheel ships as that package.
+    """
+    configured = os.environ.get("OHJAUS_SHIPPED_DATA")
+    if configured:
+        return Path(configured)
+    packaged = Path(str(resources.files("ohjaus_core"))) / "data"
+    if (packaged / "protocols").is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
