@@ -11,7 +11,7 @@ import pytest
 
 from ohjaus_tui.context import load_shipped, shipped_data_dir
 from ohjaus_core.domain.clock import HELSINKI
-from ohjaus_core.domain.protocols import load_protocols
+from ohjaus_core.domain.protocols.loading import load_protocols
 from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, SlotOffer, choose_slots
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 

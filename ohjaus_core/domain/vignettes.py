@@ -25,7 +25,8 @@ from ..i18n import _
 from .codes import Register, Urgency, WorryLevel
 from .datafile import Fields, Source, load_toml
 from .protocol_finder import find_protocols
-from .protocols import Protocol, evaluate
+from .protocols.evaluation import evaluate
+from .protocols.model import Protocol
 
 EMERGENCY, CARE, SELF_CARE = "emergency", "care", "self_care"
 CLASSES = (EMERGENCY, CARE, SELF_CARE)
