@@ -130,7 +130,7 @@ async def test_a_childs_fever_is_offered_the_public_health_nurse_first(app, stor
     health contact, and her slots still lead."""
     from datetime import date
 
-    from ohjaus_core.domain.deadlines import age_on
+    from ohjaus_core.domain.deadlines.contact import age_on
     from ohjaus_tui.store.models import Client
     from sqlmodel import select
 

@@ -19,7 +19,7 @@ Definitions (also in the README and in the report's own text):
   contacts whose 7 days have passed are counted.
 - Time to the care-need assessment (hoidon tarpeen arviointi), health care contacts: the
   assessment is made in the contact, so from its start to its signature, in minutes; within
-  the limit when signed by the region's deadline (domain/deadlines.py, same day in office
+  the limit when signed by the region's deadline (domain/deadlines/, same day in office
   hours, the next working day outside them).
 - Time to the appointment: booked contacts, from the contact's day to the slot's day, in
   days; against the care deadline the booking was measured against (the assessed urgency's,
@@ -44,14 +44,9 @@ from datetime import date, datetime, timedelta
 
 from .clock import local
 from .codes import Channel, OutcomeKind, Segment, Urgency
-from .deadlines import (
-    NoCareGuaranteeRule,
-    RegionRules,
-    age_on,
-    booking_deadline,
-    contact_deadlines,
-    health_assessment_deadline,
-)
+from .deadlines.contact import age_on, booking_deadline, contact_deadlines
+from .deadlines.health import health_assessment_deadline
+from .deadlines.rules import NoCareGuaranteeRule, RegionRules
 
 FCR_WINDOW_DAYS = 7  # no new contact within this many days: resolved at the first contact
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from .calendar import add_working_days
 from .codes import FollowUpKind, HighNeedTrigger, OutcomeKind, Segment, Urgency, WorryLevel
-from .deadlines import HighNeedRules
+from .deadlines.rules import HighNeedRules
 
 # Need domains with a yes from which a social situation counts as complex (many-sided).
 MANY_DOMAINS = 3

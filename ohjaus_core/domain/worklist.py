@@ -18,7 +18,8 @@ from ..i18n import N_
 from .callbacks import PRIORITY_RANK
 from .clock import HELSINKI, local
 from .codes import LabelledEnum
-from .deadlines import RegionRules, health_assessment_deadline
+from .deadlines.health import health_assessment_deadline
+from .deadlines.rules import RegionRules
 
 
 class WorkKind(LabelledEnum):
