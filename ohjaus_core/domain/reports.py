@@ -199,12 +199,10 @@ def percentile(histogram: Mapping[int, int], share: float) -> int | None:
 
 
 @dataclass(frozen=True)
-class Distribution:
-    """How long something took: whole minutes or days, with the share within a limit."""
+class Durations:
+    """How long something took, in whole minutes or days: how often each took place."""
 
     histogram: dict[int, int]
-    within: int  # observations within the limit
-    judged: int  # observations that had a limit to be judged against
 
     @property
     def count(self) -> int:
@@ -217,6 +215,14 @@ class Distribution:
     @property
     def p90(self) -> int | None:
         return percentile(self.histogram, 0.9)
+
+
+@dataclass(frozen=True)
+class Distribution(Durations):
+    """Durations with the share within a limit."""
+
+    within: int  # observations within the limit
+    judged: int  # observations that had a limit to be judged against
 
     @property
     def share_within(self) -> float | None:
@@ -285,26 +291,13 @@ class CallbackFact:
 
 
 @dataclass(frozen=True)
-class CallbackTiming:
+class CallbackTiming(Durations):
     """Minutes from a request to something (the first call, the contact)."""
 
-    histogram: dict[int, int]
     within_2h: int
     judged_2h: int  # had it, or 2 hours passed without it
     same_day: int
     judged_day: int  # had it, or the day ended without it
-
-    @property
-    def count(self) -> int:
-        return sum(self.histogram.values())
-
-    @property
-    def median(self) -> float | None:
-        return median(self.histogram)
-
-    @property
-    def p90(self) -> int | None:
-        return percentile(self.histogram, 0.9)
 
     @property
     def share_2h(self) -> float | None:
