@@ -41,7 +41,7 @@ from ohjaus_tui.context import load_shipped, shipped_data_dir  # noqa: E402
 from ohjaus_tui.demo import ref_id, reference_rows  # noqa: E402
 from ohjaus_core.domain.clock import HELSINKI  # noqa: E402
 from ohjaus_core.domain.codes import Urgency  # noqa: E402
-from ohjaus_core.domain.deadlines import urgency_deadline  # noqa: E402
+from ohjaus_core.domain.deadlines.health import urgency_deadline  # noqa: E402
 from ohjaus_core.domain.demo_region import load_demo_region  # noqa: E402
 from ohjaus_tui.store.directory import prepare  # noqa: E402
 from ohjaus_tui.store.reports import rebuild  # noqa: E402

@@ -490,7 +490,7 @@ INLINE_CHECKS = 20  # a push of at most this many changes is checked on the even
 def _questions() -> tuple[frozenset[str], frozenset[str]]:
     """The question ids and protocol ids of the shipped protocols (read at the first request)."""
     from ohjaus_core.data_dir import shipped_data_dir
-    from ohjaus_core.domain.protocols import load_protocols
+    from ohjaus_core.domain.protocols.loading import load_protocols
 
     protocols = load_protocols(shipped_data_dir() / "protocols")
     # (the nurse's own concern is the worker's to answer, never the client's)

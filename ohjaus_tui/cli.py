@@ -434,7 +434,8 @@ def _run_check(args: argparse.Namespace) -> int:
     under-triaged."""
     from .context import load_shipped, shipped_data_dir
     from ohjaus_core.domain.clock import now
-    from ohjaus_core.domain.protocols import NURSE_CONCERN, SHARED, compound_questions, findings
+    from ohjaus_core.domain.protocols.model import NURSE_CONCERN
+    from ohjaus_core.domain.protocols.review import SHARED, compound_questions, findings
     from ohjaus_core.domain.social_vignettes import (
         SOCIAL_PROTOCOL,
         is_social_file,

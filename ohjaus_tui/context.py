@@ -18,8 +18,8 @@ from ohjaus_core.domain.clock import local
 
 if TYPE_CHECKING:
     from ohjaus_core.domain.catalogue import Service
-    from ohjaus_core.domain.deadlines import RegionRules
-    from ohjaus_core.domain.protocols import Protocol
+    from ohjaus_core.domain.deadlines.rules import RegionRules
+    from ohjaus_core.domain.protocols.model import Protocol
     from ohjaus_core.domain.viewer import Viewer
     from .store.models import Unit, Worker
     from .store.store import Store
@@ -45,8 +45,8 @@ def load_shipped(root: Path | None = None, *, cached: bool = False) -> Shipped:
     the very same code, when there is one (see _ShippedCache); else loaded as above and kept
     for the next start. Parsing the TOML was a fifth of the time to the sign-in screen."""
     from ohjaus_core.domain.catalogue import load_catalogue
-    from ohjaus_core.domain.deadlines import load_region_rules
-    from ohjaus_core.domain.protocols import load_protocols
+    from ohjaus_core.domain.deadlines.loading import load_region_rules
+    from ohjaus_core.domain.protocols.loading import load_protocols
 
     root = root or shipped_data_dir()
     cache = _ShippedCache(root) if cached else None

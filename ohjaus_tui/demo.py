@@ -41,7 +41,8 @@ from ohjaus_core.domain.datafile import load_toml
 from ohjaus_core.domain.demo_region import DemoRegion, Names, load_demo_region, load_names
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.identity import client_id_for, make_identity_code
-from ohjaus_core.domain.protocols import evaluate, protocols_for
+from ohjaus_core.domain.protocols.evaluation import evaluate
+from ohjaus_core.domain.protocols.model import protocols_for
 from ohjaus_core.domain.segmentation import suggest_follow_up, suggest_outcome, suggest_segment
 from ohjaus_core.domain.slots import choose_slots
 from ohjaus_core.i18n import _

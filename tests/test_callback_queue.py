@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 
 from ohjaus_core.domain.callbacks import CallbackRequest
 from ohjaus_core.domain.codes import Register
-from ohjaus_core.domain.deadlines import CallbackRules
+from ohjaus_core.domain.deadlines.rules import CallbackRules
 from ohjaus_core.domain.worklist import WorkKind
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen

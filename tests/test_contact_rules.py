@@ -136,7 +136,7 @@ def test_follow_up_suggestion_counts_working_days():
     ],
 )
 def test_history_triggers_at_the_regions_limits(contacts, missed, expected):
-    from ohjaus_core.domain.deadlines import HighNeedRules
+    from ohjaus_core.domain.deadlines.rules import HighNeedRules
     from ohjaus_core.domain.segmentation import detected_triggers
 
     rules = HighNeedRules(repeated_contacts=3, missed_appointments=2, window_days=30)
@@ -151,7 +151,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_region_sets_its_own_limits(tmp_path):
-    from ohjaus_core.domain.deadlines import load_region_rules
+    from ohjaus_core.domain.deadlines.loading import load_region_rules
     from ohjaus_core.domain.segmentation import detected_triggers
 
     text = (ROOT / "data" / "region.toml").read_text("utf-8").replace(

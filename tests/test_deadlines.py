@@ -11,16 +11,15 @@ from pathlib import Path
 import pytest
 
 from ohjaus_core.domain.codes import Urgency
-from ohjaus_core.domain.deadlines import (
-    NoCareGuaranteeRule,
-    RegionRules,
+from ohjaus_core.domain.deadlines.health import (
     care_guarantee_deadline,
     health_assessment_deadline,
-    load_region_rules,
     promise_deadline,
-    social_assessment_start_deadline,
     urgency_deadline,
 )
+from ohjaus_core.domain.deadlines.loading import load_region_rules
+from ohjaus_core.domain.deadlines.rules import NoCareGuaranteeRule, RegionRules
+from ohjaus_core.domain.deadlines.social import social_assessment_start_deadline
 from ohjaus_core.domain.errors import DataFileError, DomainError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -370,7 +369,8 @@ def test_domain_imports_no_ui_sql_or_network() -> None:
     code = (
         "import sys\n"
         "import ohjaus_core.domain.identity, ohjaus_core.domain.phone\n"
-        "import ohjaus_core.domain.calendar, ohjaus_core.domain.deadlines\n"
+        "import ohjaus_core.domain.calendar, ohjaus_core.domain.deadlines.contact\n"
+        "import ohjaus_core.domain.deadlines.loading\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('textual', 'sqlmodel', 'sqlalchemy', 'sqlite3', 'sqlcipher3', 'httpx', 'rich', 'socket')]\n"
         "print(bad)\n"
@@ -383,7 +383,7 @@ def test_domain_imports_no_ui_sql_or_network() -> None:
 
 from datetime import time, timedelta  # noqa: E402
 
-from ohjaus_core.domain.deadlines import (  # noqa: E402
+from ohjaus_core.domain.deadlines.contact import (  # noqa: E402
     DeadlineKind,
     booking_deadline,
     contact_deadlines,

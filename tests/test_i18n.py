@@ -20,7 +20,7 @@ from ohjaus_core.domain.contact import Step
 from ohjaus_core.i18n import _, current_language, set_language
 
 ROOT = Path(__file__).resolve().parents[1]
-FI_PO = ROOT / "ohjaus_tui" / "locale" / "fi" / "LC_MESSAGES" / "ohjaus.po"
+FI_PO = ROOT / "ohjaus_core" / "locale" / "fi" / "LC_MESSAGES" / "ohjaus.po"
 PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")  # {name}, {key}.{language}; not TOML's { fi = ... }
 DATA_FILES = sorted((ROOT / "data" / "protocols").glob("*.toml")) + [
     ROOT / "data" / "services.toml",

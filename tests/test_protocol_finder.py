@@ -8,7 +8,8 @@ import pytest
 
 from ohjaus_core.domain.codes import Register, ServiceArea, Urgency
 from ohjaus_core.domain.protocol_finder import find_protocols, score
-from ohjaus_core.domain.protocols import Protocol, load_protocols
+from ohjaus_core.domain.protocols.loading import load_protocols
+from ohjaus_core.domain.protocols.model import Protocol
 
 SHIPPED = load_protocols(Path(__file__).resolve().parent.parent / "data" / "protocols")
 

@@ -9,14 +9,13 @@ import pytest
 
 from ohjaus_core.domain.codes import Register, ServiceArea, Urgency, WorryLevel
 from ohjaus_core.domain.errors import DataFileError
-from ohjaus_core.domain.protocols import (
+from ohjaus_core.domain.protocols.evaluation import evaluate
+from ohjaus_core.domain.protocols.loading import load_life_threats, load_protocols
+from ohjaus_core.domain.protocols.model import (
     LIFE_THREATS_FILE,
     NURSE_CONCERN,
     NURSE_CONCERN_FILE,
     Protocol,
-    evaluate,
-    load_life_threats,
-    load_protocols,
     protocols_for,
     visible_questions,
 )

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from ohjaus_tui.context import Context, load_shipped, shipped_data_dir, shipped_for_start
-from ohjaus_core.domain import protocols
+from ohjaus_core.domain.protocols import loading as protocols
 from ohjaus_core.domain.errors import DataFileError
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from ohjaus_tui.context import load_shipped, shipped_data_dir
 from ohjaus_core.domain.clock import HELSINKI
-from ohjaus_core.domain.protocols import load_protocols
+from ohjaus_core.domain.protocols.loading import load_protocols
 from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, SlotOffer, choose_slots
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 
@@ -130,7 +130,7 @@ async def test_a_childs_fever_is_offered_the_public_health_nurse_first(app, stor
     health contact, and her slots still lead."""
     from datetime import date
 
-    from ohjaus_core.domain.deadlines import age_on
+    from ohjaus_core.domain.deadlines.contact import age_on
     from ohjaus_tui.store.models import Client
     from sqlmodel import select
 

@@ -277,7 +277,7 @@ def test_a_social_contact_speaks_of_service_need_assessment_not_care(shipped):
     from datetime import date
 
     from ohjaus_core.domain.codes import Urgency
-    from ohjaus_core.domain.deadlines import DeadlineKind, contact_deadlines
+    from ohjaus_core.domain.deadlines.contact import DeadlineKind, contact_deadlines
     from ohjaus_core.i18n import set_language
 
     for language in ("fi", "sv", "en"):

@@ -168,7 +168,7 @@ def test_a_missed_appointment_reaches_the_units_devices_and_counts_there(server,
     """The missed-appointments trigger needs every device of the unit to see them."""
     from datetime import timedelta
 
-    from ohjaus_core.domain.deadlines import HighNeedRules
+    from ohjaus_core.domain.deadlines.rules import HighNeedRules
     from ohjaus_core.domain.segmentation import detected_triggers
 
     a, b = devices("a"), devices("b")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from ohjaus_core.domain.codes import Urgency
-from ohjaus_core.domain.protocols import load_protocols
+from ohjaus_core.domain.protocols.loading import load_protocols
 from ohjaus_core.domain.vignettes import load_vignettes, report, run_vignettes
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,25 +23,13 @@ GENESIS = "0" * 64
 
 
 class AccessAction(LabelledEnum):
-    VIEW = "view"  # shown on a screen, search results included
-    CREATE = "create"
-    CHANGE = "change"
-    SIGN = "sign"
-    EXPORT = "export"  # a disclosure: written out of the system
-    PRINT = "print"
-    REFUSED = "refused"  # asked for and not shown: no consent or basis
-
-    @classmethod
-    def _labels(cls) -> dict[str, str]:
-        return {
-            "view": N_("Viewed"),
-            "create": N_("Created"),
-            "change": N_("Changed"),
-            "sign": N_("Signed"),
-            "export": N_("Exported"),
-            "print": N_("Printed"),
-            "refused": N_("Refused"),
-        }
+    VIEW = "view", N_("Viewed")  # shown on a screen, search results included
+    CREATE = "create", N_("Created")
+    CHANGE = "change", N_("Changed")
+    SIGN = "sign", N_("Signed")
+    EXPORT = "export", N_("Exported")  # a disclosure: written out of the system
+    PRINT = "print", N_("Printed")
+    REFUSED = "refused", N_("Refused")  # asked for and not shown: no consent or basis
 
 
 class Purpose(StrEnum):

@@ -17,17 +17,9 @@ ANY_REGISTER = "any"
 
 
 class ServiceKind(LabelledEnum):
-    SERVICE = "service"
-    AUTHORITY = "authority"
-    PARTNER = "partner"
-
-    @classmethod
-    def _labels(cls) -> dict[str, str]:
-        return {
-            "service": N_("Service of the sote-centre"),
-            "authority": N_("Authority"),
-            "partner": N_("Partner (NGO, parish, other)"),
-        }
+    SERVICE = "service", N_("Service of the sote-centre")
+    AUTHORITY = "authority", N_("Authority")
+    PARTNER = "partner", N_("Partner (NGO, parish, other)")
 
 
 @dataclass(frozen=True)

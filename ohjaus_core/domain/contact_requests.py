@@ -32,7 +32,7 @@ from ..i18n import N_, _
 from .callbacks import MAX_REASON, CallbackRequest, check_row
 from .codes import Urgency
 from .protocol_finder import find_protocols
-from .protocols import Protocol, visible_questions
+from .protocols.model import Protocol, visible_questions
 
 HETU_SYSTEM = "urn:oid:1.2.246.21"
 REPLY_LABELS = {"call_back": N_("Call back"), "message": N_("Message")}  # how the client wants the reply

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .protocols import Protocol
+from .protocols.model import Protocol
 
 MIN_LETTERS = 3
 HEAD_LETTERS = 4  # a compound's head word: at least this long, after at least 3 letters

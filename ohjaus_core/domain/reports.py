@@ -19,7 +19,7 @@ Definitions (also in the README and in the report's own text):
   contacts whose 7 days have passed are counted.
 - Time to the care-need assessment (hoidon tarpeen arviointi), health care contacts: the
   assessment is made in the contact, so from its start to its signature, in minutes; within
-  the limit when signed by the region's deadline (domain/deadlines.py, same day in office
+  the limit when signed by the region's deadline (domain/deadlines/, same day in office
   hours, the next working day outside them).
 - Time to the appointment: booked contacts, from the contact's day to the slot's day, in
   days; against the care deadline the booking was measured against (the assessed urgency's,
@@ -44,14 +44,9 @@ from datetime import date, datetime, timedelta
 
 from .clock import local
 from .codes import Channel, OutcomeKind, Segment, Urgency
-from .deadlines import (
-    NoCareGuaranteeRule,
-    RegionRules,
-    age_on,
-    booking_deadline,
-    contact_deadlines,
-    health_assessment_deadline,
-)
+from .deadlines.contact import age_on, booking_deadline, contact_deadlines
+from .deadlines.health import health_assessment_deadline
+from .deadlines.rules import NoCareGuaranteeRule, RegionRules
 
 FCR_WINDOW_DAYS = 7  # no new contact within this many days: resolved at the first contact
 
@@ -204,12 +199,10 @@ def percentile(histogram: Mapping[int, int], share: float) -> int | None:
 
 
 @dataclass(frozen=True)
-class Distribution:
-    """How long something took: whole minutes or days, with the share within a limit."""
+class Durations:
+    """How long something took, in whole minutes or days: how often each took place."""
 
     histogram: dict[int, int]
-    within: int  # observations within the limit
-    judged: int  # observations that had a limit to be judged against
 
     @property
     def count(self) -> int:
@@ -222,6 +215,14 @@ class Distribution:
     @property
     def p90(self) -> int | None:
         return percentile(self.histogram, 0.9)
+
+
+@dataclass(frozen=True)
+class Distribution(Durations):
+    """Durations with the share within a limit."""
+
+    within: int  # observations within the limit
+    judged: int  # observations that had a limit to be judged against
 
     @property
     def share_within(self) -> float | None:
@@ -290,26 +291,13 @@ class CallbackFact:
 
 
 @dataclass(frozen=True)
-class CallbackTiming:
+class CallbackTiming(Durations):
     """Minutes from a request to something (the first call, the contact)."""
 
-    histogram: dict[int, int]
     within_2h: int
     judged_2h: int  # had it, or 2 hours passed without it
     same_day: int
     judged_day: int  # had it, or the day ended without it
-
-    @property
-    def count(self) -> int:
-        return sum(self.histogram.values())
-
-    @property
-    def median(self) -> float | None:
-        return median(self.histogram)
-
-    @property
-    def p90(self) -> int | None:
-        return percentile(self.histogram, 0.9)
 
     @property
     def share_2h(self) -> float | None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .calendar import add_working_days
 from .codes import FollowUpKind, HighNeedTrigger, OutcomeKind, Segment, Urgency, WorryLevel
-from .deadlines import HighNeedRules
+from .deadlines.rules import HighNeedRules
 
 # Need domains with a yes from which a social situation counts as complex (many-sided).
 MANY_DOMAINS = 3
@@ -107,18 +108,9 @@ def suggest_segment_with_reasons(
     return Segment.CLEAR_NEED, [SegmentReason.CARE_NEEDED]
 
 
-def suggest_segment(
-    urgency: Urgency | None,
-    triggers: list[HighNeedTrigger],
-    worry: WorryLevel | None = None,
-    domains: tuple[str, ...] | list[str] = (),
-    information_only: bool = False,
-    from_answers: frozenset[HighNeedTrigger] | set[HighNeedTrigger] = frozenset(),
-    statutory: bool = False,
-) -> Segment:
-    return suggest_segment_with_reasons(
-        urgency, triggers, worry, domains, information_only, from_answers, statutory,
-    )[0]
+def suggest_segment(*args: Any, **kwargs: Any) -> Segment:
+    """The suggested path alone: `suggest_segment_with_reasons` with the same arguments."""
+    return suggest_segment_with_reasons(*args, **kwargs)[0]
 
 
 def suggest_outcome(

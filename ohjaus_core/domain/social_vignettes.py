@@ -28,7 +28,8 @@ from .catalogue import Service, by_need, services_for
 from .codes import Register, Urgency, WorryLevel
 from .datafile import Fields, Source, load_toml
 from .errors import DomainError
-from .protocols import Protocol, evaluate
+from .protocols.evaluation import evaluate
+from .protocols.model import Protocol
 from .segmentation import suggest_segment, triggers_from_domains
 
 SOCIAL_PROTOCOL = "social_service_need"

@@ -20,12 +20,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..i18n import _
 from .codes import Register, Urgency, WorryLevel
 from .datafile import Fields, Source, load_toml
 from .protocol_finder import find_protocols
-from .protocols import Protocol, evaluate
+from .protocols.evaluation import evaluate
+from .protocols.model import Protocol
 
 EMERGENCY, CARE, SELF_CARE = "emergency", "care", "self_care"
 CLASSES = (EMERGENCY, CARE, SELF_CARE)
@@ -196,15 +198,22 @@ def _old_form(
             "protocol",
         )
     return Vignette(
-        id=vignette_id,
-        story=fields.string("story"),
-        expected=fields.choice("expected", Urgency),
-        path=path,
-        line=fields.line("id"),
+        **_told(fields, vignette_id, path),
         protocol=protocol_id,
         yes=yes,
         worry=worry,
     )
+
+
+def _told(fields: Fields, vignette_id: str, path: Path) -> dict[str, Any]:
+    """What both forms tell: the story, the urgency a clinician expects, and where it stands."""
+    return {
+        "id": vignette_id,
+        "story": fields.string("story"),
+        "expected": fields.choice("expected", Urgency),
+        "path": path,
+        "line": fields.line("id"),
+    }
 
 
 def _new_form(fields: Fields, vignette_id: str, known: set[str], path: Path) -> Vignette:
@@ -220,11 +229,7 @@ def _new_form(fields: Fields, vignette_id: str, known: set[str], path: Path) -> 
             )
     age_months = fields.integer("age_months", None, minimum=0) if fields.has("age_months") else None
     return Vignette(
-        id=vignette_id,
-        story=fields.string("story"),
-        expected=fields.choice("expected", Urgency),
-        path=path,
-        line=fields.line("id"),
+        **_told(fields, vignette_id, path),
         complaint=fields.string("complaint"),
         findings=findings,
         age=fields.integer("age", minimum=0),

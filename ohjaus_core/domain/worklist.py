@@ -18,27 +18,19 @@ from ..i18n import N_
 from .callbacks import PRIORITY_RANK
 from .clock import HELSINKI, local
 from .codes import LabelledEnum
-from .deadlines import RegionRules, health_assessment_deadline
+from .deadlines.health import health_assessment_deadline
+from .deadlines.rules import RegionRules
 
 
 class WorkKind(LabelledEnum):
-    CALLBACK = "callback"
-    FOLLOW_UP = "follow_up"
-    REBOOK = "rebook"
-    DRAFT = "draft"
-    LETTER = "letter"  # a callback request not answered the region's maximum times
-    REQUEST = "request"  # a digital contact request from an e-service form
-
-    @classmethod
-    def _labels(cls) -> dict[str, str]:
-        return {
-            "callback": N_("Callback request"),
-            "follow_up": N_("Follow-up"),
-            "rebook": N_("Book again"),
-            "draft": N_("Unfinished contact"),
-            "letter": N_("Letter or message"),
-            "request": N_("E-service request"),
-        }
+    CALLBACK = "callback", N_("Callback request")
+    FOLLOW_UP = "follow_up", N_("Follow-up")
+    REBOOK = "rebook", N_("Book again")
+    DRAFT = "draft", N_("Unfinished contact")
+    # a callback request not answered the region's maximum times
+    LETTER = "letter", N_("Letter or message")
+    # a digital contact request from an e-service form
+    REQUEST = "request", N_("E-service request")
 
 
 @dataclass(frozen=True)

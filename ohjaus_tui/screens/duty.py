@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from ohjaus_core.domain.catalogue import Service
 from ohjaus_core.domain.codes import NotifiedBy
 from ohjaus_core.domain.contact import DutyMade, duty_problems
-from ohjaus_core.domain.protocols import Duty
+from ohjaus_core.domain.protocols.model import Duty
 from ohjaus_core.i18n import N_, _
 from ..widgets.footer import Footer
 

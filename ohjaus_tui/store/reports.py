@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from ohjaus_core.domain.clock import HELSINKI, local
-from ohjaus_core.domain.deadlines import RegionRules
+from ohjaus_core.domain.deadlines.rules import RegionRules
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.reports import (
     CONTACTS,

@@ -17,10 +17,10 @@ from ohjaus_core.domain.callbacks import CallbackRequest, callback_id
 from ohjaus_core.domain.codes import Channel, ContactStatus, FollowUpKind, FollowUpStatus, Language, Register
 from ohjaus_core.domain.contact import ContactDraft, Step, new_id
 from ohjaus_core.domain.contact_requests import choose_protocol, prefill, reason_with_answers, unasked
-from ohjaus_core.domain.deadlines import CallbackRules, RegionRules
+from ohjaus_core.domain.deadlines.rules import CallbackRules, RegionRules
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.identity import age_in_years, client_id_for
-from ohjaus_core.domain.protocols import Protocol
+from ohjaus_core.domain.protocols.model import Protocol
 from ohjaus_core.domain.viewer import Viewer
 from ohjaus_core.domain.worklist import WorkItem, WorkKind, callback_due, callbacks_ordered, end_of_day, ordered
 from ohjaus_core.i18n import _

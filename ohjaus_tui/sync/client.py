@@ -380,7 +380,7 @@ def _parse(model, response: httpx.Response):
 def _region_retention_days() -> int:
     """region.toml [devices] retention_days of the shipped data (DataFileError if broken)."""
     from ..context import shipped_data_dir
-    from ohjaus_core.domain.deadlines import load_region_rules
+    from ohjaus_core.domain.deadlines.loading import load_region_rules
 
     return load_region_rules(shipped_data_dir() / "region.toml").devices.retention_days
 

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ohjaus_core.domain.protocols import Protocol, Question, visible_questions
+from ohjaus_core.domain.protocols.model import Protocol, Question, visible_questions
 from ohjaus_core.i18n import N_, _
 
 

@@ -15,7 +15,8 @@ from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.domain.contact_requests import prefill
 from ohjaus_core.domain.identity import age_in_years
 from ohjaus_core.domain.protocol_finder import find_protocols
-from ohjaus_core.domain.protocols import WORRY, Protocol, evaluate, protocols_for
+from ohjaus_core.domain.protocols.evaluation import WORRY, evaluate
+from ohjaus_core.domain.protocols.model import Protocol, protocols_for
 from ohjaus_core.domain.segmentation import child_welfare_consideration
 from ohjaus_core.i18n import N_, _
 from ...widgets.jump_list import JumpList

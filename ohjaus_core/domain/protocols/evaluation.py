@@ -1,0 +1,82 @@
+"""What a protocol's answers suggest: the urgency, its reasons, duties and need domains."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from ..codes import Urgency, WorryLevel
+from .model import Protocol, ProtocolResult, visible_questions
+
+WORRY = "worry"  # in `unanswered`: the worker's level of worry is not chosen yet
+
+
+def evaluate(
+    protocol: Protocol, answers: Mapping[str, bool | None], worry: WorryLevel | None = None,
+    age: int | None = None,
+) -> ProtocolResult:
+    """Suggest an urgency from yes/no answers.
+
+    Only the visible questions count (`visible_questions`): a hidden follow-up is neither asked
+    nor unanswered, and a yes left on it is ignored. Any red flag answered yes -> EMERGENCY,
+    with those questions as reasons. Otherwise the most urgent `if_yes` among the yes answers
+    (the nurse's concern included), with every yes question giving that urgency as reasons.
+    Otherwise, when every visible question is answered, every `self_care_if` criterion is
+    yes and (when listed) at least one `self_care_if_any` criterion, SELF_CARE with the criteria as reasons. Otherwise the protocol's default, with no
+    reasons and `by_default`. Answers to ids the protocol does not hold are ignored (an old
+    record re-read against a newer version); a missing or None answer is unanswered.
+    """
+    visible = visible_questions(protocol, answers, age)
+    yes = [q for q in visible if answers.get(q.id) is True]
+    unanswered = tuple(q.id for q in visible if answers.get(q.id) is None)
+    if protocol.asks_worry and worry is None:
+        unanswered += (WORRY,)
+    red_flags = tuple(q.id for q in yes if q.red_flag)
+    by_worry = (protocol.worry_urgency or {}).get(worry) if worry is not None else None
+    worry_reason = None
+    self_care = False
+    if red_flags:
+        suggested, reasons = Urgency.EMERGENCY, red_flags
+    else:
+        # A client who wants information only (and nothing else the worker is worried about):
+        # the answers' if_yes do not raise the urgency; danger now and the worry still do, and
+        # the duties stay (issue 16: an information-only client gets advice, not an assessment).
+        information_only = any(q.information_only for q in yes)
+        raised = [q.if_yes for q in yes if q.if_yes is not None and not information_only]
+        if by_worry is not None:
+            raised.append(by_worry)
+        suggested = Urgency.most_urgent(raised + [protocol.default_urgency], protocol.default_urgency)
+        reasons = tuple(q.id for q in yes if q.if_yes is suggested)
+        worry_reason = worry if by_worry is not None and by_worry is suggested else None
+        affirmed = {q.id for q in visible if answers.get(q.id) is True}
+        any_of = tuple(c for c in protocol.self_care_if_any if c in affirmed)
+        if (
+            not raised
+            and not unanswered
+            and (protocol.self_care_if or protocol.self_care_if_any)
+            and all(criterion in affirmed for criterion in protocol.self_care_if)
+            and (any_of or not protocol.self_care_if_any)
+        ):
+            suggested, reasons, self_care = (
+                Urgency.SELF_CARE, protocol.self_care_if + any_of, True
+            )
+    duties = tuple(dict.fromkeys(duty for q in yes for duty in q.duties))  # visible yes only
+    said = {q.id for q in yes}
+    duties += tuple(
+        duty.id for duty in protocol.duties
+        if duty.id not in duties and (duty.min_age is None or age is None or age >= duty.min_age)
+        and any(set(combination) <= said for combination in duty.also_when)
+    )
+    domains = tuple(d.id for d in protocol.domains if any(q.domain == d.id for q in yes))
+    return ProtocolResult(
+        suggested=suggested,
+        reasons=reasons,
+        red_flags=red_flags,
+        complete=not unanswered,
+        unanswered=unanswered,
+        duties=duties,
+        worry=worry_reason,
+        domains=domains,
+        statutory_group=any(q.statutory_group for q in yes),
+        by_default=not red_flags and not reasons and worry_reason is None,
+        self_care=self_care,
+    )
