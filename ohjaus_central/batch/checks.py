@@ -16,22 +16,7 @@ except ImportError:  # a device without the server's extras: the standard librar
 from pydantic import ValidationError
 
 from ohjaus_core import records
-from ohjaus_core.domain.codes import (
-    Caller,
-    Channel,
-    ContactStatus,
-    FollowUpKind,
-    FollowUpStatus,
-    Handover,
-    Language,
-    NotifiedBy,
-    OutcomeKind,
-    PlanType,
-    Segment,
-    ServiceArea,
-    Urgency,
-    WorryLevel,
-)
+from ohjaus_core.domain import codes
 from ohjaus_core.domain.languages import is_language
 from ohjaus_core.domain.text import MAX_NAME, hidden_character
 from ohjaus_core.protocol import MAX_TEXT, UUID_PATTERN, Reason
@@ -86,22 +71,22 @@ NAMES = {"first_name", "last_name", "municipality"}
 # Text columns holding JSON a device parses: a list of ids, or answers.
 JSON_LISTS = {"red_flags", "duties", "domains", "triggers"}
 ENUMS: dict[tuple[type[records.Record], str], type] = {
-    (records.Client, "language"): Language,
-    (records.Contact, "language"): Language,
-    (records.Contact, "channel"): Channel,
-    (records.Contact, "caller"): Caller,
-    (records.Contact, "service_area"): ServiceArea,
-    (records.Contact, "status"): ContactStatus,
-    (records.Assessment, "suggested_urgency"): Urgency,
-    (records.Assessment, "urgency"): Urgency,
-    (records.Assessment, "worry_level"): WorryLevel,
-    (records.Segment, "suggested"): Segment,
-    (records.Segment, "segment"): Segment,
-    (records.Segment, "plan_type"): PlanType,
-    (records.Outcome, "kind"): OutcomeKind,
-    (records.Outcome, "handover"): Handover,
-    (records.FollowUp, "kind"): FollowUpKind,
-    (records.FollowUp, "status"): FollowUpStatus,
+    (records.Client, "language"): codes.Language,
+    (records.Contact, "language"): codes.Language,
+    (records.Contact, "channel"): codes.Channel,
+    (records.Contact, "caller"): codes.Caller,
+    (records.Contact, "service_area"): codes.ServiceArea,
+    (records.Contact, "status"): codes.ContactStatus,
+    (records.Assessment, "suggested_urgency"): codes.Urgency,
+    (records.Assessment, "urgency"): codes.Urgency,
+    (records.Assessment, "worry_level"): codes.WorryLevel,
+    (records.Segment, "suggested"): codes.Segment,
+    (records.Segment, "segment"): codes.Segment,
+    (records.Segment, "plan_type"): codes.PlanType,
+    (records.Outcome, "kind"): codes.OutcomeKind,
+    (records.Outcome, "handover"): codes.Handover,
+    (records.FollowUp, "kind"): codes.FollowUpKind,
+    (records.FollowUp, "status"): codes.FollowUpStatus,
 }
 EARLIEST, LATEST = date(1800, 1, 1), date(2200, 1, 1)  # birth dates reach the 1800s (sign +)
 MAX_INT = 2**31 - 1
@@ -178,6 +163,17 @@ def _check_json(name: str, text: str) -> None:
         raise Rejected(Reason.INVALID, f"{name}: not the expected list or answers")
 
 
+def _json_list(name: str, text: str, most: int, longest: int) -> list:
+    """A field holding a JSON list of at most `most` items and `longest` characters."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise Rejected(Reason.INVALID, f"{name}: not JSON") from None
+    if not isinstance(value, list) or len(value) > most or len(text) > longest:
+        raise Rejected(Reason.INVALID, f"{name}: not a list of at most {most}")
+    return value
+
+
 REFERRAL_KEYS = {"service_code", "handover", "consent", "legal_basis"}
 MAX_REFERRALS = 20
 
@@ -185,17 +181,11 @@ MAX_REFERRALS = 20
 def _check_referrals(text: str) -> None:
     """An outcome's referrals (issue 16): a list of destinations, each with its hand-over,
     consent and any legal basis, as a device writes them."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise Rejected(Reason.INVALID, "referrals: not JSON") from None
-    if not isinstance(value, list) or len(value) > MAX_REFERRALS or len(text) > 20_000:
-        raise Rejected(Reason.INVALID, f"referrals: not a list of at most {MAX_REFERRALS}")
-    for item in value:
+    for item in _json_list("referrals", text, MAX_REFERRALS, 20_000):
         ok = (
             isinstance(item, dict) and set(item) == REFERRAL_KEYS
             and isinstance(item["service_code"], str) and 0 < len(item["service_code"]) <= 64
-            and item["handover"] in Handover._value2member_map_
+            and item["handover"] in codes.Handover._value2member_map_
             and isinstance(item["consent"], bool)
             and isinstance(item["legal_basis"], str) and len(item["legal_basis"]) <= 1000
         )
@@ -213,19 +203,13 @@ MAX_DUTIES = 20
 def _check_duties_made(text: str) -> None:
     """An outcome's duties made (issue 16): notifications and safety responses, each with to
     whom, when, how, its legal basis (never empty: a duty is made under a law) and about whom."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise Rejected(Reason.INVALID, "duties_made: not JSON") from None
-    if not isinstance(value, list) or len(value) > MAX_DUTIES or len(text) > 40_000:
-        raise Rejected(Reason.INVALID, f"duties_made: not a list of at most {MAX_DUTIES}")
-    for item in value:
+    for item in _json_list("duties_made", text, MAX_DUTIES, 40_000):
         if not isinstance(item, dict) or set(item) != DUTY_KEYS or not all(isinstance(v, str) for v in item.values()):
             raise Rejected(Reason.INVALID, "duties_made: each is {" + ", ".join(sorted(DUTY_KEYS)) + "}, all text")
         if not _IDENT.fullmatch(item["duty"]) or item["receiver_code"] and not _IDENT.fullmatch(item["receiver_code"]):
             raise Rejected(Reason.INVALID, "duties_made: duty and receiver_code are identifiers")
-        if item["method"] not in NotifiedBy._value2member_map_:
-            raise Rejected(Reason.INVALID, f"duties_made: method is one of {', '.join(NotifiedBy._value2member_map_)}")
+        if item["method"] not in codes.NotifiedBy._value2member_map_:
+            raise Rejected(Reason.INVALID, f"duties_made: method is one of {', '.join(codes.NotifiedBy._value2member_map_)}")
         if not item["receiver"].strip() or not item["legal_basis"].strip():
             raise Rejected(Reason.INVALID, "duties_made: a duty names its receiver and its legal basis")
         if any(len(item[k]) > 1000 for k in ("receiver", "legal_basis", "about")):

@@ -106,25 +106,21 @@ class BatchState:
                 where, params = among_sql(conn, "record_id", ids[start : start + CHUNK])
                 for row in driver_rows(conn, _RECORD_SELECT + where, [record_type, *params]):
                     self.records[(record_type, row[1])] = dict(zip(RECORD_COLUMNS, row))
-        ids = sorted(clients)
+        clients_sql = "SELECT DISTINCT record_id, unit_id FROM change_log WHERE record_type = ? AND "
+        for record_id, unit_id in self._rows_among(clients_sql, RecordType.CLIENT, "record_id", clients):
+            if unit_id:
+                self.client_units[record_id].add(unit_id)
+        corrections_sql = "SELECT record_id, parent_id FROM record WHERE record_type = ? AND "
+        for record_id, parent_id in self._rows_among(corrections_sql, RecordType.CONTACT, "parent_id", corrected):
+            self.corrections[parent_id].add(record_id)
+
+    def _rows_among(self, sql: str, record_type: RecordType, column: str, values: set[str]) -> list[tuple]:
+        """The rows of `sql` (ending in AND) for a record type and `column` among the values."""
+        ids, rows = sorted(values), []
         for start in range(0, len(ids), CHUNK):
-            where, params = among_sql(conn, "record_id", ids[start : start + CHUNK])
-            rows = driver_rows(
-                conn, f"SELECT DISTINCT record_id, unit_id FROM change_log WHERE record_type = ? AND {where}",
-                [RecordType.CLIENT.value, *params],
-            )
-            for record_id, unit_id in rows:
-                if unit_id:
-                    self.client_units[record_id].add(unit_id)
-        ids = sorted(corrected)
-        for start in range(0, len(ids), CHUNK):
-            where, params = among_sql(conn, "parent_id", ids[start : start + CHUNK])
-            rows = driver_rows(
-                conn, f"SELECT record_id, parent_id FROM record WHERE record_type = ? AND {where}",
-                [RecordType.CONTACT.value, *params],
-            )
-            for record_id, parent_id in rows:
-                self.corrections[parent_id].add(record_id)
+            where, params = among_sql(self.conn, column, ids[start : start + CHUNK])
+            rows += driver_rows(self.conn, sql + where, [record_type.value, *params])
+        return rows
 
     def get(self, record_type: RecordType, record_id: str | None) -> dict | None:
         if record_id is None:
