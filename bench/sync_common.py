@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from ohjaus_central.batch import _json, contact_family as _contact_family, validated as _validated  # noqa: E402
 from ohjaus_central.db import CentralStore  # noqa: E402
+from ohjaus_core import records  # noqa: E402
 from ohjaus_central.tables import metadata  # noqa: E402
 from ohjaus_central.serve import load_demo_region  # noqa: E402
 from ohjaus_tui.demo import make_demo, ref_id  # noqa: E402
@@ -175,7 +176,7 @@ def synthetic_clients(count: int, seed: int, created_by: str | None = None) -> l
             created_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
             created_by=created_by,
         )
-        rows.append(_validated(Client, client.model_dump(mode="json"), client_id))
+        rows.append(_validated(records.Client, client.model_dump(mode="json"), client_id))
     return rows
 
 

@@ -55,6 +55,7 @@ from ohjaus_central.batch import contact_family as _contact_family  # noqa: E402
 from ohjaus_central.batch import prepare as _prepare  # noqa: E402
 from ohjaus_central.batch import validated as _validated  # noqa: E402
 from ohjaus_central.tables import answer, change_log, record  # noqa: E402
+from ohjaus_core.records import Client as ClientRecord  # noqa: E402
 from ohjaus_tui.demo import make_demo, ref_id  # noqa: E402
 from ohjaus_core.domain.codes import ContactStatus, ServiceArea  # noqa: E402
 from ohjaus_tui.store.directory import connect  # noqa: E402
@@ -123,7 +124,7 @@ def push_baseline(url: str, entries: list[tuple[str, str, str, str]], device_id:
         for change_id, kind, record_id, data in entries[start : start + MAX_BATCH]:
             seq += 1
             if kind == "client":
-                body, register, parent = _json(_validated(Client, json.loads(data), record_id)), None, None
+                body, register, parent = _json(_validated(ClientRecord, json.loads(data), record_id)), None, None
                 records.append(dict(record_type=kind, record_id=record_id, data=body, seq=seq, device_id=device_id,
                                     unit_id=unit_id, register=None, parent_id=None))
             elif kind == "contact":

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ohjaus_tui.demo import ref_id, region_rows
 from ohjaus_core.domain.clock import HELSINKI
 from ohjaus_core.domain.region_files import (
     SERVICES_FILE,
@@ -25,6 +24,7 @@ from ohjaus_core.domain.region_files import (
     write_slots_ics,
 )
 from ohjaus_core.protocol import CATALOGUE_ID, RecordType
+from ohjaus_core.reference import ref_id, region_rows
 from .batch import TAKEN as TAKEN_BY_NOBODY  # a retired slot's holder (CentralStore.retire_slots)
 
 CHUNK = 1000  # slots in one transaction (and one step of the progress bar)
@@ -54,7 +54,7 @@ class ImportReport:
 
 
 def slot_rows(folder: RegionFolder) -> list[dict]:
-    """The folder's slots as the central store keeps a slot (`models.Slot` as JSON; built as
+    """The folder's slots as the central store keeps a slot (a `records.Slot` as JSON; built as
     plain rows: a model object each took most of a 10,000-slot import's time)."""
     ids = {p.code: (ref_id("professional", p.code), ref_id("unit", p.unit)) for p in folder.professionals}
     return [

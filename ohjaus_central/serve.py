@@ -40,11 +40,11 @@ def load_demo_region(store, today: date | None = None) -> int:
     """The demo region's units, workers, professionals and slots, as `ohjaus demo` makes
     them; run at every start so the slots reach as far ahead as a new demo device's."""
     from ohjaus_core.data_dir import shipped_data_dir
-    from ohjaus_tui.demo import reference_rows
     from ohjaus_core.domain.demo_region import load_demo_region as load_region
+    from ohjaus_core.reference import demo_reference
 
     region = load_region(shipped_data_dir() / "demo")
-    units, workers, professionals, slots = reference_rows(region, today or date.today())
+    units, workers, professionals, slots = demo_reference(region, today or date.today())
     logged = 0
     for record_type, rows in (
         (RecordType.UNIT, units),

@@ -9,7 +9,6 @@ made with the same seed share units, workers, slots and clients.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -20,7 +19,6 @@ from pathlib import Path
 from typing import Callable
 
 from .context import Shipped, load_shipped, shipped_data_dir
-from ohjaus_core.domain.calendar import is_working_day
 from ohjaus_core.domain.clock import HELSINKI
 from ohjaus_core.domain.catalogue import services_for
 from ohjaus_core.domain.codes import (
@@ -46,6 +44,8 @@ from ohjaus_core.domain.protocols.model import protocols_for
 from ohjaus_core.domain.segmentation import suggest_follow_up, suggest_outcome, suggest_segment
 from ohjaus_core.domain.slots import choose_slots
 from ohjaus_core.i18n import _
+from ohjaus_core.reference import HISTORY_DAYS, demo_slot_rows, ref_id, region_rows
+from . import demo_day
 from .store import models
 from .store.store import Store
 from .store.sync_side import SERVER, TOKEN
@@ -54,13 +54,6 @@ from ohjaus_core.protocol import demo_token
 
 # progress(what, done, total): the demo tells a caller how far it is (the CLI draws a bar).
 Progress = Callable[[str, int, int], None]
-
-NAMESPACE = uuid.UUID("6f1c2e4a-9d3b-5c7e-8a1f-0b2c3d4e5f60")
-HISTORY_DAYS = 60
-
-
-def ref_id(kind: str, code: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{kind}:{code}"))
 
 
 def make_demo(
@@ -102,10 +95,10 @@ def make_demo(
         total = contacts + 2
         tick(_("Units, workers and time slots"), 0, total)
         # Reference rows in one transaction, as plain rows (10,000 slots: no ORM object each).
-        units, workers, professionals = region_rows(region)
+        tables = (models.Unit, models.Worker, models.Professional)
         store.insert_rows(
-            *((type(rows[0]), [row.model_dump() for row in rows]) for rows in (units, workers, professionals) if rows),
-            (models.Slot, slot_rows(region, today)),
+            *((table, [row.model_dump() for row in rows]) for table, rows in zip(tables, region_rows(region)) if rows),
+            (models.Slot, demo_slot_rows(region, today)),
         )
         tick(_("Clients"), 1, total)
         # Demo workers sign in with the demo passphrase; each has a verifier of its own.
@@ -200,89 +193,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+
 def reference_rows(region: DemoRegion, today: date) -> tuple[list, list, list, list]:
-    """The demo region's units, workers, professionals and slots (also the central API's)."""
+    """The demo region's units, workers, professionals and slots as the device's rows (the
+    central API loads the same records: ohjaus_core/reference.py)."""
     units, workers, professionals = region_rows(region)
-    return units, workers, professionals, [models.Slot(**row) for row in slot_rows(region, today)]
-
-
-def slot_rows(region: DemoRegion, today: date) -> list[dict]:
-    """The demo region's free slots from HISTORY_DAYS ago to the template's last day, as
-    plain rows (every column of `slot`)."""
-    slots: list[dict] = []
-    template = region.slot_template
-    slot_rng = random.Random(f"slots:{today.isoformat()}")
-    for professional in region.professionals:
-        professional_id = ref_id("professional", professional.code)
-        unit_id = ref_id("unit", professional.unit)
-        for offset in range(-HISTORY_DAYS, template.days + 1):
-            day = today + timedelta(days=offset)
-            if not is_working_day(day):
-                continue
-            for start in template.times():
-                if slot_rng.random() > template.fill_ratio:
-                    continue
-                starts_at = datetime.combine(day, start, tzinfo=HELSINKI)
-                slots.append(
-                    {
-                        "id": ref_id("slot", f"{professional.code}:{starts_at.isoformat()}"),
-                        "professional_id": professional_id,
-                        "unit_id": unit_id,
-                        "starts_at": starts_at,
-                        "minutes": template.minutes,
-                        "mode": slot_rng.choice(professional.modes),
-                        "booked_contact_id": None,
-                        "taken_elsewhere": False,
-                    }
-                )
-    return slots
-
-
-def region_rows(region) -> tuple[list, list, list]:
-    """A region's units, workers and professionals as records (the demo's and a region's
-    own folder, `ohjaus region import`); ids are UUIDv5 of their codes."""
-    municipalities = {m.code: m for m in region.municipalities}
-    units: list = []
-    for unit in region.units:
-        municipality = municipalities.get(unit.municipality)
-        units.append(
-            models.Unit(
-                id=ref_id("unit", unit.code),
-                code=unit.code,
-                name=json.dumps(unit.names, ensure_ascii=False),
-                municipality=municipality.names["fi"] if municipality else unit.municipality,
-                languages=",".join(unit.languages),
-                mobile=unit.mobile,
-            )
-        )
-    workers: list = []
-    for worker in region.workers:
-        workers.append(
-            models.Worker(
-                id=ref_id("worker", worker.username),
-                username=worker.username,
-                name=worker.name,
-                role=worker.role.value,
-                sector=worker.register.value,
-                unit_id=ref_id("unit", worker.unit),
-                languages=",".join(worker.languages),
-            )
-        )
-    professionals: list = []
-    for professional in region.professionals:
-        professionals.append(
-            models.Professional(
-                id=ref_id("professional", professional.code),
-                code=professional.code,
-                name=professional.name,
-                profession=professional.profession,
-                profession_name=json.dumps(professional.profession_names, ensure_ascii=False),
-                unit_id=ref_id("unit", professional.unit),
-                languages=",".join(professional.languages),
-                service_area=professional.service_area.value,
-            )
-        )
-    return units, workers, professionals
+    return (
+        [models.Unit(**row.model_dump()) for row in units],
+        [models.Worker(**row.model_dump()) for row in workers],
+        [models.Professional(**row.model_dump()) for row in professionals],
+        [models.Slot(**row) for row in demo_slot_rows(region, today)],
+    )
 
 
 def _clients(
@@ -472,10 +393,10 @@ def _unit_day(
     if not _unit_workers(region, unit_code, registers):
         return
     frequent = [c for i, c in enumerate(clients) if i % 25 == 0]
-    _missed_appointments(store, rng, frequent, ref_id("unit", unit_code), today)
-    _callbacks(store, phrases, rng, clients, ref_id("unit", unit_code), registers, today)
+    demo_day.missed_appointments(store, rng, frequent, ref_id("unit", unit_code), today)
+    demo_day.callbacks(store, phrases, rng, clients, ref_id("unit", unit_code), registers, today)
     if "health" in registers:
-        _contact_requests(store, clients, ref_id("unit", unit_code), today)
+        demo_day.contact_requests(store, clients, ref_id("unit", unit_code), today)
 
 
 def _unit_workers(region: DemoRegion, unit_code: str, registers: tuple[str, ...]) -> list:
@@ -517,89 +438,3 @@ class _FreeSlots:
 
     def booked(self, slot_id: str) -> None:
         self.taken.add(slot_id)
-
-
-def _callbacks(
-    store: Store, phrases: dict, rng: random.Random, clients: list, unit_id: str,
-    registers: tuple[str, ...], today: date,
-) -> None:
-    """This morning's callback queue of the device's unit, as a phone system would hand it
-    over: most callers are known clients (by phone), a few are not."""
-    from ohjaus_core.domain.callbacks import CallbackRequest
-
-    reasons = phrases["reasons"]
-    opened = datetime.combine(today, time(7, 30), tzinfo=HELSINKI)
-    requests = []
-    for number in range(8):
-        register = Register.SOCIAL if "social" in registers and number % 4 == 3 else Register.HEALTH
-        if register == Register.HEALTH and "health" not in registers:
-            continue
-        pool = reasons["social_service_need"] if register == Register.SOCIAL else rng.choice(
-            [reasons["fever_adult"], reasons["urinary"], reasons["back_pain"], reasons["medication_question"]]
-        )
-        known = [c for c in clients if c.phone]
-        caller = rng.choice(known) if number % 5 != 4 and known else None
-        requests.append(CallbackRequest(
-            line=number + 1,
-            requested_at=opened + timedelta(minutes=9 * number + rng.randrange(0, 8)),
-            phone=caller.phone if caller else f"+35850{rng.randrange(1000000, 9999999)}",
-            name=f"{caller.first_name} {caller.last_name}" if caller else "",
-            reason=rng.choice(pool),
-            source=f"demo-{today.isoformat()}-{unit_id[:8]}-{number}",
-            register=register,
-            queue="Sosiaalityö" if register == Register.SOCIAL else "Aikuiset",
-        ))
-    store.import_callbacks(requests, unit_id, opened)
-
-
-def _contact_requests(store: Store, clients: list, unit_id: str, today: date) -> None:
-    """A few digital contact requests from the e-service's symptom forms this morning: a known
-    client, a person new to the unit (identity code given) and one who gave only a name and a
-    number. Deterministic, without the demo's random draws (the rest of the demo stays as it was)."""
-    from ohjaus_core.domain.callbacks import CallbackRequest
-    from ohjaus_core.domain.contact_requests import SOURCE_PREFIX
-    from ohjaus_core.domain.identity import make_identity_code
-
-    known = next((c for c in clients if c.identity_code and c.phone), None)
-    opened = datetime.combine(today, time(6, 40), tzinfo=HELSINKI)
-    forms = [
-        dict(
-            name=f"{known.first_name} {known.last_name}" if known else "Aino Lomake", phone=known.phone if known else "+358401110042",
-            identity_code=known.identity_code if known else None, reason="Kurkku kipeä neljättä päivää, nieleminen sattuu.",
-            answers={"severe_breathing_difficulty": False, "cannot_swallow_saliva": False, "has_fever": True, "fever_over_3_days": True},
-            own_urgency="three_days", preference="call_back",
-        ),
-        dict(
-            name="Ville Lomakkeenlähettäjä", phone="", identity_code=make_identity_code(date(1979, 5, 14), 913),
-            reason="Selkä kipeytyi eilen muuttolaatikkoa nostaessa, säteilee pakaraan.",
-            answers={"saddle_numbness": False, "leg_weakness": False, "back_pain_after_fall": False},
-            other_answers="Oletko kokeillut kipulääkettä?: Ibuprofeeni 400 mg aamulla", own_urgency="same_day",
-            preference="message",
-        ),
-        dict(
-            name="Helmi Kysyjä", phone="+358501230077", identity_code=None,
-            reason="Kuumetta 38,5 kaksi päivää, väsyttää.", answers={"has_fever": True},
-            own_urgency="non_urgent", preference="call_back",
-        ),
-    ]
-    requests = [
-        CallbackRequest(
-            line=n + 1, requested_at=opened + timedelta(minutes=17 * n), source=f"{SOURCE_PREFIX}demo-{today.isoformat()}-{unit_id[:8]}-{n}",
-            register=Register.HEALTH, origin="e_service", **fields,
-        )
-        for n, fields in enumerate(forms)
-    ]
-    store.import_callbacks(requests, unit_id, opened)
-
-
-def _missed_appointments(
-    store: Store, rng: random.Random, clients: list, unit_id: str, today: date
-) -> None:
-    """The frequent callers also miss appointments now and then at the device's unit (the
-    only unit it may record them for): the missed-appointments trigger has something to find."""
-    for client in clients:
-        for _n in range(rng.randrange(0, 4)):
-            day = today - timedelta(days=rng.randrange(1, 28))
-            starts = datetime.combine(day, time(9 + rng.randrange(0, 7)), tzinfo=HELSINKI)
-            recorded = datetime.combine(day, time(17), tzinfo=HELSINKI)
-            store.record_missed_appointment(client.id, starts, unit_id, recorded)

@@ -10,7 +10,7 @@ from ohjaus_central.batch import Rejected, validated
 from ohjaus_core.domain.codes import Handover, OutcomeKind
 from ohjaus_core.domain.contact import Referral
 from ohjaus_core.domain.reports import REFERRAL, ContactFact, contact_tallies
-from ohjaus_tui.store.models import Outcome
+from ohjaus_core.records import Outcome
 
 OUTCOME_ID = "0b6a3c1e-2a51-4f7e-9a2e-111111111111"
 CONTACT_ID = "0b6a3c1e-2a51-4f7e-9a2e-222222222222"

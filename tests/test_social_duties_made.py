@@ -16,7 +16,8 @@ from ohjaus_core.domain.codes import Caller, FollowUpKind, FollowUpStatus, Notif
 from ohjaus_core.domain.contact import ContactDraft, DutyMade, Step, step_problems
 from ohjaus_tui.screens.duty import DutyScreen
 from ohjaus_tui.screens.home import HomeScreen
-from ohjaus_tui.store.models import FollowUp, Outcome
+from ohjaus_core.records import Outcome
+from ohjaus_tui.store.models import FollowUp
 
 from .pilot_helpers import focused_id, pick, pick_result, sign_in, social_assessment_to_segment, type_text
 from .test_contact_outcomes import new_signed, signed_ids
@@ -187,8 +188,8 @@ def test_an_unidentified_client_is_not_suggested_a_callback_nor_can_have_one():
 
 
 def test_the_central_api_takes_the_caller_and_refuses_an_unknown_one():
-    from ohjaus_central.batch import _check_field
-    from ohjaus_tui.store.models import Contact
+    from ohjaus_central.batch.checks import _check_field
+    from ohjaus_core.records import Contact
 
     _check_field(Contact, "caller", "neighbour")
     with pytest.raises(Rejected, match="caller: not one of client, relative, neighbour"):

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import to_jsonable_python
 from sqlalchemy import bindparam, delete, func, insert, text, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -28,6 +27,7 @@ from ohjaus_core.domain.contact import new_id
 from ohjaus_core.domain.catalogue import catalogue_from_text
 from ohjaus_core.domain.errors import DataFileError, DomainError
 from ohjaus_core.domain.identity import client_id_for
+from ohjaus_core import records
 from ohjaus_core.i18n import _, format_date, format_time
 from ohjaus_core.protocol import Answer, PulledChange, Reason, RecordType
 from .models import (
@@ -71,25 +71,48 @@ _REFERENCE = {
 }
 
 
+# The contract's schema of each table whose rows a device pushes (ohjaus_core/records.py):
+# what goes on the wire of a row is the schema's fields, as its serialiser writes them.
+_PUSHED: dict[type, type[records.Record]] = {
+    Client: records.Client,
+    FollowUp: records.FollowUp,
+    MissedAppointment: records.MissedAppointment,
+    Appointment: records.Appointment,
+    Consent: records.Consent,
+    Callback: records.Callback,
+    ClientMerge: records.Merge,
+}
+# A signed contact's parts: the table, the contract's schema, and the column naming the contact.
+_FAMILY = {
+    "contact": (Contact, records.Contact, "id"),
+    "assessment": (Assessment, records.Assessment, "contact_id"),
+    "segment": (SegmentChoice, records.Segment, "contact_id"),
+    "outcome": (Outcome, records.Outcome, "contact_id"),
+    "follow_ups": (FollowUp, records.FollowUp, "contact_id"),
+}
+
+
 def dump(row: Any) -> dict:
-    return row.model_dump(mode="json")
+    """A row of a pushed table as its record travels (its loaded values, through the schema)."""
+    return _PUSHED[type(row)].wire(row.__dict__)
 
 
 def enqueue(session: Session, record_type: RecordType, record_id: str, data: dict, now: datetime) -> None:
     """Write the outbox entry of a change, in the caller's transaction."""
     base_query, insert_ = _enqueue_statements()
     base = session.exec(base_query, params={"type": record_type.value, "id": record_id}).first()
-    session.exec(
-        insert_,
-        params={
-            "change_id": new_id(),
-            "record_type": record_type.value,
-            "record_id": record_id,
-            "base_seq": base or 0,
-            "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
-            "made_at": now,
-        },
-    )
+    session.exec(insert_, params=_outbox_row(record_type, record_id, base or 0, data, now))
+
+
+def _outbox_row(record_type: RecordType, record_id: str, base_seq: int, data: dict, now: datetime) -> dict:
+    return {
+        "change_id": new_id(),
+        "record_type": record_type.value,
+        "record_id": record_id,
+        "base_seq": base_seq,
+        "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+        "made_at": now,
+    }
 
 
 @lru_cache(maxsize=None)
@@ -123,62 +146,28 @@ def enqueue_many(
         )
     session.exec(
         insert(Outbox.__table__),
-        params=[
-            {
-                "change_id": new_id(),
-                "record_type": record_type.value,
-                "record_id": record_id,
-                "base_seq": bases.get(record_id, 0),
-                "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
-                "made_at": now,
-            }
-            for record_id, data in changes
-        ],
+        params=[_outbox_row(record_type, record_id, bases.get(record_id, 0), data, now) for record_id, data in changes],
     )
 
 
 def contact_family(session: Session, contact_id: str) -> dict:
-    """A signed contact as one change: the contact with its assessment, segment, outcome and
-    the follow-ups it made. They are immutable together, so they travel together.
-
-    Read with Core (no ORM object a row); each row as `dump` gives it (model_dump, JSON mode)."""
-
-    def rows(model: type, column: str) -> list[dict]:
-        query = _family_query(model, column)
-        return [_json_row(model, row) for row in session.execute(query, {"id": contact_id}).mappings()]
-
-    def child(model: type) -> dict | None:
-        found = rows(model, "contact_id")
-        return found[0] if found else None
-
-    contact = rows(Contact, "id")
-    return {
-        "contact": contact[0] if contact else None,
-        "assessment": child(Assessment),
-        "segment": child(SegmentChoice),
-        "outcome": child(Outcome),
-        "follow_ups": rows(FollowUp, "contact_id"),
-    }
+    """A signed contact as one change (records.ContactFamily): the contact with its
+    assessment, segment, outcome and the follow-ups it made. They are immutable together, so
+    they travel together. Read with Core (no ORM object a row), each row through its schema."""
+    family: dict[str, Any] = {}
+    for part, (_table, schema, _column) in _FAMILY.items():
+        rows = [schema.wire(row) for row in session.execute(_family_query(part), {"id": contact_id}).mappings()]
+        family[part] = rows if part == "follow_ups" else (rows[0] if rows else None)
+    return family
 
 
 @lru_cache(maxsize=None)
-def _family_query(model: type, column: str):
+def _family_query(part: str):
+    """The query of one part of a contact's change: the schema's columns of its table."""
+    model, schema, column = _FAMILY[part]
     table = model.__table__
-    fields = [table.c[name] for name in model.model_fields]
-    query = select(*fields).where(table.c[column] == bindparam("id"))
-    if model is FollowUp:
-        query = query.order_by(table.c.id)
-    else:
-        query = query.limit(1)
-    return query
-
-
-def _json_row(model: type, row) -> dict:
-    """A row read with Core as model_dump(mode="json") gives it: dates and times in ISO form."""
-    return {
-        name: to_jsonable_python(value) if isinstance(value, (datetime, date)) else value
-        for name, value in ((name, row[name]) for name in model.model_fields)
-    }
+    query = select(*(table.c[name] for name in schema.model_fields)).where(table.c[column] == bindparam("id"))
+    return query.order_by(table.c.id) if part == "follow_ups" else query.limit(1)
 
 
 @dataclass(frozen=True)
