@@ -11,7 +11,6 @@ import ipaddress
 import json
 import logging
 import math
-import os
 import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager
@@ -30,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ohjaus_core import __version__
 from ohjaus_core.protocol import (
+from ohjaus_core.settings import settings
     MAX_BODY_BYTES,
     MAX_PAGE,
     UUID_PATTERN,
@@ -57,7 +57,7 @@ from .db import AccessLogRefused, CallbackRefused, CentralStore, Device, EnrolRe
 
 INTEGRATION_ONLY_CALLBACKS = "an integration credential may only push callback requests (POST /v1/callbacks)"
 logger = logging.getLogger("ohjaus.central")
-THREADS = int(os.environ.get("OHJAUS_SERVER_THREADS", "4"))
+THREADS = settings().threads
 
 _ERRORS = {
     400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody},
@@ -471,7 +471,7 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
             media_type="application/json",
         )
 
-    limiter = Gate.limiter_from(os.environ.get("OHJAUS_RATE_LIMIT"))
+    limiter = Gate.limiter_from(settings().rate_limit)
     wrapped = Gate(BodyLimit(FastRoutes(app, store), MAX_BODY_BYTES), store, demo, limiter)
     wrapped.fastapi = app  # for app.openapi() and the routes
     return wrapped  # type: ignore[return-value]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from ohjaus_core.i18n import LANGUAGES, _, set_language
+from ohjaus_core.settings import settings
 
 EXIT_ERROR = 2
 
@@ -26,7 +26,7 @@ def run_app(args: argparse.Namespace) -> int:
     shipped = shipped_for_start()
     data_dir = args.data_dir or (_demo_dir() if args.demo else default_data_dir())
     demo = read_setting(data_dir, "demo") == "1"
-    if not args.lang and not os.environ.get("OHJAUS_LANG"):
+    if not args.lang and not settings().lang:
         chosen = read_setting(data_dir, "language")  # the last one chosen with F9 on this device
         if chosen in LANGUAGES:
             set_language(chosen)
