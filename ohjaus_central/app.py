@@ -29,7 +29,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ohjaus_core import __version__
 from ohjaus_core.protocol import (
-from ohjaus_core.settings import settings
     MAX_BODY_BYTES,
     MAX_PAGE,
     UUID_PATTERN,
@@ -52,6 +51,7 @@ from ohjaus_core.settings import settings
     PushResponse,
     ReleasedClients,
 )
+from ohjaus_core.settings import settings
 from .batch import prepare_push
 from .db import AccessLogRefused, CallbackRefused, CentralStore, Device, EnrolRefused, Revoked
 

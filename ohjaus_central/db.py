@@ -31,9 +31,9 @@ from ohjaus_core.domain.codes import Register
 from ohjaus_core.domain.credentials import DEFAULT_COST, Verifier, needs_upgrade
 from ohjaus_core.domain.identity import client_id_for
 from ohjaus_core.protocol import (
-from ohjaus_core.settings import settings
     AccessEntry, AccessLogAnchor, Answer, Change, Enrolment, QuarantineReport, RecordType, demo_token,
 )
+from ohjaus_core.settings import settings
 from .batch import (
     TAKEN, Batch, Prepared, _json, among, among_sql, driver_rows, prepare_push, references, stored_answer,
 )

@@ -86,52 +86,44 @@ def run_db(args: argparse.Namespace) -> int:
 
 
 def run_device(args: argparse.Namespace) -> int:
-    store = _central_db(args.db)
-    try:
-        if args.device_command == "add":
-            try:
-                device_id, token = store.add_device(args.unit, args.register, args.name or args.unit)
-            except KeyError:
-                raise _unknown_unit(store, args.unit) from None
-            print(_("Device {id} for {unit} ({registers}). Its credential, shown only now:").format(
-                id=device_id, unit=args.unit, registers=", ".join(args.register)
-            ), file=sys.stderr)
-            print(token)
-        elif args.device_command == "list":
-            for row in store.devices():
-                state = _("revoked") if row["revoked_at"] else _("active")
-                print(f"{row['id']}  {row['unit_code']:<10} {row['registers']:<14} {state:<8} {row['name']}")
-        elif args.device_command == "revoke":
-            if not store.revoke_device(args.device_id):
-                raise DomainError(_("No active device {id}.").format(id=args.device_id))
-            print(_("Device {id} revoked.").format(id=args.device_id))
-    finally:
-        store.close()
-    return 0
+    return _run_credentials(
+        args, args.device_command, "device",
+        _("Device {id} for {unit} ({registers}). Its credential, shown only now:"),
+        _("No active device {id}."), _("Device {id} revoked."),
+    )
 
 
 def run_integration(args: argparse.Namespace) -> int:
+    return _run_credentials(
+        args, args.integration_command, "integration",
+        _("Phone system or e-service {id} for {unit} ({registers}): it may push callback requests "
+          "(POST /v1/callbacks) and e-service contact requests (POST /v1/contact-requests). "
+          "Its credential, shown only now:"),
+        _("No active phone system credential {id}."), _("Phone system credential {id} revoked."),
+    )
+
+
+def _run_credentials(args: argparse.Namespace, command: str, kind: str, made: str, missing: str, revoked: str) -> int:
+    """`device` and `integration`: a credential made (shown once), listed or revoked; kind is
+    the store's word for it (add_device, devices, revoke_device)."""
     store = _central_db(args.db)
     try:
-        if args.integration_command == "add":
+        if command == "add":
             try:
-                integration_id, token = store.add_integration(args.unit, args.register, args.name or args.unit)
+                credential_id, token = getattr(store, f"add_{kind}")(args.unit, args.register, args.name or args.unit)
             except KeyError:
                 raise _unknown_unit(store, args.unit) from None
-            print(_("Phone system or e-service {id} for {unit} ({registers}): it may push callback requests "
-                    "(POST /v1/callbacks) and e-service contact requests (POST /v1/contact-requests). "
-                    "Its credential, shown only now:").format(
-                id=integration_id, unit=args.unit, registers=", ".join(args.register)
-            ), file=sys.stderr)
+            print(made.format(id=credential_id, unit=args.unit, registers=", ".join(args.register)), file=sys.stderr)
             print(token)
-        elif args.integration_command == "list":
-            for row in store.integrations():
+        elif command == "list":
+            for row in getattr(store, f"{kind}s")():
                 state = _("revoked") if row["revoked_at"] else _("active")
                 print(f"{row['id']}  {row['unit_code']:<10} {row['registers']:<14} {state:<8} {row['name']}")
-        elif args.integration_command == "revoke":
-            if not store.revoke_integration(args.integration_id):
-                raise DomainError(_("No active phone system credential {id}.").format(id=args.integration_id))
-            print(_("Phone system credential {id} revoked.").format(id=args.integration_id))
+        elif command == "revoke":
+            credential_id = getattr(args, f"{kind}_id")
+            if not getattr(store, f"revoke_{kind}")(credential_id):
+                raise DomainError(missing.format(id=credential_id))
+            print(revoked.format(id=credential_id))
     finally:
         store.close()
     return 0

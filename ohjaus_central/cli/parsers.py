@@ -16,6 +16,13 @@ def _db_option(parser) -> None:
     parser.add_argument("--db", help=_("the central API's database (as for serve)"))
 
 
+def _admin_command(commands, name: str, help: str):
+    """A command on the central API's database with subcommands: its --db, then theirs."""
+    parser = commands.add_parser(name, help=help)
+    _db_option(parser)
+    return parser.add_subparsers(dest=f"{name}_command", required=True)
+
+
 def add_serve(commands) -> None:
     serve = commands.add_parser("serve", help=_("run the central API that devices sync with"))
     serve.add_argument("--db", help=_("sqlite:///FILE or postgresql://... (default: OHJAUS_DB, else a file in the user data directory)"))
@@ -39,41 +46,37 @@ def add_db(commands) -> None:
 
 
 def add_device(commands) -> None:
-    devices = commands.add_parser("device", help=_("enrol, list and revoke devices (on the central API's database)"))
-    _db_option(devices)
-    device_commands = devices.add_subparsers(dest="device_command", required=True)
-    add = device_commands.add_parser("add", help=_("make a credential for a device of a unit and register"))
-    add.add_argument("--unit", required=True, help=_("unit code"))
-    add.add_argument("--register", action="append", required=True, choices=("health", "social"))
-    add.add_argument("--name", default="", help=_("a name to recognise the device by"))
-    device_commands.add_parser("list", help=_("list enrolled devices"))
-    revoke = device_commands.add_parser("revoke", help=_("revoke a device's credential"))
-    revoke.add_argument("device_id")
+    _credential_commands(
+        commands, "device", _("enrol, list and revoke devices (on the central API's database)"),
+        _("make a credential for a device of a unit and register"), _("a name to recognise the device by"),
+        _("list enrolled devices"), _("revoke a device's credential"),
+    )
 
 
 def add_integration(commands) -> None:
-    integrations = commands.add_parser(
-        "integration", help=_("credentials of phone systems that push callback requests (on the central API's database)")
+    _credential_commands(
+        commands, "integration",
+        _("credentials of phone systems that push callback requests (on the central API's database)"),
+        _("make a credential for a phone system, for one unit: it may only push callback requests"),
+        _("a name to recognise the phone system by"),
+        _("list the phone systems' credentials"), _("revoke a phone system's credential"),
     )
-    _db_option(integrations)
-    integration_commands = integrations.add_subparsers(dest="integration_command", required=True)
-    integration_add = integration_commands.add_parser(
-        "add", help=_("make a credential for a phone system, for one unit: it may only push callback requests")
-    )
-    integration_add.add_argument("--unit", required=True, help=_("unit code"))
-    integration_add.add_argument("--register", action="append", required=True, choices=("health", "social"))
-    integration_add.add_argument("--name", default="", help=_("a name to recognise the phone system by"))
-    integration_commands.add_parser("list", help=_("list the phone systems' credentials"))
-    integration_revoke = integration_commands.add_parser("revoke", help=_("revoke a phone system's credential"))
-    integration_revoke.add_argument("integration_id")
+
+
+def _credential_commands(commands, name: str, help: str, add_help: str, name_help: str, list_help: str,
+                         revoke_help: str) -> None:
+    """`device` and `integration`: add, list and revoke a credential (`{name}_id` names one)."""
+    subcommands = _admin_command(commands, name, help)
+    add = subcommands.add_parser("add", help=add_help)
+    add.add_argument("--unit", required=True, help=_("unit code"))
+    add.add_argument("--register", action="append", required=True, choices=("health", "social"))
+    add.add_argument("--name", default="", help=name_help)
+    subcommands.add_parser("list", help=list_help)
+    subcommands.add_parser("revoke", help=revoke_help).add_argument(f"{name}_id")
 
 
 def add_client(commands) -> None:
-    clients = commands.add_parser(
-        "client", help=_("which unit serves a client (on the central API's database)")
-    )
-    _db_option(clients)
-    client_commands = clients.add_subparsers(dest="client_command", required=True)
+    client_commands = _admin_command(commands, "client", _("which unit serves a client (on the central API's database)"))
     release = client_commands.add_parser(
         "release",
         help=_("the unit no longer serves the client: its devices remove the client at their next sync "
@@ -85,11 +88,9 @@ def add_client(commands) -> None:
 
 
 def add_region(commands) -> None:
-    region = commands.add_parser(
-        "region", help=_("load a region's own units, workers, professionals and slots into the central API's database")
+    region_commands = _admin_command(
+        commands, "region", _("load a region's own units, workers, professionals and slots into the central API's database")
     )
-    _db_option(region)
-    region_commands = region.add_subparsers(dest="region_command", required=True)
     region_import = region_commands.add_parser(
         "import", help=_("import a region's folder (docs/region.md); a second run of the same folder changes nothing")
     )
