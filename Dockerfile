@@ -5,6 +5,7 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE babel.cfg ./
 COPY data ./data
+COPY ohjaus ./ohjaus
 COPY ohjaus_core ./ohjaus_core
 COPY ohjaus_tui ./ohjaus_tui
 COPY ohjaus_central ./ohjaus_central

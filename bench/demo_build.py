@@ -4,7 +4,7 @@
     python bench/demo_build.py --quick               # 1 run (a smoke run)
     python bench/demo_build.py --against DIR         # DIR's code too, runs alternating
 
-What is timed: as bench/startup.py times a start (its child, `ohjaus_tui.cli.main(["--demo",
+What is timed: as bench/startup.py times a start (its child, `ohjaus.cli.main(["--demo",
 "--data-dir", D])` headless with an auto pilot), but D does not exist yet, so the demo is built
 first (progress bar, atomic move into place) and then the sign-in screen opens. Wall time from
 just before the spawn to the usable sign-in screen, and the CPU time of the child process. Each

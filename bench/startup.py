@@ -23,7 +23,7 @@ and a Footer) was the yardstick before; it stays as an extra column.
 "Sign-in ready" (ohjaus only): the moment the passphrase check can run without waiting - the full
 store (the ORM) open, as `app.ctx.store` returns it, waited for after the first screen.
 
-The ohjaus child goes through `ohjaus_tui.cli.main(["--demo", "--data-dir", DIR])`, exactly the
+The ohjaus child goes through `ohjaus.cli.main(["--demo", "--data-dir", DIR])`, exactly the
 `ohjaus --demo` command, with `App.run` wrapped to add `headless=True` and the auto pilot. The
 bare and footer children run through the same wrapper. The demo directory is made
 once before timing (`make_demo`, the defaults of `ohjaus --demo`), so each timed start opens an
@@ -110,7 +110,12 @@ def patch_run():
 
 
 if KIND == "ohjaus":
-    from ohjaus_tui.cli import main
+    import importlib.util
+
+    if importlib.util.find_spec("ohjaus_tui.cli").submodule_search_locations is None:
+        from ohjaus_tui.cli import main  # a checkout from before the ohjaus package (--against)
+    else:
+        from ohjaus.cli import main
 
     patch_run()
     code = main(["--demo", "--data-dir", sys.argv[2]])

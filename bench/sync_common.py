@@ -69,7 +69,7 @@ def restart(*_args):  # SIGUSR1: forget the start-up and set-up, profile from he
 
 signal.signal(signal.SIGUSR1, restart)
 try:
-    from ohjaus_tui.cli import main
+    from ohjaus.cli import main
     main(sys.argv[1:])
 finally:
     profiler.stop()

@@ -11,7 +11,6 @@ import ipaddress
 import json
 import logging
 import math
-import os
 import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager
@@ -52,12 +51,13 @@ from ohjaus_core.protocol import (
     PushResponse,
     ReleasedClients,
 )
+from ohjaus_core.settings import settings
 from .batch import prepare_push
 from .db import AccessLogRefused, CallbackRefused, CentralStore, Device, EnrolRefused, Revoked
 
 INTEGRATION_ONLY_CALLBACKS = "an integration credential may only push callback requests (POST /v1/callbacks)"
 logger = logging.getLogger("ohjaus.central")
-THREADS = int(os.environ.get("OHJAUS_SERVER_THREADS", "4"))
+THREADS = settings().threads
 
 _ERRORS = {
     400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody},
@@ -471,7 +471,7 @@ def create_app(store: CentralStore, *, demo: bool = False) -> FastAPI:
             media_type="application/json",
         )
 
-    limiter = Gate.limiter_from(os.environ.get("OHJAUS_RATE_LIMIT"))
+    limiter = Gate.limiter_from(settings().rate_limit)
     wrapped = Gate(BodyLimit(FastRoutes(app, store), MAX_BODY_BYTES), store, demo, limiter)
     wrapped.fastapi = app  # for app.openapi() and the routes
     return wrapped  # type: ignore[return-value]

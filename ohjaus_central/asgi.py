@@ -3,8 +3,9 @@ each process opens the database named in OHJAUS_CENTRAL_DB itself."""
 
 from __future__ import annotations
 
-import os
 import sys
+
+from ohjaus_core.settings import settings
 
 from .app import create_app
 from .db import CentralStore
@@ -13,5 +14,5 @@ from .serve import SWITCH_INTERVAL
 sys.setswitchinterval(SWITCH_INTERVAL)  # as `serve` sets it in a single process (a new process does not inherit it)
 
 app = create_app(
-    CentralStore(os.environ["OHJAUS_CENTRAL_DB"], upgrade=False), demo=os.environ.get("OHJAUS_CENTRAL_DEMO") == "1"
+    CentralStore(settings().central_db, upgrade=False), demo=settings().central_demo_on
 )

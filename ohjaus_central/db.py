@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import queue
 import secrets
 import threading
@@ -34,6 +33,7 @@ from ohjaus_core.domain.identity import client_id_for
 from ohjaus_core.protocol import (
     AccessEntry, AccessLogAnchor, Answer, Change, Enrolment, QuarantineReport, RecordType, demo_token,
 )
+from ohjaus_core.settings import settings
 from .batch import (
     TAKEN, Batch, Prepared, _json, among, among_sql, driver_rows, prepare_push, references, stored_answer,
 )
@@ -60,7 +60,7 @@ from .tables import (
 WORKER_ACTIVE = "active"
 WORKER_STATUSES = (WORKER_ACTIVE, "locked", "removed")  # a worker record's `status` (absent: active)
 ANSWER_COLUMNS = ("device_id", "change_id", "status", "seq", "reason", "detail", "current")
-AUTH_CACHE_SECONDS = float(os.environ.get("OHJAUS_AUTH_CACHE_SECONDS", "5"))
+AUTH_CACHE_SECONDS = settings().auth_cache
 AUTH_CACHE_SIZE = 10_000  # credentials remembered (valid ones only): more than a region's devices
 
 

@@ -9,16 +9,17 @@ from pathlib import Path
 
 from ohjaus_core.i18n import _
 from ohjaus_core.protocol import RecordType
+from ohjaus_core.settings import settings
 
 
-SWITCH_INTERVAL = float(os.environ.get("OHJAUS_SWITCH_INTERVAL", "0.0005"))
+SWITCH_INTERVAL = settings().switch_seconds
 
 
 def default_db_url() -> str:
     """OHJAUS_DB when set (a container's or a service unit's environment keeps the password out
     of the command line), else a SQLite file in the user data directory."""
-    if os.environ.get("OHJAUS_DB"):
-        return os.environ["OHJAUS_DB"]
+    if settings().database:
+        return settings().database
     from platformdirs import user_data_dir
 
     folder = Path(user_data_dir("ohjaus", appauthor=False)) / "central"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from importlib import resources
 from pathlib import Path
+
+from .settings import settings
 
 
 def shipped_data_dir() -> Path:
@@ -14,9 +15,9 @@ def shipped_data_dir() -> Path:
     wheel (importlib.resources); else, in a source checkout (an editable install), the
     repository's top-level data/, which the wheel ships as that package.
     """
-    configured = os.environ.get("OHJAUS_SHIPPED_DATA")
+    configured = settings().shipped_data_path
     if configured:
-        return Path(configured)
+        return configured
     packaged = Path(str(resources.files("ohjaus_core"))) / "data"
     if (packaged / "protocols").is_dir():
         return packaged

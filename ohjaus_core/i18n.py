@@ -7,9 +7,10 @@ to the English message id rather than failing, so a new language can arrive as d
 from __future__ import annotations
 
 import gettext
-import os
 from pathlib import Path
 from typing import Mapping
+
+from .settings import settings
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "ohjaus"
@@ -53,7 +54,7 @@ def localized(texts: Mapping[str, str]) -> str:
     return texts.get(_language) or texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()), "")
 
 
-set_language(os.environ.get("OHJAUS_LANG", DEFAULT_LANGUAGE))
+set_language(settings().lang or DEFAULT_LANGUAGE)
 
 
 # -- dates, times and numbers in the language's own way (Babel, Finland's variants) -----------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from .commands import OhjausCommands, developer_device, open_palette
 from .context import Context
 from ohjaus_core.domain.access_log import Purpose
 from ohjaus_core.i18n import N_, _
+from ohjaus_core.settings import settings
 from .screens.login import LoginScreen
 from .widgets.sync_badge import SyncBadge
 
@@ -24,7 +24,7 @@ LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
 def idle_lock_seconds(configured: str | None) -> float:
     """Seconds without a key before the screen locks: OHJAUS_IDLE_LOCK, else the device
     setting `idle_lock`, else 5 minutes; "0" turns it off."""
-    value = os.environ.get("OHJAUS_IDLE_LOCK") or configured or "300"
+    value = settings().idle_lock or configured or "300"
     try:
         return max(0.0, float(value))
     except ValueError:
@@ -33,10 +33,7 @@ def idle_lock_seconds(configured: str | None) -> float:
 
 def sync_interval() -> float:
     """Seconds between background sync rounds (OHJAUS_SYNC_INTERVAL, default 60)."""
-    try:
-        return max(5.0, float(os.environ.get("OHJAUS_SYNC_INTERVAL", "60")))
-    except ValueError:
-        return 60.0
+    return settings().sync_seconds
 
 
 @dataclass

@@ -7,7 +7,6 @@ them back with OHJAUS_DEVELOPER=1.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from rich.align import Align
@@ -16,6 +15,7 @@ from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits
 from textual.widgets.option_list import Option
 
 from ohjaus_core.i18n import N_, _
+from ohjaus_core.settings import settings
 
 # Textual's own texts that the app shows, translated where they are drawn: a Select's key in
 # the footer, the palette's prompt and its Esc key (should a footer or F1 ever list it).
@@ -23,7 +23,7 @@ TEXTUAL_TEXTS = (N_("Dismiss menu"), N_("Search for commands…"), N_("Exit the 
 
 
 def developer_device() -> bool:
-    return os.environ.get("OHJAUS_DEVELOPER") == "1"
+    return settings().developer_device
 
 
 class OhjausCommands(Provider):

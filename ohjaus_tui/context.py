@@ -15,6 +15,7 @@ from ohjaus_core import domain
 from ohjaus_core.data_dir import shipped_data_dir
 from ohjaus_core.domain import clock as clock_module
 from ohjaus_core.domain.clock import local
+from ohjaus_core.settings import settings
 
 if TYPE_CHECKING:
     from ohjaus_core.domain.catalogue import Service
@@ -112,9 +113,9 @@ class _ShippedCache:
 
     @staticmethod
     def directory() -> Path:
-        configured = os.environ.get("OHJAUS_CACHE_DIR")
+        configured = settings().cache_dir_path
         if configured:
-            return Path(configured)
+            return configured
         from platformdirs import user_cache_dir
 
         return Path(user_cache_dir("ohjaus", appauthor=False))

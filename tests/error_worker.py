@@ -30,7 +30,7 @@ if sys.argv[3:] == ["cli"]:
     from functools import partialmethod
 
     from ohjaus_tui.app import OhjausApp
-    from ohjaus_tui.cli import main
+    from ohjaus.cli import main
 
     OhjausApp.run = partialmethod(OhjausApp.run, headless=True, auto_pilot=drive)
     sys.exit(main(["--data-dir", sys.argv[1]]))

@@ -112,7 +112,7 @@ class CentralServer:
 
     def command(self) -> list[str]:
         demo = ["--demo"] if self.demo else []
-        return [sys.executable, "-m", "ohjaus_tui.cli", "serve", *demo, "--db", self.db_url, "--port", str(self.port), *self.extra]
+        return [sys.executable, "-m", "ohjaus", "serve", *demo, "--db", self.db_url, "--port", str(self.port), *self.extra]
 
     def start(self) -> "CentralServer":
         if not self.demo:  # `serve` refuses a database behind the code: upgrade it as a region would

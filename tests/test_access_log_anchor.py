@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from ohjaus_tui.cli import main
+from ohjaus.cli import main
 from ohjaus_core.domain.access_log import AccessAction, entry_hash
 from ohjaus_tui.store.directory import connect
 from ohjaus_tui.sync.client import AccessLogRefused

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, insert, inspect, select, text
 from ohjaus_central import schema
 from ohjaus_central.db import CentralStore
 from ohjaus_central.tables import enrolment, metadata, record
-from ohjaus_tui.cli import main
+from ohjaus.cli import main
 
 VERSIONS = Path(schema.__file__).parent / "migrations" / "versions"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ohjaus_tui.cli import main
+from ohjaus.cli import main
 from ohjaus_tui.context import shipped_data_dir
 
 
@@ -21,7 +21,7 @@ def ohjaus(*args: str, env_extra: dict | None = None, input_text: str = "") -> s
 
     env = {**os.environ, "OHJAUS_LANG": "en", **(env_extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "ohjaus_tui.cli", *args], capture_output=True, text=True, env=env, timeout=120,
+        [sys.executable, "-m", "ohjaus", *args], capture_output=True, text=True, env=env, timeout=120,
         input=input_text,
     )
 

@@ -26,7 +26,7 @@ try ohjaus worker add --role ""
 @pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
 def test_bash_completes_commands_subcommands_options_and_choices(tmp_path):
     script = tmp_path / "ohjaus.bash"
-    made = subprocess.run([sys.executable, "-m", "ohjaus_tui.cli", "completion", "bash"],
+    made = subprocess.run([sys.executable, "-m", "ohjaus", "completion", "bash"],
                           capture_output=True, text=True, cwd=ROOT, check=True)
     script.write_text(made.stdout)
     shown = subprocess.run(["bash", "-c", TRY, "bash", str(script)], capture_output=True, text=True, check=True)
@@ -36,6 +36,6 @@ def test_bash_completes_commands_subcommands_options_and_choices(tmp_path):
 
 def test_zsh_and_tcsh_scripts_are_written_too():
     for shell, mark in (("zsh", "#compdef ohjaus"), ("tcsh", "complete ohjaus")):
-        made = subprocess.run([sys.executable, "-m", "ohjaus_tui.cli", "completion", shell],
+        made = subprocess.run([sys.executable, "-m", "ohjaus", "completion", shell],
                               capture_output=True, text=True, cwd=ROOT, check=True)
         assert mark in made.stdout

@@ -63,7 +63,7 @@ def test_an_empty_directory_is_filled_and_one_with_data_is_refused(tmp_path, shi
 @pytest.mark.slow
 def test_a_first_use_killed_with_sigkill_leaves_no_directory_and_the_next_run_cleans_up(tmp_path):
     target = tmp_path / "demo"
-    command = [sys.executable, "-m", "ohjaus_tui.cli", "--lang", "en", "demo", "--data-dir", str(target)]
+    command = [sys.executable, "-m", "ohjaus", "--lang", "en", "demo", "--data-dir", str(target)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".demo.partial-*")) and time.monotonic() < deadline:

@@ -278,7 +278,7 @@ def test_a_new_data_directory_gets_its_own_key(tmp_path):
 def ohjaus(*args: str, key_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "OHJAUS_LANG": "en", KEY_DIR_ENV: str(key_dir)}
     return subprocess.run(
-        [sys.executable, "-m", "ohjaus_tui.cli", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "ohjaus", *args], capture_output=True, text=True, env=env, timeout=120
     )
 
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def ohjaus(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ohjaus_tui.cli", *args], capture_output=True, text=True,
+        [sys.executable, "-m", "ohjaus", *args], capture_output=True, text=True,
         cwd=ROOT, env=env, timeout=120,
     )
 
@@ -61,7 +61,7 @@ def test_help_speaks_the_chosen_language_and_names_no_internal_fields(lang, usag
 def test_every_option_of_every_command_has_a_help_text():
     import argparse
 
-    from ohjaus_tui.cli import build_parser
+    from ohjaus.cli import build_parser
 
     def walk(parser, path):
         for action in parser._actions:
@@ -93,7 +93,7 @@ def test_a_cell_that_would_be_a_formula_is_text(value, shown):
 
 
 def test_an_export_opens_in_a_finnish_spreadsheet_with_no_formula(data_dir, tmp_path, monkeypatch):
-    from ohjaus_tui.cli import main
+    from ohjaus.cli import main
     from ohjaus_tui.demo import DEMO_PASSPHRASE
 
     out = tmp_path / "e.csv"

@@ -238,7 +238,7 @@ def test_only_a_team_lead_may_read_a_clients_access_log(store):
 
 
 def test_verify_on_the_command_line_exits_1_on_a_tampered_log(logged, capsys):
-    from ohjaus_tui.cli import main
+    from ohjaus.cli import main
 
     assert main(["log", "verify", "--data-dir", str(logged.data_dir)]) == 0
     _tamper(logged, "UPDATE access_log SET item = 'nothing' WHERE seq = 4")
@@ -273,7 +273,7 @@ def test_a_nurse_may_not_export(store, tmp_path):
 def test_export_from_the_command_line_asks_the_passphrase(data_dir, tmp_path, monkeypatch, capsys):
     import io
 
-    from ohjaus_tui.cli import main
+    from ohjaus.cli import main
 
     out = tmp_path / "e.csv"
     args = ["export", "--data-dir", str(data_dir), "--worker", "esihenkilo1", "--out", str(out), "--purpose", "p", "--format", "csv"]

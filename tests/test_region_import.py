@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ohjaus_central.db import CentralStore
-from ohjaus_tui.cli import main
+from ohjaus.cli import main
 from ohjaus_tui.demo import ref_id
 from ohjaus_core.domain.clock import HELSINKI
 from ohjaus_core.domain.codes import ServiceArea

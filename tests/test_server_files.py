@@ -15,7 +15,7 @@ import pytest
 
 yaml = pytest.importorskip("yaml")
 
-from ohjaus_tui.cli import build_parser  # noqa: E402
+from ohjaus.cli import build_parser  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,7 @@ def _compose() -> dict:
 
 def _help(*words: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "ohjaus_tui.cli", "--lang", "en", *words, "--help"],
+        [sys.executable, "-m", "ohjaus", "--lang", "en", *words, "--help"],
         capture_output=True, text=True, cwd=ROOT, check=True,
     )
     return result.stdout

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def ohjaus(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "OHJAUS_LANG": "en"}
     return subprocess.run(
-        [sys.executable, "-m", "ohjaus_tui.cli", *args], capture_output=True, text=True, input=stdin,
+        [sys.executable, "-m", "ohjaus", *args], capture_output=True, text=True, input=stdin,
         timeout=120, cwd=ROOT, env=env,
     )
 

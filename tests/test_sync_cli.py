@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from ohjaus_tui.cli import main
+from ohjaus.cli import main
 from ohjaus_tui.store.store import Store
 from ohjaus_tui.store.sync_side import SERVER, TOKEN
 

@@ -595,7 +595,7 @@ def test_a_device_killed_mid_pull_keeps_what_it_applied_and_converges(server, de
     with connection:
         assert connection.execute("DELETE FROM slot").rowcount > 10_000
     connection.close()
-    command = [sys.executable, "-m", "ohjaus_tui.cli", "sync", "--data-dir", str(puller.path), "--server", server.url]
+    command = [sys.executable, "-m", "ohjaus", "sync", "--data-dir", str(puller.path), "--server", server.url]
     rng = random.Random(99)
     cursors = [0]
     interrupted = 0

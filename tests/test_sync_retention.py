@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from ohjaus_central.tables import access_event, client_release
-from ohjaus_tui.cli import main
+from ohjaus.cli import main
 from ohjaus_core.domain.access_log import AccessAction
 from ohjaus_core.domain.clock import now
 from ohjaus_tui.store.sync_side import Removal

@@ -169,7 +169,7 @@ def test_protocol_choice_sensitivity_counts_another_listed_protocol_with_another
 
 
 def test_check_prints_the_matrix_and_fails_on_an_under_triaged_emergency(tmp_path: Path) -> None:
-    from ohjaus_tui.cli import main
+    from ohjaus.cli import main
 
     (tmp_path / "blind").mkdir()
     (tmp_path / "blind" / "cases.toml").write_text(NEW_FORM, "utf-8")
@@ -182,7 +182,7 @@ def test_check_prints_the_matrix_and_fails_on_an_under_triaged_emergency(tmp_pat
 def test_check_gives_each_parts_figures_without_the_nurses_concern_too(tmp_path: Path, capsys) -> None:
     # a care case the nurse is worried about: with the concern it is an emergency (over-triage),
     # without it the protocol questions alone give care
-    from ohjaus_tui.cli import main
+    from ohjaus.cli import main
 
     (tmp_path / "blind").mkdir()
     (tmp_path / "blind" / "worry.toml").write_text(
@@ -202,7 +202,7 @@ def test_check_gives_each_parts_figures_without_the_nurses_concern_too(tmp_path:
 
 
 def test_check_lists_status_review_and_compound_questions(capsys) -> None:
-    from ohjaus_tui.cli import main
+    from ohjaus.cli import main
 
     assert main(["--lang", "en", "check", str(ROOT / "data")]) == 0
     out = capsys.readouterr().out
@@ -211,7 +211,7 @@ def test_check_lists_status_review_and_compound_questions(capsys) -> None:
 
 
 def test_check_questions_lists_every_finding_with_the_protocols_asking_it(capsys) -> None:
-    from ohjaus_tui.cli import main
+    from ohjaus.cli import main
 
     assert main(["--lang", "en", "check", str(ROOT / "data"), "--questions"]) == 0
     lines = capsys.readouterr().out.splitlines()[1:]

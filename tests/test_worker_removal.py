@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ohjaus_central.tables import enrolment
-from ohjaus_tui.cli import main
+from ohjaus.cli import main
 from ohjaus_core.domain.clock import now
 from ohjaus_core.i18n import set_language
 from ohjaus_tui.screens.lock import sign_in_problem

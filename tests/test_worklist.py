@@ -269,7 +269,7 @@ def test_an_import_is_all_or_nothing(tmp_path, store):
 
 
 def test_the_import_command_reports_bad_lines_and_exits_1(tmp_path, data_dir, capsys):
-    from ohjaus_tui.cli import main
+    from ohjaus.cli import main
 
     path = write(tmp_path / "q.csv", GOOD_CSV + "2026-11-25T08:12:00+02:00,not a phone,B,Y,,q-2\n")
     assert main(["callbacks", "import", str(path), "--data-dir", str(data_dir)]) == 1

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from ohjaus_core.i18n import _
+from ohjaus_core.settings import settings
 from .encrypt import encrypt_plaintext, holds_encrypted_data, is_plaintext
 from .errors import StoreError
 from .keys import KEY_ID_NAME, KeyMissing, key_path, key_pragma, make_key, read_key
@@ -185,8 +186,7 @@ def prepare(data_dir: Path) -> None:
 def default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
-    configured = os.environ.get("OHJAUS_DATA_DIR")
-    return Path(configured) if configured else Path(user_data_dir("ohjaus", appauthor=False))
+    return settings().data_dir_path or Path(user_data_dir("ohjaus", appauthor=False))
 
 
 def _read(data_dir: Path, query: str, params: tuple = ()) -> list[tuple]:

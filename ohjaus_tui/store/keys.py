@@ -17,6 +17,7 @@ import secrets
 from pathlib import Path
 
 from ohjaus_core.i18n import _
+from ohjaus_core.settings import settings
 from .errors import StoreError
 
 KEY_DIR_ENV = "OHJAUS_KEY_DIR"
@@ -30,9 +31,9 @@ class KeyMissing(StoreError):
 
 
 def key_dir() -> Path:
-    configured = os.environ.get(KEY_DIR_ENV)
+    configured = settings().key_dir_path  # KEY_DIR_ENV
     if configured:
-        return Path(configured)
+        return configured
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("ohjaus", appauthor=False)) / "keys"

@@ -1,0 +1,7 @@
+"""`python -m ohjaus`: the `ohjaus` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

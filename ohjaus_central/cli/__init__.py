@@ -1,0 +1,17 @@
+"""The central API's commands of `ohjaus` (the parser is built in ohjaus/cli.py from both
+sides): parsers.py adds their arguments; admin.py runs them, imported only when one runs."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import admin
+
+    if args.command == "worker":
+        return admin.run_worker_add(args) if args.worker_command == "add" else admin.run_worker_status(args)
+    return {
+        "serve": admin.run_serve, "db": admin.run_db, "device": admin.run_device,
+        "integration": admin.run_integration, "client": admin.run_client, "region": admin.run_region,
+    }[args.command](args)
