@@ -210,19 +210,19 @@ def test_a_removal_list_of_unknown_ids_is_ignored_and_a_failed_removal_leaves_no
     assert a.store.removal.remove_clients({"00000000-0000-4000-8000-000000000000", "not-an-id"}, None, now()) == Removal()
     before = held(a, client.id)
 
-    import ohjaus_tui.store.sync_side as sync_side
+    import ohjaus_tui.store.removal as removal
 
-    real = sync_side._delete_clients
+    real = removal._delete_clients
 
     def dies_midway(session, clients, contacts):
         real(session, clients, contacts)
         raise OSError("killed mid-removal")
 
-    monkeypatch.setattr(sync_side, "_delete_clients", dies_midway)
+    monkeypatch.setattr(removal, "_delete_clients", dies_midway)
     with pytest.raises(OSError):
         a.store.removal.remove_clients({client.id}, None, now())
     assert held(a, client.id) == before  # one transaction: all of it or nothing
-    monkeypatch.setattr(sync_side, "_delete_clients", real)
+    monkeypatch.setattr(removal, "_delete_clients", real)
     assert a.store.removal.remove_clients({client.id}, None, now()).scope == 1
     assert held(a, client.id)["client"] == 0
 
