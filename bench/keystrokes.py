@@ -52,7 +52,7 @@ async def contact(data_dir: Path, shipped, kind: str) -> tuple[int, int, bool]:
     store = Store(data_dir)
     with store.session() as session:
         client = session.exec(select(Client).where(Client.language == "fi").order_by(Client.id)).first()
-    before = {c.id for c in store.signed_contacts(limit=100_000)}
+    before = {c.id for c in store.contacts.signed_contacts(limit=100_000)}
     app = OhjausApp(Context(data_dir=data_dir, shipped=shipped, clock=lambda: NOW, demo=True))
     async with app.run_test(size=(100, 30)) as pilot:
         names = [w.username for w in store.workers()]
@@ -104,7 +104,7 @@ async def contact(data_dir: Path, shipped, kind: str) -> tuple[int, int, bool]:
         assert isinstance(app.screen, ContactScreen)
         await c.key("enter")  # sign
         signed = not isinstance(app.screen, ContactScreen)
-    after = {c.id for c in store.signed_contacts(limit=100_000)}
+    after = {c.id for c in store.contacts.signed_contacts(limit=100_000)}
     store.close()
     return c.keys, c.typed, signed and len(after - before) == 1
 

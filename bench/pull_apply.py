@@ -45,7 +45,7 @@ wall, cpu = [], []
 for page in pages:
     changes = [PulledChange(seq=seq, type=kind, record_id=record_id, data=data) for seq, kind, record_id, data in page]
     w0, c0 = time.perf_counter(), time.process_time()
-    applied = store.apply_page(changes, page[-1][0])
+    applied = store.pull.apply_page(changes, page[-1][0])
     cpu.append(time.process_time() - c0)
     wall.append(time.perf_counter() - w0)
     assert applied == len(page), (applied, len(page))

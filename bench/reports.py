@@ -63,7 +63,7 @@ def sign_one(store: Store, now: datetime) -> None:
         suggested_urgency=Urgency.SELF_CARE, urgency=Urgency.SELF_CARE, segment=Segment.ADVICE,
         outcome_kind=OutcomeKind.ADVICE, advice_text="bench",
     )
-    store.sign(draft, now)
+    store.contacts.sign(draft, now)
 
 
 def big_store_parser(description: str) -> argparse.ArgumentParser:

@@ -142,19 +142,19 @@ def main() -> int:
             "identity code": [code for _last, code, _phone in picks],
             "phone, national format": ["0" + phone[4:] for _last, _code, phone in picks],
         }
-        store.find_clients("warm up")
+        store.clients.find_clients("warm up")
         legacy_find(store, "warm up")
         print(f"{args.clients:,} clients, built in {built:.0f} s; {args.queries} queries each "
               f"(results capped at 20); {load()}")
         print(f"{'query':<34} {'CPU median':>10} {'CPU p95':>9} {'wall p95':>9}  load")
         for kind, queries in kinds.items():
-            searches = {kind: store.find_clients}
+            searches = {kind: store.clients.find_clients}
             if kind.startswith(("name", "full")):
                 searches["  the query before issue 18"] = lambda q: legacy_find(store, q)
             for label, ((median, p95), (_wall_median, wall_p95)) in timed(searches, queries).items():
                 print(f"{label:<34} {median:>8.2f}ms {p95:>7.2f}ms {wall_p95:>7.2f}ms  {load()}")
             if len(searches) > 1:
-                same = sum(names(store.find_clients(q)) == names(legacy_find(store, q)) for q in queries)
+                same = sum(names(store.clients.find_clients(q)) == names(legacy_find(store, q)) for q in queries)
                 print(f"  (the same names in the same order as before issue 18: {same} of {len(queries)})")
         store.close()
     return 0

@@ -96,11 +96,11 @@ def make_pushing_device(folder: Path, server_url: str, changes: int) -> tuple[De
     make_demo(path, clients=1, contacts=0, unit_code=UNIT, registers=REGISTERS, seed=11, today=date.today())
     device = Device(path, server_url, UNIT, REGISTERS)
     index = 0
-    while device.store.pending_count() < changes:
+    while device.store.outbox.pending_count() < changes:
         born = date(1935, 1, 1) + timedelta(days=index)
         index += 1
         client = device.add_client(born, 900 + index % 100)
-        if device.store.pending_count() < changes:
+        if device.store.outbox.pending_count() < changes:
             device.sign_contact(client.id, reason=f"Kuumetta {index}. päivää")
     return device, time.perf_counter() - started
 

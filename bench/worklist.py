@@ -11,9 +11,9 @@ the phone system's id) and two unfinished contacts. The follow-ups are the big s
 a year of them, most done, some open and overdue.
 
 Then it times, median and 95th percentile of N runs after one warm-up:
-- `store.worklist`: the one query behind the home screen's list (callbacks, follow-ups of
+- `store.worklist.worklist`: the one query behind the home screen's list (callbacks, follow-ups of
   the worker and their team, bookings to redo, unfinished contacts, most urgent first);
-- `store.recent_signed` and `store.open_drafts`, the home screen's other two reads;
+- `store.contacts.recent_signed` and `store.contacts.open_drafts`, the home screen's other two reads;
 - the home screen itself, headless: from Enter on the passphrase (checked with the KDF; the
   store already open, as it is by the time a worker has typed) until the worklist is on the
   screen, once and the first time in the process (the home screen's modules imported then);
@@ -60,7 +60,7 @@ def the_nurse(store: Store):
 
 def morning(store: Store, worker, now: datetime) -> None:
     """The passphrase, this morning's callback queue and two unfinished contacts."""
-    store.set_verifiers({worker.id: make_verifier(DEMO_PASSPHRASE)}, now)
+    store.sign_in.set_verifiers({worker.id: make_verifier(DEMO_PASSPHRASE)}, now)
     rng = random.Random(now.date().toordinal())
     with store.session() as session:
         callers = session.connection().exec_driver_sql(
@@ -76,13 +76,13 @@ def morning(store: Store, worker, now: datetime) -> None:
             reason="Kuumetta kolme päivää", source=f"bench-{now.date().isoformat()}-{number}",
             register=Register.HEALTH,
         ))
-    result = store.import_callbacks(requests, worker.unit_id, opened)
+    result = store.worklist.import_callbacks(requests, worker.unit_id, opened)
     viewer = store.viewer(worker.id)
-    if len(store.open_drafts(worker.id)) < 2:
+    if len(store.contacts.open_drafts(worker.id)) < 2:
         for minutes in (40, 20):
             draft = ContactDraft(worker_id=worker.id, unit_id=worker.unit_id, started_at=now - timedelta(minutes=minutes))
             draft.reason = "Kesken jäänyt puhelu"
-            store.save_draft(draft, now, viewer)
+            store.contacts.save_draft(draft, now, viewer)
     print(f"this morning: {result.added} callback requests imported ({result.already} already), "
           f"{result.matched} callers known by phone")
 
@@ -131,16 +131,16 @@ def run(args) -> int:
     worker = the_nurse(store)
     morning(store, worker, now)
     viewer = store.viewer(worker.id)
-    items = store.worklist(viewer, rules, now)
+    items = store.worklist.worklist(viewer, rules, now)
     kinds: dict[str, int] = {}
     for item in items:
         kinds[item.kind.value] = kinds.get(item.kind.value, 0) + 1
     print(f"{worker.username}'s worklist: {len(items)} items {kinds}; {args.runs} runs each")
     print(f"{'':<34} {'median':>9} {'p95':>9}")
     for label, call in {
-        "store.worklist": lambda: store.worklist(viewer, rules, now),
-        "store.recent_signed": lambda: store.recent_signed(worker.id),
-        "store.open_drafts": lambda: store.open_drafts(worker.id),
+        "store.worklist.worklist": lambda: store.worklist.worklist(viewer, rules, now),
+        "store.contacts.recent_signed": lambda: store.contacts.recent_signed(worker.id),
+        "store.contacts.open_drafts": lambda: store.contacts.open_drafts(worker.id),
     }.items():
         median, p95 = timed(call, args.runs)
         print(f"{label:<34} {median:>7.0f}ms {p95:>7.0f}ms")

@@ -83,7 +83,7 @@ class OhjausApp(App):
         worker = ctx.store.worker(worker_id)
         if worker is None:
             return _("Unknown worker.")
-        problem = sign_in_problem(ctx.store.check_passphrase(worker.id, passphrase, ctx.now()), ctx.data_dir)
+        problem = sign_in_problem(ctx.store.sign_in.check_passphrase(worker.id, passphrase, ctx.now()), ctx.data_dir)
         if problem:
             return problem
         ctx.worker = worker
@@ -159,7 +159,7 @@ class OhjausApp(App):
             self.call_later(self.action_sync_now)
 
     def refresh_sync_status(self) -> None:
-        self.sync_state.status = self.ctx.store.sync_status()
+        self.sync_state.status = self.ctx.store.outbox.sync_status()
 
     def action_sync_now(self) -> None:
         if self.ctx.worker is None or self.sync_state.running:
@@ -186,7 +186,7 @@ class OhjausApp(App):
             online, message, result, problem = False, str(error), None, True
         except Exception as error:  # a disk problem in the store, say: shown, not fatal
             online, message, result, problem = False, str(error), None, True
-        status = self.ctx.store.sync_status()
+        status = self.ctx.store.outbox.sync_status()
         self.call_from_thread(self._sync_done, online, status, result, message, problem)
 
     def _sync_done(self, online: bool, status, result, message: str | None, problem: bool = False) -> None:

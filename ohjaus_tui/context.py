@@ -250,7 +250,7 @@ class Context:
     def use_region_catalogue(self, store: "Store | None" = None) -> None:
         """The region's catalogue, when one came by sync from its import, replaces the data
         folder's (at the store's opening and after every sync that pulled something)."""
-        services = (store or self.store).region_catalogue()
+        services = (store or self.store).pull.region_catalogue()
         if services is not None:
             self.shipped = replace(self.shipped, catalogue=services)
 

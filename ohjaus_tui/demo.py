@@ -103,7 +103,7 @@ def make_demo(
         tick(_("Clients"), 1, total)
         # Demo workers sign in with the demo passphrase; each has a verifier of its own.
         now = datetime.now(HELSINKI)
-        store.set_verifiers({worker.id: make_verifier(DEMO_PASSPHRASE) for worker in store.workers()}, now)
+        store.sign_in.set_verifiers({worker.id: make_verifier(DEMO_PASSPHRASE) for worker in store.workers()}, now)
         # Records made with one seed, unit, registers, size and day have the same ids on every
         # demo device; change any of them and the ids differ (no two contacts share an id).
         key = f"{seed}:{unit_code}:{'+'.join(registers)}:{clients}:{contacts}:{today.isoformat()}"
@@ -248,7 +248,7 @@ def _clients(
             )
         )
     _special_clients(rows)
-    store.add_clients(rows, datetime.combine(today, time(7), tzinfo=HELSINKI))
+    store.clients.add_clients(rows, datetime.combine(today, time(7), tzinfo=HELSINKI))
     return rows
 
 
@@ -377,7 +377,7 @@ def _contacts(
             draft.follow_up_assignee_id = draft.worker_id
         if first_incomplete_step(draft) is not None:
             continue
-        store.sign(draft, started + timedelta(minutes=rng.randrange(3, 15)), session=session)
+        store.contacts.sign(draft, started + timedelta(minutes=rng.randrange(3, 15)), session=session)
         if draft.outcome_kind == OutcomeKind.BOOKING:
             free.booked(draft.slot_id)
         signed += 1
@@ -423,9 +423,9 @@ class _FreeSlots:
 
     def offers(self, area: ServiceArea, start: datetime, until: datetime) -> list:
         if start < self.start or until > self.until:
-            return [o for o in self.store.free_slots(area, start, until) if o.slot_id not in self.taken]
+            return [o for o in self.store.bookings.free_slots(area, start, until) if o.slot_id not in self.taken]
         if area not in self.by_area:
-            offers = self.store.free_slots(area, self.start, self.until, limit=None)
+            offers = self.store.bookings.free_slots(area, self.start, self.until, limit=None)
             self.by_area[area] = (offers, [o.starts_at.timestamp() for o in offers])
         offers, times = self.by_area[area]
         found = []

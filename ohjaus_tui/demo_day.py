@@ -42,7 +42,7 @@ def callbacks(
             register=register,
             queue="Sosiaalityö" if register == Register.SOCIAL else "Aikuiset",
         ))
-    store.import_callbacks(requests, unit_id, opened)
+    store.worklist.import_callbacks(requests, unit_id, opened)
 
 
 def contact_requests(store: Store, clients: list, unit_id: str, today: date) -> None:
@@ -78,7 +78,7 @@ def contact_requests(store: Store, clients: list, unit_id: str, today: date) -> 
         )
         for n, fields in enumerate(forms)
     ]
-    store.import_callbacks(requests, unit_id, opened)
+    store.worklist.import_callbacks(requests, unit_id, opened)
 
 
 def missed_appointments(
@@ -91,4 +91,4 @@ def missed_appointments(
             day = today - timedelta(days=rng.randrange(1, 28))
             starts = datetime.combine(day, time(9 + rng.randrange(0, 7)), tzinfo=HELSINKI)
             recorded = datetime.combine(day, time(17), tzinfo=HELSINKI)
-            store.record_missed_appointment(client.id, starts, unit_id, recorded)
+            store.bookings.record_missed_appointment(client.id, starts, unit_id, recorded)

@@ -51,7 +51,7 @@ def export(store: Store, viewer: Viewer, fmt: str, out: Path, purpose: str, reci
     clients = [r["id"] for r in records if r["type"] == "client"]
     # Logged first: a file written without its log entries must never happen; entries
     # for a file that then failed to be written say so by the recipient.
-    store.log_access(
+    store.protection.log_access(
         viewer, clients, AccessAction.EXPORT, "export", f"{Purpose.EXPORT.value}:{purpose.strip()}",
         now, viewer.register, recipient=f"{recipient.strip() or '-'} ({out})",
     )

@@ -35,7 +35,7 @@ def main(data_dir: Path, seed: int) -> None:
     rng = random.Random(seed)
     store = Store(data_dir)
     worker = store.workers()[0]
-    client_id = store.find_clients("a")[0].id
+    client_id = store.clients.find_clients("a")[0].id
     print("READY", flush=True)
     while True:
         draft = ContactDraft(worker_id=worker.id, unit_id=worker.unit_id, started_at=NOW, client_id=client_id)
@@ -43,10 +43,10 @@ def main(data_dir: Path, seed: int) -> None:
             for key, value in fields.items():
                 setattr(draft, key, value)
             draft.step = step
-            store.save_draft(draft, NOW)
+            store.contacts.save_draft(draft, NOW)
             print(f"SAVED {draft.id} {int(step)}", flush=True)
         if rng.random() < 0.5:
-            store.sign(draft, NOW)
+            store.contacts.sign(draft, NOW)
             print(f"SIGNED {draft.id}", flush=True)
 
 

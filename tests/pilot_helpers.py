@@ -77,7 +77,7 @@ def a_client_not_waiting(store, language: str = "fi", nth: int = 0) -> Client:
     with store.session() as session:
         query = select(Client).where(Client.language == language).order_by(Client.id)
         clients = list(session.exec(query))
-    return [c for c in clients if not store.open_callbacks_of_client(c.id)][nth]
+    return [c for c in clients if not store.worklist.open_callbacks_of_client(c.id)][nth]
 
 
 async def type_text(pilot, text: str) -> None:

@@ -165,7 +165,7 @@ class Device:
         self.store.set_setting(TOKEN, demo_token(str(uuid.uuid4()), unit, registers))
 
     def client(self, server: str | None = None, **kwargs) -> SyncClient:
-        configured, token = self.store.sync_config()
+        configured, token = self.store.outbox.sync_config()
         return SyncClient(self.store, server or configured, token, clock=now, **kwargs)
 
     def sync(self, server: str | None = None, **kwargs):
@@ -191,7 +191,7 @@ class Device:
         )
 
     def add_client(self, born: date, individual: int, first: str = "Testi", phone: str | None = None):
-        return self.store.add_client(
+        return self.store.clients.add_client(
             first_name=first,
             last_name="Asiakas",
             identity_code=make_identity_code(born, individual),
@@ -242,13 +242,13 @@ class Device:
             draft.follow_up_kind = FollowUpKind.CALLBACK
             draft.follow_up_due = started.date() + timedelta(days=2)
             draft.follow_up_assignee_id = worker.id
-        self.store.sign(draft, started)
+        self.store.contacts.sign(draft, started)
         return draft
 
     def free_slot(self, index: int = 0) -> str:
         start = now()
         offers = [
-            o for o in self.store.free_slots(ServiceArea.HEALTH, start, start + timedelta(days=14))
+            o for o in self.store.bookings.free_slots(ServiceArea.HEALTH, start, start + timedelta(days=14))
         ]
         return offers[index].slot_id
 
@@ -277,7 +277,7 @@ class Device:
         return records
 
     def _signed(self, contact_id: str) -> bool:
-        return self.store.contact_status(contact_id).value == "signed"
+        return self.store.contacts.contact_status(contact_id).value == "signed"
 
 
 def sync_all(*devices: Device, rounds: int = 2) -> None:
@@ -299,7 +299,7 @@ def assert_converged(*devices: Device) -> dict:
         for key, row in first.items():
             assert snapshot[key] == row, key
     for device in devices:
-        assert device.store.pending_count() == 0
+        assert device.store.outbox.pending_count() == 0
     return first
 
 

@@ -164,9 +164,9 @@ async def test_the_safety_net_read_out_is_kept_with_the_signed_contact(app, stor
         assert advice[:30] in screen_text(app)  # the summary shows what was read out
         await pilot.press("enter")  # sign
         await pilot.pause()
-    assert store.load_draft(contact_id).safety_net == advice
+    assert store.contacts.load_draft(contact_id).safety_net == advice
     nurse = next(w for w in store.workers() if w.username == NURSE)
-    history = store.client_history(client.id, store.viewer(nurse.id), FIXED_NOW)
+    history = store.protection.client_history(client.id, store.viewer(nurse.id), FIXED_NOW)
     told = [e for e in history.timeline if e.contact_id == contact_id and e.kind == EventKind.CONTACT]
     assert told[0].safety_net == advice  # the client's timeline shows what was read out
 
@@ -183,7 +183,7 @@ async def test_the_client_timeline_shows_the_advice_read_out(app, store):
         urgency=Urgency.SELF_CARE, suggested_segment=Segment.ADVICE, segment=Segment.ADVICE,
         outcome_kind=OutcomeKind.ADVICE, advice_text="Lepoa.", safety_net=told,
     )
-    store.sign(draft, FIXED_NOW)
+    store.contacts.sign(draft, FIXED_NOW)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, NURSE)
         app.push_screen(ClientScreen(client.id))
@@ -252,15 +252,15 @@ async def test_the_protocol_and_every_answer_are_in_the_store_as_they_are_given(
         await start_contact(pilot, NURSE, client.identity_code, "Kirvelee")
         await pick(pilot, "protocols", "urinary")
         nurse = next(w for w in store.workers() if w.username == NURSE)
-        [summary] = store.open_drafts(nurse.id)
-        saved = store.load_draft(summary.id)
+        [summary] = store.contacts.open_drafts(nurse.id)
+        saved = store.contacts.load_draft(summary.id)
         assert saved.protocol_id == "urinary" and saved.answers == {}
         await pilot.press("0", "e")
         await pilot.pause()
-        saved = store.load_draft(summary.id)
+        saved = store.contacts.load_draft(summary.id)
         assert all(saved.answers[t] is False for t in threats)
         assert len(saved.answers) == len(threats) + 1  # the life threats and the first own question
     # A new process on the same store (as after a kill): the draft is there with its answers.
     again = build_app(data_dir, shipped)
-    resumed = again.ctx.store.load_draft(summary.id)
+    resumed = again.ctx.store.contacts.load_draft(summary.id)
     assert resumed.protocol_id == "urinary" and len(resumed.answers) == len(threats) + 1

@@ -52,9 +52,9 @@ def test_a_dump_restored_into_a_new_database_serves_the_devices_on(tmp_path, dev
         a.sign_contact(client.id, "Yskää")
         a.sign_contact(client.id, "Aika", slot_id=a.free_slot())
         nurse = a.worker()
-        a.store.client_history(client.id, a.store.viewer(nurse.id), now())  # a view: an access-log entry
+        a.store.protection.client_history(client.id, a.store.viewer(nurse.id), now())  # a view: an access-log entry
         sync_all(a)
-        assert a.store.pending_count() == 0
+        assert a.store.outbox.pending_count() == 0
         records, access, highest = _held(first)
         assert client.id in records[RecordType.CLIENT] and len(records[RecordType.CONTACT]) >= 2
         assert access  # the device's access log reached the server
@@ -79,7 +79,7 @@ def test_a_dump_restored_into_a_new_database_serves_the_devices_on(tmp_path, dev
         a.store.set_setting(SERVER, second.url)
         later = a.sign_contact(client.id, "Kontrolli")
         sync_all(a)
-        assert a.store.pending_count() == 0
+        assert a.store.outbox.pending_count() == 0
         central = second.central()
         assert later.id in central.records(RecordType.CONTACT)
         central.close()

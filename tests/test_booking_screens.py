@@ -52,7 +52,7 @@ def holder(store, slot_id):
 async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboard(app, store, shipped):
     client, (past, _past_slot), (future, future_slot) = visits(store)
     since = FIXED_NOW - __import__("datetime").timedelta(days=shipped.region.high_need.window_days)
-    missed_before = store.missed_appointments_since(client.id, since)
+    missed_before = store.bookings.missed_appointments_since(client.id, since)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, NURSE)
         app.push_screen(ClientScreen(client.id))
@@ -72,7 +72,7 @@ async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboar
         assert isinstance(app.screen, BookingsScreen) and "Did not come" in screen_text(app).split("Sync")[0]
         assert "high-need trigger" in screen_text(app)
         assert appointment(store, past.id).status == BookingStatus.NO_SHOW.value
-        assert store.missed_appointments_since(client.id, since) == missed_before + 1
+        assert store.bookings.missed_appointments_since(client.id, since) == missed_before + 1
         # S on the visit to come: the slot picker, Enter on a time, then the reason.
         await to_row(pilot, future.id)
         await pilot.press("s")
@@ -103,7 +103,7 @@ async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboar
         await pilot.pause()
         assert isinstance(app.screen, ClientScreen)
         assert "Appointment: Did not come" in screen_text(app)
-    pending = [e for e in store.pending_changes(5000) if e.record_type == "appointment"]
+    pending = [e for e in store.outbox.pending_changes(5000) if e.record_type == "appointment"]
     assert {e.record_id for e in pending} == {past.id, future.id}
 
 
@@ -129,7 +129,7 @@ def test_snapshot_of_the_booking_actions_at_80x24(snap_compare, data_dir, shippe
     store = Store(data_dir)
     client, (past, _slot), (future, _future_slot) = visits(store)
     viewer = store.viewer(next(w.id for w in store.workers() if w.username == NURSE))
-    store.change_booking(viewer, past.id, BookingStatus.NO_SHOW, "", FIXED_NOW)
+    store.bookings.change_booking(viewer, past.id, BookingStatus.NO_SHOW, "", FIXED_NOW)
     store.close()
     set_language("fi")
     app = build_app(data_dir, shipped)
@@ -157,7 +157,7 @@ async def test_c_on_a_contact_whose_visit_was_cancelled_says_why_and_stays_home(
 
     store = Store(data_dir)
     contact, _slot, viewer = booked_visit(store, username="hoitaja1")
-    store.change_booking(viewer, contact.id, BookingStatus.CANCELLED, "Asiakas perui", FIXED_NOW)
+    store.bookings.change_booking(viewer, contact.id, BookingStatus.CANCELLED, "Asiakas perui", FIXED_NOW)
     store.close()
     set_language("fi")
     app = build_app(data_dir, shipped)

@@ -17,7 +17,7 @@ async def waiting_client(pilot, store):
 
     await sign_in(pilot, "hoitaja1")
     first = next(i for i in items(pilot.app) if i.kind == WorkKind.CALLBACK and i.client_id)
-    return first, store.client(first.client_id)
+    return first, store.clients.client(first.client_id)
 
 
 async def test_a_new_contact_with_a_waiting_caller_closes_the_callback(app, store):
@@ -33,7 +33,7 @@ async def test_a_new_contact_with_a_waiting_caller_closes_the_callback(app, stor
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert waiting.id not in {i.id for i in items(app)}
-    row = store.callback(waiting.id)
+    row = store.worklist.callback(waiting.id)
     assert (row.status, row.contact_id) == ("done", draft.id)
 
 
@@ -47,4 +47,4 @@ async def test_a_contact_that_does_not_answer_the_callback_leaves_it_waiting(app
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert waiting.id in {i.id for i in items(app)}
-    assert store.callback(waiting.id).status == "open"
+    assert store.worklist.callback(waiting.id).status == "open"

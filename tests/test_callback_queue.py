@@ -28,7 +28,7 @@ def section(app, name: str) -> list[list[str]]:
 
 def add_requests(store, unit_id: str, *rows: tuple[str, int, str]) -> None:
     """(source, minutes before FIXED_NOW, priority)."""
-    store.import_callbacks([
+    store.worklist.import_callbacks([
         CallbackRequest(
             line=n, requested_at=FIXED_NOW - timedelta(minutes=minutes), phone=f"+3584099900{n:02d}",
             name=f"Soittaja {source}", reason=f"Asia {source}", source=source, register=Register.HEALTH,
@@ -49,8 +49,8 @@ def test_every_callback_is_listed_whatever_the_rest_and_the_rest_is_cut_at_200(s
     viewer = store.viewer(nurse.id)
     add_requests(store, nurse.unit_id, *[(f"many-{n}", 300 - n, "normal") for n in range(230)])
     for _ in range(210):  # unfinished contacts: the rest of the day's work
-        store.save_draft(ContactDraft(worker_id=nurse.id, unit_id=nurse.unit_id, started_at=FIXED_NOW - timedelta(days=2)), FIXED_NOW, viewer)
-    listed = store.worklist(viewer, shipped.region, FIXED_NOW)
+        store.contacts.save_draft(ContactDraft(worker_id=nurse.id, unit_id=nurse.unit_id, started_at=FIXED_NOW - timedelta(days=2)), FIXED_NOW, viewer)
+    listed = store.worklist.worklist(viewer, shipped.region, FIXED_NOW)
     callbacks = [i for i in listed if i.kind == WorkKind.CALLBACK]
     assert {f"many-{n}" for n in range(230)} <= {i.who.removeprefix("Soittaja ") for i in callbacks}
     assert listed[: len(callbacks)] == callbacks  # first, apart from the rest
@@ -64,15 +64,15 @@ def test_the_queue_is_by_priority_then_oldest_first_and_a_put_back_one_shows_whe
     add_requests(store, unit, ("old", 200, "normal"), ("urgent", 10, "high"), ("later", 20, "low"), ("new", 30, "normal"))
     nurse = next(w for w in store.workers() if w.unit_id == unit and w.username == "hoitaja1")
     viewer = store.viewer(nurse.id)
-    listed = [i for i in store.worklist(viewer, shipped.region, FIXED_NOW) if i.kind == WorkKind.CALLBACK]
+    listed = [i for i in store.worklist.worklist(viewer, shipped.region, FIXED_NOW) if i.kind == WorkKind.CALLBACK]
     ours = [i.who.removeprefix("Soittaja ") for i in listed if i.who.startswith("Soittaja ")]
     assert ours == ["urgent", "old", "new", "later"]
     old = next(i for i in listed if i.who == "Soittaja old")
-    store.callback_no_answer(old.id, viewer, shipped.region.callbacks, FIXED_NOW)
-    listed = [i for i in store.worklist(viewer, shipped.region, FIXED_NOW) if i.kind == WorkKind.CALLBACK]
+    store.worklist.callback_no_answer(old.id, viewer, shipped.region.callbacks, FIXED_NOW)
+    listed = [i for i in store.worklist.worklist(viewer, shipped.region, FIXED_NOW) if i.kind == WorkKind.CALLBACK]
     assert listed[-1].id == old.id and listed[-1].back_at == FIXED_NOW + timedelta(minutes=30)
     # Back in the queue at 9.30: by its priority and age again, first of the normal ones.
-    back = [i for i in store.worklist(viewer, shipped.region, FIXED_NOW + timedelta(minutes=30)) if i.kind == WorkKind.CALLBACK]
+    back = [i for i in store.worklist.worklist(viewer, shipped.region, FIXED_NOW + timedelta(minutes=30)) if i.kind == WorkKind.CALLBACK]
     assert [i.who for i in back if i.who.startswith("Soittaja ")][:2] == ["Soittaja urgent", "Soittaja old"]
 
 
@@ -96,8 +96,8 @@ async def test_e_on_a_callback_records_no_answer_and_it_shows_when_it_comes_back
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, ContactScreen)
-        assert store.callback_of_contact(app.screen.draft.id).id != first.id
-    row = store.callback(first.id)
+        assert store.worklist.callback_of_contact(app.screen.draft.id).id != first.id
+    row = store.worklist.callback(first.id)
     assert (row.status, row.attempts) == ("open", 1)
 
 
@@ -118,8 +118,8 @@ async def test_f10_in_the_contact_of_a_callback_puts_it_back_and_the_last_try_ma
             await pilot.press("f10")
             await pilot.pause()
             assert isinstance(app.screen, HomeScreen)
-            assert store.contact_status(draft) is None  # no contact was made: the draft is gone
-            assert store.callback(first.id).attempts == attempt
+            assert store.contacts.contact_status(draft) is None  # no contact was made: the draft is gone
+            assert store.worklist.callback(first.id).attempts == attempt
             if attempt < rules.max_attempts:
                 # It comes back after the interval; the clock is fixed, so call it again now.
                 assert next(i for i in items(app) if i.id == first.id).kind == WorkKind.CALLBACK
@@ -137,7 +137,7 @@ async def test_f10_in_the_contact_of_a_callback_puts_it_back_and_the_last_try_ma
         await pilot.press("enter")
         await pilot.pause()
         assert first.id not in {i.id for i in items(app)}
-    row = store.callback(first.id)
+    row = store.worklist.callback(first.id)
     assert (row.status, row.result, row.attempts) == ("done", "Tekstiviesti: soita takaisin", rules.max_attempts)
 
 

@@ -43,7 +43,7 @@ def viewer(device):
 
 
 def queue(device, shipped, when=None) -> list:
-    return [i for i in device.store.worklist(viewer(device), shipped.region, when or now()) if i.kind == WorkKind.CALLBACK]
+    return [i for i in device.store.worklist.worklist(viewer(device), shipped.region, when or now()) if i.kind == WorkKind.CALLBACK]
 
 
 def test_a_request_pushed_twice_is_one_request_on_every_device(server, devices, shipped):
@@ -134,13 +134,13 @@ def test_two_devices_take_the_same_pushed_request_and_the_first_wins(server, dev
     a, b = devices("a"), devices("b")
     sync_all(a, b)
     wanted = callback_id("ace-7")
-    a.store.take_callback(wanted, viewer(a), now())
-    draft_b = b.store.take_callback(wanted, viewer(b), now())
+    a.store.worklist.take_callback(wanted, viewer(a), now())
+    draft_b = b.store.worklist.take_callback(wanted, viewer(b), now())
     a.sync()
     b.sync()
-    assert [(p.record_id, p.reason) for p in b.store.sync_problems()] == [(wanted, "callback_taken")]
-    assert b.store.callback(wanted).taken_by == a.worker("health").id
-    assert b.store.contact_status(draft_b.id).value == "draft"  # B keeps what it started
+    assert [(p.record_id, p.reason) for p in b.store.outbox.sync_problems()] == [(wanted, "callback_taken")]
+    assert b.store.worklist.callback(wanted).taken_by == a.worker("health").id
+    assert b.store.contacts.contact_status(draft_b.id).value == "draft"  # B keeps what it started
     assert wanted not in {i.id for i in queue(b, shipped)}
 
 
@@ -152,27 +152,27 @@ def test_a_call_without_an_answer_on_one_device_reaches_the_other(server, device
     wanted = callback_id("ace-8")
     rules = shipped.region.callbacks
     called = now()
-    a.store.take_callback(wanted, viewer(a), called)  # a call from the contact started for it
-    a.store.callback_no_answer(wanted, viewer(a), rules, called)
+    a.store.worklist.take_callback(wanted, viewer(a), called)  # a call from the contact started for it
+    a.store.worklist.callback_no_answer(wanted, viewer(a), rules, called)
     sync_all(a, b)
-    held = b.store.callback(wanted)
+    held = b.store.worklist.callback(wanted)
     assert (held.status, held.attempts, held.taken_by, held.contact_id) == ("open", 1, None, None)
     item = next(i for i in queue(b, shipped, called) if i.id == wanted)
     assert item.back_at == held.last_attempt_at + timedelta(minutes=rules.retry_minutes)
     assert item.waiting_to_come_back(called) and not item.waiting_to_come_back(item.back_at)
     # B calls when it comes back, no answer again: A sees two.
     later = item.back_at + timedelta(minutes=1)
-    b.store.callback_no_answer(wanted, viewer(b), rules, later)
+    b.store.worklist.callback_no_answer(wanted, viewer(b), rules, later)
     sync_all(a, b)
-    assert a.store.callback(wanted).attempts == 2
-    assert not a.store.sync_problems() and not b.store.sync_problems()
+    assert a.store.worklist.callback(wanted).attempts == 2
+    assert not a.store.outbox.sync_problems() and not b.store.outbox.sync_problems()
     # Two calls at the same moment on both devices: the first to reach the server counts.
-    a.store.callback_no_answer(wanted, viewer(a), rules, later + timedelta(minutes=40))
-    b.store.callback_no_answer(wanted, viewer(b), rules, later + timedelta(minutes=41))
+    a.store.worklist.callback_no_answer(wanted, viewer(a), rules, later + timedelta(minutes=40))
+    b.store.worklist.callback_no_answer(wanted, viewer(b), rules, later + timedelta(minutes=41))
     a.sync()
     b.sync()
-    assert [p.reason for p in b.store.sync_problems()] == ["callback_taken"]
-    assert b.store.callback(wanted).attempts == a.store.callback(wanted).attempts == 3
+    assert [p.reason for p in b.store.outbox.sync_problems()] == ["callback_taken"]
+    assert b.store.worklist.callback(wanted).attempts == a.store.worklist.callback(wanted).attempts == 3
     # The region's maximum reached: a letter or message to send, no longer in the queue.
-    listed = b.store.worklist(viewer(b), shipped.region, later + timedelta(hours=2))
+    listed = b.store.worklist.worklist(viewer(b), shipped.region, later + timedelta(hours=2))
     assert [i.kind for i in listed if i.id == wanted] == [WorkKind.LETTER]

@@ -27,7 +27,7 @@ def hand_counted_store(store, shipped):
     viewer = store.viewer(nurse.id)
     rules = shipped.region.callbacks
     asked = {"r1": at(8), "r2": at(8, 10), "r3": at(9), "r4": at(10)}
-    store.import_callbacks([
+    store.worklist.import_callbacks([
         CallbackRequest(line=n, requested_at=moment, phone=f"+35840888000{n}", source=f"hand-{key}",
                         register=Register.HEALTH, queue="Testijono", reason="Testi")
         for n, (key, moment) in enumerate(asked.items(), start=1)
@@ -35,17 +35,17 @@ def hand_counted_store(store, shipped):
     ids = {key: callback_id(f"hand-{key}") for key in asked}
 
     def answered(key: str, moment: datetime) -> None:
-        draft = store.take_callback(ids[key], viewer, moment)
-        store.sign(_complete(store.load_draft(draft.id)), moment + timedelta(minutes=5))
+        draft = store.worklist.take_callback(ids[key], viewer, moment)
+        store.contacts.sign(_complete(store.contacts.load_draft(draft.id)), moment + timedelta(minutes=5))
 
     # r1: no answer at 8.30, answered at 9.00: first call 30 min, contact 60 min.
-    store.callback_no_answer(ids["r1"], viewer, rules, at(8, 30))
+    store.worklist.callback_no_answer(ids["r1"], viewer, rules, at(8, 30))
     answered("r1", at(9))
     # r2: answered at 11.10: 180 and 180.
     answered("r2", at(11, 10))
     # r3: no answer at 15.00 and the next morning, never reached: 360, no contact.
-    store.callback_no_answer(ids["r3"], viewer, rules, at(15))
-    store.callback_no_answer(ids["r3"], viewer, rules, at(8, day=DAY + timedelta(days=1)))
+    store.worklist.callback_no_answer(ids["r3"], viewer, rules, at(15))
+    store.worklist.callback_no_answer(ids["r3"], viewer, rules, at(8, day=DAY + timedelta(days=1)))
     # r4: answered the next morning at 9.00: 1380 and 1380.
     answered("r4", at(9, day=DAY + timedelta(days=1)))
     return nurse
@@ -75,7 +75,7 @@ def test_the_callback_figures_match_a_hand_count(store, shipped):
 
 def test_a_request_still_waiting_is_not_yet_a_miss(store, shipped):
     nurse = next(w for w in store.workers() if w.username == "hoitaja1")
-    store.import_callbacks([
+    store.worklist.import_callbacks([
         CallbackRequest(line=1, requested_at=FIXED_NOW - timedelta(minutes=30), phone="+358408880009", source="fresh",
                         register=Register.HEALTH, queue="Tuore"),
     ], nurse.unit_id, FIXED_NOW)

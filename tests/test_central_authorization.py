@@ -38,7 +38,7 @@ def signed_family(device, client_id: str | None = None, **contact) -> dict:
     """A contact family as the device would send it, signed now (anonymous unless a client
     is named afterwards), taken out of its outbox."""
     draft = device.sign_contact(None, "Oma", follow_up=False)
-    entry = next(e for e in device.store.pending_changes(500) if e.record_id == draft.id)
+    entry = next(e for e in device.store.outbox.pending_changes(500) if e.record_id == draft.id)
     family = json.loads(entry.data)
     if client_id:
         family["contact"].update(client_id=client_id, anonymous=False)
@@ -60,7 +60,7 @@ def renamed(family: dict) -> tuple[str, dict]:
 
 
 def follow_up_of(device, draft) -> dict:
-    entry = next(e for e in device.store.pending_changes(500) if e.record_id == draft.id)
+    entry = next(e for e in device.store.outbox.pending_changes(500) if e.record_id == draft.id)
     return json.loads(entry.data)["follow_ups"][0]
 
 
@@ -76,7 +76,7 @@ def worker_of(server, unit_code: str, sector: str) -> str:
 def still_syncing(*devices) -> None:
     for device in devices:
         device.sync()
-        assert device.store.sync_status().last_error in (None, "")
+        assert device.store.outbox.sync_status().last_error in (None, "")
 
 
 # -- poison records ---------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ def test_a_contact_for_a_client_the_unit_was_never_sent_is_refused_and_the_unit_
 def test_a_client_whose_id_is_not_derived_from_its_code_or_is_another_units_is_refused(server, devices):
     kesk, pohj = devices("kesk"), devices("pohj", "JL-POHJ")
     client = kesk.add_client(date(1982, 7, 2), 931, "Kaisa")
-    nameless = kesk.store.add_client(
+    nameless = kesk.store.clients.add_client(
         first_name="Nimetön", last_name="Asiakas", identity_code=None, phone=None, language=Language.FI,
         municipality="Järvilaakso", created_by=kesk.worker().id, now=now(),
     )
@@ -123,7 +123,7 @@ def test_a_client_whose_id_is_not_derived_from_its_code_or_is_another_units_is_r
     # UNIQUE client.identity_code), and the others go on.
     late = devices("late")
     still_syncing(late, kesk, pohj)
-    assert late.store.client(client.id).first_name == "Kaisa"
+    assert late.store.clients.client(client.id).first_name == "Kaisa"
 
 
 def test_another_units_client_sent_by_its_derived_id_opens_nothing_and_overwrites_nothing(server, devices):
@@ -131,7 +131,7 @@ def test_another_units_client_sent_by_its_derived_id_opens_nothing_and_overwrite
     pohj = devices("pohj", "JL-POHJ")
     client = kesk.add_client(date(1983, 8, 3), 932, "Quirinaalia", phone="040 123 4567")
     sync_all(kesk, kesk2, pohj)
-    consent = kesk.store.record_consent(viewer(kesk), client.id, Register.SOCIAL, True, None, now())
+    consent = kesk.store.protection.record_consent(viewer(kesk), client.id, Register.SOCIAL, True, None, now())
     use_client(kesk, client.id, 2)
     sync_all(kesk, kesk2)
 
@@ -151,8 +151,8 @@ def test_another_units_client_sent_by_its_derived_id_opens_nothing_and_overwrite
 
     # Nothing of JL-KESK's reaches JL-POHJ: not its name or phone, its consent or its access log.
     pohj.sync()
-    assert pohj.store.client(client.id).first_name == "Hakkeri"
-    assert pohj.store.consents(client.id) == []
+    assert pohj.store.clients.client(client.id).first_name == "Hakkeri"
+    assert pohj.store.protection.consents(client.id) == []
     pulled = httpx.get(f"{server.url}/v1/changes", params={"limit": 1000}, headers=headers(pohj)).json()["changes"]
     texts = json.dumps(pulled)
     leaked = [secret for secret in ("Quirinaalia", "+358401234567", consent.id) if secret in texts]
@@ -162,7 +162,7 @@ def test_another_units_client_sent_by_its_derived_id_opens_nothing_and_overwrite
 
     # JL-KESK's devices keep their client as it was, and their log.
     still_syncing(kesk, kesk2, pohj)
-    assert kesk2.store.client(client.id).first_name == "Quirinaalia"
+    assert kesk2.store.clients.client(client.id).first_name == "Quirinaalia"
     assert {e["unit_code"] for e in fetch_access_log(kesk2.store, client.id)} == {"JL-KESK"}
 
 
@@ -174,7 +174,7 @@ def test_another_units_follow_up_and_consent_can_be_neither_read_nor_overwritten
     client = kesk.add_client(date(1984, 9, 4), 933, "Kaisa")
     victim = kesk.sign_contact(client.id, "Oma asia")
     follow_up = follow_up_of(kesk, victim)
-    consent = kesk.store.record_consent(viewer(kesk), client.id, Register.SOCIAL, True, None, now())
+    consent = kesk.store.protection.record_consent(viewer(kesk), client.id, Register.SOCIAL, True, None, now())
     own = pohj.sign_contact(None, "Oma", follow_up=False)
     sync_all(kesk, pohj)
     before = central_state(server)
@@ -186,7 +186,7 @@ def test_another_units_follow_up_and_consent_can_be_neither_read_nor_overwritten
         assert (answer["status"], answer["reason"]) == ("rejected", "out_of_scope")
         assert answer["current"] is None and answer["seq"] is None  # nothing of it comes back
     # A consent under the victim's id, as if recorded at the attacker's unit.
-    consent_data = json.loads(kesk.store.consents(client.id)[0].model_dump_json())
+    consent_data = json.loads(kesk.store.protection.consents(client.id)[0].model_dump_json())
     pohj_worker = pohj.worker().id
     forged = {**consent_data, "unit_id": pohj.worker().unit_id, "recorded_by": pohj_worker, "decision": "denied"}
     answer = push(server, pohj, "consent", consent.id, forged)
@@ -222,7 +222,7 @@ def test_the_signer_and_the_assignee_are_workers_of_the_devices_unit_and_registe
     client = pohj.add_client(date(1985, 1, 5), 934, "Pia")
     pohj.sync()
     draft = pohj.sign_contact(client.id, "Tehtävä")
-    entry = next(e for e in pohj.store.pending_changes(500) if e.record_id == draft.id)
+    entry = next(e for e in pohj.store.outbox.pending_changes(500) if e.record_id == draft.id)
     record_id, family = renamed(json.loads(entry.data))
     for follow_up in family["follow_ups"]:
         follow_up.update(id=str(uuid.uuid4()), assignee_id=kesk_nurse)
@@ -254,7 +254,7 @@ def test_a_slot_held_by_the_other_registers_contact_cannot_be_taken_by_naming_it
     assert central_state(server) == before
     still_syncing(health, social, pohj)
     slots = {row["id"]: row for row in health.store.export_records() if row["type"] == "slot"}
-    assert slots[slot_id]["booked_contact_id"] == holder.id and health.store.sync_problems() == []
+    assert slots[slot_id]["booked_contact_id"] == holder.id and health.store.outbox.sync_problems() == []
 
 
 def test_slot_records_carry_another_units_or_registers_holder_only_as_taken(server, devices):
@@ -292,7 +292,7 @@ def test_access_log_entries_about_a_client_the_unit_does_not_know_are_refused(se
     central = server.central()
     held = central.access_events()
     central.close()
-    entries = pohj.store.access_entries()
+    entries = pohj.store.protection.access_entries()
     last = entries[-1] if entries else None
     worker = pohj.worker()
     base = Entry(

@@ -28,7 +28,7 @@ def viewer(store, username: str):
 
 def add(store, individual: int | None, first: str = "Aune", last: str = "Kivimäki", phone: str | None = None):
     nurse = viewer(store, "hoitaja1")
-    return store.add_client(
+    return store.clients.add_client(
         first_name=first, last_name=last,
         identity_code=make_identity_code(BORN, individual) if individual else None,
         phone=phone, language=Language.FI, municipality="Järvilaakso", created_by=nurse.worker_id,
@@ -47,7 +47,7 @@ def sign(store, client_id: str, reason: str = "Kuumetta") -> ContactDraft:
     draft.outcome_kind, draft.advice_text = OutcomeKind.ADVICE, "Lepoa."
     draft.follow_up_kind, draft.follow_up_due = FollowUpKind.CALLBACK, FIXED_NOW.date() + timedelta(days=2)
     draft.follow_up_assignee_id = nurse.worker_id
-    store.sign(draft, FIXED_NOW)
+    store.contacts.sign(draft, FIXED_NOW)
     return draft
 
 
@@ -59,32 +59,32 @@ def count(store, sql: str, **params) -> int:
 def test_possible_matches_by_name_and_birth_date_or_phone(store):
     real = add(store, 123, phone="040 123 4567")
     other_born = add(store, None, first="Aune", last="Kivimäki")  # no birth date: may be the same
-    assert {c.id for c in store.possible_duplicates(first_name="aune", last_name="KIVIMÄKI")} == {real.id, other_born.id}
+    assert {c.id for c in store.merges.possible_duplicates(first_name="aune", last_name="KIVIMÄKI")} == {real.id, other_born.id}
     # With a birth date (a temporary code gives one) a client born on another day is not offered.
     someone = add(store, None, first="Aune", last="Kivimäki")
     with store.session() as session:
         session.exec(text("UPDATE client SET birth_date = '1970-01-01' WHERE id = :id").bindparams(id=someone.id))
         session.commit()
-    found = {c.id for c in store.possible_duplicates(first_name="Aune", last_name="Kivimäki", birth_date=BORN)}
+    found = {c.id for c in store.merges.possible_duplicates(first_name="Aune", last_name="Kivimäki", birth_date=BORN)}
     assert real.id in found and someone.id not in found
     # The same phone in another format finds the client whatever the name.
-    assert [c.id for c in store.possible_duplicates(first_name="X", last_name="Y", phone="+358401234567")] == [real.id]
-    assert store.possible_duplicates(first_name="Eino", last_name="Nobody") == []
+    assert [c.id for c in store.merges.possible_duplicates(first_name="X", last_name="Y", phone="+358401234567")] == [real.id]
+    assert store.merges.possible_duplicates(first_name="Eino", last_name="Nobody") == []
     # Case and diacritics as searches fold them, also of a first letter outside ASCII.
     aijala = add(store, None, first="Åsa", last="Äijälä")
-    assert [c.id for c in store.possible_duplicates(first_name="ÅSA", last_name="äijälä")] == [aijala.id]
-    assert store.possible_duplicates(first_name="Åsa", last_name="Äijälä-Koski") == []
+    assert [c.id for c in store.merges.possible_duplicates(first_name="ÅSA", last_name="äijälä")] == [aijala.id]
+    assert store.merges.possible_duplicates(first_name="Åsa", last_name="Äijälä-Koski") == []
 
 
 def test_a_team_lead_merges_the_temporary_client_and_its_history_moves(store):
     real = add(store, 123)
     temporary = add(store, 951, phone="0401112222")
     draft = sign(store, temporary.id)
-    store.record_missed_appointment(temporary.id, FIXED_NOW - timedelta(days=3), viewer(store, "hoitaja1").unit_id, FIXED_NOW)
+    store.bookings.record_missed_appointment(temporary.id, FIXED_NOW - timedelta(days=3), viewer(store, "hoitaja1").unit_id, FIXED_NOW)
     lead = viewer(store, "esihenkilo1")
     before = {table: count(store, f"SELECT count(*) FROM {table}") for table in ("contact", "follow_up", "missed_appointment", "client")}
 
-    merged = store.merge_clients(temporary.id, real.id, lead, FIXED_NOW)
+    merged = store.merges.merge_clients(temporary.id, real.id, lead, FIXED_NOW)
 
     assert merged.id == real.id and merged.phone == "+358401112222"  # carried over: the real one had none
     # Nothing lost, nothing doubled: the same rows, now of the real client.
@@ -94,34 +94,34 @@ def test_a_team_lead_merges_the_temporary_client_and_its_history_moves(store):
         assert count(store, f"SELECT count(*) FROM {table} WHERE client_id = :id", id=temporary.id) == 0
     assert count(store, "SELECT count(*) FROM contact WHERE client_id = :id AND id = :c", id=real.id, c=draft.id) == 1
     # The old id redirects; searches offer the real client only.
-    assert store.client(temporary.id).id == real.id
-    assert [c.id for c in store.find_clients(temporary.identity_code)] == [real.id]
-    assert [c.id for c in store.find_clients("0401112222")] == [real.id]
-    assert store.merged_into(temporary.id) == real.id
+    assert store.clients.client(temporary.id).id == real.id
+    assert [c.id for c in store.clients.find_clients(temporary.identity_code)] == [real.id]
+    assert [c.id for c in store.clients.find_clients("0401112222")] == [real.id]
+    assert store.merges.merged_into(temporary.id) == real.id
     # The merge waits to be synced, and both clients are in the access log with the team lead.
     assert count(store, "SELECT count(*) FROM outbox WHERE record_type = 'merge' AND record_id = :id", id=temporary.id) == 1
     assert count(
         store, "SELECT count(*) FROM access_log WHERE item = 'client merge' AND worker_id = :w AND client_id IN (:a, :b)",
         w=lead.worker_id, a=temporary.id, b=real.id,
     ) == 2
-    assert store.verify_access_log().intact
+    assert store.protection.verify_access_log().intact
 
 
 def test_only_a_team_lead_merges_and_only_a_temporary_client_into_a_real_one(store):
     real, other_real = add(store, 123), add(store, 124, first="Eino")
     temporary, no_code = add(store, 952), add(store, None, first="Ville")
     with pytest.raises(NotPermitted):
-        store.merge_clients(temporary.id, real.id, viewer(store, "hoitaja1"), FIXED_NOW)
+        store.merges.merge_clients(temporary.id, real.id, viewer(store, "hoitaja1"), FIXED_NOW)
     lead = viewer(store, "esihenkilo1")
     with pytest.raises(MergeRefused, match="real identity code"):
-        store.merge_clients(other_real.id, real.id, lead, FIXED_NOW)
+        store.merges.merge_clients(other_real.id, real.id, lead, FIXED_NOW)
     with pytest.raises(MergeRefused, match="Merge into the client with the real identity code"):
-        store.merge_clients(temporary.id, no_code.id, lead, FIXED_NOW)
+        store.merges.merge_clients(temporary.id, no_code.id, lead, FIXED_NOW)
     with pytest.raises(MergeRefused, match="itself"):
-        store.merge_clients(real.id, real.id, lead, FIXED_NOW)
-    store.merge_clients(no_code.id, real.id, lead, FIXED_NOW)  # a client with no code at all
+        store.merges.merge_clients(real.id, real.id, lead, FIXED_NOW)
+    store.merges.merge_clients(no_code.id, real.id, lead, FIXED_NOW)  # a client with no code at all
     with pytest.raises(MergeRefused, match="merged already"):
-        store.merge_clients(no_code.id, other_real.id, lead, FIXED_NOW)
+        store.merges.merge_clients(no_code.id, other_real.id, lead, FIXED_NOW)
     assert count(store, "SELECT count(*) FROM outbox WHERE record_type = 'merge'") == 1
 
 
@@ -133,11 +133,11 @@ def test_a_signed_contact_stays_immutable_but_for_the_merge(store):
         session.exec(text("UPDATE contact SET client_id = :r WHERE id = :c").bindparams(r=real.id, c=draft.id))
     with store.session() as session, pytest.raises(IntegrityError):
         session.exec(text("UPDATE contact SET reason = 'x' WHERE id = :c").bindparams(c=draft.id))
-    store.merge_clients(temporary.id, real.id, viewer(store, "esihenkilo1"), FIXED_NOW)
+    store.merges.merge_clients(temporary.id, real.id, viewer(store, "esihenkilo1"), FIXED_NOW)
     with store.session() as session, pytest.raises(IntegrityError):
         # Merged: to the real client only, and nothing else with it.
         session.exec(text("UPDATE contact SET client_id = :t WHERE id = :c").bindparams(t=temporary.id, c=draft.id))
-    loaded = store.load_draft(draft.id)
+    loaded = store.contacts.load_draft(draft.id)
     assert loaded.client_id == real.id and loaded.reason == "Kuumetta"
 
 
@@ -159,12 +159,12 @@ def test_a_draft_open_on_the_temporary_client_goes_on_with_the_real_one(store):
     real, temporary = add(store, 123), add(store, 959)
     nurse = viewer(store, "hoitaja1")
     draft = ContactDraft(worker_id=nurse.worker_id, unit_id=nurse.unit_id, started_at=FIXED_NOW, client_id=temporary.id)
-    store.save_draft(draft, FIXED_NOW)
-    store.merge_clients(temporary.id, real.id, viewer(store, "esihenkilo1"), FIXED_NOW)
+    store.contacts.save_draft(draft, FIXED_NOW)
+    store.merges.merge_clients(temporary.id, real.id, viewer(store, "esihenkilo1"), FIXED_NOW)
     draft.reason = "Kirjoitettu yhdistämisen jälkeen"  # the screen still holds the old id
-    store.save_draft(draft, FIXED_NOW)
+    store.contacts.save_draft(draft, FIXED_NOW)
     assert draft.client_id == real.id
-    assert store.load_draft(draft.id).client_id == real.id
+    assert store.contacts.load_draft(draft.id).client_id == real.id
 
 
 def test_a_pulled_merge_moves_the_records_and_waits_for_a_target_not_held(store):
@@ -176,16 +176,16 @@ def test_a_pulled_merge_moves_the_records_and_waits_for_a_target_not_held(store)
     merge = {"id": temporary.id, "into_id": real.id, "unit_id": lead.unit_id, "worker_id": lead.worker_id,
              "merged_at": FIXED_NOW.isoformat()}
     missing = {**merge, "id": add(store, 955).id, "into_id": "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"}
-    store.apply_page(
+    store.pull.apply_page(
         [PulledChange(seq=900, type="merge", record_id=merge["id"], data=merge),
          PulledChange(seq=901, type="merge", record_id=missing["id"], data=missing)],
         901, FIXED_NOW,
     )
-    assert store.client(temporary.id).id == real.id
-    assert store.load_draft(draft.id).client_id == real.id
-    kept = store.quarantined()
+    assert store.clients.client(temporary.id).id == real.id
+    assert store.contacts.load_draft(draft.id).client_id == real.id
+    kept = store.pull.quarantined()
     assert [(q.record_type, q.record_id, q.reason) for q in kept] == [("merge", missing["id"], "missing_reference")]
     assert json.loads(kept[0].data)["into_id"] == missing["into_id"]
     # The same merge again changes nothing.
-    store.apply_page([PulledChange(seq=902, type="merge", record_id=merge["id"], data=merge)], 902, FIXED_NOW)
+    store.pull.apply_page([PulledChange(seq=902, type="merge", record_id=merge["id"], data=merge)], 902, FIXED_NOW)
     assert count(store, "SELECT count(*) FROM client_merge") == 1

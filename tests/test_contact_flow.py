@@ -13,7 +13,7 @@ NURSE = "hoitaja1"
 
 
 def signed_contacts(store) -> list[Contact]:
-    return [c for c in store.signed_contacts(limit=1000)]
+    return [c for c in store.contacts.signed_contacts(limit=1000)]
 
 
 async def test_advice_only_contact_of_a_known_client_in_few_keys(app, store):
@@ -49,12 +49,12 @@ async def test_advice_only_contact_of_a_known_client_in_few_keys(app, store):
     new = [c for c in signed_contacts(store) if c.id not in before]
     assert len(new) == 1
     signed = new[0]
-    draft = store.load_draft(signed.id)
+    draft = store.contacts.load_draft(signed.id)
     assert draft.client_id == client.id
     assert draft.reason == "Kysyy aukioloaikoja"
     assert draft.urgency == Urgency.SELF_CARE
     assert draft.segment == Segment.ADVICE
     assert draft.outcome_kind == OutcomeKind.ADVICE
     assert draft.advice_text == "Neuvottu ajanvarauksesta"
-    assert store.contact_status(signed.id) == ContactStatus.SIGNED
+    assert store.contacts.contact_status(signed.id) == ContactStatus.SIGNED
 

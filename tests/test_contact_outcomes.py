@@ -36,13 +36,13 @@ from .pilot_helpers import (
 
 
 def new_signed(store, before: set[str]):
-    new = [c for c in store.signed_contacts(limit=10_000) if c.id not in before]
+    new = [c for c in store.contacts.signed_contacts(limit=10_000) if c.id not in before]
     assert len(new) == 1, "exactly one new signed contact"
-    return store.load_draft(new[0].id)
+    return store.contacts.load_draft(new[0].id)
 
 
 def signed_ids(store) -> set[str]:
-    return {c.id for c in store.signed_contacts(limit=10_000)}
+    return {c.id for c in store.contacts.signed_contacts(limit=10_000)}
 
 
 async def test_booking_for_a_clear_need(app, store, shipped):
@@ -73,7 +73,7 @@ async def test_booking_for_a_clear_need(app, store, shipped):
     with store.session() as session:
         slot = session.get(Slot, draft.slot_id)
     assert slot.booked_contact_id == draft.id
-    offer = store.slot_offer(slot.id)
+    offer = store.bookings.slot_offer(slot.id)
     assert "fi" in offer.languages
 
 
@@ -235,13 +235,13 @@ async def test_an_empty_reason_blocks_only_its_step(app, store):
         problems = str(app.screen.query_one("#problems").render())
         assert problems.strip(), "the worker is told what is missing"
         # The client step was saved: the draft is in the store at the need step.
-        draft = store.load_draft(app.screen.draft.id)
+        draft = store.contacts.load_draft(app.screen.draft.id)
         assert draft.client_id == client.id
 
 
 async def test_a_correction_from_home_is_a_new_version_and_keeps_the_signed_one(app, store):
     # A client not waiting in the callback queue: signing asks nothing about a callback.
-    client = next(c for c in (a_client(store, nth=n) for n in range(5, 40)) if not store.open_callbacks_of_client(c.id))
+    client = next(c for c in (a_client(store, nth=n) for n in range(5, 40)) if not store.worklist.open_callbacks_of_client(c.id))
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "hoitaja1")
@@ -275,12 +275,12 @@ async def test_a_correction_from_home_is_a_new_version_and_keeps_the_signed_one(
         assert isinstance(app.screen, HomeScreen)
         recent = app.screen.query_one("#recent")
         assert recent.get_option_at_index(0).id != original.id
-    signed = [c for c in store.signed_contacts(limit=10_000) if c.id not in before]
+    signed = [c for c in store.contacts.signed_contacts(limit=10_000) if c.id not in before]
     assert len(signed) == 2
     correction = next(c for c in signed if c.id != original.id)
     assert (correction.version, correction.supersedes_id) == (2, original.id)
     assert correction.started_at == original.started_at
-    assert store.load_draft(original.id).advice_text == "Aukioloajat kerrottu"
+    assert store.contacts.load_draft(original.id).advice_text == "Aukioloajat kerrottu"
 
 
 async def test_a_full_disk_keeps_the_worker_on_the_step_with_a_message(app, store):

@@ -32,7 +32,7 @@ def add_request(store, unit_id: str, source: str, minutes: int, **fields) -> Non
         own_urgency="three_days", preference="call_back",
     )
     values.update(fields)
-    store.import_callbacks([CallbackRequest(
+    store.worklist.import_callbacks([CallbackRequest(
         line=1, requested_at=FIXED_NOW - timedelta(minutes=minutes), source=SOURCE_PREFIX + source,
         register=Register.HEALTH, origin="e_service", **values,
     )], unit_id, FIXED_NOW)
@@ -50,8 +50,8 @@ def test_requests_have_their_own_section_oldest_first_never_cut(store, shipped):
     for n in range(30):
         add_request(store, nurse.unit_id, f"many-{n}", 400 - n)
     for _ in range(210):
-        store.save_draft(ContactDraft(worker_id=nurse.id, unit_id=nurse.unit_id, started_at=FIXED_NOW - timedelta(days=2)), FIXED_NOW, viewer)
-    listed = store.worklist(viewer, shipped.region, FIXED_NOW)
+        store.contacts.save_draft(ContactDraft(worker_id=nurse.id, unit_id=nurse.unit_id, started_at=FIXED_NOW - timedelta(days=2)), FIXED_NOW, viewer)
+    listed = store.worklist.worklist(viewer, shipped.region, FIXED_NOW)
     requests = [i for i in listed if i.kind == WorkKind.REQUEST]
     assert len(requests) >= 30 and [i.since for i in requests] == sorted(i.since for i in requests)
     callbacks = [i for i in listed if i.kind == WorkKind.CALLBACK]
@@ -68,16 +68,16 @@ def test_taking_a_request_prefills_the_contact_and_signing_closes_it(store, ship
         other_answers="Oletko kokeillut kipulääkettä?: Burana",
         answers={**THROAT, "saddle_numbness": False},
     )
-    item = next(i for i in store.worklist(viewer, shipped.region, FIXED_NOW) if i.kind == WorkKind.REQUEST and i.id.startswith(""))
-    item = next(i for i in store.worklist(viewer, shipped.region, FIXED_NOW) if i.kind == WorkKind.REQUEST and i.since == FIXED_NOW - timedelta(minutes=30))
-    draft = store.take_callback(item.id, viewer, FIXED_NOW, shipped.protocols)
+    item = next(i for i in store.worklist.worklist(viewer, shipped.region, FIXED_NOW) if i.kind == WorkKind.REQUEST and i.id.startswith(""))
+    item = next(i for i in store.worklist.worklist(viewer, shipped.region, FIXED_NOW) if i.kind == WorkKind.REQUEST and i.since == FIXED_NOW - timedelta(minutes=30))
+    draft = store.worklist.take_callback(item.id, viewer, FIXED_NOW, shipped.protocols)
     assert (draft.client_id, draft.channel, draft.reply_channel, draft.step) == (client.id, Channel.E_SERVICE, "message", Step.NEED)
     assert draft.protocol_id == "sore_throat" and draft.answers == THROAT == draft.citizen_answers
     # Nothing lost: the answer no throat question asks and the form's free answer are in the reason.
     assert draft.reason.startswith("Kurkku kipeä neljättä päivää")
     assert "Burana" in draft.reason and "saddle" not in draft.reason and ": No" in draft.reason
     # Kept with the draft (a kill keeps the marks and the reply channel).
-    again = store.load_draft(draft.id)
+    again = store.contacts.load_draft(draft.id)
     assert (again.citizen_answers, again.reply_channel) == (THROAT, "message")
     assert any(p.startswith("Confirm or change the client's own answers") for p in step_problems(again, Step.ASSESSMENT))
     # Confirmed, and the rest of the contact done: signing closes the request with it.
@@ -85,11 +85,11 @@ def test_taking_a_request_prefills_the_contact_and_signing_closes_it(store, ship
     again.suggested_urgency = again.urgency = Urgency.THREE_DAYS
     again.suggested_segment = again.segment = Segment.ADVICE
     again.outcome_kind, again.advice_text = OutcomeKind.ADVICE, "Kurkkuviljely huomenna."
-    store.sign(again, FIXED_NOW + timedelta(minutes=5), viewer)
-    row = store.callback(item.id)
+    store.contacts.sign(again, FIXED_NOW + timedelta(minutes=5), viewer)
+    row = store.worklist.callback(item.id)
     assert (row.status, row.contact_id, row.result) == ("done", draft.id, "contact signed")
-    assert item.id not in {i.id for i in store.worklist(viewer, shipped.region, FIXED_NOW)}
-    assert store.load_draft(draft.id).reply_channel == "message"
+    assert item.id not in {i.id for i in store.worklist.worklist(viewer, shipped.region, FIXED_NOW)}
+    assert store.contacts.load_draft(draft.id).reply_channel == "message"
 
 
 async def test_a_nurse_takes_a_request_sees_the_answers_marked_and_confirms_them(app, store):
@@ -129,4 +129,4 @@ async def test_a_nurse_takes_a_request_sees_the_answers_marked_and_confirms_them
         assert set(draft.citizen_answers) == {"has_fever", "fever_over_3_days"}
         assert draft.answers["cannot_swallow_saliva"] is True
         assert draft.red_flags == ["cannot_swallow_saliva"] and draft.suggested_urgency != before
-    assert store.load_draft(draft.id).citizen_answers == {"has_fever": True, "fever_over_3_days": True}
+    assert store.contacts.load_draft(draft.id).citizen_answers == {"has_fever": True, "fever_over_3_days": True}

@@ -70,8 +70,8 @@ def held(server) -> dict:
 def requests(device, shipped) -> list:
     """The pushed requests on the device's worklist (not the demo's own)."""
     return [
-        i for i in device.store.worklist(viewer(device), shipped.region, now())
-        if i.kind == WorkKind.REQUEST and not device.store.callback(i.id).source.startswith(SOURCE_PREFIX + "demo-")
+        i for i in device.store.worklist.worklist(viewer(device), shipped.region, now())
+        if i.kind == WorkKind.REQUEST and not device.store.worklist.callback(i.id).source.startswith(SOURCE_PREFIX + "demo-")
     ]
 
 
@@ -98,8 +98,8 @@ def test_a_form_sent_twice_is_one_request_and_reaches_its_unit_only(server, devi
             (wanted, "non_urgent", "call_back", "+358402220001"),
         ]
         # its own section: never among the phone queue's callbacks
-        assert wanted not in {i.id for i in device.store.worklist(viewer(device), shipped.region, now()) if i.kind == WorkKind.CALLBACK}
-    assert other.store.callback(wanted) is None and not requests(other, shipped)
+        assert wanted not in {i.id for i in device.store.worklist.worklist(viewer(device), shipped.region, now()) if i.kind == WorkKind.CALLBACK}
+    assert other.store.worklist.callback(wanted) is None and not requests(other, shipped)
 
 
 def test_each_problem_is_422_with_its_field_and_nothing_is_added(server):
@@ -160,7 +160,7 @@ def test_another_unit_can_neither_push_for_read_nor_take_a_request(server, devic
     sync_all(a, other)
     # Reading: the other unit's pull never carries it (the fast path and the framework's).
     for query in ("?after=0&limit=500", "?after=0&limit=500&after=0"):
-        page = httpx.get(f"{server.url}/v1/changes{query}", headers={"Authorization": f"Bearer {other.store.sync_config()[1]}"}, timeout=30)
+        page = httpx.get(f"{server.url}/v1/changes{query}", headers={"Authorization": f"Bearer {other.store.outbox.sync_config()[1]}"}, timeout=30)
         assert page.status_code in (200, 422)
         assert wanted not in page.text
     # Taking: a take pushed by the other unit's device is refused, and the request stays open.
@@ -171,13 +171,13 @@ def test_another_unit_can_neither_push_for_read_nor_take_a_request(server, devic
     for content_type in ("application/json", "application/json; charset=utf-8"):
         response = httpx.post(
             f"{server.url}/v1/push", content=json.dumps({"changes": [{**change, "id": str(uuid.uuid4())}]}),
-            headers={"Authorization": f"Bearer {other.store.sync_config()[1]}", "Content-Type": content_type}, timeout=30,
+            headers={"Authorization": f"Bearer {other.store.outbox.sync_config()[1]}", "Content-Type": content_type}, timeout=30,
         )
         assert response.status_code == 200, response.text
         assert [a_["status"] for a_ in response.json()["answers"]] == ["rejected"], response.text
     assert held(server)[SOURCE_PREFIX + "omaolo-8"]["status"] == "open"
     a.sync()
-    assert a.store.callback(wanted).status == "open"
+    assert a.store.worklist.callback(wanted).status == "open"
 
 
 def test_another_units_credential_learns_nothing_from_a_request_id_it_did_not_send(server):

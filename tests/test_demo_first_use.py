@@ -45,7 +45,7 @@ def test_an_interrupted_first_use_leaves_nothing_and_the_next_one_works(tmp_path
     assert str(target) in summary and ".partial" not in summary
     store = Store(target)
     try:
-        assert store.workers() and len(store.signed_contacts(50)) > 0
+        assert store.workers() and len(store.contacts.signed_contacts(50)) > 0
     finally:
         store.close()
 
@@ -90,7 +90,7 @@ def test_the_demo_is_built_without_a_flush_per_commit_but_opens_with_full_sync(t
         with store.engine.connect() as connection:
             raw = connection.connection.driver_connection
             assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert store.signed_contacts() and store.workers()
+        assert store.contacts.signed_contacts() and store.workers()
     finally:
         store.close()
 
@@ -101,6 +101,6 @@ def test_a_demo_device_keeps_its_clients_past_the_regions_retention_check(store,
     demo client is within it, and only real age makes one leave."""
     from .conftest import FIXED_NOW
 
-    removal = store.remove_clients(set(), shipped.region.devices.retention_days, FIXED_NOW)
+    removal = store.removal.remove_clients(set(), shipped.region.devices.retention_days, FIXED_NOW)
     # Nobody is due to leave: not removed, nor kept only because the demo has not synced yet.
     assert (removal.scope, removal.retention, removal.kept_pending, removal.kept_open, removal.kept_log) == (0, 0, 0, 0, 0)

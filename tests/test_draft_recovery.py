@@ -50,7 +50,7 @@ async def test_a_killed_contact_is_offered_and_continues(data_dir, shipped, stop
     run_until_killed(data_dir, client.identity_code, stop)
 
     nurse = next(w for w in store.workers() if w.username == "hoitaja1")
-    drafts = store.open_drafts(nurse.id)
+    drafts = store.contacts.open_drafts(nurse.id)
     assert [d.step for d in drafts] == [stop]
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "hoitaja1")
@@ -77,7 +77,7 @@ async def test_a_killed_contact_is_offered_and_continues(data_dir, shipped, stop
         await pilot.press(*remaining)
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen), focused_id(pilot)
-    assert store.open_drafts(nurse.id) == []
-    signed = store.load_draft(drafts[0].id)
+    assert store.contacts.open_drafts(nurse.id) == []
+    signed = store.contacts.load_draft(drafts[0].id)
     assert signed.outcome_kind == OutcomeKind.ADVICE and signed.advice_text == ADVICE
     assert signed.reason == REASON

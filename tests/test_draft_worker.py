@@ -14,7 +14,7 @@ async def test_the_worker_of_an_unfinished_contact_is_highlighted_at_sign_in(app
     workers = sign_in_workers(data_dir)
     owner = workers[2]
     unit = store.worker(owner.id).unit_id
-    store.save_draft(ContactDraft(worker_id=owner.id, unit_id=unit, started_at=FIXED_NOW), FIXED_NOW)
+    store.contacts.save_draft(ContactDraft(worker_id=owner.id, unit_id=unit, started_at=FIXED_NOW), FIXED_NOW)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         listing = app.screen.query_one("#workers", OptionList)

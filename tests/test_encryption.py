@@ -140,14 +140,14 @@ def test_no_file_of_the_data_directory_holds_an_identity_code_in_plaintext_wal_i
         new_code = next(
             code for n in range(900, 1000)
             if (code := make_identity_code(date(1999, 1, 1), n)) != seeded
-            and not store.find_clients(code)
+            and not store.clients.find_clients(code)
         )
-        store.add_client(
+        store.clients.add_client(
             first_name="Salli", last_name="Salaisuus", identity_code=new_code, phone=None,
             language=Language.FI, municipality="Järvilaakso", created_by=worker.id, now=FIXED_NOW,
             allow_temporary=True,
         )
-        assert store.find_clients(new_code)
+        assert store.clients.find_clients(new_code)
         wal = data_dir / (DB_NAME + "-wal")
         assert wal.exists() and wal.stat().st_size > 0, "the write is still in the WAL"
         for name, content in snapshot(data_dir).items():
@@ -199,7 +199,7 @@ def test_a_plaintext_database_is_encrypted_on_open_and_keeps_every_row(data_dir,
     store = Store(old)
     try:
         assert store.setting("only_in_the_wal") == "yes"
-        assert store.find_clients("a")  # the full-text index came along
+        assert store.clients.find_clients("a")  # the full-text index came along
     finally:
         store.close()
     assert not (old / DB_NAME).read_bytes().startswith(PLAINTEXT_HEADER)

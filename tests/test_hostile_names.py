@@ -9,7 +9,7 @@ from .pilot_helpers import sign_in, type_text
 
 
 async def test_markup_in_a_name_is_shown_literally(app, store):
-    store.add_client(
+    store.clients.add_client(
         first_name="[bold red]Eve[/]",
         last_name="Markuppinen[link=http://x]",
         identity_code=None,
@@ -60,7 +60,7 @@ async def test_the_new_client_form_refuses_a_hidden_character_naming_the_field_a
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert "Municipality is too long" in str(modal.query_one("#new-client-error").render())
-    assert store.find_clients("Testinen") == []
+    assert store.clients.find_clients("Testinen") == []
 
 
 def test_the_store_refuses_hidden_characters_in_a_changed_name(store):
@@ -68,13 +68,13 @@ def test_the_store_refuses_hidden_characters_in_a_changed_name(store):
 
     from ohjaus_core.domain.text import InvalidText
 
-    client = store.add_client(
+    client = store.clients.add_client(
         first_name="Eeva", last_name="Virtanen", identity_code=None, phone=None, language=Language.FI,
         municipality="Järvilaakso", created_by=None, now=FIXED_NOW,
     )
     with pytest.raises(InvalidText, match="Last name"):
-        store.update_client(client.id, FIXED_NOW, last_name="Virtanen\x1b[8m")
-    assert store.client(client.id).last_name == "Virtanen"
+        store.clients.update_client(client.id, FIXED_NOW, last_name="Virtanen\x1b[8m")
+    assert store.clients.client(client.id).last_name == "Virtanen"
 
 
 async def test_the_new_client_form_says_why_a_name_with_a_cyrillic_look_alike_is_refused(app, store):
@@ -91,7 +91,7 @@ async def test_the_new_client_form_says_why_a_name_with_a_cyrillic_look_alike_is
         message = str(modal.query_one("#new-client-error").render())
         assert "Last name" in message and "two scripts" in message and "\\u0430" in message
         assert isinstance(app.screen, NewClientScreen), "the form stays open"
-    assert not any("\u0430" in c.last_name for c in store.find_clients("Virt", 200))
+    assert not any("\u0430" in c.last_name for c in store.clients.find_clients("Virt", 200))
 
 
 async def test_a_pulled_name_with_a_look_alike_is_shown_escaped_not_as_another_client(app, store):
@@ -108,7 +108,7 @@ async def test_a_pulled_name_with_a_look_alike_is_shown_escaped_not_as_another_c
             "language": "fi", "municipality": "Järvilaakso", "created_at": "2026-01-01T08:00:00+00:00",
             "created_by": None,
         }
-        store.apply_page([PulledChange(seq=1, type="client", record_id=client_id, data=data)], store.sync_cursor())
+        store.pull.apply_page([PulledChange(seq=1, type="client", record_id=client_id, data=data)], store.pull.sync_cursor())
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "hoitaja1")
         await pilot.press("n")

@@ -88,7 +88,7 @@ def test_hostile_client_names_are_shown_literally_on_one_line(demo_template, tmp
     code = make_identity_code(date(1961, 3, 14), n)
     store = Store(data_dir)
     # Straight into the store, as a pulled record would come: add_client itself refuses these.
-    store.add_clients(
+    store.clients.add_clients(
         [Client(
             id=str(uuid.uuid4()), first_name=first, last_name=last, identity_code=code,
             identity_temporary=True, birth_date=date(1961, 3, 14), language="fi",
@@ -100,6 +100,6 @@ def test_hostile_client_names_are_shown_literally_on_one_line(demo_template, tmp
     app = build_app(data_dir)
     draft_id = asyncio.run(search_and_open(app, code, first, last, municipality, reason))
     store = Store(data_dir)
-    assert store.load_draft(draft_id).reason == free_text(reason).strip(), "pasted: hidden characters dropped"
+    assert store.contacts.load_draft(draft_id).reason == free_text(reason).strip(), "pasted: hidden characters dropped"
     store.close()
     shutil.rmtree(data_dir.parent)

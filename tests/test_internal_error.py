@@ -25,7 +25,7 @@ def test_an_internal_error_is_one_line_and_the_log_holds_no_client_data(data_dir
     for secret in ("Salainen", client.identity_code, client.last_name, "boom"):
         assert secret not in log
     # The client step was saved before the error: nothing the worker did is lost.
-    assert store.open_drafts(next(w.id for w in store.workers() if w.username == "hoitaja1"))
+    assert store.contacts.open_drafts(next(w.id for w in store.workers() if w.username == "hoitaja1"))
 
 
 def test_the_ohjaus_command_exits_non_zero_after_an_internal_error(data_dir, store):

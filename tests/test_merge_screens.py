@@ -23,7 +23,7 @@ SIZE = (80, 24)
 
 
 def add(store, individual: int | None, first: str = "Aune", phone: str | None = None):
-    return store.add_client(
+    return store.clients.add_client(
         first_name=first, last_name="Kivimäki", identity_code=make_identity_code(BORN, individual) if individual else None,
         phone=phone, language=Language.FI, municipality="Järvilaakso", created_by=None, now=FIXED_NOW,
         allow_temporary=True,
@@ -115,12 +115,12 @@ async def test_a_team_lead_merges_from_the_client_view_after_confirming(app, sto
         assert real.identity_code in confirm.question and "cannot be undone" in confirm.question
         await pilot.press("enter")  # Enter does not merge: this cannot be undone
         await pilot.pause()
-        assert app.screen is merge and store.merged_into(temporary.id) is None
+        assert app.screen is merge and store.merges.merged_into(temporary.id) is None
         await pilot.press("enter", "k")
         await pilot.pause()
         assert app.screen is view and view.client_id == real.id
         assert "Merged" in str(view.query_one("#client-message").render())
-    assert store.merged_into(temporary.id) == real.id
+    assert store.merges.merged_into(temporary.id) == real.id
 
 
 async def test_a_merge_by_typed_code_and_a_nurse_may_not_merge(app, store, data_dir):
@@ -140,7 +140,7 @@ async def test_a_merge_by_typed_code_and_a_nurse_may_not_merge(app, store, data_
         await pilot.press("k")
         await pilot.pause()
         assert app.screen is view
-    assert store.client(temporary.id).id == real.id
+    assert store.clients.client(temporary.id).id == real.id
     other = add(store, 958, first="Toinen")
     async with build_app(data_dir).run_test(size=SIZE) as pilot:
         view = await open_client_view(pilot, other.identity_code, "hoitaja1")

@@ -43,7 +43,7 @@ async def test_a_wrong_check_character_is_explained_and_can_be_fixed(app, store,
         await pilot.pause()
         assert isinstance(app.screen, ContactScreen)
         assert focused_id(pilot) == "reason"
-    [client] = store.find_clients("131052-308T")
+    [client] = store.clients.find_clients("131052-308T")
     assert (client.last_name, client.first_name) == ("Testinen", "Ilmari")
 
 
@@ -58,7 +58,7 @@ async def test_an_impossible_date_can_be_saved_without_the_code(app, store):
         await pilot.pause()
         assert isinstance(app.screen, ContactScreen)
         assert app.screen.draft.client_id is not None
-    [client] = store.find_clients("Koodinen")
+    [client] = store.clients.find_clients("Koodinen")
     assert client.identity_code is None
 
 
@@ -75,7 +75,7 @@ async def test_an_existing_identity_code_offers_the_existing_client_never_a_seco
     from .pilot_helpers import a_client
 
     existing = a_client(store)
-    before = len(store.find_clients(existing.last_name))
+    before = len(store.clients.find_clients(existing.last_name))
     async with app.run_test(size=(100, 30)) as pilot:
         await open_new_client(pilot, "Kaksoisolento Kalle")
         await type_text(pilot, existing.identity_code)
@@ -86,8 +86,8 @@ async def test_an_existing_identity_code_offers_the_existing_client_never_a_seco
         await pilot.pause()
         assert isinstance(app.screen, ContactScreen)
         assert app.screen.draft.client_id == existing.id
-    assert store.find_clients("Kaksoisolento") == []
-    assert len(store.find_clients(existing.last_name)) == before
+    assert store.clients.find_clients("Kaksoisolento") == []
+    assert len(store.clients.find_clients(existing.last_name)) == before
 
 
 async def test_enter_does_not_tick_the_temporary_box(app):
@@ -140,5 +140,5 @@ async def test_another_language_an_interpreter_and_a_non_disclosure_order_are_sa
         assert isinstance(app.screen, ContactScreen)
         header = str(app.screen.query_one("#contact-header").render())
         assert "Non-disclosure" in header and "Service language: Arabic" in header and "Interpreter needed" in header
-    [client] = store.find_clients("Kielinen")
+    [client] = store.clients.find_clients("Kielinen")
     assert (client.service_language, client.interpreter, client.protected) == ("ar", True, True)

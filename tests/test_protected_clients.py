@@ -23,7 +23,7 @@ def viewer(store, username: str):
 
 def add(store, individual: int, **kwargs):
     worker = viewer(store, "hoitaja1")
-    return store.add_client(
+    return store.clients.add_client(
         first_name="Salainen", last_name="Testaaja", identity_code=make_identity_code(date(1980, 5, 4), individual),
         phone=None, language=Language.FI, municipality=kwargs.pop("municipality", "Kaukoniemi"),
         created_by=worker.worker_id, now=FIXED_NOW, allow_temporary=True, viewer=worker, **kwargs,
@@ -46,12 +46,12 @@ def test_language_codes_of_iso_639_1_and_3_are_taken_and_named_in_the_ui_languag
 
 def test_the_client_keeps_the_flags_and_a_checked_language(store):
     client = add(store, 951, protected=True, interpreter=True, service_language="ARA")
-    held = store.client(client.id)
+    held = store.clients.client(client.id)
     assert (held.protected, held.interpreter, held.service_language) == (True, True, "ar")
     with pytest.raises(InvalidLanguage):
         add(store, 952, service_language="klingon")
     assert add(store, 953, service_language="fi").service_language == ""  # the national one
-    changed = store.update_client(client.id, FIXED_NOW, protected=False, service_language="so")
+    changed = store.clients.update_client(client.id, FIXED_NOW, protected=False, service_language="so")
     assert (changed.protected, changed.service_language) == (False, "so")
 
 
@@ -70,7 +70,7 @@ def test_an_export_of_a_protected_client_holds_no_municipality(store, tmp_path):
                              answers={"has_symptoms_or_worry": False}, suggested_urgency=Urgency.SELF_CARE,
                              urgency=Urgency.SELF_CARE, suggested_segment=Segment.ADVICE, segment=Segment.ADVICE,
                              outcome_kind=OutcomeKind.ADVICE, advice_text="Lepoa.")
-        store.sign(draft, FIXED_NOW, nurse)
+        store.contacts.sign(draft, FIXED_NOW, nurse)
     for fmt in ("jsonl", "csv"):
         out = tmp_path / f"export.{fmt}"
         export(store, lead, fmt, out, "audit", "", FIXED_NOW)
@@ -81,7 +81,7 @@ def test_an_export_of_a_protected_client_holds_no_municipality(store, tmp_path):
     exported = next(r for r in records if r["id"] == client.id)
     assert exported["municipality"] == "Non-disclosure" and exported["protected"] is True
     # The store keeps it: the register's data, synced as it is.
-    assert store.client(client.id).municipality == "Kaukoniemi"
+    assert store.clients.client(client.id).municipality == "Kaukoniemi"
 
 
 def test_the_mark_is_in_the_ui_language():

@@ -62,7 +62,7 @@ async def test_the_client_view_of_a_protected_client_asks_the_purpose_and_logs_i
     client = special(store, protected=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "ohjaaja1")
-        before = len(store.access_entries())
+        before = len(store.protection.access_entries())
         app.push_screen(ClientScreen(client.id))  # as O on the worklist opens it
         await pilot.pause()
         assert isinstance(app.screen, PromptScreen)
@@ -70,7 +70,7 @@ async def test_the_client_view_of_a_protected_client_asks_the_purpose_and_logs_i
         await pilot.press("escape")  # no purpose: nothing shown, nothing logged
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-        assert [e for e in store.access_entries()[before:] if e.client_id == client.id] == []
+        assert [e for e in store.protection.access_entries()[before:] if e.client_id == client.id] == []
         app.push_screen(ClientScreen(client.id))
         await pilot.pause()
         await pilot.press("enter")  # an empty purpose is not taken
@@ -82,7 +82,7 @@ async def test_the_client_view_of_a_protected_client_asks_the_purpose_and_logs_i
         assert isinstance(app.screen, ClientScreen)
         shown = screen_text(app)
         assert client.last_name in shown and "Non-disclosure" in shown and client.municipality not in shown
-    views = [e for e in store.access_entries()[before:] if e.client_id == client.id and e.action == "view"]
+    views = [e for e in store.protection.access_entries()[before:] if e.client_id == client.id and e.action == "view"]
     assert {e.item for e in views} >= {"client", "contacts"}
     assert {e.purpose for e in views} == {"worklist:Asiakkaan soittopyyntö"}
 

@@ -73,7 +73,7 @@ def test_the_report_of_a_store_counts_the_three_referrals_of_one_contact(tmp_pat
         Referral("social_guidance", Handover.WARM, True),
         Referral("substance_ngo", Handover.COLD),
     ])
-    store.sign(d, at(10, 12, 30))
+    store.contacts.sign(d, at(10, 12, 30))
     report = make_report(store, shipped.region, START, END, NOW)
     store.close()
     assert report.referrals == {"adult_social_work": 1, "social_guidance": 1, "substance_ngo": 1}
@@ -105,16 +105,16 @@ def test_a_report_counts_duties_made_and_referrals_by_destination_and_status(tmp
         Referral("social_guidance", Handover.WARM, True),
         Referral("substance_ngo", Handover.COLD),
     ])
-    store.sign(one, at(10, 9, 30))
+    store.contacts.sign(one, at(10, 9, 30))
     two = draft("D2", at(11, 9), "couns-a", "unit-a", None, Channel.PHONE, ServiceArea.OLDER_PEOPLE,
                 Urgency.THREE_DAYS, Segment.CLEAR_NEED, OutcomeKind.REFERRAL)
     two.set_referrals([Referral("child_welfare_intake", Handover.WARM, legal_basis="Lastensuojelulaki 25 §")])
     two.duties_made = [duty("older_person_notification", 9)]
-    store.sign(two, at(11, 9, 30))
+    store.contacts.sign(two, at(11, 9, 30))
     three = draft("D3", at(11, 10), "couns-a", "unit-a", None, Channel.PHONE, ServiceArea.FAMILY,
                   Urgency.SAME_DAY, Segment.CLEAR_NEED, OutcomeKind.DUTY)
     three.duties_made = [duty("child_welfare_notification", 10), duty("immediate_safety_response", 10)]
-    store.sign(three, at(11, 10, 30))
+    store.contacts.sign(three, at(11, 10, 30))
     report = make_report(store, shipped.region, START, END, NOW)
     store.close()
     assert report.referrals == {"adult_social_work": 1, "child_welfare_intake": 1, "social_guidance": 1, "substance_ngo": 1}

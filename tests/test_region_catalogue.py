@@ -39,7 +39,7 @@ def test_the_imported_catalogue_reaches_the_device_and_replaces_the_data_folders
         empty_device(device, capsys, server, "KA-SAARI", ("health",))  # enrols and syncs
         store = Store(device)
         try:
-            services = store.region_catalogue()
+            services = store.pull.region_catalogue()
             assert services is not None and services[0].code == "urgent_care"
             assert services[0].names["fi"] == OWN
             context = Context(store=store, shipped=load_shipped())
@@ -55,9 +55,9 @@ def test_the_imported_catalogue_reaches_the_device_and_replaces_the_data_folders
         code, out, err = run(capsys, "sync", "--data-dir", str(device))
         store = Store(device)
         try:
-            kept = [q for q in store.quarantined() if q.record_type == RecordType.CATALOGUE.value]
+            kept = [q for q in store.pull.quarantined() if q.record_type == RecordType.CATALOGUE.value]
             assert len(kept) == 1 and "services.toml" in kept[0].detail
-            assert store.region_catalogue()[0].names["fi"] == OWN
+            assert store.pull.region_catalogue()[0].names["fi"] == OWN
         finally:
             store.close()
     finally:

@@ -169,7 +169,7 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
             assert [u.code for u in store.units()] == ["KA-KESK", "KA-SAARI"]
             assert len(store.workers()) == 6
             assert store.setting("unit") == "KA-SAARI"
-            offers = store.free_slots(ServiceArea.HEALTH, *WEEK)
+            offers = store.bookings.free_slots(ServiceArea.HEALTH, *WEEK)
             starts = {(o.professional_name, o.starts_at.astimezone(HELSINKI).strftime("%a %H:%M")) for o in offers}
             assert ("Henrik Holm", "Mon 08:30") in starts and ("Outi Kallio", "Fri 13:00") in starts
             holm_id = ref_id("slot", "holm-20300107T0630Z")  # Monday 8.30 in Finnish time, as the UID says in UTC
@@ -184,7 +184,7 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
             client = nurse.add_client(date(1961, 3, 14), 402, "Greta")
             nurse.sign_contact(client.id, slot_id=holm_id)
             nurse.sync()
-            assert nurse.store.pending_count() == 0
+            assert nurse.store.outbox.pending_count() == 0
         finally:
             nurse.close()
         central = CentralStore(db_url)
@@ -209,7 +209,7 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
         assert code == 0, err
         store = Store(device)
         try:
-            offers = {o.slot_id: o for o in store.free_slots(ServiceArea.HEALTH, *WEEK)}
+            offers = {o.slot_id: o for o in store.bookings.free_slots(ServiceArea.HEALTH, *WEEK)}
             assert ref_id("slot", dropped) not in offers
             moved = offers[ref_id("slot", "kaarna-ka-doctor-1-20300108T0800@ajanvaraus.kaarna.example")]
             assert moved.starts_at.astimezone(HELSINKI).strftime("%H:%M") == "08:15"

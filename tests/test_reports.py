@@ -117,7 +117,7 @@ def draft(contact_id, started, worker, unit, client, channel, area, urgency, seg
 
 
 def sign(store, d: ContactDraft, signed: datetime) -> None:
-    store.sign(d, signed)
+    store.contacts.sign(d, signed)
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def fixed(tmp_path):
                       Segment.ADVICE, OutcomeKind.ADVICE), at(30, 10, 30, month=10))
     c1 = draft("C1", at(2, 9), "nurse-a", "unit-a", "X", Channel.PHONE, H, Urgency.SELF_CARE, Segment.ADVICE, OutcomeKind.ADVICE)
     sign(store, c1, at(2, 9, 10))
-    correction = store.start_correction("C1", at(2, 9, 11))
+    correction = store.contacts.start_correction("C1", at(2, 9, 11))
     correction.channel = Channel.CHAT
     sign(store, correction, at(2, 9, 12))
     sign(store, draft("C2", at(5, 10), "nurse-a", "unit-a", "X", Channel.CHAT, H, Urgency.NON_URGENT, Segment.CLEAR_NEED,
@@ -150,9 +150,9 @@ def fixed(tmp_path):
                       OutcomeKind.REFERRAL, service_code="doctor_appointment", handover=Handover.COLD, high_need=True,
                       follow_up_kind=FollowUpKind.CHECK_REFERRAL, follow_up_due=date(2026, 11, 24),
                       follow_up_assignee_id="nurse-b"), at(20, 9, 5))
-    store.save_draft(draft("D1", at(10, 11), "nurse-a", "unit-a", "Z", Channel.PHONE, H, None, None, None), at(10, 11))
+    store.contacts.save_draft(draft("D1", at(10, 11), "nurse-a", "unit-a", "Z", Channel.PHONE, H, None, None, None), at(10, 11))
     done = next(f for f in store.export_records() if f["type"] == "follow_up" and f["contact_id"] == "C2")
-    store.set_follow_up_status(done["id"], FollowUpStatus.DONE, "ok", at(13, 9))
+    store.worklist.set_follow_up_status(done["id"], FollowUpStatus.DONE, "ok", at(13, 9))
     yield store
     store.close()
 

@@ -16,7 +16,7 @@ from .conftest import FIXED_NOW
 
 
 def add(store: Store, first: str, last: str):
-    return store.add_client(first_name=first, last_name=last, identity_code=None, phone=None,
+    return store.clients.add_client(first_name=first, last_name=last, identity_code=None, phone=None,
                             language=Language.FI, municipality="", created_by=None, now=FIXED_NOW)
 
 
@@ -50,20 +50,20 @@ def test_a_prefix_with_many_matches_gives_the_first_20_in_name_order(store):
         add(store, rng.choice(firsts), rng.choice(lasts))
     for query in ("kor", "Kor", "KORP", "ko", "kor an", "mäki", "maki kor", "asa", "Åsa Virt"):
         terms = name_words(query)
-        found = store.find_clients(query)
+        found = store.clients.find_clients(query)
         assert names(found) == expected(store, *terms), query
         assert len(found) == min(20, len([c for c in everyone(store) if all(
             any(w.startswith(t) for w in name_words(c.first_name) + name_words(c.last_name)) for t in terms)]))
-    assert names(store.find_clients("korinna"))[0][1] == "Korinna"  # a first name is found too
-    assert store.find_clients("zzz") == []
-    assert store.find_clients('"') == []
+    assert names(store.clients.find_clients("korinna"))[0][1] == "Korinna"  # a first name is found too
+    assert store.clients.find_clients("zzz") == []
+    assert store.clients.find_clients('"') == []
 
 
 def test_a_changed_name_is_found_by_the_new_name_only(store):
     client = add(store, "Ilmari", "Vanhanen")
-    store.update_client(client.id, FIXED_NOW, last_name="Uusitalo")
-    assert [c.id for c in store.find_clients("Uusit Ilm")] == [client.id]
-    assert client.id not in [c.id for c in store.find_clients("Vanhanen")]
+    store.clients.update_client(client.id, FIXED_NOW, last_name="Uusitalo")
+    assert [c.id for c in store.clients.find_clients("Uusit Ilm")] == [client.id]
+    assert client.id not in [c.id for c in store.clients.find_clients("Vanhanen")]
 
 
 def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, data_dir):
@@ -113,8 +113,8 @@ def test_clients_held_before_the_name_index_are_found_after_the_upgrade(store, d
     prepare(data_dir)
     reopened = Store(data_dir)
     try:
-        assert names(reopened.find_clients("ennen")) == [("Ennenkuin", "Elsa")]
-        assert names(reopened.find_clients("ennen")) == expected(reopened, "ennen")
+        assert names(reopened.clients.find_clients("ennen")) == [("Ennenkuin", "Elsa")]
+        assert names(reopened.clients.find_clients("ennen")) == expected(reopened, "ennen")
     finally:
         reopened.close()
     # Migration 12 carried the signed referrals over and put the immutability back.

@@ -15,20 +15,20 @@ from .pilot_helpers import search_shown, sign_in
 
 def add_namesakes(store) -> None:
     for first, last in (("Aino", "Hidasnen"), ("Eero", "Hidastaja")):
-        store.add_client(first_name=first, last_name=last, identity_code=None, phone=None,
+        store.clients.add_client(first_name=first, last_name=last, identity_code=None, phone=None,
                          language=Language.FI, municipality="", created_by=None, now=FIXED_NOW)
 
 
 def slowed(monkeypatch, store, delay_for) -> list[str]:
     """Make the store's search slow for some queries; returns the threads it ran in."""
-    threads, find = [], store.find_clients
+    threads, find = [], store.clients.find_clients
 
     def find_clients(query: str, limit: int = 20):
         threads.append(threading.current_thread().name)
         time.sleep(delay_for(query))
         return find(query, limit)
 
-    monkeypatch.setattr(store, "find_clients", find_clients)
+    monkeypatch.setattr(store.clients, "find_clients", find_clients)
     return threads
 
 

@@ -138,7 +138,7 @@ def registers_shown(app) -> set[str]:
 
 
 async def test_the_other_register_is_hidden_until_the_client_consents(app, store):
-    client = store.client(client_in_both_registers(store))
+    client = store.clients.client(client_in_both_registers(store))
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "hoitaja1")
         await open_client(pilot, client.identity_code)
@@ -159,7 +159,7 @@ async def test_the_other_register_is_hidden_until_the_client_consents(app, store
 
 
 async def test_a_stated_legal_basis_shows_the_other_register_for_that_view(app, store):
-    client = store.client(client_in_both_registers(store))
+    client = store.clients.client(client_in_both_registers(store))
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "hoitaja1")
         await open_client(pilot, client.identity_code)
@@ -174,7 +174,7 @@ async def test_a_stated_legal_basis_shows_the_other_register_for_that_view(app, 
 
 
 async def test_a_team_lead_sees_who_viewed_the_client(app, store):
-    client = store.client(client_in_both_registers(store))
+    client = store.clients.client(client_in_both_registers(store))
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "hoitaja1")
         await open_client(pilot, client.identity_code)

@@ -99,7 +99,7 @@ async def test_a_urinary_infection_is_offered_nurses_and_doctors_and_f7_widens(a
         await pilot.press("f7")
         await pilot.pause()
         widened = {o.profession_code for o in picker.offers}
-        everyone = {o.profession_code for o in store.free_slots(app.screen.draft.service_area,
+        everyone = {o.profession_code for o in store.bookings.free_slots(app.screen.draft.service_area,
                     app.ctx.now(), app.ctx.now() + timedelta(days=28))}
         assert everyone - {"nurse", "doctor"}, "the demo unit has other professions' slots"
         assert widened - {"nurse", "doctor"}
@@ -122,7 +122,7 @@ async def test_f3_chooses_one_profession(app, store, shipped):
         await pilot.pause()
         draft = app.screen.draft
         assert draft.slot_id == picker.offers[0].slot_id
-        assert store.slot_offer(draft.slot_id).profession_code == "doctor"
+        assert store.bookings.slot_offer(draft.slot_id).profession_code == "doctor"
 
 
 async def test_a_childs_fever_is_offered_the_public_health_nurse_first(app, store, shipped):
@@ -137,10 +137,10 @@ async def test_a_childs_fever_is_offered_the_public_health_nurse_first(app, stor
     with store.session() as session:
         clients = list(session.exec(select(Client).where(Client.language == "fi").order_by(Client.id)))
     child = next(c for c in clients if c.birth_date and age_on(c.birth_date, date(2026, 11, 25)) < 12
-                 and not store.open_callbacks_of_client(c.id))
+                 and not store.worklist.open_callbacks_of_client(c.id))
     async with app.run_test(size=(100, 30)) as pilot:
         picker = await to_the_slots(pilot, child.identity_code, "Kuumetta", "fever_child")
         assert picker.offers[0].profession_code == "public_health_nurse"
         await pilot.press("enter")
         await pilot.pause()
-        assert store.slot_offer(app.screen.draft.slot_id).profession_code == "public_health_nurse"
+        assert store.bookings.slot_offer(app.screen.draft.slot_id).profession_code == "public_health_nurse"

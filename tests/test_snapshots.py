@@ -39,9 +39,9 @@ def journey(stop: str):
         if stop == "sync_view":
             # A change the central API rejected, taken through the device's own answer path.
             store = app.ctx.store
-            entry = store.pending_changes(1)[0]
+            entry = store.outbox.pending_changes(1)[0]
             rejection = Answer(change_id=entry.change_id, status="rejected", reason=Reason.INVALID, detail="first_name")
-            store.apply_answers([entry], [rejection], FIXED_NOW)
+            store.outbox.apply_answers([entry], [rejection], FIXED_NOW)
             await pilot.press("f6")
             await pilot.pause()
             return
@@ -201,7 +201,7 @@ def protection_journey(stop: str):
         app = pilot.app
         await pilot.pause()
         store = app.ctx.store
-        client = store.client(client_in_both_registers(store))
+        client = store.clients.client(client_in_both_registers(store))
         await sign_in(pilot, "esihenkilo1" if stop == "access_log" else "hoitaja1")
         await pilot.press("n")
         await type_text(pilot, client.identity_code)
@@ -262,7 +262,7 @@ def test_snapshot_of_the_callback_queue_at_80x24(snap_compare, data_dir, shipped
         store = app.ctx.store
         await pilot.pause()
         nurse = next(w for w in store.workers() if w.username == "hoitaja1")
-        store.import_callbacks([CallbackRequest(
+        store.worklist.import_callbacks([CallbackRequest(
             line=1, requested_at=FIXED_NOW - timedelta(minutes=25), phone="+358409990001", name="Kiireinen Kaisa",
             reason="Rintakipua aamusta", source="snap-high", register=Register.HEALTH, queue="Aikuiset", priority="high",
         )], nurse.unit_id, FIXED_NOW)
@@ -376,7 +376,7 @@ def merge_journey(stop: str):
         await pilot.pause()
 
         def add(individual: int, phone: str | None = None):
-            return store.add_client(
+            return store.clients.add_client(
                 first_name="Aune", last_name="Kivimäki", identity_code=make_identity_code(date(1961, 4, 9), individual),
                 phone=phone, language=Language.FI, municipality="Järvilaakso", created_by=None, now=FIXED_NOW,
                 allow_temporary=True,
@@ -385,7 +385,7 @@ def merge_journey(stop: str):
         add(123, "0401234567")
         temporary = add(951)
         unit = next(w.unit_id for w in store.workers() if w.username == "esihenkilo1")
-        store.record_missed_appointment(temporary.id, FIXED_NOW, unit, FIXED_NOW)
+        store.bookings.record_missed_appointment(temporary.id, FIXED_NOW, unit, FIXED_NOW)
         if stop == "matches":
             await sign_in(pilot, "hoitaja1")
             await pilot.press("n")

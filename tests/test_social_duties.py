@@ -200,7 +200,7 @@ async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, s
     from .sync_helpers import make_identity_code
 
     now = app.ctx.now()
-    teen = store.add_client(
+    teen = store.clients.add_client(
         first_name="Nea", last_name="Nuori", identity_code=make_identity_code(date(2010, 5, 5), 963),
         phone=None, language=Language.FI, municipality="Järvilaakso", created_by=None, now=now,
         allow_temporary=True,
@@ -338,7 +338,7 @@ async def test_a_minor_raises_the_child_welfare_consideration_not_the_adult_subs
 
     from .sync_helpers import make_identity_code
 
-    teen = store.add_client(
+    teen = store.clients.add_client(
         first_name="Eino", last_name="Nuori", identity_code=make_identity_code(date(2011, 3, 3), 964),
         phone=None, language=Language.FI, municipality="Järvilaakso", created_by=None, now=app.ctx.now(),
         allow_temporary=True,

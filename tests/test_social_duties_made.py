@@ -127,20 +127,20 @@ def test_a_correction_keeps_its_duties_and_does_not_ask_again_for_a_confirmed_re
                          worry_level=WorryLevel.GREAT, suggested_segment=Segment.CLEAR_NEED, segment=Segment.CLEAR_NEED)
     draft.outcome_kind = OutcomeKind.DUTY
     draft.duties_made = [a_duty()]
-    store.sign(draft, MOMENT)
+    store.contacts.sign(draft, MOMENT)
     with store.session() as session:
         confirm = session.exec(select(FollowUp).where(FollowUp.contact_id == draft.id)).one()
         confirm.status = FollowUpStatus.DONE.value
         session.add(confirm)
         session.commit()
-    correction = store.load_draft(draft.id).as_correction()
+    correction = store.contacts.load_draft(draft.id).as_correction()
     correction.duties_made.append(a_duty(duty="immediate_safety_response", receiver="Poliisi",
                                          legal_basis="Sosiaalihuoltolaki 12 §", about=""))
-    store.sign(correction, MOMENT)
+    store.contacts.sign(correction, MOMENT)
     with store.session() as session:
         again = list(session.exec(select(FollowUp).where(FollowUp.contact_id == correction.id)))
     assert [f.note for f in again] == ["Poliisi"]  # the confirmed one is not asked again
-    assert len(store.load_draft(correction.id).duties_made) == 2
+    assert len(store.contacts.load_draft(correction.id).duties_made) == 2
 
 
 def outcome(duties) -> dict:

@@ -31,7 +31,7 @@ async def test_the_segment_follows_a_changed_urgency(app, store):
         await pilot.pause()
         assert draft.segment == draft.suggested_segment == Segment.ADVICE
         assert focused_id(pilot) == "outcome-kinds"
-    assert store.load_draft(draft.id).segment == Segment.ADVICE
+    assert store.contacts.load_draft(draft.id).segment == Segment.ADVICE
 
 
 async def test_the_outcome_follows_a_changed_segment(app, store):
@@ -54,7 +54,7 @@ async def test_the_outcome_follows_a_changed_segment(app, store):
         await pilot.press("enter")  # the earliest slot; the step is saved
         await pilot.pause()
         assert focused_id(pilot) == "follow-up-kinds"
-    saved = store.load_draft(draft.id)
+    saved = store.contacts.load_draft(draft.id)
     assert saved.outcome_kind == OutcomeKind.BOOKING and saved.slot_id is not None
 
 
@@ -87,7 +87,7 @@ async def test_the_slot_follows_a_changed_urgency(app, store):
         await pilot.press("enter")
         await pilot.pause()
         assert draft.slot_id == picker.offers[0].slot_id != earlier
-    assert store.load_draft(draft.id).slot_id == picker.offers[0].slot_id
+    assert store.contacts.load_draft(draft.id).slot_id == picker.offers[0].slot_id
 
 
 async def test_the_follow_up_follows_a_changed_outcome(app, store):
@@ -115,7 +115,7 @@ async def test_the_follow_up_follows_a_changed_outcome(app, store):
         assert draft.follow_up_kind == FollowUpKind.CHECK_REFERRAL
         await pilot.press("enter", "enter")  # the suggested due date, no note: the summary
         await pilot.pause()
-    assert store.load_draft(draft.id).follow_up_kind == FollowUpKind.CHECK_REFERRAL
+    assert store.contacts.load_draft(draft.id).follow_up_kind == FollowUpKind.CHECK_REFERRAL
 
 
 async def test_the_triggers_follow_another_client(app, store):
@@ -160,7 +160,7 @@ async def test_the_triggers_follow_another_client(app, store):
         await pilot.pause()
         assert focused_id(pilot) == "outcome-kinds"
         assert draft.triggers == [HighNeedTrigger.WORRY]
-    assert store.load_draft(draft.id).triggers == [HighNeedTrigger.WORRY]
+    assert store.contacts.load_draft(draft.id).triggers == [HighNeedTrigger.WORRY]
 
 
 async def test_the_referral_follows_a_changed_service_area(app, store, shipped):

@@ -99,10 +99,10 @@ def test_a_file_in_place_of_the_data_directory_says_so(tmp_path):
 
 def test_a_signed_contact_is_immutable_even_to_direct_sql(store):
     draft = advice_draft(store)
-    store.sign(draft, FIXED_NOW)
-    assert store.contact_status(draft.id) == ContactStatus.SIGNED
+    store.contacts.sign(draft, FIXED_NOW)
+    assert store.contacts.contact_status(draft.id) == ContactStatus.SIGNED
     with pytest.raises(NotADraft):
-        store.save_draft(draft, FIXED_NOW)
+        store.contacts.save_draft(draft, FIXED_NOW)
     connection = connect(store.data_dir)
     try:
         for statement in (
@@ -115,52 +115,52 @@ def test_a_signed_contact_is_immutable_even_to_direct_sql(store):
                 connection.execute(statement, (draft.id,))
     finally:
         connection.close()
-    assert store.load_draft(draft.id).reason == "Kysyy aukioloaikoja"
+    assert store.contacts.load_draft(draft.id).reason == "Kysyy aukioloaikoja"
 
 
 def test_a_correction_is_a_new_version_that_keeps_the_old(store):
     draft = advice_draft(store)
-    store.sign(draft, FIXED_NOW)
-    correction = store.start_correction(draft.id, FIXED_NOW + timedelta(minutes=5))
+    store.contacts.sign(draft, FIXED_NOW)
+    correction = store.contacts.start_correction(draft.id, FIXED_NOW + timedelta(minutes=5))
     assert correction.version == 2 and correction.supersedes_id == draft.id
     correction.advice_text = "Aukioloajat ja ajanvaraus kerrottu"
     # The home screen's latest signed contacts: the signed one, while its correction is a draft...
-    recent = [c.id for c in store.recent_signed(draft.worker_id)]
+    recent = [c.id for c in store.contacts.recent_signed(draft.worker_id)]
     assert recent[0] == draft.id and correction.id not in recent
-    store.sign(correction, FIXED_NOW + timedelta(minutes=6))
+    store.contacts.sign(correction, FIXED_NOW + timedelta(minutes=6))
     # ...and the correction in its place once that is signed.
-    recent = [c.id for c in store.recent_signed(draft.worker_id)]
+    recent = [c.id for c in store.contacts.recent_signed(draft.worker_id)]
     assert recent[0] == correction.id and draft.id not in recent
-    assert store.load_draft(draft.id).advice_text == "Aukioloajat kerrottu"
-    assert store.load_draft(correction.id).advice_text == "Aukioloajat ja ajanvaraus kerrottu"
+    assert store.contacts.load_draft(draft.id).advice_text == "Aukioloajat kerrottu"
+    assert store.contacts.load_draft(correction.id).advice_text == "Aukioloajat ja ajanvaraus kerrottu"
 
 
 def test_an_incomplete_contact_cannot_be_signed(store):
     draft = advice_draft(store)
     draft.advice_text = ""
     with pytest.raises(DomainError):
-        store.sign(draft, FIXED_NOW)
-    assert store.contact_status(draft.id) is None
+        store.contacts.sign(draft, FIXED_NOW)
+    assert store.contacts.contact_status(draft.id) is None
 
 
 def test_a_slot_held_by_one_draft_cannot_be_taken_by_another(store):
-    client = store.find_clients("a")[0] if store.find_clients("a") else None
+    client = store.clients.find_clients("a")[0] if store.clients.find_clients("a") else None
     with store.session() as session:
         slot = session.exec(select(Slot).where(Slot.booked_contact_id == None)).first()  # noqa: E711
         client = session.exec(select(Client)).first()
     first = advice_draft(store, client.id)
     first.outcome_kind, first.slot_id, first.segment = OutcomeKind.BOOKING, slot.id, Segment.CLEAR_NEED
-    store.save_draft(first, FIXED_NOW)
+    store.contacts.save_draft(first, FIXED_NOW)
     second = advice_draft(store, client.id)
     second.outcome_kind, second.slot_id = OutcomeKind.BOOKING, slot.id
     with pytest.raises(SlotTaken):
-        store.save_draft(second, FIXED_NOW)
-    store.discard_draft(first.id)
-    store.save_draft(second, FIXED_NOW)  # free again once the first draft is discarded
+        store.contacts.save_draft(second, FIXED_NOW)
+    store.contacts.discard_draft(first.id)
+    store.contacts.save_draft(second, FIXED_NOW)  # free again once the first draft is discarded
 
 
 def test_client_search_by_name_code_and_phone(store):
-    client = store.add_client(
+    client = store.clients.add_client(
         first_name="Ilmari",
         last_name="Testinen",
         identity_code="131052-308T",
@@ -170,17 +170,17 @@ def test_client_search_by_name_code_and_phone(store):
         created_by=None,
         now=FIXED_NOW,
     )
-    assert [c.id for c in store.find_clients("testinen")] == [client.id]
-    assert [c.id for c in store.find_clients("Ilm Test")] == [client.id]
-    assert [c.id for c in store.find_clients("131052-308t")] == [client.id]
-    assert [c.id for c in store.find_clients("+358 40 1234567")] == [client.id]
-    assert store.find_clients("131052A308T") == []  # another sign is another person
+    assert [c.id for c in store.clients.find_clients("testinen")] == [client.id]
+    assert [c.id for c in store.clients.find_clients("Ilm Test")] == [client.id]
+    assert [c.id for c in store.clients.find_clients("131052-308t")] == [client.id]
+    assert [c.id for c in store.clients.find_clients("+358 40 1234567")] == [client.id]
+    assert store.clients.find_clients("131052A308T") == []  # another sign is another person
 
 
 def test_a_wrong_identity_code_is_refused_and_nothing_is_stored(store):
-    before = len(store.find_clients("Virheellinen"))
+    before = len(store.clients.find_clients("Virheellinen"))
     with pytest.raises(InvalidIdentityCode) as error:
-        store.add_client(
+        store.clients.add_client(
             first_name="Ville",
             last_name="Virheellinen",
             identity_code="131052-308U",
@@ -191,21 +191,21 @@ def test_a_wrong_identity_code_is_refused_and_nothing_is_stored(store):
             now=FIXED_NOW,
         )
     assert error.value.reason == "check"
-    assert len(store.find_clients("Virheellinen")) == before
+    assert len(store.clients.find_clients("Virheellinen")) == before
 
 
 def test_a_duplicate_identity_code_is_refused(store):
     kwargs = dict(phone=None, language=Language.FI, municipality="", created_by=None, now=FIXED_NOW)
-    store.add_client(first_name="A", last_name="Kaksinen", identity_code="311280-999J", allow_temporary=True, **kwargs)
+    store.clients.add_client(first_name="A", last_name="Kaksinen", identity_code="311280-999J", allow_temporary=True, **kwargs)
     with pytest.raises(StoreError, match="311280-999J"):
-        store.add_client(first_name="B", last_name="Kaksinen", identity_code="311280-999J", allow_temporary=True, **kwargs)
+        store.clients.add_client(first_name="B", last_name="Kaksinen", identity_code="311280-999J", allow_temporary=True, **kwargs)
 
 
 def test_a_temporary_code_must_be_marked_temporary(store):
     kwargs = dict(phone=None, language=Language.FI, municipality="", created_by=None, now=FIXED_NOW)
     with pytest.raises(StoreError, match="temporary"):
-        store.add_client(first_name="A", last_name="Väliaikainen", identity_code="311280-999J", **kwargs)
-    client = store.add_client(
+        store.clients.add_client(first_name="A", last_name="Väliaikainen", identity_code="311280-999J", **kwargs)
+    client = store.clients.add_client(
         first_name="A", last_name="Väliaikainen", identity_code="311280-999J", allow_temporary=True, **kwargs
     )
     assert client.identity_temporary
@@ -214,11 +214,11 @@ def test_a_temporary_code_must_be_marked_temporary(store):
 def test_drafts_are_listed_for_their_worker_and_can_be_resumed(store):
     draft = advice_draft(store)
     draft.step = Step.ASSESSMENT
-    store.save_draft(draft, FIXED_NOW)
-    drafts = store.open_drafts(draft.worker_id)
+    store.contacts.save_draft(draft, FIXED_NOW)
+    drafts = store.contacts.open_drafts(draft.worker_id)
     assert [d.id for d in drafts] == [draft.id]
     assert drafts[0].step == Step.ASSESSMENT
-    loaded = store.load_draft(draft.id)
+    loaded = store.contacts.load_draft(draft.id)
     assert loaded == draft
 
 
@@ -226,7 +226,7 @@ def test_a_full_disk_is_a_clear_error_and_the_saved_draft_stays(store):
     from sqlalchemy import event
 
     draft = advice_draft(store)
-    store.save_draft(draft, FIXED_NOW)
+    store.contacts.save_draft(draft, FIXED_NOW)
     store.engine.dispose()
 
     @event.listens_for(store.engine, "connect")
@@ -236,10 +236,10 @@ def test_a_full_disk_is_a_clear_error_and_the_saved_draft_stays(store):
 
     draft.reason = "x" * 200_000
     with pytest.raises(StoreError, match="could not be written"):
-        store.save_draft(draft, FIXED_NOW)
+        store.contacts.save_draft(draft, FIXED_NOW)
     event.remove(store.engine, "connect", _full)
     store.engine.dispose()
-    assert store.load_draft(draft.id).reason == "Kysyy aukioloaikoja"
+    assert store.contacts.load_draft(draft.id).reason == "Kysyy aukioloaikoja"
 
 
 def booked_draft(store):
@@ -260,10 +260,10 @@ def slot_holder(store, slot_id):
 
 def test_a_discarded_correction_leaves_the_signed_booking_its_slot(store):
     draft, slot_id = booked_draft(store)
-    store.sign(draft, FIXED_NOW)
-    correction = store.start_correction(draft.id, FIXED_NOW)
+    store.contacts.sign(draft, FIXED_NOW)
+    correction = store.contacts.start_correction(draft.id, FIXED_NOW)
     assert slot_holder(store, slot_id) == draft.id
-    store.discard_draft(correction.id)
+    store.contacts.discard_draft(correction.id)
     assert slot_holder(store, slot_id) == draft.id
 
 
@@ -274,9 +274,9 @@ def test_a_signed_correction_takes_over_the_slot_and_the_follow_ups(store):
     draft, slot_id = booked_draft(store)
     draft.follow_up_kind, draft.follow_up_assignee_id = FollowUpKind.CHECK_VISIT, draft.worker_id
     draft.follow_up_due = FIXED_NOW.date() + timedelta(days=7)
-    store.sign(draft, FIXED_NOW)
-    correction = store.start_correction(draft.id, FIXED_NOW)
-    store.sign(correction, FIXED_NOW + timedelta(minutes=1))
+    store.contacts.sign(draft, FIXED_NOW)
+    correction = store.contacts.start_correction(draft.id, FIXED_NOW)
+    store.contacts.sign(correction, FIXED_NOW + timedelta(minutes=1))
     assert slot_holder(store, slot_id) == correction.id
     with store.session() as session:
         rows = {r.contact_id: r.status for r in session.exec(select(FollowUp))
@@ -286,19 +286,19 @@ def test_a_signed_correction_takes_over_the_slot_and_the_follow_ups(store):
 
 def test_a_correction_that_changes_the_booking_frees_the_old_slot(store):
     draft, first_slot = booked_draft(store)
-    store.sign(draft, FIXED_NOW)
-    correction = store.start_correction(draft.id, FIXED_NOW)
+    store.contacts.sign(draft, FIXED_NOW)
+    correction = store.contacts.start_correction(draft.id, FIXED_NOW)
     _other, second_slot = booked_draft(store)
     correction.slot_id = second_slot
-    store.sign(correction, FIXED_NOW)
+    store.contacts.sign(correction, FIXED_NOW)
     assert slot_holder(store, first_slot) is None
     assert slot_holder(store, second_slot) == correction.id
 
 
 def test_corrections_are_not_counted_as_more_contacts(store):
     draft, _slot = booked_draft(store)
-    store.sign(draft, FIXED_NOW)
-    before = store.contacts_since(draft.client_id, FIXED_NOW - timedelta(days=1))
-    correction = store.start_correction(draft.id, FIXED_NOW)
-    store.sign(correction, FIXED_NOW)
-    assert store.contacts_since(draft.client_id, FIXED_NOW - timedelta(days=1)) == before
+    store.contacts.sign(draft, FIXED_NOW)
+    before = store.contacts.contacts_since(draft.client_id, FIXED_NOW - timedelta(days=1))
+    correction = store.contacts.start_correction(draft.id, FIXED_NOW)
+    store.contacts.sign(correction, FIXED_NOW)
+    assert store.contacts.contacts_since(draft.client_id, FIXED_NOW - timedelta(days=1)) == before

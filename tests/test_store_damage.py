@@ -35,7 +35,7 @@ def _secrets(data_dir: Path) -> list[str]:
     """Names and identity codes held in the store, to look for where they must not be."""
     store = Store(data_dir)
     try:
-        clients = [c for c in (store.client(i) for i in {c.client_id for c in store.signed_contacts(50)} if i) if c]
+        clients = [c for c in (store.clients.client(i) for i in {c.client_id for c in store.contacts.signed_contacts(50)} if i) if c]
     finally:
         store.close()
     return [c.last_name for c in clients[:10]] + [c.identity_code for c in clients[:10] if c.identity_code]
@@ -110,9 +110,9 @@ def test_damaged_pages_in_sync_print_no_names_or_identity_codes(devices):
     a.sync()
     secrets = _secrets(a.path)
     # Changes waiting, and their records' pages damaged.
-    for contact in a.store.signed_contacts(20):
+    for contact in a.store.contacts.signed_contacts(20):
         if contact.client_id:
-            a.store.update_client(contact.client_id, __import__("ohjaus_core.domain.clock", fromlist=["now"]).now(),
+            a.store.clients.update_client(contact.client_id, __import__("ohjaus_core.domain.clock", fromlist=["now"]).now(),
                                   phone="0401234567")
     a.close()
     _damage(a.path, "outbox")

@@ -40,12 +40,12 @@ def test_three_devices_converge_with_offline_edits_on_all_of_them(server, device
     draft = a.sign_contact(client.id, "Selkäkipu")
     sync_all(a, b, c)
     follow_up_id = next(
-        f.id for f in b.store.follow_ups_due(a.worker().id, date(2100, 1, 1)) if f.note == "" and f.kind.value == "callback"
-        and b.store.load_draft(draft.id)
+        f.id for f in b.store.worklist.follow_ups_due(a.worker().id, date(2100, 1, 1)) if f.note == "" and f.kind.value == "callback"
+        and b.store.contacts.load_draft(draft.id)
     )
     # Offline everywhere: B closes the follow-up, C changes the phone, A signs another.
-    b.store.set_follow_up_status(follow_up_id, FollowUpStatus.DONE, "Soitettu, voi hyvin", now())
-    c.store.update_client(client.id, now(), phone="0509876543")
+    b.store.worklist.set_follow_up_status(follow_up_id, FollowUpStatus.DONE, "Soitettu, voi hyvin", now())
+    c.store.clients.update_client(client.id, now(), phone="0509876543")
     a.sign_contact(client.id, "Uusi yhteydenotto")
     sync_all(c, a, b, rounds=2)
     records = assert_converged(a, b, c)
@@ -57,8 +57,8 @@ def test_concurrent_edits_of_one_client_keep_the_later_and_show_a_conflict(serve
     a, b = devices("a"), devices("b")
     client = a.add_client(date(1970, 7, 7), 944, "Doris")
     sync_all(a, b)
-    a.store.update_client(client.id, now(), phone="0401111111")
-    b.store.update_client(client.id, now(), phone="0402222222")
+    a.store.clients.update_client(client.id, now(), phone="0401111111")
+    b.store.clients.update_client(client.id, now(), phone="0402222222")
     a.sync()
     result = b.sync()
     assert result.conflicts == 1
@@ -66,7 +66,7 @@ def test_concurrent_edits_of_one_client_keep_the_later_and_show_a_conflict(serve
     records = assert_converged(a, b)
     # Server order decides, not device clocks: B's version reached the server last.
     assert records[f"client:{client.id}"]["phone"] == "+358402222222"
-    problems = b.store.sync_problems()
+    problems = b.store.outbox.sync_problems()
     assert [(p.kind, p.reason) for p in problems] == [("conflict", "concurrent_edit")]
     central = server.central()
     kept = central.conflicts()
@@ -79,17 +79,17 @@ def test_a_follow_up_closed_on_one_device_stays_closed(server, devices):
     client = a.add_client(date(1960, 2, 2), 955, "Eero")
     draft = a.sign_contact(client.id)
     sync_all(a, b)
-    follow_up_id = b.store.load_draft(draft.id) and next(
+    follow_up_id = b.store.contacts.load_draft(draft.id) and next(
         row["id"] for row in b.store.export_records() if row["type"] == "follow_up" and row["contact_id"] == draft.id
     )
-    a.store.set_follow_up_status(follow_up_id, FollowUpStatus.DONE, "Hoidettu", now())
-    b.store.set_follow_up_status(follow_up_id, FollowUpStatus.CANCELLED, "Ei tarvetta", now())
+    a.store.worklist.set_follow_up_status(follow_up_id, FollowUpStatus.DONE, "Hoidettu", now())
+    b.store.worklist.set_follow_up_status(follow_up_id, FollowUpStatus.CANCELLED, "Ei tarvetta", now())
     a.sync()
     result = b.sync()
     assert result.rejected == 1
     records = assert_converged(a, b)
     assert records[f"follow_up:{follow_up_id}"]["status"] == "done"
-    assert [(p.kind, p.reason) for p in b.store.sync_problems()] == [("rejected", "follow_up_closed")]
+    assert [(p.kind, p.reason) for p in b.store.outbox.sync_problems()] == [("rejected", "follow_up_closed")]
 
 
 def test_a_slot_booked_on_two_devices_goes_to_the_first_and_the_second_rebooks(server, devices):
@@ -105,10 +105,10 @@ def test_a_slot_booked_on_two_devices_goes_to_the_first_and_the_second_rebooks(s
     result = b.sync()
     assert result.rejected == 1
     # B keeps its contact; the booking is marked for rebooking with a follow-up.
-    assert b.store.contact_status(second.id).value == "signed"
+    assert b.store.contacts.contact_status(second.id).value == "signed"
     rebook = [r for r in b.store.export_records() if r["type"] == "follow_up" and r["kind"] == "rebook"]
     assert len(rebook) == 1 and rebook[0]["contact_id"] == second.id and rebook[0]["status"] == "open"
-    assert [(p.kind, p.reason) for p in b.store.sync_problems()] == [("rejected", "slot_taken")]
+    assert [(p.kind, p.reason) for p in b.store.outbox.sync_problems()] == [("rejected", "slot_taken")]
     sync_all(a, b)
     records = assert_converged(a, b)
     assert records[f"slot:{slot_id}"]["booked_contact_id"] == first.id
@@ -157,7 +157,7 @@ def test_a_contact_of_another_unit_is_rejected_and_stays_visible(server, devices
     draft = kesk.sign_contact(None, "Väärä toimipiste")
     result = kesk.sync()
     assert result.rejected == 1
-    problems = kesk.store.sync_problems()
+    problems = kesk.store.outbox.sync_problems()
     assert [(p.reason, p.record_id) for p in problems] == [("out_of_scope", draft.id)]
     central = server.central()
     assert draft.id not in central.records(RecordType.CONTACT)
@@ -178,7 +178,7 @@ def test_a_missed_appointment_reaches_the_units_devices_and_counts_there(server,
     unit = a.worker().unit_id
     moment = now()
     missed = [
-        a.store.record_missed_appointment(client.id, moment - timedelta(days=d), unit, moment)
+        a.store.bookings.record_missed_appointment(client.id, moment - timedelta(days=d), unit, moment)
         for d in (4, 11)
     ]
     sync_all(a, b, other)
@@ -188,9 +188,9 @@ def test_a_missed_appointment_reaches_the_units_devices_and_counts_there(server,
     elsewhere = other.snapshot()
     assert not any(f"missed_appointment:{row.id}" in elsewhere for row in missed)
     since = moment - timedelta(days=30)
-    count = b.store.missed_appointments_since(client.id, since)
+    count = b.store.bookings.missed_appointments_since(client.id, since)
     assert count == 2
-    found = detected_triggers(b.store.contacts_since(client.id, since), count, HighNeedRules())
+    found = detected_triggers(b.store.contacts.contacts_since(client.id, since), count, HighNeedRules())
     assert [t.trigger.value for t in found] == ["missed_appointments"]
     central = server.central()
     assert {row.id for row in missed} <= set(central.records(RecordType.MISSED_APPOINTMENT))
@@ -203,7 +203,7 @@ def test_the_safety_net_advice_read_out_travels_with_the_signed_contact(server, 
     draft = a.sign_contact(None, "Yskää", safety_net=told)
     sync_all(a, b)
     assert_converged(a, b)
-    assert b.store.load_draft(draft.id).safety_net == told
+    assert b.store.contacts.load_draft(draft.id).safety_net == told
     central = server.central()
     assert central.records(RecordType.CONTACT)[draft.id]["assessment"]["safety_net"] == told
     central.close()
@@ -224,7 +224,7 @@ def test_a_duty_made_travels_with_the_signed_contact_and_its_confirmation_follow
     draft = a.sign_contact(None, "Naapurin lapsi yksin", duties_made=[duty])
     sync_all(a, b)
     assert_converged(a, b)
-    assert b.store.load_draft(draft.id).duties_made == [duty]
+    assert b.store.contacts.load_draft(draft.id).duties_made == [duty]
     central = server.central()
     family = central.records(RecordType.CONTACT)[draft.id]
     central.close()
@@ -244,7 +244,7 @@ def test_several_referrals_travel_with_the_signed_contact_each_with_its_consent(
     draft = a.sign_contact(None, "Velat, asunto, päihteet", referrals=made)
     sync_all(a, b)
     assert_converged(a, b)
-    assert b.store.load_draft(draft.id).all_referrals == made
+    assert b.store.contacts.load_draft(draft.id).all_referrals == made
     central = server.central()
     outcome = central.records(RecordType.CONTACT)[draft.id]["outcome"]
     central.close()

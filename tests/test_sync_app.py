@@ -36,7 +36,7 @@ def badge_text(app) -> str:
 async def test_signing_in_syncs_in_the_background_and_the_badge_says_online(devices):
     device = devices("a")
     username = device.worker().username
-    waiting = device.store.pending_count()
+    waiting = device.store.outbox.pending_count()
     assert waiting > 0
     device.close()
     app = build_app(device.path)
@@ -46,7 +46,7 @@ async def test_signing_in_syncs_in_the_background_and_the_badge_says_online(devi
         await settle(pilot, app)
         text = badge_text(app)
         assert "Online" in text and "0 changes waiting" in text and "last sync" in text
-        assert app.ctx.store.pending_count() == 0
+        assert app.ctx.store.outbox.pending_count() == 0
 
 
 async def test_offline_the_badge_says_so_and_f5_tries_again(devices, server):
@@ -61,7 +61,7 @@ async def test_offline_the_badge_says_so_and_f5_tries_again(devices, server):
         await settle(pilot, app)
         text = badge_text(app)
         assert "Offline" in text and "No connection" in text
-        waiting = app.ctx.store.pending_count()
+        waiting = app.ctx.store.outbox.pending_count()
         assert f"{waiting} changes waiting" in text
         # Work goes on offline: N opens a contact at once, while a round runs.
         await pilot.press("f5")
@@ -74,7 +74,7 @@ async def test_offline_the_badge_says_so_and_f5_tries_again(devices, server):
         await pilot.press("f5")
         await settle(pilot, app)
         assert "Online" in badge_text(app)
-        assert app.ctx.store.pending_count() == 0
+        assert app.ctx.store.outbox.pending_count() == 0
 
 
 async def test_a_booking_taken_elsewhere_shows_as_a_problem_in_f6_and_a_rebook_follow_up(devices):
@@ -119,11 +119,11 @@ async def test_a_team_lead_reads_every_devices_log_of_a_client_from_the_central_
     a, b = devices("a"), devices("b")
     # a client with no non-disclosure order: a protected one's view first asks its purpose
     client = next(
-        c for c in a.store.signed_contacts(50)
-        if c.client_id and c.sector == "health" and not a.store.client(c.client_id).protected
+        c for c in a.store.contacts.signed_contacts(50)
+        if c.client_id and c.sector == "health" and not a.store.clients.client(c.client_id).protected
     ).client_id
     nurse = next(w for w in a.store.workers() if w.username == "hoitaja2")
-    a.store.log_access(a.store.viewer(nurse.id), [client], AccessAction.VIEW, "client", "contact", datetime.now(UTC))
+    a.store.protection.log_access(a.store.viewer(nurse.id), [client], AccessAction.VIEW, "client", "contact", datetime.now(UTC))
     a.sync()
     b.sync()
     b.close()

@@ -49,19 +49,19 @@ def test_two_devices_moving_into_one_slot_the_first_wins_and_the_other_booking_s
     target = a.free_slot(5)
     assert b.free_slot(5) == target
     # Offline on both: each moves its own client's visit into the same time.
-    a.store.change_booking(viewer(a), first, BookingStatus.BOOKED, "Lääkäri sairaana", now(), new_slot_id=target)
-    b.store.change_booking(viewer(b), second, BookingStatus.BOOKED, "Asiakkaan toive", now(), new_slot_id=target)
+    a.store.bookings.change_booking(viewer(a), first, BookingStatus.BOOKED, "Lääkäri sairaana", now(), new_slot_id=target)
+    b.store.bookings.change_booking(viewer(b), second, BookingStatus.BOOKED, "Asiakkaan toive", now(), new_slot_id=target)
     assert holder(b, target) == (second, False)
     a.sync()
     result = b.sync()
     assert result.rejected == 1
-    problems = b.store.sync_problems()
+    problems = b.store.outbox.sync_problems()
     assert [(p.record_type, p.reason) for p in problems] == [("appointment", "slot_taken")]
     # B's visit is back at its own time, the contested one shown as taken, nothing lost.
     assert holder(b, second_slot) == (second, False)
     assert holder(b, target)[0] != second
-    client_id = b.store.load_draft(second).client_id
-    rows = [r for r in b.store.bookings(client_id, viewer(b), now()) if r.contact_id == second]
+    client_id = b.store.contacts.load_draft(second).client_id
+    rows = [r for r in b.store.bookings.bookings(client_id, viewer(b), now()) if r.contact_id == second]
     assert [(r.slot_id, r.status) for r in rows] == [(second_slot, BookingStatus.BOOKED)]
     sync_all(a, b)
     records = assert_converged(a, b)
@@ -81,7 +81,7 @@ def test_a_cancellation_reaches_the_other_device_and_frees_the_time_there(server
     contact, slot_id = booked(a, 903, 2)
     sync_all(a, b)
     assert holder(b, slot_id) == (contact, False)
-    a.store.change_booking(viewer(a), contact, BookingStatus.CANCELLED, "Oireet menivät ohi", now())
+    a.store.bookings.change_booking(viewer(a), contact, BookingStatus.CANCELLED, "Oireet menivät ohi", now())
     sync_all(a, b)
     row = appointment(b, contact)
     assert row["status"] == "cancelled" and row["reason"] == "Oireet menivät ohi"
@@ -95,24 +95,24 @@ def test_a_marked_no_show_reaches_the_other_device_and_counts_there(server, devi
     a, b = devices("a"), devices("b")
     contact, slot_id = booked(a, 904, 0)
     sync_all(a, b)
-    client_id = a.store.load_draft(contact).client_id
+    client_id = a.store.contacts.load_draft(contact).client_id
     since = now() - timedelta(days=30)
-    before = b.store.missed_appointments_since(client_id, since)
-    a.store.change_booking(viewer(a), contact, BookingStatus.NO_SHOW, "", now())
+    before = b.store.bookings.missed_appointments_since(client_id, since)
+    a.store.bookings.change_booking(viewer(a), contact, BookingStatus.NO_SHOW, "", now())
     sync_all(a, b)
-    assert b.store.missed_appointments_since(client_id, since) == before + 1
+    assert b.store.bookings.missed_appointments_since(client_id, since) == before + 1
 
 
 def test_two_changes_of_one_booking_the_first_to_reach_the_server_wins(server, devices):
     a, b = devices("a"), devices("b")
     contact, slot_id = booked(a, 905, 3)
     sync_all(a, b)
-    a.store.change_booking(viewer(a), contact, BookingStatus.CANCELLED, "Peruttu", now())
+    a.store.bookings.change_booking(viewer(a), contact, BookingStatus.CANCELLED, "Peruttu", now())
     a.sync()
-    b.store.change_booking(viewer(b), contact, BookingStatus.NO_SHOW, "", now())  # not yet seen
+    b.store.bookings.change_booking(viewer(b), contact, BookingStatus.NO_SHOW, "", now())  # not yet seen
     result = b.sync()
     assert result.rejected == 1
-    assert [(p.record_type, p.reason) for p in b.store.sync_problems()] == [("appointment", "booking_changed")]
+    assert [(p.record_type, p.reason) for p in b.store.outbox.sync_problems()] == [("appointment", "booking_changed")]
     sync_all(a, b)
     assert assert_converged(a, b)[f"appointment:{contact}"]["status"] == "cancelled"
 
@@ -146,7 +146,7 @@ def test_a_device_of_another_unit_cannot_change_the_booking(server, devices, rou
     assert slots[slot_id]["booked_contact_id"] == contact and slots[target]["booked_contact_id"] is None
     assert contact not in held
     # Its own device changes it as usual, and both devices sync on.
-    kesk.store.change_booking(viewer(kesk), contact, BookingStatus.DONE, "", now())
+    kesk.store.bookings.change_booking(viewer(kesk), contact, BookingStatus.DONE, "", now())
     sync_all(kesk, pohj)
     assert appointment(kesk, contact)["status"] == "done"
     assert appointment(pohj, contact) is None  # another unit never receives it
@@ -154,7 +154,7 @@ def test_a_device_of_another_unit_cannot_change_the_booking(server, devices, rou
 
 def appointment_data(device, contact_id, slot_id) -> dict:
     """The appointment record as the contact's own device would send it (status booked)."""
-    draft = device.store.load_draft(contact_id)
+    draft = device.store.contacts.load_draft(contact_id)
     return {
         "id": contact_id, "contact_id": contact_id, "client_id": draft.client_id, "unit_id": draft.unit_id,
         "sector": "health", "slot_id": slot_id, "status": "booked", "reason": "", "moves": "[]",
@@ -166,7 +166,7 @@ def test_a_pulled_appointment_the_device_cannot_apply_is_kept_aside_and_the_page
     a = devices("a")
     contact, slot_id = booked(a, 907, 5)
     sync_all(a)
-    cursor = a.store.sync_cursor()
+    cursor = a.store.pull.sync_cursor()
     stranger = str(uuid.uuid4())  # a contact this device does not hold
     bad = {**appointment_data(a, contact, slot_id), "id": stranger, "contact_id": stranger}
     good = {**appointment_data(a, contact, slot_id), "status": "done"}
@@ -174,9 +174,9 @@ def test_a_pulled_appointment_the_device_cannot_apply_is_kept_aside_and_the_page
         PulledChange(seq=cursor + 1, type=RecordType.APPOINTMENT, record_id=bad["id"], data=bad),
         PulledChange(seq=cursor + 2, type=RecordType.APPOINTMENT, record_id=contact, data=good),
     ]
-    applied = a.store.apply_page(changes, cursor + 2)
+    applied = a.store.pull.apply_page(changes, cursor + 2)
     assert applied == 1
     assert appointment(a, contact)["status"] == "done"
-    kept = a.store.quarantined()
+    kept = a.store.pull.quarantined()
     assert [(k.record_type, k.record_id, k.reason) for k in kept] == [("appointment", bad["id"], "missing_reference")]
-    assert a.store.sync_cursor() == cursor + 2
+    assert a.store.pull.sync_cursor() == cursor + 2

@@ -33,11 +33,11 @@ def queue_file(tmp_path, name: str = "queue.csv"):
 def import_file(device, path) -> None:
     read = read_callbacks(path)
     assert not read.problems
-    device.store.import_callbacks(read.requests, device.worker().unit_id, now())
+    device.store.worklist.import_callbacks(read.requests, device.worker().unit_id, now())
 
 
 def listed(device, shipped, register: str = "health") -> set[str]:
-    items = device.store.worklist(viewer(device, register), shipped.region, now())
+    items = device.store.worklist.worklist(viewer(device, register), shipped.region, now())
     return {item.id for item in items if item.kind == WorkKind.CALLBACK}
 
 
@@ -61,7 +61,7 @@ def test_a_unit_s_devices_share_the_queue_and_no_one_else_gets_it(server, device
     assert not set(IDS) & set(callbacks(other))  # another unit never gets them
     assert {k: v for k, v in callbacks(a).items() if k in IDS} == {k: v for k, v in callbacks(b).items() if k in IDS}
     for device in (a, b, other, health_only):
-        assert not [p for p in device.store.sync_problems() if p.record_id in IDS]
+        assert not [p for p in device.store.outbox.sync_problems() if p.record_id in IDS]
 
 
 def test_the_same_file_imported_on_two_devices_is_one_record_each(server, devices, tmp_path):
@@ -75,67 +75,67 @@ def test_the_same_file_imported_on_two_devices_is_one_record_each(server, device
         assert [r["id"] for r in held_a.values() if r["source"] == source] == [request_id]
         assert [r["id"] for r in held_b.values() if r["source"] == source] == [request_id]
         assert held_a[request_id] == held_b[request_id]
-    assert not a.store.sync_problems() and not b.store.sync_problems()
-    assert a.store.pending_count() == b.store.pending_count() == 0
+    assert not a.store.outbox.sync_problems() and not b.store.outbox.sync_problems()
+    assert a.store.outbox.pending_count() == b.store.outbox.pending_count() == 0
 
 
 def test_a_request_taken_on_one_device_leaves_the_others_list(server, devices, shipped, tmp_path):
     a, b = devices("a"), devices("b")
     import_file(a, queue_file(tmp_path))
     sync_all(a, b)
-    draft = a.store.take_callback(IDS[0], viewer(a), now())
+    draft = a.store.worklist.take_callback(IDS[0], viewer(a), now())
     a.sync()
     b.sync()
     assert IDS[0] not in listed(b, shipped) and IDS[1] in listed(b, shipped)
-    held = b.store.callback(IDS[0])
+    held = b.store.worklist.callback(IDS[0])
     assert (held.status, held.taken_by, held.contact_id) == ("taken", a.worker().id, None)  # A's draft is not here
     # A signs the contact: done on both, B now holds the contact it refers to.
-    a.store.sign(_complete(a.store.load_draft(draft.id)), now())
+    a.store.contacts.sign(_complete(a.store.contacts.load_draft(draft.id)), now())
     sync_all(a, b)
-    held = b.store.callback(IDS[0])
+    held = b.store.worklist.callback(IDS[0])
     assert (held.status, held.contact_id) == ("done", draft.id)
-    assert not a.store.sync_problems() and not b.store.sync_problems()
+    assert not a.store.outbox.sync_problems() and not b.store.outbox.sync_problems()
 
 
 def test_two_takes_of_one_request_offline_the_first_to_reach_the_server_wins(server, devices, shipped, tmp_path):
     a, b = devices("a"), devices("b")
     import_file(a, queue_file(tmp_path))
     sync_all(a, b)
-    draft_a = a.store.take_callback(IDS[1], viewer(a), now())
-    draft_b = b.store.take_callback(IDS[1], viewer(b), now())
+    draft_a = a.store.worklist.take_callback(IDS[1], viewer(a), now())
+    draft_b = b.store.worklist.take_callback(IDS[1], viewer(b), now())
     a.sync()
     b.sync()
-    problems = b.store.sync_problems()
+    problems = b.store.outbox.sync_problems()
     assert [(p.record_type, p.record_id, p.reason) for p in problems] == [("callback", IDS[1], "callback_taken")]
-    assert not a.store.sync_problems()
-    held = b.store.callback(IDS[1])
+    assert not a.store.outbox.sync_problems()
+    held = b.store.worklist.callback(IDS[1])
     assert (held.status, held.contact_id) == ("taken", None)  # the server's version: A's take
-    assert b.store.contact_status(draft_b.id).value == "draft"  # B's draft is kept
-    assert draft_b.id in {i.id for i in b.store.worklist(viewer(b), shipped.region, now()) if i.kind == WorkKind.DRAFT}
+    assert b.store.contacts.contact_status(draft_b.id).value == "draft"  # B's draft is kept
+    assert draft_b.id in {i.id for i in b.store.worklist.worklist(viewer(b), shipped.region, now()) if i.kind == WorkKind.DRAFT}
     # B discards its draft: the request stays A's (nothing of B's pointed to it any more).
-    b.store.discard_draft(draft_b.id, now())
+    b.store.contacts.discard_draft(draft_b.id, now())
     sync_all(a, b)
-    assert a.store.callback(IDS[1]).contact_id == draft_a.id
-    assert b.store.callback(IDS[1]).status == "taken"
+    assert a.store.worklist.callback(IDS[1]).contact_id == draft_a.id
+    assert b.store.worklist.callback(IDS[1]).status == "taken"
     # A discards its draft: the request is open again everywhere.
-    a.store.discard_draft(draft_a.id, now())
+    a.store.contacts.discard_draft(draft_a.id, now())
     sync_all(a, b)
     assert IDS[1] in listed(b, shipped) and IDS[1] in listed(a, shipped)
-    assert len(b.store.sync_problems()) == 1 and not a.store.sync_problems()
+    assert len(b.store.outbox.sync_problems()) == 1 and not a.store.outbox.sync_problems()
 
 
 def test_a_done_request_stays_done(server, devices, tmp_path):
     a, b = devices("a"), devices("b")
     import_file(a, queue_file(tmp_path))
     sync_all(a, b)
-    a.store.finish_callback(IDS[0], "Ei vastannut kahdesti, tekstiviesti lähetetty", viewer(a), now())
-    b.store.take_callback(IDS[0], viewer(b), now())
+    a.store.worklist.finish_callback(IDS[0], "Ei vastannut kahdesti, tekstiviesti lähetetty", viewer(a), now())
+    b.store.worklist.take_callback(IDS[0], viewer(b), now())
     a.sync()
     b.sync()
-    assert [p.reason for p in b.store.sync_problems()] == ["callback_taken"]
-    assert b.store.callback(IDS[0]).status == "done"
+    assert [p.reason for p in b.store.outbox.sync_problems()] == ["callback_taken"]
+    assert b.store.worklist.callback(IDS[0]).status == "done"
     a.sync()
-    assert a.store.callback(IDS[0]).status == "done"
+    assert a.store.worklist.callback(IDS[0]).status == "done"
 
 
 def _complete(draft):

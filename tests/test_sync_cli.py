@@ -33,7 +33,7 @@ def test_sync_sends_and_receives_then_has_nothing_left(capsys, devices):
 
 def test_sync_without_a_server_says_so_in_one_line_and_keeps_the_changes(capsys, data_dir):
     store = Store(data_dir)
-    waiting = store.pending_count()
+    waiting = store.outbox.pending_count()
     store.close()
     code, _out, err = run(capsys, "sync", "--data-dir", str(data_dir))
     assert code == 2
@@ -48,8 +48,8 @@ def test_sync_without_a_server_says_so_in_one_line_and_keeps_the_changes(capsys,
     assert code == 2
     assert err.count("\n") == 1 and "No connection to the central API" in err
     store = Store(data_dir)
-    assert store.pending_count() == waiting > 0
-    assert "No connection" in store.sync_status().last_error
+    assert store.outbox.pending_count() == waiting > 0
+    assert "No connection" in store.outbox.sync_status().last_error
     store.close()
 
 

@@ -45,7 +45,7 @@ from .sync_helpers import ROOT, Device, assert_converged, sync_all, wait_until
 
 
 def device_id(device: Device) -> str:
-    token = device.store.sync_config()[1]
+    token = device.store.outbox.sync_config()[1]
     return token.split(".")[1]  # demo.<device id>.<unit>.<registers>.<mac>
 
 
@@ -175,9 +175,9 @@ class World:
         if not candidates:
             return self.add_client(name, pick)
         client_id = candidates[pick % len(candidates)]
-        owner = next(d for d in self.devices.values() if d.store.client(client_id) is not None)
-        row = owner.store.client(client_id)
-        client = device.store.add_client(
+        owner = next(d for d in self.devices.values() if d.store.clients.client(client_id) is not None)
+        row = owner.store.clients.client(client_id)
+        client = device.store.clients.add_client(
             first_name=row.first_name + "-b",
             last_name=row.last_name,
             identity_code=row.identity_code,
@@ -237,7 +237,7 @@ class World:
         device = self.devices[name]
         parent = _state(_one(device, "SELECT status, result FROM follow_up WHERE id = :i", i=follow_up_id))
         result = f"{name}: {status.value} #{sum(self.ledger.ops.values())}"
-        device.store.set_follow_up_status(follow_up_id, status, result, now())
+        device.store.worklist.set_follow_up_status(follow_up_id, status, result, now())
         self.ledger.versions[("follow_up", follow_up_id)].append(Version(name, (status.value, result), parent))
 
     def close_follow_up(self, name: str, pick: int) -> None:
@@ -257,8 +257,8 @@ class World:
     def update_phone(self, name: str, pick: int) -> None:
         device = self.devices[name]
         client_id = self._client(device, pick)
-        parent = device.store.client(client_id).phone
-        client = device.store.update_client(client_id, now(), phone=f"040{next(_PHONES):07d}")
+        parent = device.store.clients.client(client_id).phone
+        client = device.store.clients.update_client(client_id, now(), phone=f"040{next(_PHONES):07d}")
         self.ledger.versions[("client", client_id)].append(Version(name, client.phone, parent))
         self.ledger.ops["update_phone"] += 1
 
@@ -305,7 +305,7 @@ class World:
 
         ours = [device_id(device) for device in self.devices.values()]
         logs = {"client": log_counts(central, "client", ours), "follow_up": log_counts(central, "follow_up", ours)}
-        problems = [p for device in self.devices.values() for p in device.store.sync_problems(limit=10_000)]
+        problems = [p for device in self.devices.values() for p in device.store.outbox.sync_problems(limit=10_000)]
         made_here = {  # rebooking tasks the devices of this world made
             key.split(":", 1)[1]
             for key, row in records.items()
@@ -357,7 +357,7 @@ class World:
             if device is None:
                 continue  # a device of an earlier example
             conflicted.add(row["record_id"])
-            shown = device.store.sync_problems(limit=10_000)
+            shown = device.store.outbox.sync_problems(limit=10_000)
             assert any(p.change_id == row["change_id"] and p.kind == "conflict" for p in shown), row
         for client_id in ledger.clients:
             if len({v.device for v in ledger.versions[("client", client_id)]}) == 1:
@@ -419,14 +419,14 @@ def test_a_change_sent_again_after_its_answer_was_lost_does_not_undo_a_later_edi
         draft = a.sign_contact(client.id, "Takaisinsoitto")
         sync_all(a, b)
         follow_up_id = local_ids(b, "SELECT id FROM follow_up WHERE contact_id = :c", c=draft.id)[0]
-        a.store.update_client(client.id, now(), phone="0401110001")
-        a.store.set_follow_up_status(follow_up_id, FollowUpStatus.DONE, "Soitettu", now())
+        a.store.clients.update_client(client.id, now(), phone="0401110001")
+        a.store.worklist.set_follow_up_status(follow_up_id, FollowUpStatus.DONE, "Soitettu", now())
         assert not a.try_sync(proxy.url, timeout=5)  # applied on the server, the answer cut
-        assert proxy.counts["cut_response"] == 1 and a.store.pending_count() == 2
+        assert proxy.counts["cut_response"] == 1 and a.store.outbox.pending_count() == 2
         b.sync()  # B sees A's versions and changes both again
-        assert b.store.client(client.id).phone == "+358401110001"
-        b.store.update_client(client.id, now(), phone="0402220002")
-        b.store.set_follow_up_status(follow_up_id, FollowUpStatus.OPEN, "Ei vastannut, uudestaan", now())
+        assert b.store.clients.client(client.id).phone == "+358401110001"
+        b.store.clients.update_client(client.id, now(), phone="0402220002")
+        b.store.worklist.set_follow_up_status(follow_up_id, FollowUpStatus.OPEN, "Ei vastannut, uudestaan", now())
         b.sync()
         result = a.sync()  # the same two changes, sent again directly
         assert (result.pushed, result.accepted, result.rejected, result.conflicts) == (2, 2, 0, 0)
@@ -442,7 +442,7 @@ def test_a_change_sent_again_after_its_answer_was_lost_does_not_undo_a_later_edi
             assert not [row for row in central.conflicts() if row["record_id"] in (client.id, follow_up_id)]
         finally:
             central.close()
-        assert not a.store.sync_problems() and not b.store.sync_problems()
+        assert not a.store.outbox.sync_problems() and not b.store.outbox.sync_problems()
     finally:
         proxy.stop()
         a.close()
@@ -507,7 +507,7 @@ def test_a_server_killed_mid_push_loses_no_acknowledged_change_and_resumes_from_
     # TRUST.md: cut after k of n batches, the next run sends at most n-k+1.
     assert pushes <= batches - done + 1, (pushes, batches, done)
     assert pushes == math.ceil(len(after) / batch)
-    assert big.store.pending_count() == 0
+    assert big.store.outbox.pending_count() == 0
 
     other.sync()
     big.sync()
@@ -519,7 +519,7 @@ def test_a_server_killed_mid_push_loses_no_acknowledged_change_and_resumes_from_
         contact_log = log_counts(central, "contact")
         assert {c: contact_log[c] for c in signed} == dict.fromkeys(signed, 1)
         assert set(contact_log) == signed
-        assert not big.store.sync_problems() and not other.store.sync_problems()
+        assert not big.store.outbox.sync_problems() and not other.store.outbox.sync_problems()
     finally:
         central.close()
 
@@ -587,7 +587,7 @@ def test_a_device_killed_mid_pull_keeps_what_it_applied_and_converges(server, de
     pusher = devices("pusher", contacts=300)
     pusher.sync()
     puller = devices("puller", contacts=0)
-    token = puller.store.sync_config()[1]
+    token = puller.store.outbox.sync_config()[1]
     puller.close()  # the CLI opens it in its own process
     # A device connected afresh has not got the region's calendar yet: ~11 000 slots, in
     # pages of MAX_PAGE, are all new to it (the demo template has them already).
@@ -704,7 +704,7 @@ def test_a_clock_a_day_off_neither_reorders_nor_loses_edits(server, devices, mon
     clocks = {"ahead": lambda: now() + day, "behind": lambda: now() - day}
 
     def sync(device: Device, name: str):
-        configured, token = device.store.sync_config()
+        configured, token = device.store.outbox.sync_config()
         with SyncClient(device.store, configured, token, clock=clocks[name]) as client:
             return client.round()
 
@@ -714,11 +714,11 @@ def test_a_clock_a_day_off_neither_reorders_nor_loses_edits(server, devices, mon
         sync(behind, "behind")
         # Offline on both: the device a day ahead edits first, the one a day behind later and
         # twice more, its clock stepping back again in between; each signs a contact.
-        ahead.store.update_client(client.id, clocks["ahead"](), phone="0401000001")
+        ahead.store.clients.update_client(client.id, clocks["ahead"](), phone="0401000001")
         first_contact = _sign_at(ahead, client.id, "Ensin", clocks["ahead"](), monkeypatch)
-        behind.store.update_client(client.id, clocks["behind"](), phone="0402000002")
-        behind.store.update_client(client.id, clocks["behind"]() - timedelta(hours=1), phone="0403000003")
-        behind.store.update_client(client.id, clocks["behind"]() - timedelta(hours=2), last_name="Myohemmin")
+        behind.store.clients.update_client(client.id, clocks["behind"](), phone="0402000002")
+        behind.store.clients.update_client(client.id, clocks["behind"]() - timedelta(hours=1), phone="0403000003")
+        behind.store.clients.update_client(client.id, clocks["behind"]() - timedelta(hours=2), last_name="Myohemmin")
         second_contact = _sign_at(behind, client.id, "Toiseksi", clocks["behind"](), monkeypatch)
         sync(ahead, "ahead")  # reaches the server first, though its clock says tomorrow
         result = sync(behind, "behind")
@@ -740,7 +740,7 @@ def test_a_clock_a_day_off_neither_reorders_nor_loses_edits(server, devices, mon
             # device that overwrote it.
             conflicts = [row for row in central.conflicts() if row["record_id"] == client.id]
             assert len(conflicts) == 1 and "+358401000001" in conflicts[0]["other"]
-            assert [(p.kind, p.reason) for p in behind.store.sync_problems()] == [("conflict", "concurrent_edit")]
+            assert [(p.kind, p.reason) for p in behind.store.outbox.sync_problems()] == [("conflict", "concurrent_edit")]
             assert central.records(RecordType.CLIENT)[client.id]["phone"] == "+358403000003"
         finally:
             central.close()
@@ -769,7 +769,7 @@ def test_closing_a_follow_up_made_on_another_device_is_not_reported_as_a_conflic
         sync_all(a, b)
         follow_up_id = local_ids(b, "SELECT id FROM follow_up WHERE contact_id = :c", c=draft.id)[0]
         # B's worker closes A's callback task; nobody else touched it.
-        b.store.set_follow_up_status(follow_up_id, FollowUpStatus.DONE, "Soitettu", now())
+        b.store.worklist.set_follow_up_status(follow_up_id, FollowUpStatus.DONE, "Soitettu", now())
         result = b.sync()
         a.sync()
         records = assert_converged(a, b)
@@ -780,7 +780,7 @@ def test_closing_a_follow_up_made_on_another_device_is_not_reported_as_a_conflic
         finally:
             central.close()
         assert (result.accepted, result.conflicts) == (1, 0)
-        assert not kept and not b.store.sync_problems()
+        assert not kept and not b.store.outbox.sync_problems()
     finally:
         a.close()
         b.close()
@@ -804,12 +804,12 @@ def test_an_edit_made_on_the_latest_version_of_a_client_of_two_units_is_not_a_co
     results = []
     for device, phone in ((kesk, "0405550002"), (pohj, "0405550003"), (kesk, "0405550004"), (pohj, "0405550005")):
         device.sync()
-        device.store.update_client(client.id, now(), phone=phone)
+        device.store.clients.update_client(client.id, now(), phone=phone)
         results.append(device.sync())
     kesk.sync()
     pohj.sync()
-    assert kesk.store.client(client.id).phone == "+358405550004"  # its own unit's latest
-    assert pohj.store.client(client.id).phone == "+358405550005"
+    assert kesk.store.clients.client(client.id).phone == "+358405550004"  # its own unit's latest
+    assert pohj.store.clients.client(client.id).phone == "+358405550005"
     assert [r.conflicts for r in results] == [0, 0, 0, 0]
     central = server.central()
     try:
@@ -832,7 +832,7 @@ def test_a_booking_made_while_a_pull_is_in_flight_ends_as_the_server_has_it(serv
         b.sync()
         first = a.sign_contact(a.add_client(*new_person(), "Eka").id, "Verenpaine", slot_id=slot_id)
         a.sync()
-        pull_page = b.store.apply_page
+        pull_page = b.store.pull.apply_page
         booked: list[str] = []
 
         def booking_meanwhile(changes, last_seq, *rest):
@@ -841,12 +841,12 @@ def test_a_booking_made_while_a_pull_is_in_flight_ends_as_the_server_has_it(serv
             return pull_page(changes, last_seq, *rest)
 
         with monkeypatch.context() as patch:
-            patch.setattr(b.store, "apply_page", booking_meanwhile)
+            patch.setattr(b.store.pull, "apply_page", booking_meanwhile)
             b.sync()  # pulls A's booking of the slot
         assert booked
         assert b.sync().rejected == 1  # the slot went to A's contact first
         sync_all(a, b)
-        assert [(p.kind, p.reason) for p in b.store.sync_problems()] == [("rejected", "slot_taken")]
+        assert [(p.kind, p.reason) for p in b.store.outbox.sync_problems()] == [("rejected", "slot_taken")]
         records = assert_converged(a, b)
         assert records[f"slot:{slot_id}"]["booked_contact_id"] == first.id
     finally:

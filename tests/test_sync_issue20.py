@@ -36,19 +36,19 @@ def server_record(server, record_type: str, record_id: str) -> dict:
 def test_a_protected_client_with_an_interpreter_reaches_the_other_device(server, devices):
     a, b = devices("a"), devices("b")
     worker = a.worker()
-    client = a.store.add_client(
+    client = a.store.clients.add_client(
         first_name="Salainen", last_name="Asiakas", identity_code=make_identity_code(date(1975, 3, 2), 961),
         phone=None, language=Language.FI, municipality="Kaukoniemi", created_by=worker.id, now=now(),
         allow_temporary=True, protected=True, interpreter=True, service_language="fse",
     )
     sync_all(a, b)
-    held = b.store.client(client.id)
+    held = b.store.clients.client(client.id)
     assert (held.protected, held.interpreter, held.service_language) == (True, True, "fse")
     assert server_record(server, "client", client.id)["protected"] is True
     # Lifted on b (the order ended): a sees it lifted after the sync.
-    b.store.update_client(client.id, now(), protected=False, interpreter=False, service_language="")
+    b.store.clients.update_client(client.id, now(), protected=False, interpreter=False, service_language="")
     sync_all(b, a)
-    held = a.store.client(client.id)
+    held = a.store.clients.client(client.id)
     assert (held.protected, held.interpreter, held.service_language) == (False, False, "")
     assert_converged(a, b)
 

@@ -52,11 +52,11 @@ def test_a_merge_reaches_the_device_that_added_a_contact_offline(server, devices
     temporary = a.add_client(BORN, 961, first="Aune")
     first = a.sign_contact(temporary.id, reason="Ensimmäinen")
     sync_all(a, b)
-    assert b.store.client(temporary.id) is not None
+    assert b.store.clients.client(temporary.id) is not None
 
     # B, offline, takes a contact of the temporary-code client; A's team lead merges meanwhile.
     offline = b.sign_contact(temporary.id, reason="Offline")
-    a.store.merge_clients(temporary.id, real.id, lead_of(a), now())
+    a.store.merges.merge_clients(temporary.id, real.id, lead_of(a), now())
     a.sync()
     b.sync()  # pushes the offline contact (after the merge), then pulls the merge
     a.sync()
@@ -68,8 +68,8 @@ def test_a_merge_reaches_the_device_that_added_a_contact_offline(server, devices
     for device in (a, b):
         assert contacts_of(device, real.id) >= {first.id, offline.id}
         assert contacts_of(device, temporary.id) == set()
-        assert device.store.client(temporary.id).id == real.id  # the old id redirects
-        assert [c.id for c in device.store.find_clients(temporary.identity_code)] == [real.id]
+        assert device.store.clients.client(temporary.id).id == real.id  # the old id redirects
+        assert [c.id for c in device.store.clients.find_clients(temporary.identity_code)] == [real.id]
     assert server_rows(server, "merge")[temporary.id]["into_id"] == real.id
     # The merge is in the server's access log, for both clients, with the team lead.
     central = server.central()
@@ -85,18 +85,18 @@ def test_a_merge_reaches_the_device_that_added_a_contact_offline(server, devices
     # Nothing doubled: each contact once, on the real client.
     assert sum(1 for key in held if key in (f"contact:{first.id}", f"contact:{offline.id}")) == 2
     for device in (a, b):
-        assert device.store.sync_problems() == []
-        assert device.store.quarantined() == []
+        assert device.store.outbox.sync_problems() == []
+        assert device.store.pull.quarantined() == []
 
 
 def test_a_merge_pushed_again_after_a_lost_answer_is_one_merge(server, devices):
     a = devices("a")
     real, temporary = a.add_client(BORN, 124), a.add_client(BORN, 962)
     a.sync()
-    a.store.merge_clients(temporary.id, real.id, lead_of(a), now())
-    change = json.loads(a.store.pending_changes(10)[0].data)
+    a.store.merges.merge_clients(temporary.id, real.id, lead_of(a), now())
+    change = json.loads(a.store.outbox.pending_changes(10)[0].data)
     a.sync()
-    headers = {"Authorization": f"Bearer {a.store.sync_config()[1]}"}
+    headers = {"Authorization": f"Bearer {a.store.outbox.sync_config()[1]}"}
     again = {"id": str(uuid.uuid4()), "type": "merge", "record_id": temporary.id, "base_seq": 0, "data": change}
     answer = httpx.post(f"{server.url}/v1/push", json={"changes": [again]}, headers=headers, timeout=30).json()["answers"][0]
     assert answer["status"] == "accepted"
@@ -123,7 +123,7 @@ def test_merges_of_foreign_or_unknown_clients_or_by_a_nurse_are_refused_and_sync
     real, temporary = a.add_client(BORN, 125), a.add_client(BORN, 963)
     sync_all(a, other)
     # The other unit's device sees none of this unit's clients, and no merge.
-    assert other.store.client(real.id) is None and other.store.client(temporary.id) is None
+    assert other.store.clients.client(real.id) is None and other.store.clients.client(temporary.id) is None
 
     lead = lead_of(a)
     merge = {"id": temporary.id, "into_id": real.id, "unit_id": lead.unit_id, "worker_id": lead.worker_id,
@@ -132,7 +132,7 @@ def test_merges_of_foreign_or_unknown_clients_or_by_a_nurse_are_refused_and_sync
     def change(data: dict) -> dict:
         return {"id": str(uuid.uuid4()), "type": "merge", "record_id": data["id"], "base_seq": 0, "data": data}
 
-    other_token = other.store.sync_config()[1]
+    other_token = other.store.outbox.sync_config()[1]
     other_worker = other.worker()  # (that unit has no team lead in the demo)
     # Another unit's device: naming the unit, or its own unit with this unit's clients.
     answer = push(server, other_token, change(merge))
@@ -140,7 +140,7 @@ def test_merges_of_foreign_or_unknown_clients_or_by_a_nurse_are_refused_and_sync
     answer = push(server, other_token, change({**merge, "unit_id": other_worker.unit_id, "worker_id": other_worker.id}))
     assert (answer["status"], answer["reason"]) == ("rejected", "out_of_scope")
     assert answer["detail"] == "no such client at this device's unit"
-    own_token = a.store.sync_config()[1]
+    own_token = a.store.outbox.sync_config()[1]
     # Unknown ids: the same refusal as another unit's (it tells no ids).
     unknown = str(uuid.uuid4())
     answer = push(server, own_token, change({**merge, "id": unknown}))
@@ -163,17 +163,17 @@ def test_merges_of_foreign_or_unknown_clients_or_by_a_nurse_are_refused_and_sync
 
         session.exec(text("DELETE FROM outbox WHERE record_id = :id").bindparams(id=unknown_target.id))
         session.commit()
-    a.store.merge_clients(temporary.id, unknown_target.id, lead, now())
+    a.store.merges.merge_clients(temporary.id, unknown_target.id, lead, now())
     later = a.add_client(BORN, 127, first="Myöhempi")
     # (The access log's entry of the merge names the client the server was never sent, so the
     # log is refused too, after the push and the pull: that is this test's doing.)
     a.try_sync()
-    assert a.store.pending_count() == 0
-    problems = a.store.sync_problems()
+    assert a.store.outbox.pending_count() == 0
+    problems = a.store.outbox.sync_problems()
     assert [(p.record_type, p.reason) for p in problems] == [("merge", "out_of_scope")]
     assert later.id in server_rows(server, "client")
     other.sync()
-    assert other.store.merged_into(temporary.id) is None and other.store.client(later.id) is None
+    assert other.store.merges.merged_into(temporary.id) is None and other.store.clients.client(later.id) is None
 
 
 def test_a_client_merged_at_another_unit_is_refused_as_unknown_and_tells_nothing(server, devices):
@@ -195,9 +195,9 @@ def test_a_client_merged_at_another_unit_is_refused_as_unknown_and_tells_nothing
                             "first_name": "Tiina", "last_name": "Esihenkilö", "username": "tlead", "status": "active"})
     finally:
         central.close()
-    a.store.merge_clients(temporary_a.id, real_a.id, lead_of(a), now())
+    a.store.merges.merge_clients(temporary_a.id, real_a.id, lead_of(a), now())
     a.sync()
-    token = other.store.sync_config()[1]
+    token = other.store.outbox.sync_config()[1]
     for into in (second.id, real_o.id):
         data = {"id": temporary_o.id, "into_id": into, "unit_id": nurse.unit_id, "worker_id": lead_id,
                 "merged_at": now().isoformat()}

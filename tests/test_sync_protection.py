@@ -26,7 +26,7 @@ from .sync_helpers import sync_all
 
 
 def token(device) -> str:
-    return device.store.sync_config()[1]
+    return device.store.outbox.sync_config()[1]
 
 
 def headers(device) -> dict[str, str]:
@@ -67,41 +67,41 @@ def test_a_consent_reaches_the_units_devices_only_and_so_does_its_revocation(ser
     other = devices("pohj", "JL-POHJ", ("health", "social"))
     client = a.add_client(date(1981, 6, 1), 912, "Kaisa")
     sync_all(a, b, other)
-    consent = a.store.record_consent(viewer(a), client.id, Register.SOCIAL, True, None, now())
-    assert Register.SOCIAL not in b.store.visible_registers(client.id, viewer(b), now())
+    consent = a.store.protection.record_consent(viewer(a), client.id, Register.SOCIAL, True, None, now())
+    assert Register.SOCIAL not in b.store.protection.visible_registers(client.id, viewer(b), now())
     sync_all(a, b, other)
-    held = b.store.consents(client.id)
+    held = b.store.protection.consents(client.id)
     assert [(c.id, c.decision, c.revoked_at) for c in held] == [(consent.id, "granted", None)]
-    assert Register.SOCIAL in b.store.visible_registers(client.id, viewer(b), now())
+    assert Register.SOCIAL in b.store.protection.visible_registers(client.id, viewer(b), now())
     central = server.central()
     with central.engine.connect() as conn:
         units = set(conn.execute(text("SELECT DISTINCT unit_id FROM change_log WHERE record_type = 'consent'")).scalars())
     central.close()
     assert units == {a.worker().unit_id}  # not to JL-POHJ, which does not know the client
-    assert other.store.consents(client.id) == []
+    assert other.store.protection.consents(client.id) == []
 
     # Revoked on B, the other device: A sees it revoked, and the social register is gone.
-    b.store.revoke_consent(viewer(b), consent.id, now())
+    b.store.protection.revoke_consent(viewer(b), consent.id, now())
     sync_all(b, a)
-    assert a.store.consents(client.id)[0].revoked_at is not None
-    assert Register.SOCIAL not in a.store.visible_registers(client.id, viewer(a), now())
-    assert b.store.sync_problems() == [] and a.store.sync_problems() == []
+    assert a.store.protection.consents(client.id)[0].revoked_at is not None
+    assert Register.SOCIAL not in a.store.protection.visible_registers(client.id, viewer(a), now())
+    assert b.store.outbox.sync_problems() == [] and a.store.outbox.sync_problems() == []
 
     # Another unit that adds the same person (the same identity code) knows them with its
     # own identification; the consents recorded at JL-KESK stay there.
     same = other.add_client(date(1981, 6, 1), 912, "Kaisa")
     assert same.id == client.id
     sync_all(other)
-    assert other.store.consents(client.id) == [] and other.store.sync_problems() == []
+    assert other.store.protection.consents(client.id) == [] and other.store.outbox.sync_problems() == []
 
 
 def test_a_consent_changes_only_by_its_revocation_and_follows_the_rules(server, devices):
     a = devices("a")
     pohj = devices("pohj", "JL-POHJ", ("health",))
     client = a.add_client(date(1979, 3, 3), 913, "Liisa")
-    consent = a.store.record_consent(viewer(a), client.id, Register.SOCIAL, True, date.today() + timedelta(days=30), now())
+    consent = a.store.protection.record_consent(viewer(a), client.id, Register.SOCIAL, True, date.today() + timedelta(days=30), now())
     sync_all(a, pohj)
-    sent = json.loads(a.store.consents(client.id)[0].model_dump_json())
+    sent = json.loads(a.store.protection.consents(client.id)[0].model_dump_json())
     sent["revoked_at"] = None
 
     other_decision = push(server, a, "consent", consent.id, {**sent, "decision": "denied"})
@@ -136,22 +136,22 @@ def test_a_consent_changes_only_by_its_revocation_and_follows_the_rules(server, 
 
 def use_client(device, client_id: str, times: int = 3) -> None:
     for _ in range(times):
-        device.store.client_history(client_id, viewer(device), now())
+        device.store.protection.client_history(client_id, viewer(device), now())
 
 
 def test_the_access_log_reaches_the_server_and_a_resend_changes_nothing(server, devices):
     a = devices("a")
     client = a.add_client(date(1990, 9, 9), 914, "Maija")
     use_client(a, client.id)
-    local = a.store.access_entries()
-    assert len(local) >= 3 and a.store.verify_access_log().intact
+    local = a.store.protection.access_entries()
+    assert len(local) >= 3 and a.store.protection.verify_access_log().intact
     assert a.sync().access_sent == len(local)
     central = server.central()
     held = central.access_events(device_id(a))
     assert [(e["seq"], e["hash"], e["client_id"]) for e in held] == [(e.seq, e.hash, e.client_id) for e in local]
-    assert a.store.access_log_sent() == local[-1].seq
+    assert a.store.outbox.access_log_sent() == local[-1].seq
     assert a.sync().access_sent == 0  # nothing new
-    a.store.set_access_log_sent(0)  # the acknowledgement was lost: everything goes again
+    a.store.outbox.set_access_log_sent(0)  # the acknowledgement was lost: everything goes again
     assert a.sync().access_sent == len(local)
     again = post_log(server, a, local)
     assert again.status_code == 200 and again.json() == {"received": 0, "held_seq": local[-1].seq}
@@ -168,7 +168,7 @@ def test_an_edited_or_cut_device_log_is_refused_naming_the_entry(server, devices
     client = a.add_client(date(1990, 9, 9), 915, "Niina")
     use_client(a, client.id, 4)
     a.sync()
-    local = a.store.access_entries()
+    local = a.store.protection.access_entries()
     last = local[-1]
     central = server.central()
     before = len(central.access_events())
@@ -199,7 +199,7 @@ def test_an_edited_or_cut_device_log_is_refused_naming_the_entry(server, devices
     client_b = b.add_client(date(1992, 2, 2), 916, "Oona")
     use_client(b, client_b.id, 4)
     b.sync()
-    entries = b.store.access_entries()
+    entries = b.store.protection.access_entries()
     connection = connect(b.path)
     with connection:
         connection.execute("DROP TRIGGER access_log_no_delete")
@@ -207,14 +207,14 @@ def test_an_edited_or_cut_device_log_is_refused_naming_the_entry(server, devices
         connection.execute("DROP TRIGGER access_log_anchor_no_shrink")
         connection.execute("UPDATE access_log_anchor SET count = ?, hash = ?", (entries[-3].seq, entries[-3].hash))
     connection.close()
-    b.store.set_access_log_sent(0)
-    b.store.log_access(viewer(b), [client_b.id], AccessAction.VIEW, "contacts", Purpose.CONTACT.value, now())
+    b.store.outbox.set_access_log_sent(0)
+    b.store.protection.log_access(viewer(b), [client_b.id], AccessAction.VIEW, "contacts", Purpose.CONTACT.value, now())
     newer = b.add_client(date(1993, 3, 3), 917, "Pia")
     with pytest.raises(AccessLogRefused, match=f"entry {entries[-2].seq}") as caught:
         b.sync()
     assert caught.value.seq == entries[-2].seq
     assert newer.id in central.records(RecordType.CLIENT)  # the changes went anyway
-    assert b.store.sync_status().last_error.startswith("The central API refused this device's access log")
+    assert b.store.outbox.sync_status().last_error.startswith("The central API refused this device's access log")
     assert [e["hash"] for e in central.access_events(device_id(b))] == [e.hash for e in entries]
     central.close()
 
@@ -225,7 +225,7 @@ def test_the_clients_access_log_comes_from_every_device_and_only_to_its_unit(ser
     client = a.add_client(date(1988, 8, 8), 918, "Riikka")
     sync_all(a, b, other)
     use_client(a, client.id, 1)
-    b.store.client_history(client.id, viewer(b, "social"), now())
+    b.store.protection.client_history(client.id, viewer(b, "social"), now())
     sync_all(a, b)
     events = fetch_access_log(a.store, client.id)
     names = {e["worker_name"] for e in events if e["source"] == "device"}
@@ -347,7 +347,7 @@ def test_responses_are_allow_lists(server, devices):
 def test_a_contact_whose_sector_is_not_its_service_areas_register_is_rejected(server, devices):
     a = devices("a")
     draft = a.sign_contact(None, "Sektori", follow_up=False)
-    entry = next(e for e in a.store.pending_changes(500) if e.record_id == draft.id)
+    entry = next(e for e in a.store.outbox.pending_changes(500) if e.record_id == draft.id)
     family = json.loads(entry.data)
     assert family["contact"]["sector"] == "health"
     family["contact"]["sector"] = "social"
@@ -366,21 +366,21 @@ def test_missed_appointments_are_scoped_by_unit_and_register(server, devices):
     client = both.add_client(date(1970, 1, 1), 920, "Tiina")
     sync_all(both, health, social)
     unit, moment = both.worker().unit_id, now()
-    in_health = both.store.record_missed_appointment(client.id, moment - timedelta(days=2), unit, moment, register=Register.HEALTH)
-    in_social = both.store.record_missed_appointment(client.id, moment - timedelta(days=3), unit, moment, register=Register.SOCIAL)
-    wrong = health.store.record_missed_appointment(client.id, moment - timedelta(days=4), unit, moment, register=Register.SOCIAL)
+    in_health = both.store.bookings.record_missed_appointment(client.id, moment - timedelta(days=2), unit, moment, register=Register.HEALTH)
+    in_social = both.store.bookings.record_missed_appointment(client.id, moment - timedelta(days=3), unit, moment, register=Register.SOCIAL)
+    wrong = health.store.bookings.record_missed_appointment(client.id, moment - timedelta(days=4), unit, moment, register=Register.SOCIAL)
     sync_all(both, health, social)
     since = moment - timedelta(days=30)
-    assert health.store.missed_appointments_since(client.id, since) == 2  # its own and the health one
-    assert social.store.missed_appointments_since(client.id, since) == 1
-    assert both.store.missed_appointments_since(client.id, since) == 2
+    assert health.store.bookings.missed_appointments_since(client.id, since) == 2  # its own and the health one
+    assert social.store.bookings.missed_appointments_since(client.id, since) == 1
+    assert both.store.bookings.missed_appointments_since(client.id, since) == 2
     held = {
         row["id"] for row in social.store.export_records()
         if row["type"] == "missed_appointment" and row["client_id"] == client.id
     }
     assert held == {in_social.id}
     ours = {in_health.id, in_social.id, wrong.id}
-    problems = [(p.reason, p.record_id) for p in health.store.sync_problems() if p.record_id in ours]
+    problems = [(p.reason, p.record_id) for p in health.store.outbox.sync_problems() if p.record_id in ours]
     assert problems == [("out_of_scope", wrong.id)]
     central = server.central()
     with central.engine.connect() as conn:
@@ -400,7 +400,7 @@ def test_a_device_clock_a_day_ahead_does_not_put_a_view_in_the_future_of_the_cli
     client = a.add_client(date(1987, 7, 7), 919, "Saara")
     a.sync()
     ahead = now() + timedelta(days=1)
-    a.store.log_access(viewer(a), [client.id], AccessAction.VIEW, "contacts", Purpose.CONTACT.value, ahead)
+    a.store.protection.log_access(viewer(a), [client.id], AccessAction.VIEW, "contacts", Purpose.CONTACT.value, ahead)
     a.sync()
     asked = now()
     events = fetch_access_log(a.store, client.id)

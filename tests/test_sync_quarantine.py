@@ -56,7 +56,7 @@ def _client(device, code: str | None, first: str, client_id: str | None = None) 
 
 def _orphan_contact(device, client_id: str) -> tuple[str, dict]:
     """A signed contact of this device's unit, copied under a new id for another client."""
-    signed = next(c for c in device.store.signed_contacts(50) if c.client_id and c.sector == "health")
+    signed = next(c for c in device.store.contacts.signed_contacts(50) if c.client_id and c.sector == "health")
     from ohjaus_tui.store.sync_side import contact_family
 
     with device.store.session() as session:
@@ -85,14 +85,14 @@ def test_a_contact_for_a_client_never_sent_is_kept_aside_and_the_pull_goes_on(se
     result = a.sync()  # no exception: the round finishes
 
     assert result.pulled >= 1
-    assert a.store.client(good["id"]) is not None  # the rest of the page arrived
-    kept = a.store.quarantined()
+    assert a.store.clients.client(good["id"]) is not None  # the rest of the page arrived
+    kept = a.store.pull.quarantined()
     assert [(k.record_type, k.record_id, k.seq, k.reason) for k in kept] == [
         ("contact", contact_id, poison_seq, "missing_reference")
     ]
     assert "client_id -> client" in kept[0].detail
-    assert a.store.sync_cursor() > poison_seq  # moved on, the skipped record accounted for
-    assert a.store.sync_status().problems == 1
+    assert a.store.pull.sync_cursor() > poison_seq  # moved on, the skipped record accounted for
+    assert a.store.outbox.sync_status().problems == 1
     central = server.central()
     reports = central.quarantine_reports()
     central.close()
@@ -105,8 +105,8 @@ def test_a_contact_for_a_client_never_sent_is_kept_aside_and_the_pull_goes_on(se
     # What it refers to arrives later: the kept record is applied at the next pull.
     _append(server, "client", missing_client["id"], missing_client, unit, None)
     a.sync()
-    assert a.store.quarantined() == []
-    assert a.store.contact_status(contact_id).value == "signed"
+    assert a.store.pull.quarantined() == []
+    assert a.store.contacts.contact_status(contact_id).value == "signed"
 
 
 def test_clients_sharing_an_identity_code_in_one_page_and_with_a_held_client(server, devices):
@@ -116,7 +116,7 @@ def test_clients_sharing_an_identity_code_in_one_page_and_with_a_held_client(ser
     impostor = _client(a, code, "Väärä")  # a random id with the code
     genuine = _client(a, code, "Oikea", client_id_for(code))
     held_code = next(
-        c.identity_code for c in (a.store.client(i) for i in _some_client_ids(a)) if c and c.identity_code
+        c.identity_code for c in (a.store.clients.client(i) for i in _some_client_ids(a)) if c and c.identity_code
     )
     second = _client(a, held_code, "Toinen")  # another id with a code the device holds
     impostor_seq = _append(server, "client", impostor["id"], impostor, None, None)
@@ -127,20 +127,20 @@ def test_clients_sharing_an_identity_code_in_one_page_and_with_a_held_client(ser
 
     a.sync()
 
-    assert a.store.client(genuine["id"]).first_name == "Oikea"  # the code's own id wins
-    assert a.store.client(impostor["id"]) is None and a.store.client(second["id"]) is None
-    assert a.store.client(after["id"]) is not None
-    kept = {(k.record_id, k.seq, k.reason) for k in a.store.quarantined()}
+    assert a.store.clients.client(genuine["id"]).first_name == "Oikea"  # the code's own id wins
+    assert a.store.clients.client(impostor["id"]) is None and a.store.clients.client(second["id"]) is None
+    assert a.store.clients.client(after["id"]) is not None
+    kept = {(k.record_id, k.seq, k.reason) for k in a.store.pull.quarantined()}
     assert kept == {
         (impostor["id"], impostor_seq, "duplicate_identity_code"),
         (second["id"], second_seq, "duplicate_identity_code"),
     }
     a.sync()  # tried again, still kept, nothing else changes
-    assert len(a.store.quarantined()) == 2
+    assert len(a.store.pull.quarantined()) == 2
 
 
 def _some_client_ids(device) -> list[str]:
-    return [c.client_id for c in device.store.signed_contacts(50) if c.client_id]
+    return [c.client_id for c in device.store.contacts.signed_contacts(50) if c.client_id]
 
 
 async def test_f6_shows_the_kept_record_and_a_refused_round_says_sync_problem_not_offline(server, devices):
@@ -190,7 +190,7 @@ def test_a_record_refused_mid_page_takes_what_refers_to_it_aside_and_the_page_co
     from ohjaus_core.protocol import PulledChange
 
     unit_worker = store.workers()[0]
-    client_id = next(c.client_id for c in store.signed_contacts(10) if c.client_id)
+    client_id = next(c.client_id for c in store.contacts.signed_contacts(10) if c.client_id)
     worker_id, consent_id, new_client = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     page = [
         PulledChange(seq=101, type="worker", record_id=worker_id, data={
@@ -204,11 +204,11 @@ def test_a_record_refused_mid_page_takes_what_refers_to_it_aside_and_the_page_co
             "id": new_client, "first_name": "Uusi", "last_name": "Asiakas", "identity_code": None, "phone": None,
             "language": "fi", "municipality": "", "created_at": "2026-01-01T08:00:00+00:00", "created_by": None}),
     ]
-    assert store.apply_page(page, 103) == 1
-    assert store.client(new_client) is not None and store.sync_cursor() == 103
-    kept = {(k.record_type, k.seq, k.reason) for k in store.quarantined()}
+    assert store.pull.apply_page(page, 103) == 1
+    assert store.clients.client(new_client) is not None and store.pull.sync_cursor() == 103
+    kept = {(k.record_type, k.seq, k.reason) for k in store.pull.quarantined()}
     assert kept == {("worker", 101, "invalid"), ("consent", 102, "missing_reference")}
-    assert "CHECK constraint failed" in next(k.detail for k in store.quarantined() if k.record_type == "worker")
+    assert "CHECK constraint failed" in next(k.detail for k in store.pull.quarantined() if k.record_type == "worker")
 
 
 def test_snapshot_of_f6_with_a_record_kept_aside_at_80x24(snap_compare, data_dir, shipped):
@@ -221,14 +221,14 @@ def test_snapshot_of_f6_with_a_record_kept_aside_at_80x24(snap_compare, data_dir
     from .conftest import FIXED_NOW
 
     store = Store(data_dir)
-    client_id = next(c.client_id for c in store.signed_contacts(10) if c.client_id)
+    client_id = next(c.client_id for c in store.contacts.signed_contacts(10) if c.client_id)
     consent_id = "00000000-0000-4000-8000-00000000c0de"
     recorder = "00000000-0000-4000-8000-0000000000ff"  # a worker this device was never sent
     page = [PulledChange(seq=7, type="consent", record_id=consent_id, data={
         "id": consent_id, "client_id": client_id, "from_register": "health", "to_register": "social",
         "decision": "granted", "valid_until": None, "recorded_by": recorder, "unit_id": store.workers()[0].unit_id,
         "recorded_at": "2026-01-01T08:00:00+00:00", "revoked_at": None, "note": ""})]
-    store.apply_page(page, 7, now=FIXED_NOW)
+    store.pull.apply_page(page, 7, now=FIXED_NOW)
     store.close()
     set_language("fi")
     app = build_app(data_dir, shipped)

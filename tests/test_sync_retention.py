@@ -16,7 +16,7 @@ from ohjaus_central.tables import access_event, client_release
 from ohjaus.cli import main
 from ohjaus_core.domain.access_log import AccessAction
 from ohjaus_core.domain.clock import now
-from ohjaus_tui.store.sync_side import Removal
+from ohjaus_tui.store.removal import Removal
 from ohjaus_tui.sync.client import SyncClient
 from ohjaus_core.protocol import RecordType
 
@@ -29,7 +29,7 @@ LATER = timedelta(days=400)  # past the demo region's 365 days
 
 def round_at(device, shift: timedelta, **kwargs):
     """A sync round with the device's clock `shift` ahead (a year later, say)."""
-    configured, token = device.store.sync_config()
+    configured, token = device.store.outbox.sync_config()
     with SyncClient(device.store, configured, token, clock=lambda: now() + shift, **kwargs) as client:
         return client.round()
 
@@ -73,26 +73,26 @@ def test_a_client_past_retention_leaves_with_their_records_and_the_server_keeps_
     waiting = a.add_client(date(1963, 6, 6), 963, "Odottava")
     a.sign_contact(waiting.id, "Ensimmäinen", follow_up=False)
     nurse = a.worker()
-    a.store.log_access(a.store.viewer(nurse.id), [done.id], AccessAction.VIEW, "client", "contact", now())
+    a.store.protection.log_access(a.store.viewer(nurse.id), [done.id], AccessAction.VIEW, "client", "contact", now())
     a.sync()
     assert held(a, done.id)["contacts"] == 1
     assert server_holds(server, done.id)[0]
 
     # A contact of `waiting` not sent yet: the removal keeps the client.
     a.sign_contact(waiting.id, "Toinen", follow_up=False)
-    kept = a.store.remove_clients(set(), 365, now() + LATER)
+    kept = a.store.removal.remove_clients(set(), 365, now() + LATER)
     assert kept.kept_pending >= 1 and held(a, waiting.id)["contacts"] == 2
     assert held(a, done.id)["client"] == 0  # the direct pass removed the one with nothing open
     # ... the next sync sends it first, and only then may it leave.
     result = round_at(a, LATER + timedelta(days=1))
-    assert a.store.pending_count() == 0
+    assert a.store.outbox.pending_count() == 0
     assert held(a, waiting.id) == {"client": 0, "contacts": 0, "follow_ups": 0, "name_index": 0}
     assert result.removed >= 1 and "removed" in result.summary()
     assert server_holds(server, waiting.id)[:2] == (True, 2)
 
     # The one with an open follow-up stays, whatever its age.
     assert held(a, open_one.id)["client"] == 1 and held(a, open_one.id)["follow_ups"] == 1
-    assert not a.store.find_clients("Vanha")
+    assert not a.store.clients.find_clients("Vanha")
     # The server keeps every record and the access log of the removed clients.
     present, contacts, entries = server_holds(server, done.id)
     assert present and contacts == 1 and entries >= 1
@@ -109,7 +109,7 @@ def test_a_removed_client_someone_sees_again_comes_back_whole(server, devices):
     round_at(a, LATER)
     assert held(a, client.id)["client"] == 0
     # An edit of the client record alone does not bring the client back.
-    a2.store.update_client(client.id, now(), phone="+358401234567")
+    a2.store.clients.update_client(client.id, now(), phone="+358401234567")
     a2.sync()
     round_at(a, LATER)
     assert held(a, client.id)["client"] == 0
@@ -120,8 +120,8 @@ def test_a_removed_client_someone_sees_again_comes_back_whole(server, devices):
     result = a.sync()
     assert result.restored == 1
     assert held(a, client.id)["contacts"] == 2
-    assert a.store.client(client.id).phone == "+358401234567"
-    assert not a.store.quarantined()
+    assert a.store.clients.client(client.id).phone == "+358401234567"
+    assert not a.store.pull.quarantined()
 
 
 def test_a_removed_client_added_again_comes_back_whole_and_overwrites_nothing(server, devices):
@@ -138,20 +138,20 @@ def test_a_removed_client_added_again_comes_back_whole_and_overwrites_nothing(se
     sync_all(a, a2)
     round_at(a, LATER)
     assert held(a, client.id)["client"] == 0
-    a2.store.update_client(client.id, now(), phone="+358401234568", protected=True)
+    a2.store.clients.update_client(client.id, now(), phone="+358401234568", protected=True)
     a2.sync()
     with pytest.raises(StoreError, match="sync"):
-        a.store.add_client(
+        a.store.clients.add_client(
             first_name="Uusi", last_name="Lisätty", identity_code=client.identity_code, phone=None,
             language=Language.FI, municipality="Järvilaakso", created_by=None, now=now(), allow_temporary=True,
         )
-    assert a.store.pending_count() == 0
+    assert a.store.outbox.pending_count() == 0
     result = a.sync()
     assert result.restored == 1 and held(a, client.id)["contacts"] == 1
-    back = a.store.client(client.id)
+    back = a.store.clients.client(client.id)
     assert back.protected and back.phone == "+358401234568"
     a2.sync()
-    assert a2.store.client(client.id).protected
+    assert a2.store.clients.client(client.id).protected
 
 
 def test_a_client_the_unit_no_longer_serves_leaves_its_devices_only(server, devices, capsys):
@@ -173,7 +173,7 @@ def test_a_client_the_unit_no_longer_serves_leaves_its_devices_only(server, devi
     assert server_holds(server, mine.id)[:2] == (True, 1)
 
     # Another unit's device cannot take the client's records, nor see whom a unit released.
-    _configured, token = b.store.sync_config()
+    _configured, token = b.store.outbox.sync_config()
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
         assert http.get(f"/v1/clients/{mine.id}/records").status_code == 404
         assert http.get("/v1/released").json() == {"clients": []}
@@ -207,23 +207,23 @@ def test_a_removal_list_of_unknown_ids_is_ignored_and_a_failed_removal_leaves_no
     client = a.add_client(date(1967, 1, 10), 967, "Kesken")
     a.sign_contact(client.id, "Asia", follow_up=False)
     a.sync()
-    assert a.store.remove_clients({"00000000-0000-4000-8000-000000000000", "not-an-id"}, None, now()) == Removal()
+    assert a.store.removal.remove_clients({"00000000-0000-4000-8000-000000000000", "not-an-id"}, None, now()) == Removal()
     before = held(a, client.id)
 
-    import ohjaus_tui.store.sync_side as sync_side
+    import ohjaus_tui.store.removal as removal
 
-    real = sync_side._delete_clients
+    real = removal._delete_clients
 
     def dies_midway(session, clients, contacts):
         real(session, clients, contacts)
         raise OSError("killed mid-removal")
 
-    monkeypatch.setattr(sync_side, "_delete_clients", dies_midway)
+    monkeypatch.setattr(removal, "_delete_clients", dies_midway)
     with pytest.raises(OSError):
-        a.store.remove_clients({client.id}, None, now())
+        a.store.removal.remove_clients({client.id}, None, now())
     assert held(a, client.id) == before  # one transaction: all of it or nothing
-    monkeypatch.setattr(sync_side, "_delete_clients", real)
-    assert a.store.remove_clients({client.id}, None, now()).scope == 1
+    monkeypatch.setattr(removal, "_delete_clients", real)
+    assert a.store.removal.remove_clients({client.id}, None, now()).scope == 1
     assert held(a, client.id)["client"] == 0
 
 
@@ -253,7 +253,7 @@ async def test_the_sync_view_says_how_many_clients_left_the_device(server, devic
         await pilot.pause(0.5)
         await sign_in(pilot, username)
         await settle(pilot, app)
-        assert app.ctx.store.client(client.id) is None
+        assert app.ctx.store.clients.client(client.id) is None
         await pilot.press("f6")
         await pilot.pause()
         assert isinstance(app.screen, SyncViewScreen)
@@ -269,11 +269,11 @@ def test_a_version_made_without_seeing_a_non_disclosure_order_does_not_lift_it(s
     a, a2 = devices("a"), devices("a2")
     client = a.add_client(date(1966, 9, 9), 966, "Suojattu")
     sync_all(a, a2)
-    a2.store.update_client(client.id, now(), protected=True)
+    a2.store.clients.update_client(client.id, now(), protected=True)
     a2.sync()
-    a.store.update_client(client.id, now(), phone="+358401234569")  # a has not seen the order
+    a.store.clients.update_client(client.id, now(), phone="+358401234569")  # a has not seen the order
     a.sync()
     a2.sync()
     for device in (a, a2):
-        held_client = device.store.client(client.id)
+        held_client = device.store.clients.client(client.id)
         assert held_client.protected and held_client.phone == "+358401234569"

@@ -50,7 +50,7 @@ def worker_id(store, username: str) -> str:
 
 
 def new_client(store, born: date, individual: int, last_name: str):
-    return store.add_client(
+    return store.clients.add_client(
         first_name="Testi",
         last_name=last_name,
         identity_code=make_identity_code(born, individual),
@@ -73,7 +73,7 @@ def sign_advice(store, client_id: str, worker: str, started) -> None:
     draft.suggested_urgency = draft.urgency = Urgency.SELF_CARE
     draft.suggested_segment = draft.segment = Segment.ADVICE
     draft.outcome_kind, draft.advice_text = OutcomeKind.ADVICE, "Neuvottu"
-    store.sign(draft, started + timedelta(minutes=5))
+    store.contacts.sign(draft, started + timedelta(minutes=5))
 
 
 def summary_text(app) -> str:
@@ -140,10 +140,10 @@ async def test_history_triggers_show_their_counts_and_the_high_need_path_asks_fo
     sign_advice(store, client.id, counsellor, FIXED_NOW - timedelta(days=45))  # ... one before
     unit = store.worker(counsellor).unit_id
     for days_ago in (3, 15):
-        store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=days_ago), unit, FIXED_NOW, register=Register.SOCIAL)
-    store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=60), unit, FIXED_NOW, register=Register.SOCIAL)
+        store.bookings.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=days_ago), unit, FIXED_NOW, register=Register.SOCIAL)
+    store.bookings.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=60), unit, FIXED_NOW, register=Register.SOCIAL)
     # A health-care appointment the social worker may not see does not count for them.
-    store.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=5), unit, FIXED_NOW, register=Register.HEALTH)
+    store.bookings.record_missed_appointment(client.id, FIXED_NOW - timedelta(days=5), unit, FIXED_NOW, register=Register.HEALTH)
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Taas rahat loppu")
@@ -210,7 +210,7 @@ async def test_history_triggers_show_their_counts_and_the_high_need_path_asks_fo
 
 async def test_a_danger_now_ends_in_an_emergency_redirect_with_the_safety_duty(app, store, shipped):
     # Not waiting in the callback queue: signing asks nothing about a callback (issue 15).
-    client = next(c for c in (a_client(store, nth=n) for n in range(5, 40)) if not store.open_callbacks_of_client(c.id))
+    client = next(c for c in (a_client(store, nth=n) for n in range(5, 40)) if not store.worklist.open_callbacks_of_client(c.id))
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Mies uhkaa kotona")

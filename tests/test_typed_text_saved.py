@@ -22,9 +22,9 @@ async def test_the_reason_is_saved_key_by_key_and_cheaply(app, store):
         await type_text(pilot, "Kuumetta")
         await pilot.pause()
         per_key = (time.perf_counter() - started) / len("Kuumetta")
-        assert store.load_draft(draft.id).reason == "Kuumetta"  # still at the need step
+        assert store.contacts.load_draft(draft.id).reason == "Kuumetta"  # still at the need step
         await type_text(pilot, " ja")
         await pilot.pause()
-        assert store.load_draft(draft.id).reason == "Kuumetta ja"
+        assert store.contacts.load_draft(draft.id).reason == "Kuumetta ja"
     # A key with its save stays well under what a typist notices (pilot overhead included).
     assert per_key < 0.2, per_key

@@ -16,7 +16,7 @@ from ohjaus_central.db import CentralStore
 from ohjaus_central.tables import enrolment
 from ohjaus_tui.demo import ref_id
 from ohjaus_tui.store.models import Credential
-from ohjaus_tui.store.protection import SignIn
+from ohjaus_tui.store.sign_in import SignIn
 from ohjaus_tui.store.store import Store
 from ohjaus_core.protocol import RecordType
 
@@ -75,7 +75,7 @@ def test_one_code_one_passphrase_on_every_device_of_the_unit(tmp_path, capsys, m
         worker = ref_id("worker", "uusi.h")
         store = Store(first)
         try:
-            assert store.check_passphrase(worker, PASSPHRASE, FIXED_NOW).result == SignIn.OK
+            assert store.sign_in.check_passphrase(worker, PASSPHRASE, FIXED_NOW).result == SignIn.OK
         finally:
             store.close()
         # Used once: the same code again is refused, and sets nothing.
@@ -86,8 +86,8 @@ def test_one_code_one_passphrase_on_every_device_of_the_unit(tmp_path, capsys, m
         assert run(capsys, "sync", "--data-dir", str(elsewhere))[0] == 0
         store = Store(second)
         try:
-            assert store.check_passphrase(worker, "toinen tunnuslause", FIXED_NOW).result == SignIn.WRONG
-            assert store.check_passphrase(worker, PASSPHRASE, FIXED_NOW).result == SignIn.OK
+            assert store.sign_in.check_passphrase(worker, "toinen tunnuslause", FIXED_NOW).result == SignIn.WRONG
+            assert store.sign_in.check_passphrase(worker, PASSPHRASE, FIXED_NOW).result == SignIn.OK
         finally:
             store.close()
         store = Store(elsewhere)
@@ -108,8 +108,8 @@ def test_one_code_one_passphrase_on_every_device_of_the_unit(tmp_path, capsys, m
         assert run(capsys, "sync", "--data-dir", str(first))[0] == 0
         store = Store(first)
         try:
-            assert store.check_passphrase(worker, PASSPHRASE, FIXED_NOW).result == SignIn.WRONG
-            assert store.check_passphrase(worker, "uusi tunnuslause", FIXED_NOW).result == SignIn.OK
+            assert store.sign_in.check_passphrase(worker, PASSPHRASE, FIXED_NOW).result == SignIn.WRONG
+            assert store.sign_in.check_passphrase(worker, "uusi tunnuslause", FIXED_NOW).result == SignIn.OK
         finally:
             store.close()
 
@@ -124,7 +124,7 @@ def test_one_code_one_passphrase_on_every_device_of_the_unit(tmp_path, capsys, m
         # The API refuses a verifier below the minimum cost, whatever the code.
         store = Store(first)
         try:
-            _server, token = store.sync_config()
+            _server, token = store.outbox.sync_config()
         finally:
             store.close()
         weak = {

@@ -15,7 +15,7 @@ from ohjaus_core.domain.clock import now
 from ohjaus_core.i18n import set_language
 from ohjaus_tui.screens.lock import sign_in_problem
 from ohjaus_tui.store.models import Credential
-from ohjaus_tui.store.protection import SignIn
+from ohjaus_tui.store.sign_in import SignIn
 from ohjaus_core.protocol import RecordType
 
 from .sync_helpers import sync_all
@@ -24,7 +24,7 @@ DEMO_PASSPHRASE = "demo1234"
 
 
 def _sign_in(device, worker_id: str) -> SignIn:
-    return device.store.check_passphrase(worker_id, DEMO_PASSPHRASE, now()).result
+    return device.store.sign_in.check_passphrase(worker_id, DEMO_PASSPHRASE, now()).result
 
 
 def _failures(device, worker_id: str) -> int:
@@ -48,7 +48,7 @@ def test_a_removed_worker_is_refused_on_every_device_of_the_unit_and_their_recor
 
     sync_all(a, b)
     for device in (a, b):
-        check = device.store.check_passphrase(nurse.id, DEMO_PASSPHRASE, now())
+        check = device.store.sign_in.check_passphrase(nurse.id, DEMO_PASSPHRASE, now())
         assert check.result == SignIn.REMOVED
         line = sign_in_problem(check, device.path)
         assert "removed" in line and "\n" not in line
@@ -89,7 +89,7 @@ def test_a_lock_out_and_its_end_reach_the_devices_and_revoke_an_unused_code(serv
 
     sync_all(a, b)
     for device in (a, b):
-        check = device.store.check_passphrase(counsellor.id, DEMO_PASSPHRASE, now())
+        check = device.store.sign_in.check_passphrase(counsellor.id, DEMO_PASSPHRASE, now())
         assert check.result == SignIn.LOCKED
         assert "locked" in sign_in_problem(check, device.path)
 

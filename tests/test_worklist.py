@@ -73,7 +73,7 @@ async def test_a_callback_taken_from_the_queue_becomes_a_signed_contact(app, sto
         await advise_and_sign(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert first.id not in {i.id for i in items(app)}
-    row = store.callback(first.id)
+    row = store.worklist.callback(first.id)
     assert (row.status, row.contact_id, row.result) == ("done", draft.id, "contact signed")
 
 
@@ -86,7 +86,7 @@ async def test_a_discarded_callback_contact_goes_back_to_the_queue(app, store):
         await pilot.press("f8", "k")
         await pilot.pause()
         assert first.id in {i.id for i in items(app) if i.kind == WorkKind.CALLBACK}
-    assert store.callback(first.id).status == "open"
+    assert store.worklist.callback(first.id).status == "open"
 
 
 async def test_an_unknown_caller_is_searched_by_the_phone_number(app, store):
@@ -112,7 +112,7 @@ async def test_a_callback_without_an_answer_is_marked_done_with_what_came_of_it(
         await pilot.press("enter")
         await pilot.pause()
         assert first.id not in {i.id for i in items(app)}
-    assert store.callback(first.id).result == "Ei vastannut kahdesti, tekstiviesti lähetetty"
+    assert store.worklist.callback(first.id).result == "Ei vastannut kahdesti, tekstiviesti lähetetty"
 
 
 async def follow_up_row(pilot):
@@ -135,7 +135,7 @@ async def test_a_follow_up_is_completed_with_its_result(app, store):
         row = session.get(FollowUp, follow.id)
     assert (row.status, row.result) == (FollowUpStatus.DONE.value, "Vointi parempi, ei jatkoa")
     # The change goes to the central API like every follow-up change.
-    assert any(e.record_id == follow.id for e in store.pending_changes(10_000))
+    assert any(e.record_id == follow.id for e in store.outbox.pending_changes(10_000))
 
 
 async def test_a_follow_up_rescheduled_leaves_todays_list(app, store):
@@ -225,9 +225,9 @@ def test_a_csv_with_bad_rows_imports_the_good_ones_and_names_the_bad_lines(tmp_p
     assert any(":4: not valid UTF-8" in p for p in read.problems)
     assert any(":3: " in p for p in read.problems) and any(":5: requested_at is missing" in p for p in read.problems)
     unit = store.units()[0].id
-    result = store.import_callbacks(read.requests, unit, FIXED_NOW)
+    result = store.worklist.import_callbacks(read.requests, unit, FIXED_NOW)
     assert (result.added, result.already) == (2, 0)
-    again = store.import_callbacks(read_callbacks(path).requests, unit, FIXED_NOW)
+    again = store.worklist.import_callbacks(read_callbacks(path).requests, unit, FIXED_NOW)
     assert (again.added, again.already) == (0, 2)  # the phone system's ids: nothing twice
 
 
@@ -246,7 +246,7 @@ def test_json_lines_and_arrays_are_read_and_a_caller_is_matched(tmp_path, store)
     assert "unknown columns: colour" in read.problems[0]
     array = write(tmp_path / "q.json", json.dumps(rows[:1]))
     assert len(read_callbacks(array).requests) == 1
-    result = store.import_callbacks(read.requests, store.units()[0].id, FIXED_NOW)
+    result = store.worklist.import_callbacks(read.requests, store.units()[0].id, FIXED_NOW)
     assert result.matched == 1
     with store.session() as session:
         from sqlmodel import select
@@ -261,7 +261,7 @@ def test_an_import_is_all_or_nothing(tmp_path, store):
     from ohjaus_core.domain.errors import DomainError
 
     with pytest.raises(DomainError, match="unknown unit NOPE"):
-        store.import_callbacks(broken, store.units()[0].id, FIXED_NOW)
+        store.worklist.import_callbacks(broken, store.units()[0].id, FIXED_NOW)
     with store.session() as session:
         from sqlmodel import select
 

@@ -39,7 +39,7 @@ def _signed_in(store, username: str):
     from ..screens.lock import sign_in_problem
 
     worker = _device_worker(store, username)
-    check = store.check_passphrase(worker.id, _read_passphrase(_("Passphrase: ")), now())
+    check = store.sign_in.check_passphrase(worker.id, _read_passphrase(_("Passphrase: ")), now())
     problem = sign_in_problem(check, store.data_dir)
     if problem:
         raise DomainError(problem)
@@ -89,7 +89,7 @@ def run_connect(args: argparse.Namespace) -> int:
         store.set_setting(SERVER, server)
         store.set_setting(TOKEN, token)
         # A new credential is a new device to the central API: its log is sent from the start.
-        store.set_access_log_sent(0)
+        store.outbox.set_access_log_sent(0)
         if device is not None:
             # Sign-in then lists only the workers of the device's unit and registers.
             store.set_setting("unit", device.unit_code)
@@ -177,7 +177,7 @@ def run_passphrase(args: argparse.Namespace) -> int:
         worker = next((w for w in store.workers() if w.username == args.username), None)
         if worker is None:
             raise DomainError(_("No worker {name} on this device.").format(name=args.username))
-        store.set_passphrase(worker.id, _read_passphrase(_("New passphrase: "), confirm=True), now())
+        store.sign_in.set_passphrase(worker.id, _read_passphrase(_("New passphrase: "), confirm=True), now())
     finally:
         store.close()
     print(_("Passphrase set for {name}.").format(name=worker.name), file=sys.stderr)
@@ -219,7 +219,7 @@ def run_callbacks(args: argparse.Namespace) -> int:
         unit = next((u for u in store.units() if u.code == code), None)
         if unit is None:
             raise DomainError(_("Say the unit with --unit; this device has none set."))
-        result = store.import_callbacks(read.requests, unit.id, now())
+        result = store.worklist.import_callbacks(read.requests, unit.id, now())
     finally:
         store.close()
     for problem in read.problems:
@@ -235,7 +235,7 @@ def run_log(args: argparse.Namespace) -> int:
 
     store = Store(_existing_dir(args.log_dir))
     try:
-        check = store.verify_access_log()
+        check = store.protection.verify_access_log()
     finally:
         store.close()
     if check.intact:

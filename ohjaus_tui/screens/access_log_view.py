@@ -54,11 +54,11 @@ class AccessLogScreen(Screen):
 
     def on_mount(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        client = ctx.store.client(self.client_id)
+        client = ctx.store.clients.client(self.client_id)
         name = f"{client.last_name} {client.first_name}" if client else self.client_id
         self.query_one("#log-title", Static).update(Text(_("Access log: {name}").format(name=name)))
-        rows = ctx.store.access_log_for(self.client_id, ctx.viewer, ctx.now())
-        check = ctx.store.verify_access_log()
+        rows = ctx.store.protection.access_log_for(self.client_id, ctx.viewer, ctx.now())
+        check = ctx.store.protection.verify_access_log()
         if check.intact:
             chain = Text(_("This device's log is whole: {n} entries, each linked to the one before.").format(n=check.entries), style="green")
         else:
@@ -113,7 +113,7 @@ class AccessLogScreen(Screen):
         from datetime import datetime
 
         ctx = self.app.ctx  # type: ignore[attr-defined]
-        ctx.store.log_access(
+        ctx.store.protection.log_access(
             ctx.viewer, [self.client_id], AccessAction.VIEW, "access log", Purpose.RIGHT_TO_KNOW.value, ctx.now()
         )
         self.query_one("#log-chain", Static).update(

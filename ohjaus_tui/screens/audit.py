@@ -35,5 +35,5 @@ class ViewTrail:
         if not self.waiting or viewer is None:
             return
         waiting, self.waiting = self.waiting, []
-        self.ctx.store.log_access(viewer, waiting, AccessAction.VIEW, self.item, self.purpose_text, self.ctx.now())
+        self.ctx.store.protection.log_access(viewer, waiting, AccessAction.VIEW, self.item, self.purpose_text, self.ctx.now())
         self.logged.update(waiting)

@@ -80,7 +80,7 @@ class BookingsScreen(Screen):
         from .steps.client import client_line
 
         ctx = self.ctx
-        client = ctx.store.client(self.client_id)
+        client = ctx.store.clients.client(self.client_id)
         title = Text(_("Bookings") + ": ", style="bold")
         title.append(client_line(client) if client else Text(self.client_id))
         self.query_one("#bookings-title", Static).update(title)
@@ -90,7 +90,7 @@ class BookingsScreen(Screen):
         table = self.query_one("#bookings-table", DataTable)
         table.clear(columns=True)
         table.add_columns(_("Time"), _("Status"), _("Professional"), _("Reason"))
-        self.rows = ctx.store.bookings(self.client_id, ctx.viewer, ctx.now(), purpose=self.purpose)
+        self.rows = ctx.store.bookings.bookings(self.client_id, ctx.viewer, ctx.now(), purpose=self.purpose)
         for index, row in enumerate(self.rows):
             table.add_row(
                 when(row.starts_at),
@@ -139,7 +139,7 @@ class BookingsScreen(Screen):
     def _change(self, row, status: BookingStatus, reason: str, new_slot_id: str | None) -> None:
         ctx = self.ctx
         try:
-            ctx.store.change_booking(ctx.viewer, row.contact_id, status, reason, ctx.now(), new_slot_id=new_slot_id)
+            ctx.store.bookings.change_booking(ctx.viewer, row.contact_id, status, reason, ctx.now(), new_slot_id=new_slot_id)
         except DomainError as error:
             self.show(keep=row.contact_id)
             self.say(str(error))
@@ -183,7 +183,7 @@ class BookingsScreen(Screen):
         if row is None:
             return
         ctx = self.ctx
-        offers, deadline = ctx.store.move_offers(row.contact_id, ctx.now())
+        offers, deadline = ctx.store.bookings.move_offers(row.contact_id, ctx.now())
 
         def picked(slot_id: str | None) -> None:
             if slot_id is not None:

@@ -83,7 +83,7 @@ class ClientScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        client = self.ctx.store.client(self.client_id)
+        client = self.ctx.store.clients.client(self.client_id)
         if client is not None:
             self.client_id = client.id  # a merged client's id leads to the real client
         self.protected = bool(client and client.protected)
@@ -108,7 +108,7 @@ class ClientScreen(Screen):
             self.app.pop_screen()  # nothing was shown
             return
         self.purpose = f"{Purpose.WORKLIST.value}:{purpose}"
-        self._show(self.ctx.store.client(self.client_id))
+        self._show(self.ctx.store.clients.client(self.client_id))
 
     def _show(self, client) -> None:
         from .steps.client import client_line
@@ -142,11 +142,11 @@ class ClientScreen(Screen):
 
     def after_relabel(self) -> None:
         if self.purpose is not None or not self.protected:
-            self._show(self.ctx.store.client(self.client_id))
+            self._show(self.ctx.store.clients.client(self.client_id))
 
     def refresh_history(self) -> None:
         ctx = self.ctx
-        history = ctx.store.client_history(
+        history = ctx.store.protection.client_history(
             self.client_id, ctx.viewer, ctx.now(), basis=self.basis,
             purpose=self.purpose if self.protected else None,
         )
@@ -162,7 +162,7 @@ class ClientScreen(Screen):
             )
         self.query_one("#client-registers", Static).update(lines)
         consents = Text()
-        for consent in ctx.store.consents(self.client_id):
+        for consent in ctx.store.protection.consents(self.client_id):
             source, target = Register(consent.from_register).label, Register(consent.to_register).label
             if consent.decision == "granted":
                 consents.append(_("Consent: {source} -> {target} until {until}").format(
@@ -265,7 +265,7 @@ class ClientScreen(Screen):
                 return
             granted, until, note = result
             try:
-                ctx.store.record_consent(viewer, self.client_id, viewer.other_register, granted, until, ctx.now(), note)
+                ctx.store.protection.record_consent(viewer, self.client_id, viewer.other_register, granted, until, ctx.now(), note)
             except DomainError as error:
                 self._say(str(error))
                 return
@@ -292,7 +292,7 @@ class ClientScreen(Screen):
             self._say(_("Only a team lead may merge clients."))
             self.app.bell()
             return
-        client = self.ctx.store.client(self.client_id)
+        client = self.ctx.store.clients.client(self.client_id)
         if client is None:
             return
         if real_code(client):

@@ -115,7 +115,7 @@ class ContactScreen(Screen):
     def _update_header(self) -> None:
         draft, ctx = self.draft, self.ctx
         text = Text(no_wrap=True, overflow="ellipsis")
-        client = ctx.store.client(draft.client_id) if draft.client_id else None
+        client = ctx.store.clients.client(draft.client_id) if draft.client_id else None
         language = draft.language.label
         if client:
             if client.protected:
@@ -195,7 +195,7 @@ class ContactScreen(Screen):
         previous = self.draft.step
         self.draft.step = step
         try:
-            self.ctx.store.save_draft(self.draft, self.ctx.now(), self.ctx.viewer)
+            self.ctx.store.contacts.save_draft(self.draft, self.ctx.now(), self.ctx.viewer)
         except DomainError as error:
             self.draft.step = previous
             self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
@@ -231,7 +231,7 @@ class ContactScreen(Screen):
             return
         try:
             # No access-log entry for each key: the step's save logs the change.
-            self.ctx.store.save_draft(self.draft, self.ctx.now())
+            self.ctx.store.contacts.save_draft(self.draft, self.ctx.now())
         except DomainError as error:
             self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
 
@@ -241,7 +241,7 @@ class ContactScreen(Screen):
             return
         if self._answered is None and self.draft.client_id:
             viewer = self.ctx.viewer
-            waiting = self.ctx.store.open_callbacks_of_client(
+            waiting = self.ctx.store.worklist.open_callbacks_of_client(
                 self.draft.client_id, viewer.register if viewer else None
             )
             if waiting:
@@ -263,7 +263,7 @@ class ContactScreen(Screen):
 
     def _sign(self, answered: list[str]) -> None:
         try:
-            self.ctx.store.sign(self.draft, self.ctx.now(), self.ctx.viewer, answered)
+            self.ctx.store.contacts.sign(self.draft, self.ctx.now(), self.ctx.viewer, answered)
         except DomainError as error:
             self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
             self.app.bell()
@@ -277,7 +277,7 @@ class ContactScreen(Screen):
         neither shows in the footer nor does anything."""
         if action == "no_answer":
             if not hasattr(self, "_from_callback"):
-                self._from_callback = bool(self.saved and self.ctx.store.callback_of_contact(self.draft.id))
+                self._from_callback = bool(self.saved and self.ctx.store.worklist.callback_of_contact(self.draft.id))
             return self._from_callback
         return super().check_action(action, parameters)
 
@@ -287,7 +287,7 @@ class ContactScreen(Screen):
         counted (or becomes a letter or message after the region's last try)."""
         from .home import HomeScreen
 
-        callback = self.ctx.store.callback_of_contact(self.draft.id) if self.saved else None
+        callback = self.ctx.store.worklist.callback_of_contact(self.draft.id) if self.saved else None
         if callback is None:
             self.notify(_("No answer is recorded on a contact started from a callback request."), timeout=5)
             return
@@ -298,7 +298,7 @@ class ContactScreen(Screen):
         def discard(yes: bool | None) -> None:
             if yes:
                 if self.saved:
-                    self.ctx.store.discard_draft(self.draft.id)
+                    self.ctx.store.contacts.discard_draft(self.draft.id)
                 self.dismiss(None)
 
         question = _("Discard this contact? What was typed is lost.")

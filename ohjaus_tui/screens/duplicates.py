@@ -110,7 +110,7 @@ class MergeScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         self.candidates = [
-            client for client in self.ctx.store.possible_duplicates(
+            client for client in self.ctx.store.merges.possible_duplicates(
                 first_name=self.source.first_name, last_name=self.source.last_name,
                 birth_date=self.source.birth_date, phone=self.source.phone,
             )
@@ -145,7 +145,7 @@ class MergeScreen(ModalScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         code = normalize_identity_code(event.value)
-        found = [c for c in self.ctx.store.find_clients(code) if c.identity_code == code] if looks_like_identity_code(code) else []
+        found = [c for c in self.ctx.store.clients.find_clients(code) if c.identity_code == code] if looks_like_identity_code(code) else []
         if not found:
             self._error(_("No client with the identity code {code}.").format(code=code or "-"))
             return
@@ -153,7 +153,7 @@ class MergeScreen(ModalScreen):
         self._confirm(found[0])
 
     def _confirm(self, target: Client) -> None:
-        counts = self.ctx.store.records_of_client(self.source.id)
+        counts = self.ctx.store.merges.records_of_client(self.source.id)
         moved = ", ".join(
             f"{label} {counts[table]}"
             for table, label in (
@@ -172,7 +172,7 @@ class MergeScreen(ModalScreen):
             if not yes:
                 return
             try:
-                merged = self.ctx.store.merge_clients(self.source.id, target.id, self.ctx.viewer, self.ctx.now())
+                merged = self.ctx.store.merges.merge_clients(self.source.id, target.id, self.ctx.viewer, self.ctx.now())
             except DomainError as error:
                 self._error(str(error))
                 return

@@ -200,7 +200,7 @@ class HomeScreen(Screen):
     def on_mount(self) -> None:
         self._fill()
         self.query_one(self._first_section(), DataTable).focus()
-        drafts = self.ctx.store.open_drafts(self.ctx.worker.id)
+        drafts = self.ctx.store.contacts.open_drafts(self.ctx.worker.id)
         if drafts and not self._offered:
             self._offered = True
             latest = drafts[0]
@@ -230,7 +230,7 @@ class HomeScreen(Screen):
         if ctx.demo:
             header.append("  " + _("DEMO"), style="bold yellow")
         self.query_one("#home-header", Static).update(header)
-        self.items = ctx.store.worklist(ctx.viewer, ctx.shipped.region, now)
+        self.items = ctx.store.worklist.worklist(ctx.viewer, ctx.shipped.region, now)
         queue = [item for item in self.items if item.kind == WorkKind.CALLBACK]
         requests = [item for item in self.items if item.kind == WorkKind.REQUEST]
         self.callbacks, self.requests = len(queue), len(requests)
@@ -300,7 +300,7 @@ class HomeScreen(Screen):
         for section, shown_items in (("#callbacks", queue), ("#requests", requests)):
             if not shown_items and self.query_one(section, WorkTable).has_focus:
                 self.query_one(self._first_section(), WorkTable).focus()
-        recent = ctx.store.recent_signed(worker.id)
+        recent = ctx.store.contacts.recent_signed(worker.id)
         listing = self.query_one("#recent", OptionList)
         was = listing.highlighted or 0
         listing.clear_options()
@@ -372,7 +372,7 @@ class HomeScreen(Screen):
             return
         if item.kind in (WorkKind.CALLBACK, WorkKind.REQUEST):
             try:
-                draft = ctx.store.take_callback(item.id, ctx.viewer, ctx.now(), ctx.shipped.protocols)
+                draft = ctx.store.worklist.take_callback(item.id, ctx.viewer, ctx.now(), ctx.shipped.protocols)
             except DomainError as error:
                 self._say(str(error))
                 self.refresh_lists()
@@ -380,7 +380,7 @@ class HomeScreen(Screen):
             query = "" if draft.client_id else (format_phone(item.phone) if item.phone else "")
             if item.kind == WorkKind.REQUEST and not draft.client_id:
                 # Found by the identity code the form gave (or its name): chosen, added or none.
-                request = ctx.store.callback(item.id)
+                request = ctx.store.worklist.callback(item.id)
                 query = (request.identity_code or request.name or query) if request else query
             self.app.push_screen(ContactScreen(draft, saved=True, client_query=query))
             return
@@ -389,10 +389,10 @@ class HomeScreen(Screen):
         # also after a kill and a resumed draft; a discarded draft leaves it open.
         draft.for_follow_up_id = item.id
         if item.client_id:
-            client = ctx.store.client(item.client_id)
+            client = ctx.store.clients.client(item.client_id)
             draft.client_id, draft.language = item.client_id, Language(client.language)
             draft.step = Step.NEED
-            ctx.store.save_draft(draft, ctx.now(), ctx.viewer)
+            ctx.store.contacts.save_draft(draft, ctx.now(), ctx.viewer)
             self.app.push_screen(ContactScreen(draft, saved=True))
         else:
             self.app.push_screen(ContactScreen(draft))
@@ -408,9 +408,9 @@ class HomeScreen(Screen):
             if not result:
                 return
             if item.kind in (WorkKind.CALLBACK, WorkKind.LETTER, WorkKind.REQUEST):
-                ctx.store.finish_callback(item.id, result, ctx.viewer, ctx.now())
+                ctx.store.worklist.finish_callback(item.id, result, ctx.viewer, ctx.now())
             else:
-                ctx.store.set_follow_up_status(item.id, FollowUpStatus.DONE, result, ctx.now(), ctx.viewer)
+                ctx.store.worklist.set_follow_up_status(item.id, FollowUpStatus.DONE, result, ctx.now(), ctx.viewer)
             self.refresh_lists()
             self._say(_("Marked done."))
 
@@ -435,7 +435,7 @@ class HomeScreen(Screen):
         """Record the call and say what follows; False (and why) when it could not be."""
         rules = ctx.shipped.region.callbacks
         try:
-            row = ctx.store.callback_no_answer(callback_id, ctx.viewer, rules, ctx.now())
+            row = ctx.store.worklist.callback_no_answer(callback_id, ctx.viewer, rules, ctx.now())
         except DomainError as error:
             app.notify(str(error), timeout=5)
             return False
@@ -464,7 +464,7 @@ class HomeScreen(Screen):
 
         def move(value: str | None) -> None:
             if value:
-                ctx.store.reschedule_follow_up(item.id, parse_day(value), ctx.viewer, ctx.now())
+                ctx.store.worklist.reschedule_follow_up(item.id, parse_day(value), ctx.viewer, ctx.now())
                 self.refresh_lists()
                 self._say(_("Rescheduled to {day}.").format(day=format_date(parse_day(value))))
 
@@ -478,15 +478,15 @@ class HomeScreen(Screen):
             return
         ctx = self.ctx
         choices = [("team", _("The team: {unit}").format(unit=ctx.store.unit_name(ctx.viewer.unit_id)))]
-        choices += ctx.store.team_choices(ctx.viewer)
+        choices += ctx.store.worklist.team_choices(ctx.viewer)
 
         def hand(choice: str | None) -> None:
             if not choice:
                 return
             if choice == "team":
-                ctx.store.hand_follow_up(item.id, ctx.viewer, ctx.now(), team_id=ctx.viewer.unit_id)
+                ctx.store.worklist.hand_follow_up(item.id, ctx.viewer, ctx.now(), team_id=ctx.viewer.unit_id)
             else:
-                ctx.store.hand_follow_up(item.id, ctx.viewer, ctx.now(), worker_id=choice.removeprefix("worker:"))
+                ctx.store.worklist.hand_follow_up(item.id, ctx.viewer, ctx.now(), worker_id=choice.removeprefix("worker:"))
             label = dict(choices)[choice]
             self.refresh_lists()
             self._say(_("Handed on to {who}.").format(who=label))
@@ -509,7 +509,7 @@ class HomeScreen(Screen):
         self.app.push_screen(ContactScreen(draft))
 
     def resume(self, contact_id: str) -> None:
-        draft = self.ctx.store.load_draft(contact_id, self.ctx.viewer, self.ctx.now())
+        draft = self.ctx.store.contacts.load_draft(contact_id, self.ctx.viewer, self.ctx.now())
         self.app.push_screen(ContactScreen(draft, saved=True))
 
     def correct(self, contact_id: str) -> None:
@@ -518,7 +518,7 @@ class HomeScreen(Screen):
         def start(yes: bool | None) -> None:
             if yes:
                 try:
-                    draft = self.ctx.store.start_correction(contact_id, self.ctx.now(), self.ctx.viewer)
+                    draft = self.ctx.store.contacts.start_correction(contact_id, self.ctx.now(), self.ctx.viewer)
                 except DomainError as refused:  # e.g. a visit cancelled after the contact
                     self.notify(str(refused), severity="error", timeout=10)
                     return

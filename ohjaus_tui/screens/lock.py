@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, Static
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_time
-from ..store.protection import SignIn, SignInCheck
+from ..store.sign_in import SignIn, SignInCheck
 from ..widgets.footer import Footer
 from .login import passphrase_field
 
@@ -67,7 +67,7 @@ class LockScreen(Screen):
         passphrase, event.input.value = event.input.value, ""
         app = self.app
         ctx = app.ctx  # type: ignore[attr-defined]
-        check = ctx.store.check_passphrase(ctx.worker.id, passphrase, ctx.now())
+        check = ctx.store.sign_in.check_passphrase(ctx.worker.id, passphrase, ctx.now())
         problem = sign_in_problem(check, ctx.data_dir)
         if problem:
             self.query_one("#lock-message", Static).update(Text(problem))

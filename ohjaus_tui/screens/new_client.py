@@ -143,7 +143,7 @@ class NewClientScreen(ModalScreen):
 
     def _offer_existing(self, code: str) -> None:
         """The person is already a client: use that record, never make a second one."""
-        existing = self.app.ctx.store.find_clients(code)  # type: ignore[attr-defined]
+        existing = self.app.ctx.store.clients.find_clients(code)  # type: ignore[attr-defined]
         if not existing:
             return
         client = existing[0]
@@ -178,7 +178,7 @@ class NewClientScreen(ModalScreen):
         typed = (value("last-name"), value("first-name"), code, value("phone"))
         if typed == self.matches_seen or not (typed[0] and typed[1]):
             return False
-        matches = self.app.ctx.store.possible_duplicates(  # type: ignore[attr-defined]
+        matches = self.app.ctx.store.merges.possible_duplicates(  # type: ignore[attr-defined]
             first_name=typed[1], last_name=typed[0], birth_date=birth_date, phone=typed[3] or None,
         )
         if not matches:
@@ -200,7 +200,7 @@ class NewClientScreen(ModalScreen):
         if self._matches_first(with_code):
             return
         try:
-            client = app.ctx.store.add_client(  # type: ignore[attr-defined]
+            client = app.ctx.store.clients.add_client(  # type: ignore[attr-defined]
                 first_name=value("first-name"),
                 last_name=value("last-name"),
                 identity_code=value("identity-code").strip() or None if with_code else None,

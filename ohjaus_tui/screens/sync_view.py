@@ -135,14 +135,14 @@ class SyncViewScreen(Screen):
         table.add_columns(_("When"), _("What"), _("Record"), _("Why"))
         store = self.app.ctx.store  # type: ignore[attr-defined]
         self._why: dict[str, str] = {}
-        problems = store.sync_problems()
+        problems = store.outbox.sync_problems()
         rows = [
             (problem.id, problem.at, _(KINDS.get(problem.kind, problem.kind)), problem.record_type, problem.data,
              _(MOVE_TAKEN) if (problem.record_type, problem.reason) == ("appointment", "slot_taken")
              else _(REASONS[problem.reason]) if problem.reason in REASONS else problem.reason)
             for problem in problems
         ]
-        kept = store.quarantined()
+        kept = store.pull.quarantined()
         rows += [
             (f"kept:{row.record_type}:{row.record_id}", row.at, _(KINDS["kept_aside"]), row.record_type, row.data,
              _(KEPT_ASIDE[row.reason]) if row.reason in KEPT_ASIDE else row.reason)
@@ -152,7 +152,7 @@ class SyncViewScreen(Screen):
             record = f"{_(RECORDS.get(record_type, record_type))} {describe(record_type, data)}"
             table.add_row(format_moment(local(at)), kind, Text(record), why, key=key)
             self._why[key] = f"{kind}: {record}\n{why}"
-        removal = store.last_removal()
+        removal = store.removal.last_removal()
         removed = self.query_one("#sync-removed", Static)
         removed.display = removal is not None
         if removal is not None:
@@ -171,4 +171,4 @@ class SyncViewScreen(Screen):
         # Seen once the worker leaves the list: while it is open, the status line still
         # counts them (the badge reads the store on its own task, so marking them at mount
         # raced with it).
-        self.app.ctx.store.mark_problems_seen()  # type: ignore[attr-defined]
+        self.app.ctx.store.outbox.mark_problems_seen()  # type: ignore[attr-defined]

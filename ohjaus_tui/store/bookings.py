@@ -14,21 +14,24 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from ohjaus_core.domain.access_log import AccessAction, Purpose
-from ohjaus_core.domain.codes import BookingStatus, ContactStatus, OutcomeKind, Register
+from ohjaus_core.domain.access_log import AccessAction
+from ohjaus_core.domain.codes import BookingStatus, ContactStatus, OutcomeKind, Register, ServiceArea
+from ohjaus_core.domain.contact import new_id
 from ohjaus_core.domain.errors import DomainError
-from ohjaus_core.domain.slots import SlotOffer
+from ohjaus_core.domain.slots import SlotOffer, choose_slots
 from ohjaus_core.domain.text import free_text
 from ohjaus_core.domain.viewer import Permission, Viewer
-from ohjaus_core.i18n import _
+from ohjaus_core.i18n import _, current_language, localized
 from ohjaus_core.protocol import RecordType
-from .models import Appointment, Contact, Outcome, Professional, Slot, Unit
-from .protection import write_access
+from .models import Appointment, Client, Contact, MissedAppointment, Outcome, Professional, Slot, Unit
+from .protection import save_change, visible_in, write_access
+from .repository import Repository
 from .sync_side import dump, enqueue
 
 MAX_REASON = 500
@@ -54,18 +57,15 @@ class BookingRow:
     current: bool  # the visit's time now (the one that can be changed)
 
 
-class Bookings:
-    """Mixed into Store."""
-
-    def session(self):  # provided by Store
-        raise NotImplementedError
+class Bookings(Repository):
+    """store.bookings: the free slots, the visits booked, and the appointments missed."""
 
     def bookings(self, client_id: str, viewer: Viewer, now: datetime, purpose: str | None = None) -> list[BookingRow]:
         """The client's booked visits in the registers the viewer may see now, newest first,
         with the times they were moved from; the view goes to the access log (with `purpose`
         for the viewer's own register when given: a protected client's view)."""
         with self.session() as session:
-            registers = self._visible(session, client_id, viewer, now)  # Protection's
+            registers = visible_in(session, client_id, viewer, now)
             if purpose:
                 registers[viewer.register] = purpose
             corrected = select(Contact.supersedes_id).where(Contact.supersedes_id != None)  # noqa: E711
@@ -156,12 +156,8 @@ class Bookings:
                 _give_back(session, row.slot_id, contact_id)
             row.status, row.reason = status.value, reason
             row.changed_by, row.changed_at = viewer.worker_id, now
-            session.add(row)
-            session.flush()
-            enqueue(session, RecordType.APPOINTMENT, row.id, dump(row), now)
-            if contact.client_id:
-                write_access(session, viewer, [contact.client_id], AccessAction.CHANGE, "booking",
-                             Purpose.CONTACT.value, now, contact.sector)
+            save_change(session, row, RecordType.APPOINTMENT, now, viewer, "booking",
+                        client_id=contact.client_id, register=contact.sector)
             session.commit()
             session.refresh(row)
             return row
@@ -170,12 +166,6 @@ class Bookings:
         """Free slots to move a booked visit to, as the contact's slot picker offers them: the
         same profession first, within the care deadline the booking recorded, in the client's
         language, at the contact's unit; each miss marked. Returns them and the deadline."""
-        from datetime import timedelta
-
-        from ohjaus_core.domain.codes import ServiceArea
-        from ohjaus_core.domain.slots import choose_slots
-        from .models import Client
-
         with self.session() as session:
             contact = session.get(Contact, contact_id)
             outcome = session.exec(select(Outcome).where(Outcome.contact_id == contact_id)).first()
@@ -208,6 +198,74 @@ class Bookings:
         return len(session.exec(query).all())
 
 
+    def missed_appointments_since(
+        self, client_id: str, since: datetime, registers: Iterable[Register] | None = None
+    ) -> int:
+        """Appointments the client missed without cancelling since `since`: those recorded
+        apart and the booked visits marked 'did not come' (issue 20)."""
+        wanted = [r.value for r in registers] if registers is not None else None
+        with self.session() as session:
+            query = (
+                select(func.count())
+                .select_from(MissedAppointment)
+                .where(MissedAppointment.client_id == client_id)
+                .where(MissedAppointment.starts_at >= since)
+            )
+            if wanted is not None:
+                query = query.where(col(MissedAppointment.sector).in_(wanted))
+            return session.exec(query).one() + self.no_shows_since(session, client_id, since, wanted)
+
+    def record_missed_appointment(
+        self, client_id: str, starts_at: datetime, unit_id: str, now: datetime,
+        slot_id: str | None = None, register: Register = Register.HEALTH,
+    ) -> MissedAppointment:
+        with self.session() as session:
+            row = MissedAppointment(
+                id=new_id(), client_id=client_id, starts_at=starts_at, unit_id=unit_id,
+                slot_id=slot_id, recorded_at=now, sector=register.value,
+            )
+            session.add(row)
+            session.flush()
+            enqueue(session, RecordType.MISSED_APPOINTMENT, row.id, dump(row), now)
+            session.commit()
+            session.refresh(row)
+            return row
+
+    # -- slots ------------------------------------------------------------------------------
+
+    def free_slots(
+        self, service_area: ServiceArea, start: datetime, until: datetime, limit: int | None = 500
+    ) -> list[SlotOffer]:
+        """Free slots of professionals of a service area between two times, earliest first
+        (at most `limit`; None: all)."""
+        with self.session() as session:
+            # The columns an offer needs, not three ORM objects a row (500 rows each time).
+            query = (
+                select(*_OFFER_COLUMNS)
+                .join(Professional, Slot.professional_id == Professional.id)
+                .join(Unit, Slot.unit_id == Unit.id)
+                .where(Slot.booked_contact_id == None)  # noqa: E711 (SQL IS NULL)
+                .where(Slot.taken_elsewhere == False)  # noqa: E712
+                .where(Slot.starts_at >= start)
+                .where(Slot.starts_at < until)
+                .where(Professional.service_area == service_area.value)
+                .order_by(Slot.starts_at)
+                .limit(limit)
+            )
+            return [_offer_of_row(*row) for row in session.exec(query)]
+
+    def slot_offer(self, slot_id: str) -> SlotOffer | None:
+        with self.session() as session:
+            query = (
+                select(Slot, Professional, Unit)
+                .join(Professional, Slot.professional_id == Professional.id)
+                .join(Unit, Slot.unit_id == Unit.id)
+                .where(Slot.id == slot_id)
+            )
+            row = session.exec(query).first()
+            return _offer(*row) if row else None
+
+
 def _take(session: Session, slot_id: str, contact_id: str) -> None:
     result = session.exec(
         text(
@@ -235,8 +293,6 @@ def _slots(session: Session, ids: set[str]) -> dict[str, tuple[datetime, str, st
         .join(Unit, Unit.id == Slot.unit_id)
         .where(col(Slot.id).in_(list(ids)))
     )
-    from ohjaus_core.i18n import current_language
-
     out = {}
     for slot_id, starts_at, name, profession, unit in session.exec(query):
         try:
@@ -266,3 +322,45 @@ def appointment_slots(session: Session, rows: list[dict]) -> None:
                     "AND booked_contact_id IS NULL AND taken_elsewhere = 0"
                 ).bindparams(contact=row["contact_id"], slot=keep)
             )
+
+
+_OFFER_COLUMNS = (
+    Slot.id, Slot.starts_at, Slot.minutes, Slot.mode, Unit.id, Professional.name,
+    Professional.profession_name, Professional.profession, Unit.name, Professional.languages,
+)
+
+
+def _offer_of_row(
+    slot_id, starts_at, minutes, mode, unit_id, professional_name, profession_name, profession,
+    unit_name, languages,
+) -> SlotOffer:
+    return SlotOffer(
+        slot_id=slot_id,
+        starts_at=starts_at,
+        minutes=minutes,
+        mode=mode,
+        unit_id=unit_id,
+        professional_name=professional_name,
+        profession=_localized_json(profession_name, current_language()),
+        profession_code=profession,
+        unit_name=_localized_json(unit_name, current_language()),
+        languages=_split(languages),
+    )
+
+
+@lru_cache(maxsize=512)
+def _localized_json(texts: str, language: str) -> str:
+    """A unit's or profession's name in a language (few distinct names, read for every slot)."""
+    return localized(json.loads(texts))
+
+
+@lru_cache(maxsize=512)
+def _split(languages: str) -> tuple[str, ...]:
+    return tuple(languages.split(","))
+
+
+def _offer(slot: Slot, professional: Professional, unit: Unit) -> SlotOffer:
+    return _offer_of_row(
+        slot.id, slot.starts_at, slot.minutes, slot.mode, unit.id, professional.name,
+        professional.profession_name, professional.profession, unit.name, professional.languages,
+    )

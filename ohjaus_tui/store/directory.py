@@ -242,7 +242,7 @@ def sign_in_workers(data_dir: Path) -> list[SignInWorker]:
 def needs_enrolment(data_dir: Path, worker_id: str) -> bool:
     """Whether the worker's first sign-in here takes the enrolment code: the device is
     connected (a server and a credential set) and holds no verifier for them. As
-    `Store.sync_config` and `Store.has_passphrase` tell it, without the ORM, so that choosing a
+    `store.outbox.sync_config` and `store.sign_in.has_passphrase` tell it, without the ORM, so that choosing a
     name on the sign-in screen never waits for the store to open."""
     rows = _read(
         data_dir,

@@ -26,6 +26,7 @@ from ohjaus_core.i18n import _
 from ohjaus_core.protocol import RecordType
 from .models import Client, ClientMerge
 from .protection import write_access
+from .repository import Repository
 from .sync_side import dump, enqueue
 
 # The tables whose rows belong to a client through `client_id` (the access log is not one:
@@ -79,11 +80,8 @@ def real_code(client: Client) -> bool:
     return bool(client.identity_code) and not client.identity_temporary
 
 
-class Merging:
-    """Mixed into Store."""
-
-    def session(self):  # provided by Store
-        raise NotImplementedError
+class Merges(Repository):
+    """store.merges: possible duplicates of a client being added, and merges."""
 
     def merged_into(self, client_id: str) -> str | None:
         """The client a merged client's id redirects to; None when it was not merged."""

@@ -1,5 +1,5 @@
-"""Client data protection in the store: sign-in verifiers, registers and consent, and the
-access log. Mixed into Store; like the rest of the store, the only place that speaks SQL.
+"""Client data protection in the store: registers and consent, and the access log. A
+repository of the Store (store.protection); sign-in is store.sign_in (sign_in.py).
 
 The register rule lives in the queries, not in the screens: a method that returns a
 client's records takes the Viewer and returns only the registers the viewer may see now
@@ -9,46 +9,29 @@ client's records takes the Viewer and returns only the registers the viewer may 
 from __future__ import annotations
 
 import json
-
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import case, insert, literal, text, update
+from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ohjaus_core.domain.access_log import GENESIS, AccessAction, ChainCheck, Entry, Purpose, entry_hash, verify_chain
 from ohjaus_core.domain.clock import HELSINKI, local
-from ohjaus_core.domain.codes import ContactStatus, OutcomeKind, Register, Role, ServiceArea, Urgency
+from ohjaus_core.domain.codes import ContactStatus, OutcomeKind, Register, ServiceArea, Urgency
 from ohjaus_core.domain.contact import new_id
-from ohjaus_core.domain.credentials import MAX_FAILURES, WAIT_SECONDS, Verifier, WeakPassphrase, make_verifier, matches, needs_upgrade
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.viewer import Permission, Viewer
 from ohjaus_core.i18n import _
 from ohjaus_core.protocol import RecordType
 from .models import (
-    AccessLog, Appointment, Assessment, Client, Consent, Contact, Credential, FollowUp, Outcome, Professional,
+    AccessLog, Appointment, Assessment, Client, Consent, Contact, FollowUp, Outcome, Professional,
     SegmentChoice, Slot, Worker,
 )
+from .repository import Repository
 from .sync_side import dump, enqueue
-
-
-class SignIn(StrEnum):
-    OK = "ok"
-    WRONG = "wrong"
-    WAIT = "wait"  # too many wrong tries: wait until wait_until
-    NO_CREDENTIAL = "no_credential"
-    LOCKED = "locked"  # locked out on the central API (`ohjaus worker lock`)
-    REMOVED = "removed"  # removed on the central API (`ohjaus worker remove`)
-
-
-@dataclass(frozen=True)
-class SignInCheck:
-    result: SignIn
-    tries_left: int = 0
-    wait_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -113,12 +96,6 @@ def _entry(row: AccessLog) -> Entry:
     )
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)  # the store keeps times in UTC
-    return moment
-
-
 def write_access(
     session: Session,
     viewer: Viewer,
@@ -159,6 +136,21 @@ def write_access(
     )
 
 
+def save_change(
+    session: Session, row, record_type: RecordType, now: datetime, viewer: Viewer | None = None,
+    item: str = "", purpose: str = Purpose.CONTACT.value, *, action: AccessAction = AccessAction.CHANGE,
+    client_id: str | None = None, register: Register | str | None = None,
+) -> None:
+    """A record written with its outbox entry and, with a viewer and a client (the row's own
+    `client_id` unless given), its access-log entry: all in the caller's transaction."""
+    session.add(row)
+    session.flush()
+    enqueue(session, record_type, row.id, dump(row), now)
+    client = client_id or getattr(row, "client_id", None)
+    if viewer is not None and client:
+        write_access(session, viewer, [client], action, item, purpose, now, register)
+
+
 def in_force_consents(session: Session, client_id: str, to_register: Register, now: datetime) -> dict[str, str]:
     """from_register -> consent id, for the consents in force now: the latest decision of
     each direction counts (a later denial ends an earlier consent)."""
@@ -184,124 +176,23 @@ def in_force_consents(session: Session, client_id: str, to_register: Register, n
     }
 
 
-class Protection:
-    """Mixed into Store."""
+def visible_in(session: Session, client_id: str, viewer: Viewer, now: datetime) -> dict[Register, str]:
+    """The registers of a client the viewer may see now, each with the purpose it is seen
+    on: their own (the client relationship) and any the client consented to."""
+    visible = {viewer.register: Purpose.CONTACT.value}
+    for register, consent_id in in_force_consents(session, client_id, viewer.register, now).items():
+        visible.setdefault(Register(register), f"{Purpose.CONSENT.value}:{consent_id}")
+    return visible
 
-    def session(self):  # provided by Store
-        raise NotImplementedError
 
-    # -- sign-in ----------------------------------------------------------------------------
-
-    def set_passphrase(self, worker_id: str, passphrase: str, now: datetime, cost: dict | None = None) -> None:
-        verifier = make_verifier(passphrase, cost)
-        with self.session() as session:
-            if session.get(Worker, worker_id) is None:
-                raise DomainError(_("Unknown worker."))
-        self.set_verifiers({worker_id: verifier}, now)
-
-    def has_passphrase(self, worker_id: str) -> bool:
-        """Whether the worker can sign in on this device (a verifier is held here)."""
-        with self.session() as session:
-            return session.get(Credential, worker_id) is not None
-
-    def set_verifiers(self, verifiers: dict[str, Verifier], now: datetime) -> None:
-        """Verifiers made elsewhere (the demo makes one for all its workers)."""
-        with self.session() as session:
-            for worker_id, verifier in verifiers.items():
-                session.merge(
-                    Credential(
-                        worker_id=worker_id, kdf=verifier.kdf, params=verifier.params,
-                        salt=verifier.salt, digest=verifier.digest, set_at=now,
-                    )
-                )
-            session.commit()
-
-    def check_passphrase(self, worker_id: str, passphrase: str, now: datetime) -> SignInCheck:
-        """Check a sign-in offline. Wrong tries are counted in the database (a restart does
-        not reset them); after MAX_FAILURES in a row sign-in waits WAIT_SECONDS.
-
-        The count moves in one UPDATE ... RETURNING, only while sign-in is not waiting: tries
-        made at the same moment (other processes, threads) each get their own count, and
-        none is counted past the lock-out or lets a correct one in during it."""
-        with self.session() as session:
-            worker = session.get(Worker, worker_id)
-            if worker is not None and worker.status in (SignIn.LOCKED, SignIn.REMOVED):
-                return SignInCheck(SignIn(worker.status))  # before the passphrase: no try counted
-            row = session.get(Credential, worker_id)
-            if row is None:
-                return SignInCheck(SignIn.NO_CREDENTIAL)
-            if (wait_until := _aware(row.wait_until)) and wait_until > now:
-                return SignInCheck(SignIn.WAIT, wait_until=wait_until)
-            verifier = Verifier(row.kdf, row.params, row.salt, row.digest)
-        right = matches(passphrase, verifier)  # slow by design: outside any transaction
-        table = Credential.__table__
-        not_waiting = (table.c.worker_id == worker_id) & (table.c.wait_until.is_(None) | (table.c.wait_until <= now))
-        until = now + timedelta(seconds=WAIT_SECONDS)
-        with self.session() as session:
-            if right:
-                statement = update(table).where(not_waiting).values(failures=0, wait_until=None)
-            else:
-                locks = table.c.failures + 1 >= MAX_FAILURES
-                statement = (
-                    update(table)
-                    .where(not_waiting)
-                    .values(
-                        failures=case((locks, 0), else_=table.c.failures + 1),
-                        wait_until=case((locks, literal(until, table.c.wait_until.type)), else_=table.c.wait_until),
-                    )
-                )
-            counted = session.execute(statement.returning(table.c.failures, table.c.wait_until)).first()
-            if counted is None:  # a try made at the same moment made sign-in wait
-                current = session.get(Credential, worker_id)
-                session.commit()
-                return SignInCheck(SignIn.WAIT, wait_until=_aware(current.wait_until) if current else until)
-            session.commit()
-        if right:
-            if needs_upgrade(verifier):
-                self._upgrade_verifier(worker_id, verifier, passphrase)
-            return SignInCheck(SignIn.OK)
-        failures, wait_until = counted
-        if failures == 0:
-            return SignInCheck(SignIn.WAIT, wait_until=_aware(wait_until) or until)
-        return SignInCheck(SignIn.WRONG, tries_left=max(0, MAX_FAILURES - failures))
-
-    def _upgrade_verifier(self, worker_id: str, old: Verifier, passphrase: str) -> None:
-        """After a right passphrase: today's KDF and cost in place of an older verifier (made
-        outside any transaction; written only if the verifier is still the one checked)."""
-        try:
-            new = make_verifier(passphrase)
-        except WeakPassphrase:  # set before today's minimum length: kept until it is changed
-            return
-        table = Credential.__table__
-        with self.session() as session:
-            session.execute(
-                update(table)
-                .where(table.c.worker_id == worker_id)
-                .where(table.c.digest == old.digest)
-                .values(kdf=new.kdf, params=new.params, salt=new.salt, digest=new.digest)
-            )
-            session.commit()
-
-    def viewer(self, worker_id: str) -> Viewer:
-        with self.session() as session:
-            worker = session.get(Worker, worker_id)
-            if worker is None:
-                raise DomainError(_("Unknown worker."))
-            return Viewer(worker.id, worker.unit_id, Register(worker.sector), Role(worker.role))
-
-    # -- registers and consent --------------------------------------------------------------
+class Protection(Repository):
+    """store.protection: registers and consent, the client's history, and the access log."""
 
     def visible_registers(self, client_id: str, viewer: Viewer, now: datetime) -> dict[Register, str]:
         """The registers of a client the viewer may see now, each with the purpose it is
         seen on: their own (the client relationship) and any the client consented to."""
         with self.session() as session:
-            return self._visible(session, client_id, viewer, now)
-
-    def _visible(self, session: Session, client_id: str, viewer: Viewer, now: datetime) -> dict[Register, str]:
-        visible = {viewer.register: Purpose.CONTACT.value}
-        for register, consent_id in in_force_consents(session, client_id, viewer.register, now).items():
-            visible.setdefault(Register(register), f"{Purpose.CONSENT.value}:{consent_id}")
-        return visible
+            return visible_in(session, client_id, viewer, now)
 
     def consents(self, client_id: str) -> list[Consent]:
         with self.session() as session:
@@ -334,10 +225,7 @@ class Protection:
         with self.session() as session:
             if session.get(Client, client_id) is None:
                 raise DomainError(_("No such client: {id}").format(id=client_id))
-            session.add(row)
-            session.flush()
-            enqueue(session, RecordType.CONSENT, row.id, dump(row), now)
-            write_access(session, viewer, [client_id], AccessAction.CREATE, "consent", Purpose.CONTACT.value, now)
+            save_change(session, row, RecordType.CONSENT, now, viewer, "consent", action=AccessAction.CREATE)
             session.commit()
         return row
 
@@ -352,10 +240,7 @@ class Protection:
             if row.revoked_at is not None:
                 return row
             row.revoked_at = now
-            session.add(row)
-            session.flush()
-            enqueue(session, RecordType.CONSENT, row.id, dump(row), now)
-            write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "consent", Purpose.CONTACT.value, now)
+            save_change(session, row, RecordType.CONSENT, now, viewer, "consent")
             session.commit()
             return row
 
@@ -367,7 +252,7 @@ class Protection:
         legal basis, the other register too). Writes the view to the access log, with
         `purpose` for the viewer's own register when given (a protected client's view)."""
         with self.session() as session:
-            shown = self._visible(session, client_id, viewer, now)
+            shown = visible_in(session, client_id, viewer, now)
             if purpose:
                 shown[viewer.register] = purpose
             if basis and basis.strip():
@@ -472,16 +357,10 @@ class Protection:
     # -- the access log ---------------------------------------------------------------------
 
     def log_access(
-        self,
-        viewer: Viewer,
-        client_ids: Iterable[str | None],
-        action: AccessAction,
-        item: str,
-        purpose: str,
-        now: datetime,
-        register: Register | str | None = None,
-        recipient: str = "",
+        self, viewer: Viewer, client_ids: Iterable[str | None], action: AccessAction, item: str, purpose: str,
+        now: datetime, register: Register | str | None = None, recipient: str = "",
     ) -> None:
+        """write_access in a transaction of its own (tried again when another writer took the number)."""
         ids = list(client_ids)
         if not ids:
             return
@@ -524,3 +403,4 @@ class Protection:
 
     def verify_access_log(self) -> ChainCheck:
         return verify_chain(self.access_entries(), self.access_log_anchor())
+

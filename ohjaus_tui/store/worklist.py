@@ -1,6 +1,6 @@
 """The worker's day in the store: callback requests (imported, taken, done), and the
 worklist query that brings callbacks, follow-ups and unfinished contacts together.
-Mixed into Store."""
+A repository of the Store (store.worklist)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from ohjaus_core.domain.access_log import AccessAction, Purpose
+from ohjaus_core.domain.access_log import Purpose
 from ohjaus_core.domain.callbacks import CallbackRequest, callback_id
 from ohjaus_core.domain.codes import Channel, ContactStatus, FollowUpKind, FollowUpStatus, Language, Register
 from ohjaus_core.domain.contact import ContactDraft, Step, new_id
@@ -25,8 +25,10 @@ from ohjaus_core.domain.viewer import Viewer
 from ohjaus_core.domain.worklist import WorkItem, WorkKind, callback_due, callbacks_ordered, end_of_day, ordered
 from ohjaus_core.i18n import _
 from ohjaus_core.protocol import RecordType
+from .errors import StoreError
 from .models import Callback, Client, FollowUp, Unit, Worker
-from .protection import write_access
+from .protection import save_change
+from .repository import Repository
 from .sync_side import dump, enqueue
 
 
@@ -35,6 +37,17 @@ class ImportResult:
     added: int
     already: int  # the same request (by the phone system's id) was imported before
     matched: int  # requests whose caller is a known client
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    id: str
+    kind: FollowUpKind
+    due: date
+    status: FollowUpStatus
+    client_name: str
+    note: str
+    client_id: str | None = None
 
 
 def enqueue_callbacks(session: Session, ids: list[str], now: datetime) -> None:
@@ -58,13 +71,14 @@ def _utc(stored: str | None) -> datetime | None:
     return None if stored is None else datetime.fromisoformat(stored).replace(tzinfo=UTC)
 
 
-def _name(client: Client | None, fallback: str) -> str:
-    return f"{client.last_name} {client.first_name}" if client else (fallback or "-")
+def client_name(client: Client | None, anonymous: bool) -> str:
+    if client is not None:
+        return f"{client.last_name} {client.first_name}"
+    return _("Unidentified client") if anonymous else "-"
 
 
-class Worklist:
-    def session(self):  # provided by Store
-        raise NotImplementedError
+class Worklist(Repository):
+    """store.worklist: callback requests, follow-up tasks and the list that brings them together."""
 
     # -- callback requests ------------------------------------------------------------------
 
@@ -147,7 +161,7 @@ class Worklist:
             draft.step = Step.NEED
         if row.origin == "e_service":
             self._prefill(draft, row, client, protocols, now)
-        self.save_draft(draft, now, viewer)  # type: ignore[attr-defined]
+        self.store.contacts.save_draft(draft, now, viewer)
         with self.session() as session:
             updated = session.exec(
                 text(
@@ -157,7 +171,7 @@ class Worklist:
             )
             if updated.rowcount != 1:
                 session.rollback()
-                self.discard_draft(draft.id)  # type: ignore[attr-defined]
+                self.store.contacts.discard_draft(draft.id)
                 raise DomainError(_("Someone has already taken this callback request."))
             enqueue_callbacks(session, [callback_id], now)
             session.commit()
@@ -198,7 +212,7 @@ class Worklist:
             if row.attempts >= rules.max_attempts:
                 raise DomainError(_("This caller has not answered {n} calls: send a letter or message.").format(n=row.attempts))
         if draft is not None:
-            self.discard_draft(draft, now)  # type: ignore[attr-defined]
+            self.store.contacts.discard_draft(draft, now)
         with self.session() as session:
             row = session.get(Callback, callback_id)
             if row is None or row.status != "open":
@@ -206,11 +220,7 @@ class Worklist:
             row.attempts += 1
             row.first_attempt_at = row.first_attempt_at or now
             row.last_attempt_at = now
-            session.add(row)
-            session.flush()
-            enqueue(session, RecordType.CALLBACK, row.id, dump(row), now)
-            if row.client_id:
-                write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "callback", Purpose.WORKLIST.value, now)
+            save_change(session, row, RecordType.CALLBACK, now, viewer, "callback", Purpose.WORKLIST.value)
             session.commit()
             return row
 
@@ -242,14 +252,48 @@ class Worklist:
             if row is None or row.status not in ("open", "taken"):
                 raise DomainError(_("No such open callback request."))
             row.status, row.result, row.taken_by = "done", result.strip(), viewer.worker_id
-            session.add(row)
-            session.flush()
-            enqueue(session, RecordType.CALLBACK, row.id, dump(row), now)
-            if row.client_id:
-                write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "callback", Purpose.WORKLIST.value, now)
+            save_change(session, row, RecordType.CALLBACK, now, viewer, "callback", Purpose.WORKLIST.value)
             session.commit()
 
     # -- follow-ups -------------------------------------------------------------------------
+
+    def follow_ups_due(self, worker_id: str, day: date) -> list[FollowUpRow]:
+        """Open follow-ups of a worker due on or before `day`, oldest first."""
+        with self.session() as session:
+            query = (
+                select(FollowUp, Client)
+                .join(Client, isouter=True)
+                .where(FollowUp.assignee_id == worker_id)
+                .where(FollowUp.status == FollowUpStatus.OPEN.value)
+                .where(FollowUp.due <= day)
+                .order_by(FollowUp.due)
+            )
+            return [
+                FollowUpRow(
+                    id=row.id,
+                    kind=FollowUpKind(row.kind),
+                    due=row.due,
+                    status=FollowUpStatus(row.status),
+                    client_name=client_name(client, client is None),
+                    note=row.note,
+                    client_id=row.client_id,
+                )
+                for row, client in session.exec(query)
+            ]
+
+    def set_follow_up_status(
+        self, follow_up_id: str, status: FollowUpStatus, result: str, now: datetime,
+        viewer: Viewer | None = None,
+    ) -> FollowUp:
+        """Close (done, cancelled) or reopen a follow-up task, with what came of it."""
+        with self.session() as session:
+            row = session.get(FollowUp, follow_up_id)
+            if row is None or row.status == FollowUpStatus.PLANNED.value:
+                raise StoreError(_("No such follow-up: {id}").format(id=follow_up_id))
+            row.status, row.result = status.value, result
+            save_change(session, row, RecordType.FOLLOW_UP, now, viewer, "follow-up", Purpose.WORKLIST.value)
+            session.commit()
+            return row
 
     def _follow_up_change(self, follow_up_id: str, viewer: Viewer, now: datetime, **fields) -> FollowUp:
         with self.session() as session:
@@ -258,11 +302,7 @@ class Worklist:
                 raise DomainError(_("No such open follow-up."))
             for key, value in fields.items():
                 setattr(row, key, value)
-            session.add(row)
-            session.flush()
-            enqueue(session, RecordType.FOLLOW_UP, row.id, dump(row), now)
-            if row.client_id:
-                write_access(session, viewer, [row.client_id], AccessAction.CHANGE, "follow-up", Purpose.WORKLIST.value, now)
+            save_change(session, row, RecordType.FOLLOW_UP, now, viewer, "follow-up", Purpose.WORKLIST.value)
             session.commit()
             return row
 

@@ -36,6 +36,7 @@ from ohjaus_core.protocol import (
     PushResponse,
     ReleasedClients,
 )
+from .store_needs import SyncStore
 
 DEMO_SERVER = "http://127.0.0.1:8765"
 BATCH_BYTES = MAX_BODY_BYTES // 2  # a batch stops growing here, well under the server's limit
@@ -129,7 +130,7 @@ def _loopback(host: str) -> bool:
 class SyncClient:
     def __init__(
         self,
-        store,
+        store: SyncStore,
         server: str,
         token: str,
         *,
@@ -181,11 +182,11 @@ class SyncClient:
             if refused is not None:
                 raise refused
         except SyncError as error:
-            self.store.record_sync_result(self.clock(), str(error))
+            self.store.outbox.record_sync_result(self.clock(), str(error))
             raise
-        self.store.record_sync_result(self.clock())
+        self.store.outbox.record_sync_result(self.clock())
         return RoundResult(
-            pushed, accepted, rejected, conflicts, pulled, self.store.pending_count(), access_sent,
+            pushed, accepted, rejected, conflicts, pulled, self.store.outbox.pending_count(), access_sent,
             removal.removed, removal.records, removal.kept, restored,
         )
 
@@ -199,21 +200,21 @@ class SyncClient:
         released = set(_parse(ReleasedClients, response).clients) if response.status_code != 404 else set()
         now = self.clock()
         days = None
-        if self.store.retention_due(now):
+        if self.store.removal.retention_due(now):
             days = self.retention_days if self.retention_days is not None else _region_retention_days()
-        removal = self.store.remove_clients(released, days, now)
-        wanted = set(self.store.clients_wanted_back())
-        wanted |= {c for c, reason in self.store.removed_clients().items() if reason == "scope" and c not in released}
+        removal = self.store.removal.remove_clients(released, days, now)
+        wanted = set(self.store.removal.clients_wanted_back())
+        wanted |= {c for c, reason in self.store.removal.removed_clients().items() if reason == "scope" and c not in released}
         restored = 0
         for client_id in sorted(wanted):
             response = self._request("GET", f"/v1/clients/{client_id}/records", refusals=(404,))
             if response.status_code == 404:
                 continue  # not (or no longer) a client of this unit: stays removed
             records = _parse(ClientRecords, response)
-            self.store.apply_page(records.changes, None, now, restoring=frozenset({client_id}))
+            self.store.pull.apply_page(records.changes, None, now, restoring=frozenset({client_id}))
             restored += 1
         if removal.removed or removal.kept or restored:
-            self.store.record_removal(now, removal.removed, removal.records, removal.kept, restored)
+            self.store.removal.record_removal(now, removal.removed, removal.records, removal.kept, restored)
         return removal, restored
 
     def _send_access_log(self) -> int:
@@ -221,8 +222,8 @@ class SyncClient:
         after each batch the server took. A resend after a lost answer is taken again."""
         sent = 0
         while True:
-            after = self.store.access_log_sent()
-            entries = self.store.access_entries(after, MAX_ACCESS_BATCH)
+            after = self.store.outbox.access_log_sent()
+            entries = self.store.protection.access_entries(after, MAX_ACCESS_BATCH)
             if not entries:
                 return sent
             rows = []
@@ -242,15 +243,15 @@ class SyncClient:
             if response.status_code in (409, 422):
                 raise _log_refused(response)
             _parse(AccessLogAck, response)
-            self.store.set_access_log_sent(rows[-1]["seq"])
+            self.store.outbox.set_access_log_sent(rows[-1]["seq"])
             sent += len(rows)
 
     def _send_state(self) -> None:
         """The access log's anchor (its count and last hash), at every round: the central
         API refuses a log that shrank or was rewritten since it last saw it. With it, the
         pulled records this device keeps aside (ids and reasons), once each."""
-        count, last_hash = self.store.access_log_anchor()
-        kept = self.store.unreported_quarantine(MAX_QUARANTINE_REPORT)
+        count, last_hash = self.store.protection.access_log_anchor()
+        kept = self.store.pull.unreported_quarantine(MAX_QUARANTINE_REPORT)
         body = {
             "access_log": {"count": count, "hash": last_hash},
             "quarantine": [
@@ -262,12 +263,12 @@ class SyncClient:
             raise _log_refused(response)
         _parse(DeviceStateAck, response)
         if kept:
-            self.store.mark_quarantine_reported([(q.record_type, q.record_id, q.seq) for q in kept])
+            self.store.pull.mark_quarantine_reported([(q.record_type, q.record_id, q.seq) for q in kept])
 
     def _push_all(self) -> tuple[int, int, int, int]:
         pushed = accepted = rejected = conflicts = 0
         while True:
-            entries = _within(self.store.pending_changes(self.batch), BATCH_BYTES)
+            entries = _within(self.store.outbox.pending_changes(self.batch), BATCH_BYTES)
             if not entries:
                 return pushed, accepted, rejected, conflicts
             changes = [
@@ -283,7 +284,7 @@ class SyncClient:
             body = {"changes": [change.model_dump(mode="json") for change in changes]}
             response = self._request("POST", "/v1/push", json=body)
             answers = _parse(PushResponse, response).answers
-            counts = self.store.apply_answers(entries, answers, self.clock())
+            counts = self.store.outbox.apply_answers(entries, answers, self.clock())
             pushed += len(entries)
             accepted, rejected, conflicts = (
                 accepted + counts.accepted,
@@ -296,10 +297,10 @@ class SyncClient:
     def _pull_all(self) -> int:
         pulled = 0
         while True:
-            after = self.store.sync_cursor()
+            after = self.store.pull.sync_cursor()
             response = self._request("GET", "/v1/changes", params={"after": after, "limit": self.page})
             page = _parse(PullResponse, response)
-            pulled += self.store.apply_page(page.changes, page.last_seq, self.clock())
+            pulled += self.store.pull.apply_page(page.changes, page.last_seq, self.clock())
             if not page.more:
                 return pulled
 
@@ -385,9 +386,9 @@ def _region_retention_days() -> int:
     return load_region_rules(shipped_data_dir() / "region.toml").devices.retention_days
 
 
-def sync_once(store, clock: Callable[[], datetime], server: str | None = None) -> RoundResult:
+def sync_once(store: SyncStore, clock: Callable[[], datetime], server: str | None = None) -> RoundResult:
     """One round with the configured server (or `server`); raises SyncError."""
-    configured, token = store.sync_config()
+    configured, token = store.outbox.sync_config()
     server = server or configured
     if not server or not token:
         raise SyncError(_("This device is not connected to a central API: run `ohjaus connect` first."))
@@ -395,14 +396,14 @@ def sync_once(store, clock: Callable[[], datetime], server: str | None = None) -
         return client.round()
 
 
-def fetch_access_log(store, client_id: str, clock: Callable[[], datetime] | None = None) -> list[dict]:
+def fetch_access_log(store: SyncStore, client_id: str, clock: Callable[[], datetime] | None = None) -> list[dict]:
     """The client's access log from the central API, every device's, newest first (the
     client's right to know): dicts with at, worker_name, action, item, sector, purpose,
     recipient, unit_code and source. Raises Offline without a connection and SyncError when
     the server will not give it (not a client of this unit, credential refused)."""
     from ohjaus_core.domain.clock import now
 
-    configured, token = store.sync_config()
+    configured, token = store.outbox.sync_config()
     if not configured or not token:
         raise SyncError(_("This device is not connected to a central API: run `ohjaus connect` first."))
     with SyncClient(store, configured, token, clock=clock or now) as client:
@@ -412,7 +413,7 @@ def fetch_access_log(store, client_id: str, clock: Callable[[], datetime] | None
         return [event.model_dump() for event in _parse(ClientAccessLog, response).events]
 
 
-def enrol(store, worker_id: str, code: str, passphrase: str, now: datetime) -> None:
+def enrol(store: SyncStore, worker_id: str, code: str, passphrase: str, now: datetime) -> None:
     """A worker's first sign-in on this device: the one-time code of `ohjaus worker add` and
     a new passphrase. The verifier (never the passphrase) is made here and sent with the
     code; the central API keeps it for the devices of the worker's unit, which take it at
@@ -422,7 +423,7 @@ def enrol(store, worker_id: str, code: str, passphrase: str, now: datetime) -> N
     from ohjaus_core.protocol import EnrolmentAck
 
     verifier = make_verifier(passphrase)
-    configured, token = store.sync_config()
+    configured, token = store.outbox.sync_config()
     if not configured or not token:
         raise SyncError(_("This device is not connected to a central API: run `ohjaus connect` first."))
     body = {
@@ -435,4 +436,4 @@ def enrol(store, worker_id: str, code: str, passphrase: str, now: datetime) -> N
         if response.status_code == 403:
             raise SyncError(_("The enrolment code is not right or was used already; ask your team lead for a new one."))
         _parse(EnrolmentAck, response)
-    store.set_verifiers({worker_id: verifier}, now)
+    store.sign_in.set_verifiers({worker_id: verifier}, now)

@@ -66,7 +66,7 @@ class AssessmentStep(StepPanel):
         contact is anonymous or neither gives it (the finder then ignores ages)."""
         if not draft.client_id:
             return None
-        client = self.ctx.store.client(draft.client_id)
+        client = self.ctx.store.clients.client(draft.client_id)
         if client is None:
             return None
         return age_in_years(self.ctx.now().date(), client.birth_date, client.identity_code)
@@ -331,7 +331,7 @@ class AssessmentStep(StepPanel):
     def _client_answers(self, protocol: Protocol) -> dict[str, bool]:
         """The client's own answers from the e-service request this contact was taken for, to
         the questions of this protocol (none for any other contact)."""
-        request = self.ctx.store.callback_of_contact(self._draft.id) if self._draft.channel.value == "e_service" else None
+        request = self.ctx.store.worklist.callback_of_contact(self._draft.id) if self._draft.channel.value == "e_service" else None
         if request is None or request.origin != "e_service":
             return {}
         return prefill(protocol, json.loads(request.answers or "{}"))

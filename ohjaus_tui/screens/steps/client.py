@@ -93,7 +93,7 @@ class ClientStep(StepPanel):
     def _show_chosen(self, draft: ContactDraft) -> None:
         chosen = self.query_one("#client-chosen", Static)
         if draft.client_id:
-            client = self.ctx.store.client(draft.client_id)
+            client = self.ctx.store.clients.client(draft.client_id)
             chosen.update(Text(_("Chosen: ")) + client_line(client) if client else Text(""))
         elif draft.anonymous:
             chosen.update(Text(_("Chosen: unidentified client")))
@@ -119,7 +119,7 @@ class ClientStep(StepPanel):
         self._wanted = query
         if query != self._searched:
             self._searched = query
-            self._show_results(self.ctx.store.find_clients(query))
+            self._show_results(self.ctx.store.clients.find_clients(query))
 
     def _search_later(self, query: str) -> None:
         """Search as the worker types, off the UI thread: a keystroke never waits for the
@@ -131,7 +131,7 @@ class ClientStep(StepPanel):
 
     def _find(self, query: str) -> None:
         """In a worker thread: the store's answer, handed to the UI thread."""
-        clients = self.ctx.store.find_clients(query)
+        clients = self.ctx.store.clients.find_clients(query)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._found, query, clients)
 
@@ -193,7 +193,7 @@ class ClientStep(StepPanel):
         if option_id == ANONYMOUS:
             draft.client_id, draft.anonymous = None, True
         elif option_id and option_id.startswith("client:"):
-            client = self.ctx.store.client(option_id.removeprefix("client:"))
+            client = self.ctx.store.clients.client(option_id.removeprefix("client:"))
             if client is None:
                 return
             if not confirmed and self._found_by_name():

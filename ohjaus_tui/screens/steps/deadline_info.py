@@ -34,7 +34,7 @@ def draft_deadlines(ctx: "Context", draft: ContactDraft) -> list[Deadline]:
         return []
     started = local(draft.started_at)
     day = started.date()
-    client = ctx.store.client(draft.client_id) if draft.client_id else None
+    client = ctx.store.clients.client(draft.client_id) if draft.client_id else None
     protocol = ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
     statutory = protocol is not None and protocol.in_statutory_group(draft.answers)
     arguments = dict(

@@ -232,7 +232,7 @@ class OutcomeStep(StepPanel):
             draft.slot_id, draft.past_deadline, draft.deadline_reason = None, False, ""
             self.query_one("#deadline-reason", Input).value = ""
         if draft.slot_id and all(o.slot_id != draft.slot_id for o in offers):
-            held = store.slot_offer(draft.slot_id)
+            held = store.bookings.slot_offer(draft.slot_id)
             if held is not None:
                 offers.insert(0, mark(
                     held, language=draft.language.value, preferred_unit_id=draft.unit_id,
@@ -265,7 +265,7 @@ class OutcomeStep(StepPanel):
 
     def _child(self) -> bool:
         draft = self._draft
-        client = self.ctx.store.client(draft.client_id) if draft.client_id else None
+        client = self.ctx.store.clients.client(draft.client_id) if draft.client_id else None
         age = age_on(client.birth_date, self.ctx.now().date()) if client else None
         return age is not None and age < CHILD_UNTIL
 
@@ -274,10 +274,10 @@ class OutcomeStep(StepPanel):
         (neuvola), who are in the family services' area (a child's fever is a health need)."""
         draft, store, now = self._draft, self.ctx.store, self.ctx.now()
         until = now + timedelta(days=SLOT_SEARCH_DAYS)
-        free = store.free_slots(draft.service_area, now, until)
+        free = store.bookings.free_slots(draft.service_area, now, until)
         if child and draft.service_area.register is Register.HEALTH:
             free += [
-                o for o in store.free_slots(ServiceArea.FAMILY, now, until)
+                o for o in store.bookings.free_slots(ServiceArea.FAMILY, now, until)
                 if o.profession_code in CHILD_HEALTH_PROFESSIONS
             ]
             free.sort(key=lambda o: o.starts_at)
@@ -343,7 +343,7 @@ class OutcomeStep(StepPanel):
 
     def _client_age(self) -> int | None:
         draft = self._draft
-        client = self.ctx.store.client(draft.client_id) if draft.client_id else None
+        client = self.ctx.store.clients.client(draft.client_id) if draft.client_id else None
         return age_on(client.birth_date, self.ctx.now().date()) if client and client.birth_date else None
 
     def action_another_referral(self) -> None:

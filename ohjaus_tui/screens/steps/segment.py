@@ -101,10 +101,10 @@ class SegmentStep(StepPanel):
             store, viewer = self.ctx.store, self.ctx.viewer
             # Only the history the worker may see counts: the other register's contacts
             # are not counted without the client's consent.
-            registers = store.visible_registers(draft.client_id, viewer, self.ctx.now()) if viewer else None
+            registers = store.protection.visible_registers(draft.client_id, viewer, self.ctx.now()) if viewer else None
             detected = detected_triggers(
-                store.contacts_since(draft.client_id, since, registers),
-                store.missed_appointments_since(draft.client_id, since, registers),
+                store.contacts.contacts_since(draft.client_id, since, registers),
+                store.bookings.missed_appointments_since(draft.client_id, since, registers),
                 rules,
             )
         self._detected = detected
@@ -112,7 +112,7 @@ class SegmentStep(StepPanel):
         found_now = frozenset(found.trigger for found in detected)
         # What the answers show (substance use) is pre-marked too, for the worker to confirm
         # or unmark (issue 16); unlike the history it does not count once unmarked.
-        client = self.ctx.store.client(draft.client_id) if draft.client_id else None
+        client = self.ctx.store.clients.client(draft.client_id) if draft.client_id else None
         age = age_in_years(self.ctx.now().date(), client.birth_date, client.identity_code) if client else None
         from_answers = frozenset(triggers_from_domains(draft.domains, age))
         # Detected triggers are marked on the first visit, and again when the history shows

@@ -40,7 +40,7 @@ class SummaryStep(StepPanel):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        client = ctx.store.client(draft.client_id) if draft.client_id else None
+        client = ctx.store.clients.client(draft.client_id) if draft.client_id else None
         if client is not None:
             who = f"{shown(f'{client.last_name} {client.first_name}', NAME_SHOWN)}  {shown(client.identity_code)}"
         else:
@@ -113,7 +113,7 @@ class SummaryStep(StepPanel):
         if draft.outcome_kind == OutcomeKind.ADVICE:
             text.append(f": {shown(draft.advice_text, TEXT_SHOWN, multiline=True)}")
         elif draft.outcome_kind == OutcomeKind.BOOKING and draft.slot_id:
-            offer = ctx.store.slot_offer(draft.slot_id)
+            offer = ctx.store.bookings.slot_offer(draft.slot_id)
             if offer:
                 text.append(f": {format_slot_time(offer)}, {offer.professional_name}, {offer.unit_name}")
             if draft.past_deadline:
