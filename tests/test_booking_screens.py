@@ -13,9 +13,10 @@ from ohjaus_core.i18n import set_language
 from ohjaus_tui.screens.bookings import BookingsScreen, MoveScreen
 from ohjaus_tui.screens.client_view import ClientScreen
 from ohjaus_tui.screens.prompt import PromptScreen
-from ohjaus_tui.store.models import Appointment, Slot
+from ohjaus_tui.store.models import Appointment
 
 from .conftest import FIXED_NOW, build_app
+from .factories import slot_holder, worker_id
 from .pilot_helpers import a_client_not_waiting, sign_in
 from .test_assessment_step import screen_text
 from .test_bookings import booked_visit
@@ -42,11 +43,6 @@ async def to_row(pilot, contact_id: str) -> None:
 def appointment(store, contact_id):
     with store.session() as session:
         return session.get(Appointment, contact_id)
-
-
-def holder(store, slot_id):
-    with store.session() as session:
-        return session.get(Slot, slot_id).booked_contact_id
 
 
 async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboard(app, store, shipped):
@@ -85,13 +81,13 @@ async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboar
         await pilot.press("enter")  # no reason: asked again, nothing moved
         await pilot.pause()
         assert isinstance(app.screen, PromptScreen) and "Say why." in screen_text(app)
-        assert holder(store, future_slot.id) == future.id
+        assert slot_holder(store, future_slot.id) == future.id
         await pilot.press(*"Asiakas toivoi", "enter")
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, BookingsScreen)
         assert "moved" in screen_text(app)
-        assert holder(store, chosen) == future.id and holder(store, future_slot.id) is None
+        assert slot_holder(store, chosen) == future.id and slot_holder(store, future_slot.id) is None
         assert "Visit moved" in screen_text(app) and "Asiakas toivoi" in screen_text(app)
         # Marked already: P on the missed one says so and changes nothing.
         await to_row(pilot, past.id)
@@ -119,7 +115,7 @@ async def test_a_move_picker_closed_with_esc_changes_nothing(app, store):
         await pilot.press("s", "escape")
         await pilot.pause()
         assert isinstance(app.screen, BookingsScreen)
-    assert holder(store, future_slot.id) == future.id and appointment(store, future.id) is None
+    assert slot_holder(store, future_slot.id) == future.id and appointment(store, future.id) is None
 
 
 @pytest.mark.parametrize("stop", ["list", "move"])
@@ -128,7 +124,7 @@ def test_snapshot_of_the_booking_actions_at_80x24(snap_compare, data_dir, shippe
 
     store = Store(data_dir)
     client, (past, _slot), (future, _future_slot) = visits(store)
-    viewer = store.viewer(next(w.id for w in store.workers() if w.username == NURSE))
+    viewer = store.viewer(worker_id(store, NURSE))
     store.change_booking(viewer, past.id, BookingStatus.NO_SHOW, "", FIXED_NOW)
     store.close()
     set_language("fi")

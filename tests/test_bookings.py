@@ -18,6 +18,7 @@ from ohjaus_tui.store.bookings import BookingTaken
 from ohjaus_tui.store.models import Contact, Outcome, Slot, Worker
 
 from .conftest import FIXED_NOW
+from .factories import slot_holder
 
 
 def booked_visit(store, future: bool = True, index: int = 0, username: str | None = None, client=None):
@@ -47,11 +48,6 @@ def booked_visit(store, future: bool = True, index: int = 0, username: str | Non
     with store.session() as session:
         contact, slot = session.get(Contact, draft.id), session.get(Slot, offer.slot_id)
     return contact, slot, store.viewer(nurse.id)
-
-
-def slot_holder(store, slot_id):
-    with store.session() as session:
-        return session.get(Slot, slot_id).booked_contact_id
 
 
 def outbox(store, contact_id):

@@ -25,14 +25,7 @@ from ohjaus_tui.store.models import Contact, Credential
 from ohjaus_tui.store.protection import SignIn
 
 from .conftest import FIXED_NOW
-
-
-def worker_id(store, username: str) -> str:
-    return next(w.id for w in store.workers() if w.username == username)
-
-
-def viewer(store, username: str):
-    return store.viewer(worker_id(store, username))
+from .factories import viewer, worker_id
 
 
 def client_in_both_registers(store) -> str:
