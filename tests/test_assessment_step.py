@@ -11,7 +11,7 @@ from ohjaus_tui.store.protection import EventKind
 
 from .conftest import FIXED_NOW
 from .factories import advice_draft, worker
-from .pilot_helpers import a_client, answer_shown, focused_id, pick, sign_in, start_contact, type_text
+from .pilot_helpers import a_client, answer_shown, focused_id, pick, screen_text, sign_in, start_contact, type_text
 
 NURSE = "hoitaja1"
 
@@ -32,12 +32,6 @@ def highlighted(app) -> str:
 
 def suggestion(app) -> str:
     return str(app.screen.query_one("#suggestion").render())
-
-
-def screen_text(app) -> str:
-    """What the screen shows, line after line joined (wrapped words join with a space)."""
-    lines = ["".join(segment.text for segment in strip).strip() for strip in app.screen._compositor.render_strips()]
-    return " ".join(lines)
 
 
 def shown_ids(app) -> list[str]:

@@ -16,10 +16,8 @@ from ohjaus_tui.screens.prompt import PromptScreen
 from ohjaus_tui.store.models import Appointment
 
 from .conftest import FIXED_NOW, build_app
-from .factories import slot_holder, worker_id
-from .pilot_helpers import a_client_not_waiting, sign_in
-from .test_assessment_step import screen_text
-from .test_bookings import booked_visit
+from .factories import booked_visit, slot_holder, worker_id
+from .pilot_helpers import a_client_not_waiting, screen_text, sign_in
 
 NURSE = "hoitaja1"
 
@@ -30,6 +28,15 @@ def visits(store):
     past, past_slot, _viewer = booked_visit(store, future=False, username=NURSE, client=client)
     future, future_slot, _viewer = booked_visit(store, future=True, username=NURSE, client=client, index=2)
     return client, (past, past_slot), (future, future_slot)
+
+
+async def to_bookings(pilot, client_id: str) -> None:
+    """Signed in as the nurse, the client's view, A: the client's bookings."""
+    await sign_in(pilot, NURSE)
+    pilot.app.push_screen(ClientScreen(client_id))
+    await pilot.pause()
+    await pilot.press("a")
+    await pilot.pause()
 
 
 async def to_row(pilot, contact_id: str) -> None:
@@ -50,11 +57,7 @@ async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboar
     since = FIXED_NOW - __import__("datetime").timedelta(days=shipped.region.high_need.window_days)
     missed_before = store.missed_appointments_since(client.id, since)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, NURSE)
-        app.push_screen(ClientScreen(client.id))
-        await pilot.pause()
-        await pilot.press("a")
-        await pilot.pause()
+        await to_bookings(pilot, client.id)
         assert isinstance(app.screen, BookingsScreen)
         assert screen_text(app).count("Visit booked") >= 2
         # E on the visit that has passed: the client did not come; Enter without more to say.
@@ -106,11 +109,7 @@ async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboar
 async def test_a_move_picker_closed_with_esc_changes_nothing(app, store):
     client, _past, (future, future_slot) = visits(store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, NURSE)
-        app.push_screen(ClientScreen(client.id))
-        await pilot.pause()
-        await pilot.press("a")
-        await pilot.pause()
+        await to_bookings(pilot, client.id)
         await to_row(pilot, future.id)
         await pilot.press("s", "escape")
         await pilot.pause()
@@ -132,11 +131,7 @@ def test_snapshot_of_the_booking_actions_at_80x24(snap_compare, data_dir, shippe
 
     async def run_before(pilot) -> None:
         await pilot.pause()
-        await sign_in(pilot, NURSE)
-        app.push_screen(ClientScreen(client.id))
-        await pilot.pause()
-        await pilot.press("a")
-        await pilot.pause()
+        await to_bookings(pilot, client.id)
         await to_row(pilot, future.id)
         if stop == "move":
             await pilot.press("s")

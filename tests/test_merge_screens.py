@@ -15,8 +15,7 @@ from ohjaus_tui.screens.new_client import NewClientScreen
 
 from .conftest import build_app
 from .factories import add_client
-from .pilot_helpers import sign_in, type_text
-from .test_new_client import open_new_client
+from .pilot_helpers import open_new_client, sign_in, type_text
 
 BORN = date(1961, 4, 9)
 SIZE = (80, 24)

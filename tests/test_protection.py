@@ -25,18 +25,7 @@ from ohjaus_tui.store.models import Contact, Credential
 from ohjaus_tui.store.protection import SignIn
 
 from .conftest import FIXED_NOW
-from .factories import viewer, worker_id
-
-
-def client_in_both_registers(store) -> str:
-    with store.session() as session:
-        rows = session.exec(
-            select(Contact.client_id, Contact.sector).where(Contact.status == "signed").where(Contact.client_id != None)  # noqa: E711
-        ).all()
-    sectors: dict[str, set] = {}
-    for client_id, sector in rows:
-        sectors.setdefault(client_id, set()).add(sector)
-    return next(c for c, s in sorted(sectors.items()) if s == {"health", "social"})
+from .factories import client_in_both_registers, viewer, worker_id
 
 
 # -- passphrases -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import FollowUp, Outcome
 
 from .pilot_helpers import focused_id, pick, pick_result, sign_in, social_assessment_to_segment, type_text
-from .test_contact_outcomes import new_signed, signed_ids
+from .factories import new_signed, signed_ids
 from .conftest import FIXED_NOW
 from .test_time_limits_flow import summary_text
 

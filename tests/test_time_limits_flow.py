@@ -28,7 +28,7 @@ from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 
 from .conftest import FIXED_NOW
-from .factories import add_client, advice_draft, worker_id
+from .factories import new_client, new_signed, sign_advice, signed_ids, worker_id
 from .pilot_helpers import (
     a_client,
     a_client_not_waiting,
@@ -40,21 +40,6 @@ from .pilot_helpers import (
     start_contact,
     type_text,
 )
-from .test_contact_outcomes import new_signed, signed_ids
-
-
-def new_client(store, born: date, individual: int, last_name: str):
-    return add_client(store, born, individual, "Testi", last_name)
-
-
-def sign_advice(store, client_id: str, worker: str, started) -> None:
-    """A signed advice-only contact in the client's history."""
-    draft = advice_draft(
-        store, client_id, by=store.worker(worker), started=started, reason="Kysyi taas",
-        service_area=ServiceArea.WORKING_AGE, answers={"advice_only_ok": False},
-        suggested_segment=Segment.ADVICE, advice_text="Neuvottu",
-    )
-    store.sign(draft, started + timedelta(minutes=5))
 
 
 def summary_text(app) -> str:
