@@ -8,10 +8,11 @@ from sqlmodel import select
 
 from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
 from ohjaus_tui.screens.home import HomeScreen
+from ohjaus_tui.screens.new_client import NewClientScreen
 from ohjaus_tui.screens.steps.client import SEARCH_GROUP
 from ohjaus_tui.store.directory import sign_in_workers
 from ohjaus_tui.store.models import Client
-from textual.widgets import OptionList
+from textual.widgets import DataTable, OptionList
 
 
 async def sign_in(pilot, username: str) -> None:
@@ -164,3 +165,39 @@ def raised_to_same_day(protocol) -> list[bool]:
         if q.if_yes is Urgency.SAME_DAY and not q.red_flag and not q.nurse_concern and q.id not in parents
     )
     return [q is chosen for q in shown]
+
+
+def items(app):
+    """The home screen's work list, as listed."""
+    return app.screen.items
+
+
+async def advise_and_sign(pilot) -> None:
+    """From the need step: advice only, no symptoms, segment and outcome as suggested, signed."""
+    await pilot.press("enter", "n", "enter")  # advice only, no symptoms, its urgency
+    await pilot.press("enter", "enter")  # segment and outcome as suggested
+    await type_text(pilot, "Neuvottu")
+    await pilot.press("enter", "enter", "enter")  # no follow-up; sign
+    await pilot.pause()
+
+
+def section(app, name: str) -> list[list[str]]:
+    """The rows of the home screen's table `name` (#callbacks, #requests, #worklist) as text."""
+    table = app.screen.query_one(name, DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def open_new_client(pilot, query: str) -> None:
+    """Sign in as hoitaja1, search for `query`, choose to add a new client."""
+    await sign_in(pilot, "hoitaja1")
+    await pilot.press("n")
+    await type_text(pilot, query)
+    await pilot.pause()
+    await pick_result(pilot, "new")
+    assert isinstance(pilot.app.screen, NewClientScreen)
+
+
+def screen_text(app) -> str:
+    """What the screen shows, line after line joined (wrapped words join with a space)."""
+    lines = ["".join(segment.text for segment in strip).strip() for strip in app.screen._compositor.render_strips()]
+    return " ".join(lines)

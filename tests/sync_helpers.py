@@ -32,6 +32,8 @@ from ohjaus_tui.store.sync_side import SERVER, TOKEN
 from ohjaus_tui.sync.client import SyncClient, SyncError
 from ohjaus_core.protocol import demo_token
 
+from .factories import advice_draft
+
 PG_ENV = "OHJAUS_TEST_PG"  # e.g. postgresql://ohjaus:ohjaus@127.0.0.1/ohjaus_test
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -210,34 +212,18 @@ class Device:
     ) -> ContactDraft:
         worker = self.worker()
         started = now().replace(microsecond=0)
-        draft = ContactDraft(
-            worker_id=worker.id,
-            unit_id=worker.unit_id,
-            started_at=started,
-            client_id=client_id,
-            anonymous=client_id is None,
-            reason=reason,
-            service_area=ServiceArea.HEALTH,
-            protocol_id="advice_only",
-            protocol_version=1,
-            answers={"has_symptoms_or_worry": False},
-            suggested_urgency=Urgency.SELF_CARE,
-            urgency=Urgency.SELF_CARE,
-            suggested_segment=Segment.ADVICE,
-            segment=Segment.ADVICE,
-            safety_net=safety_net,
-            for_follow_up_id=for_follow_up_id,
+        draft = advice_draft(
+            self.store, client_id, by=worker, started=started, reason=reason, suggested_segment=Segment.ADVICE,
+            safety_net=safety_net, for_follow_up_id=for_follow_up_id, advice_text="Lepoa ja nestettä.",
         )
         draft.duties_made = list(duties_made or [])
         if referrals:
-            draft.outcome_kind = OutcomeKind.REFERRAL
+            draft.outcome_kind, draft.advice_text = OutcomeKind.REFERRAL, ""
             draft.set_referrals(referrals)
         elif slot_id:
-            draft.outcome_kind, draft.slot_id = OutcomeKind.BOOKING, slot_id
+            draft.outcome_kind, draft.slot_id, draft.advice_text = OutcomeKind.BOOKING, slot_id, ""
             draft.urgency = draft.suggested_urgency = Urgency.NON_URGENT
             draft.segment = draft.suggested_segment = Segment.CLEAR_NEED
-        else:
-            draft.outcome_kind, draft.advice_text = OutcomeKind.ADVICE, "Lepoa ja nestettä."
         if follow_up and client_id:
             draft.follow_up_kind = FollowUpKind.CALLBACK
             draft.follow_up_due = started.date() + timedelta(days=2)

@@ -16,7 +16,7 @@ from ohjaus_tui.store.directory import connect
 from ohjaus_tui.sync.client import AccessLogRefused
 
 from .conftest import FIXED_NOW
-from .test_protection import client_in_both_registers, viewer
+from .factories import client_in_both_registers, viewer
 
 TRIGGERS = ("access_log_no_update", "access_log_no_delete")
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 from ohjaus_core.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
 from ohjaus_core.domain.contact import ContactDraft
 from ohjaus_core.domain.protocols.model import protocols_for
+from ohjaus_core.domain.codes import Segment, ServiceArea, Urgency
+from ohjaus_core.domain.protocols import protocols_for
 from ohjaus_tui.screens.client_view import ClientScreen
 from ohjaus_tui.store.protection import EventKind
 
 from .conftest import FIXED_NOW
-from .pilot_helpers import a_client, answer_shown, focused_id, pick, sign_in, start_contact, type_text
+from .factories import advice_draft, worker
+from .pilot_helpers import a_client, answer_shown, focused_id, pick, screen_text, sign_in, start_contact, type_text
 
 NURSE = "hoitaja1"
 
@@ -32,12 +35,6 @@ def highlighted(app) -> str:
 
 def suggestion(app) -> str:
     return str(app.screen.query_one("#suggestion").render())
-
-
-def screen_text(app) -> str:
-    """What the screen shows, line after line joined (wrapped words join with a space)."""
-    lines = ["".join(segment.text for segment in strip).strip() for strip in app.screen._compositor.render_strips()]
-    return " ".join(lines)
 
 
 def shown_ids(app) -> list[str]:
@@ -165,7 +162,7 @@ async def test_the_safety_net_read_out_is_kept_with_the_signed_contact(app, stor
         await pilot.press("enter")  # sign
         await pilot.pause()
     assert store.contacts.load_draft(contact_id).safety_net == advice
-    nurse = next(w for w in store.workers() if w.username == NURSE)
+    nurse = worker(store, NURSE)
     history = store.protection.client_history(client.id, store.viewer(nurse.id), FIXED_NOW)
     told = [e for e in history.timeline if e.contact_id == contact_id and e.kind == EventKind.CONTACT]
     assert told[0].safety_net == advice  # the client's timeline shows what was read out
@@ -174,14 +171,10 @@ async def test_the_safety_net_read_out_is_kept_with_the_signed_contact(app, stor
 async def test_the_client_timeline_shows_the_advice_read_out(app, store):
     """A signed contact that kept its safety-netting advice shows it in the client's view."""
     client = a_client(store, nth=7)
-    nurse = next(w for w in store.workers() if w.username == NURSE)
     told = "Soita uudelleen, jos kuume nousee; 112, jos hengitys vaikeutuu."
-    draft = ContactDraft(
-        worker_id=nurse.id, unit_id=nurse.unit_id, started_at=FIXED_NOW, client_id=client.id,
-        reason="Yskää", service_area=ServiceArea.HEALTH, protocol_id="advice_only",
-        protocol_version=1, answers={}, suggested_urgency=Urgency.SELF_CARE,
-        urgency=Urgency.SELF_CARE, suggested_segment=Segment.ADVICE, segment=Segment.ADVICE,
-        outcome_kind=OutcomeKind.ADVICE, advice_text="Lepoa.", safety_net=told,
+    draft = advice_draft(
+        store, client.id, by=worker(store, NURSE), reason="Yskää", answers={},
+        suggested_segment=Segment.ADVICE, advice_text="Lepoa.", safety_net=told,
     )
     store.contacts.sign(draft, FIXED_NOW)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -251,7 +244,7 @@ async def test_the_protocol_and_every_answer_are_in_the_store_as_they_are_given(
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, NURSE, client.identity_code, "Kirvelee")
         await pick(pilot, "protocols", "urinary")
-        nurse = next(w for w in store.workers() if w.username == NURSE)
+        nurse = worker(store, NURSE)
         [summary] = store.contacts.open_drafts(nurse.id)
         saved = store.contacts.load_draft(summary.id)
         assert saved.protocol_id == "urinary" and saved.answers == {}

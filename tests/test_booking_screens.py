@@ -13,12 +13,11 @@ from ohjaus_core.i18n import set_language
 from ohjaus_tui.screens.bookings import BookingsScreen, MoveScreen
 from ohjaus_tui.screens.client_view import ClientScreen
 from ohjaus_tui.screens.prompt import PromptScreen
-from ohjaus_tui.store.models import Appointment, Slot
+from ohjaus_tui.store.models import Appointment
 
 from .conftest import FIXED_NOW, build_app
-from .pilot_helpers import a_client_not_waiting, sign_in
-from .test_assessment_step import screen_text
-from .test_bookings import booked_visit
+from .factories import booked_visit, slot_holder, worker_id
+from .pilot_helpers import a_client_not_waiting, screen_text, sign_in
 
 NURSE = "hoitaja1"
 
@@ -29,6 +28,15 @@ def visits(store):
     past, past_slot, _viewer = booked_visit(store, future=False, username=NURSE, client=client)
     future, future_slot, _viewer = booked_visit(store, future=True, username=NURSE, client=client, index=2)
     return client, (past, past_slot), (future, future_slot)
+
+
+async def to_bookings(pilot, client_id: str) -> None:
+    """Signed in as the nurse, the client's view, A: the client's bookings."""
+    await sign_in(pilot, NURSE)
+    pilot.app.push_screen(ClientScreen(client_id))
+    await pilot.pause()
+    await pilot.press("a")
+    await pilot.pause()
 
 
 async def to_row(pilot, contact_id: str) -> None:
@@ -44,21 +52,12 @@ def appointment(store, contact_id):
         return session.get(Appointment, contact_id)
 
 
-def holder(store, slot_id):
-    with store.session() as session:
-        return session.get(Slot, slot_id).booked_contact_id
-
-
 async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboard(app, store, shipped):
     client, (past, _past_slot), (future, future_slot) = visits(store)
     since = FIXED_NOW - __import__("datetime").timedelta(days=shipped.region.high_need.window_days)
     missed_before = store.bookings.missed_appointments_since(client.id, since)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, NURSE)
-        app.push_screen(ClientScreen(client.id))
-        await pilot.pause()
-        await pilot.press("a")
-        await pilot.pause()
+        await to_bookings(pilot, client.id)
         assert isinstance(app.screen, BookingsScreen)
         assert screen_text(app).count("Visit booked") >= 2
         # E on the visit that has passed: the client did not come; Enter without more to say.
@@ -85,13 +84,13 @@ async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboar
         await pilot.press("enter")  # no reason: asked again, nothing moved
         await pilot.pause()
         assert isinstance(app.screen, PromptScreen) and "Say why." in screen_text(app)
-        assert holder(store, future_slot.id) == future.id
+        assert slot_holder(store, future_slot.id) == future.id
         await pilot.press(*"Asiakas toivoi", "enter")
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, BookingsScreen)
         assert "moved" in screen_text(app)
-        assert holder(store, chosen) == future.id and holder(store, future_slot.id) is None
+        assert slot_holder(store, chosen) == future.id and slot_holder(store, future_slot.id) is None
         assert "Visit moved" in screen_text(app) and "Asiakas toivoi" in screen_text(app)
         # Marked already: P on the missed one says so and changes nothing.
         await to_row(pilot, past.id)
@@ -110,16 +109,12 @@ async def test_a_nurse_records_a_missed_visit_and_moves_another_with_the_keyboar
 async def test_a_move_picker_closed_with_esc_changes_nothing(app, store):
     client, _past, (future, future_slot) = visits(store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, NURSE)
-        app.push_screen(ClientScreen(client.id))
-        await pilot.pause()
-        await pilot.press("a")
-        await pilot.pause()
+        await to_bookings(pilot, client.id)
         await to_row(pilot, future.id)
         await pilot.press("s", "escape")
         await pilot.pause()
         assert isinstance(app.screen, BookingsScreen)
-    assert holder(store, future_slot.id) == future.id and appointment(store, future.id) is None
+    assert slot_holder(store, future_slot.id) == future.id and appointment(store, future.id) is None
 
 
 @pytest.mark.parametrize("stop", ["list", "move"])
@@ -128,7 +123,7 @@ def test_snapshot_of_the_booking_actions_at_80x24(snap_compare, data_dir, shippe
 
     store = Store(data_dir)
     client, (past, _slot), (future, _future_slot) = visits(store)
-    viewer = store.viewer(next(w.id for w in store.workers() if w.username == NURSE))
+    viewer = store.viewer(worker_id(store, NURSE))
     store.bookings.change_booking(viewer, past.id, BookingStatus.NO_SHOW, "", FIXED_NOW)
     store.close()
     set_language("fi")
@@ -136,11 +131,7 @@ def test_snapshot_of_the_booking_actions_at_80x24(snap_compare, data_dir, shippe
 
     async def run_before(pilot) -> None:
         await pilot.pause()
-        await sign_in(pilot, NURSE)
-        app.push_screen(ClientScreen(client.id))
-        await pilot.pause()
-        await pilot.press("a")
-        await pilot.pause()
+        await to_bookings(pilot, client.id)
         await to_row(pilot, future.id)
         if stop == "move":
             await pilot.press("s")

@@ -11,47 +11,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from ohjaus_core.domain.codes import BookingStatus, HighNeedTrigger, OutcomeKind, ServiceArea
+from ohjaus_core.domain.codes import BookingStatus, HighNeedTrigger, ServiceArea
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.segmentation import detected_triggers
 from ohjaus_tui.store.bookings import BookingTaken
-from ohjaus_tui.store.models import Contact, Outcome, Slot, Worker
+from ohjaus_tui.store.models import Outcome, Worker
 
 from .conftest import FIXED_NOW
-
-
-def booked_visit(store, future: bool = True, index: int = 0, username: str | None = None, client=None):
-    """A visit booked by a signed contact of a demo client at a nurse's unit: a future one, or
-    one whose time has passed (made 10 days ago for 5 days ago). Returns (contact, slot, viewer)."""
-    from ohjaus_core.domain.codes import Language, Segment, Urgency
-    from ohjaus_core.domain.contact import ContactDraft
-
-    nurse = next(
-        w for w in store.workers()
-        if (w.username == username if username else (w.sector == "health" and w.role == "nurse"))
-    )
-    client = client or next(c for c in store.clients.find_clients("a", limit=50) if not c.protected)
-    started = FIXED_NOW - (timedelta(0) if future else timedelta(days=10))
-    begin = FIXED_NOW + timedelta(hours=1) if future else FIXED_NOW - timedelta(days=5)
-    offers = store.bookings.free_slots(ServiceArea.HEALTH, begin, begin + timedelta(days=14), None)
-    offer = offers[index]
-    draft = ContactDraft(
-        worker_id=nurse.id, unit_id=nurse.unit_id, started_at=started, client_id=client.id, reason="Verenpaine",
-        service_area=ServiceArea.HEALTH, protocol_id="advice_only", protocol_version=1,
-        answers={"has_symptoms_or_worry": False}, language=Language.FI,
-    )
-    draft.suggested_urgency = draft.urgency = Urgency.NON_URGENT
-    draft.suggested_segment = draft.segment = Segment.CLEAR_NEED
-    draft.outcome_kind, draft.slot_id = OutcomeKind.BOOKING, offer.slot_id
-    store.contacts.sign(draft, started)
-    with store.session() as session:
-        contact, slot = session.get(Contact, draft.id), session.get(Slot, offer.slot_id)
-    return contact, slot, store.viewer(nurse.id)
-
-
-def slot_holder(store, slot_id):
-    with store.session() as session:
-        return session.get(Slot, slot_id).booked_contact_id
+from .factories import booked_visit, slot_holder
 
 
 def outbox(store, contact_id):

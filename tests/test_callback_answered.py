@@ -8,7 +8,7 @@ from ohjaus_core.domain.worklist import WorkKind
 from ohjaus_tui.screens.confirm import ConfirmScreen
 from ohjaus_tui.screens.home import HomeScreen
 
-from .test_worklist import advise_and_sign, items
+from .pilot_helpers import advise_and_sign, items
 
 
 async def waiting_client(pilot, store):

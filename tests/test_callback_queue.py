@@ -17,13 +17,8 @@ from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 
 from .conftest import FIXED_NOW
-from .pilot_helpers import sign_in, type_text
-from .test_worklist import items
-
-
-def section(app, name: str) -> list[list[str]]:
-    table = app.screen.query_one(name, DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+from .factories import nurse_unit, worker
+from .pilot_helpers import items, section, sign_in, type_text
 
 
 def add_requests(store, unit_id: str, *rows: tuple[str, int, str]) -> None:
@@ -38,14 +33,10 @@ def add_requests(store, unit_id: str, *rows: tuple[str, int, str]) -> None:
     ], unit_id, FIXED_NOW)
 
 
-def nurse_unit(store) -> str:
-    return next(w for w in store.workers() if w.username == "hoitaja1").unit_id
-
-
 def test_every_callback_is_listed_whatever_the_rest_and_the_rest_is_cut_at_200(store, shipped):
     from ohjaus_core.domain.contact import ContactDraft
 
-    nurse = next(w for w in store.workers() if w.username == "hoitaja1")
+    nurse = worker(store, "hoitaja1")
     viewer = store.viewer(nurse.id)
     add_requests(store, nurse.unit_id, *[(f"many-{n}", 300 - n, "normal") for n in range(230)])
     for _ in range(210):  # unfinished contacts: the rest of the day's work

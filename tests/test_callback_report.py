@@ -13,6 +13,7 @@ from ohjaus_tui.report_text import render_csv, render_text
 from ohjaus_tui.store.reports import make_report
 
 from .conftest import FIXED_NOW
+from .factories import worker
 from .test_sync_callbacks import _complete
 
 DAY = date(2026, 11, 20)
@@ -23,7 +24,7 @@ def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
 
 
 def hand_counted_store(store, shipped):
-    nurse = next(w for w in store.workers() if w.username == "hoitaja1")
+    nurse = worker(store, "hoitaja1")
     viewer = store.viewer(nurse.id)
     rules = shipped.region.callbacks
     asked = {"r1": at(8), "r2": at(8, 10), "r3": at(9), "r4": at(10)}
@@ -74,7 +75,7 @@ def test_the_callback_figures_match_a_hand_count(store, shipped):
 
 
 def test_a_request_still_waiting_is_not_yet_a_miss(store, shipped):
-    nurse = next(w for w in store.workers() if w.username == "hoitaja1")
+    nurse = worker(store, "hoitaja1")
     store.worklist.import_callbacks([
         CallbackRequest(line=1, requested_at=FIXED_NOW - timedelta(minutes=30), phone="+358408880009", source="fresh",
                         register=Register.HEALTH, queue="Tuore"),

@@ -11,42 +11,28 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from ohjaus_core.domain.codes import FollowUpKind, Language, OutcomeKind, Segment, ServiceArea, Urgency
+from ohjaus_core.domain.codes import FollowUpKind, Segment
 from ohjaus_core.domain.contact import ContactDraft
-from ohjaus_core.domain.identity import make_identity_code
 from ohjaus_core.domain.viewer import NotPermitted
 from ohjaus_tui.store.merge import MergeRefused
 
 from .conftest import FIXED_NOW
+from .factories import add_client, advice_draft, viewer
 
 BORN = date(1961, 4, 9)
 
 
-def viewer(store, username: str):
-    return store.viewer(next(w.id for w in store.workers() if w.username == username))
-
-
 def add(store, individual: int | None, first: str = "Aune", last: str = "Kivimäki", phone: str | None = None):
-    nurse = viewer(store, "hoitaja1")
-    return store.clients.add_client(
-        first_name=first, last_name=last,
-        identity_code=make_identity_code(BORN, individual) if individual else None,
-        phone=phone, language=Language.FI, municipality="Järvilaakso", created_by=nurse.worker_id,
-        now=FIXED_NOW, allow_temporary=True, viewer=nurse,
-    )
+    return add_client(store, BORN, individual, first, last, phone=phone, by=viewer(store, "hoitaja1"))
 
 
 def sign(store, client_id: str, reason: str = "Kuumetta") -> ContactDraft:
     nurse = viewer(store, "hoitaja1")
-    draft = ContactDraft(
-        worker_id=nurse.worker_id, unit_id=nurse.unit_id, started_at=FIXED_NOW, client_id=client_id, reason=reason,
-        service_area=ServiceArea.HEALTH, protocol_id="advice_only", protocol_version=1,
-        answers={"has_symptoms_or_worry": False}, suggested_urgency=Urgency.SELF_CARE, urgency=Urgency.SELF_CARE,
-        suggested_segment=Segment.ADVICE, segment=Segment.ADVICE,
+    draft = advice_draft(
+        store, client_id, reason=reason, suggested_segment=Segment.ADVICE, advice_text="Lepoa.",
+        follow_up_kind=FollowUpKind.CALLBACK, follow_up_due=FIXED_NOW.date() + timedelta(days=2),
+        follow_up_assignee_id=nurse.worker_id,
     )
-    draft.outcome_kind, draft.advice_text = OutcomeKind.ADVICE, "Lepoa."
-    draft.follow_up_kind, draft.follow_up_due = FollowUpKind.CALLBACK, FIXED_NOW.date() + timedelta(days=2)
-    draft.follow_up_assignee_id = nurse.worker_id
     store.contacts.sign(draft, FIXED_NOW)
     return draft
 

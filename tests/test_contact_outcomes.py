@@ -20,6 +20,7 @@ from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import FollowUp, Slot
 
+from .factories import new_signed, signed_ids
 from .pilot_helpers import (
     a_client,
     a_client_not_waiting,
@@ -33,16 +34,6 @@ from .pilot_helpers import (
     start_contact,
     type_text,
 )
-
-
-def new_signed(store, before: set[str]):
-    new = [c for c in store.contacts.signed_contacts(limit=10_000) if c.id not in before]
-    assert len(new) == 1, "exactly one new signed contact"
-    return store.contacts.load_draft(new[0].id)
-
-
-def signed_ids(store) -> set[str]:
-    return {c.id for c in store.contacts.signed_contacts(limit=10_000)}
 
 
 async def test_booking_for_a_clear_need(app, store, shipped):

@@ -19,9 +19,8 @@ from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.widgets.question_list import QuestionList
 
 from .conftest import FIXED_NOW
-from .pilot_helpers import a_client_not_waiting, sign_in
-from .test_callback_queue import nurse_unit, section
-from .test_worklist import items
+from .factories import nurse_unit, worker
+from .pilot_helpers import a_client_not_waiting, items, section, sign_in
 
 THROAT = {"severe_breathing_difficulty": False, "cannot_swallow_saliva": False, "has_fever": True, "fever_over_3_days": True}
 
@@ -39,7 +38,7 @@ def add_request(store, unit_id: str, source: str, minutes: int, **fields) -> Non
 
 
 def nurse_viewer(store):
-    nurse = next(w for w in store.workers() if w.username == "hoitaja1")
+    nurse = worker(store, "hoitaja1")
     return nurse, store.viewer(nurse.id)
 
 

@@ -17,6 +17,7 @@ from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 
 from .conftest import build_app
+from .factories import worker
 from .crash_worker import ADVICE, REASON
 from .pilot_helpers import a_client, focused_id, sign_in
 
@@ -49,7 +50,7 @@ async def test_a_killed_contact_is_offered_and_continues(data_dir, shipped, stop
     client = a_client(store)
     run_until_killed(data_dir, client.identity_code, stop)
 
-    nurse = next(w for w in store.workers() if w.username == "hoitaja1")
+    nurse = worker(store, "hoitaja1")
     drafts = store.contacts.open_drafts(nurse.id)
     assert [d.step for d in drafts] == [stop]
     async with app.run_test(size=(100, 30)) as pilot:

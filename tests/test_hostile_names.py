@@ -43,7 +43,7 @@ async def test_markup_in_a_name_is_shown_literally(app, store):
 async def test_the_new_client_form_refuses_a_hidden_character_naming_the_field_and_keeps_the_text(app, store):
     from ohjaus_tui.screens.new_client import NewClientScreen
 
-    from .test_new_client import open_new_client
+    from .pilot_helpers import open_new_client
 
     async with app.run_test(size=(100, 30)) as pilot:
         await open_new_client(pilot, "Testinen Ilmari")
@@ -80,7 +80,7 @@ def test_the_store_refuses_hidden_characters_in_a_changed_name(store):
 async def test_the_new_client_form_says_why_a_name_with_a_cyrillic_look_alike_is_refused(app, store):
     from ohjaus_tui.screens.new_client import NewClientScreen
 
-    from .test_new_client import open_new_client
+    from .pilot_helpers import open_new_client
 
     async with app.run_test(size=(100, 30)) as pilot:
         await open_new_client(pilot, "Testinen Ilmari")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from ohjaus_core.domain.codes import Language
 from ohjaus_core.domain.identity import make_identity_code
 from ohjaus_tui.screens.client_view import ClientScreen
 from ohjaus_tui.screens.confirm import ConfirmScreen
@@ -14,20 +13,16 @@ from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.duplicates import MatchesScreen, MergeScreen
 from ohjaus_tui.screens.new_client import NewClientScreen
 
-from .conftest import FIXED_NOW, build_app
-from .pilot_helpers import sign_in, type_text
-from .test_new_client import open_new_client
+from .conftest import build_app
+from .factories import add_client
+from .pilot_helpers import open_new_client, sign_in, type_text
 
 BORN = date(1961, 4, 9)
 SIZE = (80, 24)
 
 
 def add(store, individual: int | None, first: str = "Aune", phone: str | None = None):
-    return store.clients.add_client(
-        first_name=first, last_name="Kivimäki", identity_code=make_identity_code(BORN, individual) if individual else None,
-        phone=phone, language=Language.FI, municipality="Järvilaakso", created_by=None, now=FIXED_NOW,
-        allow_temporary=True,
-    )
+    return add_client(store, BORN, individual, first, "Kivimäki", phone=phone)
 
 
 async def new_client_form(pilot, query: str) -> NewClientScreen:

@@ -7,16 +7,7 @@ import pytest
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.new_client import NewClientScreen
 
-from .pilot_helpers import focused_id, pick_result, sign_in, type_text
-
-
-async def open_new_client(pilot, query: str) -> None:
-    await sign_in(pilot, "hoitaja1")
-    await pilot.press("n")
-    await type_text(pilot, query)
-    await pilot.pause()
-    await pick_result(pilot, "new")
-    assert isinstance(pilot.app.screen, NewClientScreen)
+from .pilot_helpers import focused_id, open_new_client, pick_result, type_text
 
 
 @pytest.mark.parametrize("size", [(100, 30), (80, 24)])

@@ -8,26 +8,17 @@ from datetime import date
 
 import pytest
 
-from ohjaus_core.domain.codes import Language
-from ohjaus_core.domain.identity import make_identity_code
 from ohjaus_core.domain.languages import InvalidLanguage, language_name, normalize_language
 from ohjaus_tui.export import export
 from ohjaus_core.i18n import set_language
 
 from .conftest import FIXED_NOW
+from .factories import add_client, advice_draft, viewer
 
 
-def viewer(store, username: str):
-    return store.viewer(next(w.id for w in store.workers() if w.username == username))
-
-
-def add(store, individual: int, **kwargs):
-    worker = viewer(store, "hoitaja1")
-    return store.clients.add_client(
-        first_name="Salainen", last_name="Testaaja", identity_code=make_identity_code(date(1980, 5, 4), individual),
-        phone=None, language=Language.FI, municipality=kwargs.pop("municipality", "Kaukoniemi"),
-        created_by=worker.worker_id, now=FIXED_NOW, allow_temporary=True, viewer=worker, **kwargs,
-    )
+def add(store, individual: int, municipality: str = "Kaukoniemi", **kwargs):
+    return add_client(store, date(1980, 5, 4), individual, "Salainen", "Testaaja", by=viewer(store, "hoitaja1"),
+                      municipality=municipality, **kwargs)
 
 
 def test_language_codes_of_iso_639_1_and_3_are_taken_and_named_in_the_ui_language():
@@ -60,16 +51,11 @@ def test_an_export_of_a_protected_client_holds_no_municipality(store, tmp_path):
     open_client = add(store, 955, municipality="Lähilahti")
     lead = viewer(store, "esihenkilo1")
     # The clients go into the health register's export with a contact each.
-    from ohjaus_core.domain.contact import ContactDraft
-    from ohjaus_core.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
+    from ohjaus_core.domain.codes import Segment
 
     for client_id in (client.id, open_client.id):
         nurse = viewer(store, "hoitaja1")
-        draft = ContactDraft(worker_id=nurse.worker_id, unit_id=nurse.unit_id, started_at=FIXED_NOW, client_id=client_id,
-                             reason="Testi", service_area=ServiceArea.HEALTH, protocol_id="advice_only", protocol_version=1,
-                             answers={"has_symptoms_or_worry": False}, suggested_urgency=Urgency.SELF_CARE,
-                             urgency=Urgency.SELF_CARE, suggested_segment=Segment.ADVICE, segment=Segment.ADVICE,
-                             outcome_kind=OutcomeKind.ADVICE, advice_text="Lepoa.")
+        draft = advice_draft(store, client_id, reason="Testi", suggested_segment=Segment.ADVICE, advice_text="Lepoa.")
         store.contacts.sign(draft, FIXED_NOW, nurse)
     for fmt in ("jsonl", "csv"):
         out = tmp_path / f"export.{fmt}"

@@ -25,25 +25,7 @@ from ohjaus_tui.store.models import Contact, Credential
 from ohjaus_tui.store.sign_in import SignIn
 
 from .conftest import FIXED_NOW
-
-
-def worker_id(store, username: str) -> str:
-    return next(w.id for w in store.workers() if w.username == username)
-
-
-def viewer(store, username: str):
-    return store.viewer(worker_id(store, username))
-
-
-def client_in_both_registers(store) -> str:
-    with store.session() as session:
-        rows = session.exec(
-            select(Contact.client_id, Contact.sector).where(Contact.status == "signed").where(Contact.client_id != None)  # noqa: E711
-        ).all()
-    sectors: dict[str, set] = {}
-    for client_id, sector in rows:
-        sectors.setdefault(client_id, set()).add(sector)
-    return next(c for c, s in sorted(sectors.items()) if s == {"health", "social"})
+from .factories import client_in_both_registers, viewer, worker_id
 
 
 # -- passphrases -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ohjaus_tui.screens.login import LoginScreen
 
 from .conftest import FIXED_NOW
 from .pilot_helpers import sign_in
-from .test_protection import client_in_both_registers
+from .factories import client_in_both_registers
 
 
 class Clock:

@@ -196,7 +196,7 @@ def protection_journey(stop: str):
     hidden, the consent question, and a team lead's view of the client's access log."""
 
     async def run_before(pilot) -> None:
-        from .test_protection import client_in_both_registers
+        from .factories import client_in_both_registers
 
         app = pilot.app
         await pilot.pause()

@@ -18,7 +18,7 @@ from .pilot_helpers import (
     start_contact,
     type_text,
 )
-from .test_contact_outcomes import new_signed, signed_ids
+from .factories import new_signed, signed_ids
 from .test_time_limits_flow import summary_text
 
 

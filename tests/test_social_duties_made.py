@@ -20,7 +20,7 @@ from ohjaus_core.records import Outcome
 from ohjaus_tui.store.models import FollowUp
 
 from .pilot_helpers import focused_id, pick, pick_result, sign_in, social_assessment_to_segment, type_text
-from .test_contact_outcomes import new_signed, signed_ids
+from .factories import new_signed, signed_ids
 from .conftest import FIXED_NOW
 from .test_time_limits_flow import summary_text
 

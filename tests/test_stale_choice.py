@@ -121,7 +121,7 @@ async def test_the_follow_up_follows_a_changed_outcome(app, store):
 async def test_the_triggers_follow_another_client(app, store):
     """Triggers the history of one client marked are not carried to another client chosen
     after going back: the second client's contact is recorded without them."""
-    from .test_time_limits_flow import new_client, sign_advice, worker_id
+    from .factories import new_client, sign_advice, worker_id
     from .conftest import FIXED_NOW
     from datetime import date, timedelta
 

@@ -9,42 +9,18 @@ import pytest
 from sqlcipher3 import dbapi2 as sqlcipher
 from sqlmodel import SQLModel, select
 
-from ohjaus_core.domain.codes import ContactStatus, Language, OutcomeKind, Segment, ServiceArea, Urgency
-from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.codes import ContactStatus, Language, OutcomeKind, Segment
+from ohjaus_core.domain.contact import Step
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.identity import InvalidIdentityCode
 from ohjaus_tui.store.directory import connect
 from ohjaus_tui.store.engine import StoreError
 from ohjaus_tui.store.migrations import SCHEMA_VERSION
-from ohjaus_tui.store.models import Client, Slot, Worker
+from ohjaus_tui.store.models import Client, Slot
 from ohjaus_tui.store.store import NotADraft, SlotTaken, Store
 
 from .conftest import FIXED_NOW
-
-
-def worker(store) -> Worker:
-    return next(w for w in store.workers() if w.username == "hoitaja1")
-
-
-def advice_draft(store, client_id=None) -> ContactDraft:
-    nurse = worker(store)
-    return ContactDraft(
-        worker_id=nurse.id,
-        unit_id=nurse.unit_id,
-        started_at=FIXED_NOW,
-        client_id=client_id,
-        anonymous=client_id is None,
-        reason="Kysyy aukioloaikoja",
-        service_area=ServiceArea.HEALTH,
-        protocol_id="advice_only",
-        protocol_version=1,
-        answers={"has_symptoms_or_worry": False},
-        suggested_urgency=Urgency.SELF_CARE,
-        urgency=Urgency.SELF_CARE,
-        segment=Segment.ADVICE,
-        outcome_kind=OutcomeKind.ADVICE,
-        advice_text="Aukioloajat kerrottu",
-    )
+from .factories import advice_draft, slot_holder
 
 
 def test_migrated_schema_matches_the_models(store):
@@ -251,11 +227,6 @@ def booked_draft(store):
     draft = advice_draft(store, client.id)
     draft.segment, draft.outcome_kind, draft.slot_id = Segment.CLEAR_NEED, OutcomeKind.BOOKING, slot.id
     return draft, slot.id
-
-
-def slot_holder(store, slot_id):
-    with store.session() as session:
-        return session.get(Slot, slot_id).booked_contact_id
 
 
 def test_a_discarded_correction_leaves_the_signed_booking_its_slot(store):

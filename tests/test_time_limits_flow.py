@@ -11,9 +11,7 @@ import pytest
 
 from ohjaus_core.domain.calendar import add_working_days
 from ohjaus_core.domain.codes import (
-    Channel,
     HighNeedTrigger,
-    Language,
     OutcomeKind,
     PlanType,
     Register,
@@ -24,13 +22,13 @@ from ohjaus_core.domain.codes import (
 )
 from ohjaus_tui.context import load_shipped
 from ohjaus_core.domain.contact import ContactDraft
-from ohjaus_core.domain.identity import make_identity_code
 from ohjaus_core.i18n import format_weekday_day
 from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 
 from .conftest import FIXED_NOW
+from .factories import new_client, new_signed, sign_advice, signed_ids, worker_id
 from .pilot_helpers import (
     a_client,
     a_client_not_waiting,
@@ -42,38 +40,6 @@ from .pilot_helpers import (
     start_contact,
     type_text,
 )
-from .test_contact_outcomes import new_signed, signed_ids
-
-
-def worker_id(store, username: str) -> str:
-    return next(w.id for w in store.workers() if w.username == username)
-
-
-def new_client(store, born: date, individual: int, last_name: str):
-    return store.clients.add_client(
-        first_name="Testi",
-        last_name=last_name,
-        identity_code=make_identity_code(born, individual),
-        phone=None,
-        language=Language.FI,
-        municipality="Järvilaakso",
-        created_by=None,
-        now=FIXED_NOW,
-        allow_temporary=True,
-    )
-
-
-def sign_advice(store, client_id: str, worker: str, started) -> None:
-    """A signed advice-only contact in the client's history."""
-    unit = store.worker(worker).unit_id
-    draft = ContactDraft(worker_id=worker, unit_id=unit, started_at=started, client_id=client_id)
-    draft.channel, draft.reason, draft.service_area = Channel.PHONE, "Kysyi taas", ServiceArea.WORKING_AGE
-    draft.protocol_id, draft.protocol_version = "advice_only", 1
-    draft.answers = {"advice_only_ok": False}
-    draft.suggested_urgency = draft.urgency = Urgency.SELF_CARE
-    draft.suggested_segment = draft.segment = Segment.ADVICE
-    draft.outcome_kind, draft.advice_text = OutcomeKind.ADVICE, "Neuvottu"
-    store.contacts.sign(draft, started + timedelta(minutes=5))
 
 
 def summary_text(app) -> str:

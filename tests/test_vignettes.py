@@ -61,30 +61,6 @@ def test_the_share_triaged_as_expected(capsys) -> None:
     assert share >= 0.85, text
 
 
-def test_a_vignette_naming_an_unknown_question_is_refused_with_its_line(tmp_path: Path) -> None:
-    path = tmp_path / "bad.toml"
-    path.write_text(
-        '[[vignette]]\nid = "x"\nstory = "s"\nprotocol = "chest_pain"\n'
-        'yes = ["chest_hurts"]\nexpected = "emergency"\n',
-        "utf-8",
-    )
-    with pytest.raises(DataFileError) as caught:
-        load_vignettes(path, PROTOCOLS)
-    assert caught.value.line == 5 and "chest_hurts" in caught.value.reason
-
-
-def test_a_follow_up_named_without_its_question_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "bad.toml"
-    path.write_text(
-        '[[vignette]]\nid = "x"\nstory = "s"\nprotocol = "injury"\n'
-        'yes = ["on_blood_thinners"]\nexpected = "same_day"\n',
-        "utf-8",
-    )
-    with pytest.raises(DataFileError) as caught:
-        load_vignettes(path, PROTOCOLS)
-    assert caught.value.line == 5 and "hit_head" in caught.value.reason
-
-
 NEW_FORM = """\
 [[vignette]]
 id = "chest_pain_at_rest"
@@ -133,20 +109,35 @@ def test_a_new_form_vignette_runs_through_the_finders_first_protocol(tmp_path: P
     assert "no_word_for_it" in text
 
 
-def test_an_unknown_finding_is_refused_with_its_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        pytest.param(
+            '[[vignette]]\nid = "x"\nstory = "s"\nprotocol = "chest_pain"\n'
+            'yes = ["chest_hurts"]\nexpected = "emergency"\n',
+            5, "chest_hurts", id="unknown_question",
+        ),
+        pytest.param(
+            '[[vignette]]\nid = "x"\nstory = "s"\nprotocol = "injury"\n'
+            'yes = ["on_blood_thinners"]\nexpected = "same_day"\n',
+            5, "hit_head", id="follow_up_without_its_question",
+        ),
+        pytest.param(
+            NEW_FORM.replace('["burning_or_urgency", "has_fever"]', '["burning_pee", "has_fever"]'),
+            15, "burning_pee", id="unknown_finding",
+        ),
+        pytest.param(
+            NEW_FORM.replace('age = 61\n', 'age = 61\nprotocol = "chest_pain"\n'),
+            5, "old form", id="old_and_new_form_keys_mixed",
+        ),
+    ],
+)
+def test_a_broken_vignette_file_is_refused_with_its_line(tmp_path: Path, text: str, line: int, words: str) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text(NEW_FORM.replace('["burning_or_urgency", "has_fever"]', '["burning_pee", "has_fever"]'), "utf-8")
+    path.write_text(text, "utf-8")
     with pytest.raises(DataFileError) as caught:
         load_vignettes(path, PROTOCOLS)
-    assert caught.value.line == 15 and "burning_pee" in caught.value.reason
-
-
-def test_old_and_new_form_keys_do_not_mix(tmp_path: Path) -> None:
-    path = tmp_path / "bad.toml"
-    path.write_text(NEW_FORM.replace('age = 61\n', 'age = 61\nprotocol = "chest_pain"\n'), "utf-8")
-    with pytest.raises(DataFileError) as caught:
-        load_vignettes(path, PROTOCOLS)
-    assert caught.value.line == 5 and "old form" in caught.value.reason
+    assert caught.value.line == line and words in caught.value.reason
 
 
 def test_protocol_choice_sensitivity_counts_another_listed_protocol_with_another_class(

@@ -19,7 +19,7 @@ from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import Callback, FollowUp
 
 from .conftest import FIXED_NOW
-from .pilot_helpers import sign_in, type_text
+from .pilot_helpers import advise_and_sign, items, sign_in, type_text
 
 
 def worklist_rows(app) -> list[list[str]]:
@@ -29,19 +29,6 @@ def worklist_rows(app) -> list[list[str]]:
         table = app.screen.query_one(name, DataTable)
         rows += [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
     return rows
-
-
-def items(app):
-    return app.screen.items
-
-
-async def advise_and_sign(pilot) -> None:
-    """From the need step: advice only, no symptoms, segment and outcome as suggested, signed."""
-    await pilot.press("enter", "n", "enter")  # advice only, no symptoms, its urgency
-    await pilot.press("enter", "enter")  # segment and outcome as suggested
-    await type_text(pilot, "Neuvottu")
-    await pilot.press("enter", "enter", "enter")  # no follow-up; sign
-    await pilot.pause()
 
 
 async def test_the_queue_is_ordered_overdue_first_then_by_deadline(app):
