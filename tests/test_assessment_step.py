@@ -8,7 +8,7 @@ from ohjaus_core.domain.codes import OutcomeKind, Segment, ServiceArea, Urgency
 from ohjaus_core.domain.contact import ContactDraft
 from ohjaus_core.domain.protocols.model import protocols_for
 from ohjaus_core.domain.codes import Segment, ServiceArea, Urgency
-from ohjaus_core.domain.protocols import protocols_for
+from ohjaus_core.domain.protocols.model import protocols_for
 from ohjaus_tui.screens.client_view import ClientScreen
 from ohjaus_tui.store.protection import EventKind
 

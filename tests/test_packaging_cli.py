@@ -30,10 +30,11 @@ def test_every_package_directory_is_listed_for_the_wheel():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
     found = {
         ".".join(path.parent.relative_to(ROOT).parts)
-        for path in (ROOT / "ohjaus_tui").rglob("__init__.py")
+        for package in ("ohjaus", "ohjaus_core", "ohjaus_tui", "ohjaus_central")
+        for path in (ROOT / package).rglob("__init__.py")
     }
-    assert found | {"ohjaus_tui.data"} == set(config["packages"])
-    assert config["package-dir"] == {"ohjaus_tui.data": "data"}
+    assert found | {"ohjaus_core.data"} == set(config["packages"])
+    assert config["package-dir"] == {"ohjaus_core.data": "data"}
 
 
 def test_version():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from ohjaus_core.domain.codes import Register, ServiceArea, Urgency
-from ohjaus_core.domain.protocols import Protocol, Question
+from ohjaus_core.domain.protocols.model import Protocol, Question
 from ohjaus_tui.widgets.question_list import QuestionList
 
 
