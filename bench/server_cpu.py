@@ -43,6 +43,7 @@ sys.path.insert(0, root)
 from ohjaus_central.app import create_app
 from ohjaus_central.serve import load_demo_region
 from ohjaus_central.db import CentralStore
+from ohjaus_central.settings import ServerSettings
 from ohjaus_central.tables import metadata
 from ohjaus_core.protocol import demo_token
 
@@ -54,7 +55,7 @@ if url.startswith("postgresql"):
     store.close()
 store = CentralStore(url)
 load_demo_region(store)
-app = create_app(store, demo=True)
+app = create_app(store, ServerSettings(demo=True))
 data = json.loads(open(bodies_file).read())
 tokens = data["tokens"]
 pushes = [body.encode() for body in data["bodies"]]

@@ -8,10 +8,9 @@ import sys
 
 from .app import create_app
 from .db import CentralStore
-from .serve import SWITCH_INTERVAL
+from .settings import ServerSettings
 
-sys.setswitchinterval(SWITCH_INTERVAL)  # as `serve` sets it in a single process (a new process does not inherit it)
+settings = ServerSettings(db_url=os.environ["OHJAUS_CENTRAL_DB"], demo=os.environ.get("OHJAUS_CENTRAL_DEMO") == "1")
+sys.setswitchinterval(settings.switch_interval)  # as `serve` sets it in a single process (a new process does not inherit it)
 
-app = create_app(
-    CentralStore(os.environ["OHJAUS_CENTRAL_DB"], upgrade=False), demo=os.environ.get("OHJAUS_CENTRAL_DEMO") == "1"
-)
+app = create_app(CentralStore(settings.db_url, upgrade=False), settings)
