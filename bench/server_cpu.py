@@ -43,7 +43,6 @@ sys.path.insert(0, root)
 from ohjaus_central.app import create_app
 from ohjaus_central.serve import load_demo_region
 from ohjaus_central.db import CentralStore
-from ohjaus_central.settings import ServerSettings
 from ohjaus_central.tables import metadata
 from ohjaus_core.protocol import demo_token
 
@@ -55,7 +54,11 @@ if url.startswith("postgresql"):
     store.close()
 store = CentralStore(url)
 load_demo_region(store)
-app = create_app(store, ServerSettings(demo=True))
+import ohjaus_central.app as central_app
+if hasattr(central_app, "ServerSettings"):
+    app = create_app(store, central_app.ServerSettings(demo=True))
+else:  # --against a checkout from before ServerSettings (issue 19)
+    app = create_app(store, demo=True)
 data = json.loads(open(bodies_file).read())
 tokens = data["tokens"]
 pushes = [body.encode() for body in data["bodies"]]

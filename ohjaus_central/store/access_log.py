@@ -11,11 +11,10 @@ from sqlalchemy import func, insert, select, update
 
 from ohjaus_core.domain.access_log import GENESIS, Entry, _iso, entry_hash
 from ohjaus_core.protocol import AccessEntry, AccessLogAnchor, QuarantineReport, RecordType
-from ..batch import among
 from ..tables import access_event, device, device_log_anchor, device_quarantine, record, server_access_event
 from .clients import Clients
 from .credentials import Device
-from .database import Database, now
+from .database import Database, each_among, now
 from .workers import Workers
 
 
@@ -208,14 +207,8 @@ class AccessLog:
                 for row in newest(server_access_event, s.id, s.id, s.device_id, s.at, s.action, s.item, s.purpose)
             ]
             ids = sorted({e["worker_id"] for e in events if e["worker_id"]})
-            names = {}
-            for start in range(0, len(ids), 500):
-                rows = conn.execute(
-                    select(record.c.record_id, record.c.data)
-                    .where(record.c.record_type == RecordType.WORKER.value)
-                    .where(among(conn, record.c.record_id, ids[start : start + 500]))
-                )
-                names.update((worker_id, json.loads(data)["name"]) for worker_id, data in rows)
+            workers = select(record.c.record_id, record.c.data).where(record.c.record_type == RecordType.WORKER.value)
+            names = {worker_id: json.loads(data)["name"] for worker_id, data in each_among(conn, workers, record.c.record_id, ids)}
         for event in events:
             event["at"] = _not_after_receipt(event["at"], event.get("received_at"))
         events.sort(key=lambda e: (e["at"], e["source"] == "device", e["seq"]), reverse=True)

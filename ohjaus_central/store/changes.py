@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from ohjaus_core.protocol import Answer, Change, RecordType
-from ..batch import TAKEN, Batch, Prepared, _json, among, among_sql, driver_rows, prepare_push, references, stored_answer
+from ..batch import TAKEN, Batch, Prepared, _json, among_sql, driver_rows, prepare_push, references, stored_answer
 from ..tables import change_log, conflict, record
 from .credentials import Device
-from .database import Database
+from .database import Database, each_among
 
 ANSWER_COLUMNS = ("device_id", "change_id", "status", "seq", "reason", "detail", "current")
 _SLOT = RecordType.SLOT.value
@@ -134,17 +134,13 @@ class Changes:
         if not holders:
             return rows
         ids = sorted({slot["booked_contact_id"] for slot in holders.values()})
-        visible = set()
-        for start in range(0, len(ids), 500):
-            visible.update(
-                conn.execute(
-                    select(record.c.record_id)
-                    .where(record.c.record_type == RecordType.CONTACT.value)
-                    .where(among(conn, record.c.record_id, ids[start : start + 500]))
-                    .where(record.c.unit_id == dev.unit_id)
-                    .where(record.c.register.in_(dev.registers))
-                ).scalars()
-            )
+        query = (
+            select(record.c.record_id)
+            .where(record.c.record_type == RecordType.CONTACT.value)
+            .where(record.c.unit_id == dev.unit_id)
+            .where(record.c.register.in_(dev.registers))
+        )
+        visible = {row[0] for row in each_among(conn, query, record.c.record_id, ids)}
         rows = list(rows)
         for number, slot in holders.items():
             if slot["booked_contact_id"] not in visible:

@@ -8,11 +8,10 @@ import json
 from sqlalchemy import delete, insert, select
 
 from ohjaus_core.protocol import RecordType
-from ..batch import among
 from ..tables import change_log, client_release
 from .changes import Changes
 from .credentials import Device
-from .database import Database, now
+from .database import Database, each_among, now
 from .reference import Reference
 
 _SLOT = RecordType.SLOT.value
@@ -34,19 +33,14 @@ class Clients:
 
     def known_clients(self, dev: Device, client_ids: list[str]) -> set[str]:
         """Those of the clients the device's unit knows (see knows_client)."""
-        known: set[str] = set()
+        query = (
+            select(change_log.c.record_id)
+            .where(change_log.c.record_type == RecordType.CLIENT.value)
+            .where(change_log.c.unit_id == dev.unit_id)
+            .distinct()
+        )
         with self.db.engine.connect() as conn:
-            for start in range(0, len(client_ids), 500):
-                known.update(
-                    conn.execute(
-                        select(change_log.c.record_id)
-                        .where(change_log.c.record_type == RecordType.CLIENT.value)
-                        .where(among(conn, change_log.c.record_id, client_ids[start : start + 500]))
-                        .where(change_log.c.unit_id == dev.unit_id)
-                        .distinct()
-                    ).scalars()
-                )
-        return known
+            return {row[0] for row in each_among(conn, query, change_log.c.record_id, client_ids)}
 
     def release_client(self, unit_code: str, client_id: str, *, undo: bool = False) -> bool:
         """The unit no longer serves the client (or, with `undo`, serves them again): its
@@ -127,17 +121,11 @@ class Clients:
                     if (family.get("outcome") or {}).get("slot_id"):
                         slots.add(family["outcome"]["slot_id"])
             for kind, ids in ((RecordType.FOLLOW_UP.value, sorted(follow_ups)), (_SLOT, sorted(slots))):
-                for start in range(0, len(ids), 500):
-                    query = (
-                        select(*columns)
-                        .where(change_log.c.record_type == kind)
-                        .where(among(conn, change_log.c.record_id, ids[start : start + 500]))
-                        .order_by(change_log.c.seq)
-                    )
-                    if kind != _SLOT:
-                        query = query.where(visible)
-                    for row in conn.execute(query):
-                        about[(row[1], row[2])] = tuple(row)
+                query = select(*columns).where(change_log.c.record_type == kind).order_by(change_log.c.seq)
+                if kind != _SLOT:
+                    query = query.where(visible)
+                for row in each_among(conn, query, change_log.c.record_id, ids):
+                    about[(row[1], row[2])] = tuple(row)
             rows = sorted(about.values(), key=lambda row: row[0])
             if any(row[1] == _SLOT for row in rows):
                 rows = self.changes.visible_slots(conn, dev, rows)

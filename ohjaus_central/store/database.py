@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 
+from ..batch import among
 from ..schema import check as check_schema
 from ..schema import upgrade as upgrade_schema
 
@@ -26,6 +27,12 @@ def now() -> datetime:
 def token_hash(token: str) -> str:
     """What is kept of a credential or a one-time code: its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def each_among(conn: Connection, query, column, ids: list[str], size: int = 500):
+    """The rows of `query` whose `column` is among `ids`, asked `size` ids at a time."""
+    for start in range(0, len(ids), size):
+        yield from conn.execute(query.where(among(conn, column, ids[start : start + size])))
 
 
 class Database:
