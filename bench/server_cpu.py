@@ -54,7 +54,11 @@ if url.startswith("postgresql"):
     store.close()
 store = CentralStore(url)
 load_demo_region(store)
-app = create_app(store, demo=True)
+import ohjaus_central.app as central_app
+if hasattr(central_app, "ServerSettings"):
+    app = create_app(store, central_app.ServerSettings(demo=True))
+else:  # --against a checkout from before ServerSettings (issue 19)
+    app = create_app(store, demo=True)
 data = json.loads(open(bodies_file).read())
 tokens = data["tokens"]
 pushes = [body.encode() for body in data["bodies"]]

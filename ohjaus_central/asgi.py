@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import sys
 
-from ohjaus_core.settings import settings
+from ohjaus_core.settings import settings as environment
 
 from .app import create_app
 from .db import CentralStore
-from .serve import SWITCH_INTERVAL
+from .settings import ServerSettings
 
-sys.setswitchinterval(SWITCH_INTERVAL)  # as `serve` sets it in a single process (a new process does not inherit it)
+settings = ServerSettings(db_url=environment().central_db, demo=environment().central_demo_on)
+sys.setswitchinterval(settings.switch_interval)  # as `serve` sets it in a single process (a new process does not inherit it)
 
-app = create_app(
-    CentralStore(settings().central_db, upgrade=False), demo=settings().central_demo_on
-)
+app = create_app(CentralStore(settings.db_url, upgrade=False), settings)

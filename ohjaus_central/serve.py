@@ -10,9 +10,7 @@ from pathlib import Path
 from ohjaus_core.i18n import _
 from ohjaus_core.protocol import RecordType
 from ohjaus_core.settings import settings
-
-
-SWITCH_INTERVAL = settings().switch_seconds
+from .settings import ServerSettings
 
 
 def default_db_url() -> str:
@@ -41,8 +39,8 @@ def load_demo_region(store, today: date | None = None) -> int:
     """The demo region's units, workers, professionals and slots, as `ohjaus demo` makes
     them; run at every start so the slots reach as far ahead as a new demo device's."""
     from ohjaus_core.data_dir import shipped_data_dir
-    from ohjaus_core.domain.demo_region import load_demo_region as load_region
     from ohjaus_core.reference import demo_reference
+    from ohjaus_core.domain.demo_region import load_demo_region as load_region
 
     region = load_region(shipped_data_dir() / "demo")
     units, workers, professionals, slots = demo_reference(region, today or date.today())
@@ -61,17 +59,21 @@ def serve(db_url: str, host: str, port: int, demo: bool, workers: int = 1, upgra
     """A region's database is upgraded as a step of its own (`ohjaus db upgrade`, after a
     backup), so the server refuses one behind the code unless told `upgrade`; the demo's
     database is throwaway and is upgraded at every start."""
+    return run(ServerSettings(db_url=db_url, host=host, port=port, demo=demo, workers=workers, upgrade=upgrade))
+
+
+def run(settings: ServerSettings) -> int:
+    """The central API as `settings` say, until Ctrl+C."""
     import uvicorn
 
     from .app import create_app
 
-    store = open_central(db_url, upgrade=upgrade or demo)
-    if demo:
+    store = open_central(settings.db_url, upgrade=settings.upgrade or settings.demo)
+    if settings.demo:
         load_demo_region(store)
-    shown = db_url.split("@")[-1] if "@" in db_url else db_url
     print(
         _("ohjaus central API on http://{host}:{port} (database {db}{demo}); Ctrl+C stops it.").format(
-            host=host, port=port, db=shown, demo=_(", demo region") if demo else ""
+            host=settings.host, port=settings.port, db=settings.shown_db, demo=_(", demo region") if settings.demo else ""
         ),
         file=sys.stderr,
         flush=True,
@@ -79,13 +81,14 @@ def serve(db_url: str, host: str, port: int, demo: bool, workers: int = 1, upgra
     # Pushes run one at a time under a lock, between database calls that let go of the GIL;
     # a short switch interval gives the lock holder the GIL back sooner when many requests
     # wait (p95 under load, bench/sync_load.py).
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    if workers > 1:
+    sys.setswitchinterval(settings.switch_interval)
+    listen = dict(host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    if settings.workers > 1:
         # Several processes (cores): each opens the database itself; pushes stay one at a
         # time across them (SQLite's write lock, PostgreSQL's advisory lock).
         store.close()
-        os.environ["OHJAUS_CENTRAL_DB"], os.environ["OHJAUS_CENTRAL_DEMO"] = db_url, "1" if demo else "0"
-        uvicorn.run("ohjaus_central.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+        os.environ["OHJAUS_CENTRAL_DB"], os.environ["OHJAUS_CENTRAL_DEMO"] = settings.db_url, "1" if settings.demo else "0"
+        uvicorn.run("ohjaus_central.asgi:app", workers=settings.workers, **listen)
         return 0
-    uvicorn.run(create_app(store, demo=demo), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(store, settings), **listen)
     return 0

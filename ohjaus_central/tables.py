@@ -15,18 +15,24 @@ _SEQ = BigInteger().with_variant(Integer, "sqlite")
 
 metadata = MetaData()
 
-device = Table(
-    "device",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("unit_id", String(64), nullable=False),
-    Column("unit_code", String(64), nullable=False),
-    Column("registers", String(40), nullable=False),
-    Column("token_hash", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
-)
+
+def _credential_table(name: str) -> Table:
+    """A credential holder's table: a device's, or a phone system's (integration)."""
+    return Table(
+        name,
+        metadata,
+        Column("id", String(36), primary_key=True),
+        Column("name", String(200), nullable=False),
+        Column("unit_id", String(64), nullable=False),
+        Column("unit_code", String(64), nullable=False),
+        Column("registers", String(40), nullable=False),
+        Column("token_hash", String(64), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("revoked_at", DateTime(timezone=True)),
+    )
+
+
+device = _credential_table("device")
 
 change_log = Table(
     "change_log",
@@ -176,18 +182,7 @@ enrolment = Table(
 
 # Issue 20: a phone system's credential (`ohjaus integration add`), scoped to one unit and its
 # registers, good only for POST /v1/callbacks; only a hash of it is kept, as for devices.
-integration = Table(
-    "integration",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("unit_id", String(64), nullable=False),
-    Column("unit_code", String(64), nullable=False),
-    Column("registers", String(40), nullable=False),
-    Column("token_hash", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
-)
+integration = _credential_table("integration")
 
 # Issue 20: a client a unit no longer serves (`ohjaus client release`). The unit's devices
 # remove the client at their next sync (GET /v1/released); the records stay here as they are.

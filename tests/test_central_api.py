@@ -360,7 +360,7 @@ def test_the_limiters_table_stays_bounded_with_constant_work_a_request():
     """In process: keys beyond the table's size push out the least recently used ones; the
     work a request does not grow with the number of keys seen (on main a full table was
     rebuilt on the event loop). IPv6 addresses count by their /64."""
-    from ohjaus_central.app import Limiter, client_address
+    from ohjaus_central.gate import Limiter, client_address
 
     limiter = Limiter(rate=50, burst=200, size=10_000)
     timings = []

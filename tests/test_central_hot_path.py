@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from ohjaus_central.app import _query
+from ohjaus_central.hot_path import _query
 from ohjaus_central.batch import _json
 from ohjaus_core.domain import text
 from ohjaus_core.domain.text import hidden_character
