@@ -11,6 +11,8 @@ class SyncFinished(Message):
     """A background sync round finished; the app sends it to every open screen, which redraws
     what the round may have changed (the home screen's lists, the contact's client)."""
 
+    bubble = False  # each screen gets its own; the app has nothing to do with it
+
     def __init__(self, result: Any) -> None:
         """`result`: the round's SyncResult, or None when it did not reach the server."""
         super().__init__()

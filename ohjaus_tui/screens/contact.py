@@ -186,6 +186,11 @@ class ContactScreen(AppAccess, Screen):
         """What a sync round brought may have changed the client: read again when next shown."""
         self.flow.forget_client()
 
+    def on_screen_resume(self) -> None:
+        # Back from the client's view (F2: a consent, a merge) or another screen: the client
+        # is read again once, not at every step.
+        self.flow.forget_client()
+
     def action_next(self) -> None:
         step = self.draft.step
         if step == Step.SUMMARY:
