@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from textual.app import App, get_system_commands_provider
 from textual.binding import Binding
+from textual.reactive import var
 
 from .commands import OhjausCommands, developer_device, open_palette
 from .context import Context
 from ohjaus_core.domain.access_log import Purpose
 from ohjaus_core.i18n import N_, _
 from ohjaus_core.settings import settings
+from .messages import SyncFinished
 from .screens.login import LoginScreen
-from .widgets.sync_badge import SyncBadge
 
 
 LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
@@ -36,8 +37,14 @@ def sync_interval() -> float:
     return settings().sync_seconds
 
 
-@dataclass
+STATUS_POLL_SECONDS = 2  # how often the changes waiting and the problems are read again
+
+
+@dataclass(frozen=True)
 class SyncState:
+    """What the sync badges show; replaced as a whole (never changed in place), so that every
+    badge bound to `OhjausApp.sync_state` is drawn again."""
+
     status: Any = None  # store.sync_side.SyncStatus
     online: bool | None = None  # None: no round has finished since the start
     running: bool = False
@@ -58,12 +65,14 @@ class OhjausApp(App):
         Binding("ctrl+p", "command_palette", N_("Commands"), show=False, key_display="^p", priority=True),
     ]
     COMMANDS = {OhjausCommands}
+    sync_state: var[SyncState] = var(SyncState)  # the SyncBadges watch it
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()
         self.ctx = ctx
-        self.sync_state = SyncState()
         self._sync_timer = None
+        self._status_timer = None
+        self._status_reads = 0  # counts the status set on the UI thread: a slower read is dropped
         self._idle_timer = None
         self.last_input = ctx.clock()
         if developer_device():
@@ -95,6 +104,8 @@ class OhjausApp(App):
         self.note_input()
         if self._idle_timer is None:
             self._idle_timer = self.set_interval(5, self.lock_when_idle)
+        if self._status_timer is None:
+            self._status_timer = self.set_interval(STATUS_POLL_SECONDS, self._read_sync_status_later)
         return None
 
     # -- the lock: after the idle time and on Ctrl+L; the screen beneath keeps its state ----
@@ -159,7 +170,30 @@ class OhjausApp(App):
             self.call_later(self.action_sync_now)
 
     def refresh_sync_status(self) -> None:
-        self.sync_state.status = self.ctx.store.outbox.sync_status()
+        """The status read from the store now (the badges bound to it are drawn again)."""
+        self._set_sync_state(status=self.ctx.store.outbox.sync_status())
+
+    def _set_sync_state(self, **changes) -> None:
+        self._status_reads += 1
+        self.sync_state = replace(self.sync_state, **changes)
+
+    def _read_sync_status_later(self) -> None:
+        """On a timer: the changes waiting and the problems, read in a thread, so that a slow
+        disk never holds up a key; shown only if nothing newer was shown meanwhile."""
+        if self.ctx.worker is None:
+            return
+        self.run_worker(
+            lambda: self._read_sync_status(self._status_reads),
+            thread=True, exclusive=True, group="sync-status", exit_on_error=False,
+        )
+
+    def _read_sync_status(self, reads: int) -> None:
+        status = self.ctx.store.outbox.sync_status()
+        self.call_from_thread(self._sync_status_read, status, reads)
+
+    def _sync_status_read(self, status, reads: int) -> None:
+        if reads == self._status_reads and status != self.sync_state.status:
+            self._set_sync_state(status=status)
 
     def action_sync_now(self) -> None:
         if self.ctx.worker is None or self.sync_state.running:
@@ -168,9 +202,7 @@ class OhjausApp(App):
         if not self.sync_state.status.configured:
             self.notify(_("This device is not connected to a central API."), severity="warning")
             return
-        self.sync_state.running = True
-        for badge in self.screen.query(SyncBadge):
-            badge.update_status()
+        self._set_sync_state(running=True)
         self.run_worker(self._sync_round, thread=True, exclusive=True, group="sync", exit_on_error=False)
 
     def _sync_round(self) -> None:
@@ -190,23 +222,15 @@ class OhjausApp(App):
         self.call_from_thread(self._sync_done, online, status, result, message, problem)
 
     def _sync_done(self, online: bool, status, result, message: str | None, problem: bool = False) -> None:
-        self.sync_state.online, self.sync_state.running, self.sync_state.status = online, False, status
-        self.sync_state.problem = problem
-        for badge in self.screen.query(SyncBadge):
-            badge.update_status()
+        self._set_sync_state(online=online, running=False, status=status, problem=problem)
         if result is not None and result.pulled:
             self.ctx.use_region_catalogue()  # the region's catalogue, if it came now
-        if result is not None and (result.pulled or result.rejected):
-            # What arrived shows at once: the home lists are read again.
-            refresh = getattr(self.screen, "refresh_lists", None)
-            if refresh is not None:
-                refresh()
+        # What arrived shows at once: each open screen redraws what the round changed.
+        for screen in self.screen_stack:
+            screen.post_message(SyncFinished(result))
         if result is not None and result.removal_summary():
             # Nothing leaves the device silently: what left is also in F6.
             self.notify(result.removal_summary(), timeout=10)
-            refresh = getattr(self.screen, "refresh_lists", None)
-            if refresh is not None and (result.removed or result.restored):
-                refresh()
         if result is not None and (result.rejected or result.conflicts):
             self.notify(
                 _("The central API rejected {rejected} and found {conflicts} conflicts: F6 shows them.").format(

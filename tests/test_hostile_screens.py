@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ohjaus_core.domain.identity import make_identity_code
 from ohjaus_core.domain.text import BIDI, LINE_NAME, free_text, shown
-from ohjaus_tui.screens.steps.client import MUNICIPALITY_SHOWN
+from ohjaus_tui.widgets.client_line import MUNICIPALITY_SHOWN
 from ohjaus_tui.store.models import Client
 from ohjaus_tui.store.store import Store
 

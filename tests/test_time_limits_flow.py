@@ -340,7 +340,8 @@ def test_a_gap_in_the_care_guarantee_rules_is_named_on_the_deadline_line(shipped
     """A region switching rules with a gap must not break the contact screen."""
     from dataclasses import replace as copy
 
-    from ohjaus_tui.screens.steps.deadline_info import deadline_text, draft_deadlines
+    from ohjaus_tui.flow import draft_deadlines
+    from ohjaus_tui.screens.steps.deadline_info import deadline_text
 
     class Ctx:
         def __init__(self, shipped):

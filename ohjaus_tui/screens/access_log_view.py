@@ -15,6 +15,7 @@ from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.codes import Register
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_moment
+from ..app_access import AppAccess
 from ..widgets.footer import Footer
 
 ITEMS = {
@@ -30,7 +31,7 @@ ITEMS = {
 }
 
 
-class AccessLogScreen(Screen):
+class AccessLogScreen(AppAccess, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("c", "central", N_("All devices")),
@@ -53,7 +54,7 @@ class AccessLogScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.ctx
         client = ctx.store.clients.client(self.client_id)
         name = f"{client.last_name} {client.first_name}" if client else self.client_id
         self.query_one("#log-title", Static).update(Text(_("Access log: {name}").format(name=name)))
@@ -98,7 +99,7 @@ class AccessLogScreen(Screen):
     def _fetch(self) -> None:
         from ..sync.client import SyncError, fetch_access_log
 
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.ctx
         try:
             events = fetch_access_log(ctx.store, self.client_id)
         except SyncError as error:
@@ -112,7 +113,7 @@ class AccessLogScreen(Screen):
     def _show_central(self, events: list[dict]) -> None:
         from datetime import datetime
 
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.ctx
         ctx.store.protection.log_access(
             ctx.viewer, [self.client_id], AccessAction.VIEW, "access log", Purpose.RIGHT_TO_KNOW.value, ctx.now()
         )

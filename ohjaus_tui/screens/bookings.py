@@ -17,6 +17,7 @@ from ohjaus_core.domain.codes import BookingStatus
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_date, format_time
+from ..app_access import AppAccess
 from ..widgets.footer import Footer
 from ..widgets.slot_picker import SlotPicker
 from ..widgets.sync_badge import SyncBadge
@@ -35,7 +36,7 @@ def when(moment) -> str:
     return f"{format_date(local(moment))} {format_time(local(moment))}"
 
 
-class BookingsScreen(Screen):
+class BookingsScreen(AppAccess, Screen):
     BINDINGS = [
         Binding("escape", "back", N_("Back")),
         Binding("e", "no_show", N_("Did not come")),
@@ -58,10 +59,6 @@ class BookingsScreen(Screen):
         self.rows: list = []
         self.changed = False
 
-    @property
-    def ctx(self):
-        return self.app.ctx  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Static(id="bookings-title")
         yield Static(id="bookings-help")
@@ -77,7 +74,7 @@ class BookingsScreen(Screen):
         self.show()
 
     def show(self, keep: str | None = None) -> None:
-        from .steps.client import client_line
+        from ..widgets.client_line import client_line
 
         ctx = self.ctx
         client = ctx.store.clients.client(self.client_id)
@@ -155,10 +152,10 @@ class BookingsScreen(Screen):
             self.say(_("Recorded: the client did not come. It counts toward the high-need trigger."))
         else:
             self.say(_("Recorded: the visit was done."))
-        app = self.app
-        app.refresh_sync_status()  # type: ignore[attr-defined]
-        if app.sync_state.status.configured:  # type: ignore[attr-defined]
-            app.action_sync_now()  # type: ignore[attr-defined]  (on its way at once, if online)
+        app = self.ohjaus
+        app.refresh_sync_status()
+        if app.sync_state.status.configured:
+            app.action_sync_now()  # on its way at once, if online
 
     def action_back(self) -> None:
         self.dismiss(self.changed)

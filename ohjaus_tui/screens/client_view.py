@@ -16,10 +16,12 @@ from ohjaus_core.domain.protected import non_disclosure
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.codes import BookingStatus, FollowUpKind, FollowUpStatus, Handover, PlanType, Register, Urgency
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
+from ..app_access import AppAccess
 from ..store.protection import EventKind
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.viewer import Permission
 from ohjaus_core.i18n import N_, _, format_date, format_moment
+from ..widgets.client_line import client_line
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 from .audit import ViewTrail
@@ -37,7 +39,7 @@ FILTERS = [
 ]
 
 
-class ClientScreen(Screen):
+class ClientScreen(AppAccess, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("s", "consent", N_("Consent")),
@@ -65,10 +67,6 @@ class ClientScreen(Screen):
         self.filter_index = 0
         self.purpose = purpose
         self.asked = False
-
-    @property
-    def ctx(self):
-        return self.app.ctx  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Static(id="client-title")
@@ -111,8 +109,6 @@ class ClientScreen(Screen):
         self._show(self.ctx.store.clients.client(self.client_id))
 
     def _show(self, client) -> None:
-        from .steps.client import client_line
-
         purpose = Purpose(self.purpose.partition(":")[0]) if self.purpose else Purpose.CONTACT
         detail = self.purpose.partition(":")[2] if self.purpose else ""
         ViewTrail(self.ctx, "client", purpose, detail).shown([self.client_id])

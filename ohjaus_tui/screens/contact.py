@@ -16,6 +16,9 @@ from ohjaus_core.domain.languages import language_name
 from ohjaus_core.domain.protected import non_disclosure
 from ohjaus_core.domain.text import LINE_NAME, shown
 from ohjaus_core.i18n import N_, _, format_moment
+from ..app_access import AppAccess
+from ..flow import ContactFlow
+from ..messages import SyncFinished
 from ..widgets.step_bar import StepBar
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.footer import Footer
@@ -23,7 +26,7 @@ from .confirm import ConfirmScreen
 from .steps.assessment import AssessmentStep
 from .steps.base import StepPanel
 from .steps.client import ClientStep
-from .steps.deadline_info import deadline_text, draft_deadlines
+from .steps.deadline_info import deadline_text
 from .steps.follow_up import FollowUpStep
 from .steps.need import NeedStep
 from .steps.outcome import OutcomeStep
@@ -41,7 +44,7 @@ PANELS: dict[Step, type[StepPanel]] = {
 }
 
 
-class ContactScreen(Screen):
+class ContactScreen(AppAccess, Screen):
     CSS_PATH = "contact.tcss"
 
     BINDINGS = [
@@ -63,7 +66,8 @@ class ContactScreen(Screen):
     def __init__(self, draft: ContactDraft, saved: bool = False, client_query: str = "") -> None:
         """`client_query`: typed into the client search to start with (a callback's phone)."""
         super().__init__()
-        self.draft = draft
+        # The draft, its client and its time limits, given to every step (attributes down).
+        self.flow = ContactFlow(self.ctx, draft)
         self.saved = saved  # has the draft reached the store yet?
         self.client_query = client_query
         self._answered: list[str] | None = None  # callbacks this contact answers, once asked
@@ -74,7 +78,9 @@ class ContactScreen(Screen):
         yield StepBar(id="step-bar")
         with ContentSwitcher(id="steps"):
             for step, panel in PANELS.items():
-                yield panel(id=f"step-{int(step)}")
+                step_panel = panel(id=f"step-{int(step)}")
+                step_panel.flow = self.flow
+                yield step_panel
         yield Static(id="problems")
         yield SyncBadge()
         yield Footer()
@@ -96,8 +102,8 @@ class ContactScreen(Screen):
         self.on_mount()
 
     @property
-    def ctx(self):
-        return self.app.ctx  # type: ignore[attr-defined]
+    def draft(self) -> ContactDraft:
+        return self.flow.draft
 
     def panel(self, step: Step) -> StepPanel:
         return self.query_one(f"#step-{int(step)}", StepPanel)
@@ -113,9 +119,8 @@ class ContactScreen(Screen):
         panel.focus_default()
 
     def _update_header(self) -> None:
-        draft, ctx = self.draft, self.ctx
+        draft, client = self.draft, self.flow.client
         text = Text(no_wrap=True, overflow="ellipsis")
-        client = ctx.store.clients.client(draft.client_id) if draft.client_id else None
         language = draft.language.label
         if client:
             if client.protected:
@@ -155,7 +160,7 @@ class ContactScreen(Screen):
 
     def update_deadlines(self) -> None:
         """The contact's time limits, kept in sight on every step (issue 4)."""
-        deadlines = draft_deadlines(self.ctx, self.draft)
+        deadlines = self.flow.refresh_deadlines()
         line = self.query_one("#deadlines", Static)
         line.display = bool(deadlines)
         line.update(deadline_text(deadlines, self.ctx.now().date()))
@@ -165,6 +170,26 @@ class ContactScreen(Screen):
     def on_step_panel_next(self, event: StepPanel.Next) -> None:
         event.stop()
         self.action_next()
+
+    def on_step_panel_deadlines_changed(self, event: StepPanel.DeadlinesChanged) -> None:
+        event.stop()
+        self.update_deadlines()
+
+    def on_step_panel_problems(self, event: StepPanel.Problems) -> None:
+        event.stop()
+        self.show_problems(event.problems)
+
+    def show_problems(self, problems: str | Text) -> None:
+        self.query_one("#problems", Static).update(problems)
+
+    def on_sync_finished(self, event: SyncFinished) -> None:
+        """What a sync round brought may have changed the client: read again when next shown."""
+        self.flow.forget_client()
+
+    def on_screen_resume(self) -> None:
+        # Back from the client's view (F2: a consent, a merge) or another screen: the client
+        # is read again once, not at every step.
+        self.flow.forget_client()
 
     def action_next(self) -> None:
         step = self.draft.step
@@ -270,7 +295,7 @@ class ContactScreen(Screen):
             return
         self.app.notify(_("Contact signed."), timeout=4)
         self.dismiss(self.draft.id)
-        self.app.action_sync_now()  # type: ignore[attr-defined]  (on its way at once, if online)
+        self.ohjaus.action_sync_now()  # on its way at once, if online
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """F10 (no answer) only in a contact started from a callback request: elsewhere it

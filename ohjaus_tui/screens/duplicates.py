@@ -16,12 +16,13 @@ from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.identity import looks_like_identity_code, normalize_identity_code
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_date
+from ..app_access import AppAccess
 from ..store.merge import real_code
 from ..store.models import Client
 from ..widgets.footer import Footer
 from .audit import ViewTrail
 from .confirm import ConfirmScreen
-from .steps.client import client_line
+from ..widgets.client_line import client_line
 
 SAVE_AS_NEW = "save-as-new"
 
@@ -54,7 +55,7 @@ def _named(client: Client) -> str:
     return text
 
 
-class MatchesScreen(ModalScreen):
+class MatchesScreen(AppAccess, ModalScreen):
     """Dismisses the chosen existing Client, SAVE_AS_NEW, or None (back to the form)."""
 
     DEFAULT_CSS = _CSS.format(name="MatchesScreen")
@@ -78,7 +79,7 @@ class MatchesScreen(ModalScreen):
             yield Footer()
 
     def on_mount(self) -> None:
-        ViewTrail(self.app.ctx, "client").shown([c.id for c in self.matches])  # type: ignore[attr-defined]
+        ViewTrail(self.ctx, "client").shown([c.id for c in self.matches])
         self.query_one("#matches", OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -92,7 +93,7 @@ class MatchesScreen(ModalScreen):
         self.dismiss(None)
 
 
-class MergeScreen(ModalScreen):
+class MergeScreen(AppAccess, ModalScreen):
     """A team lead picks the client with the real identity code to merge `source` into (a
     possible match, or by typing the code), confirms, and the merge is made. Dismisses the
     real Client after the merge, or None."""
@@ -103,10 +104,6 @@ class MergeScreen(ModalScreen):
     def __init__(self, source: Client) -> None:
         super().__init__()
         self.source = source
-
-    @property
-    def ctx(self):
-        return self.app.ctx  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         self.candidates = [

@@ -3,8 +3,7 @@ contacts), a new contact, the latest signed ones."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,20 +13,22 @@ from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ohjaus_core.domain.clock import local
-from ohjaus_core.domain.codes import FollowUpStatus, Language, Role, Urgency
+from ohjaus_core.domain.codes import FollowUpStatus, Language, Role
 from ohjaus_core.domain.contact import ContactDraft, Step, device_channel
-from ohjaus_core.domain.contact_requests import REPLY_LABELS
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.phone import format_phone
-from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
+from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.domain.worklist import WorkItem, WorkKind
-from ohjaus_core.i18n import N_, _, format_date, format_day, format_moment, format_time
+from ohjaus_core.i18n import N_, _, format_date, format_moment, format_time
+from ..app_access import AppAccess
+from ..messages import SyncFinished
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 from .confirm import ConfirmScreen
 from .consent import parse_day
 from .contact import ContactScreen
 from .prompt import PickScreen, PromptScreen
+from .worklist_rows import NARROW_CLIENT, NARROW_DUE, NARROW_FIXED, NARROW_WHAT, WIDE, waited, work_row
 
 
 class RecentList(OptionList):
@@ -39,31 +40,6 @@ class RecentList(OptionList):
         if self.option_count:
             option = self.get_option_at_index(self.highlighted or 0)
             self.screen.correct(option.id)  # type: ignore[attr-defined]
-
-
-def waited(since: datetime, now: datetime) -> str:
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    if minutes < 60:
-        return _("{m} min").format(m=minutes)
-    if minutes < 24 * 60:
-        return _("{h} h {m} min").format(h=minutes // 60, m=minutes % 60)
-    return _("{d} d").format(d=minutes // (24 * 60))
-
-
-def due_text(item: WorkItem, now: datetime) -> Text:
-    due = local(item.due_at)
-    if due.date() == now.date():
-        label = _("today") if (due.hour, due.minute) == (23, 59) else _("by {time}").format(time=format_time(due))
-    else:
-        label = format_day(due.date())
-    return Text(label, style="bold red" if item.overdue(now) else "")
-
-
-WIDE = 100  # columns from which the worklist shows every column on one line
-# Below WIDE: the time waited gives way, the phone goes under the client's name, and "what"
-# and the reason wrap onto a second line, so no column is cut to a letter or three (issue 15).
-NARROW_DUE, NARROW_WHAT, NARROW_CLIENT = 10, 14, 20
-NARROW_FIXED = NARROW_DUE + NARROW_WHAT + NARROW_CLIENT + 4 * 2 + 4  # cell padding, margins, scroll bar
 
 
 class WorkTable(DataTable):
@@ -92,20 +68,7 @@ class WorkTable(DataTable):
         super().action_cursor_up()
 
 
-PRIORITY_LABELS = {"high": N_("High priority"), "low": N_("Low priority")}
-
-
-def callback_note(item: WorkItem, now: datetime, max_attempts: int) -> str:
-    """What a callback's calls without an answer say: when it comes back to the queue."""
-    if not item.attempts:
-        return ""
-    tried = _("{n}/{max} not answered").format(n=item.attempts, max=max_attempts)
-    if item.waiting_to_come_back(now):
-        return _("back in the queue at {time}").format(time=format_time(local(item.back_at))) + ", " + tried
-    return tried
-
-
-class HomeScreen(Screen):
+class HomeScreen(AppAccess, Screen):
     """The worker's day: the worklist, most urgent first, and the latest signed contacts."""
 
     BINDINGS = [
@@ -141,10 +104,6 @@ class HomeScreen(Screen):
         self.items: list[WorkItem] = []  # the callback requests, then the rest, as listed
         self.callbacks = 0  # how many of the items are callback requests (the first section)
         self.requests = 0  # how many digital contact requests follow them (the second section)
-
-    @property
-    def ctx(self):
-        return self.app.ctx  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Static(id="home-header")
@@ -217,6 +176,11 @@ class HomeScreen(Screen):
         if self.ctx.worker is not None:  # not while signing out
             self.refresh_lists()
 
+    def on_sync_finished(self, event: SyncFinished) -> None:
+        # What arrived shows at once (beneath another screen, when it comes back).
+        if event.lists_changed and self.is_current and self.ctx.worker is not None:
+            self.refresh_lists()
+
     def refresh_lists(self) -> None:
         ctx = self.ctx
         worker, unit = ctx.worker, ctx.unit
@@ -235,7 +199,6 @@ class HomeScreen(Screen):
         requests = [item for item in self.items if item.kind == WorkKind.REQUEST]
         self.callbacks, self.requests = len(queue), len(requests)
         max_attempts = ctx.shipped.region.callbacks.max_attempts
-        narrow = self._reason_width is not None
         ready = [item for item in queue if not item.waiting_to_come_back(now)]
         heading = _("Callback requests: {n} waiting").format(n=len(ready))
         if ready:
@@ -256,42 +219,8 @@ class HomeScreen(Screen):
             was = table.cursor_row  # a refresh after a sync keeps the worker's place
             table.clear()
             for item in items:
-                callback = item.kind in (WorkKind.CALLBACK, WorkKind.REQUEST)
-                label = _(PRIORITY_LABELS[item.priority]) if item.priority in PRIORITY_LABELS else ""
-                if item.kind == WorkKind.REQUEST:
-                    label = _(REPLY_LABELS[item.preference]) if item.preference in REPLY_LABELS else ""
-                    if item.own_urgency:
-                        item = replace(item, what=_("own estimate: {urgency}").format(
-                            urgency=Urgency(item.own_urgency).label) + " - " + item.what)
-                if callback:
-                    what = item.queue or label or item.kind.label
-                else:
-                    what = item.kind.label + (" (" + _("team") + ")" if item.team else "")
-                note = callback_note(item, now, max_attempts) if callback else ""
-                reason = shown(" - ".join(p for p in (note, item.what) if p), NOTE_SHOWN)
-                name = shown(item.who, NAME_SHOWN)
-                phone = format_phone(item.phone) if item.phone else ""
-                if narrow:
-                    client = Text(name[: NARROW_CLIENT - 1] + "…" if len(name) > NARROW_CLIENT else name)
-                    if phone:
-                        client.append("\n" + phone)
-                    if callback:
-                        second = Text(waited(item.since, now))
-                        extra = label or item.queue
-                        if extra:
-                            second.append("\n" + extra[:NARROW_WHAT], style="bold" if label else "")
-                    else:
-                        second = Text(what)
-                    cells = [due_text(item, now), second, client]
-                    long_second = (callback and bool(label or item.queue)) or (not callback and len(what) > NARROW_WHAT)
-                else:
-                    cells = [
-                        due_text(item, now), Text(what, style="bold" if callback and label else ""),
-                        Text(name, no_wrap=True, overflow="ellipsis"), phone, waited(item.since, now),
-                    ]
-                cells.append(Text(reason, no_wrap=not narrow, overflow="ellipsis", style="dim" if item.waiting_to_come_back(now) else ""))
-                two_lines = narrow and (bool(phone) or len(reason) > self._reason_width or long_second)
-                table.add_row(*cells, key=f"{item.kind.value}:{item.id}", height=2 if two_lines else 1)
+                cells, height = work_row(item, now, max_attempts, self._reason_width)
+                table.add_row(*cells, key=f"{item.kind.value}:{item.id}", height=height)
             if items:
                 table.move_cursor(row=min(was, len(items) - 1))
             table.display = bool(items) or table.id == "worklist"
@@ -538,4 +467,4 @@ class HomeScreen(Screen):
         self.app.push_screen(ReportsScreen())
 
     def action_sign_out(self) -> None:
-        self.app.sign_out()  # type: ignore[attr-defined]
+        self.ohjaus.sign_out()

@@ -15,6 +15,8 @@ from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_time
 from ..store.sign_in import SignIn, SignInCheck
+from ..app_access import AppAccess
+from ..store.protection import SignIn, SignInCheck
 from ..widgets.footer import Footer
 from .login import passphrase_field
 
@@ -41,7 +43,7 @@ def sign_in_problem(check: SignInCheck, data_dir) -> str | None:
     ).format(path=data_dir)
 
 
-class LockScreen(Screen):
+class LockScreen(AppAccess, Screen):
     BINDINGS = [Binding("f10", "sign_out", N_("Sign out"))]
 
     DEFAULT_CSS = """
@@ -51,7 +53,7 @@ class LockScreen(Screen):
     """
 
     def compose(self) -> ComposeResult:
-        worker = self.app.ctx.worker  # type: ignore[attr-defined]
+        worker = self.ctx.worker
         with Vertical():
             yield Label(Text(_("Locked"), style="bold"))
             yield Static(Text(_("{name}: type your passphrase and press Enter.").format(name=shown(worker.name, NAME_SHOWN))))
@@ -65,15 +67,15 @@ class LockScreen(Screen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         passphrase, event.input.value = event.input.value, ""
-        app = self.app
-        ctx = app.ctx  # type: ignore[attr-defined]
+        app = self.ohjaus
+        ctx = app.ctx
         check = ctx.store.sign_in.check_passphrase(ctx.worker.id, passphrase, ctx.now())
         problem = sign_in_problem(check, ctx.data_dir)
         if problem:
             self.query_one("#lock-message", Static).update(Text(problem))
             app.bell()
             return
-        app.unlock()  # type: ignore[attr-defined]
+        app.unlock()
 
     def action_sign_out(self) -> None:
-        self.app.sign_out()  # type: ignore[attr-defined]
+        self.ohjaus.sign_out()

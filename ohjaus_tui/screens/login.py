@@ -19,6 +19,7 @@ from ohjaus_core.domain.codes import Register, Role
 from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _
+from ..app_access import AppAccess
 from ..store.directory import draft_worker, needs_enrolment, sign_in_workers
 from ..widgets.footer import Footer
 
@@ -29,7 +30,7 @@ def passphrase_field() -> Input:
     return Input(password=True, placeholder=_("Passphrase"), id="passphrase")
 
 
-class LoginScreen(Screen):
+class LoginScreen(AppAccess, Screen):
     BINDINGS = [
         Binding("ctrl+q", "app.quit", N_("Quit")),
         Binding("escape", "choose_again", N_("Another name"), show=False),
@@ -48,7 +49,7 @@ class LoginScreen(Screen):
     """
 
     def compose(self) -> ComposeResult:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.ctx
         with Vertical():
             yield Label(Text("ohjaus", style="bold"))
             yield Static(_("Sign in: choose your name, press Enter, type your passphrase."), id="login-hint")
@@ -97,12 +98,12 @@ class LoginScreen(Screen):
         # fired before the paint on a busy machine). Choosing a name reads the database
         # directly; the passphrase check waits for the store if it comes first
         # (bench/startup.py measures both moments).
-        self.call_after_refresh(self.set_timer, STORE_OPEN_DELAY, self.app.ctx.open_store_in_background)  # type: ignore[attr-defined]
+        self.call_after_refresh(self.set_timer, STORE_OPEN_DELAY, self.ctx.open_store_in_background)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self._worker_id = event.option.id
-        if needs_enrolment(self.app.ctx.data_dir, self._worker_id):  # type: ignore[attr-defined]
+        if needs_enrolment(self.ctx.data_dir, self._worker_id):
             self.add_class("enrolling")
             for field in self.query("#enrol Input").results(Input):
                 field.value = ""
@@ -125,7 +126,7 @@ class LoginScreen(Screen):
             self._submit_enrolment()
             return
         passphrase, event.input.value = event.input.value, ""
-        message = self.app.sign_in(self._worker_id, passphrase)  # type: ignore[attr-defined]
+        message = self.ohjaus.sign_in(self._worker_id, passphrase)
         if message:
             self.query_one("#login-message", Static).update(Text(message))
             self.app.bell()
@@ -148,7 +149,7 @@ class LoginScreen(Screen):
         from ohjaus_core.domain.errors import DomainError
         from ..sync.client import SyncError, enrol
 
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = self.ctx
         try:
             enrol(ctx.store, worker_id, code, passphrase, ctx.now())
         except (SyncError, DomainError) as error:
@@ -158,7 +159,7 @@ class LoginScreen(Screen):
 
     def _signed_up(self, worker_id: str, passphrase: str) -> None:
         self.remove_class("enrolling")
-        message = self.app.sign_in(worker_id, passphrase)  # type: ignore[attr-defined]
+        message = self.ohjaus.sign_in(worker_id, passphrase)
         if message:
             self._say(message)
 

@@ -16,6 +16,7 @@ from ohjaus_core.domain.languages import InvalidLanguage
 from ohjaus_core.domain.phone import looks_like_phone
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _
+from ..app_access import AppAccess
 from ..store.store import DuplicateClient
 from ..widgets.footer import Footer
 from ..widgets.marks import MarkedCheckbox
@@ -31,7 +32,7 @@ class NextOnEnter(MarkedCheckbox):
     BINDINGS = [Binding("enter", "app.focus_next", show=False)]
 
 
-class NewClientScreen(ModalScreen):
+class NewClientScreen(AppAccess, ModalScreen):
     """Dismisses with the new Client, "anonymous", or None when cancelled."""
 
     DEFAULT_CSS = """
@@ -143,11 +144,11 @@ class NewClientScreen(ModalScreen):
 
     def _offer_existing(self, code: str) -> None:
         """The person is already a client: use that record, never make a second one."""
-        existing = self.app.ctx.store.clients.find_clients(code)  # type: ignore[attr-defined]
+        existing = self.ctx.store.clients.find_clients(code)
         if not existing:
             return
         client = existing[0]
-        ViewTrail(self.app.ctx, "client").shown([client.id])  # type: ignore[attr-defined]
+        ViewTrail(self.ctx, "client").shown([client.id])
         question = _("{name} ({code}) is already a client. Use that client?").format(
             name=shown(f"{client.last_name} {client.first_name}", NAME_SHOWN), code=code
         )
@@ -178,7 +179,7 @@ class NewClientScreen(ModalScreen):
         typed = (value("last-name"), value("first-name"), code, value("phone"))
         if typed == self.matches_seen or not (typed[0] and typed[1]):
             return False
-        matches = self.app.ctx.store.merges.possible_duplicates(  # type: ignore[attr-defined]
+        matches = self.ctx.store.merges.possible_duplicates(
             first_name=typed[1], last_name=typed[0], birth_date=birth_date, phone=typed[3] or None,
         )
         if not matches:
@@ -196,7 +197,7 @@ class NewClientScreen(ModalScreen):
 
     def _save(self, with_code: bool) -> None:
         value = lambda widget_id: self.query_one(f"#{widget_id}", Input).value  # noqa: E731
-        app = self.app
+        app = self.ohjaus
         if self._matches_first(with_code):
             return
         try:
@@ -210,10 +211,10 @@ class NewClientScreen(ModalScreen):
                 service_language=value("service-language"),
                 interpreter=self.query_one("#interpreter", Checkbox).value,
                 protected=self.query_one("#protected", Checkbox).value,
-                created_by=app.ctx.worker.id if app.ctx.worker else None,  # type: ignore[attr-defined]
-                now=app.ctx.now(),  # type: ignore[attr-defined]
+                created_by=app.ctx.worker.id if app.ctx.worker else None,
+                now=app.ctx.now(),
                 allow_temporary=self.query_one("#temporary", Checkbox).value,
-                viewer=app.ctx.viewer,  # type: ignore[attr-defined]
+                viewer=app.ctx.viewer,
             )
         except DuplicateClient as error:
             self._offer_existing(error.code)

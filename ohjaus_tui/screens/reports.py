@@ -21,6 +21,7 @@ from textual_plotext import PlotextPlot
 from ohjaus_core.domain.codes import Channel, Segment
 from ohjaus_core.domain.reports import FCR_WINDOW_DAYS, Report
 from ohjaus_core.i18n import N_, _, format_day, format_number
+from ..app_access import AppAccess
 from ..report_text import (
     assessment_definition,
     booking_definition,
@@ -66,7 +67,7 @@ def _line(label: str, value: str, extra: str = "", width: int = LABEL) -> str:
     return f"{label:<{width}} {value:>5} {extra}".rstrip()
 
 
-class ReportsScreen(Screen):
+class ReportsScreen(AppAccess, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("1", "range(7)", N_("7 days")),
@@ -91,10 +92,6 @@ class ReportsScreen(Screen):
         self.days = days
         self.unit_code: str | None = None
         self.report: Report | None = None
-
-    @property
-    def ctx(self):
-        return self.app.ctx  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Static(id="reports-title")

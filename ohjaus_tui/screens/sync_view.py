@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_moment, ngettext
+from ..app_access import AppAccess
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.footer import Footer
 
@@ -102,7 +103,7 @@ def removal_text(removal: dict) -> str:
     )
 
 
-class SyncViewScreen(Screen):
+class SyncViewScreen(AppAccess, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("f5", "app.sync_now", N_("Sync now")),
@@ -133,7 +134,7 @@ class SyncViewScreen(Screen):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_columns(_("When"), _("What"), _("Record"), _("Why"))
-        store = self.app.ctx.store  # type: ignore[attr-defined]
+        store = self.ctx.store
         self._why: dict[str, str] = {}
         problems = store.outbox.sync_problems()
         rows = [
@@ -171,4 +172,4 @@ class SyncViewScreen(Screen):
         # Seen once the worker leaves the list: while it is open, the status line still
         # counts them (the badge reads the store on its own task, so marking them at mount
         # raced with it).
-        self.app.ctx.store.outbox.mark_problems_seen()  # type: ignore[attr-defined]
+        self.ctx.store.outbox.mark_problems_seen()

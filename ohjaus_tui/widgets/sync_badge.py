@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from ohjaus_core.domain.clock import local
 from ohjaus_core.i18n import _, format_moment, ngettext
+from ..app_access import ohjaus_app
 
 
 class SyncBadge(Static):
@@ -17,15 +18,19 @@ class SyncBadge(Static):
     """
 
     def on_mount(self) -> None:
+        # Bound to the app's sync state: drawn again whenever a round starts or ends and when
+        # the app's timer finds other changes waiting (the badge polls nothing itself).
         self.update_status()
-        self.set_interval(2, self.update_status)
+        self.watch(self.app, "sync_state", self.show_state, init=False)
 
     def update_status(self) -> None:
-        state = getattr(self.app, "sync_state", None)
-        if state is None:
-            return
-        if self.app.ctx.worker is not None:  # type: ignore[attr-defined]
-            self.app.refresh_sync_status()  # type: ignore[attr-defined]
+        """The status read from the store now, and drawn (a screen just shown)."""
+        app = ohjaus_app(self)
+        if app.ctx.worker is not None:
+            app.refresh_sync_status()
+        self.show_state(app.sync_state)
+
+    def show_state(self, state) -> None:
         self.update(render_status(state))
         status = state.status
         self.set_class(

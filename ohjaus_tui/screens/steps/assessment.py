@@ -64,9 +64,7 @@ class AssessmentStep(StepPanel):
     def _client_age(self, draft: ContactDraft) -> int | None:
         """The client's age in years from the birth date or identity code; None when the
         contact is anonymous or neither gives it (the finder then ignores ages)."""
-        if not draft.client_id:
-            return None
-        client = self.ctx.store.clients.client(draft.client_id)
+        client = self.flow.client
         if client is None:
             return None
         return age_in_years(self.ctx.now().date(), client.birth_date, client.identity_code)
@@ -180,11 +178,9 @@ class AssessmentStep(StepPanel):
         self.call_after_refresh(listing.scroll_to_highlight)
         self._show_urgency()
         self._show_override()
-        # The deadline line reads the store: redraw it when what it depends on changed, not
-        # on every answer key.
-        update_deadlines = getattr(self.screen, "update_deadlines", None)
-        if update_deadlines is not None and self._deadline_inputs() != before:
-            update_deadlines()
+        # Redraw the deadline line when what it depends on changed, not on every answer key.
+        if self._deadline_inputs() != before:
+            self.post_message(self.DeadlinesChanged())
 
     def _deadline_inputs(self) -> tuple:
         draft, protocol = self._draft, self._protocol()

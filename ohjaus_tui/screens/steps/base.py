@@ -1,7 +1,10 @@
 """What every step panel of the contact flow does.
 
-The contact screen owns the draft. A panel shows it (`enter`), writes what the worker typed
-back into it (`apply`), and posts `StepPanel.Next` when the worker has finished the step.
+The contact screen owns the draft and gives every panel its `ContactFlow` (the draft, the
+client read once, the time limits): attributes down. A panel shows the draft (`enter`), writes
+what the worker typed back into it (`apply`), and posts messages for the screen (messages up):
+`Next` when the worker has finished the step, `DeadlinesChanged` when what the time limits
+depend on changed, `Problems` for what stops the worker.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from textual.widgets.option_list import Option
 
 from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.i18n import _
+from ...app_access import AppAccess
 
 if TYPE_CHECKING:
-    from ...context import Context
+    from ...flow import ContactFlow
 
 
 def offer_codes(listing: OptionList, codes: list, suggested, chosen, label=None) -> None:
@@ -35,8 +39,9 @@ def offer_codes(listing: OptionList, codes: list, suggested, chosen, label=None)
     listing.highlighted = codes.index(current) if current in codes else 0
 
 
-class StepPanel(VerticalScroll):
+class StepPanel(AppAccess, VerticalScroll):
     step: Step
+    flow: ContactFlow  # given by the contact screen before the panel is mounted
     # What each list of the step suggested when the worker last saw it (issue 15: a stale
     # choice). Kept by the panel, which lives as long as the contact screen.
     _seen: dict[str, object] | None = None
@@ -59,9 +64,15 @@ class StepPanel(VerticalScroll):
     class Next(Message):
         """The worker finished this step (Enter on its last field)."""
 
-    @property
-    def ctx(self) -> "Context":
-        return self.app.ctx  # type: ignore[attr-defined]
+    class DeadlinesChanged(Message):
+        """What the contact's time limits depend on changed: the deadline line is redrawn."""
+
+    class Problems(Message):
+        """What stops the worker, shown under the step ("" clears it)."""
+
+        def __init__(self, problems: str | Text) -> None:
+            super().__init__()
+            self.problems = problems
 
     def enter(self, draft: ContactDraft) -> None:
         """Show the draft (called every time the step is shown)."""

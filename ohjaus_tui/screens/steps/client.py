@@ -14,47 +14,22 @@ from textual.widgets.option_list import Option
 from ohjaus_core.domain.access_log import Purpose
 from ohjaus_core.domain.codes import Language
 from ohjaus_core.domain.contact import ContactDraft, Step
-from ohjaus_core.domain.languages import language_name
 from ohjaus_core.domain.phone import format_phone
-from ohjaus_core.domain.protected import non_disclosure
 from ohjaus_core.domain.text import LINE_NAME, shown
 from ohjaus_core.domain.identity import looks_like_identity_code
 from ohjaus_core.domain.phone import looks_like_phone
 from ohjaus_core.i18n import N_, _, format_date
 from ...store.models import Client
+from ...widgets.client_line import client_line
 from ..audit import ViewTrail
+from ..client_view import ClientScreen
 from ..confirm import ConfirmScreen
 from ..new_client import NewClientScreen
 from .base import StepPanel
 
-MUNICIPALITY_SHOWN = 24  # cut before the language code after it
-
 NEW = "new"
 SEARCH_GROUP = "client-search"  # the worker group of the search as the worker types
 ANONYMOUS = "anonymous"
-
-
-def client_line(client: Client) -> Text:
-    """One line naming a client: literal text, never markup."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(shown(f"{client.last_name} {client.first_name}", LINE_NAME), style="bold")
-    if client.identity_code:
-        text.append(f"  {shown(client.identity_code)}")
-        if client.identity_temporary:
-            text.append(" " + _("(temporary)"), style="dim")
-    if client.phone:
-        text.append(f"  {shown(format_phone(client.phone))}")
-    if client.protected:
-        # A non-disclosure order: where the client lives is never on the screen.
-        text.append("  " + non_disclosure(), style="bold red")
-    elif client.municipality:
-        text.append(f"  {shown(client.municipality, MUNICIPALITY_SHOWN)}", style="dim")
-    # Finnish and Swedish by their codes, as short as before; any other language by its name.
-    language = language_name(client.service_language) if client.service_language else client.language
-    text.append(f"  [{language}]", style="cyan")
-    if client.interpreter:
-        text.append(" " + _("interpreter"), style="bold cyan")
-    return text
 
 
 class ClientStep(StepPanel):
@@ -93,7 +68,7 @@ class ClientStep(StepPanel):
     def _show_chosen(self, draft: ContactDraft) -> None:
         chosen = self.query_one("#client-chosen", Static)
         if draft.client_id:
-            client = self.ctx.store.clients.client(draft.client_id)
+            client = self.flow.client
             chosen.update(Text(_("Chosen: ")) + client_line(client) if client else Text(""))
         elif draft.anonymous:
             chosen.update(Text(_("Chosen: unidentified client")))
@@ -200,6 +175,7 @@ class ClientStep(StepPanel):
                 self._confirm_second_identifier(client)
                 return
             draft.client_id, draft.anonymous = client.id, False
+            self.flow.take_client(client)
             draft.language = Language(client.language)
             ViewTrail(self.ctx, "client").shown([client.id])
         self._show_chosen(draft)
@@ -218,8 +194,6 @@ class ClientStep(StepPanel):
 
     def action_client_view(self) -> None:
         """F2: the highlighted client's contacts, consents and access log."""
-        from ..client_view import ClientScreen
-
         self._catch_up()
         results = self.query_one("#client-results", OptionList)
         option = results.get_option_at_index(results.highlighted or 0) if results.option_count else None

@@ -1,9 +1,8 @@
-"""The time limits of the contact on screen: computed from the draft, worded for the worker."""
+"""The time limits of the contact on screen, worded for the worker (the flow works them out)."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -11,10 +10,8 @@ from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.contact import ContactDraft
 from ohjaus_core.domain.deadlines.contact import Deadline, DeadlineKind, age_on, contact_deadlines
 from ohjaus_core.domain.deadlines.rules import NoCareGuaranteeRule
+from ohjaus_core.domain.deadlines import Deadline, DeadlineKind
 from ohjaus_core.i18n import N_, _, format_weekday_day
-
-if TYPE_CHECKING:
-    from ...context import Context
 
 _LABELS = {
     DeadlineKind.HEALTH_ASSESSMENT: N_("care-need assessment {date}"),
@@ -26,31 +23,6 @@ _LABELS = {
     DeadlineKind.SOCIAL_DONE: N_("service-need assessment completed by {date}"),
     DeadlineKind.CHILD_WELFARE_DONE: N_("child-welfare assessment done by {date}"),
 }
-
-
-def draft_deadlines(ctx: "Context", draft: ContactDraft) -> list[Deadline]:
-    """Every time limit that applies to the draft as it stands; [] before the service area."""
-    if draft.service_area is None:
-        return []
-    started = local(draft.started_at)
-    day = started.date()
-    client = ctx.store.clients.client(draft.client_id) if draft.client_id else None
-    protocol = ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
-    statutory = protocol is not None and protocol.in_statutory_group(draft.answers)
-    arguments = dict(
-        register=draft.service_area.register.value,
-        service_area=draft.service_area.value,
-        age=age_on(client.birth_date if client else None, day),
-        statutory_group=statutory,
-        duties=tuple(draft.duties),
-        contact_time=started.time().replace(tzinfo=None),
-    )
-    try:
-        return contact_deadlines(ctx.shipped.region, day, urgency=draft.urgency, **arguments)
-    except NoCareGuaranteeRule as error:
-        # A gap in the region's rules: the other limits still show, and the gap is named.
-        deadlines = contact_deadlines(ctx.shipped.region, day, urgency=None, **arguments)
-        return deadlines + [Deadline(DeadlineKind.CARE, None, str(error))]
 
 
 def deadline_phrase(deadline: Deadline) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,28 +14,19 @@ from ohjaus_core.domain.catalogue import by_need, services_for
 from ohjaus_core.domain.codes import Handover, OutcomeKind, Register, Segment, ServiceArea, Urgency
 from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
 from ohjaus_core.domain.deadlines.contact import DeadlineKind, age_on, booking_deadline
+from ohjaus_core.domain.codes import Handover, OutcomeKind, Register, Segment, Urgency
+from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.deadlines import DeadlineKind, booking_deadline
 from ohjaus_core.domain.segmentation import suggest_outcome
-from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, choose_slots, fitting_professions, mark
-from ohjaus_core.i18n import N_, _, format_date, format_moment
+from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, choose_slots, fitting_professions, mark
+from ohjaus_core.i18n import N_, _, format_date
+from ...flow import duty_line
 from ...widgets.marks import MarkedCheckbox
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
-from .deadline_info import draft_deadlines
+from .referral import ReferralChoice
 
 
-def duty_line(ctx, duty) -> str:
-    """One duty made, as the outcome step and the signed contact show it."""
-    protocol = next((p for p in ctx.shipped.protocols if p.duty(duty.duty)), None)
-    title = protocol.duty(duty.duty).title if protocol else duty.duty
-    line = _("{duty}: to {receiver}, {method}, {time}").format(
-        duty=title, receiver=duty.receiver, method=duty.method.label.lower(),
-        time=format_moment(duty.made_at),
-    )
-    if duty.about:
-        line += "; " + _("about: {who}").format(who=duty.about)
-    return line
-
-SLOT_SEARCH_DAYS = 28
 FITTING, EVERY = "=fitting", "=every"  # F3's first choices; never a profession's code
 
 
@@ -53,7 +42,7 @@ class ConsentBox(MarkedCheckbox):
         self.post_message(self.Done())
 
 
-class OutcomeStep(StepPanel):
+class OutcomeStep(ReferralChoice, StepPanel):
     step = Step.OUTCOME
     BINDINGS = [
         Binding("f7", "all_professions", N_("All professions")),
@@ -81,9 +70,9 @@ class OutcomeStep(StepPanel):
         if draft.outcome_kind != OutcomeKind.BOOKING or draft.service_area is None:
             return
         names: dict[str, str] = {}
-        for offer in self._free_slots(self._child()):
+        for offer in self.flow.free_slots(self.flow.child()):
             names.setdefault(offer.profession_code, offer.profession)
-        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+        protocol = self.flow.protocol()
         choices = []
         if protocol is not None and protocol.professions:
             choices.append((FITTING, _("Professions that fit the need")))
@@ -156,7 +145,7 @@ class OutcomeStep(StepPanel):
         # A client who only wants information, on the advice path (segment A), is not offered a
         # booking either (found in the walk of 5.12.2026: it stayed in the list): a worker who
         # sees a need goes back and chooses the clear need's path.
-        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+        protocol = self.flow.protocol()
         information_only = (
             draft.segment == Segment.ADVICE and protocol is not None and protocol.wants_information_only(draft.answers)
         )
@@ -204,12 +193,12 @@ class OutcomeStep(StepPanel):
         store = self.ctx.store
         now = self.ctx.now()
         urgency = draft.urgency or Urgency.NON_URGENT
-        deadlines = draft_deadlines(self.ctx, draft)
+        deadlines = self.flow.refresh_deadlines()
         deadline = booking_deadline(deadlines)
         draft.care_deadline = deadline
-        child = self._child()
-        free = self._free_slots(child)
-        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+        child = self.flow.child()
+        free = self.flow.free_slots(child)
+        protocol = self.flow.protocol()
         profession_name = next((o.profession for o in free if o.profession_code == self._profession), None)
         if self._profession is not None:
             # F3: the one profession the worker chose.
@@ -263,26 +252,6 @@ class OutcomeStep(StepPanel):
         self.query_one(SlotPicker).show(offers, " · ".join(lines), draft.slot_id)
         self._show_deadline_reason()
 
-    def _child(self) -> bool:
-        draft = self._draft
-        client = self.ctx.store.clients.client(draft.client_id) if draft.client_id else None
-        age = age_on(client.birth_date, self.ctx.now().date()) if client else None
-        return age is not None and age < CHILD_UNTIL
-
-    def _free_slots(self, child: bool) -> list:
-        """The free slots of the service area; for a child also the child-health professionals
-        (neuvola), who are in the family services' area (a child's fever is a health need)."""
-        draft, store, now = self._draft, self.ctx.store, self.ctx.now()
-        until = now + timedelta(days=SLOT_SEARCH_DAYS)
-        free = store.bookings.free_slots(draft.service_area, now, until)
-        if child and draft.service_area.register is Register.HEALTH:
-            free += [
-                o for o in store.bookings.free_slots(ServiceArea.FAMILY, now, until)
-                if o.profession_code in CHILD_HEALTH_PROFESSIONS
-            ]
-            free.sort(key=lambda o: o.starts_at)
-        return free
-
     def _show_deadline_reason(self) -> None:
         draft = self._draft
         reason = self.query_one("#deadline-reason", Input)
@@ -302,115 +271,6 @@ class OutcomeStep(StepPanel):
         else:
             self.next()
 
-    # -- referral ---------------------------------------------------------------------------
-
-    def _show_services(self) -> None:
-        draft = self._draft
-        register = draft.service_area.register if draft.service_area else Register.HEALTH
-        text = self.query_one("#service-filter", Input).value.strip().lower()
-        age = self._client_age()
-        # The services that fit the need domains found and the client's age first.
-        services = [
-            s for s in by_need(
-                services_for(self.ctx.shipped.catalogue, register), draft.domains, age,
-                [q for q, yes in draft.answers.items() if yes],
-                urgent=draft.urgency is not None and draft.urgency.rank <= Urgency.SAME_DAY.rank,
-                anonymous=draft.anonymous,
-            )
-            if not text or text in s.name.lower() or text in s.description.lower()
-        ]
-        found = set(draft.domains)
-        listing = self.query_one("#services", OptionList)
-        listing.clear_options()
-        for service in services:
-            prompt = Text(service.name, style="bold")
-            if not service.fits_age(age):
-                prompt.append("  " + _("(for ages {ages})").format(ages=service.ages), style="bold yellow")
-            elif found & set(service.domains):
-                prompt.append("  " + _("(fits the need)"), style="bold green")
-            prompt.append(f"  {service.description}", style="dim")
-            listing.add_option(Option(prompt, id=service.code))
-        codes = [s.code for s in services]
-        if self.suggestion_changed("services", register):
-            # Another register's services: a service chosen from the other list is not offered.
-            draft.service_code, draft.handover, draft.consent = None, None, False
-            draft.referrals = []
-            self.query_one("#consent", Checkbox).value = False
-        listing.highlighted = codes.index(draft.service_code) if draft.service_code in codes else 0
-        self._show_referrals_made()
-        self._offer_handovers()
-        self._show_consent()
-
-    def _client_age(self) -> int | None:
-        draft = self._draft
-        client = self.ctx.store.clients.client(draft.client_id) if draft.client_id else None
-        return age_on(client.birth_date, self.ctx.now().date()) if client and client.birth_date else None
-
-    def action_another_referral(self) -> None:
-        """F4: the referral chosen is kept and another one is chosen (several needs: several
-        referrals, each with its own hand-over and consent)."""
-        draft = self._draft
-        if draft.outcome_kind != OutcomeKind.REFERRAL:
-            return
-        self.apply(draft)
-        problems = step_problems(draft, Step.OUTCOME)
-        if problems:
-            self.screen.query_one("#problems", Static).update(Text("\n".join(problems), style="bold red"))
-            return
-        self.screen.query_one("#problems", Static).update("")
-        draft.referrals.append(draft.current_referral)
-        draft.service_code, draft.handover, draft.consent, draft.legal_basis = None, None, False, ""
-        self.query_one("#consent", Checkbox).value = False
-        self.query_one("#service-filter", Input).value = ""
-        self._show_services()
-        self.focus_now(self.query_one("#services", OptionList))
-
-    def _show_referrals_made(self) -> None:
-        made = self.query_one("#referrals-made", Static)
-        made.display = bool(self._draft.referrals)
-        text = Text(_("Referrals made in this contact:"), style="bold")
-        for referral in self._draft.referrals:
-            service = self.ctx.shipped.service(referral.service_code)
-            text.append(f"\n  {service.name if service else referral.service_code}, {referral.handover.label}")
-            if referral.consent:
-                text.append(", " + _("consent recorded"))
-            if referral.legal_basis:
-                text.append(", " + _("statutory notification"))
-        text.append("\n" + _("F4 adds another referral."), style="dim")
-        made.update(text)
-
-    def _show_consent(self) -> None:
-        """A warm hand-over asks the client's consent, except a statutory notification: a
-        duty made without consent (also when the person concerned is not the caller), whose
-        law is shown and recorded instead."""
-        draft = self._draft
-        service = self.ctx.shipped.service(draft.service_code or "")
-        draft.legal_basis = service.legal_basis if service is not None and service.duty else ""
-        if draft.legal_basis:
-            draft.consent = False
-            self.query_one("#consent", Checkbox).value = False
-        self.query_one("#consent").display = draft.handover == Handover.WARM and not draft.legal_basis
-        basis = self.query_one("#duty-basis", Static)
-        basis.display = bool(draft.legal_basis)
-        basis.update(Text(
-            _("A statutory notification: made without the client's consent. Basis: {basis}").format(
-                basis=draft.legal_basis
-            ),
-            style="bold",
-        ))
-
-    def _offer_handovers(self) -> None:
-        """A warm hand-over only where the service takes one (catalogue's warm_handover)."""
-        service = self.ctx.shipped.service(self._draft.service_code or "")
-        offered = [h for h in Handover if h != Handover.WARM or (service and service.warm_handover)]
-        handover = self.query_one("#handover", OptionList)
-        handover.clear_options()
-        for option in offered:
-            handover.add_option(Option(option.label, id=option.value))
-        if self._draft.handover not in offered:
-            self._draft.handover = None
-        handover.highlighted = offered.index(self._draft.handover) if self._draft.handover else 0
-
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "service-filter":
             event.stop()
@@ -424,7 +284,7 @@ class OutcomeStep(StepPanel):
         from ..duty import DutyScreen
 
         draft = self._draft
-        protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
+        protocol = self.flow.protocol()
         if protocol is None or not protocol.duties:
             protocol = next((p for p in self.ctx.shipped.protocols if p.duties), None)
         if protocol is None:
@@ -438,7 +298,7 @@ class OutcomeStep(StepPanel):
                 draft.outcome_kind = OutcomeKind.DUTY
                 self.enter(draft)
             self._show_duties_made()
-            self.screen.query_one("#problems", Static).update("")
+            self.post_message(self.Problems(""))
             self.focus_now(self.query_one("#outcome-kinds", OptionList))
 
         self.app.push_screen(

@@ -112,7 +112,7 @@ class SegmentStep(StepPanel):
         found_now = frozenset(found.trigger for found in detected)
         # What the answers show (substance use) is pre-marked too, for the worker to confirm
         # or unmark (issue 16); unlike the history it does not count once unmarked.
-        client = self.ctx.store.clients.client(draft.client_id) if draft.client_id else None
+        client = self.flow.client
         age = age_in_years(self.ctx.now().date(), client.birth_date, client.identity_code) if client else None
         from_answers = frozenset(triggers_from_domains(draft.domains, age))
         # Detected triggers are marked on the first visit, and again when the history shows

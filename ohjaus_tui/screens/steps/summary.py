@@ -15,8 +15,8 @@ from ohjaus_core.domain.text import NAME_SHOWN, TEXT_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_date
 from ...widgets.slot_picker import format_slot_time
 from .base import StepPanel
-from .deadline_info import deadline_phrase, draft_deadlines
-from .outcome import duty_line
+from ...flow import duty_line
+from .deadline_info import deadline_phrase
 
 
 class SummaryView(Static, can_focus=True):
@@ -40,7 +40,7 @@ class SummaryStep(StepPanel):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        client = ctx.store.clients.client(draft.client_id) if draft.client_id else None
+        client = self.flow.client
         if client is not None:
             who = f"{shown(f'{client.last_name} {client.first_name}', NAME_SHOWN)}  {shown(client.identity_code)}"
         else:
@@ -90,7 +90,7 @@ class SummaryStep(StepPanel):
             if named:
                 plan.append(", " + _("responsible: {who}").format(who=named))
             table.add_row(_("Plan"), plan)
-        deadlines = draft_deadlines(ctx, draft)
+        deadlines = self.flow.refresh_deadlines()
         if deadlines:
             table.add_row(_("Deadlines"), Text(", ".join(deadline_phrase(d) for d in deadlines)))
         if draft.outcome_kind:
