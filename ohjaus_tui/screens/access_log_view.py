@@ -16,6 +16,7 @@ from ohjaus_core.domain.codes import Register
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_moment
 from ..widgets.footer import Footer
+from ..widgets.title_bar import TitleBar
 
 ITEMS = {
     "client": N_("client details"),
@@ -36,18 +37,14 @@ class AccessLogScreen(Screen):
         Binding("c", "central", N_("All devices")),
     ]
 
-    DEFAULT_CSS = """
-    AccessLogScreen #log-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
-    AccessLogScreen #log-chain { height: auto; padding: 0 1; }
-    AccessLogScreen DataTable { height: 1fr; margin: 0 1; }
-    """
+    CSS_PATH = "access_log_view.tcss"
 
     def __init__(self, client_id: str) -> None:
         super().__init__()
         self.client_id = client_id
 
     def compose(self) -> ComposeResult:
-        yield Static(id="log-title")
+        yield TitleBar(id="log-title")
         yield Static(id="log-chain")
         yield DataTable(id="log", cursor_type="row")
         yield Footer()

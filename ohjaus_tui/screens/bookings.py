@@ -20,6 +20,7 @@ from ohjaus_core.i18n import N_, _, format_date, format_time
 from ..widgets.footer import Footer
 from ..widgets.slot_picker import SlotPicker
 from ..widgets.sync_badge import SyncBadge
+from ..widgets.title_bar import TitleBar
 from .prompt import PromptScreen
 
 STATUS_STYLE = {
@@ -44,12 +45,7 @@ class BookingsScreen(Screen):
         Binding("t", "done", N_("Visit done")),
     ]
 
-    DEFAULT_CSS = """
-    BookingsScreen #bookings-title { height: auto; padding: 0 1; background: $primary-background; }
-    BookingsScreen #bookings-help { height: auto; padding: 0 1; color: $text-muted; }
-    BookingsScreen #bookings-table { height: 1fr; margin: 0 1; }
-    BookingsScreen #bookings-message { height: auto; padding: 0 1; color: $warning; }
-    """
+    CSS_PATH = "bookings.tcss"
 
     def __init__(self, client_id: str, purpose: str | None = None) -> None:
         """`purpose`: what a protected client's view is for, as stated in the client view."""
@@ -63,7 +59,7 @@ class BookingsScreen(Screen):
         return self.app.ctx  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
-        yield Static(id="bookings-title")
+        yield TitleBar(id="bookings-title")
         yield Static(id="bookings-help")
         yield DataTable(id="bookings-table", cursor_type="row")
         yield Static(id="bookings-message")
@@ -197,10 +193,7 @@ class MoveScreen(ModalScreen):
     chosen slot's id, or None."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
-    DEFAULT_CSS = """
-    MoveScreen { align: center middle; }
-    MoveScreen > Vertical { width: 100%; height: auto; max-height: 100%; border: thick $accent; background: $surface; padding: 0 1; }
-    """
+    CSS_PATH = "bookings.tcss"
 
     def __init__(self, row, offers, deadline) -> None:
         super().__init__()

@@ -22,6 +22,7 @@ from ohjaus_core.domain.viewer import Permission
 from ohjaus_core.i18n import N_, _, format_date, format_moment
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
+from ..widgets.title_bar import TitleBar
 from .audit import ViewTrail
 from .consent import BasisScreen, ConsentScreen
 from .prompt import PromptScreen
@@ -48,13 +49,7 @@ class ClientScreen(Screen):
         Binding("m", "merge", N_("Merge")),
     ]
 
-    DEFAULT_CSS = """
-    ClientScreen #client-title { height: 1; padding: 0 1; background: $primary-background; }
-    ClientScreen #client-flags, ClientScreen #client-registers, ClientScreen #client-consents, ClientScreen #client-high-need,
-    ClientScreen #client-filter { height: auto; padding: 0 1; }
-    ClientScreen #client-contacts { height: 1fr; margin: 0 1; }
-    ClientScreen #client-message { height: auto; padding: 0 1; color: $warning; }
-    """
+    CSS_PATH = "client_view.tcss"
 
     def __init__(self, client_id: str, purpose: str | None = None) -> None:
         """`purpose`: what the view is for when the flow that opens it knows (a contact);
@@ -71,7 +66,7 @@ class ClientScreen(Screen):
         return self.app.ctx  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
-        yield Static(id="client-title")
+        yield TitleBar(id="client-title")
         yield Static(id="client-flags")
         yield Static(id="client-registers")
         yield Static(id="client-consents")

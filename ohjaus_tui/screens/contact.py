@@ -16,9 +16,10 @@ from ohjaus_core.domain.languages import language_name
 from ohjaus_core.domain.protected import non_disclosure
 from ohjaus_core.domain.text import LINE_NAME, shown
 from ohjaus_core.i18n import N_, _, format_moment
+from ..widgets.footer import Footer
 from ..widgets.step_bar import StepBar
 from ..widgets.sync_badge import SyncBadge
-from ..widgets.footer import Footer
+from ..widgets.title_bar import TitleBar
 from .confirm import ConfirmScreen
 from .steps.assessment import AssessmentStep
 from .steps.base import StepPanel
@@ -69,7 +70,7 @@ class ContactScreen(Screen):
         self._answered: list[str] | None = None  # callbacks this contact answers, once asked
 
     def compose(self) -> ComposeResult:
-        yield Static(id="contact-header")
+        yield TitleBar(id="contact-header")
         yield Static(id="deadlines")
         yield StepBar(id="step-bar")
         with ContentSwitcher(id="steps"):

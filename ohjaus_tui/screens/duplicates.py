@@ -25,16 +25,6 @@ from .steps.client import client_line
 
 SAVE_AS_NEW = "save-as-new"
 
-_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 78; max-width: 100%; height: auto; max-height: 100%;
-    border: thick $warning; background: $surface; padding: 0 1;
-}}
-{name} OptionList {{ height: auto; max-height: 9; }}
-{name} .error {{ color: $error; height: auto; }}
-"""
-
 
 def match_line(client: Client) -> Text:
     """A client as a possible match: the usual line, with the birth date when known."""
@@ -57,7 +47,7 @@ def _named(client: Client) -> str:
 class MatchesScreen(ModalScreen):
     """Dismisses the chosen existing Client, SAVE_AS_NEW, or None (back to the form)."""
 
-    DEFAULT_CSS = _CSS.format(name="MatchesScreen")
+    CSS_PATH = "duplicates.tcss"
     BINDINGS = [
         Binding("escape", "cancel", N_("Back to the form")),
         Binding("ctrl+s", "save_as_new", N_("Save as a new client")),
@@ -97,7 +87,7 @@ class MergeScreen(ModalScreen):
     possible match, or by typing the code), confirms, and the merge is made. Dismisses the
     real Client after the merge, or None."""
 
-    DEFAULT_CSS = _CSS.format(name="MergeScreen")
+    CSS_PATH = "duplicates.tcss"
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, source: Client) -> None:

@@ -24,16 +24,7 @@ from ..widgets.footer import Footer
 
 
 class DutyScreen(ModalScreen):
-    DEFAULT_CSS = """
-    DutyScreen { align: center middle; }
-    DutyScreen > Vertical {
-        width: 78; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    DutyScreen OptionList { height: auto; max-height: 4; }
-    DutyScreen #duty-basis { height: auto; max-height: 2; color: $text-muted; }
-    DutyScreen .error { color: $error; height: auto; }
-    """
+    CSS_PATH = "duty.tcss"
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(

@@ -35,17 +35,7 @@ class LoginScreen(Screen):
         Binding("escape", "choose_again", N_("Another name"), show=False),
     ]
 
-    DEFAULT_CSS = """
-    LoginScreen { align: center middle; }
-    LoginScreen > Vertical { width: 72; max-width: 100%; height: auto; border: round $accent; padding: 0 1; }
-    LoginScreen OptionList { height: auto; max-height: 12; }
-    LoginScreen #login-hint { color: $text-muted; }
-    LoginScreen #passphrase { display: none; }
-    LoginScreen.asking #passphrase { display: block; }
-    LoginScreen #login-message { color: $error; height: auto; }
-    LoginScreen #enrol { display: none; height: auto; }
-    LoginScreen.enrolling #enrol { display: block; }
-    """
+    CSS_PATH = "login.tcss"
 
     def compose(self) -> ComposeResult:
         ctx = self.app.ctx  # type: ignore[attr-defined]

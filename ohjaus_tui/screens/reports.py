@@ -35,6 +35,7 @@ from ..report_text import (
 )
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
+from ..widgets.title_bar import TitleBar
 
 RANGES = (7, 30, 90)
 LABEL = 26
@@ -75,16 +76,7 @@ class ReportsScreen(Screen):
         Binding("u", "next_unit", N_("Unit")),
     ]
 
-    DEFAULT_CSS = """
-    ReportsScreen #reports-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
-    ReportsScreen #reports-status { height: 1; padding: 0 1; color: $text-muted; }
-    ReportsScreen #reports-body { height: 1fr; }
-    ReportsScreen .reports-row { height: auto; }
-    ReportsScreen .reports-numbers { width: 44; height: auto; padding: 0 1; }
-    ReportsScreen .reports-chart { width: 1fr; height: 11; min-width: 30; }
-    ReportsScreen #reports-more { height: auto; padding: 0 1; }
-    ReportsScreen .reports-note { height: auto; padding: 0 1; color: $text-muted; }
-    """
+    CSS_PATH = "reports.tcss"
 
     def __init__(self, days: int = 30) -> None:
         super().__init__()
@@ -97,7 +89,7 @@ class ReportsScreen(Screen):
         return self.app.ctx  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
-        yield Static(id="reports-title")
+        yield TitleBar(id="reports-title")
         yield Static(id="reports-status")
         with VerticalScroll(id="reports-body"):
             with Horizontal(classes="reports-row"):

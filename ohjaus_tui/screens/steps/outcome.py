@@ -8,7 +8,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -19,7 +18,7 @@ from ohjaus_core.domain.deadlines import DeadlineKind, age_on, booking_deadline
 from ohjaus_core.domain.segmentation import suggest_outcome
 from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, choose_slots, fitting_professions, mark
 from ohjaus_core.i18n import N_, _, format_date, format_moment
-from ...widgets.marks import MarkedCheckbox
+from ...widgets.enter_keys import ConsentBox
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
 from .deadline_info import draft_deadlines
@@ -39,18 +38,6 @@ def duty_line(ctx, duty) -> str:
 
 SLOT_SEARCH_DAYS = 28
 FITTING, EVERY = "=fitting", "=every"  # F3's first choices; never a profession's code
-
-
-class ConsentBox(MarkedCheckbox):
-    """Space records the consent; Enter means the worker is done."""
-
-    BINDINGS = [Binding("enter", "done", N_("Done"))]
-
-    class Done(Message):
-        pass
-
-    def action_done(self) -> None:
-        self.post_message(self.Done())
 
 
 class OutcomeStep(StepPanel):

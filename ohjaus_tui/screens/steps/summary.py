@@ -5,25 +5,18 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from ohjaus_core.domain.calendar import add_working_days
 from ohjaus_core.domain.codes import Caller, OutcomeKind
 from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.domain.text import NAME_SHOWN, TEXT_SHOWN, shown
-from ohjaus_core.i18n import N_, _, format_date
+from ohjaus_core.i18n import _, format_date
+from ...widgets.enter_keys import SummaryView
 from ...widgets.slot_picker import format_slot_time
 from .base import StepPanel
 from .deadline_info import deadline_phrase, draft_deadlines
 from .outcome import duty_line
-
-
-class SummaryView(Static, can_focus=True):
-    BINDINGS = [Binding("enter", "sign", N_("Sign"))]
-
-    def action_sign(self) -> None:
-        self.screen.action_sign()  # type: ignore[attr-defined]
 
 
 class SummaryStep(StepPanel):
