@@ -15,6 +15,7 @@ from .context import Context
 from ohjaus_core.domain.access_log import Purpose
 from ohjaus_core.i18n import N_, _
 from .screens.login import LoginScreen
+from .theme import VARIABLES
 from .widgets.sync_badge import SyncBadge
 
 
@@ -72,6 +73,10 @@ class OhjausApp(App):
         if developer_device():
             # Textual's theme, screenshot and maximize commands: never on a production device.
             self.COMMANDS = {OhjausCommands, get_system_commands_provider}
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The app's own colours ($alarm, $caution...: theme.py), beside Textual's."""
+        return dict(VARIABLES)
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())

@@ -15,6 +15,7 @@ from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.codes import Register
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_moment
+from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.title_bar import TitleBar
 
@@ -57,14 +58,14 @@ class AccessLogScreen(Screen):
         rows = ctx.store.access_log_for(self.client_id, ctx.viewer, ctx.now())
         check = ctx.store.verify_access_log()
         if check.intact:
-            chain = Text(_("This device's log is whole: {n} entries, each linked to the one before.").format(n=check.entries), style="green")
+            chain = Text(_("This device's log is whole: {n} entries, each linked to the one before.").format(n=check.entries), style=themed("$fine-line"))
         else:
             seq, what = check.problems[0]
             chain = Text(
                 _("This device's log has been tampered with: entry {seq}: {what} ({n} problems).").format(
                     seq=seq, what=what, n=len(check.problems)
                 ),
-                style="bold red",
+                style=themed("bold $alarm-line"),
             )
         self.query_one("#log-chain", Static).update(chain)
         table = self.query_one("#log", DataTable)
@@ -104,7 +105,7 @@ class AccessLogScreen(Screen):
         self.app.call_from_thread(self._show_central, events)
 
     def _central_failed(self, message: str) -> None:
-        self.query_one("#log-chain", Static).update(Text(message, style="yellow"))
+        self.query_one("#log-chain", Static).update(Text(message, style=themed("$caution-line")))
 
     def _show_central(self, events: list[dict]) -> None:
         from datetime import datetime
@@ -114,7 +115,7 @@ class AccessLogScreen(Screen):
             ctx.viewer, [self.client_id], AccessAction.VIEW, "access log", Purpose.RIGHT_TO_KNOW.value, ctx.now()
         )
         self.query_one("#log-chain", Static).update(
-            Text(_("Every device's entries from the central API: {n}.").format(n=len(events)), style="green")
+            Text(_("Every device's entries from the central API: {n}.").format(n=len(events)), style=themed("$fine-line"))
         )
         table = self.query_one("#log", DataTable)
         table.clear()

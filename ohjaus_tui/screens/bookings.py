@@ -17,6 +17,7 @@ from ohjaus_core.domain.codes import BookingStatus
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_date, format_time
+from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.slot_picker import SlotPicker
 from ..widgets.sync_badge import SyncBadge
@@ -27,8 +28,8 @@ STATUS_STYLE = {
     BookingStatus.BOOKED: "bold",
     BookingStatus.CANCELLED: "dim",
     BookingStatus.MOVED: "dim",
-    BookingStatus.DONE: "green",
-    BookingStatus.NO_SHOW: "bold red",
+    BookingStatus.DONE: "$fine",
+    BookingStatus.NO_SHOW: "bold $alarm",
 }
 
 
@@ -90,7 +91,7 @@ class BookingsScreen(Screen):
         for index, row in enumerate(self.rows):
             table.add_row(
                 when(row.starts_at),
-                Text(row.status.label, style=STATUS_STYLE[row.status]),
+                Text(row.status.label, style=themed(STATUS_STYLE[row.status])),
                 Text(shown(row.professional, NAME_SHOWN), no_wrap=True, overflow="ellipsis"),
                 Text(shown(row.reason, NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
                 key=str(index),

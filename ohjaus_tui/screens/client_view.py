@@ -20,6 +20,7 @@ from ..store.protection import EventKind
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.viewer import Permission
 from ohjaus_core.i18n import N_, _, format_date, format_moment
+from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.title_bar import TitleBar
@@ -126,13 +127,13 @@ class ClientScreen(Screen):
         if client is None:
             return line
         if client.protected:
-            line.append(" " + non_disclosure() + " ", style="bold white on red")
-            line.append("  " + _("address and municipality are not shown; every view is logged"), style="red")
+            line.append(" " + non_disclosure() + " ", style=themed("bold $alarm-text on $alarm"))
+            line.append("  " + _("address and municipality are not shown; every view is logged"), style=themed("$alarm"))
             line.append("\n")
         line.append(_("Service language: {language}").format(
-            language=language_name(client.service_language or client.language)), style="cyan")
+            language=language_name(client.service_language or client.language)), style=themed("$info"))
         if client.interpreter:
-            line.append("  " + _("Interpreter needed"), style="bold cyan")
+            line.append("  " + _("Interpreter needed"), style=themed("bold $info"))
         return line
 
     def after_relabel(self) -> None:
@@ -153,7 +154,7 @@ class ClientScreen(Screen):
             lines.append(f"{register.label}: ", style="bold")
             lines.append(
                 _("not shown without the client's consent or a legal basis (S records consent, B states a basis)"),
-                style="yellow",
+                style=themed("$caution"),
             )
         self.query_one("#client-registers", Static).update(lines)
         consents = Text()
@@ -178,7 +179,7 @@ class ClientScreen(Screen):
         high_need = history.high_need
         if high_need is None:
             return Text("")
-        line = Text(_("High-need client"), style="bold magenta")
+        line = Text(_("High-need client"), style=themed("bold $notice-line"))
         if high_need.plan_type:
             line.append(f"  {PlanType(high_need.plan_type).label}")
         named = high_need.named_contact

@@ -20,6 +20,7 @@ from ohjaus_core.domain.codes import NotifiedBy
 from ohjaus_core.domain.contact import DutyMade, duty_problems
 from ohjaus_core.domain.protocols import Duty
 from ohjaus_core.i18n import N_, _
+from ..theme import themed
 from ..widgets.footer import Footer
 
 
@@ -46,7 +47,7 @@ class DutyScreen(ModalScreen):
             for duty in self.duties:
                 prompt = Text(duty.title)
                 if duty.id in self.raised:
-                    prompt.append("  " + _("(raised by the answers)"), style="bold yellow")
+                    prompt.append("  " + _("(raised by the answers)"), style=themed("bold $caution"))
                 options.append(Option(prompt, id=duty.id))
             yield OptionList(*options, id="duty-kinds")
             yield Static(id="duty-basis")

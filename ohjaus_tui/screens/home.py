@@ -22,6 +22,7 @@ from ohjaus_core.domain.phone import format_phone
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.domain.worklist import WorkItem, WorkKind
 from ohjaus_core.i18n import N_, _, format_date, format_day, format_moment, format_time
+from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.title_bar import TitleBar
@@ -47,7 +48,7 @@ def due_text(item: WorkItem, now: datetime) -> Text:
         label = _("today") if (due.hour, due.minute) == (23, 59) else _("by {time}").format(time=format_time(due))
     else:
         label = format_day(due.date())
-    return Text(label, style="bold red" if item.overdue(now) else "")
+    return Text(label, style=themed("bold $alarm") if item.overdue(now) else "")
 
 
 WIDE = 100  # columns from which the worklist shows every column on one line
@@ -183,7 +184,7 @@ class HomeScreen(Screen):
             header.append(f"  {unit.code}", style="dim")
         header.append("  " + format_date(now), style="dim")
         if ctx.demo:
-            header.append("  " + _("DEMO"), style="bold yellow")
+            header.append("  " + _("DEMO"), style=themed("bold $caution"))
         self.query_one("#home-header", Static).update(header)
         self.items = ctx.store.worklist(ctx.viewer, ctx.shipped.region, now)
         queue = [item for item in self.items if item.kind == WorkKind.CALLBACK]

@@ -20,6 +20,7 @@ from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _
 from ..store.directory import draft_worker, needs_enrolment, sign_in_workers
+from ..theme import themed
 from ..widgets.footer import Footer
 
 STORE_OPEN_DELAY = 0.5  # seconds after the first paint
@@ -67,7 +68,7 @@ class LoginScreen(Screen):
                     Text(
                         _("This data directory has no workers yet. Start with `ohjaus --demo`, "
                           "or make a device directory with `ohjaus demo --data-dir DIR`."),
-                        style="yellow",
+                        style=themed("$caution-line"),
                     )
                 )
             elif ctx.demo:

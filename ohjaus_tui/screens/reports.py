@@ -33,6 +33,7 @@ from ..report_text import (
     t3_value,
     weekly,
 )
+from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.title_bar import TitleBar
@@ -156,7 +157,7 @@ class ReportsScreen(Screen):
         self.app.call_from_thread(self.show, report)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#reports-status", Static).update(Text(message, style="bold red"))
+        self.query_one("#reports-status", Static).update(Text(message, style=themed("bold $alarm-line")))
 
     # -- drawing ----------------------------------------------------------------------------
 

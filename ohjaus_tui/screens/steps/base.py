@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.i18n import _
+from ...theme import themed
 
 if TYPE_CHECKING:
     from ...context import Context
@@ -29,7 +30,7 @@ def offer_codes(listing: OptionList, codes: list, suggested, chosen, label=None)
     for code in codes:
         prompt = Text(label(code) if label else code.label)
         if code == suggested:
-            prompt.append("  " + _("(suggested)"), style="bold green")
+            prompt.append("  " + _("(suggested)"), style=themed("bold $fine"))
         listing.add_option(Option(prompt, id=code.value))
     current = chosen if chosen in codes else suggested
     listing.highlighted = codes.index(current) if current in codes else 0

@@ -17,6 +17,7 @@ from ohjaus_core.domain.deadlines import (
     contact_deadlines,
 )
 from ohjaus_core.i18n import N_, _, format_weekday_day
+from ...theme import themed
 
 if TYPE_CHECKING:
     from ...context import Context
@@ -78,5 +79,5 @@ def deadline_text(deadlines: list[Deadline], today: date | None = None) -> Text:
         if position:
             text.append(" · ", style="dim")
         overdue = today is not None and deadline.day is not None and deadline.day < today
-        text.append(deadline_phrase(deadline), style="bold red" if overdue else "")
+        text.append(deadline_phrase(deadline), style=themed("bold $alarm") if overdue else "")
     return text

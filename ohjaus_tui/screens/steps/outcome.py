@@ -18,6 +18,7 @@ from ohjaus_core.domain.deadlines import DeadlineKind, age_on, booking_deadline
 from ohjaus_core.domain.segmentation import suggest_outcome
 from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, choose_slots, fitting_professions, mark
 from ohjaus_core.i18n import N_, _, format_date, format_moment
+from ...theme import themed
 from ...widgets.enter_keys import ConsentBox
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
@@ -112,7 +113,7 @@ class OutcomeStep(StepPanel):
             yield Static(id="duty-basis")
         with Vertical(id="emergency-box", classes="outcome-box"):
             yield Static(
-                Text(_("Redirect to emergency care now: call 112 or go to the emergency department."), style="bold white on red"),
+                Text(_("Redirect to emergency care now: call 112 or go to the emergency department."), style=themed("bold $alarm-line-text on $alarm-line")),
             )
             yield Input(id="emergency-note", placeholder=_("What was done (e.g. 112 called with the client)"))
 
@@ -312,9 +313,9 @@ class OutcomeStep(StepPanel):
         for service in services:
             prompt = Text(service.name, style="bold")
             if not service.fits_age(age):
-                prompt.append("  " + _("(for ages {ages})").format(ages=service.ages), style="bold yellow")
+                prompt.append("  " + _("(for ages {ages})").format(ages=service.ages), style=themed("bold $caution"))
             elif found & set(service.domains):
-                prompt.append("  " + _("(fits the need)"), style="bold green")
+                prompt.append("  " + _("(fits the need)"), style=themed("bold $fine"))
             prompt.append(f"  {service.description}", style="dim")
             listing.add_option(Option(prompt, id=service.code))
         codes = [s.code for s in services]
@@ -342,7 +343,7 @@ class OutcomeStep(StepPanel):
         self.apply(draft)
         problems = step_problems(draft, Step.OUTCOME)
         if problems:
-            self.screen.query_one("#problems", Static).update(Text("\n".join(problems), style="bold red"))
+            self.screen.query_one("#problems", Static).update(Text("\n".join(problems), style=themed("bold $alarm-line")))
             return
         self.screen.query_one("#problems", Static).update("")
         draft.referrals.append(draft.current_referral)

@@ -26,6 +26,7 @@ from ohjaus_core.domain.segmentation import (
     triggers_from_domains,
 )
 from ohjaus_core.i18n import N_, _, ngettext
+from ...theme import themed
 from ...widgets.enter_keys import TriggerList
 from .base import StepPanel, offer_codes
 
@@ -141,7 +142,7 @@ class SegmentStep(StepPanel):
             why.append(
                 "\n" + _("Detected in history: {trigger}").format(trigger=found.trigger.label)
                 + f" - {detected_text(found)}",
-                style="yellow",
+                style=themed("$caution"),
             )
         self.query_one("#segment-why", Static).update(why)
         self._fill_named_contacts()

@@ -13,6 +13,7 @@ from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.domain.text import NAME_SHOWN, TEXT_SHOWN, shown
 from ohjaus_core.i18n import _, format_date
 from ...widgets.enter_keys import SummaryView
+from ...theme import themed
 from ...widgets.slot_picker import format_slot_time
 from .base import StepPanel
 from .deadline_info import deadline_phrase, draft_deadlines
@@ -71,7 +72,7 @@ class SummaryStep(StepPanel):
         for duty_id in draft.duties:
             duty = protocol.duty(duty_id) if protocol else None
             if duty:
-                table.add_row(_("Duty"), Text(f"{duty.title} ({duty.basis})", style="bold yellow"))
+                table.add_row(_("Duty"), Text(f"{duty.title} ({duty.basis})", style=themed("bold $caution")))
         if draft.segment:
             segment = Text(draft.segment.worded(draft.register))
             if draft.high_need:
@@ -112,7 +113,7 @@ class SummaryStep(StepPanel):
             if draft.past_deadline:
                 text.append(
                     "\n" + _("Past the deadline; reason: {reason}").format(reason=shown(draft.deadline_reason, TEXT_SHOWN)),
-                    style="yellow",
+                    style=themed("$caution"),
                 )
         elif draft.outcome_kind == OutcomeKind.REFERRAL:
             for referral in draft.all_referrals:
