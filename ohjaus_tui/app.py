@@ -17,6 +17,8 @@ from ohjaus_core.i18n import N_, _
 from ohjaus_core.settings import settings
 from .messages import SyncFinished
 from .screens.login import LoginScreen
+from .theme import VARIABLES
+from .widgets.sync_badge import SyncBadge
 
 
 LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
@@ -78,6 +80,10 @@ class OhjausApp(App):
         if developer_device():
             # Textual's theme, screenshot and maximize commands: never on a production device.
             self.COMMANDS = {OhjausCommands, get_system_commands_provider}
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The app's own colours ($alarm, $caution...: theme.py), beside Textual's."""
+        return dict(VARIABLES)
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())

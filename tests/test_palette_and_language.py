@@ -3,6 +3,7 @@ the sync line follows F9 at once (issue 15)."""
 
 from __future__ import annotations
 
+import pytest
 from textual.command import CommandPalette
 
 from ohjaus_core.i18n import set_language
@@ -79,3 +80,41 @@ async def test_textuals_own_texts_are_in_the_workers_language(app, monkeypatch):
                 break
         shown = [str(listing.get_option_at_index(i).prompt.renderable) for i in range(listing.option_count)]
         assert shown == [_("No matches found")] and "No matches" not in shown[0]
+
+
+def screen_text(app) -> str:
+    """What the screen on top says: its title bar, labels and lines."""
+    from textual.widgets import Static
+
+    return "\n".join(str(widget.render()) for widget in app.screen.query(Static))
+
+
+@pytest.mark.parametrize(
+    ("typed", "seen"),
+    [
+        ("rapor", "Raportit: "),  # Reports: the reports screen, its title in Finnish
+        ("ongelm", "Synkronointi: hylätyt muutokset"),  # found by its help (problems): the sync view
+        ("lukit", "Lukittu"),  # Lock: the lock screen
+        ("synkronoi", "Tätä laitetta ei ole yhdistetty keskuspalvelimeen."),  # Sync: what F5 says here
+        ("kiel", "Synkronisering"),  # Language: the next one, Swedish, at once (the sync line)
+    ],
+)
+async def test_a_command_typed_in_part_runs_what_its_key_runs(app, monkeypatch, typed, seen):
+    monkeypatch.delenv("OHJAUS_DEVELOPER", raising=False)
+    set_language("fi")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "esihenkilo1")  # a team lead: the reports are hers
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*typed)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        shown = ""
+        for _wait in range(50):  # the reports are made in a worker thread
+            await pilot.pause(0.1)
+            notes = " ".join(str(note.message) for note in app._notifications)
+            shown = screen_text(app) + "\n" + notes
+            if seen in shown:
+                break
+        assert not isinstance(app.screen, CommandPalette)
+        assert seen in shown, shown

@@ -16,7 +16,9 @@ from ohjaus_core.domain.codes import Register
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_moment
 from ..app_access import AppAccess
+from ..theme import themed
 from ..widgets.footer import Footer
+from ..widgets.title_bar import TitleBar
 
 ITEMS = {
     "client": N_("client details"),
@@ -37,18 +39,14 @@ class AccessLogScreen(AppAccess, Screen):
         Binding("c", "central", N_("All devices")),
     ]
 
-    DEFAULT_CSS = """
-    AccessLogScreen #log-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
-    AccessLogScreen #log-chain { height: auto; padding: 0 1; }
-    AccessLogScreen DataTable { height: 1fr; margin: 0 1; }
-    """
+    CSS_PATH = "access_log_view.tcss"
 
     def __init__(self, client_id: str) -> None:
         super().__init__()
         self.client_id = client_id
 
     def compose(self) -> ComposeResult:
-        yield Static(id="log-title")
+        yield TitleBar(id="log-title")
         yield Static(id="log-chain")
         yield DataTable(id="log", cursor_type="row")
         yield Footer()
@@ -61,14 +59,14 @@ class AccessLogScreen(AppAccess, Screen):
         rows = ctx.store.protection.access_log_for(self.client_id, ctx.viewer, ctx.now())
         check = ctx.store.protection.verify_access_log()
         if check.intact:
-            chain = Text(_("This device's log is whole: {n} entries, each linked to the one before.").format(n=check.entries), style="green")
+            chain = Text(_("This device's log is whole: {n} entries, each linked to the one before.").format(n=check.entries), style=themed("$fine-line"))
         else:
             seq, what = check.problems[0]
             chain = Text(
                 _("This device's log has been tampered with: entry {seq}: {what} ({n} problems).").format(
                     seq=seq, what=what, n=len(check.problems)
                 ),
-                style="bold red",
+                style=themed("bold $alarm-line"),
             )
         self.query_one("#log-chain", Static).update(chain)
         table = self.query_one("#log", DataTable)
@@ -108,7 +106,7 @@ class AccessLogScreen(AppAccess, Screen):
         self.app.call_from_thread(self._show_central, events)
 
     def _central_failed(self, message: str) -> None:
-        self.query_one("#log-chain", Static).update(Text(message, style="yellow"))
+        self.query_one("#log-chain", Static).update(Text(message, style=themed("$caution-line")))
 
     def _show_central(self, events: list[dict]) -> None:
         from datetime import datetime
@@ -118,7 +116,7 @@ class AccessLogScreen(AppAccess, Screen):
             ctx.viewer, [self.client_id], AccessAction.VIEW, "access log", Purpose.RIGHT_TO_KNOW.value, ctx.now()
         )
         self.query_one("#log-chain", Static).update(
-            Text(_("Every device's entries from the central API: {n}.").format(n=len(events)), style="green")
+            Text(_("Every device's entries from the central API: {n}.").format(n=len(events)), style=themed("$fine-line"))
         )
         table = self.query_one("#log", DataTable)
         table.clear()

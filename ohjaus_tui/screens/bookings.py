@@ -18,17 +18,19 @@ from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_date, format_time
 from ..app_access import AppAccess
+from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.slot_picker import SlotPicker
 from ..widgets.sync_badge import SyncBadge
+from ..widgets.title_bar import TitleBar
 from .prompt import PromptScreen
 
 STATUS_STYLE = {
     BookingStatus.BOOKED: "bold",
     BookingStatus.CANCELLED: "dim",
     BookingStatus.MOVED: "dim",
-    BookingStatus.DONE: "green",
-    BookingStatus.NO_SHOW: "bold red",
+    BookingStatus.DONE: "$fine",
+    BookingStatus.NO_SHOW: "bold $alarm",
 }
 
 
@@ -45,12 +47,7 @@ class BookingsScreen(AppAccess, Screen):
         Binding("t", "done", N_("Visit done")),
     ]
 
-    DEFAULT_CSS = """
-    BookingsScreen #bookings-title { height: auto; padding: 0 1; background: $primary-background; }
-    BookingsScreen #bookings-help { height: auto; padding: 0 1; color: $text-muted; }
-    BookingsScreen #bookings-table { height: 1fr; margin: 0 1; }
-    BookingsScreen #bookings-message { height: auto; padding: 0 1; color: $warning; }
-    """
+    CSS_PATH = "bookings.tcss"
 
     def __init__(self, client_id: str, purpose: str | None = None) -> None:
         """`purpose`: what a protected client's view is for, as stated in the client view."""
@@ -60,7 +57,7 @@ class BookingsScreen(AppAccess, Screen):
         self.changed = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="bookings-title")
+        yield TitleBar(id="bookings-title")
         yield Static(id="bookings-help")
         yield DataTable(id="bookings-table", cursor_type="row")
         yield Static(id="bookings-message")
@@ -91,7 +88,7 @@ class BookingsScreen(AppAccess, Screen):
         for index, row in enumerate(self.rows):
             table.add_row(
                 when(row.starts_at),
-                Text(row.status.label, style=STATUS_STYLE[row.status]),
+                Text(row.status.label, style=themed(STATUS_STYLE[row.status])),
                 Text(shown(row.professional, NAME_SHOWN), no_wrap=True, overflow="ellipsis"),
                 Text(shown(row.reason, NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
                 key=str(index),
@@ -194,10 +191,7 @@ class MoveScreen(ModalScreen):
     chosen slot's id, or None."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
-    DEFAULT_CSS = """
-    MoveScreen { align: center middle; }
-    MoveScreen > Vertical { width: 100%; height: auto; max-height: 100%; border: thick $accent; background: $surface; padding: 0 1; }
-    """
+    CSS_PATH = "bookings.tcss"
 
     def __init__(self, row, offers, deadline) -> None:
         super().__init__()

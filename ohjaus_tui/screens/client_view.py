@@ -22,8 +22,10 @@ from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.viewer import Permission
 from ohjaus_core.i18n import N_, _, format_date, format_moment
 from ..widgets.client_line import client_line
+from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
+from ..widgets.title_bar import TitleBar
 from .audit import ViewTrail
 from .consent import BasisScreen, ConsentScreen
 from .prompt import PromptScreen
@@ -50,13 +52,7 @@ class ClientScreen(AppAccess, Screen):
         Binding("m", "merge", N_("Merge")),
     ]
 
-    DEFAULT_CSS = """
-    ClientScreen #client-title { height: 1; padding: 0 1; background: $primary-background; }
-    ClientScreen #client-flags, ClientScreen #client-registers, ClientScreen #client-consents, ClientScreen #client-high-need,
-    ClientScreen #client-filter { height: auto; padding: 0 1; }
-    ClientScreen #client-contacts { height: 1fr; margin: 0 1; }
-    ClientScreen #client-message { height: auto; padding: 0 1; color: $warning; }
-    """
+    CSS_PATH = "client_view.tcss"
 
     def __init__(self, client_id: str, purpose: str | None = None) -> None:
         """`purpose`: what the view is for when the flow that opens it knows (a contact);
@@ -69,7 +65,7 @@ class ClientScreen(AppAccess, Screen):
         self.asked = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="client-title")
+        yield TitleBar(id="client-title")
         yield Static(id="client-flags")
         yield Static(id="client-registers")
         yield Static(id="client-consents")
@@ -127,13 +123,13 @@ class ClientScreen(AppAccess, Screen):
         if client is None:
             return line
         if client.protected:
-            line.append(" " + non_disclosure() + " ", style="bold white on red")
-            line.append("  " + _("address and municipality are not shown; every view is logged"), style="red")
+            line.append(" " + non_disclosure() + " ", style=themed("bold $alarm-text on $alarm"))
+            line.append("  " + _("address and municipality are not shown; every view is logged"), style=themed("$alarm"))
             line.append("\n")
         line.append(_("Service language: {language}").format(
-            language=language_name(client.service_language or client.language)), style="cyan")
+            language=language_name(client.service_language or client.language)), style=themed("$info"))
         if client.interpreter:
-            line.append("  " + _("Interpreter needed"), style="bold cyan")
+            line.append("  " + _("Interpreter needed"), style=themed("bold $info"))
         return line
 
     def after_relabel(self) -> None:
@@ -154,7 +150,7 @@ class ClientScreen(AppAccess, Screen):
             lines.append(f"{register.label}: ", style="bold")
             lines.append(
                 _("not shown without the client's consent or a legal basis (S records consent, B states a basis)"),
-                style="yellow",
+                style=themed("$caution"),
             )
         self.query_one("#client-registers", Static).update(lines)
         consents = Text()
@@ -179,7 +175,7 @@ class ClientScreen(AppAccess, Screen):
         high_need = history.high_need
         if high_need is None:
             return Text("")
-        line = Text(_("High-need client"), style="bold magenta")
+        line = Text(_("High-need client"), style=themed("bold $notice-line"))
         if high_need.plan_type:
             line.append(f"  {PlanType(high_need.plan_type).label}")
         named = high_need.named_contact

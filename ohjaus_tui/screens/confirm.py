@@ -14,13 +14,7 @@ from ..widgets.footer import Footer
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical {
-        width: 60; max-width: 100%; height: auto; border: thick $warning;
-        background: $surface; padding: 1 2;
-    }
-    """
+    CSS_PATH = "confirm.tcss"
     BINDINGS = [
         Binding("k,y", "answer(True)", N_("Yes")),
         Binding("e,n,escape", "answer(False)", N_("No")),

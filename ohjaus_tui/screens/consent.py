@@ -20,15 +20,6 @@ from ..widgets.footer import Footer
 GRANTED, DENIED = "granted", "denied"
 MAX_BASIS = 500  # it goes into every access-log entry of the view
 
-_MODAL_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 72; max-width: 100%; height: auto; border: thick $accent; background: $surface; padding: 0 1;
-}}
-{name} OptionList {{ height: auto; }}
-{name} .error {{ color: $error; height: auto; }}
-"""
-
 
 def parse_day(value: str) -> date:
     """A date as a Finnish worker writes it (25.11.2027) or as ISO (2027-11-25)."""
@@ -44,7 +35,7 @@ def parse_day(value: str) -> date:
 class ConsentScreen(ModalScreen):
     """Dismisses with (granted, valid_until, note) or None."""
 
-    DEFAULT_CSS = _MODAL_CSS.format(name="ConsentScreen")
+    CSS_PATH = "consent.tcss"
     BINDINGS = [
         Binding("escape", "cancel", N_("Cancel")),
         Binding("ctrl+s", "save", N_("Save")),
@@ -112,7 +103,7 @@ class ConsentScreen(ModalScreen):
 class BasisScreen(ModalScreen):
     """The legal basis a worker states for seeing the other register once; dismisses it."""
 
-    DEFAULT_CSS = _MODAL_CSS.format(name="BasisScreen")
+    CSS_PATH = "consent.tcss"
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, register: Register) -> None:

@@ -19,9 +19,11 @@ from ohjaus_core.i18n import N_, _, format_moment
 from ..app_access import AppAccess
 from ..flow import ContactFlow
 from ..messages import SyncFinished
+from ..theme import themed
+from ..widgets.footer import Footer
 from ..widgets.step_bar import StepBar
 from ..widgets.sync_badge import SyncBadge
-from ..widgets.footer import Footer
+from ..widgets.title_bar import TitleBar
 from .confirm import ConfirmScreen
 from .steps.assessment import AssessmentStep
 from .steps.base import StepPanel
@@ -73,7 +75,7 @@ class ContactScreen(AppAccess, Screen):
         self._answered: list[str] | None = None  # callbacks this contact answers, once asked
 
     def compose(self) -> ComposeResult:
-        yield Static(id="contact-header")
+        yield TitleBar(id="contact-header")
         yield Static(id="deadlines")
         yield StepBar(id="step-bar")
         with ContentSwitcher(id="steps"):
@@ -124,7 +126,7 @@ class ContactScreen(AppAccess, Screen):
         language = draft.language.label
         if client:
             if client.protected:
-                text.append(" " + non_disclosure() + " ", style="bold white on red")
+                text.append(" " + non_disclosure() + " ", style=themed("bold $alarm-text on $alarm"))
                 text.append(" ")
             # Cut well short of the width: the language of service and the urgency stay in sight.
             text.append(shown(f"{client.last_name} {client.first_name}", LINE_NAME), style="bold")
@@ -134,24 +136,24 @@ class ContactScreen(AppAccess, Screen):
             text.append(_("Unidentified client"), style="bold")
         else:
             text.append(_("New contact"), style="bold")
-        text.append("  " + _("Service language: {language}").format(language=language), style="cyan")
+        text.append("  " + _("Service language: {language}").format(language=language), style=themed("$info"))
         if client and client.interpreter:
-            text.append("  " + _("Interpreter needed"), style="bold cyan")
+            text.append("  " + _("Interpreter needed"), style=themed("bold $info"))
         if draft.urgency:
-            style = "bold white on red" if draft.red_flags else "bold"
+            style = themed("bold $alarm-text on $alarm") if draft.red_flags else "bold"
             text.append("  ")
             text.append(draft.urgency.worded(draft.register), style=style)
         if draft.reply_channel in REPLY_LABELS:  # a digital contact request's: how to reply
-            text.append("  " + _("Reply: {how}").format(how=_(REPLY_LABELS[draft.reply_channel])), style="magenta")
+            text.append("  " + _("Reply: {how}").format(how=_(REPLY_LABELS[draft.reply_channel])), style=themed("$notice"))
         if draft.version > 1:
-            text.append("  " + _("Correction, version {n}").format(n=draft.version), style="yellow")
+            text.append("  " + _("Correction, version {n}").format(n=draft.version), style=themed("$caution"))
         protected = bool(client and client.protected)
         if protected:
             # The warning on a line of its own: the first line may be cut at 80 columns.
             text.append("\n")
             text.append(
                 _("Non-disclosure order: address and municipality are not shown; every view is logged."),
-                style="bold red",
+                style=themed("bold $alarm"),
             )
         header = self.query_one("#contact-header", Static)
         header.styles.height = 2 if protected else 1
@@ -200,7 +202,7 @@ class ContactScreen(AppAccess, Screen):
         panel.apply(self.draft)
         problems = step_problems(self.draft, step)
         if problems:
-            self.query_one("#problems", Static).update(Text("\n".join(problems), style="bold red"))
+            self.query_one("#problems", Static).update(Text("\n".join(problems), style=themed("bold $alarm-line")))
             self.app.bell()
             return
         if self._save(Step(step + 1)):
@@ -223,7 +225,7 @@ class ContactScreen(AppAccess, Screen):
             self.ctx.store.contacts.save_draft(self.draft, self.ctx.now(), self.ctx.viewer)
         except DomainError as error:
             self.draft.step = previous
-            self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
+            self.query_one("#problems", Static).update(Text(str(error), style=themed("bold $alarm-line")))
             self.app.bell()
             return False
         self.saved = True
@@ -258,7 +260,7 @@ class ContactScreen(AppAccess, Screen):
             # No access-log entry for each key: the step's save logs the change.
             self.ctx.store.contacts.save_draft(self.draft, self.ctx.now())
         except DomainError as error:
-            self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
+            self.query_one("#problems", Static).update(Text(str(error), style=themed("bold $alarm-line")))
 
     def action_sign(self) -> None:
         if self.draft.step != Step.SUMMARY:
@@ -290,7 +292,7 @@ class ContactScreen(AppAccess, Screen):
         try:
             self.ctx.store.contacts.sign(self.draft, self.ctx.now(), self.ctx.viewer, answered)
         except DomainError as error:
-            self.query_one("#problems", Static).update(Text(str(error), style="bold red"))
+            self.query_one("#problems", Static).update(Text(str(error), style=themed("bold $alarm-line")))
             self.app.bell()
             return
         self.app.notify(_("Contact signed."), timeout=4)

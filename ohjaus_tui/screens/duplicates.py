@@ -26,16 +26,6 @@ from ..widgets.client_line import client_line
 
 SAVE_AS_NEW = "save-as-new"
 
-_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 78; max-width: 100%; height: auto; max-height: 100%;
-    border: thick $warning; background: $surface; padding: 0 1;
-}}
-{name} OptionList {{ height: auto; max-height: 9; }}
-{name} .error {{ color: $error; height: auto; }}
-"""
-
 
 def match_line(client: Client) -> Text:
     """A client as a possible match: the usual line, with the birth date when known."""
@@ -58,7 +48,7 @@ def _named(client: Client) -> str:
 class MatchesScreen(AppAccess, ModalScreen):
     """Dismisses the chosen existing Client, SAVE_AS_NEW, or None (back to the form)."""
 
-    DEFAULT_CSS = _CSS.format(name="MatchesScreen")
+    CSS_PATH = "duplicates.tcss"
     BINDINGS = [
         Binding("escape", "cancel", N_("Back to the form")),
         Binding("ctrl+s", "save_as_new", N_("Save as a new client")),
@@ -98,7 +88,7 @@ class MergeScreen(AppAccess, ModalScreen):
     possible match, or by typing the code), confirms, and the merge is made. Dismisses the
     real Client after the merge, or None."""
 
-    DEFAULT_CSS = _CSS.format(name="MergeScreen")
+    CSS_PATH = "duplicates.tcss"
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, source: Client) -> None:

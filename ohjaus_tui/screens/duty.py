@@ -20,20 +20,12 @@ from ohjaus_core.domain.codes import NotifiedBy
 from ohjaus_core.domain.contact import DutyMade, duty_problems
 from ohjaus_core.domain.protocols.model import Duty
 from ohjaus_core.i18n import N_, _
+from ..theme import themed
 from ..widgets.footer import Footer
 
 
 class DutyScreen(ModalScreen):
-    DEFAULT_CSS = """
-    DutyScreen { align: center middle; }
-    DutyScreen > Vertical {
-        width: 78; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    DutyScreen OptionList { height: auto; max-height: 4; }
-    DutyScreen #duty-basis { height: auto; max-height: 2; color: $text-muted; }
-    DutyScreen .error { color: $error; height: auto; }
-    """
+    CSS_PATH = "duty.tcss"
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(
@@ -55,7 +47,7 @@ class DutyScreen(ModalScreen):
             for duty in self.duties:
                 prompt = Text(duty.title)
                 if duty.id in self.raised:
-                    prompt.append("  " + _("(raised by the answers)"), style="bold yellow")
+                    prompt.append("  " + _("(raised by the answers)"), style=themed("bold $caution"))
                 options.append(Option(prompt, id=duty.id))
             yield OptionList(*options, id="duty-kinds")
             yield Static(id="duty-basis")

@@ -19,53 +19,19 @@ from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.phone import format_phone
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.domain.worklist import WorkItem, WorkKind
-from ohjaus_core.i18n import N_, _, format_date, format_moment, format_time
 from ..app_access import AppAccess
 from ..messages import SyncFinished
+from ohjaus_core.i18n import N_, _, format_date, format_day, format_moment, format_time
+from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
+from ..widgets.title_bar import TitleBar
+from ..widgets.worklist import RecentList, WorkTable
 from .confirm import ConfirmScreen
 from .consent import parse_day
 from .contact import ContactScreen
 from .prompt import PickScreen, PromptScreen
 from .worklist_rows import NARROW_CLIENT, NARROW_DUE, NARROW_FIXED, NARROW_WHAT, WIDE, waited, work_row
-
-
-class RecentList(OptionList):
-    """The worker's latest signed contacts; C corrects the highlighted one."""
-
-    BINDINGS = [Binding("c", "correct", N_("Correct"))]
-
-    def action_correct(self) -> None:
-        if self.option_count:
-            option = self.get_option_at_index(self.highlighted or 0)
-            self.screen.correct(option.id)  # type: ignore[attr-defined]
-
-
-class WorkTable(DataTable):
-    """One section of the worklist. Down from its last row goes on into the next section and
-    up from its first row back into the one before, so the sections read as one list."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.before: WorkTable | None = None
-        self.after: WorkTable | None = None
-
-    def action_cursor_down(self) -> None:
-        nxt = self.after
-        if nxt is not None and nxt.display and nxt.row_count and self.cursor_row >= self.row_count - 1:
-            nxt.focus()
-            nxt.move_cursor(row=0)
-            return
-        super().action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        before = self.before
-        if before is not None and before.display and before.row_count and self.cursor_row <= 0:
-            before.focus()
-            before.move_cursor(row=before.row_count - 1)
-            return
-        super().action_cursor_up()
 
 
 class HomeScreen(AppAccess, Screen):
@@ -86,17 +52,7 @@ class HomeScreen(AppAccess, Screen):
     # What the footer keeps at 80 columns (D, S and H are named in the hint line; F1 lists all).
     KEY_PRIORITY = ("new_contact", "open_client", "reports", "sign_out", "take_next", "correct")
 
-    DEFAULT_CSS = """
-    HomeScreen #home-header { height: 1; padding: 0 1; background: $primary-background; }
-    HomeScreen Label { margin: 1 1 0 1; text-style: bold; }
-    HomeScreen #worklist { height: 1fr; margin: 0 1; }
-    HomeScreen #callbacks { height: auto; max-height: 40%; margin: 0 1; }
-    HomeScreen #requests { height: auto; max-height: 30%; margin: 0 1; }
-    HomeScreen #requests-label { margin: 0 1; }
-    HomeScreen #worklist-label, HomeScreen #recent-label { margin: 0 1; }
-    HomeScreen #recent { height: auto; max-height: 6; margin: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    HomeScreen #home-hint { margin: 0 1; color: $text-muted; height: auto; }
-    """
+    CSS_PATH = "home.tcss"
 
     def __init__(self) -> None:
         super().__init__()
@@ -106,7 +62,7 @@ class HomeScreen(AppAccess, Screen):
         self.requests = 0  # how many digital contact requests follow them (the second section)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="home-header")
+        yield TitleBar(id="home-header")
         yield Static(
             _("Enter takes the highlighted item, T the most urgent; E no answer, D done, S reschedule, H hand on, O the client. N starts a new contact."),
             id="home-hint",
@@ -192,7 +148,7 @@ class HomeScreen(AppAccess, Screen):
             header.append(f"  {unit.code}", style="dim")
         header.append("  " + format_date(now), style="dim")
         if ctx.demo:
-            header.append("  " + _("DEMO"), style="bold yellow")
+            header.append("  " + _("DEMO"), style=themed("bold $caution"))
         self.query_one("#home-header", Static).update(header)
         self.items = ctx.store.worklist.worklist(ctx.viewer, ctx.shipped.region, now)
         queue = [item for item in self.items if item.kind == WorkKind.CALLBACK]

@@ -32,14 +32,7 @@ def screen_keys(app) -> list[tuple[str, str]]:
 
 
 class KeysScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    KeysScreen { align: center middle; }
-    KeysScreen > Vertical {
-        width: 70; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    KeysScreen VerticalScroll { height: auto; max-height: 1fr; }
-    """
+    CSS_PATH = "keys.tcss"
     BINDINGS = [Binding("escape,enter,f1", "close", N_("Close"))]
 
     def __init__(self, keys: list[tuple[str, str]]) -> None:

@@ -46,11 +46,7 @@ def sign_in_problem(check: SignInCheck, data_dir) -> str | None:
 class LockScreen(AppAccess, Screen):
     BINDINGS = [Binding("f10", "sign_out", N_("Sign out"))]
 
-    DEFAULT_CSS = """
-    LockScreen { align: center middle; background: $background; }
-    LockScreen > Vertical { width: 60; max-width: 100%; height: auto; border: round $warning; padding: 0 1; }
-    LockScreen #lock-message { color: $error; height: auto; }
-    """
+    CSS_PATH = "lock.tcss"
 
     def compose(self) -> ComposeResult:
         worker = self.ctx.worker

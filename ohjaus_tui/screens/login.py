@@ -21,6 +21,7 @@ from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _
 from ..app_access import AppAccess
 from ..store.directory import draft_worker, needs_enrolment, sign_in_workers
+from ..theme import themed
 from ..widgets.footer import Footer
 
 STORE_OPEN_DELAY = 0.5  # seconds after the first paint
@@ -36,17 +37,7 @@ class LoginScreen(AppAccess, Screen):
         Binding("escape", "choose_again", N_("Another name"), show=False),
     ]
 
-    DEFAULT_CSS = """
-    LoginScreen { align: center middle; }
-    LoginScreen > Vertical { width: 72; max-width: 100%; height: auto; border: round $accent; padding: 0 1; }
-    LoginScreen OptionList { height: auto; max-height: 12; }
-    LoginScreen #login-hint { color: $text-muted; }
-    LoginScreen #passphrase { display: none; }
-    LoginScreen.asking #passphrase { display: block; }
-    LoginScreen #login-message { color: $error; height: auto; }
-    LoginScreen #enrol { display: none; height: auto; }
-    LoginScreen.enrolling #enrol { display: block; }
-    """
+    CSS_PATH = "login.tcss"
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -78,7 +69,7 @@ class LoginScreen(AppAccess, Screen):
                     Text(
                         _("This data directory has no workers yet. Start with `ohjaus --demo`, "
                           "or make a device directory with `ohjaus demo --data-dir DIR`."),
-                        style="yellow",
+                        style=themed("$caution-line"),
                     )
                 )
             elif ctx.demo:

@@ -19,35 +19,17 @@ from ohjaus_core.i18n import N_, _
 from ..app_access import AppAccess
 from ..store.store import DuplicateClient
 from ..widgets.footer import Footer
-from ..widgets.marks import MarkedCheckbox
+from ..widgets.enter_keys import NextOnEnter
 from .audit import ViewTrail
 from .confirm import ConfirmScreen
 
 ANONYMOUS = "anonymous"
 
 
-class NextOnEnter(MarkedCheckbox):
-    """Space ticks the box; Enter goes on to the next field (it must not tick by accident)."""
-
-    BINDINGS = [Binding("enter", "app.focus_next", show=False)]
-
-
 class NewClientScreen(AppAccess, ModalScreen):
     """Dismisses with the new Client, "anonymous", or None when cancelled."""
 
-    DEFAULT_CSS = """
-    NewClientScreen { align: center middle; }
-    NewClientScreen > Vertical {
-        width: 76; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    NewClientScreen #new-client-fields { height: auto; max-height: 1fr; }
-    NewClientScreen Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: auto; height: auto; }
-    NewClientScreen Grid Label { padding: 1 0 0 0; }
-    NewClientScreen Input, NewClientScreen Select { width: 1fr; }
-    NewClientScreen .field-error { color: $error; height: auto; text-style: bold; }
-    NewClientScreen #code-error { column-span: 2; }
-    """
+    CSS_PATH = "new_client.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", N_("Cancel")),

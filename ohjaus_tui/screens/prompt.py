@@ -16,21 +16,11 @@ from textual.widgets.option_list import Option
 from ohjaus_core.i18n import N_
 from ..widgets.footer import Footer
 
-_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 70; max-width: 100%; height: auto; max-height: 100%;
-    border: thick $accent; background: $surface; padding: 0 1;
-}}
-{name} OptionList {{ height: auto; max-height: 12; }}
-{name} .error {{ color: $error; height: auto; }}
-"""
-
 
 class PromptScreen(ModalScreen):
     """One line of text; `check` returns what is wrong with it, or None."""
 
-    DEFAULT_CSS = _CSS.format(name="PromptScreen")
+    CSS_PATH = "prompt.tcss"
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, question: str, value: str = "", check: Callable[[str], str | None] | None = None) -> None:
@@ -64,7 +54,7 @@ class PromptScreen(ModalScreen):
 class PickScreen(ModalScreen):
     """A choice from (id, label) pairs."""
 
-    DEFAULT_CSS = _CSS.format(name="PickScreen")
+    CSS_PATH = "prompt.tcss"
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:

@@ -34,8 +34,10 @@ from ..report_text import (
     t3_value,
     weekly,
 )
+from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.sync_badge import SyncBadge
+from ..widgets.title_bar import TitleBar
 
 RANGES = (7, 30, 90)
 LABEL = 26
@@ -76,16 +78,7 @@ class ReportsScreen(AppAccess, Screen):
         Binding("u", "next_unit", N_("Unit")),
     ]
 
-    DEFAULT_CSS = """
-    ReportsScreen #reports-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
-    ReportsScreen #reports-status { height: 1; padding: 0 1; color: $text-muted; }
-    ReportsScreen #reports-body { height: 1fr; }
-    ReportsScreen .reports-row { height: auto; }
-    ReportsScreen .reports-numbers { width: 44; height: auto; padding: 0 1; }
-    ReportsScreen .reports-chart { width: 1fr; height: 11; min-width: 30; }
-    ReportsScreen #reports-more { height: auto; padding: 0 1; }
-    ReportsScreen .reports-note { height: auto; padding: 0 1; color: $text-muted; }
-    """
+    CSS_PATH = "reports.tcss"
 
     def __init__(self, days: int = 30) -> None:
         super().__init__()
@@ -94,7 +87,7 @@ class ReportsScreen(AppAccess, Screen):
         self.report: Report | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="reports-title")
+        yield TitleBar(id="reports-title")
         yield Static(id="reports-status")
         with VerticalScroll(id="reports-body"):
             with Horizontal(classes="reports-row"):
@@ -161,7 +154,7 @@ class ReportsScreen(AppAccess, Screen):
         self.app.call_from_thread(self.show, report)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#reports-status", Static).update(Text(message, style="bold red"))
+        self.query_one("#reports-status", Static).update(Text(message, style=themed("bold $alarm-line")))
 
     # -- drawing ----------------------------------------------------------------------------
 

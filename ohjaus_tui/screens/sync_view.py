@@ -16,6 +16,8 @@ from ohjaus_core.i18n import N_, _, format_moment, ngettext
 from ..app_access import AppAccess
 from ..widgets.sync_badge import SyncBadge
 from ..widgets.footer import Footer
+from ..widgets.sync_badge import SyncBadge
+from ..widgets.title_bar import TitleBar
 
 REASONS = {
     "invalid": N_("The central API could not read the record"),
@@ -109,17 +111,10 @@ class SyncViewScreen(AppAccess, Screen):
         Binding("f5", "app.sync_now", N_("Sync now")),
     ]
 
-    DEFAULT_CSS = """
-    SyncViewScreen #sync-title { height: 1; padding: 0 1; background: $primary-background; text-style: bold; }
-    SyncViewScreen #sync-empty { margin: 1 2; color: $text-muted; }
-    SyncViewScreen #sync-empty.-none { display: none; }
-    SyncViewScreen #sync-removed { margin: 0 2; height: auto; }
-    SyncViewScreen DataTable { height: 1fr; margin: 0 1; }
-    SyncViewScreen #sync-detail { height: auto; max-height: 8; margin: 0 1; padding: 0 1; border-top: solid $primary; }
-    """
+    CSS_PATH = "sync_view.tcss"
 
     def compose(self) -> ComposeResult:
-        yield Static(_("Sync: rejected changes, conflicts and records kept aside"), id="sync-title")
+        yield TitleBar(_("Sync: rejected changes, conflicts and records kept aside"), id="sync-title")
         yield Static(id="sync-empty")
         yield Static(id="sync-removed")  # clients that left this device at a sync
         yield DataTable(id="sync-problems", cursor_type="row")

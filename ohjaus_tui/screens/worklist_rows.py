@@ -15,6 +15,7 @@ from ohjaus_core.domain.phone import format_phone
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.domain.worklist import WorkItem, WorkKind
 from ohjaus_core.i18n import N_, _, format_day, format_time
+from ..theme import themed
 
 
 def waited(since: datetime, now: datetime) -> str:
@@ -32,7 +33,7 @@ def due_text(item: WorkItem, now: datetime) -> Text:
         label = _("today") if (due.hour, due.minute) == (23, 59) else _("by {time}").format(time=format_time(due))
     else:
         label = format_day(due.date())
-    return Text(label, style="bold red" if item.overdue(now) else "")
+    return Text(label, style=themed("bold $alarm") if item.overdue(now) else "")
 
 
 WIDE = 100  # columns from which the worklist shows every column on one line

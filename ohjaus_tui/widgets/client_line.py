@@ -15,6 +15,7 @@ from ohjaus_core.domain.phone import format_phone
 from ohjaus_core.domain.protected import non_disclosure
 from ohjaus_core.domain.text import LINE_NAME, shown
 from ohjaus_core.i18n import _
+from ..theme import themed
 
 if TYPE_CHECKING:
     from ..store.models import Client
@@ -34,12 +35,12 @@ def client_line(client: Client) -> Text:
         text.append(f"  {shown(format_phone(client.phone))}")
     if client.protected:
         # A non-disclosure order: where the client lives is never on the screen.
-        text.append("  " + non_disclosure(), style="bold red")
+        text.append("  " + non_disclosure(), style=themed("bold $alarm"))
     elif client.municipality:
         text.append(f"  {shown(client.municipality, MUNICIPALITY_SHOWN)}", style="dim")
     # Finnish and Swedish by their codes, as short as before; any other language by its name.
     language = language_name(client.service_language) if client.service_language else client.language
-    text.append(f"  [{language}]", style="cyan")
+    text.append(f"  [{language}]", style=themed("$info"))
     if client.interpreter:
-        text.append(" " + _("interpreter"), style="bold cyan")
+        text.append(" " + _("interpreter"), style=themed("bold $info"))
     return text

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from ohjaus_core.domain.protocols.model import Protocol, Question, visible_questions
 from ohjaus_core.i18n import N_, _
+from ..theme import themed
 
 
 class QuestionList(OptionList):
@@ -104,14 +105,14 @@ class QuestionList(OptionList):
         mark = "" if answer is None else (_("Yes") if answer else _("No"))
         text = Text()
         if question.red_flag:
-            text.append("! ", style="bold red")
+            text.append("! ", style=themed("bold $alarm"))
         text.append(question.text)
         if question.id in self.citizen:
-            text.append(" [" + _("client's answer") + "]", style="bold italic magenta")
+            text.append(" [" + _("client's answer") + "]", style=themed("bold italic $notice"))
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(width=5, justify="right", no_wrap=True)
         grid.add_column(ratio=1)
-        grid.add_row(Text(mark, style="bold green" if answer is False else "bold red"), text)
+        grid.add_row(Text(mark, style=themed("bold $fine") if answer is False else themed("bold $alarm")), text)
         return grid
 
     def action_answer(self, yes: bool) -> None:

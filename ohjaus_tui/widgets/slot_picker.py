@@ -12,6 +12,7 @@ from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.slots import SlotOffer
 from ohjaus_core.i18n import _, current_language
+from ..theme import themed
 
 
 def format_slot_time(offer: SlotOffer) -> str:
@@ -72,7 +73,7 @@ class SlotPicker(Vertical):
                 format_slot_time(offer),
                 Text(f"{shown(offer.professional_name, NAME_SHOWN)}, {shown(offer.profession, NAME_SHOWN)}"),
                 ",".join(offer.languages),
-                Text(", ".join(notes), style="yellow" if notes else ""),
+                Text(", ".join(notes), style=themed("$caution") if notes else ""),
             ]
             if not self.narrow:
                 cells.append(Text(offer.unit_name))

@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ohjaus_core.domain.contact import Step
+from ..theme import themed
 
 
 class StepBar(Static):
@@ -25,7 +26,7 @@ class StepBar(Static):
             if step == self.current:
                 text.append(label, style="bold reverse")
             elif step < self.current:
-                text.append(label, style="green")
+                text.append(label, style=themed("$fine"))
             else:
                 text.append(label, style="dim")
         return text

@@ -8,6 +8,7 @@ from textual.widgets import Static
 from ohjaus_core.domain.clock import local
 from ohjaus_core.i18n import _, format_moment, ngettext
 from ..app_access import ohjaus_app
+from ..theme import themed
 
 
 class SyncBadge(Static):
@@ -51,11 +52,11 @@ def render_status(state) -> Text:
     elif state.online is None:
         text.append("◌ " + _("Not yet synced"))
     elif getattr(state, "problem", False):
-        text.append("⚠ " + _("Sync problem"), style="bold red")
+        text.append("⚠ " + _("Sync problem"), style=themed("bold $alarm"))
     elif state.online:
-        text.append("● " + _("Online"), style="bold green")
+        text.append("● " + _("Online"), style=themed("bold $fine"))
     else:
-        text.append("○ " + _("Offline"), style="bold yellow")
+        text.append("○ " + _("Offline"), style=themed("bold $caution"))
     if status.configured and not state.online and not state.running and status.last_error:
         # The reason right after the state, where a narrow terminal still shows it (issue 14).
         text.append("  " + status.last_error, style="italic")
@@ -63,7 +64,7 @@ def render_status(state) -> Text:
         text.append("  ")
         text.append(
             ngettext("{n} problem (F6)", "{n} problems (F6)", status.problems).format(n=status.problems),
-            style="bold red",
+            style=themed("bold $alarm"),
         )
     if status.last_sync_at is not None:
         text.append("  " + _("last sync {time}").format(time=format_moment(local(status.last_sync_at))))

@@ -19,6 +19,7 @@ from ohjaus_core.domain.protocols.evaluation import WORRY, evaluate
 from ohjaus_core.domain.protocols.model import Protocol, protocols_for
 from ohjaus_core.domain.segmentation import child_welfare_consideration
 from ohjaus_core.i18n import N_, _
+from ...theme import themed
 from ...widgets.jump_list import JumpList
 from ...widgets.question_list import QuestionList
 from .base import StepPanel, offer_codes
@@ -190,7 +191,7 @@ class AssessmentStep(StepPanel):
     def _explain(self, protocol: Protocol, result) -> Text:
         text = Text()
         if result.red_flags:
-            text.append(_("RED FLAG: redirect to 112 / emergency department now"), style="bold white on red")
+            text.append(_("RED FLAG: redirect to 112 / emergency department now"), style=themed("bold $alarm-text on $alarm"))
             text.append("\n")
         self._explain_duties(protocol, result, text)
         if (
@@ -201,15 +202,15 @@ class AssessmentStep(StepPanel):
             text.append(_(
                 "The client is under 18: ask about the child's safety and consider a child-welfare"
                 " notification (Child Welfare Act 25 §)."
-            ), style="bold yellow")
+            ), style=themed("bold $caution"))
             text.append("\n")
         if not result.complete and not result.red_flags:
             if result.unanswered == (WORRY,):
-                text.append(_("Choose your level of worry."), style="yellow")
+                text.append(_("Choose your level of worry."), style=themed("$caution"))
             else:
                 text.append(
                     _("{n} questions unanswered").format(n=len(result.unanswered)),
-                    style="yellow",
+                    style=themed("$caution"),
                 )
             return text
         text.append(_("Suggested urgency: "), style="bold")
@@ -231,7 +232,7 @@ class AssessmentStep(StepPanel):
             names = [protocol.domain(d).title for d in result.domains if protocol.domain(d)]
             text.append("\n" + _("Need domains: {domains}").format(domains=", ".join(names)))
         if self._draft.safety_net:
-            text.append("\n" + _("Read out: "), style="bold cyan")
+            text.append("\n" + _("Read out: "), style=themed("bold $info"))
             text.append(self._draft.safety_net)
         return text
 
@@ -252,7 +253,7 @@ class AssessmentStep(StepPanel):
             duty = protocol.duty(duty_id)
             if duty is None:
                 continue
-            text.append(_("DUTY: {duty}").format(duty=duty.title), style="bold black on yellow")
+            text.append(_("DUTY: {duty}").format(duty=duty.title), style=themed("bold $caution-text on $caution"))
             text.append(f" ({duty.basis})\n")
 
     def _show_urgency(self) -> None:

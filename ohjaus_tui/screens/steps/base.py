@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.i18n import _
 from ...app_access import AppAccess
+from ...theme import themed
 
 if TYPE_CHECKING:
     from ...flow import ContactFlow
@@ -33,7 +34,7 @@ def offer_codes(listing: OptionList, codes: list, suggested, chosen, label=None)
     for code in codes:
         prompt = Text(label(code) if label else code.label)
         if code == suggested:
-            prompt.append("  " + _("(suggested)"), style="bold green")
+            prompt.append("  " + _("(suggested)"), style=themed("bold $fine"))
         listing.add_option(Option(prompt, id=code.value))
     current = chosen if chosen in codes else suggested
     listing.highlighted = codes.index(current) if current in codes else 0

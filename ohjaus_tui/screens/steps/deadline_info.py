@@ -12,6 +12,7 @@ from ohjaus_core.domain.deadlines.contact import Deadline, DeadlineKind, age_on,
 from ohjaus_core.domain.deadlines.rules import NoCareGuaranteeRule
 from ohjaus_core.domain.deadlines import Deadline, DeadlineKind
 from ohjaus_core.i18n import N_, _, format_weekday_day
+from ...theme import themed
 
 _LABELS = {
     DeadlineKind.HEALTH_ASSESSMENT: N_("care-need assessment {date}"),
@@ -45,5 +46,5 @@ def deadline_text(deadlines: list[Deadline], today: date | None = None) -> Text:
         if position:
             text.append(" · ", style="dim")
         overdue = today is not None and deadline.day is not None and deadline.day < today
-        text.append(deadline_phrase(deadline), style="bold red" if overdue else "")
+        text.append(deadline_phrase(deadline), style=themed("bold $alarm") if overdue else "")
     return text

@@ -14,6 +14,7 @@ from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.domain.segmentation import suggest_follow_up
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import _
+from ...theme import themed
 from .base import StepPanel, offer_codes
 
 DATE_FORMAT = "%d.%m.%Y"
@@ -101,9 +102,9 @@ class FollowUpStep(StepPanel):
         text = self.query_one("#follow-up-due", Input).value
         draft.follow_up_due = parse_day(text)
         if draft.follow_up_due is None and text.strip():
-            error.update(Text(_("Not a date: {text}").format(text=text), style="red"))
+            error.update(Text(_("Not a date: {text}").format(text=text), style=themed("$alarm-line")))
         elif draft.follow_up_due is not None and draft.follow_up_due < self.ctx.now().date():
-            error.update(Text(_("The due date has passed: {text}").format(text=text), style="red"))
+            error.update(Text(_("The due date has passed: {text}").format(text=text), style=themed("$alarm-line")))
             draft.follow_up_due = None
         assignee = self.query_one("#follow-up-assignee", Select).value
         draft.follow_up_assignee_id = assignee if isinstance(assignee, str) else None

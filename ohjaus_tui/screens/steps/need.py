@@ -14,11 +14,6 @@ from .base import StepPanel
 
 class NeedStep(StepPanel):
     step = Step.NEED
-    DEFAULT_CSS = """
-    NeedStep #caller-row { height: auto; }
-    NeedStep .need-column { width: 1fr; height: auto; }
-    NeedStep #anonymous-column { width: auto; height: auto; }
-    """
 
     def compose(self) -> ComposeResult:
         yield Label(_("Reason for contact, in the client's words"))

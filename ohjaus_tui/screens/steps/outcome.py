@@ -6,7 +6,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -22,24 +21,16 @@ from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, choose_slots, fit
 from ohjaus_core.i18n import N_, _, format_date
 from ...flow import duty_line
 from ...widgets.marks import MarkedCheckbox
+from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, choose_slots, fitting_professions, mark
+from ohjaus_core.i18n import N_, _, format_date, format_moment
+from ...theme import themed
+from ...widgets.enter_keys import ConsentBox
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
 from .referral import ReferralChoice
 
 
 FITTING, EVERY = "=fitting", "=every"  # F3's first choices; never a profession's code
-
-
-class ConsentBox(MarkedCheckbox):
-    """Space records the consent; Enter means the worker is done."""
-
-    BINDINGS = [Binding("enter", "done", N_("Done"))]
-
-    class Done(Message):
-        pass
-
-    def action_done(self) -> None:
-        self.post_message(self.Done())
 
 
 class OutcomeStep(ReferralChoice, StepPanel):
@@ -114,7 +105,7 @@ class OutcomeStep(ReferralChoice, StepPanel):
             yield Static(id="duty-basis")
         with Vertical(id="emergency-box", classes="outcome-box"):
             yield Static(
-                Text(_("Redirect to emergency care now: call 112 or go to the emergency department."), style="bold white on red"),
+                Text(_("Redirect to emergency care now: call 112 or go to the emergency department."), style=themed("bold $alarm-line-text on $alarm-line")),
             )
             yield Input(id="emergency-note", placeholder=_("What was done (e.g. 112 called with the client)"))
 

@@ -11,6 +11,7 @@ from ohjaus_core.domain.catalogue import by_need, services_for
 from ohjaus_core.domain.codes import Handover, OutcomeKind, Register, Urgency
 from ohjaus_core.domain.contact import Step, step_problems
 from ohjaus_core.i18n import _
+from ...theme import themed
 
 
 class ReferralChoice:
@@ -38,9 +39,9 @@ class ReferralChoice:
         for service in services:
             prompt = Text(service.name, style="bold")
             if not service.fits_age(age):
-                prompt.append("  " + _("(for ages {ages})").format(ages=service.ages), style="bold yellow")
+                prompt.append("  " + _("(for ages {ages})").format(ages=service.ages), style=themed("bold $caution"))
             elif found & set(service.domains):
-                prompt.append("  " + _("(fits the need)"), style="bold green")
+                prompt.append("  " + _("(fits the need)"), style=themed("bold $fine"))
             prompt.append(f"  {service.description}", style="dim")
             listing.add_option(Option(prompt, id=service.code))
         codes = [s.code for s in services]
@@ -63,7 +64,7 @@ class ReferralChoice:
         self.apply(draft)
         problems = step_problems(draft, Step.OUTCOME)
         if problems:
-            self.post_message(self.Problems(Text("\n".join(problems), style="bold red")))
+            self.post_message(self.Problems(Text("\n".join(problems), style=themed("bold $alarm-line"))))
             return
         self.post_message(self.Problems(""))
         draft.referrals.append(draft.current_referral)

@@ -10,9 +10,7 @@ from datetime import timedelta
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
@@ -28,7 +26,8 @@ from ohjaus_core.domain.segmentation import (
     triggers_from_domains,
 )
 from ohjaus_core.i18n import N_, _, ngettext
-from ...widgets.marks import MarkedSelectionList
+from ...theme import themed
+from ...widgets.enter_keys import TriggerList
 from .base import StepPanel, offer_codes
 
 _REASONS = {
@@ -43,18 +42,6 @@ _REASONS = {
 
 TEAM = "team:"
 WORKER = "worker:"
-
-
-class TriggerList(MarkedSelectionList):
-    """Space marks a trigger; Enter means the marking is done."""
-
-    BINDINGS = [Binding("enter", "done", N_("Done"))]
-
-    class Done(Message):
-        pass
-
-    def action_done(self) -> None:
-        self.post_message(self.Done())
 
 
 def detected_text(found: DetectedTrigger) -> str:
@@ -155,7 +142,7 @@ class SegmentStep(StepPanel):
             why.append(
                 "\n" + _("Detected in history: {trigger}").format(trigger=found.trigger.label)
                 + f" - {detected_text(found)}",
-                style="yellow",
+                style=themed("$caution"),
             )
         self.query_one("#segment-why", Static).update(why)
         self._fill_named_contacts()

@@ -5,25 +5,19 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from ohjaus_core.domain.calendar import add_working_days
 from ohjaus_core.domain.codes import Caller, OutcomeKind
 from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.domain.text import NAME_SHOWN, TEXT_SHOWN, shown
-from ohjaus_core.i18n import N_, _, format_date
+from ohjaus_core.i18n import _, format_date
+from ...widgets.enter_keys import SummaryView
+from ...theme import themed
 from ...widgets.slot_picker import format_slot_time
 from .base import StepPanel
 from ...flow import duty_line
 from .deadline_info import deadline_phrase
-
-
-class SummaryView(Static, can_focus=True):
-    BINDINGS = [Binding("enter", "sign", N_("Sign"))]
-
-    def action_sign(self) -> None:
-        self.screen.action_sign()  # type: ignore[attr-defined]
 
 
 class SummaryStep(StepPanel):
@@ -78,7 +72,7 @@ class SummaryStep(StepPanel):
         for duty_id in draft.duties:
             duty = protocol.duty(duty_id) if protocol else None
             if duty:
-                table.add_row(_("Duty"), Text(f"{duty.title} ({duty.basis})", style="bold yellow"))
+                table.add_row(_("Duty"), Text(f"{duty.title} ({duty.basis})", style=themed("bold $caution")))
         if draft.segment:
             segment = Text(draft.segment.worded(draft.register))
             if draft.high_need:
@@ -119,7 +113,7 @@ class SummaryStep(StepPanel):
             if draft.past_deadline:
                 text.append(
                     "\n" + _("Past the deadline; reason: {reason}").format(reason=shown(draft.deadline_reason, TEXT_SHOWN)),
-                    style="yellow",
+                    style=themed("$caution"),
                 )
         elif draft.outcome_kind == OutcomeKind.REFERRAL:
             for referral in draft.all_referrals:

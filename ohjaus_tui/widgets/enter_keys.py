@@ -1,0 +1,48 @@
+"""Boxes, lists and views whose Enter does something of its own: it goes on to the next
+field, ends the marking, or signs; Space still ticks and marks."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Static
+
+from ohjaus_core.i18n import N_
+from .marks import MarkedCheckbox, MarkedSelectionList
+
+
+class NextOnEnter(MarkedCheckbox):
+    """Space ticks the box; Enter goes on to the next field (it must not tick by accident)."""
+
+    BINDINGS = [Binding("enter", "app.focus_next", show=False)]
+
+
+class ConsentBox(MarkedCheckbox):
+    """Space records the consent; Enter means the worker is done."""
+
+    BINDINGS = [Binding("enter", "done", N_("Done"))]
+
+    class Done(Message):
+        pass
+
+    def action_done(self) -> None:
+        self.post_message(self.Done())
+
+
+class TriggerList(MarkedSelectionList):
+    """Space marks a trigger; Enter means the marking is done."""
+
+    BINDINGS = [Binding("enter", "done", N_("Done"))]
+
+    class Done(Message):
+        pass
+
+    def action_done(self) -> None:
+        self.post_message(self.Done())
+
+
+class SummaryView(Static, can_focus=True):
+    BINDINGS = [Binding("enter", "sign", N_("Sign"))]
+
+    def action_sign(self) -> None:
+        self.screen.action_sign()  # type: ignore[attr-defined]
