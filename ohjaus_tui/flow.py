@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.codes import Register, ServiceArea
 from ohjaus_core.domain.contact import ContactDraft
-from ohjaus_core.domain.deadlines import Deadline, DeadlineKind, NoCareGuaranteeRule, age_on, contact_deadlines
+from ohjaus_core.domain.deadlines.contact import Deadline, DeadlineKind, age_on, contact_deadlines
+from ohjaus_core.domain.deadlines.rules import NoCareGuaranteeRule
 from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL
 from ohjaus_core.i18n import _, format_moment
 
 if TYPE_CHECKING:
-    from ohjaus_core.domain.protocols import Protocol
+    from ohjaus_core.domain.protocols.model import Protocol
     from .context import Context
     from .store.models import Client
 

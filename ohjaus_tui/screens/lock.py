@@ -16,7 +16,6 @@ from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_time
 from ..store.sign_in import SignIn, SignInCheck
 from ..app_access import AppAccess
-from ..store.protection import SignIn, SignInCheck
 from ..widgets.footer import Footer
 from .login import passphrase_field
 

@@ -15,7 +15,7 @@ from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
 from ohjaus_core.domain.deadlines.contact import DeadlineKind, age_on, booking_deadline
 from ohjaus_core.domain.codes import Handover, OutcomeKind, Register, Segment, Urgency
 from ohjaus_core.domain.contact import ContactDraft, Step
-from ohjaus_core.domain.deadlines import DeadlineKind, booking_deadline
+from ohjaus_core.domain.deadlines.contact import DeadlineKind, booking_deadline
 from ohjaus_core.domain.segmentation import suggest_outcome
 from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, choose_slots, fitting_professions, mark
 from ohjaus_core.i18n import N_, _, format_date
