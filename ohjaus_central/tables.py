@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, LargeBinary
 
 # The database gets these tables from the Alembic revisions in central/migrations/versions
 # (`ohjaus db upgrade`, central/schema.py): a change here is a new revision there, and
-# tests/test_central_schema.py checks that the revisions make exactly these tables.
+# tests/central/test_central_schema.py checks that the revisions make exactly these tables.
 # schema_version is kept for servers from before Alembic: the last value they knew was 3
 # (2: access_event, server_access_event, registers of missed appointments; 3: region_file,
 # slot_source, enrolment); revision 0002 set it to 4, so such a server refuses the database.

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from .protocol import RecordType
 
 # Raised with every change of a schema here (a field added, removed, renamed, retyped, or
-# its default changed); tests/test_records_contract.py holds the fingerprint of each version.
+# its default changed); tests/domain/test_records_contract.py holds the fingerprint of each version.
 CONTRACT_VERSION = 1
 
 

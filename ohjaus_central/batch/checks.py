@@ -32,7 +32,7 @@ def _json(data: Any) -> str:
     """A record as the server stores it and compares it: compact, keys sorted, not escaped
     beyond JSON's own. With orjson (the server's extra) the same text about 6x faster: a
     tenth of a push's checks went to json.dumps here (issue 18); the output is byte for byte
-    json.dumps's (tests/test_central_hot_path.py compares them)."""
+    json.dumps's (tests/central/test_central_hot_path.py compares them)."""
     if _orjson is not None:
         try:
             return _orjson.dumps(data, option=_orjson.OPT_SORT_KEYS).decode()

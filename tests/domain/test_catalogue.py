@@ -1,0 +1,131 @@
+"""The referral catalogue: the shipped file, filtering, and broken files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ohjaus_core.domain.catalogue import Service, ServiceKind, load_catalogue, services_for
+from ohjaus_core.domain.codes import Register, ServiceArea
+from ohjaus_core.domain.errors import DataFileError
+from ohjaus_core.i18n import current_language, set_language
+
+SERVICES = Path(__file__).resolve().parents[2] / "data" / "services.toml"
+CATALOGUE = load_catalogue(SERVICES)
+BY_CODE = {service.code: service for service in CATALOGUE}
+
+
+def test_the_shipped_catalogue_loads() -> None:
+    assert len(CATALOGUE) >= 25
+    assert len(BY_CODE) == len(CATALOGUE)
+    assert {s.kind for s in CATALOGUE} == set(ServiceKind)
+    for code in (
+        "urgent_care", "oral_health", "social_guidance", "home_care", "kela",
+        "employment_services", "rescue_services", "emergency_department", "crisis_centre",
+        "child_welfare_intake", "police", "shelter", "parish_diaconia",
+    ):
+        assert code in BY_CODE
+
+
+@pytest.mark.parametrize("service", CATALOGUE, ids=lambda s: s.code)
+def test_every_entry_is_complete_and_fictional(service: Service) -> None:
+    assert set(service.names) == {"fi", "sv", "en"}
+    assert set(service.descriptions) == {"fi", "sv", "en"}
+    assert service.service_areas
+    # phone numbers from the demo range, web addresses under the reserved .example domain
+    assert service.contact.startswith("+358 9 4242 ") or ".example/" in service.contact
+
+
+def test_any_register_serves_both() -> None:
+    kela = BY_CODE["kela"]
+    assert kela.register is None
+    assert kela.serves(Register.HEALTH) and kela.serves(Register.SOCIAL)
+    assert BY_CODE["urgent_care"].register is Register.HEALTH
+    assert not BY_CODE["urgent_care"].serves(Register.SOCIAL)
+
+
+def test_services_for_a_register_and_area() -> None:
+    social = services_for(CATALOGUE, Register.SOCIAL)
+    assert "urgent_care" not in {s.code for s in social}
+    assert {"kela", "social_guidance", "police"} <= {s.code for s in social}
+
+    family = [s.code for s in services_for(CATALOGUE, Register.SOCIAL, ServiceArea.FAMILY)]
+    assert "child_welfare_intake" in family and "older_people_guidance" not in family
+    assert family == [s.code for s in CATALOGUE if s.code in family]  # catalogue order
+
+    oral = [s.code for s in services_for(CATALOGUE, Register.HEALTH, ServiceArea.ORAL_HEALTH)]
+    assert oral == ["oral_health", "emergency_department"]
+
+
+def test_name_follows_the_language() -> None:
+    before = current_language()
+    try:
+        set_language("sv")
+        assert BY_CODE["kela"].name == "FPA"
+        set_language("fi")
+        assert BY_CODE["kela"].name == "Kela"
+        assert BY_CODE["home_care"].description.startswith("Kotiin")
+    finally:
+        set_language(before)
+
+
+GOOD = """\
+[[service]]
+code = "first"
+kind = "service"
+register = "health"
+service_areas = ["health"]
+name = { fi = "Eka", sv = "Första", en = "First" }
+description = { fi = "Kuvaus.", sv = "Beskrivning.", en = "Description." }
+contact = "+358 9 4242 0001"
+warm_handover = true
+
+[[service]]
+code = "second"
+kind = "partner"
+register = "any"
+service_areas = ["family", "health"]
+name = { fi = "Toka", sv = "Andra", en = "Second" }
+description = { fi = "Kuvaus.", sv = "Beskrivning.", en = "Description." }
+contact = "järvilaakso.example/toka"
+warm_handover = false
+"""
+
+
+def test_a_good_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "services.toml"
+    path.write_text(GOOD, "utf-8")
+    first, second = load_catalogue(path)
+    assert first.kind is ServiceKind.SERVICE and first.warm_handover
+    assert second.register is None and second.service_areas == (ServiceArea.FAMILY, ServiceArea.HEALTH)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        ('code = "second"', 'code = "second', 12, ""),  # TOML syntax
+        ('code = "second"', 'code = "first"', 12, "duplicate service code 'first'"),
+        ('kind = "partner"', 'kind = "friend"', 13, "friend"),
+        ('register = "any"', 'register = "both"', 14, "both"),
+        ('register = "health"', 'register = "social"', 5, "use register"),
+        ('service_areas = ["family", "health"]', 'service_areas = ["family", "dental"]', 15, "dental"),
+        ('service_areas = ["health"]', 'service_areas = []', 5, "empty"),
+        ('name = { fi = "Toka", sv = "Andra", en = "Second" }', 'name = { sv = "Andra" }', 16, "Finnish"),
+        ('contact = "+358 9 4242 0001"', 'contact = 3589', 8, "string"),
+        ('warm_handover = false', 'warm_handover = "no"', 19, "true or false"),
+        ('warm_handover = true', 'warm_handover = true\nurl = "x"', 10, "unknown key 'url'"),
+        ('contact = "järvilaakso.example/toka"\n', '', 11, "missing key 'contact'"),
+    ],
+)
+def test_a_broken_file_names_itself_and_the_line(
+    tmp_path: Path, old: str, new: str, line: int, words: str
+) -> None:
+    assert old in GOOD
+    path = tmp_path / "services.toml"
+    path.write_text(GOOD.replace(old, new, 1), "utf-8")
+    with pytest.raises(DataFileError) as caught:
+        load_catalogue(path)
+    assert caught.value.path == path
+    assert caught.value.line == line, str(caught.value)
+    assert words in caught.value.reason

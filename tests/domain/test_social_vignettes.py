@@ -1,0 +1,111 @@
+"""Issue 16 item 7: `ohjaus check --vignettes` reads the blind social vignettes' form and
+scores urgency, segment, duties and referrals; a missed duty fails the run. dev/ holds the
+development part (social_dev.toml, 48) and the part kept aside until 5.12.2026 and released for
+development then (social_dev2.toml, 24); a new part kept aside is added later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ohjaus_core.domain.social_vignettes import is_social_file, load_social_vignettes, run_social, social_report
+
+DEV = Path(__file__).parent.parent / "social_vignettes" / "dev"
+HELDOUT = Path(__file__).parent.parent / "social_vignettes" / "heldout"
+
+
+def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
+    path = DEV / "social_dev.toml"
+    assert is_social_file(path) and is_social_file(DEV / "social_dev2.toml")
+    vignettes = load_social_vignettes(path)
+    assert len(vignettes) == 48
+    outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
+    text = social_report(outcomes)
+    for figure in ("urgency right:", "segment right:", "duties found:", "referral first choice fitting:"):
+        assert figure in text
+    # The neighbour's call about an older man who cannot cope finds the older person's notification.
+    hoarding = next(o for o in outcomes if o.vignette.id == "s_housing_neighbour_hoarding_older_man")
+    assert hoarding.missed_duties == () and "older_person_notification" in hoarding.duties
+    assert "s_housing_neighbour_hoarding_older_man" not in social_report(outcomes, list_misses=False)
+
+
+@pytest.mark.parametrize(("name", "n", "urgency", "segment", "referral"), [
+    ("social_dev.toml", 48, 44, 46, 41),
+    ("social_dev2.toml", 24, 21, 18, 17),
+])
+def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
+    """Answered from the blind tagger's findings (the story), not the structured fields: every
+    duty found; floors at the figures of 5.12.2026 after the rules by class (urgency, segment
+    and the first referral fitting: 44, 46, 41 of 48 and 21, 18, 17 of 24; together 65, 64 and
+    58 of 72 - segment 89 %, below the issue's 90 %)."""
+    vignettes = load_social_vignettes(DEV / name)
+    assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
+    outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
+    assert not [o.vignette.id for o in outcomes if o.missed_duties]
+    assert sum(o.urgency_right for o in outcomes) >= urgency
+    assert sum(o.segment_right for o in outcomes) >= segment
+    assert sum(o.referral_right for o in outcomes if o.vignette.referrals) >= referral
+
+
+def test_the_part_kept_aside_keeps_its_figures(shipped):
+    """The social part kept aside (sh2, 36 written and marked blind on 5.12.2026), measured once
+    on the merged rules of that day: the floors are those figures, only the totals are read
+    (nobody who edits the rules reads its cases). Urgency 28/36 is below the issue's 90 %."""
+    vignettes = load_social_vignettes(HELDOUT / "social_heldout2.toml")
+    assert len(vignettes) == 36 and all(v.findings is not None for v in vignettes)
+    outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
+    assert sum(len(o.missed_duties) for o in outcomes) == 0
+    assert sum(o.urgency_right for o in outcomes) >= 28
+    assert sum(o.segment_right for o in outcomes) >= 33
+    assert sum(o.referral_right for o in outcomes if o.vignette.referrals) >= 29
+
+
+def test_the_findings_rule_and_the_field_rule(shipped, tmp_path):
+    """A vignette with findings is answered from them only; one without falls back to the
+    field rule; a finding the protocol does not ask is refused with the vignette's id."""
+
+    from ohjaus_core.domain.errors import DomainError
+
+    text = VIGNETTE.format(extra='findings = ["older_person_not_coping"]')
+    path = tmp_path / "one.toml"
+    path.write_text(text + VIGNETTE.format(extra="").replace('"one"', '"two"'), encoding="utf-8")
+    protocol = shipped.protocol("social_service_need")
+    one, two = run_social(load_social_vignettes(path), protocol, shipped.catalogue)
+    assert one.duties == ("older_person_notification",) and one.vignette.findings == ("older_person_not_coping",)
+    # The field rule: livelihood answers the debts question, 84 the statutory group: for an
+    # older person of the group with money problems the older person's notification too.
+    assert two.vignette.findings is None and two.duties == ("older_person_notification",)
+    path.write_text(VIGNETTE.format(extra='findings = ["chest_pain_now"]'), encoding="utf-8")
+    with pytest.raises(DomainError, match="one: findings not in social_service_need: chest_pain_now"):
+        run_social(load_social_vignettes(path), protocol, shipped.catalogue)
+
+
+VIGNETTE = """
+[[vignette]]
+id = "one"
+story = "A neighbour calls: the 84-year-old man next door cannot cope at home."
+age = 84
+caller = "neighbour"
+domains = ["livelihood"]
+worry = "grey_zone"
+expected_urgency = "three_days"
+expected_segment = "clear"
+duties = ["older_person_notification"]
+referrals = ["older_people_services"]
+source = "test"
+{extra}
+"""
+
+
+def test_a_missed_duty_fails_the_check_and_aggregate_lists_no_case(tmp_path):
+    from tests.command.test_cli import ohjaus
+
+    result = ohjaus("check", "--vignettes", str(DEV), "--aggregate")
+    assert result.returncode == 0, result.stdout  # every duty of the dev set is found
+    assert "duties found: 28/28" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
+    # The story answers no question that raises the older person's notification: missed, exit 1.
+    (tmp_path / "missed.toml").write_text(VIGNETTE.format(extra='findings = ["debts_or_benefit_problems"]'), encoding="utf-8")
+    result = ohjaus("check", "--vignettes", str(tmp_path))
+    assert result.returncode == 1
+    assert "duties found: 0/1" in result.stdout and "one: " in result.stdout and "missed duty older_person_notification" in result.stdout

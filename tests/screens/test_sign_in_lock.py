@@ -1,0 +1,195 @@
+"""Tried as a worker would: sign in with a passphrase, the idle lock and Ctrl+L, roles, and
+a client whose other register stays hidden until the client consents - and the access
+log that shows who looked."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import DataTable, Input, Static
+
+from ohjaus_tui.app import OhjausApp
+from ohjaus_tui.context import Context
+from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
+from ohjaus_tui.screens.access_log_view import AccessLogScreen
+from ohjaus_tui.screens.client_view import ClientScreen
+from ohjaus_tui.screens.home import HomeScreen
+from ohjaus_tui.screens.lock import LockScreen
+from ohjaus_tui.screens.login import LoginScreen
+
+from ..conftest import FIXED_NOW
+from ..pilot_helpers import sign_in
+from ..factories import client_in_both_registers
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = FIXED_NOW
+
+    def __call__(self):
+        return self.now
+
+
+def clocked_app(data_dir, shipped, clock: Clock) -> OhjausApp:
+    return OhjausApp(Context(data_dir=data_dir, shipped=shipped, clock=clock, demo=True))
+
+
+def screen_text(app) -> str:
+    """The characters on the terminal, line by line, as the worker sees them."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    console = Console(file=StringIO(), width=app.size.width, height=app.size.height, record=True, color_system=None)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()
+
+
+async def choose_worker(pilot, index: int = 0) -> None:
+    await pilot.press(*["down"] * index, "enter")
+
+
+async def test_a_wrong_passphrase_keeps_the_sign_in_screen_and_says_so(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await choose_worker(pilot)
+        await pilot.press(*"wrong-guess", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        assert "Wrong passphrase. 4 tries left" in str(app.screen.query_one("#login-message", Static).render())
+        assert app.screen.query_one("#passphrase", Input).value == ""  # never kept on the screen
+        await pilot.press(*DEMO_PASSPHRASE, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_the_screen_locks_after_the_idle_time_and_hides_the_client(data_dir, shipped, monkeypatch):
+    monkeypatch.setenv("OHJAUS_IDLE_LOCK", "120")
+    clock = Clock()
+    app = clocked_app(data_dir, shipped, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await pilot.press(*"Salminen")
+        await pilot.pause(0.1)
+        shown = screen_text(app)
+        assert "Salminen" in shown
+        clock.now += timedelta(seconds=119)
+        app.lock_when_idle()
+        assert not isinstance(app.screen, LockScreen)
+        clock.now += timedelta(seconds=2)
+        app.lock_when_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        locked = screen_text(app)
+        assert "Salminen" not in locked and "Sari Mäkinen" in locked  # the worker's name only
+        await pilot.press("f6")  # the sync view would show records: not while locked
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press(*"not-my-passphrase", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        assert "Wrong passphrase" in str(app.screen.query_one("#lock-message", Static).render())
+        await pilot.press(*DEMO_PASSPHRASE, "enter")
+        await pilot.pause()
+        # Back where the worker was, with what was typed.
+        assert app.screen.query_one("#client-query", Input).value == "Salminen"
+
+
+async def test_typing_keeps_the_screen_open(data_dir, shipped, monkeypatch):
+    monkeypatch.setenv("OHJAUS_IDLE_LOCK", "120")
+    clock = Clock()
+    app = clocked_app(data_dir, shipped, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        for _ in range(4):
+            clock.now += timedelta(seconds=100)
+            await pilot.press("a")
+            app.lock_when_idle()
+        await pilot.pause()
+        assert not isinstance(app.screen, LockScreen)
+
+
+async def test_ctrl_l_locks_at_once_and_f10_signs_out(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and app.ctx.worker is None
+        assert len(app.screen_stack) == 2  # nothing of the contact left beneath
+
+
+async def open_client(pilot, code: str) -> None:
+    await pilot.press("n")
+    await pilot.press(*code)
+    await pilot.pause(0.1)
+    await pilot.press("f2")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ClientScreen)
+
+
+def registers_shown(app) -> set[str]:
+    table = app.screen.query_one("#client-contacts", DataTable)
+    return {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+
+
+async def test_the_other_register_is_hidden_until_the_client_consents(app, store):
+    client = store.clients.client(client_in_both_registers(store))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await open_client(pilot, client.identity_code)
+        assert registers_shown(app) == {"Health care"}
+        assert "Social welfare: not shown" in str(app.screen.query_one("#client-registers", Static).render())
+        await pilot.press("l")  # a nurse may not read the access log
+        await pilot.pause()
+        assert isinstance(app.screen, ClientScreen)
+        assert "Only a team lead" in str(app.screen.query_one("#client-message", Static).render())
+        await pilot.press("s")  # the client consents, for a year
+        await pilot.pause()
+        await pilot.press("enter", "enter", "enter")
+        await pilot.pause()
+        assert registers_shown(app) == {"Health care", "Social welfare"}
+        assert "Consent: Social welfare -> Health care until" in str(
+            app.screen.query_one("#client-consents", Static).render()
+        )
+
+
+async def test_a_stated_legal_basis_shows_the_other_register_for_that_view(app, store):
+    client = store.clients.client(client_in_both_registers(store))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await open_client(pilot, client.identity_code)
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press(*"no", "enter")  # too short to be a basis
+        await pilot.pause()
+        assert "State the basis" in str(app.screen.query_one("#basis-error", Static).render())
+        await pilot.press(*"hengenvaara, laki 703/2023", "enter")
+        await pilot.pause()
+        assert registers_shown(app) == {"Health care", "Social welfare"}
+
+
+async def test_a_team_lead_sees_who_viewed_the_client(app, store):
+    client = store.clients.client(client_in_both_registers(store))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await open_client(pilot, client.identity_code)
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        await pilot.press("l")  # sign out
+        await pilot.pause()
+        await sign_in(pilot, "esihenkilo1")
+        await open_client(pilot, client.identity_code)
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, AccessLogScreen)
+        assert "log is whole" in str(app.screen.query_one("#log-chain", Static).render())
+        table = app.screen.query_one("#log", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        nurse_rows = {(row[2], row[3]) for row in rows if row[1] == "Sari Mäkinen"}
+        assert {("Viewed", "search result"), ("Viewed", "client details"), ("Viewed", "contacts")} <= nurse_rows
+        assert rows[0][1:4] == ["Kaisa Rantanen", "Viewed", "access log"]

@@ -1,0 +1,44 @@
+"""80x24 is a first-class size (issue 15): what the worker must see is on the screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from ohjaus_core.domain.codes import WorryLevel
+
+from ..pilot_helpers import a_client, focused_id, pick, pick_and_answer, start_contact
+
+
+def on_screen(app, widget, row: int) -> bool:
+    """Is line `row` of a list drawn within the contact step's visible area?"""
+    y = widget.content_region.y + row - round(widget.scroll_offset.y)
+    steps = app.screen.query_one("#steps").region
+    return widget.region.y <= y < widget.region.bottom and steps.y <= y < steps.bottom
+
+
+@pytest.mark.parametrize("social", [False, True], ids=["nurse", "counsellor"])
+async def test_the_suggested_urgency_is_marked_and_in_sight_at_80x24(app, store, social):
+    client = a_client(store, nth=6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        if social:
+            await start_contact(pilot, "ohjaaja1", client.identity_code, "Vuokra rästissä")
+            await pick_and_answer(pilot, "social_service_need", "housing_lost")
+            await pilot.press("enter")
+            await pick(pilot, "worry", WorryLevel.SMALL.value)
+        else:
+            # A child's fever: a long advice to read out above the list.
+            await start_contact(pilot, "hoitaja1", client.identity_code, "Kuumetta")
+            await pick_and_answer(pilot, "fever_child")
+            await pilot.press("tab")
+        await pilot.pause()
+        assert focused_id(pilot) == "urgency"
+        urgency = app.screen.query_one("#urgency")
+        draft = app.screen.draft
+        suggested = draft.suggested_urgency
+        highlighted = urgency.get_option_at_index(urgency.highlighted)
+        assert highlighted.id == suggested.value
+        # The mark says which is suggested without colour, beside the option itself.
+        assert "(suggested)" in str(highlighted.prompt)
+        others = [urgency.get_option_at_index(i) for i in range(urgency.option_count) if i != urgency.highlighted]
+        assert not any("(suggested)" in str(o.prompt) for o in others)
+        assert on_screen(app, urgency, urgency.highlighted)

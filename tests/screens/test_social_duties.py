@@ -1,0 +1,355 @@
+"""Issue 16: social guidance a counsellor would sign. Statutory notifications are duties made
+without the client's consent, also when a neighbour calls about someone else."""
+
+from __future__ import annotations
+
+from ohjaus_core.domain.codes import Handover, OutcomeKind, Segment, WorryLevel
+from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
+from ohjaus_tui.screens.home import HomeScreen
+
+from ..pilot_helpers import (
+    a_client_not_waiting,
+    focused_id,
+    pick,
+    pick_and_answer,
+    pick_result,
+    sign_in,
+    social_assessment_to_segment,
+    start_contact,
+    type_text,
+)
+from ..factories import new_signed, signed_ids
+from tests.screens.test_time_limits_flow import summary_text
+
+
+async def test_a_neighbours_anonymous_call_ends_in_an_older_persons_notification_without_consent(app, store):
+    before = signed_ids(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "ohjaaja1")
+        await pilot.press("n")
+        await pick_result(pilot, "anonymous")
+        await type_text(pilot, "Naapuri soittaa: 77-vuotias mies ei selviydy kotona")
+        await pilot.press("enter")
+        await social_assessment_to_segment(pilot, WorryLevel.GREAT.value, Segment.CLEAR_NEED.value, "older_person_not_coping")
+        assert focused_id(pilot) == "outcome-kinds"
+        await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
+        await pick(pilot, "services", "older_person_notification")
+        await pick(pilot, "handover", Handover.WARM.value)
+        # No consent is asked: the law is shown instead, and the worker goes on.
+        assert not app.screen.query_one("#consent").display
+        basis = str(app.screen.query_one("#duty-basis").render())
+        assert "without the client's consent" in basis and "25 §" in basis
+        assert focused_id(pilot) == "follow-up-kinds"
+        await pilot.press("enter")  # no follow-up: an unidentified client cannot be called back
+        await pilot.pause()
+        summary = summary_text(app)
+        assert "Statutory notification without consent" in summary
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.anonymous and draft.client_id is None
+    assert draft.service_code == "older_person_notification"
+    assert draft.handover == Handover.WARM and not draft.consent
+    assert "Older Persons Act 980/2012 25 §" in draft.legal_basis
+
+
+def test_an_ordinary_warm_hand_over_still_needs_consent_a_notification_does_not():
+    from datetime import datetime
+
+    draft = ContactDraft(worker_id="w", unit_id="u", started_at=datetime(2026, 11, 25, 9))
+    draft.outcome_kind, draft.service_code, draft.handover = OutcomeKind.REFERRAL, "social_guidance", Handover.WARM
+    assert "A warm hand-over needs the client's consent." in step_problems(draft, Step.OUTCOME)
+    draft.service_code, draft.legal_basis = "child_welfare_intake", "Child Welfare Act 417/2007 25 §"
+    assert step_problems(draft, Step.OUTCOME) == []
+
+
+def test_the_catalogue_names_the_duty_and_its_law_for_each_notification(shipped):
+    child = shipped.service("child_welfare_intake")
+    older = shipped.service("older_person_notification")
+    assert child.duty == "child_welfare_notification" and "25 §" in child.legal_bases["fi"]
+    assert older.duty == "older_person_notification" and "Vanhuspalvelulaki" in older.legal_bases["fi"]
+    assert all(s.legal_bases["sv"] for s in (child, older))
+    assert shipped.service("social_guidance").duty is None
+
+
+async def test_debts_housing_and_substance_use_leave_with_three_referrals(app, store):
+    """Two warm hand-overs with the client's consent and one cold one, in one contact; the
+    signed contact, the client's timeline and the report show all three."""
+    client = a_client_not_waiting(store, nth=3)
+    before = signed_ids(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Velkoja, häätö uhkaa, juo joka päivä")
+        await social_assessment_to_segment(
+            pilot, WorryLevel.GREY_ZONE.value, Segment.CLEAR_NEED.value,
+            "housing_lost", "debts_or_benefit_problems", "substance_use_harms",
+        )
+        await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
+        for code in ("adult_social_work", "social_guidance"):
+            await pick(pilot, "services", code)
+            await pick(pilot, "handover", Handover.WARM.value)
+            assert focused_id(pilot) == "consent"
+            await pilot.press("space")  # the client consents to this destination
+            # F4 shows in the footer once the outcome is a referral (walk of 5.12.2026).
+            footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+            assert "Another referral" in footer
+            await pilot.press("f4")  # another referral
+            await pilot.pause()
+            assert focused_id(pilot) == "services"
+        made = str(app.screen.query_one("#referrals-made").render())
+        assert "Adult social work" in made and "Social guidance" in made and "consent recorded" in made
+        # The same destination twice is refused with a line that says so.
+        await pick(pilot, "services", "adult_social_work")
+        await pick(pilot, "handover", Handover.COLD.value)
+        assert "referred to twice" in str(app.screen.query_one("#problems").render())
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert focused_id(pilot) == "services"
+        await pick(pilot, "services", "substance_ngo")
+        await pick(pilot, "handover", Handover.COLD.value)
+        assert focused_id(pilot) == "follow-up-kinds"
+        summary = summary_text(app)
+        for name in ("Adult social work", "Social guidance", "Selvä Polku"):
+            assert name in summary
+        await pilot.press("enter", "enter", "enter")  # the suggested follow-up as it is
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert [(r.service_code, r.handover, r.consent) for r in draft.all_referrals] == [
+        ("adult_social_work", Handover.WARM, True),
+        ("social_guidance", Handover.WARM, True),
+        ("substance_ngo", Handover.COLD, False),
+    ]
+
+
+# -- item 3: the catalogue follows the need ---------------------------------------------------
+
+
+def test_services_fitting_the_domains_and_the_age_come_first(shipped):
+    from ohjaus_core.domain.catalogue import by_need, services_for
+    from ohjaus_core.domain.codes import Register
+
+    social = services_for(shipped.catalogue, Register.SOCIAL)
+    first = [s.code for s in by_need(social, ["livelihood"], 45)]
+    assert first[0] in ("social_guidance", "adult_social_work", "kela", "debt_counselling", "housing_counselling")
+    fitting = [s.code for s in by_need(social, ["livelihood"], 45) if "livelihood" in s.domains]
+    assert first[: len(fitting)] == fitting and "debt_counselling" in fitting
+    young = [s.code for s in by_need(social, ["mental_wellbeing"], 16)]
+    assert young.index("youth_services") < young.index("mental_substance_services")
+    assert young[-1] in {s.code for s in social if not s.fits_age(16)}
+    # A carer's coping at home and wellbeing: the carer's support first.
+    assert by_need(social, ["coping_at_home", "mental_wellbeing"], 70)[0].code == "carer_support"
+    # The specific service before the broad one, the one for the client's age group before the
+    # one for everyone, and where no need domain was found the file's order (Kela first).
+    assert first[0] == "debt_counselling"
+    assert by_need(social, ["coping_at_home"], 80)[0].code == "older_people_guidance"
+    assert by_need(social, [], 40)[0].code == "kela"
+
+
+def test_the_catalogue_follows_the_answers_the_anonymous_and_the_young(shipped):
+    """Rules of 5.12.2026 by class: no money for food puts Kela's basic social assistance first
+    (ToimTukiL 14 §) before debt counselling; an unidentified client with a need that is not
+    urgent is first offered a service taking anonymous contacts (an urgent danger is not); a
+    client under 25 the youth services when they fit any need found."""
+    from ohjaus_core.domain.catalogue import by_need, services_for
+    from ohjaus_core.domain.codes import Register
+
+    social = services_for(shipped.catalogue, Register.SOCIAL)
+    assert by_need(social, ["livelihood"], 31)[0].code == "debt_counselling"
+    assert by_need(social, ["livelihood"], 31, ["no_money_for_food_or_medicine"])[0].code == "kela"
+    assert by_need(social, ["safety_violence"], 30)[0].code == "police"
+    quiet = by_need(social, ["safety_violence"], 30, urgent=False, anonymous=True)[0]
+    assert quiet.anonymous and quiet.code == "crisis_centre"
+    assert by_need(social, ["safety_violence"], 30, urgent=True, anonymous=True)[0].code == "police"
+    # Nothing found: the file's order (Kela) also for the anonymous and the young.
+    assert by_need(social, [], 30, urgent=False, anonymous=True)[0].code == "kela"
+    assert by_need(social, [], 19)[0].code == "kela"
+    # 21, work, substance use, money and mood: the youth services before adult social work,
+    # which fits one domain more.
+    assert by_need(social, ["work_study", "substance_use", "livelihood", "mental_wellbeing"], 21)[0].code == "youth_services"
+    assert by_need(social, ["work_study", "substance_use", "livelihood", "mental_wellbeing"], 30)[0].code == "adult_social_work"
+
+
+def test_the_statutory_group_and_a_suspicion_from_the_answers_in_the_segment():
+    from ohjaus_core.domain.codes import HighNeedTrigger, Urgency
+    from ohjaus_core.domain.segmentation import suggest_segment
+
+    coping = ["coping_at_home"]
+    # SHL 36 §'s groups are assessed whatever they ask: information only with a worry is a clear need.
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.SMALL, coping, True) == Segment.ADVICE
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.SMALL, coping, True, statutory=True) == Segment.CLEAR_NEED
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.NONE, coping, True, statutory=True) == Segment.ADVICE
+    # In the grey zone of worry the group's client is a complex need (a named worker, SHL 42 §).
+    assert suggest_segment(Urgency.THREE_DAYS, [], WorryLevel.GREY_ZONE, ["livelihood"]) == Segment.CLEAR_NEED
+    assert suggest_segment(Urgency.THREE_DAYS, [], WorryLevel.GREY_ZONE, ["livelihood"], statutory=True) == Segment.COMPLEX_NEED
+    # A wife asks about her husband's drinking: the pre-marked suspicion does not override
+    # information only at a small worry; marked by the worker (not from the answers) it does.
+    addiction = [HighNeedTrigger.ADDICTION_SUSPECTED]
+    substance = ["substance_use"]
+    assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.SMALL, substance, True, set(addiction)) == Segment.ADVICE
+    assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.SMALL, substance, True) == Segment.COMPLEX_NEED
+    assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.GREY_ZONE, substance, True, set(addiction)) == Segment.COMPLEX_NEED
+
+
+async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, shipped):
+    from datetime import date
+
+    from ohjaus_core.domain.codes import Language
+
+    from ..sync_helpers import make_identity_code
+
+    now = app.ctx.now()
+    teen = store.clients.add_client(
+        first_name="Nea", last_name="Nuori", identity_code=make_identity_code(date(2010, 5, 5), 963),
+        phone=None, language=Language.FI, municipality="Järvilaakso", created_by=None, now=now,
+        allow_temporary=True,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", teen.identity_code, "Ahdistaa, ei jaksa koulua")
+        await social_assessment_to_segment(pilot, WorryLevel.SMALL.value, Segment.CLEAR_NEED.value, "mental_wellbeing_strained")
+        await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
+        listing = app.screen.query_one("#services")
+        shown = [listing.get_option_at_index(i) for i in range(listing.option_count)]
+        ids = [o.id for o in shown]
+        assert ids[0] == "youth_services" and "(fits the need)" in str(shown[0].prompt)
+        adult = shown[ids.index("mental_substance_services")]
+        assert "(for ages 18+)" in str(adult.prompt)
+        assert ids.index("mental_substance_services") > ids.index("crisis_centre")
+
+
+# -- item 4: information-only and anonymous clients --------------------------------------------
+
+
+def test_information_only_suggests_advice_and_an_unidentified_client_no_booking():
+    from ohjaus_core.domain.codes import HighNeedTrigger, Urgency
+    from ohjaus_core.domain.segmentation import suggest_outcome, suggest_segment
+
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.SMALL, ["livelihood"]) == Segment.CLEAR_NEED
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.SMALL, ["livelihood"], information_only=True) == Segment.ADVICE
+    many = ["livelihood", "housing", "work_study"]
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.NONE, many, information_only=True) == Segment.ADVICE
+    # More than information: great worry, a trigger or an urgent need still go further.
+    assert suggest_segment(Urgency.NON_URGENT, [], WorryLevel.GREAT, [], information_only=True) == Segment.COMPLEX_NEED
+    assert suggest_segment(Urgency.NON_URGENT, [HighNeedTrigger.WORRY], None, [], information_only=True) == Segment.COMPLEX_NEED
+    assert suggest_segment(Urgency.SAME_DAY, [], None, [], information_only=True) == Segment.CLEAR_NEED
+    assert suggest_outcome(Segment.CLEAR_NEED, [], Urgency.THREE_DAYS) == OutcomeKind.BOOKING
+    assert suggest_outcome(Segment.CLEAR_NEED, [], Urgency.THREE_DAYS, anonymous=True) == OutcomeKind.ADVICE
+
+
+async def test_an_information_only_client_ends_in_advice_with_no_booking_suggested(app, store):
+    client = a_client_not_waiting(store, nth=5)
+    before = signed_ids(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Miten haen asumistukea?")
+        await pick_and_answer(pilot, "social_service_need", "debts_or_benefit_problems", "information_only")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.NONE.value)
+        await pilot.press("enter")  # the suggested urgency
+        await pilot.pause()
+        assert app.screen.draft.suggested_segment == Segment.ADVICE
+        assert "information or advice only" in str(app.screen.query_one("#segment-why").render())
+        await pilot.press("enter")  # the suggested segment
+        await pilot.pause()
+        kinds = app.screen.query_one("#outcome-kinds")
+        suggested = [
+            kinds.get_option_at_index(i).id for i in range(kinds.option_count)
+            if "(suggested)" in str(kinds.get_option_at_index(i).prompt)
+        ]
+        assert suggested == [OutcomeKind.ADVICE.value]
+        # On the advice path a client who only wants information is not offered a booking.
+        assert OutcomeKind.BOOKING.value not in [kinds.get_option_at_index(i).id for i in range(kinds.option_count)]
+        await pilot.press("enter")
+        await type_text(pilot, "Kelan asumistuki: hakemus OmaKelassa")
+        await pilot.press("enter")
+        await pilot.press("enter")  # no follow-up
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.segment == Segment.ADVICE and draft.outcome_kind == OutcomeKind.ADVICE and draft.slot_id is None
+
+
+# -- item 5: social words and deadlines on a social contact ------------------------------------
+
+
+def test_a_social_contact_speaks_of_service_need_assessment_not_care(shipped):
+    from datetime import date
+
+    from ohjaus_core.domain.codes import Urgency
+    from ohjaus_core.domain.deadlines.contact import DeadlineKind, contact_deadlines
+    from ohjaus_core.i18n import set_language
+
+    for language in ("fi", "sv", "en"):
+        set_language(language)
+        worded = Urgency.NON_URGENT.worded("social").lower()
+        assert "hoito" not in worded and "vård" not in worded and "care" not in worded
+        assert Urgency.NON_URGENT.worded("health") == Urgency.NON_URGENT.label
+    set_language("en")
+    day = date(2026, 11, 25)
+    social = contact_deadlines(shipped.region, day, register="social", service_area="family",
+                               urgency=Urgency.SAME_DAY, age=15, duties=("child_welfare_notification",))
+    kinds = {d.kind: d.day for d in social}
+    assert DeadlineKind.CARE not in kinds
+    assert kinds[DeadlineKind.SOCIAL_URGENT] == day  # an urgent need at once
+    assert kinds[DeadlineKind.SOCIAL_DONE] == date(2027, 2, 25)  # SWA 36 §: three months
+    assert kinds[DeadlineKind.CHILD_WELFARE_DONE] == date(2027, 2, 25)  # CWA 26 §
+    adult = contact_deadlines(shipped.region, day, register="social", service_area="working_age",
+                              urgency=Urgency.NON_URGENT, age=45)
+    done = next(d for d in adult if d.kind is DeadlineKind.SOCIAL_DONE)
+    assert done.day is None  # without undue delay
+
+
+# -- item 6: prompts a counsellor expects --------------------------------------------------------
+
+
+def test_substance_use_pre_marks_the_trigger_and_a_same_day_need_is_followed_up_next_working_day():
+    from datetime import date
+
+    from ohjaus_core.domain.codes import FollowUpKind, HighNeedTrigger, Urgency
+    from ohjaus_core.domain.segmentation import (
+        child_welfare_consideration,
+        suggest_follow_up,
+        triggers_from_domains,
+    )
+
+    assert triggers_from_domains(["housing", "substance_use"]) == [HighNeedTrigger.ADDICTION_SUSPECTED]
+    assert triggers_from_domains(["housing"]) == []
+    # A child's substance use (or a parent's) is the child-welfare consideration's, not an
+    # adult high-need client's trigger.
+    assert triggers_from_domains(["substance_use"], 17) == [] and triggers_from_domains(["substance_use"], 18)
+    assert child_welfare_consideration(16, "social") and not child_welfare_consideration(18, "social")
+    assert not child_welfare_consideration(None, "social")
+    wednesday = date(2026, 11, 25)
+    kind, due = suggest_follow_up(OutcomeKind.ADVICE, Segment.CLEAR_NEED, wednesday, Urgency.SAME_DAY, "social")
+    assert kind == FollowUpKind.CALLBACK and due == date(2026, 11, 26)
+    _kind, due = suggest_follow_up(OutcomeKind.REFERRAL, Segment.CLEAR_NEED, date(2026, 11, 27), Urgency.SAME_DAY, "social")
+    assert due == date(2026, 11, 30)  # Friday's case: Monday
+    _kind, due = suggest_follow_up(OutcomeKind.REFERRAL, Segment.COMPLEX_NEED, wednesday, Urgency.THREE_DAYS, "social")
+    assert due == date(2026, 11, 30)  # within three working days, not a week later
+    # Health keeps its own rule.
+    assert suggest_follow_up(OutcomeKind.ADVICE, Segment.CLEAR_NEED, wednesday, Urgency.SAME_DAY, "health")[0] == FollowUpKind.NONE
+
+
+async def test_a_minor_raises_the_child_welfare_consideration_not_the_adult_substance_trigger(app, store):
+    from datetime import date
+
+    from ohjaus_core.domain.codes import HighNeedTrigger, Language
+
+    from ..sync_helpers import make_identity_code
+
+    teen = store.clients.add_client(
+        first_name="Eino", last_name="Nuori", identity_code=make_identity_code(date(2011, 3, 3), 964),
+        phone=None, language=Language.FI, municipality="Järvilaakso", created_by=None, now=app.ctx.now(),
+        allow_temporary=True,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", teen.identity_code, "Juo viikonloppuisin")
+        await pick_and_answer(pilot, "social_service_need", "substance_use_harms")
+        assert "under 18: ask about the child's safety" in str(app.screen.query_one("#suggestion").render())
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.SMALL.value)
+        await pilot.press("enter")
+        await pilot.pause()
+        selected = app.screen.query_one("#triggers").selected
+        assert HighNeedTrigger.ADDICTION_SUSPECTED.value not in selected
