@@ -153,24 +153,22 @@ def render_text(report: Report, service_name: Callable[[str], str] = str) -> str
         row(_("Counted up to"), format_date(report.fcr_until))
     note(fcr_definition())
 
-    head(_("Time to the care-need assessment (minutes)"))
-    a = report.assessment
-    row(_("Assessed"), format_number(a.count))
-    row(_("Median"), decimal(a.median))
-    row(_("90th percentile"), decimal(a.p90))
-    row(_("Within the deadline"), percent(a.share_within), _("{n} of {total}").format(
-        n=format_number(a.within), total=format_number(a.judged)
-    ))
+    def distribution(title: str, counted: str, within: str, figures) -> None:
+        """A time distribution's rows: how many, the median, the 90th percentile, how many in time."""
+        head(title)
+        row(counted, format_number(figures.count))
+        row(_("Median"), decimal(figures.median))
+        row(_("90th percentile"), decimal(figures.p90))
+        row(within, percent(figures.share_within), _("{n} of {total}").format(
+            n=format_number(figures.within), total=format_number(figures.judged)
+        ))
+
+    distribution(_("Time to the care-need assessment (minutes)"), _("Assessed"), _("Within the deadline"),
+                 report.assessment)
     note(assessment_definition())
 
-    head(_("Time to the appointment (days)"))
     b = report.booking
-    row(_("Booked"), format_number(b.count))
-    row(_("Median"), decimal(b.median))
-    row(_("90th percentile"), decimal(b.p90))
-    row(_("Within the care deadline"), percent(b.share_within), _("{n} of {total}").format(
-        n=format_number(b.within), total=format_number(b.judged)
-    ))
+    distribution(_("Time to the appointment (days)"), _("Booked"), _("Within the care deadline"), b)
     row(_("Within the region's promise ({days} d)").format(days=report.promise_days),
         percent(report.booking_promise_share), _("{n} of {total}").format(
             n=format_number(report.booking_within_promise), total=format_number(b.count)

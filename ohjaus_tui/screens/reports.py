@@ -69,6 +69,17 @@ def _line(label: str, value: str, extra: str = "", width: int = LABEL) -> str:
     return f"{label:<{width}} {value:>5} {extra}".rstrip()
 
 
+def _distribution(title: str, counted: str, within: str, figures) -> list[str]:
+    """A time distribution's lines: how many, the median, the 90th percentile, how many in time."""
+    return [
+        title,
+        _line("  " + counted, format_number(figures.count)),
+        _line("  " + _("Median"), decimal(figures.median)),
+        _line("  " + _("90th percentile"), decimal(figures.p90)),
+        _line("  " + within, percent(figures.share_within), f"{format_number(figures.within)}/{format_number(figures.judged)}"),
+    ]
+
+
 class ReportsScreen(AppAccess, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
@@ -207,24 +218,14 @@ class ReportsScreen(AppAccess, Screen):
 
     def _assessment(self, report: Report) -> None:
         a = report.assessment
-        lines = [
-            _("Care-need assessment, minutes"),
-            _line("  " + _("Assessed"), format_number(a.count)),
-            _line("  " + _("Median"), decimal(a.median)),
-            _line("  " + _("90th percentile"), decimal(a.p90)),
-            _line("  " + _("Within the deadline"), percent(a.share_within), f"{format_number(a.within)}/{format_number(a.judged)}"),
-        ]
+        lines = _distribution(_("Care-need assessment, minutes"), _("Assessed"), _("Within the deadline"), a)
         self.query_one("#numbers-assessment", Static).update(Text("\n".join(lines)))
         self._histogram("#chart-assessment", _("Minutes to the assessment"), a.histogram, MINUTE_BUCKETS)
 
     def _booking(self, report: Report) -> None:
         b = report.booking
         lines = [
-            _("Appointment, days from the contact"),
-            _line("  " + _("Booked"), format_number(b.count)),
-            _line("  " + _("Median"), decimal(b.median)),
-            _line("  " + _("90th percentile"), decimal(b.p90)),
-            _line("  " + _("Within the care deadline"), percent(b.share_within), f"{format_number(b.within)}/{format_number(b.judged)}"),
+            *_distribution(_("Appointment, days from the contact"), _("Booked"), _("Within the care deadline"), b),
             _line("  " + _("Within the promise ({days} d)").format(days=report.promise_days),
                   percent(report.booking_promise_share),
                   f"{format_number(report.booking_within_promise)}/{format_number(b.count)}"),
