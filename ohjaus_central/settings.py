@@ -10,8 +10,16 @@ from ohjaus_core.settings import settings
 
 # Read once at start-up from the one settings object of every OHJAUS_* variable
 # (ohjaus_core/settings.py, docs/settings.md).
-THREADS = settings().threads
-SWITCH_INTERVAL = settings().switch_seconds
+# Read when a ServerSettings is made (the server starts), never at import: a bad value stops
+# `ohjaus serve`, not the administrator's commands that import this module.
+
+
+def _threads() -> int:
+    return settings().threads
+
+
+def _switch_interval() -> float:
+    return settings().switch_seconds
 
 
 def _rate_limit() -> str | None:
@@ -28,13 +36,13 @@ class ServerSettings:
     upgrade: bool = False  # a database behind the code is upgraded at start (else refused)
     # Few threads for the (synchronous) routes: pushes run one at a time anyway, and dozens
     # of threads contending for the GIL slow the one holding the push lock.
-    threads: int = THREADS
+    threads: int = field(default_factory=_threads)
     # "RATE/BURST" a second for each device and each address without a valid credential
     # (default 50/200); "0" turns it off (Gate.limiter_from).
     rate_limit: str | None = field(default_factory=_rate_limit)
     # Pushes run under a lock between database calls that let go of the GIL; a short switch
     # interval gives the lock holder the GIL back sooner when many requests wait.
-    switch_interval: float = SWITCH_INTERVAL
+    switch_interval: float = field(default_factory=_switch_interval)
     max_body_bytes: int = MAX_BODY_BYTES  # a larger request body is refused (413) unread
 
     @property

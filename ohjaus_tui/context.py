@@ -95,7 +95,7 @@ class _ShippedCache:
         code = Path(domain.__file__).parent
         try:
             for folder, names in ((root, sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())),
-                                  (code, sorted(p.name for p in code.glob("*.py")))):
+                                  (code, sorted(p.relative_to(code).as_posix() for p in code.rglob("*.py")))):
                 for name in names:
                     path = folder / name
                     digest.update(name.encode() + b"\0")

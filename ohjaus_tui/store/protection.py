@@ -136,17 +136,21 @@ def write_access(
     )
 
 
+ROW_CLIENT = object()  # save_change: the client is the row's own client_id
+
+
 def save_change(
     session: Session, row, record_type: RecordType, now: datetime, viewer: Viewer | None = None,
     item: str = "", purpose: str = Purpose.CONTACT.value, *, action: AccessAction = AccessAction.CHANGE,
-    client_id: str | None = None, register: Register | str | None = None,
+    client_id: str | None | object = ROW_CLIENT, register: Register | str | None = None,
 ) -> None:
     """A record written with its outbox entry and, with a viewer and a client (the row's own
-    `client_id` unless given), its access-log entry: all in the caller's transaction."""
+    `client_id` unless given; None: no client, no entry), its access-log entry: all in the
+    caller's transaction."""
     session.add(row)
     session.flush()
     enqueue(session, record_type, row.id, dump(row), now)
-    client = client_id or getattr(row, "client_id", None)
+    client = getattr(row, "client_id", None) if client_id is ROW_CLIENT else client_id
     if viewer is not None and client:
         write_access(session, viewer, [client], action, item, purpose, now, register)
 

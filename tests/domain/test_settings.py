@@ -3,6 +3,7 @@ docs/settings.md: nothing else in the packages reads the environment."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -55,3 +56,22 @@ def test_the_servers_numbers_have_their_defaults_and_a_bad_one_is_refused():
     assert (tuned.threads, tuned.database, tuned.developer_device) == (8, "sqlite:///x.db", True)
     with pytest.raises(ValueError):
         Settings.from_environ({"OHJAUS_SERVER_THREADS": "many"}).threads
+
+
+def test_a_bad_server_tuning_value_stops_the_server_not_the_administrators_commands(monkeypatch):
+    """OHJAUS_SERVER_THREADS is read when the server starts (its ServerSettings is made), not
+    when the central package is imported by `ohjaus db`, `device`, `region` or `worker`."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OHJAUS_SERVER_THREADS": "many"}
+    imported = subprocess.run(
+        [sys.executable, "-c", "import ohjaus_central.serve, ohjaus_central.cli.admin"],
+        env=env, capture_output=True, text=True,
+    )
+    assert imported.returncode == 0, imported.stderr
+    from ohjaus_central.settings import ServerSettings
+
+    monkeypatch.setenv("OHJAUS_SERVER_THREADS", "many")
+    with pytest.raises(ValueError):
+        ServerSettings()

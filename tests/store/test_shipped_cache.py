@@ -4,6 +4,7 @@ loading the files, never a stale or an unchecked one."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,23 @@ def test_a_cache_others_could_write_is_never_unpickled(data, monkeypatch, tmp_pa
         assert load_shipped(data, cached=True) == first
         assert not marker.exists()
     cache.parent.chmod(0o700)
+
+
+@pytest.mark.parametrize("module", ["protocols/loading.py", "deadlines/loading.py", "codes.py"])
+def test_a_changed_domain_module_also_in_a_subpackage_is_a_new_cache(data, module):
+    """The cache holds objects of the domain's classes: a new release of the code that reads
+    the data (also in domain/protocols/ and domain/deadlines/) never starts from an old one."""
+    import os
+
+    from ohjaus_core import domain
+    from ohjaus_tui.context import _ShippedCache
+
+    path = Path(domain.__file__).parent / module
+    before = _ShippedCache(data).key
+    stat = path.stat()
+    try:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        assert _ShippedCache(data).key != before
+    finally:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _ShippedCache(data).key == before
