@@ -158,19 +158,20 @@ class BookingsScreen(AppAccess, Screen):
         self.dismiss(self.changed)
 
     def action_no_show(self) -> None:
-        row = self._chosen()
-        if row is not None:
-            self._ask(row, BookingStatus.NO_SHOW, _("The client did not come and did not cancel. Anything to add? (Enter)"), False)
+        self._mark(BookingStatus.NO_SHOW, _("The client did not come and did not cancel. Anything to add? (Enter)"), False)
 
     def action_done(self) -> None:
-        row = self._chosen()
-        if row is not None:
-            self._ask(row, BookingStatus.DONE, _("The visit was done. Anything to add? (Enter)"), False)
+        self._mark(BookingStatus.DONE, _("The visit was done. Anything to add? (Enter)"), False)
 
     def action_cancel_booking(self) -> None:
+        self._mark(BookingStatus.CANCELLED, _("Why is the booking cancelled?"), True)
+
+    def _mark(self, status: BookingStatus, question: str, required: bool) -> None:
+        """The chosen visit gets `status` after the worker answers `question` (a reason is
+        needed where `required`)."""
         row = self._chosen()
         if row is not None:
-            self._ask(row, BookingStatus.CANCELLED, _("Why is the booking cancelled?"), True)
+            self._ask(row, status, question, required)
 
     def action_move(self) -> None:
         row = self._chosen()

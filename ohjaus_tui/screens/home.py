@@ -332,10 +332,18 @@ class HomeScreen(AppAccess, Screen):
                 n=row.attempts, max=rules.max_attempts, time=format_time(back)), timeout=6)
         return True
 
-    def action_reschedule(self) -> None:
+    def _follow_up_or_say(self, refusal: str) -> WorkItem | None:
+        """The highlighted item if it is a follow-up (or a visit to book again), else None
+        with `refusal` said."""
         item = self.highlighted()
         if item is None or item.kind not in (WorkKind.FOLLOW_UP, WorkKind.REBOOK):
-            self._say(_("Only a follow-up can be rescheduled."))
+            self._say(refusal)
+            return None
+        return item
+
+    def action_reschedule(self) -> None:
+        item = self._follow_up_or_say(_("Only a follow-up can be rescheduled."))
+        if item is None:
             return
         ctx = self.ctx
         today = ctx.now().date()
@@ -357,9 +365,8 @@ class HomeScreen(AppAccess, Screen):
         self.app.push_screen(PromptScreen(_("Reschedule"), _("New due date (dd.mm.yyyy)"), tomorrow, check), move)
 
     def action_hand_on(self) -> None:
-        item = self.highlighted()
-        if item is None or item.kind not in (WorkKind.FOLLOW_UP, WorkKind.REBOOK):
-            self._say(_("Only a follow-up can be handed on."))
+        item = self._follow_up_or_say(_("Only a follow-up can be handed on."))
+        if item is None:
             return
         ctx = self.ctx
         choices = [("team", _("The team: {unit}").format(unit=ctx.store.unit_name(ctx.viewer.unit_id)))]
