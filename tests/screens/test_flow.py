@@ -14,12 +14,15 @@ from ..conftest import FIXED_NOW
 
 
 class CountingStore:
+    """The store's clients repository (store.clients.client), counting its reads."""
+
     def __init__(self, clients: dict) -> None:
-        self.clients, self.reads = clients, 0
+        self.rows, self.reads = clients, 0
+        self.clients = self
 
     def client(self, client_id: str):
         self.reads += 1
-        return self.clients.get(client_id)
+        return self.rows.get(client_id)
 
 
 def a_flow(shipped, clients: dict) -> tuple[ContactFlow, CountingStore]:

@@ -7,6 +7,7 @@ from textual.app import App, ComposeResult
 
 from ohjaus_core.domain.codes import Register, ServiceArea, Urgency
 from ohjaus_core.domain.protocols.model import Protocol, Question
+from ohjaus_tui.theme import VARIABLES
 from ohjaus_tui.widgets.question_list import QuestionList
 
 
@@ -39,6 +40,10 @@ class QuestionsApp(App):
         super().__init__()
         self.age, self.given, self.citizen = age, answers or {}, citizen
         self.answered: list[QuestionList.Answered] = []
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The app's own colours ($alarm, $caution...), as OhjausApp gives its widgets."""
+        return dict(VARIABLES)
 
     def compose(self) -> ComposeResult:
         yield QuestionList(id="questions")

@@ -9,6 +9,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from ohjaus_core.domain.slots import SlotOffer
+from ohjaus_tui.theme import VARIABLES
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 
 from ..conftest import FIXED_NOW
@@ -38,6 +39,10 @@ class PickerApp(App):
         super().__init__()
         self.offers, self.deadline, self.chosen_before = offers, deadline, chosen
         self.chosen: list[SlotOffer] = []
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The app's own colours ($alarm, $caution...), as OhjausApp gives its widgets."""
+        return dict(VARIABLES)
 
     def compose(self) -> ComposeResult:
         yield SlotPicker(id="slots")
