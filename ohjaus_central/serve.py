@@ -16,8 +16,9 @@ from .settings import ServerSettings
 def default_db_url() -> str:
     """OHJAUS_DB when set (a container's or a service unit's environment keeps the password out
     of the command line), else a SQLite file in the user data directory."""
-    if settings().database:
-        return settings().database
+    configured = settings().database
+    if configured:
+        return configured
     from platformdirs import user_data_dir
 
     folder = Path(user_data_dir("ohjaus", appauthor=False)) / "central"

@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
-from textual.app import App, get_system_commands_provider
+from textual.app import get_system_commands_provider
 from textual.binding import Binding
 from textual.reactive import var
 
@@ -17,7 +17,7 @@ from ohjaus_core.i18n import N_, _
 from ohjaus_core.settings import settings
 from .messages import SyncFinished
 from .screens.login import LoginScreen
-from .theme import VARIABLES
+from .theme import ThemedApp
 from .widgets.sync_badge import SyncBadge
 
 
@@ -53,7 +53,7 @@ class SyncState:
     problem: bool = False  # the last round failed for a reason other than the network
 
 
-class OhjausApp(App):
+class OhjausApp(ThemedApp):
     TITLE = "ohjaus"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -80,10 +80,6 @@ class OhjausApp(App):
         if developer_device():
             # Textual's theme, screenshot and maximize commands: never on a production device.
             self.COMMANDS = {OhjausCommands, get_system_commands_provider}
-
-    def get_theme_variable_defaults(self) -> dict[str, str]:
-        """The app's own colours ($alarm, $caution...: theme.py), beside Textual's."""
-        return dict(VARIABLES)
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())

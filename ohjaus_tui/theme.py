@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from rich.style import Style as RichStyle
 from textual._context import active_app
+from textual.app import App
 from textual.markup import parse_style
 
 VARIABLES = {
@@ -41,3 +42,12 @@ def themed(style: str) -> RichStyle:
     except LookupError:  # a line built outside the app (a test): the defaults above
         return parse_style(style, VARIABLES).rich_style
     return app.stylesheet.parse_style(style).rich_style
+
+
+class ThemedApp(App):
+    """An app whose widgets may use these variables: OhjausApp, and any app that mounts one
+    of its widgets alone (the widget tests' harnesses)."""
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The app's own colours ($alarm, $caution...), beside Textual's."""
+        return dict(VARIABLES)

@@ -3,11 +3,11 @@ test, and the keys a worker presses answer the questions, without walking the co
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 
 from ohjaus_core.domain.codes import Register, ServiceArea, Urgency
 from ohjaus_core.domain.protocols.model import Protocol, Question
-from ohjaus_tui.theme import VARIABLES
+from ohjaus_tui.theme import ThemedApp
 from ohjaus_tui.widgets.question_list import QuestionList
 
 
@@ -32,7 +32,7 @@ PROTOCOL = Protocol(
 )
 
 
-class QuestionsApp(App):
+class QuestionsApp(ThemedApp):
     """Only the question list, showing PROTOCOL for a client of `age`; every answer kept."""
 
     def __init__(self, age: int | None = None, answers: dict[str, bool] | None = None,
@@ -40,10 +40,6 @@ class QuestionsApp(App):
         super().__init__()
         self.age, self.given, self.citizen = age, answers or {}, citizen
         self.answered: list[QuestionList.Answered] = []
-
-    def get_theme_variable_defaults(self) -> dict[str, str]:
-        """The app's own colours ($alarm, $caution...), as OhjausApp gives its widgets."""
-        return dict(VARIABLES)
 
     def compose(self) -> ComposeResult:
         yield QuestionList(id="questions")

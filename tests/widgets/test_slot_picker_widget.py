@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from ohjaus_core.domain.slots import SlotOffer
-from ohjaus_tui.theme import VARIABLES
+from ohjaus_tui.theme import ThemedApp
 from ohjaus_tui.widgets.slot_picker import SlotPicker
 
 from ..conftest import FIXED_NOW
@@ -32,17 +32,13 @@ OFFERS = [
 ]
 
 
-class PickerApp(App):
+class PickerApp(ThemedApp):
     """Only the slot picker, showing `offers`; every slot it reports chosen is kept."""
 
     def __init__(self, offers: list[SlotOffer], deadline: str = "Deadline 27.11.2026", chosen: str | None = None):
         super().__init__()
         self.offers, self.deadline, self.chosen_before = offers, deadline, chosen
         self.chosen: list[SlotOffer] = []
-
-    def get_theme_variable_defaults(self) -> dict[str, str]:
-        """The app's own colours ($alarm, $caution...), as OhjausApp gives its widgets."""
-        return dict(VARIABLES)
 
     def compose(self) -> ComposeResult:
         yield SlotPicker(id="slots")
