@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,7 @@ from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.viewer import Permission, Viewer
 from ohjaus_core.i18n import _
 from ohjaus_core.protocol import RecordType
+from .driver_sql import DriverSql
 from .models import (
     AccessLog, Appointment, Assessment, Client, Consent, Contact, FollowUp, Outcome, Professional,
     SegmentChoice, Slot, Worker,
@@ -97,7 +98,7 @@ def _entry(row: AccessLog) -> Entry:
 
 
 def write_access(
-    session: Session,
+    session: Session | DriverSql,
     viewer: Viewer,
     client_ids: Iterable[str | None],
     action: AccessAction,
@@ -109,10 +110,12 @@ def write_access(
 ) -> None:
     """Append entries to the access log in the caller's transaction, each chained to the
     one before. The numbers are given here, without gaps: a second writer that took the
-    same number fails on the primary key instead of forking the chain."""
-    last = session.exec(text("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")).first()
+    same number fails on the primary key instead of forking the chain. Driver SQL on the
+    session's connection (issue 18)."""
+    sql = session if isinstance(session, DriverSql) else DriverSql(session)
+    last = sql.first("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
     seq, previous = (last[0], last[1]) if last else (0, GENESIS)
-    anchor = session.exec(text("SELECT count, hash FROM access_log_anchor WHERE id = 1")).first()
+    anchor = sql.first("SELECT count, hash FROM access_log_anchor WHERE id = 1")
     if anchor is not None and anchor[0] > seq:
         # Entries were cut from the end of the log: the numbers go on from the anchor, so the
         # gap stays for `log verify` and the central API to find, and the device keeps working.
@@ -126,13 +129,12 @@ def write_access(
             purpose=purpose, recipient=recipient, prev_hash=previous,
         )
         previous = entry_hash(entry)
-        session.exec(insert(AccessLog.__table__).values(**{**entry.__dict__, "hash": previous}))
+        sql.insert(AccessLog.__table__, {**entry.__dict__, "hash": previous})
     # The anchor moves in the same transaction: the log's own table cannot rewrite it.
-    session.exec(
-        text(
-            "INSERT INTO access_log_anchor (id, count, hash) VALUES (1, :count, :hash) "
-            "ON CONFLICT (id) DO UPDATE SET count = excluded.count, hash = excluded.hash"
-        ).bindparams(count=seq, hash=previous)
+    sql.run(
+        "INSERT INTO access_log_anchor (id, count, hash) VALUES (1, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET count = excluded.count, hash = excluded.hash",
+        (seq, previous),
     )
 
 

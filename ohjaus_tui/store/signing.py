@@ -1,8 +1,10 @@
 """What a contact's draft is as rows, and what its signature does, in the caller's
-transaction: the contact and its assessment, segment, outcome and follow-up written with
-Core statements; the slot held; on signing the follow-up opened, callbacks answered, duties
-to confirm, the version it corrects superseded, and the outbox entries in the order the
-server applies them. Used by store.contacts."""
+transaction: the contact and its assessment, segment, outcome and follow-up written; the
+slot held; on signing the follow-up opened, callbacks answered, duties to confirm, the
+version it corrects superseded, the outbox entries in the order the server applies them and
+the access-log entry. Driver SQL made once, on the session's own connection (driver_sql.py,
+issue 18): the same rows as Core statements wrote, without SQLAlchemy's per-statement work.
+Used by store.contacts."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ import json
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, delete, insert, text, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from ohjaus_core import records
 from ohjaus_core.domain.access_log import AccessAction, Purpose
 from ohjaus_core.domain.calendar import add_working_days
 from ohjaus_core.domain.codes import ContactStatus, FollowUpKind, FollowUpStatus, OutcomeKind, Register, Segment
@@ -20,35 +22,39 @@ from ohjaus_core.domain.contact import ContactDraft, new_id
 from ohjaus_core.domain.viewer import Viewer
 from ohjaus_core.i18n import _
 from ohjaus_core.protocol import RecordType
-from .clients import redirected
+from .driver_sql import DriverSql
 from .errors import NotADraft, SlotTaken
-from .models import Assessment, Contact, FollowUp, Outcome, SegmentChoice, Slot, Worker
+from .models import Assessment, Callback, Contact, FollowUp, Outcome, SegmentChoice
 from .protection import write_access
-from .sync_side import contact_family, dump, enqueue
-from .worklist import callbacks_of_contact, enqueue_callbacks
+from .sync_side import contact_family, enqueue
+
+_CONTACT = Contact.__table__
+_FOLLOW_UP = FollowUp.__table__
+_CALLBACK = Callback.__table__
 
 
-def register_of(session: Session, draft: ContactDraft) -> Register:
+def register_of(sql: DriverSql, draft: ContactDraft) -> Register:
     """The register a contact belongs to: its service area's, or before one is chosen
     the worker's own."""
     if draft.service_area is not None:
         return draft.service_area.register
-    worker = session.get(Worker, draft.worker_id)
-    return Register(worker.sector) if worker else Register.HEALTH
+    worker = sql.first("SELECT sector FROM worker WHERE id = ?", (draft.worker_id,))
+    return Register(worker[0]) if worker else Register.HEALTH
 
 
-def write_draft(session: Session, draft: ContactDraft, now: datetime) -> tuple[str, bool]:
-    """The draft's rows in the caller's transaction: Core statements, one query for the
-    rows it has already (no ORM object a row). Returns the contact's register and
+def write_draft(session: Session | DriverSql, draft: ContactDraft, now: datetime) -> tuple[str, bool]:
+    """The draft's rows in the caller's transaction: driver SQL made once, one query for
+    the rows it has already (no ORM object a row). Returns the contact's register and
     whether the contact is new."""
+    sql = session if isinstance(session, DriverSql) else DriverSql(session)
     draft.clean_text()
     if draft.client_id:
         # A client merged while the draft was open: the draft goes on with the real one.
-        draft.client_id = redirected(session, draft.client_id)
-    status = session.exec(select(Contact.status).where(Contact.id == draft.id)).first()
-    if status == ContactStatus.SIGNED.value:
+        draft.client_id = _redirected(sql, draft.client_id)
+    status = sql.first("SELECT status FROM contact WHERE id = ?", (draft.id,))
+    if status is not None and status[0] == ContactStatus.SIGNED.value:
         raise NotADraft(_("This contact is signed; make a correction instead."))
-    sector = register_of(session, draft).value
+    sector = register_of(sql, draft).value
     values = dict(
         version=draft.version,
         supersedes_id=draft.supersedes_id,
@@ -72,48 +78,52 @@ def write_draft(session: Session, draft: ContactDraft, now: datetime) -> tuple[s
         reply_channel=draft.reply_channel,
     )
     if status is None:
-        session.exec(insert(Contact.__table__).values(id=draft.id, **values))
+        sql.insert(_CONTACT, dict(id=draft.id, **values))
     else:
-        session.exec(update(Contact.__table__).where(Contact.__table__.c.id == draft.id).values(**values))
-    existing = _children_of(session, draft.id)
+        sql.update(_CONTACT, draft.id, values)
+    existing = _children_of(sql, draft.id)
     wanted_slot = draft.slot_id if draft.outcome_kind == OutcomeKind.BOOKING else None
-    hold_slot(session, draft, wanted_slot)
-    _put_child(session, Assessment, draft.id, existing.get("assessment"), _assessment_values(draft))
-    _put_child(session, SegmentChoice, draft.id, existing.get("segment"), _segment_values(draft))
-    _put_child(session, Outcome, draft.id, existing.get("outcome"), _outcome_values(draft, wanted_slot))
+    hold_slot(sql, draft, wanted_slot)
+    _put_child(sql, Assessment, draft.id, existing.get("assessment"), _assessment_values(draft))
+    _put_child(sql, SegmentChoice, draft.id, existing.get("segment"), _segment_values(draft))
+    _put_child(sql, Outcome, draft.id, existing.get("outcome"), _outcome_values(draft, wanted_slot))
     follow_up = _follow_up_values(draft)
     if follow_up is not None and existing.get("follow_up") is None:
         follow_up.update(created_at=now, status=FollowUpStatus.PLANNED.value)
-    _put_child(session, FollowUp, draft.id, existing.get("follow_up"), follow_up)
+    _put_child(sql, FollowUp, draft.id, existing.get("follow_up"), follow_up)
     return sector, status is None
 
 
-def hold_slot(session: Session, draft: ContactDraft, slot_id: str | None) -> None:
+def _redirected(sql: DriverSql, client_id: str) -> str:
+    """A merged client's id leads to the client it was merged into (as clients.redirected)."""
+    for _hop in range(8):
+        row = sql.first("SELECT into_id FROM client_merge WHERE id = ?", (client_id,))
+        if row is None:
+            break
+        client_id = row[0]
+    return client_id
+
+
+def hold_slot(sql: DriverSql, draft: ContactDraft, slot_id: str | None) -> None:
     """Reserve the chosen slot for this draft and free any other it held."""
-    session.exec(
-        text(
-            "UPDATE slot SET booked_contact_id = NULL "
-            "WHERE booked_contact_id = :contact AND (:slot IS NULL OR id != :slot)"
-        ).bindparams(contact=draft.id, slot=slot_id)
+    sql.run(
+        "UPDATE slot SET booked_contact_id = NULL WHERE booked_contact_id = ? AND (? IS NULL OR id != ?)",
+        (draft.id, slot_id, slot_id),
     )
     if slot_id is None:
         return
     # A correction keeping the booking of the version it corrects leaves the slot with
     # that version until it is signed (see sign_contact): a discarded correction frees nothing.
-    kept = session.exec(
-        text("SELECT 1 FROM slot WHERE id = :slot AND booked_contact_id = :previous").bindparams(
-            slot=slot_id, previous=draft.supersedes_id or ""
-        )
-    ).first()
+    kept = sql.first(
+        "SELECT 1 FROM slot WHERE id = ? AND booked_contact_id = ?", (slot_id, draft.supersedes_id or "")
+    )
     if kept:
         return
-    result = session.exec(
-        text(
-            "UPDATE slot SET booked_contact_id = :contact WHERE id = :slot AND "
-            "(booked_contact_id IS NULL OR booked_contact_id = :contact)"
-        ).bindparams(contact=draft.id, slot=slot_id)
+    taken = sql.run(
+        "UPDATE slot SET booked_contact_id = ? WHERE id = ? AND (booked_contact_id IS NULL OR booked_contact_id = ?)",
+        (draft.id, slot_id, draft.id),
     )
-    if result.rowcount != 1:
+    if taken != 1:
         raise SlotTaken(_("That slot was just booked by someone else. Choose another."))
 
 
@@ -121,75 +131,69 @@ def sign_contact(
     session: Session, draft: ContactDraft, now: datetime, viewer: Viewer | None,
     answered_callbacks: list[str] | tuple[str, ...],
 ) -> None:
-    """Sign the draft in the caller's transaction (store.contacts.sign checks it first)."""
-    sector, _new = write_draft(session, draft, now)
-    session.exec(
-        text(
-            "UPDATE follow_up SET status = 'open' WHERE contact_id = :id AND status = 'planned'"
-        ).bindparams(id=draft.id)
-    )
+    """Sign the draft in the caller's transaction (store.contacts.sign checks it first):
+    driver SQL made once on the session's connection (issue 18), no ORM object a row."""
+    sql = DriverSql(session)
+    sector, _new = write_draft(sql, draft, now)
+    sql.run("UPDATE follow_up SET status = 'open' WHERE contact_id = ? AND status = 'planned'", (draft.id,))
     for callback_id in answered_callbacks:
-        session.exec(
-            text(
-                "UPDATE callback SET status = 'taken', contact_id = :contact, taken_by = :worker "
-                "WHERE id = :id AND status = 'open' AND client_id = :client"
-            ).bindparams(contact=draft.id, worker=draft.worker_id, id=callback_id, client=draft.client_id)
+        sql.run(
+            "UPDATE callback SET status = 'taken', contact_id = ?, taken_by = ? "
+            "WHERE id = ? AND status = 'open' AND client_id = ?",
+            (draft.id, draft.worker_id, callback_id, draft.client_id),
         )
-    taken = callbacks_of_contact(session, draft.id, "taken")
-    session.exec(
-        text(
-            "UPDATE callback SET status = 'done', result = 'contact signed' "
-            "WHERE contact_id = :id AND status = 'taken'"
-        ).bindparams(id=draft.id)
+    taken = [row[0] for row in sql.rows("SELECT id FROM callback WHERE contact_id = ? AND status = 'taken'", (draft.id,))]
+    sql.run(
+        "UPDATE callback SET status = 'done', result = 'contact signed' WHERE contact_id = ? AND status = 'taken'",
+        (draft.id,),
     )
-    followed = close_followed(session, draft)
+    followed = close_followed(sql, draft)
     released: list[str] = []
     cancelled: list[str] = []
     confirmed: set[str] = set()
     if draft.supersedes_id:
-        confirmed = duties_confirmed(session, draft.supersedes_id)
-        released, cancelled = supersede(session, draft)
-    confirm_duties(session, draft, now, confirmed)
-    contact = Contact.__table__
-    session.exec(
-        update(contact)
-        .where(contact.c.id == draft.id)
-        .values(status=ContactStatus.SIGNED.value, signed_at=now, updated_at=now)
-    )
-    enqueue_signed(session, draft, released, cancelled, now)
-    enqueue_callbacks(session, taken, now)  # after the contact, which they refer to
+        confirmed = duties_confirmed(sql, draft.supersedes_id)
+        released, cancelled = supersede(sql, draft)
+    confirm_duties(sql, draft, now, confirmed)
+    sql.update(_CONTACT, draft.id, dict(status=ContactStatus.SIGNED.value, signed_at=now, updated_at=now))
+    enqueue_signed(sql, draft, released, cancelled, now)
+    for callback_id in taken:  # after the contact, which they refer to
+        for row in sql.records(_CALLBACK, records.Callback.model_fields, "id = ?", (callback_id,)):
+            enqueue(sql, RecordType.CALLBACK, callback_id, records.Callback.wire(row), now)
     if followed is not None:  # after the contact that closed it
-        enqueue(session, RecordType.FOLLOW_UP, followed.id, dump(followed), now)
+        enqueue(sql, RecordType.FOLLOW_UP, followed["id"], records.FollowUp.wire(followed), now)
     if viewer is not None and draft.client_id:
-        write_access(session, viewer, [draft.client_id], AccessAction.SIGN, "contact", Purpose.CONTACT.value, now, sector)
+        write_access(sql, viewer, [draft.client_id], AccessAction.SIGN, "contact", Purpose.CONTACT.value, now, sector)
+    # The session's objects are read again after the rows changed under them (as before
+    # issue 18, when the callbacks' outbox entries expired them).
+    session.expire_all()
 
 
-def close_followed(session: Session, draft: ContactDraft) -> FollowUp | None:
+def close_followed(sql: DriverSql, draft: ContactDraft) -> dict | None:
     """The follow-up the contact was taken for is done by its signature (if it is still
-    open: one closed meanwhile, here or by the sync, stays as it was closed)."""
+    open: one closed meanwhile, here or by the sync, stays as it was closed). Returns it as
+    its record's values, closed."""
     if not draft.for_follow_up_id:
         return None
-    row = session.get(FollowUp, draft.for_follow_up_id)
-    if row is None or row.status != FollowUpStatus.OPEN.value:
+    rows = sql.records(_FOLLOW_UP, records.FollowUp.model_fields, "id = ?", (draft.for_follow_up_id,))
+    if not rows or rows[0]["status"] != FollowUpStatus.OPEN.value:
         return None
-    row.status = FollowUpStatus.DONE.value
-    row.result = _("Contact signed")
-    session.add(row)
-    session.flush()
+    row = rows[0]
+    row.update(status=FollowUpStatus.DONE.value, result=_("Contact signed"))
+    sql.update(_FOLLOW_UP, row["id"], dict(status=row["status"], result=row["result"]))
     return row
 
 
-def duties_confirmed(session: Session, contact_id: str) -> set[str]:
+def duties_confirmed(sql: DriverSql, contact_id: str) -> set[str]:
     """The duties of an earlier version whose receipt was already confirmed (done)."""
-    rows = session.exec(
-        select(FollowUp.note).where(FollowUp.contact_id == contact_id)
-        .where(FollowUp.kind == FollowUpKind.CONFIRM_DUTY.value)
-        .where(FollowUp.status == FollowUpStatus.DONE.value)
+    rows = sql.rows(
+        "SELECT note FROM follow_up WHERE contact_id = ? AND kind = ? AND status = ?",
+        (contact_id, FollowUpKind.CONFIRM_DUTY.value, FollowUpStatus.DONE.value),
     )
-    return set(rows)
+    return {row[0] for row in rows}
 
 
-def confirm_duties(session: Session, draft: ContactDraft, now: datetime, confirmed: set[str]) -> None:
+def confirm_duties(sql: DriverSql, draft: ContactDraft, now: datetime, confirmed: set[str]) -> None:
     """Every duty made leaves a follow-up: confirm that the receiving authority got it,
     the next working day, for the worker who made it (a correction does not ask again for
     one already confirmed: the same receiver and person)."""
@@ -197,71 +201,64 @@ def confirm_duties(session: Session, draft: ContactDraft, now: datetime, confirm
         label = duty.receiver + (f"; {duty.about}" if duty.about else "")
         if label in confirmed:
             continue
-        session.add(FollowUp(
+        sql.insert(_FOLLOW_UP, dict(
             id=new_id(), contact_id=draft.id, client_id=draft.client_id,
             kind=FollowUpKind.CONFIRM_DUTY.value, due=add_working_days(duty.made_at.date(), 1),
             assignee_id=draft.worker_id, status=FollowUpStatus.OPEN.value,
-            note=label, created_at=now,
+            note=label, result="", created_at=now, team_id=None,
         ))
 
 
 def enqueue_signed(
-    session: Session, draft: ContactDraft, released: list[str], cancelled: list[str], now: datetime
+    sql: DriverSql, draft: ContactDraft, released: list[str], cancelled: list[str], now: datetime
 ) -> None:
     """The outbox entries of a signature, in the order the server must apply them."""
-    enqueue(session, RecordType.CONTACT, draft.id, contact_family(session, draft.id), now)
+    enqueue(sql, RecordType.CONTACT, draft.id, contact_family(sql, draft.id), now)
     if draft.outcome_kind == OutcomeKind.BOOKING and draft.slot_id:
         booking = {"slot_id": draft.slot_id, "contact_id": draft.id, "previous_contact_id": draft.supersedes_id}
-        enqueue(session, RecordType.BOOKING, draft.slot_id, booking, now)
+        enqueue(sql, RecordType.BOOKING, draft.slot_id, booking, now)
     for slot_id in released:
         release = {"slot_id": slot_id, "contact_id": None, "previous_contact_id": draft.supersedes_id}
-        enqueue(session, RecordType.BOOKING, slot_id, release, now)
+        enqueue(sql, RecordType.BOOKING, slot_id, release, now)
     for follow_up_id in cancelled:
-        enqueue(session, RecordType.FOLLOW_UP, follow_up_id, dump(session.get(FollowUp, follow_up_id)), now)
+        for row in sql.records(_FOLLOW_UP, records.FollowUp.model_fields, "id = ?", (follow_up_id,)):
+            enqueue(sql, RecordType.FOLLOW_UP, follow_up_id, records.FollowUp.wire(row), now)
 
 
-def supersede(session: Session, draft: ContactDraft) -> tuple[list[str], list[str]]:
+def supersede(sql: DriverSql, draft: ContactDraft) -> tuple[list[str], list[str]]:
     """A signed correction takes over from the version it corrects: its slot (or frees
     it when the booking changed) and its open follow-ups (the correction has its own).
     Returns the slots given back and the follow-ups cancelled."""
     previous = draft.supersedes_id
     kept = draft.slot_id if draft.outcome_kind == OutcomeKind.BOOKING else None
-    released = list(
-        session.exec(
-            select(Slot.id).where(Slot.booked_contact_id == previous).where(Slot.id != (kept or ""))
+    released = [
+        row[0] for row in sql.rows("SELECT id FROM slot WHERE booked_contact_id = ? AND id != ?", (previous, kept or ""))
+    ]
+    cancelled = [
+        row[0] for row in sql.rows(
+            "SELECT id FROM follow_up WHERE contact_id = ? AND status IN (?, ?)",
+            (previous, FollowUpStatus.OPEN.value, FollowUpStatus.PLANNED.value),
         )
+    ]
+    sql.run(
+        "UPDATE slot SET booked_contact_id = CASE WHEN id = ? THEN ? ELSE NULL END WHERE booked_contact_id = ?",
+        (kept or "", draft.id, previous),
     )
-    cancelled = list(
-        session.exec(
-            select(FollowUp.id)
-            .where(FollowUp.contact_id == previous)
-            .where(col(FollowUp.status).in_([FollowUpStatus.OPEN.value, FollowUpStatus.PLANNED.value]))
-        )
-    )
-    session.exec(
-        text(
-            "UPDATE slot SET booked_contact_id = CASE WHEN id = :kept THEN :id ELSE NULL END "
-            "WHERE booked_contact_id = :previous"
-        ).bindparams(kept=kept or "", id=draft.id, previous=previous)
-    )
-    session.exec(
-        text(
-            "UPDATE follow_up SET status = 'cancelled', result = :why "
-            "WHERE contact_id = :previous AND status IN ('open', 'planned')"
-        ).bindparams(previous=previous, why=f"superseded by version {draft.version}")
+    sql.run(
+        "UPDATE follow_up SET status = 'cancelled', result = ? WHERE contact_id = ? AND status IN ('open', 'planned')",
+        (f"superseded by version {draft.version}", previous),
     )
     return released, cancelled
 
 
-def _children_of(session: Session, contact_id: str) -> dict[str, str]:
+def _children_of(sql: DriverSql, contact_id: str) -> dict[str, str]:
     """The ids of a contact's assessment, segment, outcome and planned follow-up, in one query."""
-    rows = session.exec(
-        text(
-            "SELECT 'assessment', id FROM assessment WHERE contact_id = :id "
-            "UNION ALL SELECT 'segment', id FROM segment WHERE contact_id = :id "
-            "UNION ALL SELECT 'outcome', id FROM outcome WHERE contact_id = :id "
-            "UNION ALL SELECT 'follow_up', id FROM follow_up WHERE contact_id = :id AND status = 'planned'"
-        ).bindparams(id=contact_id)
+    rows = sql.rows(
+        "SELECT 'assessment', id FROM assessment WHERE contact_id = ? "
+        "UNION ALL SELECT 'segment', id FROM segment WHERE contact_id = ? "
+        "UNION ALL SELECT 'outcome', id FROM outcome WHERE contact_id = ? "
+        "UNION ALL SELECT 'follow_up', id FROM follow_up WHERE contact_id = ? AND status = 'planned'",
+        (contact_id,) * 4,
     )
     children: dict[str, str] = {}
     for kind, row_id in rows:
@@ -279,25 +276,17 @@ def _defaults(model: type) -> dict:
     }
 
 
-def _put_child(session: Session, model: type, contact_id: str, row_id: str | None, values: dict | None) -> None:
+def _put_child(sql: DriverSql, model: type, contact_id: str, row_id: str | None, values: dict | None) -> None:
     """Insert, update or delete a contact's child row (None: the draft has none)."""
-    insert_, update_, delete_ = _child_statements(model)
+    table = model.__table__
     if values is None:
         if row_id is not None:
-            session.exec(delete_, params={"row_id": row_id})
+            sql.run(f"DELETE FROM {table.name} WHERE id = ?", (row_id,))
         return
     if row_id is None:
-        session.exec(insert_, params={**_defaults(model), **values, "id": new_id(), "contact_id": contact_id})
+        sql.insert(table, {**_defaults(model), **values, "id": new_id(), "contact_id": contact_id})
     else:
-        session.exec(update_, params={**values, "row_id": row_id})
-
-
-@lru_cache(maxsize=None)
-def _child_statements(model: type):
-    """Insert, update and delete of a child row, built once (values come as parameters)."""
-    table = model.__table__
-    by_id = table.c.id == bindparam("row_id")
-    return insert(table), update(table).where(by_id), delete(table).where(by_id)
+        sql.update(table, row_id, values)
 
 
 def _assessment_values(draft: ContactDraft) -> dict | None:

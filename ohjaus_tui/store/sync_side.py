@@ -12,11 +12,10 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, delete, func, insert, text, tuple_, update
+from sqlalchemy import delete, func, insert, text, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -30,6 +29,7 @@ from ohjaus_core.domain.identity import client_id_for
 from ohjaus_core import records
 from ohjaus_core.i18n import _, format_date, format_time
 from ohjaus_core.protocol import Answer, PulledChange, Reason, RecordType
+from .driver_sql import DriverSql
 from .models import (
     AccessLog,
     Appointment,
@@ -97,11 +97,12 @@ def dump(row: Any) -> dict:
     return _PUSHED[type(row)].wire(row.__dict__)
 
 
-def enqueue(session: Session, record_type: RecordType, record_id: str, data: dict, now: datetime) -> None:
-    """Write the outbox entry of a change, in the caller's transaction."""
-    base_query, insert_ = _enqueue_statements()
-    base = session.exec(base_query, params={"type": record_type.value, "id": record_id}).first()
-    session.exec(insert_, params=_outbox_row(record_type, record_id, base or 0, data, now))
+def enqueue(session: Session | DriverSql, record_type: RecordType, record_id: str, data: dict, now: datetime) -> None:
+    """Write the outbox entry of a change, in the caller's transaction (driver SQL on its
+    connection: no statement built a change)."""
+    sql = session if isinstance(session, DriverSql) else DriverSql(session)
+    base = sql.first("SELECT seq FROM sync_record WHERE record_type = ? AND record_id = ?", (record_type.value, record_id))
+    sql.insert(_OUTBOX, _outbox_row(record_type, record_id, base[0] if base else 0, data, now))
 
 
 def _outbox_row(record_type: RecordType, record_id: str, base_seq: int, data: dict, now: datetime) -> dict:
@@ -115,15 +116,7 @@ def _outbox_row(record_type: RecordType, record_id: str, base_seq: int, data: di
     }
 
 
-@lru_cache(maxsize=None)
-def _enqueue_statements():
-    """enqueue's two statements, built once (a Core insert: no ORM object a change)."""
-    base = (
-        select(SyncRecord.seq)
-        .where(SyncRecord.record_type == bindparam("type"))
-        .where(SyncRecord.record_id == bindparam("id"))
-    )
-    return base, insert(Outbox.__table__)
+_OUTBOX = Outbox.__table__
 
 
 def enqueue_many(
@@ -150,23 +143,17 @@ def enqueue_many(
     )
 
 
-def contact_family(session: Session, contact_id: str) -> dict:
+def contact_family(session: Session | DriverSql, contact_id: str) -> dict:
     """A signed contact as one change (records.ContactFamily): the contact with its
     assessment, segment, outcome and the follow-ups it made. They are immutable together, so
-    they travel together. Read with Core (no ORM object a row), each row through its schema."""
+    they travel together. Read with driver SQL (no ORM object a row), each row through its
+    schema."""
+    sql = session if isinstance(session, DriverSql) else DriverSql(session)
     family: dict[str, Any] = {}
-    for part, (_table, schema, _column) in _FAMILY.items():
-        rows = [schema.wire(row) for row in session.execute(_family_query(part), {"id": contact_id}).mappings()]
+    for part, (model, schema, column) in _FAMILY.items():
+        where = f"{column} = ? ORDER BY id" if part == "follow_ups" else f"{column} = ? LIMIT 1"
+        rows = [schema.wire(row) for row in sql.records(model.__table__, schema.model_fields, where, (contact_id,))]
         family[part] = rows if part == "follow_ups" else (rows[0] if rows else None)
     return family
-
-
-@lru_cache(maxsize=None)
-def _family_query(part: str):
-    """The query of one part of a contact's change: the schema's columns of its table."""
-    model, schema, column = _FAMILY[part]
-    table = model.__table__
-    query = select(*(table.c[name] for name in schema.model_fields)).where(table.c[column] == bindparam("id"))
-    return query.order_by(table.c.id) if part == "follow_ups" else query.limit(1)
 
 
