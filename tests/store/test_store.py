@@ -218,6 +218,36 @@ def test_a_full_disk_is_a_clear_error_and_the_saved_draft_stays(store):
     assert store.contacts.load_draft(draft.id).reason == "Kysyy aukioloaikoja"
 
 
+def test_a_full_disk_while_signing_is_a_clear_error_and_nothing_is_half_signed(store):
+    # Signing runs driver SQL on the session's connection (issue 18): its errors still reach
+    # the worker as the store's one line, and the transaction leaves no part behind.
+    from sqlalchemy import event
+
+    draft = advice_draft(store)
+    store.contacts.save_draft(draft, FIXED_NOW)
+    viewer = store.viewer(draft.worker_id)
+    entries = store.outbox.pending_count()
+    store.engine.dispose()
+
+    @event.listens_for(store.engine, "connect")
+    def _full(connection, _record):
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    reason = draft.reason
+    draft.reason = "x" * 19_000  # within the longest text a contact may have
+    with pytest.raises(StoreError, match="could not be written"):
+        store.contacts.sign(draft, FIXED_NOW, viewer)
+    event.remove(store.engine, "connect", _full)
+    store.engine.dispose()
+    assert store.contacts.contact_status(draft.id) == ContactStatus.DRAFT
+    assert store.outbox.pending_count() == entries
+    draft.reason = reason
+    store.contacts.sign(draft, FIXED_NOW, viewer)
+    assert store.contacts.contact_status(draft.id) == ContactStatus.SIGNED
+    assert [c.record_id for c in store.outbox.pending_changes(entries + 10)].count(draft.id) == 1
+
+
 def booked_draft(store):
     with store.session() as session:
         slot = session.exec(
