@@ -247,6 +247,16 @@ class Context:
         self.use_region_catalogue(store)
         return store
 
+    def store_is_open(self) -> bool:
+        """Whether `store` answers at once (open, or its opening has ended, well or not)."""
+        return self._store is not None or (self._opening is not None and self._opening.done())
+
+    def wait_for_store(self) -> None:
+        """Until the store's background opening (open_store_in_background) has ended; an
+        error in it is raised where `store` is next asked for, as before."""
+        if self._opening is not None:
+            self._opening.exception()
+
     def use_region_catalogue(self, store: "Store | None" = None) -> None:
         """The region's catalogue, when one came by sync from its import, replaces the data
         folder's (at the store's opening and after every sync that pulled something)."""

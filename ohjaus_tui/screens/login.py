@@ -39,6 +39,8 @@ class LoginScreen(AppAccess, Screen):
 
     CSS_PATH = "login.tcss"
 
+    _entering = False  # a passphrase was taken: the home screen waits for the store
+
     def compose(self) -> ComposeResult:
         ctx = self.ctx
         with Vertical():
@@ -117,10 +119,29 @@ class LoginScreen(AppAccess, Screen):
             self._submit_enrolment()
             return
         passphrase, event.input.value = event.input.value, ""
-        message = self.ohjaus.sign_in(self._worker_id, passphrase)
+        self._sign_in(self._worker_id, passphrase)
+
+    def _sign_in(self, worker_id: str, passphrase: str) -> None:
+        """The passphrase checked at once (the raw database, not the store); the home screen
+        then needs the store: if it is still opening, a line says so until it is open."""
+        if self._entering:
+            return
+        message = self.ohjaus.check_sign_in(worker_id, passphrase)
         if message:
-            self.query_one("#login-message", Static).update(Text(message))
-            self.app.bell()
+            self._say(message)
+            return
+        if self.ctx.store_is_open():
+            self.ohjaus.enter(worker_id)
+            return
+        self._entering = True
+        self.query_one("#login-message", Static).update(Text(_("Signed in. Opening the local store..."), style="dim"))
+        self.ctx.open_store_in_background()
+        self._wait_for_store(worker_id)
+
+    @work(thread=True, exclusive=True, group="store")
+    def _wait_for_store(self, worker_id: str) -> None:
+        self.ctx.wait_for_store()
+        self.app.call_from_thread(self.ohjaus.enter, worker_id)
 
     def _submit_enrolment(self) -> None:
         fields = [self.query_one(f"#{name}", Input) for name in ("enrol-code", "new-passphrase", "new-passphrase-again")]
@@ -150,15 +171,15 @@ class LoginScreen(AppAccess, Screen):
 
     def _signed_up(self, worker_id: str, passphrase: str) -> None:
         self.remove_class("enrolling")
-        message = self.ohjaus.sign_in(worker_id, passphrase)
-        if message:
-            self._say(message)
+        self._sign_in(worker_id, passphrase)
 
     def _say(self, message: str) -> None:
         self.query_one("#login-message", Static).update(Text(message))
         self.app.bell()
 
     def action_choose_again(self) -> None:
+        if self._entering:
+            return
         self.remove_class("asking")
         self.remove_class("enrolling")
         self.query_one("#login-message", Static).update("")
