@@ -164,6 +164,10 @@ def run_once(kind: str, data_dir: Path, code_dir: Path | None = None) -> dict[st
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if code_dir is not None:
         env["PYTHONPATH"] = str(code_dir)
+    # Each code its own cache of the shipped data (a worker's machine has one code): with one
+    # cache, the two codes of --against replaced each other's at every run, and both parsed
+    # the data files at every start.
+    env["OHJAUS_CACHE_DIR"] = str(data_dir.parent / f"cache-{'against' if code_dir else 'ohjaus'}")
     argv = [sys.executable, "-c", CHILD, kind, str(data_dir)]
     t0 = time.time()
     env[T0_ENV] = repr(t0)

@@ -12,7 +12,6 @@ from textual.reactive import var
 
 from .commands import OhjausCommands, developer_device, open_palette
 from .context import Context
-from ohjaus_core.domain.access_log import Purpose
 from ohjaus_core.i18n import N_, _
 from ohjaus_core.settings import settings
 from .messages import SyncFinished
@@ -76,7 +75,7 @@ class OhjausApp(ThemedApp):
         self._status_timer = None
         self._status_reads = 0  # counts the status set on the UI thread: a slower read is dropped
         self._idle_timer = None
-        self.last_input = ctx.clock()
+        self.last_input = None  # set at the sign-in (the idle lock starts then) and at every key
         if developer_device():
             # Textual's theme, screenshot and maximize commands: never on a production device.
             self.COMMANDS = {OhjausCommands, get_system_commands_provider}
@@ -104,6 +103,7 @@ class OhjausApp(ThemedApp):
 
     def enter(self, worker_id: str) -> None:
         """After a passphrase was taken: the worker's home screen (this needs the store)."""
+        from ohjaus_core.domain.access_log import Purpose
         from .screens.audit import ViewTrail
         from .screens.home import HomeScreen
 
