@@ -31,6 +31,17 @@ def passphrase_field() -> Input:
     return Input(password=True, placeholder=_("Passphrase"), id="passphrase")
 
 
+def enrolment_fields() -> Vertical:
+    return Vertical(
+        Static(_("First sign-in on this unit: type the enrolment code from your team lead, "
+                 "then choose a passphrase and type it twice.")),
+        Input(placeholder=_("Enrolment code"), id="enrol-code"),
+        Input(password=True, placeholder=_("New passphrase"), id="new-passphrase"),
+        Input(password=True, placeholder=_("New passphrase again"), id="new-passphrase-again"),
+        id="enrol",
+    )
+
+
 class LoginScreen(AppAccess, Screen):
     BINDINGS = [
         Binding("ctrl+q", "app.quit", N_("Quit")),
@@ -40,6 +51,7 @@ class LoginScreen(AppAccess, Screen):
     CSS_PATH = "login.tcss"
 
     _entering = False  # a passphrase was taken: the home screen waits for the store
+    _with_enrolment = False  # the enrolment fields are on the screen (start-up, issue 18)
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -59,12 +71,8 @@ class LoginScreen(AppAccess, Screen):
                 listing.highlighted = ids.index(owner)  # the unfinished contact's worker
             yield listing
             yield passphrase_field()
-            with Vertical(id="enrol"):
-                yield Static(_("First sign-in on this unit: type the enrolment code from your team lead, "
-                               "then choose a passphrase and type it twice."))
-                yield Input(placeholder=_("Enrolment code"), id="enrol-code")
-                yield Input(password=True, placeholder=_("New passphrase"), id="new-passphrase")
-                yield Input(password=True, placeholder=_("New passphrase again"), id="new-passphrase-again")
+            if self._with_enrolment:  # else mounted here when a first sign-in needs them
+                yield enrolment_fields()
             yield Static(id="login-message")
             if not options:
                 yield Static(
@@ -93,10 +101,13 @@ class LoginScreen(AppAccess, Screen):
         # (bench/startup.py measures both moments).
         self.call_after_refresh(self.set_timer, STORE_OPEN_DELAY, self.ctx.open_store_in_background)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self._worker_id = event.option.id
         if needs_enrolment(self.ctx.data_dir, self._worker_id):
+            if not self._with_enrolment:  # not composed at the start: most sign-ins never need it
+                self._with_enrolment = True  # (and composed again in another language, F9)
+                await self.query_one("#login-message").parent.mount(enrolment_fields(), before="#login-message")
             self.add_class("enrolling")
             for field in self.query("#enrol Input").results(Input):
                 field.value = ""

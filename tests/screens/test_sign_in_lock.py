@@ -107,6 +107,33 @@ async def test_the_passphrase_is_checked_before_the_store_opens_and_a_line_says_
     assert app.ctx.store.sign_in.check_passphrase(chosen, "wrong-again", FIXED_NOW).tries_left == 4
 
 
+async def test_the_enrolment_fields_come_when_a_first_sign_in_needs_them_and_stay_in_another_language(data_dir, shipped):
+    """Start-up (issue 18): the enrolment fields are not built for the first screen; a worker
+    with no passphrase on a connected device gets them, and F9 keeps them with what was typed."""
+    from ohjaus_tui.store.directory import connect
+
+    app = clocked_app(data_dir, shipped, Clock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query("#enrol")
+        listing = app.screen.query_one("#workers")
+        first = listing.get_option_at_index(listing.highlighted or 0).id  # what Enter chooses
+        connection = connect(data_dir)
+        with connection:
+            connection.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('sync_server', 'https://keskus.example'), ('sync_token', 't')")
+            connection.execute("DELETE FROM credential WHERE worker_id = ?", (first,))
+        connection.close()
+        await choose_worker(pilot)
+        assert app.screen.has_class("enrolling")
+        await pilot.press(*"ABCD-EFGH")
+        assert app.screen.query_one("#enrol-code", Input).value == "ABCD-EFGH"
+        await pilot.press("f9")
+        await pilot.pause()
+        assert app.screen.has_class("enrolling")
+        assert app.screen.query_one("#enrol-code", Input).value == "ABCD-EFGH"
+        assert app.screen.focused is app.screen.query_one("#enrol-code", Input)
+
+
 async def test_the_screen_locks_after_the_idle_time_and_hides_the_client(data_dir, shipped, monkeypatch):
     monkeypatch.setenv("OHJAUS_IDLE_LOCK", "120")
     clock = Clock()
