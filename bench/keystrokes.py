@@ -26,6 +26,7 @@ from ohjaus_tui.context import Context, load_shipped  # noqa: E402
 from ohjaus_tui.demo import make_demo  # noqa: E402
 from ohjaus_core.domain.clock import HELSINKI  # noqa: E402
 from ohjaus_tui.screens.contact import ContactScreen  # noqa: E402
+from ohjaus_tui.screens.home import HomeScreen  # noqa: E402
 from ohjaus_tui.store.models import Client  # noqa: E402
 from ohjaus_tui.store.store import Store  # noqa: E402
 from sqlmodel import select  # noqa: E402
@@ -60,7 +61,8 @@ async def contact(data_dir: Path, shipped, kind: str) -> tuple[int, int, bool]:
             await pilot.press("down")
         await pilot.press("enter")  # sign-in is not part of a contact
         await pilot.press(*DEMO_PASSPHRASE, "enter")
-        await pilot.pause()
+        while not isinstance(app.screen, HomeScreen):  # the store may still be opening
+            await pilot.pause(0.05)
         c = Counter(pilot)
         await c.key("n")
         await c.type(client.identity_code)

@@ -12,7 +12,6 @@ from textual.reactive import var
 
 from .commands import OhjausCommands, developer_device, open_palette
 from .context import Context
-from ohjaus_core.domain.access_log import Purpose
 from ohjaus_core.i18n import N_, _
 from ohjaus_core.settings import settings
 from .messages import SyncFinished
@@ -76,7 +75,7 @@ class OhjausApp(ThemedApp):
         self._status_timer = None
         self._status_reads = 0  # counts the status set on the UI thread: a slower read is dropped
         self._idle_timer = None
-        self.last_input = ctx.clock()
+        self.last_input = None  # set at the sign-in (the idle lock starts then) and at every key
         if developer_device():
             # Textual's theme, screenshot and maximize commands: never on a production device.
             self.COMMANDS = {OhjausCommands, get_system_commands_provider}
@@ -85,18 +84,31 @@ class OhjausApp(ThemedApp):
         self.push_screen(LoginScreen())
 
     def sign_in(self, worker_id: str, passphrase: str) -> str | None:
-        """Check the passphrase offline and open the home screen; returns what went wrong."""
+        """Check the passphrase offline and open the home screen; returns what went wrong.
+        Waits here for the store if it is not open yet (the sign-in screen does not: see
+        LoginScreen)."""
+        problem = self.check_sign_in(worker_id, passphrase)
+        if problem is None:
+            self.enter(worker_id)
+        return problem
+
+    def check_sign_in(self, worker_id: str, passphrase: str) -> str | None:
+        """The passphrase checked on the raw database connection (no ORM: the store may still
+        be opening); what the worker reads when it was not taken, else None."""
+        from .screens.lock import sign_in_problem
+        from .store.sign_in_check import check_passphrase
+
+        ctx = self.ctx
+        return sign_in_problem(check_passphrase(ctx.data_dir, worker_id, passphrase, ctx.now()), ctx.data_dir)
+
+    def enter(self, worker_id: str) -> None:
+        """After a passphrase was taken: the worker's home screen (this needs the store)."""
+        from ohjaus_core.domain.access_log import Purpose
         from .screens.audit import ViewTrail
         from .screens.home import HomeScreen
-        from .screens.lock import sign_in_problem
 
         ctx = self.ctx
         worker = ctx.store.worker(worker_id)
-        if worker is None:
-            return _("Unknown worker.")
-        problem = sign_in_problem(ctx.store.sign_in.check_passphrase(worker.id, passphrase, ctx.now()), ctx.data_dir)
-        if problem:
-            return problem
         ctx.worker = worker
         ctx.unit = ctx.store.unit(worker.unit_id)
         ctx.viewer = ctx.store.viewer(worker.id)
@@ -108,7 +120,6 @@ class OhjausApp(ThemedApp):
             self._idle_timer = self.set_interval(5, self.lock_when_idle)
         if self._status_timer is None:
             self._status_timer = self.set_interval(STATUS_POLL_SECONDS, self._read_sync_status_later)
-        return None
 
     # -- the lock: after the idle time and on Ctrl+L; the screen beneath keeps its state ----
 

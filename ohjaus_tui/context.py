@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -13,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from ohjaus_core import domain
 from ohjaus_core.data_dir import shipped_data_dir
-from ohjaus_core.domain import clock as clock_module
-from ohjaus_core.domain.clock import local
 from ohjaus_core.settings import settings
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from ohjaus_core.domain.catalogue import Service
     from ohjaus_core.domain.deadlines.rules import RegionRules
     from ohjaus_core.domain.protocols.model import Protocol
@@ -181,6 +180,14 @@ def _private(path: Path) -> bool:
 _RESOLVING = threading.Lock()
 
 
+def _now() -> datetime:
+    """ohjaus_core.domain.clock.now, imported when first asked (after the first screen:
+    zoneinfo and the time zone data are not needed to draw it)."""
+    from ohjaus_core.domain.clock import now
+
+    return now()
+
+
 class Context:
     """The application's shared state. The store (SQLModel) may open in the background:
     the sign-in screen does not need it, and importing the ORM is most of start-up time."""
@@ -191,14 +198,14 @@ class Context:
         shipped: "Shipped | Callable[[], Shipped]",
         store: "Store | None" = None,
         data_dir: Path | None = None,
-        clock: Callable[[], datetime] = clock_module.now,
+        clock: Callable[[], datetime] | None = None,
         demo: bool = False,
     ) -> None:
         if store is None and data_dir is None:
             raise ValueError("a store or a data directory is needed")
         self._shipped = shipped  # or, at the application's start, a function that loads it (shipped_for_start)
         self.data_dir: Path = data_dir or store.data_dir  # type: ignore[union-attr]
-        self.clock = clock
+        self.clock = clock or _now  # the domain's clock (Finnish time)
         self.demo = demo
         self.worker: "Worker | None" = None
         self.unit: "Unit | None" = None
@@ -206,7 +213,7 @@ class Context:
         self.locked = False
         self.worklist_trail = None  # screens.audit.ViewTrail of the home lists, per sign-in
         self._store = store
-        self._opening: Future | None = None
+        self._opening: "Future | None" = None
         if store is not None:
             self.use_region_catalogue(store)
 
@@ -224,12 +231,17 @@ class Context:
 
     def open_store_in_background(self) -> None:
         if self._store is None and self._opening is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
             self._opening = executor.submit(self._open_store)
             executor.shutdown(wait=False)
 
     def _open_store(self) -> "Store":
+        import gc
         import sys
+
+        gc.enable()  # held since the start (cli/start.py run_app): the first screen is drawn
 
         # Importing the ORM in the background holds the interpreter lock for half a second of
         # CPU (more on a busy machine): with a short switch interval the screen's thread gets
@@ -247,6 +259,16 @@ class Context:
         self.use_region_catalogue(store)
         return store
 
+    def store_is_open(self) -> bool:
+        """Whether `store` answers at once (open, or its opening has ended, well or not)."""
+        return self._store is not None or (self._opening is not None and self._opening.done())
+
+    def wait_for_store(self) -> None:
+        """Until the store's background opening (open_store_in_background) has ended; an
+        error in it is raised where `store` is next asked for, as before."""
+        if self._opening is not None:
+            self._opening.exception()
+
     def use_region_catalogue(self, store: "Store | None" = None) -> None:
         """The region's catalogue, when one came by sync from its import, replaces the data
         folder's (at the store's opening and after every sync that pulled something)."""
@@ -261,4 +283,6 @@ class Context:
         return self._store
 
     def now(self) -> datetime:
+        from ohjaus_core.domain.clock import local
+
         return local(self.clock()).replace(microsecond=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -19,6 +20,17 @@ def _demo_dir() -> Path:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    # No garbage collection while the start-up makes its (long-lived) objects: ~30 ms of CPU
+    # to the first screen (issue 18). Collection is back when the store starts opening, half
+    # a second after the first paint (Context._open_store), or when the application ends.
+    gc.disable()
+    try:
+        return _run_app(args)
+    finally:
+        gc.enable()
+
+
+def _run_app(args: argparse.Namespace) -> int:
     from ..app import OhjausApp
     from ..context import Context, shipped_for_start
     from ..store.directory import default_data_dir, prepare, read_setting
@@ -33,6 +45,7 @@ def run_app(args: argparse.Namespace) -> int:
     if args.demo and not demo:
         from ..demo import make_demo_atomically
 
+        gc.enable()  # building the demo makes and drops many objects
         print(_("Making the demo data (first use)..."), file=sys.stderr)
         shipped = shipped() if callable(shipped) else shipped
         with_progress(lambda tick: make_demo_atomically(data_dir, shipped=shipped, progress=tick))

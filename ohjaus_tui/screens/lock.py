@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, Static
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_time
-from ..store.sign_in import SignIn, SignInCheck
+from ..store.sign_in_check import SignIn, SignInCheck
 from ..app_access import AppAccess
 from ..widgets.footer import Footer
 from .login import passphrase_field
@@ -30,6 +30,8 @@ def sign_in_problem(check: SignInCheck, data_dir) -> str | None:
         return _("Too many wrong tries: sign-in waits until {time}.").format(
             time=format_time(local(check.wait_until))
         )
+    if check.result == SignIn.UNKNOWN:
+        return _("Unknown worker.")
     if check.result == SignIn.LOCKED:
         return _("Your sign-in is locked on the central API: ask your team lead to unlock it.")
     if check.result == SignIn.REMOVED:

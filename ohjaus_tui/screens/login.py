@@ -31,6 +31,17 @@ def passphrase_field() -> Input:
     return Input(password=True, placeholder=_("Passphrase"), id="passphrase")
 
 
+def enrolment_fields() -> Vertical:
+    return Vertical(
+        Static(_("First sign-in on this unit: type the enrolment code from your team lead, "
+                 "then choose a passphrase and type it twice.")),
+        Input(placeholder=_("Enrolment code"), id="enrol-code"),
+        Input(password=True, placeholder=_("New passphrase"), id="new-passphrase"),
+        Input(password=True, placeholder=_("New passphrase again"), id="new-passphrase-again"),
+        id="enrol",
+    )
+
+
 class LoginScreen(AppAccess, Screen):
     BINDINGS = [
         Binding("ctrl+q", "app.quit", N_("Quit")),
@@ -38,6 +49,9 @@ class LoginScreen(AppAccess, Screen):
     ]
 
     CSS_PATH = "login.tcss"
+
+    _entering = False  # a passphrase was taken: the home screen waits for the store
+    _with_enrolment = False  # the enrolment fields are on the screen (start-up, issue 18)
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -57,12 +71,8 @@ class LoginScreen(AppAccess, Screen):
                 listing.highlighted = ids.index(owner)  # the unfinished contact's worker
             yield listing
             yield passphrase_field()
-            with Vertical(id="enrol"):
-                yield Static(_("First sign-in on this unit: type the enrolment code from your team lead, "
-                               "then choose a passphrase and type it twice."))
-                yield Input(placeholder=_("Enrolment code"), id="enrol-code")
-                yield Input(password=True, placeholder=_("New passphrase"), id="new-passphrase")
-                yield Input(password=True, placeholder=_("New passphrase again"), id="new-passphrase-again")
+            if self._with_enrolment:  # else mounted here when a first sign-in needs them
+                yield enrolment_fields()
             yield Static(id="login-message")
             if not options:
                 yield Static(
@@ -91,10 +101,13 @@ class LoginScreen(AppAccess, Screen):
         # (bench/startup.py measures both moments).
         self.call_after_refresh(self.set_timer, STORE_OPEN_DELAY, self.ctx.open_store_in_background)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self._worker_id = event.option.id
         if needs_enrolment(self.ctx.data_dir, self._worker_id):
+            if not self._with_enrolment:  # not composed at the start: most sign-ins never need it
+                self._with_enrolment = True  # (and composed again in another language, F9)
+                await self.query_one("#login-message").parent.mount(enrolment_fields(), before="#login-message")
             self.add_class("enrolling")
             for field in self.query("#enrol Input").results(Input):
                 field.value = ""
@@ -117,10 +130,29 @@ class LoginScreen(AppAccess, Screen):
             self._submit_enrolment()
             return
         passphrase, event.input.value = event.input.value, ""
-        message = self.ohjaus.sign_in(self._worker_id, passphrase)
+        self._sign_in(self._worker_id, passphrase)
+
+    def _sign_in(self, worker_id: str, passphrase: str) -> None:
+        """The passphrase checked at once (the raw database, not the store); the home screen
+        then needs the store: if it is still opening, a line says so until it is open."""
+        if self._entering:
+            return
+        message = self.ohjaus.check_sign_in(worker_id, passphrase)
         if message:
-            self.query_one("#login-message", Static).update(Text(message))
-            self.app.bell()
+            self._say(message)
+            return
+        if self.ctx.store_is_open():
+            self.ohjaus.enter(worker_id)
+            return
+        self._entering = True
+        self.query_one("#login-message", Static).update(Text(_("Signed in. Opening the local store..."), style="dim"))
+        self.ctx.open_store_in_background()
+        self._wait_for_store(worker_id)
+
+    @work(thread=True, exclusive=True, group="store")
+    def _wait_for_store(self, worker_id: str) -> None:
+        self.ctx.wait_for_store()
+        self.app.call_from_thread(self.ohjaus.enter, worker_id)
 
     def _submit_enrolment(self) -> None:
         fields = [self.query_one(f"#{name}", Input) for name in ("enrol-code", "new-passphrase", "new-passphrase-again")]
@@ -150,15 +182,15 @@ class LoginScreen(AppAccess, Screen):
 
     def _signed_up(self, worker_id: str, passphrase: str) -> None:
         self.remove_class("enrolling")
-        message = self.ohjaus.sign_in(worker_id, passphrase)
-        if message:
-            self._say(message)
+        self._sign_in(worker_id, passphrase)
 
     def _say(self, message: str) -> None:
         self.query_one("#login-message", Static).update(Text(message))
         self.app.bell()
 
     def action_choose_again(self) -> None:
+        if self._entering:
+            return
         self.remove_class("asking")
         self.remove_class("enrolling")
         self.query_one("#login-message", Static).update("")

@@ -25,7 +25,32 @@ def key_width(key: FooterKey, compact: bool) -> int:
     return len(key.key_display) + len(key.description) + (2 if compact else 3)
 
 
+def _preset_compact(key: FooterKey, compact: bool) -> None:
+    """A key's compact state and class given before it is mounted, as they end up: a
+    FooterKey starts compact, then its binding sets the footer's state, and each change
+    restyled the key - two restyles a key at every recompose (start-up, issue 18)."""
+    key.set_reactive(FooterKey.compact, compact)
+    key.set_class(compact, "-compact", update=False)
+
+
 class Footer(TextualFooter):
+    _recompose_pending = False
+
+    def bindings_changed(self, screen) -> None:
+        """As Textual's Footer, but changes that come before a pending recompose has run are
+        drawn by that one: each recompose makes every key anew, and the sign-in screen's start
+        recomposed three times before the first paint, now twice (start-up, issue 18)."""
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._recompose_pending:
+            self._recompose_pending = True
+            self.call_after_refresh(self._recompose_once)
+
+    async def _recompose_once(self) -> None:
+        self._recompose_pending = False  # a change from now on is drawn by another one
+        await self.recompose()
+
     def on_resize(self) -> None:
         if self._narrow != self._would_be_narrow():
             self.call_after_refresh(self.recompose)
@@ -52,6 +77,11 @@ class Footer(TextualFooter):
         self._all_keys = [k for k in keys if k.action not in HELP_ACTIONS]
         self._narrow = self._would_be_narrow()
         self.compact = self._narrow
+        for key in keys:  # Textual's compose binds them to the footer's compact
+            _preset_compact(key, self._narrow)
+        for widget in others:
+            if isinstance(widget, FooterKey):  # the palette's key: compact, unbound
+                _preset_compact(widget, True)
         if not self._narrow:
             yield from (w for w in widgets if not (isinstance(w, FooterKey) and w.action in HELP_ACTIONS))
             return

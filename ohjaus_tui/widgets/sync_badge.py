@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ohjaus_core.domain.clock import local
 from ohjaus_core.i18n import _, format_moment, ngettext
 from ..app_access import ohjaus_app
 from ..theme import themed
@@ -67,6 +66,8 @@ def render_status(state) -> Text:
             style=themed("bold $alarm"),
         )
     if status.last_sync_at is not None:
+        from ohjaus_core.domain.clock import local  # not on the sign-in screen's start path
+
         text.append("  " + _("last sync {time}").format(time=format_moment(local(status.last_sync_at))))
     text.append("  " + ngettext("{n} change waiting", "{n} changes waiting", status.pending).format(n=status.pending))
     return text

@@ -26,6 +26,30 @@ def ohjaus(*args: str, env_extra: dict | None = None, input_text: str = "") -> s
     )
 
 
+@pytest.mark.parametrize("argv", [
+    [], ["--demo"], ["--demo", "--data-dir", "d"], ["--data-dir=d", "--lang", "sv"], ["--data-dir", "demo"],
+    ["demo", "--data-dir", "d"], ["--demo", "check"], ["--lang", "sv", "worker", "enrol", "--data-dir", "d", "u"],
+])
+def test_the_application_start_reads_its_options_as_the_whole_parser_does(argv):
+    """Start-up (issue 18): the application's own options without building every command's
+    parser; the same answer as the whole parser, a command still goes to it."""
+    from ohjaus.cli import build_parser, parse_args
+
+    assert vars(parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [["--lang", "xx"], ["--data-dir"], ["--bogus"], ["--demo", "-h"]])
+def test_a_wrong_or_help_command_line_gets_the_whole_parsers_answer(argv, capsys):
+    from ohjaus.cli import build_parser, parse_args
+
+    with pytest.raises(SystemExit) as fast:
+        parse_args(argv)
+    answer = capsys.readouterr()
+    with pytest.raises(SystemExit) as whole:
+        build_parser().parse_args(argv)
+    assert fast.value.code == whole.value.code and capsys.readouterr() == answer
+
+
 def test_demo_makes_a_device_directory_with_signed_contacts(tmp_path):
     result = ohjaus("demo", "--data-dir", str(tmp_path / "dev"), "--contacts", "12", "--clients", "30")
     assert result.returncode == 0, result.stderr

@@ -49,6 +49,16 @@ async def choose_worker(pilot, index: int = 0) -> None:
     await pilot.press(*["down"] * index, "enter")
 
 
+async def until_home(pilot, seconds: float = 10) -> None:
+    """After a right passphrase: the home screen, once the store (opening in the background
+    since the start) is open."""
+    for _ in range(int(seconds / 0.05)):
+        if isinstance(pilot.app.screen, HomeScreen):
+            return
+        await pilot.pause(0.05)
+    assert isinstance(pilot.app.screen, HomeScreen)
+
+
 async def test_a_wrong_passphrase_keeps_the_sign_in_screen_and_says_so(app):
     async with app.run_test(size=(100, 30)) as pilot:
         await choose_worker(pilot)
@@ -58,8 +68,70 @@ async def test_a_wrong_passphrase_keeps_the_sign_in_screen_and_says_so(app):
         assert "Wrong passphrase. 4 tries left" in str(app.screen.query_one("#login-message", Static).render())
         assert app.screen.query_one("#passphrase", Input).value == ""  # never kept on the screen
         await pilot.press(*DEMO_PASSPHRASE, "enter")
+        await until_home(pilot)
+
+
+async def test_the_passphrase_is_checked_before_the_store_opens_and_a_line_says_it_is_opening(data_dir, shipped, monkeypatch):
+    """Start-up (issue 18): the check needs no ORM; the home screen waits for the store with
+    a line on the screen, and the keys stay answered meanwhile."""
+    import threading
+
+    gate = threading.Event()
+    opened = Context._open_store
+
+    def slow_open(self):
+        gate.wait(60)
+        return opened(self)
+
+    monkeypatch.setattr(Context, "_open_store", slow_open)
+    app = clocked_app(data_dir, shipped, Clock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await choose_worker(pilot)
+        chosen = app.screen._worker_id
+        await pilot.press(*"wrong-guess", "enter")
         await pilot.pause()
-        assert isinstance(app.screen, HomeScreen)
+        message = app.screen.query_one("#login-message", Static)
+        assert "Wrong passphrase. 4 tries left" in str(message.render())
+        assert not app.ctx.store_is_open()
+        await pilot.press(*DEMO_PASSPHRASE, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        assert "Signed in. Opening the local store..." in str(message.render())
+        await pilot.press("escape", *"typed-meanwhile", "enter")  # neither another name nor another try
+        await pilot.pause()
+        assert "Opening the local store" in str(message.render())
+        gate.set()
+        await until_home(pilot)
+        assert app.ctx.worker.id == chosen
+    # The right passphrase reset the count of the wrong one.
+    assert app.ctx.store.sign_in.check_passphrase(chosen, "wrong-again", FIXED_NOW).tries_left == 4
+
+
+async def test_the_enrolment_fields_come_when_a_first_sign_in_needs_them_and_stay_in_another_language(data_dir, shipped):
+    """Start-up (issue 18): the enrolment fields are not built for the first screen; a worker
+    with no passphrase on a connected device gets them, and F9 keeps them with what was typed."""
+    from ohjaus_tui.store.directory import connect
+
+    app = clocked_app(data_dir, shipped, Clock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query("#enrol")
+        listing = app.screen.query_one("#workers")
+        first = listing.get_option_at_index(listing.highlighted or 0).id  # what Enter chooses
+        connection = connect(data_dir)
+        with connection:
+            connection.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('sync_server', 'https://keskus.example'), ('sync_token', 't')")
+            connection.execute("DELETE FROM credential WHERE worker_id = ?", (first,))
+        connection.close()
+        await choose_worker(pilot)
+        assert app.screen.has_class("enrolling")
+        await pilot.press(*"ABCD-EFGH")
+        assert app.screen.query_one("#enrol-code", Input).value == "ABCD-EFGH"
+        await pilot.press("f9")
+        await pilot.pause()
+        assert app.screen.has_class("enrolling")
+        assert app.screen.query_one("#enrol-code", Input).value == "ABCD-EFGH"
+        assert app.screen.focused is app.screen.query_one("#enrol-code", Input)
 
 
 async def test_the_screen_locks_after_the_idle_time_and_hides_the_client(data_dir, shipped, monkeypatch):

@@ -22,7 +22,9 @@ from ohjaus_core.domain.viewer import NotPermitted, NotVisible
 from ohjaus_tui.export import export
 from ohjaus_tui.store.directory import connect
 from ohjaus_tui.store.models import Contact, Credential
+from ohjaus_tui.screens.lock import sign_in_problem
 from ohjaus_tui.store.sign_in import SignIn
+from ohjaus_tui.store.sign_in_check import check_passphrase
 
 from ..conftest import FIXED_NOW
 from ..factories import client_in_both_registers, viewer, worker_id
@@ -81,6 +83,57 @@ def test_an_old_scrypt_verifier_signs_in_and_is_upgraded_then_only_by_the_right_
     assert row.kdf == "argon2id" and row.salt != old.salt and row.digest != old.digest
     assert store.sign_in.check_passphrase(nurse, "vanha tunnuslause", FIXED_NOW).result == SignIn.OK
     assert store.sign_in.check_passphrase(nurse, "not-it-at-all", FIXED_NOW).result == SignIn.WRONG
+
+
+def test_the_lock_out_written_without_the_orm_is_the_moment_the_store_reads(store):
+    """The check writes the credential row on the raw connection: the ORM store (and an
+    older version's check) reads the same failures and the same wait, to the second."""
+    nurse = worker_id(store, "hoitaja1")
+    for n in range(4):
+        check_passphrase(store.data_dir, nurse, f"wrong-{n}", FIXED_NOW)
+    with store.session() as session:
+        assert session.get(Credential, nurse).failures == 4
+    assert check_passphrase(store.data_dir, nurse, "wrong-5", FIXED_NOW).wait_until == FIXED_NOW + timedelta(seconds=60)
+    with store.session() as session:
+        row = session.get(Credential, nurse)
+    assert (row.failures, row.wait_until) == (0, FIXED_NOW + timedelta(seconds=60))
+    assert check_passphrase(store.data_dir, nurse, DEMO_PASSPHRASE, FIXED_NOW + timedelta(seconds=59)).result == SignIn.WAIT
+    assert check_passphrase(store.data_dir, nurse, DEMO_PASSPHRASE, FIXED_NOW + timedelta(seconds=60)).result == SignIn.OK
+
+
+def test_an_unknown_worker_is_refused_without_a_try(store):
+    check = check_passphrase(store.data_dir, "no-such-worker", DEMO_PASSPHRASE, FIXED_NOW)
+    assert check.result == SignIn.UNKNOWN
+    assert sign_in_problem(check, store.data_dir) == "Unknown worker."
+
+
+SIGN_IN_WITHOUT_ORM = """
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import ohjaus_tui.app, ohjaus_tui.screens.login, ohjaus_tui.screens.lock
+from ohjaus_tui.store.sign_in_check import check_passphrase
+
+now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+results = [check_passphrase(Path(sys.argv[1]), sys.argv[2], p, now).result.value for p in sys.argv[3:]]
+print(",".join(results), sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "sqlmodel")))
+"""
+
+
+@pytest.mark.slow
+def test_the_sign_in_screen_checks_a_passphrase_without_importing_the_orm(store):
+    """Start-up (issue 18): the passphrase is checked before the ORM has been imported."""
+    import subprocess
+    import sys
+
+    nurse = worker_id(store, "hoitaja1")
+    done = subprocess.run(
+        [sys.executable, "-c", SIGN_IN_WITHOUT_ORM, str(store.data_dir), nurse, "not-it-at-all", DEMO_PASSPHRASE],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    assert done.stdout.split() == ["wrong,ok", "[]"]
 
 
 # -- registers and consent ---------------------------------------------------------------------
