@@ -42,7 +42,7 @@ from ohjaus_core.domain.identity import client_id_for, make_identity_code
 from ohjaus_core.domain.protocols.evaluation import evaluate
 from ohjaus_core.domain.protocols.model import protocols_for
 from ohjaus_core.domain.segmentation import suggest_follow_up, suggest_outcome, suggest_segment
-from ohjaus_core.domain.slots import choose_slots
+from ohjaus_core.domain.slots import slots_for_draft
 from ohjaus_core.i18n import _
 from ohjaus_core.reference import HISTORY_DAYS, demo_slot_rows, ref_id, region_rows
 from . import demo_day
@@ -357,14 +357,7 @@ def _contacts(
             # Demo devices of different units book only their own unit's slots, so their
             # histories never ask the central API for the same slot.
             own = [o for o in free.offers(area, started, started + timedelta(days=28)) if o.unit_id == draft.unit_id]
-            offers = choose_slots(
-                own,
-                language=draft.language.value,
-                preferred_unit_id=draft.unit_id,
-                deadline=None,
-                not_before=started,
-                limit=3,
-            )
+            offers = slots_for_draft(own, draft, deadline=None, not_before=started, limit=3)
             if not offers:
                 draft.outcome_kind, draft.advice_text = OutcomeKind.ADVICE, phrases["advice"]["texts"][0]
             else:

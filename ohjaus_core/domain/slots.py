@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from .clock import local
+
+if TYPE_CHECKING:
+    from .contact import ContactDraft
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,17 @@ def choose_slots(
     if late and not any(o.past_deadline for o in chosen):
         chosen = chosen[: limit - len(late)] + late
     return chosen
+
+
+def slots_for_draft(
+    free: list[SlotOffer], draft: ContactDraft, *, deadline: date | None, not_before: datetime, **options
+) -> list[SlotOffer]:
+    """The slots to offer a contact's client: in the client's language, at the contact's unit
+    first (choose_slots; `options` are its limit, later and professions_first)."""
+    return choose_slots(
+        free, language=draft.language.value, preferred_unit_id=draft.unit_id, deadline=deadline,
+        not_before=not_before, **options,
+    )
 
 
 # Child health (neuvola, school health) is the public health nurse's work: a child's slots

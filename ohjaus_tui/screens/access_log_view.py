@@ -7,7 +7,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ohjaus_core.domain.access_log import AccessAction, Purpose, purpose_label
@@ -15,7 +14,7 @@ from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.codes import Register
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_moment
-from ..app_access import AppAccess
+from .frame import BackScreen
 from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.title_bar import TitleBar
@@ -33,11 +32,8 @@ ITEMS = {
 }
 
 
-class AccessLogScreen(AppAccess, Screen):
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", N_("Back")),
-        Binding("c", "central", N_("All devices")),
-    ]
+class AccessLogScreen(BackScreen):
+    BINDINGS = [Binding("c", "central", N_("All devices"))]
 
     CSS_PATH = "access_log_view.tcss"
 
@@ -46,6 +42,7 @@ class AccessLogScreen(AppAccess, Screen):
         self.client_id = client_id
 
     def compose(self) -> ComposeResult:
+        """The frame without the sync badge."""
         yield TitleBar(id="log-title")
         yield Static(id="log-chain")
         yield DataTable(id="log", cursor_type="row")

@@ -8,21 +8,17 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Static
 
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.codes import BookingStatus
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_date, format_time
-from ..app_access import AppAccess
 from ..theme import themed
-from ..widgets.footer import Footer
 from ..widgets.slot_picker import SlotPicker
-from ..widgets.sync_badge import SyncBadge
-from ..widgets.title_bar import TitleBar
+from .ask import AskScreen
+from .frame import BackScreen
 from .prompt import PromptScreen
 
 STATUS_STYLE = {
@@ -38,9 +34,8 @@ def when(moment) -> str:
     return f"{format_date(local(moment))} {format_time(local(moment))}"
 
 
-class BookingsScreen(AppAccess, Screen):
+class BookingsScreen(BackScreen):
     BINDINGS = [
-        Binding("escape", "back", N_("Back")),
         Binding("e", "no_show", N_("Did not come")),
         Binding("p", "cancel_booking", N_("Cancel booking")),
         Binding("s", "move", N_("Move")),
@@ -48,6 +43,7 @@ class BookingsScreen(AppAccess, Screen):
     ]
 
     CSS_PATH = "bookings.tcss"
+    TITLE_ID = "bookings-title"
 
     def __init__(self, client_id: str, purpose: str | None = None) -> None:
         """`purpose`: what a protected client's view is for, as stated in the client view."""
@@ -56,13 +52,10 @@ class BookingsScreen(AppAccess, Screen):
         self.rows: list = []
         self.changed = False
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(id="bookings-title")
+    def body(self) -> ComposeResult:
         yield Static(id="bookings-help")
         yield DataTable(id="bookings-table", cursor_type="row")
         yield Static(id="bookings-message")
-        yield SyncBadge()
-        yield Footer()
 
     def on_mount(self) -> None:
         self.show()
@@ -187,22 +180,21 @@ class BookingsScreen(AppAccess, Screen):
         self.app.push_screen(MoveScreen(row, offers, deadline), picked)
 
 
-class MoveScreen(ModalScreen):
+class MoveScreen(AskScreen):
     """The slot picker of the contact flow, for a booked visit's new time; dismisses the
     chosen slot's id, or None."""
 
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
     CSS_PATH = "bookings.tcss"
 
     def __init__(self, row, offers, deadline) -> None:
         super().__init__()
         self.row, self.offers, self.deadline = row, offers, deadline
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(_("Move the booking"), style="bold"))
-            yield SlotPicker(id="move-slots")
-            yield Footer()
+    def heading(self) -> str:
+        return _("Move the booking")
+
+    def body(self) -> ComposeResult:
+        yield SlotPicker(id="move-slots")
 
     def on_mount(self) -> None:
         row = self.row
@@ -217,8 +209,5 @@ class MoveScreen(ModalScreen):
     def on_slot_picker_chosen(self, event: SlotPicker.Chosen) -> None:
         event.stop()
         self.dismiss(event.offer.slot_id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 

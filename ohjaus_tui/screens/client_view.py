@@ -7,7 +7,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ohjaus_core.domain.access_log import Purpose, purpose_label
@@ -16,18 +15,15 @@ from ohjaus_core.domain.protected import non_disclosure
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.codes import BookingStatus, FollowUpKind, FollowUpStatus, Handover, PlanType, Register, Urgency
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
-from ..app_access import AppAccess
 from ..store.protection import EventKind
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.viewer import Permission
 from ohjaus_core.i18n import N_, _, format_date, format_moment
 from ..widgets.client_line import client_line
 from ..theme import themed
-from ..widgets.footer import Footer
-from ..widgets.sync_badge import SyncBadge
-from ..widgets.title_bar import TitleBar
 from .audit import ViewTrail
 from .consent import BasisScreen, ConsentScreen
+from .frame import BackScreen
 from .prompt import PromptScreen
 
 
@@ -41,9 +37,8 @@ FILTERS = [
 ]
 
 
-class ClientScreen(AppAccess, Screen):
+class ClientScreen(BackScreen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", N_("Back")),
         Binding("s", "consent", N_("Consent")),
         Binding("b", "basis", N_("Legal basis")),
         Binding("l", "access_log", N_("Access log")),
@@ -53,6 +48,7 @@ class ClientScreen(AppAccess, Screen):
     ]
 
     CSS_PATH = "client_view.tcss"
+    TITLE_ID = "client-title"
 
     def __init__(self, client_id: str, purpose: str | None = None) -> None:
         """`purpose`: what the view is for when the flow that opens it knows (a contact);
@@ -64,8 +60,7 @@ class ClientScreen(AppAccess, Screen):
         self.purpose = purpose
         self.asked = False
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(id="client-title")
+    def body(self) -> ComposeResult:
         yield Static(id="client-flags")
         yield Static(id="client-registers")
         yield Static(id="client-consents")
@@ -73,8 +68,6 @@ class ClientScreen(AppAccess, Screen):
         yield Static(id="client-filter")
         yield DataTable(id="client-contacts", cursor_type="row")
         yield Static(id="client-message")
-        yield SyncBadge()
-        yield Footer()
 
     def on_mount(self) -> None:
         client = self.ctx.store.clients.client(self.client_id)

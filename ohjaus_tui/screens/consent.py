@@ -8,14 +8,12 @@ from datetime import date, datetime, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ohjaus_core.domain.codes import Register
 from ohjaus_core.i18n import N_, _
-from ..widgets.footer import Footer
+from .ask import AskScreen
 
 GRANTED, DENIED = "granted", "denied"
 MAX_BASIS = 500  # it goes into every access-log entry of the view
@@ -32,39 +30,36 @@ def parse_day(value: str) -> date:
     raise ValueError(value)
 
 
-class ConsentScreen(ModalScreen):
+class ConsentScreen(AskScreen):
     """Dismisses with (granted, valid_until, note) or None."""
 
     CSS_PATH = "consent.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel")),
-        Binding("ctrl+s", "save", N_("Save")),
-    ]
+    BINDINGS = [Binding("ctrl+s", "save", N_("Save"))]
 
     def __init__(self, from_register: Register, to_register: Register, today: date) -> None:
         super().__init__()
         self.from_register, self.to_register, self.today = from_register, to_register, today
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(_("The client's consent"), style="bold"))
-            question = (
-                _("May the client's social-welfare records be shown in health care?")
-                if self.from_register == Register.SOCIAL
-                else _("May the client's health-care records be shown in social welfare?")
-            )
-            yield Static(Text(question + " " + _("Ask the client; record what they said.")))
-            yield OptionList(
-                Option(_("Yes: the client consents"), id=GRANTED),
-                Option(_("No: the client refuses"), id=DENIED),
-                id="decision",
-            )
-            yield Label(_("In force until (dd.mm.yyyy)"))
-            yield Input((self.today + timedelta(days=365)).strftime("%d.%m.%Y"), id="valid-until")
-            yield Label(_("Note (optional)"))
-            yield Input(id="consent-note")
-            yield Static(classes="error", id="consent-error")
-            yield Footer()
+    def heading(self) -> str:
+        return _("The client's consent")
+
+    def body(self) -> ComposeResult:
+        question = (
+            _("May the client's social-welfare records be shown in health care?")
+            if self.from_register == Register.SOCIAL
+            else _("May the client's health-care records be shown in social welfare?")
+        )
+        yield Static(Text(question + " " + _("Ask the client; record what they said.")))
+        yield OptionList(
+            Option(_("Yes: the client consents"), id=GRANTED),
+            Option(_("No: the client refuses"), id=DENIED),
+            id="decision",
+        )
+        yield Label(_("In force until (dd.mm.yyyy)"))
+        yield Input((self.today + timedelta(days=365)).strftime("%d.%m.%Y"), id="valid-until")
+        yield Label(_("Note (optional)"))
+        yield Input(id="consent-note")
+        yield Static(classes="error", id="consent-error")
 
     def on_mount(self) -> None:
         self.query_one("#decision", OptionList).highlighted = 0
@@ -96,32 +91,28 @@ class ConsentScreen(ModalScreen):
             return
         self.dismiss((granted, until, self.query_one("#consent-note", Input).value))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class BasisScreen(ModalScreen):
+class BasisScreen(AskScreen):
     """The legal basis a worker states for seeing the other register once; dismisses it."""
 
     CSS_PATH = "consent.tcss"
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, register: Register) -> None:
         super().__init__()
         self.register = register
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(_("Legal basis"), style="bold"))
-            yield Static(
-                Text(_("Why may you see the {register} records without the client's consent? "
-                       "Name the law and the reason; it is written to the access log with your name.").format(
-                    register=self.register.label
-                ))
-            )
-            yield Input(placeholder=_("e.g. Client Data Act 703/2023 § 17: danger to life"), id="basis")
-            yield Static(classes="error", id="basis-error")
-            yield Footer()
+    def heading(self) -> str:
+        return _("Legal basis")
+
+    def body(self) -> ComposeResult:
+        yield Static(
+            Text(_("Why may you see the {register} records without the client's consent? "
+                   "Name the law and the reason; it is written to the access log with your name.").format(
+                register=self.register.label
+            ))
+        )
+        yield Input(placeholder=_("e.g. Client Data Act 703/2023 § 17: danger to life"), id="basis")
+        yield Static(classes="error", id="basis-error")
 
     def on_mount(self) -> None:
         self.query_one("#basis", Input).focus()
@@ -136,6 +127,3 @@ class BasisScreen(ModalScreen):
             self.query_one("#basis-error", Static).update(Text(_("At most {n} characters.").format(n=MAX_BASIS)))
             return
         self.dismiss(basis)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

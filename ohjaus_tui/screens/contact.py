@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
 from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
@@ -16,15 +15,12 @@ from ohjaus_core.domain.languages import language_name
 from ohjaus_core.domain.protected import non_disclosure
 from ohjaus_core.domain.text import LINE_NAME, shown
 from ohjaus_core.i18n import N_, _, format_moment
-from ..app_access import AppAccess
 from ..flow import ContactFlow
 from ..messages import SyncFinished
 from ..theme import themed
-from ..widgets.footer import Footer
 from ..widgets.step_bar import StepBar
-from ..widgets.sync_badge import SyncBadge
-from ..widgets.title_bar import TitleBar
 from .confirm import ConfirmScreen
+from .frame import BackScreen
 from .steps.assessment import AssessmentStep
 from .steps.base import StepPanel
 from .steps.client import ClientStep
@@ -46,11 +42,11 @@ PANELS: dict[Step, type[StepPanel]] = {
 }
 
 
-class ContactScreen(AppAccess, Screen):
+class ContactScreen(BackScreen):
     CSS_PATH = "contact.tcss"
+    TITLE_ID = "contact-header"
 
     BINDINGS = [
-        Binding("escape", "back", N_("Back")),
         Binding("ctrl+n", "next", N_("Next")),
         Binding("ctrl+s", "sign", N_("Sign")),
         Binding("f8", "discard", N_("Discard draft")),
@@ -74,8 +70,7 @@ class ContactScreen(AppAccess, Screen):
         self.client_query = client_query
         self._answered: list[str] | None = None  # callbacks this contact answers, once asked
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(id="contact-header")
+    def body(self) -> ComposeResult:
         yield Static(id="deadlines")
         yield StepBar(id="step-bar")
         with ContentSwitcher(id="steps"):
@@ -84,8 +79,6 @@ class ContactScreen(AppAccess, Screen):
                 step_panel.flow = self.flow
                 yield step_panel
         yield Static(id="problems")
-        yield SyncBadge()
-        yield Footer()
 
     def on_mount(self) -> None:
         # A resumed draft: fill the earlier steps too, so going back shows what was typed.

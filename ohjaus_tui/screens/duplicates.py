@@ -7,9 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ohjaus_core.domain.errors import DomainError
@@ -19,7 +17,7 @@ from ohjaus_core.i18n import N_, _, format_date
 from ..app_access import AppAccess
 from ..store.merge import real_code
 from ..store.models import Client
-from ..widgets.footer import Footer
+from .ask import AskScreen
 from .audit import ViewTrail
 from .confirm import ConfirmScreen
 from ..widgets.client_line import client_line
@@ -45,7 +43,7 @@ def _named(client: Client) -> str:
     return text
 
 
-class MatchesScreen(AppAccess, ModalScreen):
+class MatchesScreen(AppAccess, AskScreen):
     """Dismisses the chosen existing Client, SAVE_AS_NEW, or None (back to the form)."""
 
     CSS_PATH = "duplicates.tcss"
@@ -58,15 +56,15 @@ class MatchesScreen(AppAccess, ModalScreen):
         super().__init__()
         self.matches = matches
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(_("Possible existing client"), style="bold"))
-            yield Static(Text(_(
-                "These clients have the same name (and birth date) or the same phone number. "
-                "Enter takes the chosen client instead of adding a new one."
-            )))
-            yield OptionList(*[Option(match_line(c), id=c.id) for c in self.matches], id="matches")
-            yield Footer()
+    def heading(self) -> str:
+        return _("Possible existing client")
+
+    def body(self) -> ComposeResult:
+        yield Static(Text(_(
+            "These clients have the same name (and birth date) or the same phone number. "
+            "Enter takes the chosen client instead of adding a new one."
+        )))
+        yield OptionList(*[Option(match_line(c), id=c.id) for c in self.matches], id="matches")
 
     def on_mount(self) -> None:
         ViewTrail(self.ctx, "client").shown([c.id for c in self.matches])
@@ -79,23 +77,22 @@ class MatchesScreen(AppAccess, ModalScreen):
     def action_save_as_new(self) -> None:
         self.dismiss(SAVE_AS_NEW)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class MergeScreen(AppAccess, ModalScreen):
+class MergeScreen(AppAccess, AskScreen):
     """A team lead picks the client with the real identity code to merge `source` into (a
     possible match, or by typing the code), confirms, and the merge is made. Dismisses the
     real Client after the merge, or None."""
 
     CSS_PATH = "duplicates.tcss"
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, source: Client) -> None:
         super().__init__()
         self.source = source
 
-    def compose(self) -> ComposeResult:
+    def heading(self) -> str:
+        return _("Merge into the client with the real identity code")
+
+    def body(self) -> ComposeResult:
         self.candidates = [
             client for client in self.ctx.store.merges.possible_duplicates(
                 first_name=self.source.first_name, last_name=self.source.last_name,
@@ -103,16 +100,13 @@ class MergeScreen(AppAccess, ModalScreen):
             )
             if client.id != self.source.id and real_code(client)
         ]
-        with Vertical():
-            yield Label(Text(_("Merge into the client with the real identity code"), style="bold"))
-            yield Static(client_line(self.source))
-            if self.candidates:
-                yield Static(Text(_("Possible matches (Enter chooses):")))
-                yield OptionList(*[Option(match_line(c), id=c.id) for c in self.candidates], id="merge-candidates")
-            yield Static(Text(_("Or type the real identity code and press Enter:")))
-            yield Input(id="merge-code", placeholder=_("DDMMYYCZZZQ"))
-            yield Static(classes="error", id="merge-error")
-            yield Footer()
+        yield Static(client_line(self.source))
+        if self.candidates:
+            yield Static(Text(_("Possible matches (Enter chooses):")))
+            yield OptionList(*[Option(match_line(c), id=c.id) for c in self.candidates], id="merge-candidates")
+        yield Static(Text(_("Or type the real identity code and press Enter:")))
+        yield Input(id="merge-code", placeholder=_("DDMMYYCZZZQ"))
+        yield Static(classes="error", id="merge-error")
 
     def on_mount(self) -> None:
         ViewTrail(self.ctx, "client").shown([c.id for c in self.candidates])
@@ -166,6 +160,3 @@ class MergeScreen(AppAccess, ModalScreen):
             self.dismiss(merged)
 
         self.app.push_screen(ConfirmScreen(question, enter_means_yes=False), answered)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -9,9 +9,6 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -19,14 +16,13 @@ from ohjaus_core.domain.catalogue import Service
 from ohjaus_core.domain.codes import NotifiedBy
 from ohjaus_core.domain.contact import DutyMade, duty_problems
 from ohjaus_core.domain.protocols.model import Duty
-from ohjaus_core.i18n import N_, _
+from ohjaus_core.i18n import _
 from ..theme import themed
-from ..widgets.footer import Footer
+from .ask import AskScreen
 
 
-class DutyScreen(ModalScreen):
+class DutyScreen(AskScreen):
     CSS_PATH = "duty.tcss"
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(
         self, duties: list[Duty], raised: list[str], service: Callable[[str], Service | None],
@@ -40,24 +36,24 @@ class DutyScreen(ModalScreen):
         self.receiver: Service | None = None
         self.method: NotifiedBy | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(_("Duty made (no consent is asked)"), style="bold"))
-            options = []
-            for duty in self.duties:
-                prompt = Text(duty.title)
-                if duty.id in self.raised:
-                    prompt.append("  " + _("(raised by the answers)"), style=themed("bold $caution"))
-                options.append(Option(prompt, id=duty.id))
-            yield OptionList(*options, id="duty-kinds")
-            yield Static(id="duty-basis")
-            yield Label(_("Made to"))
-            yield OptionList(id="duty-receivers")
-            yield Label(_("How"))
-            yield OptionList(*[Option(m.label, id=m.value) for m in NotifiedBy], id="duty-methods")
-            yield Input(id="duty-about", placeholder=_("About whom, if not the client (name or description)"))
-            yield Static(classes="error", id="duty-error")
-            yield Footer()
+    def heading(self) -> str:
+        return _("Duty made (no consent is asked)")
+
+    def body(self) -> ComposeResult:
+        options = []
+        for duty in self.duties:
+            prompt = Text(duty.title)
+            if duty.id in self.raised:
+                prompt.append("  " + _("(raised by the answers)"), style=themed("bold $caution"))
+            options.append(Option(prompt, id=duty.id))
+        yield OptionList(*options, id="duty-kinds")
+        yield Static(id="duty-basis")
+        yield Label(_("Made to"))
+        yield OptionList(id="duty-receivers")
+        yield Label(_("How"))
+        yield OptionList(*[Option(m.label, id=m.value) for m in NotifiedBy], id="duty-methods")
+        yield Input(id="duty-about", placeholder=_("About whom, if not the client (name or description)"))
+        yield Static(classes="error", id="duty-error")
 
     def on_mount(self) -> None:
         self.query_one("#duty-kinds", OptionList).focus()
@@ -127,6 +123,3 @@ class DutyScreen(ModalScreen):
             self.app.bell()
             return
         self.dismiss(made)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -8,7 +8,6 @@ from datetime import timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -19,22 +18,19 @@ from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.phone import format_phone
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.domain.worklist import WorkItem, WorkKind
-from ..app_access import AppAccess
 from ..messages import SyncFinished
 from ohjaus_core.i18n import N_, _, format_date, format_day, format_moment, format_time
 from ..theme import themed
-from ..widgets.footer import Footer
-from ..widgets.sync_badge import SyncBadge
-from ..widgets.title_bar import TitleBar
 from ..widgets.worklist import RecentList, WorkTable
 from .confirm import ConfirmScreen
 from .consent import parse_day
 from .contact import ContactScreen
+from .frame import FramedScreen
 from .prompt import PickScreen, PromptScreen
 from .worklist_rows import NARROW_CLIENT, NARROW_DUE, NARROW_FIXED, NARROW_WHAT, WIDE, waited, work_row
 
 
-class HomeScreen(AppAccess, Screen):
+class HomeScreen(FramedScreen):
     """The worker's day: the worklist, most urgent first, and the latest signed contacts."""
 
     BINDINGS = [
@@ -53,6 +49,7 @@ class HomeScreen(AppAccess, Screen):
     KEY_PRIORITY = ("new_contact", "open_client", "reports", "sign_out", "take_next", "correct")
 
     CSS_PATH = "home.tcss"
+    TITLE_ID = "home-header"
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,8 +58,7 @@ class HomeScreen(AppAccess, Screen):
         self.callbacks = 0  # how many of the items are callback requests (the first section)
         self.requests = 0  # how many digital contact requests follow them (the second section)
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(id="home-header")
+    def body(self) -> ComposeResult:
         yield Static(
             _("Enter takes the highlighted item, T the most urgent; E no answer, D done, S reschedule, H hand on, O the client. N starts a new contact."),
             id="home-hint",
@@ -75,8 +71,6 @@ class HomeScreen(AppAccess, Screen):
         yield WorkTable(id="worklist", cursor_type="row")
         yield Label(_("Recently signed (C makes a correction)"), id="recent-label")
         yield RecentList(id="recent")
-        yield SyncBadge()
-        yield Footer()
 
     def after_relabel(self) -> None:
         self._fill()

@@ -5,8 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Grid, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ohjaus_core.domain.codes import Language
@@ -18,21 +17,20 @@ from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _
 from ..app_access import AppAccess
 from ..store.store import DuplicateClient
-from ..widgets.footer import Footer
 from ..widgets.enter_keys import NextOnEnter
+from .ask import AskScreen
 from .audit import ViewTrail
 from .confirm import ConfirmScreen
 
 ANONYMOUS = "anonymous"
 
 
-class NewClientScreen(AppAccess, ModalScreen):
+class NewClientScreen(AppAccess, AskScreen):
     """Dismisses with the new Client, "anonymous", or None when cancelled."""
 
     CSS_PATH = "new_client.tcss"
 
     BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel")),
         Binding("ctrl+s", "save", N_("Save")),
         Binding("ctrl+t", "save_without_code", N_("Save without identity code")),
         Binding("ctrl+r", "unidentified", N_("Continue unidentified")),
@@ -50,45 +48,45 @@ class NewClientScreen(AppAccess, ModalScreen):
         self.typed: dict[str, str] = {}
         self.matches_seen: tuple[str, ...] | None = None  # the form's content the worker saved anyway
 
-    def compose(self) -> ComposeResult:
+    def heading(self) -> str:
+        return _("New client")
+
+    def body(self) -> ComposeResult:
         code = self.initial if looks_like_identity_code(self.initial) else ""
         phone = self.initial if looks_like_phone(self.initial) and not code else ""
         name = "" if code or phone else self.initial
         last, _sep, first = name.partition(" ")
-        with Vertical():
-            yield Label(Text(_("New client"), style="bold"))
-            # An error that is not about one field stays in sight above the form.
-            yield Static(id="new-client-error", classes="field-error")
-            with VerticalScroll(id="new-client-fields"), Grid():
-                yield Label(_("Last name"))
-                yield Input(last, id="last-name")
-                yield Label(_("First name"))
-                yield Input(first, id="first-name")
-                yield Label(_("Identity code"))
-                yield Input(code, id="identity-code", placeholder=_("DDMMYYCZZZQ"))
-                yield Label("")
-                yield NextOnEnter(_("Temporary identity code (900-999)"), id="temporary")
-                # Next to its field, so that at 80x24 Ctrl+S never seems to do nothing.
-                yield Static(id="code-error", classes="field-error")
-                yield Label(_("Phone"))
-                yield Input(phone, id="phone")
-                yield Label(_("Language of service"))
-                yield Select(
-                    [(language.label, language.value) for language in Language],
-                    value=Language.FI.value,
-                    allow_blank=False,
-                    id="language",
-                )
-                # Issue 20: any language (ISO 639), an interpreter, a non-disclosure order.
-                yield Label(_("Other language"))
-                yield Input(id="service-language", placeholder=_("ISO 639 code, e.g. ar, so, fse"))
-                yield Label("")
-                yield NextOnEnter(_("Interpreter needed"), id="interpreter")
-                yield Label("")
-                yield NextOnEnter(_("Non-disclosure order (turvakielto)"), id="protected")
-                yield Label(_("Municipality"))
-                yield Input(id="municipality")
-            yield Footer()
+        # An error that is not about one field stays in sight above the form.
+        yield Static(id="new-client-error", classes="field-error")
+        with VerticalScroll(id="new-client-fields"), Grid():
+            yield Label(_("Last name"))
+            yield Input(last, id="last-name")
+            yield Label(_("First name"))
+            yield Input(first, id="first-name")
+            yield Label(_("Identity code"))
+            yield Input(code, id="identity-code", placeholder=_("DDMMYYCZZZQ"))
+            yield Label("")
+            yield NextOnEnter(_("Temporary identity code (900-999)"), id="temporary")
+            # Next to its field, so that at 80x24 Ctrl+S never seems to do nothing.
+            yield Static(id="code-error", classes="field-error")
+            yield Label(_("Phone"))
+            yield Input(phone, id="phone")
+            yield Label(_("Language of service"))
+            yield Select(
+                [(language.label, language.value) for language in Language],
+                value=Language.FI.value,
+                allow_blank=False,
+                id="language",
+            )
+            # Issue 20: any language (ISO 639), an interpreter, a non-disclosure order.
+            yield Label(_("Other language"))
+            yield Input(id="service-language", placeholder=_("ISO 639 code, e.g. ar, so, fse"))
+            yield Label("")
+            yield NextOnEnter(_("Interpreter needed"), id="interpreter")
+            yield Label("")
+            yield NextOnEnter(_("Non-disclosure order (turvakielto)"), id="protected")
+            yield Label(_("Municipality"))
+            yield Input(id="municipality")
 
     def on_mount(self) -> None:
         for widget_id, value in self.kept.items():

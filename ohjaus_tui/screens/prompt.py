@@ -7,33 +7,28 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ohjaus_core.i18n import N_
-from ..widgets.footer import Footer
+from .ask import AskScreen
 
 
-class PromptScreen(ModalScreen):
+class PromptScreen(AskScreen):
     """One line of text; `check` returns what is wrong with it, or None."""
 
     CSS_PATH = "prompt.tcss"
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, question: str, value: str = "", check: Callable[[str], str | None] | None = None) -> None:
         super().__init__()
         self.title_text, self.question, self.value, self.check = title, question, value, check
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(self.title_text, style="bold"))
-            yield Static(Text(self.question))
-            yield Input(self.value, id="prompt-value")
-            yield Static(classes="error", id="prompt-error")
-            yield Footer()
+    def heading(self) -> str:
+        return self.title_text
+
+    def body(self) -> ComposeResult:
+        yield Static(Text(self.question))
+        yield Input(self.value, id="prompt-value")
+        yield Static(classes="error", id="prompt-error")
 
     def on_mount(self) -> None:
         self.query_one("#prompt-value", Input).focus()
@@ -47,25 +42,21 @@ class PromptScreen(ModalScreen):
             return
         self.dismiss(event.value.strip())
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class PickScreen(ModalScreen):
+class PickScreen(AskScreen):
     """A choice from (id, label) pairs."""
 
     CSS_PATH = "prompt.tcss"
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
         self.title_text, self.choices = title, choices
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(self.title_text, style="bold"))
-            yield OptionList(*[Option(Text(label), id=key) for key, label in self.choices], id="pick")
-            yield Footer()
+    def heading(self) -> str:
+        return self.title_text
+
+    def body(self) -> ComposeResult:
+        yield OptionList(*[Option(Text(label), id=key) for key, label in self.choices], id="pick")
 
     def on_mount(self) -> None:
         self.query_one("#pick", OptionList).focus()
@@ -73,6 +64,3 @@ class PickScreen(ModalScreen):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

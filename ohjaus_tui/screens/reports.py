@@ -14,14 +14,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from ohjaus_core.domain.codes import Channel, Segment
 from ohjaus_core.domain.reports import FCR_WINDOW_DAYS, Report
 from ohjaus_core.i18n import N_, _, format_day, format_number
-from ..app_access import AppAccess
 from ..report_text import (
     assessment_definition,
     booking_definition,
@@ -35,9 +33,7 @@ from ..report_text import (
     weekly,
 )
 from ..theme import themed
-from ..widgets.footer import Footer
-from ..widgets.sync_badge import SyncBadge
-from ..widgets.title_bar import TitleBar
+from .frame import BackScreen
 
 RANGES = (7, 30, 90)
 LABEL = 26
@@ -80,9 +76,8 @@ def _distribution(title: str, counted: str, within: str, figures) -> list[str]:
     ]
 
 
-class ReportsScreen(AppAccess, Screen):
+class ReportsScreen(BackScreen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", N_("Back")),
         Binding("1", "range(7)", N_("7 days")),
         Binding("3", "range(30)", N_("30 days")),
         Binding("9", "range(90)", N_("90 days")),
@@ -90,6 +85,7 @@ class ReportsScreen(AppAccess, Screen):
     ]
 
     CSS_PATH = "reports.tcss"
+    TITLE_ID = "reports-title"
 
     def __init__(self, days: int = 30) -> None:
         super().__init__()
@@ -97,8 +93,7 @@ class ReportsScreen(AppAccess, Screen):
         self.unit_code: str | None = None
         self.report: Report | None = None
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(id="reports-title")
+    def body(self) -> ComposeResult:
         yield Static(id="reports-status")
         with VerticalScroll(id="reports-body"):
             with Horizontal(classes="reports-row"):
@@ -112,8 +107,6 @@ class ReportsScreen(AppAccess, Screen):
                 yield PlotextPlot(id="chart-booking", classes="reports-chart")
             yield Static(id="reports-more")
             yield Static(id="reports-notes", classes="reports-note")
-        yield SyncBadge()
-        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#reports-body").focus()

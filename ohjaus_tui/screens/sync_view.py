@@ -7,17 +7,12 @@ import json
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_moment, ngettext
-from ..app_access import AppAccess
-from ..widgets.sync_badge import SyncBadge
-from ..widgets.footer import Footer
-from ..widgets.sync_badge import SyncBadge
-from ..widgets.title_bar import TitleBar
+from .frame import BackScreen
 
 REASONS = {
     "invalid": N_("The central API could not read the record"),
@@ -105,22 +100,20 @@ def removal_text(removal: dict) -> str:
     )
 
 
-class SyncViewScreen(AppAccess, Screen):
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", N_("Back")),
-        Binding("f5", "app.sync_now", N_("Sync now")),
-    ]
+class SyncViewScreen(BackScreen):
+    BINDINGS = [Binding("f5", "app.sync_now", N_("Sync now"))]
 
     CSS_PATH = "sync_view.tcss"
+    TITLE_ID = "sync-title"
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(_("Sync: rejected changes, conflicts and records kept aside"), id="sync-title")
+    def heading(self) -> str:
+        return _("Sync: rejected changes, conflicts and records kept aside")
+
+    def body(self) -> ComposeResult:
         yield Static(id="sync-empty")
         yield Static(id="sync-removed")  # clients that left this device at a sync
         yield DataTable(id="sync-problems", cursor_type="row")
         yield Static(id="sync-detail")  # the highlighted row in full: the table cuts long reasons
-        yield SyncBadge()
-        yield Footer()
 
     def after_relabel(self) -> None:
         self.on_mount()

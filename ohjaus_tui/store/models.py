@@ -349,13 +349,18 @@ class Outbox(SQLModel, table=True):
     made_at: datetime
 
 
-class SyncRecord(SQLModel, table=True):
+class RecordKey(SQLModel):
+    """The key of the tables kept per synced record: its type and its id."""
+
+    record_type: str = Field(primary_key=True)
+    record_id: str = Field(primary_key=True)
+
+
+class SyncRecord(RecordKey, table=True):
     """The server sequence of the version of a record this device last saw."""
 
     __tablename__ = "sync_record"
 
-    record_type: str = Field(primary_key=True)
-    record_id: str = Field(primary_key=True)
     seq: int
 
 
@@ -384,36 +389,37 @@ class ReportQueue(SQLModel, table=True):
     contact_id: str = Field(primary_key=True)
 
 
-class ReportDay(SQLModel, table=True):
+class DayAtUnit(SQLModel):
+    """The key the report summary's tables start with: a (local) day at a unit."""
+
+    day: date = Field(primary_key=True)
+    unit_id: str = Field(primary_key=True)
+
+
+class ReportDay(DayAtUnit, table=True):
     """The report summary: one figure of one (local) day at one unit, e.g. channel/phone."""
 
     __tablename__ = "report_day"
 
-    day: date = Field(primary_key=True)
-    unit_id: str = Field(primary_key=True)
     figure: str = Field(primary_key=True)
     key: str = Field(primary_key=True)
     count: int
 
 
-class ReportHighNeed(SQLModel, table=True):
+class ReportHighNeed(DayAtUnit, table=True):
     """A client flagged high-need on a day at a unit (distinct clients are not additive)."""
 
     __tablename__ = "report_high_need"
 
-    day: date = Field(primary_key=True)
-    unit_id: str = Field(primary_key=True)
     client_id: str = Field(primary_key=True)
 
 
-class SyncQuarantine(SQLModel, table=True):
+class SyncQuarantine(RecordKey, table=True):
     """A pulled record this device could not apply: kept with the reason, retried at every
     pull, shown in F6 and reported to the central API (docs/sync.md)."""
 
     __tablename__ = "sync_quarantine"
 
-    record_type: str = Field(primary_key=True)
-    record_id: str = Field(primary_key=True)
     seq: int  # the server sequence of the version kept here
     data: str  # JSON of the record as pulled
     reason: str  # a code: missing_reference, duplicate_identity_code, invalid

@@ -3,6 +3,8 @@ field, ends the marking, or signs; Space still ticks and marks."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
@@ -17,28 +19,34 @@ class NextOnEnter(MarkedCheckbox):
     BINDINGS = [Binding("enter", "app.focus_next", show=False)]
 
 
-class ConsentBox(MarkedCheckbox):
+class DoneOnEnter:
+    """Mixed into a box or a list (before it): Enter means the worker is done with it. The
+    widget takes the key as its BINDINGS (Textual reads them from widget classes only) and
+    has its own `Done` message, so that its handler is named after it (on_consent_box_done)."""
+
+    BINDINGS = [Binding("enter", "done", N_("Done"))]
+    Done: ClassVar[type[Message]]
+
+    def action_done(self) -> None:
+        self.post_message(self.Done())  # type: ignore[attr-defined]
+
+
+class ConsentBox(DoneOnEnter, MarkedCheckbox):
     """Space records the consent; Enter means the worker is done."""
 
-    BINDINGS = [Binding("enter", "done", N_("Done"))]
+    BINDINGS = DoneOnEnter.BINDINGS
 
     class Done(Message):
         pass
 
-    def action_done(self) -> None:
-        self.post_message(self.Done())
 
-
-class TriggerList(MarkedSelectionList):
+class TriggerList(DoneOnEnter, MarkedSelectionList):
     """Space marks a trigger; Enter means the marking is done."""
 
-    BINDINGS = [Binding("enter", "done", N_("Done"))]
+    BINDINGS = DoneOnEnter.BINDINGS
 
     class Done(Message):
         pass
-
-    def action_done(self) -> None:
-        self.post_message(self.Done())
 
 
 class SummaryView(Static, can_focus=True):

@@ -17,11 +17,11 @@ from ohjaus_core.domain.codes import Handover, OutcomeKind, Register, Segment, U
 from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.domain.deadlines.contact import DeadlineKind, booking_deadline
 from ohjaus_core.domain.segmentation import suggest_outcome
-from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, choose_slots, fitting_professions, mark
+from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, fitting_professions, mark, slots_for_draft
 from ohjaus_core.i18n import N_, _, format_date
 from ...flow import duty_line
 from ...widgets.marks import MarkedCheckbox
-from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, choose_slots, fitting_professions, mark
+from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, fitting_professions, mark
 from ohjaus_core.i18n import N_, _, format_date, format_moment
 from ...theme import themed
 from ...widgets.enter_keys import ConsentBox
@@ -197,13 +197,8 @@ class OutcomeStep(ReferralChoice, StepPanel):
         elif protocol is not None and not self._all_professions:
             # Only the professions that fit the need (the protocol's `professions`); F7 widens.
             free = fitting_professions(free, protocol.professions)
-        offers = choose_slots(
-            free,
-            language=draft.language.value,
-            preferred_unit_id=draft.unit_id,
-            deadline=deadline,
-            not_before=now,
-            professions_first=CHILD_HEALTH_PROFESSIONS if child else (),
+        offers = slots_for_draft(
+            free, draft, deadline=deadline, not_before=now, professions_first=CHILD_HEALTH_PROFESSIONS if child else (),
         )
         first = offers[0].slot_id if offers else None
         if self.suggestion_changed("slots", (first, deadline, draft.service_area, draft.language)):
