@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -302,33 +303,36 @@ class OutcomeStep(ReferralChoice, StepPanel):
 
     # -- keys -------------------------------------------------------------------------------
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    @on(OptionList.OptionSelected, "#outcome-kinds")
+    def outcome_kind_chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        draft = self._draft
-        source = event.option_list.id
-        if source == "outcome-kinds":
-            draft.outcome_kind = OutcomeKind(event.option.id)
-            self.refresh_bindings()
-            self._show_box(draft.outcome_kind)
-            if draft.outcome_kind == OutcomeKind.DUTY:
-                if draft.duties_made:
-                    self.next()
-                else:
-                    self.action_record_duty()
-                return
+        kind = self._draft.outcome_kind = OutcomeKind(event.option.id)
+        self.refresh_bindings()
+        self._show_box(kind)
+        if kind != OutcomeKind.DUTY:
             self._focus_box()
-        elif source == "services":
-            draft.service_code = event.option.id
-            self._offer_handovers()
-            self._show_consent()
-            self.focus_now(self.query_one("#handover", OptionList))
-        elif source == "handover":
-            draft.handover = Handover(event.option.id)
-            self._show_consent()
-            if draft.handover == Handover.WARM and not draft.legal_basis:
-                self.focus_now(self.query_one("#consent", Checkbox))
-            else:
-                self.next()
+        elif self._draft.duties_made:
+            self.next()
+        else:
+            self.action_record_duty()
+
+    @on(OptionList.OptionSelected, "#services")
+    def service_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._draft.service_code = event.option.id
+        self._offer_handovers()
+        self._show_consent()
+        self.focus_now(self.query_one("#handover", OptionList))
+
+    @on(OptionList.OptionSelected, "#handover")
+    def handover_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        handover = self._draft.handover = Handover(event.option.id)
+        self._show_consent()
+        if handover == Handover.WARM and not self._draft.legal_basis:
+            self.focus_now(self.query_one("#consent", Checkbox))
+        else:
+            self.next()
 
     def on_consent_box_done(self, event: ConsentBox.Done) -> None:
         event.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, OptionList, SelectionList, Static
@@ -189,23 +190,27 @@ class SegmentStep(StepPanel):
         event.stop()
         self._show_plan()
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    @on(OptionList.OptionSelected, "#segments")
+    def segment_chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        draft = self._draft
-        source = event.option_list.id
-        if source == "segments":
-            draft.segment = Segment(event.option.id)
-            self._show_triggers(draft.segment)
-            if draft.segment == Segment.COMPLEX_NEED:
-                self.focus_now(self.query_one("#triggers", SelectionList))
-            else:
-                self.next()
-        elif source == "plan-type":
-            draft.plan_type = PlanType(event.option.id)
-            self.focus_now(self.query_one("#named-contact", OptionList))
-        elif source == "named-contact":
-            draft.named_contact = event.option.id
+        segment = self._draft.segment = Segment(event.option.id)
+        self._show_triggers(segment)
+        if segment == Segment.COMPLEX_NEED:
+            self.focus_now(self.query_one("#triggers", SelectionList))
+        else:
             self.next()
+
+    @on(OptionList.OptionSelected, "#plan-type")
+    def plan_type_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._draft.plan_type = PlanType(event.option.id)
+        self.focus_now(self.query_one("#named-contact", OptionList))
+
+    @on(OptionList.OptionSelected, "#named-contact")
+    def named_contact_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._draft.named_contact = event.option.id
+        self.next()
 
     def on_trigger_list_done(self, event: "TriggerList.Done") -> None:
         event.stop()
