@@ -51,7 +51,8 @@ class Service:
     max_age: int | None = None
     # The social protocol's questions whose yes makes this service the first answer (no money
     # for food: Kela's basic social assistance, decided by the next working day in an urgent
-    # case, ToimTukiL 14 §), ahead of the services that fit only the domain.
+    # case, ToimTukiL 14 §), ahead of the services that fit only the domain; such a service fits
+    # even where no domain was found (the statutory group: older people's guidance).
     first_for: tuple[str, ...] = ()
     # Takes a contact without the person's name (a helpline, an NGO): first for an unidentified
     # client, to whom a referral can only be a place they contact themselves.
@@ -173,8 +174,11 @@ def by_need(
     """The services that fit the need domains found and the client's age first, then the rest
     for the client's age, then those for other ages.
 
-    Among the fitting ones: a service named first for a question answered yes (`first_for`:
-    Kela for no money for food); for an unidentified client whose need is not urgent, a service
+    A service named first for a question answered yes (`first_for`: Kela for no money for
+    food, child welfare intake for a child at risk, older people's guidance for the statutory
+    group at 65 or over) fits even where no domain was found, and comes first; of two named,
+    the one for the client's age group (an age bound that fits). Then, among the fitting ones:
+    for an unidentified client whose need is not urgent, a service
     taking anonymous contacts first (a referral can only be a place they contact themselves; an
     urgent danger is the authorities' whoever calls); under YOUNG_UNTIL, a service for the young
     (with an upper age) first (the youth guarantee's one door, Ohjaamo; child welfare's
@@ -188,13 +192,14 @@ def by_need(
     def key(indexed: tuple[int, Service]) -> tuple:
         index, service = indexed
         matches = len(found & set(service.domains))
-        if not matches:
-            return (not service.fits_age(age), 1, 0, False, False, 0, 0, False, index)
+        named = len(yes & set(service.first_for))
+        if not matches and not named:
+            return (not service.fits_age(age), 1, 0, False, False, False, 0, 0, False, index)
         young = minor and service.max_age is not None
         unnamed = anonymous and not urgent and not service.anonymous
         bounded = service.min_age is not None or service.max_age is not None
         return (
-            not service.fits_age(age), 0, -len(yes & set(service.first_for)), unnamed, not young,
+            not service.fits_age(age), 0, -named, named > 0 and not bounded, unnamed, not young,
             -matches, len(service.domains), not bounded, index,
         )
 

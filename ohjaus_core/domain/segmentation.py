@@ -74,7 +74,10 @@ def suggest_segment_with_reasons(
     high-need trigger or great worry says more is needed, or the urgency is more than
     non-urgent (issue 16: "only wants information" still suggested a booking). A trigger only
     pre-marked from the answers (`from_answers`: substance use, which may be a close person's)
-    is a suspicion: with no more than a small worry it does not override the client's wish.
+    is a suspicion: with no more than a small worry it does not override the client's wish, nor
+    make the need complex (a client asking for help with their drinking, whom the worker is not
+    worried about, is a clear need: a referral to substance services). It stays marked for the
+    worker to confirm; a trigger from the history, or the grey zone of worry, counts.
 
     `statutory`: the client is of Social Welfare Act 36 §'s groups (75 or over, the highest
     care allowance, a child needing special support), whose service-need assessment is started
@@ -82,18 +85,18 @@ def suggest_segment_with_reasons(
     small, not advice only; in the grey zone a complex need (a named worker and a plan,
     SHL 42 §: those needing special support to get their services)."""
     reasons = []
-    if triggers:
-        reasons.append(SegmentReason.TRIGGERS)
-    if worry is WorryLevel.GREAT:
-        reasons.append(SegmentReason.GREAT_WORRY)
     suspicion_only = bool(triggers) and set(triggers) <= set(from_answers) and worry in (
         None, WorryLevel.NONE, WorryLevel.SMALL,
     )
+    if triggers and not suspicion_only:
+        reasons.append(SegmentReason.TRIGGERS)
+    if worry is WorryLevel.GREAT:
+        reasons.append(SegmentReason.GREAT_WORRY)
     if statutory and worry is WorryLevel.GREY_ZONE:
         reasons.append(SegmentReason.STATUTORY_GREY_ZONE)
     assessed_anyway = statutory and bool(domains) and worry not in (None, WorryLevel.NONE)
     if (
-        information_only and (not reasons or suspicion_only) and not assessed_anyway
+        information_only and not reasons and not assessed_anyway
         and urgency in (None, Urgency.SELF_CARE, Urgency.NON_URGENT)
     ):
         return Segment.ADVICE, [SegmentReason.INFORMATION_ONLY]

@@ -10,7 +10,7 @@ import pytest
 from ohjaus_core.domain.codes import Register, ServiceArea, Urgency, WorryLevel
 from ohjaus_core.domain.errors import DataFileError
 from ohjaus_core.domain.protocols.evaluation import evaluate
-from ohjaus_core.domain.protocols.loading import load_life_threats, load_protocols
+from ohjaus_core.domain.protocols.loading import load_life_threats, load_protocol, load_protocols
 from ohjaus_core.domain.protocols.model import (
     LIFE_THREATS_FILE,
     NURSE_CONCERN,
@@ -242,7 +242,11 @@ def test_an_information_only_client_is_not_raised_by_the_answers_but_by_danger_a
     assert result.suggested is Urgency.NON_URGENT and result.duties == ("immediate_safety_response",)
     assert evaluate(protocol, asks, WorryLevel.GREY_ZONE).suggested is Urgency.THREE_DAYS
     assert evaluate(protocol, {**asks, "danger_or_violence_now": True}, WorryLevel.SMALL).suggested is Urgency.EMERGENCY
-    assert evaluate(protocol, {**asks, "information_only": False}, WorryLevel.SMALL).suggested is Urgency.SAME_DAY
+    assert evaluate(protocol, {**asks, "information_only": False}, WorryLevel.SMALL).suggested is Urgency.THREE_DAYS
+    # Nor by a combination: a home lost with no debts behind it, in the grey zone, is the same day.
+    lost = {"housing_lost": True}
+    assert evaluate(protocol, {**lost, "information_only": True}, WorryLevel.GREY_ZONE).suggested is Urgency.THREE_DAYS
+    assert evaluate(protocol, lost, WorryLevel.GREY_ZONE).suggested is Urgency.SAME_DAY
 
 
 def test_an_older_persons_notification_for_violence_or_money_in_the_statutory_group_from_65() -> None:
@@ -737,14 +741,46 @@ def test_a_greater_worry_raises_the_suggestion_and_says_so(
 
 
 def test_worry_and_answers_together_the_more_urgent_wins() -> None:
-    result = social("housing_lost", worry=WorryLevel.GREAT)
+    result = social("housing_lost", "debts_or_benefit_problems", worry=WorryLevel.GREAT)
     assert result.suggested is Urgency.SAME_DAY and result.worry is WorryLevel.GREAT
     assert result.reasons == ()
-    result = social("violence_or_threat_at_home", worry=WorryLevel.GREY_ZONE)
-    assert result.suggested is Urgency.SAME_DAY and result.worry is None
+    # Violence with no danger now: three working days, the same day with the worker's great worry.
+    result = social("violence_or_threat_at_home", worry=WorryLevel.SMALL)
+    assert result.suggested is Urgency.THREE_DAYS and result.worry is None
     assert result.reasons == ("violence_or_threat_at_home",)
+    result = social("violence_or_threat_at_home", worry=WorryLevel.GREAT)
+    assert result.suggested is Urgency.SAME_DAY and result.worry is WorryLevel.GREAT
+    assert result.duties == ("immediate_safety_response",)
     # A red flag is an emergency whatever the worry.
     assert social("danger_or_violence_now", worry=WorryLevel.NONE).suggested is Urgency.EMERGENCY
+
+
+def test_a_home_lost_with_no_debts_behind_it_is_assessed_the_same_day_in_the_grey_zone() -> None:
+    """`[[urgency_when]]`: thrown out or a break-up (nowhere to sleep tonight) is the same day;
+    an eviction for arrears (debts answered yes) has a date and stays within three working
+    days; a small worry leaves the question's own three days."""
+    result = social("housing_lost", worry=WorryLevel.GREY_ZONE)
+    assert result.suggested is Urgency.SAME_DAY and result.reasons == ("housing_lost",)
+    assert social("housing_lost", "debts_or_benefit_problems", worry=WorryLevel.GREY_ZONE).suggested is Urgency.THREE_DAYS
+    assert social("housing_lost", worry=WorryLevel.SMALL).suggested is Urgency.THREE_DAYS
+
+
+def test_a_childs_own_strained_wellbeing_is_assessed_within_three_days() -> None:
+    assert evaluate(SOCIAL, {"mental_wellbeing_strained": True}, WorryLevel.SMALL, age=17).suggested is Urgency.THREE_DAYS
+    assert evaluate(SOCIAL, {"mental_wellbeing_strained": True}, WorryLevel.SMALL, age=18).suggested is Urgency.NON_URGENT
+    # An unknown age is not a child's.
+    assert evaluate(SOCIAL, {"mental_wellbeing_strained": True}, WorryLevel.SMALL).suggested is Urgency.NON_URGENT
+
+
+def test_urgency_when_names_known_questions_and_no_emergency(tmp_path) -> None:
+    text = (PROTOCOLS / "social_service_need.toml").read_text(encoding="utf-8")
+    path = tmp_path / "social_service_need.toml"
+    path.write_text(text.replace('none = ["debts_or_benefit_problems"]', 'none = ["debts"]'), encoding="utf-8")
+    with pytest.raises(DataFileError, match="unknown question 'debts'"):
+        load_protocol(path, None)
+    path.write_text(text.replace('urgency = "same_day"\n\n#', 'urgency = "emergency"\n\n#', 1), encoding="utf-8")
+    with pytest.raises(DataFileError, match="red-flag question"):
+        load_protocol(path, None)
 
 
 @pytest.mark.parametrize(

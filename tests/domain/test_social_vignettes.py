@@ -1,7 +1,8 @@
 """Issue 16 item 7: `ohjaus check --vignettes` reads the blind social vignettes' form and
 scores urgency, segment, duties and referrals; a missed duty fails the run. dev/ holds the
-development part (social_dev.toml, 48) and the part kept aside until 5.12.2026 and released for
-development then (social_dev2.toml, 24); a new part kept aside is added later."""
+development part (social_dev.toml, 48) and the parts kept aside and released for development on
+5.12.2026 after they had measured the rules (social_dev2.toml, 24; social_dev3.toml, 36, sh2);
+heldout/ holds the part kept aside now (sh3, added by the lead), measured, never read."""
 
 from __future__ import annotations
 
@@ -31,14 +32,15 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
 
 
 @pytest.mark.parametrize(("name", "n", "urgency", "segment", "referral"), [
-    ("social_dev.toml", 48, 44, 46, 41),
-    ("social_dev2.toml", 24, 21, 18, 17),
+    ("social_dev.toml", 48, 46, 46, 43),
+    ("social_dev2.toml", 24, 23, 18, 19),
+    ("social_dev3.toml", 36, 30, 34, 32),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
-    duty found; floors at the figures of 5.12.2026 after the rules by class (urgency, segment
-    and the first referral fitting: 44, 46, 41 of 48 and 21, 18, 17 of 24; together 65, 64 and
-    58 of 72 - segment 89 %, below the issue's 90 %)."""
+    duty found; floors at the figures of 5.12.2026 after the second round of rules by class,
+    with sh2 released (urgency, segment and the first referral fitting: 46, 46, 43 of 48; 23,
+    18, 19 of 24; 30, 34, 32 of 36; together 99 (92 %), 98 (91 %) and 94 (87 %) of 108)."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -48,17 +50,27 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     assert sum(o.referral_right for o in outcomes if o.vignette.referrals) >= referral
 
 
-def test_the_part_kept_aside_keeps_its_figures(shipped):
-    """The social part kept aside (sh2, 36 written and marked blind on 5.12.2026), measured once
-    on the merged rules of that day: the floors are those figures, only the totals are read
-    (nobody who edits the rules reads its cases). Urgency 28/36 is below the issue's 90 %."""
-    vignettes = load_social_vignettes(HELDOUT / "social_heldout2.toml")
-    assert len(vignettes) == 36 and all(v.findings is not None for v in vignettes)
-    outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
-    assert sum(len(o.missed_duties) for o in outcomes) == 0
-    assert sum(o.urgency_right for o in outcomes) >= 28
-    assert sum(o.segment_right for o in outcomes) >= 33
-    assert sum(o.referral_right for o in outcomes if o.vignette.referrals) >= 29
+def kept_aside():
+    return sorted(HELDOUT.glob("*.toml"))
+
+
+@pytest.mark.skipif(not kept_aside(), reason="no social part kept aside yet (tests/social_vignettes/heldout/ is empty)")
+def test_the_part_kept_aside_is_read_and_counted_only(shipped):
+    """The social part kept aside now (sh3, written and marked blind on 5.12.2026 against the
+    protocol's 15 questions): it is read from its findings and scored; only the totals are read
+    (nobody who edits the rules reads its cases), and `--aggregate` lists none of them. sh2 was
+    measured so (urgency 28/36, segment 33/36, duties 14/14, first referral 29/36) before it was
+    released as dev/social_dev3.toml."""
+    from tests.command.test_cli import ohjaus
+
+    for path in kept_aside():
+        vignettes = load_social_vignettes(path)
+        assert vignettes and all(v.findings is not None for v in vignettes)
+        run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
+    result = ohjaus("check", "--vignettes", str(HELDOUT), "--aggregate")
+    assert "social vignettes:" in result.stdout
+    ids = [v.id for path in kept_aside() for v in load_social_vignettes(path)]
+    assert not [i for i in ids if i in result.stdout]
 
 
 def test_the_findings_rule_and_the_field_rule(shipped, tmp_path):
@@ -103,7 +115,7 @@ def test_a_missed_duty_fails_the_check_and_aggregate_lists_no_case(tmp_path):
 
     result = ohjaus("check", "--vignettes", str(DEV), "--aggregate")
     assert result.returncode == 0, result.stdout  # every duty of the dev set is found
-    assert "duties found: 28/28" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
+    assert "duties found: 42/42" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
     # The story answers no question that raises the older person's notification: missed, exit 1.
     (tmp_path / "missed.toml").write_text(VIGNETTE.format(extra='findings = ["debts_or_benefit_problems"]'), encoding="utf-8")
     result = ohjaus("check", "--vignettes", str(tmp_path))

@@ -171,6 +171,31 @@ def test_the_catalogue_follows_the_answers_the_anonymous_and_the_young(shipped):
     assert by_need(social, ["work_study", "substance_use", "livelihood", "mental_wellbeing"], 30)[0].code == "adult_social_work"
 
 
+def test_the_statutory_group_and_a_child_at_risk_name_their_service_first(shipped):
+    """Rules of 5.12.2026 (second round): the statutory group of SHL 36 § is assessed by older
+    people's services from 65 (VpL 15 §), under 65 by disability services (the highest care
+    allowance, a child needing special support), even where no domain was found and before
+    Kela for no money; a child at risk puts child welfare intake (LsL 25 §, 26 §) first, for a
+    child before the youth services and for a parent whose children are at risk."""
+    from ohjaus_core.domain.catalogue import by_need, services_for
+    from ohjaus_core.domain.codes import Register
+
+    social = services_for(shipped.catalogue, Register.SOCIAL)
+    statutory = ["statutory_group"]
+    assert by_need(social, [], 76, statutory)[0].code == "older_people_guidance"
+    assert by_need(social, [], 76)[0].code == "kela"  # not of the group: the file's order
+    money = ["statutory_group", "no_money_for_food_or_medicine"]
+    assert by_need(social, ["livelihood", "safety_violence"], 80, money)[0].code == "older_people_guidance"
+    assert by_need(social, ["livelihood", "safety_violence"], 50, ["no_money_for_food_or_medicine"])[0].code == "kela"
+    assert by_need(social, ["family_children", "coping_at_home"], 8, statutory)[0].code == "disability_services"
+    at_risk = ["child_at_risk"]
+    assert by_need(social, ["family_children", "work_study", "substance_use"], 15)[0].code == "youth_services"
+    assert by_need(social, ["family_children", "work_study", "substance_use"], 15, at_risk)[0].code == "child_welfare_intake"
+    assert by_need(social, ["safety_violence", "family_children"], 35, at_risk)[0].code == "child_welfare_intake"
+    # A family's need with no child at risk: family social work, not child welfare.
+    assert by_need(social, ["family_children"], 35, ["family_needs_support"])[0].code == "family_social_work"
+
+
 def test_the_statutory_group_and_a_suspicion_from_the_answers_in_the_segment():
     from ohjaus_core.domain.codes import HighNeedTrigger, Urgency
     from ohjaus_core.domain.segmentation import suggest_segment
@@ -190,6 +215,11 @@ def test_the_statutory_group_and_a_suspicion_from_the_answers_in_the_segment():
     assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.SMALL, substance, True, set(addiction)) == Segment.ADVICE
     assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.SMALL, substance, True) == Segment.COMPLEX_NEED
     assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.GREY_ZONE, substance, True, set(addiction)) == Segment.COMPLEX_NEED
+    # Nor does it make the need complex at a small worry: a client asking for help with their
+    # drinking is a clear need (a referral); the history's trigger or the grey zone make it complex.
+    assert suggest_segment(Urgency.THREE_DAYS, addiction, WorryLevel.SMALL, substance, False, set(addiction)) == Segment.CLEAR_NEED
+    assert suggest_segment(Urgency.THREE_DAYS, addiction, WorryLevel.SMALL, substance) == Segment.COMPLEX_NEED
+    assert suggest_segment(Urgency.THREE_DAYS, addiction, WorryLevel.GREY_ZONE, substance, False, set(addiction)) == Segment.COMPLEX_NEED
 
 
 async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, shipped):

@@ -42,10 +42,15 @@ def evaluate(
         # the duties stay (issue 16: an information-only client gets advice, not an assessment).
         information_only = any(q.information_only for q in yes)
         raised = [q.if_yes for q in yes if q.if_yes is not None and not information_only]
+        combined = [] if information_only else [
+            when for when in protocol.urgency_when if when.applies({q.id for q in yes}, age, worry)
+        ]
+        raised += [when.urgency for when in combined]
         if by_worry is not None:
             raised.append(by_worry)
         suggested = Urgency.most_urgent(raised + [protocol.default_urgency], protocol.default_urgency)
-        reasons = tuple(q.id for q in yes if q.if_yes is suggested)
+        by_combination = {q for when in combined if when.urgency is suggested for q in when.all}
+        reasons = tuple(q.id for q in yes if q.if_yes is suggested or q.id in by_combination)
         worry_reason = worry if by_worry is not None and by_worry is suggested else None
         affirmed = {q.id for q in visible if answers.get(q.id) is True}
         any_of = tuple(c for c in protocol.self_care_if_any if c in affirmed)

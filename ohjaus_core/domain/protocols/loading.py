@@ -13,7 +13,7 @@ from ..errors import DataFileError
 from .model import LIFE_THREATS_FILE, NURSE_CONCERN_FILE, Domain, Duty, Protocol, Question
 from .reading import (
     read_ages, read_domains, read_duties, read_governance, read_keywords, read_questions,
-    read_self_care, read_worry,
+    read_self_care, read_urgency_when, read_worry,
 )
 
 
@@ -51,7 +51,7 @@ def load_protocol(
     top = Fields(Source(path), load_toml(path))
     top.only(
         "id", "version", "register", "service_areas", "order", "title",
-        "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency",
+        "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency", "urgency_when",
         "keywords", "choose_when", "self_care_if", "self_care_if_any", "safety_net",
         "governance", "ages", "professions",
     )
@@ -106,6 +106,7 @@ def load_protocol(
     domains = read_domains(top)
     duties = read_duties(top)
     worry_urgency = read_worry(top, default_urgency)
+    urgency_when = read_urgency_when(top, list(preamble) + own)
     _check_references(top, own, domains, duties)
     keywords = read_keywords(top)
     choose_when = top.texts("choose_when") if top.has("choose_when") else {}
@@ -129,6 +130,7 @@ def load_protocol(
         domains=domains,
         duties=duties,
         worry_urgency=worry_urgency,
+        urgency_when=urgency_when,
         keywords=keywords,
         choose_when=choose_when,
         safety_net=safety_net,

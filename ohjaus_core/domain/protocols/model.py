@@ -118,6 +118,29 @@ class Duty:
 
 
 @dataclass(frozen=True)
+class UrgencyWhen:
+    """A combination of answers that raises the urgency the way one question's `if_yes` does:
+    every question of `all` answered yes, none of `none`, a client of `max_age` or younger
+    (when set; an unknown age does not count) and the worker's worry at least `min_worry` (when
+    set). For what no single question tells: a home lost with no debts behind it is a home lost
+    today (thrown out, a break-up), not an eviction with a date."""
+
+    all: tuple[str, ...]
+    urgency: Urgency
+    none: tuple[str, ...] = ()
+    max_age: int | None = None
+    min_worry: WorryLevel | None = None
+
+    def applies(self, said: set[str], age: int | None, worry: WorryLevel | None) -> bool:
+        levels = list(WorryLevel)
+        return (
+            set(self.all) <= said and not said & set(self.none)
+            and (self.max_age is None or (age is not None and age <= self.max_age))
+            and (self.min_worry is None or (worry is not None and levels.index(worry) >= levels.index(self.min_worry)))
+        )
+
+
+@dataclass(frozen=True)
 class Protocol:
     """An initial-assessment protocol (ensiarvion kysymyssarja)."""
 
@@ -134,6 +157,8 @@ class Protocol:
     # The worker's level of worry and the urgency each level raises the suggestion to; None
     # when the protocol does not ask it. A level missing from the map raises nothing.
     worry_urgency: Mapping[WorryLevel, Urgency] | None = None
+    # Combinations of answers that raise the urgency together (`[[urgency_when]]`).
+    urgency_when: tuple[UrgencyWhen, ...] = ()
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     choose_when: Mapping[str, str] = field(default_factory=dict)
     safety_net: Mapping[str, str] = field(default_factory=dict)

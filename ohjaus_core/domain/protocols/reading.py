@@ -15,6 +15,7 @@ from ..datafile import Fields
 from ..errors import DataFileError
 from .model import (
     APPROVED, DRAFT, NURSE_CONCERN, NURSE_CONCERN_FILE, Domain, Duty, Governance, Question,
+    UrgencyWhen,
 )
 
 
@@ -306,6 +307,31 @@ def read_duties(top: Fields) -> tuple[Duty, ...]:
             raise fields.error(_("duplicate duty id '{id}'").format(id=duty.id), "id")
         duties.append(duty)
     return tuple(duties)
+
+
+def read_urgency_when(top: Fields, questions: list[Question]) -> tuple[UrgencyWhen, ...]:
+    """`[[urgency_when]]`: `all` (question ids, every one yes), `urgency`, and optionally
+    `none` (ids none of which is yes), `max_age` and `min_worry`; an unknown question is
+    refused at its line, and an emergency is a red flag's."""
+    known = {question.id for question in questions}
+    found: list[UrgencyWhen] = []
+    for fields in top.tables("urgency_when", required=False):
+        fields.only("all", "none", "urgency", "max_age", "min_worry")
+        every = tuple(fields.strings("all"))
+        none = tuple(fields.strings("none")) if fields.has("none") else ()
+        for key, ids in (("all", every), ("none", none)):
+            unknown = [q for q in ids if q not in known]
+            if unknown:
+                raise fields.error(_("urgency_when: unknown question '{question}'").format(question=unknown[0]), key)
+        urgency = fields.choice("urgency", Urgency)
+        if urgency is Urgency.EMERGENCY:
+            raise fields.error(_("urgency_when: use a red-flag question for an emergency"), "urgency")
+        found.append(UrgencyWhen(
+            every, urgency, none,
+            fields.integer("max_age", minimum=0) if fields.has("max_age") else None,
+            fields.choice("min_worry", WorryLevel) if fields.has("min_worry") else None,
+        ))
+    return tuple(found)
 
 
 def read_worry(top: Fields, default_urgency: Urgency) -> dict[WorryLevel, Urgency] | None:
