@@ -4,6 +4,8 @@ of the same rows into the same kind of database.
 
     python bench/sync_throughput.py [--db postgresql://USER:PW@HOST/DB] [--push-changes 10000]
                                     [--pull-changes 100000] [--only push|pull]
+    # the push, this checkout against another (device and server code), runs alternating:
+    python bench/sync_throughput.py --only push --against DIR --runs 5 [--device PATH]
 
 Push: a demo device signs contacts and adds clients through the store methods the screens use
 (as tests/sync_helpers.Device does) until its outbox holds N changes; the timed part is the
@@ -562,8 +564,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1,
                         help="with --synthetic or --against: runs, the median ratio (default 1)")
     parser.add_argument("--device", metavar="PATH",
-                        help="with --against: the pushing device kept at PATH (made there on first use, with "
-                             "OHJAUS_KEY_DIR set to keep its key) and used as it is by later runs")
+                        help="with --against: the pushing device kept at PATH (made there on first use) and used "
+                             "as it is by later runs; its key stays in OHJAUS_TEST_KEY_DIR and OHJAUS_KEY_DIR, "
+                             "which must then name a lasting directory")
     parser.add_argument("--against", metavar="DIR",
                         help="push: also DIR's code (a checkout, e.g. `git archive main`), device and server, "
                              "the runs alternating on copies of one device")
