@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +27,19 @@ class Rejected(Exception):
     def __init__(self, reason: Reason, detail: str, current: dict | None = None) -> None:
         super().__init__(detail)
         self.reason, self.detail, self.current = reason, detail, current
+
+
+def _loads(text: str) -> Any:
+    """`text` read as json.loads reads it, for `_check_json`; with orjson (the server's extra)
+    a few times faster. What orjson takes, json.loads takes alike (orjson is the stricter: no
+    NaN, no lone surrogates; a number past 64 bits it reads as a float, which these checks,
+    taking only texts and booleans, refuse all the same); what orjson refuses, json.loads judges."""
+    if _orjson is not None:
+        try:
+            return _orjson.loads(text)
+        except _orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def _json(data: Any) -> str:
@@ -55,9 +69,11 @@ def validated(schema: type[records.Record], data: Any, record_id: str) -> dict:
             problem = "unknown fields" if item["type"] == "extra_forbidden" else item["msg"]
             problems.append(f"{where}: {problem}")
         raise Rejected(Reason.INVALID, "; ".join(problems)[:1000]) from None
-    for name, value in row.__dict__.items():
-        if value is not None:
-            _check_field(schema, name, value)
+    values = row.__dict__
+    if not _passes(schema, values):  # the field by field checks, for which field is wrong
+        for name, value in values.items():
+            if value is not None:
+                _check_field(schema, name, value)
     dumped = row.model_dump(mode="json")
     if dumped.get("id") != record_id:
         raise Rejected(Reason.INVALID, "the record's id is not the change's record_id")
@@ -152,15 +168,19 @@ def _plan(schema: type[records.Record], name: str) -> tuple:
 
 def _check_json(name: str, text: str) -> None:
     try:
-        value = json.loads(text)
+        value = _loads(text)
     except ValueError:
         raise Rejected(Reason.INVALID, f"{name}: not JSON") from None
+    # (the types of the values, a set made in C: JSON gives exact bools and strs, no subclasses)
     if name in ANSWERS:
-        ok = isinstance(value, dict) and all(isinstance(v, bool) for v in value.values())
+        ok = isinstance(value, dict) and set(map(type, value.values())) <= _BOOL
     else:
-        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ok = isinstance(value, list) and set(map(type, value)) <= _STR
     if not ok or len(text) > 10_000:
         raise Rejected(Reason.INVALID, f"{name}: not the expected list or answers")
+
+
+_BOOL, _STR = {bool}, {str}
 
 
 def _json_list(name: str, text: str, most: int, longest: int) -> list:
@@ -226,3 +246,130 @@ def _check_duties_made(text: str) -> None:
 
 
 _IDENT = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+# -- the same checks, a record at a time (issue 18) ------------------------------------------
+#
+# `_check_field` per field was most of a push's checks (~80 fields a contact). `_passes` asks
+# the same of a whole record with a few C-level calls: its texts joined and checked once for
+# hidden characters and length, its ids, enums and JSON texts each as `_check_field` checks
+# them. It only ever says "passes" when every `_check_field` would pass; when it cannot tell,
+# or a field is wrong, the field by field checks run and name the field (the same first one).
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """A schema's fields, grouped by how `_check_field` checks them (`_plan`)."""
+
+    ids: tuple[str, ...]
+    lines: tuple[str, ...]  # free text: new lines and tabs allowed
+    texts: tuple[str, ...]  # every other text field, checked for hidden characters
+    names: tuple[str, ...]  # at most MAX_NAME characters
+    enums: tuple[tuple[str, dict], ...]
+    jsons: tuple[tuple[str, str], ...]  # (field, "json" / "referrals")
+    ints: tuple[str, ...]
+    dates: tuple[str, ...]  # dates and times
+    others: tuple[str, ...]  # a type not grouped here: `_check_field` itself
+    service_language: bool
+    duties_made: bool
+
+
+_TEXT, _INT, _DATE = {str, str | None}, {int, int | None}, {date, datetime, date | None, datetime | None}
+_FIELDS: dict[type[records.Record], _Fields] = {}
+
+
+def _fields(schema: type[records.Record]) -> _Fields:
+    groups: dict[str, list] = {key: [] for key in ("ids", "lines", "texts", "names", "enums", "jsons", "ints", "dates", "others")}
+    for name, field in schema.model_fields.items():
+        if field.annotation in _TEXT:
+            plan = _plan(schema, name)
+            if plan is _ID:
+                groups["ids"].append(name)
+                continue
+            keep_lines, name_limit, enum, json_kind = plan
+            groups["lines" if keep_lines else "texts"].append(name)
+            if name_limit:
+                groups["names"].append(name)
+            if enum is not None:
+                groups["enums"].append((name, enum._value2member_map_))
+            if json_kind is not None:
+                groups["jsons"].append((name, json_kind))
+        elif field.annotation is bool:
+            continue
+        elif field.annotation in _INT:
+            groups["ints"].append(name)
+        elif field.annotation in _DATE:
+            groups["dates"].append(name)
+        else:
+            groups["others"].append(name)
+    fields = _Fields(
+        **{key: tuple(value) for key, value in groups.items()},
+        service_language=schema is records.Client and "service_language" in schema.model_fields,
+        duties_made=schema is records.Outcome and "duties_made" in schema.model_fields,
+    )
+    _FIELDS[schema] = fields
+    return fields
+
+
+def _printable(text: str) -> bool:
+    """Nothing in `text` that hidden_character finds: printable and below U+0300 (hidden_character's
+    own fast paths; a combining mark or anything unusual lies above it)."""
+    return text.isprintable() and (text.isascii() or _ABOVE_LATIN.search(text) is None)
+
+
+_ABOVE_LATIN = re.compile("[\u0300-\U0010ffff]")  # max(text) < U+0300, without a Python loop
+
+
+def _passes(schema: type[records.Record], values: dict) -> bool:
+    """True only if `_check_field` passes every field of the record (see above)."""
+    fields = _FIELDS.get(schema) or _fields(schema)
+    fullmatch = _UUID.fullmatch
+    for name in fields.ids:
+        value = values[name]
+        if value is not None and not fullmatch(value):
+            return False
+    texts = "".join([value for name in fields.texts if (value := values[name]) is not None])
+    lines = "".join([value for name in fields.lines if (value := values[name]) is not None])
+    if len(texts) > MAX_TEXT or len(lines) > MAX_TEXT:
+        return False  # the sum, not each: `_check_field` tells
+    if not _printable(texts) or not _printable(lines.replace("\n", "").replace("\t", "")):
+        return False
+    for name in fields.names:
+        value = values[name]
+        if value is not None and len(value) > MAX_NAME:
+            return False
+    for name, members in fields.enums:
+        value = values[name]
+        if value is not None and value not in members:
+            return False
+    for name in fields.ints:
+        value = values[name]
+        if value is not None and not isinstance(value, bool) and not 0 <= value <= MAX_INT:
+            return False
+    for name in fields.dates:
+        value = values[name]
+        if value is not None:
+            day = value.date() if isinstance(value, datetime) else value
+            if not EARLIEST <= day < LATEST:
+                return False
+    try:
+        for name, kind in fields.jsons:
+            value = values[name]
+            if value is None:
+                continue
+            if kind == "referrals":
+                _check_referrals(value)
+            elif not (value == "[]" and name not in ANSWERS or value == "{}" and name in ANSWERS):
+                _check_json(name, value)  # (an empty list or answers passes it)
+        for name in fields.others:
+            if values[name] is not None:
+                _check_field(schema, name, values[name])
+        if fields.duties_made and values["duties_made"] is not None:
+            _check_duties_made(values["duties_made"])
+    except Rejected:
+        return False
+    if fields.service_language:
+        value = values["service_language"]
+        if value and not is_language(value):
+            return False
+    return True

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,7 +29,6 @@ from ohjaus_core.protocol import (
     MAX_QUARANTINE_REPORT,
     AccessEntry,
     AccessLogAck,
-    Change,
     ClientAccessLog,
     ClientRecords,
     DeviceStateAck,
@@ -271,18 +271,7 @@ class SyncClient:
             entries = _within(self.store.outbox.pending_changes(self.batch), BATCH_BYTES)
             if not entries:
                 return pushed, accepted, rejected, conflicts
-            changes = [
-                Change(
-                    id=entry.change_id,
-                    type=entry.record_type,
-                    record_id=entry.record_id,
-                    base_seq=entry.base_seq,
-                    data=json.loads(entry.data),
-                )
-                for entry in entries
-            ]
-            body = {"changes": [change.model_dump(mode="json") for change in changes]}
-            response = self._request("POST", "/v1/push", json=body)
+            response = self._request("POST", "/v1/push", content=_push_body(entries), headers=_JSON)
             answers = _parse(PushResponse, response).answers
             counts = self.store.outbox.apply_answers(entries, answers, self.clock())
             pushed += len(entries)
@@ -349,6 +338,22 @@ def _log_refused(response: httpx.Response) -> AccessLogRefused:
         _("The central API refused this device's access log at entry {seq}: {problem}").format(seq=seq, problem=problem),
         seq,
     )
+
+
+_JSON = {"Content-Type": "application/json"}
+
+
+def _push_body(entries: list) -> bytes:
+    """The push request (PushRequest's JSON) of outbox entries, each record's data as the
+    outbox holds it: JSON text the store wrote (sync_side.enqueue), not parsed and encoded
+    again (issue 18: a tenth of a push's time was the device doing that)."""
+    quote = encode_basestring
+    changes = ",".join([
+        '{"id":%s,"type":%s,"record_id":%s,"base_seq":%d,"data":%s}'
+        % (quote(entry.change_id), quote(entry.record_type), quote(entry.record_id), entry.base_seq, entry.data)
+        for entry in entries
+    ])
+    return ('{"changes":[%s]}' % changes).encode()
 
 
 def _within(entries: list, limit: int) -> list:
