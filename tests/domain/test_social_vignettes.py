@@ -1,8 +1,9 @@
 """Issue 16 item 7: `ohjaus check --vignettes` reads the blind social vignettes' form and
 scores urgency, segment, duties and referrals; a missed duty fails the run. dev/ holds the
 development part (social_dev.toml, 48) and the parts kept aside and released for development on
-5.12.2026 after they had measured the rules (social_dev2.toml, 24; social_dev3.toml, 36, sh2);
-heldout/ holds the part kept aside now (sh3, added by the lead), measured, never read."""
+5.12.2026 after they had measured the rules (social_dev2.toml, 24; social_dev3.toml, 36, sh2;
+social_dev4.toml, 36, sh3); heldout/ holds the part kept aside, measured, never read (empty until
+the next part is written blind)."""
 
 from __future__ import annotations
 
