@@ -260,6 +260,20 @@ def test_an_older_persons_notification_for_violence_or_money_in_the_statutory_gr
     assert "older_person_notification" not in evaluate(protocol, {"violence_or_threat_at_home": True}, WorryLevel.SMALL, age=80).duties
 
 
+def test_an_older_person_of_the_statutory_group_in_danger_now_brings_both_duties() -> None:
+    """sh3: a neighbour calls, the 88-year-old across the hall has not answered for two days. The
+    safety response and the VPL 25 § notification both; a younger client of the group in danger
+    (a child) or an older client outside the group: the safety response only."""
+    protocol = BY_ID["social_service_need"]
+    danger = {"statutory_group": True, "danger_or_violence_now": True}
+    result = evaluate(protocol, danger, WorryLevel.GREAT, age=88)
+    assert result.suggested is Urgency.EMERGENCY
+    assert result.duties == ("immediate_safety_response", "older_person_notification")
+    assert evaluate(protocol, danger, WorryLevel.GREAT, age=10).duties == ("immediate_safety_response",)
+    alone = {"danger_or_violence_now": True}
+    assert evaluate(protocol, alone, WorryLevel.GREAT, age=70).duties == ("immediate_safety_response",)
+
+
 def test_red_flags_beat_if_yes_and_are_all_reasons() -> None:
     protocol = BY_ID["headache_stroke"]
     result = evaluate(protocol, {
