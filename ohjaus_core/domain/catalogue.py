@@ -169,7 +169,7 @@ YOUNG_UNTIL = 25
 
 def by_need(
     services: list[Service], domains: list[str] | tuple[str, ...], age: int | None,
-    answered: list[str] | tuple[str, ...] | set[str] = (), urgent: bool = True, anonymous: bool = False,
+    answered: list[str] | tuple[str, ...] | set[str] = (), urgent: bool = False, anonymous: bool = False,
 ) -> list[Service]:
     """The services that fit the need domains found and the client's age first, then the rest
     for the client's age, then those for other ages.
@@ -180,9 +180,10 @@ def by_need(
     the one for the client's age group (an age bound that fits). Then, among the fitting ones:
     for an unidentified client whose need is not urgent, a service
     taking anonymous contacts first (a referral can only be a place they contact themselves; an
-    urgent danger is the authorities' whoever calls); under YOUNG_UNTIL, a service for the young
-    (with an upper age) first (the youth guarantee's one door, Ohjaamo; child welfare's
-    aftercare to 25); then most domains found; then the more specific service (fewer domains:
+    urgent danger is the authorities' whoever calls); under YOUNG_UNTIL and not urgent, a service
+    for the young (with an upper age) first (the youth guarantee's one door, Ohjaamo; child
+    welfare's aftercare to 25; a young person in danger now is the crisis and emergency
+    services' like anyone); then most domains found; then the more specific service (fewer domains:
     debt counselling before social guidance for debts); then one for the client's age group (an
     age bound that fits: older people's guidance at 80) before one for everyone; file order
     within, and where nothing fits. `urgent`: the urgency is the same day or sooner."""
@@ -195,7 +196,7 @@ def by_need(
         named = len(yes & set(service.first_for))
         if not matches and not named:
             return (not service.fits_age(age), 1, 0, False, False, False, 0, 0, False, index)
-        young = minor and service.max_age is not None
+        young = minor and service.max_age is not None and not urgent
         unnamed = anonymous and not urgent and not service.anonymous
         bounded = service.min_age is not None or service.max_age is not None
         return (

@@ -169,6 +169,12 @@ def test_the_catalogue_follows_the_answers_the_anonymous_and_the_young(shipped):
     # which fits one domain more.
     assert by_need(social, ["work_study", "substance_use", "livelihood", "mental_wellbeing"], 21)[0].code == "youth_services"
     assert by_need(social, ["work_study", "substance_use", "livelihood", "mental_wellbeing"], 30)[0].code == "adult_social_work"
+    # sh3: 24, pills collected for tonight (danger now, the same day or sooner): not the youth
+    # services first but the service fitting most of the need (the crisis centre); not urgent,
+    # the youth services.
+    found = ["safety_violence", "mental_wellbeing"]
+    assert by_need(social, found, 24, ["danger_or_violence_now"], urgent=True)[0].code == "crisis_centre"
+    assert by_need(social, found, 24)[0].code == "youth_services"
 
 
 def test_the_statutory_group_and_a_child_at_risk_name_their_service_first(shipped):
