@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList, Static
@@ -69,12 +70,15 @@ class ConsentScreen(AskScreen):
         event.stop()
         self.query_one("#valid-until", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Submitted, "#valid-until")
+    def valid_until_entered(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "valid-until":
-            self.query_one("#consent-note", Input).focus()
-        else:
-            self.action_save()
+        self.query_one("#consent-note", Input).focus()
+
+    @on(Input.Submitted, "#consent-note")
+    def note_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
 
     def action_save(self) -> None:
         decision = self.query_one("#decision", OptionList)

@@ -117,3 +117,39 @@ async def test_an_interpreter_shows_in_the_header_and_the_client_view(app):
         await pilot.pause()
         header = str(app.screen.query_one("#contact-header").render())
         assert "Service language: Russian" in header and "Interpreter needed" in header
+
+
+async def test_consent_is_recorded_with_enter_through_its_fields(app):
+    """The consent question at 80x24 as a nurse answers it: Enter on "yes" goes to the date,
+    Enter on the date to the note, Enter on the note records it; the view says so."""
+    from ohjaus_core.i18n import _
+    from ohjaus_tui.screens.consent import ConsentScreen
+
+    from ..factories import client_in_both_registers
+
+    store = app.ctx.store
+    client_id = client_in_both_registers(store)
+    before = len(store.protection.consents(client_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, store.clients.client(client_id).identity_code)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, ClientScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConsentScreen)
+        await pilot.press("enter")  # "Yes: the client consents"
+        await pilot.pause()
+        assert app.focused.id == "valid-until"
+        await pilot.press("enter")  # the default end date, a year on
+        await pilot.pause()
+        assert app.focused.id == "consent-note"
+        await pilot.press(*"suullinen", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ClientScreen)
+        consents = store.protection.consents(client_id)
+        assert len(consents) == before + 1
+        assert consents[0].decision == "granted" and consents[0].note == "suullinen"
+        assert _("Consent recorded.") in screen_text(app)
