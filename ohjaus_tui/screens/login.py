@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from ohjaus_core.domain.codes import Register, Role
 from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
+from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _
 from ..app_access import AppAccess
@@ -137,12 +138,15 @@ class LoginScreen(AppAccess, Screen):
         then needs the store: if it is still opening, a line says so until it is open."""
         if self._entering:
             return
-        message = self.ohjaus.check_sign_in(worker_id, passphrase)
+        try:
+            message = self.ohjaus.check_sign_in(worker_id, passphrase)
+        except DomainError as error:  # a full, read-only or locked database: one line, no exit
+            message = str(error)
         if message:
             self._say(message)
             return
         if self.ctx.store_is_open():
-            self.ohjaus.enter(worker_id)
+            self._enter(worker_id)
             return
         self._entering = True
         self.query_one("#login-message", Static).update(Text(_("Signed in. Opening the local store..."), style="dim"))
@@ -152,7 +156,15 @@ class LoginScreen(AppAccess, Screen):
     @work(thread=True, exclusive=True, group="store")
     def _wait_for_store(self, worker_id: str) -> None:
         self.ctx.wait_for_store()
-        self.app.call_from_thread(self.ohjaus.enter, worker_id)
+        self.app.call_from_thread(self._enter, worker_id)
+
+    def _enter(self, worker_id: str) -> None:
+        """The home screen; a store that could not open says why here, as the start does."""
+        self._entering = False
+        try:
+            self.ohjaus.enter(worker_id)
+        except DomainError as error:
+            self._say(str(error))
 
     def _submit_enrolment(self) -> None:
         fields = [self.query_one(f"#{name}", Input) for name in ("enrol-code", "new-passphrase", "new-passphrase-again")]
@@ -169,7 +181,6 @@ class LoginScreen(AppAccess, Screen):
     def _enrol(self, worker_id: str, code: str, passphrase: str) -> None:
         """The code and the verifier to the central API (the KDF and the network: off the
         screen's thread); then the sign-in as usual, against the verifier now held here."""
-        from ohjaus_core.domain.errors import DomainError
         from ..sync.client import SyncError, enrol
 
         ctx = self.ctx

@@ -265,3 +265,46 @@ async def test_a_team_lead_sees_who_viewed_the_client(app, store):
         nurse_rows = {(row[2], row[3]) for row in rows if row[1] == "Sari Mäkinen"}
         assert {("Viewed", "search result"), ("Viewed", "client details"), ("Viewed", "contacts")} <= nurse_rows
         assert rows[0][1:4] == ["Kaisa Rantanen", "Viewed", "access log"]
+
+
+async def test_a_locked_database_at_sign_in_is_one_line_and_the_app_stays(data_dir, shipped):
+    """Another process holds the database (a backup, a stuck ohjaus): the passphrase check
+    cannot count the try; the worker reads why on the sign-in screen and can try again."""
+    from ohjaus_tui.store.directory import connect
+
+    app = clocked_app(data_dir, shipped, Clock())
+    holder = connect(data_dir, isolation_level=None)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await choose_worker(pilot)
+            holder.execute("BEGIN EXCLUSIVE")
+            await pilot.press(*DEMO_PASSPHRASE, "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, LoginScreen)
+            message = str(app.screen.query_one("#login-message", Static).render())
+            assert "could not be written" in message and "try again" in message
+            holder.execute("ROLLBACK")
+            await pilot.press(*DEMO_PASSPHRASE, "enter")
+            await until_home(pilot)
+    finally:
+        holder.close()
+
+
+async def test_a_store_that_cannot_open_after_sign_in_says_why_on_the_screen(data_dir, shipped, monkeypatch):
+    from ohjaus_tui.store.errors import StoreError
+
+    def broken_open(self):
+        raise StoreError("The local store could not be opened: file is not a database.")
+
+    monkeypatch.setattr(Context, "_open_store", broken_open)
+    app = clocked_app(data_dir, shipped, Clock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose_worker(pilot)
+        await pilot.press(*DEMO_PASSPHRASE, "enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            message = str(app.screen.query_one("#login-message", Static).render())
+            if "could not be opened" in message:
+                break
+        assert isinstance(app.screen, LoginScreen)
+        assert "file is not a database" in message
