@@ -41,7 +41,10 @@ class SignInCheck:
 
 
 def _stored(moment: datetime) -> str:
-    """A moment as the store keeps it (SQLModel's UTCDateTime on SQLite): UTC, no offset."""
+    """A moment as this check keeps it: UTC, without an offset (the form SQLAlchemy's
+    DateTime writes on SQLite). Before 5.12.2026 the ORM wrote the worker's local wall time
+    here and read it back as UTC, as `_read` does: a lock-out written by that code lasts up
+    to three hours longer than its minutes, once; every lock-out since is exact."""
     if moment.utcoffset() is None:
         raise ValueError("a sign-in is checked at an aware moment")
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
