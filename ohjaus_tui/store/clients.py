@@ -5,6 +5,7 @@ entry and, with a viewer, its access-log entry."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import insert, text
@@ -188,14 +189,23 @@ class Clients(Repository):
             return client
 
 
-def redirected(session: Session, client_id: str) -> str:
-    """A merged client's id leads to the client it was merged into (issue 20)."""
+def follow_merges(client_id: str, into_of: Callable[[str], str | None]) -> str:
+    """A merged client's id leads to the client it was merged into (issue 20), hop by hop;
+    `into_of` reads one merge (None: not merged), through the session or driver SQL."""
     for _hop in range(8):
-        row = session.get(ClientMerge, client_id)
-        if row is None:
+        into_id = into_of(client_id)
+        if into_id is None:
             break
-        client_id = row.into_id
+        client_id = into_id
     return client_id
+
+
+def redirected(session: Session, client_id: str) -> str:
+    def into_of(merged_id: str) -> str | None:
+        row = session.get(ClientMerge, merged_id)
+        return None if row is None else row.into_id
+
+    return follow_merges(client_id, into_of)
 
 
 def _without_merged(session: Session, clients: list[Client]) -> list[Client]:

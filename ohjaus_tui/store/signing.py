@@ -22,6 +22,7 @@ from ohjaus_core.domain.contact import ContactDraft, new_id
 from ohjaus_core.domain.viewer import Viewer
 from ohjaus_core.i18n import _
 from ohjaus_core.protocol import RecordType
+from .clients import follow_merges
 from .driver_sql import DriverSql
 from .errors import NotADraft, SlotTaken
 from .models import Assessment, Callback, Contact, FollowUp, Outcome, SegmentChoice
@@ -95,13 +96,11 @@ def write_draft(session: Session | DriverSql, draft: ContactDraft, now: datetime
 
 
 def _redirected(sql: DriverSql, client_id: str) -> str:
-    """A merged client's id leads to the client it was merged into (as clients.redirected)."""
-    for _hop in range(8):
-        row = sql.first("SELECT into_id FROM client_merge WHERE id = ?", (client_id,))
-        if row is None:
-            break
-        client_id = row[0]
-    return client_id
+    def into_of(merged_id: str) -> str | None:
+        row = sql.first("SELECT into_id FROM client_merge WHERE id = ?", (merged_id,))
+        return None if row is None else row[0]
+
+    return follow_merges(client_id, into_of)
 
 
 def hold_slot(sql: DriverSql, draft: ContactDraft, slot_id: str | None) -> None:
