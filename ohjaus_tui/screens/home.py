@@ -73,6 +73,8 @@ class HomeScreen(FramedScreen):
         yield RecentList(id="recent")
 
     def after_relabel(self) -> None:
+        # The widgets are new: they get the room the size gives them again, as on a resize.
+        self.on_resize()
         self._fill()
 
     def on_resize(self) -> None:

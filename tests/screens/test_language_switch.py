@@ -65,3 +65,24 @@ async def test_switching_language_mid_contact_keeps_the_typed_text_and_the_step(
         assert isinstance(app.screen, HomeScreen)
         assert "Uusi yhteydenotto" in footer_words(app)
         assert app.ctx.store.setting("language") == "fi"
+
+
+async def test_switching_language_at_80x24_keeps_the_home_screen_fitted(data_dir, shipped):
+    """At 24 rows the home screen hides its hint line so the sync badge and the queues fit;
+    the screen drawn again in another language keeps that (it showed the hint and pushed
+    the badge off the screen)."""
+    from ohjaus_tui.widgets.sync_badge import SyncBadge
+
+    set_language("fi")
+    app = build_app(data_dir, shipped)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await sign_in(pilot, "hoitaja1")
+        assert isinstance(app.screen, HomeScreen)
+        assert not app.screen.query_one("#home-hint").display
+        await pilot.press("f9")
+        await pilot.pause()
+        assert current_language() == "sv"
+        assert not app.screen.query_one("#home-hint").display
+        badge = app.screen.query_one(SyncBadge)
+        assert badge.region.height >= 1 and badge.region.bottom <= app.size.height - 1
