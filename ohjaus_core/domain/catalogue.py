@@ -54,6 +54,10 @@ class Service:
     # case, ToimTukiL 14 §), ahead of the services that fit only the domain; such a service fits
     # even where no domain was found (the statutory group: older people's guidance).
     first_for: tuple[str, ...] = ()
+    # Combinations of the social protocol's questions (each a tuple, every one yes) that name it
+    # first as one `first_for` question does: a client whose disability limits daily life and
+    # who is being exploited is disability services' first (not Kela's for the money taken).
+    first_when: tuple[tuple[str, ...], ...] = ()
     # Takes a contact without the person's name (a helpline, an NGO): first for an unidentified
     # client, to whom a referral can only be a place they contact themselves.
     anonymous: bool = False
@@ -93,7 +97,7 @@ def _read_service(fields: Fields) -> Service:
     fields.only(
         "code", "kind", "register", "service_areas", "name", "description", "contact",
         "warm_handover", "duty", "legal_basis", "domains", "min_age", "max_age", "first_for",
-        "anonymous",
+        "anonymous", "first_when",
     )
     code = fields.identifier("code")
     kind = fields.choice("kind", ServiceKind)
@@ -127,9 +131,13 @@ def _read_service(fields: Fields) -> Service:
         raise fields.error(_("'min_age' is above 'max_age'"), "min_age")
     first_for = fields.strings("first_for") if fields.has("first_for") else ()
     anonymous = fields.boolean("anonymous") if fields.has("anonymous") else False
+    first_when = fields.value("first_when", list) if fields.has("first_when") else []
+    if not all(isinstance(c, list) and c and all(isinstance(i, str) for i in c) for c in first_when):
+        raise fields.error(_("first_when is a list of lists of question ids"), "first_when")
     return Service(
         code, kind, register, service_areas, names, descriptions, contact, warm_handover,
-        duty, legal_bases, tuple(domains), min_age, max_age, tuple(first_for), anonymous,
+        duty, legal_bases, tuple(domains), min_age, max_age, tuple(first_for),
+        tuple(tuple(c) for c in first_when), anonymous,
     )
 
 
@@ -176,8 +184,11 @@ def by_need(
 
     A service named first for a question answered yes (`first_for`: Kela for no money for
     food, child welfare intake for a child at risk, older people's guidance for the statutory
-    group at 65 or over) fits even where no domain was found, and comes first; of two named,
-    the one for the client's age group (an age bound that fits). Then, among the fitting ones:
+    group at 65 or over, mental health services for thoughts of death) or for a combination
+    (`first_when`: disability services for a disabled client who is exploited) fits even where
+    no domain was found, and comes first; of two named, the receiver of a statutory
+    notification (child welfare intake), then the one for the client's age group (an age bound
+    that fits). Then, among the fitting ones:
     for an unidentified client whose need is not urgent, a service
     taking anonymous contacts first (a referral can only be a place they contact themselves; an
     urgent danger is the authorities' whoever calls); under YOUNG_UNTIL and not urgent, a service
@@ -193,15 +204,18 @@ def by_need(
     def key(indexed: tuple[int, Service]) -> tuple:
         index, service = indexed
         matches = len(found & set(service.domains))
-        named = len(yes & set(service.first_for))
+        named = len(yes & set(service.first_for)) + sum(set(c) <= yes for c in service.first_when)
         if not matches and not named:
-            return (not service.fits_age(age), 1, 0, False, False, False, 0, 0, False, index)
+            return (not service.fits_age(age), 1, 0, False, False, False, False, 0, 0, False, index)
         young = minor and service.max_age is not None and not urgent
         unnamed = anonymous and not urgent and not service.anonymous
         bounded = service.min_age is not None or service.max_age is not None
+        # Named, the receiver of a statutory notification comes before a group's service: a
+        # child at risk is child welfare's to assess (LsL 26 §) whatever group the child is of.
+        receiver = named > 0 and service.duty is not None
         return (
-            not service.fits_age(age), 0, -named, named > 0 and not bounded, unnamed, not young,
-            -matches, len(service.domains), not bounded, index,
+            not service.fits_age(age), 0, -named, not receiver, named > 0 and not bounded, unnamed,
+            not young, -matches, len(service.domains), not bounded, index,
         )
 
     return [service for _index, service in sorted(enumerate(services), key=key)]

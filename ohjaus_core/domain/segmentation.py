@@ -57,6 +57,7 @@ class SegmentReason:
     CARE_NEEDED = "care_needed"
     INFORMATION_ONLY = "information_only"
     STATUTORY_GREY_ZONE = "statutory_grey_zone"
+    ANSWERS_TOGETHER = "answers_together"
 
 
 def suggest_segment_with_reasons(
@@ -67,6 +68,7 @@ def suggest_segment_with_reasons(
     information_only: bool = False,
     from_answers: frozenset[HighNeedTrigger] | set[HighNeedTrigger] = frozenset(),
     statutory: bool = False,
+    complex_by_answers: bool = False,
 ) -> tuple[Segment, list[str]]:
     """The suggested path and the reasons for it (SegmentReason codes).
 
@@ -83,7 +85,11 @@ def suggest_segment_with_reasons(
     care allowance, a child needing special support), whose service-need assessment is started
     within 7 working days whatever they ask: with a need found and the worker's worry at least
     small, not advice only; in the grey zone a complex need (a named worker and a plan,
-    SHL 42 §: those needing special support to get their services)."""
+    SHL 42 §: those needing special support to get their services).
+
+    `complex_by_answers`: the answers meet one of the protocol's `[[complex_when]]`
+    combinations (a difficulty that has gone on long or that earlier help has not met, with the
+    worry in the grey zone): a complex need, as a trigger would make it."""
     reasons = []
     suspicion_only = bool(triggers) and set(triggers) <= set(from_answers) and worry in (
         None, WorryLevel.NONE, WorryLevel.SMALL,
@@ -94,6 +100,8 @@ def suggest_segment_with_reasons(
         reasons.append(SegmentReason.GREAT_WORRY)
     if statutory and worry is WorryLevel.GREY_ZONE:
         reasons.append(SegmentReason.STATUTORY_GREY_ZONE)
+    if complex_by_answers:
+        reasons.append(SegmentReason.ANSWERS_TOGETHER)
     assessed_anyway = statutory and bool(domains) and worry not in (None, WorryLevel.NONE)
     if (
         information_only and not reasons and not assessed_anyway

@@ -3,13 +3,18 @@
 Only the questions to ask now are listed (`visible_questions`): a follow-up question appears
 when the answer it depends on is yes, and goes, with its answer, when that answer turns no.
 The shared life threats come first as one block; `0` answers every unanswered one of them
-"no" ("none of these"), so a caller with none of them costs one key, not eleven.
+"no" ("none of these"), so a caller with none of them costs one key, not eleven. A protocol
+with need domains (the social service-need assessment, 24 questions) shows each domain's title
+above its questions, and "The situation as a whole" above the questions of no one domain, so a
+counsellor scrolling a long list sees where they are; the titles are not answerable and the
+arrows pass them by.
 """
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
@@ -18,6 +23,9 @@ from textual.widgets.option_list import Option
 from ohjaus_core.domain.protocols.model import Protocol, Question, visible_questions
 from ohjaus_core.i18n import N_, _
 from ..theme import themed
+
+
+HEADING = "heading:"  # the option id of a need domain's title ("heading:housing")
 
 
 class QuestionList(OptionList):
@@ -56,6 +64,11 @@ class QuestionList(OptionList):
         self._refresh_options()
         self.highlighted = self._index(self._next_unanswered(-1))
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Folded to a line or grown again, the list keeps the highlighted question in sight
+        (not a need domain's title or whatever line the old height had at its top)."""
+        self.call_after_refresh(self.scroll_to_highlight)
+
     def _drop_hidden(self) -> None:
         """A follow-up whose reason turned no is no longer asked: its answer goes too."""
         assert self.protocol is not None
@@ -91,12 +104,27 @@ class QuestionList(OptionList):
         self.clear_options()
         previous: Question | None = None
         for question in self.shown:
-            if previous is not None and _block(previous) != _block(question):
+            heading = self._heading(previous, question)
+            if heading is not None:
+                self.add_option(heading)
+            elif previous is not None and _block(previous) != _block(question):
                 self.add_option(None)  # a rule between the life threats, the protocol's own, the concern
             self.add_option(Option(self._prompt(question), id=question.id))
             previous = question
         if highlighted is not None:
             self.highlighted = self._index(highlighted)
+
+    def _heading(self, previous: Question | None, question: Question) -> Option | None:
+        """The need domain's title above the first question of each domain (a protocol with
+        domains only): a line that cannot be chosen."""
+        assert self.protocol is not None
+        if not self.protocol.domains or question.life_threat or question.nurse_concern:
+            return None
+        if previous is not None and not previous.life_threat and previous.domain == question.domain:
+            return None
+        domain = self.protocol.domain(question.domain) if question.domain else None
+        title = domain.title if domain is not None else _("The situation as a whole")
+        return Option(Text(title, style=themed("bold $info")), id=f"{HEADING}{question.domain or ''}", disabled=True)
 
     def _prompt(self, question: Question) -> Table:
         """The answer in a column of its own, the question beside it: a question that wraps

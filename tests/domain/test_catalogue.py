@@ -129,3 +129,23 @@ def test_a_broken_file_names_itself_and_the_line(
     assert caught.value.path == path
     assert caught.value.line == line, str(caught.value)
     assert words in caught.value.reason
+
+
+def test_gambling_help_fits_gambling_and_family_services_a_family_that_cannot_cope():
+    """Catalogue gaps of 5.12.2026: Peluuri (national, anonymous) is first for a client whose
+    answers show gambling harms, and not offered for every substance use; the families' home help and family work
+    (SHL 18-19 §) fits a family that cannot cope with daily life."""
+    from ohjaus_core.domain.catalogue import by_need, services_for
+
+    social = services_for(CATALOGUE, Register.SOCIAL)
+    peluuri = BY_CODE["peluuri"]
+    assert peluuri.anonymous and peluuri.first_for == ("gambling_harms",) and not peluuri.domains
+    drinking = [s.code for s in by_need(social, ["substance_use"], 40, ["substance_use_harms"])]
+    gambling = [s.code for s in by_need(social, ["substance_use", "livelihood"], 40, ["gambling_harms"])]
+    assert drinking.index("peluuri") > drinking.index("substance_ngo") and drinking[0] != "peluuri"
+    assert gambling[0] == "peluuri"
+    # No money for food today: Kela's basic social assistance (decided by the next working day) first.
+    urgent = by_need(social, ["substance_use", "livelihood"], 40, ["gambling_harms", "no_money_for_food_or_medicine"])
+    assert urgent[0].code == "kela"
+    family = by_need(social, ["family_children", "coping_at_home"], 34, ["family_needs_support"])
+    assert family[0].code == "family_services"

@@ -730,6 +730,36 @@ def test_the_social_protocol_walks_the_nine_need_domains() -> None:
     assert all(set(d.titles) == {"fi", "sv", "en"} for d in SOCIAL.domains)
 
 
+# The 9 questions the lead fixed on 5.12.2026 (blind taggers answer them for every case):
+# their ids and English texts are the taggers' and must not change; each in its need domain.
+NEW_QUESTIONS = {
+    "nowhere_to_sleep_tonight": ("housing", "Does the client have nowhere safe to sleep tonight?"),
+    "must_be_arranged_today": (None, "Must something be arranged today or tomorrow so that the client is not left without help (an eviction or cut-off date, a discharge home, their carer suddenly gone)?"),
+    "gambling_harms": ("substance_use", "Does gambling cause the client debts or other harm?"),
+    "thoughts_of_death": ("mental_wellbeing", "Does the client speak of not wanting to live, or of ending their life?"),
+    "long_term_or_help_not_enough": (None, "Has the client's difficulty gone on for a long time, or have earlier services not been enough?"),
+    "manages_once_informed": (None, "Can the client take the matter forward on their own once they have the information or advice?"),
+    "disability_limits_daily_life": ("coping_at_home", "Does a disability or long-term illness limit the client's daily life?"),
+    "cares_for_close_person": ("coping_at_home", "Does the client look after a close person who could not manage without them?"),
+    "exploited_or_controlled": ("safety_violence", "Is someone taking advantage of the client (money, home, belongings) or controlling their life?"),
+}
+
+
+def test_the_social_protocol_asks_the_24_questions_the_taggers_answer() -> None:
+    by_id = {q.id: q for q in SOCIAL.questions}
+    assert len(SOCIAL.questions) == 24 and SOCIAL.version >= 6
+    for qid, (domain, english) in NEW_QUESTIONS.items():
+        question = by_id[qid]
+        assert question.texts["en"] == english and question.domain == domain, qid
+        assert question.texts["fi"] and question.texts["sv"] and question.texts["fi"] != english
+    # Gambling is addictions work, with substance use (Finnish practice: päihde- ja riippuvuustyö).
+    assert SOCIAL.domain("substance_use").titles["fi"] == "Päihteet ja riippuvuudet"
+    # Each domain's questions are asked together, the domain-free ones (how soon, how long, what
+    # the client does themself) after them.
+    seen = [q.domain for q in SOCIAL.questions if q.domain is not None]
+    assert seen == sorted(seen, key=[d.id for d in SOCIAL.domains].index)
+
+
 def test_the_social_protocol_asks_the_worry_and_is_not_complete_without_it() -> None:
     result = social(worry=None)
     assert not result.complete and result.unanswered == ("worry",)

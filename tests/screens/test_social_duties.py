@@ -389,3 +389,18 @@ async def test_a_minor_raises_the_child_welfare_consideration_not_the_adult_subs
         await pilot.pause()
         selected = app.screen.query_one("#triggers").selected
         assert HighNeedTrigger.ADDICTION_SUSPECTED.value not in selected
+
+
+async def test_a_prolonged_need_in_the_grey_zone_is_suggested_complex_and_says_why(app, store):
+    """`[[complex_when]]`: the difficulty has gone on long (earlier help not enough) and the
+    worker's worry is in the grey zone: a complex need (SHL 3 § 3, 42 §), with its reason."""
+    client = a_client_not_waiting(store, nth=5)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Velat kasaantuneet vuosia")
+        await pick_and_answer(pilot, "social_service_need", "debts_or_benefit_problems", "long_term_or_help_not_enough")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
+        await pilot.press("enter")  # the suggested urgency
+        await pilot.pause()
+        assert app.screen.draft.suggested_segment == Segment.COMPLEX_NEED
+        assert "calls for a plan and a named worker" in str(app.screen.query_one("#segment-why").render())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 
 from ohjaus_core.domain.codes import Register, ServiceArea, Urgency
-from ohjaus_core.domain.protocols.model import Protocol, Question
+from ohjaus_core.domain.protocols.model import Domain, Protocol, Question
 from ohjaus_tui.theme import ThemedApp
 from ohjaus_tui.widgets.question_list import QuestionList
 
@@ -44,9 +44,11 @@ class QuestionsApp(ThemedApp):
     def compose(self) -> ComposeResult:
         yield QuestionList(id="questions")
 
+    shows = PROTOCOL
+
     def on_mount(self) -> None:
         questions = self.query_one(QuestionList)
-        questions.show(PROTOCOL, self.given, self.citizen, age=self.age)
+        questions.show(self.shows, self.given, self.citizen, age=self.age)
         questions.focus()
 
     def on_question_list_answered(self, message: QuestionList.Answered) -> None:
@@ -145,3 +147,49 @@ async def test_the_clients_own_answer_is_marked_until_the_worker_confirms_it():
         await pilot.pause()
         assert "[client's answer]" not in row(app, "Fever over 38")
         assert app.answered[-1].citizen == {} and app.answered[-1].answers["fever"] is True
+
+
+SOCIAL = Protocol(
+    id="test_social", version=1, register=Register.SOCIAL, service_areas=(ServiceArea.WORKING_AGE,), order=1,
+    titles={"fi": "Arvio", "sv": "Bedömning", "en": "Assessment"}, default_urgency=Urgency.NON_URGENT,
+    questions=(
+        question("danger", "Danger now?", red_flag=True, domain="safety"),
+        question("housing_lost", "Home lost?", if_yes=Urgency.THREE_DAYS, domain="housing"),
+        question("nowhere", "Nowhere to sleep tonight?", domain="housing"),
+        question("today", "Must something be arranged today?"),
+        question("info", "Information only?"),
+    ),
+    domains=(
+        Domain("safety", {"fi": "Turvallisuus", "sv": "Säkerhet", "en": "Safety"}),
+        Domain("housing", {"fi": "Asuminen", "sv": "Boende", "en": "Housing"}),
+    ),
+)
+
+
+class SocialQuestionsApp(QuestionsApp):
+    shows = SOCIAL
+
+
+async def test_a_protocol_with_need_domains_shows_each_domains_title_and_the_arrows_pass_it_by():
+    """24 social questions: the counsellor sees which need domain each belongs to; a title is
+    never highlighted, answered or counted."""
+    app = SocialQuestionsApp(age=40)
+    async with app.run_test(size=(90, 20)) as pilot:
+        await pilot.pause()
+        text = shown(app)
+        lines = [line.strip("▊▎ ") for line in text.splitlines()]
+        for title in ("Safety", "Housing", "The situation as a whole"):
+            assert lines.count(title) == 1, title
+        assert text.index("Safety") < text.index("Danger now?") < text.index("Housing")
+        assert text.index("Housing") < text.index("Home lost?") < text.index("Nowhere to sleep tonight?")
+        assert text.index("The situation as a whole") < text.index("Must something be arranged today?")
+        assert highlighted(app) == "danger"
+        await pilot.press("e")  # over the housing title to the first housing question
+        assert highlighted(app) == "housing_lost"
+        await pilot.press("up")
+        assert highlighted(app) == "danger"
+        await pilot.press("down", "down", "down")  # the titles are passed by
+        assert highlighted(app) == "today"
+        await pilot.press("k")
+        await pilot.pause()
+        assert app.answered[-1].answers == {"danger": False, "today": True}

@@ -13,7 +13,7 @@ from ..errors import DataFileError
 from .model import LIFE_THREATS_FILE, NURSE_CONCERN_FILE, Domain, Duty, Protocol, Question
 from .reading import (
     read_ages, read_domains, read_duties, read_governance, read_keywords, read_questions,
-    read_self_care, read_urgency_when, read_worry,
+    read_complex_when, read_self_care, read_urgency_when, read_worry,
 )
 
 
@@ -51,7 +51,7 @@ def load_protocol(
     top = Fields(Source(path), load_toml(path))
     top.only(
         "id", "version", "register", "service_areas", "order", "title",
-        "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency", "urgency_when",
+        "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency", "urgency_when", "complex_when",
         "keywords", "choose_when", "self_care_if", "self_care_if_any", "safety_net",
         "governance", "ages", "professions",
     )
@@ -107,6 +107,7 @@ def load_protocol(
     duties = read_duties(top)
     worry_urgency = read_worry(top, default_urgency)
     urgency_when = read_urgency_when(top, list(preamble) + own)
+    complex_when = read_complex_when(top, list(preamble) + own)
     _check_references(top, own, domains, duties)
     keywords = read_keywords(top)
     choose_when = top.texts("choose_when") if top.has("choose_when") else {}
@@ -131,6 +132,7 @@ def load_protocol(
         duties=duties,
         worry_urgency=worry_urgency,
         urgency_when=urgency_when,
+        complex_when=complex_when,
         keywords=keywords,
         choose_when=choose_when,
         safety_net=safety_net,

@@ -132,12 +132,34 @@ class UrgencyWhen:
     min_worry: WorryLevel | None = None
 
     def applies(self, said: set[str], age: int | None, worry: WorryLevel | None) -> bool:
-        levels = list(WorryLevel)
-        return (
-            set(self.all) <= said and not said & set(self.none)
-            and (self.max_age is None or (age is not None and age <= self.max_age))
-            and (self.min_worry is None or (worry is not None and levels.index(worry) >= levels.index(self.min_worry)))
-        )
+        return _combination_applies(self, said, age, worry)
+
+
+def _combination_applies(
+    when: UrgencyWhen | ComplexWhen, said: set[str], age: int | None, worry: WorryLevel | None,
+) -> bool:
+    levels = list(WorryLevel)
+    return (
+        set(when.all) <= said and not said & set(when.none)
+        and (when.max_age is None or (age is not None and age <= when.max_age))
+        and (when.min_worry is None or (worry is not None and levels.index(worry) >= levels.index(when.min_worry)))
+    )
+
+
+@dataclass(frozen=True)
+class ComplexWhen:
+    """A combination of answers that suggests a complex need (segment C: a named worker and a
+    plan), with the same conditions as `UrgencyWhen`: a difficulty that has gone on long, or
+    that earlier services have not met, with the worker's worry in the grey zone (SHL 3 § 3,
+    42 §: a client needing special support; THL's zones of worry)."""
+
+    all: tuple[str, ...]
+    none: tuple[str, ...] = ()
+    max_age: int | None = None
+    min_worry: WorryLevel | None = None
+
+    def applies(self, said: set[str], age: int | None, worry: WorryLevel | None) -> bool:
+        return _combination_applies(self, said, age, worry)
 
 
 @dataclass(frozen=True)
@@ -159,6 +181,8 @@ class Protocol:
     worry_urgency: Mapping[WorryLevel, Urgency] | None = None
     # Combinations of answers that raise the urgency together (`[[urgency_when]]`).
     urgency_when: tuple[UrgencyWhen, ...] = ()
+    # Combinations of answers that suggest a complex need (`[[complex_when]]`).
+    complex_when: tuple[ComplexWhen, ...] = ()
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     choose_when: Mapping[str, str] = field(default_factory=dict)
     safety_net: Mapping[str, str] = field(default_factory=dict)
@@ -213,6 +237,15 @@ class Protocol:
             q.statutory_group and answers.get(q.id) is True
             for q in visible_questions(self, answers)
         )
+
+    def complex_need(
+        self, answers: Mapping[str, bool | None], worry: WorryLevel | None, age: int | None = None,
+    ) -> tuple[str, ...]:
+        """The questions of the `[[complex_when]]` combinations the answers meet (the reasons
+        for suggesting a complex need); () when none does."""
+        said = {q.id for q in visible_questions(self, answers, age) if answers.get(q.id) is True}
+        met = [when for when in self.complex_when if when.applies(said, age, worry)]
+        return tuple(dict.fromkeys(q for when in met for q in when.all))
 
     def duty(self, duty_id: str) -> Duty | None:
         return next((duty for duty in self.duties if duty.id == duty_id), None)

@@ -14,8 +14,8 @@ from ..codes import Urgency, WorryLevel
 from ..datafile import Fields
 from ..errors import DataFileError
 from .model import (
-    APPROVED, DRAFT, NURSE_CONCERN, NURSE_CONCERN_FILE, Domain, Duty, Governance, Question,
-    UrgencyWhen,
+    APPROVED, DRAFT, NURSE_CONCERN, NURSE_CONCERN_FILE, ComplexWhen, Domain, Duty, Governance,
+    Question, UrgencyWhen,
 )
 
 
@@ -313,25 +313,42 @@ def read_urgency_when(top: Fields, questions: list[Question]) -> tuple[UrgencyWh
     """`[[urgency_when]]`: `all` (question ids, every one yes), `urgency`, and optionally
     `none` (ids none of which is yes), `max_age` and `min_worry`; an unknown question is
     refused at its line, and an emergency is a red flag's."""
-    known = {question.id for question in questions}
     found: list[UrgencyWhen] = []
     for fields in top.tables("urgency_when", required=False):
         fields.only("all", "none", "urgency", "max_age", "min_worry")
-        every = tuple(fields.strings("all"))
-        none = tuple(fields.strings("none")) if fields.has("none") else ()
-        for key, ids in (("all", every), ("none", none)):
-            unknown = [q for q in ids if q not in known]
-            if unknown:
-                raise fields.error(_("urgency_when: unknown question '{question}'").format(question=unknown[0]), key)
+        every, none, max_age, min_worry = _combination(fields, questions, "urgency_when")
         urgency = fields.choice("urgency", Urgency)
         if urgency is Urgency.EMERGENCY:
             raise fields.error(_("urgency_when: use a red-flag question for an emergency"), "urgency")
-        found.append(UrgencyWhen(
-            every, urgency, none,
-            fields.integer("max_age", minimum=0) if fields.has("max_age") else None,
-            fields.choice("min_worry", WorryLevel) if fields.has("min_worry") else None,
-        ))
+        found.append(UrgencyWhen(every, urgency, none, max_age, min_worry))
     return tuple(found)
+
+
+def read_complex_when(top: Fields, questions: list[Question]) -> tuple[ComplexWhen, ...]:
+    """`[[complex_when]]`: `all`, and optionally `none`, `max_age` and `min_worry`, as in
+    `[[urgency_when]]`; a combination that suggests a complex need."""
+    found: list[ComplexWhen] = []
+    for fields in top.tables("complex_when", required=False):
+        fields.only("all", "none", "max_age", "min_worry")
+        found.append(ComplexWhen(*_combination(fields, questions, "complex_when")))
+    return tuple(found)
+
+
+def _combination(
+    fields: Fields, questions: list[Question], table: str,
+) -> tuple[tuple[str, ...], tuple[str, ...], int | None, WorryLevel | None]:
+    known = {question.id for question in questions}
+    every = tuple(fields.strings("all"))
+    none = tuple(fields.strings("none")) if fields.has("none") else ()
+    for key, ids in (("all", every), ("none", none)):
+        unknown = [q for q in ids if q not in known]
+        if unknown:
+            raise fields.error(_("{table}: unknown question '{question}'").format(table=table, question=unknown[0]), key)
+    return (
+        every, none,
+        fields.integer("max_age", minimum=0) if fields.has("max_age") else None,
+        fields.choice("min_worry", WorryLevel) if fields.has("min_worry") else None,
+    )
 
 
 def read_worry(top: Fields, default_urgency: Urgency) -> dict[WorryLevel, Urgency] | None:

@@ -39,6 +39,7 @@ _REASONS = {
     SegmentReason.CARE_NEEDED: N_("the assessment calls for care or a service"),
     SegmentReason.INFORMATION_ONLY: N_("the client wants information or advice only"),
     SegmentReason.STATUTORY_GREY_ZONE: N_("a client of the statutory group, in the grey zone of worry"),
+    SegmentReason.ANSWERS_TOGETHER: N_("what the answers show together, with your worry, calls for a plan and a named worker"),
 }
 
 TEAM = "team:"
@@ -123,6 +124,7 @@ class SegmentStep(StepPanel):
             information_only=protocol is not None and protocol.wants_information_only(draft.answers),
             from_answers=from_answers - found_now,
             statutory=protocol is not None and protocol.in_statutory_group(draft.answers),
+            complex_by_answers=protocol is not None and bool(protocol.complex_need(draft.answers, draft.worry_level, age)),
         )
         # The choice was made for another suggestion (the urgency, worry or history changed
         # since): the new suggestion is highlighted and Enter takes it.

@@ -1,0 +1,120 @@
+"""The social protocol's rules by class on the nine questions added on 5.12.2026 (version 7),
+each with its ground in the law or guidance (the protocol file and services.toml name them):
+what a counsellor would sign, checked on the answers alone, not on any one vignette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ohjaus_core.domain.catalogue import by_need, load_catalogue, services_for
+from ohjaus_core.domain.codes import Register, Segment, Urgency, WorryLevel
+from ohjaus_core.domain.errors import DataFileError
+from ohjaus_core.domain.protocols.evaluation import evaluate
+from ohjaus_core.domain.protocols.loading import load_protocol, load_protocols
+from ohjaus_core.domain.segmentation import SegmentReason, suggest_segment_with_reasons
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+SOCIAL = next(p for p in load_protocols(DATA / "protocols") if p.id == "social_service_need")
+CATALOGUE = services_for(load_catalogue(DATA / "services.toml"), Register.SOCIAL)
+
+
+def answers(*yes: str) -> dict[str, bool]:
+    return {q.id: q.id in yes for q in SOCIAL.questions}
+
+
+def urgency(*yes: str, worry: WorryLevel = WorryLevel.SMALL, age: int | None = 40) -> Urgency:
+    return evaluate(SOCIAL, answers(*yes), worry, age).suggested
+
+
+@pytest.mark.parametrize("question", ["nowhere_to_sleep_tonight", "must_be_arranged_today", "thoughts_of_death"])
+def test_an_urgent_need_today_is_assessed_the_same_day_whatever_the_worry(question):
+    """SHL 12 §, 21 §, 36 §: no safe bed tonight, something to arrange by tomorrow, a client who
+    speaks of not wanting to live - the need is assessed at once; the reason is the answer."""
+    result = evaluate(SOCIAL, answers(question), WorryLevel.NONE, 40)
+    assert result.suggested is Urgency.SAME_DAY and result.reasons == (question,)
+    assert result.duties == ()  # danger now (the red flag) is what brings the safety response
+    # A client who wants information only is advice still (the worry and the red flag count).
+    assert urgency(question, "information_only") is Urgency.NON_URGENT
+
+
+@pytest.mark.parametrize("question", ["gambling_harms", "exploited_or_controlled"])
+def test_gambling_harms_and_being_exploited_are_assessed_within_three_days(question):
+    """As substance use that harms daily life (SHL 24 §, 36 §) and violence with no danger now
+    (SHL 11 § 5: financial and psychological violence)."""
+    assert urgency(question) is Urgency.THREE_DAYS
+    assert urgency(question, worry=WorryLevel.GREAT) is Urgency.SAME_DAY
+
+
+def test_a_carer_at_the_end_of_their_strength_is_assessed_within_three_days():
+    """The care of a close person or of the children may break down (SHL 36 §, 19 §)."""
+    assert urgency("cares_for_close_person", "mental_wellbeing_strained") is Urgency.THREE_DAYS
+    assert urgency("family_needs_support", "mental_wellbeing_strained") is Urgency.THREE_DAYS
+    # Either alone: caring while coping, or an exhausted client with no one depending on them.
+    assert urgency("cares_for_close_person") is Urgency.NON_URGENT
+    assert urgency("family_needs_support") is Urgency.NON_URGENT
+    assert urgency("mental_wellbeing_strained") is Urgency.NON_URGENT
+
+
+def test_an_older_person_exploited_brings_the_older_persons_notification():
+    """VPL 25 §: financial abuse of an older person of the statutory group is a ground (THL)."""
+    older = evaluate(SOCIAL, answers("statutory_group", "exploited_or_controlled"), WorryLevel.SMALL, 79)
+    assert "older_person_notification" in older.duties
+    child = evaluate(SOCIAL, answers("statutory_group", "exploited_or_controlled"), WorryLevel.SMALL, 16)
+    assert "older_person_notification" not in child.duties
+
+
+def test_a_prolonged_need_in_the_grey_zone_is_a_complex_need():
+    """SHL 3 § 3, 42 §: a client needing special support gets a named worker and a plan; with
+    a small worry a long-lasting need stays a clear one."""
+    long_term = answers("long_term_or_help_not_enough", "debts_or_benefit_problems")
+    assert SOCIAL.complex_need(long_term, WorryLevel.GREY_ZONE, 45) == ("long_term_or_help_not_enough",)
+    assert SOCIAL.complex_need(long_term, WorryLevel.GREAT, 45) == ("long_term_or_help_not_enough",)
+    assert SOCIAL.complex_need(long_term, WorryLevel.SMALL, 45) == ()
+    assert SOCIAL.complex_need(answers("debts_or_benefit_problems"), WorryLevel.GREY_ZONE, 45) == ()
+    segment, reasons = suggest_segment_with_reasons(
+        Urgency.THREE_DAYS, [], WorryLevel.GREY_ZONE, ["livelihood"], complex_by_answers=True,
+    )
+    assert segment is Segment.COMPLEX_NEED and reasons == [SegmentReason.ANSWERS_TOGETHER]
+    assert suggest_segment_with_reasons(Urgency.THREE_DAYS, [], WorryLevel.GREY_ZONE, ["livelihood"])[0] is Segment.CLEAR_NEED
+
+
+def test_complex_when_names_known_questions(tmp_path):
+    text = (DATA / "protocols" / "social_service_need.toml").read_text(encoding="utf-8")
+    path = tmp_path / "social_service_need.toml"
+    path.write_text(text.replace('all = ["long_term_or_help_not_enough"]', 'all = ["long_term"]'), encoding="utf-8")
+    with pytest.raises(DataFileError, match="complex_when: unknown question 'long_term'"):
+        load_protocol(path, None)
+
+
+def first(domains: list[str], age: int, *yes: str, urgent: bool = False) -> str:
+    return by_need(CATALOGUE, domains, age, list(yes), urgent=urgent)[0].code
+
+
+def test_thoughts_of_death_put_the_mental_health_services_first():
+    """Mental health first (the crisis centre for a child, for whom the adult services are not)."""
+    assert first(["mental_wellbeing", "work_study"], 52, "thoughts_of_death", "work_or_study_lost", urgent=True) == "mental_substance_services"
+    assert first(["mental_wellbeing", "family_children"], 32, "thoughts_of_death", "family_needs_support", urgent=True) == "mental_substance_services"
+    assert first(["mental_wellbeing"], 15, "thoughts_of_death", urgent=True) == "crisis_centre"
+    # Without them, the same domains keep their order.
+    assert first(["mental_wellbeing", "work_study"], 52, "work_or_study_lost") == "adult_social_work"
+
+
+def test_a_disabled_client_exploited_is_disability_services_first_not_kela():
+    """SHL 3 § 3: a client needing special support; the money taken is not met by Kela's aid."""
+    found = ["safety_violence", "coping_at_home", "livelihood"]
+    both = ("disability_limits_daily_life", "exploited_or_controlled", "no_money_for_food_or_medicine")
+    assert first(found, 48, *both) == "disability_services"
+    # Either alone does not name it: no money for food is Kela's first.
+    assert first(["coping_at_home", "livelihood"], 48, "disability_limits_daily_life", "no_money_for_food_or_medicine") == "kela"
+
+
+def test_a_child_at_risk_is_child_welfares_first_whatever_group_the_child_is_of():
+    """LsL 25-26 §: the receiver of the notification comes before the group's service, also for
+    a 10-year-old who carries the household (statutory group, cares for a close person)."""
+    found = ["family_children", "coping_at_home"]
+    yes = ("child_at_risk", "statutory_group", "cares_for_close_person", "family_needs_support")
+    assert first(found, 10, *yes) == "child_welfare_intake"
+    # A disabled child with no risk named: disability services, as before.
+    assert first(found, 8, "statutory_group", "needs_help_daily_living") == "disability_services"
