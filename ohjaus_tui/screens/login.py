@@ -21,7 +21,7 @@ from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _
 from ..app_access import AppAccess
-from ..store.directory import draft_worker, needs_enrolment, sign_in_workers
+from ..store.directory import needs_enrolment, sign_in_list
 from ..theme import themed
 from ..widgets.footer import Footer
 
@@ -60,14 +60,14 @@ class LoginScreen(AppAccess, Screen):
             yield Label(Text("ohjaus", style="bold"))
             yield Static(_("Sign in: choose your name, press Enter, type your passphrase."), id="login-hint")
             options = []
-            for worker in sign_in_workers(ctx.data_dir):
+            workers, owner = sign_in_list(ctx.data_dir)
+            for worker in workers:
                 line = Text(shown(worker.name, NAME_SHOWN), style="bold")
                 line.append(f"  {Role(worker.role).label}, {Register(worker.sector).label}")
                 line.append(f"  {worker.unit_code}", style="dim")
                 options.append(Option(line, id=worker.id))
             listing = OptionList(*options, id="workers")
             ids = [option.id for option in options]
-            owner = draft_worker(ctx.data_dir) if options else None
             if owner in ids:
                 listing.highlighted = ids.index(owner)  # the unfinished contact's worker
             yield listing
