@@ -53,6 +53,7 @@ class LoginScreen(AppAccess, Screen):
 
     _entering = False  # a passphrase was taken: the home screen waits for the store
     _with_enrolment = False  # the enrolment fields are on the screen (start-up, issue 18)
+    _with_passphrase = False  # the passphrase field is on the screen (start-up, issue 18)
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -71,7 +72,8 @@ class LoginScreen(AppAccess, Screen):
             if owner in ids:
                 listing.highlighted = ids.index(owner)  # the unfinished contact's worker
             yield listing
-            yield passphrase_field()
+            if self._with_passphrase:  # else mounted when a name is first chosen
+                yield passphrase_field()
             if self._with_enrolment:  # else mounted here when a first sign-in needs them
                 yield enrolment_fields()
             yield Static(id="login-message")
@@ -114,6 +116,9 @@ class LoginScreen(AppAccess, Screen):
                 field.value = ""
             self.query_one("#enrol-code", Input).focus()
             return
+        if not self._with_passphrase:  # hidden until a name is chosen: not made for the first paint
+            self._with_passphrase = True
+            await self.query_one("#workers").parent.mount(passphrase_field(), after="#workers")
         self.add_class("asking")
         field = self.query_one("#passphrase", Input)
         field.value = ""
