@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import get_system_commands_provider
 from textual.binding import Binding
 from textual.reactive import var
+from textual.widget import AwaitMount
 
 from .commands import OhjausCommands, developer_device, open_palette
 from .context import Context
@@ -54,7 +55,9 @@ class SyncState:
 
 class OhjausApp(ThemedApp):
     TITLE = "ohjaus"
-    CSS_PATH = "app.tcss"
+    # The sign-in screen's own rules with the app's: it is the first screen (the default
+    # screen, below), so they are parsed once with the app's instead of again when it comes.
+    CSS_PATH = ["app.tcss", "screens/login.tcss"]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f5", "sync_now", N_("Sync")),
@@ -80,8 +83,19 @@ class OhjausApp(ThemedApp):
             # Textual's theme, screenshot and maximize commands: never on a production device.
             self.COMMANDS = {OhjausCommands, get_system_commands_provider}
 
-    def on_mount(self) -> None:
-        self.push_screen(LoginScreen())
+    def get_default_screen(self) -> LoginScreen:
+        # The sign-in screen is the first screen itself, not pushed over Textual's empty
+        # default one, which was composed, styled and drawn first (start-up, issue 18).
+        # switch_screen takes a result callback from the screen it replaces, which Textual
+        # gives a pushed or switched-in screen but not the default one: given here the same.
+        screen = LoginScreen()
+        screen._push_result_callback(screen, None)
+        return screen
+
+    async def on_mount(self) -> None:
+        # The app is ready (keys read, a test's pilot given) once its first screen is, as when
+        # the screen was pushed here.
+        await AwaitMount(self, [self.screen])
 
     def sign_in(self, worker_id: str, passphrase: str) -> str | None:
         """Check the passphrase offline and open the home screen; returns what went wrong.
@@ -299,6 +313,6 @@ class OhjausApp(ThemedApp):
         ctx.worker = ctx.unit = ctx.viewer = ctx.worklist_trail = None
         ctx.locked = False
         # Back to the first screen, whatever was open (a contact's saved steps are kept).
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 1:
             self.pop_screen()
         self.switch_screen(LoginScreen())

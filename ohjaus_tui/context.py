@@ -74,6 +74,16 @@ def shipped_for_start(root: Path | None = None) -> "Shipped | Callable[[], Shipp
     return load_shipped(root, cached=True)
 
 
+def _files(top: Path, suffix: str = "") -> list[str]:
+    """The files under `top` whose names end with `suffix`, as sorted relative POSIX paths."""
+    found = []
+    for folder, _dirs, names in os.walk(top):
+        relative = os.path.relpath(folder, top)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        found.extend(prefix + name for name in names if name.endswith(suffix))
+    return sorted(found)
+
+
 class _ShippedCache:
     """The loaded shipped data, pickled in the user's cache directory (OHJAUS_CACHE_DIR, else
     platformdirs' user cache directory), under a digest of every file under the data folder
@@ -93,15 +103,17 @@ class _ShippedCache:
         digest.update(str(root.resolve()).encode())
         code = Path(domain.__file__).parent
         try:
-            for folder, names in ((root, sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())),
-                                  (code, sorted(p.relative_to(code).as_posix() for p in code.rglob("*.py")))):
+            # os.walk and plain strings: the same files and digest as pathlib's rglob, in half
+            # the time (~2 ms of the start, issue 18)
+            for folder, names in ((root, _files(root)), (code, _files(code, ".py"))):
                 for name in names:
-                    path = folder / name
+                    path = os.path.join(folder, name)
                     digest.update(name.encode() + b"\0")
                     if folder is root:
-                        digest.update(path.read_bytes())
+                        with open(path, "rb") as file:
+                            digest.update(file.read())
                     else:
-                        stat = path.stat()
+                        stat = os.stat(path)
                         digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
                     digest.update(b"\0")
             digest.update(Path(__file__).read_bytes())

@@ -33,13 +33,14 @@ def run_app(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     from ..app import OhjausApp
     from ..context import Context, shipped_for_start
-    from ..store.directory import default_data_dir, prepare, read_setting
+    from ..store.directory import default_data_dir, prepare, read_settings
 
     shipped = shipped_for_start()
     data_dir = args.data_dir or (_demo_dir() if args.demo else default_data_dir())
-    demo = read_setting(data_dir, "demo") == "1"
+    stored = read_settings(data_dir, ("demo", "language"))  # one opening (start-up, issue 18)
+    demo = stored.get("demo") == "1"
     if not args.lang and not settings().lang:
-        chosen = read_setting(data_dir, "language")  # the last one chosen with F9 on this device
+        chosen = stored.get("language")  # the last one chosen with F9 on this device
         if chosen in LANGUAGES:
             set_language(chosen)
     if args.demo and not demo:

@@ -21,7 +21,7 @@ from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _
 from ..app_access import AppAccess
-from ..store.directory import draft_worker, needs_enrolment, sign_in_workers
+from ..store.directory import needs_enrolment, sign_in_list
 from ..theme import themed
 from ..widgets.footer import Footer
 
@@ -53,6 +53,7 @@ class LoginScreen(AppAccess, Screen):
 
     _entering = False  # a passphrase was taken: the home screen waits for the store
     _with_enrolment = False  # the enrolment fields are on the screen (start-up, issue 18)
+    _with_passphrase = False  # the passphrase field is on the screen (start-up, issue 18)
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -60,18 +61,19 @@ class LoginScreen(AppAccess, Screen):
             yield Label(Text("ohjaus", style="bold"))
             yield Static(_("Sign in: choose your name, press Enter, type your passphrase."), id="login-hint")
             options = []
-            for worker in sign_in_workers(ctx.data_dir):
+            workers, owner = sign_in_list(ctx.data_dir)
+            for worker in workers:
                 line = Text(shown(worker.name, NAME_SHOWN), style="bold")
                 line.append(f"  {Role(worker.role).label}, {Register(worker.sector).label}")
                 line.append(f"  {worker.unit_code}", style="dim")
                 options.append(Option(line, id=worker.id))
             listing = OptionList(*options, id="workers")
             ids = [option.id for option in options]
-            owner = draft_worker(ctx.data_dir) if options else None
             if owner in ids:
                 listing.highlighted = ids.index(owner)  # the unfinished contact's worker
             yield listing
-            yield passphrase_field()
+            if self._with_passphrase:  # else mounted when a name is first chosen
+                yield passphrase_field()
             if self._with_enrolment:  # else mounted here when a first sign-in needs them
                 yield enrolment_fields()
             yield Static(id="login-message")
@@ -114,6 +116,9 @@ class LoginScreen(AppAccess, Screen):
                 field.value = ""
             self.query_one("#enrol-code", Input).focus()
             return
+        if not self._with_passphrase:  # hidden until a name is chosen: not made for the first paint
+            self._with_passphrase = True
+            await self.query_one("#workers").parent.mount(passphrase_field(), after="#workers")
         self.add_class("asking")
         field = self.query_one("#passphrase", Input)
         field.value = ""

@@ -189,7 +189,9 @@ def default_data_dir() -> Path:
     return settings().data_dir_path or Path(user_data_dir("ohjaus", appauthor=False))
 
 
-def _read(data_dir: Path, query: str, params: tuple = ()) -> list[tuple]:
+def _read(data_dir: Path, query: str, params: tuple = (), connection: sqlcipher.Connection | None = None) -> list[tuple]:
+    if connection is not None:
+        return connection.execute(query, params).fetchall()
     connection = connect(data_dir)
     try:
         return connection.execute(query, params).fetchall()
@@ -197,16 +199,16 @@ def _read(data_dir: Path, query: str, params: tuple = ()) -> list[tuple]:
         connection.close()
 
 
-def draft_worker(data_dir: Path) -> str | None:
+DRAFT_WORKER = "SELECT worker_id FROM contact WHERE status = 'draft' ORDER BY updated_at DESC LIMIT 1"
+
+
+def draft_worker(data_dir: Path, connection: sqlcipher.Connection | None = None) -> str | None:
     """The worker of the latest unfinished contact on this device: after a crash or a kill,
     sign-in offers them first, so that the draft comes back to its own worker."""
     if not (data_dir / DB_NAME).exists():
         return None
     try:
-        rows = _read(
-            data_dir,
-            "SELECT worker_id FROM contact WHERE status = 'draft' ORDER BY updated_at DESC LIMIT 1",
-        )
+        rows = _read(data_dir, DRAFT_WORKER, connection=connection)
     except sqlcipher.DatabaseError:
         return None
     return rows[0][0] if rows else None
@@ -215,28 +217,47 @@ def draft_worker(data_dir: Path) -> str | None:
 def read_setting(data_dir: Path, key: str) -> str | None:
     """A device setting, or None (also when there is no database yet). A missing or wrong
     key is a StoreError, not None: the caller must not take the directory for a new one."""
+    return read_settings(data_dir, (key,)).get(key)
+
+
+def read_settings(data_dir: Path, keys: tuple[str, ...]) -> dict[str, str]:
+    """Device settings (those set of `keys`) read on one connection, as read_setting reads one."""
     if not (data_dir / DB_NAME).exists():
-        return None
+        return {}
     try:
-        rows = _read(data_dir, "SELECT value FROM setting WHERE key = ?", (key,))
+        rows = _read(
+            data_dir, f"SELECT key, value FROM setting WHERE key IN ({', '.join('?' * len(keys))})", tuple(keys)
+        )
     except sqlcipher.DatabaseError:
-        return None
-    return rows[0][0] if rows else None
+        return {}
+    return dict(rows)
 
 
-def sign_in_workers(data_dir: Path) -> list[SignInWorker]:
+SIGN_IN_WORKERS = (
+    "SELECT worker.id, worker.name, worker.role, worker.sector, unit.code "
+    "FROM worker JOIN unit ON unit.id = worker.unit_id "
+    "WHERE unit.code = coalesce((SELECT value FROM setting WHERE key = 'unit'), unit.code) "
+    "AND instr(',' || coalesce((SELECT value FROM setting WHERE key = 'registers'), worker.sector) || ',', "
+    "',' || worker.sector || ',') > 0 "
+    "ORDER BY worker.name"
+)
+
+
+def sign_in_workers(data_dir: Path, connection: sqlcipher.Connection | None = None) -> list[SignInWorker]:
     """The workers who may sign in on this device: those of its unit and registers (the
     settings `unit` and `registers`, from enrolment or the demo), or everyone before that."""
-    rows = _read(
-        data_dir,
-        "SELECT worker.id, worker.name, worker.role, worker.sector, unit.code "
-        "FROM worker JOIN unit ON unit.id = worker.unit_id "
-        "WHERE unit.code = coalesce((SELECT value FROM setting WHERE key = 'unit'), unit.code) "
-        "AND instr(',' || coalesce((SELECT value FROM setting WHERE key = 'registers'), worker.sector) || ',', "
-        "',' || worker.sector || ',') > 0 "
-        "ORDER BY worker.name",
-    )
-    return [SignInWorker(*row) for row in rows]
+    return [SignInWorker(*row) for row in _read(data_dir, SIGN_IN_WORKERS, connection=connection)]
+
+
+def sign_in_list(data_dir: Path) -> tuple[list[SignInWorker], str | None]:
+    """The sign-in screen's workers and the one to offer first (draft_worker), read on one
+    connection: each opening keys the database and sets its pragmas (start-up, issue 18)."""
+    connection = connect(data_dir)
+    try:
+        workers = sign_in_workers(data_dir, connection)
+        return workers, draft_worker(data_dir, connection) if workers else None
+    finally:
+        connection.close()
 
 
 def needs_enrolment(data_dir: Path, worker_id: str) -> bool:

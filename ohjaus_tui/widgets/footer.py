@@ -10,6 +10,7 @@ and ends with F1, which lists every key of the screen (issue 15: 80x24 is a firs
 
 from __future__ import annotations
 
+from textual.compose import compose
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
 
@@ -23,6 +24,27 @@ HELP_ACTIONS = ("keys", "app.keys")
 def key_width(key: FooterKey, compact: bool) -> int:
     """Cells a key takes: its key, its description and the space around them."""
     return len(key.key_display) + len(key.description) + (2 if compact else 3)
+
+
+def drawn(widgets) -> tuple:
+    """What the footer shows of these widgets (keys, their texts and states, groups with
+    their children), to tell whether a new composition would show anything else."""
+    return tuple(
+        (
+            type(w).__name__,
+            tuple(sorted(w.classes)),
+            getattr(w, "key", None),
+            getattr(w, "key_display", None),
+            getattr(w, "description", None),
+            getattr(w, "action", None),
+            getattr(w, "compact", None),
+            w.disabled,
+            str(w.tooltip or ""),
+            str(getattr(w, "content", "")),
+            drawn(w.children if w.is_attached else getattr(w, "_pending_children", ())),
+        )
+        for w in widgets
+    )
 
 
 def _preset_compact(key: FooterKey, compact: bool) -> None:
@@ -48,8 +70,20 @@ class Footer(TextualFooter):
             self.call_after_refresh(self._recompose_once)
 
     async def _recompose_once(self) -> None:
+        """Textual's recompose, unless the keys composed now are the keys on the footer (each
+        focus change refreshes the bindings twice, and the screen's start did that with the
+        same keys): then nothing is removed, made or styled again (start-up, issue 18)."""
         self._recompose_pending = False  # a change from now on is drawn by another one
-        await self.recompose()
+        if not self.is_attached or self._pruning:
+            return
+        drawn = self._drawn
+        widgets = compose(self)  # sets self._drawn
+        if drawn is not None and self._drawn == drawn:
+            return
+        async with self.batch():
+            await self.query_children("*").exclude(".-textual-system").remove()
+            if self.is_attached:
+                await self.mount_all(widgets)
 
     def on_resize(self) -> None:
         if self._narrow != self._would_be_narrow():
@@ -63,7 +97,14 @@ class Footer(TextualFooter):
         palette = 12 if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE else 0
         return sum(key_width(k, False) for k in keys) + palette > width
 
+    _drawn: tuple | None = None  # what the last compose gave: see _recompose_once
+
     def compose(self):
+        if not self._bindings_ready and self.is_attached:
+            # Textual's Footer composes no keys until the screen first refreshes its bindings,
+            # then composes them all again; the screen's bindings are there already, and a
+            # later refresh that gives the same keys changes nothing (start-up, issue 18).
+            self._bindings_ready = True
         widgets = list(super().compose())
         keys: list[FooterKey] = []
         others = []
@@ -83,9 +124,11 @@ class Footer(TextualFooter):
             if isinstance(widget, FooterKey):  # the palette's key: compact, unbound
                 _preset_compact(widget, True)
         if not self._narrow:
-            yield from (w for w in widgets if not (isinstance(w, FooterKey) and w.action in HELP_ACTIONS))
-            return
-        yield from self._priority_keys(keys)
+            shown = [w for w in widgets if not (isinstance(w, FooterKey) and w.action in HELP_ACTIONS)]
+        else:
+            shown = list(self._priority_keys(keys))
+        self._drawn = (self.compact, self.styles.grid_size_columns, drawn(shown))
+        yield from shown
 
     def _priority_keys(self, keys: list[FooterKey]):
         """The most needed keys that fit, in the order the screen lists its keys, then F1."""

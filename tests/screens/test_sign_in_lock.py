@@ -192,7 +192,7 @@ async def test_ctrl_l_locks_at_once_and_f10_signs_out(app):
         await pilot.press("f10")
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen) and app.ctx.worker is None
-        assert len(app.screen_stack) == 2  # nothing of the contact left beneath
+        assert len(app.screen_stack) == 1  # nothing of the contact left beneath
 
 
 async def open_client(pilot, code: str) -> None:
