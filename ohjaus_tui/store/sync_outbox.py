@@ -99,13 +99,16 @@ class SyncOutbox(Repository):
 
     # -- push -------------------------------------------------------------------------------
 
-    def pending_changes(self, limit: int) -> list[Row]:
-        """The first entries of the outbox, in order: rows with the outbox's columns as
-        attributes (seq, change_id, record_type, record_id, base_seq, data, made_at), read in
-        one query without an ORM object each (issue 18)."""
+    def pending_changes(self, limit: int, after: int = 0) -> list[Row]:
+        """The first entries of the outbox (those after outbox seq `after`), in order: rows
+        with the outbox's columns as attributes (seq, change_id, record_type, record_id,
+        base_seq, data, made_at), read in one query without an ORM object each (issue 18)."""
         with self.session() as session:
             table = Outbox.__table__
-            return list(session.execute(sa_select(table).order_by(table.c.seq).limit(limit)))
+            query = sa_select(table).order_by(table.c.seq).limit(limit)
+            if after:
+                query = query.where(table.c.seq > after)
+            return list(session.execute(query))
 
     def pending_count(self) -> int:
         with self.session() as session:
