@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ohjaus_core.protocol import MAX_PAGE, Answer, PushRequest
 from .batch import prepare_push
+from .batch.checks import _orjson
 from .db import CentralStore, Device, Revoked
 from .gate import replay
 
@@ -132,9 +133,26 @@ def _push_body(scope, raw: bytes) -> list | None:
     if content_type is None or content_type.split(b";")[0].strip().lower() != b"application/json":
         return None
     try:
-        return PushRequest.model_validate(json.loads(raw)).changes
+        return PushRequest.model_validate(_body_json(raw)).changes
     except (ValueError, ValidationError, RecursionError):  # (a deeply nested body: the framework's 400)
         return None
+
+
+_DIGITS = bytes.maketrans(b"0123456789", b"0000000000")  # (a C pass; a regex took 5x orjson's time)
+_LONG_NUMBER = b"0" * 19
+
+
+def _body_json(raw: bytes):
+    """The body as json.loads reads it; with orjson (the server's extra) a few times faster
+    when the same: orjson refuses what json.loads may still take (NaN, a lone surrogate, deep
+    nesting), which json.loads then judges, and reads an integer past 64 bits as a float, so a
+    body with a run of 19 digits anywhere (a number, or only a text) is json.loads's too."""
+    if _orjson is not None and _LONG_NUMBER not in raw.translate(_DIGITS):
+        try:
+            return _orjson.loads(raw)
+        except _orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
 
 
 async def _send(send, status: int, body: bytes) -> None:

@@ -24,19 +24,9 @@ class Batch(Bookings, Merges):
         try:
             if item.error is not None:
                 raise item.error
-            handler = {
-                "client": self._client,
-                "contact": self._contact,
-                "follow_up": self._follow_up,
-                "booking": self._booking,
-                "missed_appointment": self._missed_appointment,
-                "consent": self._consent,
-                "callback": self._callback,
-                "appointment": self._appointment,
-                "merge": self._merge,
-            }[change.type]
+            handler = _HANDLERS[change.type]  # (a dict of bound methods made per change was a tenth of this)
             data, text = self._redirected(change, item.data, item.text)
-            return handler(change, data, text)
+            return handler(self, change, data, text)
         except Rejected as rejection:
             # A rejected change of a record the server has comes back with the server's
             # version, so the device ends as the server is (its own stays in its problem list);
@@ -301,3 +291,9 @@ class Batch(Bookings, Merges):
         seq = self.log(RecordType.CALLBACK, change.record_id, text, dev.unit_id, data["sector"])
         self.put(RecordType.CALLBACK, change.record_id, text, seq, dev.unit_id, data["sector"])
         return _accepted(change, seq)
+
+
+_HANDLERS = {
+    kind: getattr(Batch, f"_{kind}")
+    for kind in ("client", "contact", "follow_up", "booking", "missed_appointment", "consent", "callback", "appointment", "merge")
+}

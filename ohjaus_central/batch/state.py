@@ -90,9 +90,14 @@ def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
     params = list(map(values, rows))
     if processors:
         params = [list(row) for row in params]
-        for row in params:
-            for index, processor in processors:
-                row[index] = processor(row[index])
+        for index, processor in processors:
+            # A value shared by every row (the batch's one time received) converted once.
+            given, made = object(), None
+            for row in params:
+                value = row[index]
+                if value is not given:
+                    given, made = value, processor(value)
+                row[index] = made
     cursor = conn.connection.cursor()
     try:
         cursor.executemany(sql, params)
@@ -119,6 +124,7 @@ class BatchState:
         self.changed_records: dict[tuple[str, str], dict] = {}
         self.answer_rows: list[dict] = []
         self.conflict_rows: list[dict] = []
+        self.workers: dict[str, tuple[str, dict]] = {}  # worker id -> (its stored text, read)
 
     # -- reading, once per batch ---------------------------------------------------------------
 
@@ -264,7 +270,13 @@ class BatchState:
     def require_worker(self, worker_id: str, role: str) -> dict:
         """A worker of the device's unit, in one of its registers."""
         worker = self.require(RecordType.WORKER, worker_id)
-        data = json.loads(worker["data"])
+        text = worker["data"]
+        known = self.workers.get(worker_id)
+        if known is not None and known[0] is text:
+            data = known[1]
+        else:  # a worker's record read once a batch (issue 18: every contact names one or two)
+            data = json.loads(text)
+            self.workers[worker_id] = (text, data)
         if data["unit_id"] != self.device.unit_id or data.get("sector") not in self.device.registers:
             raise Rejected(Reason.OUT_OF_SCOPE, f"{role} is not a worker of this device's unit and register")
         return worker

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring
@@ -266,22 +267,46 @@ class SyncClient:
             self.store.pull.mark_quarantine_reported([(q.record_type, q.record_id, q.seq) for q in kept])
 
     def _push_all(self) -> tuple[int, int, int, int]:
-        pushed = accepted = rejected = conflicts = 0
+        """The outbox in batches, in order. Pipelined (issue 18): a batch is sent only when
+        the answers to the one before came (the server takes them in order), but while this
+        device stores those answers (one transaction), the next batch - the entries after
+        it - is already on its way. Whatever is left then (an entry the server did not
+        answer, one written while the answers were stored) goes one batch at a time."""
+        totals = [0, 0, 0, 0]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ohjaus-push") as sending:
+            entries = self._next_batch(0)
+            answers = self._send(entries) if entries else []
+            while entries:
+                following = self._next_batch(entries[-1].seq)
+                in_flight = sending.submit(self._send, following) if following else None
+                # (an error here or in the request: the executor waits for the request first)
+                self._take_answers(entries, answers, totals)
+                entries, answers = following, in_flight.result() if in_flight is not None else []
         while True:
-            entries = _within(self.store.outbox.pending_changes(self.batch), BATCH_BYTES)
+            entries = self._next_batch(0)
             if not entries:
-                return pushed, accepted, rejected, conflicts
-            response = self._request("POST", "/v1/push", content=_push_body(entries), headers=_JSON)
-            answers = _parse(PushResponse, response).answers
-            counts = self.store.outbox.apply_answers(entries, answers, self.clock())
-            pushed += len(entries)
-            accepted, rejected, conflicts = (
-                accepted + counts.accepted,
-                rejected + counts.rejected,
-                conflicts + counts.conflicts,
-            )
-            if counts.accepted + counts.rejected == 0:
-                raise SyncError(_("The central API answered none of the changes sent."))
+                return totals[0], totals[1], totals[2], totals[3]
+            self._take_answers(entries, self._send(entries), totals)
+
+    def _next_batch(self, after: int) -> list:
+        """The outbox entries of the next batch: those after outbox seq `after`."""
+        return _within(self.store.outbox.pending_changes(self.batch, after), BATCH_BYTES)
+
+    def _send(self, entries: list) -> list:
+        """The server's answers to a batch (SyncError or Offline if none came)."""
+        response = self._request("POST", "/v1/push", content=_push_body(entries), headers=_JSON)
+        return _parse(PushResponse, response).answers
+
+    def _take_answers(self, entries: list, answers: list, totals: list[int]) -> None:
+        """A batch's answers stored on this device, counted into totals (pushed, accepted,
+        rejected, conflicts)."""
+        counts = self.store.outbox.apply_answers(entries, answers, self.clock())
+        totals[0] += len(entries)
+        totals[1] += counts.accepted
+        totals[2] += counts.rejected
+        totals[3] += counts.conflicts
+        if counts.accepted + counts.rejected == 0:
+            raise SyncError(_("The central API answered none of the changes sent."))
 
     def _pull_all(self) -> int:
         pulled = 0
