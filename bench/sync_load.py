@@ -130,13 +130,24 @@ class RawHttp:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, method: str, target: str, body: bytes = b"") -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         head = f"{method} {target} HTTP/1.1\r\n".encode() + self.headers
         if method == "POST":
             head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
-        self.writer.write(head + b"\r\n" + body)
-        lines = (await self.reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+        while True:
+            fresh = self.writer is None
+            if fresh:
+                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            self.writer.write(head + b"\r\n" + body)
+            try:
+                lines = (await self.reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+                break
+            except (asyncio.IncompleteReadError, ConnectionResetError):
+                # A kept-alive connection the server closed while it was idle (uvicorn's
+                # keep-alive timeout, 5 s: enrolling 100 devices on a loaded machine can take
+                # longer): again on a new one, as HTTP clients do (a push is idempotent).
+                await self.aclose()
+                if fresh:
+                    raise
         status = int(lines[0].split(b" ", 2)[1])
         length, chunked, close = 0, False, False
         for line in lines[1:]:
