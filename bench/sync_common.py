@@ -84,11 +84,16 @@ class CentralServer(_CentralServer):
     """`ohjaus serve --demo` as a child process (tests/sync_helpers.CentralServer), optionally
     under pyinstrument (`profile`: the text report's path; .html and .pyisession beside it)."""
 
-    def __init__(self, db_url: str, log: Path, profile: str | None = None, extra: list[str] | None = None) -> None:
+    def __init__(self, db_url: str, log: Path, profile: str | None = None, extra: list[str] | None = None,
+                 code: Path | None = None) -> None:
         super().__init__(db_url, log, extra)
         self.profile = profile
+        self.code = code  # another checkout whose server runs (its packages first on the path)
 
     def command(self) -> list[str]:
+        if self.code is not None:
+            run = f"import runpy, sys; sys.path.insert(0, {str(self.code)!r}); runpy.run_module('ohjaus', run_name='__main__')"
+            return [sys.executable, "-c", run, *super().command()[3:]]
         if not self.profile:
             return super().command()
         self.START_SECONDS = 60  # under the profiler

@@ -25,7 +25,8 @@ serving this database (pg_stat_activity), from /proc.
 
 `--compare-workers 1,2 --pairs N`: N runs with each number of server processes, alternating, each
 on a fresh database with new devices; the throughput ratio of each pair and their
-median.
+median. `--against DIR` (a checkout of another commit, e.g. `git worktree add --detach DIR main`)
+adds that checkout's server to every pair: before and after, one and two processes, alternating.
 
 **Goal:** p95 of all requests under 250 ms. Exit status 1 if missed. A --db PostgreSQL database
 is emptied first (its name must contain "bench" or "test").
@@ -129,13 +130,24 @@ class RawHttp:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, method: str, target: str, body: bytes = b"") -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         head = f"{method} {target} HTTP/1.1\r\n".encode() + self.headers
         if method == "POST":
             head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
-        self.writer.write(head + b"\r\n" + body)
-        lines = (await self.reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+        while True:
+            fresh = self.writer is None
+            if fresh:
+                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            self.writer.write(head + b"\r\n" + body)
+            try:
+                lines = (await self.reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+                break
+            except (asyncio.IncompleteReadError, ConnectionResetError):
+                # A kept-alive connection the server closed while it was idle (uvicorn's
+                # keep-alive timeout, 5 s: enrolling 100 devices on a loaded machine can take
+                # longer): again on a new one, as HTTP clients do (a push is idempotent).
+                await self.aclose()
+                if fresh:
+                    raise
         status = int(lines[0].split(b" ", 2)[1])
         length, chunked, close = 0, False, False
         for line in lines[1:]:
@@ -264,8 +276,60 @@ class Backends:
         ).fetchall()
         return {pid: process_cpu(pid) for (pid,) in pids}
 
+    def commits(self) -> int:
+        """Transactions committed in the database so far (the statistics a backend reports
+        when it goes idle: read after a pause)."""
+        self.connection.execute("SELECT pg_stat_clear_snapshot()")
+        return self.connection.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()[0]
+
     def close(self) -> None:
         self.connection.close()
+
+
+class WaitSampler:
+    """`--waits`: pg_stat_activity of the bench's database sampled every 2 ms in a thread of its
+    own connection over the timed part: what its backends were doing (running, waiting on a
+    lock - the advisory lock is `Lock/advisory` - on the disk, or idle in a transaction while
+    the server works). Its CPU counts as the load generator's."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        import psycopg
+
+        self.connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+        self.counts: dict[str, int] = {}
+        self.samples = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        sql = ("SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE datname = current_database() "
+               "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        while not self.stop.is_set():
+            self.samples += 1
+            for state, kind, event in self.connection.execute(sql).fetchall():
+                if state == "idle":
+                    continue
+                name = state if state != "active" else ("running" if kind is None else f"waiting {kind}/{event}")
+                self.counts[name] = self.counts.get(name, 0) + 1
+            self.stop.wait(0.002)
+
+    def __enter__(self) -> WaitSampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.connection.close()
+
+    def report(self) -> str:
+        """Backends in each state, on average over the samples (1.00: one backend all the time)."""
+        shares = sorted(self.counts.items(), key=lambda item: -item[1])
+        return ", ".join(f"{name} {count / self.samples:.2f}" for name, count in shares[:8])
 
 
 @dataclass
@@ -274,9 +338,12 @@ class Usage:
     server_cpu: float = 0.0
     client_cpu: float = 0.0
     database_cpu: float | None = None
+    commits: int | None = None  # transactions committed in the bench's database (pg_stat_database)
+    waits: str | None = None  # --waits: what the backends were doing
 
 
-async def load(server: CentralServer, devices: list[SimulatedDevice], think: float, db: str | None = None) -> Usage:
+async def load(server: CentralServer, devices: list[SimulatedDevice], think: float, db: str | None = None,
+               waits: bool = False) -> Usage:
     url, server_pid = server.url, server.process.pid
     head = await head_cursor(url, devices[0].token)
     clients = [RawHttp(url, device.token) for device in devices]
@@ -295,14 +362,22 @@ async def load(server: CentralServer, devices: list[SimulatedDevice], think: flo
         server.profile_from_here()
         await asyncio.sleep(0.2)
         database = backends.cpu() if backends else {}
+        commits = backends.commits() if backends else 0
         server_cpu, client_cpu = cpu_seconds(server_pid), time.process_time()
+        sampler = WaitSampler(db).__enter__() if db and waits else None
         began = time.perf_counter()
         start.set()
         await asyncio.gather(*tasks)
+        if sampler:
+            sampler.__exit__()
         usage = Usage(time.perf_counter() - began, cpu_seconds(server_pid) - server_cpu,
                       time.process_time() - client_cpu)
         if backends:
             usage.database_cpu = sum(cpu - database.get(pid, 0.0) for pid, cpu in backends.cpu().items())
+            await asyncio.sleep(1.2)  # the backends report their statistics when idle, at most every second
+            usage.commits = backends.commits() - commits
+        if sampler:
+            usage.waits = sampler.report()
         return usage
     finally:
         await asyncio.gather(*(http.aclose() for http in clients))
@@ -310,16 +385,18 @@ async def load(server: CentralServer, devices: list[SimulatedDevice], think: flo
             backends.close()
 
 
-def run_once(folder: Path, args: argparse.Namespace, workers: int, name: str) -> tuple[list[SimulatedDevice], Usage]:
-    """A fresh central database, new devices, one server of `workers` processes, one timed load."""
+def run_once(folder: Path, args: argparse.Namespace, workers: int, name: str,
+             code: Path | None = None) -> tuple[list[SimulatedDevice], Usage]:
+    """A fresh central database, new devices, one server of `workers` processes (of the checkout
+    `code`, by default this one), one timed load."""
     folder = folder / name
     folder.mkdir()
     url = central_url(args.db, folder, "load.db")
     fresh_central(url).close()
     devices = make_devices(folder, args.devices, args.rounds)
-    server = CentralServer(url, folder / "server.log", args.profile_server, ["--workers", str(workers)]).start()
+    server = CentralServer(url, folder / "server.log", args.profile_server, ["--workers", str(workers)], code).start()
     try:
-        return devices, asyncio.run(load(server, devices, args.think, args.db))
+        return devices, asyncio.run(load(server, devices, args.think, args.db, args.waits))
     finally:
         server.stop()
 
@@ -345,13 +422,16 @@ def report(devices: list[SimulatedDevice], usage: Usage, args: argparse.Namespac
     database = ""
     if usage.database_cpu is not None:
         database = (f", PostgreSQL backends {usage.database_cpu:.1f} s ({usage.database_cpu / wall:.0%}, "
-                    f"{usage.database_cpu / len(every) * 1000:.2f} ms a request)")
+                    f"{usage.database_cpu / len(every) * 1000:.2f} ms a request; {usage.commits:,} commits, "
+                    f"{usage.commits / wall:,.0f}/s)")
     print(f"CPU over the timed part: server {usage.server_cpu:.1f} s ({usage.server_cpu / wall:.0%} of one core, "
           f"{usage.server_cpu / len(every) * 1000:.2f} ms a request), "
           f"load generator {usage.client_cpu:.1f} s ({usage.client_cpu / wall:.0%}, "
           f"{usage.client_cpu / len(every) * 1000:.2f} ms a request){database}; {os.cpu_count()} cores")
     print(f"changes: {accepted:,} pushed and accepted ({accepted / wall:,.0f}/s), {pulled:,} pulled "
           f"({pulled / wall:,.0f}/s)")
+    if usage.waits:
+        print(f"PostgreSQL backends, on average: {usage.waits}")
     return percentile(every, 0.95)
 
 
@@ -367,6 +447,10 @@ def main() -> int:
     parser.add_argument("--compare-workers", metavar="A,B",
                         help="two numbers of server processes, run alternately on the same database")
     parser.add_argument("--pairs", type=int, default=3, help="runs of each with --compare-workers (default 3)")
+    parser.add_argument("--waits", action="store_true",
+                        help="PostgreSQL: sample what the database's backends wait on (pg_stat_activity, every 2 ms)")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="with --compare-workers: also the server of another checkout, every run alternating")
     parser.add_argument("--rounds", type=int, default=5, help="sync rounds of each device (default 5)")
     parser.add_argument("--think", type=float, default=0.0, help="seconds between a device's rounds (default 0)")
     parser.add_argument("--profile-server", metavar="FILE",
@@ -385,19 +469,32 @@ def main() -> int:
             counts = [int(n) for n in args.compare_workers.split(",")]
             if len(counts) != 2 or min(counts) < 1:
                 parser.error("--compare-workers takes two numbers, e.g. 1,2")
-            rates: dict[int, list[float]] = {n: [] for n in counts}
+            codes = [("this checkout", None)] + ([(str(args.against), args.against.resolve())] if args.against else [])
+            rates: dict[tuple[str, int], list[float]] = {(name, n): [] for name, _code in codes for n in counts}
             for pair in range(args.pairs):
-                for n in (counts if pair % 2 == 0 else counts[::-1]):
-                    devices, usage = run_once(folder, args, n, f"{pair}-{n}")
+                runs = [(name, code, n) for name, code in codes for n in counts]
+                for name, code, n in (runs if pair % 2 == 0 else runs[::-1]):
+                    print(f"[{name}]")
+                    devices, usage = run_once(folder, args, n, f"{pair}-{n}-{len(rates[(name, n)])}-{code is None}", code)
                     report(devices, usage, args, n)
                     requests = sum(len(d.push_ms) + len(d.pull_ms) for d in devices)
-                    rates[n].append(requests / usage.wall)
+                    rates[(name, n)].append(requests / usage.wall)
                     print()
-            ratios = [b / a for a, b in zip(rates[counts[0]], rates[counts[1]])]
-            print(f"requests/s, --workers {counts[0]}: " + ", ".join(f"{r:.0f}" for r in rates[counts[0]]))
-            print(f"requests/s, --workers {counts[1]}: " + ", ".join(f"{r:.0f}" for r in rates[counts[1]]))
-            print(f"throughput {counts[1]}/{counts[0]} processes, each pair: " + ", ".join(f"{r:.2f}x" for r in ratios)
-                  + f"; median {median(ratios):.2f}x (load {load_average()})")
+            for name, _code in codes:
+                one, two = rates[(name, counts[0])], rates[(name, counts[1])]
+                ratios = [b / a for a, b in zip(one, two)]
+                print(f"[{name}] requests/s, --workers {counts[0]}: " + ", ".join(f"{r:.0f}" for r in one)
+                      + f" (median {median(one):.0f})")
+                print(f"[{name}] requests/s, --workers {counts[1]}: " + ", ".join(f"{r:.0f}" for r in two)
+                      + f" (median {median(two):.0f})")
+                print(f"[{name}] throughput {counts[1]}/{counts[0]} processes, each pair: "
+                      + ", ".join(f"{r:.2f}x" for r in ratios) + f"; median {median(ratios):.2f}x")
+            if args.against:
+                for n in counts:
+                    ratios = [a / b for a, b in zip(rates[(codes[0][0], n)], rates[(codes[1][0], n)])]
+                    print(f"--workers {n}: this checkout / {args.against}, each pair: "
+                          + ", ".join(f"{r:.2f}x" for r in ratios) + f"; median {median(ratios):.2f}x")
+            print(f"load {load_average()}")
             return 0
         devices, usage = run_once(folder, args, args.workers, "run")
     p95 = report(devices, usage, args, args.workers)

@@ -82,8 +82,22 @@ def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
     names = list(rows[0])
     dialect = conn.dialect
     quote = dialect.identifier_preparer.quote
-    mark = "%s" if dialect.name == "postgresql" else "?"
-    sql = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) VALUES ({', '.join([mark] * len(names))})"
+    columns = f"{quote(table.name)} ({', '.join(map(quote, names))})"
+    if dialect.name == "postgresql":
+        # COPY: one statement for all the rows, each row's values adapted by psycopg in C (issue
+        # 18: a push group's ~200 change-log and ~200 record rows as executemany were most of
+        # the time the writer holds the push lock). A duplicate key fails it as it would fail
+        # the INSERT, and the transaction with it.
+        values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+        cursor = conn.connection.cursor()
+        try:
+            with cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+        finally:
+            cursor.close()
+        return
+    sql = f"INSERT INTO {columns} VALUES ({', '.join(['?'] * len(names))})"
     processors = [(index, processor) for index, name in enumerate(names)
                   if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
     values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
@@ -112,13 +126,17 @@ _RECORD_SELECT = f"SELECT {', '.join(RECORD_COLUMNS)} FROM record WHERE record_t
 class BatchState:
     """The state a batch works on, and the rows it will write; its rules: rules.Batch."""
 
-    def __init__(self, conn: Connection, device) -> None:
+    def __init__(self, conn: Connection, device, head: int | None = None) -> None:
+        """`head`: the last sequence number given, when the caller read it under the push lock
+        itself (else read here: the caller holds the lock)."""
         self.conn, self.device = conn, device
         self.now = datetime.now(UTC)
         self.records: dict[tuple[str, str], dict | None] = {}
         self.client_units: dict[str, set[str]] = defaultdict(set)
         self.corrections: dict[str, set[str]] = defaultdict(set)  # corrected id -> correcting ids
-        self.next_seq = (driver_rows(conn, "SELECT max(seq) FROM change_log")[0][0] or 0) + 1
+        if head is None:
+            head = driver_rows(conn, "SELECT max(seq) FROM change_log")[0][0] or 0
+        self.next_seq = head + 1
         self.log_rows: list[dict] = []
         self.new_records: dict[tuple[str, str], dict] = {}
         self.changed_records: dict[tuple[str, str], dict] = {}
