@@ -237,17 +237,17 @@ class Batch(Bookings, Merges):
 
     def _callback_id_fits(self, record_id: str, data: dict, current: dict | None) -> None:
         """A callback request new to this device's unit and register has the id derived from
-        the unit and its source, or a fresh random id without a source: no unit takes the id
-        another unit's request will get. Asked before whether the id is held elsewhere, so
+        the unit, the register and its source, or a fresh random id without a source: no unit
+        takes the id another unit's request will get. Asked before whether the id is held elsewhere, so
         the answer is the same either way. The unit's requests held under the id made before
         5.12.2026 keep it; a second record of one of them is refused."""
         from ohjaus_core.domain.callbacks import id_fits, legacy_callback_id
 
         if current is not None and self._sees(current):
             return  # an update: judged by the rules below
-        if not id_fits(record_id, self.device.unit_id, data["source"]):
+        if not id_fits(record_id, self.device.unit_id, data["sector"], data["source"]):
             raise Rejected(
-                Reason.INVALID, "a new callback request's id is derived from its unit and source (random without a source)",
+                Reason.INVALID, "a new callback request's id is derived from its unit, register and source (random without one)",
             )
         if current is None and data["source"]:
             key = (RecordType.CALLBACK.value, legacy_callback_id(data["source"]))

@@ -35,15 +35,17 @@ from .text import check_name, free_text
 from .textfile import read_lines
 
 # Ids of requests with the phone system's (or e-service's) id: uuid5 of this namespace and
-# "unit id|that id", so two devices of a unit importing the same file hold one record, and a
-# credential of another unit cannot take the id first (the derivation is public: without the
-# unit, unit B could push the id unit A's request would get, and A's request was refused).
+# "unit id|register|that id", so two devices of a unit importing the same file hold one
+# record, and a credential of another unit (or register) cannot take the id first (the
+# derivation is public: without the unit, unit B could push the id unit A's request would
+# get, and A's request was refused).
 CALLBACK_NAMESPACE = uuid.UUID("6f1b2c1e-4d7a-5b8e-9c3f-0a1b2c3d4e5f")
 
 
-def callback_id(unit_id: str, source: str) -> str | None:
-    """The deterministic id of a request the phone system named for the unit; None without a source."""
-    return str(uuid.uuid5(CALLBACK_NAMESPACE, f"{unit_id}|{source}")) if source else None
+def callback_id(unit_id: str, register: str, source: str) -> str | None:
+    """The deterministic id of a request the phone system named for the unit's register
+    ("health", "social"); None without a source."""
+    return str(uuid.uuid5(CALLBACK_NAMESPACE, f"{unit_id}|{register}|{source}")) if source else None
 
 
 def legacy_callback_id(source: str) -> str | None:
@@ -61,10 +63,10 @@ def is_random_id(record_id: str) -> bool:
     return parsed.version == 4 and str(parsed) == record_id
 
 
-def id_fits(record_id: str, unit_id: str, source: str) -> bool:
-    """Whether a new request's id may be taken: derived from its unit and source, or a fresh
-    random id when it has no source."""
-    return record_id == callback_id(unit_id, source) if source else is_random_id(record_id)
+def id_fits(record_id: str, unit_id: str, register: str, source: str) -> bool:
+    """Whether a new request's id may be taken: derived from its unit, register and source,
+    or a fresh random id when it has no source."""
+    return record_id == callback_id(unit_id, register, source) if source else is_random_id(record_id)
 
 
 COLUMNS = (

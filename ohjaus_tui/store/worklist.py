@@ -93,8 +93,9 @@ class Worklist(Repository):
                     raise DomainError(_("line {line}: unknown unit {code}").format(line=request.line, code=request.unit_code))
             for request in requests:
                 unit_id = units[request.unit_code] if request.unit_code else default_unit_id
-                record_id = callback_id(unit_id, request.source) or new_id()
-                if request.source and self._held(session, record_id, unit_id, request.source):
+                register = request.register.value
+                record_id = callback_id(unit_id, register, request.source) or new_id()
+                if request.source and self._held(session, record_id, unit_id, register, request.source):
                     already += 1
                     continue
                 client_id = self._match(session, request)
@@ -118,13 +119,14 @@ class Worklist(Repository):
         return ImportResult(added, already, matched)
 
     @staticmethod
-    def _held(session: Session, record_id: str, unit_id: str, source: str) -> bool:
+    def _held(session: Session, record_id: str, unit_id: str, register: str, source: str) -> bool:
         """Whether the unit's request with this source is here: under its id, or under the
         id made before 5.12.2026 (the source alone), which a held request keeps."""
         if session.get(Callback, record_id) is not None:
             return True
         return session.exec(
             select(Callback.id).where(Callback.source == source).where(Callback.unit_id == unit_id)
+            .where(Callback.sector == register)
         ).first() is not None
 
     @staticmethod

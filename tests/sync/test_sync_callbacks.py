@@ -47,7 +47,7 @@ def callbacks(device) -> dict[str, dict]:
 
 
 KESK = ref_id("unit", "JL-KESK")
-IDS = [callback_id(KESK, f"cb-test-{n}") for n in (1, 2, 3)]
+IDS = [callback_id(KESK, register, f"cb-test-{n}") for n, register in ((1, "health"), (2, "health"), (3, "social"))]
 
 
 def test_a_unit_s_devices_share_the_queue_and_no_one_else_gets_it(server, devices, shipped, tmp_path):
