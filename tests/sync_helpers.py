@@ -155,6 +155,16 @@ class CentralServer:
 
         return CentralStore(self.db_url)
 
+    def request_id(self, source: str, unit: str = "JL-KESK", register: str = "health") -> str:
+        """The id the unit's callback request (or contact request) with this source gets."""
+        from ohjaus_core.domain.callbacks import callback_id
+
+        central = self.central()
+        try:
+            return callback_id(central.reference.unit_id(unit), register, source)
+        finally:
+            central.close()
+
 
 class Device:
     """A device data directory with a credential of its own."""

@@ -225,6 +225,28 @@ class Batch(Bookings, Merges):
         self.put(RecordType.CONSENT, change.record_id, text, seq, dev.unit_id, None, data["client_id"])
         return _accepted(change, seq)
 
+    def _callback_id_fits(self, record_id: str, data: dict, current: dict | None) -> None:
+        """A callback request new to this device's unit and register has the id derived from
+        the unit, the register and its source, or a fresh random id without a source: no unit
+        takes the id another unit's request will get. Asked before whether the id is held elsewhere, so
+        the answer is the same either way. The unit's requests held under the id made before
+        5.12.2026 keep it; a second record of one of them is refused."""
+        from ohjaus_core.domain.callbacks import id_fits, legacy_callback_id
+
+        if current is not None and self._sees(current):
+            return  # an update: judged by the rules below
+        if not id_fits(record_id, self.device.unit_id, data["sector"], data["source"]):
+            raise Rejected(
+                Reason.INVALID, "a new callback request's id is derived from its unit, register and source (random without one)",
+            )
+        if current is None and data["source"]:
+            key = (RecordType.CALLBACK.value, legacy_callback_id(data["source"]))
+            if key not in self.records:
+                self.load({key}, set(), set())
+            earlier = self.records[key]
+            if earlier is not None and self._sees(earlier):
+                raise Rejected(Reason.INVALID, "the unit holds this callback request under its earlier id")
+
     def _callback(self, change: Change, data: dict, text: str) -> Answer:
         """A callback request of the unit's shared queue: the first take to reach the
         server wins, a done one stays done, a reopen comes only from the device that took
@@ -240,6 +262,7 @@ class Batch(Bookings, Merges):
             # (a draft's contact is not on the server yet)
             self.require_own_contact(data["contact_id"], "the callback's contact")
         current = self.get(RecordType.CALLBACK, change.record_id)
+        self._callback_id_fits(change.record_id, data, current)
         if current is not None:
             if current["data"] == text:
                 return _accepted(change, current["seq"])

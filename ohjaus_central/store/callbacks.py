@@ -32,11 +32,14 @@ class Callbacks:
     def push_callback(self, dev: Device, request: CallbackRequest) -> tuple[str, bool]:
         """A callback request pushed by the phone system (or a device), or a digital contact
         request from an e-service form (origin e_service): the unit's queue gets
-        it at the devices' next pull. Its id is derived from the phone system's id, as a file
-        import's is, so pushed twice (or pushed and imported from a file) it is one request.
-        Returns (the request's id, whether it is new); CallbackRefused when it does not fit
+        it at the devices' next pull. Its id is derived from the unit, the register and the
+        phone system's id, as a file import's is, so pushed twice (or pushed and imported
+        from a file) it is one request; a request of the unit's register held under the id
+        made before 5.12.2026 (the source alone) is that request too. Another unit's (or
+        register's) requests are never looked at, so the answer is the same whether or not
+        another holds that source. Returns (the request's id, whether it is new); CallbackRefused when it does not fit
         the credential or the same id came with other content."""
-        from ohjaus_core.domain.callbacks import callback_id
+        from ohjaus_core.domain.callbacks import callback_id, legacy_callback_id
         from ohjaus_core.domain.contact_requests import SOURCE_PREFIX as E_SERVICE_PREFIX
         from ..batch import CALLBACK_REQUEST, Rejected, callback_record
 
@@ -46,7 +49,7 @@ class Callbacks:
             raise CallbackRefused(422, "unit", f"this credential is for unit {dev.unit_code}")
         if request.register.value not in dev.registers:
             raise CallbackRefused(422, "register", f"this credential is for {', '.join(dev.registers)}")
-        record_id = callback_id(request.source)
+        record_id = callback_id(dev.unit_id, request.register.value, request.source)
         client_id = client_id_for(request.identity_code) if request.identity_code else None
         if client_id is not None and not self.clients.knows_client(dev, client_id):
             client_id = None  # a person the unit has not met: the device searches by phone
@@ -68,8 +71,14 @@ class Callbacks:
             raise CallbackRefused(422, "", rejection.detail) from None
         with self.db.writing() as conn:
             batch = Batch(conn, dev)
-            batch.load({(RecordType.CALLBACK.value, record_id)}, set(), set())
+            legacy = legacy_callback_id(request.source)
+            batch.load({(RecordType.CALLBACK.value, record_id), (RecordType.CALLBACK.value, legacy)}, set(), set())
             current = batch.get(RecordType.CALLBACK, record_id)
+            earlier = batch.get(RecordType.CALLBACK, legacy)
+            if current is None and earlier is not None and (earlier["unit_id"], earlier["register"]) == (
+                dev.unit_id, request.register.value,
+            ):
+                current, record_id = earlier, legacy  # the unit's request, held under its earlier id
             if current is not None:
                 held = json.loads(current["data"])
                 differ = [k for k in CALLBACK_REQUEST if k not in ("unit_id", "source") and k in held and held[k] != data[k]]

@@ -34,14 +34,39 @@ from .phone import normalize_phone
 from .text import check_name, free_text
 from .textfile import read_lines
 
-# Ids of requests with the phone system's id: uuid5 of this namespace and that id, so two
-# devices importing the same file hold one record.
+# Ids of requests with the phone system's (or e-service's) id: uuid5 of this namespace and
+# "unit id|register|that id", so two devices of a unit importing the same file hold one
+# record, and a credential of another unit (or register) cannot take the id first (the
+# derivation is public: without the unit, unit B could push the id unit A's request would
+# get, and A's request was refused).
 CALLBACK_NAMESPACE = uuid.UUID("6f1b2c1e-4d7a-5b8e-9c3f-0a1b2c3d4e5f")
 
 
-def callback_id(source: str) -> str | None:
-    """The deterministic id of a request the phone system named; None without a source."""
+def callback_id(unit_id: str, register: str, source: str) -> str | None:
+    """The deterministic id of a request the phone system named for the unit's register
+    ("health", "social"); None without a source."""
+    return str(uuid.uuid5(CALLBACK_NAMESPACE, f"{unit_id}|{register}|{source}")) if source else None
+
+
+def legacy_callback_id(source: str) -> str | None:
+    """The id before 5.12.2026 (the source alone). Requests held under it keep it; a new
+    request is never given it, and the central API takes no new record under it."""
     return str(uuid.uuid5(CALLBACK_NAMESPACE, source)) if source else None
+
+
+def is_random_id(record_id: str) -> bool:
+    """A fresh random id (a version-4 UUID in its canonical form), as new_id makes."""
+    try:
+        parsed = uuid.UUID(record_id)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return parsed.version == 4 and str(parsed) == record_id
+
+
+def id_fits(record_id: str, unit_id: str, register: str, source: str) -> bool:
+    """Whether a new request's id may be taken: derived from its unit, register and source,
+    or a fresh random id when it has no source."""
+    return record_id == callback_id(unit_id, register, source) if source else is_random_id(record_id)
 
 
 COLUMNS = (

@@ -92,17 +92,16 @@ class Worklist(Repository):
                 if request.unit_code and request.unit_code not in units:
                     raise DomainError(_("line {line}: unknown unit {code}").format(line=request.line, code=request.unit_code))
             for request in requests:
-                record_id = callback_id(request.source) or new_id()
-                if request.source and (
-                    session.get(Callback, record_id) is not None
-                    or session.exec(select(Callback.id).where(Callback.source == request.source)).first()
-                ):
+                unit_id = units[request.unit_code] if request.unit_code else default_unit_id
+                register = request.register.value
+                record_id = callback_id(unit_id, register, request.source) or new_id()
+                if request.source and self._held(session, record_id, unit_id, register, request.source):
                     already += 1
                     continue
                 client_id = self._match(session, request)
                 matched += client_id is not None
                 row = Callback(
-                    id=record_id, unit_id=units[request.unit_code] if request.unit_code else default_unit_id,
+                    id=record_id, unit_id=unit_id,
                     sector=request.register.value, client_id=client_id, name=request.name,
                     phone=request.phone, reason=request.reason, requested_at=request.requested_at,
                     source=request.source, imported_at=now, queue=request.queue, language=request.language,
@@ -118,6 +117,17 @@ class Worklist(Repository):
                 added += 1
             session.commit()
         return ImportResult(added, already, matched)
+
+    @staticmethod
+    def _held(session: Session, record_id: str, unit_id: str, register: str, source: str) -> bool:
+        """Whether the unit's request with this source is here: under its id, or under the
+        id made before 5.12.2026 (the source alone), which a held request keeps."""
+        if session.get(Callback, record_id) is not None:
+            return True
+        return session.exec(
+            select(Callback.id).where(Callback.source == source).where(Callback.unit_id == unit_id)
+            .where(Callback.sector == register)
+        ).first() is not None
 
     @staticmethod
     def _match(session: Session, request: CallbackRequest) -> str | None:

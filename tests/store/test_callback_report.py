@@ -33,7 +33,7 @@ def hand_counted_store(store, shipped):
                         register=Register.HEALTH, queue="Testijono", reason="Testi")
         for n, (key, moment) in enumerate(asked.items(), start=1)
     ], nurse.unit_id, at(8))
-    ids = {key: callback_id(f"hand-{key}") for key in asked}
+    ids = {key: callback_id(nurse.unit_id, "health", f"hand-{key}") for key in asked}
 
     def answered(key: str, moment: datetime) -> None:
         draft = store.worklist.take_callback(ids[key], viewer, moment)

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import httpx
 
-from ohjaus_core.domain.callbacks import callback_id
 from ohjaus_core.domain.clock import now
 from ohjaus_core.domain.worklist import WorkKind
 from ohjaus_core.protocol import RecordType
@@ -52,14 +51,14 @@ def test_a_request_pushed_twice_is_one_request_on_every_device(server, devices, 
     first = push(server, token, body)
     again = push(server, token, body)
     assert (first.status_code, again.status_code) == (201, 200)
-    assert first.json() == {"id": callback_id("ace-1"), "created": True}
-    assert again.json() == {"id": callback_id("ace-1"), "created": False}
+    assert first.json() == {"id": server.request_id("ace-1"), "created": True}
+    assert again.json() == {"id": server.request_id("ace-1"), "created": False}
     changed = push(server, token, {**body, "reason": "Toinen asia"})
     assert changed.status_code == 409 and "other content" in changed.json()["error"]
     a, b = devices("a"), devices("b")
     sync_all(a, b)
     for device in (a, b):
-        pushed = [i for i in queue(device, shipped) if i.id == callback_id("ace-1")]
+        pushed = [i for i in queue(device, shipped) if i.id == server.request_id("ace-1")]
         assert len(pushed) == 1
         assert (pushed[0].queue, pushed[0].language, pushed[0].priority, pushed[0].phone) == (
             "lapsiperheet", "sv", "high", "+358401110001",
@@ -67,7 +66,7 @@ def test_a_request_pushed_twice_is_one_request_on_every_device(server, devices, 
     central = server.central()
     try:
         held = [r for r in central.records(RecordType.CALLBACK).values() if r["source"] == "ace-1"]
-        assert [r["id"] for r in held] == [callback_id("ace-1")]
+        assert [r["id"] for r in held] == [server.request_id("ace-1")]
     finally:
         central.close()
 
@@ -133,7 +132,7 @@ def test_two_devices_take_the_same_pushed_request_and_the_first_wins(server, dev
     assert push(server, token, request(7)).status_code == 201
     a, b = devices("a"), devices("b")
     sync_all(a, b)
-    wanted = callback_id("ace-7")
+    wanted = server.request_id("ace-7")
     a.store.worklist.take_callback(wanted, viewer(a), now())
     draft_b = b.store.worklist.take_callback(wanted, viewer(b), now())
     a.sync()
@@ -149,7 +148,7 @@ def test_a_call_without_an_answer_on_one_device_reaches_the_other(server, device
     assert push(server, token, request(8)).status_code == 201
     a, b = devices("a"), devices("b")
     sync_all(a, b)
-    wanted = callback_id("ace-8")
+    wanted = server.request_id("ace-8")
     rules = shipped.region.callbacks
     called = now()
     a.store.worklist.take_callback(wanted, viewer(a), called)  # a call from the contact started for it

@@ -12,11 +12,11 @@ from datetime import timedelta
 
 import httpx
 
-from ohjaus_core.domain.callbacks import callback_id
 from ohjaus_core.domain.clock import now
 from ohjaus_core.domain.contact_requests import SOURCE_PREFIX
 from ohjaus_core.domain.worklist import WorkKind
 from ohjaus_core.protocol import RecordType
+from ohjaus_core.reference import ref_id
 
 from ..sync_helpers import sync_all
 from tests.sync.test_callback_queue_sync import integration, viewer
@@ -67,6 +67,14 @@ def held(server) -> dict:
         central.close()
 
 
+def held_by_id(server) -> dict:
+    central = server.central()
+    try:
+        return central.records(RecordType.CALLBACK)
+    finally:
+        central.close()
+
+
 def requests(device, shipped) -> list:
     """The pushed requests on the device's worklist (not the demo's own)."""
     return [
@@ -79,7 +87,7 @@ def test_a_form_sent_twice_is_one_request_and_reaches_its_unit_only(server, devi
     token = integration(server)
     body = form(1)
     first, again = push(server, token, body), push(server, token, body)
-    wanted = callback_id(SOURCE_PREFIX + "omaolo-1")
+    wanted = server.request_id(SOURCE_PREFIX + "omaolo-1")
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json() == {"id": wanted, "created": True, "notes": []}
     assert again.json()["created"] is False and again.json()["id"] == wanted
@@ -151,7 +159,7 @@ def test_a_fhir_questionnaire_response_keeps_every_answer(server, devices, shipp
 def test_another_unit_can_neither_push_for_read_nor_take_a_request(server, devices, shipped):
     token = integration(server)
     assert push(server, token, form(8)).status_code == 201
-    wanted = callback_id(SOURCE_PREFIX + "omaolo-8")
+    wanted = server.request_id(SOURCE_PREFIX + "omaolo-8")
     # Another unit's integration: not for this unit.
     north = integration(server, unit="JL-POHJ")
     refused = push(server, north, form(9, unit="JL-KESK"))
@@ -181,17 +189,25 @@ def test_another_unit_can_neither_push_for_read_nor_take_a_request(server, devic
 
 
 def test_another_units_credential_learns_nothing_from_a_request_id_it_did_not_send(server):
-    """Review of issue 20: the same e-service id from another unit's credential is 409 with no
-    list of the fields that differ (it let a credential test another unit's client's identity
-    code field by field), also when the content is identical (it was 200, as if stored)."""
+    """Review of issue 20, and the ids task (5.12.2026): another unit's credential pushing an
+    e-service id this unit holds gets the answer it gets for an id no one holds (its own
+    request, 201, then 200 or 409 by its own) - never a sign of this unit's request, whose
+    content stays as it was."""
     token, north = integration(server), integration(server, unit="JL-POHJ")
     body = form(21, identity_code=HETU)
     assert push(server, token, body).status_code == 201
-    for guess in (body, {**body, "identity_code": "131052-308T"}):
-        answer = push(server, north, guess)
-        assert answer.status_code == 409
-        assert answer.json()["error"] == "a request with this id was received before with other content"
-    assert held(server)[SOURCE_PREFIX + "omaolo-21"]["identity_code"] == HETU
+    unheld = form(23, identity_code=HETU)
+    answers = {}
+    for name, sent in (("held", body), ("unheld", unheld)):
+        first = push(server, north, sent)
+        other = push(server, north, {**sent, "identity_code": "131052-308T"})
+        again = push(server, north, sent)
+        answers[name] = [(r.status_code, {k: v for k, v in r.json().items() if k != "id"}) for r in (first, other, again)]
+    assert answers["held"] == answers["unheld"]
+    assert [status for status, _ in answers["held"]] == [201, 409, 200]
+    kesk = server.request_id(SOURCE_PREFIX + "omaolo-21")
+    assert held_by_id(server)[kesk]["identity_code"] == HETU
+    assert held_by_id(server)[kesk]["unit_id"] == ref_id("unit", "JL-KESK")
 
 
 def test_a_lone_surrogate_is_422_and_nothing_is_stored(server):

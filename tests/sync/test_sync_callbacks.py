@@ -9,6 +9,7 @@ from datetime import timedelta
 from ohjaus_core.domain.callbacks import callback_id, read_callbacks
 from ohjaus_core.domain.clock import now
 from ohjaus_core.domain.worklist import WorkKind
+from ohjaus_core.reference import ref_id
 
 from ..sync_helpers import sync_all
 
@@ -45,7 +46,8 @@ def callbacks(device) -> dict[str, dict]:
     return {row["id"]: row for row in device.store.export_records() if row["type"] == "callback"}
 
 
-IDS = [callback_id(f"cb-test-{n}") for n in (1, 2, 3)]
+KESK = ref_id("unit", "JL-KESK")
+IDS = [callback_id(KESK, register, f"cb-test-{n}") for n, register in ((1, "health"), (2, "health"), (3, "social"))]
 
 
 def test_a_unit_s_devices_share_the_queue_and_no_one_else_gets_it(server, devices, shipped, tmp_path):
