@@ -38,7 +38,12 @@ class Changes:
     def push(self, dev: Device, changes: list[Change]) -> list[Answer]:
         """Apply a batch in one transaction; one answer per change. A change already
         answered (the same id from the same device) gets the same answer again."""
-        answers = self._push_group([(dev, changes)])[0]
+        try:
+            answers = self._push_group([(dev, changes)])[0]
+        except Exception:
+            # As the writer does: e.g. a change answered by another server process between the
+            # reads and the lock (its answer's key); again with every read under the lock.
+            answers = self._push_group([(dev, changes)], read_first=False)[0]
         if isinstance(answers, Revoked):
             raise answers
         return answers

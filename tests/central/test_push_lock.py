@@ -94,13 +94,17 @@ def test_a_change_applied_by_another_process_meanwhile_is_applied_once(stores, b
     assert answer == again and answer.status == "accepted"
 
 
-def test_a_rejected_change_answered_by_another_process_meanwhile_gets_the_same_answer(stores, between_reads_and_lock):
+@pytest.mark.parametrize("through", ["writer", "push"])
+def test_a_rejected_change_answered_by_another_process_meanwhile_gets_the_same_answer(stores, between_reads_and_lock, through):
     central, other = stores
     device = a_device(central, "device")
     change = client_change("Testi", identity_code="not a code")
     between_reads_and_lock(lambda: other.push(device, [change]))
 
-    [answer] = central.submit(device, [change]).result(timeout=60)  # the writer thread: a group
+    if through == "writer":  # the writer thread: a group
+        [answer] = central.submit(device, [change]).result(timeout=60)
+    else:
+        [answer] = central.push(device, [change])
 
     [again] = other.push(device, [change])
     assert answer == again and answer.status == "rejected"
