@@ -235,9 +235,9 @@ def test_too_many_requests_get_429_with_retry_after_and_the_device_waits(tmp_pat
 
     from ..sync_helpers import CentralServer
 
-    # Slow refill (one request every 2 s after a burst of 5), so a busy machine's slowness
+    # Slow refill (one request every 5 s after a burst of 5), so a busy machine's slowness
     # between the requests below does not give the bucket a token back by accident.
-    monkeypatch.setenv("OHJAUS_RATE_LIMIT", "0.5/5")  # the server process inherits it
+    monkeypatch.setenv("OHJAUS_RATE_LIMIT", "0.2/5")  # the server process inherits it
     server = CentralServer(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "log").start()
     try:
         headers = demo_headers()
@@ -248,12 +248,15 @@ def test_too_many_requests_get_429_with_retry_after_and_the_device_waits(tmp_pat
         assert int(refused.headers["retry-after"]) >= 1 and refused.json()["error"] == "too many requests"
         token = headers["Authorization"].removeprefix("Bearer ")
         with SyncClient(None, server.url, token, clock=lambda: None) as client:
+            # Empty the bucket again right before: making the client may take seconds at load 9.
+            while httpx.get(f"{server.url}/v1/changes", headers=headers).status_code != 429:
+                pass
             with pytest.raises(Offline, match="busy"):
                 client._request("GET", "/v1/changes")
         # Another credential has its own allowance; the health check is never limited.
         assert httpx.get(f"{server.url}/v1/changes", headers=demo_headers("JL-POHJ")).status_code == 200
         assert all(httpx.get(f"{server.url}/v1/health").status_code == 200 for _ in range(10))
-        time.sleep(2.5)  # the bucket refills one request in 2 s
+        time.sleep(5.5)  # the bucket refills one request in 5 s
         assert httpx.get(f"{server.url}/v1/changes", headers=headers).status_code == 200
     finally:
         server.stop()
