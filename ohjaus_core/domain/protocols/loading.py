@@ -106,7 +106,7 @@ def load_protocol(
     domains = read_domains(top)
     duties = read_duties(top)
     worry_urgency = read_worry(top, default_urgency)
-    urgency_when = read_urgency_when(top, list(preamble) + own)
+    urgency_when = read_urgency_when(top, list(preamble) + own, duties)
     complex_when = read_complex_when(top, list(preamble) + own)
     _check_references(top, own, domains, duties)
     keywords = read_keywords(top)

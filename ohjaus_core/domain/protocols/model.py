@@ -123,13 +123,17 @@ class UrgencyWhen:
     every question of `all` answered yes, none of `none`, a client of `max_age` or younger
     (when set; an unknown age does not count) and the worker's worry at least `min_worry` (when
     set). For what no single question tells: a home lost with no debts behind it is a home lost
-    today (thrown out, a break-up), not an eviction with a date."""
+    today (thrown out, a break-up), not an eviction with a date. `duties` are brought by the
+    combination as by a question answered yes (a disabled client left without the help they
+    depend on today, with a great worry: SHL 12 § urgent help), for an information-only client
+    too."""
 
     all: tuple[str, ...]
     urgency: Urgency
     none: tuple[str, ...] = ()
     max_age: int | None = None
     min_worry: WorryLevel | None = None
+    duties: tuple[str, ...] = ()
 
     def applies(self, said: set[str], age: int | None, worry: WorryLevel | None) -> bool:
         return _combination_applies(self, said, age, worry)
