@@ -145,3 +145,21 @@ def test_urgency_when_names_known_duties(tmp_path):
     path.write_text(text.replace('duties = ["immediate_safety_response"]\n', 'duties = ["safety"]\n', 1), encoding="utf-8")
     with pytest.raises(DataFileError, match="urgency_when: unknown duty 'safety'"):
         load_protocol(path, None)
+
+
+def test_a_disabled_client_who_needs_help_and_asks_how_to_apply_is_assessed_not_advised():
+    """SHL 36 §, VpL 675/2023: a disability service (personal assistance) is decided on an
+    assessment of the need; the wish for information only does not make it advice. A
+    disability alone (an appeal's route) or help needed with no disability stays advice."""
+    def segment(*yes: str) -> Segment:
+        said = answers(*yes, "information_only", "manages_once_informed")
+        result = evaluate(SOCIAL, said, WorryLevel.NONE, 26)
+        return suggest_segment_with_reasons(
+            result.suggested, [], WorryLevel.NONE, result.domains, information_only=True,
+            assessed_by_answers=bool(SOCIAL.assessed_need(said, WorryLevel.NONE, 26)),
+        )[0]
+
+    assert segment("disability_limits_daily_life", "needs_help_daily_living") is Segment.CLEAR_NEED
+    assert segment("disability_limits_daily_life") is Segment.ADVICE
+    assert segment("needs_help_daily_living") is Segment.ADVICE
+    assert SOCIAL.assessed_need(answers("disability_limits_daily_life"), WorryLevel.NONE, 26) == ()

@@ -187,6 +187,9 @@ class Protocol:
     urgency_when: tuple[UrgencyWhen, ...] = ()
     # Combinations of answers that suggest a complex need (`[[complex_when]]`).
     complex_when: tuple[ComplexWhen, ...] = ()
+    # Combinations of answers whose need is assessed even for a client who asks for information
+    # only (`[[assessed_when]]`: a clear need at least, not advice only).
+    assessed_when: tuple[ComplexWhen, ...] = ()
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     choose_when: Mapping[str, str] = field(default_factory=dict)
     safety_net: Mapping[str, str] = field(default_factory=dict)
@@ -249,6 +252,16 @@ class Protocol:
         for suggesting a complex need); () when none does."""
         said = {q.id for q in visible_questions(self, answers, age) if answers.get(q.id) is True}
         met = [when for when in self.complex_when if when.applies(said, age, worry)]
+        return tuple(dict.fromkeys(q for when in met for q in when.all))
+
+    def assessed_need(
+        self, answers: Mapping[str, bool | None], worry: WorryLevel | None, age: int | None = None,
+    ) -> tuple[str, ...]:
+        """The questions of the `[[assessed_when]]` combinations the answers meet: a need that
+        is assessed whatever the client asks (a disabled client who needs help with daily tasks
+        and asks how to apply for disability services); () when none does."""
+        said = {q.id for q in visible_questions(self, answers, age) if answers.get(q.id) is True}
+        met = [when for when in self.assessed_when if when.applies(said, age, worry)]
         return tuple(dict.fromkeys(q for when in met for q in when.all))
 
     def duty(self, duty_id: str) -> Duty | None:

@@ -332,13 +332,16 @@ def read_urgency_when(
     return tuple(found)
 
 
-def read_complex_when(top: Fields, questions: list[Question]) -> tuple[ComplexWhen, ...]:
+def read_complex_when(
+    top: Fields, questions: list[Question], table: str = "complex_when",
+) -> tuple[ComplexWhen, ...]:
     """`[[complex_when]]`: `all`, and optionally `none`, `max_age` and `min_worry`, as in
-    `[[urgency_when]]`; a combination that suggests a complex need."""
+    `[[urgency_when]]`; a combination that suggests a complex need. `[[assessed_when]]` (the
+    `table`) has the same form: a combination whose need is assessed (not advice only)."""
     found: list[ComplexWhen] = []
-    for fields in top.tables("complex_when", required=False):
+    for fields in top.tables(table, required=False):
         fields.only("all", "none", "max_age", "min_worry")
-        found.append(ComplexWhen(*_combination(fields, questions, "complex_when")))
+        found.append(ComplexWhen(*_combination(fields, questions, table)))
     return tuple(found)
 
 
