@@ -69,6 +69,7 @@ def suggest_segment_with_reasons(
     from_answers: frozenset[HighNeedTrigger] | set[HighNeedTrigger] = frozenset(),
     statutory: bool = False,
     complex_by_answers: bool = False,
+    assessed_by_answers: bool = False,
 ) -> tuple[Segment, list[str]]:
     """The suggested path and the reasons for it (SegmentReason codes).
 
@@ -89,7 +90,11 @@ def suggest_segment_with_reasons(
 
     `complex_by_answers`: the answers meet one of the protocol's `[[complex_when]]`
     combinations (a difficulty that has gone on long or that earlier help has not met, with the
-    worry in the grey zone): a complex need, as a trigger would make it."""
+    worry in the grey zone): a complex need, as a trigger would make it.
+
+    `assessed_by_answers`: the answers meet one of the protocol's `[[assessed_when]]`
+    combinations (a disabled client who needs help with daily tasks): the need is assessed
+    even when the client asks for information only - a clear need, not advice only."""
     reasons = []
     suspicion_only = bool(triggers) and set(triggers) <= set(from_answers) and worry in (
         None, WorryLevel.NONE, WorryLevel.SMALL,
@@ -102,7 +107,9 @@ def suggest_segment_with_reasons(
         reasons.append(SegmentReason.STATUTORY_GREY_ZONE)
     if complex_by_answers:
         reasons.append(SegmentReason.ANSWERS_TOGETHER)
-    assessed_anyway = statutory and bool(domains) and worry not in (None, WorryLevel.NONE)
+    assessed_anyway = assessed_by_answers or (
+        statutory and bool(domains) and worry not in (None, WorryLevel.NONE)
+    )
     if (
         information_only and not reasons and not assessed_anyway
         and urgency in (None, Urgency.SELF_CARE, Urgency.NON_URGENT)

@@ -160,6 +160,7 @@ def run_social(vignettes: list[SocialVignette], protocol: Protocol, catalogue: l
             protocol.wants_information_only(answers), frozenset(suspected),
             protocol.in_statutory_group(answers),
             bool(protocol.complex_need(answers, vignette.worry, vignette.age)),
+            bool(protocol.assessed_need(answers, vignette.worry, vignette.age)),
         )
         ranked = by_need(
             social, result.domains, vignette.age, yes, urgent=urgency.rank <= Urgency.SAME_DAY.rank,

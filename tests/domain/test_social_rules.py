@@ -118,3 +118,48 @@ def test_a_child_at_risk_is_child_welfares_first_whatever_group_the_child_is_of(
     assert first(found, 10, *yes) == "child_welfare_intake"
     # A disabled child with no risk named: disability services, as before.
     assert first(found, 8, "statutory_group", "needs_help_daily_living") == "disability_services"
+
+
+def test_a_disabled_client_left_without_their_carer_today_brings_the_safety_response():
+    """SHL 12 §, 29 §: a disabled client who depends on help with daily tasks and is left
+    without it today (the carer taken to hospital), with the worker's great worry, gets urgent
+    help at once: the immediate safety response, whoever calls; assessed the same day."""
+    alone = ("disability_limits_daily_life", "needs_help_daily_living", "must_be_arranged_today")
+    result = evaluate(SOCIAL, answers(*alone), WorryLevel.GREAT, 40)
+    assert result.duties == ("immediate_safety_response",)
+    assert result.suggested is Urgency.SAME_DAY
+    # A smaller worry (the carer's operation is tomorrow, time to arrange): no duty, same day.
+    grey = evaluate(SOCIAL, answers(*alone), WorryLevel.GREY_ZONE, 30)
+    assert grey.duties == () and grey.suggested is Urgency.SAME_DAY
+    # Someone who needs help but whose help goes on, or who is not disabled: no duty.
+    assert evaluate(SOCIAL, answers(*alone[:2]), WorryLevel.GREAT, 40).duties == ()
+    assert evaluate(SOCIAL, answers(*alone[1:]), WorryLevel.GREAT, 40).duties == ()
+    # An older person who cannot cope: the law's own route, the VPL 25 § notification.
+    older = evaluate(SOCIAL, answers(*alone, "older_person_not_coping", "statutory_group"), WorryLevel.GREAT, 88)
+    assert older.duties == ("older_person_notification",)
+
+
+def test_urgency_when_names_known_duties(tmp_path):
+    text = (DATA / "protocols" / "social_service_need.toml").read_text(encoding="utf-8")
+    path = tmp_path / "social_service_need.toml"
+    path.write_text(text.replace('duties = ["immediate_safety_response"]\n', 'duties = ["safety"]\n', 1), encoding="utf-8")
+    with pytest.raises(DataFileError, match="urgency_when: unknown duty 'safety'"):
+        load_protocol(path, None)
+
+
+def test_a_disabled_client_who_needs_help_and_asks_how_to_apply_is_assessed_not_advised():
+    """SHL 36 §, VpL 675/2023: a disability service (personal assistance) is decided on an
+    assessment of the need; the wish for information only does not make it advice. A
+    disability alone (an appeal's route) or help needed with no disability stays advice."""
+    def segment(*yes: str) -> Segment:
+        said = answers(*yes, "information_only", "manages_once_informed")
+        result = evaluate(SOCIAL, said, WorryLevel.NONE, 26)
+        return suggest_segment_with_reasons(
+            result.suggested, [], WorryLevel.NONE, result.domains, information_only=True,
+            assessed_by_answers=bool(SOCIAL.assessed_need(said, WorryLevel.NONE, 26)),
+        )[0]
+
+    assert segment("disability_limits_daily_life", "needs_help_daily_living") is Segment.CLEAR_NEED
+    assert segment("disability_limits_daily_life") is Segment.ADVICE
+    assert segment("needs_help_daily_living") is Segment.ADVICE
+    assert SOCIAL.assessed_need(answers("disability_limits_daily_life"), WorryLevel.NONE, 26) == ()

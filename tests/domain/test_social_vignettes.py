@@ -2,7 +2,7 @@
 scores urgency, segment, duties and referrals; a missed duty fails the run. dev/ holds the
 development part (social_dev.toml, 48) and the parts kept aside and released for development on
 5.12.2026 after they had measured the rules (social_dev2.toml, 24; social_dev3.toml, 36, sh2;
-social_dev4.toml, 36, sh3); heldout/ holds the part kept aside, measured, never read (empty until
+social_dev4.toml, 36, sh3; social_dev5.toml, 36, sh5); heldout/ holds the part kept aside, measured, never read (empty until
 the next part is written blind)."""
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
     ("social_dev.toml", 48, 46, 44, 44),
     ("social_dev2.toml", 24, 23, 22, 19),
     ("social_dev3.toml", 36, 32, 34, 33),
-    ("social_dev4.toml", 36, 35, 31, 32),
+    ("social_dev4.toml", 36, 35, 32, 32),
+    ("social_dev5.toml", 36, 33, 30, 35),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -45,7 +46,11 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     45, 45, 44 of 48; 23, 21, 17 of 24; 29, 34, 32 of 36; 31, 29, 29 of 36 (together urgency
     128, segment 129 and the first referral fitting 122 of 144), all 56 duties found; after the
     rules by class on them (version 7): 46, 44, 44; 23, 22, 19; 32, 34, 33; 35, 31, 32
-    (together 136, 131 and 128 of 144)."""
+    (together 136, 131 and 128 of 144). sh5 (social_dev5.toml, written and marked blind against
+    the 24 questions, measured kept aside at 6851f1f: 33, 29, 35 of 36, duties 15/16) released for
+    its missed duty: with the rule that found it (version 8) 33, 29, 35, duties 16/16; then a
+    disabled client who needs help with daily tasks is assessed even when asking for information
+    only ([[assessed_when]]): segment 31 -> 32 on social_dev4, 29 -> 30 on social_dev5."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -120,7 +125,7 @@ def test_a_missed_duty_fails_the_check_and_aggregate_lists_no_case(tmp_path):
 
     result = ohjaus("check", "--vignettes", str(DEV), "--aggregate")
     assert result.returncode == 0, result.stdout  # every duty of the dev set is found
-    assert "duties found: 56/56" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
+    assert "duties found: 72/72" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
     # The story answers no question that raises the older person's notification: missed, exit 1.
     (tmp_path / "missed.toml").write_text(VIGNETTE.format(extra='findings = ["debts_or_benefit_problems"]'), encoding="utf-8")
     result = ohjaus("check", "--vignettes", str(tmp_path))

@@ -31,6 +31,7 @@ def evaluate(
     if protocol.asks_worry and worry is None:
         unanswered += (WORRY,)
     red_flags = tuple(q.id for q in yes if q.red_flag)
+    met = [when for when in protocol.urgency_when if when.applies({q.id for q in yes}, age, worry)]
     by_worry = (protocol.worry_urgency or {}).get(worry) if worry is not None else None
     worry_reason = None
     self_care = False
@@ -42,9 +43,7 @@ def evaluate(
         # the duties stay (issue 16: an information-only client gets advice, not an assessment).
         information_only = any(q.information_only for q in yes)
         raised = [q.if_yes for q in yes if q.if_yes is not None and not information_only]
-        combined = [] if information_only else [
-            when for when in protocol.urgency_when if when.applies({q.id for q in yes}, age, worry)
-        ]
+        combined = [] if information_only else met
         raised += [when.urgency for when in combined]
         if by_worry is not None:
             raised.append(by_worry)
@@ -64,7 +63,9 @@ def evaluate(
             suggested, reasons, self_care = (
                 Urgency.SELF_CARE, protocol.self_care_if + any_of, True
             )
-    duties = tuple(dict.fromkeys(duty for q in yes for duty in q.duties))  # visible yes only
+    duties = tuple(dict.fromkeys(
+        [duty for q in yes for duty in q.duties] + [duty for when in met for duty in when.duties]
+    ))  # visible yes only, and the combinations they meet
     said = {q.id for q in yes}
     duties += tuple(
         duty.id for duty in protocol.duties

@@ -51,7 +51,7 @@ def load_protocol(
     top = Fields(Source(path), load_toml(path))
     top.only(
         "id", "version", "register", "service_areas", "order", "title",
-        "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency", "urgency_when", "complex_when",
+        "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency", "urgency_when", "complex_when", "assessed_when",
         "keywords", "choose_when", "self_care_if", "self_care_if_any", "safety_net",
         "governance", "ages", "professions",
     )
@@ -106,8 +106,9 @@ def load_protocol(
     domains = read_domains(top)
     duties = read_duties(top)
     worry_urgency = read_worry(top, default_urgency)
-    urgency_when = read_urgency_when(top, list(preamble) + own)
+    urgency_when = read_urgency_when(top, list(preamble) + own, duties)
     complex_when = read_complex_when(top, list(preamble) + own)
+    assessed_when = read_complex_when(top, list(preamble) + own, "assessed_when")
     _check_references(top, own, domains, duties)
     keywords = read_keywords(top)
     choose_when = top.texts("choose_when") if top.has("choose_when") else {}
@@ -133,6 +134,7 @@ def load_protocol(
         worry_urgency=worry_urgency,
         urgency_when=urgency_when,
         complex_when=complex_when,
+        assessed_when=assessed_when,
         keywords=keywords,
         choose_when=choose_when,
         safety_net=safety_net,

@@ -123,13 +123,17 @@ class UrgencyWhen:
     every question of `all` answered yes, none of `none`, a client of `max_age` or younger
     (when set; an unknown age does not count) and the worker's worry at least `min_worry` (when
     set). For what no single question tells: a home lost with no debts behind it is a home lost
-    today (thrown out, a break-up), not an eviction with a date."""
+    today (thrown out, a break-up), not an eviction with a date. `duties` are brought by the
+    combination as by a question answered yes (a disabled client left without the help they
+    depend on today, with a great worry: SHL 12 § urgent help), for an information-only client
+    too."""
 
     all: tuple[str, ...]
     urgency: Urgency
     none: tuple[str, ...] = ()
     max_age: int | None = None
     min_worry: WorryLevel | None = None
+    duties: tuple[str, ...] = ()
 
     def applies(self, said: set[str], age: int | None, worry: WorryLevel | None) -> bool:
         return _combination_applies(self, said, age, worry)
@@ -183,6 +187,9 @@ class Protocol:
     urgency_when: tuple[UrgencyWhen, ...] = ()
     # Combinations of answers that suggest a complex need (`[[complex_when]]`).
     complex_when: tuple[ComplexWhen, ...] = ()
+    # Combinations of answers whose need is assessed even for a client who asks for information
+    # only (`[[assessed_when]]`: a clear need at least, not advice only).
+    assessed_when: tuple[ComplexWhen, ...] = ()
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     choose_when: Mapping[str, str] = field(default_factory=dict)
     safety_net: Mapping[str, str] = field(default_factory=dict)
@@ -245,6 +252,16 @@ class Protocol:
         for suggesting a complex need); () when none does."""
         said = {q.id for q in visible_questions(self, answers, age) if answers.get(q.id) is True}
         met = [when for when in self.complex_when if when.applies(said, age, worry)]
+        return tuple(dict.fromkeys(q for when in met for q in when.all))
+
+    def assessed_need(
+        self, answers: Mapping[str, bool | None], worry: WorryLevel | None, age: int | None = None,
+    ) -> tuple[str, ...]:
+        """The questions of the `[[assessed_when]]` combinations the answers meet: a need that
+        is assessed whatever the client asks (a disabled client who needs help with daily tasks
+        and asks how to apply for disability services); () when none does."""
+        said = {q.id for q in visible_questions(self, answers, age) if answers.get(q.id) is True}
+        met = [when for when in self.assessed_when if when.applies(said, age, worry)]
         return tuple(dict.fromkeys(q for when in met for q in when.all))
 
     def duty(self, duty_id: str) -> Duty | None:

@@ -309,28 +309,39 @@ def read_duties(top: Fields) -> tuple[Duty, ...]:
     return tuple(duties)
 
 
-def read_urgency_when(top: Fields, questions: list[Question]) -> tuple[UrgencyWhen, ...]:
+def read_urgency_when(
+    top: Fields, questions: list[Question], duties: tuple[Duty, ...] = (),
+) -> tuple[UrgencyWhen, ...]:
     """`[[urgency_when]]`: `all` (question ids, every one yes), `urgency`, and optionally
-    `none` (ids none of which is yes), `max_age` and `min_worry`; an unknown question is
-    refused at its line, and an emergency is a red flag's."""
+    `none` (ids none of which is yes), `max_age`, `min_worry` and `duties` (the protocol's duty
+    ids the combination brings); an unknown question or duty is refused at its line, and an
+    emergency is a red flag's."""
     found: list[UrgencyWhen] = []
+    known = {duty.id for duty in duties}
     for fields in top.tables("urgency_when", required=False):
-        fields.only("all", "none", "urgency", "max_age", "min_worry")
+        fields.only("all", "none", "urgency", "max_age", "min_worry", "duties")
         every, none, max_age, min_worry = _combination(fields, questions, "urgency_when")
         urgency = fields.choice("urgency", Urgency)
         if urgency is Urgency.EMERGENCY:
             raise fields.error(_("urgency_when: use a red-flag question for an emergency"), "urgency")
-        found.append(UrgencyWhen(every, urgency, none, max_age, min_worry))
+        brings = tuple(fields.strings("duties")) if fields.has("duties") else ()
+        unknown = [d for d in brings if d not in known]
+        if unknown:
+            raise fields.error(_("urgency_when: unknown duty '{duty}'").format(duty=unknown[0]), "duties")
+        found.append(UrgencyWhen(every, urgency, none, max_age, min_worry, brings))
     return tuple(found)
 
 
-def read_complex_when(top: Fields, questions: list[Question]) -> tuple[ComplexWhen, ...]:
+def read_complex_when(
+    top: Fields, questions: list[Question], table: str = "complex_when",
+) -> tuple[ComplexWhen, ...]:
     """`[[complex_when]]`: `all`, and optionally `none`, `max_age` and `min_worry`, as in
-    `[[urgency_when]]`; a combination that suggests a complex need."""
+    `[[urgency_when]]`; a combination that suggests a complex need. `[[assessed_when]]` (the
+    `table`) has the same form: a combination whose need is assessed (not advice only)."""
     found: list[ComplexWhen] = []
-    for fields in top.tables("complex_when", required=False):
+    for fields in top.tables(table, required=False):
         fields.only("all", "none", "max_age", "min_worry")
-        found.append(ComplexWhen(*_combination(fields, questions, "complex_when")))
+        found.append(ComplexWhen(*_combination(fields, questions, table)))
     return tuple(found)
 
 

@@ -125,6 +125,7 @@ class SegmentStep(StepPanel):
             from_answers=from_answers - found_now,
             statutory=protocol is not None and protocol.in_statutory_group(draft.answers),
             complex_by_answers=protocol is not None and bool(protocol.complex_need(draft.answers, draft.worry_level, age)),
+            assessed_by_answers=protocol is not None and bool(protocol.assessed_need(draft.answers, draft.worry_level, age)),
         )
         # The choice was made for another suggestion (the urgency, worry or history changed
         # since): the new suggestion is highlighted and Enter takes it.
