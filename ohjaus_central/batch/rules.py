@@ -244,7 +244,7 @@ class Batch(Bookings, Merges):
             if key not in self.records:
                 self.load({key}, set(), set())
             earlier = self.records[key]
-            if earlier is not None and self._sees(earlier):
+            if earlier is not None and self._sees(earlier) and earlier["register"] == data["sector"]:
                 raise Rejected(Reason.INVALID, "the unit holds this callback request under its earlier id")
 
     def _callback(self, change: Change, data: dict, text: str) -> Answer:

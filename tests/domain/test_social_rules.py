@@ -35,8 +35,11 @@ def test_an_urgent_need_today_is_assessed_the_same_day_whatever_the_worry(questi
     result = evaluate(SOCIAL, answers(question), WorryLevel.NONE, 40)
     assert result.suggested is Urgency.SAME_DAY and result.reasons == (question,)
     assert result.duties == ()  # danger now (the red flag) is what brings the safety response
-    # A client who wants information only is advice still (the worry and the red flag count).
-    assert urgency(question, "information_only") is Urgency.NON_URGENT
+    # A client who asks for information only is still assessed the same day: the need cannot
+    # wait (review of 5.12.2026: it was held back to non-urgent advice).
+    assert urgency(question, "information_only") is Urgency.SAME_DAY
+    # What could wait is still held back for an information-only client.
+    assert urgency("gambling_harms", "information_only") is Urgency.NON_URGENT
 
 
 @pytest.mark.parametrize("question", ["gambling_harms", "exploited_or_controlled"])

@@ -210,3 +210,17 @@ def test_a_request_held_under_its_earlier_id_is_not_added_twice(server, devices,
     other = legacy_request(server, request(52), unit="JL-POHJ")
     assert other
     assert push(server, token, request(52)).json() == {"id": callback_id(KESK, "health", "ace-52"), "created": True}
+
+
+def test_a_legacy_request_of_one_register_does_not_refuse_the_other_registers_request(server, devices):
+    """The same source id in the other register is another request (review of 5.12.2026: a
+    device holding both registers was refused a social request because a health request of
+    the unit was held under the source's earlier id)."""
+    legacy_request(server, request(61))  # health, under the earlier id
+    both = devices("both")
+    social_id = callback_id(KESK, "social", "ace-61")
+    plant(both, social_id, "ace-61", register="social")
+    both.sync()
+    assert not problems(both)
+    held = on_server(server)
+    assert held[social_id]["sector"] == "social" and held[legacy_callback_id("ace-61")]["sector"] == "health"

@@ -41,8 +41,16 @@ def evaluate(
         # A client who wants information only (and nothing else the worker is worried about):
         # the answers' if_yes do not raise the urgency; danger now and the worry still do, and
         # the duties stay (issue 16: an information-only client gets advice, not an assessment).
+        # A need the client states that cannot wait a day - no safe bed tonight, thoughts of
+        # death, something to arrange by tomorrow - is assessed at once whatever the client
+        # asks for (SHL 12 §, 36 §: urgent help is assessed immediately): information only
+        # holds back only answers that could wait, and the combinations, which infer a need
+        # the client has not stated (review of 5.12.2026).
         information_only = any(q.information_only for q in yes)
-        raised = [q.if_yes for q in yes if q.if_yes is not None and not information_only]
+        raised = [
+            q.if_yes for q in yes
+            if q.if_yes is not None and not (information_only and q.if_yes.rank > Urgency.SAME_DAY.rank)
+        ]
         combined = [] if information_only else met
         raised += [when.urgency for when in combined]
         if by_worry is not None:
