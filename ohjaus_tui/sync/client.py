@@ -277,6 +277,11 @@ class SyncClient:
             entries = self._next_batch(0)
             answers = self._send(entries) if entries else []
             while entries:
+                if not {entry.change_id for entry in entries} <= {answer.change_id for answer in answers}:
+                    # An entry left unanswered is sent again before anything after it (a
+                    # client before the contact that names it): no batch goes ahead of it.
+                    self._take_answers(entries, answers, totals)
+                    break
                 following = self._next_batch(entries[-1].seq)
                 in_flight = sending.submit(self._send, following) if following else None
                 # (an error here or in the request: the executor waits for the request first)

@@ -113,8 +113,16 @@ def test_a_change_the_server_left_unanswered_goes_again_in_the_same_round(server
     device = devices("unanswered", contacts=0)
     ids = with_new_clients(device, 12, date(1961, 1, 3))
     unanswered = {ids[0], ids[6]}
-    # The first answer of batches 1 and 2 lost on the way; the server holds those changes.
-    transport = PushTransport(keep_answer=lambda number, change_id: number > 3 or change_id not in unanswered)
+    dropped: set[str] = set()
+
+    def keep_answer(number: int, change_id: str) -> bool:
+        # The first answer to each of the two lost on the way; the server holds those changes.
+        if change_id in unanswered and change_id not in dropped:
+            dropped.add(change_id)
+            return False
+        return True
+
+    transport = PushTransport(keep_answer=keep_answer)
     with device.client(batch=5, transport=transport) as client:
         pushed, accepted, rejected, conflicts = client._push_all()
     assert (accepted, rejected, conflicts) == (len(ids), 0, 0)
@@ -122,6 +130,12 @@ def test_a_change_the_server_left_unanswered_goes_again_in_the_same_round(server
     assert outbox_ids(device) == []
     sent = Counter(i for batch in transport.sent for i in batch)
     assert sent == {i: 2 if i in unanswered else 1 for i in ids}  # sent again, answered the same
+    # Nothing after an unanswered change went ahead of it (review of 5.12.2026: a batch already
+    # in flight could carry a contact before the client it names was sent again).
+    for number, batch in enumerate(transport.sent[:-1]):
+        lost = [i for i in batch if i in unanswered and sum(i in b for b in transport.sent[: number + 1]) == 1]
+        if lost:
+            assert transport.sent[number + 1][0] == lost[0]
 
 
 def _first_names(device: Device, client_ids: list[str]) -> list[str]:
