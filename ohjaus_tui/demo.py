@@ -363,7 +363,9 @@ def _contacts(
             else:
                 draft.slot_id = rng.choice(offers).slot_id
         follow_kind, due = suggest_follow_up(draft.outcome_kind, draft.segment, day)
-        if last_round and follow_kind == FollowUpKind.NONE:
+        if client is None and follow_kind == FollowUpKind.CALLBACK:
+            follow_kind = FollowUpKind.NONE  # an unidentified client cannot be called back
+        if last_round and follow_kind == FollowUpKind.NONE and client is not None:
             follow_kind, due = FollowUpKind.CALLBACK, today
         if follow_kind != FollowUpKind.NONE:
             draft.follow_up_kind, draft.follow_up_due = follow_kind, due
