@@ -49,7 +49,6 @@ class LoginScreen(AppAccess, Screen):
         Binding("escape", "choose_again", N_("Another name"), show=False),
     ]
 
-    CSS_PATH = "login.tcss"
 
     _entering = False  # a passphrase was taken: the home screen waits for the store
     _with_enrolment = False  # the enrolment fields are on the screen (start-up, issue 18)

@@ -273,16 +273,24 @@ def test_information_only_suggests_advice_and_an_unidentified_client_no_booking(
     assert suggest_outcome(Segment.CLEAR_NEED, [], Urgency.THREE_DAYS, anonymous=True) == OutcomeKind.ADVICE
 
 
+async def to_the_segment(pilot, client, reason: str, yes: tuple[str, ...], worry: WorryLevel) -> None:
+    """A counsellor's contact to the segment step: the social assessment with `yes` answered
+    yes, the worry chosen, the suggested urgency taken."""
+    await start_contact(pilot, "ohjaaja1", client.identity_code, reason)
+    await pick_and_answer(pilot, "social_service_need", *yes)
+    await pilot.press("enter")
+    await pick(pilot, "worry", worry.value)
+    await pilot.press("enter")  # the suggested urgency
+    await pilot.pause()
+
+
 async def test_an_information_only_client_ends_in_advice_with_no_booking_suggested(app, store):
     client = a_client_not_waiting(store, nth=5)
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await start_contact(pilot, "ohjaaja1", client.identity_code, "Miten haen asumistukea?")
-        await pick_and_answer(pilot, "social_service_need", "debts_or_benefit_problems", "information_only")
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.NONE.value)
-        await pilot.press("enter")  # the suggested urgency
-        await pilot.pause()
+        await to_the_segment(
+            pilot, client, "Miten haen asumistukea?", ("debts_or_benefit_problems", "information_only"), WorryLevel.NONE,
+        )
         assert app.screen.draft.suggested_segment == Segment.ADVICE
         assert "information or advice only" in str(app.screen.query_one("#segment-why").render())
         await pilot.press("enter")  # the suggested segment
@@ -396,11 +404,9 @@ async def test_a_prolonged_need_in_the_grey_zone_is_suggested_complex_and_says_w
     worker's worry is in the grey zone: a complex need (SHL 3 § 3, 42 §), with its reason."""
     client = a_client_not_waiting(store, nth=5)
     async with app.run_test(size=(100, 30)) as pilot:
-        await start_contact(pilot, "ohjaaja1", client.identity_code, "Velat kasaantuneet vuosia")
-        await pick_and_answer(pilot, "social_service_need", "debts_or_benefit_problems", "long_term_or_help_not_enough")
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
-        await pilot.press("enter")  # the suggested urgency
-        await pilot.pause()
+        await to_the_segment(
+            pilot, client, "Velat kasaantuneet vuosia", ("debts_or_benefit_problems", "long_term_or_help_not_enough"),
+            WorryLevel.GREY_ZONE,
+        )
         assert app.screen.draft.suggested_segment == Segment.COMPLEX_NEED
         assert "calls for a plan and a named worker" in str(app.screen.query_one("#segment-why").render())
