@@ -2,11 +2,11 @@
 
 A social part's writer decided each case's expected outcome; other helpers, who saw only the
 story, age, caller and worry (never the writer's answer, the protocol or each other's work),
-decided it again (tests/social_vignettes/readers/). This prints counts only, never a case, so
+decided it again (tests/social_readers/). This prints counts only, never a case, so
 it can be run on a part kept aside:
 
     .venv/bin/python scripts/reader_agreement.py tests/social_vignettes/heldout/social_heldout7.toml \\
-        --readers tests/social_vignettes/readers/sh7_reader_a.toml
+        --readers tests/social_readers/sh7_reader_a.toml
 
 Pairs: the writer, each reader and the protocol, on urgency and segment (exact), the duty set,
 and the first referral; then the protocol on the cases where every reader and the writer agree,

@@ -14,7 +14,7 @@ def test_the_second_readers_are_compared_without_showing_a_case():
     part = SOCIAL / "heldout" / "social_heldout7.toml"
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "reader_agreement.py"), str(part),
-         "--readers", str(SOCIAL / "readers" / "sh7_reader_a.toml")],
+         "--readers", str(ROOT / "tests" / "social_readers" / "sh7_reader_a.toml")],
         capture_output=True, text=True, check=True,
     )
     lines = done.stdout.splitlines()
