@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ohjaus_core.i18n import LANGUAGES, _, set_language
 from ohjaus_core.settings import settings
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_ERROR = 2
 

@@ -15,9 +15,9 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ohjaus_core.domain.codes import Register, Role
-from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
+from ohjaus_core.domain.demo_passphrase import DEMO_PASSPHRASE
 from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.labelled import Register, Role
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _
 from ..app_access import AppAccess
