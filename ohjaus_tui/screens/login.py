@@ -60,7 +60,8 @@ class LoginScreen(AppAccess, Screen):
             yield Label(Text("ohjaus", style="bold"))
             yield Static(_("Sign in: choose your name, press Enter, type your passphrase."), id="login-hint")
             options = []
-            workers, owner = sign_in_list(ctx.data_dir)
+            listed, ctx.sign_in_list_at_start = ctx.sign_in_list_at_start, None
+            workers, owner = listed or sign_in_list(ctx.data_dir)
             for worker in workers:
                 line = Text(shown(worker.name, NAME_SHOWN), style="bold")
                 line.append(f"  {Role(worker.role).label}, {Register(worker.sector).label}")
