@@ -7,9 +7,9 @@ start, for the same text. Textual keeps what it parsed in the stylesheet's own p
 the entries the first screen needed into that cache at the next start, before anything is
 parsed, from a pickle in the user's cache directory (the shipped data's: `_ShippedCache`).
 
-The entries are used only when made by the same Textual and Python for the same theme
-variables (the file's first line); the CSS text itself is in every entry's key, so a changed
-stylesheet simply misses and is parsed. Textual clears the parse cache when the variables
+The entries are used only when made by the same Python and Textual code (its CSS modules'
+sizes and times) for the same theme variables (the file's first line); the CSS text itself is
+in every entry's key, so a changed stylesheet simply misses and is parsed. Textual clears the parse cache when the variables
 change (a theme change), and parses anew. Only the application's start uses this
 (`cli/start.py`), not tests or other hosts of the app. The file is unpickled only when no one
 else could have written it, as the shipped data's (`_private`).
@@ -17,11 +17,26 @@ else could have written it, as the shipped data's (`_private`).
 
 from __future__ import annotations
 
+import os
 import sys
 
 from .context import _private, _ShippedCache, write_cache_file
 
 FILE = "stylesheet.pickle"
+
+
+def _textual_css_code() -> list:
+    """Textual's CSS code as it is installed: each module's name, size and time (not
+    `textual.__version__`, which imports importlib.metadata: ~7 ms, issue 18)."""
+    from textual import css
+
+    folder = os.path.dirname(css.__file__)
+    code = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".py"):
+            stat = os.stat(os.path.join(folder, name))
+            code.append((name, stat.st_size, stat.st_mtime_ns))
+    return code
 
 
 class StylesheetCache:
@@ -31,10 +46,7 @@ class StylesheetCache:
         self.noted: list = []
 
     def _header(self) -> bytes:
-        from textual import __version__ as textual_version
-
-        variables = sorted(self.stylesheet._variables.items())
-        return repr((FILE, textual_version, sys.version, variables)).encode()
+        return repr((FILE, sys.version, _textual_css_code(), sorted(self.stylesheet._variables.items()))).encode()
 
     def load(self) -> None:
         """The kept entries into the stylesheet's parse cache (nothing when they do not fit)."""
