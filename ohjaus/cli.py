@@ -4,12 +4,16 @@ clear line and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.i18n import LANGUAGES, N_, _, set_language
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_ERROR = 2
 
@@ -23,7 +27,6 @@ ARGPARSE_TEXTS = (
     N_("%(prog)s: error: %(message)s\n"), N_("argument %(argument_name)s: %(message)s"),
     N_("invalid %(type)s value: %(value)r"),
 )
-argparse._ = _  # type: ignore[attr-defined]
 
 # What an option takes, shown in --help instead of argparse's upper-cased internal names.
 METAVARS = {
@@ -50,8 +53,18 @@ HELPS = {
 }
 
 
+def _argparse():
+    """argparse, its words through the catalogue: imported only for a command line other than
+    the application's own options (start-up, issue 18)."""
+    import argparse
+
+    argparse._ = _  # type: ignore[attr-defined]
+    return argparse
+
+
 def _early_language(argv: list[str] | None) -> None:
     """--lang before anything is printed, so that --help and errors speak it too."""
+    argparse = _argparse()
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument("--lang", choices=LANGUAGES)
     known, _rest = early.parse_known_args(argv)
@@ -61,6 +74,7 @@ def _early_language(argv: list[str] | None) -> None:
 
 def _finish(parser: argparse.ArgumentParser) -> None:
     """Fill every option's placeholder and help from the tables above, in every subcommand."""
+    argparse = _argparse()
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
@@ -84,13 +98,15 @@ def _version() -> str:
         return __version__
 
 
-class _VersionAction(argparse._VersionAction):
-    """--version, the version looked up only when asked (importlib.metadata is slow to load,
-    and every start builds the parser)."""
+def _version_action():
+    """--version, the version looked up only when asked (importlib.metadata is slow to load)."""
 
-    def __call__(self, parser, namespace, values, option_string=None):
-        self.version = f"ohjaus {_version()}"
-        super().__call__(parser, namespace, values, option_string)
+    class _VersionAction(_argparse()._VersionAction):
+        def __call__(self, parser, namespace, values, option_string=None):
+            self.version = f"ohjaus {_version()}"
+            super().__call__(parser, namespace, values, option_string)
+
+    return _VersionAction
 
 
 def _add_app_options(parser: argparse.ArgumentParser) -> None:
@@ -100,23 +116,44 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, help=_("language of the screens (default: OHJAUS_LANG or fi)"))
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+# The application's own options, as the whole parser reads them: (option, takes a value).
+APP_OPTIONS = {"--demo": False, "--data-dir": True, "--lang": True}
+
+
+def app_options(tokens: list[str]) -> SimpleNamespace | None:
+    """The command line when it starts the application: only its own options, each spelt out
+    (`--data-dir DIR`, `--data-dir=DIR`, `--lang sv`, `--demo`), read without argparse - importing
+    it and building a parser was ~2 ms of every start (issue 18). None for anything else (a
+    command, --help, --version, an abbreviation, a wrong or missing value): the whole parser
+    reads that, with its answers and errors."""
+    values = {"data_dir": None, "demo": False, "lang": None}
+    position = 0
+    while position < len(tokens):
+        option, equals, value = tokens[position].partition("=")
+        if option not in APP_OPTIONS or equals and not APP_OPTIONS[option]:
+            return None
+        position += 1
+        if not APP_OPTIONS[option]:
+            values["demo"] = True
+            continue
+        if not equals:
+            if position == len(tokens):
+                return None
+            value = tokens[position]
+            position += 1
+        if not value or value.startswith("-") or (option == "--lang" and value not in LANGUAGES):
+            return None
+        values[option[2:].replace("-", "_")] = Path(value) if option == "--data-dir" else value
+    return SimpleNamespace(**values, command=None)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace | SimpleNamespace:
     """The command line. Starting the application (no command, only its own options, all
-    spelt out) is read by those options alone: building every command's parser was ~14 ms
-    of every start (issue 18). Anything else - a command, --help, --version, an abbreviated
-    or a wrong option - goes to the whole parser, so its answers and errors are as before."""
+    spelt out) is read by those options alone (`app_options`): building every command's
+    parser was ~14 ms of every start (issue 18). Anything else goes to the whole parser, so
+    its answers and errors are as before."""
     tokens = sys.argv[1:] if argv is None else list(argv)
-    if not any(token.startswith("-h") or token.startswith("--h") or token == "--" for token in tokens):
-        app = argparse.ArgumentParser(prog="ohjaus", add_help=False, allow_abbrev=False, exit_on_error=False)
-        _add_app_options(app)
-        try:
-            known, rest = app.parse_known_args(tokens)
-        except argparse.ArgumentError:
-            rest = tokens
-        if not rest:
-            known.command = None
-            return known
-    return build_parser().parse_args(argv)
+    return app_options(tokens) or build_parser().parse_args(argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,11 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     from ohjaus_central.cli import parsers as central
     from ohjaus_tui.cli import parsers as device
 
-    parser = argparse.ArgumentParser(
+    parser = _argparse().ArgumentParser(
         prog="ohjaus",
         description=_("Client guidance for a sote-keskus: one contact, from need to follow-up."),
     )
-    parser.add_argument("--version", action=_VersionAction, help=_("show the version and exit"))
+    parser.add_argument("--version", action=_version_action(), help=_("show the version and exit"))
     _add_app_options(parser)
     commands = parser.add_subparsers(dest="command")
     for add in (
@@ -155,8 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _early_language(argv)
-    args = parse_args(argv)
+    args = app_options(sys.argv[1:] if argv is None else list(argv))
+    if args is None:
+        _early_language(argv)
+        args = build_parser().parse_args(argv)
     if args.lang:
         set_language(args.lang)
     try:
@@ -174,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     """The side that owns the command runs it; no command opens the application."""
+    if args.command is None:
+        from ohjaus_tui.cli import run
+
+        return run(args)
     from ohjaus_central.cli import parsers as central
 
     if args.command == "completion":
@@ -204,7 +247,7 @@ def _run_completion(args: argparse.Namespace) -> int:
 
 def _all_actions(parser: argparse.ArgumentParser):
     for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
+        if isinstance(action, _argparse()._SubParsersAction):
             for sub in action.choices.values():
                 yield from _all_actions(sub)
         else:

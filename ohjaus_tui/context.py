@@ -96,10 +96,13 @@ class _ShippedCache:
     FILE = "shipped.pickle"
 
     def __init__(self, root: Path) -> None:
-        import hashlib
+        try:  # hashlib's own BLAKE2, without loading OpenSSL's module (~1 ms of every start)
+            from _blake2 import blake2b
+        except ImportError:
+            from hashlib import blake2b
 
         self._body: bytes | None = None
-        digest = hashlib.blake2b(digest_size=32)
+        digest = blake2b(digest_size=32)
         digest.update(str(root.resolve()).encode())
         code = Path(domain.__file__).parent
         try:
@@ -161,22 +164,31 @@ class _ShippedCache:
 
     def write(self, shipped: Shipped) -> None:
         import pickle
-        import tempfile
 
-        if self.key is None:
+        if self.key is not None:
+            write_cache_file(self.FILE, lambda: self.key + b"\n" + pickle.dumps(shipped, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_cache_file(name: str, make: Callable[[], bytes]) -> None:
+    """A file of the cache directory (_ShippedCache.directory) written whole or not at all,
+    also between processes; never in a folder others may write to (it would not be read)."""
+    import tempfile
+
+    file = None
+    try:
+        folder = _ShippedCache.directory()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(folder):
             return
-        try:
-            folder = self.directory()
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if not _private(folder):
-                return  # a folder others may write to is never used (holds() would refuse it)
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=".shipped-", delete=False) as file:
-                file.write(self.key + b"\n" + pickle.dumps(shipped, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(file.name, folder / self.FILE)  # whole or not at all, also between processes
-        except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
+        body = make()
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}-", delete=False) as file:
+            file.write(body)
+        os.replace(file.name, folder / name)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
+        if file is not None:
             try:
-                os.unlink(file.name)  # type: ignore[possibly-undefined]
-            except Exception:  # noqa: BLE001
+                os.unlink(file.name)
+            except OSError:
                 pass
 
 
@@ -224,6 +236,9 @@ class Context:
         self.viewer: "Viewer | None" = None  # the signed-in worker's register and role
         self.locked = False
         self.worklist_trail = None  # screens.audit.ViewTrail of the home lists, per sign-in
+        # The sign-in list read at the start on the schema check's connection (directory.prepare),
+        # taken by the first sign-in screen; every later one reads its own.
+        self.sign_in_list_at_start: "tuple[list, str | None] | None" = None
         self._store = store
         self._opening: "Future | None" = None
         if store is not None:

@@ -17,10 +17,10 @@ import os
 from dataclasses import dataclass
 
 from ..i18n import _
+from .demo_passphrase import DEMO_PASSPHRASE  # noqa: F401 - every demo worker's
 from .errors import DomainError
 
 MIN_LENGTH = 8
-DEMO_PASSPHRASE = "demo1234"  # every demo worker's; shown on the demo's sign-in screen
 # Argon2id m=19456 KiB, t=2, p=1: OWASP's minimum; about 0.2 s on this project's busy 2-core
 # machine (scrypt at OWASP's N=2^17 took 2.4 s there, and 128 MiB), so a sign-in stays quick
 # while every guess costs the same.

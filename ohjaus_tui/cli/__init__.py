@@ -3,8 +3,11 @@ parsers.py adds their arguments; each handler's module is imported only when it 
 
 from __future__ import annotations
 
-import argparse
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 # command (or `worker` subcommand) -> module of this package, function
 HANDLERS = {

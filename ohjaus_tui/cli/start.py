@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ohjaus_core.i18n import LANGUAGES, _, set_language
 from ohjaus_core.settings import settings
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_ERROR = 2
 
@@ -33,6 +36,7 @@ def run_app(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     from ..app import OhjausApp
     from ..context import Context, shipped_for_start
+    from ..css_cache import StylesheetCache
     from ..store.directory import default_data_dir, prepare, read_settings
 
     shipped = shipped_for_start()
@@ -52,9 +56,14 @@ def _run_app(args: argparse.Namespace) -> int:
         with_progress(lambda tick: make_demo_atomically(data_dir, shipped=shipped, progress=tick))
         demo = True
     # Problems with the directory are one line here, before the screen opens.
-    prepare(data_dir)
-    app = OhjausApp(Context(data_dir=data_dir, shipped=shipped, demo=demo))
+    listed = prepare(data_dir, sign_in=True)
+    ctx = Context(data_dir=data_dir, shipped=shipped, demo=demo)
+    ctx.sign_in_list_at_start = listed  # read with the schema check: the first screen's list
+    app = OhjausApp(ctx)
+    app.stylesheet_cache = StylesheetCache(app.stylesheet)
+    app.stylesheet_cache.load()  # the CSS parsed for the last start's first screen
     app.run()
+    app.stylesheet_cache.save()
     return app.return_code or 0  # non-zero after an internal error (app._fatal_error)
 
 

@@ -15,9 +15,9 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ohjaus_core.domain.codes import Register, Role
-from ohjaus_core.domain.credentials import DEMO_PASSPHRASE
+from ohjaus_core.domain.demo_passphrase import DEMO_PASSPHRASE
 from ohjaus_core.domain.errors import DomainError
+from ohjaus_core.domain.labelled import Register, Role
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _
 from ..app_access import AppAccess
@@ -60,7 +60,8 @@ class LoginScreen(AppAccess, Screen):
             yield Label(Text("ohjaus", style="bold"))
             yield Static(_("Sign in: choose your name, press Enter, type your passphrase."), id="login-hint")
             options = []
-            workers, owner = sign_in_list(ctx.data_dir)
+            listed, ctx.sign_in_list_at_start = ctx.sign_in_list_at_start, None
+            workers, owner = listed or sign_in_list(ctx.data_dir)
             for worker in workers:
                 line = Text(shown(worker.name, NAME_SHOWN), style="bold")
                 line.append(f"  {Role(worker.role).label}, {Register(worker.sector).label}")

@@ -167,14 +167,17 @@ def _open(data_dir: Path, key: bytes, options: dict) -> sqlcipher.Connection:
     return connection
 
 
-def prepare(data_dir: Path) -> None:
-    """Create the directory if needed and bring the schema up to date."""
+def prepare(data_dir: Path, *, sign_in: bool = False) -> tuple[list[SignInWorker], str | None] | None:
+    """Create the directory if needed and bring the schema up to date. With `sign_in`, the
+    sign-in screen's list (sign_in_list) is read on the same connection and returned: at the
+    application's start, one opening of the database less before the first screen (issue 18)."""
     check_writable(data_dir)
     path = data_dir / DB_NAME
     try:
         connection = connect(data_dir, isolation_level=None)
         try:
             migrate(connection)
+            return sign_in_list(data_dir, connection) if sign_in else None
         finally:
             connection.close()
     except sqlcipher.DatabaseError as error:
@@ -249,15 +252,18 @@ def sign_in_workers(data_dir: Path, connection: sqlcipher.Connection | None = No
     return [SignInWorker(*row) for row in _read(data_dir, SIGN_IN_WORKERS, connection=connection)]
 
 
-def sign_in_list(data_dir: Path) -> tuple[list[SignInWorker], str | None]:
+def sign_in_list(data_dir: Path, connection: sqlcipher.Connection | None = None) -> tuple[list[SignInWorker], str | None]:
     """The sign-in screen's workers and the one to offer first (draft_worker), read on one
-    connection: each opening keys the database and sets its pragmas (start-up, issue 18)."""
-    connection = connect(data_dir)
+    connection (this one if given): each opening keys the database and sets its pragmas
+    (start-up, issue 18)."""
+    own = connection is None
+    connection = connect(data_dir) if own else connection
     try:
         workers = sign_in_workers(data_dir, connection)
         return workers, draft_worker(data_dir, connection) if workers else None
     finally:
-        connection.close()
+        if own:
+            connection.close()
 
 
 def needs_enrolment(data_dir: Path, worker_id: str) -> bool:

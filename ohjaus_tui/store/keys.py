@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from pathlib import Path
 
 from ohjaus_core.i18n import _
@@ -87,6 +86,8 @@ def make_key(data_dir: Path) -> bytes:
     """A new key for a directory without an encrypted database: the key file first (0600, in
     a 0700 directory), then the key id, each written whole or not at all. Two processes
     making one at once agree on the first id written."""
+    import secrets  # only here: hashlib and hmac are not imported for the first screen (issue 18)
+
     key, key_id = secrets.token_bytes(32), secrets.token_hex(16)
     folder = key_dir()
     if folder.resolve().is_relative_to(data_dir.resolve()):

@@ -29,6 +29,8 @@ def ohjaus(*args: str, env_extra: dict | None = None, input_text: str = "") -> s
 @pytest.mark.parametrize("argv", [
     [], ["--demo"], ["--demo", "--data-dir", "d"], ["--data-dir=d", "--lang", "sv"], ["--data-dir", "demo"],
     ["demo", "--data-dir", "d"], ["--demo", "check"], ["--lang", "sv", "worker", "enrol", "--data-dir", "d", "u"],
+    ["--data-dir=d", "--lang=en", "--demo", "--demo"], ["--data-dir", "a", "--data-dir=b"], ["--dem"],
+    ["--data-dir", "a=b"],
 ])
 def test_the_application_start_reads_its_options_as_the_whole_parser_does(argv):
     """Start-up (issue 18): the application's own options without building every command's
@@ -38,7 +40,10 @@ def test_the_application_start_reads_its_options_as_the_whole_parser_does(argv):
     assert vars(parse_args(argv)) == vars(build_parser().parse_args(argv))
 
 
-@pytest.mark.parametrize("argv", [["--lang", "xx"], ["--data-dir"], ["--bogus"], ["--demo", "-h"]])
+@pytest.mark.parametrize("argv", [
+    ["--lang", "xx"], ["--data-dir"], ["--bogus"], ["--demo", "-h"], ["--lang=xx"], ["--demo=1"],
+    ["--data-dir", "--demo"], ["--lang"], ["--data-dir=d", "--version"], ["--lang", "fi", "--", "--demo"],
+])
 def test_a_wrong_or_help_command_line_gets_the_whole_parsers_answer(argv, capsys):
     from ohjaus.cli import build_parser, parse_args
 
