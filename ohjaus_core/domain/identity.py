@@ -167,6 +167,7 @@ def _format_message() -> str:
 
 
 _CLIENT_NAMESPACE = uuid.UUID("0b9a4c1e-3f2d-5e6a-9b8c-7d6e5f4a3b2c")
+_CLIENT_NAMESPACE_BYTES = _CLIENT_NAMESPACE.bytes
 
 
 def client_id_for(code: str) -> str:
@@ -176,7 +177,16 @@ def client_id_for(code: str) -> str:
     record, not two (the sync conflict rule for clients then decides between their
     versions). The id is therefore as sensitive as the code itself.
     """
-    return str(uuid.uuid5(_CLIENT_NAMESPACE, normalize_identity_code(code)))
+    # uuid.uuid5, without its UUID object (a push checks thousands of these): the SHA-1 of
+    # the namespace and the name, its first 16 bytes with the version and variant bits.
+    # (hashlib imported here, as uuid5 imports it: not on the application's start path)
+    from hashlib import sha1
+
+    digest = bytearray(sha1(_CLIENT_NAMESPACE_BYTES + normalize_identity_code(code).encode()).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50
+    digest[8] = digest[8] & 0x3F | 0x80
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def age_in_years(

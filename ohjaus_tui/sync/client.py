@@ -270,23 +270,28 @@ class SyncClient:
         """The outbox in batches, in order. Pipelined (issue 18): a batch is sent only when
         the answers to the one before came (the server takes them in order), but while this
         device stores those answers (one transaction), the next batch - the entries after
-        it - is already on its way. Whatever is left then (an entry the server did not
-        answer, one written while the answers were stored) goes one batch at a time."""
+        it - is already on its way; and that batch is read and its request assembled while
+        the one before is still with the server, so the answers find it ready. Whatever is
+        left then (an entry the server did not answer, one written while the answers were
+        stored) goes one batch at a time."""
         totals = [0, 0, 0, 0]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ohjaus-push") as sending:
             entries = self._next_batch(0)
-            answers = self._send(entries) if entries else []
+            in_flight = sending.submit(self._send_body, _push_body(entries)) if entries else None
             while entries:
+                # The entries after those in flight, and their request, meanwhile.
+                following = self._next_batch(entries[-1].seq)
+                body = _push_body(following) if following else None
+                answers = in_flight.result()
                 if not {entry.change_id for entry in entries} <= {answer.change_id for answer in answers}:
                     # An entry left unanswered is sent again before anything after it (a
                     # client before the contact that names it): no batch goes ahead of it.
                     self._take_answers(entries, answers, totals)
                     break
-                following = self._next_batch(entries[-1].seq)
-                in_flight = sending.submit(self._send, following) if following else None
+                in_flight = sending.submit(self._send_body, body) if following else None
                 # (an error here or in the request: the executor waits for the request first)
                 self._take_answers(entries, answers, totals)
-                entries, answers = following, in_flight.result() if in_flight is not None else []
+                entries = following
         while True:
             entries = self._next_batch(0)
             if not entries:
@@ -299,7 +304,11 @@ class SyncClient:
 
     def _send(self, entries: list) -> list:
         """The server's answers to a batch (SyncError or Offline if none came)."""
-        response = self._request("POST", "/v1/push", content=_push_body(entries), headers=_JSON)
+        return self._send_body(_push_body(entries))
+
+    def _send_body(self, body: bytes) -> list:
+        """The server's answers to a push request's body (`_push_body`)."""
+        response = self._request("POST", "/v1/push", content=body, headers=_JSON)
         return _parse(PushResponse, response).answers
 
     def _take_answers(self, entries: list, answers: list, totals: list[int]) -> None:

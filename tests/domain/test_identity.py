@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -9,10 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ohjaus_core.domain.identity import (
+    _CLIENT_NAMESPACE,
     IdentityCode,
     age_in_years,
     InvalidIdentityCode,
     check_character,
+    client_id_for,
     looks_like_identity_code,
     make_identity_code,
     normalize_identity_code,
@@ -298,3 +301,16 @@ def test_looks_like_identity_code(text: str, expected: bool) -> None:
 )
 def test_age_in_years_from_the_birth_date_or_the_identity_code(today, birth_date, code, age):
     assert age_in_years(today, birth_date, code) == age
+
+
+@given(st.one_of(st.text(max_size=20), st.sampled_from(["131052-308T", " 010101a123n ", "ä\ud800"])))
+def test_a_clients_id_is_the_uuid5_of_its_code_as_devices_made_it_before(text: str) -> None:
+    # Issue 18 computes it without a UUID object; devices and the server already hold ids made
+    # by uuid.uuid5, so the text must stay the same for every code (a changed id is a new client).
+    try:
+        expected = str(uuid.uuid5(_CLIENT_NAMESPACE, normalize_identity_code(text)))
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            client_id_for(text)
+        return
+    assert client_id_for(text) == expected
