@@ -54,6 +54,7 @@ def reason_text(reason: str, register: Register | str | None) -> str:
     social = register is not None and Register(register) is Register.SOCIAL
     return _((_SOCIAL_REASONS if social and reason in _SOCIAL_REASONS else _REASONS)[reason])
 
+
 TEAM = "team:"
 WORKER = "worker:"
 
