@@ -187,8 +187,9 @@ def by_need(
     group at 65 or over, mental health services for thoughts of death) or for a combination
     (`first_when`: disability services for a disabled client who is exploited) fits even where
     no domain was found, and comes first; of two named, the receiver of a statutory
-    notification (child welfare intake), then the one for the client's age group (an age bound
-    that fits). Then, among the fitting ones:
+    notification (child welfare intake), then the one for the client's narrower age group (older
+    people's guidance, 65+, before adult social work, 18+, before a service for every age). A
+    combination counts each of its answers. Then, among the fitting ones:
     for an unidentified client whose need is not urgent, a service
     taking anonymous contacts first (a referral can only be a place they contact themselves; an
     urgent danger is the authorities' whoever calls); under YOUNG_UNTIL and not urgent, a service
@@ -204,17 +205,23 @@ def by_need(
     def key(indexed: tuple[int, Service]) -> tuple:
         index, service = indexed
         matches = len(found & set(service.domains))
-        named = len(yes & set(service.first_for)) + sum(set(c) <= yes for c in service.first_when)
+        # A combination names a service by each of its answers: it says more than one answer
+        # (violence at home and no safe bed tonight: the shelter, before the services that
+        # find a bed for anyone).
+        named = len(yes & set(service.first_for)) + sum(len(c) for c in service.first_when if set(c) <= yes)
         if not matches and not named:
-            return (not service.fits_age(age), 1, 0, False, False, False, False, 0, 0, False, index)
+            return (not service.fits_age(age), 1, 0, False, 0, False, False, 0, 0, False, index)
         young = minor and service.max_age is not None and not urgent
         unnamed = anonymous and not urgent and not service.anonymous
         bounded = service.min_age is not None or service.max_age is not None
         # Named, the receiver of a statutory notification comes before a group's service: a
         # child at risk is child welfare's to assess (LsL 26 §) whatever group the child is of.
         receiver = named > 0 and service.duty is not None
+        # Named, the one for the narrower age group first: older people's guidance (65+) before
+        # adult social work (18+) for an 80-year-old, either before a service for every age.
+        band = (service.max_age if service.max_age is not None else 120) - (service.min_age or 0)
         return (
-            not service.fits_age(age), 0, -named, not receiver, named > 0 and not bounded, unnamed,
+            not service.fits_age(age), 0, -named, not receiver, band if named else 0, unnamed,
             not young, -matches, len(service.domains), not bounded, index,
         )
 

@@ -243,10 +243,10 @@ def test_an_information_only_client_is_not_raised_by_the_answers_but_by_danger_a
     assert evaluate(protocol, asks, WorryLevel.GREY_ZONE).suggested is Urgency.THREE_DAYS
     assert evaluate(protocol, {**asks, "danger_or_violence_now": True}, WorryLevel.SMALL).suggested is Urgency.EMERGENCY
     assert evaluate(protocol, {**asks, "information_only": False}, WorryLevel.SMALL).suggested is Urgency.THREE_DAYS
-    # Nor by a combination: a home lost with no debts behind it, in the grey zone, is the same day.
-    lost = {"housing_lost": True}
-    assert evaluate(protocol, {**lost, "information_only": True}, WorryLevel.GREY_ZONE).suggested is Urgency.THREE_DAYS
-    assert evaluate(protocol, lost, WorryLevel.GREY_ZONE).suggested is Urgency.SAME_DAY
+    # Nor by a combination: a carer at the end of their strength is three working days.
+    carer = {"cares_for_close_person": True, "mental_wellbeing_strained": True}
+    assert evaluate(protocol, {**carer, "information_only": True}, WorryLevel.SMALL).suggested is Urgency.NON_URGENT
+    assert evaluate(protocol, carer, WorryLevel.SMALL).suggested is Urgency.THREE_DAYS
 
 
 def test_an_older_persons_notification_for_violence_or_money_in_the_statutory_group_from_65() -> None:
@@ -799,12 +799,13 @@ def test_worry_and_answers_together_the_more_urgent_wins() -> None:
     assert social("danger_or_violence_now", worry=WorryLevel.NONE).suggested is Urgency.EMERGENCY
 
 
-def test_a_home_lost_with_no_debts_behind_it_is_assessed_the_same_day_in_the_grey_zone() -> None:
-    """`[[urgency_when]]`: thrown out or a break-up (nowhere to sleep tonight) is the same day;
-    an eviction for arrears (debts answered yes) has a date and stays within three working
-    days; a small worry leaves the question's own three days."""
-    result = social("housing_lost", worry=WorryLevel.GREY_ZONE)
-    assert result.suggested is Urgency.SAME_DAY and result.reasons == ("housing_lost",)
+def test_a_home_lost_tonight_is_the_same_day_because_the_client_says_so() -> None:
+    """Version 9: no `[[urgency_when]]` guesses a home lost tonight from debts answered no; no
+    safe bed tonight is the same day (SHL 12 §, 21 §), a home about to be lost three working
+    days, in the grey zone too (SHL 36 §)."""
+    result = social("housing_lost", "nowhere_to_sleep_tonight", worry=WorryLevel.GREY_ZONE)
+    assert result.suggested is Urgency.SAME_DAY and result.reasons == ("nowhere_to_sleep_tonight",)
+    assert social("housing_lost", worry=WorryLevel.GREY_ZONE).suggested is Urgency.THREE_DAYS
     assert social("housing_lost", "debts_or_benefit_problems", worry=WorryLevel.GREY_ZONE).suggested is Urgency.THREE_DAYS
     assert social("housing_lost", worry=WorryLevel.SMALL).suggested is Urgency.THREE_DAYS
 
@@ -819,10 +820,10 @@ def test_a_childs_own_strained_wellbeing_is_assessed_within_three_days() -> None
 def test_urgency_when_names_known_questions_and_no_emergency(tmp_path) -> None:
     text = (PROTOCOLS / "social_service_need.toml").read_text(encoding="utf-8")
     path = tmp_path / "social_service_need.toml"
-    path.write_text(text.replace('none = ["debts_or_benefit_problems"]', 'none = ["debts"]'), encoding="utf-8")
-    with pytest.raises(DataFileError, match="unknown question 'debts'"):
+    path.write_text(text.replace('none = ["older_person_not_coping"]', 'none = ["older"]'), encoding="utf-8")
+    with pytest.raises(DataFileError, match="unknown question 'older'"):
         load_protocol(path, None)
-    path.write_text(text.replace('urgency = "same_day"\n\n#', 'urgency = "emergency"\n\n#', 1), encoding="utf-8")
+    path.write_text(text.replace('urgency = "same_day"\nduties', 'urgency = "emergency"\nduties', 1), encoding="utf-8")
     with pytest.raises(DataFileError, match="red-flag question"):
         load_protocol(path, None)
 

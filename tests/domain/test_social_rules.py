@@ -166,3 +166,54 @@ def test_a_disabled_client_who_needs_help_and_asks_how_to_apply_is_assessed_not_
     assert segment("disability_limits_daily_life") is Segment.ADVICE
     assert segment("needs_help_daily_living") is Segment.ADVICE
     assert SOCIAL.assessed_need(answers("disability_limits_daily_life"), WorryLevel.NONE, 26) == ()
+
+
+def ranked(domains: list[str], age: int | None, *yes: str, urgent: bool = True, anonymous: bool = False) -> list[str]:
+    return [s.code for s in by_need(CATALOGUE, domains, age, list(yes), urgent=urgent, anonymous=anonymous)]
+
+
+def test_no_safe_bed_tonight_is_adult_social_works_then_the_social_emergency_services():
+    """SHL 21 §: temporary housing for a person without a home is arranged by adult social
+    work (office hours), the need assessed at once (SHL 36 §); the social emergency services
+    answer an urgent need at every hour and age (SHL 12 §, 29 §): next for an adult, first
+    under 18. Housing counselling (rent arrears, a threatened eviction) finds no bed tonight
+    (seen in tmux: an anonymous caller with nowhere to sleep had it first)."""
+    tonight = ("housing_lost", "nowhere_to_sleep_tonight", "must_be_arranged_today")
+    assert ranked(["housing"], 29, *tonight)[:2] == ["adult_social_work", "social_emergency"]
+    # An anonymous caller of unknown age, and one who gave their age.
+    assert ranked(["housing"], None, *tonight, anonymous=True)[:2] == ["adult_social_work", "social_emergency"]
+    assert ranked(["housing"], 45, "nowhere_to_sleep_tonight", anonymous=True)[:2] == ["adult_social_work", "social_emergency"]
+    # A 16-year-old: the social emergency services (adult social work is for adults); a child
+    # at risk: child welfare intake, the notification's receiver.
+    assert ranked(["housing"], 16, *tonight)[0] == "social_emergency"
+    assert ranked(["housing", "family_children"], 16, *tonight, "child_at_risk")[:2] == ["child_welfare_intake", "social_emergency"]
+    # An older person of the statutory group: older people's guidance (65+), the narrower age
+    # group, before adult social work (18+).
+    assert ranked(["housing"], 80, *tonight, "statutory_group")[:2] == ["older_people_guidance", "adult_social_work"]
+    # A home about to be lost with a bed tonight: housing counselling, as before.
+    assert ranked(["housing", "livelihood"], 41, "housing_lost", "debts_or_benefit_problems", urgent=False)[0] == "housing_counselling"
+
+
+def test_violence_at_home_and_no_safe_bed_tonight_put_the_shelter_first():
+    """SHL 11 § 5 and Act 1354/2014: the shelter takes a person facing violence in a close
+    relationship at once, round the clock, without a referral; a combination of answers names
+    a service by each of its answers, so it comes before the services named by one (a bed for
+    anyone: adult social work; the notification's receiver: child welfare intake)."""
+    fled = ("violence_or_threat_at_home", "nowhere_to_sleep_tonight")
+    assert ranked(["safety_violence", "housing"], 42, *fled)[0] == "shelter"
+    assert ranked(["safety_violence", "housing", "family_children"], 36, *fled, "child_at_risk")[:2] == ["shelter", "child_welfare_intake"]
+    # Violence with a safe bed (a friend's sofa): the safety services by the domain, not the
+    # shelter named; no violence: adult social work for the bed.
+    assert ranked(["safety_violence"], 42, "violence_or_threat_at_home")[0] == "police"
+    assert ranked(["housing"], 42, "nowhere_to_sleep_tonight")[0] == "adult_social_work"
+
+
+def test_a_home_about_to_be_lost_with_no_debts_is_not_guessed_to_be_lost_tonight():
+    """Version 9: the former `[[urgency_when]]` (a home lost with no debts behind it, in the
+    grey zone, the same day) guessed what nowhere_to_sleep_tonight now asks. A lease ending or
+    a flat sold stays within three working days by the worry (SHL 36 §); a home lost tonight
+    is the same day because the client says so (SHL 12 §, 21 §)."""
+    assert SOCIAL.version >= 9
+    assert urgency("housing_lost", worry=WorryLevel.GREY_ZONE) is Urgency.THREE_DAYS
+    assert urgency("housing_lost", "nowhere_to_sleep_tonight", worry=WorryLevel.GREY_ZONE) is Urgency.SAME_DAY
+    assert urgency("housing_lost", worry=WorryLevel.SMALL) is Urgency.THREE_DAYS

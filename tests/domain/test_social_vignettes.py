@@ -34,8 +34,8 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
 
 @pytest.mark.parametrize(("name", "n", "urgency", "segment", "referral"), [
     ("social_dev.toml", 48, 46, 44, 44),
-    ("social_dev2.toml", 24, 23, 22, 19),
-    ("social_dev3.toml", 36, 32, 34, 33),
+    ("social_dev2.toml", 24, 23, 22, 18),
+    ("social_dev3.toml", 36, 32, 34, 34),
     ("social_dev4.toml", 36, 35, 32, 32),
     ("social_dev5.toml", 36, 33, 30, 35),
 ])
@@ -50,7 +50,11 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     the 24 questions, measured kept aside at 6851f1f: 33, 29, 35 of 36, duties 15/16) released for
     its missed duty: with the rule that found it (version 8) 33, 29, 35, duties 16/16; then a
     disabled client who needs help with daily tasks is assessed even when asking for information
-    only ([[assessed_when]]): segment 31 -> 32 on social_dev4, 29 -> 30 on social_dev5."""
+    only ([[assessed_when]]): segment 31 -> 32 on social_dev4, 29 -> 30 on social_dev5. Then
+    (version 9) no safe bed tonight names adult social work first (SHL 21 §) and, with violence
+    at home, the shelter: first referral 19 -> 18 on social_dev2 (an 18-year-old thrown out
+    tonight, expected the youth services first), 33 -> 34 on social_dev3 (locked in the
+    bathroom, the shelter)."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)

@@ -12,9 +12,8 @@ from ..pilot_helpers import (
     focused_id,
     pick,
     pick_and_answer,
-    pick_result,
-    sign_in,
     social_assessment_to_segment,
+    start_anonymous_contact,
     start_contact,
     type_text,
 )
@@ -25,11 +24,7 @@ from tests.screens.test_time_limits_flow import summary_text
 async def test_a_neighbours_anonymous_call_ends_in_an_older_persons_notification_without_consent(app, store):
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "ohjaaja1")
-        await pilot.press("n")
-        await pick_result(pilot, "anonymous")
-        await type_text(pilot, "Naapuri soittaa: 77-vuotias mies ei selviydy kotona")
-        await pilot.press("enter")
+        await start_anonymous_contact(pilot, "ohjaaja1", "Naapuri soittaa: 77-vuotias mies ei selviydy kotona")
         await social_assessment_to_segment(pilot, WorryLevel.GREAT.value, Segment.CLEAR_NEED.value, "older_person_not_coping")
         assert focused_id(pilot) == "outcome-kinds"
         await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
@@ -342,6 +337,51 @@ def test_a_social_contact_speaks_of_service_need_assessment_not_care(shipped):
                               urgency=Urgency.NON_URGENT, age=45)
     done = next(d for d in adult if d.kind is DeadlineKind.SOCIAL_DONE)
     assert done.day is None  # without undue delay
+
+
+def test_the_segment_reason_on_a_social_contact_speaks_of_service_need_not_care():
+    """Seen in tmux: "arvio edellyttää hoitoa tai palvelua" on a social contact; "hoito" (care)
+    is health wording. A social contact's reasons speak of the need for services (SHL 36 §),
+    in every language; a health contact keeps its own."""
+    from ohjaus_core.domain.segmentation import SegmentReason
+    from ohjaus_core.i18n import set_language
+    from ohjaus_tui.screens.steps.segment import reason_text
+
+    try:
+        for language, health_word in (("fi", "hoito"), ("sv", "vård"), ("en", "care")):
+            set_language(language)
+            for reason in (SegmentReason.CARE_NEEDED, SegmentReason.SELF_CARE):
+                social = reason_text(reason, "social").lower()
+                assert health_word not in social and "omahoito" not in social and "egenvård" not in social
+            assert health_word in reason_text(SegmentReason.CARE_NEEDED, "health").lower()
+            assert reason_text(SegmentReason.CARE_NEEDED, None) == reason_text(SegmentReason.CARE_NEEDED, "health")
+        set_language("fi")
+        assert reason_text(SegmentReason.CARE_NEEDED, "social") == "arvio osoittaa palvelujen tarpeen"
+    finally:
+        set_language("en")
+
+
+async def test_an_anonymous_caller_with_nowhere_to_sleep_tonight_is_offered_a_bed_first(app, store):
+    """Seen in tmux: housing counselling (rent arrears, evictions) came first. A bed tonight is
+    adult social work's temporary housing (SHL 21 §), then the social emergency services round
+    the clock (SHL 29 §); the segment step speaks of the need for services, not care."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_anonymous_contact(pilot, "ohjaaja1", "Soittaja ei kerro nimeään: ei yöpaikkaa tänä yönä")
+        await pick_and_answer(pilot, "social_service_need", "housing_lost", "nowhere_to_sleep_tonight")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
+        await pilot.press("enter")  # the suggested urgency
+        await pilot.pause()
+        assert app.screen.draft.suggested_segment == Segment.CLEAR_NEED
+        why = str(app.screen.query_one("#segment-why").render())
+        assert "a need for services" in why and "care" not in why
+        await pilot.press("enter")  # the suggested segment
+        await pilot.pause()
+        await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
+        listing = app.screen.query_one("#services")
+        ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+        assert ids[:2] == ["adult_social_work", "social_emergency"]
+        assert ids.index("housing_counselling") > 1
 
 
 # -- item 6: prompts a counsellor expects --------------------------------------------------------

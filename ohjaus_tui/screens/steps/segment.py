@@ -41,6 +41,19 @@ _REASONS = {
     SegmentReason.STATUTORY_GREY_ZONE: N_("a client of the statutory group, in the grey zone of worry"),
     SegmentReason.ANSWERS_TOGETHER: N_("what the answers show together, with your worry, calls for a plan and a named worker"),
 }
+# A social contact speaks of the need for services (palvelutarve, Social Welfare Act 36 §), not
+# of care or self-care (issue 16).
+_SOCIAL_REASONS = {
+    SegmentReason.SELF_CARE: N_("advice and guidance are enough"),
+    SegmentReason.CARE_NEEDED: N_("the assessment shows a need for services"),
+}
+
+
+def reason_text(reason: str, register: Register | str | None) -> str:
+    """Why a segment is suggested, in the words of the contact's register."""
+    social = register is not None and Register(register) is Register.SOCIAL
+    return _((_SOCIAL_REASONS if social and reason in _SOCIAL_REASONS else _REASONS)[reason])
+
 
 TEAM = "team:"
 WORKER = "worker:"
@@ -139,7 +152,7 @@ class SegmentStep(StepPanel):
         )
         why = Text()
         why.append(_("Suggested because: "), style="bold")
-        why.append(", ".join(_(_REASONS[reason]) for reason in reasons))
+        why.append(", ".join(reason_text(reason, draft.register) for reason in reasons))
         if draft.urgency is not None:
             why.append("\n" + _("Urgency: {urgency}").format(urgency=draft.urgency.worded(draft.register)))
         for found in detected:
