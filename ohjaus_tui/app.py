@@ -18,7 +18,6 @@ from ohjaus_core.settings import settings
 from .messages import SyncFinished
 from .screens.login import LoginScreen
 from .theme import ThemedApp
-from .widgets.sync_badge import SyncBadge
 
 
 LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
