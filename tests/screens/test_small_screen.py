@@ -65,3 +65,20 @@ async def test_the_yes_and_no_keys_are_in_the_footer_at_80x24(app, store, social
         assert focused_id(pilot) == "questions"
         shown = {key.action for key in app.screen.query(FooterKey)}
         assert {"answer(True)", "answer(False)"} <= shown
+
+
+async def test_after_the_last_answer_the_line_says_how_to_reach_the_level_of_worry(app, store):
+    """At 80x24 the worry list is below the questions, out of sight, and the questions keep
+    the focus: the line asking for the worry names the key that goes there."""
+    from ..pilot_helpers import answer_shown
+
+    client = a_client(store, nth=6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Vuokra rästissä")
+        await pick(pilot, "protocols", "social_service_need")
+        await answer_shown(pilot, "housing_lost")
+        assert focused_id(pilot) == "questions"
+        assert "level of worry: press Enter" in str(app.screen.query_one("#suggestion").render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "worry"
