@@ -18,7 +18,6 @@ from ohjaus_core.settings import settings
 from .messages import SyncFinished
 from .screens.login import LoginScreen
 from .theme import ThemedApp
-from .widgets.sync_badge import SyncBadge
 
 
 LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
@@ -80,6 +79,7 @@ class OhjausApp(ThemedApp):
         self._status_reads = 0  # counts the status set on the UI thread: a slower read is dropped
         self._idle_timer = None
         self.last_input = None  # set at the sign-in (the idle lock starts then) and at every key
+        self._held_keys: list | None = None  # keys held while a screen readies its next field
         if developer_device():
             # Textual's theme, screenshot and maximize commands: never on a production device.
             self.COMMANDS = {OhjausCommands, get_system_commands_provider}
@@ -145,7 +145,27 @@ class OhjausApp(ThemedApp):
 
         if isinstance(event, (events.Key, events.MouseDown)) and not event.is_forwarded:
             self.note_input()
+            if self._held_keys is not None and isinstance(event, events.Key):
+                self._held_keys.append(event)
+                return
         await super().on_event(event)
+
+    # -- keys typed ahead: held while a screen readies the field they are meant for --------
+
+    def hold_keys(self, at_most: float = 1.0) -> None:
+        """Keys arriving from now on wait, in order, until `release_keys` (at most `at_most`
+        seconds): a key the app takes is handed to the focused widget at once, and a field
+        that takes the focus a moment later would lose the keys typed ahead of it."""
+        if self._held_keys is None:
+            self._held_keys = []
+            self.set_timer(at_most, self.release_keys)
+
+    async def release_keys(self) -> None:
+        """The held keys, taken now in the order they came, ahead of any key still queued
+        (run in the app's own turn: `call_later(app.release_keys)`)."""
+        held, self._held_keys = self._held_keys, None
+        for event in held or ():
+            await super().on_event(event)
 
     def note_input(self) -> None:
         self.last_input = self.ctx.clock()

@@ -37,6 +37,16 @@ async def start_contact(pilot, username: str, code: str, reason: str) -> None:
     await pilot.pause()
 
 
+async def start_unidentified(pilot, username: str, reason: str) -> None:
+    """Sign in, start a contact with an unidentified client, write the reason, go on."""
+    await sign_in(pilot, username)
+    await pilot.press("n")
+    await pick_result(pilot, "anonymous")
+    await type_text(pilot, reason)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def pick(pilot, list_id: str, option_id: str) -> None:
     """Move the highlight of a focused option list to `option_id` with arrow keys, press Enter."""
     listing = pilot.app.screen.query_one(f"#{list_id}", OptionList)

@@ -55,10 +55,11 @@ class ContactScreen(BackScreen):
     ]
     # What the footer keeps at 80 columns; F1 lists the rest.
     # On the outcome step F4 (another referral, once the outcome is a referral) and F2 (a duty
-    # made, where duties apply) come before the sync view, which F1 still lists.
+    # made, where duties apply) come before the sync view, which F1 still lists; on the
+    # questions, both answers' keys (K yes, E no: in Finnish there was room for E only).
     KEY_PRIORITY = (
-        "back", "sign", "another_referral", "record_duty", "switch_language", "lock", "sync_view",
-        "app.quit", "next",
+        "back", "answer(True)", "answer(False)", "sign", "another_referral", "record_duty",
+        "switch_language", "lock", "sync_view", "app.quit", "next",
     )
 
     def __init__(self, draft: ContactDraft, saved: bool = False, client_query: str = "") -> None:

@@ -9,20 +9,24 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, Label, OptionList, Static
+from textual.binding import Binding
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ohjaus_core.domain.catalogue import Service
 from ohjaus_core.domain.codes import NotifiedBy
 from ohjaus_core.domain.contact import DutyMade, duty_problems
 from ohjaus_core.domain.protocols.model import Duty
-from ohjaus_core.i18n import _
+from ohjaus_core.i18n import N_, _
 from ..theme import themed
 from .ask import AskScreen
 
 
 class DutyScreen(AskScreen):
     CSS_PATH = "duty.tcss"
+    # Enter goes field by field and saves in the last; Ctrl+S saves from any, with the
+    # highlighted choices (the footer shows how the form ends: Esc alone said only how to leave).
+    BINDINGS = [Binding("ctrl+s", "save", N_("Save"))]
 
     def __init__(
         self, duties: list[Duty], raised: list[str], service: Callable[[str], Service | None],
@@ -48,12 +52,15 @@ class DutyScreen(AskScreen):
             options.append(Option(prompt, id=duty.id))
         yield OptionList(*options, id="duty-kinds")
         yield Static(id="duty-basis")
-        yield Label(_("Made to"))
-        yield OptionList(id="duty-receivers")
-        yield Label(_("How"))
-        yield OptionList(*[Option(m.label, id=m.value) for m in NotifiedBy], id="duty-methods")
+        # The lists' names in their borders: every kind and every way fits 80x24 whole.
+        receivers = OptionList(id="duty-receivers")
+        receivers.border_title = _("Made to")
+        yield receivers
+        methods = OptionList(*[Option(m.label, id=m.value) for m in NotifiedBy], id="duty-methods")
+        methods.border_title = _("How")
+        yield methods
         yield Input(id="duty-about", placeholder=_("About whom, if not the client (name or description)"))
-        yield Static(classes="error", id="duty-error")
+        yield Static(classes="error", id="duty-error")  # shown with a problem only
 
     def on_mount(self) -> None:
         self.query_one("#duty-kinds", OptionList).focus()
@@ -104,6 +111,9 @@ class DutyScreen(AskScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
         if self.duty is None:
             return
         if self.receiver is None:
@@ -113,13 +123,16 @@ class DutyScreen(AskScreen):
         if self.method is None:
             methods = self.query_one("#duty-methods", OptionList)
             self.method = list(NotifiedBy)[methods.highlighted or 0]
+        about = self.query_one("#duty-about", Input).value
         made = DutyMade(
             self.duty.id, self.receiver.name if self.receiver else "", self.now(), self.method,
-            self._basis(), event.value.strip(), self.receiver.code if self.receiver else "",
+            self._basis(), about.strip(), self.receiver.code if self.receiver else "",
         )
         problems = duty_problems(made)
         if problems:
-            self.query_one("#duty-error", Static).update(Text(" ".join(problems)))
+            error = self.query_one("#duty-error", Static)
+            error.update(Text(" ".join(problems)))
+            error.display = True
             self.app.bell()
             return
         self.dismiss(made)

@@ -19,7 +19,7 @@ from ohjaus_core.domain.phone import format_phone
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.domain.worklist import WorkItem, WorkKind
 from ..messages import SyncFinished
-from ohjaus_core.i18n import N_, _, format_date, format_day, format_moment, format_time
+from ohjaus_core.i18n import N_, _, format_date, format_moment, format_time
 from ..theme import themed
 from ..widgets.worklist import RecentList, WorkTable
 from .confirm import ConfirmScreen

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -32,23 +33,25 @@ def passphrase_field() -> Input:
     return Input(password=True, placeholder=_("Passphrase"), id="passphrase")
 
 
-def enrolment_fields() -> Vertical:
-    return Vertical(
+def enrolment_fields() -> list:
+    """The enrolment fields, in their box `#enrol` (its children listed here, not composed by
+    the box later: mounted after the start, they are there to focus at once)."""
+    return [
         Static(_("First sign-in on this unit: type the enrolment code from your team lead, "
                  "then choose a passphrase and type it twice.")),
         Input(placeholder=_("Enrolment code"), id="enrol-code"),
         Input(password=True, placeholder=_("New passphrase"), id="new-passphrase"),
         Input(password=True, placeholder=_("New passphrase again"), id="new-passphrase-again"),
-        id="enrol",
-    )
+    ]
 
 
 class LoginScreen(AppAccess, Screen):
     BINDINGS = [
         Binding("ctrl+q", "app.quit", N_("Quit")),
         Binding("escape", "choose_again", N_("Another name"), show=False),
+        # Enter on a name, taken before the keys typed after it are handed on (below).
+        Binding("enter", "take_name", show=False, priority=True),
     ]
-
 
     _entering = False  # a passphrase was taken: the home screen waits for the store
     _with_enrolment = False  # the enrolment fields are on the screen (start-up, issue 18)
@@ -75,7 +78,8 @@ class LoginScreen(AppAccess, Screen):
             if self._with_passphrase:  # else mounted when a name is first chosen
                 yield passphrase_field()
             if self._with_enrolment:  # else mounted here when a first sign-in needs them
-                yield enrolment_fields()
+                with Vertical(id="enrol"):
+                    yield from enrolment_fields()
             yield Static(id="login-message")
             if not options:
                 yield Static(
@@ -104,25 +108,45 @@ class LoginScreen(AppAccess, Screen):
         # (bench/startup.py measures both moments).
         self.call_after_refresh(self.set_timer, STORE_OPEN_DELAY, self.ctx.open_store_in_background)
 
-    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def action_take_name(self) -> None:
+        """Enter on the list of names. A priority binding runs as the app takes the key,
+        before it hands on the next ones: they are held until the field they are meant for
+        (passphrase or enrolment code) has the focus. Without that, the keys a fast typist
+        sends after the Enter went to the list, which ignored them, while the Enter was
+        still on its way (the list's own Enter chooses the name only after the arrows typed
+        before it, which is why the Enter itself is left to the list)."""
+        listing = self.query_one("#workers", OptionList)
+        if self.focused is listing and listing.option_count:
+            self.ohjaus.hold_keys()
+        raise SkipAction()  # the list chooses the name; Enter in a field submits it
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self._worker_id = event.option.id
-        if needs_enrolment(self.ctx.data_dir, self._worker_id):
+        self._take_name(event.option.id)
+        self.app.call_later(self.ohjaus.release_keys)  # the field has the focus: the keys typed ahead
+
+    def _take_name(self, worker_id: str) -> None:
+        """The passphrase field (or a first sign-in's enrolment fields) shown and focused at
+        once (mounted, not awaited: there before the held keys are let go)."""
+        self._worker_id = worker_id
+        if needs_enrolment(self.ctx.data_dir, worker_id):
             if not self._with_enrolment:  # not composed at the start: most sign-ins never need it
                 self._with_enrolment = True  # (and composed again in another language, F9)
-                await self.query_one("#login-message").parent.mount(enrolment_fields(), before="#login-message")
+                box = Vertical(id="enrol")
+                self.query_one("#login-message").parent.mount(box, before="#login-message")
+                box.mount(*enrolment_fields())
             self.add_class("enrolling")
             for field in self.query("#enrol Input").results(Input):
                 field.value = ""
-            self.query_one("#enrol-code", Input).focus()
+            self.set_focus(self.query_one("#enrol-code", Input))
             return
         if not self._with_passphrase:  # hidden until a name is chosen: not made for the first paint
             self._with_passphrase = True
-            await self.query_one("#workers").parent.mount(passphrase_field(), after="#workers")
+            self.query_one("#workers").parent.mount(passphrase_field(), after="#workers")
         self.add_class("asking")
         field = self.query_one("#passphrase", Input)
         field.value = ""
-        field.focus()
+        self.set_focus(field)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -34,7 +34,7 @@ from .name_search import find_by_name
 from .protection import save_change
 from .removal import WANTED_BACK
 from .repository import Repository
-from .sync_side import dump, enqueue, enqueue_many
+from .sync_side import dump, enqueue_many
 
 
 class Clients(Repository):

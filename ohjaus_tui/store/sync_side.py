@@ -9,49 +9,30 @@ the record. The conflict rules are in docs/sync.md.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import delete, func, insert, text, tuple_, update
-from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from ohjaus_core.domain.clock import local
-from ohjaus_core.domain.codes import ContactStatus, FollowUpKind, FollowUpStatus
 from ohjaus_core.domain.contact import new_id
-from ohjaus_core.domain.catalogue import catalogue_from_text
-from ohjaus_core.domain.errors import DataFileError, DomainError
-from ohjaus_core.domain.identity import client_id_for
 from ohjaus_core import records
-from ohjaus_core.i18n import _, format_date, format_time
-from ohjaus_core.protocol import Answer, PulledChange, Reason, RecordType
+from ohjaus_core.protocol import RecordType
 from .driver_sql import DriverSql
 from .models import (
-    AccessLog,
     Appointment,
     Assessment,
     Callback,
     Client,
     ClientMerge,
-    ClientRemoved,
     Consent,
     Contact,
-    Credential,
     FollowUp,
     MissedAppointment,
     Outbox,
     Outcome,
     Professional,
-    RemovalGate,
     SegmentChoice,
-    Setting,
-    Slot,
-    SyncProblem,
-    SyncQuarantine,
     SyncRecord,
     Unit,
     Worker,

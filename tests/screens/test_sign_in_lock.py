@@ -71,6 +71,46 @@ async def test_a_wrong_passphrase_keeps_the_sign_in_screen_and_says_so(app):
         await until_home(pilot)
 
 
+def burst(app, *keys: str) -> None:
+    """Keys sent all at once, as a fast typist or a paste sends them: no key waits for the
+    screen to answer the one before (Pilot's press waits after each)."""
+    from textual import events
+
+    for key in keys:
+        event = events.Key({"\r": "enter"}.get(key, key), "\r" if key == "enter" else key)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def test_a_passphrase_typed_ahead_of_the_field_is_not_lost(app):
+    """Enter on a name and the passphrase typed at once: the keys that arrive before the
+    passphrase field is there (or has the focus) go into it, and the last Enter signs in."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst(app, "enter", *DEMO_PASSPHRASE, "enter")
+        await until_home(pilot)
+
+
+async def test_arrows_enter_and_passphrase_typed_at_once_sign_in_the_name_chosen(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one("#workers")
+        chosen = listing.get_option_at_index((listing.highlighted or 0) + 2).id
+        burst(app, "down", "down", "enter", *DEMO_PASSPHRASE, "enter")
+        await until_home(pilot)
+        assert app.ctx.worker.id == chosen
+
+
+async def test_a_passphrase_typed_ahead_on_the_lock_screen_is_not_lost(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        burst(app, "ctrl+l", *"wrong", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        assert "Wrong passphrase" in str(app.screen.query_one("#lock-message", Static).render())
+        burst(app, *DEMO_PASSPHRASE, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
 async def test_the_passphrase_is_checked_before_the_store_opens_and_a_line_says_it_is_opening(data_dir, shipped, monkeypatch):
     """Start-up (issue 18): the check needs no ORM; the home screen waits for the store with
     a line on the screen, and the keys stay answered meanwhile."""
@@ -123,9 +163,9 @@ async def test_the_enrolment_fields_come_when_a_first_sign_in_needs_them_and_sta
             connection.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('sync_server', 'https://keskus.example'), ('sync_token', 't')")
             connection.execute("DELETE FROM credential WHERE worker_id = ?", (first,))
         connection.close()
-        await choose_worker(pilot)
+        burst(app, "enter", *"ABCD-EFGH")  # the code typed at once after the Enter is kept
+        await pilot.pause()
         assert app.screen.has_class("enrolling")
-        await pilot.press(*"ABCD-EFGH")
         assert app.screen.query_one("#enrol-code", Input).value == "ABCD-EFGH"
         await pilot.press("f9")
         await pilot.pause()

@@ -42,3 +42,43 @@ async def test_the_suggested_urgency_is_marked_and_in_sight_at_80x24(app, store,
         others = [urgency.get_option_at_index(i) for i in range(urgency.option_count) if i != urgency.highlighted]
         assert not any("(suggested)" in str(o.prompt) for o in others)
         assert on_screen(app, urgency, urgency.highlighted)
+
+
+@pytest.mark.parametrize("social", [False, True], ids=["nurse", "counsellor"])
+async def test_the_yes_and_no_keys_are_in_the_footer_at_80x24(app, store, social):
+    """On the questions the footer keeps both answers' keys, in Finnish too (K Kyllä was
+    left out for lack of room at 80 columns, E Ei kept, as the shorter)."""
+    from textual.widgets._footer import FooterKey
+
+    from ohjaus_core.i18n import set_language
+
+    set_language("fi")  # the longest key texts (set back to English after each test)
+    client = a_client(store, nth=6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        if social:
+            await start_contact(pilot, "ohjaaja1", client.identity_code, "Vuokra rästissä")
+            await pick(pilot, "protocols", "social_service_need")
+        else:
+            await start_contact(pilot, "hoitaja1", client.identity_code, "Kuumetta")
+            await pick(pilot, "protocols", "fever_child")
+        await pilot.pause()
+        assert focused_id(pilot) == "questions"
+        shown = {key.action for key in app.screen.query(FooterKey)}
+        assert {"answer(True)", "answer(False)"} <= shown
+
+
+async def test_after_the_last_answer_the_line_says_how_to_reach_the_level_of_worry(app, store):
+    """At 80x24 the worry list is below the questions, out of sight, and the questions keep
+    the focus: the line asking for the worry names the key that goes there."""
+    from ..pilot_helpers import answer_shown
+
+    client = a_client(store, nth=6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Vuokra rästissä")
+        await pick(pilot, "protocols", "social_service_need")
+        await answer_shown(pilot, "housing_lost")
+        assert focused_id(pilot) == "questions"
+        assert "level of worry: press Enter" in str(app.screen.query_one("#suggestion").render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "worry"

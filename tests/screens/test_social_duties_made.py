@@ -19,7 +19,9 @@ from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_core.records import Outcome
 from ohjaus_tui.store.models import FollowUp
 
-from ..pilot_helpers import focused_id, pick, pick_result, sign_in, social_assessment_to_segment, type_text
+from ..pilot_helpers import (
+    focused_id, pick, pick_result, sign_in, social_assessment_to_segment, start_unidentified, type_text,
+)
 from ..factories import new_signed, signed_ids
 from ..conftest import FIXED_NOW
 from tests.screens.test_time_limits_flow import summary_text
@@ -194,3 +196,32 @@ def test_the_central_api_takes_the_caller_and_refuses_an_unknown_one():
     _check_field(Contact, "caller", "neighbour")
     with pytest.raises(Rejected, match="caller: not one of client, relative, neighbour"):
         _check_field(Contact, "caller", "stranger")
+
+
+async def test_the_duty_form_shows_every_kind_and_way_and_how_it_ends_at_80x24(app, store):
+    """Each list whole at 80x24 (two of three kinds and of three ways showed, the third behind
+    a scroll bar), and the footer says how the form is saved, not only how it is left:
+    Ctrl+S saves it from any field with what is highlighted."""
+    from ohjaus_core.i18n import set_language
+
+    set_language("fi")  # the longest texts (English again after each test)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_unidentified(pilot, "ohjaaja1", "Naapuri: 84-vuotias mies ei selviydy kotona")
+        await social_assessment_to_segment(pilot, WorryLevel.GREY_ZONE.value, None, "older_person_not_coping")
+        await pilot.press("enter")  # the suggested outcome: the duty form
+        await pilot.pause()
+        assert isinstance(app.screen, DutyScreen)
+        for list_id in ("duty-kinds", "duty-methods"):
+            listing = app.screen.query_one(f"#{list_id}")
+            assert listing.option_count == 3
+            assert listing.scrollable_content_region.height >= listing.option_count, list_id
+        form = app.screen.query_one("Vertical")
+        assert form.region.bottom <= 24 and not form.max_scroll_y
+        footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+        assert "Tallenna" in footer
+        # The first kind and receiver as highlighted; by e-form; about whom; saved.
+        await pilot.press("tab", "tab", "down", "tab", *"Naapurin mies", "ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, DutyScreen)
+        made = str(app.screen.query_one("#duties-made").render())
+        assert "iäkkään" in made and "sähköisellä lomakkeella" in made and "Naapurin mies" in made

@@ -206,7 +206,7 @@ class AssessmentStep(StepPanel):
             text.append("\n")
         if not result.complete and not result.red_flags:
             if result.unanswered == (WORRY,):
-                text.append(_("Choose your level of worry."), style=themed("$caution"))
+                text.append(_("Choose your level of worry: press Enter."), style=themed("$caution"))
             else:
                 text.append(
                     _("{n} questions unanswered").format(n=len(result.unanswered)),

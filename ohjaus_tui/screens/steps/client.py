@@ -21,7 +21,6 @@ from ohjaus_core.domain.phone import looks_like_phone
 from ohjaus_core.i18n import N_, _, format_date
 from ...store.models import Client
 from ...widgets.client_line import client_line
-from ...theme import themed
 from ..audit import ViewTrail
 from ..client_view import ClientScreen
 from ..confirm import ConfirmScreen

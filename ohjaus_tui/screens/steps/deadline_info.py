@@ -6,10 +6,6 @@ from datetime import date
 
 from rich.text import Text
 
-from ohjaus_core.domain.clock import local
-from ohjaus_core.domain.contact import ContactDraft
-from ohjaus_core.domain.deadlines.contact import Deadline, DeadlineKind, age_on, contact_deadlines
-from ohjaus_core.domain.deadlines.rules import NoCareGuaranteeRule
 from ohjaus_core.domain.deadlines.contact import Deadline, DeadlineKind
 from ohjaus_core.i18n import N_, _, format_weekday_day
 from ...theme import themed

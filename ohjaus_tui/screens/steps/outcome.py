@@ -10,10 +10,6 @@ from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ohjaus_core.domain.catalogue import by_need, services_for
-from ohjaus_core.domain.codes import Handover, OutcomeKind, Register, Segment, ServiceArea, Urgency
-from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
-from ohjaus_core.domain.deadlines.contact import DeadlineKind, age_on, booking_deadline
 from ohjaus_core.domain.codes import Handover, OutcomeKind, Register, Segment, Urgency
 from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.domain.deadlines.contact import DeadlineKind, booking_deadline
@@ -21,9 +17,6 @@ from ohjaus_core.domain.segmentation import suggest_outcome
 from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, fitting_professions, mark, slots_for_draft
 from ohjaus_core.i18n import N_, _, format_date
 from ...flow import duty_line
-from ...widgets.marks import MarkedCheckbox
-from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, CHILD_UNTIL, fitting_professions, mark
-from ohjaus_core.i18n import N_, _, format_date, format_moment
 from ...theme import themed
 from ...widgets.enter_keys import ConsentBox
 from ...widgets.slot_picker import SlotPicker
