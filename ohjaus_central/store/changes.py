@@ -7,7 +7,7 @@ import json
 import queue
 import threading
 from datetime import UTC, datetime
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -292,14 +292,26 @@ class _Writer:
                 for dev, changes, prepared, future in group:
                     try:
                         answers = self.changes._push_group([(dev, changes)], [prepared], read_first=False)[0]
-                        if isinstance(answers, Revoked):
-                            raise answers
-                        future.set_result(answers)
                     except Exception as error:
-                        future.set_exception(error)
+                        answers = error
+                    _settle(future, answers)
                 continue
             for (_dev, _changes, _prepared, future), answers in zip(group, results):
-                if isinstance(answers, Revoked):
-                    future.set_exception(answers)
-                else:
-                    future.set_result(answers)
+                _settle(future, answers)
+
+
+def _settle(future: Future, answers: list[Answer] | Exception) -> None:
+    """Give a waiting request its answers or its error; one whose request is gone is passed over.
+
+    A push whose request was cancelled while it waited (the client went away, the server is
+    stopping) has a cancelled future; setting it would raise in the writer's thread and end it,
+    and every later push in the region would wait for ever. Its changes are written all the same:
+    a push is idempotent, and the device's resend gets the stored answers.
+    """
+    try:
+        if isinstance(answers, Exception):
+            future.set_exception(answers)
+        else:
+            future.set_result(answers)
+    except InvalidStateError:
+        pass
