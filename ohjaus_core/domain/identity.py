@@ -182,7 +182,7 @@ def client_id_for(code: str) -> str:
     # (hashlib imported here, as uuid5 imports it: not on the application's start path)
     from hashlib import sha1
 
-    digest = bytearray(sha1(_CLIENT_NAMESPACE_BYTES + normalize_identity_code(code).encode()).digest()[:16])
+    digest = bytearray(sha1(_CLIENT_NAMESPACE_BYTES + normalize_identity_code(code).encode(), usedforsecurity=False).digest()[:16])
     digest[6] = digest[6] & 0x0F | 0x50
     digest[8] = digest[8] & 0x3F | 0x80
     text = digest.hex()
