@@ -63,12 +63,16 @@ def _argparse():
 
 
 def _early_language(argv: list[str] | None) -> None:
-    """--lang before anything is printed, so that --help and errors speak it too."""
+    """--lang before anything is printed, so that --help and errors speak it too. A wrong or
+    missing value is left to the whole parser, whose usage and error name every option."""
     argparse = _argparse()
-    early = argparse.ArgumentParser(add_help=False)
-    early.add_argument("--lang", choices=LANGUAGES)
-    known, _rest = early.parse_known_args(argv)
-    if known.lang:
+    early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    early.add_argument("--lang")
+    try:
+        known, _rest = early.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return
+    if known.lang in LANGUAGES:
         set_language(known.lang)
 
 
@@ -148,12 +152,16 @@ def app_options(tokens: list[str]) -> SimpleNamespace | None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace | SimpleNamespace:
-    """The command line. Starting the application (no command, only its own options, all
-    spelt out) is read by those options alone (`app_options`): building every command's
-    parser was ~14 ms of every start (issue 18). Anything else goes to the whole parser, so
-    its answers and errors are as before."""
-    tokens = sys.argv[1:] if argv is None else list(argv)
-    return app_options(tokens) or build_parser().parse_args(argv)
+    """The command line, as main() reads it. Starting the application (no command, only its
+    own options, all spelt out) is read by those options alone (`app_options`): building every
+    command's parser was ~14 ms of every start (issue 18). Anything else goes to the whole
+    parser, with --lang taken first so that its help and errors speak it: the answers and
+    errors are as before."""
+    args = app_options(sys.argv[1:] if argv is None else list(argv))
+    if args is None:
+        _early_language(argv)
+        args = build_parser().parse_args(argv)
+    return args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,10 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = app_options(sys.argv[1:] if argv is None else list(argv))
-    if args is None:
-        _early_language(argv)
-        args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     if args.lang:
         set_language(args.lang)
     try:

@@ -69,7 +69,6 @@ class OhjausApp(ThemedApp):
     ]
     COMMANDS = {OhjausCommands}
     sync_state: var[SyncState] = var(SyncState)  # the SyncBadges watch it
-    stylesheet_cache = None  # css_cache.StylesheetCache, at the application's start (cli/start.py)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()
@@ -97,8 +96,6 @@ class OhjausApp(ThemedApp):
         # The app is ready (keys read, a test's pilot given) once its first screen is, as when
         # the screen was pushed here.
         await AwaitMount(self, [self.screen])
-        if self.stylesheet_cache is not None:
-            self.stylesheet_cache.note()  # the CSS the first screen needed: kept for the next start
 
     def sign_in(self, worker_id: str, passphrase: str) -> str | None:
         """Check the passphrase offline and open the home screen; returns what went wrong.

@@ -36,7 +36,6 @@ def run_app(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     from ..app import OhjausApp
     from ..context import Context, shipped_for_start
-    from ..css_cache import StylesheetCache
     from ..store.directory import default_data_dir, prepare, read_settings
 
     shipped = shipped_for_start()
@@ -60,10 +59,7 @@ def _run_app(args: argparse.Namespace) -> int:
     ctx = Context(data_dir=data_dir, shipped=shipped, demo=demo)
     ctx.sign_in_list_at_start = listed  # read with the schema check: the first screen's list
     app = OhjausApp(ctx)
-    app.stylesheet_cache = StylesheetCache(app.stylesheet)
-    app.stylesheet_cache.load()  # the CSS parsed for the last start's first screen
     app.run()
-    app.stylesheet_cache.save()
     return app.return_code or 0  # non-zero after an internal error (app._fatal_error)
 
 

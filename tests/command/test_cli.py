@@ -26,17 +26,20 @@ def ohjaus(*args: str, env_extra: dict | None = None, input_text: str = "") -> s
     )
 
 
-@pytest.mark.parametrize("argv", [
-    [], ["--demo"], ["--demo", "--data-dir", "d"], ["--data-dir=d", "--lang", "sv"], ["--data-dir", "demo"],
-    ["demo", "--data-dir", "d"], ["--demo", "check"], ["--lang", "sv", "worker", "enrol", "--data-dir", "d", "u"],
-    ["--data-dir=d", "--lang=en", "--demo", "--demo"], ["--data-dir", "a", "--data-dir=b"], ["--dem"],
-    ["--data-dir", "a=b"],
+@pytest.mark.parametrize(("argv", "starts_app"), [
+    ([], True), (["--demo"], True), (["--demo", "--data-dir", "d"], True), (["--data-dir=d", "--lang", "sv"], True),
+    (["--data-dir", "demo"], True), (["--data-dir=d", "--lang=en", "--demo", "--demo"], True),
+    (["--data-dir", "a", "--data-dir=b"], True), (["--data-dir", "a=b"], True),
+    (["demo", "--data-dir", "d"], False), (["--demo", "check"], False), (["--dem"], False),
+    (["--lang", "sv", "worker", "enrol", "--data-dir", "d", "u"], False),
 ])
-def test_the_application_start_reads_its_options_as_the_whole_parser_does(argv):
+def test_the_application_start_reads_its_options_as_the_whole_parser_does(argv, starts_app):
     """Start-up (issue 18): the application's own options without building every command's
-    parser; the same answer as the whole parser, a command still goes to it."""
-    from ohjaus.cli import build_parser, parse_args
+    parser (app_options); the same answer as the whole parser, a command or an abbreviation
+    still goes to it."""
+    from ohjaus.cli import app_options, build_parser, parse_args
 
+    assert (app_options(argv) is not None) is starts_app
     assert vars(parse_args(argv)) == vars(build_parser().parse_args(argv))
 
 
