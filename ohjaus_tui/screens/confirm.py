@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -37,3 +38,23 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class TypedAheadConfirmScreen(ConfirmScreen, inherit_bindings=False):
+    """A question that opens while the worker may still be typing (the identity check after
+    the client is chosen, when the reason follows at once): letters are text meant for the
+    next field, never answers. Only Enter (yes) and Escape (no) answer it; a letter typed
+    ahead is dropped and the question stays (the counsellor's 80x24 walk: "Kysyy..." was
+    taken as K and E, answered No, and the client was lost)."""
+
+    BINDINGS = [
+        Binding("enter", "answer(True)", N_("Yes"), key_display="Enter"),
+        Binding("escape", "answer(False)", N_("No"), key_display="Esc"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(question, enter_means_yes=True)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable:
+            event.stop()  # typed ahead: neither an answer nor an app key

@@ -257,3 +257,27 @@ async def test_the_protocol_and_every_answer_are_in_the_store_as_they_are_given(
     again = build_app(data_dir, shipped)
     resumed = again.ctx.store.contacts.load_draft(summary.id)
     assert resumed.protocol_id == "urinary" and len(resumed.answers) == len(threats) + 1
+
+
+async def test_the_finder_speaks_of_the_clients_situation_on_a_social_contact(app, store):
+    """The counsellor's finder asks for the client's situation with words of the need domains
+    (it asked for symptoms: "kirjoita oire", "sokeri, kurkku"); a nurse's still asks for a symptom."""
+    client = a_client(store, nth=6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Vuokra rästissä")
+        assert focused_id(pilot) == "protocol-find"
+        finder = app.screen.query_one("#protocol-find")
+        assert finder.placeholder == "e.g. housing, income, family"
+        text = screen_text(app)
+        assert "type a situation" in text and "symptom" not in text
+        await type_text(pilot, "housing")
+        await pilot.pause()
+        assert listed(app) == ["social_service_need"]
+
+
+async def test_the_finder_asks_for_a_symptom_on_a_health_contact(app, store):
+    client = a_client(store, nth=2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, NURSE, client.identity_code, "Pissatessa kirvelee")
+        assert "symptom" in str(app.screen.query_one("#protocol-find-label").render())
+        assert app.screen.query_one("#protocol-find").placeholder == "e.g. sokeri, kurkku, huimaa"

@@ -62,9 +62,33 @@ async def test_a_client_found_by_name_is_taken_only_with_a_second_identifier(app
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen), "a namesake is not taken on a name alone"
         assert client.birth_date.strftime("%Y") in app.screen.question or "born" in app.screen.question
-        await pilot.press("e")  # the caller's birth date did not match
+        await pilot.press("escape")  # the caller's birth date did not match
         await pilot.pause()
         assert app.screen.draft.client_id is None and focused_id(pilot) == "client-query"
         await pilot.press("enter", "enter")  # again; this time confirmed with one key
         await pilot.pause()
         assert app.screen.draft.client_id == client.id and focused_id(pilot) == "reason"
+
+
+async def test_the_identity_check_takes_no_letters_typed_ahead(app, store):
+    """The worker chooses a client by name and types the reason at once, in one burst: the
+    identity check that opens meanwhile takes no letter as an answer (K, E were Yes, No), the
+    client stays the chosen one, and only Enter confirms it."""
+    from ohjaus_tui.screens.confirm import ConfirmScreen
+
+    from ..pilot_helpers import a_client
+
+    client = a_client(store, nth=4)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, f"{client.last_name} {client.first_name}")
+        await pilot.press("enter", *"Kysyy reseptia", "e", "n", "y", "k")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen), "letters typed ahead do not answer the check"
+        footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+        assert "Enter" in footer and "Esc" in footer
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.draft.client_id == client.id and not app.screen.draft.anonymous
+        assert focused_id(pilot) == "reason"

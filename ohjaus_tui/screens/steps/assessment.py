@@ -37,8 +37,9 @@ class AssessmentStep(StepPanel):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Label(_("Protocol: type a symptom or a letter; arrows move, Enter chooses"))
-        yield Input(id="protocol-find", placeholder=_("e.g. sokeri, kurkku, huimaa"))
+        label, example = self._finder_words(self.flow.draft.register)
+        yield Label(label, id="protocol-find-label")
+        yield Input(id="protocol-find", placeholder=example)
         yield Static(id="protocol-none")
         yield JumpList(id="protocols")
         # The suggestion sits above the questions so that it stays in sight while answering.
@@ -51,8 +52,25 @@ class AssessmentStep(StepPanel):
         yield OptionList(*[Option(u.label, id=u.value) for u in Urgency], id="urgency")
         yield Input(id="override-reason", placeholder=_("Why another urgency than suggested?"))
 
+    @staticmethod
+    def _finder_words(register: str | None) -> tuple[str, str]:
+        """The finder's guide and example words: symptoms on a health contact, the client's
+        situation on a social one (words the social protocol's need domains are found by)."""
+        if register == Register.SOCIAL.value:
+            return (
+                _("Protocol: type a situation or a letter; arrows move, Enter chooses"),
+                _("e.g. housing, income, family"),
+            )
+        return (
+            _("Protocol: type a symptom or a letter; arrows move, Enter chooses"),
+            _("e.g. sokeri, kurkku, huimaa"),
+        )
+
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
+        label, example = self._finder_words(draft.register)
+        self.query_one("#protocol-find-label", Label).update(label)
+        self.query_one("#protocol-find", Input).placeholder = example
         protocols = protocols_for(self.ctx.shipped.protocols, draft.service_area)
         self._protocols = {p.id: p for p in protocols}
         self._age = self._client_age(draft)

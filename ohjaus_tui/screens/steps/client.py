@@ -23,7 +23,7 @@ from ...store.models import Client
 from ...widgets.client_line import client_line
 from ..audit import ViewTrail
 from ..client_view import ClientScreen
-from ..confirm import ConfirmScreen
+from ..confirm import TypedAheadConfirmScreen
 from ..new_client import NewClientScreen
 from .base import StepPanel
 
@@ -155,7 +155,7 @@ class ClientStep(StepPanel):
             else:
                 self.focus_now(self.query_one("#client-query", Input))
 
-        self.app.push_screen(ConfirmScreen(question), answered)
+        self.app.push_screen(TypedAheadConfirmScreen(question), answered)
 
     def _choose(self, option_id: str | None, confirmed: bool = False) -> None:
         draft = self._draft
