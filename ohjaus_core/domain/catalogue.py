@@ -186,10 +186,12 @@ def by_need(
     food, child welfare intake for a child at risk, older people's guidance for the statutory
     group at 65 or over, mental health services for thoughts of death) or for a combination
     (`first_when`: disability services for a disabled client who is exploited) fits even where
-    no domain was found, and comes first; of two named, the receiver of a statutory
-    notification (child welfare intake), then the one for the client's narrower age group (older
-    people's guidance, 65+, before adult social work, 18+, before a service for every age). A
-    combination counts each of its answers. Then, among the fitting ones:
+    no domain was found, and comes first; for a client under 18 or of unknown age, a named
+    receiver of a statutory notification (child welfare intake) before every other; of two
+    named, the one named by more answers (a combination counts each of its answers), the
+    receiver, then the one for the client's narrower age group (older people's guidance, 65+,
+    before adult social work, 18+, before a service for every age; of unknown age the other
+    way round, a service for every age first). Then, among the fitting ones:
     for an unidentified client whose need is not urgent, a service
     taking anonymous contacts first (a referral can only be a place they contact themselves; an
     urgent danger is the authorities' whoever calls); under YOUNG_UNTIL and not urgent, a service
@@ -210,19 +212,26 @@ def by_need(
         # find a bed for anyone).
         named = len(yes & set(service.first_for)) + sum(len(c) for c in service.first_when if set(c) <= yes)
         if not matches and not named:
-            return (not service.fits_age(age), 1, 0, False, 0, False, False, 0, 0, False, index)
+            return (not service.fits_age(age), 1, False, 0, False, 0, False, False, 0, 0, False, index)
         young = minor and service.max_age is not None and not urgent
         unnamed = anonymous and not urgent and not service.anonymous
         bounded = service.min_age is not None or service.max_age is not None
         # Named, the receiver of a statutory notification comes before a group's service: a
         # child at risk is child welfare's to assess (LsL 26 §) whatever group the child is of.
+        # For a client under 18, or of unknown age, it comes before any combination too (a
+        # minor with no safe bed is child welfare's emergency placement, not a shelter's).
         receiver = named > 0 and service.duty is not None
+        child_first = receiver and (age is None or age < 18)
         # Named, the one for the narrower age group first: older people's guidance (65+) before
-        # adult social work (18+) for an 80-year-old, either before a service for every age.
+        # adult social work (18+) for an 80-year-old, either before a service for every age. Of
+        # unknown age (an anonymous caller may be a minor, and it may be night) the other way:
+        # a service for every age first (the social emergency services before adult social work).
         band = (service.max_age if service.max_age is not None else 120) - (service.min_age or 0)
+        if age is None:
+            band = -band
         return (
-            not service.fits_age(age), 0, -named, not receiver, band if named else 0, unnamed,
-            not young, -matches, len(service.domains), not bounded, index,
+            not service.fits_age(age), 0, not child_first, -named, not receiver, band if named else 0,
+            unnamed, not young, -matches, len(service.domains), not bounded, index,
         )
 
     return [service for _index, service in sorted(enumerate(services), key=key)]

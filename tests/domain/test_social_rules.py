@@ -180,8 +180,9 @@ def test_no_safe_bed_tonight_is_adult_social_works_then_the_social_emergency_ser
     (seen in tmux: an anonymous caller with nowhere to sleep had it first)."""
     tonight = ("housing_lost", "nowhere_to_sleep_tonight", "must_be_arranged_today")
     assert ranked(["housing"], 29, *tonight)[:2] == ["adult_social_work", "social_emergency"]
-    # An anonymous caller of unknown age, and one who gave their age.
-    assert ranked(["housing"], None, *tonight, anonymous=True)[:2] == ["adult_social_work", "social_emergency"]
+    # An anonymous caller of unknown age (may be a minor, and it may be night): the social
+    # emergency services, for every age and hour, first; one who gave their age as an adult.
+    assert ranked(["housing"], None, *tonight, anonymous=True)[:2] == ["social_emergency", "adult_social_work"]
     assert ranked(["housing"], 45, "nowhere_to_sleep_tonight", anonymous=True)[:2] == ["adult_social_work", "social_emergency"]
     # A 16-year-old: the social emergency services (adult social work is for adults); a child
     # at risk: child welfare intake, the notification's receiver.
@@ -202,6 +203,13 @@ def test_violence_at_home_and_no_safe_bed_tonight_put_the_shelter_first():
     fled = ("violence_or_threat_at_home", "nowhere_to_sleep_tonight")
     assert ranked(["safety_violence", "housing"], 42, *fled)[0] == "shelter"
     assert ranked(["safety_violence", "housing", "family_children"], 36, *fled, "child_at_risk")[:2] == ["shelter", "child_welfare_intake"]
+    # A minor (or a client of unknown age) with a child at risk: child welfare intake first,
+    # before any combination - a child's emergency placement is child welfare's (LsL 26 §, 38 §),
+    # not a shelter's or disability services' (review of version 9).
+    assert ranked(["safety_violence", "housing", "family_children"], 16, *fled, "child_at_risk")[0] == "child_welfare_intake"
+    assert ranked(["safety_violence", "housing", "family_children"], None, *fled, "child_at_risk")[0] == "child_welfare_intake"
+    exploited = ("disability_limits_daily_life", "exploited_or_controlled", "child_at_risk")
+    assert ranked(["disability", "family_children"], 10, *exploited)[0] == "child_welfare_intake"
     # Violence with a safe bed (a friend's sofa): the safety services by the domain, not the
     # shelter named; no violence: adult social work for the bed.
     assert ranked(["safety_violence"], 42, "violence_or_threat_at_home")[0] == "police"
