@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from time import monotonic
+
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -45,16 +47,28 @@ class TypedAheadConfirmScreen(ConfirmScreen, inherit_bindings=False):
     the client is chosen, when the reason follows at once): letters are text meant for the
     next field, never answers. Only Enter (yes) and Escape (no) answer it; a letter typed
     ahead is dropped and the question stays (the counsellor's 80x24 walk: "Kysyy..." was
-    taken as K and E, answered No, and the client was lost)."""
+    taken as K and E, answered No, and the client was lost). An Enter that comes right after
+    such a letter ends the typed text, not an answer: it is refused with the bell, and the
+    worker, who now sees the question, answers with a fresh Enter (the review: the reason and
+    its Enter typed in one burst confirmed the identity unread)."""
 
     BINDINGS = [
-        Binding("enter", "answer(True)", N_("Yes"), key_display="Enter"),
+        Binding("enter", "confirm", N_("Yes"), key_display="Enter"),
         Binding("escape", "answer(False)", N_("No"), key_display="Esc"),
     ]
+    TYPING_PAUSE = 0.6  # seconds after a letter typed ahead before Enter answers
 
     def __init__(self, question: str) -> None:
         super().__init__(question, enter_means_yes=True)
+        self.typed_at: float | None = None
 
     def on_key(self, event: events.Key) -> None:
         if event.is_printable:
             event.stop()  # typed ahead: neither an answer nor an app key
+            self.typed_at = monotonic()
+
+    def action_confirm(self) -> None:
+        if self.typed_at is not None and monotonic() - self.typed_at < self.TYPING_PAUSE:
+            self.app.bell()
+            return
+        self.dismiss(True)

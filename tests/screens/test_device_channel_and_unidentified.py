@@ -88,7 +88,35 @@ async def test_the_identity_check_takes_no_letters_typed_ahead(app, store):
         assert isinstance(app.screen, ConfirmScreen), "letters typed ahead do not answer the check"
         footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
         assert "Enter" in footer and "Esc" in footer
+        app.screen.typed_at -= app.screen.TYPING_PAUSE  # the worker reads the question
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.draft.client_id == client.id and not app.screen.draft.anonymous
         assert focused_id(pilot) == "reason"
+
+
+async def test_an_enter_typed_ahead_with_the_reason_does_not_confirm_the_identity(app, store):
+    """The reason and its Enter typed in one burst (a fast typist, a paste) while the identity
+    check opens: the Enter ends the typing, it does not confirm an identity nobody read; the
+    question stays until a fresh Enter (review of the typed-ahead check)."""
+    from ohjaus_tui.screens.confirm import TypedAheadConfirmScreen
+
+    from ..pilot_helpers import a_client
+    from .test_sign_in_lock import burst
+
+    client = a_client(store, nth=4)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "hoitaja1")
+        await pilot.press("n")
+        await type_text(pilot, f"{client.last_name} {client.first_name}")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TypedAheadConfirmScreen)
+        burst(app, *"Kysyy reseptia", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, TypedAheadConfirmScreen), "the Enter typed ahead did not answer"
+        app.screen.typed_at -= TypedAheadConfirmScreen.TYPING_PAUSE  # the worker reads the question
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.draft.client_id == client.id and focused_id(pilot) == "reason"
