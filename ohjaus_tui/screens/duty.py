@@ -70,6 +70,10 @@ class DutyScreen(AskScreen):
         return [s for s in (self.service(code) for code in duty.receivers) if s is not None]
 
     def _show_duty(self, duty: Duty | None) -> None:
+        if duty is not self.duty:
+            # Another kind: the receiver chosen for the last one is not this one's (the review:
+            # an older person's notification's receiver saved with a safety response).
+            self.receiver = None
         self.duty = duty
         receivers = self.query_one("#duty-receivers", OptionList)
         receivers.clear_options()

@@ -225,3 +225,31 @@ async def test_the_duty_form_shows_every_kind_and_way_and_how_it_ends_at_80x24(a
         assert not isinstance(app.screen, DutyScreen)
         made = str(app.screen.query_one("#duties-made").render())
         assert "iäkkään" in made and "sähköisellä lomakkeella" in made and "Naapurin mies" in made
+
+
+async def test_a_receiver_chosen_for_one_kind_is_not_saved_with_another(app, store):
+    """Enter on the first kind and on its receiver, then back to the kinds and down to another
+    kind, Ctrl+S: the duty saved is the highlighted kind with one of its own receivers, never
+    the receiver chosen for the kind before (review of the duty form's Ctrl+S)."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_unidentified(pilot, "ohjaaja1", "Naapuri: 84-vuotias mies ei selviydy kotona")
+        await social_assessment_to_segment(pilot, WorryLevel.GREY_ZONE.value, None, "older_person_not_coping")
+        await pilot.press("enter")  # the suggested outcome: the duty form
+        await pilot.pause()
+        assert isinstance(app.screen, DutyScreen)
+        form = app.screen
+        await pilot.press("enter", "enter")  # the first kind, its first receiver
+        await pilot.pause()
+        first_receiver = form.receiver
+        assert first_receiver is not None and first_receiver.code in form.duty.receivers
+        form.query_one("#duty-kinds").focus()
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.pause()
+        other = form.duty
+        assert other is not None and first_receiver.code not in other.receivers
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, DutyScreen)
+        made = app.screen.draft.duties_made[-1]
+        assert made.duty == other.id and made.receiver_code in other.receivers
