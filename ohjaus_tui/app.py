@@ -79,6 +79,7 @@ class OhjausApp(ThemedApp):
         self._idle_timer = None
         self.last_input = None  # set at the sign-in (the idle lock starts then) and at every key
         self._held_keys: list | None = None  # keys held while a screen readies its next field
+        self._hold_timer = None  # lets the held keys go if no screen does
         if developer_device():
             # Textual's theme, screenshot and maximize commands: never on a production device.
             self.COMMANDS = {OhjausCommands, get_system_commands_provider}
@@ -155,11 +156,15 @@ class OhjausApp(ThemedApp):
         that takes the focus a moment later would lose the keys typed ahead of it."""
         if self._held_keys is None:
             self._held_keys = []
-            self.set_timer(at_most, self.release_keys)
+            self._hold_timer = self.set_timer(at_most, self.release_keys)
 
     async def release_keys(self) -> None:
         """The held keys, taken now in the order they came, ahead of any key still queued
-        (run in the app's own turn: `call_later(app.release_keys)`)."""
+        (run in the app's own turn: `call_later(app.release_keys)`). The hold's timer stops
+        with it, so it cannot end a later hold early."""
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
         held, self._held_keys = self._held_keys, None
         for event in held or ():
             await super().on_event(event)

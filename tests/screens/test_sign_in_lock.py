@@ -348,3 +348,20 @@ async def test_a_store_that_cannot_open_after_sign_in_says_why_on_the_screen(dat
                 break
         assert isinstance(app.screen, LoginScreen)
         assert "file is not a database" in message
+
+
+async def test_a_released_hold_does_not_end_the_next_hold_early(app):
+    """Enter on a name, Esc, Enter on another within a second: the first hold's timer must
+    not let go of the second hold's keys before its field has the focus (review)."""
+    import asyncio
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.hold_keys(0.5)
+        await app.release_keys()
+        await asyncio.sleep(0.1)
+        app.hold_keys(30)
+        await asyncio.sleep(0.8)  # past the first hold's half second
+        await pilot.pause()
+        assert app._held_keys is not None, "the first hold's timer let go of the second hold"
+        await app.release_keys()
+        assert app._held_keys is None
