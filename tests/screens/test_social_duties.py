@@ -362,9 +362,11 @@ def test_the_segment_reason_on_a_social_contact_speaks_of_service_need_not_care(
 
 
 async def test_an_anonymous_caller_with_nowhere_to_sleep_tonight_is_offered_a_bed_first(app, store):
-    """Seen in tmux: housing counselling (rent arrears, evictions) came first. A bed tonight is
-    adult social work's temporary housing (SHL 21 §), then the social emergency services round
-    the clock (SHL 29 §); the segment step speaks of the need for services, not care."""
+    """Seen in tmux: housing counselling (rent arrears, evictions) came first. For a caller of
+    unknown age (may be a minor, and it may be night) a bed tonight is the social emergency
+    services' first, round the clock and for every age (SHL 12 §, 29 §), then adult social
+    work's temporary housing (SHL 21 §); the segment step speaks of the need for services,
+    not care."""
     async with app.run_test(size=(100, 30)) as pilot:
         await start_anonymous_contact(pilot, "ohjaaja1", "Soittaja ei kerro nimeään: ei yöpaikkaa tänä yönä")
         await pick_and_answer(pilot, "social_service_need", "housing_lost", "nowhere_to_sleep_tonight")
@@ -380,7 +382,7 @@ async def test_an_anonymous_caller_with_nowhere_to_sleep_tonight_is_offered_a_be
         await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
         listing = app.screen.query_one("#services")
         ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
-        assert ids[:2] == ["adult_social_work", "social_emergency"]
+        assert ids[:2] == ["social_emergency", "adult_social_work"]
         assert ids.index("housing_counselling") > 1
 
 
