@@ -211,12 +211,3 @@ def screen_text(app) -> str:
     """What the screen shows, line after line joined (wrapped words join with a space)."""
     lines = ["".join(segment.text for segment in strip).strip() for strip in app.screen._compositor.render_strips()]
     return " ".join(lines)
-
-
-async def start_anonymous_contact(pilot, username: str, reason: str) -> None:
-    """Sign in, start a contact with an unidentified caller, write the reason."""
-    await sign_in(pilot, username)
-    await pilot.press("n")
-    await pick_result(pilot, "anonymous")
-    await type_text(pilot, reason)
-    await pilot.press("enter")

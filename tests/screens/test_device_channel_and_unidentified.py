@@ -48,6 +48,15 @@ async def test_an_unidentified_caller_is_not_offered_a_booking(app, store):
         assert app.screen.draft.outcome_kind is OutcomeKind.ADVICE
 
 
+async def find_by_name(pilot, client) -> None:
+    """A nurse starts a contact and takes the client found by name: the identity check opens."""
+    await sign_in(pilot, "hoitaja1")
+    await pilot.press("n")
+    await type_text(pilot, f"{client.last_name} {client.first_name}")
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def test_a_client_found_by_name_is_taken_only_with_a_second_identifier(app, store):
     from ohjaus_tui.screens.confirm import ConfirmScreen
 
@@ -55,11 +64,7 @@ async def test_a_client_found_by_name_is_taken_only_with_a_second_identifier(app
 
     client = a_client(store, nth=4)
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "hoitaja1")
-        await pilot.press("n")
-        await type_text(pilot, f"{client.last_name} {client.first_name}")
-        await pilot.press("enter")
-        await pilot.pause()
+        await find_by_name(pilot, client)
         assert isinstance(app.screen, ConfirmScreen), "a namesake is not taken on a name alone"
         assert client.birth_date.strftime("%Y") in app.screen.question or "born" in app.screen.question
         await pilot.press("escape")  # the caller's birth date did not match
@@ -106,11 +111,7 @@ async def test_an_enter_typed_ahead_with_the_reason_does_not_confirm_the_identit
 
     client = a_client(store, nth=4)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, "hoitaja1")
-        await pilot.press("n")
-        await type_text(pilot, f"{client.last_name} {client.first_name}")
-        await pilot.press("enter")
-        await pilot.pause()
+        await find_by_name(pilot, client)
         assert isinstance(app.screen, TypedAheadConfirmScreen)
         burst(app, *"Kysyy reseptia", "enter")
         await pilot.pause()

@@ -13,7 +13,7 @@ from ..pilot_helpers import (
     pick,
     pick_and_answer,
     social_assessment_to_segment,
-    start_anonymous_contact,
+    start_unidentified,
     start_contact,
     type_text,
 )
@@ -24,7 +24,7 @@ from tests.screens.test_time_limits_flow import summary_text
 async def test_a_neighbours_anonymous_call_ends_in_an_older_persons_notification_without_consent(app, store):
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await start_anonymous_contact(pilot, "ohjaaja1", "Naapuri soittaa: 77-vuotias mies ei selviydy kotona")
+        await start_unidentified(pilot, "ohjaaja1", "Naapuri soittaa: 77-vuotias mies ei selviydy kotona")
         await social_assessment_to_segment(pilot, WorryLevel.GREAT.value, Segment.CLEAR_NEED.value, "older_person_not_coping")
         assert focused_id(pilot) == "outcome-kinds"
         await pick(pilot, "outcome-kinds", OutcomeKind.REFERRAL.value)
@@ -368,7 +368,7 @@ async def test_an_anonymous_caller_with_nowhere_to_sleep_tonight_is_offered_a_be
     work's temporary housing (SHL 21 §); the segment step speaks of the need for services,
     not care."""
     async with app.run_test(size=(100, 30)) as pilot:
-        await start_anonymous_contact(pilot, "ohjaaja1", "Soittaja ei kerro nimeään: ei yöpaikkaa tänä yönä")
+        await start_unidentified(pilot, "ohjaaja1", "Soittaja ei kerro nimeään: ei yöpaikkaa tänä yönä")
         await pick_and_answer(pilot, "social_service_need", "housing_lost", "nowhere_to_sleep_tonight")
         await pilot.press("enter")
         await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)

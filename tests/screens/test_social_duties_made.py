@@ -198,6 +198,15 @@ def test_the_central_api_takes_the_caller_and_refuses_an_unknown_one():
         _check_field(Contact, "caller", "stranger")
 
 
+async def a_neighbours_call_to_the_duty_form(pilot) -> None:
+    """A neighbour's call about an 84-year-old who does not cope, at grey-zone worry: the
+    suggested outcome, the duty form."""
+    await start_unidentified(pilot, "ohjaaja1", "Naapuri: 84-vuotias mies ei selviydy kotona")
+    await social_assessment_to_segment(pilot, WorryLevel.GREY_ZONE.value, None, "older_person_not_coping")
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def test_the_duty_form_shows_every_kind_and_way_and_how_it_ends_at_80x24(app, store):
     """Each list whole at 80x24 (two of three kinds and of three ways showed, the third behind
     a scroll bar), and the footer says how the form is saved, not only how it is left:
@@ -206,10 +215,7 @@ async def test_the_duty_form_shows_every_kind_and_way_and_how_it_ends_at_80x24(a
 
     set_language("fi")  # the longest texts (English again after each test)
     async with app.run_test(size=(80, 24)) as pilot:
-        await start_unidentified(pilot, "ohjaaja1", "Naapuri: 84-vuotias mies ei selviydy kotona")
-        await social_assessment_to_segment(pilot, WorryLevel.GREY_ZONE.value, None, "older_person_not_coping")
-        await pilot.press("enter")  # the suggested outcome: the duty form
-        await pilot.pause()
+        await a_neighbours_call_to_the_duty_form(pilot)
         assert isinstance(app.screen, DutyScreen)
         for list_id in ("duty-kinds", "duty-methods"):
             listing = app.screen.query_one(f"#{list_id}")
@@ -232,10 +238,7 @@ async def test_a_receiver_chosen_for_one_kind_is_not_saved_with_another(app, sto
     kind, Ctrl+S: the duty saved is the highlighted kind with one of its own receivers, never
     the receiver chosen for the kind before (review of the duty form's Ctrl+S)."""
     async with app.run_test(size=(80, 24)) as pilot:
-        await start_unidentified(pilot, "ohjaaja1", "Naapuri: 84-vuotias mies ei selviydy kotona")
-        await social_assessment_to_segment(pilot, WorryLevel.GREY_ZONE.value, None, "older_person_not_coping")
-        await pilot.press("enter")  # the suggested outcome: the duty form
-        await pilot.pause()
+        await a_neighbours_call_to_the_duty_form(pilot)
         assert isinstance(app.screen, DutyScreen)
         form = app.screen
         await pilot.press("enter", "enter")  # the first kind, its first receiver
