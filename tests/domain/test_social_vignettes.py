@@ -2,7 +2,8 @@
 scores urgency, segment, duties and referrals; a missed duty fails the run. dev/ holds the
 development part (social_dev.toml, 48) and the parts kept aside and released for development on
 5.12.2026 after they had measured the rules (social_dev2.toml, 24; social_dev3.toml, 36, sh2;
-social_dev4.toml, 36, sh3; social_dev5.toml, 36, sh5); heldout/ holds the part kept aside, measured, never read (empty until
+social_dev4.toml, 36, sh3; social_dev5.toml, 36, sh5; social_dev6.toml and social_dev7.toml, 36 each, sh4 and sh6);
+heldout/ holds the part kept aside, measured, never read (empty until
 the next part is written blind)."""
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
     ("social_dev3.toml", 36, 32, 34, 34),
     ("social_dev4.toml", 36, 35, 32, 32),
     ("social_dev5.toml", 36, 33, 30, 35),
+    ("social_dev6.toml", 36, 28, 27, 26),
+    ("social_dev7.toml", 36, 28, 32, 32),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -54,7 +57,9 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     (version 9) no safe bed tonight names adult social work first (SHL 21 §) and, with violence
     at home, the shelter: first referral 19 -> 18 on social_dev2 (an 18-year-old thrown out
     tonight, expected the youth services first), 33 -> 34 on social_dev3 (locked in the
-    bathroom, the shelter)."""
+    bathroom, the shelter). sh4 and sh6 (social_dev6.toml, social_dev7.toml), kept aside and
+    measured at version 9 (28, 27, 26 and 28, 32, 32 of 36; duties 16/16, 15/15), released for
+    development on 5.12.2026 evening, when sh8 was written blind to be kept aside."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -129,7 +134,7 @@ def test_a_missed_duty_fails_the_check_and_aggregate_lists_no_case(tmp_path):
 
     result = ohjaus("check", "--vignettes", str(DEV), "--aggregate")
     assert result.returncode == 0, result.stdout  # every duty of the dev set is found
-    assert "duties found: 72/72" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
+    assert "duties found: 103/103" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
     # The story answers no question that raises the older person's notification: missed, exit 1.
     (tmp_path / "missed.toml").write_text(VIGNETTE.format(extra='findings = ["debts_or_benefit_problems"]'), encoding="utf-8")
     result = ohjaus("check", "--vignettes", str(tmp_path))
