@@ -304,3 +304,13 @@ def test_no_money_for_food_is_assessed_within_three_days_unless_it_cannot_wait()
     assert urgency("no_money_for_food_or_medicine", "must_be_arranged_today") is Urgency.SAME_DAY
     # Kela stays first for it.
     assert first(["livelihood"], 40, "no_money_for_food_or_medicine") == "kela"
+
+
+def test_an_older_person_exploited_who_cannot_cope_is_older_peoples_not_disability_services():
+    """Disability Services Act 675/2023 2 §: a need that comes mainly with ageing is not its; an
+    83-year-old whose son takes her pension is older people's guidance's first (with the VPL
+    25 § notification), a disabled 48-year-old exploited stays disability services'."""
+    found = ["safety_violence", "coping_at_home", "livelihood"]
+    yes = ("statutory_group", "exploited_or_controlled", "disability_limits_daily_life", "needs_help_daily_living")
+    assert first(found, 83, *yes, "older_person_not_coping") == "older_people_guidance"
+    assert first(found, 48, "exploited_or_controlled", "disability_limits_daily_life") == "disability_services"
