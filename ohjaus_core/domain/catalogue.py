@@ -54,8 +54,8 @@ class Service:
     # case, ToimTukiL 14 §), ahead of the services that fit only the domain; such a service fits
     # even where no domain was found (the statutory group: older people's guidance).
     first_for: tuple[str, ...] = ()
-    # Combinations of the social protocol's questions (each a tuple, every one yes) that name it
-    # first as one `first_for` question does: a client whose disability limits daily life and
+    # Combinations of the social protocol's questions (each a tuple, every one yes; an item
+    # "!id" one that is not) that name it first as one `first_for` question does: a client whose disability limits daily life and
     # who is being exploited is disability services' first (not Kela's for the money taken).
     first_when: tuple[tuple[str, ...], ...] = ()
     # Takes a contact without the person's name (a helpline, an NGO): first for an unidentified
@@ -210,7 +210,9 @@ def by_need(
         # A combination names a service by each of its answers: it says more than one answer
         # (violence at home and no safe bed tonight: the shelter, before the services that
         # find a bed for anyone).
-        named = len(yes & set(service.first_for)) + sum(len(c) for c in service.first_when if set(c) <= yes)
+        named = len(yes & set(service.first_for)) + sum(
+            len(combination_yes(c)) for c in service.first_when if combination_met(c, yes)
+        )
         if not matches and not named:
             return (not service.fits_age(age), 1, False, 0, False, 0, False, False, 0, 0, False, index)
         young = minor and service.max_age is not None and not urgent
@@ -235,6 +237,17 @@ def by_need(
         )
 
     return [service for _index, service in sorted(enumerate(services), key=key)]
+
+
+def combination_yes(combination: tuple[str, ...]) -> set[str]:
+    """A `first_when` combination's questions that must be answered yes (an item "!id" is one
+    that must not be: the neuvola for an exhausted parent, not where a child is at risk)."""
+    return {item for item in combination if not item.startswith("!")}
+
+
+def combination_met(combination: tuple[str, ...], yes: set[str]) -> bool:
+    unless = {item[1:] for item in combination if item.startswith("!")}
+    return combination_yes(combination) <= yes and not unless & yes
 
 
 def services_for(

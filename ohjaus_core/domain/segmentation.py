@@ -17,6 +17,7 @@ from .deadlines.rules import HighNeedRules
 
 # Need domains with a yes from which a social situation counts as complex (many-sided).
 MANY_DOMAINS = 3
+ADDICTION_DOMAIN = "substance_use"  # the social protocol's need domain of substance use and gambling
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,12 @@ def suggest_segment_with_reasons(
     combinations (a disabled client who needs help with daily tasks): the need is assessed
     even when the client asks for information only - a clear need, not advice only."""
     reasons = []
-    suspicion_only = bool(triggers) and set(triggers) <= set(from_answers) and worry in (
-        None, WorryLevel.NONE, WorryLevel.SMALL,
+    # Addiction the only need found (a client asking for help with their own drinking or
+    # gambling, housing, income and work holding): a clear need met by the substance and
+    # addiction services (SHL 24 §), in the grey zone of worry too (round of 5.12.2026 night).
+    addiction_only = set(domains) == {ADDICTION_DOMAIN} and worry is WorryLevel.GREY_ZONE
+    suspicion_only = bool(triggers) and set(triggers) <= set(from_answers) and (
+        worry in (None, WorryLevel.NONE, WorryLevel.SMALL) or addiction_only
     )
     if triggers and not suspicion_only:
         reasons.append(SegmentReason.TRIGGERS)

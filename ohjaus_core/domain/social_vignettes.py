@@ -58,7 +58,7 @@ REFERRAL_CODES = {
     "adult_social_work": {"adult_social_work", "social_guidance"},
     "substance_services": {"mental_substance_services", "substance_ngo", "peluuri"},
     "older_people_services": {"older_people_guidance", "older_person_notification", "home_care"},
-    "health_care": {"doctor_appointment", "nurse_appointment", "urgent_care"},
+    "health_care": {"doctor_appointment", "nurse_appointment", "urgent_care", "child_health_clinic"},
     "child_welfare": {"child_welfare_intake", "family_social_work", "family_services"},
     "youth_services": {"youth_services"},
     "mental_health_services": {"mental_substance_services", "crisis_centre"},

@@ -227,10 +227,15 @@ def test_most_urgent_yes_wins_and_every_question_giving_it_is_a_reason() -> None
     assert result.suggested is Urgency.THREE_DAYS
     assert result.reasons == ("child_at_risk", "older_person_not_coping")
 
-    # No money for food or medicine is an urgent need: assessed the same day.
+    # No money for food or medicine is assessed within three working days, with the other
+    # answers that give it (social assistance within 7 working days, ToimTukiL 14 §); when
+    # something must be arranged today or tomorrow (no food until Monday), the same day.
     result = evaluate(protocol, {**answers, "no_money_for_food_or_medicine": True})
+    assert result.suggested is Urgency.THREE_DAYS
+    assert result.reasons == ("child_at_risk", "older_person_not_coping", "no_money_for_food_or_medicine")
+    result = evaluate(protocol, {"no_money_for_food_or_medicine": True, "must_be_arranged_today": True})
     assert result.suggested is Urgency.SAME_DAY
-    assert result.reasons == ("no_money_for_food_or_medicine",)
+    assert result.reasons == ("must_be_arranged_today",)
 
 
 def test_an_information_only_client_is_not_raised_by_the_answers_but_by_danger_and_worry() -> None:

@@ -34,13 +34,13 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
 
 
 @pytest.mark.parametrize(("name", "n", "urgency", "segment", "referral"), [
-    ("social_dev.toml", 48, 46, 44, 44),
-    ("social_dev2.toml", 24, 23, 22, 18),
-    ("social_dev3.toml", 36, 32, 34, 34),
+    ("social_dev.toml", 48, 46, 44, 45),
+    ("social_dev2.toml", 24, 24, 22, 19),
+    ("social_dev3.toml", 36, 32, 34, 35),
     ("social_dev4.toml", 36, 35, 32, 32),
-    ("social_dev5.toml", 36, 33, 30, 35),
-    ("social_dev6.toml", 36, 28, 27, 26),
-    ("social_dev7.toml", 36, 28, 32, 32),
+    ("social_dev5.toml", 36, 33, 31, 35),
+    ("social_dev6.toml", 36, 29, 29, 28),
+    ("social_dev7.toml", 36, 31, 33, 33),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -59,7 +59,10 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     tonight, expected the youth services first), 33 -> 34 on social_dev3 (locked in the
     bathroom, the shelter). sh4 and sh6 (social_dev6.toml, social_dev7.toml), kept aside and
     measured at version 9 (28, 27, 26 and 28, 32, 32 of 36; duties 16/16, 15/15), released for
-    development on 5.12.2026 evening, when sh8 was written blind to be kept aside."""
+    development on 5.12.2026 evening, when sh8 was written blind to be kept aside. Then the
+    round by class on them (version 10; tests/domain/test_social_rules.py, the README's per-part
+    table): urgency 46, 24, 32, 35, 33, 29, 31; segment 44, 22, 34, 32, 31, 29, 33; first
+    referral 45, 19, 35, 32, 35, 28, 33 - no part lost a case on any figure."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)

@@ -53,6 +53,16 @@ def evaluate(
         ]
         combined = [] if information_only else met
         raised += [when.urgency for when in combined]
+        # An adult outside the statutory groups who wants information only, with no danger
+        # now: the grey zone of worry does not start an assessment they have not asked for (SHL
+        # 36 §: not made where it is plainly unnecessary; the client's self-determination,
+        # Act 812/2000 8 §); the worker gives the advice and can still mark a greater worry,
+        # and a need that cannot wait a day still counts (round of 5.12.2026 night).
+        if (
+            information_only and worry is WorryLevel.GREY_ZONE and age is not None and age >= 18
+            and not any(q.statutory_group for q in yes)
+        ):
+            by_worry = None
         if by_worry is not None:
             raised.append(by_worry)
         suggested = Urgency.most_urgent(raised + [protocol.default_urgency], protocol.default_urgency)
