@@ -166,6 +166,9 @@ class ContactScreen(BackScreen):
     def on_step_panel_next(self, event: StepPanel.Next) -> None:
         event.stop()
         self.action_next()
+        # Keys typed ahead of the next step's field (held by the client step's Enter): the
+        # field has the focus now.
+        self.app.call_later(self.ohjaus.release_keys)
 
     def on_step_panel_deadlines_changed(self, event: StepPanel.DeadlinesChanged) -> None:
         event.stop()
