@@ -57,9 +57,11 @@ class ContactScreen(BackScreen):
     # On the outcome step F4 (another referral, once the outcome is a referral) and F2 (a duty
     # made, where duties apply) come before the sync view, which F1 still lists; on the
     # questions, both answers' keys (K yes, E no: in Finnish there was room for E only).
+    # Ctrl+N (next) before the language and the lock: in a text field (the reason) it is the
+    # key that goes on, and at 80x24 in Finnish it was left out (the walk of 5.12.2026).
     KEY_PRIORITY = (
-        "back", "answer(True)", "answer(False)", "sign", "another_referral", "record_duty",
-        "switch_language", "lock", "sync_view", "app.quit", "next",
+        "back", "answer(True)", "answer(False)", "next", "sign", "another_referral", "record_duty",
+        "switch_language", "lock", "sync_view", "app.quit",
     )
 
     def __init__(self, draft: ContactDraft, saved: bool = False, client_query: str = "") -> None:
