@@ -76,3 +76,28 @@ async def test_a_no_to_the_identity_check_keeps_the_reason_typed_ahead(app, stor
         assert isinstance(app.screen, ContactScreen) and focused_id(pilot) == "client-query"
         assert app.screen.query_one("#client-query").value == f"{client.last_name} {client.first_name}"
         assert app.screen.draft.reason == "Kysyy"
+
+
+async def test_letters_typed_on_the_services_list_filter_it(app, store):
+    from ohjaus_core.domain.contact import Step
+
+    from .test_follow_up_offers import anonymous_social_draft
+
+    draft = anonymous_social_draft(store, high_need=False, step=Step.OUTCOME)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "ohjaaja1")
+        await app.push_screen(ContactScreen(draft))
+        await pilot.pause()
+        await pilot.press("enter")  # the suggested referral
+        await pilot.pause()
+        assert focused_id(pilot) == "services"
+        listing = app.screen.query_one("#services")
+        before = listing.option_count
+        typed = str(listing.get_option_at_index(before - 1).prompt).split()[0][:5].lower()
+        burst(app, *typed)
+        await settle(pilot)
+        assert app.screen.query_one("#service-filter").value == typed
+        assert focused_id(pilot) == "service-filter"
+        assert 0 < listing.option_count < before
+        await pilot.press("enter")  # back to the list, filtered
+        assert focused_id(pilot) == "services"

@@ -16,14 +16,14 @@ from ..factories import worker
 from ..pilot_helpers import focused_id, sign_in
 
 
-def anonymous_social_draft(store, high_need: bool) -> ContactDraft:
+def anonymous_social_draft(store, high_need: bool, step: Step = Step.FOLLOW_UP) -> ContactDraft:
     counsellor = worker(store, "ohjaaja1")
     return ContactDraft(
         worker_id=counsellor.id, unit_id=counsellor.unit_id, started_at=FIXED_NOW, anonymous=True,
         reason="Naapuri huolissaan", service_area=ServiceArea.WORKING_AGE, protocol_id="social_service_need",
         protocol_version=1, suggested_urgency=Urgency.THREE_DAYS, urgency=Urgency.THREE_DAYS,
         segment=Segment.COMPLEX_NEED, high_need=high_need, outcome_kind=OutcomeKind.REFERRAL,
-        step=Step.FOLLOW_UP,
+        step=step,
     )
 
 
