@@ -118,7 +118,10 @@ class ContactScreen(BackScreen):
 
     def _update_header(self) -> None:
         draft, client = self.draft, self.flow.client
-        text = Text(no_wrap=True, overflow="ellipsis")
+        # Wrapped, never cut: at 80 columns the urgency (a social one is worded long) and the
+        # language of service went past the edge (the walk of 5.12.2026); a second line is
+        # taken only when the words need it.
+        text = Text()
         language = draft.language.label
         if client:
             if client.protected:
@@ -143,8 +146,7 @@ class ContactScreen(BackScreen):
             text.append("  " + _("Reply: {how}").format(how=_(REPLY_LABELS[draft.reply_channel])), style=themed("$notice"))
         if draft.version > 1:
             text.append("  " + _("Correction, version {n}").format(n=draft.version), style=themed("$caution"))
-        protected = bool(client and client.protected)
-        if protected:
+        if client and client.protected:
             # The warning on a line of its own: the first line may be cut at 80 columns.
             text.append("\n")
             text.append(
@@ -152,7 +154,7 @@ class ContactScreen(BackScreen):
                 style=themed("bold $alarm"),
             )
         header = self.query_one("#contact-header", Static)
-        header.styles.height = 2 if protected else 1
+        header.styles.height = "auto"
         header.update(text)
         self.update_deadlines()
 

@@ -99,3 +99,29 @@ async def test_the_key_that_goes_on_is_in_the_footer_at_80x24(app, store, langua
         assert focused_id(pilot) == "reason"
         shown = {key.action for key in app.screen.query(FooterKey)}
         assert "next" in shown and "sign" in shown
+
+
+async def test_the_urgency_and_every_deadline_are_readable_at_80x24(app, store):
+    """The header's urgency (a social one is worded long) and the deadlines line wrap rather
+    than being cut with "..." (the walk of 5.12.2026)."""
+    from ohjaus_core.domain.contact import Step
+    from ohjaus_tui.screens.contact import ContactScreen
+    from ohjaus_tui.screens.steps.deadline_info import deadline_phrase
+
+    from ..pilot_helpers import screen_text, sign_in
+    from .test_follow_up_offers import anonymous_social_draft
+
+    draft = anonymous_social_draft(store, high_need=False, step=Step.OUTCOME)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "ohjaaja1")
+        await app.push_screen(ContactScreen(draft))
+        await pilot.pause()
+        text = screen_text(app)
+        assert draft.urgency.worded(draft.register) in text
+        assert "Service language: Finnish" in text
+        deadlines = app.screen.flow.refresh_deadlines()
+        assert len(deadlines) >= 2
+        for deadline in deadlines:
+            assert deadline_phrase(deadline) in text
+        assert "…" not in text
+        assert focused_id(pilot) == "outcome-kinds"
