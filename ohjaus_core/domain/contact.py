@@ -328,6 +328,18 @@ def device_channel(setting: str | None) -> Channel:
 MAX_FREE_TEXT = 20_000  # sync/protocol.py MAX_TEXT: the central API's limit for one text
 
 
+def follow_up_allowed(draft: ContactDraft, kind: FollowUpKind) -> bool:
+    """Can the contact be saved with this follow-up? The follow-up step offers only these
+    (the walk of 5.12.2026: "No follow-up" suggested, then refused, for a high-need
+    unidentified client). A high-need client's situation is followed up; an unidentified
+    client of a social contact cannot be called back."""
+    if kind == FollowUpKind.NONE:
+        return not draft.high_need_plan
+    if kind == FollowUpKind.CALLBACK:
+        return not (draft.anonymous and draft.register == "social")
+    return True
+
+
 def step_problems(draft: ContactDraft, step: Step) -> list[str]:
     """What still blocks `step`; an empty list means the worker may go on."""
     problems: list[str] = []
@@ -368,9 +380,9 @@ def step_problems(draft: ContactDraft, step: Step) -> list[str]:
     elif step == Step.OUTCOME:
         problems.extend(_outcome_problems(draft))
     elif step == Step.FOLLOW_UP:
-        if draft.high_need_plan and draft.follow_up_kind == FollowUpKind.NONE:
+        if draft.follow_up_kind == FollowUpKind.NONE and not follow_up_allowed(draft, FollowUpKind.NONE):
             problems.append(_("A high-need client's situation is followed up: plan a follow-up."))
-        if draft.follow_up_kind == FollowUpKind.CALLBACK and draft.anonymous and draft.register == "social":
+        if draft.follow_up_kind == FollowUpKind.CALLBACK and not follow_up_allowed(draft, FollowUpKind.CALLBACK):
             # Found in the walk of 5.12.2026: an unidentified client (a neighbour's anonymous
             # call) was suggested a callback; a duty made leaves its own follow-up instead.
             problems.append(_("An unidentified client cannot be called back; a duty made is followed up by itself."))

@@ -177,13 +177,19 @@ def child_welfare_consideration(age: int | None, register: str | None) -> bool:
 def suggest_follow_up(
     outcome: OutcomeKind | None, segment: Segment | None, today: date,
     urgency: Urgency | None = None, register: str | None = None, anonymous: bool = False,
+    high_need: bool = False,
 ) -> tuple[FollowUpKind, date | None]:
     """A follow-up that fits the outcome, due in working days (today not counted). On a
     social contact the urgency sets the due day: a same-day need is followed up the next
     working day, one of three working days within three working days. A duty made leaves its
     own follow-up (confirming the receipt), made when the contact is signed. An unidentified
     client of a social contact cannot be called back or followed to a service: no follow-up is
-    suggested (the health side keeps its rule)."""
+    suggested (the health side keeps its rule) - unless the client is high-need (`high_need`:
+    the complex path's plan), whose situation is always followed up: then the check that what
+    was set in motion was taken up, which needs no phone."""
+    if anonymous and register == "social" and high_need and segment == Segment.COMPLEX_NEED:
+        days = {Urgency.EMERGENCY: 1, Urgency.SAME_DAY: 1, Urgency.THREE_DAYS: 3}.get(urgency, 5)
+        return FollowUpKind.CHECK_REFERRAL, add_working_days(today, days)
     if (anonymous and register == "social") or (outcome == OutcomeKind.DUTY and segment != Segment.COMPLEX_NEED):
         return FollowUpKind.NONE, None
     if register == "social" and outcome is not None and urgency in (Urgency.EMERGENCY, Urgency.SAME_DAY):

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ohjaus_core.i18n import N_
+from ohjaus_core.i18n import N_, _
 from ..widgets.footer import Footer
 
 
@@ -46,7 +46,8 @@ class TypedAheadConfirmScreen(ConfirmScreen, inherit_bindings=False):
     """A question that opens while the worker may still be typing (the identity check after
     the client is chosen, when the reason follows at once): letters are text meant for the
     next field, never answers. Only Enter (yes) and Escape (no) answer it; a letter typed
-    ahead is dropped and the question stays (the counsellor's 80x24 walk: "Kysyy..." was
+    ahead is kept in `typed` (shown under the question; the caller puts it where it was
+    meant, the reason) and the question stays (the counsellor's 80x24 walk: "Kysyy..." was
     taken as K and E, answered No, and the client was lost). An Enter that comes right after
     such a letter ends the typed text, not an answer: it is refused with the bell, and the
     worker, who now sees the question, answers with a fresh Enter (the review: the reason and
@@ -54,21 +55,54 @@ class TypedAheadConfirmScreen(ConfirmScreen, inherit_bindings=False):
 
     BINDINGS = [
         Binding("enter", "confirm", N_("Yes"), key_display="Enter"),
-        Binding("escape", "answer(False)", N_("No"), key_display="Esc"),
+        Binding("escape", "no", N_("No"), key_display="Esc"),
     ]
     TYPING_PAUSE = 0.6  # seconds after a letter typed ahead before Enter answers
 
     def __init__(self, question: str) -> None:
         super().__init__(question, enter_means_yes=True)
         self.typed_at: float | None = None
+        self.typed = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.question))
+            yield Static(id="typed-ahead")
+            yield Footer()
 
     def on_key(self, event: events.Key) -> None:
+        # Answered here, in the order the keys came: a binding would run only once the key
+        # has bubbled to the app, after the letters typed behind it were taken as typed ahead.
+        if event.key in ("enter", "escape"):
+            event.stop()
+            self.action_confirm() if event.key == "enter" else self.action_no()
+            return
         if event.is_printable:
             event.stop()  # typed ahead: neither an answer nor an app key
             self.typed_at = monotonic()
+            self.typed += event.character or ""
+        elif event.key == "backspace" and self.typed:
+            event.stop()
+            self.typed = self.typed[:-1]
+        else:
+            return
+        line = self.query_one("#typed-ahead", Static)
+        line.display = bool(self.typed)
+        line.update(Text(_("Typed: {text} (goes to the reason)").format(text=self.typed), style="dim"))
 
     def action_confirm(self) -> None:
         if self.typed_at is not None and monotonic() - self.typed_at < self.TYPING_PAUSE:
             self.app.bell()
             return
-        self.dismiss(True)
+        self._answer(True)
+
+    def action_no(self) -> None:
+        self._answer(False)
+
+    def _answer(self, yes: bool) -> None:
+        # The keys typed after the answer are meant for the field the answer leads to (the
+        # reason, or the search again): held until it has the focus (see OhjausApp.hold_keys).
+        hold = getattr(self.app, "hold_keys", None)
+        if hold is not None:
+            hold()
+        self.dismiss(yes)

@@ -57,9 +57,11 @@ class ContactScreen(BackScreen):
     # On the outcome step F4 (another referral, once the outcome is a referral) and F2 (a duty
     # made, where duties apply) come before the sync view, which F1 still lists; on the
     # questions, both answers' keys (K yes, E no: in Finnish there was room for E only).
+    # Ctrl+N (next) before the language and the lock: in a text field (the reason) it is the
+    # key that goes on, and at 80x24 in Finnish it was left out (the walk of 5.12.2026).
     KEY_PRIORITY = (
-        "back", "answer(True)", "answer(False)", "sign", "another_referral", "record_duty",
-        "switch_language", "lock", "sync_view", "app.quit", "next",
+        "back", "answer(True)", "answer(False)", "next", "sign", "another_referral", "record_duty",
+        "switch_language", "lock", "sync_view", "app.quit",
     )
 
     def __init__(self, draft: ContactDraft, saved: bool = False, client_query: str = "") -> None:
@@ -116,7 +118,10 @@ class ContactScreen(BackScreen):
 
     def _update_header(self) -> None:
         draft, client = self.draft, self.flow.client
-        text = Text(no_wrap=True, overflow="ellipsis")
+        # Wrapped, never cut: at 80 columns the urgency (a social one is worded long) and the
+        # language of service went past the edge (the walk of 5.12.2026); a second line is
+        # taken only when the words need it.
+        text = Text()
         language = draft.language.label
         if client:
             if client.protected:
@@ -141,8 +146,7 @@ class ContactScreen(BackScreen):
             text.append("  " + _("Reply: {how}").format(how=_(REPLY_LABELS[draft.reply_channel])), style=themed("$notice"))
         if draft.version > 1:
             text.append("  " + _("Correction, version {n}").format(n=draft.version), style=themed("$caution"))
-        protected = bool(client and client.protected)
-        if protected:
+        if client and client.protected:
             # The warning on a line of its own: the first line may be cut at 80 columns.
             text.append("\n")
             text.append(
@@ -150,7 +154,7 @@ class ContactScreen(BackScreen):
                 style=themed("bold $alarm"),
             )
         header = self.query_one("#contact-header", Static)
-        header.styles.height = 2 if protected else 1
+        header.styles.height = "auto"
         header.update(text)
         self.update_deadlines()
 
@@ -166,6 +170,9 @@ class ContactScreen(BackScreen):
     def on_step_panel_next(self, event: StepPanel.Next) -> None:
         event.stop()
         self.action_next()
+        # Keys typed ahead of the next step's field (held by the client step's Enter): the
+        # field has the focus now.
+        self.app.call_later(self.ohjaus.release_keys)
 
     def on_step_panel_deadlines_changed(self, event: StepPanel.DeadlinesChanged) -> None:
         event.stop()

@@ -280,4 +280,9 @@ async def test_the_finder_asks_for_a_symptom_on_a_health_contact(app, store):
     async with app.run_test(size=(80, 24)) as pilot:
         await start_contact(pilot, NURSE, client.identity_code, "Pissatessa kirvelee")
         assert "symptom" in str(app.screen.query_one("#protocol-find-label").render())
-        assert app.screen.query_one("#protocol-find").placeholder == "e.g. sokeri, kurkku, huimaa"
+        # In the worker's language (the English UI showed the Finnish words): the examples
+        # are words the English finder knows.
+        assert app.screen.query_one("#protocol-find").placeholder == "e.g. sugar, throat, dizzy"
+        await type_text(pilot, "sugar")
+        await pilot.pause()
+        assert "diabetes_blood_sugar" in listed(app)

@@ -82,3 +82,46 @@ async def test_after_the_last_answer_the_line_says_how_to_reach_the_level_of_wor
         await pilot.press("enter")
         await pilot.pause()
         assert focused_id(pilot) == "worry"
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_the_key_that_goes_on_is_in_the_footer_at_80x24(app, store, language):
+    """In the reason field Enter goes on, but the footer is what a worker reads: Ctrl+N (next)
+    is in it at 80 columns, in Finnish too (the walk of 5.12.2026: it was left out)."""
+    from textual.widgets._footer import FooterKey
+
+    from ohjaus_core.i18n import set_language
+
+    set_language(language)
+    client = a_client(store, nth=6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "")
+        assert focused_id(pilot) == "reason"
+        shown = {key.action for key in app.screen.query(FooterKey)}
+        assert "next" in shown and "sign" in shown
+
+
+async def test_the_urgency_and_every_deadline_are_readable_at_80x24(app, store):
+    """The header's urgency (a social one is worded long) and the deadlines line wrap rather
+    than being cut with "..." (the walk of 5.12.2026)."""
+    from ohjaus_core.domain.contact import Step
+    from ohjaus_tui.screens.contact import ContactScreen
+    from ohjaus_tui.screens.steps.deadline_info import deadline_phrase
+
+    from ..pilot_helpers import screen_text, sign_in
+    from .test_follow_up_offers import anonymous_social_draft
+
+    draft = anonymous_social_draft(store, high_need=False, step=Step.OUTCOME)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "ohjaaja1")
+        await app.push_screen(ContactScreen(draft))
+        await pilot.pause()
+        text = screen_text(app)
+        assert draft.urgency.worded(draft.register) in text
+        assert "Service language: Finnish" in text
+        deadlines = app.screen.flow.refresh_deadlines()
+        assert len(deadlines) >= 2
+        for deadline in deadlines:
+            assert deadline_phrase(deadline) in text
+        assert "…" not in text
+        assert focused_id(pilot) == "outcome-kinds"

@@ -151,10 +151,9 @@ async def test_history_triggers_show_their_counts_and_the_high_need_path_asks_fo
         await pick(pilot, "services", "social_guidance")
         await pick(pilot, "handover", "cold")
         assert focused_id(pilot) == "follow-up-kinds"
-        # The high-need path wants an agreed follow-up: "none" is refused.
-        await pick(pilot, "follow-up-kinds", "none")
-        await pilot.pause()
-        assert "plan a follow-up" in str(app.screen.query_one("#problems").render())
+        # The high-need path wants an agreed follow-up: "none" is not offered (it would be refused).
+        listing = app.screen.query_one("#follow-up-kinds")
+        assert "none" not in [listing.get_option_at_index(i).id for i in range(listing.option_count)]
         await pick(pilot, "follow-up-kinds", "callback")
         await pilot.press("enter", "enter")  # due date as suggested, no note
         await pilot.pause()

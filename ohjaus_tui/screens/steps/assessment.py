@@ -63,7 +63,7 @@ class AssessmentStep(StepPanel):
             )
         return (
             _("Protocol: type a symptom or a letter; arrows move, Enter chooses"),
-            _("e.g. sokeri, kurkku, huimaa"),
+            _("e.g. sugar, throat, dizzy"),
         )
 
     def enter(self, draft: ContactDraft) -> None:

@@ -6,6 +6,7 @@ from functools import partial
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList, Static
 from textual.worker import get_current_worker
@@ -42,6 +43,8 @@ class ClientStep(StepPanel):
         Binding("up", "move(-1)", _("Previous result"), show=False),
         # Not in the footer (it would push F9 out at 100 columns): the label below says it.
         Binding("f2", "client_view", N_("Client"), show=False),
+        # Enter in the search, taken before the keys typed after it are handed on (below).
+        Binding("enter", "hold_typed_ahead", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -120,6 +123,24 @@ class ClientStep(StepPanel):
         the results of what is in the box are shown first, so it acts on the right ones."""
         self._search(self.query_one("#client-query", Input).value)
 
+    def action_hold_typed_ahead(self) -> None:
+        """Enter in the search moves the focus (to the reason, the identity check or the new
+        client's form) only once the search box has handled it; the keys a fast worker types
+        after it ("name Enter reason Enter") would reach the search box meanwhile - the reason
+        searched for and a second Enter opening a second form. They are held until the field
+        they are meant for has the focus (as on the sign-in screen), then let go."""
+        if self.screen.focused is self.query_one("#client-query", Input):
+            self.ohjaus.hold_keys()
+        raise SkipAction()
+
+    def _release_typed_ahead(self, after_refresh: bool = False) -> None:
+        """The keys held since the Enter, handed to the field that has the focus now (or,
+        `after_refresh`, to the modal just pushed, once it is on the screen and focused)."""
+        if after_refresh:
+            self.app.call_after_refresh(self.ohjaus.release_keys)
+        else:
+            self.app.call_later(self.ohjaus.release_keys)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._search_later(event.value)
@@ -149,13 +170,25 @@ class ClientStep(StepPanel):
             "{name}: born {born}, phone {phone}. Did the caller confirm the birth date or the phone?"
         ).format(name=shown(f"{client.last_name} {client.first_name}", LINE_NAME), born=born, phone=phone)
 
+        check = TypedAheadConfirmScreen(question)
+
         def answered(yes: bool | None) -> None:
+            # Letters typed ahead while the check opened were the reason: kept for its field.
+            self._keep_for_reason(check.typed)
             if yes:
                 self._choose(f"client:{client.id}", confirmed=True)
             else:
                 self.focus_now(self.query_one("#client-query", Input))
+                self._release_typed_ahead()
 
-        self.app.push_screen(TypedAheadConfirmScreen(question), answered)
+        self.app.push_screen(check, answered)
+        self._release_typed_ahead(after_refresh=True)
+
+    def _keep_for_reason(self, typed: str) -> None:
+        """Text typed ahead of the reason field, put into it (after what it already holds)."""
+        typed = typed.strip()
+        if typed:
+            self._draft.reason = f"{self._draft.reason} {typed}".strip()
 
     def _choose(self, option_id: str | None, confirmed: bool = False) -> None:
         draft = self._draft
@@ -164,12 +197,14 @@ class ClientStep(StepPanel):
             query = self.query_one("#client-query", Input).value
             self._form = NewClientScreen(query, kept=self._kept_form)
             self.app.push_screen(self._form, self._new_client_done)
+            self._release_typed_ahead(after_refresh=True)
             return
         if option_id == ANONYMOUS:
             draft.client_id, draft.anonymous = None, True
         elif option_id and option_id.startswith("client:"):
             client = self.ctx.store.clients.client(option_id.removeprefix("client:"))
             if client is None:
+                self._release_typed_ahead()
                 return
             if not confirmed and self._found_by_name():
                 self._confirm_second_identifier(client)
@@ -185,6 +220,7 @@ class ClientStep(StepPanel):
         self._kept_form = self._form.typed if result is None else {}
         if result is None:
             self.focus_now(self.query_one("#client-query", Input))
+            self._release_typed_ahead()
             return
         if result == ANONYMOUS:
             self._choose(ANONYMOUS)

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList, Select, Static
 
 from ohjaus_core.domain.codes import FollowUpKind
-from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.contact import ContactDraft, Step, follow_up_allowed
 from ohjaus_core.domain.segmentation import suggest_follow_up
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import _
@@ -48,13 +48,16 @@ class FollowUpStep(StepPanel):
         today = self.ctx.now().date()
         suggested, suggested_due = suggest_follow_up(
             draft.outcome_kind, draft.segment, today, draft.urgency, draft.register, draft.anonymous,
+            draft.high_need,
         )
         if self.suggestion_changed("follow-up-kinds", (suggested, suggested_due)):
             # Chosen for another outcome or segment: the new suggestion and its due date.
             draft.follow_up_kind, draft.follow_up_due = suggested, None
             self.query_one("#follow-up-due", Input).value = ""
         current = draft.follow_up_kind if draft.follow_up_due else suggested
-        offer_codes(self.query_one("#follow-up-kinds", OptionList), OFFERED, suggested, current)
+        # Only what the contact can be saved with (never offered, then refused).
+        offered = [kind for kind in OFFERED if follow_up_allowed(draft, kind)]
+        offer_codes(self.query_one("#follow-up-kinds", OptionList), offered, suggested, current)
         due = draft.follow_up_due or suggested_due
         due_input = self.query_one("#follow-up-due", Input)
         if not due_input.value and due:

@@ -4,6 +4,7 @@ client's consent or the law of a statutory notification, and more than one refer
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.widgets import Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -54,6 +55,23 @@ class ReferralChoice:
         self._show_referrals_made()
         self._offer_handovers()
         self._show_consent()
+
+    def on_key(self, event: events.Key) -> None:
+        """Letters typed on the services list filter it (the walk of 5.12.2026: the list has
+        the focus, arrows and Enter choose, and what was typed was lost): each goes into the
+        filter, which takes the focus; Enter there goes back to the list. The keys typed
+        behind the first wait until the filter has the focus (OhjausApp.hold_keys)."""
+        listing, field = self.query_one("#services", OptionList), self.query_one("#service-filter", Input)
+        # A letter reaches here only from the list (the filter takes its own): one typed
+        # before the filter had the focus still goes into it.
+        if self.screen.focused not in (listing, field) or not event.is_printable or event.key == "space":
+            return
+        event.stop()
+        event.prevent_default()
+        field.insert_text_at_cursor(event.character or "")
+        self.focus_now(field)
+        self.ohjaus.hold_keys()
+        self.app.call_after_refresh(self.ohjaus.release_keys)
 
     def action_another_referral(self) -> None:
         """F4: the referral chosen is kept and another one is chosen (several needs: several
