@@ -601,7 +601,8 @@ def bench_pull_against(args, folder: Path, url: str, total: int, prepared: list)
                 child.stop()
             shutil.rmtree(device)
             if run_url != url:
-                Path(run_url.removeprefix("sqlite:///")).unlink()
+                for suffix in ("", "-wal", "-shm"):
+                    Path(run_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
             elapsed, cpu, pulled = json.loads(out.stdout.strip().splitlines()[-1])
             if pulled != total:
                 raise SystemExit(f"pull ({label}): expected {total:,} changes applied, got {pulled:,}")
