@@ -6,6 +6,7 @@ of the same rows into the same kind of database.
                                     [--pull-changes 100000] [--only push|pull]
     # the push, this checkout against another (device and server code), runs alternating:
     python bench/sync_throughput.py --only push --against DIR --runs 5 [--device PATH]
+    python bench/sync_throughput.py --only pull --against DIR --runs 5
 
 Push: a demo device signs contacts and adds clients through the store methods the screens use
 (as tests/sync_helpers.Device does) until its outbox holds N changes; the timed part is the
@@ -468,6 +469,11 @@ _ORDER = ("unit", "worker", "professional", "client", "contact", "assessment", "
 def pull_baseline(folder: Path, pages: list) -> float:
     """The device rows of every page, made beforehand; timed: written into a fresh device store
     with the statements apply_page uses (contacts in as drafts with their parts, then signed)."""
+    return write_pull_baseline(folder, prepare_pull_baseline(pages))[0]
+
+
+def prepare_pull_baseline(pages: list) -> list:
+    """The device rows of every page (not timed)."""
     prepared = []
     for page in pages:
         tables: dict[str, list[dict]] = {name: [] for name in _ORDER}
@@ -488,11 +494,17 @@ def pull_baseline(folder: Path, pages: list) -> float:
                 tables["follow_up"].extend(FollowUp.model_validate(f).model_dump() for f in data["follow_ups"])
             synced.append({"record_type": kind, "record_id": record_id, "seq": seq})
         prepared.append((tables, contact_ids, synced, page[-1][0]))
+    return prepared
+
+
+def write_pull_baseline(folder: Path, prepared: list) -> tuple[float, float]:
+    """Timed: the prepared rows written into a fresh device store at `folder` (wall and CPU
+    seconds)."""
     models = {"unit": Unit, "worker": Worker, "professional": Professional, "client": Client, "contact": Contact,
               "assessment": Assessment, "segment": SegmentChoice, "outcome": Outcome, "follow_up": FollowUp,
               "slot": Slot}
-    engine = open_engine(folder / "baseline-device")
-    started = time.perf_counter()
+    engine = open_engine(folder)
+    started, cpu = time.perf_counter(), time.process_time()
     for tables, contact_ids, synced, last_seq in prepared:
         with engine.begin() as conn:
             conn.execute(text("PRAGMA defer_foreign_keys = ON"))
@@ -508,9 +520,9 @@ def pull_baseline(folder: Path, pages: list) -> float:
             conn.execute(insert(SyncRecord.__table__), synced)
             statement = sqlite_insert(Setting.__table__).values(key=CURSOR, value=str(last_seq))
             conn.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": str(last_seq)}))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
-    return elapsed
+    return elapsed, cpu
 
 
 def bench_pull(args, folder: Path) -> tuple[list, bool]:
@@ -521,7 +533,9 @@ def bench_pull(args, folder: Path) -> tuple[list, bool]:
     print(f"pull: central change log of {total:,} changes in the device's scope ({reference:,} demo region, "
           f"{generated:,} clients and signed contacts) made in {time.perf_counter() - started:.0f} s", flush=True)
     pages = pulled_pages(url)
-    baseline = pull_baseline(folder, pages)
+    if args.against:
+        return bench_pull_against(args, folder, url, total, prepare_pull_baseline(pages))
+    baseline = pull_baseline(folder / "baseline-device", pages)
     del pages
 
     server = CentralServer(url, folder / "pull-server.log", profile_path(args, "pull")).start()
@@ -539,6 +553,78 @@ def bench_pull(args, folder: Path) -> tuple[list, bool]:
     ratio = elapsed / baseline
     return [[f"pull {pulled:,} (HTTP, {server_kind(args)})", f"{elapsed:.2f} s", f"{pulled / elapsed:,.0f}/s",
              f"{baseline:.2f} s", f"{ratio:.1f}x", "PASS" if ratio < PULL_GOAL else "MISS"]], ratio < PULL_GOAL
+
+
+# The device's pull phase in a child process running one checkout's code (--against).
+_DEVICE_PULL = """
+import json, sys, time
+from pathlib import Path
+root, path, url, unit = sys.argv[1:5]
+sys.path.insert(0, root)
+from tests.sync_helpers import Device
+device = Device(Path(path), url, unit, ("health", "social"))
+with device.client(timeout=300) as client:
+    started, cpu = time.perf_counter(), time.process_time()
+    pulled = client._pull_all()
+    print(json.dumps([time.perf_counter() - started, time.process_time() - cpu, pulled]))
+device.close()
+"""
+
+
+def bench_pull_against(args, folder: Path, url: str, total: int, prepared: list) -> tuple[list, bool]:
+    """--against DIR: a fresh device's pull with this checkout's code and with DIR's (device
+    and server both), the runs alternating, from one central database (a fresh copy of the
+    SQLite file each time), each run against its own baseline (the same rows written straight
+    into a fresh device store)."""
+    here = Path(__file__).resolve().parent.parent
+    codes = [("this checkout", here), (str(args.against), Path(args.against).resolve())]
+    results: dict[str, list[tuple[float, float, float, float]]] = {label: [] for label, _root in codes}
+    for run in range(args.runs):
+        for label, root in codes if run % 2 == 0 else codes[::-1]:
+            baseline, baseline_cpu = write_pull_baseline(folder / f"baseline-{run}-{root.name}", prepared)
+            shutil.rmtree(folder / f"baseline-{run}-{root.name}")
+            run_url = url
+            if not args.db:  # a copy, so that no run finds another's device rows
+                source = Path(url.removeprefix("sqlite:///"))
+                copy = source.with_name(f"pull-{run}-{root.name}.db")
+                shutil.copyfile(source, copy)
+                run_url = f"sqlite:///{copy}"
+            child = CheckoutServer(root, run_url, folder / "pull-server.log")
+            child.start()
+            device = folder / f"pull-device-{run}-{root.name}"
+            try:
+                server_cpu = process_cpu(child.process.pid)
+                out = subprocess.run([sys.executable, "-c", _DEVICE_PULL, str(root), str(device), child.url, UNIT],
+                                     cwd=root, check=True, capture_output=True, text=True)
+                server_cpu = process_cpu(child.process.pid) - server_cpu
+            finally:
+                child.stop()
+            shutil.rmtree(device)
+            if run_url != url:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(run_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+            elapsed, cpu, pulled = json.loads(out.stdout.strip().splitlines()[-1])
+            if pulled != total:
+                raise SystemExit(f"pull ({label}): expected {total:,} changes applied, got {pulled:,}")
+            results[label].append((elapsed, baseline, cpu, server_cpu, baseline_cpu))
+            print(f"pull run {run + 1}/{args.runs} {label}: {elapsed:.2f} s vs {baseline:.2f} s = "
+                  f"{elapsed / baseline:.2f}x (CPU: device {cpu:.2f} s, server {server_cpu:.2f} s, "
+                  f"baseline {baseline_cpu:.2f} s: {(cpu + server_cpu) / baseline_cpu:.2f}x), "
+                  f"load {os.getloadavg()[0]:.2f}", flush=True)
+    rows, ok = [], True
+    for label, _root in codes:
+        runs = results[label]
+        ratio = statistics.median(r[0] / r[1] for r in runs)
+        pulls = statistics.median(r[0] for r in runs)
+        cpu_ratio = statistics.median((r[2] + r[3]) / r[4] for r in runs)
+        rows.append([f"pull {total:,} (HTTP, {server_kind(args)}, {label}, median of {args.runs}; CPU "
+                     f"device {statistics.median(r[2] for r in runs):.2f} s, server {statistics.median(r[3] for r in runs):.2f} s, "
+                     f"{cpu_ratio:.2f}x the baseline's)",
+                     f"{pulls:.2f} s", f"{total / pulls:,.0f}/s",
+                     f"{statistics.median(r[1] for r in runs):.2f} s", f"{ratio:.2f}x",
+                     "PASS" if ratio < PULL_GOAL else "MISS"])
+        ok &= ratio < PULL_GOAL or label != "this checkout"
+    return rows, ok
 
 
 def profile_path(args, part: str) -> str | None:
@@ -568,8 +654,8 @@ def main() -> int:
                              "as it is by later runs; its key stays in OHJAUS_TEST_KEY_DIR and OHJAUS_KEY_DIR, "
                              "which must then name a lasting directory")
     parser.add_argument("--against", metavar="DIR",
-                        help="push: also DIR's code (a checkout, e.g. `git archive main`), device and server, "
-                             "the runs alternating on copies of one device")
+                        help="also DIR's code (a checkout, e.g. `git archive main`), device and server, the runs "
+                             "alternating: the push on copies of one device, the pull into fresh devices")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run (300 pushed; the demo region, about 11,000 changes, pulled); figures printed, goals not judged")
     args = parser.parse_args()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import cache
 
 from pydantic import ValidationError
 from sqlalchemy import delete, text, tuple_
@@ -254,16 +255,12 @@ def _unresolved(
             continue
         refs = []
         for model, row in _parts(change):
-            table = model.__table__
             if row.get("id"):
-                in_page.setdefault(table.name, set()).add(row["id"])
-            for column in table.columns:
-                if (table.name, column.name) in _RESOLVED_LOCALLY:
-                    continue
-                for foreign_key in column.foreign_keys:
-                    value = row.get(column.name)
-                    if isinstance(value, str) and value:
-                        refs.append((foreign_key.column.table.name, column.name, value))
+                in_page.setdefault(model.__table__.name, set()).add(row["id"])
+            for column, target in _references(model):
+                value = row.get(column)
+                if isinstance(value, str) and value:
+                    refs.append((target, column, value))
         references[key] = refs
     wanted: dict[str, set[str]] = {}
     for refs in references.values():
@@ -307,11 +304,24 @@ def _referred_to(refused: dict, latest: dict, failed: dict) -> bool:
         if key in failed:
             continue
         for model, row in _parts(change):
-            for column in model.__table__.columns:
-                for foreign_key in column.foreign_keys:
-                    if (foreign_key.column.table.name, row.get(column.name)) in gone:
-                        return True
+            for column, target in _references(model, every=True):
+                if (target, row.get(column)) in gone:
+                    return True
     return False
+
+
+@cache
+def _references(model: type, every: bool = False) -> tuple[tuple[str, str], ...]:
+    """A model's columns that refer to another table, with that table's name: (column,
+    table), the ones the apply resolves itself (_RESOLVED_LOCALLY) left out unless `every`.
+    Worked out once a model, not for every row of every page (issue 18)."""
+    table = model.__table__
+    return tuple(
+        (column.name, foreign_key.column.table.name)
+        for column in table.columns
+        if every or (table.name, column.name) not in _RESOLVED_LOCALLY
+        for foreign_key in column.foreign_keys
+    )
 
 
 def _ids(session: Session, table: str, ids: list[str]) -> set[str]:

@@ -323,14 +323,25 @@ class SyncClient:
             raise SyncError(_("The central API answered none of the changes sent."))
 
     def _pull_all(self) -> int:
+        """Pages after the stored cursor until caught up, each applied with its cursor in one
+        transaction. Pipelined (issue 18): while a page is applied, the next one - the page
+        after its last_seq, the cursor its apply stores - is asked for and read; should the
+        apply fail, that page is dropped unapplied and the next round asks again from the
+        cursor stored."""
         pulled = 0
-        while True:
-            after = self.store.pull.sync_cursor()
-            response = self._request("GET", "/v1/changes", params={"after": after, "limit": self.page})
-            page = _parse(PullResponse, response)
-            pulled += self.store.pull.apply_page(page.changes, page.last_seq, self.clock())
-            if not page.more:
-                return pulled
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ohjaus-pull") as fetching:
+            page = self._page(self.store.pull.sync_cursor())
+            while True:
+                following = fetching.submit(self._page, page.last_seq) if page.more else None
+                # (an error here: the executor waits for the request in flight first)
+                pulled += self.store.pull.apply_page(page.changes, page.last_seq, self.clock())
+                if following is None:
+                    return pulled
+                page = following.result()
+
+    def _page(self, after: int) -> PullResponse:
+        """The page of changes after server sequence `after`."""
+        return _parse(PullResponse, self._request("GET", "/v1/changes", params={"after": after, "limit": self.page}))
 
     def _request(self, method: str, path: str, refusals: tuple[int, ...] = (), **kwargs) -> httpx.Response:
         """The response, or SyncError / Offline; a status in `refusals` is the caller's."""
