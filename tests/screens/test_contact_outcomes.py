@@ -114,7 +114,9 @@ async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipp
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
     draft = new_signed(store, before)
-    assert draft.urgency == Urgency.SAME_DAY  # no money for food: an urgent need (issue 16)
+    # No money for food: assessed within three working days (ToimTukiL 14 §; a need that cannot
+    # wait is "must be arranged today"), protocol version 10.
+    assert draft.urgency == Urgency.THREE_DAYS
     assert draft.segment == Segment.COMPLEX_NEED
     assert draft.high_need and draft.triggers == [HighNeedTrigger.WORRY]
     assert draft.worry_level == WorryLevel.SMALL
