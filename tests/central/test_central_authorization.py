@@ -337,3 +337,28 @@ def test_one_contact_cannot_take_other_slots_than_the_one_it_booked(server, devi
     still_syncing(kesk, pohj)
     assert central_state(server)[1][RecordType.SLOT][wanted[0]]["booked_contact_id"] == booked.id
     assert kesk.store.outbox.sync_problems() == []
+
+
+def test_a_merge_is_judged_by_the_units_own_version_of_the_clients(server, devices):
+    """Each unit's identification of a client is its own (the first unit's is the server's
+    record): another unit that sent the person first, marked temporary (or the temporary
+    one as real), does not decide whether this unit's team lead may merge its clients."""
+    from ohjaus_core.domain.identity import make_identity_code
+    from tests.sync.test_sync_merge import lead_of, server_rows
+
+    kesk, pohj = devices("kesk"), devices("pohj", "JL-POHJ")
+    born = date(1961, 2, 3)
+    for individual, temporary in ((126, True), (964, False)):  # the opposite of the truth
+        code = make_identity_code(born, individual)
+        record = {
+            "id": client_id_for(code), "first_name": "Hakkeri", "last_name": "Asiakas", "identity_code": code,
+            "identity_temporary": temporary, "birth_date": born.isoformat(), "phone": None, "language": "fi",
+            "municipality": "Muualla", "created_at": now().isoformat(), "created_by": None,
+        }
+        assert push(server, pohj, "client", record["id"], record)["status"] == "accepted"
+    real, temporary = kesk.add_client(born, 126, "Aune"), kesk.add_client(born, 964, "Aune")
+    kesk.sync()
+    kesk.store.merges.merge_clients(temporary.id, real.id, lead_of(kesk), now())
+    still_syncing(kesk, pohj)
+    assert kesk.store.outbox.sync_problems() == []
+    assert server_rows(server, "merge")[temporary.id]["into_id"] == real.id
