@@ -25,6 +25,10 @@ MAX_BODY_BYTES = 4 * 1024 * 1024  # a push body larger than this is refused with
 MAX_TEXT = 20_000  # characters in any one text field of a record
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# A record id the server holds: a UUID, or a name of the region's reference data ("services").
+RECORD_ID_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"
+# Text without a NUL: PostgreSQL can neither store nor compare one (a 500, not a refusal).
+NO_NUL = r"^[^\x00]*$"
 
 
 
@@ -218,14 +222,14 @@ class AccessEntry(BaseModel):
     seq: Number = Field(ge=1, le=2**62)
     id: str = Field(pattern=UUID_PATTERN)
     at: datetime
-    worker_id: str = Field(min_length=1, max_length=64)
-    unit_id: str = Field(min_length=1, max_length=64)
+    worker_id: str = Field(pattern=UUID_PATTERN)
+    unit_id: str = Field(pattern=UUID_PATTERN)
     client_id: str | None = Field(default=None, pattern=UUID_PATTERN)
     action: str = Field(pattern=r"^[a-z_]{1,20}$")
-    item: str = Field(max_length=200)
+    item: str = Field(max_length=200, pattern=NO_NUL)
     sector: Literal["health", "social"] | None = None
-    purpose: str = Field(max_length=MAX_TEXT)
-    recipient: str = Field(default="", max_length=MAX_TEXT)
+    purpose: str = Field(max_length=MAX_TEXT, pattern=NO_NUL)
+    recipient: str = Field(default="", max_length=MAX_TEXT, pattern=NO_NUL)
     prev_hash: str = Field(pattern=HASH_PATTERN)
     hash: str = Field(pattern=HASH_PATTERN)
 
@@ -294,7 +298,7 @@ class QuarantineReport(BaseModel):
 
     seq: Number = Field(ge=1, le=2**53)
     type: RecordType
-    record_id: str = Field(min_length=1, max_length=64)
+    record_id: str = Field(pattern=RECORD_ID_PATTERN)
     reason: Literal["missing_reference", "duplicate_identity_code", "invalid"]
 
 
@@ -329,7 +333,7 @@ class WorkerVerifier(BaseModel):
 class Enrolment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    worker_id: str = Field(min_length=1, max_length=64)
+    worker_id: str = Field(pattern=UUID_PATTERN)
     code: str = Field(min_length=1, max_length=40, description="the one-time code of `ohjaus worker add`")
     verifier: WorkerVerifier
 

@@ -42,8 +42,7 @@ class Merges(BatchState):
             raise Rejected(Reason.OUT_OF_SCOPE, "no such client at this device's unit")
         if into is not None:
             raise Rejected(Reason.INVALID, "the client to merge into was itself merged into another")
-        source = json.loads(self.require(RecordType.CLIENT, change.record_id)["data"])
-        target = json.loads(self.require(RecordType.CLIENT, data["into_id"])["data"])
+        source, target = self._own_client(change.record_id), self._own_client(data["into_id"])
         if source["identity_code"] and not source["identity_temporary"]:
             raise Rejected(Reason.INVALID, "only a client with a temporary identity code or none is merged")
         if not target["identity_code"] or target["identity_temporary"]:
@@ -52,6 +51,25 @@ class Merges(BatchState):
         self.put(RecordType.MERGE, change.record_id, text, seq, dev.unit_id, None, data["into_id"])
         self._move_records(change.record_id, data["into_id"])
         return _accepted(change, seq)
+
+    def _own_client(self, client_id: str) -> dict:
+        """The client as the device's unit identified it: the server's record is the first
+        unit's, and another unit's version never decides what this unit may do."""
+        row = self.require(RecordType.CLIENT, client_id)
+        unit = self.device.unit_id
+        if row["unit_id"] == unit:
+            return json.loads(row["data"])
+        for logged in reversed(self.log_rows):  # this batch's own, not yet written
+            if (logged["record_type"], logged["record_id"], logged["unit_id"]) == (RecordType.CLIENT.value, client_id, unit):
+                return json.loads(logged["data"])
+        rows = driver_rows(
+            self.conn,
+            "SELECT data FROM change_log WHERE record_type = ? AND record_id = ? AND unit_id = ? ORDER BY seq DESC LIMIT 1",
+            [RecordType.CLIENT.value, client_id, unit],
+        )
+        if not rows:
+            raise Rejected(Reason.OUT_OF_SCOPE, "no such client at this device's unit")
+        return json.loads(rows[0][0])
 
     def _move_records(self, from_id: str, into_id: str) -> None:
         """The unit's stored records of the merged client, rewritten to the real client in

@@ -80,9 +80,16 @@ class Bookings(BatchState):
         slot = self.require(RecordType.SLOT, data["slot_id"])
         # Both contacts must be the device's own (its unit and register): naming another's
         # contact as the previous holder does not take its slot.
+        rows = {}
         for key, role in (("contact_id", "the booking's contact"), ("previous_contact_id", "the previous holder")):
             if data[key]:
-                self.require_own_contact(data[key], role)
+                rows[key] = self.require_own_contact(data[key], role)
+        if "contact_id" in rows:
+            # Only the time its outcome booked: one contact cannot take the region's free
+            # times by naming itself in bookings of other slots.
+            outcome = json.loads(rows["contact_id"]["data"])["outcome"] or {}
+            if outcome.get("kind") != OutcomeKind.BOOKING.value or outcome.get("slot_id") != data["slot_id"]:
+                raise Rejected(Reason.INVALID, "the booking's contact did not book this time")
         slot_data = json.loads(slot["data"])
         holder = slot_data.get("booked_contact_id")
         wanted, previous = data["contact_id"], data["previous_contact_id"]

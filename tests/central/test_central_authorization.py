@@ -309,3 +309,56 @@ def test_access_log_entries_about_a_client_the_unit_does_not_know_are_refused(se
     assert central.access_events() == held
     central.close()
     still_syncing(kesk, pohj)
+
+
+def test_one_contact_cannot_take_other_slots_than_the_one_it_booked(server, devices):
+    """A booking takes a slot for the contact whose outcome booked it, and no other: a
+    device of JL-POHJ holding one signed booking cannot take the region's free times (slots
+    of any unit may be booked) by naming its contact in bookings of other slots; JL-KESK
+    books them as before."""
+    pohj, kesk = devices("pohj", "JL-POHJ"), devices("kesk")
+    sync_all(pohj, kesk)
+    own_slot, wanted = pohj.free_slot(0), [kesk.free_slot(1), kesk.free_slot(2)]
+    client = pohj.add_client(date(1989, 5, 9), 939, "Pia")
+    mine = pohj.sign_contact(client.id, "Aika", slot_id=own_slot, follow_up=False)
+    advice = pohj.sign_contact(None, "Neuvo", follow_up=False)  # no booking at all
+    pohj.sync()
+    before = central_state(server)
+
+    for contact_id in (mine.id, advice.id):
+        for slot_id in wanted:
+            booking = {"slot_id": slot_id, "contact_id": contact_id, "previous_contact_id": None}
+            answer = push(server, pohj, "booking", slot_id, booking)
+            assert (answer["status"], answer["reason"]) == ("rejected", "invalid"), answer
+            assert "did not book this time" in answer["detail"]
+    assert central_state(server) == before
+    victim = kesk.add_client(date(1989, 6, 9), 940, "Kaisa")
+    booked = kesk.sign_contact(victim.id, "Aika", slot_id=wanted[0], follow_up=False)
+    still_syncing(kesk, pohj)
+    assert central_state(server)[1][RecordType.SLOT][wanted[0]]["booked_contact_id"] == booked.id
+    assert kesk.store.outbox.sync_problems() == []
+
+
+def test_a_merge_is_judged_by_the_units_own_version_of_the_clients(server, devices):
+    """Each unit's identification of a client is its own (the first unit's is the server's
+    record): another unit that sent the person first, marked temporary (or the temporary
+    one as real), does not decide whether this unit's team lead may merge its clients."""
+    from ohjaus_core.domain.identity import make_identity_code
+    from tests.sync.test_sync_merge import lead_of, server_rows
+
+    kesk, pohj = devices("kesk"), devices("pohj", "JL-POHJ")
+    born = date(1961, 2, 3)
+    for individual, temporary in ((126, True), (964, False)):  # the opposite of the truth
+        code = make_identity_code(born, individual)
+        record = {
+            "id": client_id_for(code), "first_name": "Hakkeri", "last_name": "Asiakas", "identity_code": code,
+            "identity_temporary": temporary, "birth_date": born.isoformat(), "phone": None, "language": "fi",
+            "municipality": "Muualla", "created_at": now().isoformat(), "created_by": None,
+        }
+        assert push(server, pohj, "client", record["id"], record)["status"] == "accepted"
+    real, temporary = kesk.add_client(born, 126, "Aune"), kesk.add_client(born, 964, "Aune")
+    kesk.sync()
+    kesk.store.merges.merge_clients(temporary.id, real.id, lead_of(kesk), now())
+    still_syncing(kesk, pohj)
+    assert kesk.store.outbox.sync_problems() == []
+    assert server_rows(server, "merge")[temporary.id]["into_id"] == real.id

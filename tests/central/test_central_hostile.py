@@ -153,3 +153,49 @@ def test_the_api_against_its_openapi_description(case):
     semantic = ("POST /v1/access-log", "POST /v1/callbacks", "POST /v1/contact-requests")
     excluded = [positive_data_acceptance] if case.operation.label in semantic else []
     case.call_and_validate(headers=headers(), timeout=30, excluded_checks=excluded)
+
+
+# -- a NUL character, which PostgreSQL cannot store or compare --------------------------------------
+
+
+def test_a_nul_character_in_any_id_or_text_of_a_request_is_422_never_a_500(server, devices):
+    """PostgreSQL refuses a NUL in a text parameter, whether stored or only compared: every
+    string a device's request names is refused before it reaches the database (on main the
+    enrolment, the device's state and the access log were 500 on PostgreSQL). Nothing is
+    stored, and the device goes on syncing."""
+    from tests.sync.test_sync_protection import chained, post_log, use_client
+    from tests.sync.test_sync_protection import headers as device_headers
+
+    kesk = devices("kesk")
+    client = kesk.add_client(date(1979, 3, 3), 938, "Kaisa")
+    use_client(kesk, client.id, 1)
+    kesk.sync()
+    last = kesk.store.protection.access_entries()[-1]
+    following = chained(last, seq=last.seq + 1, id=str(uuid.uuid4()), prev_hash=last.hash)
+    nul = "a\x00b"
+    central = server.central()
+    held = (central.log_count(), len(central.access_events()))
+    central.close()
+    verifier = {"kdf": "argon2id", "params": '{"m": 65536, "t": 3, "p": 4}', "salt": "0" * 32, "digest": "0" * 64}
+    token = device_headers(kesk)
+
+    def refused(response: httpx.Response, where: str) -> None:
+        assert response.status_code == 422, response.text[:300]
+        assert any(where in problem["where"] for problem in response.json()["detail"]), response.text[:300]
+
+    refused(httpx.post(f"{server.url}/v1/enrol", json={"worker_id": nul, "code": "x", "verifier": verifier}, headers=token),
+            "worker_id")
+    state = {"access_log": {"count": last.seq, "hash": last.hash}}
+    for record_id in (nul, "\u202e" + str(uuid.uuid4())):  # (a bidi control would reach an admin's report)
+        quarantine = [{"seq": 1, "type": "client", "record_id": record_id, "reason": "invalid"}]
+        refused(httpx.post(f"{server.url}/v1/device-state", json={**state, "quarantine": quarantine}, headers=token),
+                "record_id")
+    for field in ("worker_id", "unit_id", "item", "purpose", "recipient"):
+        response = post_log(server, kesk, [chained(following, **{field: nul})])
+        refused(response, field)
+    central = server.central()
+    assert (central.log_count(), len(central.access_events())) == held and central.quarantine_reports() == []
+    central.close()
+    use_client(kesk, client.id, 1)
+    kesk.sync()
+    assert kesk.store.outbox.sync_status().last_error in (None, "")
