@@ -339,6 +339,28 @@ def test_one_contact_cannot_take_other_slots_than_the_one_it_booked(server, devi
     assert kesk.store.outbox.sync_problems() == []
 
 
+def test_a_correction_of_a_booked_contact_keeps_its_booking(server, devices):
+    """The normal path beside the rule above (from the review): a correction of a signed
+    contact that booked a time is a new contact version naming the same slot; it syncs
+    without a problem and the slot is then booked for the correction."""
+    kesk = devices("kesk")
+    kesk.sync()
+    slot = kesk.free_slot(0)
+    client = kesk.add_client(date(1980, 1, 2), 941, "Kaisa")
+    first = kesk.sign_contact(client.id, "Aika", slot_id=slot, follow_up=False)
+    kesk.sync()
+    correction = kesk.store.contacts.start_correction(first.id, now(), kesk.store.viewer(kesk.worker().id))
+    correction.reason = "Aika (korjattu)"
+    kesk.store.contacts.sign(correction, now())
+    kesk.sync()
+    assert kesk.store.outbox.sync_problems() == []
+    central = server.central()
+    try:
+        assert central.records(RecordType.SLOT)[slot]["booked_contact_id"] == correction.id
+    finally:
+        central.close()
+
+
 def test_a_merge_is_judged_by_the_units_own_version_of_the_clients(server, devices):
     """Each unit's identification of a client is its own (the first unit's is the server's
     record): another unit that sent the person first, marked temporary (or the temporary
