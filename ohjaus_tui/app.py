@@ -167,6 +167,7 @@ class OhjausApp(ThemedApp):
             self._hold_timer = None
         held, self._held_keys = self._held_keys, None
         for event in held or ():
+            event.ohjaus_typed_ahead = True  # typed before the screen taking it was shown
             await super().on_event(event)
 
     def note_input(self) -> None:

@@ -51,7 +51,9 @@ class TypedAheadConfirmScreen(ConfirmScreen, inherit_bindings=False):
     taken as K and E, answered No, and the client was lost). An Enter that comes right after
     such a letter ends the typed text, not an answer: it is refused with the bell, and the
     worker, who now sees the question, answers with a fresh Enter (the review: the reason and
-    its Enter typed in one burst confirmed the identity unread)."""
+    its Enter typed in one burst confirmed the identity unread). An Enter typed before the
+    question was shown (held by the app and replayed to it) is refused alike: a double Enter in
+    the search must not confirm a namesake's identity unread."""
 
     BINDINGS = [
         Binding("enter", "confirm", N_("Yes"), key_display="Enter"),
@@ -73,6 +75,12 @@ class TypedAheadConfirmScreen(ConfirmScreen, inherit_bindings=False):
     def on_key(self, event: events.Key) -> None:
         # Answered here, in the order the keys came: a binding would run only once the key
         # has bubbled to the app, after the letters typed behind it were taken as typed ahead.
+        if event.key == "enter" and getattr(event, "ohjaus_typed_ahead", False):
+            # Typed before the question was on the screen (a double Enter, the Enter of a
+            # search typed ahead): not an answer to a question nobody has read yet (review).
+            event.stop()
+            self.app.bell()
+            return
         if event.key in ("enter", "escape"):
             event.stop()
             self.action_confirm() if event.key == "enter" else self.action_no()

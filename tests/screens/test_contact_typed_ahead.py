@@ -69,6 +69,21 @@ async def test_the_reason_typed_ahead_of_the_identity_check_goes_to_the_reason(a
         assert app.screen.query_one("#reason").value == "Kysyy reseptia ja neuvoa"
 
 
+async def test_a_double_enter_in_the_search_does_not_confirm_the_identity_unread(app, store):
+    """The review of fix3: an Enter typed before the identity check was on the screen (held
+    and replayed to it) is no answer - the check tells namesakes apart, and a double Enter
+    must not take a client whose birth date nobody confirmed."""
+    client = a_client_not_waiting(store, nth=4)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await name_enter_and(pilot, client, "enter")
+        assert isinstance(app.screen, TypedAheadConfirmScreen), "the Enter typed ahead answered"
+        contact = next(s for s in app.screen_stack if isinstance(s, ContactScreen))
+        assert contact.draft.client_id is None
+        await pilot.press("enter")  # the worker, having read the question, confirms
+        await settle(pilot)
+        assert isinstance(app.screen, ContactScreen) and app.screen.draft.client_id == client.id
+
+
 async def test_a_no_to_the_identity_check_keeps_the_reason_typed_ahead(app, store):
     client = a_client_not_waiting(store, nth=4)
     async with app.run_test(size=(80, 24)) as pilot:
