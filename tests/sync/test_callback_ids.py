@@ -8,6 +8,7 @@ loopback, devices of two units with both registers, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from ohjaus_core.domain import callbacks as callback_ids
@@ -198,9 +199,11 @@ def test_a_request_held_under_its_earlier_id_is_not_added_twice(server, devices,
     # A device that imported the file before it pulled: the server keeps one request.
     assert import_rows(late, tmp_path, "ace-51") == (1, 0)
     late.sync()
-    assert [(r, reason) for r, reason, _ in problems(late)] == [(callback_id(KESK, "health", "ace-51"), "invalid")]
     assert [r["id"] for r in on_server(server).values() if r["source"] == "ace-51"] == [legacy]
+    # The device keeps the unit's request alone: its own copy is dropped, nothing is stuck.
     assert late.store.worklist.callback(legacy) is not None
+    assert callback_ids_on(late, "ace-51") == [legacy]
+    assert not problems(late) and late.store.outbox.pending_count() == 0
     # Kept under its id, it is worked as before: the take reaches the server.
     a.store.worklist.take_callback(legacy, a.store.viewer(a.worker().id), now())
     a.sync()
@@ -224,3 +227,95 @@ def test_a_legacy_request_of_one_register_does_not_refuse_the_other_registers_re
     assert not problems(both)
     held = on_server(server)
     assert held[social_id]["sector"] == "social" and held[legacy_callback_id("ace-61")]["sector"] == "health"
+
+
+def callback_ids_on(device, source: str) -> list[str]:
+    return sorted(r["id"] for r in device.store.export_records() if r["type"] == "callback" and r["source"] == source)
+
+
+def test_a_copy_imported_before_the_first_pull_is_dropped_and_the_workers_take_carried_over(server, devices, tmp_path, shipped):
+    """A device that imported the file before it pulled holds a second copy of a request the
+    unit holds under its earlier id. Its worker called once without an answer and then took
+    the copy. After its sync the device holds one request, the unit's, taken by that worker
+    with the draft contact and the call; the server has the take, so another device of the
+    unit sees it taken (before: the copy's take was refused at every sync, and the unit's
+    request stayed open for a second worker to call)."""
+    legacy_request(server, request(71))
+    legacy = legacy_callback_id("ace-71")
+    mine = callback_id(KESK, "health", "ace-71")
+    a, late = devices("a"), devices("late")
+    a.sync()
+    assert import_rows(late, tmp_path, "ace-71") == (1, 0)
+    worker = late.store.viewer(late.worker().id)
+    late.store.worklist.callback_no_answer(mine, worker, shipped.region.callbacks, now())
+    draft = late.store.worklist.take_callback(mine, worker, now())
+    late.sync()
+    assert callback_ids_on(late, "ace-71") == [legacy]
+    kept = late.store.worklist.callback(legacy)
+    assert (kept.status, kept.taken_by, kept.contact_id, kept.attempts) == ("taken", late.worker().id, draft.id, 1)
+    assert late.store.worklist.callback_of_contact(draft.id).id == legacy
+    assert not problems(late) and late.store.outbox.pending_count() == 0
+    held = on_server(server)
+    assert [r["id"] for r in held.values() if r["source"] == "ace-71"] == [legacy]
+    assert (held[legacy]["status"], held[legacy]["taken_by"], held[legacy]["attempts"]) == ("taken", late.worker().id, 1)
+    a.sync()
+    assert a.store.worklist.callback(legacy).status == "taken"
+    assert callback_ids_on(a, "ace-71") == [legacy]
+
+
+def test_a_copy_whose_request_another_worker_took_first_stays_visible(server, devices, tmp_path):
+    """The unit's request was taken on another device first: the copy is dropped all the
+    same (one request), the device shows the other worker's take, and this worker's take is
+    a problem in F6 with their draft contact kept."""
+    legacy_request(server, request(72))
+    legacy = legacy_callback_id("ace-72")
+    mine = callback_id(KESK, "health", "ace-72")
+    a, late = devices("a"), devices("late")
+    a.sync()
+    a.store.worklist.take_callback(legacy, a.store.viewer(a.worker().id), now())
+    a.sync()
+    import_rows(late, tmp_path, "ace-72")
+    draft = late.store.worklist.take_callback(mine, late.store.viewer(late.worker().id), now())
+    late.sync()
+    assert callback_ids_on(late, "ace-72") == [legacy]
+    assert late.store.worklist.callback(legacy).taken_by == a.worker().id
+    assert [(r, reason) for r, reason, _ in problems(late)] == [(mine, "invalid")]
+    assert late.store.contacts.contact_status(draft.id).value == "draft"  # kept as started
+    assert late.store.outbox.pending_count() == 0
+    assert on_server(server)[legacy]["taken_by"] == a.worker().id
+
+
+def test_the_answer_names_the_units_own_request_only(server, devices, tmp_path):
+    """The answer to a copy carries the unit's request, to a device of its unit and register;
+    a device of another unit (or of the unit's other register) importing the same file gets
+    its own request and nothing of this unit's."""
+    legacy_request(server, request(73))
+    legacy = legacy_callback_id("ace-73")
+    late = devices("late")
+    import_rows(late, tmp_path, "ace-73")
+    answer = raw_push(late, callback_id(KESK, "health", "ace-73"))
+    assert (answer["status"], answer["current"]["id"], answer["current"]["unit_id"]) == ("rejected", legacy, KESK)
+    b = devices("b", unit="JL-POHJ")
+    import_rows(b, tmp_path, "ace-73")
+    theirs = callback_id(POHJ, "health", "ace-73")
+    assert raw_push(b, theirs)["status"] == "accepted"
+    b.sync()
+    assert not problems(b)
+    assert callback_ids_on(b, "ace-73") == [theirs]
+    assert not [r for r in b.store.export_records() if r["type"] == "callback" and r.get("unit_id") == KESK]
+    social = devices("s", registers=("social",))
+    plant(social, callback_id(KESK, "social", "ace-73"), "ace-73", register="social")
+    answer = raw_push(social, callback_id(KESK, "social", "ace-73"))
+    assert answer["status"] == "accepted" and answer.get("current") is None
+
+
+def raw_push(device, record_id: str) -> dict:
+    """The central API's answer to the device's queued change of this record, as sent."""
+    entry = next(e for e in device.store.outbox.pending_changes(1000) if e.record_id == record_id)
+    change = {
+        "id": entry.change_id, "type": entry.record_type, "record_id": entry.record_id,
+        "base_seq": entry.base_seq, "data": json.loads(entry.data),
+    }
+    with device.client() as client:
+        response = client._request("POST", "/v1/push", json={"changes": [change]})
+    return response.json()["answers"][0]
