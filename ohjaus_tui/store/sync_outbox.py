@@ -22,9 +22,10 @@ from ohjaus_core.domain.codes import FollowUpKind, FollowUpStatus
 from ohjaus_core.domain.contact import new_id
 from ohjaus_core.i18n import _, format_date, format_time
 from ohjaus_core.protocol import Answer, PulledChange, Reason, RecordType
-from .models import Callback, Contact, FollowUp, Outbox, Setting, Slot, SyncProblem, SyncQuarantine
+from .models import Contact, FollowUp, Outbox, Setting, Slot, SyncProblem, SyncQuarantine
 from .repository import Repository
 from .sync_apply import _APPLY_ERRORS, _apply, _detail_of, _quarantine, _reason_of
+from .sync_callbacks import held_elsewhere, rekey_earlier_imports, take_held
 from .sync_side import ACCESS_LOG_SENT, LAST_ERROR, LAST_SYNC, SERVER, TOKEN, dump, enqueue
 
 
@@ -107,6 +108,15 @@ class SyncOutbox(Repository):
         with self.session() as session:
             return session.connection().exec_driver_sql(_PENDING, (after, limit)).fetchall()
 
+    def rekey_earlier_imports(self, now: datetime) -> int:
+        """Once on a device, before its first push after the upgrade of 5.12.2026: requests
+        imported before it and never acknowledged get the ids the central API takes
+        (sync_callbacks.rekey_earlier_imports). Returns how many."""
+        with self.session() as session:
+            moved = rekey_earlier_imports(session, now)
+            session.commit()
+        return moved
+
     def pending_count(self) -> int:
         with self.session() as session:
             return session.exec(select(func.count()).select_from(Outbox)).one()
@@ -136,11 +146,13 @@ class SyncOutbox(Repository):
                         conflicts += 1
                         _problem(session, entry, "conflict", answer, now)
                 else:
-                    held = _held_elsewhere(record_type, entry, answer)
+                    held = held_elsewhere(record_type, entry.record_id, answer)
                     if held is not None:
                         # A second copy of a request the unit holds under its earlier id.
-                        if not _take_held(session, entry, held, answer, now):
+                        copy = take_held(session, entry.record_id, held, answer.current, answer.seq, now)
+                        if copy is not None:  # what the worker did on it could not be carried over
                             rejected += 1
+                            _problem(session, entry, "rejected", answer, now, data=copy)
                         done.append(entry.seq)
                         continue
                     rejected += 1
@@ -262,79 +274,7 @@ def _follow_ups(text: str) -> list:
     return value
 
 
-def _held_elsewhere(record_type: RecordType, entry: Row, answer: Answer) -> str | None:
-    """The id the server holds a rejected callback request under when that is not the id
-    this device sent it with: the unit's request held under its id made before 5.12.2026,
-    which the server answers with (only ever the device's own unit's and register's)."""
-    if record_type != RecordType.CALLBACK or answer.current is None or answer.seq is None:
-        return None
-    held = answer.current.get("id")
-    return held if isinstance(held, str) and held and held != entry.record_id else None
-
-
-def _take_held(session: Session, entry: Row, held_id: str, answer: Answer, now: datetime) -> bool:
-    """Drop this device's copy of a request the unit holds under `held_id` and keep the
-    unit's: the server's version, with what the worker did on the copy here (a take, its
-    draft contact, calls without an answer, a result) carried over and sent as a change of
-    the unit's request. Returns False when that could not be carried over (the unit's
-    request was already taken or done, or its version could not be applied): the copy's
-    state is then a problem the worker sees (F6), and the draft contact stays as it is."""
-    mine = session.get(Callback, entry.record_id)
-    session.execute(
-        text("DELETE FROM outbox WHERE record_type = 'callback' AND record_id = :id").bindparams(id=entry.record_id)
-    )
-    session.execute(
-        text("DELETE FROM sync_record WHERE record_type = 'callback' AND record_id = :id").bindparams(id=entry.record_id)
-    )
-    if mine is None:
-        return True  # dropped at an earlier answer of the same push
-    copy = dump(mine)
-    state = (mine.status, mine.taken_by, mine.contact_id, mine.result)
-    calls = (mine.attempts, mine.first_attempt_at, mine.last_attempt_at)
-    worked = mine.status != "open" or mine.attempts > 0
-    session.delete(mine)
-    session.flush()
-    changed_here = session.exec(
-        select(Outbox.seq).where(Outbox.record_type == RecordType.CALLBACK.value).where(Outbox.record_id == held_id)
-    ).first()
-    if changed_here is None:  # (a change of it made here goes to the server as made)
-        try:
-            with session.begin_nested():
-                _apply(session, RecordType.CALLBACK, held_id, answer.current, answer.seq)
-        except OperationalError:
-            raise
-        except _APPLY_ERRORS as error:
-            change = PulledChange(seq=answer.seq, type=RecordType.CALLBACK, record_id=held_id, data=answer.current)
-            _quarantine(session, [(change, _reason_of(error), _detail_of(error))], now)
-    ours = session.get(Callback, held_id)
-    if not worked:
-        return True
-    if ours is None or ours.status != "open":
-        _problem(session, _Sent(entry.change_id, entry.record_type, entry.record_id, json.dumps(copy, sort_keys=True)), "rejected", answer, now)
-        return False
-    if state[0] != "open":
-        ours.status, ours.taken_by, ours.contact_id, ours.result = state
-    if calls[0]:
-        ours.attempts += calls[0]
-        ours.first_attempt_at = min(t for t in (ours.first_attempt_at, calls[1]) if t is not None)
-        ours.last_attempt_at = max(t for t in (ours.last_attempt_at, calls[2]) if t is not None)
-    session.add(ours)
-    session.flush()
-    enqueue(session, RecordType.CALLBACK, held_id, dump(ours), now)
-    return True
-
-
-@dataclass(frozen=True)
-class _Sent:
-    """An outbox entry's fields a problem keeps."""
-
-    change_id: str
-    record_type: str
-    record_id: str
-    data: str
-
-
-def _problem(session: Session, entry: Row, kind: str, answer: Answer, now: datetime) -> None:
+def _problem(session: Session, entry: Row, kind: str, answer: Answer, now: datetime, data: str | None = None) -> None:
     exists = session.exec(
         select(SyncProblem).where(SyncProblem.change_id == entry.change_id).where(SyncProblem.kind == kind)
     ).first()
@@ -349,7 +289,7 @@ def _problem(session: Session, entry: Row, kind: str, answer: Answer, now: datet
             record_id=entry.record_id,
             reason=(answer.reason or Reason.INVALID).value,
             detail=answer.detail[:2000],
-            data=entry.data,
+            data=entry.data if data is None else data,
             at=now,
         )
     )

@@ -44,6 +44,17 @@ def plant(device, record_id: str, source: str, register: str = "health") -> None
         session.commit()
 
 
+def sends_as_planted(device) -> None:
+    """The device sends what is planted as it is: its earlier imports were given their ids
+    once already (sync_callbacks.rekey_earlier_imports), as a hostile device would not."""
+    from ohjaus_tui.store.models import Setting
+    from ohjaus_tui.store.sync_callbacks import REKEYED
+
+    with device.store.session() as session:
+        session.merge(Setting(key=REKEYED, value=now().isoformat()))
+        session.commit()
+
+
 def import_rows(device, tmp_path, *sources: str, name: str = "queue.csv") -> tuple[int, int]:
     at = (now() - timedelta(hours=1)).replace(microsecond=0).isoformat()
     path = tmp_path / name
@@ -88,6 +99,7 @@ def test_another_unit_pushing_a_would_be_id_by_every_route_takes_nothing_from_th
     A, and B's device goes on syncing."""
     a, a2 = devices("a"), devices("a2")
     b = devices("b", unit="JL-POHJ")
+    sends_as_planted(b)
     north = integration(server, unit="JL-POHJ", registers=("health", "social"))
     # The phone system's and the e-service's routes: B's request is B's own (its own id).
     first = push(server, north, request(31))
@@ -137,6 +149,7 @@ def test_the_answers_do_not_tell_another_unit_what_this_unit_holds(server, devic
     """The same answer to B for an id A holds as for one nobody holds: by sync (A's ids, now
     and before 5.12.2026) and by the integration routes (the same source)."""
     a, b = devices("a"), devices("b", unit="JL-POHJ")
+    sends_as_planted(b)
     legacy_request(server, request(41))
     import_rows(a, tmp_path, "ace-42")
     a.sync()
@@ -319,3 +332,41 @@ def raw_push(device, record_id: str) -> dict:
     with device.client() as client:
         response = client._request("POST", "/v1/push", json={"changes": [change]})
     return response.json()["answers"][0]
+
+
+def test_imports_made_before_the_upgrade_and_not_sent_reach_the_unit(server, devices, tmp_path):
+    """A device imported before the upgrade of 5.12.2026 (ids from the source alone) and had
+    not sent the imports: the central API takes no new request under such an id. The device
+    gives them the ids they get now at its next push - also one the previous version had
+    already seen refused - and keeps the unit's where the unit holds the request under its
+    earlier id. Nothing is left refused or queued, and the worker's take reaches the unit."""
+    from ohjaus_tui.store.models import Setting
+    from ohjaus_tui.store.sync_callbacks import REKEYED
+
+    old = devices("old")
+    # The version before this one sent ace-83 and had it refused for good.
+    plant(old, legacy_callback_id("ace-83"), "ace-83")
+    sends_as_planted(old)
+    old.sync()
+    assert [(r, reason) for r, reason, _ in problems(old)] == [(legacy_callback_id("ace-83"), "invalid")]
+    with old.store.session() as session:  # this version installed
+        session.delete(session.get(Setting, REKEYED))
+        session.commit()
+    legacy_request(server, request(82))  # another device of the unit had sent this one
+    for number in (81, 82):
+        plant(old, legacy_callback_id(f"ace-{number}"), f"ace-{number}")
+    draft = old.store.worklist.take_callback(legacy_callback_id("ace-81"), old.store.viewer(old.worker().id), now())
+    old.sync()
+    held = on_server(server)
+    kept = {
+        81: callback_id(KESK, "health", "ace-81"), 82: legacy_callback_id("ace-82"), 83: callback_id(KESK, "health", "ace-83"),
+    }
+    for number, record_id in kept.items():
+        assert [r["id"] for r in held.values() if r["source"] == f"ace-{number}"] == [record_id]
+        assert callback_ids_on(old, f"ace-{number}") == [record_id]
+    assert held[kept[81]]["status"] == "taken" and held[kept[81]]["taken_by"] == old.worker().id
+    assert old.store.worklist.callback(kept[81]).contact_id == draft.id
+    assert old.store.outbox.pending_count() == 0
+    a = devices("a")
+    a.sync()
+    assert {n: a.store.worklist.callback(r) is not None for n, r in kept.items()} == {81: True, 82: True, 83: True}
