@@ -71,20 +71,34 @@ def take_held(session: Session, copy_id: str, held_id: str, held: dict, seq: int
 def rekey_earlier_imports(session: Session, now: datetime) -> int:
     """Once on a device: its requests under the id made before 5.12.2026 that the server has
     never acknowledged (imported before the upgrade and not sent, or sent and refused) get
-    the id derived from their unit, register and source, their changes queued under it. One
-    the device also holds under that id (pulled meanwhile) is one request: the copy goes, and
-    what was done on it is carried over where it can be. Returns how many were re-keyed."""
+    the id derived from their unit, register and source, their changes queued under it, and
+    their refusals under the earlier id leave F6. One the device also holds under that id
+    (pulled meanwhile) is one request: the copy goes, and what was done on it is carried over
+    where it can be. One already under the derived id, never acknowledged and with nothing
+    queued (the previous version sent it and it was refused) is queued once more. Returns how
+    many were re-keyed."""
     if session.get(Setting, REKEYED) is not None:
         return 0
     acknowledged = select(SyncRecord.record_id).where(SyncRecord.record_type == RecordType.CALLBACK.value)
     rows = session.exec(
         select(Callback).where(Callback.source != "").where(col(Callback.id).not_in(acknowledged))
     ).all()
+    queued = select(Outbox.record_id).where(Outbox.record_type == RecordType.CALLBACK.value)
+    waiting = set(session.exec(queued).all())
     moved = 0
     for row in rows:
+        new = callback_id(row.unit_id, row.sector, row.source)
+        if row.id == new and row.id not in waiting:
+            # Refused by the previous version (a copy of one the unit holds under the
+            # earlier id) and no longer queued: sent once more, the server answers it.
+            enqueue(session, RecordType.CALLBACK, row.id, dump(row), now)
+            continue
         if row.id != legacy_callback_id(row.source):
             continue
-        new = callback_id(row.unit_id, row.sector, row.source)
+        # A refusal under the earlier id is not the worker's to mend once it has the new one.
+        session.execute(
+            text("DELETE FROM sync_problem WHERE record_type = 'callback' AND record_id = :id").bindparams(id=row.id)
+        )
         if session.get(Callback, new) is not None:
             copy = _carry(session, _drop(session, row.id), new, now, source=row.source)
             if copy is not None:

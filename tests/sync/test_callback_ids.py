@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from ohjaus_core.domain import callbacks as callback_ids
 from ohjaus_core.domain.callbacks import callback_id, check_row, legacy_callback_id, read_callbacks
 from ohjaus_core.domain.clock import now
@@ -370,3 +372,40 @@ def test_imports_made_before_the_upgrade_and_not_sent_reach_the_unit(server, dev
     a = devices("a")
     a.sync()
     assert {n: a.store.worklist.callback(r) is not None for n, r in kept.items()} == {81: True, 82: True, 83: True}
+
+
+def test_a_copy_the_previous_version_sent_and_had_refused_is_resolved_after_the_upgrade(server, devices, tmp_path):
+    """The previous version imported before its first pull (the id derived with the unit),
+    pushed the copy and had it refused: nothing was left queued. After the upgrade the device
+    sends it once more, the server answers with the unit's request, and the worker sees the
+    caller once on the worklist."""
+    legacy_request(server, request(91))
+    late = devices("late")
+    import_rows(late, tmp_path, "ace-91")
+    with late.store.session() as session:  # what the previous version left after the refusal
+        session.execute(text("DELETE FROM outbox WHERE record_type = 'callback'"))
+        session.commit()
+    late.sync()
+    late.sync()
+    assert callback_ids_on(late, "ace-91") == [legacy_callback_id("ace-91")]
+    assert late.store.outbox.pending_count() == 0 and not problems(late)
+
+
+def test_a_refusal_under_the_earlier_id_leaves_f6_once_the_request_has_its_new_id(server, devices):
+    """A request refused under its id made before 5.12.2026 gets its new id at the upgrade and
+    reaches the unit: the earlier refusal is no longer shown to the worker."""
+    from ohjaus_tui.store.models import Setting
+    from ohjaus_tui.store.sync_callbacks import REKEYED
+
+    old = devices("old")
+    plant(old, legacy_callback_id("ace-93"), "ace-93")
+    sends_as_planted(old)
+    old.sync()
+    assert [r for r, _, _ in problems(old)] == [legacy_callback_id("ace-93")]
+    with old.store.session() as session:  # this version installed
+        session.delete(session.get(Setting, REKEYED))
+        session.commit()
+    old.sync()
+    assert callback_ids_on(old, "ace-93") == [callback_id(KESK, "health", "ace-93")]
+    assert callback_id(KESK, "health", "ace-93") in on_server(server)
+    assert not problems(old)
