@@ -305,7 +305,12 @@ class Batch(Bookings, Merges):
                 raise Rejected(Reason.CALLBACK_TAKEN, "the callback request was done on another device first", held)
             if was == "open":
                 if status == "open" and not called:
-                    return kept
+                    if change.base_seq < current["seq"] or data["attempts"] <= held["attempts"]:
+                        return kept
+                    # Calls made on a copy before the unit's latest call, carried over by a
+                    # device that has seen this version: counted, nothing else of it is taken.
+                    data = {**held, "attempts": data["attempts"], **_attempt_span(held, data)}
+                    text = _json(data)
             elif status == "open":  # a reopen of a taken one: from the device that took it
                 if not mine:
                     raise Rejected(Reason.CALLBACK_TAKEN, "another worker has taken this callback request", held)
@@ -322,6 +327,15 @@ class Batch(Bookings, Merges):
         seq = self.log(RecordType.CALLBACK, change.record_id, text, dev.unit_id, data["sector"])
         self.put(RecordType.CALLBACK, change.record_id, text, seq, dev.unit_id, data["sector"])
         return _accepted(change, seq)
+
+
+def _attempt_span(held: dict, data: dict) -> dict:
+    """The first and the latest call of both versions of a callback request."""
+    span = {}
+    for key, pick in (("first_attempt_at", min), ("last_attempt_at", max)):
+        times = [t for t in (held[key], data[key]) if t is not None]
+        span[key] = pick(times, key=datetime.fromisoformat) if times else None
+    return span
 
 
 _HANDLERS = {

@@ -409,3 +409,25 @@ def test_a_refusal_under_the_earlier_id_leaves_f6_once_the_request_has_its_new_i
     assert callback_ids_on(old, "ace-93") == [callback_id(KESK, "health", "ace-93")]
     assert callback_id(KESK, "health", "ace-93") in on_server(server)
     assert not problems(old)
+
+
+def test_calls_on_a_copy_before_the_units_latest_call_are_counted(server, devices, tmp_path, shipped):
+    """A call without an answer made on a copy, then a later call on the unit's request on
+    another device: once the copy is answered with the unit's request, both calls count on
+    the server (the count decides the letter after three)."""
+    legacy_request(server, request(92))
+    legacy = legacy_callback_id("ace-92")
+    a, late = devices("a"), devices("late")
+    a.sync()
+    import_rows(late, tmp_path, "ace-92")
+    rules = shipped.region.callbacks
+    copy = callback_id(KESK, "health", "ace-92")
+    late.store.worklist.callback_no_answer(copy, late.store.viewer(late.worker().id), rules, now() - timedelta(minutes=30))
+    a.store.worklist.callback_no_answer(legacy, a.store.viewer(a.worker().id), rules, now())
+    a.sync()
+    late.sync()
+    assert late.store.outbox.pending_count() == 0
+    held = on_server(server)[legacy]
+    assert held["attempts"] == 2 and held["status"] == "open"
+    a.sync()
+    assert a.store.worklist.callback(legacy).attempts == 2
