@@ -42,6 +42,12 @@ class Batch(Bookings, Merges):
                 data = json.loads(current["data"])
                 if change.type == "booking":
                     data = self.visible_slot(data)
+            elif change.type == "callback" and rejection.current is not None and self.may_see("callback", rejection.current):
+                # A second record of a request the unit's register holds under its earlier
+                # id: that record (only ever the device's own unit's and register's), so the
+                # device drops its copy and keeps the unit's (_callback_id_fits).
+                current = rejection.current
+                data = json.loads(current["data"])
             elif change.type == "appointment" and rejection.current is not None:
                 # A visit the server holds no change of: booked where its contact booked it
                 # (only ever given once the contact was found to be the device's own).
@@ -230,7 +236,9 @@ class Batch(Bookings, Merges):
         the unit, the register and its source, or a fresh random id without a source: no unit
         takes the id another unit's request will get. Asked before whether the id is held elsewhere, so
         the answer is the same either way. The unit's requests held under the id made before
-        5.12.2026 keep it; a second record of one of them is refused."""
+        5.12.2026 keep it; a second record of one of them is refused with the held one (the
+        device's own unit's and register's, never another's), which the device takes in place
+        of its copy."""
         from ohjaus_core.domain.callbacks import id_fits, legacy_callback_id
 
         if current is not None and self._sees(current):
@@ -245,7 +253,7 @@ class Batch(Bookings, Merges):
                 self.load({key}, set(), set())
             earlier = self.records[key]
             if earlier is not None and self._sees(earlier) and earlier["register"] == data["sector"]:
-                raise Rejected(Reason.INVALID, "the unit holds this callback request under its earlier id")
+                raise Rejected(Reason.INVALID, "the unit holds this callback request under its earlier id", earlier)
 
     def _callback(self, change: Change, data: dict, text: str) -> Answer:
         """A callback request of the unit's shared queue: the first take to reach the
@@ -297,7 +305,12 @@ class Batch(Bookings, Merges):
                 raise Rejected(Reason.CALLBACK_TAKEN, "the callback request was done on another device first", held)
             if was == "open":
                 if status == "open" and not called:
-                    return kept
+                    if change.base_seq < current["seq"] or data["attempts"] <= held["attempts"]:
+                        return kept
+                    # Calls made on a copy before the unit's latest call, carried over by a
+                    # device that has seen this version: counted, nothing else of it is taken.
+                    data = {**held, "attempts": data["attempts"], **_attempt_span(held, data)}
+                    text = _json(data)
             elif status == "open":  # a reopen of a taken one: from the device that took it
                 if not mine:
                     raise Rejected(Reason.CALLBACK_TAKEN, "another worker has taken this callback request", held)
@@ -314,6 +327,15 @@ class Batch(Bookings, Merges):
         seq = self.log(RecordType.CALLBACK, change.record_id, text, dev.unit_id, data["sector"])
         self.put(RecordType.CALLBACK, change.record_id, text, seq, dev.unit_id, data["sector"])
         return _accepted(change, seq)
+
+
+def _attempt_span(held: dict, data: dict) -> dict:
+    """The first and the latest call of both versions of a callback request."""
+    span = {}
+    for key, pick in (("first_attempt_at", min), ("last_attempt_at", max)):
+        times = [t for t in (held[key], data[key]) if t is not None]
+        span[key] = pick(times, key=datetime.fromisoformat) if times else None
+    return span
 
 
 _HANDLERS = {

@@ -25,6 +25,7 @@ from ohjaus_core.protocol import Answer, PulledChange, Reason, RecordType
 from .models import Contact, FollowUp, Outbox, Setting, Slot, SyncProblem, SyncQuarantine
 from .repository import Repository
 from .sync_apply import _APPLY_ERRORS, _apply, _detail_of, _quarantine, _reason_of
+from .sync_callbacks import held_elsewhere, rekey_earlier_imports, take_held
 from .sync_side import ACCESS_LOG_SENT, LAST_ERROR, LAST_SYNC, SERVER, TOKEN, dump, enqueue
 
 
@@ -107,6 +108,15 @@ class SyncOutbox(Repository):
         with self.session() as session:
             return session.connection().exec_driver_sql(_PENDING, (after, limit)).fetchall()
 
+    def rekey_earlier_imports(self, now: datetime) -> int:
+        """Once on a device, before its first push after the upgrade of 5.12.2026: requests
+        imported before it and never acknowledged get the ids the central API takes
+        (sync_callbacks.rekey_earlier_imports). Returns how many."""
+        with self.session() as session:
+            moved = rekey_earlier_imports(session, now)
+            session.commit()
+        return moved
+
     def pending_count(self) -> int:
         with self.session() as session:
             return session.exec(select(func.count()).select_from(Outbox)).one()
@@ -136,6 +146,15 @@ class SyncOutbox(Repository):
                         conflicts += 1
                         _problem(session, entry, "conflict", answer, now)
                 else:
+                    held = held_elsewhere(record_type, entry.record_id, answer)
+                    if held is not None:
+                        # A second copy of a request the unit holds under its earlier id.
+                        copy = take_held(session, entry.record_id, held, answer.current, answer.seq, now)
+                        if copy is not None:  # what the worker did on it could not be carried over
+                            rejected += 1
+                            _problem(session, entry, "rejected", answer, now, data=copy)
+                        done.append(entry.seq)
+                        continue
                     rejected += 1
                     _problem(session, entry, "rejected", answer, now)
                     if answer.reason == Reason.SLOT_TAKEN and record_type == RecordType.BOOKING:
@@ -255,7 +274,7 @@ def _follow_ups(text: str) -> list:
     return value
 
 
-def _problem(session: Session, entry: Row, kind: str, answer: Answer, now: datetime) -> None:
+def _problem(session: Session, entry: Row, kind: str, answer: Answer, now: datetime, data: str | None = None) -> None:
     exists = session.exec(
         select(SyncProblem).where(SyncProblem.change_id == entry.change_id).where(SyncProblem.kind == kind)
     ).first()
@@ -270,7 +289,7 @@ def _problem(session: Session, entry: Row, kind: str, answer: Answer, now: datet
             record_id=entry.record_id,
             reason=(answer.reason or Reason.INVALID).value,
             detail=answer.detail[:2000],
-            data=entry.data,
+            data=entry.data if data is None else data,
             at=now,
         )
     )

@@ -275,6 +275,7 @@ class SyncClient:
         left then (an entry the server did not answer, one written while the answers were
         stored) goes one batch at a time."""
         totals = [0, 0, 0, 0]
+        self.store.outbox.rekey_earlier_imports(self.clock())  # (once: a settings read after)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ohjaus-push") as sending:
             entries = self._next_batch(0)
             in_flight = sending.submit(self._send_body, _push_body(entries)) if entries else None

@@ -8,7 +8,10 @@ loopback, devices of two units with both registers, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+
+from sqlalchemy import text
 
 from ohjaus_core.domain import callbacks as callback_ids
 from ohjaus_core.domain.callbacks import callback_id, check_row, legacy_callback_id, read_callbacks
@@ -40,6 +43,17 @@ def plant(device, record_id: str, source: str, register: str = "health") -> None
         session.add(row)
         session.flush()
         enqueue(session, RecordType.CALLBACK, row.id, dump(row), at)
+        session.commit()
+
+
+def sends_as_planted(device) -> None:
+    """The device sends what is planted as it is: its earlier imports were given their ids
+    once already (sync_callbacks.rekey_earlier_imports), as a hostile device would not."""
+    from ohjaus_tui.store.models import Setting
+    from ohjaus_tui.store.sync_callbacks import REKEYED
+
+    with device.store.session() as session:
+        session.merge(Setting(key=REKEYED, value=now().isoformat()))
         session.commit()
 
 
@@ -87,6 +101,7 @@ def test_another_unit_pushing_a_would_be_id_by_every_route_takes_nothing_from_th
     A, and B's device goes on syncing."""
     a, a2 = devices("a"), devices("a2")
     b = devices("b", unit="JL-POHJ")
+    sends_as_planted(b)
     north = integration(server, unit="JL-POHJ", registers=("health", "social"))
     # The phone system's and the e-service's routes: B's request is B's own (its own id).
     first = push(server, north, request(31))
@@ -136,6 +151,7 @@ def test_the_answers_do_not_tell_another_unit_what_this_unit_holds(server, devic
     """The same answer to B for an id A holds as for one nobody holds: by sync (A's ids, now
     and before 5.12.2026) and by the integration routes (the same source)."""
     a, b = devices("a"), devices("b", unit="JL-POHJ")
+    sends_as_planted(b)
     legacy_request(server, request(41))
     import_rows(a, tmp_path, "ace-42")
     a.sync()
@@ -198,9 +214,11 @@ def test_a_request_held_under_its_earlier_id_is_not_added_twice(server, devices,
     # A device that imported the file before it pulled: the server keeps one request.
     assert import_rows(late, tmp_path, "ace-51") == (1, 0)
     late.sync()
-    assert [(r, reason) for r, reason, _ in problems(late)] == [(callback_id(KESK, "health", "ace-51"), "invalid")]
     assert [r["id"] for r in on_server(server).values() if r["source"] == "ace-51"] == [legacy]
+    # The device keeps the unit's request alone: its own copy is dropped, nothing is stuck.
     assert late.store.worklist.callback(legacy) is not None
+    assert callback_ids_on(late, "ace-51") == [legacy]
+    assert not problems(late) and late.store.outbox.pending_count() == 0
     # Kept under its id, it is worked as before: the take reaches the server.
     a.store.worklist.take_callback(legacy, a.store.viewer(a.worker().id), now())
     a.sync()
@@ -224,3 +242,192 @@ def test_a_legacy_request_of_one_register_does_not_refuse_the_other_registers_re
     assert not problems(both)
     held = on_server(server)
     assert held[social_id]["sector"] == "social" and held[legacy_callback_id("ace-61")]["sector"] == "health"
+
+
+def callback_ids_on(device, source: str) -> list[str]:
+    return sorted(r["id"] for r in device.store.export_records() if r["type"] == "callback" and r["source"] == source)
+
+
+def test_a_copy_imported_before_the_first_pull_is_dropped_and_the_workers_take_carried_over(server, devices, tmp_path, shipped):
+    """A device that imported the file before it pulled holds a second copy of a request the
+    unit holds under its earlier id. Its worker called once without an answer and then took
+    the copy. After its sync the device holds one request, the unit's, taken by that worker
+    with the draft contact and the call; the server has the take, so another device of the
+    unit sees it taken (before: the copy's take was refused at every sync, and the unit's
+    request stayed open for a second worker to call)."""
+    legacy_request(server, request(71))
+    legacy = legacy_callback_id("ace-71")
+    mine = callback_id(KESK, "health", "ace-71")
+    a, late = devices("a"), devices("late")
+    a.sync()
+    assert import_rows(late, tmp_path, "ace-71") == (1, 0)
+    worker = late.store.viewer(late.worker().id)
+    late.store.worklist.callback_no_answer(mine, worker, shipped.region.callbacks, now())
+    draft = late.store.worklist.take_callback(mine, worker, now())
+    late.sync()
+    assert callback_ids_on(late, "ace-71") == [legacy]
+    kept = late.store.worklist.callback(legacy)
+    assert (kept.status, kept.taken_by, kept.contact_id, kept.attempts) == ("taken", late.worker().id, draft.id, 1)
+    assert late.store.worklist.callback_of_contact(draft.id).id == legacy
+    assert not problems(late) and late.store.outbox.pending_count() == 0
+    held = on_server(server)
+    assert [r["id"] for r in held.values() if r["source"] == "ace-71"] == [legacy]
+    assert (held[legacy]["status"], held[legacy]["taken_by"], held[legacy]["attempts"]) == ("taken", late.worker().id, 1)
+    a.sync()
+    assert a.store.worklist.callback(legacy).status == "taken"
+    assert callback_ids_on(a, "ace-71") == [legacy]
+
+
+def test_a_copy_whose_request_another_worker_took_first_stays_visible(server, devices, tmp_path):
+    """The unit's request was taken on another device first: the copy is dropped all the
+    same (one request), the device shows the other worker's take, and this worker's take is
+    a problem in F6 with their draft contact kept."""
+    legacy_request(server, request(72))
+    legacy = legacy_callback_id("ace-72")
+    mine = callback_id(KESK, "health", "ace-72")
+    a, late = devices("a"), devices("late")
+    a.sync()
+    a.store.worklist.take_callback(legacy, a.store.viewer(a.worker().id), now())
+    a.sync()
+    import_rows(late, tmp_path, "ace-72")
+    draft = late.store.worklist.take_callback(mine, late.store.viewer(late.worker().id), now())
+    late.sync()
+    assert callback_ids_on(late, "ace-72") == [legacy]
+    assert late.store.worklist.callback(legacy).taken_by == a.worker().id
+    assert [(r, reason) for r, reason, _ in problems(late)] == [(mine, "invalid")]
+    assert late.store.contacts.contact_status(draft.id).value == "draft"  # kept as started
+    assert late.store.outbox.pending_count() == 0
+    assert on_server(server)[legacy]["taken_by"] == a.worker().id
+
+
+def test_the_answer_names_the_units_own_request_only(server, devices, tmp_path):
+    """The answer to a copy carries the unit's request, to a device of its unit and register;
+    a device of another unit (or of the unit's other register) importing the same file gets
+    its own request and nothing of this unit's."""
+    legacy_request(server, request(73))
+    legacy = legacy_callback_id("ace-73")
+    late = devices("late")
+    import_rows(late, tmp_path, "ace-73")
+    answer = raw_push(late, callback_id(KESK, "health", "ace-73"))
+    assert (answer["status"], answer["current"]["id"], answer["current"]["unit_id"]) == ("rejected", legacy, KESK)
+    b = devices("b", unit="JL-POHJ")
+    import_rows(b, tmp_path, "ace-73")
+    theirs = callback_id(POHJ, "health", "ace-73")
+    assert raw_push(b, theirs)["status"] == "accepted"
+    b.sync()
+    assert not problems(b)
+    assert callback_ids_on(b, "ace-73") == [theirs]
+    assert not [r for r in b.store.export_records() if r["type"] == "callback" and r.get("unit_id") == KESK]
+    social = devices("s", registers=("social",))
+    plant(social, callback_id(KESK, "social", "ace-73"), "ace-73", register="social")
+    answer = raw_push(social, callback_id(KESK, "social", "ace-73"))
+    assert answer["status"] == "accepted" and answer.get("current") is None
+
+
+def raw_push(device, record_id: str) -> dict:
+    """The central API's answer to the device's queued change of this record, as sent."""
+    entry = next(e for e in device.store.outbox.pending_changes(1000) if e.record_id == record_id)
+    change = {
+        "id": entry.change_id, "type": entry.record_type, "record_id": entry.record_id,
+        "base_seq": entry.base_seq, "data": json.loads(entry.data),
+    }
+    with device.client() as client:
+        response = client._request("POST", "/v1/push", json={"changes": [change]})
+    return response.json()["answers"][0]
+
+
+def test_imports_made_before_the_upgrade_and_not_sent_reach_the_unit(server, devices, tmp_path):
+    """A device imported before the upgrade of 5.12.2026 (ids from the source alone) and had
+    not sent the imports: the central API takes no new request under such an id. The device
+    gives them the ids they get now at its next push - also one the previous version had
+    already seen refused - and keeps the unit's where the unit holds the request under its
+    earlier id. Nothing is left refused or queued, and the worker's take reaches the unit."""
+    from ohjaus_tui.store.models import Setting
+    from ohjaus_tui.store.sync_callbacks import REKEYED
+
+    old = devices("old")
+    # The version before this one sent ace-83 and had it refused for good.
+    plant(old, legacy_callback_id("ace-83"), "ace-83")
+    sends_as_planted(old)
+    old.sync()
+    assert [(r, reason) for r, reason, _ in problems(old)] == [(legacy_callback_id("ace-83"), "invalid")]
+    with old.store.session() as session:  # this version installed
+        session.delete(session.get(Setting, REKEYED))
+        session.commit()
+    legacy_request(server, request(82))  # another device of the unit had sent this one
+    for number in (81, 82):
+        plant(old, legacy_callback_id(f"ace-{number}"), f"ace-{number}")
+    draft = old.store.worklist.take_callback(legacy_callback_id("ace-81"), old.store.viewer(old.worker().id), now())
+    old.sync()
+    held = on_server(server)
+    kept = {
+        81: callback_id(KESK, "health", "ace-81"), 82: legacy_callback_id("ace-82"), 83: callback_id(KESK, "health", "ace-83"),
+    }
+    for number, record_id in kept.items():
+        assert [r["id"] for r in held.values() if r["source"] == f"ace-{number}"] == [record_id]
+        assert callback_ids_on(old, f"ace-{number}") == [record_id]
+    assert held[kept[81]]["status"] == "taken" and held[kept[81]]["taken_by"] == old.worker().id
+    assert old.store.worklist.callback(kept[81]).contact_id == draft.id
+    assert old.store.outbox.pending_count() == 0
+    a = devices("a")
+    a.sync()
+    assert {n: a.store.worklist.callback(r) is not None for n, r in kept.items()} == {81: True, 82: True, 83: True}
+
+
+def test_a_copy_the_previous_version_sent_and_had_refused_is_resolved_after_the_upgrade(server, devices, tmp_path):
+    """The previous version imported before its first pull (the id derived with the unit),
+    pushed the copy and had it refused: nothing was left queued. After the upgrade the device
+    sends it once more, the server answers with the unit's request, and the worker sees the
+    caller once on the worklist."""
+    legacy_request(server, request(91))
+    late = devices("late")
+    import_rows(late, tmp_path, "ace-91")
+    with late.store.session() as session:  # what the previous version left after the refusal
+        session.execute(text("DELETE FROM outbox WHERE record_type = 'callback'"))
+        session.commit()
+    late.sync()
+    late.sync()
+    assert callback_ids_on(late, "ace-91") == [legacy_callback_id("ace-91")]
+    assert late.store.outbox.pending_count() == 0 and not problems(late)
+
+
+def test_a_refusal_under_the_earlier_id_leaves_f6_once_the_request_has_its_new_id(server, devices):
+    """A request refused under its id made before 5.12.2026 gets its new id at the upgrade and
+    reaches the unit: the earlier refusal is no longer shown to the worker."""
+    from ohjaus_tui.store.models import Setting
+    from ohjaus_tui.store.sync_callbacks import REKEYED
+
+    old = devices("old")
+    plant(old, legacy_callback_id("ace-93"), "ace-93")
+    sends_as_planted(old)
+    old.sync()
+    assert [r for r, _, _ in problems(old)] == [legacy_callback_id("ace-93")]
+    with old.store.session() as session:  # this version installed
+        session.delete(session.get(Setting, REKEYED))
+        session.commit()
+    old.sync()
+    assert callback_ids_on(old, "ace-93") == [callback_id(KESK, "health", "ace-93")]
+    assert callback_id(KESK, "health", "ace-93") in on_server(server)
+    assert not problems(old)
+
+
+def test_calls_on_a_copy_before_the_units_latest_call_are_counted(server, devices, tmp_path, shipped):
+    """A call without an answer made on a copy, then a later call on the unit's request on
+    another device: once the copy is answered with the unit's request, both calls count on
+    the server (the count decides the letter after three)."""
+    legacy_request(server, request(92))
+    legacy = legacy_callback_id("ace-92")
+    a, late = devices("a"), devices("late")
+    a.sync()
+    import_rows(late, tmp_path, "ace-92")
+    rules = shipped.region.callbacks
+    copy = callback_id(KESK, "health", "ace-92")
+    late.store.worklist.callback_no_answer(copy, late.store.viewer(late.worker().id), rules, now() - timedelta(minutes=30))
+    a.store.worklist.callback_no_answer(legacy, a.store.viewer(a.worker().id), rules, now())
+    a.sync()
+    late.sync()
+    assert late.store.outbox.pending_count() == 0
+    held = on_server(server)[legacy]
+    assert held["attempts"] == 2 and held["status"] == "open"
+    a.sync()
+    assert a.store.worklist.callback(legacy).attempts == 2
