@@ -170,6 +170,15 @@ class OhjausApp(ThemedApp):
             event.ohjaus_typed_ahead = True  # typed before the screen taking it was shown
             await super().on_event(event)
 
+    def take_held_keys(self) -> list:
+        """The held keys, taken out by the screen they were typed ahead of (the new client's
+        form: text typed before it was shown was not meant for its fields); the hold ends."""
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        held, self._held_keys = self._held_keys, None
+        return held or []
+
     def note_input(self) -> None:
         self.last_input = self.ctx.clock()
 

@@ -40,11 +40,17 @@ class NewClientScreen(AppAccess, AskScreen):
 
     TEXT_FIELDS = ("last-name", "first-name", "identity-code", "phone", "service-language", "municipality")
 
-    def __init__(self, query: str = "", kept: dict[str, str] | None = None) -> None:
-        """`kept`: what was typed before the form was closed with Esc, to type on from."""
+    def __init__(self, query: str = "", kept: dict[str, str] | None = None, typed_ahead: bool = False) -> None:
+        """`kept`: what was typed before the form was closed with Esc, to type on from.
+        `typed_ahead`: keys typed after the Enter that opened the form, before it was shown,
+        are held by the app; they were the contact's reason ("name Enter reason Enter"), not
+        the form's fields: taken into `typed_reason`, shown, and put into the reason by the
+        client step (the review: they went into the name or code fields, or were lost)."""
         super().__init__()
         self.initial = query.strip()
         self.kept = kept or {}
+        self.take_typed_ahead = typed_ahead
+        self.typed_reason = ""
         self.typed: dict[str, str] = {}
         self.matches_seen: tuple[str, ...] | None = None  # the form's content the worker saved anyway
 
@@ -58,6 +64,7 @@ class NewClientScreen(AppAccess, AskScreen):
         last, _sep, first = name.partition(" ")
         # An error that is not about one field stays in sight above the form.
         yield Static(id="new-client-error", classes="field-error")
+        yield Static(id="typed-ahead")
         with VerticalScroll(id="new-client-fields"), Grid():
             yield Label(_("Last name"))
             yield Input(last, id="last-name")
@@ -89,6 +96,7 @@ class NewClientScreen(AppAccess, AskScreen):
             yield Input(id="municipality")
 
     def on_mount(self) -> None:
+        self._take_typed_ahead()
         for widget_id, value in self.kept.items():
             self.query_one(f"#{widget_id}", Input).value = value
         for widget_id in ("last-name", "first-name", "identity-code", "phone"):
@@ -97,6 +105,14 @@ class NewClientScreen(AppAccess, AskScreen):
                 field.focus()
                 return
         self.query_one("#municipality", Input).focus()
+
+    def _take_typed_ahead(self) -> None:
+        line = self.query_one("#typed-ahead", Static)
+        take = getattr(self.app, "take_held_keys", None)
+        held = take() if self.take_typed_ahead and take is not None else []
+        self.typed_reason = "".join(key.character or "" for key in held if key.is_printable).strip()
+        line.display = bool(self.typed_reason)
+        line.update(Text(_("Typed: {text} (goes to the reason)").format(text=self.typed_reason), style="dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

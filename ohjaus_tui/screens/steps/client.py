@@ -195,9 +195,8 @@ class ClientStep(StepPanel):
         self._trail.flush()
         if option_id == NEW:
             query = self.query_one("#client-query", Input).value
-            self._form = NewClientScreen(query, kept=self._kept_form)
+            self._form = NewClientScreen(query, kept=self._kept_form, typed_ahead=True)
             self.app.push_screen(self._form, self._new_client_done)
-            self._release_typed_ahead(after_refresh=True)
             return
         if option_id == ANONYMOUS:
             draft.client_id, draft.anonymous = None, True
@@ -218,6 +217,7 @@ class ClientStep(StepPanel):
 
     def _new_client_done(self, result: Client | str | None) -> None:
         self._kept_form = self._form.typed if result is None else {}
+        self._keep_for_reason(self._form.typed_reason)  # typed ahead of the form: the reason
         if result is None:
             self.focus_now(self.query_one("#client-query", Input))
             self._release_typed_ahead()
