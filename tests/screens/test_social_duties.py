@@ -133,8 +133,11 @@ def test_services_fitting_the_domains_and_the_age_come_first(shipped):
     young = [s.code for s in by_need(social, ["mental_wellbeing"], 16)]
     assert young.index("youth_services") < young.index("mental_substance_services")
     assert young[-1] in {s.code for s in social if not s.fits_age(16)}
-    # A carer's coping at home and wellbeing: the carer's support first.
-    assert by_need(social, ["coping_at_home", "mental_wellbeing"], 70)[0].code == "carer_support"
+    # A client who cares for a close person: the carer's support first (Omaishoitolaki
+    # 937/2005 2-3 §; `first_for`), before the older people's guidance of the client's age.
+    carer = by_need(social, ["coping_at_home", "mental_wellbeing"], 70, ["cares_for_close_person"])
+    assert carer[0].code == "carer_support"
+    assert by_need(social, ["coping_at_home", "mental_wellbeing"], 70)[0].code != "carer_support"
     # The specific service before the broad one, the one for the client's age group before the
     # one for everyone, and where no need domain was found the file's order (Kela first).
     assert first[0] == "debt_counselling"
@@ -215,12 +218,18 @@ def test_the_statutory_group_and_a_suspicion_from_the_answers_in_the_segment():
     substance = ["substance_use"]
     assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.SMALL, substance, True, set(addiction)) == Segment.ADVICE
     assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.SMALL, substance, True) == Segment.COMPLEX_NEED
-    assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.GREY_ZONE, substance, True, set(addiction)) == Segment.COMPLEX_NEED
+    # In the grey zone the pre-marked suspicion counts where another need is found; addiction
+    # the only need found is met by the substance services (SHL 24 §, protocol version 10), so a
+    # question about it alone stays advice.
+    assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.GREY_ZONE, [*substance, "livelihood"], True, set(addiction)) == Segment.COMPLEX_NEED
+    assert suggest_segment(Urgency.NON_URGENT, addiction, WorryLevel.GREY_ZONE, substance, True, set(addiction)) == Segment.ADVICE
     # Nor does it make the need complex at a small worry: a client asking for help with their
-    # drinking is a clear need (a referral); the history's trigger or the grey zone make it complex.
+    # drinking is a clear need (a referral); the history's trigger makes it complex, and the grey
+    # zone does where another need is found (addiction alone: clear, SHL 24 §, version 10).
     assert suggest_segment(Urgency.THREE_DAYS, addiction, WorryLevel.SMALL, substance, False, set(addiction)) == Segment.CLEAR_NEED
     assert suggest_segment(Urgency.THREE_DAYS, addiction, WorryLevel.SMALL, substance) == Segment.COMPLEX_NEED
-    assert suggest_segment(Urgency.THREE_DAYS, addiction, WorryLevel.GREY_ZONE, substance, False, set(addiction)) == Segment.COMPLEX_NEED
+    assert suggest_segment(Urgency.THREE_DAYS, addiction, WorryLevel.GREY_ZONE, substance, False, set(addiction)) == Segment.CLEAR_NEED
+    assert suggest_segment(Urgency.THREE_DAYS, addiction, WorryLevel.GREY_ZONE, [*substance, "livelihood"], False, set(addiction)) == Segment.COMPLEX_NEED
 
 
 async def test_a_16_year_old_is_not_offered_an_adult_service_first(app, store, shipped):
