@@ -5,7 +5,7 @@ story, age, caller and worry (never the writer's answer, the protocol or each ot
 decided it again (tests/social_readers/). This prints counts only, never a case, so
 it can be run on a part kept aside:
 
-    .venv/bin/python scripts/reader_agreement.py tests/social_vignettes/heldout/social_heldout7.toml \\
+    .venv/bin/python scripts/reader_agreement.py tests/social_vignettes/dev/social_dev8.toml \\
         --readers tests/social_readers/sh7_reader_a.toml
 
 Pairs: the writer, each reader and the protocol, on urgency and segment (exact), the duty set,

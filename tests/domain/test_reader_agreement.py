@@ -11,7 +11,7 @@ SOCIAL = ROOT / "tests" / "social_vignettes"
 
 
 def test_the_second_readers_are_compared_without_showing_a_case():
-    part = SOCIAL / "heldout" / "social_heldout7.toml"
+    part = SOCIAL / "dev" / "social_dev8.toml"
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "reader_agreement.py"), str(part),
          "--readers", str(ROOT / "tests" / "social_readers" / "sh7_reader_a.toml"), str(ROOT / "tests" / "social_readers" / "sh7_reader_b.toml")],

@@ -2,7 +2,8 @@
 scores urgency, segment, duties and referrals; a missed duty fails the run. dev/ holds the
 development part (social_dev.toml, 48) and the parts kept aside and released for development on
 5.12.2026 after they had measured the rules (social_dev2.toml, 24; social_dev3.toml, 36, sh2;
-social_dev4.toml, 36, sh3; social_dev5.toml, 36, sh5; social_dev6.toml and social_dev7.toml, 36 each, sh4 and sh6);
+social_dev4.toml, 36, sh3; social_dev5.toml, 36, sh5; social_dev6.toml and social_dev7.toml, 36 each, sh4 and sh6; social_dev8.toml, 36, sh7, released
+on 6.12.2026);
 heldout/ holds the part kept aside, measured, never read (empty until
 the next part is written blind)."""
 
@@ -41,6 +42,7 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
     ("social_dev5.toml", 36, 33, 31, 35),
     ("social_dev6.toml", 36, 29, 29, 28),
     ("social_dev7.toml", 36, 31, 33, 33),
+    ("social_dev8.toml", 36, 32, 31, 32),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -62,7 +64,10 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     development on 5.12.2026 evening, when sh8 was written blind to be kept aside. Then the
     round by class on them (version 10; tests/domain/test_social_rules.py, the README's per-part
     table): urgency 46, 24, 32, 35, 33, 29, 31; segment 44, 22, 34, 32, 31, 29, 33; first
-    referral 45, 19, 35, 32, 35, 28, 33 - no part lost a case on any figure."""
+    referral 45, 19, 35, 32, 35, 28, 33 - no part lost a case on any figure. sh7
+    (social_dev8.toml), kept aside and measured at versions 9 and 10 (32, 31, 32 of 36, duties
+    11/11), released for development on 6.12.2026 01:10 UTC, when sh9 was written blind to be
+    kept aside with sh8."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
