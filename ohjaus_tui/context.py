@@ -44,7 +44,7 @@ def load_shipped(root: Path | None = None, *, cached: bool = False) -> Shipped:
     cached (the application's start): the result of the last load of the very same files by
     the very same code, when there is one (see _ShippedCache); else loaded as above and kept
     for the next start. Parsing the TOML was a fifth of the time to the sign-in screen."""
-    from ohjaus_core.domain.catalogue import load_catalogue
+    from ohjaus_core.domain.catalogue import load_catalogue, social_of
     from ohjaus_core.domain.deadlines.loading import load_region_rules
     from ohjaus_core.domain.protocols.loading import load_protocols
 
@@ -52,9 +52,10 @@ def load_shipped(root: Path | None = None, *, cached: bool = False) -> Shipped:
     cache = _ShippedCache(root) if cached else None
     if cache is not None and (shipped := cache.read()) is not None:
         return shipped
+    protocols = load_protocols(root / "protocols")
     shipped = Shipped(
-        protocols=load_protocols(root / "protocols"),
-        catalogue=load_catalogue(root / "services.toml"),
+        protocols=protocols,
+        catalogue=load_catalogue(root / "services.toml", social_of(protocols)),
         region=load_region_rules(root / "region.toml"),
     )
     if cache is not None:

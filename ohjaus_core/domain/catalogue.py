@@ -7,11 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..i18n import N_, _, localized
 from .codes import LabelledEnum, Register, ServiceArea
 from .datafile import Fields, Source, load_toml
 from .errors import DataFileError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .protocols.model import Protocol
 
 ANY_REGISTER = "any"
 
@@ -141,6 +147,33 @@ def _read_service(fields: Fields) -> Service:
     )
 
 
+def social_of(protocols: "Iterable[Protocol]") -> "Protocol | None":
+    """The protocol whose need domains, questions and duties a catalogue names: the one with
+    need domains (the social service-need assessment)."""
+    return next((p for p in protocols if p.domains), None)
+
+
+def _check_social_names(fields: Fields, service: Service, social: "Protocol") -> None:
+    """A region's typo in a domain or question id would leave the service silently out of the
+    place the id gives it (never first for the need): refused, naming the line and the ids the
+    protocol has."""
+    questions = sorted(q.id for q in social.questions)
+    named = [
+        ("domains", service.domains, sorted(d.id for d in social.domains)),
+        ("first_for", service.first_for, questions),
+        ("first_when", tuple(i.removeprefix("!") for c in service.first_when for i in c), questions),
+        ("duty", (service.duty,) if service.duty else (), sorted(d.id for d in social.duties)),
+    ]
+    for key, ids, known in named:
+        for unknown in (i for i in ids if i not in known):
+            raise fields.error(
+                _("'{id}' in {key} is not the social protocol's (it has: {known})").format(
+                    id=unknown, key=key, known=", ".join(known)
+                ),
+                key,
+            )
+
+
 def catalogue_from_text(text: str, name: str = "services.toml") -> list[Service]:
     """A catalogue that came as text (by sync from the region's import), read as strictly as
     the file; a broken one raises DataFileError naming `name` and the line."""
@@ -155,13 +188,16 @@ def catalogue_from_text(text: str, name: str = "services.toml") -> list[Service]
             raise DataFileError(name, error.line, error.reason) from None
 
 
-def load_catalogue(path: Path) -> list[Service]:
-    """Every `[[service]]` of the catalogue file, in file order."""
+def load_catalogue(path: Path, social: "Protocol | None" = None) -> list[Service]:
+    """Every `[[service]]` of the catalogue file, in file order. With the social protocol, every
+    need domain, question and duty a service names must be one of the protocol's."""
     top = Fields(Source(path), load_toml(path))
     top.only("service")
     services: list[Service] = []
     for fields in top.tables("service"):
         service = _read_service(fields)
+        if social is not None:
+            _check_social_names(fields, service, social)
         if any(service.code == earlier.code for earlier in services):
             raise fields.error(
                 _("duplicate service code '{code}'").format(code=service.code), "code"

@@ -13,6 +13,7 @@ from ohjaus_central.db import CentralStore
 from ohjaus.cli import main
 from ohjaus_tui.demo import ref_id
 from ohjaus_core.domain.clock import HELSINKI
+from ohjaus_core.data_dir import shipped_data_dir
 from ohjaus_core.domain.codes import ServiceArea
 from ohjaus_core.domain.errors import DataFileError
 from ohjaus_core.domain.region_files import read_region_folder
@@ -108,6 +109,23 @@ def test_a_broken_file_is_named_with_its_line_and_nothing_is_imported(tmp_path, 
     code, _out, err = run(capsys, "region", "--db", db, "import", str(folder))
     assert code == 2 and err.count("\n") == 1 and where in err
     assert not (tmp_path / "central.db").exists()  # checked before the database was opened
+
+
+def test_a_catalogue_naming_a_question_the_devices_do_not_ask_is_refused(tmp_path, capsys):
+    """The region's services.toml goes by sync to every device, which ranks it by the social
+    protocol's answers: a `first_for` naming a question the protocol has not (a typo) is refused
+    at import with its line, before the database is opened."""
+    folder = copy_region(tmp_path)
+    text = (shipped_data_dir() / "services.toml").read_text("utf-8")
+    assert 'first_for = ["gambling_harms"]' in text
+    (folder / "services.toml").write_text(text.replace('first_for = ["gambling_harms"]', 'first_for = ["gambling_harm"]'), "utf-8")
+    with pytest.raises(DataFileError, match="services.toml:[0-9]+: 'gambling_harm' in first_for is not the social protocol's"):
+        read_region_folder(folder)
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    code, _out, err = run(capsys, "region", "--db", db, "import", str(folder))
+    assert code == 2 and "gambling_harm" in err and not (tmp_path / "central.db").exists()
+    (folder / "services.toml").write_text(text, "utf-8")
+    assert len(read_region_folder(folder).services) >= 25
 
 
 def test_an_event_without_its_uid_is_named_by_its_line(tmp_path):

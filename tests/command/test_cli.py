@@ -118,6 +118,24 @@ def test_a_broken_data_file_stops_start_up_with_its_file_and_line(broken_data, t
     assert "Traceback" not in result.stderr
 
 
+def test_a_region_s_catalogue_with_an_unknown_need_domain_stops_check_and_start_up(tmp_path):
+    """A region installing from the wheel with its own data folder adds a service for a need
+    domain it spells wrong: `ohjaus check` and the start both name the file and line in one
+    line, and nothing starts on a catalogue that would never offer the service first."""
+    copy = tmp_path / "shipped"
+    shutil.copytree(shipped_data_dir(), copy)
+    path = copy / "services.toml"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace('domains = ["substance_use"]', 'domains = ["substance-use"]', 1), "utf-8")
+    line = text[: text.index('domains = ["substance_use"]')].count("\n") + 1
+    env = {"OHJAUS_SHIPPED_DATA": str(copy), "OHJAUS_LANG": "en"}
+    for argv in (("check",), ("--data-dir", str(tmp_path / "d"))):
+        result = ohjaus(*argv, env_extra=env)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert f"services.toml:{line}: 'substance-use' in domains is not the social protocol's" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_an_unwritable_data_directory_is_one_line(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -149,3 +149,35 @@ def test_gambling_help_fits_gambling_and_family_services_a_family_that_cannot_co
     assert urgent[0].code == "kela"
     family = by_need(social, ["family_children", "coping_at_home"], 34, ["family_needs_support"])
     assert family[0].code == "family_services"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "word"),
+    [
+        ('domains = ["substance_use"]', 'domains = ["substance"]', "domains", "substance"),
+        ('first_for = ["gambling_harms"]', 'first_for = ["gambling"]', "first_for", "gambling"),
+        ('"!older_person_not_coping"', '"!older_not_coping"', "first_when", "older_not_coping"),
+        ('duty = "child_welfare_notification"', 'duty = "child_protection_notification"', "duty", "child_protection_notification"),
+    ],
+)
+def test_a_region_s_typo_in_a_social_id_is_refused_naming_the_line(tmp_path: Path, old, new, key, word) -> None:
+    """A region that edits its catalogue (OHJAUS_SHIPPED_DATA, or `region import`) and writes a
+    need domain, question or duty the social protocol does not have would leave the service
+    silently out of its place - never first for the need it was written for. Refused, with the
+    file, the line and the ids the protocol has; the same file with the right id loads."""
+    from ohjaus_core.domain.catalogue import social_of
+    from ohjaus_core.domain.protocols.loading import load_protocols
+
+    social = social_of(load_protocols(SERVICES.parent / "protocols"))
+    text = SERVICES.read_text("utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "services.toml"
+    path.write_text(text.replace(old, new), "utf-8")
+    assert len(load_catalogue(path)) == len(CATALOGUE)  # without the protocol: not checked
+    with pytest.raises(DataFileError) as caught:
+        load_catalogue(path, social)
+    line = next(n for n, text_line in enumerate(path.read_text("utf-8").splitlines(), 1) if new in text_line)
+    assert caught.value.path == path and caught.value.line == line, str(caught.value)
+    assert f"'{word}' in {key}" in caught.value.reason
+    path.write_text(text, "utf-8")
+    assert load_catalogue(path, social) == CATALOGUE
