@@ -145,6 +145,13 @@ class OutcomeKind(LabelledEnum):
     # A statutory notification or a safety response made, and nothing else (issue 16).
     DUTY = "duty", N_("Notification or safety response made")
 
+    def worded(self, register: "Register | str | None") -> str:
+        """The label in the words of the register: a social contact's emergency is 112 or the
+        social emergency services (sosiaalipäivystys, Social Welfare Act 29 §), not care."""
+        if register is not None and Register(register) is Register.SOCIAL and self is OutcomeKind.EMERGENCY:
+            return _("Emergency redirect (112 / social emergency services)")
+        return self.label
+
 
 class Handover(LabelledEnum):
     WARM = "warm", N_("Warm hand-over (worker contacts the service)")

@@ -461,3 +461,26 @@ async def test_a_prolonged_need_in_the_grey_zone_is_suggested_complex_and_says_w
         )
         assert app.screen.draft.suggested_segment == Segment.COMPLEX_NEED
         assert "calls for a plan and a named worker" in str(app.screen.query_one("#segment-why").render())
+
+
+async def test_a_social_contacts_emergency_is_112_or_the_social_emergency_services_not_care(app, store):
+    """A counsellor's emergency redirect names the social emergency services (SHL 29 §), in the
+    list, in the box and in the summary; a health contact's still names the emergency department."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_unidentified(pilot, "ohjaaja1", "Naapuri soittaa: huutoja naapurista nyt")
+        await social_assessment_to_segment(pilot, WorryLevel.GREAT.value, Segment.CLEAR_NEED.value, "violence_or_threat_at_home")
+        kinds = app.screen.query_one("#outcome-kinds")
+        labels = [str(kinds.get_option_at_index(i).prompt) for i in range(kinds.option_count)]
+        assert any("112 / social emergency services" in label for label in labels), labels
+        assert not any("emergency department" in label for label in labels), labels
+        await pick(pilot, "outcome-kinds", OutcomeKind.EMERGENCY.value)
+        box = str(app.screen.query_one("#emergency-text").render())
+        assert "social emergency services" in box and "care" not in box
+        await type_text(pilot, "Soitettu 112 naapurin kanssa")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # no follow-up
+        await pilot.pause()
+        summary = summary_text(app)
+        assert "Emergency redirect (112 / social emergency services)" in summary
+    assert OutcomeKind.EMERGENCY.worded("health") == "Emergency redirect (112 / emergency department)"

@@ -98,9 +98,7 @@ class OutcomeStep(ReferralChoice, StepPanel):
             yield ConsentBox(_("The client consents to sharing the information needed"), id="consent")
             yield Static(id="duty-basis")
         with Vertical(id="emergency-box", classes="outcome-box"):
-            yield Static(
-                Text(_("Redirect to emergency care now: call 112 or go to the emergency department."), style=themed("bold $alarm-line-text on $alarm-line")),
-            )
+            yield Static(id="emergency-text")
             yield Input(id="emergency-note", placeholder=_("What was done (e.g. 112 called with the client)"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -151,7 +149,16 @@ class OutcomeStep(ReferralChoice, StepPanel):
         elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.urgency != Urgency.EMERGENCY:
             # The red flag that forced the redirect was answered no after all.
             draft.outcome_kind = None
-        offer_codes(self.query_one("#outcome-kinds", OptionList), offered, suggested, draft.outcome_kind)
+        offer_codes(
+            self.query_one("#outcome-kinds", OptionList), offered, suggested, draft.outcome_kind,
+            label=lambda kind: kind.worded(draft.register),
+        )
+        self.query_one("#emergency-text", Static).update(Text(
+            _("Redirect to urgent help now: call 112 or the social emergency services.")
+            if draft.register == Register.SOCIAL.value
+            else _("Redirect to emergency care now: call 112 or go to the emergency department."),
+            style=themed("bold $alarm-line-text on $alarm-line"),
+        ))
         self._fill_text("#advice-text", draft.advice_text)
         self._fill_text("#emergency-note", draft.outcome_note if draft.outcome_kind == OutcomeKind.EMERGENCY else "")
         self.query_one("#consent", Checkbox).value = draft.consent

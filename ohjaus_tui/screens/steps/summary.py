@@ -103,7 +103,7 @@ class SummaryStep(StepPanel):
 
     def _outcome(self, draft: ContactDraft) -> Text:
         ctx = self.ctx
-        text = Text(draft.outcome_kind.label)
+        text = Text(draft.outcome_kind.worded(draft.register))
         if draft.outcome_kind == OutcomeKind.ADVICE:
             text.append(f": {shown(draft.advice_text, TEXT_SHOWN, multiline=True)}")
         elif draft.outcome_kind == OutcomeKind.BOOKING and draft.slot_id:
