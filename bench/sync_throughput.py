@@ -266,18 +266,19 @@ def bench_push(args, folder: Path) -> tuple[list, bool]:
     return rows, ratio <= PUSH_GOAL
 
 
-# The device's push phase in a child process running one checkout's code (--against).
-_DEVICE_PUSH = """
+# The device's push or pull phase (the SyncClient method named) in a child process running
+# one checkout's code (--against): wall and CPU seconds and what the phase returned.
+_DEVICE_PHASE = """
 import json, sys, time
 from pathlib import Path
-root, path, url, unit = sys.argv[1:5]
+root, path, url, unit, phase = sys.argv[1:6]
 sys.path.insert(0, root)
 from tests.sync_helpers import Device
 device = Device(Path(path), url, unit, ("health", "social"))
 with device.client(timeout=300) as client:
     started, cpu = time.perf_counter(), time.process_time()
-    counts = client._push_all()
-    print(json.dumps([time.perf_counter() - started, time.process_time() - cpu, *counts]))
+    result = getattr(client, phase)()
+    print(json.dumps([time.perf_counter() - started, time.process_time() - cpu, result]))
 device.close()
 """
 
@@ -292,6 +293,29 @@ class CheckoutServer(CentralServer):
     def command(self) -> list[str]:
         launch = f"import sys; sys.path.insert(0, {str(self.root)!r}); from ohjaus.cli import main; main(sys.argv[1:])"
         return [sys.executable, "-c", launch, *super().command()[3:]]
+
+
+def against_checkouts(args) -> list[tuple[str, Path]]:
+    """--against DIR: this checkout and DIR, each with its label."""
+    here = Path(__file__).resolve().parent.parent
+    return [("this checkout", here), (str(args.against), Path(args.against).resolve())]
+
+
+def run_checkout(root: Path, db_url: str, log: Path, device: Path, phase: str) -> tuple[float, float, object, float]:
+    """One --against run: the checkout at `root` as the server on `db_url` and as the device at
+    `device`, whose `phase` (`_push_all` or `_pull_all`) runs in a child process. Returns its
+    wall and CPU seconds, what it returned, and the server's CPU seconds meanwhile."""
+    child = CheckoutServer(root, db_url, log)
+    child.start()
+    try:
+        server_cpu = process_cpu(child.process.pid)
+        out = subprocess.run([sys.executable, "-c", _DEVICE_PHASE, str(root), str(device), child.url, UNIT, phase],
+                             cwd=root, check=True, capture_output=True, text=True)
+        server_cpu = process_cpu(child.process.pid) - server_cpu
+    finally:
+        child.stop()
+    elapsed, cpu, result = json.loads(out.stdout.strip().splitlines()[-1])
+    return elapsed, cpu, result, server_cpu
 
 
 def bench_push_against(args, folder: Path, server) -> tuple[list, bool]:
@@ -310,9 +334,8 @@ def bench_push_against(args, folder: Path, server) -> tuple[list, bool]:
         print(f"push: device outbox of {len(entries):,} changes made through the store in {made:.0f} s", flush=True)
         if args.device:
             shutil.copytree(path, args.device)
-    here = Path(__file__).resolve().parent.parent
-    codes = [("this checkout", here), (str(args.against), Path(args.against).resolve())]
-    results: dict[str, list[tuple[float, float, float]]] = {label: [] for label, _root in codes}
+    codes = against_checkouts(args)
+    results: dict[str, list[tuple[float, float, float, float]]] = {label: [] for label, _root in codes}
     for run in range(args.runs):
         baseline = statistics.median(
             push_baseline(central_url(args.db, folder, f"push-baseline-{run}-{n}.db"), entries, str(uuid.uuid4()))
@@ -323,17 +346,9 @@ def bench_push_against(args, folder: Path, server) -> tuple[list, bool]:
             shutil.copytree(path, copy)
             url = central_url(args.db, folder, f"push-{run}-{root.name}.db")
             fresh_central(url).close()
-            child = CheckoutServer(root, url, folder / "push-server.log")
-            child.start()
-            try:
-                server_cpu = process_cpu(child.process.pid)
-                out = subprocess.run([sys.executable, "-c", _DEVICE_PUSH, str(root), str(copy), child.url, UNIT],
-                                     cwd=root, check=True, capture_output=True, text=True)
-                server_cpu = process_cpu(child.process.pid) - server_cpu
-            finally:
-                child.stop()
+            elapsed, cpu, counts, server_cpu = run_checkout(root, url, folder / "push-server.log", copy, "_push_all")
             shutil.rmtree(copy)
-            elapsed, cpu, pushed, accepted, rejected, conflicts = json.loads(out.stdout.strip().splitlines()[-1])
+            pushed, accepted, rejected, conflicts = counts
             if (pushed, accepted, rejected, conflicts) != (len(entries), len(entries), 0, 0):
                 raise SystemExit(f"push ({label}): expected every change accepted, got {pushed=} {accepted=} {rejected=}")
             results[label].append((elapsed, baseline, cpu, server_cpu))
@@ -555,30 +570,13 @@ def bench_pull(args, folder: Path) -> tuple[list, bool]:
              f"{baseline:.2f} s", f"{ratio:.1f}x", "PASS" if ratio < PULL_GOAL else "MISS"]], ratio < PULL_GOAL
 
 
-# The device's pull phase in a child process running one checkout's code (--against).
-_DEVICE_PULL = """
-import json, sys, time
-from pathlib import Path
-root, path, url, unit = sys.argv[1:5]
-sys.path.insert(0, root)
-from tests.sync_helpers import Device
-device = Device(Path(path), url, unit, ("health", "social"))
-with device.client(timeout=300) as client:
-    started, cpu = time.perf_counter(), time.process_time()
-    pulled = client._pull_all()
-    print(json.dumps([time.perf_counter() - started, time.process_time() - cpu, pulled]))
-device.close()
-"""
-
-
 def bench_pull_against(args, folder: Path, url: str, total: int, prepared: list) -> tuple[list, bool]:
     """--against DIR: a fresh device's pull with this checkout's code and with DIR's (device
     and server both), the runs alternating, from one central database (a fresh copy of the
     SQLite file each time), each run against its own baseline (the same rows written straight
     into a fresh device store)."""
-    here = Path(__file__).resolve().parent.parent
-    codes = [("this checkout", here), (str(args.against), Path(args.against).resolve())]
-    results: dict[str, list[tuple[float, float, float, float]]] = {label: [] for label, _root in codes}
+    codes = against_checkouts(args)
+    results: dict[str, list[tuple[float, float, float, float, float]]] = {label: [] for label, _root in codes}
     for run in range(args.runs):
         for label, root in codes if run % 2 == 0 else codes[::-1]:
             baseline, baseline_cpu = write_pull_baseline(folder / f"baseline-{run}-{root.name}", prepared)
@@ -589,21 +587,12 @@ def bench_pull_against(args, folder: Path, url: str, total: int, prepared: list)
                 copy = source.with_name(f"pull-{run}-{root.name}.db")
                 shutil.copyfile(source, copy)
                 run_url = f"sqlite:///{copy}"
-            child = CheckoutServer(root, run_url, folder / "pull-server.log")
-            child.start()
             device = folder / f"pull-device-{run}-{root.name}"
-            try:
-                server_cpu = process_cpu(child.process.pid)
-                out = subprocess.run([sys.executable, "-c", _DEVICE_PULL, str(root), str(device), child.url, UNIT],
-                                     cwd=root, check=True, capture_output=True, text=True)
-                server_cpu = process_cpu(child.process.pid) - server_cpu
-            finally:
-                child.stop()
+            elapsed, cpu, pulled, server_cpu = run_checkout(root, run_url, folder / "pull-server.log", device, "_pull_all")
             shutil.rmtree(device)
             if run_url != url:
                 for suffix in ("", "-wal", "-shm"):
                     Path(run_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-            elapsed, cpu, pulled = json.loads(out.stdout.strip().splitlines()[-1])
             if pulled != total:
                 raise SystemExit(f"pull ({label}): expected {total:,} changes applied, got {pulled:,}")
             results[label].append((elapsed, baseline, cpu, server_cpu, baseline_cpu))

@@ -162,11 +162,7 @@ class OhjausApp(ThemedApp):
         """The held keys, taken now in the order they came, ahead of any key still queued
         (run in the app's own turn: `call_later(app.release_keys)`). The hold's timer stops
         with it, so it cannot end a later hold early."""
-        if self._hold_timer is not None:
-            self._hold_timer.stop()
-            self._hold_timer = None
-        held, self._held_keys = self._held_keys, None
-        for event in held or ():
+        for event in self.take_held_keys():
             event.ohjaus_typed_ahead = True  # typed before the screen taking it was shown
             await super().on_event(event)
 

@@ -154,7 +154,7 @@ def suggest_outcome(
 
 
 # Need domains whose yes pre-marks a high-need trigger (issue 16); the worker can unmark it.
-DOMAIN_TRIGGERS = {"substance_use": HighNeedTrigger.ADDICTION_SUSPECTED}
+DOMAIN_TRIGGERS = {ADDICTION_DOMAIN: HighNeedTrigger.ADDICTION_SUSPECTED}
 CHILD_UNTIL = 18  # under 18: the child-welfare consideration (Lastensuojelulaki 25 §)
 
 
@@ -174,6 +174,12 @@ def child_welfare_consideration(age: int | None, register: str | None) -> bool:
     return register == "social" and age is not None and age < CHILD_UNTIL
 
 
+# Working days to a social contact's follow-up by its urgency (a less urgent one: by the path);
+# a complex need's follow-up otherwise.
+_SOCIAL_FOLLOW_UP_DAYS = {Urgency.EMERGENCY: 1, Urgency.SAME_DAY: 1, Urgency.THREE_DAYS: 3}
+_COMPLEX_FOLLOW_UP_DAYS = 5
+
+
 def suggest_follow_up(
     outcome: OutcomeKind | None, segment: Segment | None, today: date,
     urgency: Urgency | None = None, register: str | None = None, anonymous: bool = False,
@@ -187,19 +193,16 @@ def suggest_follow_up(
     suggested (the health side keeps its rule) - unless the client is high-need (`high_need`:
     the complex path's plan), whose situation is always followed up: then the check that what
     was set in motion was taken up, which needs no phone."""
+    social_days = _SOCIAL_FOLLOW_UP_DAYS.get(urgency) if register == "social" else None
     if anonymous and register == "social" and high_need and segment == Segment.COMPLEX_NEED:
-        days = {Urgency.EMERGENCY: 1, Urgency.SAME_DAY: 1, Urgency.THREE_DAYS: 3}.get(urgency, 5)
-        return FollowUpKind.CHECK_REFERRAL, add_working_days(today, days)
+        return FollowUpKind.CHECK_REFERRAL, add_working_days(today, social_days or _COMPLEX_FOLLOW_UP_DAYS)
     if (anonymous and register == "social") or (outcome == OutcomeKind.DUTY and segment != Segment.COMPLEX_NEED):
         return FollowUpKind.NONE, None
-    if register == "social" and outcome is not None and urgency in (Urgency.EMERGENCY, Urgency.SAME_DAY):
+    if social_days is not None and outcome is not None:
         kind = FollowUpKind.CHECK_REFERRAL if outcome == OutcomeKind.REFERRAL and segment != Segment.COMPLEX_NEED else FollowUpKind.CALLBACK
-        return kind, add_working_days(today, 1)
-    if register == "social" and outcome is not None and urgency is Urgency.THREE_DAYS:
-        kind = FollowUpKind.CHECK_REFERRAL if outcome == OutcomeKind.REFERRAL and segment != Segment.COMPLEX_NEED else FollowUpKind.CALLBACK
-        return kind, add_working_days(today, 3)
+        return kind, add_working_days(today, social_days)
     if segment == Segment.COMPLEX_NEED:
-        return FollowUpKind.CALLBACK, add_working_days(today, 5)
+        return FollowUpKind.CALLBACK, add_working_days(today, _COMPLEX_FOLLOW_UP_DAYS)
     if outcome == OutcomeKind.REFERRAL:
         return FollowUpKind.CHECK_REFERRAL, add_working_days(today, 3)
     if outcome == OutcomeKind.EMERGENCY:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ohjaus_core.i18n import N_, _
+from ..app_access import ohjaus_app
 from ..widgets.footer import Footer
 
 
@@ -94,9 +95,7 @@ class TypedAheadConfirmScreen(ConfirmScreen, inherit_bindings=False):
             self.typed = self.typed[:-1]
         else:
             return
-        line = self.query_one("#typed-ahead", Static)
-        line.display = bool(self.typed)
-        line.update(Text(_("Typed: {text} (goes to the reason)").format(text=self.typed), style="dim"))
+        show_typed_ahead(self.query_one("#typed-ahead", Static), self.typed)
 
     def action_confirm(self) -> None:
         if self.typed_at is not None and monotonic() - self.typed_at < self.TYPING_PAUSE:
@@ -110,7 +109,12 @@ class TypedAheadConfirmScreen(ConfirmScreen, inherit_bindings=False):
     def _answer(self, yes: bool) -> None:
         # The keys typed after the answer are meant for the field the answer leads to (the
         # reason, or the search again): held until it has the focus (see OhjausApp.hold_keys).
-        hold = getattr(self.app, "hold_keys", None)
-        if hold is not None:
-            hold()
+        ohjaus_app(self).hold_keys()
         self.dismiss(yes)
+
+
+def show_typed_ahead(line: Static, typed: str) -> None:
+    """The line that shows what was typed ahead of a question or form (it goes to the
+    contact's reason); hidden while nothing was."""
+    line.display = bool(typed)
+    line.update(Text(_("Typed: {text} (goes to the reason)").format(text=typed), style="dim"))

@@ -118,9 +118,9 @@ class ContactScreen(BackScreen):
 
     def _update_header(self) -> None:
         draft, client = self.draft, self.flow.client
-        # Wrapped, never cut: at 80 columns the urgency (a social one is worded long) and the
-        # language of service went past the edge (the walk of 5.12.2026); a second line is
-        # taken only when the words need it.
+        # Wrapped, never cut (contact.tcss): at 80 columns the urgency (a social one is worded
+        # long) and the language of service went past the edge (the walk of 5.12.2026); a
+        # second line is taken only when the words need it.
         text = Text()
         language = draft.language.label
         if client:
@@ -147,15 +147,13 @@ class ContactScreen(BackScreen):
         if draft.version > 1:
             text.append("  " + _("Correction, version {n}").format(n=draft.version), style=themed("$caution"))
         if client and client.protected:
-            # The warning on a line of its own: the first line may be cut at 80 columns.
+            # The warning on a line of its own.
             text.append("\n")
             text.append(
                 _("Non-disclosure order: address and municipality are not shown; every view is logged."),
                 style=themed("bold $alarm"),
             )
-        header = self.query_one("#contact-header", Static)
-        header.styles.height = "auto"
-        header.update(text)
+        self.query_one("#contact-header", Static).update(text)
         self.update_deadlines()
 
     def update_deadlines(self) -> None:

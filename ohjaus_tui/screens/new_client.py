@@ -20,7 +20,7 @@ from ..store.store import DuplicateClient
 from ..widgets.enter_keys import NextOnEnter
 from .ask import AskScreen
 from .audit import ViewTrail
-from .confirm import ConfirmScreen
+from .confirm import ConfirmScreen, show_typed_ahead
 
 ANONYMOUS = "anonymous"
 
@@ -107,12 +107,9 @@ class NewClientScreen(AppAccess, AskScreen):
         self.query_one("#municipality", Input).focus()
 
     def _take_typed_ahead(self) -> None:
-        line = self.query_one("#typed-ahead", Static)
-        take = getattr(self.app, "take_held_keys", None)
-        held = take() if self.take_typed_ahead and take is not None else []
+        held = self.ohjaus.take_held_keys() if self.take_typed_ahead else []
         self.typed_reason = "".join(key.character or "" for key in held if key.is_printable).strip()
-        line.display = bool(self.typed_reason)
-        line.update(Text(_("Typed: {text} (goes to the reason)").format(text=self.typed_reason), style="dim"))
+        show_typed_ahead(self.query_one("#typed-ahead", Static), self.typed_reason)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -10,13 +10,13 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlalchemy import delete, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlmodel import Session, col, select
 
 from ohjaus_core.domain.catalogue import catalogue_from_text
 from ohjaus_core.domain.codes import ContactStatus
 from ohjaus_core.domain.errors import DataFileError
-from ohjaus_core.protocol import RecordType
+from ohjaus_core.protocol import PulledChange, RecordType
 from .models import (
     Appointment, Assessment, Callback, Client, ClientMerge, Consent, Contact, Credential, FollowUp,
     MissedAppointment, Outcome, Professional, SegmentChoice, Setting, Slot, SyncQuarantine, SyncRecord, Unit, Worker,
@@ -363,3 +363,16 @@ def _apply(session: Session, record_type: RecordType, record_id: str, data: dict
         return
     _apply_many(session, record_type, [data])
     session.merge(SyncRecord(record_type=record_type.value, record_id=record_id, seq=seq))
+
+
+def apply_or_set_aside(session: Session, record_type: RecordType, record_id: str, data: dict, seq: int, now: datetime) -> None:
+    """The server's version of one record (an answer's `current`) made the local copy, in a
+    savepoint; one this device cannot apply is kept aside as a pulled one would be."""
+    try:
+        with session.begin_nested():
+            _apply(session, record_type, record_id, data, seq)
+    except OperationalError:
+        raise
+    except _APPLY_ERRORS as error:
+        change = PulledChange(seq=seq, type=record_type, record_id=record_id, data=data)
+        _quarantine(session, [(change, _reason_of(error), _detail_of(error))], now)

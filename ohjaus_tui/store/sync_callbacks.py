@@ -19,14 +19,13 @@ import json
 from datetime import datetime
 
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from ohjaus_core.domain.callbacks import callback_id, legacy_callback_id
 from ohjaus_core.domain.contact import new_id
-from ohjaus_core.protocol import Answer, PulledChange, Reason, RecordType
+from ohjaus_core.protocol import Answer, Reason, RecordType
 from .models import Callback, Outbox, Setting, SyncProblem, SyncRecord
-from .sync_apply import _APPLY_ERRORS, _apply, _detail_of, _quarantine, _reason_of
+from .sync_apply import apply_or_set_aside
 from .sync_side import dump, enqueue
 
 REKEYED = "callback_ids_rekeyed"  # set once the device's earlier imports have their ids
@@ -57,14 +56,7 @@ def take_held(session: Session, copy_id: str, held_id: str, held: dict, seq: int
         select(Outbox.seq).where(Outbox.record_type == RecordType.CALLBACK.value).where(Outbox.record_id == held_id)
     ).first()
     if changed_here is None:  # (a change of it made here goes to the server as made)
-        try:
-            with session.begin_nested():
-                _apply(session, RecordType.CALLBACK, held_id, held, seq)
-        except OperationalError:
-            raise
-        except _APPLY_ERRORS as error:
-            change = PulledChange(seq=seq, type=RecordType.CALLBACK, record_id=held_id, data=held)
-            _quarantine(session, [(change, _reason_of(error), _detail_of(error))], now)
+        apply_or_set_aside(session, RecordType.CALLBACK, held_id, held, seq, now)
     return _carry(session, work, held_id, now)
 
 

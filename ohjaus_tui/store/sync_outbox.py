@@ -14,17 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Row, func, text
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.codes import FollowUpKind, FollowUpStatus
 from ohjaus_core.domain.contact import new_id
 from ohjaus_core.i18n import _, format_date, format_time
-from ohjaus_core.protocol import Answer, PulledChange, Reason, RecordType
+from ohjaus_core.protocol import Answer, Reason, RecordType
 from .models import Contact, FollowUp, Outbox, Setting, Slot, SyncProblem, SyncQuarantine
 from .repository import Repository
-from .sync_apply import _APPLY_ERRORS, _apply, _detail_of, _quarantine, _reason_of
+from .sync_apply import apply_or_set_aside
 from .sync_callbacks import held_elsewhere, rekey_earlier_imports, take_held
 from .sync_side import ACCESS_LOG_SENT, LAST_ERROR, LAST_SYNC, SERVER, TOKEN, dump, enqueue
 
@@ -170,17 +169,9 @@ class SyncOutbox(Repository):
                             ).bindparams(slot=sent.get("slot_id"), contact=sent.get("contact_id"))
                         )
                 if answer.current is not None and answer.seq is not None:
-                    # The server's version of a record whose change it did not take as sent;
-                    # one this device cannot apply is kept aside as a pulled one would be.
+                    # The server's version of a record whose change it did not take as sent.
                     kind = RecordType.SLOT if record_type == RecordType.BOOKING else record_type
-                    try:
-                        with session.begin_nested():
-                            _apply(session, kind, entry.record_id, answer.current, answer.seq)
-                    except OperationalError:
-                        raise
-                    except _APPLY_ERRORS as error:
-                        change = PulledChange(seq=answer.seq, type=kind, record_id=entry.record_id, data=answer.current)
-                        _quarantine(session, [(change, _reason_of(error), _detail_of(error))], now)
+                    apply_or_set_aside(session, kind, entry.record_id, answer.current, answer.seq, now)
                     seen.pop((record_type.value, entry.record_id), None)
                     seen.pop((kind.value, entry.record_id), None)
                 done.append(entry.seq)

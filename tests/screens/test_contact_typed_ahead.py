@@ -100,15 +100,10 @@ async def test_a_no_to_the_identity_check_keeps_the_reason_typed_ahead(app, stor
 
 
 async def test_letters_typed_on_the_services_list_filter_it(app, store):
-    from ohjaus_core.domain.contact import Step
+    from .test_follow_up_offers import open_anonymous_social_draft
 
-    from .test_follow_up_offers import anonymous_social_draft
-
-    draft = anonymous_social_draft(store, high_need=False, step=Step.OUTCOME)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, "ohjaaja1")
-        await app.push_screen(ContactScreen(draft))
-        await pilot.pause()
+        await open_anonymous_social_draft(pilot, high_need=False, step=Step.OUTCOME)
         await pilot.press("enter")  # the suggested referral
         await pilot.pause()
         assert focused_id(pilot) == "services"

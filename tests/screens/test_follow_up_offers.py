@@ -27,12 +27,13 @@ def anonymous_social_draft(store, high_need: bool, step: Step = Step.FOLLOW_UP) 
     )
 
 
-async def open_at_follow_up(pilot, high_need: bool) -> None:
-    """A counsellor's draft of an unidentified client, open at the follow-up step."""
-    draft = anonymous_social_draft(pilot.app.ctx.store, high_need)
+async def open_anonymous_social_draft(pilot, high_need: bool, step: Step = Step.FOLLOW_UP) -> ContactDraft:
+    """A counsellor's draft of an unidentified client, open at `step` (the follow-up step)."""
+    draft = anonymous_social_draft(pilot.app.ctx.store, high_need, step)
     await sign_in(pilot, "ohjaaja1")
     await pilot.app.push_screen(ContactScreen(draft))
     await pilot.pause()
+    return draft
 
 
 def offered(app) -> list[str]:
@@ -52,7 +53,7 @@ def test_a_high_need_unidentified_client_is_suggested_a_follow_up_that_can_be_sa
 
 async def test_the_step_offers_no_refused_follow_up_and_its_suggestion_is_taken(app, store):
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_at_follow_up(pilot, high_need=True)
+        await open_anonymous_social_draft(pilot, high_need=True)
         assert focused_id(pilot) == "follow-up-kinds"
         kinds = offered(app)
         assert FollowUpKind.NONE.value not in kinds and FollowUpKind.CALLBACK.value not in kinds
@@ -66,6 +67,6 @@ async def test_the_step_offers_no_refused_follow_up_and_its_suggestion_is_taken(
 
 async def test_an_unidentified_client_without_high_need_may_have_no_follow_up_but_no_callback(app, store):
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_at_follow_up(pilot, high_need=False)
+        await open_anonymous_social_draft(pilot, high_need=False)
         kinds = offered(app)
         assert FollowUpKind.NONE.value in kinds and FollowUpKind.CALLBACK.value not in kinds

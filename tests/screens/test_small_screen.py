@@ -105,17 +105,13 @@ async def test_the_urgency_and_every_deadline_are_readable_at_80x24(app, store):
     """The header's urgency (a social one is worded long) and the deadlines line wrap rather
     than being cut with "..." (the walk of 5.12.2026)."""
     from ohjaus_core.domain.contact import Step
-    from ohjaus_tui.screens.contact import ContactScreen
     from ohjaus_tui.screens.steps.deadline_info import deadline_phrase
 
-    from ..pilot_helpers import screen_text, sign_in
-    from .test_follow_up_offers import anonymous_social_draft
+    from ..pilot_helpers import screen_text
+    from .test_follow_up_offers import open_anonymous_social_draft
 
-    draft = anonymous_social_draft(store, high_need=False, step=Step.OUTCOME)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, "ohjaaja1")
-        await app.push_screen(ContactScreen(draft))
-        await pilot.pause()
+        draft = await open_anonymous_social_draft(pilot, high_need=False, step=Step.OUTCOME)
         text = screen_text(app)
         assert draft.urgency.worded(draft.register) in text
         assert "Service language: Finnish" in text

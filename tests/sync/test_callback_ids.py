@@ -21,7 +21,8 @@ from ohjaus_core.domain.contact_requests import SOURCE_PREFIX
 from ohjaus_core.protocol import RecordType
 from ohjaus_core.reference import ref_id
 from ohjaus_central.store.credentials import Device as Credential
-from ohjaus_tui.store.models import Callback
+from ohjaus_tui.store.models import Callback, Setting
+from ohjaus_tui.store.sync_callbacks import REKEYED
 from ohjaus_tui.store.sync_side import dump, enqueue
 
 from ..sync_helpers import sync_all
@@ -49,11 +50,16 @@ def plant(device, record_id: str, source: str, register: str = "health") -> None
 def sends_as_planted(device) -> None:
     """The device sends what is planted as it is: its earlier imports were given their ids
     once already (sync_callbacks.rekey_earlier_imports), as a hostile device would not."""
-    from ohjaus_tui.store.models import Setting
-    from ohjaus_tui.store.sync_callbacks import REKEYED
-
     with device.store.session() as session:
         session.merge(Setting(key=REKEYED, value=now().isoformat()))
+        session.commit()
+
+
+def installed_now(device) -> None:
+    """This version installed on a device the previous version ran (`sends_as_planted`
+    undone): its earlier imports are given their ids at its next push."""
+    with device.store.session() as session:
+        session.delete(session.get(Setting, REKEYED))
         session.commit()
 
 
@@ -342,18 +348,13 @@ def test_imports_made_before_the_upgrade_and_not_sent_reach_the_unit(server, dev
     gives them the ids they get now at its next push - also one the previous version had
     already seen refused - and keeps the unit's where the unit holds the request under its
     earlier id. Nothing is left refused or queued, and the worker's take reaches the unit."""
-    from ohjaus_tui.store.models import Setting
-    from ohjaus_tui.store.sync_callbacks import REKEYED
-
     old = devices("old")
     # The version before this one sent ace-83 and had it refused for good.
     plant(old, legacy_callback_id("ace-83"), "ace-83")
     sends_as_planted(old)
     old.sync()
     assert [(r, reason) for r, reason, _ in problems(old)] == [(legacy_callback_id("ace-83"), "invalid")]
-    with old.store.session() as session:  # this version installed
-        session.delete(session.get(Setting, REKEYED))
-        session.commit()
+    installed_now(old)
     legacy_request(server, request(82))  # another device of the unit had sent this one
     for number in (81, 82):
         plant(old, legacy_callback_id(f"ace-{number}"), f"ace-{number}")
@@ -394,17 +395,12 @@ def test_a_copy_the_previous_version_sent_and_had_refused_is_resolved_after_the_
 def test_a_refusal_under_the_earlier_id_leaves_f6_once_the_request_has_its_new_id(server, devices):
     """A request refused under its id made before 5.12.2026 gets its new id at the upgrade and
     reaches the unit: the earlier refusal is no longer shown to the worker."""
-    from ohjaus_tui.store.models import Setting
-    from ohjaus_tui.store.sync_callbacks import REKEYED
-
     old = devices("old")
     plant(old, legacy_callback_id("ace-93"), "ace-93")
     sends_as_planted(old)
     old.sync()
     assert [r for r, _, _ in problems(old)] == [legacy_callback_id("ace-93")]
-    with old.store.session() as session:  # this version installed
-        session.delete(session.get(Setting, REKEYED))
-        session.commit()
+    installed_now(old)
     old.sync()
     assert callback_ids_on(old, "ace-93") == [callback_id(KESK, "health", "ace-93")]
     assert callback_id(KESK, "health", "ace-93") in on_server(server)

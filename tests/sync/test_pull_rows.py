@@ -26,7 +26,7 @@ def _rows(device: Device) -> dict[str, list[tuple]]:
         connection.close()
 
 
-def _ormless_row(model: type, data: dict) -> dict:
+def _orm_validated_row(model: type, data: dict) -> dict:
     return model.model_validate(data).model_dump()
 
 
@@ -35,7 +35,7 @@ def test_a_pull_stores_the_same_rows_byte_for_byte_as_the_orm_validated_apply(se
     source.sync()
     pulled = Device(tmp_path / "fresh", server.url)
     pulled.sync(page=500)
-    monkeypatch.setattr(sync_apply, "_row", _ormless_row)
+    monkeypatch.setattr(sync_apply, "_row", _orm_validated_row)
     reference = Device(tmp_path / "reference", server.url)
     reference.sync(page=500)
     try:

@@ -31,6 +31,7 @@ def evaluate(
     if protocol.asks_worry and worry is None:
         unanswered += (WORRY,)
     red_flags = tuple(q.id for q in yes if q.red_flag)
+    statutory_group = any(q.statutory_group for q in yes)
     met = [when for when in protocol.urgency_when if when.applies({q.id for q in yes}, age, worry)]
     by_worry = (protocol.worry_urgency or {}).get(worry) if worry is not None else None
     worry_reason = None
@@ -60,7 +61,7 @@ def evaluate(
         # and a need that cannot wait a day still counts (round of 5.12.2026 night).
         if (
             information_only and worry is WorryLevel.GREY_ZONE and age is not None and age >= 18
-            and not any(q.statutory_group for q in yes)
+            and not statutory_group
         ):
             by_worry = None
         if by_worry is not None:
@@ -100,7 +101,7 @@ def evaluate(
         duties=duties,
         worry=worry_reason,
         domains=domains,
-        statutory_group=any(q.statutory_group for q in yes),
+        statutory_group=statutory_group,
         by_default=not red_flags and not reasons and worry_reason is None,
         self_care=self_care,
     )
