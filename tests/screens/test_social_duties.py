@@ -3,7 +3,7 @@ without the client's consent, also when a neighbour calls about someone else."""
 
 from __future__ import annotations
 
-from ohjaus_core.domain.codes import Handover, OutcomeKind, Segment, WorryLevel
+from ohjaus_core.domain.codes import Handover, OutcomeKind, Segment, Urgency, WorryLevel
 from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
 from ohjaus_tui.screens.home import HomeScreen
 
@@ -316,6 +316,31 @@ async def test_an_information_only_client_ends_in_advice_with_no_booking_suggest
         assert isinstance(app.screen, HomeScreen)
     draft = new_signed(store, before)
     assert draft.segment == Segment.ADVICE and draft.outcome_kind == OutcomeKind.ADVICE and draft.slot_id is None
+
+
+async def test_an_information_only_client_is_told_advice_not_an_assessment_to_wait_for(app, store):
+    """The suggested urgency of an information-only social contact is non-urgent (what the
+    vignettes expect), but it is not a wait for an assessment: the step says advice and guidance,
+    with no service-need assessment where it is plainly unnecessary (SHL 36 §); a client who
+    does not ask for information only is not told so."""
+    client = a_client_not_waiting(store, nth=5)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Miten haen asumistukea?")
+        await pick_and_answer(pilot, "social_service_need", "debts_or_benefit_problems", "information_only")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.NONE.value)
+        await pilot.pause()
+        shown = str(app.screen.query_one("#suggestion").render())
+        assert app.screen.draft.suggested_urgency is Urgency.NON_URGENT
+        assert "Information only: advice and guidance" in shown and "36 §" in shown
+    client = a_client_not_waiting(store, nth=6)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Velat kasvavat")
+        await pick_and_answer(pilot, "social_service_need", "debts_or_benefit_problems")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.NONE.value)
+        await pilot.pause()
+        assert "Information only" not in str(app.screen.query_one("#suggestion").render())
 
 
 # -- item 5: social words and deadlines on a social contact ------------------------------------
