@@ -318,29 +318,35 @@ async def test_an_information_only_client_ends_in_advice_with_no_booking_suggest
     assert draft.segment == Segment.ADVICE and draft.outcome_kind == OutcomeKind.ADVICE and draft.slot_id is None
 
 
+async def suggestion_at_no_worry(app, client, reason: str, *yes: str) -> tuple[Urgency | None, str]:
+    """The suggested urgency and the suggestion's text of a social assessment with `yes`
+    answered yes and no worry, before the urgency is taken."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, reason)
+        await pick_and_answer(pilot, "social_service_need", *yes)
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.NONE.value)
+        await pilot.pause()
+        return app.screen.draft.suggested_urgency, str(app.screen.query_one("#suggestion").render())
+
+
 async def test_an_information_only_client_is_told_advice_not_an_assessment_to_wait_for(app, store):
     """The suggested urgency of an information-only social contact is non-urgent (what the
     vignettes expect), but it is not a wait for an assessment: the step says advice and guidance,
     with no service-need assessment where it is plainly unnecessary (SHL 36 §); a client who
     does not ask for information only is not told so."""
-    client = a_client_not_waiting(store, nth=5)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await start_contact(pilot, "ohjaaja1", client.identity_code, "Miten haen asumistukea?")
-        await pick_and_answer(pilot, "social_service_need", "debts_or_benefit_problems", "information_only")
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.NONE.value)
-        await pilot.pause()
-        shown = str(app.screen.query_one("#suggestion").render())
-        assert app.screen.draft.suggested_urgency is Urgency.NON_URGENT
-        assert "Information only: advice and guidance" in shown and "36 §" in shown
-    client = a_client_not_waiting(store, nth=6)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await start_contact(pilot, "ohjaaja1", client.identity_code, "Velat kasvavat")
-        await pick_and_answer(pilot, "social_service_need", "debts_or_benefit_problems")
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.NONE.value)
-        await pilot.pause()
-        assert "Information only" not in str(app.screen.query_one("#suggestion").render())
+    urgency, shown = await suggestion_at_no_worry(
+        app, a_client_not_waiting(store, nth=5), "Miten haen asumistukea?", "debts_or_benefit_problems", "information_only",
+    )
+    assert urgency is Urgency.NON_URGENT
+    assert "Information only: advice and guidance" in shown and "36 §" in shown
+
+
+async def test_a_client_not_asking_information_only_is_not_told_advice(app, store):
+    urgency, shown = await suggestion_at_no_worry(
+        app, a_client_not_waiting(store, nth=6), "Velat kasvavat", "debts_or_benefit_problems",
+    )
+    assert urgency is Urgency.NON_URGENT and "Information only" not in shown
 
 
 # -- item 5: social words and deadlines on a social contact ------------------------------------
