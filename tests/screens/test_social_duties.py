@@ -169,10 +169,13 @@ def test_the_catalogue_follows_the_answers_the_anonymous_and_the_young(shipped):
     assert by_need(social, ["work_study", "substance_use", "livelihood", "mental_wellbeing"], 30)[0].code == "adult_social_work"
     # sh3: 24, pills collected for tonight (danger now, the same day or sooner): not the youth
     # services first but the service fitting most of the need (the crisis centre); not urgent,
-    # the youth services.
+    # the same for an adult whose need has no work or study in it (version 11: the youth
+    # services first for an adult under 25 only with work or study in the need), the youth
+    # services with it.
     found = ["safety_violence", "mental_wellbeing"]
     assert by_need(social, found, 24, ["danger_or_violence_now"], urgent=True)[0].code == "crisis_centre"
-    assert by_need(social, found, 24)[0].code == "youth_services"
+    assert by_need(social, found, 24)[0].code == "crisis_centre"
+    assert by_need(social, [*found, "work_study"], 24)[0].code == "youth_services"
 
 
 def test_the_statutory_group_and_a_child_at_risk_name_their_service_first(shipped):
