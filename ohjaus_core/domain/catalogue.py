@@ -67,6 +67,10 @@ class Service:
     # Takes a contact without the person's name (a helpline, an NGO): first for an unidentified
     # client, to whom a referral can only be a place they contact themselves.
     anonymous: bool = False
+    # The social protocol's questions whose yes names it first where the answers find no need
+    # domain (instead of the file's order): a long-lasting difficulty with nothing else found
+    # (long-term unemployment) is adult social work's, not Kela's by the order of the file.
+    fallback_for: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -103,7 +107,7 @@ def _read_service(fields: Fields) -> Service:
     fields.only(
         "code", "kind", "register", "service_areas", "name", "description", "contact",
         "warm_handover", "duty", "legal_basis", "domains", "min_age", "max_age", "first_for",
-        "anonymous", "first_when",
+        "anonymous", "first_when", "fallback_for",
     )
     code = fields.identifier("code")
     kind = fields.choice("kind", ServiceKind)
@@ -140,10 +144,11 @@ def _read_service(fields: Fields) -> Service:
     first_when = fields.value("first_when", list) if fields.has("first_when") else []
     if not all(isinstance(c, list) and c and all(isinstance(i, str) for i in c) for c in first_when):
         raise fields.error(_("first_when is a list of lists of question ids"), "first_when")
+    fallback_for = fields.strings("fallback_for") if fields.has("fallback_for") else ()
     return Service(
         code, kind, register, service_areas, names, descriptions, contact, warm_handover,
         duty, legal_bases, tuple(domains), min_age, max_age, tuple(first_for),
-        tuple(tuple(c) for c in first_when), anonymous,
+        tuple(tuple(c) for c in first_when), anonymous, tuple(fallback_for),
     )
 
 
@@ -209,6 +214,7 @@ def load_catalogue(path: Path, social: "Protocol | None" = None) -> list[Service
 # Under 25 a service for the young comes first among those fitting as well: child welfare's
 # aftercare and the youth guarantee's services (Ohjaamo) serve young adults to 25.
 YOUNG_UNTIL = 25
+YOUNG_NEED_DOMAIN = "work_study"  # for an adult under YOUNG_UNTIL the youth services first only with it
 
 
 def by_need(
@@ -249,9 +255,20 @@ def by_need(
         named = len(yes & set(service.first_for)) + sum(
             len(combination_yes(c)) for c in service.first_when if combination_met(c, yes)
         )
+        if not found:
+            # No need domain found: a service named for this (`fallback_for`) before the file's
+            # order (a long-lasting difficulty alone: adult social work, not Kela).
+            named += len(yes & set(service.fallback_for))
         if not matches and not named:
             return (not service.fits_age(age), 1, False, 0, False, 0, False, False, 0, 0, False, index)
-        young = minor and service.max_age is not None and not urgent
+        # For an adult under 25 the youth services come first where work or study is part of
+        # the need (the youth guarantee's one door, Ohjaamo); an adult's mental wellbeing alone
+        # is the mental health services' (Terveydenhuoltolaki 1326/2010 27 §, student health
+        # care 17 §), not first the youth services' (round of 6.12.2026; four parts).
+        young = (
+            minor and service.max_age is not None and not urgent
+            and (age is not None and age < 18 or YOUNG_NEED_DOMAIN in found)
+        )
         unnamed = anonymous and not urgent and not service.anonymous
         bounded = service.min_age is not None or service.max_age is not None
         # Named, the receiver of a statutory notification comes before a group's service: a

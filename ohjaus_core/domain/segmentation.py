@@ -71,6 +71,7 @@ def suggest_segment_with_reasons(
     statutory: bool = False,
     complex_by_answers: bool = False,
     assessed_by_answers: bool = False,
+    statutory_clear_by_answers: bool = False,
 ) -> tuple[Segment, list[str]]:
     """The suggested path and the reasons for it (SegmentReason codes).
 
@@ -95,7 +96,12 @@ def suggest_segment_with_reasons(
 
     `assessed_by_answers`: the answers meet one of the protocol's `[[assessed_when]]`
     combinations (a disabled client who needs help with daily tasks): the need is assessed
-    even when the client asks for information only - a clear need, not advice only."""
+    even when the client asks for information only - a clear need, not advice only.
+
+    `statutory_clear_by_answers`: the answers meet one of the protocol's
+    `[[statutory_clear_when]]` combinations (an older client who cares for a close person and
+    whose own coping is strained): the statutory group in the grey zone does not by that alone
+    make the need complex (carer's support and the group's assessment meet it)."""
     reasons = []
     # Addiction the only need found (a client asking for help with their own drinking or
     # gambling, housing, income and work holding): a clear need met by the substance and
@@ -108,7 +114,7 @@ def suggest_segment_with_reasons(
         reasons.append(SegmentReason.TRIGGERS)
     if worry is WorryLevel.GREAT:
         reasons.append(SegmentReason.GREAT_WORRY)
-    if statutory and worry is WorryLevel.GREY_ZONE:
+    if statutory and worry is WorryLevel.GREY_ZONE and not statutory_clear_by_answers:
         reasons.append(SegmentReason.STATUTORY_GREY_ZONE)
     if complex_by_answers:
         reasons.append(SegmentReason.ANSWERS_TOGETHER)

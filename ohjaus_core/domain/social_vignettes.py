@@ -161,6 +161,7 @@ def run_social(vignettes: list[SocialVignette], protocol: Protocol, catalogue: l
             protocol.in_statutory_group(answers),
             bool(protocol.complex_need(answers, vignette.worry, vignette.age)),
             bool(protocol.assessed_need(answers, vignette.worry, vignette.age)),
+            bool(protocol.statutory_clear(answers, vignette.worry, vignette.age)),
         )
         ranked = by_need(
             social, result.domains, vignette.age, yes, urgent=urgency.rank <= Urgency.SAME_DAY.rank,

@@ -35,14 +35,14 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
 
 
 @pytest.mark.parametrize(("name", "n", "urgency", "segment", "referral"), [
-    ("social_dev.toml", 48, 46, 44, 45),
+    ("social_dev.toml", 48, 46, 45, 46),
     ("social_dev2.toml", 24, 24, 22, 19),
     ("social_dev3.toml", 36, 32, 34, 35),
-    ("social_dev4.toml", 36, 35, 32, 32),
+    ("social_dev4.toml", 36, 35, 32, 33),
     ("social_dev5.toml", 36, 33, 31, 35),
-    ("social_dev6.toml", 36, 29, 29, 28),
-    ("social_dev7.toml", 36, 31, 33, 33),
-    ("social_dev8.toml", 36, 32, 31, 32),
+    ("social_dev6.toml", 36, 29, 29, 30),
+    ("social_dev7.toml", 36, 31, 33, 34),
+    ("social_dev8.toml", 36, 32, 32, 33),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -67,7 +67,12 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     referral 45, 19, 35, 32, 35, 28, 33 - no part lost a case on any figure. sh7
     (social_dev8.toml), kept aside and measured at versions 9 and 10 (32, 31, 32 of 36, duties
     11/11), released for development on 6.12.2026 01:10 UTC, when sh9 was written blind to be
-    kept aside with sh8."""
+    kept aside with sh8. Then the round by class on the misses shared by sh4, sh6 and sh7
+    (version 11): first referral 46 on social_dev, 33 on social_dev4, 30 on social_dev6, 34 on
+    social_dev7, 33 on social_dev8 (the youth services first for an adult under 25 only with
+    work or study in the need; adult social work where no domain is found but a long-lasting
+    difficulty is); segment 45 on social_dev, 32 on social_dev8 (an older carer in the grey
+    zone a clear need) - no part lost a case on any figure."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -142,7 +147,7 @@ def test_a_missed_duty_fails_the_check_and_aggregate_lists_no_case(tmp_path):
 
     result = ohjaus("check", "--vignettes", str(DEV), "--aggregate")
     assert result.returncode == 0, result.stdout  # every duty of the dev set is found
-    assert "duties found: 103/103" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
+    assert "duties found: 114/114" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
     # The story answers no question that raises the older person's notification: missed, exit 1.
     (tmp_path / "missed.toml").write_text(VIGNETTE.format(extra='findings = ["debts_or_benefit_problems"]'), encoding="utf-8")
     result = ohjaus("check", "--vignettes", str(tmp_path))

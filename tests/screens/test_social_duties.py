@@ -3,7 +3,7 @@ without the client's consent, also when a neighbour calls about someone else."""
 
 from __future__ import annotations
 
-from ohjaus_core.domain.codes import Handover, OutcomeKind, Segment, WorryLevel
+from ohjaus_core.domain.codes import Handover, OutcomeKind, Segment, Urgency, WorryLevel
 from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
 from ohjaus_tui.screens.home import HomeScreen
 
@@ -169,10 +169,13 @@ def test_the_catalogue_follows_the_answers_the_anonymous_and_the_young(shipped):
     assert by_need(social, ["work_study", "substance_use", "livelihood", "mental_wellbeing"], 30)[0].code == "adult_social_work"
     # sh3: 24, pills collected for tonight (danger now, the same day or sooner): not the youth
     # services first but the service fitting most of the need (the crisis centre); not urgent,
-    # the youth services.
+    # the same for an adult whose need has no work or study in it (version 11: the youth
+    # services first for an adult under 25 only with work or study in the need), the youth
+    # services with it.
     found = ["safety_violence", "mental_wellbeing"]
     assert by_need(social, found, 24, ["danger_or_violence_now"], urgent=True)[0].code == "crisis_centre"
-    assert by_need(social, found, 24)[0].code == "youth_services"
+    assert by_need(social, found, 24)[0].code == "crisis_centre"
+    assert by_need(social, [*found, "work_study"], 24)[0].code == "youth_services"
 
 
 def test_the_statutory_group_and_a_child_at_risk_name_their_service_first(shipped):
@@ -316,6 +319,37 @@ async def test_an_information_only_client_ends_in_advice_with_no_booking_suggest
         assert isinstance(app.screen, HomeScreen)
     draft = new_signed(store, before)
     assert draft.segment == Segment.ADVICE and draft.outcome_kind == OutcomeKind.ADVICE and draft.slot_id is None
+
+
+async def suggestion_at_no_worry(app, client, reason: str, *yes: str) -> tuple[Urgency | None, str]:
+    """The suggested urgency and the suggestion's text of a social assessment with `yes`
+    answered yes and no worry, before the urgency is taken."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, reason)
+        await pick_and_answer(pilot, "social_service_need", *yes)
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.NONE.value)
+        await pilot.pause()
+        return app.screen.draft.suggested_urgency, str(app.screen.query_one("#suggestion").render())
+
+
+async def test_an_information_only_client_is_told_advice_not_an_assessment_to_wait_for(app, store):
+    """The suggested urgency of an information-only social contact is non-urgent (what the
+    vignettes expect), but it is not a wait for an assessment: the step says advice and guidance,
+    with no service-need assessment where it is plainly unnecessary (SHL 36 §); a client who
+    does not ask for information only is not told so."""
+    urgency, shown = await suggestion_at_no_worry(
+        app, a_client_not_waiting(store, nth=5), "Miten haen asumistukea?", "debts_or_benefit_problems", "information_only",
+    )
+    assert urgency is Urgency.NON_URGENT
+    assert "Information only: advice and guidance" in shown and "36 §" in shown
+
+
+async def test_a_client_not_asking_information_only_is_not_told_advice(app, store):
+    urgency, shown = await suggestion_at_no_worry(
+        app, a_client_not_waiting(store, nth=6), "Velat kasvavat", "debts_or_benefit_problems",
+    )
+    assert urgency is Urgency.NON_URGENT and "Information only" not in shown
 
 
 # -- item 5: social words and deadlines on a social contact ------------------------------------

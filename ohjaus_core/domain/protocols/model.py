@@ -190,6 +190,10 @@ class Protocol:
     # Combinations of answers whose need is assessed even for a client who asks for information
     # only (`[[assessed_when]]`: a clear need at least, not advice only).
     assessed_when: tuple[ComplexWhen, ...] = ()
+    # Combinations of answers for which the statutory group in the grey zone of worry does not
+    # by itself make the need complex (`[[statutory_clear_when]]`: an older carer whose own
+    # coping is strained is a clear need met by carer's support and the group's assessment).
+    statutory_clear_when: tuple[ComplexWhen, ...] = ()
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     choose_when: Mapping[str, str] = field(default_factory=dict)
     safety_net: Mapping[str, str] = field(default_factory=dict)
@@ -262,6 +266,15 @@ class Protocol:
         and asks how to apply for disability services); () when none does."""
         said = {q.id for q in visible_questions(self, answers, age) if answers.get(q.id) is True}
         met = [when for when in self.assessed_when if when.applies(said, age, worry)]
+        return tuple(dict.fromkeys(q for when in met for q in when.all))
+
+    def statutory_clear(
+        self, answers: Mapping[str, bool | None], worry: WorryLevel | None, age: int | None = None,
+    ) -> tuple[str, ...]:
+        """The questions of the `[[statutory_clear_when]]` combinations the answers meet: the
+        statutory group in the grey zone is not by that alone a complex need; () when none does."""
+        said = {q.id for q in visible_questions(self, answers, age) if answers.get(q.id) is True}
+        met = [when for when in self.statutory_clear_when if when.applies(said, age, worry)]
         return tuple(dict.fromkeys(q for when in met for q in when.all))
 
     def duty(self, duty_id: str) -> Duty | None:

@@ -337,7 +337,8 @@ def read_complex_when(
 ) -> tuple[ComplexWhen, ...]:
     """`[[complex_when]]`: `all`, and optionally `none`, `max_age` and `min_worry`, as in
     `[[urgency_when]]`; a combination that suggests a complex need. `[[assessed_when]]` (the
-    `table`) has the same form: a combination whose need is assessed (not advice only)."""
+    `table`) has the same form: a combination whose need is assessed (not advice only); so has
+    `[[statutory_clear_when]]`: one for which the statutory group's grey zone is not complex."""
     found: list[ComplexWhen] = []
     for fields in top.tables(table, required=False):
         fields.only("all", "none", "max_age", "min_worry")

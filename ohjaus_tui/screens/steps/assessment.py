@@ -246,6 +246,16 @@ class AssessmentStep(StepPanel):
             ))
         else:
             text.append("\n" + _("Because no answer raised it (the protocol's default)."))
+        if (
+            protocol.register is Register.SOCIAL and result.suggested is Urgency.NON_URGENT
+            and protocol.wants_information_only(self._draft.answers)
+        ):
+            # Non-urgent is not a wait for an assessment here: a client who asks for
+            # information only is given advice, recorded as information given (issue 16).
+            text.append("\n" + _(
+                "Information only: advice and guidance, the information given recorded - no"
+                " service-need assessment where it is plainly unnecessary (Social Welfare Act 36 §)."
+            ))
         if result.domains:
             names = [protocol.domain(d).title for d in result.domains if protocol.domain(d)]
             text.append("\n" + _("Need domains: {domains}").format(domains=", ".join(names)))

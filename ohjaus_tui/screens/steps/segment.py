@@ -139,6 +139,7 @@ class SegmentStep(StepPanel):
             statutory=protocol is not None and protocol.in_statutory_group(draft.answers),
             complex_by_answers=protocol is not None and bool(protocol.complex_need(draft.answers, draft.worry_level, age)),
             assessed_by_answers=protocol is not None and bool(protocol.assessed_need(draft.answers, draft.worry_level, age)),
+            statutory_clear_by_answers=protocol is not None and bool(protocol.statutory_clear(draft.answers, draft.worry_level, age)),
         )
         # The choice was made for another suggestion (the urgency, worry or history changed
         # since): the new suggestion is highlighted and Enter takes it.
