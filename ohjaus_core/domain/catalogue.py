@@ -166,6 +166,7 @@ def _check_social_names(fields: Fields, service: Service, social: "Protocol") ->
     named = [
         ("domains", service.domains, sorted(d.id for d in social.domains)),
         ("first_for", service.first_for, questions),
+        ("fallback_for", service.fallback_for, questions),
         ("first_when", tuple(i.removeprefix("!") for c in service.first_when for i in c), questions),
         ("duty", (service.duty,) if service.duty else (), sorted(d.id for d in social.duties)),
     ]

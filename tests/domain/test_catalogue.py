@@ -156,6 +156,7 @@ def test_gambling_help_fits_gambling_and_family_services_a_family_that_cannot_co
     [
         ('domains = ["substance_use"]', 'domains = ["substance"]', "domains", "substance"),
         ('first_for = ["gambling_harms"]', 'first_for = ["gambling"]', "first_for", "gambling"),
+        ('fallback_for = ["long_term_or_help_not_enough"]', 'fallback_for = ["long_term"]', "fallback_for", "long_term"),
         ('"!older_person_not_coping"', '"!older_not_coping"', "first_when", "older_not_coping"),
         ('duty = "child_welfare_notification"', 'duty = "child_protection_notification"', "duty", "child_protection_notification"),
     ],
