@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .calendar import add_working_days
 from .codes import FollowUpKind, HighNeedTrigger, OutcomeKind, Segment, Urgency, WorryLevel
 from .deadlines.rules import HighNeedRules
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .protocols.model import Protocol
 
 # Need domains with a yes from which a social situation counts as complex (many-sided).
 MANY_DOMAINS = 3
@@ -135,6 +140,27 @@ def suggest_segment_with_reasons(
     if urgency in (None, Urgency.SELF_CARE):
         return Segment.ADVICE, [SegmentReason.SELF_CARE]
     return Segment.CLEAR_NEED, [SegmentReason.CARE_NEEDED]
+
+
+def segment_by_answers(
+    protocol: "Protocol | None", answers: "Mapping[str, bool | None]", urgency: Urgency | None,
+    triggers: "list[HighNeedTrigger]", worry: WorryLevel | None, domains: "tuple[str, ...] | list[str]",
+    age: int | None, from_answers: "frozenset[HighNeedTrigger] | set[HighNeedTrigger]" = frozenset(),
+) -> tuple[Segment, list[str]]:
+    """`suggest_segment_with_reasons` with the protocol's rules on the answers worked out
+    (information only, the statutory group, `[[complex_when]]`, `[[assessed_when]]`,
+    `[[statutory_clear_when]]`); a contact without a protocol has none of them."""
+    if protocol is None:
+        return suggest_segment_with_reasons(urgency, triggers, worry, domains, from_answers=from_answers)
+    return suggest_segment_with_reasons(
+        urgency, triggers, worry, domains,
+        information_only=protocol.wants_information_only(answers),
+        from_answers=from_answers,
+        statutory=protocol.in_statutory_group(answers),
+        complex_by_answers=bool(protocol.complex_need(answers, worry, age)),
+        assessed_by_answers=bool(protocol.assessed_need(answers, worry, age)),
+        statutory_clear_by_answers=bool(protocol.statutory_clear(answers, worry, age)),
+    )
 
 
 def suggest_segment(*args: Any, **kwargs: Any) -> Segment:

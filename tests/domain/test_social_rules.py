@@ -354,6 +354,8 @@ def test_an_older_carer_at_the_end_of_their_strength_is_a_clear_need_in_the_grey
     assert segment_of(*carer, age=79) is Segment.CLEAR_NEED
     assert segment_of("statutory_group", "mental_wellbeing_strained", age=79) is Segment.COMPLEX_NEED
     assert segment_of(*carer, "family_needs_support", age=13) is Segment.COMPLEX_NEED
+    # A child of the group (special support) caring for a parent is a young carer: complex.
+    assert segment_of(*carer, age=15) is Segment.COMPLEX_NEED
     # Something else still makes it complex: a long-lasting difficulty, a great worry.
     assert segment_of(*carer, "long_term_or_help_not_enough", age=79) is Segment.COMPLEX_NEED
     assert segment_of(*carer, worry=WorryLevel.GREAT, age=79) is Segment.COMPLEX_NEED

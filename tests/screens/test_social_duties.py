@@ -345,6 +345,17 @@ async def test_an_information_only_client_is_told_advice_not_an_assessment_to_wa
     assert "Information only: advice and guidance" in shown and "36 §" in shown
 
 
+async def test_an_information_only_client_whose_need_is_assessed_all_the_same_is_not_told_advice(app, store):
+    """A disabled client who needs help with daily tasks and asks only how to apply is assessed
+    all the same (`[[assessed_when]]`: a clear need): the step must not say 'no service-need
+    assessment' for the segment step to suggest one (review of 6.12.2026)."""
+    urgency, shown = await suggestion_at_no_worry(
+        app, a_client_not_waiting(store, nth=7), "Miten haen henkilökohtaista apua?",
+        "disability_limits_daily_life", "needs_help_daily_living", "information_only",
+    )
+    assert urgency is Urgency.NON_URGENT and "Information only" not in shown
+
+
 async def test_a_client_not_asking_information_only_is_not_told_advice(app, store):
     urgency, shown = await suggestion_at_no_worry(
         app, a_client_not_waiting(store, nth=6), "Velat kasvavat", "debts_or_benefit_problems",
@@ -518,3 +529,14 @@ async def test_a_social_contacts_emergency_is_112_or_the_social_emergency_servic
         summary = summary_text(app)
         assert "Emergency redirect (112 / social emergency services)" in summary
     assert OutcomeKind.EMERGENCY.worded("health") == "Emergency redirect (112 / emergency department)"
+
+
+async def test_the_social_red_flag_names_the_social_emergency_services(app, store):
+    """The social protocol's red flag (danger or violence now) says 112 or the social
+    emergency services at the assessment, as the outcome step does (review of 6.12.2026)."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_unidentified(pilot, "ohjaaja1", "Naapuri soittaa: väkivaltaa nyt")
+        await pick_and_answer(pilot, "social_service_need", "danger_or_violence_now")
+        suggestion = str(app.screen.query_one("#suggestion").render())
+        assert "RED FLAG: redirect to 112 / social emergency services now" in suggestion
+        assert "emergency department" not in suggestion

@@ -273,6 +273,11 @@ class Protocol:
     ) -> tuple[str, ...]:
         """The questions of the `[[statutory_clear_when]]` combinations the answers meet: the
         statutory group in the grey zone is not by that alone a complex need; () when none does."""
+        if age is not None and age < 18:
+            # A child of the group (one needing special support) who cares for a close person
+            # is a young carer, not the older carer these combinations are for: the group's
+            # grey zone stays complex (review of 6.12.2026).
+            return ()
         said = {q.id for q in visible_questions(self, answers, age) if answers.get(q.id) is True}
         met = [when for when in self.statutory_clear_when if when.applies(said, age, worry)]
         return tuple(dict.fromkeys(q for when in met for q in when.all))

@@ -17,7 +17,12 @@ from ohjaus_core.domain.identity import age_in_years
 from ohjaus_core.domain.protocol_finder import find_protocols
 from ohjaus_core.domain.protocols.evaluation import WORRY, evaluate
 from ohjaus_core.domain.protocols.model import Protocol, protocols_for
-from ohjaus_core.domain.segmentation import child_welfare_consideration
+from ohjaus_core.domain.segmentation import (
+    SegmentReason,
+    child_welfare_consideration,
+    segment_by_answers,
+    triggers_from_domains,
+)
 from ohjaus_core.i18n import N_, _
 from ...theme import themed
 from ...widgets.jump_list import JumpList
@@ -209,7 +214,12 @@ class AssessmentStep(StepPanel):
     def _explain(self, protocol: Protocol, result) -> Text:
         text = Text()
         if result.red_flags:
-            text.append(_("RED FLAG: redirect to 112 / emergency department now"), style=themed("bold $alarm-text on $alarm"))
+            text.append(
+                _("RED FLAG: redirect to 112 / social emergency services now")
+                if protocol.register is Register.SOCIAL
+                else _("RED FLAG: redirect to 112 / emergency department now"),
+                style=themed("bold $alarm-text on $alarm"),
+            )
             text.append("\n")
         self._explain_duties(protocol, result, text)
         if (
@@ -248,10 +258,12 @@ class AssessmentStep(StepPanel):
             text.append("\n" + _("Because no answer raised it (the protocol's default)."))
         if (
             protocol.register is Register.SOCIAL and result.suggested is Urgency.NON_URGENT
-            and protocol.wants_information_only(self._draft.answers)
+            and self._advice_only(protocol, result)
         ):
             # Non-urgent is not a wait for an assessment here: a client who asks for
-            # information only is given advice, recorded as information given (issue 16).
+            # information only is given advice, recorded as information given (issue 16) -
+            # unless the answers put the client on another path all the same (a disabled
+            # client who needs help daily, the statutory group with a need: assessed).
             text.append("\n" + _(
                 "Information only: advice and guidance, the information given recorded - no"
                 " service-need assessment where it is plainly unnecessary (Social Welfare Act 36 §)."
@@ -263,6 +275,17 @@ class AssessmentStep(StepPanel):
             text.append("\n" + _("Read out: "), style=themed("bold $info"))
             text.append(self._draft.safety_net)
         return text
+
+    def _advice_only(self, protocol: Protocol, result) -> bool:
+        """Do the answers alone put the client on the advice path for wanting information only
+        (what the segment step will suggest, before any trigger from the history)?"""
+        age = self._client_age(self._draft)
+        suspected = frozenset(triggers_from_domains(result.domains, age))
+        _segment, reasons = segment_by_answers(
+            protocol, self._draft.answers, result.suggested, list(suspected), self._draft.worry_level,
+            result.domains, age, from_answers=suspected,
+        )
+        return reasons == [SegmentReason.INFORMATION_ONLY]
 
     @staticmethod
     def _safety_net(protocol: Protocol, draft: ContactDraft) -> str:

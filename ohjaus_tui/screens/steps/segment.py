@@ -23,7 +23,7 @@ from ohjaus_core.domain.segmentation import (
     DetectedTrigger,
     SegmentReason,
     detected_triggers,
-    suggest_segment_with_reasons,
+    segment_by_answers,
     triggers_from_domains,
 )
 from ohjaus_core.i18n import N_, _, ngettext
@@ -132,14 +132,9 @@ class SegmentStep(StepPanel):
         # What the history shows counts on every visit, whatever was marked before.
         seen = marked | found_now
         protocol = self.ctx.shipped.protocol(draft.protocol_id) if draft.protocol_id else None
-        suggested, reasons = suggest_segment_with_reasons(
-            draft.urgency, [t for t in HighNeedTrigger if t in seen], draft.worry_level, draft.domains,
-            information_only=protocol is not None and protocol.wants_information_only(draft.answers),
-            from_answers=from_answers - found_now,
-            statutory=protocol is not None and protocol.in_statutory_group(draft.answers),
-            complex_by_answers=protocol is not None and bool(protocol.complex_need(draft.answers, draft.worry_level, age)),
-            assessed_by_answers=protocol is not None and bool(protocol.assessed_need(draft.answers, draft.worry_level, age)),
-            statutory_clear_by_answers=protocol is not None and bool(protocol.statutory_clear(draft.answers, draft.worry_level, age)),
+        suggested, reasons = segment_by_answers(
+            protocol, draft.answers, draft.urgency, [t for t in HighNeedTrigger if t in seen],
+            draft.worry_level, draft.domains, age, from_answers=from_answers - found_now,
         )
         # The choice was made for another suggestion (the urgency, worry or history changed
         # since): the new suggestion is highlighted and Enter takes it.
