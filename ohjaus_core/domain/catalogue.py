@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..i18n import N_, _, localized
-from .codes import LabelledEnum, Register, ServiceArea
+from .codes import CHILD_UNTIL, LabelledEnum, Register, ServiceArea
 from .datafile import Fields, Source, load_toml
 from .errors import DataFileError
 
@@ -268,7 +268,7 @@ def by_need(
         # care 17 §), not first the youth services' (round of 6.12.2026; four parts).
         young = (
             minor and service.max_age is not None and not urgent
-            and (age is not None and age < 18 or YOUNG_NEED_DOMAIN in found)
+            and (age is not None and age < CHILD_UNTIL or YOUNG_NEED_DOMAIN in found)
         )
         unnamed = anonymous and not urgent and not service.anonymous
         bounded = service.min_age is not None or service.max_age is not None

@@ -11,6 +11,10 @@ from ..i18n import N_, _
 # the first screen does not wait for every code list (start-up, issue 18); the same classes.
 from .labelled import LabelledEnum, Register, Role  # noqa: F401
 
+# Under 18 a child: the child-welfare consideration (Lastensuojelulaki 25 §), the child-health
+# professions first; one line for every rule that asks.
+CHILD_UNTIL = 18
+
 
 class Language(LabelledEnum):
     """Language of service (asiointikieli): the client has a right to Finnish or Swedish."""

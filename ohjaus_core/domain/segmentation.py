@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .calendar import add_working_days
-from .codes import FollowUpKind, HighNeedTrigger, OutcomeKind, Segment, Urgency, WorryLevel
+from .codes import CHILD_UNTIL, FollowUpKind, HighNeedTrigger, OutcomeKind, Segment, Urgency, WorryLevel
 from .deadlines.rules import HighNeedRules
 
 if TYPE_CHECKING:
@@ -187,7 +187,6 @@ def suggest_outcome(
 
 # Need domains whose yes pre-marks a high-need trigger (issue 16); the worker can unmark it.
 DOMAIN_TRIGGERS = {ADDICTION_DOMAIN: HighNeedTrigger.ADDICTION_SUSPECTED}
-CHILD_UNTIL = 18  # under 18: the child-welfare consideration (Lastensuojelulaki 25 §)
 
 
 def triggers_from_domains(domains: tuple[str, ...] | list[str], age: int | None = None) -> list[HighNeedTrigger]:

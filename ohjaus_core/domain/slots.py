@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from .clock import local
+from .codes import CHILD_UNTIL
 
 if TYPE_CHECKING:
     from .contact import ContactDraft
@@ -103,7 +104,6 @@ def slots_for_draft(
 # Child health (neuvola, school health) is the public health nurse's work: a child's slots
 # with them come first.
 CHILD_HEALTH_PROFESSIONS = ("public_health_nurse", "paediatrician")
-CHILD_UNTIL = 18
 
 
 def fitting_professions(free: list[SlotOffer], professions: tuple[str, ...]) -> list[SlotOffer]:

@@ -13,7 +13,12 @@ from ohjaus_core.domain.codes import Register, Segment, Urgency, WorryLevel
 from ohjaus_core.domain.errors import DataFileError
 from ohjaus_core.domain.protocols.evaluation import evaluate
 from ohjaus_core.domain.protocols.loading import load_protocol, load_protocols
-from ohjaus_core.domain.segmentation import SegmentReason, suggest_segment_with_reasons, triggers_from_domains
+from ohjaus_core.domain.segmentation import (
+    SegmentReason,
+    segment_by_answers,
+    suggest_segment_with_reasons,
+    triggers_from_domains,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SOCIAL = next(p for p in load_protocols(DATA / "protocols") if p.id == "social_service_need")
@@ -257,10 +262,8 @@ def segment_of(*yes: str, worry: WorryLevel = WorryLevel.GREY_ZONE, age: int = 4
     said = answers(*yes)
     result = evaluate(SOCIAL, said, worry, age)
     triggers = triggers_from_domains(result.domains, age)
-    return suggest_segment_with_reasons(
-        result.suggested, triggers, worry, result.domains, SOCIAL.wants_information_only(said),
-        frozenset(triggers), SOCIAL.in_statutory_group(said), bool(SOCIAL.complex_need(said, worry, age)),
-        statutory_clear_by_answers=bool(SOCIAL.statutory_clear(said, worry, age)),
+    return segment_by_answers(
+        SOCIAL, said, result.suggested, triggers, worry, result.domains, age, from_answers=frozenset(triggers),
     )[0]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..codes import Urgency, WorryLevel
+from ..codes import CHILD_UNTIL, Urgency, WorryLevel
 from .model import Protocol, ProtocolResult, visible_questions
 
 WORRY = "worry"  # in `unanswered`: the worker's level of worry is not chosen yet
@@ -60,7 +60,7 @@ def evaluate(
         # Act 812/2000 8 §); the worker gives the advice and can still mark a greater worry,
         # and a need that cannot wait a day still counts (round of 5.12.2026 night).
         if (
-            information_only and worry is WorryLevel.GREY_ZONE and age is not None and age >= 18
+            information_only and worry is WorryLevel.GREY_ZONE and age is not None and age >= CHILD_UNTIL
             and not statutory_group
         ):
             by_worry = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ...i18n import localized
-from ..codes import Register, ServiceArea, Urgency, WorryLevel
+from ..codes import CHILD_UNTIL, Register, ServiceArea, Urgency, WorryLevel
 
 LIFE_THREATS_FILE = "_life_threats.toml"
 NURSE_CONCERN_FILE = "_nurse_concern.toml"
@@ -273,7 +273,7 @@ class Protocol:
     ) -> tuple[str, ...]:
         """The questions of the `[[statutory_clear_when]]` combinations the answers meet: the
         statutory group in the grey zone is not by that alone a complex need; () when none does."""
-        if age is not None and age < 18:
+        if age is not None and age < CHILD_UNTIL:
             # A child of the group (one needing special support) who cares for a close person
             # is a young carer, not the older carer these combinations are for: the group's
             # grey zone stays complex (review of 6.12.2026).
