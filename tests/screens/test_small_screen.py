@@ -121,3 +121,26 @@ async def test_the_urgency_and_every_deadline_are_readable_at_80x24(app, store):
             assert deadline_phrase(deadline) in text
         assert "…" not in text
         assert focused_id(pilot) == "outcome-kinds"
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_a_question_that_wraps_keeps_its_last_line_after_an_answer_at_80x24(app, store, language):
+    """The walk of 6.12.2026: after the first answer the list is refilled and the next
+    question, which wraps only when the list's scrollbar takes its two columns, showed its first
+    line alone ("... kotona tai" without "lähisuhteessa?")."""
+    from ohjaus_core.i18n import set_language
+
+    from ..pilot_helpers import screen_text
+
+    set_language(language)
+    client = a_client(store, nth=6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Vuokra rästissä")
+        await pick(pilot, "protocols", "social_service_need")
+        await pilot.press("e")
+        await pilot.pause()
+        questions = app.screen.query_one("#questions")
+        following = questions._question_at(questions.highlighted)
+        assert following is not None
+        for word in following.text.split()[-2:]:
+            assert word in screen_text(app), f"{word!r} of {following.text!r} not on the screen"
