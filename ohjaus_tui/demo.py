@@ -313,8 +313,12 @@ def _contacts(
         )
         protocol = rng.choice(protocols_for(shipped.protocols, area))
         # Most answers are no; a red flag is rare, as on a real line (a protocol asks over ten);
-        # a self-care criterion (mild, recovered fully) is often yes.
-        criteria = protocol.self_care_if + protocol.self_care_if_any
+        # a health protocol's self-care criterion (mild, recovered fully) is often yes. The
+        # social protocol's (information only, manages once informed: version 12) are asked as
+        # any other question, so its contacts stay the mix they were.
+        criteria = (
+            protocol.self_care_if + protocol.self_care_if_any if protocol.register is Register.HEALTH else ()
+        )
         answers = {
             q.id: rng.random() < (0.002 if q.red_flag else 0.7 if q.id in criteria else 0.15)
             for q in protocol.questions

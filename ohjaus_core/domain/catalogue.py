@@ -209,7 +209,26 @@ def load_catalogue(path: Path, social: "Protocol | None" = None) -> list[Service
                 _("duplicate service code '{code}'").format(code=service.code), "code"
             )
         services.append(service)
+    if social is not None:
+        _check_receivers(path, services, social)
     return services
+
+
+def _check_receivers(path: Path, services: list[Service], social: "Protocol") -> None:
+    """Every receiver a duty of the social protocol is made to (its `receivers`) must be a
+    service of the catalogue: the duty screen lists a duty's receivers from it and left one
+    it lacked silently out (a region's catalogue without the shelter offered the safety
+    response only to the social emergency services and the police). Refused, naming the file,
+    the duty and the service code missing."""
+    codes = {service.code for service in services}
+    for duty in social.duties:
+        for code in (c for c in duty.receivers if c not in codes):
+            raise DataFileError(
+                path, None,
+                _("the social protocol's duty '{duty}' is made to the service '{code}', which this "
+                  "catalogue lacks: add a [[service]] with code = \"{code}\" (the duty screen "
+                  "would not offer it)").format(duty=duty.id, code=code),
+            )
 
 
 # Under 25 a service for the young comes first among those fitting as well: child welfare's

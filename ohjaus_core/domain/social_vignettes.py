@@ -30,7 +30,7 @@ from .datafile import Fields, Source, load_toml
 from .errors import DomainError
 from .protocols.evaluation import evaluate
 from .protocols.model import Protocol
-from .segmentation import suggest_segment, triggers_from_domains
+from .segmentation import segment_by_answers, triggers_from_domains
 
 SOCIAL_PROTOCOL = "social_service_need"
 DOMAIN_ANSWERS = {
@@ -96,6 +96,12 @@ class SocialOutcome:
 
     @property
     def urgency_right(self) -> bool:
+        """The urgency suggested is the one expected. The vignettes' `non_urgent` is "the
+        ordinary assessment ... or just advice" (the writers' field list): advice and guidance
+        (self_care, a client who wants information only and manages once informed) is right
+        there, and only there."""
+        if self.urgency is Urgency.SELF_CARE:
+            return self.vignette.urgency in (Urgency.NON_URGENT, Urgency.SELF_CARE)
         return self.urgency is self.vignette.urgency
 
     @property
@@ -155,13 +161,9 @@ def run_social(vignettes: list[SocialVignette], protocol: Protocol, catalogue: l
         result = evaluate(protocol, answers, vignette.worry, vignette.age)
         urgency = result.suggested
         suspected = triggers_from_domains(result.domains, vignette.age)
-        segment = suggest_segment(
-            urgency, suspected, vignette.worry, result.domains,
-            protocol.wants_information_only(answers), frozenset(suspected),
-            protocol.in_statutory_group(answers),
-            bool(protocol.complex_need(answers, vignette.worry, vignette.age)),
-            bool(protocol.assessed_need(answers, vignette.worry, vignette.age)),
-            bool(protocol.statutory_clear(answers, vignette.worry, vignette.age)),
+        segment, _reasons = segment_by_answers(
+            protocol, answers, urgency, suspected, vignette.worry, result.domains, vignette.age,
+            from_answers=frozenset(suspected),
         )
         ranked = by_need(
             social, result.domains, vignette.age, yes, urgent=urgency.rank <= Urgency.SAME_DAY.rank,

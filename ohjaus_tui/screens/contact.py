@@ -174,7 +174,10 @@ class ContactScreen(BackScreen):
 
     def on_step_panel_deadlines_changed(self, event: StepPanel.DeadlinesChanged) -> None:
         event.stop()
-        self.update_deadlines()
+        # The urgency is one of what the limits depend on: the header's urgency follows it at
+        # once (a worry changed on the assessment step left the header's old urgency beside
+        # the new limits until the next step). The header redraws the limits too.
+        self._update_header()
 
     def on_step_panel_problems(self, event: StepPanel.Problems) -> None:
         event.stop()

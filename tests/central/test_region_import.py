@@ -285,3 +285,21 @@ def test_a_booked_slot_is_never_retired_nor_moved(tmp_path, capsys, db_url):
         assert central.slot_states()[slot_id] == "booked"
     finally:
         central.close()
+
+
+def test_a_catalogue_without_a_duty_s_receiver_is_refused_at_import(tmp_path, capsys):
+    """Every device lists a duty's receivers from the region's catalogue: one without the
+    child welfare intake would leave the child-welfare notification's receiver out on every
+    device. Refused at import, naming the file, the duty and the missing service, before the
+    database is opened."""
+    from tests.domain.test_catalogue import without_service
+
+    folder = copy_region(tmp_path)
+    text = (shipped_data_dir() / "services.toml").read_text("utf-8")
+    (folder / "services.toml").write_text(without_service(text, "child_welfare_intake"), "utf-8")
+    with pytest.raises(DataFileError, match="services.toml: the social protocol's duty 'child_welfare_notification' is made to the service 'child_welfare_intake'"):
+        read_region_folder(folder)
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    code, _out, err = run(capsys, "region", "--db", db, "import", str(folder))
+    assert code == 2 and err.count("\n") == 1 and "child_welfare_intake" in err
+    assert not (tmp_path / "central.db").exists()

@@ -136,6 +136,24 @@ def test_a_region_s_catalogue_with_an_unknown_need_domain_stops_check_and_start_
         assert "Traceback" not in result.stderr
 
 
+def test_a_region_s_catalogue_without_a_duty_s_receiver_stops_check_and_start_up(tmp_path):
+    """A region's own catalogue without the shelter: the safety response would be offered
+    only to the others, silently. `ohjaus check` and the start name the file, the duty and the
+    missing service in one line."""
+    from tests.domain.test_catalogue import without_service
+
+    copy = tmp_path / "shipped"
+    shutil.copytree(shipped_data_dir(), copy)
+    path = copy / "services.toml"
+    path.write_text(without_service(path.read_text("utf-8"), "shelter"), "utf-8")
+    env = {"OHJAUS_SHIPPED_DATA": str(copy), "OHJAUS_LANG": "en"}
+    for argv in (("check",), ("--data-dir", str(tmp_path / "d"))):
+        result = ohjaus(*argv, env_extra=env)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert "services.toml: the social protocol's duty 'immediate_safety_response' is made to the service 'shelter'" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_an_unwritable_data_directory_is_one_line(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

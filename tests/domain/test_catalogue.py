@@ -182,3 +182,43 @@ def test_a_region_s_typo_in_a_social_id_is_refused_naming_the_line(tmp_path: Pat
     assert f"'{word}' in {key}" in caught.value.reason
     path.write_text(text, "utf-8")
     assert load_catalogue(path, social) == CATALOGUE
+
+
+def without_service(text: str, code: str) -> str:
+    """A catalogue's text with the `[[service]]` of `code` taken out."""
+    blocks = text.split("[[service]]\n")
+    kept = [b for b in blocks if not b.startswith(f'code = "{code}"\n')]
+    assert len(kept) == len(blocks) - 1, code
+    return "[[service]]\n".join(kept)
+
+
+@pytest.mark.parametrize(("code", "duty"), [
+    ("shelter", "immediate_safety_response"),
+    ("child_welfare_intake", "child_welfare_notification"),
+    ("older_person_notification", "older_person_notification"),
+])
+def test_a_catalogue_without_a_duty_s_receiver_is_refused_naming_the_duty(tmp_path: Path, code, duty) -> None:
+    """A duty of the social protocol is made to the services it names (`receivers`); the duty
+    screen lists them from the catalogue and left one it lacked silently out. A region's
+    catalogue without one is refused, naming the file, the duty and the missing service."""
+    from ohjaus_core.domain.catalogue import social_of
+    from ohjaus_core.domain.protocols.loading import load_protocols
+
+    social = social_of(load_protocols(SERVICES.parent / "protocols"))
+    assert code in social.duty(duty).receivers
+    path = tmp_path / "services.toml"
+    path.write_text(without_service(SERVICES.read_text("utf-8"), code), "utf-8")
+    assert len(load_catalogue(path)) == len(CATALOGUE) - 1  # without the protocol: not checked
+    with pytest.raises(DataFileError) as caught:
+        load_catalogue(path, social)
+    assert caught.value.path == path
+    assert f"duty '{duty}' is made to the service '{code}', which this catalogue lacks" in caught.value.reason
+    for language in ("fi", "sv"):
+        set_language(language)
+        try:
+            with pytest.raises(DataFileError) as translated:
+                load_catalogue(path, social)
+        finally:
+            set_language("en")
+        assert f"'{duty}'" in translated.value.reason and f"'{code}'" in translated.value.reason
+        assert translated.value.reason != caught.value.reason

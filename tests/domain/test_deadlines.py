@@ -560,3 +560,27 @@ def test_the_retention_on_devices_has_a_default_and_a_checked_value(tmp_path: Pa
         assert caught.value.line == HISTORY.count("\n") + 3
     with pytest.raises(DataFileError, match="unknown key keep_days"):
         load_region_rules(_write(tmp_path, HISTORY + "\n[devices]\nkeep_days = 90\n"))
+
+
+@pytest.mark.parametrize(("age", "area"), [(40, "working_age"), (80, "older_people"), (None, "family")])
+def test_advice_and_guidance_on_a_social_contact_counts_no_assessment_limit_nor_the_promise(
+    shipped: RegionRules, age: int | None, area: str,
+) -> None:
+    """SWA 36 §: no service-need assessment is made where it is plainly unnecessary - a client
+    given advice (self_care, "Neuvonta ja ohjaus") is owed neither its start nor its
+    completion, nor the region's promise; a non-urgent assessment still is (a 75-year-old's
+    start on the 7th working day). Child welfare's limits after a notification stay."""
+    friday = date(2026, 12, 18)
+    advice = contact_deadlines(
+        shipped, friday, register="social", service_area=area, urgency=Urgency.SELF_CARE, age=age,
+    )
+    assert advice == []
+    assessed = by_kind(contact_deadlines(
+        shipped, friday, register="social", service_area=area, urgency=Urgency.NON_URGENT, age=age,
+    ))
+    assert {DeadlineKind.SOCIAL_ASSESSMENT, DeadlineKind.SOCIAL_DONE, DeadlineKind.PROMISE} <= set(assessed)
+    notified = by_kind(contact_deadlines(
+        shipped, friday, register="social", urgency=Urgency.SELF_CARE, age=age,
+        duties=("child_welfare_notification",),
+    ))
+    assert set(notified) == {DeadlineKind.CHILD_WELFARE, DeadlineKind.CHILD_WELFARE_DONE}

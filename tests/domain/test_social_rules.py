@@ -4,18 +4,21 @@ what a counsellor would sign, checked on the answers alone, not on any one vigne
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from ohjaus_core.domain.catalogue import by_need, load_catalogue, services_for
-from ohjaus_core.domain.codes import Register, Segment, Urgency, WorryLevel
+from ohjaus_core.domain.codes import FollowUpKind, OutcomeKind, Register, Segment, Urgency, WorryLevel
 from ohjaus_core.domain.errors import DataFileError
 from ohjaus_core.domain.protocols.evaluation import evaluate
 from ohjaus_core.domain.protocols.loading import load_protocol, load_protocols
 from ohjaus_core.domain.segmentation import (
     SegmentReason,
     segment_by_answers,
+    suggest_follow_up,
+    suggest_outcome,
     suggest_segment_with_reasons,
     triggers_from_domains,
 )
@@ -362,3 +365,66 @@ def test_an_older_carer_at_the_end_of_their_strength_is_a_clear_need_in_the_grey
     # Something else still makes it complex: a long-lasting difficulty, a great worry.
     assert segment_of(*carer, "long_term_or_help_not_enough", age=79) is Segment.COMPLEX_NEED
     assert segment_of(*carer, worry=WorryLevel.GREAT, age=79) is Segment.COMPLEX_NEED
+
+
+# Version 12: a client who wants information only and manages once informed is given advice
+# and guidance (self_care), not a service-need assessment to wait for (SHL 36 §).
+
+INFORMED = ("information_only", "manages_once_informed")
+
+
+@pytest.mark.parametrize("worry", [WorryLevel.NONE, WorryLevel.SMALL])
+@pytest.mark.parametrize("age", [40, 18, 80, None])
+def test_a_client_who_wants_information_and_manages_once_informed_is_given_advice(worry, age):
+    """SHL 1301/2014 36 §: the assessment is not made where it is plainly unnecessary; the
+    advice given is recorded. The suggestion is advice and guidance, for the reasons the
+    client gave; the segment advice, the outcome advice, no follow-up - not the non-urgent
+    assessment "without undue delay" with its limits. An older person of the statutory group
+    with no need found too (a pension question); an anonymous caller of unknown age too."""
+    said = answers(*INFORMED, "statutory_group") if age == 80 else answers(*INFORMED)
+    result = evaluate(SOCIAL, said, worry, age)
+    assert result.suggested is Urgency.SELF_CARE and result.self_care
+    assert result.reasons == INFORMED
+    segment, reasons = segment_by_answers(SOCIAL, said, result.suggested, [], worry, result.domains, age)
+    assert segment is Segment.ADVICE and reasons == [SegmentReason.INFORMATION_ONLY]
+    outcome = suggest_outcome(segment, list(result.red_flags), result.suggested, duties=result.duties)
+    assert outcome is OutcomeKind.ADVICE
+    assert suggest_follow_up(outcome, segment, date(2026, 12, 7), result.suggested, "social") == (FollowUpKind.NONE, None)
+    # A question that could wait, held back for an information-only client, stays advice: a
+    # wife asking where to get support about her husband's drinking.
+    assert urgency(*INFORMED, "substance_use_harms", worry=worry, age=age) is Urgency.SELF_CARE
+    # One who may not manage alone once informed: the non-urgent assessment, as before.
+    assert evaluate(SOCIAL, answers("information_only"), worry, age).suggested is Urgency.NON_URGENT
+
+
+@pytest.mark.parametrize(("yes", "worry", "age", "expected"), [
+    # a duty: violence at home brings the safety response, a child at risk the notification
+    (("violence_or_threat_at_home",), WorryLevel.SMALL, 40, Urgency.NON_URGENT),
+    (("child_at_risk",), WorryLevel.SMALL, 40, Urgency.NON_URGENT),
+    # an older person of the group who is exploited: the VPL 25 § notification (also_when)
+    (("statutory_group", "exploited_or_controlled"), WorryLevel.SMALL, 80, Urgency.NON_URGENT),
+    # the grey zone (held back for an adult asking information only, not made advice) or great
+    ((), WorryLevel.GREY_ZONE, 40, Urgency.NON_URGENT),
+    ((), WorryLevel.GREAT, 40, Urgency.SAME_DAY),
+    # a combination of [[urgency_when]] (a carer at the end of their strength), held back
+    (("cares_for_close_person", "mental_wellbeing_strained"), WorryLevel.SMALL, 50, Urgency.NON_URGENT),
+    # the statutory group with a need domain found (SHL 36 §: assessed within 7 working days)
+    (("statutory_group", "lonely_or_in_conflict"), WorryLevel.SMALL, 80, Urgency.NON_URGENT),
+    # [[assessed_when]]: a disabled client who needs help with daily tasks
+    (("disability_limits_daily_life", "needs_help_daily_living"), WorryLevel.NONE, 30, Urgency.NON_URGENT),
+    # a client under 18: the child-welfare consideration
+    ((), WorryLevel.NONE, 17, Urgency.NON_URGENT),
+    # danger now
+    (("danger_or_violence_now",), WorryLevel.NONE, 40, Urgency.EMERGENCY),
+])
+def test_advice_and_guidance_is_not_suggested_where_the_answers_say_more_is_owed(yes, worry, age, expected):
+    """The self-care criteria do not hold where the law has the need assessed all the same:
+    a red flag or a duty, the grey zone or a great worry, `[[urgency_when]]`, the statutory
+    group with a need found, `[[assessed_when]]`, a client under 18."""
+    result = evaluate(SOCIAL, answers(*INFORMED, *yes), worry, age)
+    assert result.suggested is expected and not result.self_care
+
+
+def test_the_social_protocols_self_care_criteria_are_information_only_and_managing():
+    assert SOCIAL.version >= 12
+    assert SOCIAL.self_care_if == INFORMED and SOCIAL.self_care_if_any == ()

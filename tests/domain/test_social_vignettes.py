@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ohjaus_core.domain.codes import Urgency
 from ohjaus_core.domain.social_vignettes import is_social_file, load_social_vignettes, run_social, social_report
 
 DEV = Path(__file__).parent.parent / "social_vignettes" / "dev"
@@ -72,7 +73,11 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     social_dev7, 33 on social_dev8 (the youth services first for an adult under 25 only with
     work or study in the need; adult social work where no domain is found but a long-lasting
     difficulty is); segment 45 on social_dev, 32 on social_dev8 (an older carer in the grey
-    zone a clear need) - no part lost a case on any figure."""
+    zone a clear need) - no part lost a case on any figure. Then (version 12) a client who wants
+    information only and manages once informed is suggested advice and guidance (self_care),
+    counted right where `non_urgent` is expected: 65 dev cases suggested it, 64 of them expected
+    non_urgent (one a first rent arrear expected three days, missed as non-urgent before too);
+    no figure changed."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -153,3 +158,18 @@ def test_a_missed_duty_fails_the_check_and_aggregate_lists_no_case(tmp_path):
     result = ohjaus("check", "--vignettes", str(tmp_path))
     assert result.returncode == 1
     assert "duties found: 0/1" in result.stdout and "one: " in result.stdout and "missed duty older_person_notification" in result.stdout
+
+
+@pytest.mark.parametrize(("expected", "right"), [("non_urgent", True), ("three_days", False), ("same_day", False)])
+def test_advice_and_guidance_counts_right_only_where_non_urgent_is_expected(shipped, tmp_path, expected, right):
+    """The writers' `non_urgent` is "the ordinary assessment ... or just advice": a client who
+    wants information only and manages once informed, suggested advice and guidance (version
+    12), is right there and only there."""
+    text = VIGNETTE.format(extra='findings = ["information_only", "manages_once_informed"]')
+    text = text.replace('worry = "grey_zone"', 'worry = "small"').replace('age = 84', 'age = 44')
+    text = text.replace('expected_urgency = "three_days"', f'expected_urgency = "{expected}"')
+    path = tmp_path / "advice.toml"
+    path.write_text(text.replace('duties = ["older_person_notification"]', "duties = []"), encoding="utf-8")
+    (outcome,) = run_social(load_social_vignettes(path), shipped.protocol("social_service_need"), shipped.catalogue)
+    assert outcome.urgency is Urgency.SELF_CARE and outcome.segment == "advice"
+    assert outcome.urgency_right is right

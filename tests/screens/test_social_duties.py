@@ -303,11 +303,7 @@ async def test_an_information_only_client_ends_in_advice_with_no_booking_suggest
         await pilot.press("enter")  # the suggested segment
         await pilot.pause()
         kinds = app.screen.query_one("#outcome-kinds")
-        suggested = [
-            kinds.get_option_at_index(i).id for i in range(kinds.option_count)
-            if "(suggested)" in str(kinds.get_option_at_index(i).prompt)
-        ]
-        assert suggested == [OutcomeKind.ADVICE.value]
+        assert suggested_ids(app, "outcome-kinds") == [OutcomeKind.ADVICE.value]
         # On the advice path a client who only wants information is not offered a booking.
         assert OutcomeKind.BOOKING.value not in [kinds.get_option_at_index(i).id for i in range(kinds.option_count)]
         await pilot.press("enter")
@@ -343,6 +339,75 @@ async def test_an_information_only_client_is_told_advice_not_an_assessment_to_wa
     )
     assert urgency is Urgency.NON_URGENT
     assert "Information only: advice and guidance" in shown and "36 §" in shown
+
+
+def suggested_ids(app, list_id: str) -> list[str]:
+    """The options of a list marked "(suggested)"."""
+    listing = app.screen.query_one(f"#{list_id}")
+    options = [listing.get_option_at_index(i) for i in range(listing.option_count)]
+    return [option.id for option in options if "(suggested)" in str(option.prompt)]
+
+
+def header_text(app) -> str:
+    return str(app.screen.query_one("#contact-header").render())
+
+
+async def test_an_information_only_client_who_manages_once_informed_is_given_advice_with_no_limits(app, store):
+    """SHL 36 §: no service-need assessment where it is plainly unnecessary. A client who asks
+    how to apply for housing allowance and can take it forward once informed is suggested
+    advice and guidance (version 12), not the non-urgent assessment: the header says so, no
+    assessment limit or promise date is shown (the time-limit line goes, the summary has none),
+    the segment and the outcome are advice and no follow-up is suggested. The grey zone of
+    worry brings the non-urgent assessment and its limits back."""
+    from tests.screens.test_time_limits_flow import deadlines_line
+
+    client = a_client_not_waiting(store, nth=5)
+    before = signed_ids(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Miten haen asumistukea?")
+        await pick_and_answer(pilot, "social_service_need", "information_only", "manages_once_informed")
+        await pilot.press("enter")
+        assert "service-need assessment" in deadlines_line(app)  # not yet assessed
+        await pick(pilot, "worry", WorryLevel.SMALL.value)
+        await pilot.pause()
+        assert app.screen.draft.suggested_urgency is Urgency.SELF_CARE
+        shown = str(app.screen.query_one("#suggestion").render())
+        assert "Suggested urgency: Advice and guidance" in shown and "36 §" in shown
+        assert "Advice and guidance" in header_text(app) and not app.screen.query_one("#deadlines").display
+        # The grey zone: the non-urgent assessment, its limits and the promise - in the header
+        # and the time-limit line at once, not at the next step; back to a small worry, advice.
+        app.screen.query_one("#worry").focus()
+        await pilot.pause()
+        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
+        assert app.screen.draft.suggested_urgency is Urgency.NON_URGENT
+        assert "without undue delay" in header_text(app) and "Advice and guidance" not in header_text(app)
+        assert app.screen.query_one("#deadlines").display and "promise" in deadlines_line(app)
+        app.screen.query_one("#worry").focus()
+        await pilot.pause()
+        await pick(pilot, "worry", WorryLevel.SMALL.value)
+        assert "Advice and guidance" in header_text(app) and not app.screen.query_one("#deadlines").display
+        await pilot.press("enter")  # the suggested urgency
+        await pilot.pause()
+        assert app.screen.draft.suggested_segment == Segment.ADVICE
+        await pilot.press("enter")  # the suggested segment
+        await pilot.pause()
+        assert suggested_ids(app, "outcome-kinds") == [OutcomeKind.ADVICE.value]
+        await pilot.press("enter")
+        await type_text(pilot, "Kelan asumistuki: hakemus OmaKelassa")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert suggested_ids(app, "follow-up-kinds") == ["none"]
+        await pilot.press("enter")  # no follow-up
+        await pilot.pause()
+        summary = summary_text(app)
+        assert "Advice and guidance" in summary
+        assert "Deadlines" not in summary and "promise" not in summary and "assessment starts" not in summary
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.urgency is Urgency.SELF_CARE and draft.segment == Segment.ADVICE
+    assert draft.outcome_kind == OutcomeKind.ADVICE and draft.slot_id is None
 
 
 async def test_an_information_only_client_whose_need_is_assessed_all_the_same_is_not_told_advice(app, store):

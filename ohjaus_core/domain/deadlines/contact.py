@@ -62,7 +62,8 @@ def contact_deadlines(
     guarantee in force for the service and age), and the region's promise. Social: the start
     of the service-need assessment (7th working day for the groups of Social Welfare Act 36 §,
     otherwise without delay), the urgency's day, the region's promise, and child welfare's
-    decision after a notification.
+    decision after a notification; advice and guidance (self_care) counts none of the
+    assessment's limits nor the promise.
     """
     deadlines: list[Deadline] = []
     care_levels = (Urgency.SAME_DAY, Urgency.THREE_DAYS, Urgency.NON_URGENT)
@@ -80,12 +81,17 @@ def contact_deadlines(
             day = urgency_deadline(urgency, contact_day, rules, age, service)
             deadlines.append(Deadline(DeadlineKind.CARE, day, basis))
     else:
+        # Advice and guidance (self_care): no service-need assessment is made where it is
+        # plainly unnecessary (SWA 36 §), so neither its start nor its completion is counted;
+        # child welfare's limits after a notification still are.
+        assessed = urgency is not Urgency.SELF_CARE
         priority = statutory_group or (age is not None and age >= rules.social_priority_age)
-        deadlines.append(Deadline(
-            DeadlineKind.SOCIAL_ASSESSMENT,
-            social_assessment_start_deadline(rules, contact_day) if priority else None,
-            "Social Welfare Act 36 §",
-        ))
+        if assessed:
+            deadlines.append(Deadline(
+                DeadlineKind.SOCIAL_ASSESSMENT,
+                social_assessment_start_deadline(rules, contact_day) if priority else None,
+                "Social Welfare Act 36 §",
+            ))
         if urgency in (Urgency.SAME_DAY, Urgency.THREE_DAYS):
             # Social work has no care guarantee: an urgent need is assessed at once (SWA 36 §).
             day = urgency_deadline(urgency, contact_day, rules)
@@ -104,11 +110,12 @@ def contact_deadlines(
         # Completed within 3 months for a child or a family with children and the groups of
         # 36 §; otherwise without undue delay (no counted day).
         family = service_area == "family" or (age is not None and age < 18)
-        deadlines.append(Deadline(
-            DeadlineKind.SOCIAL_DONE,
-            add_months(contact_day, SOCIAL_ASSESSMENT_MONTHS) if family or statutory_group else None,
-            "Social Welfare Act 36 §",
-        ))
+        if assessed:
+            deadlines.append(Deadline(
+                DeadlineKind.SOCIAL_DONE,
+                add_months(contact_day, SOCIAL_ASSESSMENT_MONTHS) if family or statutory_group else None,
+                "Social Welfare Act 36 §",
+            ))
     if urgency is None or urgency in care_levels:
         deadlines.append(Deadline(
             DeadlineKind.PROMISE, promise_deadline(rules, contact_day), _("the region's promise")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..codes import CHILD_UNTIL, Urgency, WorryLevel
+from ..codes import CHILD_UNTIL, Register, Urgency, WorryLevel
 from .model import Protocol, ProtocolResult, visible_questions
 
 WORRY = "worry"  # in `unanswered`: the worker's level of worry is not chosen yet
@@ -36,6 +36,7 @@ def evaluate(
     by_worry = (protocol.worry_urgency or {}).get(worry) if worry is not None else None
     worry_reason = None
     self_care = False
+    raised: list[Urgency] = []
     if red_flags:
         suggested, reasons = Urgency.EMERGENCY, red_flags
     else:
@@ -70,18 +71,6 @@ def evaluate(
         by_combination = {q for when in combined if when.urgency is suggested for q in when.all}
         reasons = tuple(q.id for q in yes if q.if_yes is suggested or q.id in by_combination)
         worry_reason = worry if by_worry is not None and by_worry is suggested else None
-        affirmed = {q.id for q in visible if answers.get(q.id) is True}
-        any_of = tuple(c for c in protocol.self_care_if_any if c in affirmed)
-        if (
-            not raised
-            and not unanswered
-            and (protocol.self_care_if or protocol.self_care_if_any)
-            and all(criterion in affirmed for criterion in protocol.self_care_if)
-            and (any_of or not protocol.self_care_if_any)
-        ):
-            suggested, reasons, self_care = (
-                Urgency.SELF_CARE, protocol.self_care_if + any_of, True
-            )
     duties = tuple(dict.fromkeys(
         [duty for q in yes for duty in q.duties] + [duty for when in met for duty in when.duties]
     ))  # visible yes only, and the combinations they meet
@@ -92,6 +81,19 @@ def evaluate(
         and any(set(combination) <= said for combination in duty.also_when)
     )
     domains = tuple(d.id for d in protocol.domains if any(q.domain == d.id for q in yes))
+    if not red_flags:
+        any_of = tuple(c for c in protocol.self_care_if_any if c in said)
+        if (
+            not raised
+            and not unanswered
+            and (protocol.self_care_if or protocol.self_care_if_any)
+            and all(criterion in said for criterion in protocol.self_care_if)
+            and (any_of or not protocol.self_care_if_any)
+            and not _more_owed(protocol, answers, worry, age, duties, domains, met, statutory_group)
+        ):
+            suggested, reasons, self_care = (
+                Urgency.SELF_CARE, protocol.self_care_if + any_of, True
+            )
     return ProtocolResult(
         suggested=suggested,
         reasons=reasons,
@@ -105,3 +107,29 @@ def evaluate(
         by_default=not red_flags and not reasons and worry_reason is None,
         self_care=self_care,
     )
+
+
+def _more_owed(
+    protocol: Protocol, answers: Mapping[str, bool | None], worry: WorryLevel | None,
+    age: int | None, duties: tuple[str, ...], domains: tuple[str, ...], met: list,
+    statutory_group: bool,
+) -> bool:
+    """Do the answers say more is owed than the advice the self-care criteria describe?
+
+    A social contact's `self_care_if` (a client who wants information only and manages once
+    informed: advice and guidance, the information given recorded, no service-need assessment
+    where it is plainly unnecessary, SHL 1301/2014 36 §) does not hold where the answers show
+    a need the law has assessed all the same: a duty (a notification, a safety response), the
+    worker's worry in the grey zone or great, a combination of `[[urgency_when]]` met (even
+    where information only held its urgency back), the statutory group with a need found (SHL
+    36 §: 75 or over, the highest care allowance, a child needing special support),
+    `[[assessed_when]]` (a disabled client who needs help daily), or a client under 18 (the
+    child-welfare consideration). A health protocol asks none of these: it has no duties,
+    worry, combinations or statutory group, and its children's self-care stays."""
+    if duties or met or worry in (WorryLevel.GREY_ZONE, WorryLevel.GREAT):
+        return True
+    if statutory_group and domains:
+        return True
+    if protocol.assessed_need(answers, worry, age):
+        return True
+    return protocol.register is Register.SOCIAL and age is not None and age < CHILD_UNTIL

@@ -257,13 +257,16 @@ class AssessmentStep(StepPanel):
         else:
             text.append("\n" + _("Because no answer raised it (the protocol's default)."))
         if (
-            protocol.register is Register.SOCIAL and result.suggested is Urgency.NON_URGENT
+            protocol.register is Register.SOCIAL
+            and result.suggested in (Urgency.NON_URGENT, Urgency.SELF_CARE)
             and self._advice_only(protocol, result)
         ):
-            # Non-urgent is not a wait for an assessment here: a client who asks for
-            # information only is given advice, recorded as information given (issue 16) -
-            # unless the answers put the client on another path all the same (a disabled
-            # client who needs help daily, the statutory group with a need: assessed).
+            # Not a wait for an assessment: a client who asks for information only is given
+            # advice, recorded as information given (issue 16) - unless the answers put the
+            # client on another path all the same (a disabled client who needs help daily, the
+            # statutory group with a need: assessed). Advice and guidance (self_care) is
+            # suggested where the client also manages once informed (the protocol's
+            # self_care_if); non-urgent where they may not.
             text.append("\n" + _(
                 "Information only: advice and guidance, the information given recorded - no"
                 " service-need assessment where it is plainly unnecessary (Social Welfare Act 36 §)."
