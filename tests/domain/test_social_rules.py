@@ -116,6 +116,13 @@ def test_complex_when_names_known_questions(tmp_path):
     path.write_text(text.replace('all = ["long_term_or_help_not_enough"]', 'all = ["long_term"]'), encoding="utf-8")
     with pytest.raises(DataFileError, match="complex_when: unknown question 'long_term'"):
         load_protocol(path, None)
+    # `unless_only_domains` names need domains of the protocol, and only in [[complex_when]].
+    path.write_text(text.replace('unless_only_domains = ["work_study"]', 'unless_only_domains = ["work"]'), encoding="utf-8")
+    with pytest.raises(DataFileError, match="complex_when: unknown need domain 'work'"):
+        load_protocol(path, None)
+    path.write_text(text.replace('none = ["manages_once_informed"]\n', 'none = ["manages_once_informed"]\nunless_only_domains = ["work_study"]\n'), encoding="utf-8")
+    with pytest.raises(DataFileError, match="unless_only_domains"):
+        load_protocol(path, None)
 
 
 def first(domains: list[str], age: int, *yes: str, urgent: bool = False) -> str:
@@ -298,8 +305,9 @@ def test_a_client_asking_help_for_their_own_long_drinking_is_a_clear_need_in_the
     assert segment_of("gambling_harms") is Segment.CLEAR_NEED
     assert segment_of("substance_use_harms", "debts_or_benefit_problems") is Segment.COMPLEX_NEED
     assert segment_of("substance_use_harms", worry=WorryLevel.GREAT) is Segment.COMPLEX_NEED
-    # The long-term combination still makes other needs complex in the grey zone.
-    assert segment_of("work_or_study_lost", "long_term_or_help_not_enough") is Segment.COMPLEX_NEED
+    # The long-term combination still makes other needs complex in the grey zone (work or study
+    # alone is the employment and youth services' path since version 13: below).
+    assert segment_of("lonely_or_in_conflict", "long_term_or_help_not_enough") is Segment.COMPLEX_NEED
 
 
 def test_an_exhausted_parent_is_the_child_health_clinics_first():
@@ -400,3 +408,16 @@ def test_a_disabled_client_who_can_take_the_application_forward_is_advised():
     assert SOCIAL.assessed_need(said, WorryLevel.NONE, 66) == ()
     result = evaluate(SOCIAL, said, WorryLevel.NONE, 66)
     assert segment_by_answers(SOCIAL, said, result.suggested, [], WorryLevel.NONE, result.domains, 66)[0] is Segment.ADVICE
+
+
+def test_a_long_lasting_unemployment_with_nothing_else_found_is_a_clear_need():
+    """A man unemployed four years asking for rehabilitative work, a son of 20 who dropped out:
+    work or study the only need domain found, the long difficulty is met by the employment
+    services, adult social work's activation plan (Act 189/2001) or the youth services - a clear
+    need in the grey zone (the consensus of sh7, sh5's writer). A second need found (debts,
+    isolation) still makes it complex."""
+    assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", age=45) is Segment.CLEAR_NEED
+    assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", age=20) is Segment.CLEAR_NEED
+    assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", "debts_or_benefit_problems", age=45) is Segment.COMPLEX_NEED
+    assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", "lonely_or_in_conflict", age=26) is Segment.COMPLEX_NEED
+    assert segment_of("long_term_or_help_not_enough", "housing_lost", age=58) is Segment.COMPLEX_NEED

@@ -39,10 +39,10 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
     ("social_dev2.toml", 24, 24, 22, 19),
     ("social_dev3.toml", 36, 31, 34, 35),
     ("social_dev4.toml", 36, 34, 31, 33),
-    ("social_dev5.toml", 36, 33, 30, 35),
+    ("social_dev5.toml", 36, 33, 31, 35),
     ("social_dev6.toml", 36, 28, 29, 30),
     ("social_dev7.toml", 36, 30, 33, 34),
-    ("social_dev8.toml", 36, 32, 34, 33),
+    ("social_dev8.toml", 36, 32, 33, 33),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -76,9 +76,10 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     labels of sh4, sh6 and sh7 (version 13; the test below): against the writers urgency 31 on
     social_dev3, 34 on social_dev4, 28 on social_dev6, 30 on social_dev7 (exhausted mothers of
     babies and a gambler with debts, a small worry, no longer three working days); segment 31 on
-    social_dev4, 30 on social_dev5, 34 on social_dev8 (a disabled client who can take the
-    application forward once informed is advised) - each loss a writer's label of a class the
-    consensus contradicts."""
+    social_dev4, 33 on social_dev8 (a disabled client who can take the application forward once
+    informed is advised: social_dev4 and social_dev5 -1, social_dev8 +2; a long-lasting
+    unemployment with nothing else found a clear need: social_dev5 +1, social_dev8 -1) - each
+    loss a writer's label of a class the consensus contradicts."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -88,7 +89,7 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     assert sum(o.referral_right for o in outcomes if o.vignette.referrals) >= referral
 
 
-@pytest.mark.parametrize(("part", "urgency", "segment"), [(6, 32, 32), (7, 31, 28), (8, 27, 34)])
+@pytest.mark.parametrize(("part", "urgency", "segment"), [(6, 32, 32), (7, 31, 28), (8, 27, 35)])
 def test_the_released_parts_with_readers_keep_their_figures_against_the_consensus(shipped, part, urgency, segment):
     """sh4, sh6 and sh7 (social_dev6-8) against their consensus labels (the writer, two blind
     readers and a blind adjudicator where they differ; tests/social_readers/dev*_consensus.toml):
