@@ -53,7 +53,7 @@ def main() -> None:
         answers["urgency"][name] = [labels[v.id]["expected_urgency"] for v in vignettes]
         answers["segment"][name] = [SEGMENTS[labels[v.id]["expected_segment"]] for v in vignettes]
     people = list(answers["urgency"])
-    answers["urgency"]["protocol"] = [o.urgency.value for o in outcomes]
+    answers["urgency"]["protocol"] = [o.urgency_word for o in outcomes]
     answers["segment"]["protocol"] = [o.segment for o in outcomes]
 
     n = len(vignettes)

@@ -100,9 +100,13 @@ class SocialOutcome:
         ordinary assessment ... or just advice" (the writers' field list): advice and guidance
         (self_care, a client who wants information only and manages once informed) is right
         there, and only there."""
-        if self.urgency is Urgency.SELF_CARE:
-            return self.vignette.urgency in (Urgency.NON_URGENT, Urgency.SELF_CARE)
-        return self.urgency is self.vignette.urgency
+        return self.urgency is self.vignette.urgency or self.urgency_word == self.vignette.urgency.value
+
+    @property
+    def urgency_word(self) -> str:
+        """The suggestion in the writers' words: advice and guidance (self_care) is their
+        `non_urgent` (scripts/reader_agreement.py compares the readers' words with it)."""
+        return Urgency.NON_URGENT.value if self.urgency is Urgency.SELF_CARE else self.urgency.value
 
     @property
     def segment_right(self) -> bool:

@@ -38,12 +38,12 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
 @pytest.mark.parametrize(("name", "n", "urgency", "segment", "referral"), [
     ("social_dev.toml", 48, 46, 45, 46),
     ("social_dev2.toml", 24, 24, 22, 19),
-    ("social_dev3.toml", 36, 32, 34, 35),
-    ("social_dev4.toml", 36, 35, 32, 33),
+    ("social_dev3.toml", 36, 31, 34, 35),
+    ("social_dev4.toml", 36, 34, 31, 33),
     ("social_dev5.toml", 36, 33, 31, 35),
-    ("social_dev6.toml", 36, 29, 29, 30),
-    ("social_dev7.toml", 36, 31, 33, 34),
-    ("social_dev8.toml", 36, 32, 32, 33),
+    ("social_dev6.toml", 36, 28, 29, 30),
+    ("social_dev7.toml", 36, 30, 33, 34),
+    ("social_dev8.toml", 36, 32, 33, 33),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -73,7 +73,15 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     social_dev7, 33 on social_dev8 (the youth services first for an adult under 25 only with
     work or study in the need; adult social work where no domain is found but a long-lasting
     difficulty is); segment 45 on social_dev, 32 on social_dev8 (an older carer in the grey
-    zone a clear need) - no part lost a case on any figure. Then (version 12) a client who wants
+    zone a clear need) - no part lost a case on any figure. Then the round on the consensus
+    labels of sh4, sh6 and sh7 (version 13; the test below): against the writers urgency 31 on
+    social_dev3, 34 on social_dev4, 28 on social_dev6, 30 on social_dev7 (exhausted mothers of
+    babies and a gambler with debts, a small worry, no longer three working days); segment 31 on
+    social_dev4, 33 on social_dev8 (a disabled client who can take the application forward once
+    informed is advised: social_dev4 and social_dev5 -1, social_dev8 +2; a long-lasting
+    unemployment with nothing else found a clear need: social_dev5 +1, social_dev8 -1) - each
+    loss a writer's label of a class the consensus contradicts. Then (version 12, merged
+    with 13) a client who wants
     information only and manages once informed is suggested advice and guidance (self_care),
     counted right where `non_urgent` is expected: 65 dev cases suggested it, 64 of them expected
     non_urgent (one a first rent arrear expected three days, missed as non-urgent before too);
@@ -85,6 +93,26 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     assert sum(o.urgency_right for o in outcomes) >= urgency
     assert sum(o.segment_right for o in outcomes) >= segment
     assert sum(o.referral_right for o in outcomes if o.vignette.referrals) >= referral
+
+
+@pytest.mark.parametrize(("part", "urgency", "segment"), [(6, 32, 32), (7, 31, 28), (8, 27, 35)])
+def test_the_released_parts_with_readers_keep_their_figures_against_the_consensus(shipped, part, urgency, segment):
+    """sh4, sh6 and sh7 (social_dev6-8) against their consensus labels (the writer, two blind
+    readers and a blind adjudicator where they differ; tests/social_readers/dev*_consensus.toml):
+    floors at version 13 (version 11: 31, 32; 30, 28; 25, 32), and every duty the consensus
+    names is found."""
+    import tomllib
+
+    from ohjaus_core.domain.social_vignettes import DUTIES, SEGMENTS
+
+    labels = {label["id"]: label for label in tomllib.loads(
+        (DEV.parent.parent / "social_readers" / f"dev{part}_consensus.toml").read_text("utf-8"))["label"]}
+    outcomes = run_social(load_social_vignettes(DEV / f"social_dev{part}.toml"),
+                          shipped.protocol("social_service_need"), shipped.catalogue)
+    assert len(outcomes) == len(labels) == 36
+    assert sum(o.urgency_word == labels[o.vignette.id]["expected_urgency"] for o in outcomes) >= urgency
+    assert sum(o.segment == SEGMENTS[labels[o.vignette.id]["expected_segment"]] for o in outcomes) >= segment
+    assert not [(o.vignette.id, d) for o in outcomes for d in labels[o.vignette.id]["duties"] if DUTIES[d] not in o.duties]
 
 
 def kept_aside():

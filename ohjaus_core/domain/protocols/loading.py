@@ -108,7 +108,7 @@ def load_protocol(
     duties = read_duties(top)
     worry_urgency = read_worry(top, default_urgency)
     urgency_when = read_urgency_when(top, list(preamble) + own, duties)
-    complex_when = read_complex_when(top, list(preamble) + own)
+    complex_when = read_complex_when(top, list(preamble) + own, domains=domains)
     assessed_when = read_complex_when(top, list(preamble) + own, "assessed_when")
     statutory_clear_when = read_complex_when(top, list(preamble) + own, "statutory_clear_when")
     _check_references(top, own, domains, duties)

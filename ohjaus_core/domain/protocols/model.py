@@ -155,14 +155,21 @@ class ComplexWhen:
     """A combination of answers that suggests a complex need (segment C: a named worker and a
     plan), with the same conditions as `UrgencyWhen`: a difficulty that has gone on long, or
     that earlier services have not met, with the worker's worry in the grey zone (SHL 3 § 3,
-    42 §: a client needing special support; THL's zones of worry)."""
+    42 §: a client needing special support; THL's zones of worry).
+
+    `unless_only_domains`: the combination does not apply where the need domains the answers
+    found are these alone (a long-lasting unemployment with nothing else found is the
+    employment and youth services' own path, not a complex need)."""
 
     all: tuple[str, ...]
     none: tuple[str, ...] = ()
     max_age: int | None = None
     min_worry: WorryLevel | None = None
+    unless_only_domains: tuple[str, ...] = ()
 
-    def applies(self, said: set[str], age: int | None, worry: WorryLevel | None) -> bool:
+    def applies(self, said: set[str], age: int | None, worry: WorryLevel | None, domains: frozenset[str] = frozenset()) -> bool:
+        if self.unless_only_domains and domains and domains <= set(self.unless_only_domains):
+            return False
         return _combination_applies(self, said, age, worry)
 
 
@@ -255,7 +262,8 @@ class Protocol:
         """The questions of the `[[complex_when]]` combinations the answers meet (the reasons
         for suggesting a complex need); () when none does."""
         said = {q.id for q in visible_questions(self, answers, age) if answers.get(q.id) is True}
-        met = [when for when in self.complex_when if when.applies(said, age, worry)]
+        found = frozenset(q.domain for q in self.questions if q.id in said and q.domain)
+        met = [when for when in self.complex_when if when.applies(said, age, worry, found)]
         return tuple(dict.fromkeys(q for when in met for q in when.all))
 
     def assessed_need(

@@ -333,16 +333,23 @@ def read_urgency_when(
 
 
 def read_complex_when(
-    top: Fields, questions: list[Question], table: str = "complex_when",
+    top: Fields, questions: list[Question], table: str = "complex_when", domains: tuple[Domain, ...] | list[Domain] = (),
 ) -> tuple[ComplexWhen, ...]:
     """`[[complex_when]]`: `all`, and optionally `none`, `max_age` and `min_worry`, as in
-    `[[urgency_when]]`; a combination that suggests a complex need. `[[assessed_when]]` (the
-    `table`) has the same form: a combination whose need is assessed (not advice only); so has
-    `[[statutory_clear_when]]`: one for which the statutory group's grey zone is not complex."""
+    `[[urgency_when]]`; a combination that suggests a complex need; and `unless_only_domains`,
+    need domains of the protocol: not where the domains found are these alone.
+    `[[assessed_when]]` (the `table`) has the same form: a combination whose need is assessed
+    (not advice only); so has `[[statutory_clear_when]]`: one for which the statutory group's
+    grey zone is not complex (`unless_only_domains` is `[[complex_when]]`'s only)."""
     found: list[ComplexWhen] = []
+    known_domains = {domain.id for domain in domains}
     for fields in top.tables(table, required=False):
-        fields.only("all", "none", "max_age", "min_worry")
-        found.append(ComplexWhen(*_combination(fields, questions, table)))
+        fields.only("all", "none", "max_age", "min_worry", *(("unless_only_domains",) if table == "complex_when" else ()))
+        only = tuple(fields.strings("unless_only_domains")) if fields.has("unless_only_domains") else ()
+        unknown = [d for d in only if d not in known_domains]
+        if unknown:
+            raise fields.error(_("{table}: unknown need domain '{domain}'").format(table=table, domain=unknown[0]), "unless_only_domains")
+        found.append(ComplexWhen(*_combination(fields, questions, table), unless_only_domains=only))
     return tuple(found)
 
 
