@@ -21,7 +21,7 @@ and the catalogue together with this rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .catalogue import Service, by_need, services_for
@@ -143,6 +143,28 @@ def load_social_vignettes(path: Path) -> list[SocialVignette]:
             findings,
         ))
     return found
+
+
+def with_reference(vignettes: list[SocialVignette], paths: list[Path]) -> tuple[list[SocialVignette], int]:
+    """The vignettes measured against reference labels instead of their writers' (issue 16):
+    label files (tests/social_readers/*_consensus.toml: the writer's and the blind readers'
+    answer where they agree, a blind adjudicator's where they differ) give a case's expected
+    urgency and segment; duties and referrals stay the writer's. Returns the vignettes and how
+    many of them a label covered; a label naming no vignette of the set is left out."""
+    labels: dict[str, tuple[Urgency, str]] = {}
+    for path in paths:
+        top = Fields(Source(path), load_toml(path))
+        top.only("label")
+        for fields in top.tables("label"):
+            fields.only("id", "expected_urgency", "expected_segment", "duties", "referrals", "note")
+            segment = fields.string("expected_segment")
+            if segment not in SEGMENTS:
+                raise DomainError(f"{path}: {fields.identifier('id')}: expected_segment {segment!r} is none of {', '.join(SEGMENTS)}")
+            labels[fields.identifier("id")] = (fields.choice("expected_urgency", Urgency), segment)
+    measured = [
+        replace(v, urgency=labels[v.id][0], segment=labels[v.id][1]) if v.id in labels else v for v in vignettes
+    ]
+    return measured, sum(v.id in labels for v in vignettes)
 
 
 def run_social(vignettes: list[SocialVignette], protocol: Protocol, catalogue: list[Service]) -> list[SocialOutcome]:

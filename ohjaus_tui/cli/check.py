@@ -26,6 +26,7 @@ def run_check(args: argparse.Namespace) -> int:
         load_social_vignettes,
         run_social,
         social_report,
+        with_reference,
     )
     from ohjaus_core.domain.vignettes import load_vignettes, report, run_vignettes
 
@@ -71,10 +72,12 @@ def run_check(args: argparse.Namespace) -> int:
         raise DomainError(_("No vignette files at {path}").format(path=target))
     if all(is_social_file(path) for path in files):
         # The social form (issue 16): urgency, segment, duties and referrals; a missed duty fails.
-        social = run_social(
-            [v for path in files for v in load_social_vignettes(path)],
-            shipped.protocol(SOCIAL_PROTOCOL), shipped.catalogue,
-        )
+        vignettes = [v for path in files for v in load_social_vignettes(path)]
+        if getattr(args, "reference", None):
+            vignettes, covered = with_reference(vignettes, args.reference)
+            print(_("Against the reference labels: {n} of {total} cases (urgency and segment; "
+                    "duties and referrals the writers')").format(n=covered, total=len(vignettes)))
+        social = run_social(vignettes, shipped.protocol(SOCIAL_PROTOCOL), shipped.catalogue)
         print(social_report(social, list_misses=not getattr(args, "aggregate", False)))
         return 1 if any(o.missed_duties for o in social) else 0
     vignettes = [v for path in files for v in load_vignettes(path, shipped.protocols)]

@@ -50,6 +50,11 @@ def add_check(commands) -> None:
         "--aggregate", action="store_true",
         help=_("print only the figures of a vignette set, not its misses (a held-out set)"),
     )
+    check.add_argument(
+        "--reference", type=Path, nargs="+", metavar="LABELS",
+        help=_("social vignettes: measure urgency and segment against these label files (a panel's "
+               "consensus, tests/social_readers/*_consensus.toml) instead of the writers'"),
+    )
 
 
 def add_sync(commands) -> None:

@@ -201,3 +201,28 @@ def test_advice_and_guidance_counts_right_only_where_non_urgent_is_expected(ship
     (outcome,) = run_social(load_social_vignettes(path), shipped.protocol("social_service_need"), shipped.catalogue)
     assert outcome.urgency is Urgency.SELF_CARE and outcome.segment == "advice"
     assert outcome.urgency_right is right
+
+
+def test_the_check_measures_against_reference_labels_where_given(shipped, tmp_path):
+    """`ohjaus check --vignettes ... --reference LABELS`: a case a label file covers is scored
+    on the label's urgency and segment (a panel's consensus), the rest on the writer's; duties
+    stay the writer's. A label with a segment word the vignettes do not use is refused by name."""
+    from tests.command.test_cli import ohjaus
+
+    part = tmp_path / "part.toml"
+    part.write_text(VIGNETTE.format(extra='findings = ["older_person_not_coping", "statutory_group"]'), encoding="utf-8")
+    [outcome] = run_social(load_social_vignettes(part), shipped.protocol("social_service_need"), shipped.catalogue)
+    writer = ohjaus("check", "--vignettes", str(part), "--aggregate")
+    assert "social vignettes: 1" in writer.stdout and "reference" not in writer.stdout
+    # A reference that says what the protocol suggests, and one that says otherwise.
+    for urgency, segment, right in ((outcome.urgency_word, {"clear_need": "clear", "complex_need": "complex", "advice": "advice"}[outcome.segment], "1/1"),
+                                    ("emergency", "advice" if outcome.segment != "advice" else "clear", "0/1")):
+        labels = tmp_path / "labels.toml"
+        labels.write_text(f'[[label]]\nid = "one"\nexpected_urgency = "{urgency}"\nexpected_segment = "{segment}"\n', encoding="utf-8")
+        result = ohjaus("check", "--vignettes", str(part), "--aggregate", "--reference", str(labels))
+        assert "Against the reference labels: 1 of 1 cases" in result.stdout, result.stdout + result.stderr
+        assert f"urgency right: {right}" in result.stdout and f"segment right: {right}" in result.stdout
+        assert "duties found: 1/1" in result.stdout
+    labels.write_text('[[label]]\nid = "one"\nexpected_urgency = "same_day"\nexpected_segment = "simple"\n', encoding="utf-8")
+    refused = ohjaus("check", "--vignettes", str(part), "--reference", str(labels))
+    assert refused.returncode != 0 and "one: expected_segment 'simple'" in refused.stdout + refused.stderr
