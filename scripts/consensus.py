@@ -32,9 +32,16 @@ def main() -> None:
     args = parser.parse_args()
     vignettes = tomllib.loads(args.part.read_text("utf-8"))["vignette"]
     readers = [{label["id"]: label for label in tomllib.loads(p.read_text("utf-8"))["label"]} for p in args.readers]
-    settled = {label["id"]: label for label in tomllib.loads(args.adjudicated.read_text("utf-8"))["label"]}
-    lines = [f"# Consensus labels of {args.part.name}: written by scripts/consensus.py (kept aside; not read"
-             " by anyone who edits the social protocol).", ""]
+    settled_list = tomllib.loads(args.adjudicated.read_text("utf-8"))["label"]
+    settled = {label["id"]: label for label in settled_list}
+    if len(settled) != len(settled_list):
+        raise SystemExit(f"{args.adjudicated}: a case is settled twice")
+    for path, reader in zip(args.readers, readers):
+        missing = [v["id"] for v in vignettes if v["id"] not in reader]
+        if missing:
+            raise SystemExit(f"{path}: no label for {len(missing)} case(s) of {args.part.name}, the first {missing[0]}")
+    lines = [f"# Consensus labels of {args.part.name}: written by scripts/consensus.py (while the part is kept"
+             " aside, not read by anyone who edits the social protocol).", ""]
     agreed = adjudicated = 0
     for v in vignettes:
         label = {"id": v["id"]}
@@ -44,7 +51,7 @@ def main() -> None:
                 label[field] = v[field]
                 agreed += 1
             else:
-                if v["id"] not in settled:
+                if field not in settled.get(v["id"], {}):
                     raise SystemExit(f"{v['id']}: readings differ on {field} and no adjudicated label")
                 label[field] = settled[v["id"]][field]
                 adjudicated += 1

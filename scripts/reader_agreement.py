@@ -21,12 +21,17 @@ from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
-from ohjaus_core.domain.social_vignettes import DUTIES, REFERRAL_CODES, SEGMENTS, load_social_vignettes, run_social
+from ohjaus_core.domain.social_vignettes import (
+    DUTIES, REFERRAL_CODES, SEGMENTS, in_writers_words, load_social_vignettes, run_social,
+)
 from ohjaus_tui.context import load_shipped
 
 
 def destinations(words: list[str]) -> set[str]:
     return set().union(*(REFERRAL_CODES.get(w, {w}) for w in words)) if words else set()
+
+
+SHORT = {code: word for word, code in SEGMENTS.items()}  # clear_need -> clear
 
 
 def share(count: int, total: int) -> str:
@@ -53,13 +58,23 @@ def main() -> None:
         answers["urgency"][name] = [labels[v.id]["expected_urgency"] for v in vignettes]
         answers["segment"][name] = [SEGMENTS[labels[v.id]["expected_segment"]] for v in vignettes]
     people = list(answers["urgency"])
-    answers["urgency"]["protocol"] = [o.urgency_word for o in outcomes]
     answers["segment"]["protocol"] = [o.segment for o in outcomes]
+    # The protocol's urgency in each person's words: advice and guidance (self_care) is their
+    # non_urgent where they expected the advice path (SocialOutcome.urgency_word).
+    word_for = {p: [in_writers_words(o.urgency, SHORT[answers["segment"][p][i]]) for i, o in enumerate(outcomes)]
+                for p in people}
+    majority_segment = [Counter(answers["segment"][p][i] for p in people).most_common(1)[0][0] for i in range(len(outcomes))]
+    answers["urgency"]["protocol"] = [in_writers_words(o.urgency, SHORT[majority_segment[i]]) for i, o in enumerate(outcomes)]
 
     n = len(vignettes)
     for field, by_whom in answers.items():
-        pairs = [f"{a}-{b} {share(sum(x == y for x, y in zip(by_whom[a], by_whom[b])), n)}"
-                 for a, b in combinations(list(by_whom), 2)]
+        def agree(a: str, b: str) -> int:
+            if field == "urgency" and "protocol" in (a, b):
+                person = b if a == "protocol" else a
+                return sum(x == y for x, y in zip(by_whom[person], word_for[person]))
+            return sum(x == y for x, y in zip(by_whom[a], by_whom[b]))
+
+        pairs = [f"{a}-{b} {share(agree(a, b), n)}" for a, b in combinations(list(by_whom), 2)]
         print(f"{field}: " + ", ".join(pairs))
         unanimous = right_unanimous = majority = right_majority = 0
         for i in range(n):

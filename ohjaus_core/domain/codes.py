@@ -14,6 +14,9 @@ from .labelled import LabelledEnum, Register, Role  # noqa: F401
 # Under 18 a child: the child-welfare consideration (Lastensuojelulaki 25 §), the child-health
 # professions first; one line for every rule that asks.
 CHILD_UNTIL = 18
+# The statutory group's age (SHL 1301/2014 36 §: a client of 75 or over has the service-need
+# assessment started by the 7th working day; a region's region.toml may set the deadline's own).
+STATUTORY_AGE = 75
 
 
 class Language(LabelledEnum):

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..i18n import _
 from .catalogue import Service, by_need, services_for
 from .codes import Register, Urgency, WorryLevel
 from .datafile import Fields, Source, load_toml
@@ -105,8 +106,10 @@ class SocialOutcome:
     @property
     def urgency_word(self) -> str:
         """The suggestion in the writers' words: advice and guidance (self_care) is their
-        `non_urgent` (scripts/reader_agreement.py compares the readers' words with it)."""
-        return Urgency.NON_URGENT.value if self.urgency is Urgency.SELF_CARE else self.urgency.value
+        `non_urgent` where they expected the advice path ("... or just advice"); where they
+        expected a clear or complex need, their `non_urgent` is the assessment, which advice
+        alone is not (scripts/reader_agreement.py compares the readers' words with it)."""
+        return in_writers_words(self.urgency, self.vignette.segment)
 
     @property
     def segment_right(self) -> bool:
@@ -120,6 +123,14 @@ class SocialOutcome:
     def referral_right(self) -> bool:
         wanted = set().union(*(REFERRAL_CODES.get(r, {r}) for r in self.vignette.referrals)) if self.vignette.referrals else set()
         return self.first_service in wanted
+
+
+def in_writers_words(urgency: Urgency, segment: str) -> str:
+    """A suggested urgency in the words of one who expected `segment` (advice / clear /
+    complex): advice and guidance (self_care) is `non_urgent` on the advice path only."""
+    if urgency is Urgency.SELF_CARE and segment == "advice":
+        return Urgency.NON_URGENT.value
+    return urgency.value
 
 
 def is_social_file(path: Path) -> bool:
@@ -157,14 +168,20 @@ def with_reference(vignettes: list[SocialVignette], paths: list[Path]) -> tuple[
         top.only("label")
         for fields in top.tables("label"):
             fields.only("id", "expected_urgency", "expected_segment", "duties", "referrals", "note")
-            segment = fields.string("expected_segment")
+            case, segment = fields.identifier("id"), fields.string("expected_segment")
             if segment not in SEGMENTS:
-                raise DomainError(f"{path}: {fields.identifier('id')}: expected_segment {segment!r} is none of {', '.join(SEGMENTS)}")
-            labels[fields.identifier("id")] = (fields.choice("expected_urgency", Urgency), segment)
+                raise DomainError(_("{path}: {case}: expected_segment {word} is none of {words}").format(
+                    path=path, case=case, word=repr(segment), words=", ".join(SEGMENTS)))
+            if case in labels:
+                raise DomainError(_("{path}: {case} is labelled twice in the reference labels").format(path=path, case=case))
+            labels[case] = (fields.choice("expected_urgency", Urgency), segment)
+    covered = sum(v.id in labels for v in vignettes)
+    if not covered:
+        raise DomainError(_("The reference labels name none of the vignettes' cases."))
     measured = [
         replace(v, urgency=labels[v.id][0], segment=labels[v.id][1]) if v.id in labels else v for v in vignettes
     ]
-    return measured, sum(v.id in labels for v in vignettes)
+    return measured, covered
 
 
 def run_social(vignettes: list[SocialVignette], protocol: Protocol, catalogue: list[Service]) -> list[SocialOutcome]:

@@ -70,7 +70,10 @@ def run_check(args: argparse.Namespace) -> int:
     files = sorted(target.rglob("*.toml")) if target.is_dir() else [target]
     if not files or not all(path.is_file() for path in files):
         raise DomainError(_("No vignette files at {path}").format(path=target))
-    if all(is_social_file(path) for path in files):
+    social_set = all(is_social_file(path) for path in files)
+    if getattr(args, "reference", None) and not social_set:
+        raise DomainError(_("--reference measures social vignettes only; {path} holds others").format(path=target))
+    if social_set:
         # The social form (issue 16): urgency, segment, duties and referrals; a missed duty fails.
         vignettes = [v for path in files for v in load_social_vignettes(path)]
         if getattr(args, "reference", None):

@@ -54,3 +54,7 @@ def test_the_consensus_takes_the_agreed_reading_else_the_adjudicated_one(tmp_pat
     settled.write_text('[[label]]\nid = "b"\nexpected_urgency = "same_day"\nexpected_segment = "complex"\n', "utf-8")
     refused = subprocess.run(command, capture_output=True, text=True)
     assert refused.returncode != 0 and "a: readings differ on expected_urgency" in refused.stderr
+    # A reader without a label for a case of the part: refused, naming it.
+    reader.write_text('[[label]]\nid = "b"\nexpected_urgency = "same_day"\nexpected_segment = "complex"\n', "utf-8")
+    unread = subprocess.run(command, capture_output=True, text=True)
+    assert unread.returncode != 0 and "no label for 1 case(s) of part.toml, the first a" in unread.stderr

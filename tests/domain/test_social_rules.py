@@ -16,6 +16,7 @@ from ohjaus_core.domain.protocols.evaluation import evaluate
 from ohjaus_core.domain.protocols.loading import load_protocol, load_protocols
 from ohjaus_core.domain.segmentation import (
     SegmentReason,
+    child_welfare_consideration,
     segment_by_answers,
     suggest_follow_up,
     suggest_outcome,
@@ -423,7 +424,12 @@ def test_a_client_who_wants_information_and_manages_once_informed_is_given_advic
     assert suggest_follow_up(outcome, segment, date(2026, 12, 7), result.suggested, "social") == (FollowUpKind.NONE, None)
     # A question that could wait, held back for an information-only client, stays advice: a
     # wife asking where to get support about her husband's drinking.
-    assert urgency(*INFORMED, "substance_use_harms", worry=worry, age=age) is Urgency.SELF_CARE
+    # At 80 the need found is the statutory group's to assess (SHL 36 §: 75 or over, by the age
+    # too where the question was answered no - as the deadlines count it; the review of 6.12.2026).
+    held = Urgency.NON_URGENT if age == 80 else Urgency.SELF_CARE
+    assert urgency(*INFORMED, "substance_use_harms", worry=worry, age=age) is held
+    if age == 80:
+        assert urgency(*INFORMED, "debts_or_benefit_problems", worry=worry, age=age) is Urgency.NON_URGENT
     # One who may not manage alone once informed: the non-urgent assessment, as before.
     assert evaluate(SOCIAL, answers("information_only"), worry, age).suggested is Urgency.NON_URGENT
 
@@ -444,8 +450,15 @@ def test_a_client_who_wants_information_and_manages_once_informed_is_given_advic
     # ([[assessed_when]], a disabled client who needs help with daily tasks, is no row here: since
     # version 13 it is not for one who manages once informed - advised, as the consensus of sh7
     # said; one who cannot take the application forward is assessed, tested above.)
-    # a client under 18: the child-welfare consideration
-    ((), WorryLevel.NONE, 17, Urgency.NON_URGENT),
+    # a child whose wellbeing is clearly worse ([[urgency_when]] for under 18), a child at risk
+    (("mental_wellbeing_strained",), WorryLevel.NONE, 15, Urgency.NON_URGENT),
+    (("child_at_risk",), WorryLevel.NONE, 15, Urgency.NON_URGENT),
+    # a client of 75 or over by age with a need found, the group's question answered no
+    (("debts_or_benefit_problems",), WorryLevel.NONE, 82, Urgency.NON_URGENT),
+    # the needs the law has assessed whatever the client asks ([[assessed_when]], version 14)
+    (("no_money_for_food_or_medicine",), WorryLevel.SMALL, 40, Urgency.NON_URGENT),
+    (("housing_lost",), WorryLevel.SMALL, 40, Urgency.NON_URGENT),
+    (("family_needs_support", "mental_wellbeing_strained"), WorryLevel.SMALL, 27, Urgency.NON_URGENT),
     # danger now
     (("danger_or_violence_now",), WorryLevel.NONE, 40, Urgency.EMERGENCY),
 ])
@@ -487,3 +500,28 @@ def test_a_long_lasting_unemployment_with_nothing_else_found_is_a_clear_need():
     assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", "debts_or_benefit_problems", age=45) is Segment.COMPLEX_NEED
     assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", "lonely_or_in_conflict", age=26) is Segment.COMPLEX_NEED
     assert segment_of("long_term_or_help_not_enough", "housing_lost", age=58) is Segment.COMPLEX_NEED
+
+
+def test_a_child_who_only_wants_information_and_manages_is_given_advice_too():
+    """Version 14 (the review of 6.12.2026): age under 18 alone no longer holds the
+    information-only client at the assessment - it showed the assessment's limits beside the
+    advice path the segment step suggested. A 15-year-old asking where to find a summer job is
+    advised; the child-welfare consideration is still asked (segmentation), and a child at risk,
+    or whose wellbeing is clearly worse, is assessed (above)."""
+    result = evaluate(SOCIAL, answers(*INFORMED), WorryLevel.NONE, 15)
+    assert result.suggested is Urgency.SELF_CARE
+    assert child_welfare_consideration(15, "social")
+
+
+@pytest.mark.parametrize(("age", "expected"), [(16, Urgency.THREE_DAYS), (30, Urgency.NON_URGENT)])
+def test_gambling_harms_a_child_is_three_days_an_adult_not_by_that_alone(age, expected):
+    """Version 13 took gambling's three working days away for adults with debts, rent and food
+    paid; version 14 keeps it for a child (a minor may not gamble at all, Arpajaislaki 14 a §)."""
+    assert urgency("gambling_harms", worry=WorryLevel.SMALL, age=age) is expected
+
+
+def test_a_child_long_out_of_school_stays_a_complex_need_in_the_grey_zone():
+    """`unless_only_domains` (version 13: long unemployment alone a clear need) is for adults:
+    a 15-year-old long out of school is the child's own assessment (SHL 36 §, LsL 26 §)."""
+    assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", age=15) is Segment.COMPLEX_NEED
+    assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", age=45) is Segment.CLEAR_NEED

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from ohjaus_core.domain.codes import Urgency
-from ohjaus_core.domain.social_vignettes import is_social_file, load_social_vignettes, run_social, social_report
+from ohjaus_core.domain.social_vignettes import (
+    is_social_file, load_social_vignettes, run_social, social_report, with_reference,
+)
 
 DEV = Path(__file__).parent.parent / "social_vignettes" / "dev"
 HELDOUT = Path(__file__).parent.parent / "social_vignettes" / "heldout"
@@ -37,13 +39,13 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
 
 @pytest.mark.parametrize(("name", "n", "urgency", "segment", "referral"), [
     ("social_dev.toml", 48, 46, 45, 46),
-    ("social_dev2.toml", 24, 24, 22, 19),
+    ("social_dev2.toml", 24, 23, 22, 19),
     ("social_dev3.toml", 36, 31, 34, 35),
-    ("social_dev4.toml", 36, 34, 31, 33),
-    ("social_dev5.toml", 36, 33, 31, 35),
-    ("social_dev6.toml", 36, 28, 29, 30),
+    ("social_dev4.toml", 36, 33, 31, 33),
+    ("social_dev5.toml", 36, 31, 31, 35),
+    ("social_dev6.toml", 36, 26, 29, 30),
     ("social_dev7.toml", 36, 30, 33, 34),
-    ("social_dev8.toml", 36, 32, 33, 33),
+    ("social_dev8.toml", 36, 30, 33, 33),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -85,7 +87,10 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     information only and manages once informed is suggested advice and guidance (self_care),
     counted right where `non_urgent` is expected: 65 dev cases suggested it, 64 of them expected
     non_urgent (one a first rent arrear expected three days, missed as non-urgent before too);
-    no figure changed."""
+    no figure changed. Then (version 14, the review of 6.12.2026) advice and guidance counts
+    right only where the writer expected `non_urgent` on the advice path, not with a clear or
+    complex need (there the writer meant the assessment): urgency 23 on social_dev2, 33 on
+    social_dev4, 31 on social_dev5, 26 on social_dev6, 30 on social_dev8 (250 of 288)."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -103,15 +108,15 @@ def test_the_released_parts_with_readers_keep_their_figures_against_the_consensu
     names is found."""
     import tomllib
 
-    from ohjaus_core.domain.social_vignettes import DUTIES, SEGMENTS
+    from ohjaus_core.domain.social_vignettes import DUTIES
 
-    labels = {label["id"]: label for label in tomllib.loads(
-        (DEV.parent.parent / "social_readers" / f"dev{part}_consensus.toml").read_text("utf-8"))["label"]}
-    outcomes = run_social(load_social_vignettes(DEV / f"social_dev{part}.toml"),
-                          shipped.protocol("social_service_need"), shipped.catalogue)
-    assert len(outcomes) == len(labels) == 36
-    assert sum(o.urgency_word == labels[o.vignette.id]["expected_urgency"] for o in outcomes) >= urgency
-    assert sum(o.segment == SEGMENTS[labels[o.vignette.id]["expected_segment"]] for o in outcomes) >= segment
+    consensus = DEV.parent.parent / "social_readers" / f"dev{part}_consensus.toml"
+    labels = {label["id"]: label for label in tomllib.loads(consensus.read_text("utf-8"))["label"]}
+    vignettes, covered = with_reference(load_social_vignettes(DEV / f"social_dev{part}.toml"), [consensus])
+    outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
+    assert len(outcomes) == len(labels) == covered == 36
+    assert sum(o.urgency_right for o in outcomes) >= urgency
+    assert sum(o.segment_right for o in outcomes) >= segment
     assert not [(o.vignette.id, d) for o in outcomes for d in labels[o.vignette.id]["duties"] if DUTIES[d] not in o.duties]
 
 
@@ -188,12 +193,18 @@ def test_a_missed_duty_fails_the_check_and_aggregate_lists_no_case(tmp_path):
     assert "duties found: 0/1" in result.stdout and "one: " in result.stdout and "missed duty older_person_notification" in result.stdout
 
 
-@pytest.mark.parametrize(("expected", "right"), [("non_urgent", True), ("three_days", False), ("same_day", False)])
-def test_advice_and_guidance_counts_right_only_where_non_urgent_is_expected(shipped, tmp_path, expected, right):
+@pytest.mark.parametrize(("expected", "segment", "right"), [
+    ("non_urgent", "advice", True), ("non_urgent", "clear", False), ("three_days", "advice", False),
+    ("same_day", "advice", False),
+])
+def test_advice_and_guidance_counts_right_only_where_non_urgent_is_expected(shipped, tmp_path, expected, segment, right):
     """The writers' `non_urgent` is "the ordinary assessment ... or just advice": a client who
     wants information only and manages once informed, suggested advice and guidance (version
-    12), is right there and only there."""
+    12), is right where the writer expected just advice (non_urgent on the advice path), not
+    where they expected the assessment (non_urgent with a clear or complex need; the review of
+    6.12.2026: counted right there too, the figures could not see the change)."""
     text = VIGNETTE.format(extra='findings = ["information_only", "manages_once_informed"]')
+    text = text.replace('expected_segment = "clear"', f'expected_segment = "{segment}"')
     text = text.replace('worry = "grey_zone"', 'worry = "small"').replace('age = 84', 'age = 44')
     text = text.replace('expected_urgency = "three_days"', f'expected_urgency = "{expected}"')
     path = tmp_path / "advice.toml"
@@ -226,3 +237,12 @@ def test_the_check_measures_against_reference_labels_where_given(shipped, tmp_pa
     labels.write_text('[[label]]\nid = "one"\nexpected_urgency = "same_day"\nexpected_segment = "simple"\n', encoding="utf-8")
     refused = ohjaus("check", "--vignettes", str(part), "--reference", str(labels))
     assert refused.returncode != 0 and "one: expected_segment 'simple'" in refused.stdout + refused.stderr
+    # The same case labelled in two files, labels of no case of the set, a health set: refused.
+    labels.write_text('[[label]]\nid = "one"\nexpected_urgency = "same_day"\nexpected_segment = "clear"\n', encoding="utf-8")
+    twice = ohjaus("check", "--vignettes", str(part), "--reference", str(labels), str(labels))
+    assert twice.returncode != 0 and "one is labelled twice" in twice.stdout + twice.stderr
+    labels.write_text('[[label]]\nid = "other"\nexpected_urgency = "same_day"\nexpected_segment = "clear"\n', encoding="utf-8")
+    none = ohjaus("check", "--vignettes", str(part), "--reference", str(labels))
+    assert none.returncode != 0 and "name none of the vignettes" in none.stdout + none.stderr
+    health = ohjaus("check", "--vignettes", str(DEV.parent.parent / "vignettes" / "health.toml"), "--reference", str(labels))
+    assert health.returncode != 0 and "social vignettes only" in health.stdout + health.stderr

@@ -339,6 +339,9 @@ async def test_an_information_only_client_is_told_advice_not_an_assessment_to_wa
     )
     assert urgency is Urgency.NON_URGENT
     assert "Information only: advice and guidance" in shown and "36 §" in shown
+    # Not "no assessment" beside the assessment's limits in the header (the review of
+    # 6.12.2026): a client who may not manage alone once informed is still assessed.
+    assert "still started within the limits shown" in shown and "no service-need assessment" not in shown
 
 
 def suggested_ids(app, list_id: str) -> list[str]:
@@ -373,6 +376,7 @@ async def test_an_information_only_client_who_manages_once_informed_is_given_adv
         assert app.screen.draft.suggested_urgency is Urgency.SELF_CARE
         shown = str(app.screen.query_one("#suggestion").render())
         assert "Suggested urgency: Advice and guidance" in shown and "36 §" in shown
+        assert "no service-need assessment where it is plainly unnecessary" in shown
         assert "Advice and guidance" in header_text(app) and not app.screen.query_one("#deadlines").display
         # The grey zone: the non-urgent assessment, its limits and the promise - in the header
         # and the time-limit line at once, not at the next step; back to a small worry, advice.
@@ -382,6 +386,7 @@ async def test_an_information_only_client_who_manages_once_informed_is_given_adv
         assert app.screen.draft.suggested_urgency is Urgency.NON_URGENT
         assert "without undue delay" in header_text(app) and "Advice and guidance" not in header_text(app)
         assert app.screen.query_one("#deadlines").display and "promise" in deadlines_line(app)
+        assert "still started within the limits shown" in str(app.screen.query_one("#suggestion").render())
         app.screen.query_one("#worry").focus()
         await pilot.pause()
         await pick(pilot, "worry", WorryLevel.SMALL.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..codes import CHILD_UNTIL, Register, Urgency, WorryLevel
+from ..codes import CHILD_UNTIL, STATUTORY_AGE, Register, Urgency, WorryLevel
 from .model import Protocol, ProtocolResult, visible_questions
 
 WORRY = "worry"  # in `unanswered`: the worker's level of worry is not chosen yet
@@ -122,14 +122,19 @@ def _more_owed(
     a need the law has assessed all the same: a duty (a notification, a safety response), the
     worker's worry in the grey zone or great, a combination of `[[urgency_when]]` met (even
     where information only held its urgency back), the statutory group with a need found (SHL
-    36 §: 75 or over, the highest care allowance, a child needing special support),
-    `[[assessed_when]]` (a disabled client who needs help daily), or a client under 18 (the
-    child-welfare consideration). A health protocol asks none of these: it has no duties,
-    worry, combinations or statutory group, and its children's self-care stays."""
+    36 §: 75 or over - by the age too, as the deadlines count it -, the highest care
+    allowance, a child needing special support), or `[[assessed_when]]` (a disabled client who
+    cannot take the application forward alone, no money for food, a home being lost, an
+    exhausted parent of a family needing support). A child's age alone is not (version 14, the
+    review of 6.12.2026: it held the advice path's child at the assessment's limits; a child at
+    risk, or whose wellbeing is clearly worse, is held by the duty or `[[urgency_when]]`, and the
+    child-welfare consideration is asked all the same). A health protocol asks none of these:
+    it has no duties, worry, combinations or statutory group, and its children's self-care stays."""
     if duties or met or worry in (WorryLevel.GREY_ZONE, WorryLevel.GREAT):
         return True
-    if statutory_group and domains:
+    # The group by the answer, or by the age alone on a social contact (the deadlines count a
+    # client of 75 or over as the group even where the question was answered no).
+    social = protocol.register is Register.SOCIAL
+    if domains and (statutory_group or (social and age is not None and age >= STATUTORY_AGE)):
         return True
-    if protocol.assessed_need(answers, worry, age):
-        return True
-    return protocol.register is Register.SOCIAL and age is not None and age < CHILD_UNTIL
+    return bool(protocol.assessed_need(answers, worry, age))

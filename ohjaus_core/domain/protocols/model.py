@@ -168,7 +168,10 @@ class ComplexWhen:
     unless_only_domains: tuple[str, ...] = ()
 
     def applies(self, said: set[str], age: int | None, worry: WorryLevel | None, domains: frozenset[str] = frozenset()) -> bool:
-        if self.unless_only_domains and domains and domains <= set(self.unless_only_domains):
+        # Not for a child: the employment and youth services' path of an adult (a child long out
+        # of school is the child's own assessment, SHL 36 §, LsL 26 §).
+        adult = age is None or age >= CHILD_UNTIL
+        if adult and self.unless_only_domains and domains and domains <= set(self.unless_only_domains):
             return False
         return _combination_applies(self, said, age, worry)
 

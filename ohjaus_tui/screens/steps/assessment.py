@@ -267,10 +267,19 @@ class AssessmentStep(StepPanel):
             # statutory group with a need: assessed). Advice and guidance (self_care) is
             # suggested where the client also manages once informed (the protocol's
             # self_care_if); non-urgent where they may not.
-            text.append("\n" + _(
-                "Information only: advice and guidance, the information given recorded - no"
-                " service-need assessment where it is plainly unnecessary (Social Welfare Act 36 §)."
-            ))
+            # The note says what the header says (the review of 6.12.2026): no assessment only
+            # where the urgency is advice and guidance; where the answers still owe one (the
+            # statutory group with a need, the grey zone), its limits stand.
+            if result.self_care:
+                text.append("\n" + _(
+                    "Information only: advice and guidance, the information given recorded - no"
+                    " service-need assessment where it is plainly unnecessary (Social Welfare Act 36 §)."
+                ))
+            else:
+                text.append("\n" + _(
+                    "Information only: advice and guidance, the information given recorded - the"
+                    " service-need assessment is still started within the limits shown (Social Welfare Act 36 §)."
+                ))
         if result.domains:
             names = [protocol.domain(d).title for d in result.domains if protocol.domain(d)]
             text.append("\n" + _("Need domains: {domains}").format(domains=", ".join(names)))
