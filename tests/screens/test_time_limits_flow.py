@@ -392,3 +392,34 @@ async def test_a_letter_jumps_to_the_protocol(app, store):
         await pilot.press("u", "enter")
         await pilot.pause()
         assert app.screen.draft.protocol_id == "urinary"
+
+
+async def test_a_high_need_client_who_asks_information_only_is_assessed_not_advised_alone(app, store):
+    """The review of 6.12.2026: a client with three contacts in 30 days who asks information
+    only and manages once informed was suggested advice and guidance at the assessment (no
+    limits), then a complex need with a plan at the segment step, the header still saying
+    advice. The history makes the client high-need: the suggestion becomes the non-urgent
+    service-need assessment, its limits are shown, and the segment step says why."""
+    counsellor = worker_id(store, "ohjaaja1")
+    client = new_client(store, date(1980, 5, 17), 932, "Toistuva")
+    for days_ago in (2, 9, 20):
+        sign_advice(store, client.id, counsellor, FIXED_NOW - timedelta(days=days_ago))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Kysyy asumistuesta")
+        await pick_and_answer(pilot, "social_service_need", "debts_or_benefit_problems", "information_only", "manages_once_informed")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.SMALL.value)
+        draft = app.screen.draft
+        assert draft.suggested_urgency is Urgency.SELF_CARE
+        assert not app.screen.query_one("#deadlines").display
+        await pilot.press("enter")  # the suggested advice and guidance
+        await pilot.pause()
+        assert focused_id(pilot) == "segments"
+        assert draft.suggested_segment is Segment.COMPLEX_NEED
+        assert draft.suggested_urgency is Urgency.NON_URGENT and draft.urgency is Urgency.NON_URGENT
+        assert not draft.overridden
+        why = str(app.screen.query_one("#segment-why").render())
+        assert "the history shows a high-need client" in why and "3 contacts in 30 days" in why
+        await pilot.pause()
+        assert app.screen.query_one("#deadlines").display
+        assert "service-need assessment" in str(app.screen.query_one("#deadlines").render())

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from ohjaus_core.domain.codes import HighNeedTrigger, PlanType, Register, Segment
+from ohjaus_core.domain.codes import HighNeedTrigger, PlanType, Register, Segment, Urgency
 from ohjaus_core.domain.contact import ContactDraft, Step
 from ohjaus_core.domain.identity import age_in_years
 from ohjaus_core.domain.text import NAME_SHOWN, shown
@@ -136,6 +136,20 @@ class SegmentStep(StepPanel):
             protocol, draft.answers, draft.urgency, [t for t in HighNeedTrigger if t in seen],
             draft.worry_level, draft.domains, age, from_answers=from_answers - found_now,
         )
+        # Advice and guidance was suggested at the assessment (an information-only client who
+        # manages once informed), but the history makes the client high-need (the evaluation
+        # cannot see it): the complex path's plan needs the service-need assessment, so the
+        # suggestion becomes the non-urgent assessment, and its limits are shown (the review of
+        # 6.12.2026). A worker who chose advice with a reason keeps their choice.
+        raised = (
+            draft.register == Register.SOCIAL.value and draft.suggested_urgency is Urgency.SELF_CARE
+            and suggested is not Segment.ADVICE
+        )
+        if raised:
+            draft.suggested_urgency = Urgency.NON_URGENT
+            if draft.urgency is Urgency.SELF_CARE and not draft.override_reason:
+                draft.urgency = Urgency.NON_URGENT
+            self.post_message(self.DeadlinesChanged())
         # The choice was made for another suggestion (the urgency, worry or history changed
         # since): the new suggestion is highlighted and Enter takes it.
         if draft.suggested_segment is not None and suggested != draft.suggested_segment:
@@ -151,6 +165,11 @@ class SegmentStep(StepPanel):
         why.append(", ".join(reason_text(reason, draft.register) for reason in reasons))
         if draft.urgency is not None:
             why.append("\n" + _("Urgency: {urgency}").format(urgency=draft.urgency.worded(draft.register)))
+        if raised:
+            why.append("\n" + _(
+                "Not advice and guidance alone: the history shows a high-need client, whose need is"
+                " assessed (Social Welfare Act 36 §)."
+            ), style=themed("$caution"))
         for found in detected:
             why.append(
                 "\n" + _("Detected in history: {trigger}").format(trigger=found.trigger.label)
