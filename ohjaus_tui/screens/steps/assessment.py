@@ -261,15 +261,12 @@ class AssessmentStep(StepPanel):
             and result.suggested in (Urgency.NON_URGENT, Urgency.SELF_CARE)
             and self._advice_only(protocol, result)
         ):
-            # Not a wait for an assessment: a client who asks for information only is given
-            # advice, recorded as information given (issue 16) - unless the answers put the
-            # client on another path all the same (a disabled client who needs help daily, the
-            # statutory group with a need: assessed). Advice and guidance (self_care) is
-            # suggested where the client also manages once informed (the protocol's
-            # self_care_if); non-urgent where they may not.
-            # The note says what the header says (the review of 6.12.2026): no assessment only
-            # where the urgency is advice and guidance; where the answers still owe one (the
-            # statutory group with a need, the grey zone), its limits stand.
+            # A client on the advice path for asking information only (issue 16) is given advice,
+            # recorded as information given. The note says what the header says (the review of
+            # 6.12.2026): no assessment only where the urgency is advice and guidance (self_care:
+            # the client also manages once informed); where the answers still owe one (the
+            # statutory group with a need, the grey zone, a client who may not manage), its
+            # limits stand.
             if result.self_care:
                 text.append("\n" + _(
                     "Information only: advice and guidance, the information given recorded - no"
