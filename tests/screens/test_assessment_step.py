@@ -64,6 +64,29 @@ async def test_a_lay_word_finds_the_protocol_and_enter_takes_it(app, store, ship
         assert focused_id(pilot) == "questions"
 
 
+async def test_the_reason_in_the_clients_words_puts_its_protocol_first(app, store, shipped):
+    """Nothing typed in the finder yet: the protocols the reason finds come first, the first
+    highlighted, so Enter alone takes chest pain for "puristava rintakipu"; every protocol is
+    still listed after them."""
+    client = a_client(store, nth=2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, NURSE, client.identity_code, "Puristava rintakipu alkoi tunti sitten")
+        assert focused_id(pilot) == "protocol-find"
+        order = listed(app)
+        assert order[0] == "chest_pain" and highlighted(app) == "chest_pain"
+        assert sorted(order) == sorted(p.id for p in health_protocols(shipped))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.draft.protocol_id == "chest_pain"
+
+
+async def test_a_reason_no_protocol_knows_leaves_the_usual_order(app, store, shipped):
+    client = a_client(store, nth=2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, NURSE, client.identity_code, "Outoa")
+        assert listed(app) == [p.id for p in health_protocols(shipped)]
+
+
 async def test_a_word_no_protocol_knows_says_so(app, store):
     client = a_client(store, nth=2)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -95,12 +95,15 @@ class AssessmentStep(StepPanel):
 
     def _list_protocols(self, typed: str) -> None:
         """The protocols the typed word finds (keywords and lay words in fi/sv/en, then titles
-        beginning with it), or every one when nothing is typed; where several fit, each shows
-        its line on when to choose it. The first hit is highlighted: a letter and Enter."""
+        beginning with it), or every one when nothing is typed - those the reason in the
+        client's words finds first ("puristava rintakipu": chest pain), so the usual choice is
+        Enter alone; where several fit, each shows its line on when to choose it. The first hit
+        is highlighted: a letter and Enter."""
         typed = typed.strip()
         everything = list(self._protocols.values())
         if not typed:
-            hits = everything
+            by_reason = find_protocols(everything, self._draft.reason, self._age)
+            hits = by_reason + [p for p in everything if p not in by_reason]
         else:
             found = find_protocols(everything, typed, self._age) if len(typed) >= 3 else []
             start = typed.casefold()
