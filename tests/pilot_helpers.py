@@ -183,8 +183,11 @@ def items(app):
 
 
 async def advise_and_sign(pilot) -> None:
-    """From the need step: advice only, no symptoms, segment and outcome as suggested, signed."""
-    await pilot.press("enter", "n", "enter")  # advice only, no symptoms, its urgency
+    """From the assessment step: advice only, no symptoms, segment and outcome as suggested,
+    signed. Advice and guidance is chosen by name: the reason's own protocol may come first."""
+    await pilot.pause()
+    await pick(pilot, "protocols", "advice_only")
+    await pilot.press("n", "enter")  # no symptoms, its urgency
     await pilot.press("enter", "enter")  # segment and outcome as suggested
     await type_text(pilot, "Neuvottu")
     await pilot.press("enter", "enter", "enter")  # no follow-up; sign
