@@ -3,7 +3,9 @@
 Only the questions to ask now are listed (`visible_questions`): a follow-up question appears
 when the answer it depends on is yes, and goes, with its answer, when that answer turns no.
 The shared life threats come first as one block; `0` answers every unanswered one of them
-"no" ("none of these"), so a caller with none of them costs one key, not eleven. A protocol
+"no" ("none of these"), so a caller with none of them costs one key, not eleven - except the
+ones the complaint itself is about (the protocol's `asked_alone`: chest pain's pressing pain),
+marked "ask on its own" and highlighted next. A protocol
 with need domains (the social service-need assessment, 24 questions) shows each domain's title
 above its questions, and "The situation as a whole" above the questions of no one domain, so a
 counsellor scrolling a long list sees where they are; the titles are not answerable and the
@@ -137,6 +139,8 @@ class QuestionList(OptionList):
         text.append(question.text)
         if question.id in self.citizen:
             text.append(" [" + _("client's answer") + "]", style=themed("bold italic $notice"))
+        elif answer is None and self.protocol is not None and question.id in self.protocol.asked_alone:
+            text.append(" [" + _("ask on its own") + "]", style=themed("bold italic $notice"))
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(width=5, justify="right", no_wrap=True)
         grid.add_column(ratio=1)
@@ -151,20 +155,28 @@ class QuestionList(OptionList):
         self.citizen.pop(question.id, None)  # the worker's answer now
         self._answered(self.shown.index(question))
 
+    def _bulk_threats(self) -> list[Question]:
+        """The life threats `0` answers: not those the complaint itself is about
+        (`asked_alone`: a caller with chest pain is asked about the pressing pain on its own)."""
+        assert self.protocol is not None
+        return [q for q in self.shown if q.life_threat and q.id not in self.protocol.asked_alone]
+
     def action_no_life_threats(self) -> None:
-        """Every life threat not yet answered is a no; a yes already given stays."""
+        """Every life threat not yet answered is a no; a yes already given stays. One the
+        complaint is about stays unanswered and is highlighted next."""
         if self.protocol is None:
             return
-        threats = [q for q in self.shown if q.life_threat]
+        threats = self._bulk_threats()
         if not threats:
             return
         for question in threats:
             self.answers.setdefault(question.id, False)
-        self._answered(self.shown.index(threats[-1]))
+        alone = [q for q in self.shown if q.id in self.protocol.asked_alone and q.id not in self.answers]
+        self._answered(self.shown.index(alone[0]) - 1 if alone else self.shown.index(threats[-1]))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "no_life_threats":
-            return any(q.life_threat for q in self.shown)
+            return self.protocol is not None and bool(self._bulk_threats())
         return True
 
     def _answered(self, position: int) -> None:

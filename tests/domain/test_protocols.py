@@ -540,6 +540,7 @@ def test_a_good_file_loads_with_the_life_threat_first(tmp_path: Path) -> None:
         ('sources = ["Duodecim Terveyskirjasto: Näyte"]', 'sources = []', 23, "sources"),
         ('if_yes = "same_day"', 'if_yes = "same_day"\nages = [5, 1]', 20, "two whole years"),
         ('if_yes = "same_day"', 'if_yes = "same_day"\nages = [0]', 20, "two whole years"),
+        ('order = 5', 'order = 5\nasked_alone = ["first"]', 6, "'first' is not one of the shared life threats"),
     ],
 )
 def test_a_broken_file_names_itself_and_the_line(
@@ -550,6 +551,12 @@ def test_a_broken_file_names_itself_and_the_line(
     if line is not None:
         assert error.line == line, str(error)
     assert words in error.reason
+
+
+def test_asked_alone_names_the_life_threats_the_block_key_leaves(tmp_path: Path) -> None:
+    write(tmp_path, GOOD.replace('order = 5', 'order = 5\nasked_alone = ["unconscious"]', 1))
+    (protocol,) = load_protocols(tmp_path)
+    assert protocol.asked_alone == ("unconscious",)
 
 
 def test_a_protocol_without_questions_is_an_error(tmp_path: Path) -> None:

@@ -120,6 +120,35 @@ async def test_zero_answers_every_life_threat_no_and_a_yes_is_112(app, store, sh
         assert "112" in suggestion(app)
 
 
+async def test_zero_leaves_the_life_threat_the_complaint_is_about_to_be_asked(app, store, shipped):
+    """A caller with chest pain: `0` answers the other life threats no, but not the pressing
+    chest pain over 15 minutes - it is marked to be asked on its own and highlighted next; its
+    yes is 112."""
+    client = a_client(store, nth=3)
+    protocol = shipped.protocol("chest_pain")
+    assert protocol.asked_alone == ("heart_attack_chest_pain",)
+    others = [q.id for q in protocol.questions if q.life_threat and q.id != "heart_attack_chest_pain"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, NURSE, client.identity_code, "Puristava rintakipu alkoi tunti sitten")
+        await pick(pilot, "protocols", "chest_pain")
+        await pilot.press("0")
+        await pilot.pause()
+        draft = app.screen.draft
+        assert all(draft.answers[t] is False for t in others)
+        assert "heart_attack_chest_pain" not in draft.answers
+        questions = app.screen.query_one("#questions")
+        assert questions._question_at(questions.highlighted).id == "heart_attack_chest_pain"
+        assert "[ask on its own]" in screen_text(app)
+        await pilot.press("0")  # again: still not answered by the block key
+        await pilot.pause()
+        assert "heart_attack_chest_pain" not in draft.answers
+        await pilot.press("k")
+        await pilot.pause()
+        assert draft.answers["heart_attack_chest_pain"] is True
+        assert draft.suggested_urgency == Urgency.EMERGENCY
+        assert "[ask on its own]" not in screen_text(app)
+
+
 async def test_a_follow_up_question_comes_with_a_yes_and_goes_with_a_no(app, store, shipped):
     protocol, child = next(
         (p, q) for p in health_protocols(shipped) for q in p.questions

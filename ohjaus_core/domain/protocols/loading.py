@@ -54,7 +54,7 @@ def load_protocol(
         "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency", "urgency_when", "complex_when", "assessed_when",
         "statutory_clear_when",
         "keywords", "choose_when", "self_care_if", "self_care_if_any", "safety_net",
-        "governance", "ages", "professions",
+        "governance", "ages", "professions", "asked_alone",
     )
     protocol_id = top.identifier("id")
     if protocol_id != path.stem:
@@ -122,6 +122,7 @@ def load_protocol(
     self_care_if_any = read_self_care(top, own, "self_care_if_any")
     governance = read_governance(top.subtable("governance"))
     ages = read_ages(top)
+    asked_alone = read_asked_alone(top, preamble)
     return Protocol(
         id=protocol_id,
         version=version,
@@ -146,7 +147,25 @@ def load_protocol(
         governance=governance,
         ages=ages,
         professions=tuple(top.strings("professions")) if top.has("professions") else (),
+        asked_alone=asked_alone,
     )
+
+
+def read_asked_alone(top: Fields, life_threats: tuple[Question, ...] | tuple[()]) -> tuple[str, ...]:
+    """`asked_alone`: the shared life threats the complaint itself is about (chest pain: the
+    pressing chest pain over 15 minutes), which `0` ("none of these") leaves for the worker to
+    ask one by one. Each must be one of the life threats the protocol asks."""
+    if not top.has("asked_alone"):
+        return ()
+    asked = tuple(top.strings("asked_alone"))
+    known = {question.id for question in life_threats}
+    for question_id in asked:
+        if question_id not in known:
+            raise top.error(
+                _("asked_alone: '{id}' is not one of the shared life threats this protocol asks").format(id=question_id),
+                "asked_alone",
+            )
+    return asked
 
 
 def _check_references(

@@ -217,6 +217,9 @@ class Protocol:
     ages: tuple[int, int] | None = None
     # The professions whose slots fit the protocol's need (slot picker); () for any.
     professions: tuple[str, ...] = ()
+    # The shared life threats the complaint itself is about (chest pain: the pressing chest
+    # pain): `0` ("none of these") does not answer them; the worker asks each one by one.
+    asked_alone: tuple[str, ...] = ()
 
     def fits_age(self, age: int | None) -> bool:
         """True when the protocol is for a client of this age (or the age is not known)."""
