@@ -90,6 +90,14 @@ def add_working_days(start: date, n: int) -> date:
     return day
 
 
+def working_day_by(day: date) -> date:
+    """The last working day on or before `day` (a limit counted in calendar days may end on a
+    Sunday: what is due by it is due the working day before)."""
+    while not is_working_day(day):
+        day -= _DAY
+    return day
+
+
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end`.
 

@@ -152,11 +152,15 @@ class OutcomeKind(LabelledEnum):
     # A statutory notification or a safety response made, and nothing else (issue 16).
     DUTY = "duty", N_("Notification or safety response made")
 
-    def worded(self, register: "Register | str | None") -> str:
+    def worded(self, register: "Register | str | None", assessment_owed: bool = False) -> str:
         """The label in the words of the register: a social contact's emergency is 112 or the
-        social emergency services (sosiaalipäivystys, Social Welfare Act 29 §), not care."""
+        social emergency services (sosiaalipäivystys, Social Welfare Act 29 §), not care.
+        `assessment_owed`: the service-need assessment's limit stands (SHL 36 §): advice given
+        is not all that is owed (the walk of 6.12.2026), and the label says so."""
         if register is not None and Register(register) is Register.SOCIAL and self is OutcomeKind.EMERGENCY:
             return _("Emergency redirect (112 / social emergency services)")
+        if assessment_owed and self is OutcomeKind.ADVICE:
+            return _("Advice given; the service-need assessment still to start")
         return self.label
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .calendar import add_working_days
+from .calendar import add_working_days, working_day_by
 from .codes import CHILD_UNTIL, FollowUpKind, HighNeedTrigger, OutcomeKind, Segment, Urgency, WorryLevel
 from .deadlines.rules import HighNeedRules
 
@@ -214,7 +214,7 @@ _COMPLEX_FOLLOW_UP_DAYS = 5
 def suggest_follow_up(
     outcome: OutcomeKind | None, segment: Segment | None, today: date,
     urgency: Urgency | None = None, register: str | None = None, anonymous: bool = False,
-    high_need: bool = False,
+    high_need: bool = False, assessment_by: date | None = None,
 ) -> tuple[FollowUpKind, date | None]:
     """A follow-up that fits the outcome, due in working days (today not counted). On a
     social contact the urgency sets the due day: a same-day need is followed up the next
@@ -223,7 +223,34 @@ def suggest_follow_up(
     client of a social contact cannot be called back or followed to a service: no follow-up is
     suggested (the health side keeps its rule) - unless the client is high-need (`high_need`:
     the complex path's plan), whose situation is always followed up: then the check that what
-    was set in motion was taken up, which needs no phone."""
+    was set in motion was taken up, which needs no phone.
+
+    `assessment_by`: the day the service-need assessment's limit stands at (SHL 36 §: the
+    group's 7th working day, or the region's promise for a start "without delay"; None where no
+    assessment is owed). A social contact that ends in advice or a referral with that limit
+    standing is followed up by it, whatever the segment (the walk of 6.12.2026: an
+    information-only client of 80 with a need found was advised, the limit shown and no
+    follow-up suggested): a callback for the assessment to start, or the path's own check, due
+    on the last working day by the limit if not sooner. A booking keeps the limit by its slot,
+    a duty made by its receiver (confirmed the next working day)."""
+    kind, due = _follow_up_by_path(outcome, segment, today, urgency, register, anonymous, high_need)
+    if (
+        register == "social" and assessment_by is not None and not anonymous
+        and outcome in (OutcomeKind.ADVICE, OutcomeKind.REFERRAL)
+        and urgency not in _SOCIAL_FOLLOW_UP_DAYS
+    ):
+        by = max(working_day_by(assessment_by), today)
+        if kind == FollowUpKind.NONE:
+            return FollowUpKind.CALLBACK, by
+        return kind, min(due, by) if due is not None else by
+    return kind, due
+
+
+def _follow_up_by_path(
+    outcome: OutcomeKind | None, segment: Segment | None, today: date, urgency: Urgency | None,
+    register: str | None, anonymous: bool, high_need: bool,
+) -> tuple[FollowUpKind, date | None]:
+    """`suggest_follow_up` by the outcome, the segment and the urgency alone."""
     social_days = _SOCIAL_FOLLOW_UP_DAYS.get(urgency) if register == "social" else None
     if anonymous and register == "social" and high_need and segment == Segment.COMPLEX_NEED:
         return FollowUpKind.CHECK_REFERRAL, add_working_days(today, social_days or _COMPLEX_FOLLOW_UP_DAYS)

@@ -11,6 +11,8 @@ import pytest
 
 from ohjaus_core.domain.catalogue import by_need, load_catalogue, services_for
 from ohjaus_core.domain.codes import FollowUpKind, OutcomeKind, Register, Segment, Urgency, WorryLevel
+from ohjaus_core.domain.deadlines.contact import assessment_limit, contact_deadlines
+from ohjaus_core.domain.deadlines.loading import load_region_rules
 from ohjaus_core.domain.errors import DataFileError
 from ohjaus_core.domain.protocols.evaluation import evaluate
 from ohjaus_core.domain.protocols.loading import load_protocol, load_protocols
@@ -525,3 +527,82 @@ def test_a_child_long_out_of_school_stays_a_complex_need_in_the_grey_zone():
     a 15-year-old long out of school is the child's own assessment (SHL 36 §, LsL 26 §)."""
     assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", age=15) is Segment.COMPLEX_NEED
     assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", age=45) is Segment.CLEAR_NEED
+
+
+# The walk of 6.12.2026: an information-only client of 80 who manages once informed, with a
+# need found, was advised (segment A) while the service-need assessment's limits stood (SHL
+# 36 §), and no follow-up was suggested to keep them.
+
+REGION_RULES = load_region_rules(DATA / "region.toml")
+
+
+def follow_up_of(yes: tuple[str, ...], worry: WorryLevel, age: int, day: date):
+    """The suggested segment, outcome, assessment limit and follow-up of a social contact."""
+    said = answers(*INFORMED, *yes)
+    result = evaluate(SOCIAL, said, worry, age)
+    segment, _reasons = segment_by_answers(SOCIAL, said, result.suggested, [], worry, result.domains, age)
+    outcome = suggest_outcome(segment, list(result.red_flags), result.suggested, duties=result.duties)
+    deadlines = contact_deadlines(
+        REGION_RULES, day, register="social", urgency=result.suggested, age=age,
+        statutory_group=SOCIAL.in_statutory_group(said), duties=result.duties,
+    )
+    limit = assessment_limit(deadlines)
+    follow_up = suggest_follow_up(
+        outcome, segment, day, result.suggested, "social", assessment_by=limit.day if limit else None,
+    )
+    return segment, outcome, limit, follow_up
+
+
+@pytest.mark.parametrize(("yes", "worry", "age"), [
+    (("statutory_group", "lonely_or_in_conflict"), WorryLevel.NONE, 80),  # the walk's client
+    (("lonely_or_in_conflict",), WorryLevel.NONE, 80),  # 75 or over by the age alone
+    (("debts_or_benefit_problems",), WorryLevel.NONE, 82),
+    ((), WorryLevel.GREY_ZONE, 40),  # the worker's grey zone, an adult asking information only
+    (("cares_for_close_person", "mental_wellbeing_strained"), WorryLevel.SMALL, 50),  # [[urgency_when]]
+    (("mental_wellbeing_strained",), WorryLevel.NONE, 15),  # a child's [[urgency_when]]
+])
+def test_advice_with_the_assessments_limit_standing_is_followed_up_by_that_limit(yes, worry, age):
+    """Whatever the segment, a contact that ends in advice with the service-need assessment's
+    limit standing is followed up by it: a callback, for the assessment to start, due on the
+    last working day by the earliest limit (the 7th working day of the group, or the region's
+    promise, which stands for "without delay") - not "no follow-up"."""
+    monday = date(2026, 12, 7)
+    segment, outcome, limit, (kind, due) = follow_up_of(yes, worry, age, monday)
+    assert outcome is OutcomeKind.ADVICE and segment is Segment.ADVICE
+    assert limit is not None and limit.day == date(2026, 12, 14)  # the promise: 7 calendar days
+    assert kind is FollowUpKind.CALLBACK and due == date(2026, 12, 14)
+    # A promise ending on a Sunday: the Friday before (Sunday 13.12. from Sunday 6.12.).
+    sunday = date(2026, 12, 6)
+    _segment, _outcome, limit, (kind, due) = follow_up_of(yes, worry, age, sunday)
+    assert limit.day == date(2026, 12, 13) and (kind, due) == (FollowUpKind.CALLBACK, date(2026, 12, 11))
+
+
+def test_the_advice_path_has_no_limit_and_a_sooner_follow_up_is_kept():
+    """Advice and guidance (self_care) counts no limit, so no follow-up; a referral's own check
+    within three working days, before the limit, stays as it was; a booking keeps the limit by
+    its slot and a duty made by its receiver (confirmed the next working day): no follow-up of
+    the contact's own is added to them."""
+    monday = date(2026, 12, 7)
+    _segment, outcome, limit, follow_up = follow_up_of((), WorryLevel.SMALL, 40, monday)
+    assert outcome is OutcomeKind.ADVICE and limit is None and follow_up == (FollowUpKind.NONE, None)
+    promise = date(2026, 12, 14)
+    for segment in (Segment.ADVICE, Segment.CLEAR_NEED):
+        assert suggest_follow_up(
+            OutcomeKind.REFERRAL, segment, monday, Urgency.NON_URGENT, "social", assessment_by=promise,
+        ) == (FollowUpKind.CHECK_REFERRAL, date(2026, 12, 10))
+    # A complex need's callback after five working days comes after the promise: by it.
+    assert suggest_follow_up(
+        OutcomeKind.REFERRAL, Segment.COMPLEX_NEED, monday, Urgency.NON_URGENT, "social", assessment_by=promise,
+    ) == (FollowUpKind.CALLBACK, promise)
+    for outcome in (OutcomeKind.BOOKING, OutcomeKind.DUTY):
+        assert suggest_follow_up(
+            outcome, Segment.CLEAR_NEED, monday, Urgency.NON_URGENT, "social", assessment_by=promise,
+        ) == (FollowUpKind.NONE, None)
+    # An unidentified caller cannot be called back; a health contact has no such limit.
+    assert suggest_follow_up(
+        OutcomeKind.ADVICE, Segment.ADVICE, monday, Urgency.NON_URGENT, "social", anonymous=True,
+        assessment_by=promise,
+    ) == (FollowUpKind.NONE, None)
+    assert suggest_follow_up(
+        OutcomeKind.ADVICE, Segment.ADVICE, monday, Urgency.NON_URGENT, "health", assessment_by=promise,
+    ) == (FollowUpKind.NONE, None)

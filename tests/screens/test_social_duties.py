@@ -3,8 +3,11 @@ without the client's consent, also when a neighbour calls about someone else."""
 
 from __future__ import annotations
 
-from ohjaus_core.domain.codes import Handover, OutcomeKind, Segment, Urgency, WorryLevel
+from datetime import date
+
+from ohjaus_core.domain.codes import FollowUpKind, Handover, OutcomeKind, Segment, Urgency, WorryLevel
 from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
+from ohjaus_core.i18n import format_date, format_weekday_day
 from ohjaus_tui.screens.home import HomeScreen
 
 from ..pilot_helpers import (
@@ -17,7 +20,7 @@ from ..pilot_helpers import (
     start_contact,
     type_text,
 )
-from ..factories import new_signed, signed_ids
+from ..factories import new_client, new_signed, signed_ids
 from tests.screens.test_time_limits_flow import summary_text
 
 
@@ -309,12 +312,17 @@ async def test_an_information_only_client_ends_in_advice_with_no_booking_suggest
         await pilot.press("enter")
         await type_text(pilot, "Kelan asumistuki: hakemus OmaKelassa")
         await pilot.press("enter")
-        await pilot.press("enter")  # no follow-up
+        await pilot.pause()
+        # One who may not manage alone once informed is still assessed (non-urgent, the
+        # limits stand): the follow-up keeps the limit (the walk of 6.12.2026).
+        assert suggested_ids(app, "follow-up-kinds") == [FollowUpKind.CALLBACK.value]
+        await pilot.press("enter", "enter", "enter")  # the callback, its due day, its note
         await pilot.press("enter")  # sign
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
     draft = new_signed(store, before)
     assert draft.segment == Segment.ADVICE and draft.outcome_kind == OutcomeKind.ADVICE and draft.slot_id is None
+    assert draft.follow_up_kind == FollowUpKind.CALLBACK and draft.follow_up_due == PROMISE
 
 
 async def suggestion_at_no_worry(app, client, reason: str, *yes: str) -> tuple[Urgency | None, str]:
@@ -342,6 +350,59 @@ async def test_an_information_only_client_is_told_advice_not_an_assessment_to_wa
     # Not "no assessment" beside the assessment's limits in the header (the review of
     # 6.12.2026): a client who may not manage alone once informed is still assessed.
     assert "still started within the limits shown" in shown and "no service-need assessment" not in shown
+
+
+INFORMED = ("information_only", "manages_once_informed")
+PROMISE = date(2026, 12, 2)  # the region's promise from Wed 25.11.2026: 7 calendar days
+
+
+async def test_an_information_only_client_of_80_with_a_need_found_is_followed_up_by_the_limit(app, store):
+    """The walk of 6.12.2026 at 80x24: a client of 80 asks about activities, manages once
+    informed, is lonely; no worry. Advice (segment A) is right, but the statutory group's
+    service-need assessment is owed (SHL 36 §) and its limits stand: the outcome says advice is
+    not all that is owed, the follow-up step suggests a callback due by the earliest limit (the
+    region's promise before the 7th working day) with a note saying why - not "no follow-up" -,
+    and the summary and the signed contact keep it."""
+    client = new_client(store, date(1946, 2, 3), 945, "Neuvottava")  # 80 years old
+    before = signed_ids(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Kysyy ikäihmisten kerhoista")
+        await pick_and_answer(pilot, "social_service_need", *INFORMED, "lonely_or_in_conflict", "statutory_group")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.NONE.value)
+        await pilot.press("enter")  # the suggested urgency
+        await pilot.pause()
+        assert app.screen.draft.urgency is Urgency.NON_URGENT
+        assert app.screen.draft.suggested_segment == Segment.ADVICE
+        await pilot.press("enter")  # the suggested segment
+        await pilot.pause()
+        assert suggested_ids(app, "outcome-kinds") == [OutcomeKind.ADVICE.value]
+        kinds = app.screen.query_one("#outcome-kinds")
+        assert "Advice given; the service-need assessment still to start" in str(kinds.get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await pilot.pause()
+        owed = str(app.screen.query_one("#advice-owed").render())
+        seventh, promise = format_weekday_day(date(2026, 12, 4)), format_weekday_day(PROMISE)
+        assert "Still owed beyond the advice" in owed
+        assert f"service-need assessment starts by {seventh}, region's promise {promise}" in owed
+        await type_text(pilot, "Kerrottu kerhoista ja palvelutarpeen arvioinnista")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert suggested_ids(app, "follow-up-kinds") == [FollowUpKind.CALLBACK.value]
+        assert app.screen.query_one("#follow-up-due").value == "02.12.2026"
+        assert "start it or check that it started" in app.screen.query_one("#follow-up-note").value
+        await pilot.press("enter", "enter", "enter")  # the callback, its due day, its note
+        await pilot.pause()
+        summary = summary_text(app)
+        assert "Advice given; the service-need assessment still to start" in summary
+        assert f"Call the client back, {format_date(PROMISE)}" in summary
+        await pilot.press("enter")  # sign
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    draft = new_signed(store, before)
+    assert draft.segment == Segment.ADVICE and draft.outcome_kind == OutcomeKind.ADVICE
+    assert draft.follow_up_kind == FollowUpKind.CALLBACK and draft.follow_up_due == PROMISE
+    assert "start it or check that it started" in draft.follow_up_note
 
 
 def suggested_ids(app, list_id: str) -> list[str]:

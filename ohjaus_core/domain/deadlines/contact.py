@@ -131,3 +131,18 @@ def booking_deadline(deadlines: list[Deadline]) -> date | None:
             return deadline.day
     days = [d.day for d in deadlines if d.day is not None and d.kind is not DeadlineKind.HEALTH_ASSESSMENT]
     return min(days) if days else None
+
+
+def assessment_limit(deadlines: list[Deadline]) -> Deadline | None:
+    """The earliest limit the service-need assessment's start is kept by, or None where no
+    assessment is owed (advice and guidance, a health contact): an urgent need's day (three
+    working days, the same day), the start's counted day (the 7th working day for the groups
+    of SWA 36 §) or the region's promise (which also stands for a start "without delay", that
+    has no counted day), whichever comes first. Whatever the segment: an information-only
+    client whose answers say more is owed is advised now and assessed within these limits
+    (the walk of 6.12.2026: the limits stood and no one was reminded of them)."""
+    if not any(d.kind is DeadlineKind.SOCIAL_ASSESSMENT for d in deadlines):
+        return None
+    kinds = (DeadlineKind.SOCIAL_URGENT, DeadlineKind.SOCIAL_ASSESSMENT, DeadlineKind.PROMISE)
+    dated = [d for d in deadlines if d.kind in kinds and d.day is not None]
+    return min(dated, key=lambda d: (d.day, kinds.index(d.kind)), default=None)

@@ -32,6 +32,16 @@ def deadline_phrase(deadline: Deadline) -> str:
     return _(_LABELS[deadline.kind]).format(date=format_weekday_day(deadline.day))
 
 
+def limit_phrase(deadlines: list[Deadline], limit: Deadline) -> str:
+    """The service-need assessment's limit a follow-up keeps (`assessment_limit`), worded: the
+    region's promise, when it comes first, beside the start it stands for (dated or "without
+    delay"), as the deadline line shows both."""
+    start = next((d for d in deadlines if d.kind is DeadlineKind.SOCIAL_ASSESSMENT), None)
+    if limit.kind is DeadlineKind.PROMISE and start is not None:
+        return deadline_phrase(start) + ", " + deadline_phrase(limit)
+    return deadline_phrase(limit)
+
+
 def deadline_text(deadlines: list[Deadline], today: date | None = None) -> Text:
     """One line: "Deadlines: care-need assessment 25.11.2026 · care by 9.12.2026 · ..."."""
     text = Text()

@@ -11,11 +11,13 @@ from textual.widgets import Input, Label, OptionList, Select, Static
 
 from ohjaus_core.domain.codes import FollowUpKind
 from ohjaus_core.domain.contact import ContactDraft, Step, follow_up_allowed
+from ohjaus_core.domain.deadlines.contact import assessment_limit
 from ohjaus_core.domain.segmentation import suggest_follow_up
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import _
 from ...theme import themed
 from .base import StepPanel, offer_codes
+from .deadline_info import limit_phrase
 
 DATE_FORMAT = "%d.%m.%Y"
 OFFERED = [k for k in FollowUpKind if k not in (FollowUpKind.REBOOK, FollowUpKind.CONFIRM_DUTY)]
@@ -30,6 +32,7 @@ def parse_day(text: str) -> date | None:
 
 class FollowUpStep(StepPanel):
     step = Step.FOLLOW_UP
+    _owed_note = ""  # the note this step wrote of the assessment's limit (replaced when it changes)
 
     def compose(self) -> ComposeResult:
         yield Label(_("Follow-up"))
@@ -46,9 +49,13 @@ class FollowUpStep(StepPanel):
     def enter(self, draft: ContactDraft) -> None:
         self._draft = draft
         today = self.ctx.now().date()
+        # The service-need assessment's limit standing (none on the advice path): the
+        # follow-up keeps it, whatever the segment, and its note says what is owed.
+        deadlines = self.flow.refresh_deadlines()
+        limit = assessment_limit(deadlines)
         suggested, suggested_due = suggest_follow_up(
             draft.outcome_kind, draft.segment, today, draft.urgency, draft.register, draft.anonymous,
-            draft.high_need,
+            draft.high_need, assessment_by=limit.day if limit else None,
         )
         if self.suggestion_changed("follow-up-kinds", (suggested, suggested_due)):
             # Chosen for another outcome or segment: the new suggestion and its due date.
@@ -74,6 +81,16 @@ class FollowUpStep(StepPanel):
         note = self.query_one("#follow-up-note", Input)
         if draft.follow_up_note and not note.value:
             note.value = draft.follow_up_note
+        owed = (
+            _("Service-need assessment: start it or check that it started ({limit})").format(
+                limit=limit_phrase(deadlines, limit))
+            if limit is not None and suggested_due is not None and suggested_due <= limit.day
+            else ""
+        )
+        if note.value == self._owed_note or not note.value:
+            # The note said what the assessment's limit was; the limit changed (or went).
+            note.value = owed
+        self._owed_note = owed
         self._show_details(draft.follow_up_kind)
 
     def _show_details(self, kind: FollowUpKind) -> None:

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from ohjaus_core.domain.codes import Handover, OutcomeKind, Register, Segment, Urgency
 from ohjaus_core.domain.contact import ContactDraft, Step
-from ohjaus_core.domain.deadlines.contact import DeadlineKind, booking_deadline
+from ohjaus_core.domain.deadlines.contact import DeadlineKind, assessment_limit, booking_deadline
 from ohjaus_core.domain.segmentation import suggest_outcome
 from ohjaus_core.domain.slots import CHILD_HEALTH_PROFESSIONS, fitting_professions, mark, slots_for_draft
 from ohjaus_core.i18n import N_, _, format_date
@@ -21,6 +21,7 @@ from ...theme import themed
 from ...widgets.enter_keys import ConsentBox
 from ...widgets.slot_picker import SlotPicker
 from .base import StepPanel, offer_codes
+from .deadline_info import limit_phrase
 from .referral import ReferralChoice
 
 
@@ -83,6 +84,7 @@ class OutcomeStep(ReferralChoice, StepPanel):
         with Vertical(id="advice-box", classes="outcome-box"):
             yield Label(_("Advice given"))
             yield Input(id="advice-text", placeholder=_("What advice was given?"))
+            yield Static(id="advice-owed")
         with Vertical(id="booking-box", classes="outcome-box"):
             yield SlotPicker(id="slots")
             yield Input(
@@ -149,10 +151,21 @@ class OutcomeStep(ReferralChoice, StepPanel):
         elif draft.outcome_kind == OutcomeKind.EMERGENCY and draft.urgency != Urgency.EMERGENCY:
             # The red flag that forced the redirect was answered no after all.
             draft.outcome_kind = None
+        # The service-need assessment's limit standing (SHL 36 §): advice given is not all
+        # that is owed, whatever the segment - the label and the advice box say so.
+        deadlines = self.flow.refresh_deadlines()
+        limit = assessment_limit(deadlines)
         offer_codes(
             self.query_one("#outcome-kinds", OptionList), offered, suggested, draft.outcome_kind,
-            label=lambda kind: kind.worded(draft.register),
+            label=lambda kind: kind.worded(draft.register, assessment_owed=limit is not None),
         )
+        owed = self.query_one("#advice-owed", Static)
+        owed.display = limit is not None
+        owed.update(Text(
+            _("Still owed beyond the advice: {limit} (Social Welfare Act 36 §)").format(
+                limit=limit_phrase(deadlines, limit)) if limit is not None else "",
+            style=themed("$caution"),
+        ))
         self.query_one("#emergency-text", Static).update(Text(
             _("Redirect to urgent help now: call 112 or the social emergency services.")
             if draft.register == Register.SOCIAL.value

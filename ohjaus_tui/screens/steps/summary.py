@@ -10,6 +10,7 @@ from textual.widgets import Static
 from ohjaus_core.domain.calendar import add_working_days
 from ohjaus_core.domain.codes import Caller, OutcomeKind
 from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.deadlines.contact import assessment_limit
 from ohjaus_core.domain.text import NAME_SHOWN, TEXT_SHOWN, shown
 from ohjaus_core.i18n import _, format_date
 from ...widgets.enter_keys import SummaryView
@@ -88,7 +89,7 @@ class SummaryStep(StepPanel):
         if deadlines:
             table.add_row(_("Deadlines"), Text(", ".join(deadline_phrase(d) for d in deadlines)))
         if draft.outcome_kind:
-            table.add_row(_("Outcome"), self._outcome(draft))
+            table.add_row(_("Outcome"), self._outcome(draft, owed=assessment_limit(deadlines) is not None))
         for duty in draft.duties_made:
             # Made without consent under its law; its receipt is confirmed the next working day.
             line = Text(duty_line(ctx, duty), style="bold")
@@ -101,9 +102,9 @@ class SummaryStep(StepPanel):
         table.add_row("", Text(_("Enter or Ctrl+S signs the contact. Esc goes back."), style="dim"))
         return table
 
-    def _outcome(self, draft: ContactDraft) -> Text:
+    def _outcome(self, draft: ContactDraft, owed: bool = False) -> Text:
         ctx = self.ctx
-        text = Text(draft.outcome_kind.worded(draft.register))
+        text = Text(draft.outcome_kind.worded(draft.register, assessment_owed=owed))
         if draft.outcome_kind == OutcomeKind.ADVICE:
             text.append(f": {shown(draft.advice_text, TEXT_SHOWN, multiline=True)}")
         elif draft.outcome_kind == OutcomeKind.BOOKING and draft.slot_id:
