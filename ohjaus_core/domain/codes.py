@@ -17,6 +17,10 @@ CHILD_UNTIL = 18
 # The statutory group's age (SHL 1301/2014 36 §: a client of 75 or over has the service-need
 # assessment started by the 7th working day; a region's region.toml may set the deadline's own).
 STATUTORY_AGE = 75
+# From this age a social contact is about older people's services by default (Vanhuspalvelulaki
+# 980/2012 3 §: the older population is that of the age entitling to the old-age pension); the
+# worker can choose another service area.
+OLDER_PEOPLE_FROM = 65
 
 
 class Language(LabelledEnum):

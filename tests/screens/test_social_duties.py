@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from ohjaus_core.domain.codes import FollowUpKind, Handover, OutcomeKind, Segment, Urgency, WorryLevel
 from ohjaus_core.domain.contact import ContactDraft, Step, step_problems
 from ohjaus_core.i18n import format_date, format_weekday_day
@@ -15,6 +17,8 @@ from ..pilot_helpers import (
     focused_id,
     pick,
     pick_and_answer,
+    screen_text,
+    sign_in,
     social_assessment_to_segment,
     start_unidentified,
     start_contact,
@@ -671,3 +675,51 @@ async def test_the_social_red_flag_names_the_social_emergency_services(app, stor
         suggestion = str(app.screen.query_one("#suggestion").render())
         assert "RED FLAG: redirect to 112 / social emergency services now" in suggestion
         assert "emergency department" not in suggestion
+
+
+def _client_aged(store, low: int, high: int):
+    from sqlmodel import select
+
+    from ohjaus_core.domain.identity import age_in_years
+    from ohjaus_tui.store.models import Client
+
+    from ..conftest import FIXED_NOW
+
+    with store.session() as session:
+        clients = list(session.exec(select(Client).order_by(Client.id)))
+    return next(
+        c for c in clients
+        if c.identity_code and low <= (age_in_years(FIXED_NOW.date(), c.birth_date, c.identity_code) or -1) <= high
+        and not store.worklist.open_callbacks_of_client(c.id)
+    )
+
+
+async def _area_shown(app, store, username: str, low: int, high: int) -> tuple[str, str]:
+    client = _client_aged(store, low, high)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, username)
+        await pilot.press("n")
+        await pilot.press(*client.identity_code, "enter")
+        await pilot.pause()
+        assert app.screen.query_one("#reason").has_focus
+        text = screen_text(app)
+        area = app.screen.query_one("#service-area").value
+    return area, text
+
+
+@pytest.mark.parametrize(
+    ("username", "low", "high", "area"),
+    [
+        ("ohjaaja1", 80, 120, "older_people"),
+        ("ohjaaja1", 0, 17, "family"),
+        ("ohjaaja1", 25, 60, "working_age"),
+        ("hoitaja1", 80, 120, "health"),
+    ],
+)
+async def test_the_service_area_follows_the_clients_age_on_a_social_contact(app, store, username, low, high, area):
+    """A counsellor's contact about a client of 80 opens on older people's services (it opened
+    on working-age adults, walked at 80x24), a child's on families and children; a nurse's on
+    health care. The anonymous box shows its state by a mark, [ ], not a coloured X."""
+    shown, text = await _area_shown(app, store, username, low, high)
+    assert shown == area
+    assert "[ ] Anonymous" in text and "▐X▌" not in text

@@ -6,9 +6,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, Select
 
-from ohjaus_core.domain.codes import Caller, Channel, Register, ServiceArea
+from ohjaus_core.domain.codes import CHILD_UNTIL, OLDER_PEOPLE_FROM, Caller, Channel, Register, ServiceArea
 from ohjaus_core.domain.contact import ContactDraft, Step
+from ohjaus_core.domain.identity import age_in_years
 from ohjaus_core.i18n import _
+from ...widgets.marks import MarkedCheckbox
 from .base import StepPanel
 
 
@@ -29,7 +31,8 @@ class NeedStep(StepPanel):
                 yield Select([(c.label, c.value) for c in Caller], allow_blank=False, id="caller")
             with Vertical(id="anonymous-column"):
                 yield Label(" ")
-                yield Checkbox(_("Anonymous"), id="caller-anonymous")
+                # [x] or [ ], not colour alone (issue 15): "▐X▌" read as ticked when it was not.
+                yield MarkedCheckbox(_("Anonymous"), id="caller-anonymous")
         yield Label(_("Service area"))
         yield Select([(a.label, a.value) for a in ServiceArea], allow_blank=False, id="service-area")
 
@@ -44,10 +47,21 @@ class NeedStep(StepPanel):
         self.query_one("#service-area", Select).value = area.value
 
     def _default_area(self) -> ServiceArea:
+        """Health care for a health worker; for a social worker the client's age decides: a
+        child's families and children, 65 or over older people, else working-age adults
+        (an anonymous client, or one of unknown age, too). The worker can choose another."""
         worker = self.ctx.worker
-        if worker is not None and worker.sector == Register.SOCIAL.value:
-            return ServiceArea.WORKING_AGE
-        return ServiceArea.HEALTH
+        if worker is None or worker.sector != Register.SOCIAL.value:
+            return ServiceArea.HEALTH
+        client = self.flow.client
+        age = None if client is None else age_in_years(
+            self.ctx.now().date(), client.birth_date, client.identity_code
+        )
+        if age is not None and age < CHILD_UNTIL:
+            return ServiceArea.FAMILY
+        if age is not None and age >= OLDER_PEOPLE_FROM:
+            return ServiceArea.OLDER_PEOPLE
+        return ServiceArea.WORKING_AGE
 
     def apply(self, draft: ContactDraft) -> None:
         draft.reason = self.query_one("#reason", Input).value.strip()
