@@ -3,7 +3,6 @@ the database: each record type's own rules on top of the field checks (checks.py
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ from ohjaus_core.domain.callbacks import MAX_QUEUE, ORIGINS, PREFERENCES, PRIORI
 from ohjaus_core.domain.codes import Channel, FollowUpKind, FollowUpStatus, Register, ServiceArea, Urgency
 from ohjaus_core.domain.identity import client_id_for
 from ohjaus_core.protocol import Change, Reason
-from .checks import _UUID, Rejected, _json, validated
+from .checks import _UUID, Rejected, _json, _loads, validated
 
 FAMILY = frozenset(records.ContactFamily.model_fields)  # a contact's change: the contact and its parts
 BOOKING = frozenset(records.Booking.model_fields)
@@ -141,7 +140,7 @@ def appointment_record(data: Any, record_id: str) -> dict:
     if appointment["sector"] not in REGISTERS:
         raise Rejected(Reason.INVALID, "sector is health or social")
     try:
-        moves = json.loads(appointment["moves"])
+        moves = _loads(appointment["moves"])
     except ValueError:
         raise Rejected(Reason.INVALID, "moves: not JSON") from None
     ok = isinstance(moves, list) and len(moves) <= MAX_MOVES and all(
