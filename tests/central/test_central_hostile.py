@@ -240,3 +240,34 @@ def test_wrong_shapes_in_a_pushed_contact_are_its_rejection_never_a_500(server, 
     assert central.log_count() == before + 1
     central.close()
     assert kesk.try_sync() and kesk.store.outbox.sync_status().last_error in (None, "")
+
+
+def test_a_contact_the_units_other_devices_could_not_open_is_refused(server, devices):
+    """A contact's step and its segment's high-need triggers are read back into a draft when
+    a worker views or corrects it (store/contacts.load_draft) on every device of the unit: the
+    server took any number and any text, and on the other device opening or correcting that
+    contact failed with a ValueError, which the correction's screen does not catch (it catches a
+    DomainError). Now each is refused naming the field, and
+    everything the other device pulled opens."""
+    from tests.central.test_central_authorization import renamed, signed_family
+    from tests.sync.test_sync_protection import push
+
+    one, two = devices("one"), devices("two")
+    one.sync()
+    family = signed_family(one)
+    for field, edit in (
+        ("step", lambda f: f["contact"].update(step=99)),
+        ("triggers", lambda f: f["segment"].update(high_need=True, triggers='["worry", "bogus"]')),
+    ):
+        contact_id, changed = renamed(family)
+        edit(changed)
+        answer = push(server, one, "contact", contact_id, changed)
+        assert (answer["status"], answer["reason"]) == ("rejected", "invalid") and answer["detail"].startswith(f"{field}:")
+    contact_id, changed = renamed(family)
+    changed["segment"].update(high_need=True, triggers='["worry"]')
+    assert push(server, one, "contact", contact_id, changed)["status"] == "accepted"
+    two.sync()
+    signed = [row["id"] for row in two.store.export_records() if row["type"] == "contact" and row["status"] == "signed"]
+    assert contact_id in signed
+    for held in signed:
+        two.store.contacts.load_draft(held)
