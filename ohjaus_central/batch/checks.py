@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from ohjaus_core import records
 from ohjaus_core.domain import codes
 from ohjaus_core.domain.languages import is_language
-from ohjaus_core.domain.text import MAX_NAME, hidden_character
+from ohjaus_core.domain.text import MAX_NAME, hidden_character, shown
 from ohjaus_core.protocol import MAX_TEXT, UUID_PATTERN, Reason
 
 
@@ -40,7 +40,12 @@ def _loads(text: str | bytes) -> Any:
             return _orjson.loads(text)
         except _orjson.JSONDecodeError:
             pass
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        # (orjson refuses nesting past 1024; json.loads recurses until Python's limit: a
+        # field of 20,000 brackets was a 500 for the whole push, not its record's rejection)
+        raise ValueError("nested too deep") from None
 
 
 def _json(data: Any) -> str:
@@ -68,7 +73,9 @@ def validated(schema: type[records.Record], data: Any, record_id: str) -> dict:
     except ValidationError as error:
         problems = []
         for item in error.errors()[:5]:
-            where = ".".join(str(p) for p in item["loc"])
+            # (an unknown field is named as sent: shown with its hidden characters escaped, a
+            # NUL among them, which PostgreSQL could not store in the answer: a 500 for the push)
+            where = shown(".".join(str(p) for p in item["loc"]), 64)
             problem = "unknown fields" if item["type"] == "extra_forbidden" else item["msg"]
             problems.append(f"{where}: {problem}")
         raise Rejected(Reason.INVALID, "; ".join(problems)[:1000]) from None
@@ -212,7 +219,7 @@ def _check_referrals(text: str) -> None:
         ok = (
             isinstance(item, dict) and set(item) == REFERRAL_KEYS
             and isinstance(item["service_code"], str) and 0 < len(item["service_code"]) <= 64
-            and item["handover"] in codes.Handover._value2member_map_
+            and isinstance(item["handover"], str) and item["handover"] in codes.Handover._value2member_map_
             and isinstance(item["consent"], bool)
             and isinstance(item["legal_basis"], str) and len(item["legal_basis"]) <= 1000
         )

@@ -3,7 +3,6 @@ the database: each record type's own rules on top of the field checks (checks.py
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,14 +10,17 @@ from typing import Any
 
 from ohjaus_core import records
 from ohjaus_core.domain.callbacks import MAX_QUEUE, ORIGINS, PREFERENCES, PRIORITIES
-from ohjaus_core.domain.codes import Channel, FollowUpKind, FollowUpStatus, Register, ServiceArea, Urgency
+from ohjaus_core.domain.codes import Channel, FollowUpKind, FollowUpStatus, HighNeedTrigger, Register, ServiceArea, Urgency
+from ohjaus_core.domain.contact import Step
 from ohjaus_core.domain.identity import client_id_for
 from ohjaus_core.protocol import Change, Reason
-from .checks import _UUID, Rejected, _json, validated
+from .checks import _UUID, Rejected, _json, _loads, validated
 
 FAMILY = frozenset(records.ContactFamily.model_fields)  # a contact's change: the contact and its parts
 BOOKING = frozenset(records.Booking.model_fields)
 REGISTERS = frozenset(register.value for register in Register)
+_STEPS = tuple(step.value for step in Step)
+_TRIGGERS = frozenset(trigger.value for trigger in HighNeedTrigger)
 
 
 def contact_family(data: Any, record_id: str) -> dict:
@@ -34,6 +36,11 @@ def contact_family(data: Any, record_id: str) -> dict:
         raise Rejected(Reason.INVALID, "unknown service area or channel") from None
     if contact["reply_channel"] not in (None, *PREFERENCES):
         raise Rejected(Reason.INVALID, f"reply_channel: not one of {', '.join(PREFERENCES)}")
+    # What every device of the unit reads back into a draft to view or correct the contact
+    # (store/contacts.load_draft): a step or a trigger it does not know made that fail with a
+    # ValueError, and a correction of it ended the app (sec2 probe).
+    if contact["step"] not in _STEPS:
+        raise Rejected(Reason.INVALID, f"step: not one of {', '.join(map(str, _STEPS))}")
     family: dict[str, Any] = {"contact": contact}
     for key, schema in (("assessment", records.Assessment), ("segment", records.Segment), ("outcome", records.Outcome)):
         child = data[key]
@@ -45,6 +52,9 @@ def contact_family(data: Any, record_id: str) -> dict:
         family[key] = validated(schema, child, child.get("id", ""))
         if family[key]["contact_id"] != record_id:
             raise Rejected(Reason.INVALID, f"{key} belongs to another contact")
+    segment = family["segment"]
+    if segment is not None and segment["triggers"] != "[]" and not set(_loads(segment["triggers"])) <= _TRIGGERS:
+        raise Rejected(Reason.INVALID, f"triggers: each one of {', '.join(sorted(_TRIGGERS))}")
     if not isinstance(data["follow_ups"], list) or len(data["follow_ups"]) > 20:
         raise Rejected(Reason.INVALID, "follow_ups must be a list of at most 20")
     family["follow_ups"] = []
@@ -141,7 +151,7 @@ def appointment_record(data: Any, record_id: str) -> dict:
     if appointment["sector"] not in REGISTERS:
         raise Rejected(Reason.INVALID, "sector is health or social")
     try:
-        moves = json.loads(appointment["moves"])
+        moves = _loads(appointment["moves"])
     except ValueError:
         raise Rejected(Reason.INVALID, "moves: not JSON") from None
     ok = isinstance(moves, list) and len(moves) <= MAX_MOVES and all(

@@ -5,6 +5,7 @@ schema; the server's own output never holds client data."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from datetime import date
@@ -199,3 +200,74 @@ def test_a_nul_character_in_any_id_or_text_of_a_request_is_422_never_a_500(serve
     use_client(kesk, client.id, 1)
     kesk.sync()
     assert kesk.store.outbox.sync_status().last_error in (None, "")
+
+
+def test_wrong_shapes_in_a_pushed_contact_are_its_rejection_never_a_500(server, devices):
+    """What the field checks had not met, sent by a device of the unit as one push with a good
+    contact: a referral's hand-over as a list, a red-flag list nested 10,000 deep, an unknown
+    field named with a NUL (the answer's detail, which PostgreSQL cannot store). Each was a 500
+    for the whole push (the NUL on PostgreSQL); now each is its own record's rejection naming
+    the field, the good contact is taken, nothing else is stored, and the device goes on."""
+    from tests.central.test_central_authorization import renamed, signed_family
+    from tests.sync.test_sync_protection import headers as device_headers
+
+    kesk = devices("kesk")
+    kesk.sync()
+    family = signed_family(kesk)
+    central = server.central()
+    before = central.log_count()
+    central.close()
+
+    def bad(edit) -> dict:
+        contact_id, changed = renamed(family)
+        edit(changed)
+        return {"id": str(uuid.uuid4()), "type": "contact", "record_id": contact_id, "base_seq": 0, "data": changed}
+
+    referral = {"service_code": "sosiaalityo", "handover": [], "consent": False, "legal_basis": ""}
+    changes = [
+        bad(lambda f: f["outcome"].update(referrals=json.dumps([referral]))),
+        bad(lambda f: f["assessment"].update(red_flags="[" * 10_000 + "]" * 10_000)),
+        bad(lambda f: f["segment"].update({"a\x00b": 1})),
+        bad(lambda f: None),  # a good one
+    ]
+    response = httpx.post(f"{server.url}/v1/push", json={"changes": changes}, headers=device_headers(kesk), timeout=60)
+    assert response.status_code == 200, response.text[:300]
+    answers = response.json()["answers"]
+    assert [(a["status"], a["reason"]) for a in answers] == [("rejected", "invalid")] * 3 + [("accepted", None)]
+    assert answers[0]["detail"].startswith("referrals:") and answers[1]["detail"].startswith("red_flags:")
+    assert answers[2]["detail"] == "a\\x00b: unknown fields"
+    central = server.central()
+    assert central.log_count() == before + 1
+    central.close()
+    assert kesk.try_sync() and kesk.store.outbox.sync_status().last_error in (None, "")
+
+
+def test_a_contact_the_units_other_devices_could_not_open_is_refused(server, devices):
+    """A contact's step and its segment's high-need triggers are read back into a draft when
+    a worker views or corrects it (store/contacts.load_draft) on every device of the unit: the
+    server took any number and any text, and on the other device opening or correcting that
+    contact failed with a ValueError, which the correction's screen does not catch (it catches a
+    DomainError). Now each is refused naming the field, and
+    everything the other device pulled opens."""
+    from tests.central.test_central_authorization import renamed, signed_family
+    from tests.sync.test_sync_protection import push
+
+    one, two = devices("one"), devices("two")
+    one.sync()
+    family = signed_family(one)
+    for field, edit in (
+        ("step", lambda f: f["contact"].update(step=99)),
+        ("triggers", lambda f: f["segment"].update(high_need=True, triggers='["worry", "bogus"]')),
+    ):
+        contact_id, changed = renamed(family)
+        edit(changed)
+        answer = push(server, one, "contact", contact_id, changed)
+        assert (answer["status"], answer["reason"]) == ("rejected", "invalid") and answer["detail"].startswith(f"{field}:")
+    contact_id, changed = renamed(family)
+    changed["segment"].update(high_need=True, triggers='["worry"]')
+    assert push(server, one, "contact", contact_id, changed)["status"] == "accepted"
+    two.sync()
+    signed = [row["id"] for row in two.store.export_records() if row["type"] == "contact" and row["status"] == "signed"]
+    assert contact_id in signed
+    for held in signed:
+        two.store.contacts.load_draft(held)

@@ -35,6 +35,8 @@ def some_strings(count: int, seed: int) -> list[str]:
     pools = [
         (0, 0x80), (0x80, 0x100), (0x100, 0x300), (0x300, 0x370), (0x2000, 0x2070), (0x3160, 0x3170),
         (0xFE00, 0xFF00), (0x1F300, 0x1F400), (0x0E0000, 0x0E0080),
+        # scripts above U+0300 with their own marks: Cyrillic, Hebrew points, Arabic, Thai, CJK
+        (0x400, 0x480), (0x590, 0x5D0), (0x600, 0x660), (0xE00, 0xE60), (0x4E00, 0x4E40),
     ]
     found = []
     for _ in range(count):
@@ -71,3 +73,62 @@ def test_only_a_plainly_well_formed_pull_query_takes_the_fast_route():
     for raw in (b"after=-1", b"after=1&after=2", b"limit=0", b"limit=1001", b"after=x", b"after=",
                 b"after=1&other=2", b"after=%31", b"after=4611686018427387905", b"after=+1", b"limit= 1"):
         assert _query(raw) is None, raw
+
+
+def test_a_large_push_is_read_and_checked_off_the_event_loop(monkeypatch):
+    """A push of a few changes is checked on the event loop (issue 18: no thread hop for the
+    common small push), but only when its body is small: 17 contacts with long notes in a
+    script whose every character is looked at (4 MiB) held the event loop ~3 s, and every other
+    device's pull and push waited behind it (sec2 probe). Where the checks ran, not how long."""
+    import asyncio
+    import threading
+    import types
+    import uuid
+    from concurrent.futures import Future
+
+    from ohjaus_central import hot_path
+
+    where: list[tuple[str, bool]] = []
+    checked = hot_path.prepare_push
+
+    def recording(changes):
+        where.append(("checks", threading.current_thread() is threading.main_thread()))
+        return checked(changes)
+
+    monkeypatch.setattr(hot_path, "prepare_push", recording)
+    read = hot_path._push_body
+    monkeypatch.setattr(hot_path, "_push_body", lambda *a: where.append(("read", threading.current_thread() is threading.main_thread())) or read(*a))
+
+    class Changes:
+        def submit(self, dev, changes, prepared):
+            done: Future = Future()
+            done.set_result([])
+            return done
+
+    routes = hot_path.FastRoutes(app=None, store=types.SimpleNamespace(changes=Changes()))
+    device = types.SimpleNamespace(integration=False)
+
+    def body(note: str) -> bytes:
+        change = {"id": str(uuid.uuid4()), "type": "merge", "record_id": "x", "base_seq": 0, "data": {"note": note}}
+        return json.dumps({"changes": [change] * 3}).encode()
+
+    async def pushed(raw: bytes) -> int:
+        scope = {"type": "http", "path": "/v1/push", "method": "POST", "ohjaus.device": device,
+                 "headers": [(b"content-type", b"application/json")]}
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        await routes(scope, receive, send)
+        return sent[0]["status"]
+
+    assert asyncio.run(pushed(body("Lepoa ja nestettä."))) == 200
+    assert where == [("read", True), ("checks", True)]  # on the event loop (the main thread here)
+    where.clear()
+    assert len(body("ж" * 20_000)) > 300_000  # (three changes: on the event loop by their number alone)
+    assert asyncio.run(pushed(body("ж" * 20_000))) == 200
+    assert where == [("read", False), ("checks", False)]

@@ -4,13 +4,15 @@ field by field checks (`_check_field`): never more lenient, and taken for ordina
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import date, datetime
 
 import pytest
 
+from ohjaus_central.batch import prepare
 from ohjaus_central.batch.checks import _ID, ANSWERS, Rejected, _check_field, _passes, _plan, validated
 from ohjaus_core import records
-from ohjaus_core.protocol import MAX_TEXT
+from ohjaus_core.protocol import MAX_TEXT, Change
 
 SCHEMAS = (
     records.Client, records.Contact, records.Assessment, records.Segment, records.Outcome, records.FollowUp,
@@ -116,3 +118,70 @@ def test_an_ordinary_record_takes_the_whole_record_path(schema):
     row = schema.model_validate(ordinary(schema))
     assert field_by_field(schema, row.__dict__) is None
     assert _passes(schema, row.__dict__)
+
+
+# -- what the mutations above do not reach: shapes inside the JSON a text field holds ----------------
+
+DEEP = "[" * 10_000 + "]" * 10_000  # within MAX_TEXT; orjson refuses it, json.loads recursed past Python's limit
+REFERRAL = {"service_code": "sosiaalityo", "handover": "client_self", "consent": False, "legal_basis": ""}
+DUTY = {"duty": "child_welfare", "receiver": "Lastensuojelu", "receiver_code": "", "made_at": "2026-12-05T10:30:00",
+        "method": "phone", "legal_basis": "LsL 25 §", "about": ""}
+JSON_SHAPES = {
+    "referrals": [
+        json.dumps([{**REFERRAL, key: value}])
+        for key in REFERRAL for value in ([], {}, [1], {"a": 1}, None, 1.5, True)
+    ] + [DEEP, json.dumps([[]]), json.dumps([REFERRAL] * 21)],
+    "duties_made": [
+        json.dumps([{**DUTY, key: value}])
+        for key in DUTY for value in ([], {}, None, 1, True)
+    ] + [json.dumps([{**DUTY, "duty": "a\x00"}]), json.dumps([{**DUTY, "made_at": "9999-12-31T23:59:59+14:00"}]),
+         DEEP, json.dumps([[]])],
+    "json": [DEEP, '{"q": [true]}', '{"q": {"r": true}}', '[["a"]]', '[{"a": "b"}]', '[null]'],
+}
+
+
+def json_mutations(schema: type[records.Record]):
+    base = ordinary(schema)
+    for name in base:
+        plan = _plan(schema, name) if isinstance(base[name], str) else _ID
+        kind = "duties_made" if name == "duties_made" else plan[3] if plan is not _ID else None
+        for bad in JSON_SHAPES.get(kind, ()):
+            yield name, {**base, name: bad}
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=lambda schema: schema.__name__)
+def test_wrong_shapes_inside_a_json_field_are_rejected_naming_it_never_raised(schema):
+    """A referral's hand-over as a list or an object (a TypeError: unhashable), brackets nested
+    10,000 deep (a RecursionError) were a 500 for the whole push on both databases; each is the
+    record's rejection naming the field, by both checks alike."""
+    tried = 0
+    for name, values in json_mutations(schema):
+        row = schema.model_validate(values)
+        expected = field_by_field(schema, row.__dict__)
+        assert expected is not None and expected.startswith(name), (name, values[name][:80], expected)
+        assert not _passes(schema, row.__dict__)
+        with pytest.raises(Rejected) as rejection:
+            validated(schema, values, values.get("id", ""))
+        assert rejection.value.detail == expected
+        tried += 1
+    if schema in (records.Outcome, records.Assessment, records.Segment):
+        assert tried > 5
+
+
+def test_an_appointments_moves_nested_deep_are_its_rejection():
+    values = {**ordinary(records.Appointment), "status": "booked", "sector": "health", "moves": DEEP}
+    values["contact_id"] = values["id"]
+    change = Change(id=next(UUIDS), type="appointment", record_id=values["id"], data=values)
+    prepared = prepare(change)
+    assert prepared.error is not None and prepared.error.detail == "moves: not JSON"
+
+
+def test_an_unknown_field_is_named_with_its_hidden_characters_shown():
+    """The name of a field the schema does not have goes into the answer the server stores: a NUL
+    in it was a 500 on PostgreSQL (it cannot store one), an escape sequence reached the device."""
+    values = {**ordinary(records.Merge), "a\x00b": 1, "\x1b[2J": 2}
+    with pytest.raises(Rejected) as rejection:
+        validated(records.Merge, values, values["id"])
+    detail = rejection.value.detail
+    assert "unknown fields" in detail and "\x00" not in detail and "\x1b" not in detail
+    assert "a\\x00b" in detail and "\\x1b[2J" in detail
