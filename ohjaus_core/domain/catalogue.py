@@ -296,7 +296,7 @@ def by_need(
         # For a client under 18, or of unknown age, it comes before any combination too (a
         # minor with no safe bed is child welfare's emergency placement, not a shelter's).
         receiver = named > 0 and service.duty is not None
-        child_first = receiver and (age is None or age < 18)
+        child_first = receiver and (age is None or age < CHILD_UNTIL)
         # Named, the one for the narrower age group first: older people's guidance (65+) before
         # adult social work (18+) for an 80-year-old, either before a service for every age. Of
         # unknown age (an anonymous caller may be a minor, and it may be night) the other way:
