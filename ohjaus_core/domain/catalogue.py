@@ -178,6 +178,19 @@ def _check_social_names(fields: Fields, service: Service, social: "Protocol") ->
                 ),
                 key,
             )
+    # The reverse of _check_receivers: a service marked as a duty's receiver that the duty is
+    # not made to is never offered on the duty screen, and its legal basis never recorded,
+    # while the referral list still ranks it as the notification's receiver.
+    duty = next((d for d in social.duties if d.id == service.duty), None)
+    if duty is not None and service.code not in duty.receivers:
+        raise fields.error(
+            _("the service '{code}' is marked to receive the duty '{duty}', which the social protocol "
+              "makes only to {receivers}: remove `duty` here or name '{code}' in the duty's receivers "
+              "(the duty screen would not offer it)").format(
+                code=service.code, duty=duty.id, receivers=", ".join(duty.receivers) or "-"
+            ),
+            "duty",
+        )
 
 
 def catalogue_from_text(text: str, name: str = "services.toml") -> list[Service]:
