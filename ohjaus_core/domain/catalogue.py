@@ -6,6 +6,7 @@ Shipped as `data/services.toml`, editable by a region, read strictly like the pr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -193,18 +194,59 @@ def _check_social_names(fields: Fields, service: Service, social: "Protocol") ->
         )
 
 
-def catalogue_from_text(text: str, name: str = "services.toml") -> list[Service]:
+def catalogue_from_text(text: str, name: str = "services.toml", social: "Protocol | None" = None) -> list[Service]:
     """A catalogue that came as text (by sync from the region's import), read as strictly as
-    the file; a broken one raises DataFileError naming `name` and the line."""
+    the file - with `social`, checked against it as load_catalogue checks; a broken one raises
+    DataFileError naming `name` and the line."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_text(text, "utf-8")
         try:
-            return load_catalogue(path)
+            return load_catalogue(path, social)
         except DataFileError as error:
             raise DataFileError(name, error.line, error.reason) from None
+
+
+def kept_aside_text(record: str, social: "Protocol | None", detail: str = "") -> str:
+    """What a worker or an administrator is told of a region's catalogue that came by sync and
+    was kept aside (`record`: the catalogue record as pulled, JSON with its "toml"): why it
+    cannot be used with `social` (file, line and reason - the duty and the service, say - in
+    the language now shown; `detail`, as recorded then, when it cannot be read again), and
+    that the catalogue in use stays."""
+    import json
+
+    problem = detail
+    try:
+        text = json.loads(record).get("toml")
+        if isinstance(text, str):
+            catalogue_from_text(text, social=social)
+    except DataFileError as error:
+        problem = str(error)
+    except (ValueError, AttributeError):
+        pass
+    return _("The region's referral catalogue came by sync but cannot be used on this device: {problem}. "
+             "The catalogue in use stays; tried again at every sync, reported to the central API.").format(
+        problem=problem.rstrip(".")
+    )
+
+
+def shipped_social() -> "Protocol | None":
+    """The social protocol of this program's own data (the shipped data folder): the one a
+    region's catalogue is checked against wherever it comes from - `region import` on the
+    central API, a device's sync - since it is the devices' duty screen and referral list that
+    read the catalogue with it. Read once for a folder."""
+    from ..data_dir import shipped_data_dir
+
+    return _social_in(shipped_data_dir())
+
+
+@cache
+def _social_in(root: Path) -> "Protocol | None":
+    from .protocols.loading import load_protocols
+
+    return social_of(load_protocols(root / "protocols"))
 
 
 def load_catalogue(path: Path, social: "Protocol | None" = None) -> list[Service]:
