@@ -6,6 +6,7 @@ Shipped as `data/services.toml`, editable by a region, read strictly like the pr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -178,20 +179,74 @@ def _check_social_names(fields: Fields, service: Service, social: "Protocol") ->
                 ),
                 key,
             )
+    # The reverse of _check_receivers: a service marked as a duty's receiver that the duty is
+    # not made to is never offered on the duty screen, and its legal basis never recorded,
+    # while the referral list still ranks it as the notification's receiver.
+    duty = next((d for d in social.duties if d.id == service.duty), None)
+    if duty is not None and service.code not in duty.receivers:
+        raise fields.error(
+            _("the service '{code}' is marked to receive the duty '{duty}', which the social protocol "
+              "makes only to {receivers}: remove `duty` here or name '{code}' in the duty's receivers "
+              "(the duty screen would not offer it)").format(
+                code=service.code, duty=duty.id, receivers=", ".join(duty.receivers) or "-"
+            ),
+            "duty",
+        )
 
 
-def catalogue_from_text(text: str, name: str = "services.toml") -> list[Service]:
+def catalogue_from_text(text: str, name: str = "services.toml", social: "Protocol | None" = None) -> list[Service]:
     """A catalogue that came as text (by sync from the region's import), read as strictly as
-    the file; a broken one raises DataFileError naming `name` and the line."""
+    the file - with `social`, checked against it as load_catalogue checks; a broken one raises
+    DataFileError naming `name` and the line."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_text(text, "utf-8")
         try:
-            return load_catalogue(path)
+            return load_catalogue(path, social)
         except DataFileError as error:
             raise DataFileError(name, error.line, error.reason) from None
+
+
+def kept_aside_text(record: str, social: "Protocol | None", detail: str = "") -> str:
+    """What a worker or an administrator is told of a region's catalogue that came by sync and
+    was kept aside (`record`: the catalogue record as pulled, JSON with its "toml"): why it
+    cannot be used with `social` (file, line and reason - the duty and the service, say - in
+    the language now shown; `detail`, as recorded then, when it cannot be read again), and
+    that the catalogue in use stays."""
+    import json
+
+    problem = detail
+    try:
+        text = json.loads(record).get("toml")
+        if isinstance(text, str):
+            catalogue_from_text(text, social=social)
+    except DataFileError as error:
+        problem = str(error)
+    except (ValueError, AttributeError):
+        pass
+    return _("The region's referral catalogue came by sync but cannot be used on this device: {problem}. "
+             "The catalogue in use stays; tried again at every sync, reported to the central API.").format(
+        problem=problem.rstrip(".")
+    )
+
+
+def shipped_social() -> "Protocol | None":
+    """The social protocol of this program's own data (the shipped data folder): the one a
+    region's catalogue is checked against wherever it comes from - `region import` on the
+    central API, a device's sync - since it is the devices' duty screen and referral list that
+    read the catalogue with it. Read once for a folder."""
+    from ..data_dir import shipped_data_dir
+
+    return _social_in(shipped_data_dir())
+
+
+@cache
+def _social_in(root: Path) -> "Protocol | None":
+    from .protocols.loading import load_protocols
+
+    return social_of(load_protocols(root / "protocols"))
 
 
 def load_catalogue(path: Path, social: "Protocol | None" = None) -> list[Service]:
@@ -296,7 +351,7 @@ def by_need(
         # For a client under 18, or of unknown age, it comes before any combination too (a
         # minor with no safe bed is child welfare's emergency placement, not a shelter's).
         receiver = named > 0 and service.duty is not None
-        child_first = receiver and (age is None or age < 18)
+        child_first = receiver and (age is None or age < CHILD_UNTIL)
         # Named, the one for the narrower age group first: older people's guidance (65+) before
         # adult social work (18+) for an 80-year-old, either before a service for every age. Of
         # unknown age (an anonymous caller may be a minor, and it may be night) the other way:

@@ -332,12 +332,22 @@ def follow_up_allowed(draft: ContactDraft, kind: FollowUpKind) -> bool:
     """Can the contact be saved with this follow-up? The follow-up step offers only these
     (the walk of 5.12.2026: "No follow-up" suggested, then refused, for a high-need
     unidentified client). A high-need client's situation is followed up; an unidentified
-    client of a social contact cannot be called back."""
+    client cannot be called back, of a health contact as of a social one: no phone number is
+    recorded for them, and the callback's line in the worklist would have none to call."""
     if kind == FollowUpKind.NONE:
         return not draft.high_need_plan
     if kind == FollowUpKind.CALLBACK:
-        return not (draft.anonymous and draft.register == "social")
+        return not draft.anonymous
     return True
+
+
+def no_callback_reason(draft: ContactDraft) -> str:
+    """Why the follow-up step offers no callback (its line under the list), or ""."""
+    if follow_up_allowed(draft, FollowUpKind.CALLBACK):
+        return ""
+    return _("An unidentified client cannot be called back: no phone number is recorded for them. To plan a "
+             "callback, choose the client at the client step or add them there as a new client with the "
+             "number (Ctrl+T saves without the identity code).")
 
 
 def step_problems(draft: ContactDraft, step: Step) -> list[str]:
@@ -385,7 +395,7 @@ def step_problems(draft: ContactDraft, step: Step) -> list[str]:
         if draft.follow_up_kind == FollowUpKind.CALLBACK and not follow_up_allowed(draft, FollowUpKind.CALLBACK):
             # Found in the walk of 5.12.2026: an unidentified client (a neighbour's anonymous
             # call) was suggested a callback; a duty made leaves its own follow-up instead.
-            problems.append(_("An unidentified client cannot be called back; a duty made is followed up by itself."))
+            problems.append(no_callback_reason(draft))
         if draft.follow_up_kind != FollowUpKind.NONE:
             if draft.follow_up_due is None:
                 problems.append(_("Give the follow-up a due date."))

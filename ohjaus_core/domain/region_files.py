@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import LANGUAGES, _
-from .catalogue import Service, load_catalogue, social_of
+from .catalogue import Service, load_catalogue, shipped_social
 from .clock import HELSINKI
 from .datafile import Fields, Source, load_toml
 from .demo_region import REGION_FILE, DemoWorker, Municipality, Professional, Unit, read_lists
@@ -215,11 +215,7 @@ def read_region_folder(folder: Path) -> RegionFolder:
     if services_path.is_file():
         # Named as the devices' own protocols name them (the shipped data's): a typo is refused
         # here, before any device takes the catalogue.
-        from ..data_dir import shipped_data_dir
-        from .protocols.loading import load_protocols
-
-        social = social_of(load_protocols(shipped_data_dir() / "protocols"))
-        services = tuple(load_catalogue(services_path, social))
+        services = tuple(load_catalogue(services_path, shipped_social()))
         files[SERVICES_FILE] = services_path.read_bytes()
 
     by_code = {p.code: p for p in professionals}

@@ -220,8 +220,9 @@ def suggest_follow_up(
     social contact the urgency sets the due day: a same-day need is followed up the next
     working day, one of three working days within three working days. A duty made leaves its
     own follow-up (confirming the receipt), made when the contact is signed. An unidentified
-    client of a social contact cannot be called back or followed to a service: no follow-up is
-    suggested (the health side keeps its rule) - unless the client is high-need (`high_need`:
+    client has no phone number recorded and is never suggested a callback: of a social contact
+    no follow-up is suggested (nor followed to a service), of a health one none where the rule
+    would call back (its other follow-ups stay) - unless the client is high-need (`high_need`:
     the complex path's plan), whose situation is always followed up: then the check that what
     was set in motion was taken up, which needs no phone.
 
@@ -252,9 +253,19 @@ def _follow_up_by_path(
 ) -> tuple[FollowUpKind, date | None]:
     """`suggest_follow_up` by the outcome, the segment and the urgency alone."""
     social_days = _SOCIAL_FOLLOW_UP_DAYS.get(urgency) if register == "social" else None
-    if anonymous and register == "social" and high_need and segment == Segment.COMPLEX_NEED:
+    if anonymous and high_need and segment == Segment.COMPLEX_NEED:
         return FollowUpKind.CHECK_REFERRAL, add_working_days(today, social_days or _COMPLEX_FOLLOW_UP_DAYS)
-    if (anonymous and register == "social") or (outcome == OutcomeKind.DUTY and segment != Segment.COMPLEX_NEED):
+    kind, due = _suggested_follow_up(outcome, segment, today, social_days, anonymous and register == "social")
+    if anonymous and kind == FollowUpKind.CALLBACK:
+        return FollowUpKind.NONE, None
+    return kind, due
+
+
+def _suggested_follow_up(
+    outcome: OutcomeKind | None, segment: Segment | None, today: date, social_days: int | None,
+    anonymous_social: bool,
+) -> tuple[FollowUpKind, date | None]:
+    if anonymous_social or (outcome == OutcomeKind.DUTY and segment != Segment.COMPLEX_NEED):
         return FollowUpKind.NONE, None
     if social_days is not None and outcome is not None:
         kind = FollowUpKind.CHECK_REFERRAL if outcome == OutcomeKind.REFERRAL and segment != Segment.COMPLEX_NEED else FollowUpKind.CALLBACK

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..i18n import _
 from .catalogue import Service, by_need, services_for
-from .codes import Register, Urgency, WorryLevel
+from .codes import STATUTORY_AGE, Register, Urgency, WorryLevel
 from .datafile import Fields, Source, load_toml
 from .errors import DomainError
 from .protocols.evaluation import evaluate
@@ -196,7 +196,7 @@ def run_social(vignettes: list[SocialVignette], protocol: Protocol, catalogue: l
             yes = set(vignette.findings)
         else:
             yes = {q for d in vignette.domains for q in DOMAIN_ANSWERS.get(d, ())}
-            if vignette.age >= 75:
+            if vignette.age >= STATUTORY_AGE:
                 yes.add("statutory_group")
             if vignette.worry is WorryLevel.NONE:
                 yes.add("information_only")

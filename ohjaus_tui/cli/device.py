@@ -58,16 +58,21 @@ def _device_worker(store, username: str):
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    from ohjaus_core.domain.catalogue import kept_aside_text, shipped_social
     from ohjaus_core.domain.clock import now
+    from ohjaus_core.protocol import RecordType
     from ..store.store import Store
     from ..sync.client import sync_once
 
     store = Store(_existing_dir(args.sync_dir))
     try:
         result = sync_once(store, now, args.server)
+        catalogues = [row for row in store.pull.quarantined() if row.record_type == RecordType.CATALOGUE.value]
     finally:
         store.close()
     print(result.summary())
+    for row in catalogues:  # the region's catalogue kept aside: the one in use stays
+        print(kept_aside_text(row.data, shipped_social(), row.detail), file=sys.stderr)
     if result.rejected or result.conflicts:
         print(_("Rejected changes and conflicts are listed in the application's sync view (F6)."), file=sys.stderr)
     if result.pending:

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from ohjaus_core.domain.catalogue import kept_aside_text, social_of
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import N_, _, format_moment, ngettext
@@ -134,7 +135,7 @@ class SyncViewScreen(BackScreen):
         kept = store.pull.quarantined()
         rows += [
             (f"kept:{row.record_type}:{row.record_id}", row.at, _(KINDS["kept_aside"]), row.record_type, row.data,
-             _(KEPT_ASIDE[row.reason]) if row.reason in KEPT_ASIDE else row.reason)
+             self._kept_why(row))
             for row in kept
         ]
         for key, at, kind, record_type, data, why in rows:
@@ -151,6 +152,12 @@ class SyncViewScreen(BackScreen):
         empty.set_class(bool(rows), "-none")
         self.query_one("#sync-detail", Static).display = bool(rows)
         table.focus()
+
+    def _kept_why(self, row) -> str:
+        if row.record_type == "catalogue":
+            # Which service and duty, said again in the language shown now (F9 redraws).
+            return kept_aside_text(row.data, social_of(self.ctx.shipped.protocols), row.detail)
+        return _(KEPT_ASIDE[row.reason]) if row.reason in KEPT_ASIDE else row.reason
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value if event.row_key else None

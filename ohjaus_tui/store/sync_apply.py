@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlmodel import Session, col, select
 
-from ohjaus_core.domain.catalogue import catalogue_from_text
+from ohjaus_core.domain.catalogue import catalogue_from_text, shipped_social
 from ohjaus_core.domain.codes import ContactStatus
 from ohjaus_core.domain.errors import DataFileError
 from ohjaus_core.protocol import PulledChange, RecordType
@@ -221,11 +221,13 @@ class CatalogueRefused(ValueError):
 
 
 def _catalogue(session: Session, items: list[dict]) -> None:
-    """The region's catalogue from its import: checked as strictly as the data folder's file
-    (a broken one is kept aside with the reason, the one held before stays in use)."""
+    """The region's catalogue from its import: checked as strictly as the data folder's file,
+    against this device's own social protocol as `ohjaus check` and the start check it (a
+    central API of another version let it in); a broken one is kept aside with the reason,
+    shown in F6, and the one held before stays in use."""
     for item in items:
         try:
-            catalogue_from_text(item["toml"])
+            catalogue_from_text(item["toml"], social=shipped_social())
         except DataFileError as error:
             raise CatalogueRefused(str(error)) from None
         session.merge(Setting(key=REGION_CATALOGUE, value=item["toml"]))

@@ -192,6 +192,18 @@ def without_service(text: str, code: str) -> str:
     return "[[service]]\n".join(kept)
 
 
+def assert_refused_in_fi_and_sv(path: Path, social, english: str, *ids: str) -> None:
+    """The refusal of `path` reads in Finnish and Swedish too, each naming every one of `ids`."""
+    for language in ("fi", "sv"):
+        set_language(language)
+        try:
+            with pytest.raises(DataFileError) as translated:
+                load_catalogue(path, social)
+        finally:
+            set_language("en")
+        assert all(f"'{i}'" in translated.value.reason for i in ids) and translated.value.reason != english
+
+
 @pytest.mark.parametrize(("code", "duty"), [
     ("shelter", "immediate_safety_response"),
     ("child_welfare_intake", "child_welfare_notification"),
@@ -213,12 +225,41 @@ def test_a_catalogue_without_a_duty_s_receiver_is_refused_naming_the_duty(tmp_pa
         load_catalogue(path, social)
     assert caught.value.path == path
     assert f"duty '{duty}' is made to the service '{code}', which this catalogue lacks" in caught.value.reason
-    for language in ("fi", "sv"):
-        set_language(language)
-        try:
-            with pytest.raises(DataFileError) as translated:
-                load_catalogue(path, social)
-        finally:
-            set_language("en")
-        assert f"'{duty}'" in translated.value.reason and f"'{code}'" in translated.value.reason
-        assert translated.value.reason != caught.value.reason
+    assert_refused_in_fi_and_sv(path, social, caught.value.reason, duty, code)
+
+
+@pytest.mark.parametrize(("code", "duty"), [
+    ("shelter", "child_welfare_notification"),  # a receiver of another duty, not of this one
+    ("social_guidance", "older_person_notification"),  # a receiver of no duty
+])
+def test_a_service_marked_for_a_duty_not_made_to_it_is_refused_naming_it(tmp_path: Path, code, duty) -> None:
+    """The reverse: a service marked `duty = X` that duty X is not made to (its `receivers`)
+    would never be offered on the duty screen for X, while the referral list ranks it as X's
+    receiver. Refused, naming the file, the line, the service and the duty, in fi/sv/en."""
+    from ohjaus_core.domain.catalogue import social_of
+    from ohjaus_core.domain.protocols.loading import load_protocols
+
+    social = social_of(load_protocols(SERVICES.parent / "protocols"))
+    assert code not in social.duty(duty).receivers
+    text = SERVICES.read_text("utf-8")
+    start = text.index(f'code = "{code}"\n')
+    end = text.index("[[service]]", start)
+    marked = text[:end] + f'duty = "{duty}"\nlegal_basis = {{ fi = "L", sv = "L", en = "L" }}\n\n' + text[end:]
+    path = tmp_path / "services.toml"
+    path.write_text(marked, "utf-8")
+    assert len(load_catalogue(path)) == len(CATALOGUE)  # without the protocol: not checked
+    with pytest.raises(DataFileError) as caught:
+        load_catalogue(path, social)
+    line = marked[: marked.index(f'duty = "{duty}"', start)].count("\n") + 1
+    assert caught.value.path == path and caught.value.line == line, str(caught.value)
+    assert f"the service '{code}' is marked to receive the duty '{duty}'" in caught.value.reason
+    assert_refused_in_fi_and_sv(path, social, caught.value.reason, duty, code)
+
+
+def test_every_service_of_the_shipped_catalogue_marked_for_a_duty_is_one_of_its_receivers() -> None:
+    from ohjaus_core.domain.catalogue import social_of
+    from ohjaus_core.domain.protocols.loading import load_protocols
+
+    social = social_of(load_protocols(SERVICES.parent / "protocols"))
+    marked = [(s.code, s.duty) for s in load_catalogue(SERVICES, social) if s.duty]
+    assert marked and all(code in social.duty(duty).receivers for code, duty in marked)

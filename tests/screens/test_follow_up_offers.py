@@ -1,6 +1,7 @@
 """The follow-up step offers only what the contact can be saved with (the walk of 5.12.2026:
 "No follow-up" suggested, then refused, for a high-need unidentified client; a callback offered
-to an unidentified client of a social contact, then refused)."""
+to an unidentified client of a social contact, then refused); and an unidentified client of a
+health contact, whose number is not recorded either, is offered no callback, with a line why."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ohjaus_tui.screens.contact import ContactScreen
 
 from ..conftest import FIXED_NOW
 from ..factories import worker
-from ..pilot_helpers import focused_id, sign_in
+from ..pilot_helpers import a_client, focused_id, sign_in
 
 
 def anonymous_social_draft(store, high_need: bool, step: Step = Step.FOLLOW_UP) -> ContactDraft:
@@ -70,3 +71,78 @@ async def test_an_unidentified_client_without_high_need_may_have_no_follow_up_bu
         await open_anonymous_social_draft(pilot, high_need=False)
         kinds = offered(app)
         assert FollowUpKind.NONE.value in kinds and FollowUpKind.CALLBACK.value not in kinds
+
+
+# -- an unidentified client of a health contact: no number, so no callback ----------------------
+
+
+def test_an_unidentified_health_client_is_never_suggested_a_callback():
+    """A nurse cannot call back someone whose number was not recorded: where the rule would
+    call back (after an emergency redirect, on the complex path) an unidentified client of a
+    health contact is suggested none; a high-need one the check that needs no phone; the
+    other follow-ups stay."""
+    wednesday = date(2026, 12, 2)
+    for outcome, segment in ((OutcomeKind.EMERGENCY, Segment.CLEAR_NEED), (OutcomeKind.ADVICE, Segment.COMPLEX_NEED)):
+        assert suggest_follow_up(outcome, segment, wednesday, Urgency.EMERGENCY, "health")[0] == FollowUpKind.CALLBACK
+        assert suggest_follow_up(outcome, segment, wednesday, Urgency.EMERGENCY, "health", True) == (FollowUpKind.NONE, None)
+    assert suggest_follow_up(
+        OutcomeKind.ADVICE, Segment.COMPLEX_NEED, wednesday, Urgency.NON_URGENT, "health", True, high_need=True
+    ) == (FollowUpKind.CHECK_REFERRAL, date(2026, 12, 9))
+    assert suggest_follow_up(OutcomeKind.REFERRAL, Segment.CLEAR_NEED, wednesday, Urgency.NON_URGENT, "health", True)[0] == (
+        FollowUpKind.CHECK_REFERRAL
+    )
+
+
+def anonymous_health_draft(store) -> ContactDraft:
+    nurse = worker(store, "hoitaja1")
+    return ContactDraft(
+        worker_id=nurse.id, unit_id=nurse.unit_id, started_at=FIXED_NOW, anonymous=True,
+        reason="Rintakipua", service_area=ServiceArea.HEALTH, protocol_id="chest_pain", protocol_version=1,
+        suggested_urgency=Urgency.EMERGENCY, urgency=Urgency.EMERGENCY, segment=Segment.CLEAR_NEED,
+        outcome_kind=OutcomeKind.EMERGENCY, step=Step.FOLLOW_UP,
+    )
+
+
+def test_a_callback_for_an_unidentified_health_client_is_refused_saying_why():
+    draft = ContactDraft(worker_id="w", unit_id="u", started_at=FIXED_NOW, anonymous=True, service_area=ServiceArea.HEALTH)
+    draft.follow_up_kind, draft.follow_up_due, draft.follow_up_assignee_id = FollowUpKind.CALLBACK, date(2026, 12, 3), "w"
+    assert any("no phone number is recorded" in p for p in step_problems(draft, Step.FOLLOW_UP))
+    draft.anonymous = False
+    assert step_problems(draft, Step.FOLLOW_UP) == []
+
+
+async def test_the_nurse_is_offered_no_callback_for_an_unidentified_client_and_told_why(app, store):
+    async with app.run_test(size=(80, 24)) as pilot:
+        draft = anonymous_health_draft(store)
+        await sign_in(pilot, "hoitaja1")
+        await pilot.app.push_screen(ContactScreen(draft))
+        await pilot.pause()
+        assert focused_id(pilot) == "follow-up-kinds"
+        assert FollowUpKind.CALLBACK.value not in offered(app)
+        listing = app.screen.query_one("#follow-up-kinds")
+        assert listing.get_option_at_index(listing.highlighted).id == FollowUpKind.NONE.value  # the suggestion
+        why = app.screen.query_one("#follow-up-why")
+        assert why.display and "cannot be called back: no phone number is recorded" in str(why.render())
+        await pilot.press("f9")  # suomi
+        await pilot.pause()
+        assert "ei voi soittaa takaisin" in str(app.screen.query_one("#follow-up-why").render())
+        await pilot.press("f9")  # svenska
+        await pilot.pause()
+        assert "kan inte ringas upp" in str(app.screen.query_one("#follow-up-why").render())
+
+
+async def test_an_identified_client_is_offered_the_callback_with_no_such_line(app, store):
+    async with app.run_test(size=(80, 24)) as pilot:
+        draft = anonymous_health_draft(store)
+        draft.anonymous, draft.client_id = False, a_client(store).id
+        await sign_in(pilot, "hoitaja1")
+        await pilot.app.push_screen(ContactScreen(draft))
+        await pilot.pause()
+        assert FollowUpKind.CALLBACK.value in offered(app)
+        assert not app.screen.query_one("#follow-up-why").display
+
+
+async def test_the_counsellor_is_told_why_too(app, store):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_anonymous_social_draft(pilot, high_need=False)
+        assert "cannot be called back" in str(app.screen.query_one("#follow-up-why").render())

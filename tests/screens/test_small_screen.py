@@ -123,9 +123,18 @@ async def test_the_urgency_and_every_deadline_are_readable_at_80x24(app, store):
         assert focused_id(pilot) == "outcome-kinds"
 
 
-@pytest.mark.parametrize("language", ["fi", "sv", "en"])
-async def test_a_question_that_wraps_keeps_its_last_line_after_an_answer_at_80x24(app, store, language):
-    """The walk of 6.12.2026: after the first answer the list is refilled and the next
+# (language, terminal width): a width where the question after the first answer fits the list's
+# line without the scrollbar and wraps beside it - in each language its own, so that every row
+# fails without the list's `scrollbar-gutter: stable` (at 80 columns only the Finnish one does).
+WRAPS_BESIDE_THE_SCROLLBAR = [("fi", 80), ("sv", 89), ("en", 99)]
+ANSWER_COLUMN = 6  # the questions list's answer column (5) and its padding (1), before the text
+
+
+@pytest.mark.parametrize(("language", "width"), WRAPS_BESIDE_THE_SCROLLBAR)
+async def test_a_question_that_wraps_beside_the_scrollbar_keeps_its_last_line_after_an_answer(
+    app, store, language, width
+):
+    """The walk of 6.12.2026 at 80x24: after the first answer the list is refilled and the next
     question, which wraps only when the list's scrollbar takes its two columns, showed its first
     line alone ("... kotona tai" without "lähisuhteessa?")."""
     from ohjaus_core.i18n import set_language
@@ -134,7 +143,7 @@ async def test_a_question_that_wraps_keeps_its_last_line_after_an_answer_at_80x2
 
     set_language(language)
     client = a_client(store, nth=6)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(width, 24)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Vuokra rästissä")
         await pick(pilot, "protocols", "social_service_need")
         await pilot.press("e")
@@ -142,5 +151,8 @@ async def test_a_question_that_wraps_keeps_its_last_line_after_an_answer_at_80x2
         questions = app.screen.query_one("#questions")
         following = questions._question_at(questions.highlighted)
         assert following is not None
+        # The row tests something only while the text wraps beside the scrollbar and not without it.
+        line = questions.size.width - ANSWER_COLUMN
+        assert line - questions.scrollbar_size_vertical < len(following.text) <= line, (width, following.text)
         for word in following.text.split()[-2:]:
             assert word in screen_text(app), f"{word!r} of {following.text!r} not on the screen"

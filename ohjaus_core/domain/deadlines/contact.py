@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from ...i18n import _
 from ..calendar import add_working_days
-from ..codes import Urgency
+from ..codes import CHILD_UNTIL, Urgency
 from .health import (
     care_guarantee_rule, health_assessment_deadline, promise_deadline, service_for_area,
     urgency_deadline,
@@ -109,7 +109,7 @@ def contact_deadlines(
             ))
         # Completed within 3 months for a child or a family with children and the groups of
         # 36 §; otherwise without undue delay (no counted day).
-        family = service_area == "family" or (age is not None and age < 18)
+        family = service_area == "family" or (age is not None and age < CHILD_UNTIL)
         if assessed:
             deadlines.append(Deadline(
                 DeadlineKind.SOCIAL_DONE,

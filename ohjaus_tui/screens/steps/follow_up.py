@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList, Select, Static
 
 from ohjaus_core.domain.codes import FollowUpKind
-from ohjaus_core.domain.contact import ContactDraft, Step, follow_up_allowed
+from ohjaus_core.domain.contact import ContactDraft, Step, follow_up_allowed, no_callback_reason
 from ohjaus_core.domain.deadlines.contact import assessment_limit
 from ohjaus_core.domain.segmentation import suggest_follow_up
 from ohjaus_core.domain.text import NAME_SHOWN, shown
@@ -37,6 +37,7 @@ class FollowUpStep(StepPanel):
     def compose(self) -> ComposeResult:
         yield Label(_("Follow-up"))
         yield OptionList(id="follow-up-kinds")
+        yield Static(id="follow-up-why")  # why a callback is not offered (an unidentified client)
         with Vertical(id="follow-up-details"):
             yield Label(_("Due date (dd.mm.yyyy)"))
             yield Input(id="follow-up-due")
@@ -65,6 +66,9 @@ class FollowUpStep(StepPanel):
         # Only what the contact can be saved with (never offered, then refused).
         offered = [kind for kind in OFFERED if follow_up_allowed(draft, kind)]
         offer_codes(self.query_one("#follow-up-kinds", OptionList), offered, suggested, current)
+        why = no_callback_reason(draft)
+        self.query_one("#follow-up-why", Static).update(why)
+        self.query_one("#follow-up-why", Static).display = bool(why)
         due = draft.follow_up_due or suggested_due
         due_input = self.query_one("#follow-up-due", Input)
         if not due_input.value and due:
