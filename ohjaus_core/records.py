@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from .domain import codes
 from .protocol import RecordType
 
 # Raised with every change of a schema here (a field added, removed, renamed, retyped, or
@@ -352,4 +353,29 @@ SCHEMAS: dict[RecordType, type[Record]] = {
         Client, ContactFamily, FollowUp, Booking, MissedAppointment, Appointment, Consent, Callback, Merge,
         Unit, Worker, Professional, Slot, Credential, Catalogue,
     )
+}
+
+
+# -- enumerated fields ---------------------------------------------------------------------
+
+# The fields whose text is one of an enumeration's values. The central API refuses a pushed
+# record with any other; a device keeps aside a pulled one with a value its version does not
+# know (a newer central API's), rather than store what its screens cannot read.
+ENUMS: dict[tuple[type[Record], str], type] = {
+    (Client, "language"): codes.Language,
+    (Contact, "language"): codes.Language,
+    (Contact, "channel"): codes.Channel,
+    (Contact, "caller"): codes.Caller,
+    (Contact, "service_area"): codes.ServiceArea,
+    (Contact, "status"): codes.ContactStatus,
+    (Assessment, "suggested_urgency"): codes.Urgency,
+    (Assessment, "urgency"): codes.Urgency,
+    (Assessment, "worry_level"): codes.WorryLevel,
+    (Segment, "suggested"): codes.Segment,
+    (Segment, "segment"): codes.Segment,
+    (Segment, "plan_type"): codes.PlanType,
+    (Outcome, "kind"): codes.OutcomeKind,
+    (Outcome, "handover"): codes.Handover,
+    (FollowUp, "kind"): codes.FollowUpKind,
+    (FollowUp, "status"): codes.FollowUpStatus,
 }

@@ -146,7 +146,7 @@ class AccessLog:
                     ).scalars()
                 )
                 rows = {
-                    q.seq: dict(device_id=dev.id, seq=q.seq, record_type=q.type.value, record_id=q.record_id,
+                    q.seq: dict(device_id=dev.id, seq=q.seq, record_type=q.type, record_id=q.record_id,
                                 reason=q.reason, at=at)
                     for q in quarantine if q.seq not in have
                 }

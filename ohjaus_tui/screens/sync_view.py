@@ -37,6 +37,8 @@ KEPT_ASIDE = {
     "duplicate_identity_code": N_("Received a second client with an identity code this device already "
                                   "holds: kept aside, reported to the central API"),
     "invalid": N_("Received, but this device cannot store it: kept aside, reported to the central API"),
+    "unreadable": N_("Received, but this version cannot read it (damaged, or from a newer version): kept aside, "
+                     "reported to the central API; tried again at every sync and after an update"),
 }
 
 KINDS = {"rejected": N_("Rejected"), "conflict": N_("Conflict"), "kept_aside": N_("Kept aside")}
@@ -64,10 +66,13 @@ def describe(record_type: str, data: str) -> str:
         record = json.loads(data)
     except ValueError:
         return ""
+    if not isinstance(record, dict):  # a record kept aside as unreadable
+        return ""
     if record_type == "client":
         return shown(f"{record.get('last_name', '')} {record.get('first_name', '')}".strip(), NAME_SHOWN)
     if record_type == "contact":
-        contact = record.get("contact", {})
+        contact = record.get("contact")
+        contact = contact if isinstance(contact, dict) else {}
         return shown(str(contact.get("reason", "")), 40)
     if record_type == "callback":
         return shown(f"{record.get('name', '')} {str(record.get('reason', ''))[:60]}".strip(), 40)
