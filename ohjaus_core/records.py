@@ -22,7 +22,7 @@ from .protocol import RecordType
 
 # Raised with every change of a schema here (a field added, removed, renamed, retyped, or
 # its default changed); tests/domain/test_records_contract.py holds the fingerprint of each version.
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 
 
 class Record(BaseModel):
@@ -345,6 +345,10 @@ class Catalogue(Record):
     record_type: ClassVar = RecordType.CATALOGUE
     id: str
     toml: str
+    # The fields a device of an earlier version may leave out of its reading (catalogue.py
+    # OPTIONAL_FIELDS, as the central API's version has them): contract version 2. A device
+    # before it reads only `toml`, strictly.
+    optional: list[str] = []
 
 
 SCHEMAS: dict[RecordType, type[Record]] = {

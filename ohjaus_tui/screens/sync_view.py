@@ -117,6 +117,7 @@ class SyncViewScreen(BackScreen):
     def body(self) -> ComposeResult:
         yield Static(id="sync-empty")
         yield Static(id="sync-removed")  # clients that left this device at a sync
+        yield Static(id="sync-catalogue")  # fields of the region's catalogue this version leaves out
         yield DataTable(id="sync-problems", cursor_type="row")
         yield Static(id="sync-detail")  # the highlighted row in full: the table cuts long reasons
 
@@ -151,6 +152,15 @@ class SyncViewScreen(BackScreen):
         removed.display = removal is not None
         if removal is not None:
             removed.update(removal_text(removal))
+        ignored = store.pull.region_catalogue_ignored()
+        catalogue = self.query_one("#sync-catalogue", Static)
+        catalogue.display = bool(ignored)
+        if ignored:
+            catalogue.update(
+                _("The region's referral catalogue is in use without fields this version does not read "
+                  "({fields}): they only order the services offered first. Ask for an update of the application.")
+                .format(fields=", ".join(ignored))
+            )
         empty = self.query_one("#sync-empty", Static)
         empty.update("" if rows else _("Nothing was rejected and there are no conflicts."))
         empty.set_class(bool(rows), "-none")

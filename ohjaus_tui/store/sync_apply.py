@@ -249,6 +249,8 @@ def _merges(session: Session, items: list[dict]) -> None:
 
 
 REGION_CATALOGUE = "region_catalogue"  # the setting holding the catalogue the region imported
+# ... and the fields of it this version may leave out (records.Catalogue.optional), as JSON
+REGION_CATALOGUE_OPTIONAL = "region_catalogue_optional"
 
 
 class CatalogueRefused(ValueError):
@@ -257,13 +259,19 @@ class CatalogueRefused(ValueError):
 
 def _catalogue(session: Session, items: list[dict]) -> None:
     """The region's catalogue from its import: checked as strictly as the data folder's file
-    (a broken one is kept aside with the reason, the one held before stays in use)."""
+    (a broken one is kept aside with the reason, the one held before stays in use), but for
+    the fields the central API names optional that this version does not know (a newer
+    version's ordering hints): left out, and said in F6 (`SyncPull.region_catalogue_ignored`)."""
     for item in items:
+        optional = item.get("optional") or []
+        if not (isinstance(optional, list) and all(isinstance(name, str) for name in optional)):
+            raise CatalogueRefused("catalogue.optional: not a list of field names")
         try:
-            catalogue_from_text(item["toml"])
+            catalogue_from_text(item["toml"], may_ignore=optional)
         except DataFileError as error:
             raise CatalogueRefused(str(error)) from None
         session.merge(Setting(key=REGION_CATALOGUE, value=item["toml"]))
+        session.merge(Setting(key=REGION_CATALOGUE_OPTIONAL, value=json.dumps(optional)))
 
 
 def _credentials(session: Session, items: list[dict]) -> None:

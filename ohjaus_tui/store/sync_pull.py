@@ -13,7 +13,7 @@ from sqlalchemy import delete, text, tuple_
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from ohjaus_core.domain.catalogue import catalogue_from_text
+from ohjaus_core.domain.catalogue import catalogue_from_text, ignored_fields
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.identity import client_id_for
 from ohjaus_core.protocol import PulledChange, RecordType, UnreadableChange
@@ -25,7 +25,7 @@ from .models import (
 from .repository import Repository
 from .sync_apply import (
     _APPLY_ERRORS, _APPLY_ORDER, _MODELS, _RESOLVED_LOCALLY, _TABLES, DUPLICATE_IDENTITY_CODE, MISSING_REFERENCE,
-    REGION_CATALOGUE, UNREADABLE_RECORD, _apply_many, _detail_of, _held_versions, _keep_aside, _quarantine, _reason_of,
+    REGION_CATALOGUE, REGION_CATALOGUE_OPTIONAL, UNREADABLE_RECORD, _apply_many, _detail_of, _held_versions, _keep_aside, _quarantine, _reason_of,
 )
 from .sync_side import CURSOR
 
@@ -45,7 +45,16 @@ class SyncPull(Repository):
         pulled it; None when none came (the data folder's is used)."""
         with self.session() as session:
             row = session.get(Setting, REGION_CATALOGUE)
-        return catalogue_from_text(row.value) if row else None
+            optional = session.get(Setting, REGION_CATALOGUE_OPTIONAL)
+        return catalogue_from_text(row.value, may_ignore=json.loads(optional.value) if optional else ()) if row else None
+
+    def region_catalogue_ignored(self) -> list[str]:
+        """The fields of the region's catalogue in use here that this version leaves out (a
+        newer version's, named optional by the central API): the application needs an update
+        to read them; [] when none."""
+        with self.session() as session:
+            row = session.get(Setting, REGION_CATALOGUE)
+        return ignored_fields(row.value) if row else []
 
     def apply_page(
         self,
