@@ -99,6 +99,7 @@ class CentralStore(Database):
     add_access_events = _Part("access_log")
     device_state = _Part("access_log")
     quarantine_reports = _Part("access_log")
+    catalogue_refused = _Part("access_log")
     access_log_held = _Part("access_log")
     record_server_access = _Part("access_log")
     client_access_log = _Part("access_log")

@@ -23,7 +23,8 @@ from ohjaus_core.domain.region_files import (
     write_slots_csv,
     write_slots_ics,
 )
-from ohjaus_core.protocol import CATALOGUE_ID, RecordType
+from ohjaus_core.protocol import RecordType
+from ohjaus_core.reference import catalogue_record
 from ohjaus_core.reference import ref_id, region_rows
 from .batch import TAKEN as TAKEN_BY_NOBODY  # a retired slot's holder (CentralStore.retire_slots)
 
@@ -91,7 +92,7 @@ def import_region(store, folder: RegionFolder, now: datetime, progress: Progress
             report.not_in_files[record_type.value] = len(held - {row.id for row in rows})
     catalogue = folder.files.get(SERVICES_FILE)
     if catalogue is not None:  # checked by read_region_folder; devices take it at their next pull
-        store.load_reference(RecordType.CATALOGUE, [{"id": CATALOGUE_ID, "toml": catalogue.decode("utf-8")}])
+        store.load_reference(RecordType.CATALOGUE, [catalogue_record(catalogue.decode("utf-8"))])
     retired = store.retire_slots({row["id"] for row in slots}, now)
     report.counts[RecordType.SLOT.value].retired = retired.retired
     report.booked_missing = retired.booked_missing

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -150,6 +151,20 @@ class PullResponse(BaseModel):
     changes: list[PulledChange]
     last_seq: int = Field(description="the cursor to store once this page is applied")
     more: bool
+
+
+@dataclass(frozen=True)
+class UnreadableChange:
+    """A pulled change this device's version cannot read as a record (a record type or a
+    shape a newer central API has, data that is not a JSON object or not JSON at all): its
+    place in the server's order and its text as it came, kept aside on the device (never
+    dropped: the cursor moves past it only with it kept), reported, tried again later."""
+
+    seq: int
+    type: str
+    record_id: str
+    text: str
+    detail: str
 
 
 class ReleasedClients(BaseModel):
@@ -297,7 +312,10 @@ class QuarantineReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seq: Number = Field(ge=1, le=2**53)
-    type: RecordType
+    # Any record type this server's change log names: a device keeps aside also the records
+    # of a type its version does not know (a newer record type; one a server row was damaged
+    # into), and says so.
+    type: str = Field(pattern=r"^[a-z_]{1,20}$")
     record_id: str = Field(pattern=RECORD_ID_PATTERN)
     reason: Literal["missing_reference", "duplicate_identity_code", "invalid"]
 

@@ -17,11 +17,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from .domain import codes
 from .protocol import RecordType
 
 # Raised with every change of a schema here (a field added, removed, renamed, retyped, or
 # its default changed); tests/domain/test_records_contract.py holds the fingerprint of each version.
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 
 
 class Record(BaseModel):
@@ -344,6 +345,10 @@ class Catalogue(Record):
     record_type: ClassVar = RecordType.CATALOGUE
     id: str
     toml: str
+    # The fields a device of an earlier version may leave out of its reading (catalogue.py
+    # OPTIONAL_FIELDS, as the central API's version has them): contract version 2. A device
+    # before it reads only `toml`, strictly.
+    optional: list[str] = []
 
 
 SCHEMAS: dict[RecordType, type[Record]] = {
@@ -352,4 +357,29 @@ SCHEMAS: dict[RecordType, type[Record]] = {
         Client, ContactFamily, FollowUp, Booking, MissedAppointment, Appointment, Consent, Callback, Merge,
         Unit, Worker, Professional, Slot, Credential, Catalogue,
     )
+}
+
+
+# -- enumerated fields ---------------------------------------------------------------------
+
+# The fields whose text is one of an enumeration's values. The central API refuses a pushed
+# record with any other; a device keeps aside a pulled one with a value its version does not
+# know (a newer central API's), rather than store what its screens cannot read.
+ENUMS: dict[tuple[type[Record], str], type] = {
+    (Client, "language"): codes.Language,
+    (Contact, "language"): codes.Language,
+    (Contact, "channel"): codes.Channel,
+    (Contact, "caller"): codes.Caller,
+    (Contact, "service_area"): codes.ServiceArea,
+    (Contact, "status"): codes.ContactStatus,
+    (Assessment, "suggested_urgency"): codes.Urgency,
+    (Assessment, "urgency"): codes.Urgency,
+    (Assessment, "worry_level"): codes.WorryLevel,
+    (Segment, "suggested"): codes.Segment,
+    (Segment, "segment"): codes.Segment,
+    (Segment, "plan_type"): codes.PlanType,
+    (Outcome, "kind"): codes.OutcomeKind,
+    (Outcome, "handover"): codes.Handover,
+    (FollowUp, "kind"): codes.FollowUpKind,
+    (FollowUp, "status"): codes.FollowUpStatus,
 }

@@ -109,3 +109,12 @@ def demo_reference(region: DemoRegion, today: date) -> tuple[list[Unit], list[Wo
     """The demo region's units, workers, professionals and slots as records (the central
     API's `serve --demo`; a demo device makes the same)."""
     return (*region_rows(region), [Slot(**row) for row in demo_slot_rows(region, today)])
+
+
+def catalogue_record(toml: str) -> dict:
+    """The region's catalogue as the central API sends it: the file's text, and the fields a
+    device of an earlier version may leave out of its reading (catalogue.OPTIONAL_FIELDS)."""
+    from .domain.catalogue import OPTIONAL_FIELDS
+    from .protocol import CATALOGUE_ID
+
+    return {"id": CATALOGUE_ID, "toml": toml, "optional": list(OPTIONAL_FIELDS)}

@@ -289,6 +289,8 @@ class OhjausApp(ThemedApp):
         if result is not None and result.removal_summary():
             # Nothing leaves the device silently: what left is also in F6.
             self.notify(result.removal_summary(), timeout=10)
+        if result is not None and result.set_aside:
+            self.notify(result.set_aside_summary(), severity="warning", timeout=10)
         if result is not None and (result.rejected or result.conflicts):
             self.notify(
                 _("The central API rejected {rejected} and found {conflicts} conflicts: F6 shows them.").format(

@@ -96,24 +96,7 @@ ANSWERS = {"answers", "citizen_answers"}  # JSON {question id: yes}
 NAMES = {"first_name", "last_name", "municipality"}
 # Text columns holding JSON a device parses: a list of ids, or answers.
 JSON_LISTS = {"red_flags", "duties", "domains", "triggers"}
-ENUMS: dict[tuple[type[records.Record], str], type] = {
-    (records.Client, "language"): codes.Language,
-    (records.Contact, "language"): codes.Language,
-    (records.Contact, "channel"): codes.Channel,
-    (records.Contact, "caller"): codes.Caller,
-    (records.Contact, "service_area"): codes.ServiceArea,
-    (records.Contact, "status"): codes.ContactStatus,
-    (records.Assessment, "suggested_urgency"): codes.Urgency,
-    (records.Assessment, "urgency"): codes.Urgency,
-    (records.Assessment, "worry_level"): codes.WorryLevel,
-    (records.Segment, "suggested"): codes.Segment,
-    (records.Segment, "segment"): codes.Segment,
-    (records.Segment, "plan_type"): codes.PlanType,
-    (records.Outcome, "kind"): codes.OutcomeKind,
-    (records.Outcome, "handover"): codes.Handover,
-    (records.FollowUp, "kind"): codes.FollowUpKind,
-    (records.FollowUp, "status"): codes.FollowUpStatus,
-}
+ENUMS = records.ENUMS  # (shared: a device keeps aside a pulled value its version does not know)
 EARLIEST, LATEST = date(1800, 1, 1), date(2200, 1, 1)  # birth dates reach the 1800s (sign +)
 MAX_INT = 2**31 - 1
 _UUID = re.compile(UUID_PATTERN)

@@ -116,9 +116,13 @@ def _run_credentials(args: argparse.Namespace, command: str, kind: str, made: st
             print(made.format(id=credential_id, unit=args.unit, registers=", ".join(args.register)), file=sys.stderr)
             print(token)
         elif command == "list":
+            behind = store.catalogue_refused() if kind == "device" else set()
             for row in getattr(store, f"{kind}s")():
                 state = _("revoked") if row["revoked_at"] else _("active")
                 print(f"{row['id']}  {row['unit_code']:<10} {row['registers']:<14} {state:<8} {row['name']}")
+                if row["id"] in behind:
+                    print("    " + _("needs an update: cannot read the region's referral catalogue as imported, "
+                                     "keeps the one it had"))
         elif command == "revoke":
             credential_id = getattr(args, f"{kind}_id")
             if not getattr(store, f"revoke_{kind}")(credential_id):

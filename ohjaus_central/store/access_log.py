@@ -146,7 +146,7 @@ class AccessLog:
                     ).scalars()
                 )
                 rows = {
-                    q.seq: dict(device_id=dev.id, seq=q.seq, record_type=q.type.value, record_id=q.record_id,
+                    q.seq: dict(device_id=dev.id, seq=q.seq, record_type=q.type, record_id=q.record_id,
                                 reason=q.reason, at=at)
                     for q in quarantine if q.seq not in have
                 }
@@ -161,6 +161,24 @@ class AccessLog:
             query = query.where(device_quarantine.c.device_id == device_id)
         with self.db.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+    def catalogue_refused(self) -> set[str]:
+        """The devices that reported keeping aside the region's catalogue as imported now (its
+        current version): a version that cannot read it, which keeps the catalogue it had until
+        the application is updated (docs/sync.md, "A catalogue newer than the device")."""
+        current = (
+            select(record.c.seq)
+            .where(record.c.record_type == RecordType.CATALOGUE.value)
+            .scalar_subquery()
+        )
+        query = (
+            select(device_quarantine.c.device_id)
+            .where(device_quarantine.c.record_type == RecordType.CATALOGUE.value)
+            .where(device_quarantine.c.seq >= current)
+            .distinct()
+        )
+        with self.db.engine.connect() as conn:
+            return set(conn.execute(query).scalars())
 
     def access_log_held(self, device_id: str) -> int:
         with self.db.engine.connect() as conn:

@@ -104,12 +104,23 @@ class Service:
         return self.register is None or self.register is register
 
 
-def _read_service(fields: Fields) -> Service:
-    fields.only(
-        "code", "kind", "register", "service_areas", "name", "description", "contact",
-        "warm_handover", "duty", "legal_basis", "domains", "min_age", "max_age", "first_for",
-        "anonymous", "first_when", "fallback_for",
-    )
+SERVICE_FIELDS = (
+    "code", "kind", "register", "service_areas", "name", "description", "contact",
+    "warm_handover", "duty", "legal_basis", "domains", "min_age", "max_age", "first_for",
+    "anonymous", "first_when", "fallback_for",
+)
+# The fields that only order the referral step's list (which services come first): a reader of
+# an earlier version that does not know one may leave it out and still list every service,
+# in the file's order. The central API sends this list with the region's catalogue, so a
+# device of an earlier version keeps reading the catalogue a region extends with such a field
+# (docs/sync.md, "A catalogue newer than the device"); any other field it does not know (a
+# duty, a register: what a referral must get right) still refuses the whole catalogue.
+# A field added here later is added to this list when it, too, only orders the list.
+OPTIONAL_FIELDS = ("domains", "min_age", "max_age", "first_for", "first_when", "anonymous", "fallback_for")
+
+
+def _read_service(fields: Fields, may_ignore: "Iterable[str]" = ()) -> Service:
+    fields.only(*SERVICE_FIELDS, *may_ignore)
     code = fields.identifier("code")
     kind = fields.choice("kind", ServiceKind)
     register_value = fields.string("register")
@@ -194,17 +205,21 @@ def _check_social_names(fields: Fields, service: Service, social: "Protocol") ->
         )
 
 
-def catalogue_from_text(text: str, name: str = "services.toml", social: "Protocol | None" = None) -> list[Service]:
+def catalogue_from_text(
+    text: str, name: str = "services.toml", social: "Protocol | None" = None, may_ignore: "Iterable[str]" = (),
+) -> list[Service]:
     """A catalogue that came as text (by sync from the region's import), read as strictly as
-    the file - with `social`, checked against it as load_catalogue checks; a broken one raises
-    DataFileError naming `name` and the line."""
+    the file - with `social`, checked against it as load_catalogue checks - but for the fields
+    named in `may_ignore` (the central API's OPTIONAL_FIELDS) that this version does not know:
+    left out (`ignored_fields` names them). A broken one raises DataFileError naming `name`
+    and the line."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_text(text, "utf-8")
         try:
-            return load_catalogue(path, social)
+            return load_catalogue(path, social, may_ignore=may_ignore)
         except DataFileError as error:
             raise DataFileError(name, error.line, error.reason) from None
 
@@ -219,9 +234,11 @@ def kept_aside_text(record: str, social: "Protocol | None", detail: str = "") ->
 
     problem = detail
     try:
-        text = json.loads(record).get("toml")
+        data = json.loads(record)
+        text, optional = data.get("toml"), data.get("optional") or []
         if isinstance(text, str):
-            catalogue_from_text(text, social=social)
+            may_ignore = [name for name in optional if isinstance(name, str)] if isinstance(optional, list) else []
+            catalogue_from_text(text, social=social, may_ignore=may_ignore)
     except DataFileError as error:
         problem = str(error)
     except (ValueError, AttributeError):
@@ -249,14 +266,28 @@ def _social_in(root: Path) -> "Protocol | None":
     return social_of(load_protocols(root / "protocols"))
 
 
-def load_catalogue(path: Path, social: "Protocol | None" = None) -> list[Service]:
+def ignored_fields(text: str) -> list[str]:
+    """The fields of a catalogue's services this version does not read, sorted ([] for a
+    catalogue that does not read as TOML: its reading says why)."""
+    import tomllib
+
+    try:
+        services = tomllib.loads(text).get("service", [])
+    except tomllib.TOMLDecodeError:
+        return []
+    keys = {key for service in services if isinstance(service, dict) for key in service}
+    return sorted(keys - set(SERVICE_FIELDS))
+
+
+def load_catalogue(path: Path, social: "Protocol | None" = None, may_ignore: "Iterable[str]" = ()) -> list[Service]:
     """Every `[[service]]` of the catalogue file, in file order. With the social protocol, every
     need domain, question and duty a service names must be one of the protocol's."""
     top = Fields(Source(path), load_toml(path))
     top.only("service")
     services: list[Service] = []
+    may_ignore = tuple(may_ignore)
     for fields in top.tables("service"):
-        service = _read_service(fields)
+        service = _read_service(fields, may_ignore)
         if social is not None:
             _check_social_names(fields, service, social)
         if any(service.code == earlier.code for earlier in services):

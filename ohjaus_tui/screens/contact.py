@@ -59,8 +59,9 @@ class ContactScreen(BackScreen):
     # questions, both answers' keys (K yes, E no: in Finnish there was room for E only).
     # Ctrl+N (next) before the language and the lock: in a text field (the reason) it is the
     # key that goes on, and at 80x24 in Finnish it was left out (the walk of 5.12.2026).
+    # Enter on a list that shows it (the high-need plan's: Choose) before Ctrl+N.
     KEY_PRIORITY = (
-        "back", "answer(True)", "answer(False)", "next", "sign", "another_referral", "record_duty",
+        "back", "answer(True)", "answer(False)", "select", "next", "sign", "another_referral", "record_duty",
         "switch_language", "lock", "sync_view", "app.quit",
     )
 

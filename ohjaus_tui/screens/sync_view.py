@@ -38,6 +38,8 @@ KEPT_ASIDE = {
     "duplicate_identity_code": N_("Received a second client with an identity code this device already "
                                   "holds: kept aside, reported to the central API"),
     "invalid": N_("Received, but this device cannot store it: kept aside, reported to the central API"),
+    "unreadable": N_("Received, but this version cannot read it (damaged, or from a newer version): kept aside, "
+                     "reported to the central API; tried again at every sync and after an update"),
 }
 
 KINDS = {"rejected": N_("Rejected"), "conflict": N_("Conflict"), "kept_aside": N_("Kept aside")}
@@ -65,10 +67,13 @@ def describe(record_type: str, data: str) -> str:
         record = json.loads(data)
     except ValueError:
         return ""
+    if not isinstance(record, dict):  # a record kept aside as unreadable
+        return ""
     if record_type == "client":
         return shown(f"{record.get('last_name', '')} {record.get('first_name', '')}".strip(), NAME_SHOWN)
     if record_type == "contact":
-        contact = record.get("contact", {})
+        contact = record.get("contact")
+        contact = contact if isinstance(contact, dict) else {}
         return shown(str(contact.get("reason", "")), 40)
     if record_type == "callback":
         return shown(f"{record.get('name', '')} {str(record.get('reason', ''))[:60]}".strip(), 40)
@@ -113,6 +118,7 @@ class SyncViewScreen(BackScreen):
     def body(self) -> ComposeResult:
         yield Static(id="sync-empty")
         yield Static(id="sync-removed")  # clients that left this device at a sync
+        yield Static(id="sync-catalogue")  # fields of the region's catalogue this version leaves out
         yield DataTable(id="sync-problems", cursor_type="row")
         yield Static(id="sync-detail")  # the highlighted row in full: the table cuts long reasons
 
@@ -147,6 +153,15 @@ class SyncViewScreen(BackScreen):
         removed.display = removal is not None
         if removal is not None:
             removed.update(removal_text(removal))
+        ignored = store.pull.region_catalogue_ignored()
+        catalogue = self.query_one("#sync-catalogue", Static)
+        catalogue.display = bool(ignored)
+        if ignored:
+            catalogue.update(
+                _("The region's referral catalogue is in use without fields this version does not read "
+                  "({fields}): they only order the services offered first. Ask for an update of the application.")
+                .format(fields=", ".join(ignored))
+            )
         empty = self.query_one("#sync-empty", Static)
         empty.update("" if rows else _("Nothing was rejected and there are no conflicts."))
         empty.set_class(bool(rows), "-none")

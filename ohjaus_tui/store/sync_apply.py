@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlmodel import Session, col, select
 
+from ohjaus_core import records
 from ohjaus_core.domain.catalogue import catalogue_from_text, shipped_social
 from ohjaus_core.domain.codes import ContactStatus
 from ohjaus_core.domain.errors import DataFileError
@@ -26,6 +27,9 @@ from .models import (
 MISSING_REFERENCE = "missing_reference"
 DUPLICATE_IDENTITY_CODE = "duplicate_identity_code"
 INVALID_RECORD = "invalid"
+# Not readable as a record by this version (a newer record type or shape, damaged text);
+# reported to the central API as invalid, the reason its protocol knows.
+UNREADABLE_RECORD = "unreadable"
 
 # Columns whose unknown target the apply itself handles (shown as taken elsewhere, or NULL).
 _RESOLVED_LOCALLY = {("slot", "booked_contact_id"), ("callback", "contact_id"), ("callback", "client_id")}
@@ -36,6 +40,8 @@ _APPLY_ERRORS = (StatementError, ValidationError, ValueError, KeyError, TypeErro
 
 
 def _reason_of(error: BaseException) -> str:
+    if isinstance(error, UnknownValue):
+        return UNREADABLE_RECORD
     if isinstance(error, MergeTargetMissing):
         return MISSING_REFERENCE
     if isinstance(error, IntegrityError) and "identity_code" in str(error.orig):
@@ -52,7 +58,7 @@ def _detail_of(error: BaseException) -> str:
         return str(error.orig)[:200]
     if isinstance(error, StatementError) and error.orig is not None:
         return f"{type(error.orig).__name__}: {str(error.orig).splitlines()[0][:200]}"
-    if isinstance(error, (CatalogueRefused, MergeTargetMissing)):
+    if isinstance(error, (CatalogueRefused, MergeTargetMissing, UnknownValue)):
         return str(error)[:200]
     if isinstance(error, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in error.errors()[:3])
@@ -60,19 +66,28 @@ def _detail_of(error: BaseException) -> str:
 
 
 def _quarantine(session: Session, failures, now: datetime) -> None:
+    _keep_aside(session, [
+        (change.type.value, change.record_id, change.seq, json.dumps(change.data, ensure_ascii=False, sort_keys=True),
+         reason, detail)
+        for change, reason, detail in failures
+    ], now)
+
+
+def _keep_aside(session: Session, kept: list[tuple[str, str, int, str, str, str]], now: datetime) -> None:
+    """Records kept aside: (type, id, seq, data text, reason, detail) each."""
     rows = [
         {
-            "record_type": change.type.value,
-            "record_id": change.record_id,
-            "seq": change.seq,
-            "data": json.dumps(change.data, ensure_ascii=False, sort_keys=True),
+            "record_type": record_type,
+            "record_id": record_id,
+            "seq": seq,
+            "data": data,
             "reason": reason,
             "detail": detail,
             "at": now,
             "reported": False,
             "seen": False,
         }
-        for change, reason, detail in failures
+        for record_type, record_id, seq, data, reason, detail in kept
     ]
     if not rows:
         return
@@ -157,7 +172,27 @@ def _row(model: type, data: dict) -> dict:
     model_validate refuses (pydantic's ValidationError)."""
     instance = model.__new__(model)
     model.__pydantic_validator__.validate_python(data, self_instance=instance)
-    return model.__pydantic_serializer__.to_python(instance)
+    row = model.__pydantic_serializer__.to_python(instance)
+    for name, members in _ENUM_FIELDS.get(model, ()):
+        if row[name] is not None and row[name] not in members:
+            raise UnknownValue(f"{model.__table__.name}.{name}: not a value this version knows")
+    return row
+
+
+class UnknownValue(ValueError):
+    """A pulled value of an enumeration this version does not know (a newer central API's):
+    the record is kept aside rather than stored for a screen to fail on. No value in it."""
+
+
+_SCHEMAS = {
+    Client: records.Client, Contact: records.Contact, Assessment: records.Assessment,
+    SegmentChoice: records.Segment, Outcome: records.Outcome, FollowUp: records.FollowUp,
+}
+# The store's model -> its enumerated fields, each with its values (records.ENUMS).
+_ENUM_FIELDS: dict[type, tuple[tuple[str, dict], ...]] = {
+    model: tuple((name, enum._value2member_map_) for (kind, name), enum in records.ENUMS.items() if kind is schema)
+    for model, schema in _SCHEMAS.items()
+}
 
 
 def _apply_many(session: Session, record_type: RecordType, items: list[dict]) -> None:
@@ -214,6 +249,8 @@ def _merges(session: Session, items: list[dict]) -> None:
 
 
 REGION_CATALOGUE = "region_catalogue"  # the setting holding the catalogue the region imported
+# ... and the fields of it this version may leave out (records.Catalogue.optional), as JSON
+REGION_CATALOGUE_OPTIONAL = "region_catalogue_optional"
 
 
 class CatalogueRefused(ValueError):
@@ -223,14 +260,20 @@ class CatalogueRefused(ValueError):
 def _catalogue(session: Session, items: list[dict]) -> None:
     """The region's catalogue from its import: checked as strictly as the data folder's file,
     against this device's own social protocol as `ohjaus check` and the start check it (a
-    central API of another version let it in); a broken one is kept aside with the reason,
-    shown in F6, and the one held before stays in use."""
+    central API of another version let it in) - a broken one is kept aside with the reason,
+    shown in F6, and the one held before stays in use - but for the fields the central API
+    names optional that this version does not know (a newer version's ordering hints): left
+    out, and said in F6 (`SyncPull.region_catalogue_ignored`)."""
     for item in items:
+        optional = item.get("optional") or []
+        if not (isinstance(optional, list) and all(isinstance(name, str) for name in optional)):
+            raise CatalogueRefused("catalogue.optional: not a list of field names")
         try:
-            catalogue_from_text(item["toml"], social=shipped_social())
+            catalogue_from_text(item["toml"], social=shipped_social(), may_ignore=optional)
         except DataFileError as error:
             raise CatalogueRefused(str(error)) from None
         session.merge(Setting(key=REGION_CATALOGUE, value=item["toml"]))
+        session.merge(Setting(key=REGION_CATALOGUE_OPTIONAL, value=json.dumps(optional)))
 
 
 def _credentials(session: Session, items: list[dict]) -> None:

@@ -13,10 +13,10 @@ from sqlalchemy import delete, text, tuple_
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from ohjaus_core.domain.catalogue import catalogue_from_text
+from ohjaus_core.domain.catalogue import catalogue_from_text, ignored_fields
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.identity import client_id_for
-from ohjaus_core.protocol import PulledChange, RecordType
+from ohjaus_core.protocol import PulledChange, RecordType, UnreadableChange
 from .merge import redirect_merged
 from .models import (
     Assessment, Client, ClientRemoved, Contact, FollowUp, Outbox, Outcome, SegmentChoice, Setting, SyncQuarantine,
@@ -25,7 +25,7 @@ from .models import (
 from .repository import Repository
 from .sync_apply import (
     _APPLY_ERRORS, _APPLY_ORDER, _MODELS, _RESOLVED_LOCALLY, _TABLES, DUPLICATE_IDENTITY_CODE, MISSING_REFERENCE,
-    REGION_CATALOGUE, _apply_many, _detail_of, _held_versions, _quarantine, _reason_of,
+    REGION_CATALOGUE, REGION_CATALOGUE_OPTIONAL, UNREADABLE_RECORD, _apply_many, _detail_of, _held_versions, _keep_aside, _quarantine, _reason_of,
 )
 from .sync_side import CURSOR
 
@@ -45,7 +45,16 @@ class SyncPull(Repository):
         pulled it; None when none came (the data folder's is used)."""
         with self.session() as session:
             row = session.get(Setting, REGION_CATALOGUE)
-        return catalogue_from_text(row.value) if row else None
+            optional = session.get(Setting, REGION_CATALOGUE_OPTIONAL)
+        return catalogue_from_text(row.value, may_ignore=json.loads(optional.value) if optional else ()) if row else None
+
+    def region_catalogue_ignored(self) -> list[str]:
+        """The fields of the region's catalogue in use here that this version leaves out (a
+        newer version's, named optional by the central API): the application needs an update
+        to read them; [] when none."""
+        with self.session() as session:
+            row = session.get(Setting, REGION_CATALOGUE)
+        return ignored_fields(row.value) if row else []
 
     def apply_page(
         self,
@@ -53,6 +62,7 @@ class SyncPull(Repository):
         last_seq: int | None,
         now: datetime | None = None,
         restoring: frozenset[str] = frozenset(),
+        unreadable: list[UnreadableChange] = (),
     ) -> int:
         """Apply one pulled page and store the cursor, in one transaction: a device killed
         mid-pull pulls the page again and applies it again, to the same result.
@@ -66,7 +76,10 @@ class SyncPull(Repository):
         A pulled client record of a client this device removed (`client_removed`) is passed
         over: an edit alone does not bring the client back. `restoring` names removed clients
         whose records these are, sent whole by the central API: they come back, and leave
-        `client_removed`, in this transaction. `last_seq` None leaves the cursor as it is."""
+        `client_removed`, in this transaction. `last_seq` None leaves the cursor as it is.
+        `unreadable`: the page's changes this version could not read as records (sync/pages.py),
+        kept aside in the same transaction (UNREADABLE_RECORD), so the cursor never passes one
+        that is not held here."""
         now = now or datetime.now(UTC)
         known: dict[tuple[RecordType, str], tuple[PulledChange, str, str]] = {}
         # First without savepoints: a savepoint copies every page a statement touches aside
@@ -78,7 +91,7 @@ class SyncPull(Repository):
             # refer to: the page is applied again without it, and they are kept aside too
             # (their foreign keys are checked only at the commit).
             try:
-                applied = self._apply_page_once(changes, last_seq, now, known, guarded, restoring)
+                applied = self._apply_page_once(changes, last_seq, now, known, guarded, restoring, unreadable)
             except _Refused:
                 guarded = True
                 continue
@@ -93,6 +106,7 @@ class SyncPull(Repository):
         known: dict[tuple[RecordType, str], tuple[PulledChange, str, str]],
         guarded: bool = True,
         restoring: frozenset[str] = frozenset(),
+        unreadable: list[UnreadableChange] = (),
     ) -> int | None:
         with self.session() as session:
             # The cursor first: its write opens the transaction, so the savepoints below are
@@ -174,6 +188,11 @@ class SyncPull(Repository):
                         )
                     )
             _quarantine(session, failed.values(), now)
+            held = {(c.type.value, c.record_id): c.seq for c in applied}
+            _keep_aside(session, [
+                (u.type, u.record_id, u.seq, u.text, UNREADABLE_RECORD, u.detail)
+                for u in unreadable if held.get((u.type, u.record_id), 0) < u.seq
+            ], now)
             session.commit()
         return len(applied)
 
@@ -229,11 +248,14 @@ def _parts(change: PulledChange) -> list[tuple[type, dict]]:
     """The rows a pulled record becomes, with their models."""
     data = change.data
     if change.type == RecordType.CONTACT:
-        parts: list[tuple[type, dict]] = [(Contact, data.get("contact") or {})]
+        # (a part of the wrong shape is left out here: the apply refuses it, and keeps it aside)
+        contact = data.get("contact")
+        parts: list[tuple[type, dict]] = [(Contact, contact if isinstance(contact, dict) else {})]
         for key, model in (("assessment", Assessment), ("segment", SegmentChoice), ("outcome", Outcome)):
             if isinstance(data.get(key), dict):
                 parts.append((model, data[key]))
-        parts += [(FollowUp, f) for f in data.get("follow_ups") or [] if isinstance(f, dict)]
+        follow_ups = data.get("follow_ups")
+        parts += [(FollowUp, f) for f in follow_ups if isinstance(f, dict)] if isinstance(follow_ups, list) else []
         return parts
     model = _MODELS.get(change.type)
     return [(model, data)] if model is not None else []

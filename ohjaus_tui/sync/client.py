@@ -33,10 +33,10 @@ from ohjaus_core.protocol import (
     ClientAccessLog,
     ClientRecords,
     DeviceStateAck,
-    PullResponse,
     PushResponse,
     ReleasedClients,
 )
+from .pages import Page, PageUnreadable, one_at_a_time, read_page
 from .store_needs import SyncStore
 
 DEMO_SERVER = "http://127.0.0.1:8765"
@@ -73,13 +73,24 @@ class RoundResult:
     removed_records: int = 0  # their contacts, follow-ups, consents, callbacks, missed appointments
     kept: int = 0  # clients due to leave that stay for now (unsent, open item, log not sent)
     restored: int = 0  # removed clients taken back whole
+    set_aside: int = 0  # received records kept aside in this round (this device cannot apply them)
 
     def summary(self) -> str:
         text = _(
             "sent {pushed} (accepted {accepted}, rejected {rejected}, conflicts {conflicts}), "
             "received {pulled}, waiting {pending}"
         ).format(**self.__dict__)
+        if self.set_aside:
+            text = f"{text}; {self.set_aside_summary()}"
         return f"{text}; {self.removal_summary()}" if self.removal_summary() else text
+
+    def set_aside_summary(self) -> str:
+        """The received records this round kept aside, in one line that points to F6."""
+        return ngettext(
+            "kept aside {n} received record this device cannot apply (F6)",
+            "kept aside {n} received records this device cannot apply (F6)",
+            self.set_aside,
+        ).format(n=self.set_aside)
 
     def removal_summary(self) -> str:
         """What left the device in this round (and what stayed though due), or ""."""
@@ -176,8 +187,9 @@ class SyncClient:
                 refused, access_sent = error, 0
             pulled = self._pull_all()
             removal, restored = self._leave()
+            set_aside = 0
             try:
-                self._send_state()
+                set_aside = self._send_state()
             except AccessLogRefused as error:
                 refused = refused or error  # the log's own refusal, when there was one, names the entry
             if refused is not None:
@@ -188,7 +200,7 @@ class SyncClient:
         self.store.outbox.record_sync_result(self.clock())
         return RoundResult(
             pushed, accepted, rejected, conflicts, pulled, self.store.outbox.pending_count(), access_sent,
-            removal.removed, removal.records, removal.kept, restored,
+            removal.removed, removal.records, removal.kept, restored, set_aside,
         )
 
     def _leave(self):
@@ -247,16 +259,20 @@ class SyncClient:
             self.store.outbox.set_access_log_sent(rows[-1]["seq"])
             sent += len(rows)
 
-    def _send_state(self) -> None:
+    def _send_state(self) -> int:
         """The access log's anchor (its count and last hash), at every round: the central
         API refuses a log that shrank or was rewritten since it last saw it. With it, the
-        pulled records this device keeps aside (ids and reasons), once each."""
+        pulled records this device keeps aside (ids and reasons), once each: returns how
+        many were reported now (kept aside since the last report)."""
         count, last_hash = self.store.protection.access_log_anchor()
         kept = self.store.pull.unreported_quarantine(MAX_QUARANTINE_REPORT)
         body = {
             "access_log": {"count": count, "hash": last_hash},
             "quarantine": [
-                {"seq": q.seq, "type": q.record_type, "record_id": q.record_id, "reason": q.reason} for q in kept
+                # (unreadable is this device's own word: the protocol's is invalid)
+                {"seq": q.seq, "type": q.record_type, "record_id": q.record_id,
+                 "reason": "invalid" if q.reason == "unreadable" else q.reason}
+                for q in kept
             ],
         }
         response = self._request("POST", "/v1/device-state", json=body, refusals=(409,))
@@ -265,6 +281,7 @@ class SyncClient:
         _parse(DeviceStateAck, response)
         if kept:
             self.store.pull.mark_quarantine_reported([(q.record_type, q.record_id, q.seq) for q in kept])
+        return len(kept)
 
     def _push_all(self) -> tuple[int, int, int, int]:
         """The outbox in batches, in order. Pipelined (issue 18): a batch is sent only when
@@ -335,14 +352,24 @@ class SyncClient:
             while True:
                 following = fetching.submit(self._page, page.last_seq) if page.more else None
                 # (an error here: the executor waits for the request in flight first)
-                pulled += self.store.pull.apply_page(page.changes, page.last_seq, self.clock())
+                pulled += self.store.pull.apply_page(page.changes, page.last_seq, self.clock(), unreadable=page.unreadable)
                 if following is None:
                     return pulled
                 page = following.result()
 
-    def _page(self, after: int) -> PullResponse:
-        """The page of changes after server sequence `after`."""
-        return _parse(PullResponse, self._request("GET", "/v1/changes", params={"after": after, "limit": self.page}))
+    def _page(self, after: int) -> Page:
+        """The page of changes after server sequence `after`, with the changes of it this
+        version cannot read apart (pages.py); SyncError when it is no pull page at all."""
+        try:
+            page = read_page(self._page_body(after, self.page))
+            if page is None:  # one change's text is not JSON: the page up to it, a change a request
+                page = one_at_a_time(self._page_body, after, self.page)
+        except PageUnreadable:
+            raise SyncError(_("The central API sent an answer this version cannot read.")) from None
+        return page
+
+    def _page_body(self, after: int, limit: int) -> bytes:
+        return self._request("GET", "/v1/changes", params={"after": after, "limit": limit}).content
 
     def _request(self, method: str, path: str, refusals: tuple[int, ...] = (), **kwargs) -> httpx.Response:
         """The response, or SyncError / Offline; a status in `refusals` is the caller's."""

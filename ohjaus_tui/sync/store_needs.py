@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ohjaus_core.domain.access_log import Entry
 from ohjaus_core.domain.credentials import Verifier
-from ohjaus_core.protocol import Answer, PulledChange
+from ohjaus_core.protocol import Answer, PulledChange, UnreadableChange
 
 if TYPE_CHECKING:
     from sqlalchemy import Row
@@ -37,7 +37,7 @@ class PullNeeds(Protocol):
     def sync_cursor(self) -> int: ...
     def apply_page(
         self, changes: list[PulledChange], last_seq: int | None, now: datetime | None = None,
-        restoring: frozenset[str] = frozenset(),
+        restoring: frozenset[str] = frozenset(), unreadable: list[UnreadableChange] = (),
     ) -> int: ...
     def unreported_quarantine(self, limit: int = 500) -> list[SyncQuarantine]: ...
     def mark_quarantine_reported(self, keys: list[tuple[str, str, int]]) -> None: ...

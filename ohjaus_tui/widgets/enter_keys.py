@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 from ohjaus_core.i18n import N_
 from .marks import MarkedCheckbox, MarkedSelectionList
@@ -47,6 +47,13 @@ class TriggerList(DoneOnEnter, MarkedSelectionList):
 
     class Done(Message):
         pass
+
+
+class ChoiceList(OptionList):
+    """A list whose Enter chooses the highlighted option and goes on, with the key in the
+    footer (a list of the high-need plan at 80x24 showed no key that chose)."""
+
+    BINDINGS = [Binding("enter", "select", N_("Choose"))]
 
 
 class SummaryView(Static, can_focus=True):

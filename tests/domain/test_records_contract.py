@@ -21,6 +21,7 @@ from ohjaus_tui.store.sync_side import _FAMILY, _PUSHED, dump
 # schema changes the fingerprint: raise CONTRACT_VERSION and add its line (docs/sync.md).
 FINGERPRINTS = {
     1: "3df66b48d7bca71509219d79f9bda752ecd162297177653aa62c81096b99fb03",
+    2: "81fdc1665b1010d012bef305c8eebc08855d640efbe300e518417a18654ddc66",  # Catalogue.optional
 }
 
 

@@ -156,3 +156,65 @@ async def test_a_question_that_wraps_beside_the_scrollbar_keeps_its_last_line_af
         assert line - questions.scrollbar_size_vertical < len(following.text) <= line, (width, following.text)
         for word in following.text.split()[-2:]:
             assert word in screen_text(app), f"{word!r} of {following.text!r} not on the screen"
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_the_high_need_plan_step_shows_its_instructions_and_keys_at_80x24(app, store, language):
+    """A complex social case whose history marks two high-need triggers: at the plan to make,
+    both of the plan box's instructions (the plan, the worker or team responsible) and every
+    option of both lists are in sight, the footer has the key that chooses, and once Ctrl+N
+    says what is missing, what it asks for is still in sight (the walk of 6.12.2026: the
+    worker or team and its instruction were below the fold, and no key on the footer chose)."""
+    from datetime import timedelta
+
+    from textual.widgets import Label
+    from textual.widgets._footer import FooterKey
+
+    from ohjaus_core.domain.codes import Register
+    from ohjaus_core.i18n import set_language
+
+    from ..conftest import FIXED_NOW
+    from ..factories import new_client, sign_advice, worker_id
+    from datetime import date
+
+    set_language(language)
+    counsellor = worker_id(store, "ohjaaja1")
+    client = new_client(store, date(1980, 5, 17), 931, "Toistuva")
+    for days_ago in (2, 9, 20):
+        sign_advice(store, client.id, counsellor, FIXED_NOW - timedelta(days=days_ago))
+    unit = store.worker(counsellor).unit_id
+    for days_ago in (3, 15):
+        store.bookings.record_missed_appointment(
+            client.id, FIXED_NOW - timedelta(days=days_ago), unit, FIXED_NOW, register=Register.SOCIAL
+        )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Taas rahat loppu")
+        await pick_and_answer(pilot, "social_service_need", "no_money_for_food_or_medicine")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
+        await pilot.press("enter", "enter", "enter")  # the urgency, the complex path, the triggers marked
+        await pilot.pause()
+        assert focused_id(pilot) == "plan-type"
+
+        def in_sight() -> None:
+            steps = app.screen.query_one("#steps").region
+            for label in app.screen.query_one("#plan-box").query(Label):
+                y = label.region.y
+                assert steps.y <= y < steps.bottom, str(label.render())
+                assert label.region.width >= len(str(label.render()))  # one line, not cut
+            for listing in (app.screen.query_one("#plan-type"), app.screen.query_one("#named-contact")):
+                for row in range(listing.option_count):
+                    assert on_screen(app, listing, row), (listing.id, row)
+
+        in_sight()
+        shown = {key.action for key in app.screen.query(FooterKey)}
+        assert {"select", "next", "sign"} <= shown
+        await pilot.press("ctrl+n")  # nothing chosen yet: the problems say what is missing
+        await pilot.pause()
+        problems = app.screen.query_one("#problems")
+        assert problems.region.height == 2  # both lines: the plan, the worker or team
+        in_sight()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "named-contact"
+        in_sight()

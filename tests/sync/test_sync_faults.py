@@ -835,10 +835,10 @@ def test_a_booking_made_while_a_pull_is_in_flight_ends_as_the_server_has_it(serv
         pull_page = b.store.pull.apply_page
         booked: list[str] = []
 
-        def booking_meanwhile(changes, last_seq, *rest):
+        def booking_meanwhile(changes, last_seq, *rest, **named):
             if not booked:  # the slot is still free on B's screen
                 booked.append(b.sign_contact(client_b.id, "Verenpaine", slot_id=slot_id).id)
-            return pull_page(changes, last_seq, *rest)
+            return pull_page(changes, last_seq, *rest, **named)
 
         with monkeypatch.context() as patch:
             patch.setattr(b.store.pull, "apply_page", booking_meanwhile)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, OptionList, SelectionList, Static
@@ -28,7 +28,7 @@ from ohjaus_core.domain.segmentation import (
 )
 from ohjaus_core.i18n import N_, _, ngettext
 from ...theme import themed
-from ...widgets.enter_keys import TriggerList
+from ...widgets.enter_keys import ChoiceList, TriggerList
 from .base import StepPanel, offer_codes
 
 _REASONS = {
@@ -88,9 +88,9 @@ class SegmentStep(StepPanel):
         )
         with Vertical(id="plan-box"):
             yield Label(_("High-need client: plan to make"))
-            yield OptionList(*[Option(p.label, id=p.value) for p in PlanType], id="plan-type")
+            yield ChoiceList(*[Option(p.label, id=p.value) for p in PlanType], id="plan-type")
             yield Label(_("Named worker or team responsible"))
-            yield OptionList(id="named-contact")
+            yield ChoiceList(id="named-contact")
 
     _visited = False
 
@@ -250,6 +250,13 @@ class SegmentStep(StepPanel):
             self.focus_now(self.query_one("#plan-type", OptionList))
         else:
             self.next()
+
+    @on(events.DescendantFocus, "#plan-box ChoiceList")
+    def _plan_box_in_sight(self) -> None:
+        """The plan box whole, from its first label down: at 80x24 the list in focus alone was
+        scrolled into sight, the other list and its instruction below the fold (and, with the
+        step's problems shown, the worker or team they ask for out of sight)."""
+        self.call_after_refresh(self.query_one("#plan-box").scroll_visible, top=True, animate=False)
 
     def apply(self, draft: ContactDraft) -> None:
         highlighted = self.query_one("#segments", OptionList).highlighted
