@@ -151,13 +151,14 @@ async def test_red_flag_ends_in_emergency_redirect_for_an_unidentified_caller(ap
         await pilot.press("enter")  # the emergency redirect, forced by the red flag
         await type_text(pilot, "112 soitettu asiakkaan kanssa")
         await pilot.press("enter")
-        await pilot.press("enter")  # the suggested callback
-        await pilot.press("enter", "enter")  # due date and note as they are
+        # No callback is suggested: no phone number is recorded for an unidentified caller.
+        await pilot.press("enter")  # no follow-up, as suggested
         await pilot.press("enter")  # sign
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
     draft = new_signed(store, before)
     assert draft.anonymous and draft.client_id is None
+    assert draft.follow_up_kind == FollowUpKind.NONE
     assert draft.red_flags == ["unconscious"]
     assert draft.urgency == Urgency.EMERGENCY
     assert draft.outcome_kind == OutcomeKind.EMERGENCY
