@@ -529,6 +529,19 @@ def test_a_child_long_out_of_school_stays_a_complex_need_in_the_grey_zone():
     assert segment_of("long_term_or_help_not_enough", "work_or_study_lost", age=45) is Segment.CLEAR_NEED
 
 
+
+@pytest.mark.parametrize("age", [9, 15, 38])
+def test_a_child_at_risk_in_the_grey_zone_is_a_complex_need_with_a_small_worry_a_clear_one(age):
+    """Version 15: a child at risk (the client a child, or a parent's child) with the worry in
+    the grey zone is mapped as a whole - the child-welfare notification, the child's assessment
+    with the school and the family's services, a social worker responsible for the child (LsL
+    25-27 §, 13 b §): a complex need, also where nothing else is found (a school nurse's
+    15-year-old drinking, a teacher's hungry pupil). With a small worry it stays a clear need."""
+    assert SOCIAL.complex_need(answers("child_at_risk"), WorryLevel.GREY_ZONE, age) == ("child_at_risk",)
+    assert segment_of("child_at_risk", age=age) is Segment.COMPLEX_NEED
+    assert segment_of("child_at_risk", "substance_use_harms", age=age) is Segment.COMPLEX_NEED
+    assert segment_of("child_at_risk", "family_needs_support", worry=WorryLevel.SMALL, age=age) is Segment.CLEAR_NEED
+
 # The walk of 6.12.2026: an information-only client of 80 who manages once informed, with a
 # need found, was advised (segment A) while the service-need assessment's limits stood (SHL
 # 36 §), and no follow-up was suggested to keep them.

@@ -38,14 +38,18 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
 
 
 @pytest.mark.parametrize(("name", "n", "urgency", "segment", "referral"), [
-    ("social_dev.toml", 48, 46, 45, 46),
-    ("social_dev2.toml", 24, 23, 22, 19),
+    ("social_dev.toml", 48, 46, 44, 46),
+    ("social_dev2.toml", 24, 23, 21, 19),
     ("social_dev3.toml", 36, 31, 34, 35),
     ("social_dev4.toml", 36, 33, 31, 33),
-    ("social_dev5.toml", 36, 31, 31, 35),
+    ("social_dev5.toml", 36, 31, 30, 35),
     ("social_dev6.toml", 36, 26, 29, 30),
     ("social_dev7.toml", 36, 30, 33, 34),
-    ("social_dev8.toml", 36, 30, 33, 33),
+    ("social_dev8.toml", 36, 30, 32, 33),
+    ("social_dev9.toml", 36, 30, 30, 32),
+    ("social_dev10.toml", 36, 30, 31, 31),
+    ("social_dev11.toml", 36, 28, 31, 28),
+    ("social_dev12.toml", 36, 30, 32, 32),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -90,7 +94,13 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     no figure changed. Then (version 14, the review of 6.12.2026) advice and guidance counts
     right only where the writer expected `non_urgent` on the advice path, not with a clear or
     complex need (there the writer meant the assessment): urgency 23 on social_dev2, 33 on
-    social_dev4, 31 on social_dev5, 26 on social_dev6, 30 on social_dev8 (250 of 288)."""
+    social_dev4, 31 on social_dev5, 26 on social_dev6, 30 on social_dev8 (250 of 288). sh8-sh11
+    released as social_dev9-12 (6.12.2026 11:10 UTC, after sh12 was measured at version 14).
+    Then (version 15) a child at risk with the worry in the grey zone is a complex need: segment
+    44 on social_dev, 21 on social_dev2, 30 on social_dev5, 32 on social_dev8 (each -1: the
+    writers of four such cases said clear; sh7's panel said complex) and 30, 31, 31, 32 on
+    social_dev9-12 (+1, +1, +1, +2): 378 of 432 against the writers, 227 of 252 against the
+    panels of social_dev6-12."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -100,12 +110,17 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     assert sum(o.referral_right for o in outcomes if o.vignette.referrals) >= referral
 
 
-@pytest.mark.parametrize(("part", "urgency", "segment"), [(6, 32, 32), (7, 31, 28), (8, 27, 35)])
+@pytest.mark.parametrize(("part", "urgency", "segment"), [
+    (6, 32, 32), (7, 31, 28), (8, 27, 36), (9, 34, 33), (10, 32, 33), (11, 30, 34), (12, 33, 31),
+])
 def test_the_released_parts_with_readers_keep_their_figures_against_the_consensus(shipped, part, urgency, segment):
     """sh4, sh6 and sh7 (social_dev6-8) against their consensus labels (the writer, two blind
     readers and a blind adjudicator where they differ; tests/social_readers/dev*_consensus.toml):
     floors at version 13 (version 11: 31, 32; 30, 28; 25, 32), and every duty the consensus
-    names is found."""
+    names is found. sh8-sh11 (social_dev9-12, kept aside with their consensus until 6.12.2026
+    11:10 UTC, released when sh12 had been measured and sh13 and sh14 were being written blind):
+    at version 14 urgency 34, 32, 30, 33 and segment 32, 32, 33, 29; version 15 (a child at risk
+    in the grey zone of worry a complex need) segment 33, 33, 34, 31, and sh7's 35 -> 36."""
     import tomllib
 
     from ohjaus_core.domain.social_vignettes import DUTIES
@@ -185,7 +200,9 @@ def test_a_missed_duty_fails_the_check_and_aggregate_lists_no_case(tmp_path):
 
     result = ohjaus("check", "--vignettes", str(DEV), "--aggregate")
     assert result.returncode == 0, result.stdout  # every duty of the dev set is found
-    assert "duties found: 114/114" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
+    expected = sum(len(v.duties) for f in sorted(DEV.glob("*.toml")) for v in load_social_vignettes(f))
+    assert expected > 150  # the released parts' duties are in the dev set too
+    assert f"duties found: {expected}/{expected}" in result.stdout and "  s_" not in result.stdout.split("social vignettes:")[1]
     # The story answers no question that raises the older person's notification: missed, exit 1.
     (tmp_path / "missed.toml").write_text(VIGNETTE.format(extra='findings = ["debts_or_benefit_problems"]'), encoding="utf-8")
     result = ohjaus("check", "--vignettes", str(tmp_path))
