@@ -832,7 +832,9 @@ def test_a_childs_own_strained_wellbeing_is_assessed_within_three_days() -> None
 def test_urgency_when_names_known_questions_and_no_emergency(tmp_path) -> None:
     text = (PROTOCOLS / "social_service_need.toml").read_text(encoding="utf-8")
     path = tmp_path / "social_service_need.toml"
-    path.write_text(text.replace('none = ["older_person_not_coping"]', 'none = ["older"]'), encoding="utf-8")
+    needs = 'all = ["disability_limits_daily_life", "needs_help_daily_living", "must_be_arranged_today"]\n'
+    assert needs in text
+    path.write_text(text.replace(needs, needs + 'none = ["older"]\n'), encoding="utf-8")
     with pytest.raises(DataFileError, match="unknown question 'older'"):
         load_protocol(path, None)
     path.write_text(text.replace('urgency = "same_day"\nduties', 'urgency = "emergency"\nduties', 1), encoding="utf-8")

@@ -177,9 +177,14 @@ def test_a_disabled_client_left_without_their_carer_today_brings_the_safety_resp
     # Someone who needs help but whose help goes on, or who is not disabled: no duty.
     assert evaluate(SOCIAL, answers(*alone[:2]), WorryLevel.GREAT, 40).duties == ()
     assert evaluate(SOCIAL, answers(*alone[1:]), WorryLevel.GREAT, 40).duties == ()
-    # An older person who cannot cope: the law's own route, the VPL 25 § notification.
+    # An older person who cannot cope: the law's own route, the VPL 25 § notification, and
+    # (version 16) the safety response beside it - a man with a memory disease whose wife and
+    # carer the ambulance has just taken is not left alone tonight by a notification.
     older = evaluate(SOCIAL, answers(*alone, "older_person_not_coping", "statutory_group"), WorryLevel.GREAT, 88)
-    assert older.duties == ("older_person_notification",)
+    assert set(older.duties) == {"older_person_notification", "immediate_safety_response"}
+    # With a smaller worry the notification alone.
+    older_grey = evaluate(SOCIAL, answers(*alone, "older_person_not_coping", "statutory_group"), WorryLevel.GREY_ZONE, 88)
+    assert older_grey.duties == ("older_person_notification",)
 
 
 def test_urgency_when_names_known_duties(tmp_path):

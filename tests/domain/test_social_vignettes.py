@@ -50,6 +50,7 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
     ("social_dev10.toml", 36, 30, 31, 31),
     ("social_dev11.toml", 36, 28, 31, 28),
     ("social_dev12.toml", 36, 30, 32, 32),
+    ("social_dev13.toml", 36, 30, 33, 36),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -100,7 +101,12 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     44 on social_dev, 21 on social_dev2, 30 on social_dev5, 32 on social_dev8 (each -1: the
     writers of four such cases said clear; sh7's panel said complex) and 30, 31, 31, 32 on
     social_dev9-12 (+1, +1, +1, +2): 378 of 432 against the writers, 227 of 252 against the
-    panels of social_dev6-12."""
+    panels of social_dev6-12. sh14 (social_dev13), kept aside and measured once at version 15
+    (31, 33, 35; duties 12/14), released for its two missed duties; version 16 (the older person
+    left without their carer today gets the safety response beside the notification; the child
+    question names the child's own behaviour and a notification someone else made, that one
+    question marked again blind): duties 14/14, urgency 30 (the police's 14-year-old shoplifter
+    now three working days), first referral 36."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -111,7 +117,7 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
 
 
 @pytest.mark.parametrize(("part", "urgency", "segment"), [
-    (6, 32, 32), (7, 31, 28), (8, 27, 36), (9, 34, 33), (10, 32, 33), (11, 30, 34), (12, 33, 31),
+    (6, 32, 32), (7, 31, 28), (8, 27, 36), (9, 34, 33), (10, 32, 33), (11, 30, 34), (12, 33, 31), (13, 29, 34),
 ])
 def test_the_released_parts_with_readers_keep_their_figures_against_the_consensus(shipped, part, urgency, segment):
     """sh4, sh6 and sh7 (social_dev6-8) against their consensus labels (the writer, two blind
