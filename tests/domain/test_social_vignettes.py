@@ -51,6 +51,9 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
     ("social_dev11.toml", 36, 28, 31, 28),
     ("social_dev12.toml", 36, 30, 32, 32),
     ("social_dev13.toml", 36, 30, 33, 36),
+    ("social_dev14.toml", 36, 30, 34, 35),
+    ("social_dev15.toml", 36, 31, 30, 32),
+    ("social_dev16.toml", 36, 29, 34, 29),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -106,7 +109,9 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     left without their carer today gets the safety response beside the notification; the child
     question names the child's own behaviour and a notification someone else made, that one
     question marked again blind): duties 14/14, urgency 30 (the police's 14-year-old shoplifter
-    now three working days), first referral 36."""
+    now three working days), first referral 36. sh12, sh13 and sh15 (social_dev14-16), kept
+    aside and measured at version 16 (their figures below), released on 6.12.2026 11:25 UTC when
+    sh17-sh19 were written blind to be kept aside with sh16; no rule changed after."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -118,6 +123,7 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
 
 @pytest.mark.parametrize(("part", "urgency", "segment"), [
     (6, 32, 32), (7, 31, 28), (8, 27, 36), (9, 34, 33), (10, 32, 33), (11, 30, 34), (12, 33, 31), (13, 29, 34),
+    (14, 30, 30), (15, 33, 30), (16, 27, 33),
 ])
 def test_the_released_parts_with_readers_keep_their_figures_against_the_consensus(shipped, part, urgency, segment):
     """sh4, sh6 and sh7 (social_dev6-8) against their consensus labels (the writer, two blind
