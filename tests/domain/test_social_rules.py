@@ -187,6 +187,25 @@ def test_a_disabled_client_left_without_their_carer_today_brings_the_safety_resp
     assert older_grey.duties == ("older_person_notification",)
 
 
+
+@pytest.mark.parametrize(("age", "worry", "safety"), [
+    (15, WorryLevel.GREAT, True), (17, WorryLevel.GREAT, True), (16, WorryLevel.GREY_ZONE, False),
+    (30, WorryLevel.GREAT, False),
+])
+def test_a_child_with_no_safe_bed_tonight_brings_the_safety_response_with_a_great_worry(age, worry, safety):
+    """Version 17: a 15-year-old put out by her parents at 21:00, nobody hit her, nowhere to go -
+    with the worker's great worry the social emergency services act at once (LsL 25 §, 38 §; SHL
+    29 §): the immediate safety response beside the child-welfare notification, assessed the
+    same day. An adult without a bed tonight is adult social work's the same day (no duty); with
+    a smaller worry the notification alone."""
+    said = ("nowhere_to_sleep_tonight", "must_be_arranged_today", "child_at_risk") if age < 18 else (
+        "nowhere_to_sleep_tonight", "must_be_arranged_today")
+    result = evaluate(SOCIAL, answers(*said), worry, age)
+    assert ("immediate_safety_response" in result.duties) is safety
+    assert result.suggested is Urgency.SAME_DAY
+    if age < 18:
+        assert "child_welfare_notification" in result.duties
+
 def test_urgency_when_names_known_duties(tmp_path):
     text = (DATA / "protocols" / "social_service_need.toml").read_text(encoding="utf-8")
     path = tmp_path / "social_service_need.toml"

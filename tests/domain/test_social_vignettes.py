@@ -54,6 +54,7 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
     ("social_dev14.toml", 36, 30, 34, 35),
     ("social_dev15.toml", 36, 31, 30, 32),
     ("social_dev16.toml", 36, 29, 34, 29),
+    ("social_dev17.toml", 36, 30, 32, 28),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
@@ -111,7 +112,10 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
     question marked again blind): duties 14/14, urgency 30 (the police's 14-year-old shoplifter
     now three working days), first referral 36. sh12, sh13 and sh15 (social_dev14-16), kept
     aside and measured at version 16 (their figures below), released on 6.12.2026 11:25 UTC when
-    sh17-sh19 were written blind to be kept aside with sh16; no rule changed after."""
+    sh17-sh19 were written blind to be kept aside with sh16; no rule changed after them. sh19
+    (social_dev17), kept aside and measured once at version 16 (30, 32, 28; duties 11/12),
+    released at once for its missed duty: version 17 (a child with no safe bed tonight and a
+    great worry brings the immediate safety response) finds it, nothing else moved."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -123,7 +127,7 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
 
 @pytest.mark.parametrize(("part", "urgency", "segment"), [
     (6, 32, 32), (7, 31, 28), (8, 27, 36), (9, 34, 33), (10, 32, 33), (11, 30, 34), (12, 33, 31), (13, 29, 34),
-    (14, 30, 30), (15, 33, 30), (16, 27, 33),
+    (14, 30, 30), (15, 33, 30), (16, 27, 33), (17, 30, 30),
 ])
 def test_the_released_parts_with_readers_keep_their_figures_against_the_consensus(shipped, part, urgency, segment):
     """sh4, sh6 and sh7 (social_dev6-8) against their consensus labels (the writer, two blind
