@@ -1,0 +1,45 @@
+"""What `ohjaus region import` tells an administrator of the region's services.toml: it travels
+to the devices as their catalogue (docs/region.md), so its report says so and counts it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ohjaus_central.db import CentralStore
+from ohjaus.cli import main
+from ohjaus_core.data_dir import shipped_data_dir
+
+REGION = Path(__file__).parent.parent / "data" / "region_kaarna"
+
+
+@pytest.fixture
+def db_url(db_url):
+    CentralStore(db_url).close()  # as `ohjaus db upgrade` leaves it
+    return db_url
+
+
+def test_the_region_s_catalogue_is_reported_as_sent_and_a_change_of_it_alone_counts(tmp_path, capsys, db_url):
+    folder = tmp_path / "region"
+    shutil.copytree(REGION, folder)
+    shutil.copy(shipped_data_dir() / "services.toml", folder / "services.toml")
+
+    def imported() -> str:
+        assert main(["--lang", "en", "region", "--db", db_url, "import", str(folder)]) == 0
+        return capsys.readouterr().out
+
+    out = imported()
+    assert "services: 33 checked, sent to the devices as the region's catalogue" in out
+    assert "read them from their data folder" not in out  # they do not: it replaces theirs
+    assert "72 changes;" in out  # 2 units, 6 workers, 4 professionals, 59 slots and the catalogue
+    out = imported()
+    assert "services: 33 checked, the same catalogue as the devices already get" in out
+    assert "0 changes: the database already held these files." in out
+    # The region edits a service's phone number and nothing else: the devices get it.
+    path = folder / "services.toml"
+    path.write_text(path.read_text("utf-8").replace("+358 9 4242 1000", "+358 9 4242 1001", 1), "utf-8")
+    out = imported()
+    assert "sent to the devices as the region's catalogue" in out
+    assert "1 changes; devices receive them at their next sync." in out
