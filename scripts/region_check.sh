@@ -60,7 +60,7 @@ grep -q "chest_pain .*reviewed 2026-12-01 by Dr Kaarna" "$work/out" \
     || fail "check does not report chest_pain's reviewer: $(grep chest_pain "$work/out")"
 echo "region check: the region's data folder passes ohjaus check (37 protocols, 34 services, the reviewer shown)"
 export OHJAUS_SHIPPED_DATA="$work/data"  # the device's and server's data folder (docs/protocols.md)
-ohjaus demo --data-dir "$work/desk" --clients 10 --contacts 2 >/dev/null
+ohjaus demo --data-dir "$work/desk" --clients 10 --contacts 2 >/dev/null 2>&1 || fail "ohjaus demo with the region's data folder"
 venv/bin/python region_device_check.py "$work/desk" --promise-days 5 --service kaarna_youth_house \
     || fail "a device opened with the region's data folder"
 
@@ -117,10 +117,12 @@ central() {  # central URL NAME
     ohjaus db upgrade --db "$db" >/dev/null || fail "$name: db upgrade"
     ohjaus region --db "$db" import "$work/region" >"$work/out" 2>&1 || { cat "$work/out" >&2; fail "$name: region import"; }
     grep -q "workers: 6 added" "$work/out" || { cat "$work/out" >&2; fail "$name: the first import did not add the six workers"; }
+    grep -q "services: 35 checked, sent to the devices" "$work/out" \
+        || { cat "$work/out" >&2; fail "$name: the import does not say the region's catalogue goes to the devices"; }
     ohjaus region --db "$db" import "$work/region" >"$work/out" 2>&1 || { cat "$work/out" >&2; fail "$name: region import again"; }
     grep -q "^0 changes" "$work/out" || { cat "$work/out" >&2; fail "$name: the second import changed something"; }
     token=$(ohjaus device --db "$db" add --unit KA-KESK --register social 2>/dev/null) || fail "$name: device add"
-    ohjaus serve --db "$db" --port "$port" >"$work/serve.log" 2>&1 &
+    "$work/venv/bin/ohjaus" serve --db "$db" --port "$port" >"$work/serve.log" 2>&1 &  # its own pid, to stop it
     server_pid=$!
     for _ in $(seq 1 60); do
         python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v1/health', timeout=2)" 2>/dev/null && break
