@@ -121,6 +121,14 @@ central() {  # central URL NAME
         || { cat "$work/out" >&2; fail "$name: the import does not say the region's catalogue goes to the devices"; }
     ohjaus region --db "$db" import "$work/region" >"$work/out" 2>&1 || { cat "$work/out" >&2; fail "$name: region import again"; }
     grep -q "^0 changes" "$work/out" || { cat "$work/out" >&2; fail "$name: the second import changed something"; }
+    # A scheduling system's export cut short: refused in one line, no slot retired.
+    rm -rf "$work/cut" && cp -r "$work/region" "$work/cut"
+    head -n 203 "$work/region/slots/kaarna.ics" >"$work/cut/slots/kaarna.ics"
+    if ohjaus region --db "$db" import "$work/cut" >"$work/out" 2>"$work/err"; then
+        cat "$work/out" >&2; fail "$name: a calendar cut short was imported"
+    fi
+    grep -q "^ohjaus: $work/cut/slots/kaarna.ics:[0-9]*: BEGIN:VEVENT has no END:VEVENT" "$work/err" \
+        && [ "$(wc -l <"$work/err")" -eq 1 ] || { cat "$work/err" >&2; fail "$name: a calendar cut short"; }
     token=$(ohjaus device --db "$db" add --unit KA-KESK --register social 2>/dev/null) || fail "$name: device add"
     "$work/venv/bin/ohjaus" serve --db "$db" --port "$port" >"$work/serve.log" 2>&1 &  # its own pid, to stop it
     server_pid=$!

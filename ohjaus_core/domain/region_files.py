@@ -332,6 +332,7 @@ def read_slots_ics(path: Path, professionals: dict[str, Professional]) -> list[S
     if lines.invalid:
         raise DataFileError(path, lines.invalid[0], _("not valid UTF-8"))
     starts = [number for number, text in lines.lines if text.strip().upper() == "BEGIN:VEVENT"]
+    _check_components(path, lines.lines)
     try:
         calendars = icalendar.Calendar.from_ical(lines.text, multiple=True)
     except ValueError as error:
@@ -375,6 +376,30 @@ def read_slots_ics(path: Path, professionals: dict[str, Professional]) -> list[S
             mode = str(event.get(X_MODE, "")).strip().lower() or None
             slots.append(_slot(path, line, professionals, code, begins, minutes, mode, uid))
     return slots
+
+
+def _check_components(path: Path, lines: list[tuple[int, str]]) -> None:
+    """Every BEGIN has its END. A file cut short (a copy interrupted, a disk full) reads as a
+    calendar without its last events - the icalendar library drops them without a word - and
+    an import would retire the future slots they held: refused at the BEGIN left open."""
+    open_components: list[tuple[str, int]] = []
+    for number, text in lines:
+        if text[:1] in (" ", "\t"):  # a folded line's continuation
+            continue
+        word = text.strip().upper()
+        if word.startswith("BEGIN:"):
+            open_components.append((word.removeprefix("BEGIN:"), number))
+        elif word.startswith("END:"):
+            name = word.removeprefix("END:")
+            if not open_components or open_components[-1][0] != name:
+                raise DataFileError(path, number, _("END:{name} without its BEGIN:{name}").format(name=name))
+            open_components.pop()
+    if open_components:
+        name, number = open_components[-1]
+        raise DataFileError(
+            path, number,
+            _("BEGIN:{name} has no END:{name}: the file ends inside it (cut short?)").format(name=name),
+        )
 
 
 def _professional_of(event, calendar_name: str, professionals: dict[str, Professional], by_name: dict[str, str]) -> str | None:

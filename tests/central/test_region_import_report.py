@@ -11,6 +11,7 @@ import pytest
 from ohjaus_central.db import CentralStore
 from ohjaus.cli import main
 from ohjaus_core.data_dir import shipped_data_dir
+from ohjaus_core.protocol import RecordType
 
 REGION = Path(__file__).parent.parent / "data" / "region_kaarna"
 
@@ -43,3 +44,29 @@ def test_the_region_s_catalogue_is_reported_as_sent_and_a_change_of_it_alone_cou
     out = imported()
     assert "sent to the devices as the region's catalogue" in out
     assert "1 changes; devices receive them at their next sync." in out
+
+
+def test_a_calendar_cut_short_is_refused_and_retires_no_slot(tmp_path, capsys, db_url):
+    """A scheduling system's export copied half-way: the icalendar library read the events
+    before the cut and dropped the rest without a word, so the import retired the 45 future
+    slots of the calendar. Refused at the event left open, nothing changed."""
+    folder = tmp_path / "region"
+    shutil.copytree(REGION, folder)
+    assert main(["--lang", "en", "region", "--db", db_url, "import", str(folder)]) == 0
+    capsys.readouterr()
+    path = folder / "slots" / "kaarna.ics"
+    lines = path.read_bytes().splitlines(keepends=True)
+    cut = len(lines) // 2
+    while lines[cut - 1].startswith(b"END:VEVENT"):
+        cut += 1  # inside an event, as a copy stopped anywhere would be
+    path.write_bytes(b"".join(lines[:cut]))
+    opened = max(n for n, line in enumerate(lines[:cut], start=1) if line.strip() == b"BEGIN:VEVENT")
+    assert main(["--lang", "en", "region", "--db", db_url, "import", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"ohjaus: {path}:{opened}: BEGIN:VEVENT has no END:VEVENT: the file ends inside it (cut short?)\n"
+    store = CentralStore(db_url)
+    try:
+        retired = [s for s in store.records(RecordType.SLOT).values() if s.get("booked_contact_id") is not None]
+    finally:
+        store.close()
+    assert retired == []
