@@ -201,14 +201,17 @@ def read_region_folder(folder: Path) -> RegionFolder:
             top.subtable("slots")  # the demo's slot template: read by `ohjaus demo`, not here
         files[REGION_FILE] = toml_path.read_bytes()
 
+    no_units = DataFileError(
+        toml_path, None,
+        _("a region needs at least one unit: [[unit]] in {toml} or {csv}").format(
+            toml=REGION_FILE, csv=CSV_FILES["unit"]
+        ),
+    )
+    if top is None and not (folder / CSV_FILES["unit"]).is_file():
+        raise no_units  # before the workers' units are looked up: "unknown unit (known: )" said less
     municipalities, units, workers, professionals = read_lists(lambda kind: _tables(folder, top, kind, files))
     if not units:
-        raise DataFileError(
-            toml_path, None,
-            _("a region needs at least one unit: [[unit]] in {toml} or {csv}").format(
-                toml=REGION_FILE, csv=CSV_FILES["unit"]
-            ),
-        )
+        raise no_units
 
     services: tuple[Service, ...] = ()
     services_path = folder / SERVICES_FILE

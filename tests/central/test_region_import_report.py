@@ -70,3 +70,14 @@ def test_a_calendar_cut_short_is_refused_and_retires_no_slot(tmp_path, capsys, d
     finally:
         store.close()
     assert retired == []
+
+
+def test_a_folder_without_region_toml_says_so_not_that_a_unit_is_unknown(tmp_path, capsys):
+    """region.toml left out of a copy: the first line was the workers' "unknown unit 'KA-KESK'
+    (known: )", which sends the editor to workers.csv."""
+    folder = tmp_path / "region"
+    shutil.copytree(REGION, folder)
+    (folder / "region.toml").unlink()
+    assert main(["--lang", "en", "region", "--db", f"sqlite:///{tmp_path / 'c.db'}", "import", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"ohjaus: {folder / 'region.toml'}: a region needs at least one unit: [[unit]] in region.toml or units.csv\n"
