@@ -93,6 +93,7 @@ broken "services.toml missing" "services.toml" "rm services.toml"
 broken "region.toml missing" "region.toml" "rm region.toml"
 broken "the shared life threats missing" "protocols/" "rm protocols/_life_threats.toml"
 broken "no protocols" "protocols" "rm protocols/*.toml"
+broken "the social protocol missing" "protocols" "rm protocols/social_service_need.toml"
 broken "a non-UTF-8 region.toml" "region.toml:" "printf '# Kes\xe4\n' >>region.toml"
 broken "a non-UTF-8 protocol" "protocols/skin.toml:" "printf '# \xe4\n' >>protocols/skin.toml"
 

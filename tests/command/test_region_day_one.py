@@ -101,3 +101,16 @@ def test_connect_makes_a_new_workstation_s_data_directory(capsys, server, tmp_pa
     (other / "notes.txt").write_text("x")
     code, _out, err = run(capsys, "connect", "--data-dir", str(other), "--server", server.url, "--token", token.strip())
     assert code == 2 and "No data directory" in err and not (other / "ohjaus.db").exists()
+
+
+def test_a_data_folder_without_the_social_protocol_is_refused_so_no_domain_goes_unchecked(tmp_path):
+    """Without social_service_need.toml the catalogue's need domains were never checked: a
+    service with a misspelt domain passed `check` ("36 protocols ... OK") and the start."""
+    data = region_data(tmp_path)
+    (data / "protocols" / "social_service_need.toml").unlink()
+    path = data / "services.toml"
+    path.write_text(path.read_text("utf-8").replace('domains = ["substance_use"]', 'domains = ["substance-use"]', 1), "utf-8")
+    for argv in (("check", str(data)), ("--data-dir", str(tmp_path / "d"))):
+        result = ohjaus(*argv, env_extra={"OHJAUS_SHIPPED_DATA": str(data)})
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith(f"ohjaus: {data / 'protocols'}: no social protocol")
