@@ -385,6 +385,8 @@ def _check_components(path: Path, lines: list[tuple[int, str]]) -> None:
     """Every BEGIN has its END. A file cut short (a copy interrupted, a disk full) reads as a
     calendar without its last events - the icalendar library drops them without a word - and
     an import would retire the future slots they held: refused at the BEGIN left open."""
+    if not any(text.strip().upper() == "BEGIN:VCALENDAR" for _number, text in lines):
+        raise DataFileError(path, None, _("no BEGIN:VCALENDAR: not an iCalendar file, or an empty one (cut short?)"))
     open_components: list[tuple[str, int]] = []
     for number, text in lines:
         if text[:1] in (" ", "\t"):  # a folded line's continuation

@@ -81,3 +81,14 @@ def test_a_folder_without_region_toml_says_so_not_that_a_unit_is_unknown(tmp_pat
     assert main(["--lang", "en", "region", "--db", f"sqlite:///{tmp_path / 'c.db'}", "import", str(folder)]) == 2
     err = capsys.readouterr().err
     assert err == f"ohjaus: {folder / 'region.toml'}: a region needs at least one unit: [[unit]] in region.toml or units.csv\n"
+
+
+def test_an_empty_calendar_file_is_refused(tmp_path, capsys):
+    """An export that wrote nothing (0 bytes) read as a calendar without events: its
+    professional's future slots would all be retired."""
+    folder = tmp_path / "region"
+    shutil.copytree(REGION, folder)
+    path = folder / "slots" / "kaarna.ics"
+    path.write_bytes(b"")
+    assert main(["--lang", "en", "region", "--db", f"sqlite:///{tmp_path / 'c.db'}", "import", str(folder)]) == 2
+    assert capsys.readouterr().err == f"ohjaus: {path}: no BEGIN:VCALENDAR: not an iCalendar file, or an empty one (cut short?)\n"
