@@ -114,3 +114,21 @@ def test_a_data_folder_without_the_social_protocol_is_refused_so_no_domain_goes_
         result = ohjaus(*argv, env_extra={"OHJAUS_SHIPPED_DATA": str(data)})
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert result.stderr.startswith(f"ohjaus: {data / 'protocols'}: no social protocol")
+
+
+def test_a_central_database_that_cannot_be_opened_is_named_with_its_reason(capsys, tmp_path):
+    """A wrong password or database name on the central API's machine read as a device's
+    "The local store in - could not be read: its file is damaged (OperationalError)"."""
+    import os
+
+    urls = [f"sqlite:///{tmp_path / 'no' / 'such' / 'central.db'}"]
+    if os.environ.get("OHJAUS_TEST_PG"):
+        base = os.environ["OHJAUS_TEST_PG"].rsplit("/", 1)[0]
+        urls.append(base.replace(":ohjaus@", ":not-the-password@", 1) + "/ohjaus_test")
+        urls.append(base + "/no_such_database_here")
+    for url in urls:
+        for argv in (["region", "--db", url, "import", str(REGION)], ["serve", "--db", url], ["device", "--db", url, "list"]):
+            code, out, err = run(capsys, "--lang", "en", *argv)
+            assert code == 2 and err.count("\n") == 1, err
+            assert err.startswith("ohjaus: The central database ") and " cannot be opened: " in err, err
+            assert "local store" not in err and "not-the-password" not in err
