@@ -3,8 +3,11 @@
 # venv outside the checkout, the region's own data folder made as docs/protocols.md says (the
 # installed data copied, then edited) and checked, the same folder broken as an editor breaks
 # it (one line naming the file, non-zero, no traceback), a device opened with it, and the
-# central API with the region's files (docs/region.md): serve, region import twice, a device
-# added, connected and synced, on SQLite and on PostgreSQL when OHJAUS_TEST_PG is set.
+# central API with the region's files (docs/region.md): serve, region import twice (and once
+# with a calendar cut short, refused), a device added, connected to a new data directory and
+# synced (the region's workers and catalogue arrive), on SQLite and on PostgreSQL when
+# OHJAUS_TEST_PG is set (a database of its own, ohjaus_region_check). A failure prints what
+# failed and exits 1.
 # Used by .ci/run; runs by hand too:   bash scripts/region_check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
