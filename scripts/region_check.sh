@@ -8,7 +8,8 @@
 # synced (the region's workers and catalogue arrive), on SQLite and on PostgreSQL when
 # OHJAUS_TEST_PG is set (a database of its own, ohjaus_region_check). A failure prints what
 # failed and exits 1.
-# Used by .ci/run; runs by hand too:   bash scripts/region_check.sh
+# Run by scripts/wheel_check.sh with its venv (OHJAUS_WHEEL_VENV); by hand it builds its own:
+#     bash scripts/region_check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 checkout=$PWD
@@ -21,10 +22,15 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "region check FAILED: $*" >&2; exit 1; }
 echo "region check in $work"
-python3 -m pip wheel -q --no-deps -w "$work/dist" . 2>&1 | grep -v "^WARNING: Location" || true
-wheel=$(ls "$work"/dist/ohjaus-*.whl)
-python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install -q "$wheel[server]" 2>&1 | grep -v "^WARNING: Location" || true
+if [ -n "${OHJAUS_WHEEL_VENV:-}" ]; then
+    # wheel_check.sh's venv: the wheel just built, installed with [server], outside the checkout.
+    ln -s "$OHJAUS_WHEEL_VENV" "$work/venv"
+else
+    python3 -m pip wheel -q --no-deps -w "$work/dist" . 2>&1 | grep -v "^WARNING: Location" || true
+    wheel=$(ls "$work"/dist/ohjaus-*.whl)
+    python3 -m venv "$work/venv"
+    "$work/venv/bin/pip" install -q "$wheel[server]" 2>&1 | grep -v "^WARNING: Location" || true
+fi
 # The region's own files and the device check, taken before leaving the checkout.
 cp -r "$checkout/tests/data/region_kaarna" "$work/region"
 cp "$checkout/scripts/region_device_check.py" "$work/"
