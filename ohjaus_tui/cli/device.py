@@ -27,7 +27,7 @@ def _holds_data(path: Path) -> bool:
 
 def _new_dir(path: Path) -> Path:
     """A new device's data directory, made as the application makes it at its first start
-    (`ohjaus connect` is a workstation's first command: docs/region.md)."""
+    (`ohjaus connect` is a new workstation's first command: README, "Sync and the central API")."""
     from ..store.directory import prepare
 
     prepare(path)
