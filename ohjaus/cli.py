@@ -210,6 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `ohjaus check | head`: the reader has all it wanted, no error
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush writes nowhere
+        return 128 + 13  # as a program killed by SIGPIPE, for the shell's pipefail
     except Exception as error:  # noqa: BLE001 - one line, never a traceback with client data
         from ohjaus_tui.cli.start import internal_error
 

@@ -48,10 +48,11 @@ class ImportReport:
     booked_missing: int = 0  # booked future slots no longer in the files: kept
     not_in_files: dict[str, int] = field(default_factory=dict)  # units, workers, professionals kept
     services: int = 0
+    catalogue_changed: bool = False  # the region's services.toml new or changed: sent to the devices
 
     @property
     def changes(self) -> int:
-        return sum(c.added + c.changed + c.retired for c in self.counts.values())
+        return sum(c.added + c.changed + c.retired for c in self.counts.values()) + self.catalogue_changed
 
 
 def slot_rows(folder: RegionFolder) -> list[dict]:
@@ -92,7 +93,8 @@ def import_region(store, folder: RegionFolder, now: datetime, progress: Progress
             report.not_in_files[record_type.value] = len(held - {row.id for row in rows})
     catalogue = folder.files.get(SERVICES_FILE)
     if catalogue is not None:  # checked by read_region_folder; devices take it at their next pull
-        store.load_reference(RecordType.CATALOGUE, [catalogue_record(catalogue.decode("utf-8"))])
+        loaded = store.load_reference(RecordType.CATALOGUE, [catalogue_record(catalogue.decode("utf-8"))])
+        report.catalogue_changed = bool(loaded.added or loaded.changed)
     retired = store.retire_slots({row["id"] for row in slots}, now)
     report.counts[RecordType.SLOT.value].retired = retired.retired
     report.booked_missing = retired.booked_missing

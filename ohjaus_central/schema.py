@@ -32,6 +32,17 @@ class SchemaAhead(DomainError):
     """The database was upgraded by a newer ohjaus than this one."""
 
 
+class Unreachable(DomainError):
+    """The central database cannot be connected to (its address, name or password): one line
+    with the driver's reason, never "the local store is damaged" (a device's message)."""
+
+    def __init__(self, url: str, error: Exception) -> None:
+        reason = " ".join(str(getattr(error, "orig", None) or error).split())
+        super().__init__(_("The central database {db} cannot be opened: {reason}").format(
+            db=shown(url), reason=reason[:300]
+        ))
+
+
 @dataclass(frozen=True)
 class State:
     revision: str | None  # Alembic's, when the database has one

@@ -53,9 +53,20 @@ def load_shipped(root: Path | None = None, *, cached: bool = False) -> Shipped:
     if cache is not None and (shipped := cache.read()) is not None:
         return shipped
     protocols = load_protocols(root / "protocols")
+    social = social_of(protocols)
+    if social is None:
+        # Without it the social register has nothing to assess with, and the catalogue's need
+        # domains, questions and duties would go unchecked (a misspelt domain passing).
+        from ohjaus_core.domain.errors import DataFileError
+        from ohjaus_core.i18n import _
+
+        raise DataFileError(root / "protocols", None, _(
+            "no social protocol (one with need domains, as social_service_need.toml): the social "
+            "register's assessment and the catalogue's need domains and duties are read with it"
+        ))
     shipped = Shipped(
         protocols=protocols,
-        catalogue=load_catalogue(root / "services.toml", social_of(protocols)),
+        catalogue=load_catalogue(root / "services.toml", social),
         region=load_region_rules(root / "region.toml"),
     )
     if cache is not None:

@@ -5,6 +5,7 @@
 #     bash scripts/wheel_check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+checkout=$PWD
 work=$(mktemp -d)
 trap 'if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 echo "wheel check in $work"
@@ -29,6 +30,9 @@ server_pid=$!
 for _ in $(seq 1 60); do
     if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/v1/health', timeout=2)" 2>/dev/null; then
         echo "wheel check: the installed program runs the demo, checks its data and serves (port $port)"
+        kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+        # A region's day one from the same installed wheel: its own data folder and region files.
+        OHJAUS_WHEEL_VENV="$work/venv" bash "$checkout/scripts/region_check.sh"
         exit 0
     fi
     sleep 1

@@ -236,7 +236,9 @@ def run_region(args: argparse.Namespace) -> int:
             what=names[kind], added=counts.added, changed=counts.changed, retired=counts.retired
         ))
     if report.services:
-        print(_("services: {n} checked (devices read them from their data folder)").format(n=report.services))
+        # The region's services.toml travels to the devices as their catalogue (docs/region.md).
+        print((_("services: {n} checked, sent to the devices as the region's catalogue") if report.catalogue_changed
+               else _("services: {n} checked, the same catalogue as the devices already get")).format(n=report.services))
     for kind, count in report.not_in_files.items():
         if count:
             print(_("{what} in the database but not in the files: {n}, kept").format(what=names[kind], n=count))

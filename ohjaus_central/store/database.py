@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from ..batch import among
 from ..schema import check as check_schema
 from ..schema import upgrade as upgrade_schema
+from ..schema import Unreachable
 
 
 def now() -> datetime:
@@ -56,10 +58,14 @@ class Database:
         # The schema is Alembic's (central/schema.py): the server and the administrator's
         # commands pass upgrade=False and are refused by a database behind the code; a library
         # caller (tests, benches) upgrades it, as `ohjaus db upgrade` does.
-        if upgrade:
-            self.schema_found = upgrade_schema(self.engine, self.url)[0]
-        else:
-            self.schema_found = check_schema(self.engine, self.url)
+        try:
+            if upgrade:
+                self.schema_found = upgrade_schema(self.engine, self.url)[0]
+            else:
+                self.schema_found = check_schema(self.engine, self.url)
+        except OperationalError as error:  # the first connection: a wrong password, host or name
+            self.engine.dispose()
+            raise Unreachable(self.url, error) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -201,14 +201,17 @@ def read_region_folder(folder: Path) -> RegionFolder:
             top.subtable("slots")  # the demo's slot template: read by `ohjaus demo`, not here
         files[REGION_FILE] = toml_path.read_bytes()
 
+    no_units = DataFileError(
+        toml_path, None,
+        _("a region needs at least one unit: [[unit]] in {toml} or {csv}").format(
+            toml=REGION_FILE, csv=CSV_FILES["unit"]
+        ),
+    )
+    if top is None and not (folder / CSV_FILES["unit"]).is_file():
+        raise no_units  # before the workers' units are looked up: "unknown unit (known: )" said less
     municipalities, units, workers, professionals = read_lists(lambda kind: _tables(folder, top, kind, files))
     if not units:
-        raise DataFileError(
-            toml_path, None,
-            _("a region needs at least one unit: [[unit]] in {toml} or {csv}").format(
-                toml=REGION_FILE, csv=CSV_FILES["unit"]
-            ),
-        )
+        raise no_units
 
     services: tuple[Service, ...] = ()
     services_path = folder / SERVICES_FILE
@@ -332,6 +335,7 @@ def read_slots_ics(path: Path, professionals: dict[str, Professional]) -> list[S
     if lines.invalid:
         raise DataFileError(path, lines.invalid[0], _("not valid UTF-8"))
     starts = [number for number, text in lines.lines if text.strip().upper() == "BEGIN:VEVENT"]
+    _check_components(path, lines.lines)
     try:
         calendars = icalendar.Calendar.from_ical(lines.text, multiple=True)
     except ValueError as error:
@@ -375,6 +379,32 @@ def read_slots_ics(path: Path, professionals: dict[str, Professional]) -> list[S
             mode = str(event.get(X_MODE, "")).strip().lower() or None
             slots.append(_slot(path, line, professionals, code, begins, minutes, mode, uid))
     return slots
+
+
+def _check_components(path: Path, lines: list[tuple[int, str]]) -> None:
+    """Every BEGIN has its END. A file cut short (a copy interrupted, a disk full) reads as a
+    calendar without its last events - the icalendar library drops them without a word - and
+    an import would retire the future slots they held: refused at the BEGIN left open."""
+    if not any(text.strip().upper() == "BEGIN:VCALENDAR" for _number, text in lines):
+        raise DataFileError(path, None, _("no BEGIN:VCALENDAR: not an iCalendar file, or an empty one (cut short?)"))
+    open_components: list[tuple[str, int]] = []
+    for number, text in lines:
+        if text[:1] in (" ", "\t"):  # a folded line's continuation
+            continue
+        word = text.strip().upper()
+        if word.startswith("BEGIN:"):
+            open_components.append((word.removeprefix("BEGIN:"), number))
+        elif word.startswith("END:"):
+            name = word.removeprefix("END:")
+            if not open_components or open_components[-1][0] != name:
+                raise DataFileError(path, number, _("END:{name} without its BEGIN:{name}").format(name=name))
+            open_components.pop()
+    if open_components:
+        name, number = open_components[-1]
+        raise DataFileError(
+            path, number,
+            _("BEGIN:{name} has no END:{name}: the file ends inside it (cut short?)").format(name=name),
+        )
 
 
 def _professional_of(event, calendar_name: str, professionals: dict[str, Professional], by_name: dict[str, str]) -> str | None:

@@ -51,6 +51,9 @@ def run_check(args: argparse.Namespace) -> int:
         status = _("approved {on} by {by}").format(
             on=governance.approved_on, by=governance.approved_by
         ) if governance.approved else _("draft, not approved")
+        if governance.reviewed_by:  # a region's clinician's review, before or with the approval
+            status += "; " + (_("reviewed {on} by {by}").format(on=governance.reviewed_on, by=governance.reviewed_by)
+                              if governance.reviewed_on else _("reviewed by {by}").format(by=governance.reviewed_by))
         due = governance.review_due.isoformat() if governance.review_due else "-"
         late = "  " + _("PAST REVIEW DATE") if governance.past_review(today) else ""
         print(f"  {protocol.id:<24} v{protocol.version:<3} {status}; "

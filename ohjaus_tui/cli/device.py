@@ -20,6 +20,21 @@ def _existing_dir(path: Path) -> Path:
     return path
 
 
+def _holds_data(path: Path) -> bool:
+    """Whether `path` is anything but a new device's place: missing, or an empty directory."""
+    return path.exists() and (not path.is_dir() or any(path.iterdir()))
+
+
+def _new_dir(path: Path) -> Path:
+    """A new device's data directory, made as the application makes it at its first start
+    (`ohjaus connect` is a new workstation's first command: README, "Sync and the central API")."""
+    from ..store.directory import prepare
+
+    prepare(path)
+    print(_("A new data directory was made at {path}.").format(path=path), file=sys.stderr)
+    return path
+
+
 def _read_passphrase(prompt: str, confirm: bool = False) -> str:
     """From the terminal without echo; one line from standard input for scripts."""
     import getpass
@@ -89,7 +104,7 @@ def run_connect(args: argparse.Namespace) -> int:
     server = check_server_url(args.server)
     token = args.token.strip()
     device = _ask_device(server, token)
-    store = Store(_existing_dir(args.connect_dir))
+    store = Store(_existing_dir(args.connect_dir) if _holds_data(args.connect_dir) else _new_dir(args.connect_dir))
     try:
         store.set_setting(SERVER, server)
         store.set_setting(TOKEN, token)

@@ -236,6 +236,13 @@ def load_protocols(directory: Path) -> list[Protocol]:
             )
         seen[protocol.id] = path
         protocols.append(protocol)
+    if not protocols:  # a region's folder whose protocols were lost: nothing to assess with
+        raise DataFileError(
+            directory, None,
+            _("no protocol files (*.toml) here: a data folder needs its protocols (copy them from the "
+              "folder `ohjaus check` names)") if directory.is_dir() else _("no such folder: a data folder "
+              "needs its protocols (copy them from the folder `ohjaus check` names)"),
+        )
     protocols.sort(key=lambda protocol: (protocol.order, protocol.id))
     return protocols
 
