@@ -3,11 +3,14 @@
 `CentralServer` runs `ohjaus serve --demo` as a child process on a free loopback port (so it
 can be SIGKILLed and restarted), on SQLite or PostgreSQL. `Device` is a demo data directory
 with its own store and credential; its edits go through the same store methods as the
-screens'. Nothing here mocks the transport.
+screens'. `signed_in` opens the application on a device's directory as a worker would, and
+`region_server` / `enrolled_device` / `opened` set up a region's own server and a device
+enrolled to it with the `ohjaus` commands. Nothing here mocks the transport.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -17,6 +20,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -327,3 +332,109 @@ def wait_until(predicate, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return predicate()
+
+
+# -- the application on a device's directory ------------------------------------------------
+
+
+async def settle(pilot, app, timeout: float = 20.0) -> None:
+    """Wait for the background sync round to finish."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    await pilot.pause(0.2)
+    while app.sync_state.running and loop.time() < deadline:
+        await pilot.pause(0.1)
+    assert not app.sync_state.running, "the sync round did not finish"
+    await pilot.pause()
+
+
+def badge_text(app) -> str:
+    from ohjaus_tui.widgets.sync_badge import SyncBadge
+
+    badge = app.screen.query_one(SyncBadge)
+    badge.update_status()
+    return str(badge.render())
+
+
+@asynccontextmanager
+async def signed_in(device: Device, size: tuple[int, int] = (100, 30)) -> AsyncIterator[tuple]:
+    """The application on `device`'s directory (the device's own store closed first), its
+    worker signed in and the sync round that follows the sign-in finished: (app, pilot)."""
+    from .conftest import build_app
+    from .pilot_helpers import sign_in
+
+    username = device.worker().username
+    device.close()
+    app = build_app(device.path)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.5)
+        await sign_in(pilot, username)
+        await settle(pilot, app)
+        yield app, pilot
+
+
+async def f6_rows(app, pilot) -> list[str]:
+    """F6 pressed: the sync view is shown; its table's rows, each as one line of text."""
+    from textual.widgets import DataTable
+
+    from ohjaus_tui.screens.sync_view import SyncViewScreen
+
+    await pilot.press("f6")
+    await pilot.pause()
+    assert isinstance(app.screen, SyncViewScreen)
+    table = app.screen.query_one(DataTable)
+    return [" ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+# -- a region's own central server and a device enrolled to it --------------------------------
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """`ohjaus ARGV` in this process: (exit code, what it printed, what it said on stderr)."""
+    from ohjaus.cli import main
+
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@contextmanager
+def region_server(db_url: str, tmp_path: Path) -> Iterator[CentralServer]:
+    """`ohjaus serve` on a region's own database (its schema upgraded, no demo), stopped after."""
+    server = CentralServer(db_url, tmp_path / "server.log", demo=False).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def empty_device(path: Path, capsys, server: CentralServer, unit: str, registers: tuple[str, ...]) -> None:
+    """A device directory at `path` with no data, enrolled by the administrator's commands
+    (`device add`, `connect`) to `unit` of `server` and synced once."""
+    Store(path).close()
+    argv = ["device", "--db", server.db_url, "add", "--unit", unit, "--name", "vastaanotto"]
+    for register in registers:
+        argv += ["--register", register]
+    code, token, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    code, _out, err = run_cli(capsys, "connect", "--data-dir", str(path), "--server", server.url, "--token", token.strip())
+    assert code == 0, err
+    code, out, err = run_cli(capsys, "sync", "--data-dir", str(path))
+    assert code == 0, err + out
+
+
+def enrolled_device(tmp_path: Path, capsys, server: CentralServer) -> Path:
+    """tmp_path/"device", enrolled to the health register of the region's unit KA-SAARI and synced."""
+    device = tmp_path / "device"
+    empty_device(device, capsys, server, "KA-SAARI", ("health",))
+    return device
+
+
+@contextmanager
+def opened(path: Path) -> Iterator[Store]:
+    """The store of the device directory `path`, closed after."""
+    store = Store(path)
+    try:
+        yield store
+    finally:
+        store.close()

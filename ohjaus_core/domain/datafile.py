@@ -12,7 +12,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Iterator, Mapping, TypeVar
 
-from ..i18n import LANGUAGES, _
+# (every text here is a data file's error: said so that it can be said again in another language)
+from ..i18n import LANGUAGES, said
 from .errors import DataFileError
 from .textfile import read_lines
 
@@ -32,7 +33,7 @@ def load_toml(path: Path) -> dict[str, Any]:
     lines = read_lines(path, raw)
     if lines.invalid:
         # The first bad line stops start-up like any other data-file error.
-        raise DataFileError(path, lines.invalid[0], _("not valid UTF-8"))
+        raise DataFileError(path, lines.invalid[0], said("not valid UTF-8"))
     text = raw.decode("utf-8")
     try:
         return tomllib.loads(text)
@@ -125,14 +126,14 @@ class Source:
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
     if isinstance(kind, tuple):
-        return _(" or ").join(_type_name(each) for each in kind)
+        return said(" or ").join(_type_name(each) for each in kind)
     return {
-        str: _("a string"),
-        int: _("an integer"),
-        bool: _("true or false"),
-        float: _("a number"),
-        list: _("a list"),
-        dict: _("a table"),
+        str: said("a string"),
+        int: said("an integer"),
+        bool: said("true or false"),
+        float: said("a number"),
+        list: said("a list"),
+        dict: said("a table"),
     }.get(kind, kind.__name__)
 
 
@@ -168,7 +169,7 @@ class Fields:
     def only(self, *keys: str) -> None:
         for key in self.data:
             if key not in keys:
-                raise self.error(_("unknown key '{key}'").format(key=key), key)
+                raise self.error(said("unknown key '{key}'").format(key=key), key)
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -177,9 +178,9 @@ class Fields:
         if key not in self.data:
             if default is _REQUIRED:
                 if self.table is None:
-                    raise self.error(_("missing key '{key}'").format(key=key))
+                    raise self.error(said("missing key '{key}'").format(key=key))
                 raise self.error(
-                    _("missing key '{key}' in [{table}]").format(key=key, table=self.table)
+                    said("missing key '{key}' in [{table}]").format(key=key, table=self.table)
                 )
             return default
         value = self.data[key]
@@ -192,21 +193,21 @@ class Fields:
             wrong = not isinstance(value, kind)
         if wrong:
             raise self.error(
-                _("'{key}' must be {kind}").format(key=key, kind=_type_name(kind)), key
+                said("'{key}' must be {kind}").format(key=key, kind=_type_name(kind)), key
             )
         return value
 
     def string(self, key: str, default: Any = _REQUIRED) -> str:
         value = self.value(key, str, default)
         if isinstance(value, str) and not value.strip():
-            raise self.error(_("'{key}' must not be empty").format(key=key), key)
+            raise self.error(said("'{key}' must not be empty").format(key=key), key)
         return value
 
     def identifier(self, key: str, pattern: re.Pattern[str] = IDENTIFIER) -> str:
         value = self.string(key)
         if not pattern.match(value):
             raise self.error(
-                _("'{key}' = '{value}' is not a valid identifier").format(key=key, value=value),
+                said("'{key}' = '{value}' is not a valid identifier").format(key=key, value=value),
                 key,
             )
         return value
@@ -215,7 +216,7 @@ class Fields:
         value = self.value(key, int, default)
         if minimum is not None and value < minimum:
             raise self.error(
-                _("'{key}' must be at least {minimum}").format(key=key, minimum=minimum), key
+                said("'{key}' must be at least {minimum}").format(key=key, minimum=minimum), key
             )
         return value
 
@@ -232,14 +233,14 @@ class Fields:
         for value in values:
             if not isinstance(value, str) or not value.strip():
                 raise self.error(
-                    _("'{key}' must be a list of non-empty strings").format(key=key), key
+                    said("'{key}' must be a list of non-empty strings").format(key=key), key
                 )
         if non_empty and not values:
-            raise self.error(_("'{key}' must not be empty").format(key=key), key)
+            raise self.error(said("'{key}' must not be empty").format(key=key), key)
         for position, value in enumerate(values):
             if value in values[:position]:
                 raise self.error(
-                    _("'{value}' is listed twice in '{key}'").format(value=value, key=key), key
+                    said("'{value}' is listed twice in '{key}'").format(value=value, key=key), key
                 )
         return tuple(values)
 
@@ -249,20 +250,20 @@ class Fields:
         for language, text in value.items():
             if language not in LANGUAGES:
                 raise self.error(
-                    _("'{key}' has an unknown language '{language}'").format(
+                    said("'{key}' has an unknown language '{language}'").format(
                         key=key, language=language
                     ),
                     key,
                 )
             if not isinstance(text, str) or not text.strip():
                 raise self.error(
-                    _("'{key}.{language}' must be a non-empty string").format(
+                    said("'{key}.{language}' must be a non-empty string").format(
                         key=key, language=language
                     ),
                     key,
                 )
         if "fi" not in value:
-            raise self.error(_("'{key}' is missing the Finnish text (fi)").format(key=key), key)
+            raise self.error(said("'{key}' is missing the Finnish text (fi)").format(key=key), key)
         return dict(value)
 
     def choice(self, key: str, enum: type[E], default: Any = _REQUIRED) -> E:
@@ -280,7 +281,7 @@ class Fields:
         except ValueError:
             known = ", ".join(member.value for member in enum)
             raise self.error(
-                _("unknown {key} '{value}' (known: {known})").format(
+                said("unknown {key} '{value}' (known: {known})").format(
                     key=key, value=value, known=known
                 ),
                 key,
@@ -290,9 +291,9 @@ class Fields:
         """The elements of an array of tables `[[key]]`, each as Fields pointing at its block."""
         values = self.value(key, list, _REQUIRED if required else [])
         if any(not isinstance(value, dict) for value in values):
-            raise self.error(_("'{key}' must be a list of tables").format(key=key), key)
+            raise self.error(said("'{key}' must be a list of tables").format(key=key), key)
         if required and not values:
-            raise self.error(_("'{key}' must not be empty").format(key=key), key)
+            raise self.error(said("'{key}' must not be empty").format(key=key), key)
         table = f"{self.table}.{key}" if self.table else key
         for position, value in enumerate(values):
             yield Fields(self.source, value, table, position)

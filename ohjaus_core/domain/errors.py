@@ -16,5 +16,15 @@ class DataFileError(DomainError):
         self.path = Path(path)
         self.line = line
         self.reason = reason
-        where = f"{self.path}:{line}" if line else f"{self.path}"
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{self.where}: {reason}")
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else f"{self.path}"
+
+    def said_again(self) -> str:
+        """The error in the language shown now: its reason said again where it was made to be
+        (i18n.said), else as it was said."""
+        from ..i18n import said_again
+
+        return f"{self.where}: {said_again(self.reason)}"

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from ohjaus_central.db import CentralStore
-from ohjaus.cli import main
 from ohjaus_tui.demo import ref_id
 from ohjaus_core.domain.clock import HELSINKI
 from ohjaus_core.data_dir import shipped_data_dir
@@ -19,7 +18,7 @@ from ohjaus_core.domain.errors import DataFileError
 from ohjaus_core.domain.region_files import read_region_folder
 from ohjaus_tui.store.store import Store
 
-from ..sync_helpers import CentralServer, Device
+from ..sync_helpers import Device, enrolled_device, opened, region_server, run_cli as run
 
 REGION = Path(__file__).parent.parent / "data" / "region_kaarna"
 WEEK = (datetime(2030, 1, 7, tzinfo=HELSINKI), datetime(2030, 1, 12, tzinfo=HELSINKI))
@@ -31,12 +30,6 @@ def db_url(db_url):
     step (`region import` and `worker add` refuse a database without it)."""
     CentralStore(db_url).close()
     return db_url
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def text_of(path: Path) -> str:
@@ -153,19 +146,6 @@ def summary(out: str) -> dict[str, tuple[int, int, int]]:
     return found
 
 
-def empty_device(path: Path, capsys, server: CentralServer, unit: str, registers: tuple[str, ...]) -> None:
-    Store(path).close()
-    argv = ["device", "--db", server.db_url, "add", "--unit", unit, "--name", "vastaanotto"]
-    for register in registers:
-        argv += ["--register", register]
-    code, token, err = run(capsys, *argv)
-    assert code == 0, err
-    code, _out, err = run(capsys, "connect", "--data-dir", str(path), "--server", server.url, "--token", token.strip())
-    assert code == 0, err
-    code, out, err = run(capsys, "sync", "--data-dir", str(path))
-    assert code == 0, err + out
-
-
 def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes_nothing(tmp_path, capsys, db_url):
     folder = copy_region(tmp_path)
     code, out, err = run(capsys, "region", "--db", db_url, "import", str(folder))
@@ -178,12 +158,9 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
     assert code == 0 and "0 changes" in out, out
     assert set(summary(out).values()) == {(0, 0, 0)}
 
-    server = CentralServer(db_url, tmp_path / "server.log", demo=False).start()
-    try:
-        device = tmp_path / "device"
-        empty_device(device, capsys, server, "KA-SAARI", ("health",))
-        store = Store(device)
-        try:
+    with region_server(db_url, tmp_path) as server:
+        device = enrolled_device(tmp_path, capsys, server)
+        with opened(device) as store:
             assert [u.code for u in store.units()] == ["KA-KESK", "KA-SAARI"]
             assert len(store.workers()) == 6
             assert store.setting("unit") == "KA-SAARI"
@@ -192,8 +169,6 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
             assert ("Henrik Holm", "Mon 08:30") in starts and ("Outi Kallio", "Fri 13:00") in starts
             holm_id = ref_id("slot", "holm-20300107T0630Z")  # Monday 8.30 in Finnish time, as the UID says in UTC
             assert any(o.slot_id == holm_id for o in offers)
-        finally:
-            store.close()
 
         # A nurse of the unit books the .ics slot for a client; the server holds it booked.
         nurse = Device.__new__(Device)
@@ -225,14 +200,11 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
         assert summary(out)["slots"] == (0, 1, 1), out
         code, out, err = run(capsys, "sync", "--data-dir", str(device))
         assert code == 0, err
-        store = Store(device)
-        try:
+        with opened(device) as store:
             offers = {o.slot_id: o for o in store.bookings.free_slots(ServiceArea.HEALTH, *WEEK)}
             assert ref_id("slot", dropped) not in offers
             moved = offers[ref_id("slot", "kaarna-ka-doctor-1-20300108T0800@ajanvaraus.kaarna.example")]
             assert moved.starts_at.astimezone(HELSINKI).strftime("%H:%M") == "08:15"
-        finally:
-            store.close()
 
         # Export writes the same files back; importing them changes nothing.
         exported = tmp_path / "exported"
@@ -249,8 +221,6 @@ def test_a_regions_folder_reaches_an_enrolled_device_and_a_second_import_changes
         assert len(rows) == 1 + 58 and sum(row.endswith(",yes") for row in rows) == 1
         code, out, err = run(capsys, "region", "--db", db_url, "import", str(as_csv))
         assert code == 0 and "0 changes" in out, out
-    finally:
-        server.stop()
 
 
 def test_a_booked_slot_is_never_retired_nor_moved(tmp_path, capsys, db_url):

@@ -263,3 +263,43 @@ def test_every_service_of_the_shipped_catalogue_marked_for_a_duty_is_one_of_its_
     social = social_of(load_protocols(SERVICES.parent / "protocols"))
     marked = [(s.code, s.duty) for s in load_catalogue(SERVICES, social) if s.duty]
     assert marked and all(code in social.duty(duty).receivers for code, duty in marked)
+
+
+@pytest.mark.parametrize("broken", ["shelter", "[[service]]\ncode = 7\n"], ids=["no-receiver", "code-not-a-string"])
+def test_a_kept_aside_catalogue_is_read_once_and_said_in_the_language_shown(monkeypatch, broken: str) -> None:
+    """F6 draws the line of a region's catalogue kept aside at every refresh: the record is read
+    once, and its reason (the duty and the service; a key and the kind it must be) still comes
+    in the language shown now - the same text a fresh reading in that language gives."""
+    import json
+
+    from ohjaus_core.domain import catalogue
+    from ohjaus_core.domain.catalogue import social_of
+    from ohjaus_core.domain.protocols.loading import load_protocols
+    from ohjaus_core.i18n import _
+
+    social = social_of(load_protocols(SERVICES.parent / "protocols"))
+    text = without_service(SERVICES.read_text("utf-8"), broken) if broken == "shelter" else broken
+    record = json.dumps({"id": "catalogue", "toml": text, "optional": []})
+    fresh = {}
+    try:
+        for language in ("fi", "sv", "en"):
+            set_language(language)
+            with pytest.raises(DataFileError) as caught:
+                catalogue.catalogue_from_text(text, social=social)
+            fresh[language] = _(
+                "The region's referral catalogue came by sync but cannot be used on this device: {problem}. "
+                "The catalogue in use stays; tried again at every sync, reported to the central API."
+            ).format(problem=str(caught.value).rstrip("."))
+        assert len(set(fresh.values())) == 3  # three languages, three texts
+
+        reads = []
+        real = catalogue.catalogue_from_text
+        monkeypatch.setattr(catalogue, "catalogue_from_text", lambda *a, **k: reads.append(1) or real(*a, **k))
+        monkeypatch.setattr(catalogue, "_KEPT_READ", {}, raising=False)
+        for language in ("fi", "en", "sv", "fi"):  # the worker switches the language (F9) between draws
+            set_language(language)
+            for _draw in range(3):
+                assert catalogue.kept_aside_text(record, social, "as recorded") == fresh[language]
+    finally:
+        set_language("en")
+    assert len(reads) == 1

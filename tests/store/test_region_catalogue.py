@@ -12,8 +12,8 @@ from ohjaus_tui.context import Context, load_shipped, shipped_data_dir
 from ohjaus_tui.store.store import Store
 from ohjaus_core.protocol import CATALOGUE_ID, RecordType
 
-from ..sync_helpers import CentralServer
-from tests.central.test_region_import import copy_region, empty_device, run
+from ..sync_helpers import enrolled_device, opened, region_server, run_cli as run
+from tests.central.test_region_import import copy_region
 
 OWN = "Kaarnan oma neuvonta"
 
@@ -39,19 +39,14 @@ def _import_own_catalogue(tmp_path, capsys, db_url) -> str:
 
 def test_the_imported_catalogue_reaches_the_device_and_replaces_the_data_folders(tmp_path, capsys, db_url):
     _import_own_catalogue(tmp_path, capsys, db_url)
-    server = CentralServer(db_url, tmp_path / "server.log", demo=False).start()
-    try:
-        device = tmp_path / "device"
-        empty_device(device, capsys, server, "KA-SAARI", ("health",))  # enrols and syncs
-        store = Store(device)
-        try:
+    with region_server(db_url, tmp_path) as server:
+        device = enrolled_device(tmp_path, capsys, server)  # enrols and syncs
+        with opened(device) as store:
             services = store.pull.region_catalogue()
             assert services is not None and services[0].code == "urgent_care"
             assert services[0].names["fi"] == OWN
             context = Context(store=store, shipped=load_shipped())
             assert context.shipped.service("urgent_care").names["fi"] == OWN  # the screens' catalogue
-        finally:
-            store.close()
 
         # A broken catalogue (written straight into the server, past the import's check) is
         # kept aside on the device with its file and line; the imported one stays in use.
@@ -59,15 +54,10 @@ def test_the_imported_catalogue_reaches_the_device_and_replaces_the_data_folders
         central.load_reference(RecordType.CATALOGUE, [{"id": CATALOGUE_ID, "toml": "[[service]]\ncode = 7\n"}])
         central.close()
         code, out, err = run(capsys, "sync", "--data-dir", str(device))
-        store = Store(device)
-        try:
+        with opened(device) as store:
             kept = [q for q in store.pull.quarantined() if q.record_type == RecordType.CATALOGUE.value]
             assert len(kept) == 1 and "services.toml" in kept[0].detail
             assert store.pull.region_catalogue()[0].names["fi"] == OWN
-        finally:
-            store.close()
-    finally:
-        server.stop()
 
 
 def test_a_device_of_an_earlier_version_keeps_reading_a_catalogue_extended_with_an_ordering_field(
@@ -87,17 +77,12 @@ def test_a_device_of_an_earlier_version_keeps_reading_a_catalogue_extended_with_
 
     # This device's version does not know fallback_for (the central API's does).
     monkeypatch.setattr(catalogue, "SERVICE_FIELDS", tuple(f for f in catalogue.SERVICE_FIELDS if f != "fallback_for"))
-    server = CentralServer(db_url, tmp_path / "server.log", demo=False).start()
-    try:
-        device = tmp_path / "device"
-        empty_device(device, capsys, server, "KA-SAARI", ("health",))
-        store = Store(device)
-        try:
+    with region_server(db_url, tmp_path) as server:
+        device = enrolled_device(tmp_path, capsys, server)
+        with opened(device) as store:
             assert store.pull.quarantined() == []
             assert store.pull.region_catalogue()[0].names["fi"] == OWN  # in use
             assert store.pull.region_catalogue_ignored() == ["fallback_for"]  # F6 says so
-        finally:
-            store.close()
         code, out, err = run(capsys, "device", "--db", db_url, "list")
         assert code == 0 and "needs an update" not in out
 
@@ -111,18 +96,13 @@ def test_a_device_of_an_earlier_version_keeps_reading_a_catalogue_extended_with_
         central.close()
         code, out, err = run(capsys, "sync", "--data-dir", str(device))
         assert code == 0, err
-        store = Store(device)
-        try:
+        with opened(device) as store:
             kept = [q for q in store.pull.quarantined() if q.record_type == RecordType.CATALOGUE.value]
             assert len(kept) == 1 and "duty_when" in kept[0].detail
             assert store.pull.region_catalogue()[0].names["fi"] == OWN  # the one held, still in use
-        finally:
-            store.close()
         code, out, err = run(capsys, "device", "--db", db_url, "list")
         assert code == 0, err
         assert out.count("needs an update: cannot read the region's referral catalogue") == 1
-    finally:
-        server.stop()
 
 
 async def test_f6_says_which_fields_of_the_regions_catalogue_this_version_leaves_out(data_dir, shipped):

@@ -19,7 +19,7 @@ from ohjaus_tui.screens.sync_view import SyncViewScreen
 from ..conftest import build_app
 from ..pilot_helpers import sign_in
 from tests.domain.test_catalogue import without_service
-from tests.sync.test_sync_app import settle
+from tests.sync_helpers import settle
 from tests.sync.test_sync_quarantine import _append, _client
 
 OWN = "Kaarnan oma kiirevastaanotto"

@@ -20,11 +20,8 @@ from sqlalchemy import func, insert, select
 
 from ohjaus_central.tables import change_log
 from ohjaus_core.domain.identity import make_identity_code
-from ohjaus_tui.screens.sync_view import SyncViewScreen
 
-from ..conftest import build_app
-from ..pilot_helpers import sign_in
-from tests.sync.test_sync_app import badge_text, settle
+from ..sync_helpers import badge_text, f6_rows, signed_in
 
 
 def _append_text(server, record_type: str, record_id: str, text: str) -> int:
@@ -156,22 +153,10 @@ async def test_f6_names_the_records_this_version_cannot_read(server, devices):
     a = devices("a")
     a.sync()
     _poison(server, a)
-    username = a.worker().username
     a.sync()
-    a.close()
-    app = build_app(a.path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.5)
-        await sign_in(pilot, username)
-        await settle(pilot, app)
+    async with signed_in(a, size=(120, 40)) as (app, pilot):
         assert "6 problems (F6)" in badge_text(app)
-        await pilot.press("f6")
-        await pilot.pause()
-        assert isinstance(app.screen, SyncViewScreen)
-        from textual.widgets import DataTable
-
-        table = app.screen.query_one(DataTable)
-        rows = [" ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+        rows = await f6_rows(app, pilot)
         assert len(rows) == 6
         assert sum("this version cannot read it" in row for row in rows) == 4
         assert sum("this device cannot store it" in row for row in rows) == 2

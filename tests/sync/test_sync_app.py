@@ -3,47 +3,22 @@ in the background, F6 lists what the central API rejected; typing never waits.""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime
 
 from textual.widgets import DataTable
 
 from ohjaus_tui.screens.home import HomeScreen
-from ohjaus_tui.screens.sync_view import SyncViewScreen
-from ohjaus_tui.widgets.sync_badge import SyncBadge
 
 from ..conftest import build_app
 from ..pilot_helpers import sign_in
-
-
-async def settle(pilot, app, timeout: float = 20.0) -> None:
-    """Wait for the background sync round to finish."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    await pilot.pause(0.2)
-    while app.sync_state.running and loop.time() < deadline:
-        await pilot.pause(0.1)
-    assert not app.sync_state.running, "the sync round did not finish"
-    await pilot.pause()
-
-
-def badge_text(app) -> str:
-    badge = app.screen.query_one(SyncBadge)
-    badge.update_status()
-    return str(badge.render())
+from ..sync_helpers import badge_text, f6_rows, settle, signed_in
 
 
 async def test_signing_in_syncs_in_the_background_and_the_badge_says_online(devices):
     device = devices("a")
-    username = device.worker().username
     waiting = device.store.outbox.pending_count()
     assert waiting > 0
-    device.close()
-    app = build_app(device.path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.5)
-        await sign_in(pilot, username)
-        await settle(pilot, app)
+    async with signed_in(device) as (app, _pilot):
         text = badge_text(app)
         assert "Online" in text and "0 changes waiting" in text and "last sync" in text
         assert app.ctx.store.outbox.pending_count() == 0
@@ -51,14 +26,8 @@ async def test_signing_in_syncs_in_the_background_and_the_badge_says_online(devi
 
 async def test_offline_the_badge_says_so_and_f5_tries_again(devices, server):
     device = devices("a")
-    username = device.worker().username
-    device.close()
     server.stop()
-    app = build_app(device.path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.5)
-        await sign_in(pilot, username)
-        await settle(pilot, app)
+    async with signed_in(device) as (app, pilot):
         text = badge_text(app)
         assert "Offline" in text and "No connection" in text
         waiting = app.ctx.store.outbox.pending_count()
@@ -85,20 +54,11 @@ async def test_a_booking_taken_elsewhere_shows_as_a_problem_in_f6_and_a_rebook_f
     a.sign_contact(a.add_client(date(1981, 1, 1), 901, "Iida").id, "Kontrolli", slot_id=slot_id)
     a.sync()
     b.sign_contact(b.add_client(date(1982, 2, 2), 902, "Jussi").id, "Kontrolli", slot_id=slot_id)
-    username = b.worker().username
-    b.close()
-    app = build_app(b.path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.5)
-        await sign_in(pilot, username)
-        await settle(pilot, app)
+    async with signed_in(b) as (app, pilot):
         assert "1 problem (F6)" in badge_text(app)
-        await pilot.press("f6")
-        await pilot.pause()
-        assert isinstance(app.screen, SyncViewScreen)
-        table = app.screen.query_one(DataTable)
-        assert table.row_count == 1
-        row = " ".join(str(cell) for cell in table.get_row_at(0))
+        rows = await f6_rows(app, pilot)
+        assert len(rows) == 1
+        row = rows[0]
         assert "Rejected" in row and "booked on another device first" in row
         await pilot.press("escape")
         await pilot.pause()

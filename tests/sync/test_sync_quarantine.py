@@ -13,16 +13,14 @@ import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, insert, select
-from textual.widgets import DataTable
 
 from ohjaus_central.tables import change_log, device as device_table
 from ohjaus_core.domain.identity import client_id_for, make_identity_code
-from ohjaus_tui.screens.sync_view import SyncViewScreen
 from ohjaus_core.protocol import RecordType
 
 from ..conftest import build_app
 from ..pilot_helpers import sign_in
-from tests.sync.test_sync_app import badge_text, settle
+from ..sync_helpers import badge_text, f6_rows, settle, signed_in
 
 
 def _unit_id(device) -> str:
@@ -149,20 +147,10 @@ async def test_f6_shows_the_kept_record_and_a_refused_round_says_sync_problem_no
     missing_client = _client(a, None, "Tuleva")
     contact_id, family = _orphan_contact(a, missing_client["id"])
     _append(server, "contact", contact_id, family, _unit_id(a), "health")
-    username = a.worker().username
-    a.close()
-    app = build_app(a.path)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause(0.5)
-        await sign_in(pilot, username)
-        await settle(pilot, app)
+    async with signed_in(a, size=(120, 30)) as (app, pilot):
         text = badge_text(app)
         assert "Online" in text and "1 problem (F6)" in text
-        await pilot.press("f6")
-        await pilot.pause()
-        assert isinstance(app.screen, SyncViewScreen)
-        table = app.screen.query_one(DataTable)
-        row = " ".join(str(cell) for cell in table.get_row_at(0))
+        row = (await f6_rows(app, pilot))[0]
         assert "Kept aside" in row and "refers to a record this device does not have" in row
         # The table cuts a long reason at a narrow width; the highlighted row is shown whole below it.
         detail = str(app.screen.query_one("#sync-detail").render())

@@ -20,7 +20,7 @@ from ohjaus_tui.store.removal import Removal
 from ohjaus_tui.sync.client import SyncClient
 from ohjaus_core.protocol import RecordType
 
-from ..sync_helpers import sync_all
+from ..sync_helpers import f6_rows, signed_in, sync_all
 
 pytestmark = pytest.mark.slow
 
@@ -230,12 +230,7 @@ def test_a_removal_list_of_unknown_ids_is_ignored_and_a_failed_removal_leaves_no
 async def test_the_sync_view_says_how_many_clients_left_the_device(server, devices):
     """Nothing leaves silently: after the round that removed a client the unit no longer
     serves, F6 says how many clients and records left, and that the server keeps them."""
-    from ohjaus_tui.screens.sync_view import SyncViewScreen
     from textual.widgets import Static
-
-    from ..conftest import build_app
-    from ..pilot_helpers import sign_in
-    from tests.sync.test_sync_app import settle
 
     a = devices("a")
     client = a.add_client(date(1968, 2, 11), 968, "Lähtevä")
@@ -246,17 +241,9 @@ async def test_the_sync_view_says_how_many_clients_left_the_device(server, devic
         central.release_client("JL-KESK", client.id)
     finally:
         central.close()
-    username = a.worker().username
-    a.close()
-    app = build_app(a.path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.5)
-        await sign_in(pilot, username)
-        await settle(pilot, app)
+    async with signed_in(a, size=(80, 24)) as (app, pilot):
         assert app.ctx.store.clients.client(client.id) is None
-        await pilot.press("f6")
-        await pilot.pause()
-        assert isinstance(app.screen, SyncViewScreen)
+        await f6_rows(app, pilot)
         said = str(app.screen.query_one("#sync-removed", Static).render())
         assert "1 client and 1 of their records left this device" in said
         assert "the central API keeps every record and the access log" in said

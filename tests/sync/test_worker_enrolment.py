@@ -21,8 +21,8 @@ from ohjaus_tui.store.store import Store
 from ohjaus_core.protocol import RecordType
 
 from ..conftest import FIXED_NOW
-from ..sync_helpers import CentralServer
-from tests.central.test_region_import import REGION, empty_device, run
+from ..sync_helpers import CentralServer, empty_device, run_cli as run
+from tests.central.test_region_import import REGION
 
 PASSPHRASE = "kolme karhua metsässä"
 
