@@ -129,12 +129,20 @@ class OhjausApp(ThemedApp):
         ctx.viewer = ctx.store.viewer(worker.id)
         ctx.worklist_trail = ViewTrail(ctx, "work list", Purpose.WORKLIST)
         self.switch_screen(HomeScreen())
+        self.tell_catalogue_kept_aside()
         self.start_sync()
         self.note_input()
         if self._idle_timer is None:
             self._idle_timer = self.set_interval(5, self.lock_when_idle)
         if self._status_timer is None:
             self._status_timer = self.set_interval(STATUS_POLL_SECONDS, self._read_sync_status_later)
+
+    def tell_catalogue_kept_aside(self) -> None:
+        """The region's catalogue this device held was kept aside when the store opened (or
+        after a sync): the worker is told why once, as F6 keeps saying."""
+        notice, self.ctx.catalogue_notice = self.ctx.catalogue_notice, ""
+        if notice:
+            self.notify(notice, severity="warning", timeout=20)
 
     # -- the lock: after the idle time and on Ctrl+L; the screen beneath keeps its state ----
 
@@ -283,6 +291,7 @@ class OhjausApp(ThemedApp):
         self._set_sync_state(online=online, running=False, status=status, problem=problem)
         if result is not None and result.pulled:
             self.ctx.use_region_catalogue()  # the region's catalogue, if it came now
+            self.tell_catalogue_kept_aside()
         # What arrived shows at once: each open screen redraws what the round changed.
         for screen in self.screen_stack:
             screen.post_message(SyncFinished(result))

@@ -253,6 +253,7 @@ class Context:
         self.sign_in_list_at_start: "tuple[list, str | None] | None" = None
         self._store = store
         self._opening: "Future | None" = None
+        self.catalogue_notice = ""  # the region's catalogue kept aside at the start: why (use_region_catalogue)
         if store is not None:
             self.use_region_catalogue(store)
 
@@ -310,8 +311,18 @@ class Context:
 
     def use_region_catalogue(self, store: "Store | None" = None) -> None:
         """The region's catalogue, when one came by sync from its import, replaces the data
-        folder's (at the store's opening and after every sync that pulled something)."""
-        services = (store or self.store).pull.region_catalogue()
+        folder's (at the store's opening and after every sync that pulled something) - checked
+        against this program's social protocol as one coming by sync is: one stored before
+        that check, or that an update of the program makes unfit, is kept aside and the data
+        folder's is used; `catalogue_notice` then says why (the line F6 shows) until the
+        application shows it."""
+        from ohjaus_core.domain.catalogue import social_of
+
+        services, notice = (store or self.store).pull.region_catalogue_checked(
+            lambda: social_of(self.shipped.protocols), self.clock()
+        )
+        if notice:
+            self.catalogue_notice = notice
         if services is not None:
             self.shipped = replace(self.shipped, catalogue=services)
 

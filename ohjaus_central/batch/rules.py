@@ -266,9 +266,11 @@ class Batch(Bookings, Merges):
             self.require_worker(data["taken_by"], "taken_by")
         if data["client_id"]:
             self.require_client(data["client_id"])
-        if data["contact_id"] and self.get(RecordType.CONTACT, data["contact_id"]) is not None:
-            # (a draft's contact is not on the server yet)
-            self.require_own_contact(data["contact_id"], "the callback's contact")
+        # `contact_id` is not looked up: the contact of a take is a draft, not on the server
+        # until signed, so a missing one is accepted; one of another unit or register refused
+        # instead would tell the device that the id exists (TRUST.md: a rejection never
+        # echoes a record the device may not see). A device holds a contact it does not
+        # hold as NULL, and the request goes only to its unit's devices of its register.
         current = self.get(RecordType.CALLBACK, change.record_id)
         self._callback_id_fits(change.record_id, data, current)
         if current is not None:

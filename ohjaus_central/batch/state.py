@@ -340,10 +340,7 @@ REFERS: dict[str, tuple[tuple[RecordType, str], ...]] = {
     "client": ((RecordType.CLIENT, ""),),
     "follow_up": ((RecordType.FOLLOW_UP, ""), (RecordType.CONTACT, "contact_id"), (RecordType.WORKER, "assignee_id")),
     "missed_appointment": ((RecordType.MISSED_APPOINTMENT, ""), (RecordType.CLIENT, "client_id")),
-    "callback": (
-        (RecordType.CALLBACK, ""), (RecordType.WORKER, "taken_by"), (RecordType.CLIENT, "client_id"),
-        (RecordType.CONTACT, "contact_id"),
-    ),
+    "callback": ((RecordType.CALLBACK, ""), (RecordType.WORKER, "taken_by"), (RecordType.CLIENT, "client_id")),
     "consent": ((RecordType.CONSENT, ""), (RecordType.CLIENT, "client_id"), (RecordType.WORKER, "recorded_by")),
     "appointment": (
         (RecordType.APPOINTMENT, ""), (RecordType.CONTACT, "contact_id"), (RecordType.WORKER, "changed_by"),

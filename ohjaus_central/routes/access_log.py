@@ -45,11 +45,15 @@ def client_access_log(
 ) -> Response:
     """Who used the client's data, on every device, newest first: the client's right to
     know (Client Data Act 703/2023 § 11). Only for a client the device's unit knows;
-    otherwise 404, and the attempt is recorded (never in the technical log)."""
+    otherwise 404, and the attempt is recorded (never in the technical log). Only the
+    device's own registers' events: social-welfare and health-care data are separate
+    registers, and the server decides no read across them on a consent, so a health-only
+    device is told nothing of the social register's use (AccessLog.client_access_log). The
+    answer with both registers is the controller's; no route gives it to a device."""
     log = central.access_log
     if not central.clients.knows_client(dev, client_id):
         log.record_server_access(dev, client_id, "refused", "access log", "out_of_scope")
         return not_here()
     log.record_server_access(dev, client_id, "view", "access log", "right_to_know")
-    events, more = log.client_access_log(client_id, limit, dev.unit_id)
+    events, more = log.client_access_log(client_id, limit, dev.unit_id, dev.registers)
     return ClientAccessLog(client_id=client_id, events=events, more=more)

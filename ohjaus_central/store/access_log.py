@@ -195,34 +195,65 @@ class AccessLog:
                 )
             )
 
-    def client_access_log(self, client_id: str, limit: int, unit_id: str) -> tuple[list[dict], bool]:
+    def client_access_log(
+        self, client_id: str, limit: int, unit_id: str, registers: "tuple[str, ...] | None" = None,
+    ) -> tuple[list[dict], bool]:
         """The client's access events from every device of the unit, and the server's own
         for the unit, newest first; each with the worker's name when known and the code of
         the unit of the device. Another unit's events are never given (that unit may know
-        the person under its own identification, docs/sync.md)."""
-        with self.db.engine.connect() as conn:
-            units = {row.id: row.unit_code for row in conn.execute(select(device.c.id, device.c.unit_code))}
+        the person under its own identification, docs/sync.md).
 
-            def newest(table, order, *columns):
+        `registers`: the asking device's. Social-welfare and health-care data are separate
+        registers (TRUST.md), and the server decides no read across them on a consent (a
+        device pulls its own registers' records only), so a device is told its own
+        registers' use only: an event whose register (`sector`) is one of them, one without
+        a register made by a worker of one of them, and the server's own events caused by
+        a device with no other register than these. Another register's events - even that
+        the client is known there - are not given. None: both registers, the controller's
+        whole answer to the client (no route gives that to a device)."""
+        with self.db.engine.connect() as conn:
+            devices = conn.execute(select(device.c.id, device.c.unit_code, device.c.unit_id, device.c.registers)).all()
+            units = {row.id: row.unit_code for row in devices}
+            a, s = access_event.c, server_access_event.c
+            device_rows, server_rows = [], []
+            if registers is not None:
+                own = set(registers)
+                device_rows = [a.sector.in_(sorted(own))]
+                unmarked = conn.execute(
+                    select(a.worker_id).where(a.client_id == client_id).where(a.unit_id == unit_id)
+                    .where(a.sector.is_(None)).distinct()
+                ).scalars().all()
+                workers = select(record.c.record_id, record.c.data).where(record.c.record_type == RecordType.WORKER.value)
+                ours = sorted(
+                    worker_id for worker_id, data in each_among(conn, workers, record.c.record_id, sorted(unmarked))
+                    if json.loads(data).get("sector") in own
+                )
+                if ours:
+                    device_rows = [a.sector.in_(sorted(own)) | (a.sector.is_(None) & a.worker_id.in_(ours))]
+                server_rows = [s.device_id.in_(sorted(
+                    row.id for row in devices if row.unit_id == unit_id and set(row.registers.split(",")) <= own
+                ))]
+
+            def newest(table, order, where, *columns):
                 return conn.execute(
                     select(*columns)
                     .where(table.c.client_id == client_id)
                     .where(table.c.unit_id == unit_id)
+                    .where(*where)
                     .order_by(table.c.at.desc(), order.desc())
                     .limit(limit + 1)
                 ).mappings()
 
-            a, s = access_event.c, server_access_event.c
             events = [
                 {**dict(row), "source": "device"}
                 for row in newest(
-                    access_event, a.seq, a.device_id, a.seq, a.at, a.worker_id, a.action, a.item, a.sector,
+                    access_event, a.seq, device_rows, a.device_id, a.seq, a.at, a.worker_id, a.action, a.item, a.sector,
                     a.purpose, a.recipient, a.received_at,
                 )
             ]
             events += [
                 {**dict(row), "seq": row["id"], "worker_id": None, "sector": None, "recipient": "", "source": "server"}
-                for row in newest(server_access_event, s.id, s.id, s.device_id, s.at, s.action, s.item, s.purpose)
+                for row in newest(server_access_event, s.id, server_rows, s.id, s.device_id, s.at, s.action, s.item, s.purpose)
             ]
             ids = sorted({e["worker_id"] for e in events if e["worker_id"]})
             workers = select(record.c.record_id, record.c.data).where(record.c.record_type == RecordType.WORKER.value)

@@ -86,8 +86,9 @@ class AccessLogScreen(BackScreen):
     # -- every device's entries, from the central API ----------------------------------------
 
     def action_central(self) -> None:
-        """C: the log of every device of the region for this client, asked from the central
-        API (in a thread: the screen never waits for the network)."""
+        """C: the log of every device of the unit for this client, asked from the central
+        API (in a thread: the screen never waits for the network) - of this device's registers
+        only: another register's use of the client's data is not given to it."""
         self.query_one("#log-chain", Static).update(Text(_("Asking the central API..."), style="dim"))
         self.run_worker(self._fetch, thread=True, exclusive=True, group="central-log", exit_on_error=False)
 
@@ -113,7 +114,11 @@ class AccessLogScreen(BackScreen):
             ctx.viewer, [self.client_id], AccessAction.VIEW, "access log", Purpose.RIGHT_TO_KNOW.value, ctx.now()
         )
         self.query_one("#log-chain", Static).update(
-            Text(_("Every device's entries from the central API: {n}.").format(n=len(events)), style=themed("$fine-line"))
+            Text(
+                _("Entries of every device of this unit in this device's registers, from the central API: {n}.")
+                .format(n=len(events)),
+                style=themed("$fine-line"),
+            )
         )
         table = self.query_one("#log", DataTable)
         table.clear()

@@ -257,6 +257,18 @@ class CatalogueRefused(ValueError):
     """A pulled catalogue that does not read: its file, line and reason (no client data)."""
 
 
+def checked_catalogue(toml: str, optional, social) -> list:
+    """The region's catalogue read from its text as strictly as the data folder's file, against
+    `social` (the device's own social protocol), leaving out the `optional` fields this version
+    does not know; CatalogueRefused (file, line and reason) when it does not fit."""
+    if not (isinstance(optional, list) and all(isinstance(name, str) for name in optional)):
+        raise CatalogueRefused("catalogue.optional: not a list of field names")
+    try:
+        return catalogue_from_text(toml, social=social, may_ignore=optional)
+    except DataFileError as error:
+        raise CatalogueRefused(str(error)) from None
+
+
 def _catalogue(session: Session, items: list[dict]) -> None:
     """The region's catalogue from its import: checked as strictly as the data folder's file,
     against this device's own social protocol as `ohjaus check` and the start check it (a
@@ -266,12 +278,7 @@ def _catalogue(session: Session, items: list[dict]) -> None:
     out, and said in F6 (`SyncPull.region_catalogue_ignored`)."""
     for item in items:
         optional = item.get("optional") or []
-        if not (isinstance(optional, list) and all(isinstance(name, str) for name in optional)):
-            raise CatalogueRefused("catalogue.optional: not a list of field names")
-        try:
-            catalogue_from_text(item["toml"], social=shipped_social(), may_ignore=optional)
-        except DataFileError as error:
-            raise CatalogueRefused(str(error)) from None
+        checked_catalogue(item["toml"], optional, shipped_social())
         session.merge(Setting(key=REGION_CATALOGUE, value=item["toml"]))
         session.merge(Setting(key=REGION_CATALOGUE_OPTIONAL, value=json.dumps(optional)))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from functools import cache
+from typing import TYPE_CHECKING, Callable
 
 from pydantic import ValidationError
 from sqlalchemy import delete, text, tuple_
@@ -24,10 +25,14 @@ from .models import (
 )
 from .repository import Repository
 from .sync_apply import (
+    INVALID_RECORD, CatalogueRefused, checked_catalogue,
     _APPLY_ERRORS, _APPLY_ORDER, _MODELS, _RESOLVED_LOCALLY, _TABLES, DUPLICATE_IDENTITY_CODE, MISSING_REFERENCE,
     REGION_CATALOGUE, REGION_CATALOGUE_OPTIONAL, UNREADABLE_RECORD, _apply_many, _detail_of, _held_versions, _keep_aside, _quarantine, _reason_of,
 )
 from .sync_side import CURSOR
+
+if TYPE_CHECKING:
+    from ohjaus_core.domain.protocols.model import Protocol
 
 
 class SyncPull(Repository):
@@ -47,6 +52,53 @@ class SyncPull(Repository):
             row = session.get(Setting, REGION_CATALOGUE)
             optional = session.get(Setting, REGION_CATALOGUE_OPTIONAL)
         return catalogue_from_text(row.value, may_ignore=json.loads(optional.value) if optional else ()) if row else None
+
+    def region_catalogue_checked(self, social: "Callable[[], Protocol | None]", now: datetime | None = None) -> tuple[list | None, str]:
+        """The region's catalogue as this device holds it, checked against the device's social
+        protocol (`social()`, asked only when a catalogue is held) as one coming by sync is
+        (sync_apply._catalogue): at the start, a catalogue stored before that check, or one
+        that this version's protocol makes unfit, would otherwise be used unchecked. One that
+        does not fit is kept aside as sync keeps one aside (sync_quarantine with its reason:
+        F6 shows it, the central API is told, tried again at every pull) and is no longer in
+        use. Returns (the services, or None: the data folder's are used; what the worker is
+        told of the one kept aside - the line F6 shows - or ""). Never raises for the
+        catalogue's content; a store that cannot write still gets None and the line."""
+        from ohjaus_core.domain.catalogue import kept_aside_text
+        from ohjaus_core.protocol import CATALOGUE_ID
+
+        with self.session() as session:
+            row = session.get(Setting, REGION_CATALOGUE)
+            if row is None:
+                return None, ""
+            optional_row = session.get(Setting, REGION_CATALOGUE_OPTIONAL)
+            protocol = social()
+            optional: object = []
+            try:
+                optional = json.loads(optional_row.value) if optional_row else []
+                return checked_catalogue(row.value, optional, protocol), ""
+            except Exception as error:  # noqa: BLE001 - any content that does not read: never a crash at the start
+                problem = str(error)[:200] if isinstance(error, (CatalogueRefused, DomainError)) else type(error).__name__
+            data = json.dumps(
+                {"id": CATALOGUE_ID, "toml": row.value, "optional": optional if isinstance(optional, list) else []},
+                ensure_ascii=False, sort_keys=True,
+            )
+            try:
+                held = session.get(SyncRecord, (RecordType.CATALOGUE.value, CATALOGUE_ID))
+                # Kept under the version held (the central API counts the device as refusing
+                # the region's current catalogue); the version is no longer held here, so the
+                # next pull tries it again instead of passing it as applied.
+                seq = max(held.seq, 1) if held is not None else 1
+                kept = session.get(SyncQuarantine, (RecordType.CATALOGUE.value, CATALOGUE_ID))
+                if kept is None or kept.seq < seq:  # a later version kept aside by sync stays
+                    _keep_aside(session, [(RecordType.CATALOGUE.value, CATALOGUE_ID, seq, data, INVALID_RECORD, problem)],
+                                now or datetime.now(UTC))
+                for stale in (row, optional_row, held):
+                    if stale is not None:
+                        session.delete(stale)
+                session.commit()
+            except OperationalError:  # a read-only or full disk: not used all the same
+                session.rollback()
+        return None, kept_aside_text(data, protocol, problem)
 
     def region_catalogue_ignored(self) -> list[str]:
         """The fields of the region's catalogue in use here that this version leaves out (a

@@ -204,6 +204,30 @@ def test_another_units_follow_up_and_consent_can_be_neither_read_nor_overwritten
     central.close()
 
 
+def test_a_callbacks_contact_answers_alike_for_another_units_contact_and_a_missing_one(server, devices):
+    # TRUST.md: a rejection never echoes a record the device may not see. A take's contact is
+    # a draft, not on the server until signed, so a missing contact_id is accepted; another
+    # unit's contact was refused (out_of_scope), which told the device that the id exists.
+    kesk, pohj = devices("kesk"), devices("pohj", "JL-POHJ", ("health",))
+    victim = kesk.sign_contact(None, "Oma asia", follow_up=False)
+    sync_all(kesk, pohj)
+    unit_id, worker = pohj.worker().unit_id, pohj.worker().id
+
+    def take(contact_id: str) -> dict:
+        record_id = str(uuid.uuid4())  # a request without the phone system's id
+        return push(server, pohj, "callback", record_id, {
+            "id": record_id, "unit_id": unit_id, "sector": "health", "phone": "0401234567", "name": "Soittaja",
+            "requested_at": now().isoformat(), "imported_at": now().isoformat(), "status": "taken",
+            "taken_by": worker, "contact_id": contact_id,
+        })
+
+    others, missing = take(victim.id), take(str(uuid.uuid4()))
+    assert (others["status"], others["reason"], others["current"]) == (missing["status"], missing["reason"], missing["current"])
+    assert (others["status"], others["detail"]) == ("accepted", missing["detail"])
+    still_syncing(kesk, pohj)
+    assert victim.id not in {r["id"] for r in pohj.store.export_records() if r["type"] == "contact"}
+
+
 def test_the_signer_and_the_assignee_are_workers_of_the_devices_unit_and_register(server, devices):
     pohj = devices("pohj", "JL-POHJ")
     health = devices("health", "JL-KESK", ("health",))

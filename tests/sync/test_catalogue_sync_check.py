@@ -114,3 +114,38 @@ async def test_f6_and_ohjaus_sync_name_the_duty_and_the_service(server, devices,
             await pilot.pause()
             detail = str(app.screen.query_one("#sync-detail").render())
             assert words in detail and "'immediate_safety_response'" in detail and "'shelter'" in detail, language
+
+
+def test_a_catalogue_kept_aside_at_the_start_is_reported_and_tried_again_at_the_next_sync(server, devices):
+    # A program update makes the catalogue the device holds unfit (here: the held text
+    # changed on the device, its version the one pulled): at the start it is kept aside,
+    # the central API lists the device as refusing the region's current catalogue, and
+    # every sync tries it again and goes on.
+    from ohjaus_tui.context import Context, load_shipped
+    from ohjaus_tui.store.models import Setting
+    from ohjaus_tui.store.sync_apply import REGION_CATALOGUE
+
+    a = devices("a")
+    own = _own_catalogue()
+    _import(server, own)
+    a.sync()
+    with a.store.session() as session:
+        session.merge(Setting(key=REGION_CATALOGUE, value=without_service(own, "shelter")))
+        session.commit()
+    context = Context(store=a.store, shipped=load_shipped())
+    assert "'shelter'" in context.catalogue_notice
+    assert context.shipped.service("urgent_care").names["fi"] != OWN  # the data folder's
+
+    a.sync()
+    a.sync()
+    assert [(k.record_type, k.reason) for k in a.store.pull.quarantined()] == [("catalogue", "invalid")]
+    assert a.store.pull.region_catalogue() is None and a.store.outbox.sync_status().last_error in (None, "")
+    central = server.central()
+    try:
+        assert central.catalogue_refused() == {a.store.outbox.sync_config()[1].split(".")[1]}
+    finally:
+        central.close()
+
+    _import(server, own.replace(OWN, "Korjattu"))  # a new version from the region: taken
+    a.sync()
+    assert a.store.pull.quarantined() == [] and _in_use(a)["urgent_care"] == "Korjattu"

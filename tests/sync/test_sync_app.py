@@ -69,12 +69,42 @@ async def test_a_booking_taken_elsewhere_shows_as_a_problem_in_f6_and_a_rebook_f
         assert any("Booking needs rebooking" in line for line in cells)
 
 
+async def central_log(a, b, client_id: str) -> tuple[int, list[list[str]], str]:
+    """A and B synced, B's team lead opens the client's access log and asks the central API
+    (C): the rows of B's own log, then the table's rows and the line above it."""
+    a.sync()
+    b.sync()
+    b.close()
+    app = build_app(b.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "esihenkilo1")
+        return await _ask_central(pilot, app, client_id)
+
+
+async def _ask_central(pilot, app, client_id: str) -> tuple[int, list[list[str]], str]:
+    from ohjaus_tui.screens.access_log_view import AccessLogScreen
+    from ohjaus_tui.screens.client_view import ClientScreen
+
+    app.push_screen(ClientScreen(client_id))
+    await pilot.pause()
+    await pilot.press("l")
+    await pilot.pause()
+    assert isinstance(app.screen, AccessLogScreen)
+    local_rows = app.screen.query_one("#log", DataTable).row_count
+    await pilot.press("c")
+    for _ in range(300):  # ("Asking the central API..." first: the answer's line ends the wait)
+        await pilot.pause(0.1)
+        if "from the central API:" in str(app.screen.query_one("#log-chain").render()):
+            break
+    table = app.screen.query_one("#log", DataTable)
+    rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    return local_rows, rows, str(app.screen.query_one("#log-chain").render())
+
+
 async def test_a_team_lead_reads_every_devices_log_of_a_client_from_the_central_api(devices):
     """Device A's nurse looks at a client; after A syncs, a team lead on device B asks the
     central API for the client's log and sees A's view there too."""
     from ohjaus_core.domain.access_log import AccessAction
-    from ohjaus_tui.screens.access_log_view import AccessLogScreen
-    from ohjaus_tui.screens.client_view import ClientScreen
 
     a, b = devices("a"), devices("b")
     # a client with no non-disclosure order: a protected one's view first asks its purpose
@@ -84,25 +114,30 @@ async def test_a_team_lead_reads_every_devices_log_of_a_client_from_the_central_
     ).client_id
     nurse = next(w for w in a.store.workers() if w.username == "hoitaja2")
     a.store.protection.log_access(a.store.viewer(nurse.id), [client], AccessAction.VIEW, "client", "contact", datetime.now(UTC))
-    a.sync()
-    b.sync()
-    b.close()
-    app = build_app(b.path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "esihenkilo1")
-        app.push_screen(ClientScreen(client))
-        await pilot.pause()
-        await pilot.press("l")
-        await pilot.pause()
-        assert isinstance(app.screen, AccessLogScreen)
-        local_rows = app.screen.query_one("#log", DataTable).row_count
-        await pilot.press("c")
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if "central API" in str(app.screen.query_one("#log-chain").render()):
-                break
-        table = app.screen.query_one("#log", DataTable)
-        workers = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
-        assert nurse.name in workers  # device A's entry, which device B never held
-        assert "every device" in str(app.screen.query_one("#log-chain").render()).lower()
-        assert local_rows >= 1
+    local_rows, rows, line = await central_log(a, b, client)
+    assert nurse.name in {row[1] for row in rows}  # device A's entry, which device B never held
+    assert "every device" in line.lower()
+    assert local_rows >= 1
+
+
+async def test_a_health_devices_team_lead_reads_the_central_log_of_its_own_register(devices):
+    """The central API gives a health-only device the health register's use of the client's
+    data only: the social worker's views on another device of the unit are not in its table,
+    and the line above it says whose entries these are."""
+    from ohjaus_core.domain.access_log import AccessAction
+    from ohjaus_core.domain.codes import Register
+
+    a, b = devices("a"), devices("b", "JL-KESK", ("health",))
+    client = a.add_client(date(1985, 5, 5), 941, "Eeva")
+    nurse, counsellor = a.worker("health"), a.worker("social")
+    at = datetime.now(UTC)
+    a.store.protection.log_access(a.store.viewer(nurse.id), [client.id], AccessAction.VIEW, "client", "contact", at)
+    for register in ("social", None):
+        a.store.protection.log_access(
+            a.store.viewer(counsellor.id), [client.id], AccessAction.VIEW, "contacts", "contact", at, register
+        )
+    _local, rows, line = await central_log(a, b, client.id)
+    assert nurse.name in {row[1] for row in rows}
+    assert counsellor.name not in {row[1] for row in rows}
+    assert {row[4] for row in rows} <= {"-", Register.HEALTH.label}
+    assert "this device's registers" in line and f": {len(rows)}." in line

@@ -256,6 +256,61 @@ def test_the_clients_access_log_comes_from_every_device_and_only_to_its_unit(ser
     assert client.id not in written and client.identity_code not in written
 
 
+def test_the_clients_access_log_keeps_the_registers_apart(server, devices):
+    # TRUST.md: social-welfare and health-care data are separate registers. A device of one
+    # register is told its own register's use of the client's data only: not the other's
+    # events (nor, by a worker of it, events without a register), nor the server's records
+    # of the other register's devices asking; a device of both is told both, and so is the
+    # controller (the central store's whole answer).
+    both = devices("both")
+    health = devices("health", "JL-KESK", ("health",))
+    social = devices("social", "JL-KESK", ("social",))
+    client = both.add_client(date(1986, 6, 6), 927, "Raili")
+    sync_all(both, health, social)
+    at = now()
+    both.store.protection.log_access(viewer(both), [client.id], AccessAction.VIEW, "contacts", Purpose.CONTACT.value, at, "health")
+    health.store.protection.log_access(viewer(health), [client.id], AccessAction.VIEW, "client", Purpose.CONTACT.value, at)
+    social.store.protection.log_access(
+        viewer(social, "social"), [client.id], AccessAction.VIEW, "contacts", Purpose.CONTACT.value, at, "social"
+    )
+    social.store.protection.log_access(
+        viewer(social, "social"), [client.id], AccessAction.VIEW, "client", Purpose.CONTACT.value, at
+    )
+    social.store.protection.log_access(
+        viewer(social, "social"), [client.id], AccessAction.EXPORT, "export", Purpose.CONTACT.value, at, "social",
+        recipient="Kela",
+    )
+    sync_all(both, health, social)
+    social_name, health_name = social.worker("social").name, health.worker().name
+    fetch_access_log(social.store, client.id)  # the server records the social device's asking
+
+    seen = fetch_access_log(health.store, client.id)
+    device_rows = [e for e in seen if e["source"] == "device"]
+    assert {e["sector"] for e in device_rows} == {"health", None}
+    assert social_name not in {e["worker_name"] for e in seen}
+    assert {e["worker_name"] for e in device_rows} == {both.worker().name, health_name}
+    assert "Kela" not in {e["recipient"] for e in seen} and "export" not in {e["item"] for e in seen}
+    # Of the server's records, only those of health's own asking (this one).
+    assert [(e["action"], e["item"]) for e in seen if e["source"] == "server"] == [("view", "access log")]
+
+    told = fetch_access_log(social.store, client.id)
+    assert {e["sector"] for e in told if e["source"] == "device"} == {"social", None}
+    assert {e["worker_name"] for e in told if e["source"] == "device"} == {social_name}
+    assert "Kela" in {e["recipient"] for e in told}
+    assert len([e for e in told if e["source"] == "server"]) == 2  # social's two askings, not health's
+
+    whole = fetch_access_log(both.store, client.id)
+    assert {e["worker_name"] for e in whole if e["source"] == "device"} == {both.worker().name, health_name, social_name}
+    assert len([e for e in whole if e["source"] == "server"]) == 4  # every device's asking
+    central = server.central()
+    unit_id = central.reference.unit_id("JL-KESK")
+    controller, _more = central.access_log.client_access_log(client.id, 200, unit_id)
+    central.close()
+    assert {(e["worker_name"], e["sector"], e["recipient"]) for e in controller if e["source"] == "device"} == {
+        (e["worker_name"], e["sector"], e["recipient"]) for e in whole if e["source"] == "device"
+    }
+
+
 def test_access_events_cannot_be_changed_or_deleted_in_the_central_database(server, devices):
     a = devices("a")
     client = a.add_client(date(1990, 9, 9), 919, "Sanna")
