@@ -65,6 +65,9 @@ class StepPanel(AppAccess, VerticalScroll):
     class Next(Message):
         """The worker finished this step (Enter on its last field)."""
 
+    class Answered(Message):
+        """Something the step asks for was given: what the step's problems said is read again."""
+
     class DeadlinesChanged(Message):
         """What the contact's time limits depend on changed: the deadline line is redrawn."""
 
