@@ -188,7 +188,7 @@ class ContactScreen(BackScreen):
         event.stop()
         if self._problems_of != self.draft.step:
             return
-        problems = step_problems(self.draft, self.draft.step)
+        problems = step_problems(self.draft, self.draft.step) + self.panel(self.draft.step).problems(self.draft)
         self._problems_of = self.draft.step if problems else None
         self.query_one("#problems", Static).update(
             Text("\n".join(problems), style=themed("bold $alarm-line")) if problems else ""
@@ -217,7 +217,7 @@ class ContactScreen(BackScreen):
             return
         panel = self.panel(step)
         panel.apply(self.draft)
-        problems = step_problems(self.draft, step)
+        problems = step_problems(self.draft, step) + panel.problems(self.draft)
         if problems:
             self.query_one("#problems", Static).update(Text("\n".join(problems), style=themed("bold $alarm-line")))
             self._problems_of = step

@@ -84,6 +84,11 @@ class StepPanel(AppAccess, VerticalScroll):
     def apply(self, draft: ContactDraft) -> None:
         """Write what is on the screen into the draft."""
 
+    def problems(self, draft: ContactDraft) -> list[str]:
+        """What else stops the worker on this step, beyond the draft's own rules (after `apply`):
+        what the step asks of the store, such as the follow-up's phone number."""
+        return []
+
     def focus_default(self) -> None:
         """Focus the field where the worker starts."""
         if self.focus_chain:
