@@ -188,7 +188,9 @@ class ContactScreen(BackScreen):
         event.stop()
         if self._problems_of != self.draft.step:
             return
-        problems = step_problems(self.draft, self.draft.step) + self.panel(self.draft.step).problems(self.draft)
+        panel = self.panel(self.draft.step)
+        panel.apply(self.draft)
+        problems = step_problems(self.draft, self.draft.step) + panel.problems(self.draft)
         self._problems_of = self.draft.step if problems else None
         self.query_one("#problems", Static).update(
             Text("\n".join(problems), style=themed("bold $alarm-line")) if problems else ""

@@ -202,7 +202,9 @@ async def test_a_callback_of_a_client_with_no_phone_asks_for_the_number_and_reco
         assert "Not a valid phone number" in str(app.screen.query_one("#problems").render())
         assert store.clients.client(client.id).phone is None and not phone_changes(store, client.id)
         await pilot.press(*["backspace"] * 3, *"040 765 4321", "enter")  # on to the due date
+        await pilot.pause()
         assert focused_id(pilot) == "follow-up-due"
+        assert "phone number" not in str(app.screen.query_one("#problems").render())  # given: its line goes
         await pilot.press(*DUE, "enter", "enter")  # the due date, the note
         await pilot.pause()
         assert app.screen.draft.step == Step.SUMMARY, str(app.screen.query_one("#problems").render())

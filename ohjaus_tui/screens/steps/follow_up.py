@@ -130,6 +130,7 @@ class FollowUpStep(StepPanel):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "follow-up-phone":
+            self.post_message(self.Answered())  # a line asking for the number goes once it is given
             self.focus_now(self.query_one("#follow-up-due", Input))
         elif event.input.id == "follow-up-due":
             self.focus_now(self.query_one("#follow-up-note", Input))
