@@ -73,6 +73,7 @@ class ContactScreen(BackScreen):
         self.saved = saved  # has the draft reached the store yet?
         self.client_query = client_query
         self._answered: list[str] | None = None  # callbacks this contact answers, once asked
+        self._problems_of: Step | None = None  # the step whose problems Ctrl+N is showing
 
     def body(self) -> ComposeResult:
         yield Static(id="deadlines")
@@ -111,6 +112,7 @@ class ContactScreen(BackScreen):
         self.draft.step = step
         self.query_one(StepBar).current = step
         self.query_one("#problems", Static).update("")
+        self._problems_of = None
         panel = self.panel(step)
         panel.enter(self.draft)
         self.query_one(ContentSwitcher).current = panel.id
@@ -180,6 +182,20 @@ class ContactScreen(BackScreen):
         # the new limits until the next step). The header redraws the limits too.
         self._update_header()
 
+    def on_step_panel_answered(self, event: StepPanel.Answered) -> None:
+        """What Ctrl+N said was missing is said again without what was given since: a line
+        that stayed after its choice was made read as if the choice had not counted."""
+        event.stop()
+        if self._problems_of != self.draft.step:
+            return
+        panel = self.panel(self.draft.step)
+        panel.apply(self.draft)
+        problems = step_problems(self.draft, self.draft.step) + panel.problems(self.draft)
+        self._problems_of = self.draft.step if problems else None
+        self.query_one("#problems", Static).update(
+            Text("\n".join(problems), style=themed("bold $alarm-line")) if problems else ""
+        )
+
     def on_step_panel_problems(self, event: StepPanel.Problems) -> None:
         event.stop()
         self.show_problems(event.problems)
@@ -203,9 +219,10 @@ class ContactScreen(BackScreen):
             return
         panel = self.panel(step)
         panel.apply(self.draft)
-        problems = step_problems(self.draft, step)
+        problems = step_problems(self.draft, step) + panel.problems(self.draft)
         if problems:
             self.query_one("#problems", Static).update(Text("\n".join(problems), style=themed("bold $alarm-line")))
+            self._problems_of = step
             self.app.bell()
             return
         if self._save(Step(step + 1)):

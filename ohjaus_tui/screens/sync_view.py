@@ -116,6 +116,7 @@ class SyncViewScreen(BackScreen):
         return _("Sync: rejected changes, conflicts and records kept aside")
 
     def body(self) -> ComposeResult:
+        yield Static(id="sync-error")  # the last round's error in full: the status line cuts it
         yield Static(id="sync-empty")
         yield Static(id="sync-removed")  # clients that left this device at a sync
         yield Static(id="sync-catalogue")  # fields of the region's catalogue this version leaves out
@@ -148,6 +149,10 @@ class SyncViewScreen(BackScreen):
             record = f"{_(RECORDS.get(record_type, record_type))} {describe(record_type, data)}"
             table.add_row(format_moment(local(at)), kind, Text(record), why, key=key)
             self._why[key] = f"{kind}: {record}\n{why}"
+        status = store.outbox.sync_status()
+        failed = self.query_one("#sync-error", Static)
+        failed.display = bool(status.configured and status.last_error)
+        failed.update(Text(_("The last sync did not succeed: {error}").format(error=status.last_error)))
         removal = store.removal.last_removal()
         removed = self.query_one("#sync-removed", Static)
         removed.display = removal is not None
@@ -173,6 +178,10 @@ class SyncViewScreen(BackScreen):
             # Which service and duty, said again in the language shown now (F9 redraws).
             return kept_aside_text(row.data, social_of(self.ctx.shipped.protocols), row.detail)
         return _(KEPT_ASIDE[row.reason]) if row.reason in KEPT_ASIDE else row.reason
+
+    def on_sync_finished(self, event) -> None:
+        """F5 here: what the round changed (its error, or none) shows at once."""
+        self.on_mount()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value if event.row_key else None

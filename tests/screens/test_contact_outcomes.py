@@ -20,6 +20,7 @@ from ohjaus_tui.screens.contact import ContactScreen
 from ohjaus_tui.screens.home import HomeScreen
 from ohjaus_tui.store.models import FollowUp, Slot
 
+from ..conftest import FIXED_NOW
 from ..factories import new_signed, signed_ids
 from ..pilot_helpers import (
     a_client,
@@ -70,6 +71,8 @@ async def test_booking_for_a_clear_need(app, store, shipped):
 
 async def test_referral_with_warm_hand_over_for_a_complex_need(app, store, shipped):
     client = a_client(store, nth=2)
+    if not client.phone:  # the callback at the end asks for a number otherwise
+        store.clients.update_client(client.id, FIXED_NOW, phone="0405550002")
     before = signed_ids(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Rahat loppu, vuokra rästissä")

@@ -146,3 +146,85 @@ async def test_the_counsellor_is_told_why_too(app, store):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_anonymous_social_draft(pilot, high_need=False)
         assert "cannot be called back" in str(app.screen.query_one("#follow-up-why").render())
+
+
+# -- an identified client with no phone: the callback asks for the number ------------------------
+
+
+DUE = "01.12.2026"
+
+
+def identified_draft(store, client_id: str) -> ContactDraft:
+    nurse = worker(store, "hoitaja1")
+    return ContactDraft(
+        worker_id=nurse.id, unit_id=nurse.unit_id, started_at=FIXED_NOW, client_id=client_id,
+        reason="Kysyy laboratoriotuloksista", service_area=ServiceArea.HEALTH, protocol_id="fever_adult",
+        protocol_version=1, suggested_urgency=Urgency.NON_URGENT, urgency=Urgency.NON_URGENT,
+        segment=Segment.ADVICE, outcome_kind=OutcomeKind.ADVICE, advice_text="Tulokset kerrottu",
+        step=Step.FOLLOW_UP,
+    )
+
+
+async def choose_callback(pilot, client_id: str) -> None:
+    """A nurse's advice contact of the client, open at the follow-up step: the callback chosen."""
+    await sign_in(pilot, "hoitaja1")
+    await pilot.app.push_screen(ContactScreen(identified_draft(pilot.app.ctx.store, client_id)))
+    await pilot.pause()
+    kinds = offered(pilot.app)
+    assert FollowUpKind.CALLBACK.value in kinds  # offered: it asks for the number
+    listing = pilot.app.screen.query_one("#follow-up-kinds")
+    listing.highlighted = kinds.index(FollowUpKind.CALLBACK.value)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def phone_changes(store, client_id: str) -> list:
+    return [e for e in store.protection.access_entries() if e.client_id == client_id and e.action == "change"]
+
+
+async def test_a_callback_of_a_client_with_no_phone_asks_for_the_number_and_records_it(app, store):
+    from ..factories import add_client
+
+    client = add_client(store, date(1970, 3, 4), 933, "Eino", "Numeroton")
+    assert client.phone is None
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose_callback(pilot, client.id)
+        why = str(app.screen.query_one("#follow-up-why").render())
+        assert "No phone number is recorded" in why
+        assert focused_id(pilot) == "follow-up-phone"  # asked first, before the due date
+        await pilot.press("ctrl+n")  # nothing typed: refused, with the line why
+        await pilot.pause()
+        assert app.screen.draft.step == Step.FOLLOW_UP
+        assert "needs the client's phone number" in str(app.screen.query_one("#problems").render())
+        await pilot.press(*"123", "ctrl+n")  # not a number
+        await pilot.pause()
+        assert app.screen.draft.step == Step.FOLLOW_UP
+        assert "Not a valid phone number" in str(app.screen.query_one("#problems").render())
+        assert store.clients.client(client.id).phone is None and not phone_changes(store, client.id)
+        await pilot.press(*["backspace"] * 3, *"040 765 4321", "enter")  # on to the due date
+        await pilot.pause()
+        assert focused_id(pilot) == "follow-up-due"
+        assert "phone number" not in str(app.screen.query_one("#problems").render())  # given: its line goes
+        await pilot.press(*DUE, "enter", "enter")  # the due date, the note
+        await pilot.pause()
+        assert app.screen.draft.step == Step.SUMMARY, str(app.screen.query_one("#problems").render())
+        assert app.screen.draft.follow_up_kind == FollowUpKind.CALLBACK
+    assert store.clients.client(client.id).phone == "+358407654321"  # E.164, as every phone
+    changes = phone_changes(store, client.id)
+    assert len(changes) == 1 and changes[0].worker_id == worker(store, "hoitaja1").id
+
+
+async def test_a_callback_of_a_client_with_a_phone_goes_on_as_before(app, store):
+    from ..factories import add_client
+
+    client = add_client(store, date(1970, 3, 4), 933, "Eino", "Numerollinen", phone="0401234567")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose_callback(pilot, client.id)
+        assert not app.screen.query_one("#follow-up-why").display
+        assert not app.screen.query_one("#follow-up-phone").display
+        assert focused_id(pilot) == "follow-up-due"
+        await pilot.press(*DUE, "enter", "enter")
+        await pilot.pause()
+        assert app.screen.draft.step == Step.SUMMARY, str(app.screen.query_one("#problems").render())
+    assert store.clients.client(client.id).phone == "+358401234567"
+    assert not phone_changes(store, client.id)

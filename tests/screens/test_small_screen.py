@@ -218,3 +218,47 @@ async def test_the_high_need_plan_step_shows_its_instructions_and_keys_at_80x24(
         await pilot.pause()
         assert focused_id(pilot) == "named-contact"
         in_sight()
+
+
+async def test_the_choose_a_plan_line_goes_once_the_plan_is_chosen(app, store):
+    """Ctrl+N on the plan step with nothing chosen says what is missing; choosing the plan
+    takes its line away and leaves the one still owed (the walk of 6.12.2026: "choose the
+    plan" stayed after the plan was chosen)."""
+    from datetime import date, timedelta
+
+    from ohjaus_core.domain.codes import Register
+
+    from ..conftest import FIXED_NOW
+    from ..factories import new_client, sign_advice, worker_id
+
+    counsellor = worker_id(store, "ohjaaja1")
+    client = new_client(store, date(1980, 5, 17), 931, "Toistuva")
+    for days_ago in (2, 9, 20):
+        sign_advice(store, client.id, counsellor, FIXED_NOW - timedelta(days=days_ago))
+    unit = store.worker(counsellor).unit_id
+    for days_ago in (3, 15):
+        store.bookings.record_missed_appointment(
+            client.id, FIXED_NOW - timedelta(days=days_ago), unit, FIXED_NOW, register=Register.SOCIAL
+        )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Taas rahat loppu")
+        await pick_and_answer(pilot, "social_service_need", "no_money_for_food_or_medicine")
+        await pilot.press("enter")
+        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
+        await pilot.press("enter", "enter", "enter")  # the urgency, the complex path, the triggers marked
+        await pilot.pause()
+        assert focused_id(pilot) == "plan-type"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        problems = app.screen.query_one("#problems")
+        said = str(problems.render())
+        assert "Choose the plan to make" in said and "Name the worker or team" in said
+        await pilot.press("enter")  # the plan highlighted is chosen
+        await pilot.pause()
+        assert focused_id(pilot) == "named-contact"
+        said = str(problems.render())
+        assert "Choose the plan to make" not in said
+        assert "Name the worker or team" in said  # still owed
+        await pilot.press("enter")  # the worker: on to the outcome
+        await pilot.pause()
+        assert str(problems.render()).strip() == ""

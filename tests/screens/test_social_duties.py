@@ -24,6 +24,7 @@ from ..pilot_helpers import (
     start_contact,
     type_text,
 )
+from ..conftest import FIXED_NOW
 from ..factories import new_client, new_signed, signed_ids
 from tests.screens.test_time_limits_flow import summary_text
 
@@ -368,6 +369,7 @@ async def test_an_information_only_client_of_80_with_a_need_found_is_followed_up
     region's promise before the 7th working day) with a note saying why - not "no follow-up" -,
     and the summary and the signed contact keep it."""
     client = new_client(store, date(1946, 2, 3), 945, "Neuvottava")  # 80 years old
+    store.clients.update_client(client.id, FIXED_NOW, phone="0405550945")  # a callback asks for a number
     before = signed_ids(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, "Kysyy ikäihmisten kerhoista")

@@ -101,6 +101,7 @@ async def test_history_triggers_show_their_counts_and_the_high_need_path_asks_fo
 ):
     counsellor = worker_id(store, "ohjaaja1")
     client = new_client(store, date(1980, 5, 17), 931, "Toistuva")
+    store.clients.update_client(client.id, FIXED_NOW, phone="0405550931")  # a callback asks for a number
     for days_ago in (2, 9, 20):  # three contacts within 30 days ...
         sign_advice(store, client.id, counsellor, FIXED_NOW - timedelta(days=days_ago))
     sign_advice(store, client.id, counsellor, FIXED_NOW - timedelta(days=45))  # ... one before

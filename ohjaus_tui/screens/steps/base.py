@@ -65,6 +65,9 @@ class StepPanel(AppAccess, VerticalScroll):
     class Next(Message):
         """The worker finished this step (Enter on its last field)."""
 
+    class Answered(Message):
+        """Something the step asks for was given: what the step's problems said is read again."""
+
     class DeadlinesChanged(Message):
         """What the contact's time limits depend on changed: the deadline line is redrawn."""
 
@@ -80,6 +83,11 @@ class StepPanel(AppAccess, VerticalScroll):
 
     def apply(self, draft: ContactDraft) -> None:
         """Write what is on the screen into the draft."""
+
+    def problems(self, draft: ContactDraft) -> list[str]:
+        """What else stops the worker on this step, beyond the draft's own rules (after `apply`):
+        what the step asks of the store, such as the follow-up's phone number."""
+        return []
 
     def focus_default(self) -> None:
         """Focus the field where the worker starts."""

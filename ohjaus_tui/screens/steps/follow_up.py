@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, OptionList, Select, Static
 from ohjaus_core.domain.codes import FollowUpKind
 from ohjaus_core.domain.contact import ContactDraft, Step, follow_up_allowed, no_callback_reason
 from ohjaus_core.domain.deadlines.contact import assessment_limit
+from ohjaus_core.domain.phone import InvalidPhone, normalize_phone
 from ohjaus_core.domain.segmentation import suggest_follow_up
 from ohjaus_core.domain.text import NAME_SHOWN, shown
 from ohjaus_core.i18n import _
@@ -33,12 +34,16 @@ def parse_day(text: str) -> date | None:
 class FollowUpStep(StepPanel):
     step = Step.FOLLOW_UP
     _owed_note = ""  # the note this step wrote of the assessment's limit (replaced when it changes)
+    _no_phone = False  # an identified client with no phone recorded: a callback asks for it
+    _phone_problem = ""  # what stops a callback: no number typed, or not a number
 
     def compose(self) -> ComposeResult:
         yield Label(_("Follow-up"))
         yield OptionList(id="follow-up-kinds")
-        yield Static(id="follow-up-why")  # why a callback is not offered (an unidentified client)
+        yield Static(id="follow-up-why")  # why a callback is not offered, or what it asks for
         with Vertical(id="follow-up-details"):
+            yield Label(_("The client's phone number (for the callback)"), classes="follow-up-phone")
+            yield Input(id="follow-up-phone", classes="follow-up-phone", placeholder=_("e.g. 040 1234567"))
             yield Label(_("Due date (dd.mm.yyyy)"))
             yield Input(id="follow-up-due")
             yield Label(_("Who does it"))
@@ -66,7 +71,13 @@ class FollowUpStep(StepPanel):
         # Only what the contact can be saved with (never offered, then refused).
         offered = [kind for kind in OFFERED if follow_up_allowed(draft, kind)]
         offer_codes(self.query_one("#follow-up-kinds", OptionList), offered, suggested, current)
-        why = no_callback_reason(draft)
+        client = self.flow.client
+        # A nurse cannot call back without a number: the callback asks for it here, and the
+        # number goes on the client (the one-contact promise: nobody sends the caller back).
+        self._no_phone = client is not None and not client.phone
+        why = no_callback_reason(draft) or (
+            _("No phone number is recorded for the client: a callback asks for it.") if self._no_phone else ""
+        )
         self.query_one("#follow-up-why", Static).update(why)
         self.query_one("#follow-up-why", Static).display = bool(why)
         due = draft.follow_up_due or suggested_due
@@ -99,6 +110,11 @@ class FollowUpStep(StepPanel):
 
     def _show_details(self, kind: FollowUpKind) -> None:
         self.query_one("#follow-up-details").display = kind != FollowUpKind.NONE
+        for widget in self.query(".follow-up-phone"):
+            widget.display = self._asks_phone(kind)
+
+    def _asks_phone(self, kind: FollowUpKind) -> bool:
+        return kind == FollowUpKind.CALLBACK and self._no_phone
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -106,12 +122,17 @@ class FollowUpStep(StepPanel):
         self._show_details(self._draft.follow_up_kind)
         if self._draft.follow_up_kind == FollowUpKind.NONE:
             self.next()
+        elif self._asks_phone(self._draft.follow_up_kind):
+            self.focus_now(self.query_one("#follow-up-phone", Input))
         else:
             self.focus_now(self.query_one("#follow-up-due", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "follow-up-due":
+        if event.input.id == "follow-up-phone":
+            self.post_message(self.Answered())  # a line asking for the number goes once it is given
+            self.focus_now(self.query_one("#follow-up-due", Input))
+        elif event.input.id == "follow-up-due":
             self.focus_now(self.query_one("#follow-up-note", Input))
         else:
             self.next()
@@ -119,6 +140,9 @@ class FollowUpStep(StepPanel):
     def apply(self, draft: ContactDraft) -> None:
         error = self.query_one("#follow-up-error", Static)
         error.update("")
+        self._phone_problem = ""
+        if self._asks_phone(draft.follow_up_kind):
+            self._take_phone(draft)
         if draft.follow_up_kind == FollowUpKind.NONE:
             draft.follow_up_due = draft.follow_up_assignee_id = None
             draft.follow_up_note = ""
@@ -133,6 +157,25 @@ class FollowUpStep(StepPanel):
         assignee = self.query_one("#follow-up-assignee", Select).value
         draft.follow_up_assignee_id = assignee if isinstance(assignee, str) else None
         draft.follow_up_note = self.query_one("#follow-up-note", Input).value.strip()
+
+    def _take_phone(self, draft: ContactDraft) -> None:
+        """The number typed goes on the client, in E.164, as a change of the client in the
+        access log; none typed, or not a number, and the callback cannot go on."""
+        typed = self.query_one("#follow-up-phone", Input).value
+        if not typed.strip():
+            self._phone_problem = _("A callback needs the client's phone number: type it, or choose another follow-up.")
+            return
+        try:
+            phone = normalize_phone(typed)
+        except InvalidPhone as error:
+            self._phone_problem = str(error)
+            return
+        self.ctx.store.clients.update_client(draft.client_id, self.ctx.now(), self.ctx.viewer, phone=phone)
+        self.flow.forget_client()
+        self._no_phone = False  # recorded once (a second apply, a language switch, writes nothing)
+
+    def problems(self, draft: ContactDraft) -> list[str]:
+        return [self._phone_problem] if self._phone_problem and self._asks_phone(draft.follow_up_kind) else []
 
     def focus_default(self) -> None:
         self.focus_now(self.query_one("#follow-up-kinds", OptionList))

@@ -235,6 +235,7 @@ class SegmentStep(StepPanel):
     def plan_type_chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self._draft.plan_type = PlanType(event.option.id)
+        self.post_message(self.Answered())  # "choose the plan" goes (the walk of 6.12.2026)
         self.focus_now(self.query_one("#named-contact", OptionList))
 
     @on(OptionList.OptionSelected, "#named-contact")
