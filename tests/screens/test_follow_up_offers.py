@@ -214,6 +214,31 @@ async def test_a_callback_of_a_client_with_no_phone_asks_for_the_number_and_reco
     assert len(changes) == 1 and changes[0].worker_id == worker(store, "hoitaja1").id
 
 
+async def test_a_phone_number_corrected_after_enter_is_the_one_on_the_client(app, store):
+    """The review of 6.12.2026: the number was saved at Enter and the field stayed open, but a
+    typo corrected after it was ignored - the callback would have gone to the wrong number."""
+    from ..factories import add_client
+
+    client = add_client(store, date(1970, 3, 4), 933, "Eino", "Numeroton")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose_callback(pilot, client.id)
+        await pilot.press("ctrl+n")  # refused: the number is asked
+        await pilot.pause()
+        await pilot.press(*"040 765 4329", "enter")  # a typo, saved at Enter
+        await pilot.pause()
+        assert store.clients.client(client.id).phone == "+358407654329"
+        phone = app.screen.query_one("#follow-up-phone")
+        assert phone.display  # still there to correct
+        pilot.app.set_focus(phone)
+        await pilot.press(*["backspace"] * 12, *"040 765 4321", "enter")
+        await pilot.pause()
+        await pilot.press(*DUE, "enter", "enter")
+        await pilot.pause()
+        assert app.screen.draft.step == Step.SUMMARY, str(app.screen.query_one("#problems").render())
+    assert store.clients.client(client.id).phone == "+358407654321"
+    assert phone_changes(store, client.id)  # the change of the client is in the access log
+
+
 async def test_a_callback_of_a_client_with_a_phone_goes_on_as_before(app, store):
     from ..factories import add_client
 

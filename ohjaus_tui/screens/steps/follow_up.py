@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, OptionList, Select, Static
 from ohjaus_core.domain.codes import FollowUpKind
 from ohjaus_core.domain.contact import ContactDraft, Step, follow_up_allowed, no_callback_reason
 from ohjaus_core.domain.deadlines.contact import assessment_limit
+from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.phone import InvalidPhone, normalize_phone
 from ohjaus_core.domain.segmentation import suggest_follow_up
 from ohjaus_core.domain.text import NAME_SHOWN, shown
@@ -36,6 +37,7 @@ class FollowUpStep(StepPanel):
     _owed_note = ""  # the note this step wrote of the assessment's limit (replaced when it changes)
     _no_phone = False  # an identified client with no phone recorded: a callback asks for it
     _phone_problem = ""  # what stops a callback: no number typed, or not a number
+    _phone_saved = ""  # the number this step put on the client (E.164): typed again, not written again
 
     def compose(self) -> ComposeResult:
         yield Label(_("Follow-up"))
@@ -170,9 +172,20 @@ class FollowUpStep(StepPanel):
         except InvalidPhone as error:
             self._phone_problem = str(error)
             return
-        self.ctx.store.clients.update_client(draft.client_id, self.ctx.now(), self.ctx.viewer, phone=phone)
+        if phone == self._phone_saved:
+            return  # already on the client (a second apply, a language switch: nothing written)
+        client = self.flow.client  # read again if a sync merged it away meanwhile
+        try:
+            self.ctx.store.clients.update_client(
+                client.id if client is not None else draft.client_id, self.ctx.now(), self.ctx.viewer, phone=phone,
+            )
+        except DomainError as error:  # the client gone or the store refusing: said, nothing lost
+            self._phone_problem = str(error)
+            return
         self.flow.forget_client()
-        self._no_phone = False  # recorded once (a second apply, a language switch, writes nothing)
+        # The field stays while the step is shown: a typo corrected after Enter is saved too
+        # (the review of 6.12.2026: the first number stayed on the client, the fix was ignored).
+        self._phone_saved = phone
 
     def problems(self, draft: ContactDraft) -> list[str]:
         return [self._phone_problem] if self._phone_problem and self._asks_phone(draft.follow_up_kind) else []
