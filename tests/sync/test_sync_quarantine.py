@@ -166,9 +166,15 @@ async def test_f6_shows_the_kept_record_and_a_refused_round_says_sync_problem_no
         await pilot.press("f5")
         await settle(pilot, app)
         text = badge_text(app)
-        assert "Sync problem" in text and "credential" in text and "Offline" not in text
-        # The reason comes right after the state, so an 80-column line still shows it.
-        assert text.index("credential") < text.index("change")
+        assert "Sync problem" in text and "does not accept" in text and "Offline" not in text
+        # The reason comes right after the state, so an 80-column line still shows its start (the
+        # line fits its width since ui6: the reason is cut to the room left) ...
+        assert text.index("does not accept") < text.index("change")
+        # ... and F6 says it in full.
+        await pilot.press("f6")
+        await pilot.pause()
+        error = str(app.screen.query_one("#sync-error").render())
+        assert "did not succeed" in error and "credential" in error
 
 
 def test_a_record_refused_mid_page_takes_what_refers_to_it_aside_and_the_page_commits(store):
