@@ -158,26 +158,16 @@ async def test_a_question_that_wraps_beside_the_scrollbar_keeps_its_last_line_af
             assert word in screen_text(app), f"{word!r} of {following.text!r} not on the screen"
 
 
-@pytest.mark.parametrize("language", ["fi", "sv", "en"])
-async def test_the_high_need_plan_step_shows_its_instructions_and_keys_at_80x24(app, store, language):
-    """A complex social case whose history marks two high-need triggers: at the plan to make,
-    both of the plan box's instructions (the plan, the worker or team responsible) and every
-    option of both lists are in sight, the footer has the key that chooses, and once Ctrl+N
-    says what is missing, what it asks for is still in sight (the walk of 6.12.2026: the
-    worker or team and its instruction were below the fold, and no key on the footer chose)."""
-    from datetime import timedelta
-
-    from textual.widgets import Label
-    from textual.widgets._footer import FooterKey
+def _a_frequent_client(store):
+    """A social client whose history marks two high-need triggers: three advice contacts and two
+    missed appointments within 30 days."""
+    from datetime import date, timedelta
 
     from ohjaus_core.domain.codes import Register
-    from ohjaus_core.i18n import set_language
 
     from ..conftest import FIXED_NOW
     from ..factories import new_client, sign_advice, worker_id
-    from datetime import date
 
-    set_language(language)
     counsellor = worker_id(store, "ohjaaja1")
     client = new_client(store, date(1980, 5, 17), 931, "Toistuva")
     for days_ago in (2, 9, 20):
@@ -187,14 +177,36 @@ async def test_the_high_need_plan_step_shows_its_instructions_and_keys_at_80x24(
         store.bookings.record_missed_appointment(
             client.id, FIXED_NOW - timedelta(days=days_ago), unit, FIXED_NOW, register=Register.SOCIAL
         )
+    return client
+
+
+async def _to_the_plan_step(pilot, client) -> None:
+    """The counsellor's contact with `client` up to the plan to make (the complex path)."""
+    await start_contact(pilot, "ohjaaja1", client.identity_code, "Taas rahat loppu")
+    await pick_and_answer(pilot, "social_service_need", "no_money_for_food_or_medicine")
+    await pilot.press("enter")
+    await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
+    await pilot.press("enter", "enter", "enter")  # the urgency, the complex path, the triggers marked
+    await pilot.pause()
+    assert focused_id(pilot) == "plan-type"
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_the_high_need_plan_step_shows_its_instructions_and_keys_at_80x24(app, store, language):
+    """A complex social case whose history marks two high-need triggers: at the plan to make,
+    both of the plan box's instructions (the plan, the worker or team responsible) and every
+    option of both lists are in sight, the footer has the key that chooses, and once Ctrl+N
+    says what is missing, what it asks for is still in sight (the walk of 6.12.2026: the
+    worker or team and its instruction were below the fold, and no key on the footer chose)."""
+    from textual.widgets import Label
+    from textual.widgets._footer import FooterKey
+
+    from ohjaus_core.i18n import set_language
+
+    set_language(language)
+    client = _a_frequent_client(store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await start_contact(pilot, "ohjaaja1", client.identity_code, "Taas rahat loppu")
-        await pick_and_answer(pilot, "social_service_need", "no_money_for_food_or_medicine")
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
-        await pilot.press("enter", "enter", "enter")  # the urgency, the complex path, the triggers marked
-        await pilot.pause()
-        assert focused_id(pilot) == "plan-type"
+        await _to_the_plan_step(pilot, client)
 
         def in_sight() -> None:
             steps = app.screen.query_one("#steps").region
@@ -224,30 +236,9 @@ async def test_the_choose_a_plan_line_goes_once_the_plan_is_chosen(app, store):
     """Ctrl+N on the plan step with nothing chosen says what is missing; choosing the plan
     takes its line away and leaves the one still owed (the walk of 6.12.2026: "choose the
     plan" stayed after the plan was chosen)."""
-    from datetime import date, timedelta
-
-    from ohjaus_core.domain.codes import Register
-
-    from ..conftest import FIXED_NOW
-    from ..factories import new_client, sign_advice, worker_id
-
-    counsellor = worker_id(store, "ohjaaja1")
-    client = new_client(store, date(1980, 5, 17), 931, "Toistuva")
-    for days_ago in (2, 9, 20):
-        sign_advice(store, client.id, counsellor, FIXED_NOW - timedelta(days=days_ago))
-    unit = store.worker(counsellor).unit_id
-    for days_ago in (3, 15):
-        store.bookings.record_missed_appointment(
-            client.id, FIXED_NOW - timedelta(days=days_ago), unit, FIXED_NOW, register=Register.SOCIAL
-        )
+    client = _a_frequent_client(store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await start_contact(pilot, "ohjaaja1", client.identity_code, "Taas rahat loppu")
-        await pick_and_answer(pilot, "social_service_need", "no_money_for_food_or_medicine")
-        await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.GREY_ZONE.value)
-        await pilot.press("enter", "enter", "enter")  # the urgency, the complex path, the triggers marked
-        await pilot.pause()
-        assert focused_id(pilot) == "plan-type"
+        await _to_the_plan_step(pilot, client)
         await pilot.press("ctrl+n")
         await pilot.pause()
         problems = app.screen.query_one("#problems")
