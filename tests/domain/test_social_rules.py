@@ -643,3 +643,22 @@ def test_the_advice_path_has_no_limit_and_a_sooner_follow_up_is_kept():
     assert suggest_follow_up(
         OutcomeKind.ADVICE, Segment.ADVICE, monday, Urgency.NON_URGENT, "health", assessment_by=promise,
     ) == (FollowUpKind.NONE, None)
+
+
+def test_a_long_unemployment_with_nothing_that_cannot_wait_is_not_three_days_by_the_grey_zone():
+    """Version 18 (`[[steady_when]]`): a man six years unemployed whose work trials ended, a son
+    of 23 in his room for a year - in the grey zone the worry brings others in (complex with a
+    second need), not a deadline of three working days (SHL 36 §). A child keeps the three days
+    (LsL 26 §); anything that cannot wait, a great worry, or what the combination's `none`
+    lists (debts, a child at risk, violence) still raises it."""
+    long_out = ("long_term_or_help_not_enough", "work_or_study_lost")
+    assert urgency(*long_out, worry=WorryLevel.GREY_ZONE, age=43) is Urgency.NON_URGENT
+    assert urgency(*long_out, "lonely_or_in_conflict", "mental_wellbeing_strained", worry=WorryLevel.GREY_ZONE, age=23) is Urgency.NON_URGENT
+    assert segment_of(*long_out, "lonely_or_in_conflict", age=23) is Segment.COMPLEX_NEED
+    assert urgency(*long_out, worry=WorryLevel.GREY_ZONE, age=16) is Urgency.THREE_DAYS
+    assert urgency(*long_out, worry=WorryLevel.GREAT, age=43) is Urgency.SAME_DAY
+    for acute in ("debts_or_benefit_problems", "child_at_risk", "violence_or_threat_at_home", "substance_use_harms"):
+        assert urgency(*long_out, acute, worry=WorryLevel.GREY_ZONE, age=43) is Urgency.THREE_DAYS, acute
+    assert urgency(*long_out, "must_be_arranged_today", worry=WorryLevel.GREY_ZONE, age=43) is Urgency.SAME_DAY
+    # The long difficulty alone, without work or study lost, is raised by the grey zone as before.
+    assert urgency("long_term_or_help_not_enough", worry=WorryLevel.GREY_ZONE, age=43) is Urgency.THREE_DAYS

@@ -1,11 +1,8 @@
 """Issue 16 item 7: `ohjaus check --vignettes` reads the blind social vignettes' form and
 scores urgency, segment, duties and referrals; a missed duty fails the run. dev/ holds the
-development part (social_dev.toml, 48) and the parts kept aside and released for development on
-5.12.2026 after they had measured the rules (social_dev2.toml, 24; social_dev3.toml, 36, sh2;
-social_dev4.toml, 36, sh3; social_dev5.toml, 36, sh5; social_dev6.toml and social_dev7.toml, 36 each, sh4 and sh6; social_dev8.toml, 36, sh7, released
-on 6.12.2026);
-heldout/ holds the part kept aside, measured, never read (empty until
-the next part is written blind)."""
+parts released for development (social_dev.toml, 48; social_dev2-20, written blind and kept
+aside before release; tests/social_vignettes/README.md tells each part's story), heldout/ the
+parts kept aside, measured, never read."""
 
 from __future__ import annotations
 
@@ -38,11 +35,11 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
 
 
 @pytest.mark.parametrize(("name", "n", "urgency", "segment", "referral"), [
-    ("social_dev.toml", 48, 46, 44, 46),
+    ("social_dev.toml", 48, 45, 44, 46),
     ("social_dev2.toml", 24, 23, 21, 19),
     ("social_dev3.toml", 36, 31, 34, 35),
     ("social_dev4.toml", 36, 33, 31, 33),
-    ("social_dev5.toml", 36, 31, 30, 35),
+    ("social_dev5.toml", 36, 30, 30, 35),
     ("social_dev6.toml", 36, 26, 29, 30),
     ("social_dev7.toml", 36, 30, 33, 34),
     ("social_dev8.toml", 36, 30, 32, 33),
@@ -55,67 +52,19 @@ def test_the_dev_set_is_read_and_scored_on_all_four(shipped):
     ("social_dev15.toml", 36, 31, 30, 32),
     ("social_dev16.toml", 36, 29, 34, 29),
     ("social_dev17.toml", 36, 30, 32, 28),
+    ("social_dev18.toml", 36, 32, 33, 32),
+    ("social_dev19.toml", 36, 30, 33, 31),
+    ("social_dev20.toml", 36, 32, 33, 32),
 ])
 def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, n, urgency, segment, referral):
     """Answered from the blind tagger's findings (the story), not the structured fields: every
-    duty found; floors at the figures of 5.12.2026 after the whole dev set was re-tagged blind
-    against the protocol's 24 questions (version 6), before any rule used the nine new ones:
-    45, 45, 44 of 48; 23, 21, 17 of 24; 29, 34, 32 of 36; 31, 29, 29 of 36 (together urgency
-    128, segment 129 and the first referral fitting 122 of 144), all 56 duties found; after the
-    rules by class on them (version 7): 46, 44, 44; 23, 22, 19; 32, 34, 33; 35, 31, 32
-    (together 136, 131 and 128 of 144). sh5 (social_dev5.toml, written and marked blind against
-    the 24 questions, measured kept aside at 6851f1f: 33, 29, 35 of 36, duties 15/16) released for
-    its missed duty: with the rule that found it (version 8) 33, 29, 35, duties 16/16; then a
-    disabled client who needs help with daily tasks is assessed even when asking for information
-    only ([[assessed_when]]): segment 31 -> 32 on social_dev4, 29 -> 30 on social_dev5. Then
-    (version 9) no safe bed tonight names adult social work first (SHL 21 §) and, with violence
-    at home, the shelter: first referral 19 -> 18 on social_dev2 (an 18-year-old thrown out
-    tonight, expected the youth services first), 33 -> 34 on social_dev3 (locked in the
-    bathroom, the shelter). sh4 and sh6 (social_dev6.toml, social_dev7.toml), kept aside and
-    measured at version 9 (28, 27, 26 and 28, 32, 32 of 36; duties 16/16, 15/15), released for
-    development on 5.12.2026 evening, when sh8 was written blind to be kept aside. Then the
-    round by class on them (version 10; tests/domain/test_social_rules.py, the README's per-part
-    table): urgency 46, 24, 32, 35, 33, 29, 31; segment 44, 22, 34, 32, 31, 29, 33; first
-    referral 45, 19, 35, 32, 35, 28, 33 - no part lost a case on any figure. sh7
-    (social_dev8.toml), kept aside and measured at versions 9 and 10 (32, 31, 32 of 36, duties
-    11/11), released for development on 6.12.2026 01:10 UTC, when sh9 was written blind to be
-    kept aside with sh8. Then the round by class on the misses shared by sh4, sh6 and sh7
-    (version 11): first referral 46 on social_dev, 33 on social_dev4, 30 on social_dev6, 34 on
-    social_dev7, 33 on social_dev8 (the youth services first for an adult under 25 only with
-    work or study in the need; adult social work where no domain is found but a long-lasting
-    difficulty is); segment 45 on social_dev, 32 on social_dev8 (an older carer in the grey
-    zone a clear need) - no part lost a case on any figure. Then the round on the consensus
-    labels of sh4, sh6 and sh7 (version 13; the test below): against the writers urgency 31 on
-    social_dev3, 34 on social_dev4, 28 on social_dev6, 30 on social_dev7 (exhausted mothers of
-    babies and a gambler with debts, a small worry, no longer three working days); segment 31 on
-    social_dev4, 33 on social_dev8 (a disabled client who can take the application forward once
-    informed is advised: social_dev4 and social_dev5 -1, social_dev8 +2; a long-lasting
-    unemployment with nothing else found a clear need: social_dev5 +1, social_dev8 -1) - each
-    loss a writer's label of a class the consensus contradicts. Then (version 12, merged
-    with 13) a client who wants
-    information only and manages once informed is suggested advice and guidance (self_care),
-    counted right where `non_urgent` is expected: 65 dev cases suggested it, 64 of them expected
-    non_urgent (one a first rent arrear expected three days, missed as non-urgent before too);
-    no figure changed. Then (version 14, the review of 6.12.2026) advice and guidance counts
-    right only where the writer expected `non_urgent` on the advice path, not with a clear or
-    complex need (there the writer meant the assessment): urgency 23 on social_dev2, 33 on
-    social_dev4, 31 on social_dev5, 26 on social_dev6, 30 on social_dev8 (250 of 288). sh8-sh11
-    released as social_dev9-12 (6.12.2026 11:10 UTC, after sh12 was measured at version 14).
-    Then (version 15) a child at risk with the worry in the grey zone is a complex need: segment
-    44 on social_dev, 21 on social_dev2, 30 on social_dev5, 32 on social_dev8 (each -1: the
-    writers of four such cases said clear; sh7's panel said complex) and 30, 31, 31, 32 on
-    social_dev9-12 (+1, +1, +1, +2): 378 of 432 against the writers, 227 of 252 against the
-    panels of social_dev6-12. sh14 (social_dev13), kept aside and measured once at version 15
-    (31, 33, 35; duties 12/14), released for its two missed duties; version 16 (the older person
-    left without their carer today gets the safety response beside the notification; the child
-    question names the child's own behaviour and a notification someone else made, that one
-    question marked again blind): duties 14/14, urgency 30 (the police's 14-year-old shoplifter
-    now three working days), first referral 36. sh12, sh13 and sh15 (social_dev14-16), kept
-    aside and measured at version 16 (their figures below), released on 6.12.2026 11:25 UTC when
-    sh17-sh19 were written blind to be kept aside with sh16; no rule changed after them. sh19
-    (social_dev17), kept aside and measured once at version 16 (30, 32, 28; duties 11/12),
-    released at once for its missed duty: version 17 (a child with no safe bed tonight and a
-    great worry brings the immediate safety response) finds it, nothing else moved."""
+    duty found, and floors at each part's figures now, so a rule change that loses a case on
+    any part shows here and is decided on purpose. Each round's figures per part, and why a
+    floor went down (a writer's label of a class the consensus contradicts), are in
+    tests/social_vignettes/README.md; version 18 (a long unemployment with nothing that cannot
+    wait is not three working days by the grey zone) lowered social_dev 46 -> 45 and
+    social_dev5 31 -> 30 (two writers' three days, no panel) and raised social_dev18 and
+    social_dev19 by one."""
     vignettes = load_social_vignettes(DEV / name)
     assert len(vignettes) == n and all(v.findings is not None for v in vignettes)
     outcomes = run_social(vignettes, shipped.protocol("social_service_need"), shipped.catalogue)
@@ -127,16 +76,13 @@ def test_the_dev_sets_answered_from_the_story_keep_their_figures(shipped, name, 
 
 @pytest.mark.parametrize(("part", "urgency", "segment"), [
     (6, 32, 32), (7, 31, 28), (8, 27, 36), (9, 34, 33), (10, 32, 33), (11, 30, 34), (12, 33, 31), (13, 29, 34),
-    (14, 30, 30), (15, 33, 30), (16, 27, 33), (17, 30, 30),
+    (14, 30, 30), (15, 33, 30), (16, 27, 33), (17, 30, 30), (18, 34, 30), (19, 31, 32), (20, 30, 32),
 ])
 def test_the_released_parts_with_readers_keep_their_figures_against_the_consensus(shipped, part, urgency, segment):
-    """sh4, sh6 and sh7 (social_dev6-8) against their consensus labels (the writer, two blind
-    readers and a blind adjudicator where they differ; tests/social_readers/dev*_consensus.toml):
-    floors at version 13 (version 11: 31, 32; 30, 28; 25, 32), and every duty the consensus
-    names is found. sh8-sh11 (social_dev9-12, kept aside with their consensus until 6.12.2026
-    11:10 UTC, released when sh12 had been measured and sh13 and sh14 were being written blind):
-    at version 14 urgency 34, 32, 30, 33 and segment 32, 32, 33, 29; version 15 (a child at risk
-    in the grey zone of worry a complex need) segment 33, 33, 34, 31, and sh7's 35 -> 36."""
+    """The released parts with blind readers (social_dev6-20) against their consensus labels
+    (the writer, a blind second reader and a blind adjudicator where they differ;
+    tests/social_readers/dev*_consensus.toml): floors at each part's figures now, and every
+    duty the consensus names is found. Each round's figures: tests/social_vignettes/README.md."""
     import tomllib
 
     from ohjaus_core.domain.social_vignettes import DUTIES
@@ -157,11 +103,9 @@ def kept_aside():
 
 @pytest.mark.skipif(not kept_aside(), reason="no social part kept aside yet (tests/social_vignettes/heldout/ is empty)")
 def test_the_part_kept_aside_is_read_and_counted_only(shipped):
-    """The social part kept aside now (sh3, written and marked blind on 5.12.2026 against the
-    protocol's 15 questions): it is read from its findings and scored; only the totals are read
-    (nobody who edits the rules reads its cases), and `--aggregate` lists none of them. sh2 was
-    measured so (urgency 28/36, segment 33/36, duties 14/14, first referral 29/36) before it was
-    released as dev/social_dev3.toml."""
+    """The social parts kept aside (heldout/, written and marked blind, never read by anyone
+    who edits the rules) are read from their findings and scored; `--aggregate` lists none of
+    their cases, only the totals (heldout/README.md has every measurement)."""
     from tests.command.test_cli import ohjaus
 
     for path in kept_aside():

@@ -32,7 +32,8 @@ def evaluate(
         unanswered += (WORRY,)
     red_flags = tuple(q.id for q in yes if q.red_flag)
     statutory_group = any(q.statutory_group for q in yes)
-    met = [when for when in protocol.urgency_when if when.applies({q.id for q in yes}, age, worry)]
+    said_now = {q.id for q in yes}
+    met = [when for when in protocol.urgency_when if when.applies(said_now, age, worry)]
     by_worry = (protocol.worry_urgency or {}).get(worry) if worry is not None else None
     worry_reason = None
     self_care = False
@@ -63,6 +64,16 @@ def evaluate(
         if (
             information_only and worry is WorryLevel.GREY_ZONE and age is not None and age >= CHILD_UNTIL
             and not statutory_group
+        ):
+            by_worry = None
+        # A difficulty that has gone on long with nothing in it that cannot wait
+        # (`[[steady_when]]`): the worker's worry about the whole brings others in (a complex
+        # need), not a shorter deadline - the assessment is made without undue delay (SHL 36 §).
+        # In the grey zone and for an adult only: a great worry still raises it, and a child's
+        # assessment keeps the child's own promptness (LsL 26 §).
+        if (
+            by_worry is not None and worry is WorryLevel.GREY_ZONE and (age is None or age >= CHILD_UNTIL)
+            and any(when.applies(said_now, age, worry) for when in protocol.steady_when)
         ):
             by_worry = None
         if by_worry is not None:

@@ -52,7 +52,7 @@ def load_protocol(
     top.only(
         "id", "version", "register", "service_areas", "order", "title",
         "default_urgency", "life_threats", "questions", "domains", "duties", "worry_urgency", "urgency_when", "complex_when", "assessed_when",
-        "statutory_clear_when",
+        "statutory_clear_when", "steady_when",
         "keywords", "choose_when", "self_care_if", "self_care_if_any", "safety_net",
         "governance", "ages", "professions", "asked_alone",
     )
@@ -111,6 +111,7 @@ def load_protocol(
     complex_when = read_complex_when(top, list(preamble) + own, domains=domains)
     assessed_when = read_complex_when(top, list(preamble) + own, "assessed_when")
     statutory_clear_when = read_complex_when(top, list(preamble) + own, "statutory_clear_when")
+    steady_when = read_complex_when(top, list(preamble) + own, "steady_when")
     _check_references(top, own, domains, duties)
     keywords = read_keywords(top)
     choose_when = top.texts("choose_when") if top.has("choose_when") else {}
@@ -139,6 +140,7 @@ def load_protocol(
         complex_when=complex_when,
         assessed_when=assessed_when,
         statutory_clear_when=statutory_clear_when,
+        steady_when=steady_when,
         keywords=keywords,
         choose_when=choose_when,
         safety_net=safety_net,

@@ -204,6 +204,10 @@ class Protocol:
     # by itself make the need complex (`[[statutory_clear_when]]`: an older carer whose own
     # coping is strained is a clear need met by carer's support and the group's assessment).
     statutory_clear_when: tuple[ComplexWhen, ...] = ()
+    # Combinations of answers for which the worker's grey-zone worry does not raise the urgency
+    # (`[[steady_when]]`: a difficulty that has gone on long with nothing in it that cannot
+    # wait is assessed in the ordinary time, however worried the worker is about the whole).
+    steady_when: tuple[ComplexWhen, ...] = ()
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     choose_when: Mapping[str, str] = field(default_factory=dict)
     safety_net: Mapping[str, str] = field(default_factory=dict)
