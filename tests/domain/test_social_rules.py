@@ -662,3 +662,18 @@ def test_a_long_unemployment_with_nothing_that_cannot_wait_is_not_three_days_by_
     assert urgency(*long_out, "must_be_arranged_today", worry=WorryLevel.GREY_ZONE, age=43) is Urgency.SAME_DAY
     # The long difficulty alone, without work or study lost, is raised by the grey zone as before.
     assert urgency("long_term_or_help_not_enough", worry=WorryLevel.GREY_ZONE, age=43) is Urgency.THREE_DAYS
+
+
+def test_the_result_says_when_the_worry_was_held_back_and_why():
+    """The assessment step says why a chosen worry did not raise the suggestion: `worry_held`
+    is "steady" ([[steady_when]]) or "information_only" (an adult asking information only), and
+    None where the worry raised it or would not have changed it."""
+    long_out = answers("long_term_or_help_not_enough", "work_or_study_lost")
+    assert evaluate(SOCIAL, long_out, WorryLevel.GREY_ZONE, 43).worry_held == "steady"
+    assert evaluate(SOCIAL, long_out, WorryLevel.GREAT, 43).worry_held is None
+    assert evaluate(SOCIAL, long_out, WorryLevel.SMALL, 43).worry_held is None
+    asks = answers("information_only", "exploited_or_controlled")
+    assert evaluate(SOCIAL, asks, WorryLevel.GREY_ZONE, 45).worry_held == "information_only"
+    # Something that cannot wait sets the same day anyway: nothing was held back that mattered.
+    today = answers("information_only", "must_be_arranged_today")
+    assert evaluate(SOCIAL, today, WorryLevel.GREY_ZONE, 45).worry_held is None

@@ -330,14 +330,16 @@ async def test_an_information_only_client_ends_in_advice_with_no_booking_suggest
     assert draft.follow_up_kind == FollowUpKind.CALLBACK and draft.follow_up_due == PROMISE
 
 
-async def suggestion_at_no_worry(app, client, reason: str, *yes: str) -> tuple[Urgency | None, str]:
+async def suggestion_at_no_worry(
+    app, client, reason: str, *yes: str, worry: WorryLevel = WorryLevel.NONE, size: tuple[int, int] = (100, 30),
+) -> tuple[Urgency | None, str]:
     """The suggested urgency and the suggestion's text of a social assessment with `yes`
-    answered yes and no worry, before the urgency is taken."""
-    async with app.run_test(size=(100, 30)) as pilot:
+    answered yes and no worry (or `worry`), before the urgency is taken."""
+    async with app.run_test(size=size) as pilot:
         await start_contact(pilot, "ohjaaja1", client.identity_code, reason)
         await pick_and_answer(pilot, "social_service_need", *yes)
         await pilot.press("enter")
-        await pick(pilot, "worry", WorryLevel.NONE.value)
+        await pick(pilot, "worry", worry.value)
         await pilot.pause()
         return app.screen.draft.suggested_urgency, str(app.screen.query_one("#suggestion").render())
 
@@ -491,6 +493,23 @@ async def test_an_information_only_client_whose_need_is_assessed_all_the_same_is
         "disability_limits_daily_life", "needs_help_daily_living", "information_only",
     )
     assert urgency is Urgency.NON_URGENT and "Information only" not in shown
+
+
+@pytest.mark.parametrize(("more", "expected", "said"), [
+    ((), Urgency.NON_URGENT, True),
+    (("debts_or_benefit_problems",), Urgency.THREE_DAYS, False),
+])
+async def test_the_grey_zone_held_back_by_a_long_steady_difficulty_says_why(app, store, more, expected, said):
+    """Version 18 ([[steady_when]]): a man long out of work whom earlier help has not reached,
+    nothing that cannot wait, the worker's worry in the grey zone - the suggestion stays
+    non-urgent, and the step says why the chosen worry did not shorten the time (else the grey
+    zone looks ignored), at 80x24. With debts behind it the grey zone raises it, nothing said."""
+    urgency, shown = await suggestion_at_no_worry(
+        app, a_client_not_waiting(store, nth=5), "Työttömänä kuusi vuotta",
+        "long_term_or_help_not_enough", "work_or_study_lost", *more, worry=WorryLevel.GREY_ZONE, size=(80, 24),
+    )
+    assert urgency is expected
+    assert ("does not shorten the time: a long-lasting difficulty" in shown and "36 §" in shown) is said
 
 
 async def test_a_client_not_asking_information_only_is_not_told_advice(app, store):

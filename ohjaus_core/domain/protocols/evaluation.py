@@ -36,6 +36,7 @@ def evaluate(
     met = [when for when in protocol.urgency_when if when.applies(said_now, age, worry)]
     by_worry = (protocol.worry_urgency or {}).get(worry) if worry is not None else None
     worry_reason = None
+    worry_held: str | None = None
     self_care = False
     raised: list[Urgency] = []
     if red_flags:
@@ -65,7 +66,7 @@ def evaluate(
             information_only and worry is WorryLevel.GREY_ZONE and age is not None and age >= CHILD_UNTIL
             and not statutory_group
         ):
-            by_worry = None
+            by_worry, worry_held = None, "information_only"
         # A difficulty that has gone on long with nothing in it that cannot wait
         # (`[[steady_when]]`): the worker's worry about the whole brings others in (a complex
         # need), not a shorter deadline - the assessment is made without undue delay (SHL 36 §).
@@ -75,7 +76,7 @@ def evaluate(
             by_worry is not None and worry is WorryLevel.GREY_ZONE and (age is None or age >= CHILD_UNTIL)
             and any(when.applies(said_now, age, worry) for when in protocol.steady_when)
         ):
-            by_worry = None
+            by_worry, worry_held = None, "steady"
         if by_worry is not None:
             raised.append(by_worry)
         suggested = Urgency.most_urgent(raised + [protocol.default_urgency], protocol.default_urgency)
@@ -117,7 +118,15 @@ def evaluate(
         statutory_group=statutory_group,
         by_default=not red_flags and not reasons and worry_reason is None,
         self_care=self_care,
+        # Said only where the held-back worry would have changed the suggestion.
+        worry_held=worry_held if worry_held and not red_flags and not self_care and _worry_would_raise(
+            protocol, worry, suggested) else None,
     )
+
+
+def _worry_would_raise(protocol: Protocol, worry: WorryLevel | None, suggested: Urgency) -> bool:
+    level = (protocol.worry_urgency or {}).get(worry) if worry is not None else None
+    return level is not None and level.rank < suggested.rank
 
 
 def _more_owed(

@@ -325,6 +325,11 @@ class ProtocolResult:
     # protocol's default, a professional's assessment within the care guarantee.
     by_default: bool = False
     self_care: bool = False  # the affirmed self-care criteria set the suggestion
+    # Why the worker's worry did not raise the suggestion though its level would have:
+    # "information_only" (an adult who asks for information only, SHL 36 §) or "steady" (a
+    # `[[steady_when]]` combination: a long difficulty with nothing that cannot wait); None
+    # when the worry raised it or its level raises nothing.
+    worry_held: str | None = None
 
 
 def visible_questions(

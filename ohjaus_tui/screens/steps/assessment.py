@@ -259,6 +259,18 @@ class AssessmentStep(StepPanel):
             ))
         else:
             text.append("\n" + _("Because no answer raised it (the protocol's default)."))
+        if result.worry_held is not None and self._draft.worry_level is not None:
+            # The worker chose a worry whose level would raise the urgency and it did not: say
+            # why, or the grey zone looks ignored (version 18, [[steady_when]]).
+            worry = self._draft.worry_level.label
+            text.append("\n" + (
+                _("Your worry ({worry}) does not shorten the time: a long-lasting difficulty with"
+                  " nothing that cannot wait is assessed without undue delay (Social Welfare Act"
+                  " 36 §). A great worry still does.")
+                if result.worry_held == "steady" else
+                _("Your worry ({worry}) does not shorten the time: an adult who asks for information"
+                  " only is given advice (Social Welfare Act 36 §). A great worry still does.")
+            ).format(worry=worry), style=themed("$info"))
         if (
             protocol.register is Register.SOCIAL
             and result.suggested in (Urgency.NON_URGENT, Urgency.SELF_CARE)
