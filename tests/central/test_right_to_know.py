@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from ohjaus.cli import main
 from ohjaus_central.db import CentralStore
 from ohjaus_central.serve import load_demo_region
-from ohjaus_central.tables import access_event, controller_access_event, record
+from ohjaus_central.tables import access_event, controller_access_event, device_log_anchor, record
 from ohjaus_core.domain.access_log import AccessAction, Purpose
 from ohjaus_core.domain.clock import now
 from ohjaus_core.domain.identity import client_id_for, make_identity_code
@@ -224,3 +224,13 @@ def test_the_answers_cannot_be_changed_or_deleted(central, capsys):
         with pytest.raises(DBAPIError, match="append-only"):
             with central.engine.begin() as conn:
                 conn.execute(text(statement))
+
+
+def test_a_device_whose_log_has_not_all_reached_the_server_is_named(central, capsys):
+    health, _social = _workers(central)
+    device_id, _token = central.add_device("JL-KESK", ["health"], "Kannettava 7")
+    _event(central, 1, client_id_for(CODE_A), health, now() - timedelta(days=1), device_id=device_id)
+    with central.engine.begin() as conn:
+        conn.execute(insert(device_log_anchor).values(device_id=device_id, count=3, hash="0" * 64, at=now()))
+    _code, out, _err = answer(central.url, CODE_A, "--by", OFFICER, capsys=capsys)
+    assert "device Kannettava 7 (JL-KESK) has 2 access-log entries not yet received" in out
