@@ -51,7 +51,7 @@ def run_access_log(args: argparse.Namespace, open_db) -> int:
         ids = part.client_ids(identity_code=code, client_id=client_id)
         rows = part.rows(ids, since, until)
         unsent = part.unsent_entries()
-        names = _names(store, ids)
+        names = part.names(ids)
         recipient = _("the client") + (f" ({args.out})" if args.out is not None else "")
         purpose = Purpose.RIGHT_TO_KNOW.value + (f":{request}" if request else "")
         # Recorded first: an answer shown or written without its record must never happen.
@@ -80,13 +80,6 @@ def _who(args: argparse.Namespace) -> tuple[str | None, str | None]:
         return parse_identity_code(args.identity_code).code, None
     except InvalidIdentityCode as error:
         raise DomainError(_("Not a valid identity code, nothing looked up: {reason}").format(reason=error)) from None
-
-
-def _names(store, ids: list[str]) -> list[str]:
-    from ohjaus_core.protocol import RecordType
-
-    clients = store.records(RecordType.CLIENT)
-    return sorted({f"{c['last_name']} {c['first_name']}".strip() for i in ids if (c := clients.get(i))})
 
 
 def _cells(row: dict) -> dict[str, str]:

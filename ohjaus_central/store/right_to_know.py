@@ -44,6 +44,14 @@ class RightToKnow:
             ids.update(row[0] for row in each_among(conn, merged, record.c.parent_id, sorted(ids)))
         return sorted(ids)
 
+    def names(self, client_ids: list[str]) -> list[str]:
+        """The names the server's client records give these ids ("Last First"), to confirm whom
+        the answer is about."""
+        query = select(record.c.data).where(record.c.record_type == RecordType.CLIENT.value)
+        with self.db.engine.connect() as conn:
+            people = [json.loads(row[0]) for row in each_among(conn, query, record.c.record_id, client_ids)]
+        return sorted({f"{p.get('last_name', '')} {p.get('first_name', '')}".strip() for p in people} - {""})
+
     def rows(self, client_ids: list[str], since: datetime, until: datetime) -> list[dict]:
         """Every row about these clients from `since` up to (not including) `until`, oldest
         first: dicts of at (UTC), source (device, server, controller), worker, unit_code,

@@ -79,6 +79,7 @@ def test_the_answer_has_both_registers_and_every_unit_and_no_other_client(server
     code, out, _err = answer(server.db_url, client.identity_code, "--by", OFFICER, capsys=capsys)
 
     assert code == 0
+    assert f"Client: Asiakas Aino, {client.identity_code}" in out
     assert health_worker.name in out and social_worker.name in out and pohj_worker.name in out
     assert "JL-KESK" in out and "JL-POHJ" in out
     assert "Health care" in out and "Social welfare" in out
