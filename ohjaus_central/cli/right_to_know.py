@@ -52,11 +52,11 @@ def run_access_log(args: argparse.Namespace, open_db) -> int:
         rows = part.rows(ids, since, until)
         unsent = part.unsent_entries()
         names = part.names(ids)
-        recipient = _("the client") + (f" ({args.out})" if args.out is not None else "")
+        recipient = _("the client") + f" ({args.out})" if args.out is not None else ""
         purpose = Purpose.RIGHT_TO_KNOW.value + (f":{request}" if request else "")
         # Recorded first: an answer shown or written without its record must never happen.
         part.record_answer(ids, AccessAction.EXPORT.value if args.out is not None else AccessAction.VIEW.value,
-                           BOTH, purpose, recipient if args.out is not None else "", handled_by)
+                           BOTH, purpose, recipient, handled_by)
     finally:
         store.close()
     uses = [row for row in rows if not is_disclosure(row["action"], row["recipient"])]

@@ -99,7 +99,9 @@ class RightToKnow:
                 sector=row["sector"] or person.get("sector"), purpose=row["purpose"], recipient=row["recipient"] or "",
                 order=(row["source"] != "controller", row["seq"]),
             ))
-        out.sort(key=lambda row: (row["at"], row.pop("order")))
+        out.sort(key=lambda row: (row["at"], row["order"]))
+        for row in out:
+            del row["order"]
         return out
 
     def unsent_entries(self) -> list[tuple[str, str, int]]:
