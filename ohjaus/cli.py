@@ -35,7 +35,8 @@ METAVARS = {
     "--worker": N_("USER"), "--token": N_("CREDENTIAL"), "--purpose": N_("TEXT"),
     "--recipient": N_("TEXT"), "--name": N_("TEXT"), "--host": N_("ADDRESS"),
     "--port": N_("PORT"), "--seed": "N", "--contacts": "N", "--clients": "N",
-    "--workers": "N", "--vignettes": N_("PATH"),
+    "--workers": "N", "--vignettes": N_("PATH"), "--by": N_("NAME"), "--request": N_("TEXT"),
+    "--client-id": "ID",
 }
 # Help for the options whose meaning is the same wherever they appear.
 HELPS = {

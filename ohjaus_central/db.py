@@ -15,6 +15,7 @@ from .store.clients import Clients
 from .store.credentials import Credentials, Device
 from .store.database import Database, _Writing
 from .store.reference import Loaded, Reference, Retired
+from .store.right_to_know import RightToKnow
 from .store.workers import CODE_ALPHABET, WORKER_ACTIVE, WORKER_STATUSES, EnrolRefused, Workers
 
 __all__ = [
@@ -50,6 +51,7 @@ class CentralStore(Database):
         self.clients = Clients(self, self.reference, self.changes)
         self.callbacks = Callbacks(self, self.clients)
         self.access_log = AccessLog(self, self.workers, self.clients)
+        self.right_to_know = RightToKnow(self)
 
     # devices and credentials (store/credentials.py)
     add_device = _Part("credentials")

@@ -127,6 +127,24 @@ server_access_event = Table(
 )
 Index("server_access_event_client", server_access_event.c.client_id, server_access_event.c.at)
 
+# The controller's own use of a client's data: a right-to-know answer given with `ohjaus client
+# access-log` (revision 0005_controller_log), by whom (`handled_by`, as the administrator gave it),
+# for which registers, on what basis and to whom. Append only, like access_event.
+controller_access_event = Table(
+    "controller_access_event",
+    metadata,
+    Column("id", _SEQ, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),  # UTC
+    Column("client_id", String(36), nullable=False),
+    Column("action", String(20), nullable=False),  # view | export
+    Column("item", String(40), nullable=False),
+    Column("registers", String(40), nullable=False),  # "health,social"
+    Column("purpose", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("handled_by", Text, nullable=False),
+)
+Index("controller_access_event_client", controller_access_event.c.client_id, controller_access_event.c.at)
+
 # Issue 14: the highest access-log anchor (count, last hash) each device has claimed, so a
 # device whose log shrank or was re-hashed is found; and the pulled records each device
 # could not apply (ids, reason codes; no record content).
@@ -195,6 +213,6 @@ client_release = Table(
     Column("released_at", DateTime(timezone=True), nullable=False),
 )
 
-APPEND_ONLY = ("access_event", "server_access_event")
+APPEND_ONLY = ("access_event", "server_access_event", "controller_access_event")
 
 schema = Table("schema_version", metadata, Column("version", Integer, primary_key=True))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ohjaus_core.domain.access_log import AccessAction, Purpose
 from ohjaus_core.domain.errors import DomainError
-from ohjaus_core.domain.spreadsheet import DELIMITER, safe_row
+from ohjaus_core.domain.spreadsheet import DELIMITER, open_new, safe_row
 from ohjaus_core.domain.viewer import Permission, Viewer
 from ohjaus_core.i18n import _
 from .store.models import RECORD_TYPES
@@ -29,15 +29,6 @@ def csv_columns() -> list[str]:
             if name not in columns and name != "id":
                 columns.append(name)
     return ["type", "id", *columns]
-
-
-def _open_new(out: Path):
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise DomainError(_("{path} exists already; name a new file.").format(path=out)) from None
-    return os.fdopen(descriptor, "w", encoding="utf-8", newline="")
 
 
 def export(store: Store, viewer: Viewer, fmt: str, out: Path, purpose: str, recipient: str, now) -> tuple[int, int]:
@@ -55,7 +46,7 @@ def export(store: Store, viewer: Viewer, fmt: str, out: Path, purpose: str, reci
         viewer, clients, AccessAction.EXPORT, "export", f"{Purpose.EXPORT.value}:{purpose.strip()}",
         now, viewer.register, recipient=f"{recipient.strip() or '-'} ({out})",
     )
-    with _open_new(out) as handle:
+    with open_new(out) as handle:
         if fmt == "csv":
             handle.write("\ufeff")  # the byte-order mark: a Finnish Excel then reads UTF-8
             writer = csv.DictWriter(handle, fieldnames=csv_columns(), delimiter=DELIMITER)

@@ -11,6 +11,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.command == "worker":
         return admin.run_worker_add(args) if args.worker_command == "add" else admin.run_worker_status(args)
+    if args.command == "client" and args.client_command == "access-log":
+        from .right_to_know import run_access_log
+
+        return run_access_log(args, admin._central_db)
     return {
         "serve": admin.run_serve, "db": admin.run_db, "device": admin.run_device,
         "integration": admin.run_integration, "client": admin.run_client, "region": admin.run_region,

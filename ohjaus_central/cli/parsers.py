@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ohjaus_core.cli_types import iso_day
 from ohjaus_core.i18n import _
 
 # The commands this side runs (ohjaus/cli.py dispatches them to ohjaus_central.cli.run).
@@ -85,6 +86,18 @@ def add_client(commands) -> None:
     release.add_argument("client_id", help=_("the client's id"))
     release.add_argument("--unit", required=True, help=_("unit code"))
     release.add_argument("--undo", action="store_true", help=_("the unit serves the client again"))
+    log = client_commands.add_parser(
+        "access-log",
+        help=_("answer a client's right-to-know request: every use and disclosure of the client's data, of every "
+               "unit and both registers, from the devices' access logs on the central API (the answer is logged)"),
+    )
+    log.add_argument("identity_code", nargs="?", help=_("the client's identity code (checked)"))
+    log.add_argument("--client-id", help=_("the client's id instead, for a client without an identity code"))
+    log.add_argument("--from", type=iso_day, dest="start", help=_("first day, YYYY-MM-DD (default: two years before --to)"))
+    log.add_argument("--to", type=iso_day, dest="end", help=_("last day, YYYY-MM-DD (default: today)"))
+    log.add_argument("--by", required=True, help=_("who answers the request (written to the log)"))
+    log.add_argument("--request", help=_("the request's reference, e.g. its case number (written to the log)"))
+    log.add_argument("--out", type=Path, help=_("also write the answer as a CSV file for the client (a new file)"))
 
 
 def add_region(commands) -> None:

@@ -62,6 +62,31 @@ def purpose_label(purpose: str) -> str:
     return f"{label}: {detail}" if detail and code != Purpose.CONSENT else label
 
 
+# The data item (`item`) of an entry, as a person reads it; an item not here is shown as written.
+ITEM_LABELS = {
+    "client": N_("client details"),
+    "search result": N_("search result"),
+    "work list": N_("work list"),
+    "contact": N_("contact"),
+    "contacts": N_("contacts"),
+    "consent": N_("consent"),
+    "follow-up": N_("follow-up"),
+    "access log": N_("access log"),
+    "export": N_("export"),
+}
+
+# A disclosure (luovutus): the data written or printed out of the system, or given to a recipient.
+DISCLOSURES = (AccessAction.EXPORT.value, AccessAction.PRINT.value)
+
+
+def item_label(item: str) -> str:
+    return _(ITEM_LABELS[item]) if item in ITEM_LABELS else item
+
+
+def is_disclosure(action: str, recipient: str | None) -> bool:
+    return action in DISCLOSURES or bool(recipient)
+
+
 @dataclass(frozen=True)
 class Entry:
     seq: int

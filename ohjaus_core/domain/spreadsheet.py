@@ -9,6 +9,12 @@ what a Finnish Excel expects (its list separator is `;`, since `,` is the decima
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from ..i18n import _
+from .errors import DomainError
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DELIMITER = ";"
 ENCODING = "utf-8-sig"
@@ -26,3 +32,14 @@ def safe_row(row):
     if isinstance(row, dict):
         return {key: safe_cell(value) for key, value in row.items()}
     return [safe_cell(value) for value in row]
+
+
+def open_new(out: Path):
+    """A new file for writing, readable by its owner only (it holds client data); an existing
+    file is never overwritten."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise DomainError(_("{path} exists already; name a new file.").format(path=out)) from None
+    return os.fdopen(descriptor, "w", encoding="utf-8", newline="")

@@ -3,9 +3,9 @@ to the subparsers ohjaus/cli.py hands it, in the order it chooses."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
+from ohjaus_core.cli_types import iso_day
 from ohjaus_core.i18n import _
 
 # The commands this side runs (ohjaus/cli.py dispatches them to ohjaus_tui.cli.run).
@@ -85,19 +85,10 @@ def add_export(commands) -> None:
 def add_report(commands) -> None:
     report = commands.add_parser("report", help=_("the management figures of the reports screen, printed"))
     report.add_argument("--data-dir", type=Path, dest="report_dir", help=_("data directory (default: as for the application)"))
-    report.add_argument("--from", type=_iso_day, dest="start", help=_("first day, YYYY-MM-DD (default: 29 days before --to)"))
-    report.add_argument("--to", type=_iso_day, dest="end", help=_("last day, YYYY-MM-DD (default: today)"))
+    report.add_argument("--from", type=iso_day, dest="start", help=_("first day, YYYY-MM-DD (default: 29 days before --to)"))
+    report.add_argument("--to", type=iso_day, dest="end", help=_("last day, YYYY-MM-DD (default: today)"))
     report.add_argument("--unit", help=_("unit code (default: every unit)"))
     report.add_argument("--format", choices=("text", "csv"), default="text", dest="report_format")
-
-
-def _iso_day(text: str):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("not a date like 2026-11-25: {text}").format(text=text)) from None
 
 
 def add_worker(worker_commands) -> None:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from ohjaus_core.domain.access_log import AccessAction, Purpose, purpose_label
+from ohjaus_core.domain.access_log import AccessAction, Purpose, item_label, purpose_label
 from ohjaus_core.domain.clock import local
 from ohjaus_core.domain.codes import Register
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
@@ -19,17 +19,6 @@ from ..theme import themed
 from ..widgets.footer import Footer
 from ..widgets.title_bar import TitleBar
 
-ITEMS = {
-    "client": N_("client details"),
-    "search result": N_("search result"),
-    "work list": N_("work list"),
-    "contact": N_("contact"),
-    "contacts": N_("contacts"),
-    "consent": N_("consent"),
-    "follow-up": N_("follow-up"),
-    "access log": N_("access log"),
-    "export": N_("export"),
-}
 
 
 class AccessLogScreen(BackScreen):
@@ -74,7 +63,7 @@ class AccessLogScreen(BackScreen):
                 format_moment(local(entry.at)),
                 Text(shown(row.worker_name, NAME_SHOWN)),
                 AccessAction(entry.action).label,
-                _(ITEMS[entry.item]) if entry.item in ITEMS else Text(entry.item),
+                Text(item_label(entry.item)),
                 Register(entry.sector).label if entry.sector else "-",
                 Text(shown(purpose_label(entry.purpose), NOTE_SHOWN)),
             )
@@ -129,7 +118,7 @@ class AccessLogScreen(BackScreen):
                 format_moment(local(at)),
                 Text(shown(event.get("worker_name") or "-", NAME_SHOWN)),
                 AccessAction(event["action"]).label if event["action"] in {a.value for a in AccessAction} else event["action"],
-                _(ITEMS[item]) if item in ITEMS else Text(item),
+                Text(item_label(item)),
                 Register(event["sector"]).label if event.get("sector") else "-",
                 Text(purpose_label(event.get("purpose") or "") + (f" ({event['unit_code']})" if event.get("unit_code") else "")),
             )

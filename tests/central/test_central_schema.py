@@ -92,6 +92,7 @@ def test_a_database_at_the_baseline_is_upgraded_by_serve_only_when_told(db_url, 
         conn.execute(text("ALTER TABLE enrolment DROP COLUMN revoked_at"))
         conn.execute(text("DROP TABLE integration"))  # 0003's
         conn.execute(text("DROP TABLE client_release"))  # 0004_retention's
+        conn.execute(text("DROP TABLE controller_access_event"))  # 0005_controller_log's
     engine.dispose()
     with pytest.raises(schema.SchemaBehind, match="ohjaus db upgrade"):
         CentralStore(db_url, upgrade=False)
@@ -102,6 +103,7 @@ def test_a_database_at_the_baseline_is_upgraded_by_serve_only_when_told(db_url, 
         assert "revoked_at" in {c["name"] for c in inspect(conn).get_columns("enrolment")}
         assert "integration" in inspect(conn).get_table_names()
         assert "client_release" in inspect(conn).get_table_names()
+        assert "controller_access_event" in inspect(conn).get_table_names()
     store.close()
 
 

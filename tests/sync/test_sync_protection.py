@@ -336,8 +336,8 @@ def test_an_older_central_database_gets_the_new_tables(db_url):
 
     from ohjaus_central.db import CentralStore
     from ohjaus_central.tables import (
-        SCHEMA_VERSION, access_event, change_log, client_release, enrolment, integration, region_file, schema,
-        server_access_event, slot_source,
+        SCHEMA_VERSION, access_event, change_log, client_release, controller_access_event, enrolment, integration,
+        region_file, schema, server_access_event, slot_source,
     )
 
     # A database of schema 1, made before Alembic: no alembic_version, none of the later tables.
@@ -347,7 +347,8 @@ def test_an_older_central_database_gets_the_new_tables(db_url):
             record_type="missed_appointment", record_id="m1", unit_id="u", register=None, data="{}", received_at=now()))
         conn.execute(schema.update().values(version=1))
         conn.execute(text("DROP TABLE alembic_version"))
-    for table in (access_event, server_access_event, region_file, slot_source, enrolment, integration, client_release):
+    for table in (access_event, server_access_event, region_file, slot_source, enrolment, integration, client_release,
+                  controller_access_event):
         table.drop(store.engine)
     store.close()
 
