@@ -17,6 +17,7 @@ from ohjaus_core.protocol import CATALOGUE_ID, RecordType
 from ohjaus_tui.screens.sync_view import SyncViewScreen
 
 from ..conftest import build_app
+from ..factories import region_catalogue_in_use
 from ..pilot_helpers import sign_in
 from tests.domain.test_catalogue import without_service
 from tests.sync_helpers import settle
@@ -49,7 +50,7 @@ def _import(server, toml: str) -> None:
 
 
 def _in_use(device) -> dict[str, str]:
-    return {s.code: s.names["fi"] for s in device.store.pull.region_catalogue()}
+    return {s.code: s.names["fi"] for s in region_catalogue_in_use(device.store)}
 
 
 def test_a_catalogue_that_does_not_fit_the_social_protocol_is_kept_aside_the_one_in_use_stays(server, devices):
@@ -139,7 +140,7 @@ def test_a_catalogue_kept_aside_at_the_start_is_reported_and_tried_again_at_the_
     a.sync()
     a.sync()
     assert [(k.record_type, k.reason) for k in a.store.pull.quarantined()] == [("catalogue", "invalid")]
-    assert a.store.pull.region_catalogue() is None and a.store.outbox.sync_status().last_error in (None, "")
+    assert region_catalogue_in_use(a.store) is None and a.store.outbox.sync_status().last_error in (None, "")
     central = server.central()
     try:
         assert central.catalogue_refused() == {a.store.outbox.sync_config()[1].split(".")[1]}
