@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gettext
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Mapping
 
 from .settings import settings
 
@@ -42,43 +42,6 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
-
-
-class Said(str):
-    """A translated text that can be said again in the language shown later (`said_again`): it
-    keeps its message id and what was put into it. Otherwise the plain text it was translated
-    to. For a reason kept beyond the moment (a data file's error, kept for a screen that redraws
-    in another language without reading the file again)."""
-
-    _again: Callable[[], str]
-
-    def __new__(cls, text: str, again: Callable[[], str]) -> "Said":
-        said_text = super().__new__(cls, text)
-        said_text._again = again
-        return said_text
-
-    def format(self, *args: object, **kwargs: object) -> "Said":
-        return Said(
-            str.format(self, *args, **kwargs),
-            lambda: self._again().format(*map(said_again, args), **{k: said_again(v) for k, v in kwargs.items()}),
-        )
-
-    def join(self, items: Iterable[str]) -> "Said":
-        items = list(items)
-        return Said(str.join(self, items), lambda: self._again().join(map(said_again, items)))
-
-    def __reduce__(self):
-        return (str, (str(self),))  # pickled (copied to another process) as the plain text
-
-
-def said(message: str) -> Said:
-    """`_(message)` that can be said again later in another language (Said)."""
-    return Said(_translations.gettext(message), lambda: _translations.gettext(message))
-
-
-def said_again(text: object) -> object:
-    """A Said text in the language now shown; anything else as it is."""
-    return text._again() if isinstance(text, Said) else text
 
 
 def N_(message: str) -> str:

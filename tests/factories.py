@@ -67,6 +67,15 @@ def slot_holder(store, slot_id: str) -> str | None:
         return session.get(Slot, slot_id).booked_contact_id
 
 
+def region_catalogue_in_use(store) -> list | None:
+    """The services of the region's catalogue the device holds, checked as the start checks
+    it (None: none is held, the data folder's is used)."""
+    from ohjaus_core.domain.catalogue import shipped_social
+
+    services, _told = store.pull.region_catalogue_checked(shipped_social)
+    return services
+
+
 def client_in_both_registers(store) -> str:
     """A demo client with signed contacts in the health and the social register."""
     with store.session() as session:

@@ -288,6 +288,13 @@ def sync_all(*devices: Device, rounds: int = 2) -> None:
             device.sync()
 
 
+def devices_by_register(devices) -> tuple[Device, Device, Device]:
+    """Three devices of JL-KESK from the `devices` fixture: one of both registers ("both"), one
+    of health only ("health"), one of social only ("social")."""
+    both = devices("both")
+    return both, devices("health", "JL-KESK", ("health",)), devices("social", "JL-KESK", ("social",))
+
+
 def assert_converged(*devices: Device) -> dict:
     """Every device holds the same synced records and has nothing waiting; returns them."""
     first = devices[0].snapshot()

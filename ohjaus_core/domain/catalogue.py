@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..i18n import N_, _, localized, said
+from ..i18n import N_, _, localized
 from .codes import CHILD_UNTIL, LabelledEnum, Register, ServiceArea
 from .datafile import Fields, Source, load_toml
 from .errors import DataFileError
@@ -132,7 +132,7 @@ def _read_service(fields: Fields, may_ignore: "Iterable[str]" = ()) -> Service:
         for area in service_areas:
             if area.register is not register:
                 raise fields.error(
-                    said(
+                    lambda: _(
                         "service area '{area}' belongs to the {other} register, not {register}"
                         " (use register = \"any\")"
                     ).format(area=area.value, other=area.register.value, register=register.value),
@@ -145,17 +145,17 @@ def _read_service(fields: Fields, may_ignore: "Iterable[str]" = ()) -> Service:
     duty = fields.identifier("duty") if fields.has("duty") else None
     legal_bases = fields.texts("legal_basis") if fields.has("legal_basis") else None
     if (duty is None) != (legal_bases is None):
-        raise fields.error(said("a statutory notification needs both `duty` and `legal_basis`"), "duty")
+        raise fields.error(lambda: _("a statutory notification needs both `duty` and `legal_basis`"), "duty")
     domains = fields.strings("domains") if fields.has("domains") else ()
     min_age = fields.integer("min_age", minimum=0) if fields.has("min_age") else None
     max_age = fields.integer("max_age", minimum=0) if fields.has("max_age") else None
     if min_age is not None and max_age is not None and min_age > max_age:
-        raise fields.error(said("'min_age' is above 'max_age'"), "min_age")
+        raise fields.error(lambda: _("'min_age' is above 'max_age'"), "min_age")
     first_for = fields.strings("first_for") if fields.has("first_for") else ()
     anonymous = fields.boolean("anonymous") if fields.has("anonymous") else False
     first_when = fields.value("first_when", list) if fields.has("first_when") else []
     if not all(isinstance(c, list) and c and all(isinstance(i, str) for i in c) for c in first_when):
-        raise fields.error(said("first_when is a list of lists of question ids"), "first_when")
+        raise fields.error(lambda: _("first_when is a list of lists of question ids"), "first_when")
     fallback_for = fields.strings("fallback_for") if fields.has("fallback_for") else ()
     return Service(
         code, kind, register, service_areas, names, descriptions, contact, warm_handover,
@@ -185,7 +185,7 @@ def _check_social_names(fields: Fields, service: Service, social: "Protocol") ->
     for key, ids, known in named:
         for unknown in (i for i in ids if i not in known):
             raise fields.error(
-                said("'{id}' in {key} is not the social protocol's (it has: {known})").format(
+                lambda: _("'{id}' in {key} is not the social protocol's (it has: {known})").format(
                     id=unknown, key=key, known=", ".join(known)
                 ),
                 key,
@@ -196,7 +196,7 @@ def _check_social_names(fields: Fields, service: Service, social: "Protocol") ->
     duty = next((d for d in social.duties if d.id == service.duty), None)
     if duty is not None and service.code not in duty.receivers:
         raise fields.error(
-            said("the service '{code}' is marked to receive the duty '{duty}', which the social protocol "
+            lambda: _("the service '{code}' is marked to receive the duty '{duty}', which the social protocol "
               "makes only to {receivers}: remove `duty` here or name '{code}' in the duty's receivers "
               "(the duty screen would not offer it)").format(
                 code=service.code, duty=duty.id, receivers=", ".join(duty.receivers) or "-"
@@ -221,7 +221,7 @@ def catalogue_from_text(
         try:
             return load_catalogue(path, social, may_ignore=may_ignore)
         except DataFileError as error:
-            raise DataFileError(name, error.line, error.reason) from None
+            raise DataFileError(name, error.line, error.say) from None
 
 
 def kept_aside_text(record: str, social: "Protocol | None", detail: str = "") -> str:
@@ -312,7 +312,7 @@ def load_catalogue(path: Path, social: "Protocol | None" = None, may_ignore: "It
             _check_social_names(fields, service, social)
         if any(service.code == earlier.code for earlier in services):
             raise fields.error(
-                said("duplicate service code '{code}'").format(code=service.code), "code"
+                lambda: _("duplicate service code '{code}'").format(code=service.code), "code"
             )
         services.append(service)
     if social is not None:
@@ -331,7 +331,7 @@ def _check_receivers(path: Path, services: list[Service], social: "Protocol") ->
         for code in (c for c in duty.receivers if c not in codes):
             raise DataFileError(
                 path, None,
-                said("the social protocol's duty '{duty}' is made to the service '{code}', which this "
+                lambda: _("the social protocol's duty '{duty}' is made to the service '{code}', which this "
                   "catalogue lacks: add a [[service]] with code = \"{code}\" (the duty screen "
                   "would not offer it)").format(duty=duty.id, code=code),
             )

@@ -10,10 +10,9 @@ import re
 import tomllib
 from enum import Enum
 from pathlib import Path
-from typing import Any, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
-# (every text here is a data file's error: said so that it can be said again in another language)
-from ..i18n import LANGUAGES, said
+from ..i18n import LANGUAGES, _
 from .errors import DataFileError
 from .textfile import read_lines
 
@@ -33,7 +32,7 @@ def load_toml(path: Path) -> dict[str, Any]:
     lines = read_lines(path, raw)
     if lines.invalid:
         # The first bad line stops start-up like any other data-file error.
-        raise DataFileError(path, lines.invalid[0], said("not valid UTF-8"))
+        raise DataFileError(path, lines.invalid[0], lambda: _("not valid UTF-8"))
     text = raw.decode("utf-8")
     try:
         return tomllib.loads(text)
@@ -126,14 +125,14 @@ class Source:
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
     if isinstance(kind, tuple):
-        return said(" or ").join(_type_name(each) for each in kind)
+        return _(" or ").join(_type_name(each) for each in kind)
     return {
-        str: said("a string"),
-        int: said("an integer"),
-        bool: said("true or false"),
-        float: said("a number"),
-        list: said("a list"),
-        dict: said("a table"),
+        str: _("a string"),
+        int: _("an integer"),
+        bool: _("true or false"),
+        float: _("a number"),
+        list: _("a list"),
+        dict: _("a table"),
     }.get(kind, kind.__name__)
 
 
@@ -163,13 +162,15 @@ class Fields:
     def line(self, key: str | None = None) -> int | None:
         return self.source.line(self.table, self.index, key)
 
-    def error(self, reason: str, key: str | None = None) -> DataFileError:
+    def error(self, reason: str | Callable[[], str], key: str | None = None) -> DataFileError:
+        """`reason` as DataFileError takes it: here a function that says it in the language
+        shown, so that a region catalogue kept aside is said again after a switch (F6)."""
         return DataFileError(self.path, self.line(key), reason)
 
     def only(self, *keys: str) -> None:
         for key in self.data:
             if key not in keys:
-                raise self.error(said("unknown key '{key}'").format(key=key), key)
+                raise self.error(lambda: _("unknown key '{key}'").format(key=key), key)
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -178,9 +179,9 @@ class Fields:
         if key not in self.data:
             if default is _REQUIRED:
                 if self.table is None:
-                    raise self.error(said("missing key '{key}'").format(key=key))
+                    raise self.error(lambda: _("missing key '{key}'").format(key=key))
                 raise self.error(
-                    said("missing key '{key}' in [{table}]").format(key=key, table=self.table)
+                    lambda: _("missing key '{key}' in [{table}]").format(key=key, table=self.table)
                 )
             return default
         value = self.data[key]
@@ -193,21 +194,21 @@ class Fields:
             wrong = not isinstance(value, kind)
         if wrong:
             raise self.error(
-                said("'{key}' must be {kind}").format(key=key, kind=_type_name(kind)), key
+                lambda: _("'{key}' must be {kind}").format(key=key, kind=_type_name(kind)), key
             )
         return value
 
     def string(self, key: str, default: Any = _REQUIRED) -> str:
         value = self.value(key, str, default)
         if isinstance(value, str) and not value.strip():
-            raise self.error(said("'{key}' must not be empty").format(key=key), key)
+            raise self.error(lambda: _("'{key}' must not be empty").format(key=key), key)
         return value
 
     def identifier(self, key: str, pattern: re.Pattern[str] = IDENTIFIER) -> str:
         value = self.string(key)
         if not pattern.match(value):
             raise self.error(
-                said("'{key}' = '{value}' is not a valid identifier").format(key=key, value=value),
+                lambda: _("'{key}' = '{value}' is not a valid identifier").format(key=key, value=value),
                 key,
             )
         return value
@@ -216,7 +217,7 @@ class Fields:
         value = self.value(key, int, default)
         if minimum is not None and value < minimum:
             raise self.error(
-                said("'{key}' must be at least {minimum}").format(key=key, minimum=minimum), key
+                lambda: _("'{key}' must be at least {minimum}").format(key=key, minimum=minimum), key
             )
         return value
 
@@ -233,14 +234,14 @@ class Fields:
         for value in values:
             if not isinstance(value, str) or not value.strip():
                 raise self.error(
-                    said("'{key}' must be a list of non-empty strings").format(key=key), key
+                    lambda: _("'{key}' must be a list of non-empty strings").format(key=key), key
                 )
         if non_empty and not values:
-            raise self.error(said("'{key}' must not be empty").format(key=key), key)
+            raise self.error(lambda: _("'{key}' must not be empty").format(key=key), key)
         for position, value in enumerate(values):
             if value in values[:position]:
                 raise self.error(
-                    said("'{value}' is listed twice in '{key}'").format(value=value, key=key), key
+                    lambda: _("'{value}' is listed twice in '{key}'").format(value=value, key=key), key
                 )
         return tuple(values)
 
@@ -250,20 +251,20 @@ class Fields:
         for language, text in value.items():
             if language not in LANGUAGES:
                 raise self.error(
-                    said("'{key}' has an unknown language '{language}'").format(
+                    lambda: _("'{key}' has an unknown language '{language}'").format(
                         key=key, language=language
                     ),
                     key,
                 )
             if not isinstance(text, str) or not text.strip():
                 raise self.error(
-                    said("'{key}.{language}' must be a non-empty string").format(
+                    lambda: _("'{key}.{language}' must be a non-empty string").format(
                         key=key, language=language
                     ),
                     key,
                 )
         if "fi" not in value:
-            raise self.error(said("'{key}' is missing the Finnish text (fi)").format(key=key), key)
+            raise self.error(lambda: _("'{key}' is missing the Finnish text (fi)").format(key=key), key)
         return dict(value)
 
     def choice(self, key: str, enum: type[E], default: Any = _REQUIRED) -> E:
@@ -281,7 +282,7 @@ class Fields:
         except ValueError:
             known = ", ".join(member.value for member in enum)
             raise self.error(
-                said("unknown {key} '{value}' (known: {known})").format(
+                lambda: _("unknown {key} '{value}' (known: {known})").format(
                     key=key, value=value, known=known
                 ),
                 key,
@@ -291,9 +292,9 @@ class Fields:
         """The elements of an array of tables `[[key]]`, each as Fields pointing at its block."""
         values = self.value(key, list, _REQUIRED if required else [])
         if any(not isinstance(value, dict) for value in values):
-            raise self.error(said("'{key}' must be a list of tables").format(key=key), key)
+            raise self.error(lambda: _("'{key}' must be a list of tables").format(key=key), key)
         if required and not values:
-            raise self.error(said("'{key}' must not be empty").format(key=key), key)
+            raise self.error(lambda: _("'{key}' must not be empty").format(key=key), key)
         table = f"{self.table}.{key}" if self.table else key
         for position, value in enumerate(values):
             yield Fields(self.source, value, table, position)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, text, tuple_
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from ohjaus_core.domain.catalogue import catalogue_from_text, ignored_fields
+from ohjaus_core.domain.catalogue import ignored_fields
 from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.domain.identity import client_id_for
 from ohjaus_core.protocol import PulledChange, RecordType, UnreadableChange
@@ -44,14 +44,6 @@ class SyncPull(Repository):
         with self.session() as session:
             row = session.get(Setting, CURSOR)
             return int(row.value) if row else 0
-
-    def region_catalogue(self) -> list | None:
-        """The referral catalogue the region imported on the central API, as this device last
-        pulled it; None when none came (the data folder's is used)."""
-        with self.session() as session:
-            row = session.get(Setting, REGION_CATALOGUE)
-            optional = session.get(Setting, REGION_CATALOGUE_OPTIONAL)
-        return catalogue_from_text(row.value, may_ignore=json.loads(optional.value) if optional else ()) if row else None
 
     def region_catalogue_checked(self, social: "Callable[[], Protocol | None]", now: datetime | None = None) -> tuple[list | None, str]:
         """The region's catalogue as this device holds it, checked against the device's social

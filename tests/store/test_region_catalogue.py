@@ -12,6 +12,7 @@ from ohjaus_tui.context import Context, load_shipped, shipped_data_dir
 from ohjaus_tui.store.store import Store
 from ohjaus_core.protocol import CATALOGUE_ID, RecordType
 
+from ..factories import region_catalogue_in_use
 from ..sync_helpers import enrolled_device, opened, region_server, run_cli as run
 from tests.central.test_region_import import copy_region
 
@@ -42,7 +43,7 @@ def test_the_imported_catalogue_reaches_the_device_and_replaces_the_data_folders
     with region_server(db_url, tmp_path) as server:
         device = enrolled_device(tmp_path, capsys, server)  # enrols and syncs
         with opened(device) as store:
-            services = store.pull.region_catalogue()
+            services = region_catalogue_in_use(store)
             assert services is not None and services[0].code == "urgent_care"
             assert services[0].names["fi"] == OWN
             context = Context(store=store, shipped=load_shipped())
@@ -57,7 +58,7 @@ def test_the_imported_catalogue_reaches_the_device_and_replaces_the_data_folders
         with opened(device) as store:
             kept = [q for q in store.pull.quarantined() if q.record_type == RecordType.CATALOGUE.value]
             assert len(kept) == 1 and "services.toml" in kept[0].detail
-            assert store.pull.region_catalogue()[0].names["fi"] == OWN
+            assert region_catalogue_in_use(store)[0].names["fi"] == OWN
 
 
 def test_a_device_of_an_earlier_version_keeps_reading_a_catalogue_extended_with_an_ordering_field(
@@ -81,7 +82,7 @@ def test_a_device_of_an_earlier_version_keeps_reading_a_catalogue_extended_with_
         device = enrolled_device(tmp_path, capsys, server)
         with opened(device) as store:
             assert store.pull.quarantined() == []
-            assert store.pull.region_catalogue()[0].names["fi"] == OWN  # in use
+            assert region_catalogue_in_use(store)[0].names["fi"] == OWN  # in use
             assert store.pull.region_catalogue_ignored() == ["fallback_for"]  # F6 says so
         code, out, err = run(capsys, "device", "--db", db_url, "list")
         assert code == 0 and "needs an update" not in out
@@ -99,7 +100,7 @@ def test_a_device_of_an_earlier_version_keeps_reading_a_catalogue_extended_with_
         with opened(device) as store:
             kept = [q for q in store.pull.quarantined() if q.record_type == RecordType.CATALOGUE.value]
             assert len(kept) == 1 and "duty_when" in kept[0].detail
-            assert store.pull.region_catalogue()[0].names["fi"] == OWN  # the one held, still in use
+            assert region_catalogue_in_use(store)[0].names["fi"] == OWN  # the one held, still in use
         code, out, err = run(capsys, "device", "--db", db_url, "list")
         assert code == 0, err
         assert out.count("needs an update: cannot read the region's referral catalogue") == 1
@@ -119,7 +120,7 @@ async def test_f6_says_which_fields_of_the_regions_catalogue_this_version_leaves
     store = Store(data_dir)
     store.set_setting(REGION_CATALOGUE, newer)
     store.set_setting(REGION_CATALOGUE_OPTIONAL, json.dumps([*OPTIONAL_FIELDS, "prefer_after"]))
-    assert store.pull.region_catalogue()[0].code == "urgent_care"
+    assert region_catalogue_in_use(store)[0].code == "urgent_care"
     store.close()
     app = build_app(data_dir, shipped)
     async with app.run_test(size=(80, 24)) as pilot:

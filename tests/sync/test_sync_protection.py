@@ -22,7 +22,7 @@ from ohjaus_tui.store.directory import connect
 from ohjaus_tui.sync.client import AccessLogRefused, SyncError, fetch_access_log
 from ohjaus_core.protocol import RecordType
 
-from ..sync_helpers import sync_all
+from ..sync_helpers import devices_by_register, sync_all
 
 
 def token(device) -> str:
@@ -262,9 +262,7 @@ def test_the_clients_access_log_keeps_the_registers_apart(server, devices):
     # events (nor, by a worker of it, events without a register), nor the server's records
     # of the other register's devices asking; a device of both is told both, and so is the
     # controller (the central store's whole answer).
-    both = devices("both")
-    health = devices("health", "JL-KESK", ("health",))
-    social = devices("social", "JL-KESK", ("social",))
+    both, health, social = devices_by_register(devices)
     client = both.add_client(date(1986, 6, 6), 927, "Raili")
     sync_all(both, health, social)
     at = now()
@@ -416,9 +414,7 @@ def test_a_contact_whose_sector_is_not_its_service_areas_register_is_rejected(se
 
 
 def test_missed_appointments_are_scoped_by_unit_and_register(server, devices):
-    both = devices("both")
-    health = devices("health", "JL-KESK", ("health",))
-    social = devices("social", "JL-KESK", ("social",))
+    both, health, social = devices_by_register(devices)
     client = both.add_client(date(1970, 1, 1), 920, "Tiina")
     sync_all(both, health, social)
     unit, moment = both.worker().unit_id, now()

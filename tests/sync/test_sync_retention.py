@@ -64,6 +64,18 @@ def server_holds(server, client_id: str) -> tuple[bool, int, int]:
     return client_id in clients, len(contacts), len(entries)
 
 
+def removed_on_a(devices, born: date, individual: int, first: str) -> tuple:
+    """Devices a and a2 of one unit that both hold a client with a signed contact; then a
+    syncs past the retention and no longer holds the client. (a, a2, the client)"""
+    a, a2 = devices("a"), devices("a2")
+    client = a.add_client(born, individual, first)
+    a.sign_contact(client.id, "Vanha asia", follow_up=False)
+    sync_all(a, a2)
+    round_at(a, LATER)
+    assert held(a, client.id)["client"] == 0
+    return a, a2, client
+
+
 def test_a_client_past_retention_leaves_with_their_records_and_the_server_keeps_everything(server, devices):
     a = devices("a")
     done = a.add_client(date(1961, 4, 4), 961, "Vanha")
@@ -102,12 +114,7 @@ def test_a_client_past_retention_leaves_with_their_records_and_the_server_keeps_
 
 
 def test_a_removed_client_someone_sees_again_comes_back_whole(server, devices):
-    a, a2 = devices("a"), devices("a2")
-    client = a.add_client(date(1964, 7, 7), 964, "Palaava")
-    a.sign_contact(client.id, "Vanha asia", follow_up=False)
-    sync_all(a, a2)
-    round_at(a, LATER)
-    assert held(a, client.id)["client"] == 0
+    a, a2, client = removed_on_a(devices, date(1964, 7, 7), 964, "Palaava")
     # An edit of the client record alone does not bring the client back.
     a2.store.clients.update_client(client.id, now(), phone="+358401234567")
     a2.sync()
@@ -132,12 +139,7 @@ def test_a_removed_client_added_again_comes_back_whole_and_overwrites_nothing(se
     from ohjaus_core.domain.codes import Language
     from ohjaus_tui.store.errors import StoreError
 
-    a, a2 = devices("a"), devices("a2")
-    client = a.add_client(date(1965, 8, 8), 965, "Lisätty")
-    a.sign_contact(client.id, "Vanha asia", follow_up=False)
-    sync_all(a, a2)
-    round_at(a, LATER)
-    assert held(a, client.id)["client"] == 0
+    a, a2, client = removed_on_a(devices, date(1965, 8, 8), 965, "Lisätty")
     a2.store.clients.update_client(client.id, now(), phone="+358401234568", protected=True)
     a2.sync()
     with pytest.raises(StoreError, match="sync"):
