@@ -13,7 +13,9 @@ from ohjaus_core.domain.access_log import Purpose, purpose_label
 from ohjaus_core.domain.languages import language_name
 from ohjaus_core.domain.protected import non_disclosure
 from ohjaus_core.domain.clock import local
-from ohjaus_core.domain.codes import BookingStatus, FollowUpKind, FollowUpStatus, Handover, PlanType, Register, Urgency
+from ohjaus_core.domain.codes import (
+    BookingStatus, FollowUpKind, FollowUpStatus, Handover, OutcomeKind, PlanType, Register, Urgency,
+)
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ..store.protection import EventKind
 from ohjaus_core.domain.errors import DomainError
@@ -105,7 +107,9 @@ class ClientScreen(BackScreen):
         self.query_one("#client-flags", Static).update(self._flags(client))
         table = self.query_one("#client-contacts", DataTable)
         table.clear(columns=True)
-        table.add_columns(_("Time"), _("Register"), _("What"), _("Details"))
+        # The outcome before what happened: a word from a short list that must stay in view at
+        # 80 columns, where a long "what" may be cut on the right as the details are.
+        table.add_columns(_("Time"), _("Register"), _("Outcome"), _("What"), _("Details"))
         self.refresh_history()
         table.focus()
 
@@ -189,6 +193,7 @@ class ClientScreen(BackScreen):
             table.add_row(
                 format_moment(local(event.at)),
                 event.register.label,
+                OutcomeKind(event.outcome).short if event.outcome else "",
                 self._what(event),
                 Text(shown(self._detail(event), NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
             )
