@@ -177,7 +177,7 @@ _SHORT_OUTCOME = {
     "advice": N_("Advice given"),
     "booking": N_("Slot booked"),
     "referral": N_("Referred onward"),
-    "emergency": N_("To emergency help"),
+    "emergency": N_("Redirected"),
     "duty": N_("Duty made"),
 }
 

@@ -107,9 +107,7 @@ class ClientScreen(BackScreen):
         self.query_one("#client-flags", Static).update(self._flags(client))
         table = self.query_one("#client-contacts", DataTable)
         table.clear(columns=True)
-        # The outcome before what happened: a word from a short list that must stay in view at
-        # 80 columns, where a long "what" may be cut on the right as the details are.
-        table.add_columns(_("Time"), _("Register"), _("Outcome"), _("What"), _("Details"))
+        table.add_columns(_("Time"), _("Register"), _("What"), _("Details"))
         self.refresh_history()
         table.focus()
 
@@ -193,7 +191,6 @@ class ClientScreen(BackScreen):
             table.add_row(
                 format_moment(local(event.at)),
                 event.register.label,
-                OutcomeKind(event.outcome).short if event.outcome else "",
                 self._what(event),
                 Text(shown(self._detail(event), NOTE_SHOWN), no_wrap=True, overflow="ellipsis"),
             )
@@ -204,8 +201,12 @@ class ClientScreen(BackScreen):
 
     def _what(self, event) -> str:
         if event.kind == EventKind.CONTACT:
+            # How the contact ended heads its line ("Slot booked: Same day"), in the place of
+            # the word "Contact": a column of its own cut the details short (the safety-net
+            # advice read out, at 100 columns) and was itself cut at 80 in Finnish.
             urgency = Urgency(event.title).worded(event.register) if event.title else ""
-            return _("Contact") + (f": {urgency}" if urgency else "")
+            head = OutcomeKind(event.outcome).short if event.outcome else _("Contact")
+            return head + (f": {urgency}" if urgency else "")
         if event.kind == EventKind.BOOKING:
             status = BookingStatus(event.title) if event.title else None
             return _("Appointment") + (f": {status.label}" if status and status != BookingStatus.BOOKED else "")
