@@ -34,9 +34,12 @@ def decimal(value: float | None) -> str:
 def fcr_definition() -> str:
     return _(
         "Resolved at the first contact: a contact of an identified client that ended in advice, "
-        "a booking, a referral or an emergency redirect, with no callback follow-up, after which "
-        "the same client made no new contact within {days} days. Only contacts whose {days} days "
-        "have passed count; anonymous contacts are counted apart."
+        "a booking, a referral or an emergency redirect, with no callback follow-up, that left "
+        "no help still owed, after which the same client made no new contact within {days} "
+        "days. Help still owed (counted, not resolved): a social contact's service-need "
+        "assessment (advice given off the advice path is not all that is owed), or a referral "
+        "or booking not yet in place (a check of the referral, a rebooking). Only contacts whose "
+        "{days} days have passed count; anonymous contacts are counted apart."
     ).format(days=FCR_WINDOW_DAYS)
 
 
@@ -149,6 +152,9 @@ def render_text(report: Report, service_name: Callable[[str], str] = str) -> str
         row(_("Share resolved"), percent(report.fcr_share), _("{resolved} of {eligible}").format(
             resolved=format_number(report.fcr_resolved), eligible=format_number(report.fcr_eligible)
         ))
+        row(_("Not resolved: help still owed"), format_number(report.fcr_owed))
+        row(_("Not resolved: a new contact within {days} days").format(days=FCR_WINDOW_DAYS),
+            format_number(report.fcr_came_back))
         row(_("Left out: a callback follow-up"), format_number(report.fcr_callback))
         row(_("Counted up to"), format_date(report.fcr_until))
     note(fcr_definition())
@@ -245,6 +251,8 @@ def csv_rows(report: Report) -> list[tuple[str, str, str]]:
         ("first_contact", "resolved", report.fcr_resolved),
         ("first_contact", "share_resolved", report.fcr_share),
         ("first_contact", "left_out_callback", report.fcr_callback),
+        ("first_contact", "not_resolved_help_owed", report.fcr_owed),
+        ("first_contact", "not_resolved_new_contact", report.fcr_came_back),
     ]
     a, b = report.assessment, report.booking
     rows += [

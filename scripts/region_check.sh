@@ -108,6 +108,12 @@ broken "no protocols" "protocols" "rm protocols/*.toml"
 broken "the social protocol missing" "protocols" "rm protocols/social_service_need.toml"
 broken "a non-UTF-8 region.toml" "region.toml:" "printf '# Kes\xe4\n' >>region.toml"
 broken "a non-UTF-8 protocol" "protocols/skin.toml:" "printf '# \xe4\n' >>protocols/skin.toml"
+broken "a shipped protocol deleted" "protocols: lacks 1 of the shipped protocols: skin;" "rm protocols/skin.toml"
+# ...which a region that means it names (the line says so; exit 0).
+ohjaus check "$work/broken" --accept-missing skin >"$work/out" 2>&1 || { cat "$work/out" >&2; fail "--accept-missing skin"; }
+grep -q "^Left out on purpose (--accept-missing): 1 of the shipped protocols: skin$" "$work/out" \
+    || fail "check with --accept-missing does not name what was left out: $(head -3 "$work/out")"
+echo "region check: a shipped protocol deleted passes with --accept-missing skin, and says so"
 
 # 3. The central API with the region's files, its catalogue (the region's services.toml: the
 # data folder's and one service of the region's own) travelling to a device by sync.

@@ -167,6 +167,20 @@ class OutcomeKind(LabelledEnum):
             return _("Advice given; the service-need assessment still to start")
         return self.label
 
+    @property
+    def short(self) -> str:
+        """A word or two for a column (the client's history at 80 columns)."""
+        return _(_SHORT_OUTCOME[self.value])
+
+
+_SHORT_OUTCOME = {
+    "advice": N_("Advice given"),
+    "booking": N_("Slot booked"),
+    "referral": N_("Referred onward"),
+    "emergency": N_("Redirected"),
+    "duty": N_("Duty made"),
+}
+
 
 class Handover(LabelledEnum):
     WARM = "warm", N_("Warm hand-over (worker contacts the service)")

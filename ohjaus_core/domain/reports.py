@@ -13,10 +13,16 @@ Definitions (also in the README and in the report's own text):
   local (Finnish) day it started.
 - Resolved at the first contact (yhdellä yhteydenotolla): a contact of an identified client
   that ended in an outcome (advice, booking, referral or emergency redirect), without a
-  callback follow-up, after which the same client made no new contact within 7 days.
-  Contacts with a callback follow-up are left out (the matter is known to continue), and
-  anonymous contacts are counted apart (no one can tell whether they came back). Only
-  contacts whose 7 days have passed are counted.
+  callback follow-up, that left no help still owed, after which the same client made no new
+  contact within 7 days. Help still owed: a service-need assessment (a social contact not
+  on the advice and guidance path, unless redirected to emergency help: advice given there
+  is not all the law owes, Social Welfare Act 36 §), or a referral or booking not yet in
+  place (a follow-up to check that the referral was taken up, or to rebook). Such a contact
+  counts, as not resolved: the promise is that the person gets the help they need with one
+  contact, and they have not got it yet. Contacts with a callback follow-up are left out
+  (the matter is known to continue in the callback, a contact of its own), and anonymous
+  contacts are counted apart (no one can tell whether they came back). Only contacts whose
+  7 days have passed are counted.
 - Time to the care-need assessment (hoidon tarpeen arviointi), health care contacts: the
   assessment is made in the contact, so from its start to its signature, in minutes; within
   the limit when signed by the region's deadline (domain/deadlines/, same day in office
@@ -43,8 +49,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from .clock import local
-from .codes import Channel, OutcomeKind, Segment, Urgency
-from .deadlines.contact import age_on, booking_deadline, contact_deadlines
+from .codes import Channel, FollowUpKind, OutcomeKind, Segment, Urgency
+from .deadlines.contact import age_on, booking_deadline, contact_deadlines, service_need_assessment_owed
 from .deadlines.health import health_assessment_deadline
 from .deadlines.rules import NoCareGuaranteeRule, RegionRules
 
@@ -59,6 +65,11 @@ ANONYMOUS = "anonymous"
 FCR_ELIGIBLE = "fcr_eligible"
 FCR_RESOLVED = "fcr_resolved"
 FCR_CALLBACK = "fcr_callback"
+FCR_OWED = "fcr_owed"  # counted, not resolved: help still owed when the contact ended
+# The follow-ups that say the help is not yet in place (a referral pending, a booking lost).
+OWED_FOLLOW_UPS = (FollowUpKind.CHECK_REFERRAL.value, FollowUpKind.REBOOK.value)
+# The rules the tallies were counted by: a store counted by others counts every day again.
+TALLY_RULES = "2"  # 2: help still owed is not resolved at the first contact
 ASSESSMENT_MINUTES = "assessment_minutes"
 ASSESSMENT_WITHIN = "assessment_within"
 BOOKING_DAYS = "booking_days"
@@ -93,6 +104,7 @@ class ContactFact:
     service_area: str | None = None
     birth_date: date | None = None
     callback: bool = False  # the contact made a callback follow-up
+    follow_ups: tuple[str, ...] = ()  # the kinds of the follow-ups the contact made
     repeated: bool = False  # the same client made another contact within FCR_WINDOW_DAYS
     referral_codes: tuple[str, ...] = ()  # every referral's destination (several per contact)
     referral_statuses: tuple[tuple[str, str], ...] = ()  # (destination, status) of each referral
@@ -101,6 +113,14 @@ class ContactFact:
     @property
     def day(self) -> date:
         return local(self.started_at).date()
+
+    @property
+    def help_owed(self) -> bool:
+        """Help still owed when the contact ended: a service-need assessment, or a referral
+        or booking not yet in place (see the module's definitions). An emergency redirect is
+        the help owed at once; the social emergency services assess the rest."""
+        assessment = self.outcome != OutcomeKind.EMERGENCY.value and service_need_assessment_owed(self.sector, self.urgency)
+        return assessment or any(kind in OWED_FOLLOW_UPS for kind in self.follow_ups)
 
 
 def contact_tallies(fact: ContactFact, rules: RegionRules) -> Tally:
@@ -115,7 +135,9 @@ def contact_tallies(fact: ContactFact, rules: RegionRules) -> Tally:
             tally[(FCR_CALLBACK, "")] += 1
         else:
             tally[(FCR_ELIGIBLE, "")] += 1
-            if not fact.repeated:
+            if fact.help_owed:
+                tally[(FCR_OWED, "")] += 1
+            elif not fact.repeated:
                 tally[(FCR_RESOLVED, "")] += 1
     started = local(fact.started_at)
     if fact.sector == "health":
@@ -267,6 +289,12 @@ class Report:
     t3: list[T3Row] = field(default_factory=list)
     overdue: dict[str, int] = field(default_factory=dict)  # unit code -> open follow-ups due before today
     callbacks: list[CallbackQueueFigures] = field(default_factory=list)  # by queue, then all
+    fcr_owed: int = 0  # counted, not resolved: help still owed when the contact ended
+
+    @property
+    def fcr_came_back(self) -> int:
+        """Counted, not resolved: nothing was owed, but the client made a new contact."""
+        return self.fcr_eligible - self.fcr_resolved - self.fcr_owed
 
     @property
     def fcr_share(self) -> float | None:
@@ -399,6 +427,7 @@ def build_report(
         fcr_eligible=fcr_totals.get((FCR_ELIGIBLE, ""), 0),
         fcr_resolved=fcr_totals.get((FCR_RESOLVED, ""), 0),
         fcr_callback=fcr_totals.get((FCR_CALLBACK, ""), 0),
+        fcr_owed=fcr_totals.get((FCR_OWED, ""), 0),
         assessment=Distribution(
             histogram(totals, ASSESSMENT_MINUTES),
             totals.get((ASSESSMENT_WITHIN, ""), 0),

@@ -9,6 +9,31 @@ from ohjaus_core.domain.errors import DomainError
 from ohjaus_core.i18n import _
 
 
+def missing_protocols(root, present: list[str], accepted: list[str]) -> list[str]:
+    """The shipped protocols the folder lacks that the region accepts leaving out; raises
+    DataFileError (one line, exit 2) for any it lacks without saying so. Why a failure and not
+    a warning: a protocol lost in an editor's copy goes unseen (only the count changes), and
+    the nurses then have no questions for that complaint; a region that means it names the
+    protocols once, in its own check script, where the decision can be read."""
+    from ohjaus_core.data_dir import shipped_protocol_ids
+    from ohjaus_core.domain.errors import DataFileError
+
+    shipped = shipped_protocol_ids()
+    accepted = [i.strip() for item in accepted for i in item.split(",") if i.strip()]
+    unknown = [i for i in accepted if i not in shipped]
+    if unknown:
+        raise DomainError(_("--accept-missing: not a shipped protocol: {ids} (the shipped ones: {known})").format(
+            ids=", ".join(unknown), known=", ".join(shipped)))
+    lacking = [i for i in shipped if i not in present]
+    refused = [i for i in lacking if i not in accepted]
+    if refused:
+        raise DataFileError(root / "protocols", None, _(
+            "lacks {n} of the shipped protocols: {ids}; if the region means it, check with "
+            "--accept-missing {ids_arg}"
+        ).format(n=len(refused), ids=", ".join(refused), ids_arg=",".join(refused)))
+    return lacking
+
+
 def run_check(args: argparse.Namespace) -> int:
     """Validate a data folder a region has edited; exit 0, or 2 with file:line: reason.
 
@@ -35,10 +60,14 @@ def run_check(args: argparse.Namespace) -> int:
         raise DomainError(_("No data folder at {path}").format(path=root))
     shipped = load_shipped(root)
     rules = shipped.region
+    missing = missing_protocols(root, [p.id for p in shipped.protocols], getattr(args, "accept_missing", None) or [])
     print(_("{path}: {protocols} protocols, {services} services, region {region}: OK").format(
         path=root, protocols=len(shipped.protocols), services=len(shipped.catalogue),
         region=rules.display_name,
     ))
+    if missing:
+        print(_("Left out on purpose (--accept-missing): {n} of the shipped protocols: {ids}").format(
+            n=len(missing), ids=", ".join(missing)))
     if args.questions:
         for finding_id, text, asked_by in findings(shipped.protocols):
             where = _("shared: every protocol with the life threats") if asked_by == (SHARED,) else ", ".join(asked_by)

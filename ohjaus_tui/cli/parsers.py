@@ -39,6 +39,11 @@ def add_check(commands) -> None:
         help=_("the data folder to check (default: the one in use, OHJAUS_SHIPPED_DATA)"),
     )
     check.add_argument(
+        "--accept-missing", action="append", metavar="ID[,ID]",
+        help=_("shipped protocols the region leaves out on purpose (check fails when the folder "
+               "lacks one it does not name)"),
+    )
+    check.add_argument(
         "--questions", action="store_true",
         help=_("list every finding id with its English text and the protocols that ask it"),
     )

@@ -13,7 +13,9 @@ from ohjaus_core.domain.access_log import Purpose, purpose_label
 from ohjaus_core.domain.languages import language_name
 from ohjaus_core.domain.protected import non_disclosure
 from ohjaus_core.domain.clock import local
-from ohjaus_core.domain.codes import BookingStatus, FollowUpKind, FollowUpStatus, Handover, PlanType, Register, Urgency
+from ohjaus_core.domain.codes import (
+    BookingStatus, FollowUpKind, FollowUpStatus, Handover, OutcomeKind, PlanType, Register, Urgency,
+)
 from ohjaus_core.domain.text import NAME_SHOWN, NOTE_SHOWN, shown
 from ..store.protection import EventKind
 from ohjaus_core.domain.errors import DomainError
@@ -199,8 +201,12 @@ class ClientScreen(BackScreen):
 
     def _what(self, event) -> str:
         if event.kind == EventKind.CONTACT:
+            # How the contact ended heads its line ("Slot booked: Same day"), in the place of
+            # the word "Contact": a column of its own cut the details short (the safety-net
+            # advice read out, at 100 columns) and was itself cut at 80 in Finnish.
             urgency = Urgency(event.title).worded(event.register) if event.title else ""
-            return _("Contact") + (f": {urgency}" if urgency else "")
+            head = OutcomeKind(event.outcome).short if event.outcome else _("Contact")
+            return head + (f": {urgency}" if urgency else "")
         if event.kind == EventKind.BOOKING:
             status = BookingStatus(event.title) if event.title else None
             return _("Appointment") + (f": {status.label}" if status and status != BookingStatus.BOOKED else "")

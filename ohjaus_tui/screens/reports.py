@@ -191,6 +191,8 @@ class ReportsScreen(BackScreen):
         else:
             lines.append(_line(_("Resolved at first contact"), percent(report.fcr_share),
                                f"{format_number(report.fcr_resolved)}/{format_number(report.fcr_eligible)}"))
+            # Counted, not resolved: the share is lower by these, and the lead sees why.
+            lines.append(_line("  " + _("help still owed"), format_number(report.fcr_owed)))
             lines.append("  " + _("contacts up to {day}").format(day=format_day(report.fcr_until)))
         self.query_one("#numbers-contacts", Static).update(Text("\n".join(lines)))
         long_range = len(report.by_day) > 31

@@ -65,6 +65,7 @@ class TimelineEvent:
     title: str  # a code the screen labels: urgency, service code, follow-up kind
     detail: str  # free text or a name: reason, professional, result
     safety_net: str = ""  # a contact: the safety-netting advice read out to the caller
+    outcome: str = ""  # a contact: how it ended (OutcomeKind), "" when it recorded none
 
 
 @dataclass(frozen=True)
@@ -304,7 +305,8 @@ class Protection(Repository):
         by_id = {row.contact_id: row for row in rows}
         events = [
             TimelineEvent(EventKind.CONTACT, row.started_at, row.register, row.contact_id,
-                          row.urgency.value if row.urgency else "", row.reason, row.safety_net)
+                          row.urgency.value if row.urgency else "", row.reason, row.safety_net,
+                          row.outcome.value if row.outcome else "")
             for row in rows
         ]
         ids = list(by_id)

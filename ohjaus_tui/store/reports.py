@@ -28,11 +28,13 @@ from ohjaus_core.domain.reports import (
     CONTACTS,
     FCR_CALLBACK,
     FCR_ELIGIBLE,
+    FCR_OWED,
     FCR_RESOLVED,
     FCR_WINDOW_DAYS,
     CallbackFact,
     ContactFact,
     Report,
+    TALLY_RULES,
     T3Row,
     build_report,
     contact_tallies,
@@ -44,6 +46,7 @@ from ohjaus_core.i18n import _, localized
 # Beyond this many queued contacts (after an upgrade, a bulk load) every day is counted again.
 REBUILD_ABOVE = 20_000
 CHUNK_DAYS = 7
+TALLY_RULES_KEY = "report_tally_rules"  # the setting: the TALLY_RULES the summary was counted by
 
 _FACTS = f"""
 SELECT c.started_at, c.signed_at, c.unit_id, c.channel, c.sector, c.client_id,
@@ -55,7 +58,8 @@ SELECT c.started_at, c.signed_at, c.unit_id, c.channel, c.sector, c.client_id,
            WHERE n.client_id = c.client_id AND n.status = 'signed'
              AND n.started_at > c.started_at
              AND julianday(n.started_at) <= julianday(c.started_at) + {FCR_WINDOW_DAYS}),
-       o.referrals, o.duties_made
+       o.referrals, o.duties_made,
+       (SELECT group_concat(f.kind) FROM follow_up f WHERE f.contact_id = c.id)
 FROM contact c
 LEFT JOIN assessment a ON a.contact_id = c.id
 LEFT JOIN client cl ON cl.id = c.client_id
@@ -145,6 +149,7 @@ def _facts(connection, first: date, last: date, unit_id: str | None = None) -> l
             referral_codes=_referral_codes(row[17]),
             referral_statuses=_referral_statuses(row[17]),
             duties_made=_duties_made(row[18]),
+            follow_ups=tuple(row[19].split(",")) if row[19] else (),
         )
         for row in rows
     ]
@@ -193,6 +198,7 @@ def rebuild(store, rules: RegionRules) -> int:
             connection.exec_driver_sql("DELETE FROM report_day")
             connection.exec_driver_sql("DELETE FROM report_high_need")
             connection.exec_driver_sql("DELETE FROM report_queue")
+        store.set_setting(TALLY_RULES_KEY, TALLY_RULES)
         return 0
     first, last = local(_moment(span[0])).date(), local(_moment(span[1])).date()
     with store.engine.begin() as connection:
@@ -205,13 +211,20 @@ def rebuild(store, rules: RegionRules) -> int:
         with store.engine.begin() as connection:
             _count_days(connection, rules, day, end)
         day = end + timedelta(days=1)
+    # Written last: a rebuild cut short is done again from the start.
+    store.set_setting(TALLY_RULES_KEY, TALLY_RULES)
     return (last - first).days + 1
 
 
 def fold(store, rules: RegionRules) -> int:
-    """Count the days of the queued contacts again; returns how many contacts were folded."""
+    """Count the days of the queued contacts again; returns how many contacts were folded.
+    Every day is counted again when the summary was counted by other rules (an upgrade that
+    changed a definition, such as what "resolved at the first contact" is)."""
     with store.engine.connect() as connection:
         queued = connection.exec_driver_sql("SELECT count(*) FROM report_queue").scalar_one()
+    if store.setting(TALLY_RULES_KEY) != TALLY_RULES:
+        rebuild(store, rules)
+        return queued
     if queued == 0:
         return 0
     if queued > REBUILD_ABOVE:
@@ -294,7 +307,7 @@ def make_report(
                 (figure, ""): n
                 for figure, n in connection.exec_driver_sql(
                     f"SELECT figure, sum(count) FROM report_day WHERE {where} "
-                    f"AND figure IN ('{FCR_ELIGIBLE}', '{FCR_RESOLVED}', '{FCR_CALLBACK}') GROUP BY figure",
+                    f"AND figure IN ('{FCR_ELIGIBLE}', '{FCR_RESOLVED}', '{FCR_CALLBACK}', '{FCR_OWED}') GROUP BY figure",
                     tuple(fcr_params),
                 )
             }

@@ -217,6 +217,9 @@ class SyncOutbox(Repository):
         session.add(follow_up)
         session.flush()
         enqueue(session, RecordType.FOLLOW_UP, follow_up.id, dump(follow_up), now)
+        # The booking is no longer in place: the reports count the contact's day again (help
+        # still owed, not resolved at the first contact).
+        session.exec(text("INSERT OR IGNORE INTO report_queue (contact_id) VALUES (:contact)").bindparams(contact=contact_id))
 
     # -- the access log (sent by itself, not through the outbox) -----------------------------
 

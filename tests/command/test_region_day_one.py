@@ -135,3 +135,31 @@ def test_a_central_database_that_cannot_be_opened_is_named_with_its_reason(capsy
             assert code == 2 and err.count("\n") == 1, err
             assert err.startswith("ohjaus: The central database ") and " cannot be opened: " in err, err
             assert "local store" not in err and "not-the-password" not in err
+
+
+def test_a_shipped_protocol_deleted_is_named_and_refused_unless_the_region_accepts_it(tmp_path):
+    """A region's copy of data/ that lost one shipped protocol passed `check`: only the count
+    (36 protocols instead of 37) showed it, and the nurses would have had no questions for that
+    complaint. Now it is refused naming the protocol; a region that means it says so."""
+    data = region_data(tmp_path)
+    (data / "protocols" / "skin.toml").unlink()
+    result = ohjaus("check", str(data))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr == (
+        f"ohjaus: {data / 'protocols'}: lacks 1 of the shipped protocols: skin; "
+        "if the region means it, check with --accept-missing skin\n"
+    )
+    accepted = ohjaus("check", str(data), "--accept-missing", "skin")
+    assert accepted.returncode == 0, accepted.stderr
+    lines = accepted.stdout.splitlines()
+    assert lines[0].endswith(": OK") and f"{data}: " in lines[0]  # scripts read the first line
+    assert lines[1] == "Left out on purpose (--accept-missing): 1 of the shipped protocols: skin"
+    finnish = ohjaus("check", str(data), env_extra={"OHJAUS_LANG": "fi"})
+    assert finnish.returncode == 2 and "toimitetuista arviointiohjeista puuttuu 1: skin" in finnish.stderr
+    swedish = ohjaus("check", str(data), env_extra={"OHJAUS_LANG": "sv"})
+    assert swedish.returncode == 2 and "saknar 1 av de levererade bedömningsprotokollen: skin" in swedish.stderr
+    wrong = ohjaus("check", str(data), "--accept-missing", "skn")
+    assert wrong.returncode == 2 and "not a shipped protocol: skn" in wrong.stderr
+    # The folder in use is the region's own: still compared with what the program ships.
+    in_use = ohjaus("check", env_extra={"OHJAUS_SHIPPED_DATA": str(data)})
+    assert in_use.returncode == 2 and "lacks 1 of the shipped protocols: skin" in in_use.stderr

@@ -180,3 +180,30 @@ def test_a_pulled_appointment_the_device_cannot_apply_is_kept_aside_and_the_page
     kept = a.store.pull.quarantined()
     assert [(k.record_type, k.record_id, k.reason) for k in kept] == [("appointment", bad["id"], "missing_reference")]
     assert a.store.pull.sync_cursor() == cursor + 2
+
+
+def test_a_booking_lost_to_another_device_is_help_still_owed_in_the_report(devices, shipped):
+    """A booking the central API gave to another device's client first leaves the client
+    without the time (a rebook follow-up): the report, counted before the answer, counts the
+    contact's day again and no longer calls it resolved at the first contact."""
+    from ohjaus_core.domain.clock import local
+    from ohjaus_tui.store.reports import make_report
+
+    a, b = devices("a"), devices("b")
+    a.sync()
+    b.sync()
+    slot_id = a.free_slot()
+    a.sign_contact(a.add_client(date(1981, 1, 1), 901, "Iida").id, "Kontrolli", slot_id=slot_id, follow_up=False)
+    a.sync()
+    b.sign_contact(b.add_client(date(1982, 2, 2), 902, "Jussi").id, "Kontrolli", slot_id=slot_id, follow_up=False)
+    day, later = local(now()).date(), now() + timedelta(days=9)  # the contact's 7 days passed
+    before = make_report(b.store, shipped.region, day, day, later)
+    # Only the push (rejected: booked on another device first): a pull would bring A's contact
+    # of the same day, and counting that day again would hide a day left uncounted.
+    with b.client() as client:
+        client._push_all()
+    assert any(f["kind"] == "rebook" for f in b.store.export_records() if f["type"] == "follow_up")
+    after = make_report(b.store, shipped.region, day, day, later)
+    assert (after.fcr_eligible, after.fcr_owed, after.fcr_resolved) == (
+        before.fcr_eligible, before.fcr_owed + 1, before.fcr_resolved - 1
+    )

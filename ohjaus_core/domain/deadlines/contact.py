@@ -44,6 +44,13 @@ def age_on(birth_date: date | None, day: date) -> int | None:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+def service_need_assessment_owed(register: str, urgency: Urgency | str | None) -> bool:
+    """Is a service-need assessment (palvelutarpeen arviointi) owed after this contact?
+    A social contact's, unless it is on the advice and guidance path (self_care), where the
+    assessment is plainly unnecessary (Social Welfare Act 36 §); never a health contact's."""
+    return register == "social" and urgency != Urgency.SELF_CARE
+
+
 def contact_deadlines(
     rules: RegionRules,
     contact_day: date,
@@ -84,7 +91,7 @@ def contact_deadlines(
         # Advice and guidance (self_care): no service-need assessment is made where it is
         # plainly unnecessary (SWA 36 §), so neither its start nor its completion is counted;
         # child welfare's limits after a notification still are.
-        assessed = urgency is not Urgency.SELF_CARE
+        assessed = service_need_assessment_owed(register, urgency)
         priority = statutory_group or (age is not None and age >= rules.social_priority_age)
         if assessed:
             deadlines.append(Deadline(
