@@ -392,7 +392,7 @@ def _unit_day(
     if not _unit_workers(region, unit_code, registers):
         return
     frequent = [c for i, c in enumerate(clients) if i % 25 == 0]
-    demo_day.missed_appointments(store, rng, frequent, ref_id("unit", unit_code), today)
+    demo_day.missed_appointments(store, rng, frequent, ref_id("unit", unit_code), registers, today)
     demo_day.callbacks(store, phrases, rng, clients, ref_id("unit", unit_code), registers, today)
     if "health" in registers:
         demo_day.contact_requests(store, clients, ref_id("unit", unit_code), today)

@@ -82,13 +82,16 @@ def contact_requests(store: Store, clients: list, unit_id: str, today: date) -> 
 
 
 def missed_appointments(
-    store: Store, rng: random.Random, clients: list, unit_id: str, today: date
+    store: Store, rng: random.Random, clients: list, unit_id: str, registers: tuple[str, ...], today: date
 ) -> None:
-    """The frequent callers also miss appointments now and then at the device's unit (the
-    only unit it may record them for): the missed-appointments trigger has something to find."""
+    """The frequent callers also miss appointments now and then at the device's unit, in one
+    of its registers (the only unit and registers it may record them for: the central API
+    refuses any other): the missed-appointments trigger has something to find. Health when
+    the device holds it, as before; a social-only device records them in social."""
+    register = Register.HEALTH if Register.HEALTH.value in registers else Register.SOCIAL
     for client in clients:
         for _n in range(rng.randrange(0, 4)):
             day = today - timedelta(days=rng.randrange(1, 28))
             starts = datetime.combine(day, time(9 + rng.randrange(0, 7)), tzinfo=HELSINKI)
             recorded = datetime.combine(day, time(17), tzinfo=HELSINKI)
-            store.bookings.record_missed_appointment(client.id, starts, unit_id, recorded)
+            store.bookings.record_missed_appointment(client.id, starts, unit_id, recorded, register=register)

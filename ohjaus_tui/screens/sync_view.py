@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -79,7 +80,17 @@ def describe(record_type: str, data: str) -> str:
         return shown(f"{record.get('name', '')} {str(record.get('reason', ''))[:60]}".strip(), 40)
     if record_type == "follow_up":
         return shown(f"{record.get('due', '')} {str(record.get('note', ''))[:60]}".strip(), 40)
+    if record_type == "missed_appointment":
+        return _moment_of(record.get("starts_at"))  # which one: its time
     return ""
+
+
+def _moment_of(value) -> str:
+    """A record's ISO time as the lists show it, or "" when it is not one."""
+    try:
+        return format_moment(local(datetime.fromisoformat(str(value))))
+    except ValueError:
+        return ""
 
 
 def removal_text(removal: dict) -> str:

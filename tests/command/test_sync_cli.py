@@ -91,3 +91,47 @@ def test_a_database_url_of_another_kind_is_one_line(capsys, argv):
 def test_sync_of_a_missing_directory_is_one_line(capsys, tmp_path):
     code, _out, err = run(capsys, "sync", "--data-dir", str(tmp_path / "nothing"))
     assert code == 2 and "No data directory" in err
+
+
+def test_the_rejected_changes_line_is_a_line_of_its_own_in_a_terminal(devices):
+    """`ohjaus sync` in a terminal (stdout and stderr both on one pty, as a worker runs it):
+    the round's summary, then the F6 line under it, in Finnish, never run together. The
+    summary goes to stdout and the F6 line to stderr; a tool that reads the two streams apart
+    and shows them one after the other without a line break may join them, the command does not."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from datetime import datetime, timedelta
+
+    from ohjaus_core.domain.clock import now
+    from ohjaus_core.domain.codes import Register
+
+    device = devices("health", "JL-KESK", ("health",))
+    client = device.add_client(date(1984, 4, 4), 932, "Milla")
+    device.store.bookings.record_missed_appointment(  # a register this device does not hold: refused
+        client.id, now() - timedelta(days=2), device.worker().unit_id, now(), register=Register.SOCIAL
+    )
+    device.close()
+    main_end, terminal = pty.openpty()
+    env = {**os.environ, "OHJAUS_LANG": "fi"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ohjaus", "sync", "--data-dir", str(device.path)],
+        stdout=terminal, stderr=terminal, env=env,
+    )
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main_end, 4096)
+        except OSError:  # the command ended and closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main_end)
+    assert process.wait(120) == 0
+    lines = shown.decode().replace("\r\n", "\n").splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("lähetetty ") and "hylätty 1" in lines[0] and lines[0].endswith("odottaa 0"), lines
+    assert lines[1] == "Hylätyt muutokset ja ristiriidat näkyvät sovelluksen synkronointinäkymässä (F6).", lines
