@@ -385,6 +385,7 @@ class AssessmentStep(StepPanel):
         reasons and any duty stay in sight while the worry and the urgency are chosen."""
         after = event.widget.id in ("worry", "urgency", "override-reason")
         self.query_one("#questions", QuestionList).set_class(after, "folded")
+        self.set_class(after, "deciding")  # the suggestion docks at the top (contact.tcss)
         self._show_finder()
         if after:
             # Folding moved everything up after the focus scrolled: scroll again, so that the
