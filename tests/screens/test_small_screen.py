@@ -303,7 +303,8 @@ async def test_the_suggestion_stays_in_sight_while_the_urgency_is_chosen_at_80x2
             assert words in str(suggestion.render())
         assert in_sight(app, suggestion)
         urgency = app.screen.query_one("#urgency")
-        assert on_screen(app, urgency, urgency.highlighted)
+        # Every urgency to choose from, the worry folded to its chosen line above them.
+        assert all(on_screen(app, urgency, row) for row in range(urgency.option_count))
         # Another urgency than suggested: the reason asked for, the suggestion still in sight.
         await pilot.press("up", "enter")
         await pilot.pause()
