@@ -16,6 +16,13 @@ def on_screen(app, widget, row: int) -> bool:
     return widget.region.y <= y < widget.region.bottom and steps.y <= y < steps.bottom
 
 
+def in_sight(app, widget) -> bool:
+    """Is the whole of `widget` drawn within the contact step's visible area (not scrolled
+    off its top, as the suggestion was at 80x24 while the urgency was chosen - ui80)?"""
+    steps = app.screen.query_one("#steps").region
+    return widget.region.height > 0 and steps.contains_region(widget.region)
+
+
 @pytest.mark.parametrize("social", [False, True], ids=["nurse", "counsellor"])
 async def test_the_suggested_urgency_is_marked_and_in_sight_at_80x24(app, store, social):
     client = a_client(store, nth=6)
@@ -42,6 +49,10 @@ async def test_the_suggested_urgency_is_marked_and_in_sight_at_80x24(app, store,
         others = [urgency.get_option_at_index(i) for i in range(urgency.option_count) if i != urgency.highlighted]
         assert not any("(suggested)" in str(o.prompt) for o in others)
         assert on_screen(app, urgency, urgency.highlighted)
+        # And the suggestion itself, why and (the nurse's) what to read out, above the list (ui80).
+        suggestion = app.screen.query_one("#suggestion")
+        assert in_sight(app, suggestion)
+        assert social or "Read out: " in str(suggestion.render())
 
 
 @pytest.mark.parametrize("social", [False, True], ids=["nurse", "counsellor"])
@@ -253,3 +264,51 @@ async def test_the_choose_a_plan_line_goes_once_the_plan_is_chosen(app, store):
         await pilot.press("enter")  # the worker: on to the outcome
         await pilot.pause()
         assert str(problems.render()).strip() == ""
+
+
+
+# (case, the worker's worry, the questions answered yes, words of the suggestion's first lines)
+DECIDING = {
+    # A long-lasting difficulty in the grey zone: the line saying why the worry did not shorten
+    # the time is the longest suggestion of the counsellor's step.
+    "grey zone": (WorryLevel.GREY_ZONE, ("work_or_study_lost", "long_term_or_help_not_enough"), "does not shorten the time"),
+    # A child at risk: the duty banner (a child-welfare notification) above the suggestion.
+    "child at risk": (WorryLevel.GREAT, ("child_at_risk",), "DUTY: "),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("case", DECIDING)
+async def test_the_suggestion_stays_in_sight_while_the_urgency_is_chosen_at_80x24(app, store, case, language):
+    """The walk of 6.12.2026 at 80x24: with the worry chosen and the urgency list focused, the
+    suggestion (the suggested urgency, why, the duty owed) had scrolled off the top, PageUp
+    did not bring it back, and the worker chose the urgency without seeing why."""
+    from ohjaus_core.i18n import set_language
+
+    worry, yes, words = DECIDING[case]
+    set_language(language)
+    client = a_client(store, nth=6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_contact(pilot, "ohjaaja1", client.identity_code, "Vuokra rästissä")
+        await pick_and_answer(pilot, "social_service_need", *yes)
+        await pilot.press("enter")
+        await pilot.pause()
+        suggestion = app.screen.query_one("#suggestion")
+        assert focused_id(pilot) == "worry"
+        assert in_sight(app, suggestion)
+        await pick(pilot, "worry", worry.value)
+        await pilot.pause()
+        assert focused_id(pilot) == "urgency"
+        if language == "en":
+            assert words in str(suggestion.render())
+        assert in_sight(app, suggestion)
+        urgency = app.screen.query_one("#urgency")
+        # Every urgency to choose from, the worry folded to its chosen line above them.
+        assert all(on_screen(app, urgency, row) for row in range(urgency.option_count))
+        # Another urgency than suggested: the reason asked for, the suggestion still in sight.
+        await pilot.press("up", "enter")
+        await pilot.pause()
+        assert focused_id(pilot) == "override-reason"
+        assert in_sight(app, suggestion)
+        assert in_sight(app, app.screen.query_one("#override-reason"))
+

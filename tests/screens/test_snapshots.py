@@ -106,12 +106,12 @@ def test_snapshot_in_swedish_and_english(snap_compare, data_dir, shipped, stop, 
     assert snap_compare(app, terminal_size=SIZES["100x30"], run_before=journey(stop))
 
 
-COUNSELLOR_STOPS = ["social_assessment", "high_need_plan", "late_slot_reason"]
+COUNSELLOR_STOPS = ["social_assessment", "social_urgency", "high_need_plan", "late_slot_reason"]
 
 
 def counsellor_journey(stop: str):
-    """Issue 4's screens: a social assessment with a duty and the level of worry, the
-    high-need plan, and a nurse's slot past the deadline asking for its reason."""
+    """Issue 4's screens: a social assessment with a duty and the level of worry, then the
+    urgency to choose, the high-need plan, and a nurse's slot past the deadline asking for its reason."""
 
     async def run_before(pilot) -> None:
         app = pilot.app
@@ -139,6 +139,10 @@ def counsellor_journey(stop: str):
         if stop == "social_assessment":
             return
         await pick(pilot, "worry", "great")
+        if stop == "social_urgency":
+            # The urgency to choose, the suggestion with its duty kept in sight above (ui80).
+            await pilot.pause()
+            return
         await pilot.press("enter")  # the suggested urgency, shown after the worry
         await pilot.pause()
         await pilot.press("enter")  # the suggested complex path

@@ -381,12 +381,25 @@ class AssessmentStep(StepPanel):
                 self.next()
 
     def on_descendant_focus(self, event) -> None:
-        """Past the questions, their list folds to a few lines, so that the suggestion, its
-        reasons and any duty stay in sight while the worry and the urgency are chosen."""
+        """Past the questions, their list folds to a few lines and the suggestion, its reasons
+        and any duty stay at the top of the step while the worry and the urgency are chosen."""
         after = event.widget.id in ("worry", "urgency", "override-reason")
         self.query_one("#questions", QuestionList).set_class(after, "folded")
+        self.set_class(after, "deciding")  # the suggestion docks at the top (contact.tcss)
+        # The worry chosen, its list folds to the chosen line while the urgency is chosen: the
+        # whole urgency list fits under the suggestion at 80x24.
+        worry = self.query_one("#worry", OptionList)
+        chosen = event.widget.id in ("urgency", "override-reason") and self._draft.worry_level is not None
+        worry.set_class(chosen, "folded")
+        if chosen:
+            self.call_after_refresh(worry.scroll_to_highlight)
         self._show_finder()
-        if after:
+        if chosen:
+            # The urgency list and the reason for another are the last of the step: to the end,
+            # so that the whole list is under the suggestion (scrolling it into view left its
+            # last option below, the layout not yet settled after the folds).
+            self.call_after_refresh(self.scroll_end, animate=False)
+        elif after:
             # Folding moved everything up after the focus scrolled: scroll again, so that the
             # list and its suggested option are on the screen at 80x24 (issue 15).
             self.call_after_refresh(event.widget.scroll_visible, animate=False)
