@@ -656,6 +656,9 @@ def test_a_long_unemployment_with_nothing_that_cannot_wait_is_not_three_days_by_
     assert urgency(*long_out, "lonely_or_in_conflict", "mental_wellbeing_strained", worry=WorryLevel.GREY_ZONE, age=23) is Urgency.NON_URGENT
     assert segment_of(*long_out, "lonely_or_in_conflict", age=23) is Segment.COMPLEX_NEED
     assert urgency(*long_out, worry=WorryLevel.GREY_ZONE, age=16) is Urgency.THREE_DAYS
+    # 75 or over is the statutory group by age, as by the question (the walk of 6.12.2026: an
+    # 87-year-old with the question answered no).
+    assert urgency(*long_out, worry=WorryLevel.GREY_ZONE, age=87) is Urgency.THREE_DAYS
     assert urgency(*long_out, worry=WorryLevel.GREAT, age=43) is Urgency.SAME_DAY
     for acute in ("debts_or_benefit_problems", "child_at_risk", "violence_or_threat_at_home", "substance_use_harms"):
         assert urgency(*long_out, acute, worry=WorryLevel.GREY_ZONE, age=43) is Urgency.THREE_DAYS, acute

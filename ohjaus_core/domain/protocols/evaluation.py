@@ -70,10 +70,12 @@ def evaluate(
         # A difficulty that has gone on long with nothing in it that cannot wait
         # (`[[steady_when]]`): the worker's worry about the whole brings others in (a complex
         # need), not a shorter deadline - the assessment is made without undue delay (SHL 36 §).
-        # In the grey zone and for an adult only: a great worry still raises it, and a child's
-        # assessment keeps the child's own promptness (LsL 26 §).
+        # In the grey zone and for an adult under the statutory age only: a great worry still
+        # raises it, a child's assessment keeps the child's own promptness (LsL 26 §), and a
+        # client of 75 or over is of the statutory group by age as by the question.
         if (
-            by_worry is not None and worry is WorryLevel.GREY_ZONE and (age is None or age >= CHILD_UNTIL)
+            by_worry is not None and worry is WorryLevel.GREY_ZONE
+            and (age is None or CHILD_UNTIL <= age < STATUTORY_AGE)
             and any(when.applies(said_now, age, worry) for when in protocol.steady_when)
         ):
             by_worry, worry_held = None, "steady"
