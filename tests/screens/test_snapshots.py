@@ -147,9 +147,18 @@ def counsellor_journey(stop: str):
         await pilot.pause()
         await pilot.press("enter")  # the suggested complex path
         await pilot.press("space", "enter")  # the worry trigger
-        await pilot.pause()
+        # The focus moves to the plan list and the step scrolls to it after a refresh: wait for
+        # it to settle, or a loaded machine and a quiet one see different scroll positions
+        # (the rehearsal of 6.12.2026 under load failed on it).
+        await settled(pilot)
 
     return run_before
+
+
+async def settled(pilot) -> None:
+    for _ in range(3):
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES)
