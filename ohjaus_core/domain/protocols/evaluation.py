@@ -32,8 +32,8 @@ def evaluate(
         unanswered += (WORRY,)
     red_flags = tuple(q.id for q in yes if q.red_flag)
     statutory_group = any(q.statutory_group for q in yes)
-    said_now = {q.id for q in yes}
-    met = [when for when in protocol.urgency_when if when.applies(said_now, age, worry)]
+    said = {q.id for q in yes}
+    met = [when for when in protocol.urgency_when if when.applies(said, age, worry)]
     by_worry = (protocol.worry_urgency or {}).get(worry) if worry is not None else None
     worry_reason = None
     worry_held: str | None = None
@@ -76,7 +76,7 @@ def evaluate(
         if (
             by_worry is not None and worry is WorryLevel.GREY_ZONE
             and (age is None or CHILD_UNTIL <= age < STATUTORY_AGE)
-            and any(when.applies(said_now, age, worry) for when in protocol.steady_when)
+            and any(when.applies(said, age, worry) for when in protocol.steady_when)
         ):
             by_worry, worry_held = None, "steady"
         if by_worry is not None:
@@ -88,7 +88,6 @@ def evaluate(
     duties = tuple(dict.fromkeys(
         [duty for q in yes for duty in q.duties] + [duty for when in met for duty in when.duties]
     ))  # visible yes only, and the combinations they meet
-    said = {q.id for q in yes}
     duties += tuple(
         duty.id for duty in protocol.duties
         if duty.id not in duties and (duty.min_age is None or age is None or age >= duty.min_age)
